@@ -1,0 +1,286 @@
+"""What the schema cannot see: references between parts, expressions, and the graph.
+
+Pure functions over a validated PlaybookSpec and its source map; each returns
+Problems with positions. Expressions are compiled here, once, and handed on to
+the compiler so it never compiles them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from engine.actions import registered_actions
+from engine.errors import ExpressionError, Problem, did_you_mean
+from engine.expressions import BUILTIN_NAMES, CompiledExpression, Scope, compile_expression
+from engine.source import Loc, SourceMap
+from engine.spec import (
+    CHOICE_TYPES,
+    LIST_TYPES,
+    ActionSpec,
+    CustomActionSpec,
+    FieldType,
+    NotifyActionSpec,
+    PlaybookSpec,
+    SetActionSpec,
+    StartCaseActionSpec,
+)
+from engine.values import ValueProblem, check_value
+
+__all__ = ["CheckResult", "check_playbook", "graph_problems"]
+
+_ADDRESS_TYPES = frozenset({FieldType.email, FieldType.person, FieldType.person_list})
+
+
+@dataclass
+class CheckResult:
+    problems: list[Problem] = field(default_factory=list)
+    expressions: dict[str, CompiledExpression] = field(default_factory=dict)
+
+
+class _Checker:
+    def __init__(self, spec: PlaybookSpec, source_map: SourceMap,
+                 known_playbooks: Iterable[str] | None) -> None:
+        self.spec = spec
+        self.map = source_map
+        self.known_playbooks = None if known_playbooks is None else set(known_playbooks)
+        self.result = CheckResult()
+        self.tasks = spec.all_tasks()
+        self.scope = Scope(frozenset(spec.fields), frozenset(self.tasks))
+
+    def add(self, loc: Loc, message: str, hint: str = "", *, at_key: bool = False) -> None:
+        self.result.problems.append(self.map.problem(loc, message, hint, at_key=at_key))
+
+    def ref(self, loc: Loc, kind: str, name: str, known: Iterable[str]) -> bool:
+        """Report `name` if it is not among `known`; True when it is fine."""
+        known = list(known)
+        if name in known:
+            return True
+        self.add(loc, f"unknown {kind} '{name}'", did_you_mean(name, known, list_if_few=8))
+        return False
+
+    def expression(self, loc: Loc, text: str) -> None:
+        if text in self.result.expressions:
+            return
+        try:
+            self.result.expressions[text] = compile_expression(text, self.scope)
+        except ExpressionError as exc:
+            line, column = self.map.value(loc)
+            # the value may be quoted in YAML; point into the text where we can
+            offset = _quote_offset(self.map, loc)
+            self.result.problems.append(Problem(self.map.path, line,
+                                                column + offset + max(exc.column - 1, 0),
+                                                exc.message, exc.hint))
+
+    def run(self) -> CheckResult:
+        spec = self.spec
+        self.ref(("initial",), "state", spec.initial, spec.states)
+        if self.ref(("subject", "field"), "field", spec.subject.field, spec.fields):
+            pass
+        self.check_fields()
+        for form_id, form in spec.forms.items():
+            for i, field_id in enumerate(form.fields):
+                self.ref(("forms", form_id, "fields", i), "field", field_id, spec.fields)
+        self.check_states()
+        self.check_transitions()
+        return self.result
+
+    def check_fields(self) -> None:
+        for field_id, spec in self.spec.fields.items():
+            loc = ("fields", field_id)
+            if field_id in BUILTIN_NAMES:
+                self.add(loc, f"field id '{field_id}' is reserved",
+                         "expressions use it for " + BUILTIN_NAMES[field_id], at_key=True)
+            if spec.default is not None:
+                problem = check_value(spec, spec.default)
+                if problem is not None:
+                    self.add((*loc, "default"), f"invalid default: {problem.message}", problem.hint)
+            for option in spec.option_labels or {}:
+                if spec.options is not None and option not in spec.options:
+                    self.add((*loc, "option_labels", option), f"unknown option '{option}'",
+                             did_you_mean(option, spec.options, list_if_few=8), at_key=True)
+
+    def check_states(self) -> None:
+        seen: dict[str, Loc] = {}
+        for state_id, state in self.spec.states.items():
+            loc = ("states", state_id)
+            for i, task in enumerate(state.tasks):
+                tloc = (*loc, "tasks", i)
+                if task.id in seen:
+                    line = self.map.value((*seen[task.id], "id"))[0]
+                    self.add((*tloc, "id"), f"duplicate task id '{task.id}'",
+                             f"first defined on line {line}")
+                seen.setdefault(task.id, tloc)
+                self.ref((*tloc, "role"), "role", task.role, self.spec.roles)
+                if task.form is not None:
+                    self.ref((*tloc, "form"), "form", task.form, self.spec.forms)
+                if task.for_each is not None and self.ref((*tloc, "for_each"), "field",
+                                                          task.for_each, self.spec.fields):
+                    kind = self.spec.fields[task.for_each].type
+                    if kind not in LIST_TYPES:
+                        self.add((*tloc, "for_each"),
+                                 f"for_each needs a list field, and '{task.for_each}' is "
+                                 f"'{kind.value}'", "use text_list, person_list or multi_choice")
+            self.actions((*loc, "on_enter"), state.on_enter)
+            for timer in ("remind", "escalate"):
+                for i, reminder in enumerate(getattr(state, timer)):
+                    rloc = (*loc, timer, i)
+                    self.roles((*rloc, "to"), reminder.to)
+                    if reminder.message is not None:
+                        self.ref((*rloc, "message"), "message", reminder.message,
+                                 self.spec.messages)
+            if state.final and state.tasks:
+                self.add((*loc, "tasks"), f"final state '{state_id}' cannot have tasks",
+                         "a closed case has no work left")
+
+    def roles(self, loc: Loc, roles: str | list[str]) -> None:
+        if isinstance(roles, str):
+            self.ref(loc, "role", roles, self.spec.roles)
+        else:
+            for i, role in enumerate(roles):
+                self.ref((*loc, i), "role", role, self.spec.roles)
+
+    def check_transitions(self) -> None:
+        spec = self.spec
+        unguarded: dict[tuple[str, str], int] = {}
+        for i, transition in enumerate(spec.transitions):
+            loc = ("transitions", i)
+            sources = transition.sources
+            for j, source in enumerate(sources):
+                sloc = (*loc, "from") if isinstance(transition.source, str) else (*loc, "from", j)
+                if self.ref(sloc, "state", source, spec.states) and spec.states[source].final:
+                    self.add(sloc, f"final state '{source}' cannot have a way out",
+                             "remove 'final: true' or this transition")
+            self.ref((*loc, "to"), "state", transition.to, spec.states)
+            self.roles((*loc, "by"), transition.by)
+            for j, role in enumerate(transition.roles):
+                if role in spec.roles and spec.roles[role].external:
+                    rloc = (*loc, "by") if isinstance(transition.by, str) else (*loc, "by", j)
+                    self.add(rloc, f"external role '{role}' cannot fire '{transition.trigger}'",
+                             "let a coordinator's role record what they did")
+            if transition.when is not None:
+                self.expression((*loc, "when"), transition.when)
+            self.actions((*loc, "do"), transition.do)
+            from_states = sources or [s for s, st in spec.states.items() if not st.final]
+            for source in from_states:
+                earlier = unguarded.get((transition.trigger, source))
+                if earlier is not None:
+                    self.add((*loc, "trigger"),
+                             f"transition '{transition.trigger}' from '{source}' can never fire",
+                             f"the one on line {self.map.value(('transitions', earlier))[0]} "
+                             "has no guard and always wins")
+                elif transition.when is None:
+                    unguarded[(transition.trigger, source)] = i
+
+    def actions(self, loc: Loc, actions: list[ActionSpec]) -> None:
+        for i, action in enumerate(actions):
+            aloc = (*loc, i)
+            if isinstance(action, NotifyActionSpec):
+                self.notify((*aloc, "notify"), action)
+            elif isinstance(action, SetActionSpec):
+                for field_id, text in action.set.items():
+                    if self.ref((*aloc, "set", field_id), "field", field_id, self.spec.fields):
+                        self.expression((*aloc, "set", field_id), text)
+            elif isinstance(action, StartCaseActionSpec):
+                start = action.start_case
+                if self.known_playbooks is not None:
+                    self.ref((*aloc, "start_case", "playbook"), "playbook", start.playbook,
+                             self.known_playbooks)
+                for field_id, text in start.fields.items():
+                    self.expression((*aloc, "start_case", "fields", field_id), text)
+            elif isinstance(action, CustomActionSpec):
+                self.custom(aloc, action)
+
+    def notify(self, loc: Loc, action: NotifyActionSpec) -> None:
+        notify = action.notify
+        self.roles((*loc, "to"), notify.to)
+        self.ref((*loc, "message"), "message", notify.message, self.spec.messages)
+        if notify.to_field is not None and self.ref((*loc, "to_field"), "field",
+                                                    notify.to_field, self.spec.fields):
+            kind = self.spec.fields[notify.to_field].type
+            if kind not in _ADDRESS_TYPES:
+                self.add((*loc, "to_field"), f"field '{notify.to_field}' is '{kind.value}', "
+                         "not an address", "use an email, person or person_list field")
+
+    def custom(self, loc: Loc, action: CustomActionSpec) -> None:
+        registry = registered_actions()
+        kind = action.kind
+        if kind not in registry:
+            known = ["notify", "set", "start_case", *registry]
+            self.add((*loc, kind), f"unknown action '{kind}'",
+                     did_you_mean(kind, known, list_if_few=8), at_key=True)
+            return
+        for problem in registry[kind].check(action.params):
+            self.add((*loc, kind), problem)
+
+
+def _quote_offset(source_map: SourceMap, loc: Loc) -> int:
+    """1 when the YAML scalar at `loc` starts with a quote, so columns land inside it."""
+    return int(source_map.quoted.get(loc, False))
+
+
+def check_playbook(spec: PlaybookSpec, source_map: SourceMap,
+                   known_playbooks: Iterable[str] | None = None) -> CheckResult:
+    """Every reference, expression and graph problem of a validated playbook."""
+    result = _Checker(spec, source_map, known_playbooks).run()
+    result.problems.extend(graph_problems(spec, source_map))
+    return result
+
+
+def _successors(spec: PlaybookSpec) -> dict[str, set[str]]:
+    following: dict[str, set[str]] = {state_id: set() for state_id in spec.states}
+    for transition in spec.transitions:
+        if transition.to not in spec.states:
+            continue
+        sources = transition.sources or [s for s, st in spec.states.items() if not st.final]
+        for source in sources:
+            if source in following:
+                following[source].add(transition.to)
+    return following
+
+
+def _closure(start: Iterable[str], step: Callable[[str], Iterable[str]]) -> set[str]:
+    seen = set(start)
+    todo = list(seen)
+    while todo:
+        for nxt in step(todo.pop()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def graph_problems(spec: PlaybookSpec, source_map: SourceMap) -> list[Problem]:
+    """Unreachable states, dead ends, and states from which the case can never end."""
+    if spec.initial not in spec.states:
+        return []
+    following = _successors(spec)
+    preceding: dict[str, set[str]] = {s: set() for s in spec.states}
+    for source, targets in following.items():
+        for target in targets:
+            preceding[target].add(source)
+    problems = []
+    reachable = _closure([spec.initial], lambda s: following[s])
+    finals = [s for s, st in spec.states.items() if st.final]
+    if not finals:
+        problems.append(source_map.problem(("states",), "no state is final",
+                                           "mark the states that end a case with 'final: true'",
+                                           at_key=True))
+    can_end = _closure(finals, lambda s: preceding[s])
+    for state_id, state in spec.states.items():
+        loc = ("states", state_id)
+        if state_id not in reachable:
+            problems.append(source_map.problem(
+                loc, f"state '{state_id}' cannot be reached from '{spec.initial}'",
+                "add a transition to it or remove it", at_key=True))
+        if not state.final and not following[state_id]:
+            problems.append(source_map.problem(
+                loc, f"state '{state_id}' is not final and has no way out",
+                "add a transition from it or mark it 'final: true'", at_key=True))
+        elif finals and state_id not in can_end:
+            trapped = sorted(_closure([state_id], lambda s: following[s]))
+            problems.append(source_map.problem(
+                loc, f"no final state can be reached from '{state_id}'",
+                "the case would be stuck among " + ", ".join(f"'{s}'" for s in trapped),
+                at_key=True))
+    return problems

@@ -1,0 +1,262 @@
+"""A checked playbook -> one transitions.Machine, shared by every case of that version.
+
+Cases are plain records with a `state` attribute. A trigger is fired with
+`machine.events[name].trigger(record, ...)`: no per-case Machine and no
+`add_model`, so a case costs nothing to set up. Guards and actions are the
+machine's callbacks; actions do not act, they append Effects for the store to
+commit in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import cel
+from transitions import EventData, Machine
+
+from engine.actions import registered_actions
+from engine.errors import ExpressionError, TrinnError
+from engine.expressions import CompiledExpression
+from engine.loader import LoadedPlaybook
+from engine.spec import (
+    ActionSpec,
+    CustomActionSpec,
+    NotifyActionSpec,
+    NotifySpec,
+    PlaybookSpec,
+    SetActionSpec,
+    StartCaseActionSpec,
+    TransitionSpec,
+)
+
+__all__ = [
+    "CompiledPlaybook",
+    "CompiledTransition",
+    "CustomEffect",
+    "Effect",
+    "Firing",
+    "NotifyEffect",
+    "RefusedError",
+    "SetEffect",
+    "StartCaseEffect",
+    "compile_playbook",
+]
+
+
+@dataclass(frozen=True)
+class SetEffect:
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NotifyEffect:
+    notify: NotifySpec
+
+
+@dataclass(frozen=True)
+class StartCaseEffect:
+    playbook: str
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CustomEffect:
+    kind: str
+    params: dict[str, Any]
+
+
+Effect = SetEffect | NotifyEffect | StartCaseEffect | CustomEffect
+
+
+class RefusedError(TrinnError):
+    """A trigger that may not fire now; `reasons` says why, one line per transition."""
+
+    def __init__(self, trigger: str, state: str, reasons: list[str]) -> None:
+        self.trigger = trigger
+        self.state = state
+        self.reasons = reasons
+        super().__init__(f"cannot '{trigger}' in state '{state}' ({'; '.join(reasons)})")
+
+
+@dataclass(frozen=True)
+class CompiledTransition:
+    index: int
+    spec: TransitionSpec
+    guard: CompiledExpression | None
+    roles: frozenset[str]
+
+    @property
+    def trigger(self) -> str:
+        return self.spec.trigger
+
+
+@dataclass
+class Firing:
+    """What firing a trigger did: the transition taken and the effects to commit."""
+
+    source: str
+    transition: CompiledTransition | None = None
+    effects: list[Effect] = field(default_factory=list)
+
+
+class _Actions:
+    """A list of actions compiled to one callback that appends their effects."""
+
+    def __init__(self, actions: list[ActionSpec], expressions: dict[str, CompiledExpression]):
+        self.steps = [self._compile(action, expressions) for action in actions]
+
+    @staticmethod
+    def _compile(action: ActionSpec, expressions: dict[str, CompiledExpression]):
+        if isinstance(action, SetActionSpec):
+            programs = {k: expressions[v] for k, v in action.set.items()}
+            return lambda ctx: SetEffect({k: p.evaluate(ctx) for k, p in programs.items()})
+        if isinstance(action, NotifyActionSpec):
+            effect = NotifyEffect(action.notify)
+            return lambda ctx: effect
+        if isinstance(action, StartCaseActionSpec):
+            start = action.start_case
+            programs = {k: expressions[v] for k, v in start.fields.items()}
+            return lambda ctx: StartCaseEffect(start.playbook,
+                                               {k: p.evaluate(ctx) for k, p in programs.items()})
+        assert isinstance(action, CustomActionSpec)
+        registered = registered_actions()[action.kind]
+        params = registered.params.model_validate(action.params).model_dump()
+        return lambda ctx: CustomEffect(action.kind, params)
+
+    def __call__(self, event: EventData) -> None:
+        context = event.kwargs["context"]
+        event.kwargs["firing"].effects.extend(step(context) for step in self.steps)
+
+
+class CompiledPlaybook:
+    """One playbook version, ready to fire triggers on any number of case records."""
+
+    def __init__(self, loaded: LoadedPlaybook) -> None:
+        self.loaded = loaded
+        spec = self.spec
+        self.transitions = [
+            CompiledTransition(i, t, loaded.expressions[t.when] if t.when else None,
+                               frozenset(t.roles))
+            for i, t in enumerate(spec.transitions)
+        ]
+        self.by_trigger: dict[str, list[CompiledTransition]] = {}
+        for transition in self.transitions:
+            self.by_trigger.setdefault(transition.trigger, []).append(transition)
+        self.machine = Machine(
+            model=None,
+            states=[self._state_config(state_id) for state_id in spec.states],
+            initial=spec.initial,
+            transitions=[config for t in self.transitions for config in self._configs(t)],
+            auto_transitions=False,
+            send_event=True,
+            ignore_invalid_triggers=False,
+        )
+
+    @property
+    def spec(self) -> PlaybookSpec:
+        return self.loaded.spec
+
+    def _state_config(self, state_id: str) -> dict[str, Any]:
+        state = self.spec.states[state_id]
+        config: dict[str, Any] = {"name": state_id, "final": state.final}
+        if state.on_enter:
+            config["on_enter"] = [_Actions(state.on_enter, self.loaded.expressions)]
+        return config
+
+    def _configs(self, transition: CompiledTransition) -> list[dict[str, Any]]:
+        spec = self.spec
+        sources = transition.spec.sources or [s for s, st in spec.states.items() if not st.final]
+        allowed = _Allowed(transition)
+        actions = _Actions(transition.spec.do, self.loaded.expressions)
+        return [{"trigger": transition.trigger, "source": source, "dest": transition.spec.to,
+                 "conditions": [allowed], "before": [actions], "after": [_Taken(transition)]}
+                for source in sources]
+
+    def triggers_from(self, state: str) -> list[str]:
+        """The triggers that have a transition out of `state`, in playbook order."""
+        return list(dict.fromkeys(t.trigger for t in self.transitions
+                                  if self._leaves(t, state)))
+
+    def _leaves(self, transition: CompiledTransition, state: str) -> bool:
+        if transition.spec.from_any:
+            return not self.spec.states[state].final
+        return state in transition.spec.sources
+
+    def fire(self, record: Any, trigger: str, context: cel.Context,
+             roles: Iterable[str] = ()) -> Firing:
+        """Move `record` by `trigger`, or raise RefusedError saying why not."""
+        state = record.state
+        if trigger not in self.by_trigger:
+            raise RefusedError(trigger, state, ["unknown trigger"])
+        firing = Firing(state)
+        roles = frozenset(roles)
+        if trigger in self.triggers_from(state):
+            self.machine.events[trigger].trigger(record, context=context, roles=roles,
+                                                 firing=firing)
+        if firing.transition is None:
+            raise RefusedError(trigger, state, self.why_not(state, trigger, context, roles))
+        return firing
+
+    def why_not(self, state: str, trigger: str, context: cel.Context,
+                roles: Iterable[str] = ()) -> list[str]:
+        """In words, why each transition of `trigger` would not fire from `state` now."""
+        roles = frozenset(roles)
+        candidates = [t for t in self.by_trigger.get(trigger, []) if self._leaves(t, state)]
+        if not candidates:
+            allowed = self.triggers_from(state)
+            return ["allowed: " + (", ".join(allowed) if allowed else "nothing, the case is closed")]
+        return [reason for t in candidates if (reason := _refusal(t, context, roles))]
+
+
+def _refusal(transition: CompiledTransition, context: cel.Context,
+             roles: frozenset[str]) -> str:
+    if transition.roles and not transition.roles & roles:
+        needed = " or ".join(f"'{r}'" for r in sorted(transition.roles))
+        return f"needs the role {needed}"
+    guard = transition.guard
+    if guard is None:
+        return ""
+    try:
+        value = guard.evaluate(context)
+    except ExpressionError as exc:
+        return str(exc)
+    if value is True:
+        return ""
+    variables = context.variables
+    shown = ", ".join(f"{name} = {_show(variables.get(name))}" for name in guard.names
+                      if name not in ("tasks", "now"))
+    return f"guard '{guard.source}' is false" + (f" ({shown})" if shown else "")
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Allowed:
+    """The condition of one transition: the actor's role, then the guard."""
+
+    def __init__(self, transition: CompiledTransition) -> None:
+        self.transition = transition
+        self.__name__ = transition.spec.when or "allowed"
+
+    def __call__(self, event: EventData) -> bool:
+        roles = self.transition.roles
+        if roles and not roles & event.kwargs["roles"]:
+            return False
+        guard = self.transition.guard
+        return guard is None or guard.evaluate(event.kwargs["context"]) is True
+
+
+class _Taken:
+    def __init__(self, transition: CompiledTransition) -> None:
+        self.transition = transition
+
+    def __call__(self, event: EventData) -> None:
+        event.kwargs["firing"].transition = self.transition
+
+
+def compile_playbook(loaded: LoadedPlaybook) -> CompiledPlaybook:
+    return CompiledPlaybook(loaded)

@@ -1,0 +1,102 @@
+"""Every error trinn raises, in one tree.
+
+    TrinnError
+    ├── PlaybookError        a playbook file has problems; holds every Problem found
+    ├── PlaybookNotFoundError  no bundled or local playbook by that id or path
+    └── ExpressionError      a CEL expression failed to compile or to evaluate
+
+Foreign exceptions (ruamel, pydantic, the CEL binding) are translated once,
+where they enter, into these; callers never see the foreign ones.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "ExpressionError",
+    "PlaybookError",
+    "PlaybookNotFoundError",
+    "Problem",
+    "TrinnError",
+    "did_you_mean",
+]
+
+
+class TrinnError(Exception):
+    """The base of every error trinn raises on purpose."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding in a file, at a 1-based line and column."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.path}:{self.line}:{self.column}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class PlaybookError(TrinnError):
+    """A playbook that cannot be used, with all of its problems sorted by position."""
+
+    def __init__(self, path: str, problems: Iterable[Problem]) -> None:
+        self.path = path
+        self.problems = sorted(set(problems))
+        super().__init__(self.report())
+
+    def summary(self) -> str:
+        count = len(self.problems)
+        return f"{count} error{'s' if count != 1 else ''} in {self.path}"
+
+    def report(self) -> str:
+        return "\n".join([*(str(p) for p in self.problems), self.summary()])
+
+
+class PlaybookNotFoundError(TrinnError):
+    """Neither a readable file nor a known playbook id."""
+
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        self.name = name
+        hint = did_you_mean(name, known)
+        super().__init__(f"no playbook '{name}'" + (f" ({hint})" if hint else ""))
+
+
+class ExpressionError(TrinnError):
+    """A CEL expression that does not compile, names something unknown, or fails to run.
+
+    `column` is 1-based within the expression text, 0 when unknown.
+    """
+
+    def __init__(self, message: str, column: int = 0, hint: str = "") -> None:
+        self.message = message
+        self.column = column
+        self.hint = hint
+        super().__init__(message + (f" ({hint})" if hint else ""))
+
+
+def did_you_mean(name: str, choices: Iterable[str], *, list_if_few: int = 0) -> str:
+    """A hint naming the closest valid choice, or the valid choices when they are few."""
+    options = sorted(set(choices))
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    if options and len(options) <= list_if_few:
+        return "expected one of " + ", ".join(f"'{o}'" for o in options)
+    return ""

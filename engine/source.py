@@ -1,0 +1,176 @@
+"""YAML text -> plain data and a source map, with YAML's hazards refused.
+
+ruamel.yaml composes the document into nodes, which keep the line and column
+of every key and item; we build plain dicts, lists and scalars from the nodes
+ourselves, so nothing is ever constructed from a tag, and we can see every
+duplicate key, tag and alias on the way.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from engine.errors import Problem
+
+__all__ = ["MAX_BYTES", "MAX_NODES", "Loc", "SourceMap", "parse_yaml", "too_large"]
+
+MAX_BYTES = 1024 * 1024
+# a large real playbook has a few thousand nodes; aliases may not blow this up
+MAX_NODES = 50_000
+
+Loc = tuple[str | int, ...]
+
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+
+
+@dataclass
+class SourceMap:
+    """Where each value (and each mapping key) of the document starts, 1-based."""
+
+    path: str
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    quoted: dict[Loc, bool] = field(default_factory=dict)
+
+    def value(self, loc: Loc) -> tuple[int, int]:
+        """Position of the value at `loc`, or of its nearest enclosing value."""
+        while loc not in self.values and loc:
+            loc = loc[:-1]
+        return self.values.get(loc, (1, 1))
+
+    def key(self, loc: Loc) -> tuple[int, int]:
+        """Position of the key that names `loc` (falls back to the value)."""
+        return self.keys.get(loc) or self.value(loc)
+
+    def problem(self, loc: Loc, message: str, hint: str = "", *, at_key: bool = False) -> Problem:
+        line, column = self.key(loc) if at_key else self.value(loc)
+        return Problem(self.path, line, column, message, hint)
+
+
+class _Builder:
+    def __init__(self, source_map: SourceMap) -> None:
+        self.map = source_map
+        self.problems: list[Problem] = []
+        self.count = 0
+        self.too_big = False
+
+    def _pos(self, node: Node) -> tuple[int, int]:
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def build(self, node: Node, loc: Loc) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            if not self.too_big:
+                self.too_big = True
+                line, col = self._pos(node)
+                self.problems.append(
+                    Problem(self.map.path, line, col,
+                            f"document expands to more than {MAX_NODES} nodes",
+                            "anchors and aliases may not multiply the document"))
+            return None
+        self.map.values.setdefault(loc, self._pos(node))
+        tag = str(node.tag)
+        if tag not in _ALLOWED_TAGS:
+            line, col = self._pos(node)
+            shown = "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+            self.problems.append(Problem(self.map.path, line, col,
+                                         f"YAML tag '{shown}' is not allowed",
+                                         "playbooks hold plain data only"))
+            return None
+        if isinstance(node, MappingNode):
+            return self._mapping(node, loc)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        if node.style in ("'", '"'):
+            self.map.quoted[loc] = True
+        return _scalar(node)
+
+    def _mapping(self, node: MappingNode, loc: Loc) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                line, col = self._pos(key_node)
+                self.problems.append(Problem(self.map.path, line, col, "a key must be a plain name"))
+                continue
+            key = str(_scalar(key_node))
+            if key == "<<":
+                line, col = self._pos(key_node)
+                self.problems.append(Problem(self.map.path, line, col,
+                                             "merge keys ('<<') are not supported",
+                                             "write the keys out"))
+                continue
+            child = (*loc, key)
+            if key in result:
+                line, col = self._pos(key_node)
+                first = self.map.keys[child][0]
+                self.problems.append(Problem(self.map.path, line, col,
+                                             f"duplicate key '{key}'",
+                                             f"first defined on line {first}"))
+                continue
+            self.map.keys[child] = self._pos(key_node)
+            result[key] = self.build(value_node, child)
+        return result
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag, text = str(node.tag), node.value
+    if tag == _CORE + "null":
+        return None
+    if tag == _CORE + "bool":
+        return text.lower() == "true"
+    if tag == _CORE + "int":
+        digits = text.replace("_", "")
+        try:
+            return int(digits, 0)  # 0x.., 0o.., 0b.. and plain decimals
+        except ValueError:
+            return int(digits, 10)  # leading zeros, which base 0 refuses
+    if tag == _CORE + "float":
+        lowered = text.lower().replace("_", "")
+        if lowered in (".inf", "+.inf"):
+            return float("inf")
+        if lowered == "-.inf":
+            return float("-inf")
+        if lowered == ".nan":
+            return float("nan")
+        return float(lowered)
+    return text  # str and timestamp stay text; the schema parses dates
+
+
+def too_large(path: str, size: int) -> Problem:
+    return Problem(path, 1, 1, f"file is too large ({size} bytes)", f"the limit is {MAX_BYTES} bytes")
+
+
+def parse_yaml(text: str | bytes, path: str) -> tuple[Any, SourceMap, list[Problem]]:
+    """Parse one YAML document into plain data; problems are returned, never raised."""
+    source_map = SourceMap(path)
+    size = len(text.encode() if isinstance(text, str) else text)
+    if size > MAX_BYTES:
+        return None, source_map, [too_large(path, size)]
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, source_map, [Problem(path, 1, 1, "file is not valid UTF-8",
+                                              f"bad byte at offset {exc.start}")]
+    yaml = YAML(typ="rt")
+    try:
+        node = yaml.compose(io.StringIO(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = (exc.problem or exc.context or "invalid YAML").strip()
+        return None, source_map, [Problem(path, line, col, f"invalid YAML: {message}")]
+    except YAMLError as exc:
+        return None, source_map, [Problem(path, 1, 1, f"invalid YAML: {exc}")]
+    if node is None:
+        return None, source_map, [Problem(path, 1, 1, "the file is empty")]
+    builder = _Builder(source_map)
+    data = builder.build(node, ())
+    return data, source_map, builder.problems

@@ -1,0 +1,341 @@
+"""The playbook format as strict, frozen pydantic models (`*Spec`).
+
+These models are the format's one definition: the loader validates against
+them, `trinn schema` prints their JSON Schema, and the README documents them
+key by key. Cross-references (a task's role, a transition's states, names in
+expressions) are checked afterwards by `engine.checks`, which knows positions.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    RootModel,
+    StringConstraints,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
+
+__all__ = [
+    "ActionSpec",
+    "CustomActionSpec",
+    "Duration",
+    "FieldSpec",
+    "FieldType",
+    "FormSpec",
+    "Language",
+    "MessageSpec",
+    "NotifyActionSpec",
+    "NotifySpec",
+    "PlaybookSpec",
+    "ReminderSpec",
+    "RoleSpec",
+    "SetActionSpec",
+    "StartCaseActionSpec",
+    "StartCaseSpec",
+    "StateSpec",
+    "SubjectSpec",
+    "TaskSpec",
+    "Text",
+    "TransitionSpec",
+    "parse_duration",
+]
+
+Language = Literal["nb", "da", "en"]
+LANGUAGES: tuple[str, ...] = ("nb", "da", "en")
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+PlaybookId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=100)]
+Expr = Annotated[str, StringConstraints(min_length=1)]
+
+# Text shown to people: one string, or the same text in several languages.
+Text = Annotated[
+    str | Annotated[dict[Language, str], Field(min_length=1)],
+    Field(description="A string, or a map of languages: {nb: ..., da: ..., en: ...}"),
+]
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(hours?|days?|workdays?|weeks?)\s*$")
+
+
+def parse_duration(text: str) -> tuple[int, str]:
+    """'10 workdays' -> (10, 'workdays'); units are normalised to the plural."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise ValueError(f"invalid duration '{text}' (write e.g. '10 workdays', '14 days', "
+                         "'2 weeks' or '4 hours')")
+    unit = match.group(2)
+    return int(match.group(1)), unit if unit.endswith("s") else unit + "s"
+
+
+def _check_duration(text: str) -> str:
+    parse_duration(text)
+    return text
+
+
+Duration = Annotated[
+    str,
+    AfterValidator(_check_duration),
+    WithJsonSchema({"type": "string", "pattern": _DURATION.pattern,
+                    "description": "e.g. '10 workdays', '14 days', '2 weeks', '4 hours'"}),
+]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RoleSpec(_Spec):
+    """Who may act: a group of people, or a party outside the system."""
+
+    title: Text
+    description: Text | None = None
+    external: bool = Field(False, description="a party outside the system; "
+                                              "a coordinator records what it did")
+
+
+class FieldType(StrEnum):
+    text = "text"
+    long_text = "long_text"
+    email = "email"
+    url = "url"
+    phone = "phone"
+    number = "number"
+    money = "money"
+    bool = "bool"
+    date = "date"
+    choice = "choice"
+    multi_choice = "multi_choice"
+    text_list = "text_list"
+    person = "person"
+    person_list = "person_list"
+
+
+LIST_TYPES = frozenset({FieldType.multi_choice, FieldType.text_list, FieldType.person_list})
+CHOICE_TYPES = frozenset({FieldType.choice, FieldType.multi_choice})
+
+
+class FieldSpec(_Spec):
+    """One typed item of a case's data."""
+
+    type: FieldType
+    label: Text
+    help: Text | None = None
+    required: bool = Field(False, description="must have a value when the case is opened")
+    default: Any = None
+    options: list[Id] | None = Field(None, description="the choices of a choice or multi_choice")
+    option_labels: dict[Id, Text] | None = None
+
+    @model_validator(mode="after")
+    def _options_fit_type(self) -> FieldSpec:
+        if self.type in CHOICE_TYPES and not self.options:
+            raise ValueError(f"a '{self.type.value}' field needs 'options'")
+        if self.type not in CHOICE_TYPES and self.options is not None:
+            raise ValueError(f"'options' only apply to choice fields, not '{self.type.value}'")
+        return self
+
+
+class FormSpec(_Spec):
+    """Fields filled together at one step."""
+
+    title: Text
+    intro: Text | None = None
+    fields: Annotated[list[Id], Field(min_length=1)]
+
+
+class MessageSpec(_Spec):
+    """A message a `notify` action sends, with a title and a body."""
+
+    title: Text
+    body: Text
+
+
+class SubjectSpec(_Spec):
+    """What one case is about, and which field names it."""
+
+    title: Text
+    field: Id
+
+
+class TaskSpec(_Spec):
+    """Work a role does while the case is in a state."""
+
+    id: Id
+    title: Text
+    role: Id
+    due: Duration | None = None
+    optional: bool = False
+    instructions: Text | None = None
+    for_each: Id | None = Field(None, description="a list field: one task per item")
+    form: Id | None = Field(None, description="the form that completing this task fills")
+
+
+class ReminderSpec(_Spec):
+    """A message sent some time after a state is entered, while the case stays there."""
+
+    after: Duration
+    to: Id | Annotated[list[Id], Field(min_length=1)]
+    message: Id | None = None
+    every: Duration | None = Field(None, description="repeat at this interval")
+
+
+class NotifySpec(_Spec):
+    """Send a message to roles, to one person, or to an address held in a field."""
+
+    to: Id | list[Id] = Field(default_factory=list, description="role ids")
+    to_person: str | None = Field(None, description="a person id from the people file")
+    to_field: Id | None = Field(None, description="an email or person field of the case")
+    message: Id
+    channel: str | None = Field(None, description="a channel tag; default: the recipients' own")
+
+    @model_validator(mode="after")
+    def _has_recipient(self) -> NotifySpec:
+        if not self.to and self.to_person is None and self.to_field is None:
+            raise ValueError("a notify needs 'to', 'to_person' or 'to_field'")
+        return self
+
+
+class StartCaseSpec(_Spec):
+    """Open a case of another playbook, linked to this one as its parent."""
+
+    playbook: PlaybookId
+    fields: dict[Id, Expr] = Field(default_factory=dict,
+                                   description="the new case's fields, from expressions")
+
+
+class NotifyActionSpec(_Spec):
+    notify: NotifySpec
+
+
+class SetActionSpec(_Spec):
+    set: Annotated[dict[Id, Expr], Field(min_length=1, description="field: CEL expression")]
+
+
+class StartCaseActionSpec(_Spec):
+    start_case: StartCaseSpec
+
+
+class CustomActionSpec(RootModel[dict[Id, dict[str, Any]]]):
+    """An action an organisation registered (`engine.actions.register_action`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> CustomActionSpec:
+        if len(self.root) != 1:
+            raise ValueError("an action is a map with exactly one key, its kind")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(iter(self.root))
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.root[self.kind]
+
+
+BUILTIN_ACTIONS = ("notify", "set", "start_case")
+
+
+def _action_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        keys = list(value)
+    elif isinstance(value, BaseModel):
+        return {NotifyActionSpec: "notify", SetActionSpec: "set",
+                StartCaseActionSpec: "start_case"}.get(type(value), "custom")
+    else:
+        return None
+    if len(keys) == 1 and keys[0] in BUILTIN_ACTIONS:
+        return str(keys[0])
+    return "custom"
+
+
+ActionSpec = Annotated[
+    Annotated[NotifyActionSpec, Tag("notify")]
+    | Annotated[SetActionSpec, Tag("set")]
+    | Annotated[StartCaseActionSpec, Tag("start_case")]
+    | Annotated[CustomActionSpec, Tag("custom")],
+    Discriminator(_action_kind, custom_error_type="action",
+                  custom_error_message="an action is a map with one key, its kind"),
+]
+
+
+class StateSpec(_Spec):
+    """A step of the process: its tasks, what happens on entry, its timers."""
+
+    title: Text
+    description: Text | None = None
+    tasks: list[TaskSpec] = Field(default_factory=list)
+    on_enter: list[ActionSpec] = Field(default_factory=list)
+    remind: list[ReminderSpec] = Field(default_factory=list)
+    escalate: list[ReminderSpec] = Field(default_factory=list)
+    final: bool = False
+    outcome: Literal["positive", "negative", "neutral"] | None = Field(
+        None, description="how a final state ends the case")
+
+    @model_validator(mode="after")
+    def _final_is_quiet(self) -> StateSpec:
+        if self.outcome is not None and not self.final:
+            raise ValueError("only a final state has an 'outcome'")
+        return self
+
+
+class TransitionSpec(_Spec):
+    """A move from one or several states to another, fired by a trigger."""
+
+    trigger: Id
+    title: Text | None = Field(None, description="the action's label; default: the trigger")
+    source: Literal["*"] | Id | Annotated[list[Id], Field(min_length=1)] = Field(
+        alias="from", description="a state, a list of states, or '*' for any non-final state")
+    to: Id
+    by: Id | list[Id] = Field(default_factory=list, description="roles that may fire it")
+    when: Expr | None = Field(None, description="a CEL guard; the transition fires only if true")
+    do: list[ActionSpec] = Field(default_factory=list)
+
+    @property
+    def sources(self) -> list[str]:
+        """The named source states; empty for '*' (see `from_any`)."""
+        if self.source == "*":
+            return []
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+    @property
+    def from_any(self) -> bool:
+        return self.source == "*"
+
+    @property
+    def roles(self) -> list[str]:
+        return [self.by] if isinstance(self.by, str) else list(self.by)
+
+
+class PlaybookSpec(_Spec):
+    """A whole method: who takes part, what data a case holds, its steps and moves."""
+
+    id: PlaybookId
+    version: Annotated[int, Field(ge=1)]
+    language: Language
+    languages: list[Language] = Field(
+        default_factory=list, description="further languages its text maps provide")
+    title: Text
+    description: Text | None = None
+    source: str | None = Field(None, description="the text this method comes from")
+    subject: SubjectSpec
+    roles: Annotated[dict[Id, RoleSpec], Field(min_length=1)]
+    fields: dict[Id, FieldSpec] = Field(default_factory=dict)
+    forms: dict[Id, FormSpec] = Field(default_factory=dict)
+    messages: dict[Id, MessageSpec] = Field(default_factory=dict)
+    initial: Id
+    states: Annotated[dict[Id, StateSpec], Field(min_length=1)]
+    transitions: list[TransitionSpec] = Field(default_factory=list)
+
+    def all_tasks(self) -> dict[str, TaskSpec]:
+        return {task.id: task for state in self.states.values() for task in state.tasks}

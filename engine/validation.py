@@ -1,0 +1,182 @@
+"""pydantic's validation errors, translated into positioned Problems.
+
+pydantic reports a location that mixes data keys with its own markers (union
+branch tags, `[key]`); we walk the data to recover the real path, pick the
+message a process designer can act on, and add a did-you-mean hint.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from engine.errors import Problem, did_you_mean
+from engine.source import Loc, SourceMap
+
+__all__ = ["problems_from_validation"]
+
+_TYPE_ERRORS = {
+    "string_type": "a string", "int_type": "a whole number", "int_parsing": "a whole number",
+    "bool_type": "true or false", "bool_parsing": "true or false", "dict_type": "a map",
+    "list_type": "a list", "model_type": "a map", "model_attributes_type": "a map",
+    "float_type": "a number", "float_parsing": "a number", "int_from_float": "a whole number",
+}
+_ID_HINT = "ids are lowercase letters, digits and '_', starting with a letter"
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Loc, bool]:
+    """The path of `loc` inside `data`, and whether the error is about a mapping key."""
+    path: list[str | int] = []
+    node = data
+    is_key = False
+    for part in loc:
+        if part == "[key]":
+            is_key = True
+            continue
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and _is_missing(loc, part):
+            path.append(part)  # a missing key: keep its name, its position is the parent's
+            node = None
+    return tuple(path), is_key
+
+
+def _is_missing(loc: tuple[Any, ...], part: str) -> bool:
+    return loc[-1] == part
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The concrete types an annotation may stand for (through Annotated and unions)."""
+    origin = get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for arg in get_args(annotation) for t in _unwrap(arg)]
+    return [annotation]
+
+
+def _models_at(root: type[BaseModel], path: Loc) -> list[type[BaseModel]]:
+    """The model classes that may describe the mapping at `path`."""
+    current: list[Any] = [root]
+    for part in path:
+        following: list[Any] = []
+        for candidate in current:
+            origin = get_origin(candidate)
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                for name, info in candidate.model_fields.items():
+                    if part in (name, info.alias):
+                        following.extend(_unwrap(info.annotation))
+            elif origin is dict and isinstance(part, str):
+                following.extend(_unwrap(get_args(candidate)[1]))
+            elif origin is list and isinstance(part, int):
+                following.extend(_unwrap(get_args(candidate)[0]))
+        current = following
+    return [c for c in current if isinstance(c, type) and issubclass(c, BaseModel)
+            and "root" not in c.model_fields]
+
+
+def _allowed_keys(root: type[BaseModel], path: Loc) -> list[str]:
+    return sorted({info.alias or name for model in _models_at(root, path)
+                   for name, info in model.model_fields.items()})
+
+
+def _describe(error: Any, key: str | int | None, value: Any) -> tuple[str, str]:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "missing":
+        return f"missing required key '{key}'", ""
+    if kind == "string_pattern_mismatch":
+        return f"invalid id '{value}'", _ID_HINT
+    if kind in ("literal_error", "enum"):
+        return f"invalid value '{value}'", f"expected {ctx.get('expected', '')}".strip()
+    if kind in _TYPE_ERRORS:
+        return f"expected {_TYPE_ERRORS[kind]}, got {_type_name(value)}", ""
+    if kind == "too_short":
+        least = ctx.get("min_length", 1)
+        return f"needs at least {least} item{'s' if least != 1 else ''}", ""
+    if kind == "string_too_short":
+        return "must not be empty", ""
+    if kind == "string_too_long":
+        return f"is too long (at most {ctx.get('max_length')} characters)", ""
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {ctx.get('ge', ctx.get('gt'))}", ""
+    if kind == "value_error":
+        message = str(ctx.get("error", error["msg"]))
+        if " (" in message and message.endswith(")"):
+            text, hint = message[:-1].split(" (", 1)
+            return text, hint
+        return message, ""
+    return error["msg"][:1].lower() + error["msg"][1:], ""
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a map", list: "a list", str: f"'{value}'", bool: "a boolean",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _value_at(data: Any, path: Loc) -> Any:
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def problems_from_validation(exc: ValidationError, data: Any, source_map: SourceMap,
+                             root: type[BaseModel]) -> list[Problem]:
+    """One Problem per distinct place; of a union's alternatives, the most specific wins."""
+    by_path: dict[tuple[Loc, bool], list[dict[str, Any]]] = {}
+    for error in exc.errors(include_url=False):
+        path, is_key = _data_path(data, tuple(error["loc"]))
+        by_path.setdefault((path, is_key), []).append(error)
+    problems = []
+    for (path, is_key), errors in by_path.items():
+        # a union's type mismatches are noise when a branch found something deeper
+        deeper = any(other[0][: len(path)] == path and len(other[0]) > len(path)
+                     for other in by_path if other != (path, is_key))
+        specific = [e for e in errors if e["type"] not in _TYPE_ERRORS]
+        if deeper and not specific:
+            continue
+        problems.append(_problem(specific[0] if specific else errors[0], errors, path, is_key,
+                                 data, source_map, root))
+    return problems
+
+
+def _problem(error: dict[str, Any], alternatives: list[dict[str, Any]], path: Loc, is_key: bool,
+             data: Any, source_map: SourceMap, root: type[BaseModel]) -> Problem:
+    key = path[-1] if path else None
+    if error["type"] == "extra_forbidden":
+        allowed = _allowed_keys(root, path[:-1])
+        return source_map.problem(path, f"unknown key '{key}'",
+                                  did_you_mean(str(key), allowed, list_if_few=8), at_key=True)
+    if error["type"] == "missing":
+        return source_map.problem(path[:-1], f"missing required key '{key}'")
+    value = key if is_key else _value_at(data, path)
+    message, hint = _describe(error, key, value)
+    kinds = sorted({_TYPE_ERRORS[e["type"]] for e in alternatives if e["type"] in _TYPE_ERRORS})
+    if error["type"] in _TYPE_ERRORS and len(kinds) > 1:
+        message = f"expected {' or '.join(kinds)}, got {_type_name(value)}"
+    if is_key:
+        return source_map.problem(path, message, hint, at_key=True)
+    return source_map.problem(path, message, hint)
+
+
+def validate_model(root: type[BaseModel], data: Any, source_map: SourceMap
+                   ) -> tuple[BaseModel | None, list[Problem]]:
+    try:
+        return root.model_validate(data), []
+    except ValidationError as exc:
+        return None, problems_from_validation(exc, data, source_map, root)
+
+
+__all__ += ["validate_model"]
