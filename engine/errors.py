@@ -2,7 +2,8 @@
 
     TrinnError
     ├── PlaybookError        a playbook file has problems; holds every Problem found
-    ├── PlaybookNotFoundError  no bundled or local playbook by that id or path
+    ├── PlaybookIOError      a playbook file that cannot be read at all
+    ├── PlaybookNotFoundError  no bundled or local playbook by that id
     └── ExpressionError      a CEL expression failed to compile or to evaluate
 
 Foreign exceptions (ruamel, pydantic, the CEL binding) are translated once,
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 __all__ = [
     "ExpressionError",
     "PlaybookError",
+    "PlaybookIOError",
     "PlaybookNotFoundError",
     "Problem",
     "TrinnError",
@@ -67,6 +69,14 @@ class PlaybookError(TrinnError):
 
     def report(self) -> str:
         return "\n".join([*(str(p) for p in self.problems), self.summary()])
+
+
+class PlaybookIOError(TrinnError):
+    """A playbook file that cannot be read at all."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        super().__init__(f"cannot read {path}: {reason}")
 
 
 class PlaybookNotFoundError(TrinnError):

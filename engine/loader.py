@@ -8,21 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.checks import check_playbook
-from engine.errors import PlaybookError, TrinnError
+from engine.errors import PlaybookError, PlaybookIOError
 from engine.expressions import CompiledExpression
 from engine.source import MAX_BYTES, SourceMap, parse_yaml, too_large
 from engine.spec import PlaybookSpec
 from engine.validation import validate_model
 
-__all__ = ["LoadedPlaybook", "PlaybookIOError", "load_playbook", "load_playbook_text"]
-
-
-class PlaybookIOError(TrinnError):
-    """A playbook file that cannot be read at all."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        self.path = path
-        super().__init__(f"{path}: cannot read: {reason}")
+__all__ = ["LoadedPlaybook", "load_playbook", "load_playbook_text"]
 
 
 @dataclass(frozen=True)
@@ -73,5 +65,6 @@ def load_playbook(path: Path | str, known_playbooks: Iterable[str] | None = None
             raise PlaybookError(shown, [too_large(shown, size)])
         raw = path.read_bytes()
     except OSError as exc:
-        raise PlaybookIOError(shown, exc.strerror or str(exc)) from exc
+        reason = exc.strerror or str(exc)
+        raise PlaybookIOError(shown, reason[:1].lower() + reason[1:]) from exc
     return load_playbook_text(raw, shown, known_playbooks)

@@ -1,0 +1,68 @@
+"""Playbook diagrams drawn by transitions' own GraphMachine.
+
+A separate, throwaway GraphMachine of the same shape as the compiled machine:
+its conditions are the guards' source text, shown on the edges, and never run.
+Mermaid needs nothing installed; DOT needs the `graphviz` Python package.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from typing import Literal
+
+from transitions.extensions.diagrams import GraphMachine
+
+from engine.errors import TrinnError
+from engine.spec import PlaybookSpec
+from engine.text import localize
+
+__all__ = ["DiagramError", "draw"]
+
+
+class DiagramError(TrinnError):
+    """A diagram that cannot be drawn here (a missing optional package)."""
+
+
+class _TitledState(GraphMachine.state_cls):  # type: ignore[misc,name-defined]
+    def __init__(self, *args, label: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.label = label
+
+
+class _PlaybookGraph(GraphMachine):
+    state_cls = _TitledState
+
+
+def draw(spec: PlaybookSpec, fmt: Literal["mermaid", "dot"] = "mermaid",
+         language: str | None = None) -> str:
+    """The playbook as Mermaid or DOT text: states by title, guards on the edges, finals marked."""
+    if fmt == "dot" and importlib.util.find_spec("graphviz") is None:
+        raise DiagramError("DOT output needs the 'graphviz' package "
+                           "(pip install 'trinn[dot]'); Mermaid needs nothing")
+    lang = language or spec.language
+
+    def title(state_id: str) -> str:
+        state = spec.states[state_id]
+        text = localize(state.title, lang, spec.language).replace('"', "'")
+        return f"{text} ✔" if state.final else text
+
+    states = [{"name": s, "label": title(s), "final": st.final} for s, st in spec.states.items()]
+    transitions = []
+    for t in spec.transitions:
+        sources = t.sources or [s for s, st in spec.states.items() if not st.final]
+        for source in sources:
+            config = {"trigger": t.trigger, "source": source, "dest": t.to}
+            if t.when:
+                config["conditions"] = [t.when.replace('"', "'")]
+            transitions.append(config)
+    # transitions logs at INFO while drawing; a diagram is not news
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+    machine = _PlaybookGraph(model=None, states=states, transitions=transitions,
+                             initial=spec.initial, auto_transitions=False, show_conditions=True,
+                             graph_engine="mermaid" if fmt == "mermaid" else "graphviz",
+                             title=localize(spec.title, lang, spec.language))
+    text = str(machine.graph_cls(machine).get_graph().source)
+    if fmt == "mermaid":  # the flat Mermaid graph of transitions leaves final states unmarked
+        text += "".join(f"\n  {s} --> [*]" for s, st in spec.states.items() if st.final)
+    return text + "\n"

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import transitions
+
+from engine.compiler import (
+    CompiledPlaybook,
+    NotifyEffect,
+    RefusedError,
+    SetEffect,
+    compile_playbook,
+)
+from engine.context import TaskTally, evaluation_context
+from engine.loader import load_playbook
+
+NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+
+
+@dataclass
+class Record:
+    state: str
+
+
+@pytest.fixture(scope="module")
+def compiled_mini() -> CompiledPlaybook:
+    return compile_playbook(load_playbook(Path(__file__).parent / "data" / "mini.yaml"))
+
+
+def _context(compiled: CompiledPlaybook, record: Record, members: list[str],
+             tasks: dict[str, TaskTally]):
+    return evaluation_context(compiled.spec, state=record.state,
+                              fields={"navn": "Acme", "members": members}, tasks=tasks, now=NOW)
+
+
+def test_transitions_version_is_the_pinned_one() -> None:
+    # Event.trigger(record) on a Machine without models is little documented: pinned and tested
+    assert transitions.__version__ == "0.9.3"
+
+
+def test_fire_moves_a_plain_record_without_adding_models(compiled_mini: CompiledPlaybook) -> None:
+    record = Record("start")
+    tasks = {"meet": TaskTally(1, 1), "sign": TaskTally(2, 2)}
+    firing = compiled_mini.fire(record, "finish", _context(compiled_mini, record, ["a", "b"], tasks),
+                                roles={"lead"})
+    assert record.state == "done"
+    assert compiled_mini.machine.models == []
+    assert vars(record) == {"state": "done"}  # nothing set on the record by magic
+    assert firing.transition is not None and firing.transition.index == 0
+    assert firing.effects == [SetEffect({"navn": "Acme (done)"}),
+                              NotifyEffect(compiled_mini.spec.states["done"].on_enter[0].notify)]
+
+
+def test_fire_refuses_with_the_failing_guard_and_its_values(compiled_mini) -> None:
+    record = Record("start")
+    context = _context(compiled_mini, record, ["a"], {"meet": TaskTally(1, 1)})
+    with pytest.raises(RefusedError) as info:
+        compiled_mini.fire(record, "finish", context, roles={"lead"})
+    assert str(info.value) == ("cannot 'finish' in state 'start' (guard 'tasks_done && "
+                               "size(members) >= 2' is false (tasks_done = True, members = ['a']))")
+    assert record.state == "start"
+
+
+def test_fire_refuses_an_actor_without_the_role(compiled_mini) -> None:
+    record = Record("start")
+    context = _context(compiled_mini, record, ["a", "b"], {"meet": TaskTally(1, 1)})
+    with pytest.raises(RefusedError, match="needs the role 'lead'"):
+        compiled_mini.fire(record, "finish", context, roles={"partner"})
+
+
+def test_fire_from_any_state_and_not_from_a_final_one(compiled_mini) -> None:
+    record = Record("start")
+    context = _context(compiled_mini, record, [], {})
+    compiled_mini.fire(record, "stop", context, roles={"lead"})
+    assert record.state == "stopped"
+    with pytest.raises(RefusedError) as info:
+        compiled_mini.fire(record, "stop", context, roles={"lead"})
+    assert str(info.value) == ("cannot 'stop' in state 'stopped' "
+                               "(allowed: nothing, the case is closed)")
+
+
+def test_fire_unknown_trigger_is_refused(compiled_mini) -> None:
+    with pytest.raises(RefusedError, match="unknown trigger"):
+        compiled_mini.fire(Record("start"), "fnish", _context(compiled_mini, Record("start"), [], {}))
+
+
+def test_many_records_share_one_machine(compiled_mini) -> None:
+    records = [Record("start") for _ in range(200)]
+    for record in records:
+        compiled_mini.fire(record, "stop", _context(compiled_mini, record, [], {}), roles={"lead"})
+    assert {r.state for r in records} == {"stopped"}
+    assert compiled_mini.machine.models == []
+    assert sys.getrefcount(records[0]) < 10  # the machine keeps no reference to cases

@@ -1,0 +1,54 @@
+"""The architecture, kept by an import scan: engine stands alone, heavy libraries stay in their place."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _modules("engine"), ids=lambda p: p.name)
+def test_engine_imports_neither_tui_nor_notifiers(path: Path) -> None:
+    assert not _imports(path) & {"tui", "notifiers", "textual", "apprise", "typer", "rich"}
+
+
+@pytest.mark.parametrize(("library", "allowed"), [
+    ("ruamel", {"source.py"}),
+    ("transitions", {"compiler.py", "diagram.py"}),
+    ("cel", {"expressions.py", "context.py", "compiler.py"}),
+])
+def test_engine_library_used_only_in_its_module(library: str, allowed: set[str]) -> None:
+    users = {p.name for p in _modules("engine") if library in _imports(p)}
+    assert users <= allowed
+
+
+def test_pydantic_playbook_models_live_in_spec() -> None:
+    for path in _modules("engine"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        classes = [n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
+                   and n.name.endswith("Spec")]
+        if path.name != "spec.py":
+            assert classes == [], f"{path.name} defines {classes}"
+
+
+@pytest.mark.parametrize("path", _modules("notifiers"), ids=lambda p: p.name)
+def test_notifiers_import_engine_only(path: Path) -> None:
+    assert "tui" not in _imports(path)

@@ -1,0 +1,240 @@
+"""The `trinn` command: a thin layer that builds what a command needs and calls the engine.
+
+Human output goes through one rich Console (it honours NO_COLOR); `--json`
+prints machine-readable output instead. Exit status: 0 clean, 1 findings or
+refusals, 2 usage, configuration or I/O errors. Nothing heavy is imported at
+start-up: a command imports what it uses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from engine.errors import PlaybookError, PlaybookIOError, TrinnError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="trinn",
+    help="Run partnership processes written as YAML playbooks.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class Settings:
+    """Global options, from flags or the environment."""
+
+    playbook_dirs: list[Path] = field(default_factory=list)
+    language: str | None = None
+
+
+def _dirs(value: str | None) -> list[Path]:
+    return [Path(p) for p in (value or "").split(os.pathsep) if p]
+
+
+@app.callback(invoke_without_command=True)
+def _global(
+    ctx: typer.Context,
+    playbooks: Annotated[str | None, typer.Option(
+        "--playbooks", envvar="TRINN_PLAYBOOKS", metavar="DIR",
+        help="Folders of your own playbooks (separated by ':'), besides the bundled ones.")] = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", envvar="TRINN_LANG", help="Language for text: nb, da or en.")] = None,
+) -> None:
+    ctx.obj = Settings(_dirs(playbooks), lang)
+    if ctx.invoked_subcommand is None:
+        # until the terminal UI exists: check the playbooks and show their diagrams
+        _overview(ctx.obj)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"trinn: {message}", markup=False)
+    return typer.Exit(code)
+
+
+def _print_json(data: Any) -> None:
+    out.print(json.dumps(data, indent=2, ensure_ascii=False), markup=False)
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Playbook files or folders of them.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
+) -> None:
+    """Check playbooks: every problem as file:line:col: message (hint)."""
+    from engine.catalog import playbook_files, yaml_files
+    from engine.loader import load_playbook
+
+    settings: Settings = ctx.obj
+    known = {f.declared_id for f in playbook_files(settings.playbook_dirs)}
+    files = yaml_files(paths)
+    known |= {pid for p in files if (pid := _declared_id(p))}
+    problems: list[dict[str, Any]] = []
+    unreadable = False
+    for path in files:
+        try:
+            load_playbook(path, known)
+            if not as_json:
+                out.print(f"{path}: ok", markup=False)
+        except PlaybookError as exc:
+            problems.extend(p.as_dict() for p in exc.problems)
+            if not as_json:
+                out.print(exc.report(), markup=False)
+        except PlaybookIOError as exc:
+            unreadable = True
+            err.print(f"trinn: {exc}", markup=False)
+    if as_json:
+        _print_json(problems)
+    if unreadable or not files:
+        if not files:
+            err.print("trinn: no playbooks found in the given folders", markup=False)
+        raise typer.Exit(2)
+    raise typer.Exit(1 if problems else 0)
+
+
+def _declared_id(path: Path) -> str | None:
+    from engine.catalog import PlaybookFile
+
+    return PlaybookFile(path, False).declared_id
+
+
+@app.command()
+def graph(
+    ctx: typer.Context,
+    playbook: Annotated[str, typer.Argument(help="A playbook file or a playbook id.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="mermaid or dot.")] = "mermaid",
+) -> None:
+    """Draw a playbook's states and transitions (Mermaid, or DOT with graphviz)."""
+    from engine.catalog import find_playbook
+    from engine.diagram import draw
+    from engine.loader import load_playbook
+
+    settings: Settings = ctx.obj
+    if fmt not in ("mermaid", "dot"):
+        raise _fail(f"unknown format '{fmt}' (expected 'mermaid' or 'dot')")
+    loaded = _load_or_exit(lambda: load_playbook(find_playbook(playbook, settings.playbook_dirs)))
+    try:
+        out.print(draw(loaded.spec, fmt, settings.language), markup=False, end="")
+    except TrinnError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _load_or_exit(load: Any) -> Any:
+    try:
+        return load()
+    except PlaybookError as exc:
+        err.print(exc.report(), markup=False)
+        raise typer.Exit(1) from exc
+    except TrinnError as exc:
+        raise _fail(str(exc)) from exc
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (draft-07) of the playbook format, for editors."""
+    from engine.schema import json_schema_text
+
+    out.print(json_schema_text(), markup=False, end="")
+
+
+@app.command()
+def playbooks(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """List the bundled playbooks and your own, with their check status."""
+    rows = _playbook_rows(ctx.obj)
+    if as_json:
+        _print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "version", "language", "title", "status", "path"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["id"] or "?", str(row["version"] or ""), row["language"] or "",
+                      row["title"] or "", row["status"], row["path"])
+    out.print(table)
+    if any(row["status"] != "ok" for row in rows):
+        raise typer.Exit(1)
+
+
+def _playbook_rows(settings: Settings) -> list[dict[str, Any]]:
+    from engine.catalog import playbook_files
+    from engine.loader import load_playbook
+    from engine.text import localize
+
+    files = playbook_files(settings.playbook_dirs)
+    known = {f.declared_id for f in files}
+    rows = []
+    for entry in files:
+        shown = _shown_path(entry.path, entry.bundled)
+        row: dict[str, Any] = {"id": entry.declared_id, "version": None, "language": None,
+                               "title": None, "status": "ok", "path": shown,
+                               "bundled": entry.bundled}
+        try:
+            spec = load_playbook(entry.path, known, display=shown).spec
+            row.update(id=spec.id, version=spec.version, language=spec.language,
+                       title=localize(spec.title, settings.language or spec.language,
+                                      spec.language))
+        except PlaybookError as exc:
+            row["status"] = exc.summary().split(" in ")[0]
+        except PlaybookIOError as exc:
+            row["status"] = str(exc)
+        rows.append(row)
+    return rows
+
+
+def _shown_path(path: Path, bundled: bool) -> str:
+    if bundled:
+        return f"playbooks/{path.name}"
+    return str(path)
+
+
+def _overview(settings: Settings) -> None:
+    """What `trinn` alone does until the terminal UI exists."""
+    from engine.catalog import playbook_files
+    from engine.diagram import draw
+    from engine.loader import load_playbook
+
+    files = playbook_files(settings.playbook_dirs)
+    known = {f.declared_id for f in files}
+    failed = False
+    for entry in files:
+        shown = _shown_path(entry.path, entry.bundled)
+        try:
+            loaded = load_playbook(entry.path, known, display=shown)
+        except TrinnError as exc:
+            failed = True
+            err.print(exc.report() if isinstance(exc, PlaybookError) else str(exc), markup=False)
+            continue
+        out.print(f"{shown}: ok", markup=False)
+        out.print(draw(loaded.spec, "mermaid", settings.language), markup=False)
+    raise typer.Exit(1 if failed else 0)
+
+
+def main() -> None:
+    """The console script: errors become one line and an exit status, never a traceback."""
+    try:
+        app()
+    except TrinnError as exc:
+        err.print(f"trinn: {exc}", markup=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
