@@ -144,6 +144,9 @@ class CompiledPlaybook:
         self.by_trigger: dict[str, list[CompiledTransition]] = {}
         for transition in self.transitions:
             self.by_trigger.setdefault(transition.trigger, []).append(transition)
+        self._exits = {state_id: list(dict.fromkeys(
+            t.trigger for t in self.transitions if self._leaves(t, state_id)))
+            for state_id in spec.states}
         self.machine = Machine(
             model=None,
             states=[self._state_config(state_id) for state_id in spec.states],
@@ -176,8 +179,7 @@ class CompiledPlaybook:
 
     def triggers_from(self, state: str) -> list[str]:
         """The triggers that have a transition out of `state`, in playbook order."""
-        return list(dict.fromkeys(t.trigger for t in self.transitions
-                                  if self._leaves(t, state)))
+        return list(self._exits.get(state, []))
 
     def _leaves(self, transition: CompiledTransition, state: str) -> bool:
         if transition.spec.from_any:
@@ -192,7 +194,7 @@ class CompiledPlaybook:
             raise RefusedError(trigger, state, ["unknown trigger"])
         firing = Firing(state)
         roles = frozenset(roles)
-        if trigger in self.triggers_from(state):
+        if trigger in self._exits.get(state, ()):
             self.machine.events[trigger].trigger(record, context=context, roles=roles,
                                                  firing=firing)
         if firing.transition is None:
