@@ -140,6 +140,8 @@ def _scalar(node: ScalarNode) -> Any:
         if lowered == ".nan":
             return float("nan")
         return float(lowered)
+    if node.style == ">":
+        text = text.replace("\a", "")  # ruamel marks the folds of '>' scalars with BEL
     return text  # str and timestamp stay text; the schema parses dates
 
 

@@ -43,3 +43,8 @@ def test_parse_yaml_refuses_oversized_text() -> None:
 def test_parse_yaml_keeps_scalars_plain() -> None:
     data, _, _ = parse_yaml("n: 0x10\nm: 010\nd: 2026-01-02\nf: 1.5\nb: true\nz: ~\n", "f.yaml")
     assert data == {"n": 16, "m": 10, "d": "2026-01-02", "f": 1.5, "b": True, "z": None}
+
+
+def test_parse_yaml_folded_scalars_read_as_written() -> None:
+    data, _, _ = parse_yaml("a: >-\n  one\n  two\nb: |\n  x\n  y\n", "f.yaml")
+    assert data == {"a": "one two", "b": "x\ny\n"}

@@ -159,9 +159,10 @@ def playbooks(
 ) -> None:
     """List the bundled playbooks and your own, with their check status."""
     rows = _playbook_rows(ctx.obj)
+    broken = any(row["status"] != "ok" for row in rows)
     if as_json:
         _print_json(rows)
-        return
+        raise typer.Exit(1 if broken else 0)
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
@@ -171,8 +172,7 @@ def playbooks(
         table.add_row(row["id"] or "?", str(row["version"] or ""), row["language"] or "",
                       row["title"] or "", row["status"], row["path"])
     out.print(table)
-    if any(row["status"] != "ok" for row in rows):
-        raise typer.Exit(1)
+    raise typer.Exit(1 if broken else 0)
 
 
 def _playbook_rows(settings: Settings) -> list[dict[str, Any]]:
