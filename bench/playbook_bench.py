@@ -65,11 +65,17 @@ def load_figures() -> list[dict[str, object]]:
 
 def _sample_context(compiled: CompiledPlaybook, state: str):
     spec = compiled.spec
+    samples = {"email": "post@example.no", "url": "https://example.no", "phone": "+47 22 00 00 00",
+               "number": 1, "money": 1000, "bool": True, "date": "2026-11-24"}
     fields = {}
     for field_id, field in spec.fields.items():
         kind = field.type.value
-        fields[field_id] = (["a", "b", "c", "d", "e", "f", "g", "h"] if kind.endswith("list")
-                            else True if kind == "bool" else None)
+        if kind.endswith("list"):
+            fields[field_id] = [f"{field_id}{i}" for i in range(8)]
+        elif field.options:
+            fields[field_id] = field.options[0] if kind == "choice" else field.options[:1]
+        else:
+            fields[field_id] = samples.get(kind, f"{field_id} text")
     tasks = {task_id: TaskTally(1, 1) for task_id in spec.all_tasks()}
     return evaluation_context(spec, state=state, fields=fields, tasks=tasks,
                               now=dt.datetime(2026, 11, 24, tzinfo=dt.UTC), actor="bench",
@@ -102,8 +108,11 @@ def _bare_machine(compiled: CompiledPlaybook) -> Machine:
 
 
 def fire_figures(compiled: CompiledPlaybook) -> dict[str, object]:
-    """Fire the playbook's first transition (guard true) again and again on one record."""
-    transition = next(t for t in compiled.transitions if t.spec.sources)
+    """Fire the playbook's first guarded transition that the sample case passes, again and again."""
+    def passes(t) -> bool:
+        return t.guard is not None and t.guard.evaluate(_sample_context(compiled, t.spec.sources[0])) is True
+
+    transition = next(t for t in compiled.transitions if t.spec.sources and passes(t))
     source, trigger = transition.spec.sources[0], transition.trigger
     context = _sample_context(compiled, source)
     roles = frozenset(compiled.spec.roles)

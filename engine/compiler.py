@@ -10,7 +10,7 @@ commit in one transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import cel
@@ -92,17 +92,29 @@ class CompiledTransition:
         return self.spec.trigger
 
 
-@dataclass
 class Firing:
-    """What firing a trigger did: the transition taken and the effects to commit."""
+    """One firing: what the guards see, and what it did (the transition taken, its effects)."""
 
-    source: str
-    transition: CompiledTransition | None = None
-    effects: list[Effect] = field(default_factory=list)
+    __slots__ = ("context", "effects", "roles", "source", "transition")
+
+    def __init__(self, source: str, context: cel.Context, roles: frozenset[str]) -> None:
+        self.source = source
+        self.context = context
+        self.roles = roles
+        self.transition: CompiledTransition | None = None
+        self.effects: list[Effect] = []
+
+    def __repr__(self) -> str:
+        taken = self.transition.trigger if self.transition else None
+        return f"Firing(source={self.source!r}, taken={taken!r}, effects={self.effects!r})"
 
 
 class _Actions:
-    """A list of actions compiled to one callback that appends their effects."""
+    """A list of actions compiled to one callback that appends their effects.
+
+    Registered only where there are actions: every callback costs transitions
+    a resolution on each fire.
+    """
 
     def __init__(self, actions: list[ActionSpec], expressions: dict[str, CompiledExpression]):
         self.steps = [self._compile(action, expressions) for action in actions]
@@ -126,8 +138,9 @@ class _Actions:
         return lambda ctx: CustomEffect(action.kind, params)
 
     def __call__(self, event: EventData) -> None:
-        context = event.kwargs["context"]
-        event.kwargs["firing"].effects.extend(step(context) for step in self.steps)
+        firing: Firing = event.args[0]
+        context = firing.context
+        firing.effects.extend([step(context) for step in self.steps])
 
 
 class CompiledPlaybook:
@@ -144,8 +157,8 @@ class CompiledPlaybook:
         self.by_trigger: dict[str, list[CompiledTransition]] = {}
         for transition in self.transitions:
             self.by_trigger.setdefault(transition.trigger, []).append(transition)
-        self._exits = {state_id: list(dict.fromkeys(
-            t.trigger for t in self.transitions if self._leaves(t, state_id)))
+        self._exits = {state_id: frozenset(
+            t.trigger for t in self.transitions if self._leaves(t, state_id))
             for state_id in spec.states}
         self.machine = Machine(
             model=None,
@@ -171,15 +184,15 @@ class CompiledPlaybook:
     def _configs(self, transition: CompiledTransition) -> list[dict[str, Any]]:
         spec = self.spec
         sources = transition.spec.sources or [s for s, st in spec.states.items() if not st.final]
-        allowed = _Allowed(transition)
-        actions = _Actions(transition.spec.do, self.loaded.expressions)
-        return [{"trigger": transition.trigger, "source": source, "dest": transition.spec.to,
-                 "conditions": [allowed], "before": [actions], "after": [_Taken(transition)]}
-                for source in sources]
+        config: dict[str, Any] = {"trigger": transition.trigger, "dest": transition.spec.to,
+                                  "conditions": [_Allowed(transition)]}
+        if transition.spec.do:
+            config["before"] = [_Actions(transition.spec.do, self.loaded.expressions)]
+        return [{**config, "source": source} for source in sources]
 
     def triggers_from(self, state: str) -> list[str]:
         """The triggers that have a transition out of `state`, in playbook order."""
-        return list(self._exits.get(state, []))
+        return list(dict.fromkeys(t.trigger for t in self.transitions if self._leaves(t, state)))
 
     def _leaves(self, transition: CompiledTransition, state: str) -> bool:
         if transition.spec.from_any:
@@ -190,15 +203,13 @@ class CompiledPlaybook:
              roles: Iterable[str] = ()) -> Firing:
         """Move `record` by `trigger`, or raise RefusedError saying why not."""
         state = record.state
-        if trigger not in self.by_trigger:
-            raise RefusedError(trigger, state, ["unknown trigger"])
-        firing = Firing(state)
-        roles = frozenset(roles)
+        firing = Firing(state, context, roles if isinstance(roles, frozenset) else frozenset(roles))
         if trigger in self._exits.get(state, ()):
-            self.machine.events[trigger].trigger(record, context=context, roles=roles,
-                                                 firing=firing)
+            self.machine.events[trigger].trigger(record, firing)
         if firing.transition is None:
-            raise RefusedError(trigger, state, self.why_not(state, trigger, context, roles))
+            if trigger not in self.by_trigger:
+                raise RefusedError(trigger, state, ["unknown trigger"])
+            raise RefusedError(trigger, state, self.why_not(state, trigger, context, firing.roles))
         return firing
 
     def why_not(self, state: str, trigger: str, context: cel.Context,
@@ -238,26 +249,26 @@ def _show(value: Any) -> str:
 
 
 class _Allowed:
-    """The condition of one transition: the actor's role, then the guard."""
+    """The condition of one transition: the actor's role, then the guard.
+
+    Each transition has this one condition, and the first transition whose
+    condition holds is the one taken, so it records itself on the firing.
+    """
 
     def __init__(self, transition: CompiledTransition) -> None:
         self.transition = transition
         self.__name__ = transition.spec.when or "allowed"
 
     def __call__(self, event: EventData) -> bool:
+        firing: Firing = event.args[0]
         roles = self.transition.roles
-        if roles and not roles & event.kwargs["roles"]:
+        if roles and roles.isdisjoint(firing.roles):
             return False
         guard = self.transition.guard
-        return guard is None or guard.evaluate(event.kwargs["context"]) is True
-
-
-class _Taken:
-    def __init__(self, transition: CompiledTransition) -> None:
-        self.transition = transition
-
-    def __call__(self, event: EventData) -> None:
-        event.kwargs["firing"].transition = self.transition
+        if guard is None or guard.evaluate(firing.context) is True:
+            firing.transition = self.transition
+            return True
+        return False
 
 
 def compile_playbook(loaded: LoadedPlaybook) -> CompiledPlaybook:

@@ -119,7 +119,7 @@ def _first_line(exc: BaseException) -> str:
 def _check_shape(text: str, tokens: list[_Token]) -> None:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression is too long ({len(text)} characters)",
-                              MAX_LENGTH + 1, f"the limit is {MAX_LENGTH}")
+                              1, f"the limit is {MAX_LENGTH}")
     depth = 0
     for token in tokens:
         if token.text in "([{" and token.kind == "punct":

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.errors import Problem
@@ -54,31 +56,45 @@ class SourceMap:
         return Problem(self.path, line, column, message, hint)
 
 
+class _AliasSiteComposer(Composer):
+    """Remembers where each alias is written: the node it stands for only knows its anchor."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.parser.check_event(AliasEvent):
+            mark = self.parser.peek_event().start_mark
+            sites = self.__dict__.setdefault("alias_sites", {})
+            sites[(id(parent), id(index) if isinstance(index, Node) else index)] = (
+                mark.line + 1, mark.column + 1)
+        return super().compose_node(parent, index)
+
+
 class _Builder:
-    def __init__(self, source_map: SourceMap) -> None:
+    def __init__(self, source_map: SourceMap, alias_sites: dict[tuple[int, Any], tuple[int, int]]):
         self.map = source_map
+        self.alias_sites = alias_sites
         self.problems: list[Problem] = []
         self.count = 0
         self.too_big = False
 
-    def _pos(self, node: Node) -> tuple[int, int]:
-        return node.start_mark.line + 1, node.start_mark.column + 1
+    def _pos(self, node: Node, site: tuple[int, int] | None = None) -> tuple[int, int]:
+        return site or (node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def build(self, node: Node, loc: Loc) -> Any:
+    def build(self, node: Node, loc: Loc, site: tuple[int, int] | None = None) -> Any:
+        """Plain data for `node`; `site` is where an alias standing for it was written."""
         self.count += 1
         if self.count > MAX_NODES:
             if not self.too_big:
                 self.too_big = True
-                line, col = self._pos(node)
+                line, col = self._pos(node, site)
                 self.problems.append(
                     Problem(self.map.path, line, col,
                             f"document expands to more than {MAX_NODES} nodes",
                             "anchors and aliases may not multiply the document"))
             return None
-        self.map.values.setdefault(loc, self._pos(node))
+        self.map.values.setdefault(loc, self._pos(node, site))
         tag = str(node.tag)
         if tag not in _ALLOWED_TAGS:
-            line, col = self._pos(node)
+            line, col = self._pos(node, site)
             shown = "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
             self.problems.append(Problem(self.map.path, line, col,
                                          f"YAML tag '{shown}' is not allowed",
@@ -87,7 +103,8 @@ class _Builder:
         if isinstance(node, MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, SequenceNode):
-            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+            return [self.build(item, (*loc, i), site or self.alias_sites.get((id(node), i)))
+                    for i, item in enumerate(node.value)]
         if node.style in ("'", '"'):
             self.map.quoted[loc] = True
         return _scalar(node)
@@ -115,7 +132,8 @@ class _Builder:
                                              f"first defined on line {first}"))
                 continue
             self.map.keys[child] = self._pos(key_node)
-            result[key] = self.build(value_node, child)
+            result[key] = self.build(value_node, child,
+                                     self.alias_sites.get((id(node), id(key_node))))
         return result
 
 
@@ -162,6 +180,7 @@ def parse_yaml(text: str | bytes, path: str) -> tuple[Any, SourceMap, list[Probl
             return None, source_map, [Problem(path, 1, 1, "file is not valid UTF-8",
                                               f"bad byte at offset {exc.start}")]
     yaml = YAML(typ="rt")
+    yaml.Composer = _AliasSiteComposer
     try:
         node = yaml.compose(io.StringIO(text))
     except MarkedYAMLError as exc:
@@ -173,6 +192,6 @@ def parse_yaml(text: str | bytes, path: str) -> tuple[Any, SourceMap, list[Probl
         return None, source_map, [Problem(path, 1, 1, f"invalid YAML: {exc}")]
     if node is None:
         return None, source_map, [Problem(path, 1, 1, "the file is empty")]
-    builder = _Builder(source_map)
+    builder = _Builder(source_map, yaml.composer.__dict__.get("alias_sites", {}))
     data = builder.build(node, ())
     return data, source_map, builder.problems

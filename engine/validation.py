@@ -139,6 +139,7 @@ def problems_from_validation(exc: ValidationError, data: Any, source_map: Source
     for error in exc.errors(include_url=False):
         path, is_key = _data_path(data, tuple(error["loc"]))
         by_path.setdefault((path, is_key), []).append(error)
+    _drop_missing_explained_by_typos(by_path)
     problems = []
     for (path, is_key), errors in by_path.items():
         # a union's type mismatches are noise when a branch found something deeper
@@ -150,6 +151,20 @@ def problems_from_validation(exc: ValidationError, data: Any, source_map: Source
         problems.append(_problem(specific[0] if specific else errors[0], errors, path, is_key,
                                  data, source_map, root))
     return problems
+
+
+def _drop_missing_explained_by_typos(by_path: dict[tuple[Loc, bool], list[dict[str, Any]]]) -> None:
+    """`titel:` for `title:` is one mistake: say 'unknown key', not also 'missing key'."""
+    unknown: dict[Loc, list[str]] = {}
+    for (path, _), errors in by_path.items():
+        if path and any(e["type"] == "extra_forbidden" for e in errors):
+            unknown.setdefault(path[:-1], []).append(str(path[-1]))
+    for place in list(by_path):
+        path, _ = place
+        errors = by_path[place]
+        if path and all(e["type"] == "missing" for e in errors) and \
+                did_you_mean(str(path[-1]), unknown.get(path[:-1], [])):
+            del by_path[place]
 
 
 def _problem(error: dict[str, Any], alternatives: list[dict[str, Any]], path: Loc, is_key: bool,
