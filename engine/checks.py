@@ -15,7 +15,6 @@ from engine.errors import ExpressionError, Problem, did_you_mean
 from engine.expressions import BUILTIN_NAMES, CompiledExpression, Scope, compile_expression
 from engine.source import Loc, SourceMap
 from engine.spec import (
-    CHOICE_TYPES,
     LIST_TYPES,
     ActionSpec,
     CustomActionSpec,
@@ -25,7 +24,7 @@ from engine.spec import (
     SetActionSpec,
     StartCaseActionSpec,
 )
-from engine.values import ValueProblem, check_value
+from engine.values import check_value
 
 __all__ = ["CheckResult", "check_playbook", "graph_problems"]
 
@@ -51,12 +50,14 @@ class _Checker:
     def add(self, loc: Loc, message: str, hint: str = "", *, at_key: bool = False) -> None:
         self.result.problems.append(self.map.problem(loc, message, hint, at_key=at_key))
 
-    def ref(self, loc: Loc, kind: str, name: str, known: Iterable[str]) -> bool:
+    def ref(self, loc: Loc, kind: str, name: str, known: Iterable[str], *,
+            at_key: bool = False) -> bool:
         """Report `name` if it is not among `known`; True when it is fine."""
         known = list(known)
         if name in known:
             return True
-        self.add(loc, f"unknown {kind} '{name}'", did_you_mean(name, known, list_if_few=8))
+        self.add(loc, f"unknown {kind} '{name}'", did_you_mean(name, known, list_if_few=8),
+                 at_key=at_key)
         return False
 
     def expression(self, loc: Loc, text: str) -> None:
@@ -65,11 +66,8 @@ class _Checker:
         try:
             self.result.expressions[text] = compile_expression(text, self.scope)
         except ExpressionError as exc:
-            line, column = self.map.value(loc)
-            # the value may be quoted in YAML; point into the text where we can
-            offset = _quote_offset(self.map, loc)
-            self.result.problems.append(Problem(self.map.path, line,
-                                                column + offset + max(exc.column - 1, 0),
+            line, column = self.map.position_in(loc, text, max(exc.column - 1, 0))
+            self.result.problems.append(Problem(self.map.path, line, column,
                                                 exc.message, exc.hint))
 
     def run(self) -> CheckResult:
@@ -179,7 +177,8 @@ class _Checker:
                 self.notify((*aloc, "notify"), action)
             elif isinstance(action, SetActionSpec):
                 for field_id, text in action.set.items():
-                    if self.ref((*aloc, "set", field_id), "field", field_id, self.spec.fields):
+                    if self.ref((*aloc, "set", field_id), "field", field_id, self.spec.fields,
+                                at_key=True):
                         self.expression((*aloc, "set", field_id), text)
             elif isinstance(action, StartCaseActionSpec):
                 start = action.start_case
@@ -212,11 +211,6 @@ class _Checker:
             return
         for problem in registry[kind].check(action.params):
             self.add((*loc, kind), problem)
-
-
-def _quote_offset(source_map: SourceMap, loc: Loc) -> int:
-    """1 when the YAML scalar at `loc` starts with a quote, so columns land inside it."""
-    return int(source_map.quoted.get(loc, False))
 
 
 def check_playbook(spec: PlaybookSpec, source_map: SourceMap,

@@ -40,6 +40,8 @@ class SourceMap:
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     quoted: dict[Loc, bool] = field(default_factory=dict)
+    spans: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""
 
     def value(self, loc: Loc) -> tuple[int, int]:
         """Position of the value at `loc`, or of its nearest enclosing value."""
@@ -50,6 +52,28 @@ class SourceMap:
     def key(self, loc: Loc) -> tuple[int, int]:
         """Position of the key that names `loc` (falls back to the value)."""
         return self.keys.get(loc) or self.value(loc)
+
+    def position_in(self, loc: Loc, value: str, offset: int) -> tuple[int, int]:
+        """Where character `offset` (0-based) of the scalar `value` at `loc` is in the file.
+
+        The raw text may differ from the value (quotes, escapes, block indentation,
+        folded lines), so the value's characters are matched into it in order.
+        """
+        span = self.spans.get(loc)
+        if span is None or not self.text:
+            line, column = self.value(loc)
+            return line, column + int(self.quoted.get(loc, False)) + offset
+        raw = self.text[span[0]:span[1]]
+        past_end = offset >= len(value)  # "unexpected end": just after the last character
+        i = 0
+        for char in value[:offset + 1]:
+            found = raw.find(char, i)
+            if found < 0:  # an escape we cannot follow: fall back to the start
+                return self.value(loc)
+            i = found + 1
+        index = span[0] + i - 1 + past_end
+        line = self.text.count("\n", 0, index) + 1
+        return line, index - (self.text.rfind("\n", 0, index) + 1) + 1
 
     def problem(self, loc: Loc, message: str, hint: str = "", *, at_key: bool = False) -> Problem:
         line, column = self.key(loc) if at_key else self.value(loc)
@@ -107,6 +131,8 @@ class _Builder:
                     for i, item in enumerate(node.value)]
         if node.style in ("'", '"'):
             self.map.quoted[loc] = True
+        if site is None:
+            self.map.spans[loc] = (node.start_mark.index, node.end_mark.index)
         return _scalar(node)
 
     def _mapping(self, node: MappingNode, loc: Loc) -> dict[str, Any]:
@@ -134,6 +160,10 @@ class _Builder:
             self.map.keys[child] = self._pos(key_node)
             result[key] = self.build(value_node, child,
                                      self.alias_sites.get((id(node), id(key_node))))
+            if isinstance(value_node, ScalarNode) and value_node.value == "" and \
+                    result[key] is None:
+                # `key:` with nothing after it: the empty value's mark is on the next line
+                self.map.values[child] = self.map.keys[child]
         return result
 
 
@@ -163,6 +193,33 @@ def _scalar(node: ScalarNode) -> Any:
     return text  # str and timestamp stay text; the schema parses dates
 
 
+_FLOW_OPEN = {"flow mapping": "{", "flow sequence": "["}
+
+
+def _syntax_problem(path: str, exc: MarkedYAMLError) -> Problem:
+    """ruamel's parser messages, said the way a person fixing the file needs them."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    message = (exc.problem or exc.context or "invalid YAML").strip()
+    context = (exc.context or "").strip()
+    if "another document" in message:
+        return Problem(path, line, col, "invalid YAML: a second document starts here",
+                       "a playbook file holds one document")
+    if "<block end>" in message:
+        return Problem(path, line, col, "invalid YAML: bad indentation",
+                       "keys of one map must line up")
+    for kind, bracket in _FLOW_OPEN.items():
+        if context.endswith(kind) and exc.context_mark is not None:
+            closing = "}" if bracket == "{" else "]"
+            where = ("the end of the file" if "<stream end>" in message
+                     else f"line {line}, column {col}")
+            start = exc.context_mark
+            return Problem(path, start.line + 1, start.column + 1,
+                           f"invalid YAML: unclosed '{bracket}'",
+                           f"expected ',' or '{closing}' before {where}")
+    return Problem(path, line, col, f"invalid YAML: {message}")
+
+
 def too_large(path: str, size: int) -> Problem:
     return Problem(path, 1, 1, f"file is too large ({size} bytes)", f"the limit is {MAX_BYTES} bytes")
 
@@ -177,21 +234,21 @@ def parse_yaml(text: str | bytes, path: str) -> tuple[Any, SourceMap, list[Probl
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            return None, source_map, [Problem(path, 1, 1, "file is not valid UTF-8",
+            line = text.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (text.rfind(b"\n", 0, exc.start) + 1) + 1
+            return None, source_map, [Problem(path, line, column, "file is not valid UTF-8",
                                               f"bad byte at offset {exc.start}")]
     yaml = YAML(typ="rt")
     yaml.Composer = _AliasSiteComposer
     try:
         node = yaml.compose(io.StringIO(text))
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = (exc.problem or exc.context or "invalid YAML").strip()
-        return None, source_map, [Problem(path, line, col, f"invalid YAML: {message}")]
+        return None, source_map, [_syntax_problem(path, exc)]
     except YAMLError as exc:
         return None, source_map, [Problem(path, 1, 1, f"invalid YAML: {exc}")]
     if node is None:
         return None, source_map, [Problem(path, 1, 1, "the file is empty")]
+    source_map.text = text
     builder = _Builder(source_map, yaml.composer.__dict__.get("alias_sites", {}))
     data = builder.build(node, ())
     return data, source_map, builder.problems

@@ -27,7 +27,7 @@ _TYPE_ERRORS = {
 _ID_HINT = "ids are lowercase letters, digits and '_', starting with a letter"
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Loc, bool]:
+def _data_path(data: Any, loc: tuple[Any, ...], missing: bool = False) -> tuple[Loc, bool]:
     """The path of `loc` inside `data`, and whether the error is about a mapping key."""
     path: list[str | int] = []
     node = data
@@ -36,20 +36,15 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Loc, bool]:
         if part == "[key]":
             is_key = True
             continue
-        if isinstance(node, dict) and part in node:
+        in_map = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_map or in_list:
             path.append(part)
             node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and _is_missing(loc, part):
+        elif missing and isinstance(node, dict) and isinstance(part, str) and loc[-1] == part:
             path.append(part)  # a missing key: keep its name, its position is the parent's
             node = None
     return tuple(path), is_key
-
-
-def _is_missing(loc: tuple[Any, ...], part: str) -> bool:
-    return loc[-1] == part
 
 
 def _unwrap(annotation: Any) -> list[Any]:
@@ -118,8 +113,10 @@ def _describe(error: Any, key: str | int | None, value: Any) -> tuple[str, str]:
 def _type_name(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {dict: "a map", list: "a list", str: f"'{value}'", bool: "a boolean",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value)
+    return {dict: "a map", list: "a list", str: f"'{value}'", bool: "a boolean"}.get(
+        type(value), type(value).__name__)
 
 
 def _value_at(data: Any, path: Loc) -> Any:
@@ -137,7 +134,7 @@ def problems_from_validation(exc: ValidationError, data: Any, source_map: Source
     """One Problem per distinct place; of a union's alternatives, the most specific wins."""
     by_path: dict[tuple[Loc, bool], list[dict[str, Any]]] = {}
     for error in exc.errors(include_url=False):
-        path, is_key = _data_path(data, tuple(error["loc"]))
+        path, is_key = _data_path(data, tuple(error["loc"]), error["type"] == "missing")
         by_path.setdefault((path, is_key), []).append(error)
     _drop_missing_explained_by_typos(by_path)
     problems = []
