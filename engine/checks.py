@@ -127,8 +127,18 @@ class _Checker:
                     if reminder.message is not None:
                         self.ref((*rloc, "message"), "message", reminder.message,
                                  self.spec.messages)
-            if state.final and state.tasks:
-                self.add((*loc, "tasks"), f"final state '{state_id}' cannot have tasks",
+            triggers = {t.trigger for t in self.spec.transitions}
+            for i, timer in enumerate([] if state.final else state.timers):
+                tloc = (*loc, "timers", i, "fire")
+                leaving = {t.trigger for t in self.spec.transitions
+                           if state_id in t.sources or (t.from_any and not state.final)}
+                if self.ref(tloc, "trigger", timer.fire, sorted(triggers)) and \
+                        timer.fire not in leaving:
+                    self.add(tloc, f"trigger '{timer.fire}' has no transition from '{state_id}'",
+                             did_you_mean(timer.fire, leaving, list_if_few=8))
+            if state.final and (state.tasks or state.timers):
+                what = "tasks" if state.tasks else "timers"
+                self.add((*loc, what), f"final state '{state_id}' cannot have {what}",
                          "a closed case has no work left")
 
     def roles(self, loc: Loc, roles: str | list[str]) -> None:

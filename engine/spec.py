@@ -45,6 +45,7 @@ __all__ = [
     "StateSpec",
     "SubjectSpec",
     "TaskSpec",
+    "TimerSpec",
     "Text",
     "TransitionSpec",
     "parse_duration",
@@ -187,6 +188,13 @@ class ReminderSpec(_Spec):
     every: Duration | None = Field(None, description="repeat at this interval")
 
 
+class TimerSpec(_Spec):
+    """Fire a trigger by itself when the case has stayed in a state this long."""
+
+    after: Duration
+    fire: Id = Field(description="a trigger with a transition out of this state")
+
+
 class NotifySpec(_Spec):
     """Send a message to roles, to one person, or to an address held in a field."""
 
@@ -278,6 +286,7 @@ class StateSpec(_Spec):
     on_enter: list[ActionSpec] = Field(default_factory=list)
     remind: list[ReminderSpec] = Field(default_factory=list)
     escalate: list[ReminderSpec] = Field(default_factory=list)
+    timers: list[TimerSpec] = Field(default_factory=list)
     final: bool = False
     outcome: Literal["positive", "negative", "neutral"] | None = Field(
         None, description="how a final state ends the case")
