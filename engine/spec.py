@@ -45,8 +45,8 @@ __all__ = [
     "StateSpec",
     "SubjectSpec",
     "TaskSpec",
-    "TimerSpec",
     "Text",
+    "TimerSpec",
     "TransitionSpec",
     "parse_duration",
 ]
