@@ -166,11 +166,11 @@ def playbooks(
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
-    for column in ("id", "version", "language", "title", "status", "path"):
-        table.add_column(column)
+    for column in ("id", "version", "language", "status", "title"):
+        table.add_column(column, no_wrap=column != "title")
     for row in rows:
-        table.add_row(row["id"] or "?", str(row["version"] or ""), row["language"] or "",
-                      row["title"] or "", row["status"], row["path"])
+        table.add_row(row["id"] or row["path"], str(row["version"] or ""), row["language"] or "",
+                      row["status"], row["title"] or row["path"])
     out.print(table)
     raise typer.Exit(1 if broken else 0)
 
