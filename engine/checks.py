@@ -72,7 +72,10 @@ class _Checker:
 
     def run(self) -> CheckResult:
         spec = self.spec
-        self.ref(("initial",), "state", spec.initial, spec.states)
+        if self.ref(("initial",), "state", spec.initial, spec.states) and \
+                spec.states[spec.initial].final:
+            self.add(("initial",), f"initial state '{spec.initial}' is final",
+                     "a case would end as soon as it opens")
         if self.ref(("subject", "field"), "field", spec.subject.field, spec.fields):
             pass
         self.check_fields()
@@ -258,8 +261,8 @@ def _closure(start: Iterable[str], step: Callable[[str], Iterable[str]]) -> set[
 
 def graph_problems(spec: PlaybookSpec, source_map: SourceMap) -> list[Problem]:
     """Unreachable states, dead ends, and states from which the case can never end."""
-    if spec.initial not in spec.states:
-        return []
+    if spec.initial not in spec.states or spec.states[spec.initial].final:
+        return []  # reported as such; every state would echo it
     following = _successors(spec)
     preceding: dict[str, set[str]] = {s: set() for s in spec.states}
     for source, targets in following.items():

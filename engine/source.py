@@ -205,9 +205,15 @@ def _syntax_problem(path: str, exc: MarkedYAMLError) -> Problem:
     if "another document" in message:
         return Problem(path, line, col, "invalid YAML: a second document starts here",
                        "a playbook file holds one document")
-    if "<block end>" in message:
+    if "'\\t'" in message:
+        return Problem(path, line, col, f"invalid YAML: {message}", "indent with spaces, not tabs")
+    if "<block end>" in message and "<scalar>" not in message:
         return Problem(path, line, col, "invalid YAML: bad indentation",
                        "keys of one map must line up")
+    if "quoted scalar" in context and exc.context_mark is not None:
+        start = exc.context_mark
+        return Problem(path, start.line + 1, start.column + 1, "invalid YAML: unclosed quote",
+                       "the text starting here has no closing quote")
     for kind, bracket in _FLOW_OPEN.items():
         if context.endswith(kind) and exc.context_mark is not None:
             closing = "}" if bracket == "{" else "]"

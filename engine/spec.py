@@ -273,7 +273,7 @@ ActionSpec = Annotated[
     | Annotated[StartCaseActionSpec, Tag("start_case")]
     | Annotated[CustomActionSpec, Tag("custom")],
     Discriminator(_action_kind, custom_error_type="action",
-                  custom_error_message="an action is a map with one key, its kind"),
+                  custom_error_message="an action is a map with exactly one key, its kind"),
 ]
 
 
