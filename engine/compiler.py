@@ -220,7 +220,8 @@ class CompiledPlaybook:
         if not candidates:
             allowed = self.triggers_from(state)
             return ["allowed: " + (", ".join(allowed) if allowed else "nothing, the case is closed")]
-        return [reason for t in candidates if (reason := _refusal(t, context, roles))]
+        reasons = [reason for t in candidates if (reason := _refusal(t, context, roles))]
+        return list(dict.fromkeys(reasons))  # several transitions may fail alike
 
 
 def _refusal(transition: CompiledTransition, context: cel.Context,
