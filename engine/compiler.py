@@ -256,17 +256,20 @@ class _Allowed:
     condition holds is the one taken, so it records itself on the firing.
     """
 
+    __slots__ = ("__name__", "guard", "roles", "transition")
+
     def __init__(self, transition: CompiledTransition) -> None:
+        # copied out of the transition: this runs on every fire
         self.transition = transition
+        self.roles = transition.roles
+        self.guard = transition.guard
         self.__name__ = transition.spec.when or "allowed"
 
     def __call__(self, event: EventData) -> bool:
         firing: Firing = event.args[0]
-        roles = self.transition.roles
-        if roles and roles.isdisjoint(firing.roles):
+        if self.roles and self.roles.isdisjoint(firing.roles):
             return False
-        guard = self.transition.guard
-        if guard is None or guard.evaluate(firing.context) is True:
+        if self.guard is None or self.guard.evaluate(firing.context) is True:
             firing.transition = self.transition
             return True
         return False
