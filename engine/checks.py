@@ -76,8 +76,7 @@ class _Checker:
                 spec.states[spec.initial].final:
             self.add(("initial",), f"initial state '{spec.initial}' is final",
                      "a case would end as soon as it opens")
-        if self.ref(("subject", "field"), "field", spec.subject.field, spec.fields):
-            pass
+        self.ref(("subject", "field"), "field", spec.subject.field, spec.fields)
         self.check_fields()
         for form_id, form in spec.forms.items():
             for i, field_id in enumerate(form.fields):

@@ -59,7 +59,8 @@ def evaluation_context(spec: PlaybookSpec, *, state: str, fields: Mapping[str, A
         now=now if now.tzinfo else now.replace(tzinfo=dt.UTC),
         tasks={task_id: {"done": t.done, "count": t.count, "done_count": t.done_count}
                for task_id, t in tallies.items()},
-        tasks_done=all(tallies[t.id].done or (t.for_each and tallies[t.id].count == 0)
+        # a for_each task over an empty list has nothing left to do
+        tasks_done=all(tallies[t.id].done or (t.for_each is not None and tallies[t.id].count == 0)
                        for t in current if not t.optional),
         actor={"id": actor, "roles": sorted(roles)},
     )

@@ -9,7 +9,7 @@ from engine.spec import PlaybookSpec
 
 __all__ = ["SCHEMA_ID", "json_schema", "json_schema_text"]
 
-SCHEMA_ID = "https://trinn.dev/schema/playbook.schema.json"
+SCHEMA_ID = "urn:trinn:playbook:1"
 
 
 def _draft07(node: Any) -> Any:

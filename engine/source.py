@@ -83,12 +83,15 @@ class SourceMap:
 class _AliasSiteComposer(Composer):
     """Remembers where each alias is written: the node it stands for only knows its anchor."""
 
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.alias_sites: dict[tuple[int, Any], tuple[int, int]] = {}
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.parser.check_event(AliasEvent):
             mark = self.parser.peek_event().start_mark
-            sites = self.__dict__.setdefault("alias_sites", {})
-            sites[(id(parent), id(index) if isinstance(index, Node) else index)] = (
-                mark.line + 1, mark.column + 1)
+            key = (id(parent), id(index) if isinstance(index, Node) else index)
+            self.alias_sites[key] = (mark.line + 1, mark.column + 1)
         return super().compose_node(parent, index)
 
 
@@ -255,6 +258,6 @@ def parse_yaml(text: str | bytes, path: str) -> tuple[Any, SourceMap, list[Probl
     if node is None:
         return None, source_map, [Problem(path, 1, 1, "the file is empty")]
     source_map.text = text
-    builder = _Builder(source_map, yaml.composer.__dict__.get("alias_sites", {}))
+    builder = _Builder(source_map, yaml.composer.alias_sites)
     data = builder.build(node, ())
     return data, source_map, builder.problems

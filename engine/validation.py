@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from engine.errors import Problem, did_you_mean
 from engine.source import Loc, SourceMap
 
-__all__ = ["problems_from_validation"]
+__all__ = ["problems_from_validation", "validate_model"]
 
 _TYPE_ERRORS = {
     "string_type": "a string", "int_type": "a whole number", "int_parsing": "a whole number",
@@ -185,10 +185,9 @@ def _problem(error: dict[str, Any], alternatives: list[dict[str, Any]], path: Lo
 
 def validate_model(root: type[BaseModel], data: Any, source_map: SourceMap
                    ) -> tuple[BaseModel | None, list[Problem]]:
+    """The validated model, or None and every problem with its position."""
     try:
         return root.model_validate(data), []
     except ValidationError as exc:
         return None, problems_from_validation(exc, data, source_map, root)
 
-
-__all__ += ["validate_model"]

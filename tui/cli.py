@@ -11,14 +11,18 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from engine.errors import PlaybookError, PlaybookIOError, TrinnError
+
+if TYPE_CHECKING:
+    from engine.loader import LoadedPlaybook
 
 __all__ = ["app", "main"]
 
@@ -134,7 +138,7 @@ def graph(
         raise _fail(str(exc)) from exc
 
 
-def _load_or_exit(load: Any) -> Any:
+def _load_or_exit(load: Callable[[], LoadedPlaybook]) -> LoadedPlaybook:
     try:
         return load()
     except PlaybookError as exc:
