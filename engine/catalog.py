@@ -64,6 +64,8 @@ def find_playbook(name: str, folders: Sequence[Path] = ()) -> Path:
     """A playbook by file path or by id; the organisation's own win over bundled ones."""
     path = Path(name)
     if path.suffix in (".yaml", ".yml") or path.exists():
+        if path.is_dir():
+            raise PlaybookIOError(name, "it is a folder (give a playbook file or id)")
         if not path.is_file():
             raise PlaybookIOError(name, "no such file")
         return path

@@ -116,3 +116,10 @@ def test_playbooks_shows_a_broken_one(runner, tmp_path: Path, broken: Path) -> N
     row = json.loads(result.output)[-1]
     assert row["status"] == "2 errors"
     assert result.exit_code == 1
+
+
+def test_graph_of_a_folder_says_so(runner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["graph", str(tmp_path)])
+    assert result.output == (f"trinn: cannot read {tmp_path}: it is a folder "
+                             "(give a playbook file or id)\n")
+    assert result.exit_code == 2
