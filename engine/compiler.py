@@ -17,7 +17,7 @@ import cel
 from transitions import EventData, Machine
 
 from engine.actions import registered_actions
-from engine.errors import ExpressionError, TrinnError
+from engine.errors import ExpressionError, RefusedError
 from engine.expressions import CompiledExpression
 from engine.loader import LoadedPlaybook
 from engine.spec import (
@@ -68,16 +68,6 @@ class CustomEffect:
 
 
 Effect = SetEffect | NotifyEffect | StartCaseEffect | CustomEffect
-
-
-class RefusedError(TrinnError):
-    """A trigger that may not fire now; `reasons` says why, one line per transition."""
-
-    def __init__(self, trigger: str, state: str, reasons: list[str]) -> None:
-        self.trigger = trigger
-        self.state = state
-        self.reasons = reasons
-        super().__init__(f"cannot '{trigger}' in state '{state}' ({'; '.join(reasons)})")
 
 
 @dataclass(frozen=True)

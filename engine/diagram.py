@@ -13,15 +13,11 @@ from typing import Literal
 
 from transitions.extensions.diagrams import GraphMachine
 
-from engine.errors import TrinnError
+from engine.errors import DiagramError
 from engine.spec import PlaybookSpec
 from engine.text import localize
 
 __all__ = ["DiagramError", "draw"]
-
-
-class DiagramError(TrinnError):
-    """A diagram that cannot be drawn here (a missing optional package)."""
 
 
 class _TitledState(GraphMachine.state_cls):  # type: ignore[misc,name-defined]

@@ -4,7 +4,9 @@
     ├── PlaybookError        a playbook file has problems; holds every Problem found
     ├── PlaybookIOError      a playbook file that cannot be read at all
     ├── PlaybookNotFoundError  no bundled or local playbook by that id
-    └── ExpressionError      a CEL expression failed to compile or to evaluate
+    ├── ExpressionError      a CEL expression failed to compile or to evaluate
+    ├── RefusedError         a trigger that may not fire now, with the reasons in words
+    └── DiagramError         a diagram that cannot be drawn here (an optional package missing)
 
 Foreign exceptions (ruamel, pydantic, the CEL binding) are translated once,
 where they enter, into these; callers never see the foreign ones.
@@ -17,11 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "DiagramError",
     "ExpressionError",
     "PlaybookError",
     "PlaybookIOError",
     "PlaybookNotFoundError",
     "Problem",
+    "RefusedError",
     "TrinnError",
     "did_you_mean",
 ]
@@ -99,6 +103,20 @@ class ExpressionError(TrinnError):
         self.column = column
         self.hint = hint
         super().__init__(message + (f" ({hint})" if hint else ""))
+
+
+class RefusedError(TrinnError):
+    """A trigger that may not fire now; `reasons` says why, one line per transition."""
+
+    def __init__(self, trigger: str, state: str, reasons: list[str]) -> None:
+        self.trigger = trigger
+        self.state = state
+        self.reasons = reasons
+        super().__init__(f"cannot '{trigger}' in state '{state}' ({'; '.join(reasons)})")
+
+
+class DiagramError(TrinnError):
+    """A diagram that cannot be drawn here (a missing optional package)."""
 
 
 def did_you_mean(name: str, choices: Iterable[str], *, list_if_few: int = 0) -> str:
