@@ -6,7 +6,8 @@
     ├── PlaybookNotFoundError  no bundled or local playbook by that id
     ├── ExpressionError      a CEL expression failed to compile or to evaluate
     ├── RefusedError         a trigger that may not fire now, with the reasons in words
-    └── DiagramError         a diagram that cannot be drawn here (an optional package missing)
+    ├── DiagramError         a diagram that cannot be drawn here (an optional package missing)
+    └── CalendarError        a due date that cannot be computed
 
 Foreign exceptions (ruamel, pydantic, the CEL binding) are translated once,
 where they enter, into these; callers never see the foreign ones.
@@ -19,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "CalendarError",
     "DiagramError",
     "ExpressionError",
     "PlaybookError",
@@ -113,6 +115,10 @@ class RefusedError(TrinnError):
         self.state = state
         self.reasons = reasons
         super().__init__(f"cannot '{trigger}' in state '{state}' ({'; '.join(reasons)})")
+
+
+class CalendarError(TrinnError):
+    """A due date that cannot be computed: unknown language, naive time, bad duration."""
 
 
 class DiagramError(TrinnError):

@@ -64,6 +64,7 @@ Text = Annotated[
     Field(description="A string, or a map of languages: {nb: ..., da: ..., en: ...}"),
 ]
 
+MAX_DURATION = 9999  # about 40 years of workdays: enough for any process, cheap to count
 _DURATION = re.compile(r"^\s*(\d+)\s*(hours?|days?|workdays?|weeks?)\s*$")
 
 
@@ -73,8 +74,10 @@ def parse_duration(text: str) -> tuple[int, str]:
     if match is None:
         raise ValueError(f"invalid duration '{text}' (write e.g. '10 workdays', '14 days', "
                          "'2 weeks' or '4 hours')")
-    unit = match.group(2)
-    return int(match.group(1)), unit if unit.endswith("s") else unit + "s"
+    unit, amount = match.group(2), int(match.group(1))
+    if amount > MAX_DURATION:
+        raise ValueError(f"duration '{text}' is too long (at most {MAX_DURATION} {unit})")
+    return amount, unit if unit.endswith("s") else unit + "s"
 
 
 def _check_duration(text: str) -> str:

@@ -1,0 +1,160 @@
+"""When something is due: a start time plus a playbook duration, in the playbook's country.
+
+A playbook's language picks the country whose calendar counts:
+
+    nb  Norway   Europe/Oslo        Norway's public holidays
+    da  Denmark  Europe/Copenhagen  Denmark's public holidays
+    en  none     UTC                weekends only
+
+The rules, by unit:
+
+- `hours` is elapsed time: 24 hours is always 24 hours, across a DST change too.
+- `days` and `weeks` keep the local wall-clock time: 1 day after 10:00 is 10:00
+  the next local day, 23 or 25 hours later across a DST change. A wall-clock
+  time that does not exist (the hour skipped in spring) comes out one hour
+  later; one that happens twice (autumn) is the first of the two.
+- `workdays` end at local midnight: N workdays after a start are due at the
+  local midnight that ends the Nth working day after the start's local calendar
+  day. The start day itself never counts, so a start on a weekend or holiday
+  counts from the next working day. 0 workdays are due at the end of the
+  start's day if that is a working day, else at the end of the next working day.
+
+A working day is Monday to Friday and not a public holiday. Public holidays are
+the `holidays` package's "public" category: the days off by law. Days many have
+off by agreement only (in Denmark 1 May, Grundlovsdag, Christmas Eve and New
+Year's Eve; in Norway Christmas Eve and New Year's Eve) are working days here,
+and so is Denmark's Store bededag from 2024, when it was abolished.
+
+Every moment returned is an aware datetime in UTC; a deadline is the first
+moment at which the thing is late.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+from engine.errors import CalendarError, did_you_mean
+from engine.spec import parse_duration
+
+__all__ = [
+    "CalendarError",
+    "due_at",
+    "is_working_day",
+    "working_days_between",
+]
+
+
+@dataclass(frozen=True)
+class _Country:
+    code: str | None  # ISO 3166 code for the `holidays` package; None: weekends only
+    zone: str
+
+
+_COUNTRIES: dict[str, _Country] = {
+    "nb": _Country("NO", "Europe/Oslo"),
+    "da": _Country("DK", "Europe/Copenhagen"),
+    "en": _Country(None, "UTC"),
+}
+
+
+def due_at(start: datetime, duration: str, language: str) -> datetime:
+    """The moment, in UTC, at which something started at `start` is due."""
+    country = _country(language)
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise CalendarError(f"start time '{start.isoformat()}' has no time zone (give an aware datetime)")
+    try:
+        amount, unit = parse_duration(duration)
+    except ValueError as exc:
+        raise CalendarError(str(exc)) from exc
+    zone = _zone(country)
+    try:
+        if unit == "hours":
+            # Aware arithmetic in one zone is wall-clock arithmetic: convert to UTC first.
+            return start.astimezone(UTC) + timedelta(hours=amount)
+        local = start.astimezone(zone)
+        if unit == "workdays":
+            end = _nth_working_day(local.date(), amount, country)
+            return datetime.combine(end + timedelta(days=1), time(0), zone).astimezone(UTC)
+        days = amount * 7 if unit == "weeks" else amount
+        # Naive arithmetic keeps the wall clock; fold=0 picks the first of a repeated hour.
+        wall = local.replace(tzinfo=None) + timedelta(days=days)
+        return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    except OverflowError as exc:
+        raise CalendarError(f"duration '{duration}' from '{start.isoformat()}' "
+                            "ends after the year 9999") from exc
+
+
+def is_working_day(day: date, language: str) -> bool:
+    """Monday to Friday and not a public holiday of the language's country."""
+    _check_date(day)
+    return _is_working_day(day, _country(language))
+
+
+def working_days_between(a: date, b: date, language: str) -> int:
+    """Working days after `a` up to and including `b`; negative when `b` is before `a`.
+
+    From a due day to today this is how many working days something is overdue.
+    """
+    _check_date(a)
+    _check_date(b)
+    country = _country(language)
+    if b < a:
+        return -working_days_between(b, a, language)
+    return sum(_is_working_day(a + timedelta(days=i), country) for i in range(1, (b - a).days + 1))
+
+
+def _nth_working_day(start: date, n: int, country: _Country) -> date:
+    """The Nth working day after `start`; for 0, `start` itself or the next working day."""
+    day = start
+    if n == 0:
+        while not _is_working_day(day, country):
+            day += timedelta(days=1)
+        return day
+    if start.toordinal() + n > date.max.toordinal():
+        raise OverflowError("date value out of range")  # fail now, not after millions of days
+    counted = 0
+    while counted < n:
+        day += timedelta(days=1)
+        if _is_working_day(day, country):
+            counted += 1
+    return day
+
+
+def _is_working_day(day: date, country: _Country) -> bool:
+    if day.weekday() >= 5:
+        return False
+    return country.code is None or day not in _public_holidays(country.code, day.year)
+
+
+@functools.cache
+def _public_holidays(code: str, year: int) -> frozenset[date]:
+    # A frozen set per country and year: building holidays costs about a millisecond,
+    # and the package's own objects grow as years are looked up (shared, mutable state).
+    return frozenset(holidays.country_holidays(code, years=year))
+
+
+def _country(language: str) -> _Country:
+    try:
+        return _COUNTRIES[language]
+    except KeyError:
+        hint = did_you_mean(language, _COUNTRIES, list_if_few=len(_COUNTRIES))
+        raise CalendarError(f"unknown language '{language}'" + (f" ({hint})" if hint else "")) from None
+
+
+def _check_date(day: date) -> None:
+    # A datetime is a date too, but its calendar day depends on a zone we would have to guess.
+    if isinstance(day, datetime):
+        raise CalendarError(f"expected a date, got the datetime '{day.isoformat()}' "
+                            "(take its .date() in the playbook's time zone)")
+
+
+def _zone(country: _Country) -> ZoneInfo:
+    try:
+        return ZoneInfo(country.zone)
+    except ZoneInfoNotFoundError as exc:
+        raise CalendarError(f"no time zone data for '{country.zone}' (install the 'tzdata' package)") from exc
