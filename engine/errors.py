@@ -1,7 +1,9 @@
 """Every error trinn raises, in one tree.
 
     TrinnError
-    ├── PlaybookError        a playbook file has problems; holds every Problem found
+    ├── FileProblemsError    a file has problems; holds every Problem found
+    │   ├── PlaybookError    ... a playbook
+    │   └── PeopleFileError  ... a people file
     ├── PlaybookIOError      a playbook file that cannot be read at all
     ├── PlaybookNotFoundError  no bundled or local playbook by that id
     ├── ExpressionError      a CEL expression failed to compile or to evaluate
@@ -23,6 +25,8 @@ __all__ = [
     "CalendarError",
     "DiagramError",
     "ExpressionError",
+    "FileProblemsError",
+    "PeopleFileError",
     "PlaybookError",
     "PlaybookIOError",
     "PlaybookNotFoundError",
@@ -61,8 +65,8 @@ class Problem:
         }
 
 
-class PlaybookError(TrinnError):
-    """A playbook that cannot be used, with all of its problems sorted by position."""
+class FileProblemsError(TrinnError):
+    """A file that cannot be used, with all of its problems sorted by position."""
 
     def __init__(self, path: str, problems: Iterable[Problem]) -> None:
         self.path = path
@@ -75,6 +79,14 @@ class PlaybookError(TrinnError):
 
     def report(self) -> str:
         return "\n".join([*(str(p) for p in self.problems), self.summary()])
+
+
+class PlaybookError(FileProblemsError):
+    """A playbook with problems."""
+
+
+class PeopleFileError(FileProblemsError):
+    """A people file with problems."""
 
 
 class PlaybookIOError(TrinnError):

@@ -57,9 +57,21 @@ def _unwrap(annotation: Any) -> list[Any]:
     return [annotation]
 
 
+def _through_roots(types_: list[Any]) -> list[Any]:
+    """A RootModel stands for the type it wraps."""
+    result: list[Any] = []
+    for candidate in types_:
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel) \
+                and "root" in candidate.model_fields:
+            result.extend(_unwrap(candidate.model_fields["root"].annotation))
+        else:
+            result.append(candidate)
+    return result
+
+
 def _models_at(root: type[BaseModel], path: Loc) -> list[type[BaseModel]]:
     """The model classes that may describe the mapping at `path`."""
-    current: list[Any] = [root]
+    current: list[Any] = _through_roots([root])
     for part in path:
         following: list[Any] = []
         for candidate in current:
@@ -72,7 +84,7 @@ def _models_at(root: type[BaseModel], path: Loc) -> list[type[BaseModel]]:
                 following.extend(_unwrap(get_args(candidate)[1]))
             elif origin is list and isinstance(part, int):
                 following.extend(_unwrap(get_args(candidate)[0]))
-        current = following
+        current = _through_roots(following)
     return [c for c in current if isinstance(c, type) and issubclass(c, BaseModel)
             and "root" not in c.model_fields]
 

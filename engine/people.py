@@ -1,0 +1,108 @@
+"""Who may act as what: the people file, or the single-user default.
+
+A people file maps person ids to a name, an e-mail address and role ids:
+
+    kari: {name: Kari Nordmann, email: kari@example.no, roles: [ledelsen]}
+
+Role ids are shared by every playbook, so one file serves them all. With no
+people file, the local user holds every role: trinn works out of the box on
+one laptop, and a team adds the file when it needs to say who does what.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
+
+from engine.errors import PeopleFileError, Problem, did_you_mean
+from engine.source import MAX_BYTES, parse_yaml, too_large
+from engine.validation import validate_model
+
+__all__ = ["People", "Person", "default_user", "load_people"]
+
+_Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=64)]
+_RoleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+class _PersonEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, StringConstraints(min_length=1)]
+    email: str | None = None
+    roles: list[_RoleId] = Field(default_factory=list)
+
+
+class _PeopleFile(RootModel[dict[_Id, _PersonEntry]]):
+    model_config = ConfigDict(frozen=True)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    email: str | None
+    roles: frozenset[str]
+    every_role: bool = False  # the single-user default
+
+    def holds(self, role: str) -> bool:
+        return self.every_role or role in self.roles
+
+
+class People:
+    """Everyone who may act, by id."""
+
+    def __init__(self, people: Iterable[Person]) -> None:
+        self.by_id = {person.id: person for person in people}
+
+    @classmethod
+    def single_user(cls, user: str | None = None) -> People:
+        user = user or default_user()
+        return cls([Person(user, user, None, frozenset(), every_role=True)])
+
+    def get(self, person_id: str) -> Person:
+        """The person, or PeopleFileError naming the closest known id."""
+        person = self.by_id.get(person_id)
+        if person is None:
+            hint = did_you_mean(person_id, self.by_id, list_if_few=8)
+            raise PeopleFileError("people", [Problem("people", 1, 1,
+                                                     f"unknown person '{person_id}'", hint)])
+        return person
+
+    def members(self, role: str) -> list[Person]:
+        return [p for p in self.by_id.values() if p.holds(role)]
+
+
+def default_user() -> str:
+    """The OS user, as a person id; 'local' where the OS cannot say."""
+    try:
+        return getpass.getuser().lower() or "local"
+    except (OSError, KeyError):
+        return "local"
+
+
+def load_people(path: Path) -> People:
+    """Read a people file; every problem is reported with its line and column."""
+    shown = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise PeopleFileError(shown, [too_large(shown, size)])
+        raw = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise PeopleFileError(shown, [Problem(shown, 1, 1, f"cannot read: {reason.lower()}")]
+                              ) from exc
+    data, source_map, problems = parse_yaml(raw, shown)
+    if problems:
+        raise PeopleFileError(shown, problems)
+    model, problems = validate_model(_PeopleFile, data, source_map)
+    if model is None:
+        raise PeopleFileError(shown, problems)
+    assert isinstance(model, _PeopleFile)
+    return People(Person(pid, entry.name, entry.email, frozenset(entry.roles))
+                  for pid, entry in model.root.items())
