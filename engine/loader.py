@@ -10,7 +10,7 @@ from pathlib import Path
 from engine.checks import check_playbook
 from engine.errors import PlaybookError, PlaybookIOError
 from engine.expressions import CompiledExpression
-from engine.source import MAX_BYTES, SourceMap, parse_yaml, too_large
+from engine.source import SourceMap, parse_yaml, read_capped
 from engine.spec import PlaybookSpec
 from engine.validation import validate_model
 
@@ -60,10 +60,7 @@ def load_playbook(path: Path | str, known_playbooks: Iterable[str] | None = None
     path = Path(path)
     shown = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:  # refused before it is read into memory
-            raise PlaybookError(shown, [too_large(shown, size)])
-        raw = path.read_bytes()
+        raw = read_capped(path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise PlaybookIOError(shown, reason[:1].lower() + reason[1:]) from exc

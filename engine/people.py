@@ -20,7 +20,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 from engine.errors import PeopleFileError, Problem, did_you_mean
-from engine.source import MAX_BYTES, parse_yaml, too_large
+from engine.source import parse_yaml, read_capped
 from engine.validation import validate_model
 
 __all__ = ["People", "Person", "default_user", "load_people"]
@@ -89,10 +89,7 @@ def load_people(path: Path) -> People:
     """Read a people file; every problem is reported with its line and column."""
     shown = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise PeopleFileError(shown, [too_large(shown, size)])
-        raw = path.read_bytes()
+        raw = read_capped(path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise PeopleFileError(shown, [Problem(shown, 1, 1, f"cannot read: {reason.lower()}")]

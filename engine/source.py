@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -20,7 +21,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.errors import Problem
 
-__all__ = ["MAX_BYTES", "MAX_NODES", "Loc", "SourceMap", "parse_yaml", "too_large"]
+__all__ = ["MAX_BYTES", "MAX_NODES", "Loc", "SourceMap", "parse_yaml", "read_capped"]
 
 MAX_BYTES = 1024 * 1024
 # a large real playbook has a few thousand nodes; aliases may not blow this up
@@ -229,16 +230,21 @@ def _syntax_problem(path: str, exc: MarkedYAMLError) -> Problem:
     return Problem(path, line, col, f"invalid YAML: {message}")
 
 
-def too_large(path: str, size: int) -> Problem:
-    return Problem(path, 1, 1, f"file is too large ({size} bytes)", f"the limit is {MAX_BYTES} bytes")
+def read_capped(path: Path) -> bytes:
+    """A file's bytes, reading at most one byte past the limit: parse_yaml refuses the rest.
+
+    Raises OSError when the file cannot be read; callers say so in their own terms.
+    """
+    with path.open("rb") as handle:
+        return handle.read(MAX_BYTES + 1)
 
 
 def parse_yaml(text: str | bytes, path: str) -> tuple[Any, SourceMap, list[Problem]]:
     """Parse one YAML document into plain data; problems are returned, never raised."""
     source_map = SourceMap(path)
-    size = len(text.encode() if isinstance(text, str) else text)
-    if size > MAX_BYTES:
-        return None, source_map, [too_large(path, size)]
+    if len(text.encode() if isinstance(text, str) else text) > MAX_BYTES:
+        return None, source_map, [Problem(path, 1, 1, "file is too large",
+                                          f"the limit is {MAX_BYTES} bytes")]
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
