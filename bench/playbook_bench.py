@@ -101,7 +101,7 @@ def _bare_machine(compiled: CompiledPlaybook) -> Machine:
     spec = compiled.spec
     transitions = []
     for t in spec.transitions:
-        for source in t.sources or [s for s, st in spec.states.items() if not st.final]:
+        for source in spec.source_states(t):
             transitions.append({"trigger": t.trigger, "source": source, "dest": t.to})
     return Machine(model=None, states=list(spec.states), transitions=transitions,
                    initial=spec.initial, auto_transitions=False, send_event=True)

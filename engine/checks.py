@@ -102,6 +102,7 @@ class _Checker:
 
     def check_states(self) -> None:
         seen: dict[str, Loc] = {}
+        triggers = sorted({t.trigger for t in self.spec.transitions})
         for state_id, state in self.spec.states.items():
             loc = ("states", state_id)
             for i, task in enumerate(state.tasks):
@@ -129,12 +130,11 @@ class _Checker:
                     if reminder.message is not None:
                         self.ref((*rloc, "message"), "message", reminder.message,
                                  self.spec.messages)
-            triggers = {t.trigger for t in self.spec.transitions}
             for i, timer in enumerate([] if state.final else state.timers):
                 tloc = (*loc, "timers", i, "fire")
                 leaving = {t.trigger for t in self.spec.transitions
-                           if state_id in t.sources or (t.from_any and not state.final)}
-                if self.ref(tloc, "trigger", timer.fire, sorted(triggers)) and \
+                           if state_id in self.spec.source_states(t)}
+                if self.ref(tloc, "trigger", timer.fire, triggers) and \
                         timer.fire not in leaving:
                     self.add(tloc, f"trigger '{timer.fire}' has no transition from '{state_id}'",
                              did_you_mean(timer.fire, leaving, list_if_few=8))
@@ -171,8 +171,7 @@ class _Checker:
             if transition.when is not None:
                 self.expression((*loc, "when"), transition.when)
             self.actions((*loc, "do"), transition.do)
-            from_states = sources or [s for s, st in spec.states.items() if not st.final]
-            for source in from_states:
+            for source in spec.source_states(transition):
                 earlier = unguarded.get((transition.trigger, source))
                 if earlier is not None:
                     self.add((*loc, "trigger"),
@@ -240,8 +239,7 @@ def _successors(spec: PlaybookSpec) -> dict[str, set[str]]:
     for transition in spec.transitions:
         if transition.to not in spec.states:
             continue
-        sources = transition.sources or [s for s, st in spec.states.items() if not st.final]
-        for source in sources:
+        for source in spec.source_states(transition):
             if source in following:
                 following[source].add(transition.to)
     return following

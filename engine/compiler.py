@@ -148,7 +148,7 @@ class CompiledPlaybook:
         for transition in self.transitions:
             self.by_trigger.setdefault(transition.trigger, []).append(transition)
         self._exits = {state_id: frozenset(
-            t.trigger for t in self.transitions if self._leaves(t, state_id))
+            t.trigger for t in self.transitions if state_id in spec.source_states(t.spec))
             for state_id in spec.states}
         self.machine = Machine(
             model=None,
@@ -173,7 +173,7 @@ class CompiledPlaybook:
 
     def _configs(self, transition: CompiledTransition) -> list[dict[str, Any]]:
         spec = self.spec
-        sources = transition.spec.sources or [s for s, st in spec.states.items() if not st.final]
+        sources = spec.source_states(transition.spec)
         config: dict[str, Any] = {"trigger": transition.trigger, "dest": transition.spec.to,
                                   "conditions": [_Allowed(transition)]}
         if transition.spec.do:
@@ -182,12 +182,8 @@ class CompiledPlaybook:
 
     def triggers_from(self, state: str) -> list[str]:
         """The triggers that have a transition out of `state`, in playbook order."""
-        return list(dict.fromkeys(t.trigger for t in self.transitions if self._leaves(t, state)))
-
-    def _leaves(self, transition: CompiledTransition, state: str) -> bool:
-        if transition.spec.from_any:
-            return not self.spec.states[state].final
-        return state in transition.spec.sources
+        return list(dict.fromkeys(t.trigger for t in self.transitions
+                                  if state in self.spec.source_states(t.spec)))
 
     def fire(self, record: Any, trigger: str, context: cel.Context,
              roles: Iterable[str] = ()) -> Firing:
@@ -206,7 +202,8 @@ class CompiledPlaybook:
                 roles: Iterable[str] = ()) -> list[str]:
         """In words, why each transition of `trigger` would not fire from `state` now."""
         roles = frozenset(roles)
-        candidates = [t for t in self.by_trigger.get(trigger, []) if self._leaves(t, state)]
+        candidates = [t for t in self.by_trigger.get(trigger, [])
+                      if state in self.spec.source_states(t.spec)]
         if not candidates:
             allowed = self.triggers_from(state)
             return ["allowed: " + (", ".join(allowed) if allowed else "nothing, the case is closed")]

@@ -46,8 +46,7 @@ def draw(spec: PlaybookSpec, fmt: Literal["mermaid", "dot"] = "mermaid",
     states = [{"name": s, "label": title(s), "final": st.final} for s, st in spec.states.items()]
     transitions = []
     for t in spec.transitions:
-        sources = t.sources or [s for s, st in spec.states.items() if not st.final]
-        for source in sources:
+        for source in spec.source_states(t):
             config = {"trigger": t.trigger, "source": source, "dest": t.to}
             if t.when:
                 config["conditions"] = [t.when.replace('"', "'")]

@@ -349,5 +349,11 @@ class PlaybookSpec(_Spec):
     states: Annotated[dict[Id, StateSpec], Field(min_length=1)]
     transitions: list[TransitionSpec] = Field(default_factory=list)
 
+    def source_states(self, transition: TransitionSpec) -> list[str]:
+        """The states `transition` leaves from, with '*' spelled out as every non-final state."""
+        if transition.from_any:
+            return [state_id for state_id, state in self.states.items() if not state.final]
+        return transition.sources
+
     def all_tasks(self) -> dict[str, TaskSpec]:
         return {task.id: task for state in self.states.values() for task in state.tasks}

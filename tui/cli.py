@@ -22,6 +22,7 @@ from rich.console import Console
 from engine.errors import PlaybookError, PlaybookIOError, TrinnError
 
 if TYPE_CHECKING:
+    from engine.catalog import PlaybookFile
     from engine.loader import LoadedPlaybook
 
 __all__ = ["app", "main"]
@@ -85,9 +86,9 @@ def check(
     from engine.loader import load_playbook
 
     settings: Settings = ctx.obj
-    known = {f.declared_id for f in playbook_files(settings.playbook_dirs)}
     files = yaml_files(paths)
-    known |= {pid for p in files if (pid := _declared_id(p))}
+    known = _known_ids(playbook_files(settings.playbook_dirs)) | {
+        pid for p in files if (pid := _declared_id(p))}
     problems: list[dict[str, Any]] = []
     unreadable = False
     for path in files:
@@ -109,6 +110,11 @@ def check(
             err.print("trinn: no playbooks found in the given folders", markup=False)
         raise typer.Exit(2)
     raise typer.Exit(1 if problems else 0)
+
+
+def _known_ids(files: list[PlaybookFile]) -> set[str]:
+    """Ids the playbooks declare, for checking `start_case` targets (unreadable ones left out)."""
+    return {pid for f in files if (pid := f.declared_id)}
 
 
 def _declared_id(path: Path) -> str | None:
@@ -185,7 +191,7 @@ def _playbook_rows(settings: Settings) -> list[dict[str, Any]]:
     from engine.text import localize
 
     files = playbook_files(settings.playbook_dirs)
-    known = {f.declared_id for f in files}
+    known = _known_ids(files)
     rows = []
     for entry in files:
         shown = _shown_path(entry.path, entry.bundled)
@@ -218,7 +224,7 @@ def _overview(settings: Settings) -> None:
     from engine.loader import load_playbook
 
     files = playbook_files(settings.playbook_dirs)
-    known = {f.declared_id for f in files}
+    known = _known_ids(files)
     failed = False
     for entry in files:
         shown = _shown_path(entry.path, entry.bundled)
