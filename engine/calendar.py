@@ -45,6 +45,7 @@ __all__ = [
     "CalendarError",
     "due_at",
     "is_working_day",
+    "local_time",
     "working_days_between",
 ]
 
@@ -87,6 +88,11 @@ def due_at(start: datetime, duration: str, language: str) -> datetime:
     except OverflowError as exc:
         raise CalendarError(f"duration '{duration}' from '{start.isoformat()}' "
                             "ends after the year 9999") from exc
+
+
+def local_time(moment: datetime, language: str) -> datetime:
+    """`moment` on the wall clock of the language's country, for showing to people."""
+    return moment.astimezone(_zone(_country(language)))
 
 
 def is_working_day(day: date, language: str) -> bool:

@@ -147,6 +147,8 @@ class CompiledPlaybook:
         self.by_trigger: dict[str, list[CompiledTransition]] = {}
         for transition in self.transitions:
             self.by_trigger.setdefault(transition.trigger, []).append(transition)
+        self._on_enter = {state_id: _Actions(state.on_enter, loaded.expressions)
+                          for state_id, state in spec.states.items() if state.on_enter}
         self._exits = {state_id: frozenset(
             t.trigger for t in self.transitions if state_id in spec.source_states(t.spec))
             for state_id in spec.states}
@@ -165,10 +167,9 @@ class CompiledPlaybook:
         return self.loaded.spec
 
     def _state_config(self, state_id: str) -> dict[str, Any]:
-        state = self.spec.states[state_id]
-        config: dict[str, Any] = {"name": state_id, "final": state.final}
-        if state.on_enter:
-            config["on_enter"] = [_Actions(state.on_enter, self.loaded.expressions)]
+        config: dict[str, Any] = {"name": state_id, "final": self.spec.states[state_id].final}
+        if state_id in self._on_enter:
+            config["on_enter"] = [self._on_enter[state_id]]
         return config
 
     def _configs(self, transition: CompiledTransition) -> list[dict[str, Any]]:
@@ -197,6 +198,21 @@ class CompiledPlaybook:
                 raise RefusedError(trigger, state, ["unknown trigger"])
             raise RefusedError(trigger, state, self.why_not(state, trigger, context, firing.roles))
         return firing
+
+    def enter_effects(self, state: str, context: cel.Context) -> list[Effect]:
+        """The effects of entering `state` without a transition: a new case's initial state."""
+        actions = self._on_enter.get(state)
+        return [step(context) for step in actions.steps] if actions else []
+
+    def may(self, state: str, trigger: str, context: cel.Context,
+            roles: Iterable[str] = ()) -> tuple[bool, list[str]]:
+        """Whether `trigger` would fire from `state` now, and if not, why (without firing)."""
+        roles = frozenset(roles)
+        candidates = [t for t in self.by_trigger.get(trigger, [])
+                      if state in self.spec.source_states(t.spec)]
+        if any(not _refusal(t, context, roles) for t in candidates):
+            return True, []
+        return False, self.why_not(state, trigger, context, roles)
 
     def why_not(self, state: str, trigger: str, context: cel.Context,
                 roles: Iterable[str] = ()) -> list[str]:

@@ -7,7 +7,12 @@
     ├── PlaybookIOError      a playbook file that cannot be read at all
     ├── PlaybookNotFoundError  no bundled or local playbook by that id
     ├── ExpressionError      a CEL expression failed to compile or to evaluate
-    ├── RefusedError         a trigger that may not fire now, with the reasons in words
+    ├── CommandError         a command on a case that cannot be done (exit status 1)
+    │   ├── RefusedError     ... a trigger that may not fire now, with the reasons in words
+    │   ├── StaleCaseError   ... the case changed since it was read
+    │   └── CaseNotFoundError  ... no case by that id
+    ├── StoreError           the database cannot be used: unreachable, not trinn's, too new
+    ├── SettingError         a setting that cannot be used: an unknown person in --as
     ├── DiagramError         a diagram that cannot be drawn here (an optional package missing)
     └── CalendarError        a due date that cannot be computed
 
@@ -23,6 +28,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "CalendarError",
+    "CaseNotFoundError",
+    "CommandError",
     "DiagramError",
     "ExpressionError",
     "FileProblemsError",
@@ -32,6 +39,9 @@ __all__ = [
     "PlaybookNotFoundError",
     "Problem",
     "RefusedError",
+    "SettingError",
+    "StaleCaseError",
+    "StoreError",
     "TrinnError",
     "did_you_mean",
 ]
@@ -119,7 +129,27 @@ class ExpressionError(TrinnError):
         super().__init__(message + (f" ({hint})" if hint else ""))
 
 
-class RefusedError(TrinnError):
+class CommandError(TrinnError):
+    """A command on a case that cannot be done as asked; nothing was written.
+
+    `case_id` is set when the command named a case, and the message then starts
+    with `case N: `.
+    """
+
+    def __init__(self, message: str, case_id: int | None = None) -> None:
+        self.message = message
+        self.case_id = case_id
+        super().__init__(f"case {case_id}: {message}" if case_id is not None else message)
+
+    def for_case(self, case_id: int) -> CommandError:
+        """The same error, said about `case_id` (raised where the case is known)."""
+        if self.case_id is None:
+            self.case_id = case_id
+            self.args = (f"case {case_id}: {self.message}",)
+        return self
+
+
+class RefusedError(CommandError):
     """A trigger that may not fire now; `reasons` says why, one line per transition."""
 
     def __init__(self, trigger: str, state: str, reasons: list[str]) -> None:
@@ -127,6 +157,30 @@ class RefusedError(TrinnError):
         self.state = state
         self.reasons = reasons
         super().__init__(f"cannot '{trigger}' in state '{state}' ({'; '.join(reasons)})")
+
+
+class StaleCaseError(CommandError):
+    """The case changed after the command read it: someone else acted first."""
+
+    def __init__(self, case_id: int, by: str, at: str) -> None:
+        self.by = by
+        self.at = at
+        super().__init__(f"was changed by {by} at {at}; reload and try again", case_id)
+
+
+class CaseNotFoundError(CommandError):
+    """No case by that id."""
+
+    def __init__(self, case_id: object) -> None:
+        super().__init__(f"no case '{case_id}'")
+
+
+class StoreError(TrinnError):
+    """The database cannot be used: unreachable, not a trinn database, or a newer schema."""
+
+
+class SettingError(TrinnError):
+    """A setting that cannot be used, such as `--as` naming nobody in the people file."""
 
 
 class CalendarError(TrinnError):

@@ -94,6 +94,8 @@ def normalize_value(spec: FieldSpec, value: Any) -> Any:
             return False
         raise ValueProblem(f"expected true or false, got {_shown(value)}")
     if kind is FieldType.date:
+        if isinstance(value, dt.datetime):  # a CEL timestamp, e.g. from `now`
+            return value.date().isoformat()
         if isinstance(value, dt.date):
             return value.isoformat()
         try:

@@ -40,6 +40,13 @@ def test_engine_library_used_only_in_its_module(library: str, allowed: set[str])
     assert users <= allowed
 
 
+@pytest.mark.parametrize("library", ["sqlalchemy", "alembic", "psycopg"])
+def test_database_libraries_stay_in_the_store(library: str) -> None:
+    users = {p.relative_to(ROOT).as_posix() for p in [*_modules("engine"), *_modules("tui")]
+             if library in _imports(p)}
+    assert all(user.startswith("engine/store/") for user in users), users
+
+
 def test_pydantic_playbook_models_live_in_spec() -> None:
     for path in _modules("engine"):
         tree = ast.parse(path.read_text(encoding="utf-8"))

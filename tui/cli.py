@@ -8,18 +8,20 @@ start-up: a command imports what it uses.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from engine.errors import PlaybookError, PlaybookIOError, TrinnError
+from engine.errors import CommandError, PlaybookError, PlaybookIOError, TrinnError
+from tui import case_commands
+from tui.output import err, out
+from tui.output import fail as _fail
+from tui.output import print_json as _print_json
+from tui.settings import Settings
 
 if TYPE_CHECKING:
     from engine.catalog import PlaybookFile
@@ -35,16 +37,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-@dataclass
-class Settings:
-    """Global options, from flags or the environment."""
-
-    playbook_dirs: list[Path] = field(default_factory=list)
-    language: str | None = None
 
 
 def _dirs(value: str | None) -> list[Path]:
@@ -59,20 +51,23 @@ def _global(
         help="Folders of your own playbooks (separated by ':'), besides the bundled ones.")] = None,
     lang: Annotated[str | None, typer.Option(
         "--lang", envvar="TRINN_LANG", help="Language for text: nb, da or en.")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", envvar="TRINN_DB", metavar="URL",
+        help="The database: a file path, or postgresql://user@host/db "
+             "(default: trinn.db in your data folder).")] = None,
+    actor: Annotated[str | None, typer.Option(
+        "--as", envvar="TRINN_USER", metavar="PERSON",
+        help="Who acts (a person id of the people file; default: your user name).")] = None,
+    people: Annotated[Path | None, typer.Option(
+        "--people", envvar="TRINN_PEOPLE", metavar="FILE",
+        help="The people file: who holds which roles (default: you hold every role).")] = None,
 ) -> None:
-    ctx.obj = Settings(_dirs(playbooks), lang)
+    settings = Settings(_dirs(playbooks), lang, db or None, actor or None, people)
+    ctx.obj = settings
+    ctx.call_on_close(settings.close)
     if ctx.invoked_subcommand is None:
         # until the terminal UI exists: check the playbooks and show their diagrams
         _overview(ctx.obj)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"trinn: {message}", markup=False)
-    return typer.Exit(code)
-
-
-def _print_json(data: Any) -> None:
-    out.print(json.dumps(data, indent=2, ensure_ascii=False), markup=False)
 
 
 @app.command()
@@ -239,10 +234,16 @@ def _overview(settings: Settings) -> None:
     raise typer.Exit(1 if failed else 0)
 
 
+case_commands.register(app)
+
+
 def main() -> None:
     """The console script: errors become one line and an exit status, never a traceback."""
     try:
         app()
+    except CommandError as exc:
+        err.print(f"trinn: {exc}", markup=False)
+        sys.exit(1)
     except TrinnError as exc:
         err.print(f"trinn: {exc}", markup=False)
         sys.exit(2)

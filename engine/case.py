@@ -1,0 +1,216 @@
+"""A case at run time, and what entering a state or changing its data does to it.
+
+A `Case` is a plain record: the compiled playbook's machine moves its `state`,
+and the functions here keep its tasks and timers in step. Nothing here touches
+the database: the service loads a case, changes it through these functions,
+and the store writes what changed (records marked `dirty`, or new without an
+id) in one transaction.
+
+A state's entry is numbered by the row version that entered it, so a case that
+comes back to a state (a loop) gets its tasks afresh, and the old ones stay in
+the history as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.calendar import due_at
+from engine.context import TaskTally
+from engine.spec import PlaybookSpec, ReminderSpec, TaskSpec
+
+__all__ = [
+    "Case",
+    "TaskRecord",
+    "TimerRecord",
+    "enter_state",
+    "leave_state",
+    "subject_text",
+    "sync_for_each",
+    "tallies",
+]
+
+OPEN, DONE, CANCELLED = "open", "done", "cancelled"
+WAITING, FIRED = "waiting", "fired"
+
+
+@dataclass(eq=False)
+class TaskRecord:
+    """One task of a case: a TaskSpec made concrete (per list item for `for_each`)."""
+
+    task_id: str
+    entry: int
+    state: str
+    role: str
+    created_at: dt.datetime
+    item: str | None = None
+    assignee: str | None = None
+    status: str = OPEN
+    due_at: dt.datetime | None = None
+    done_at: dt.datetime | None = None
+    done_by: str | None = None
+    note: str | None = None
+    id: int | None = None  # set by the store
+    dirty: bool = False
+
+    def is_overdue(self, now: dt.datetime) -> bool:
+        return self.status == OPEN and self.due_at is not None and self.due_at <= now
+
+    def label(self) -> str:
+        return f"{self.task_id} [{self.item}]" if self.item is not None else self.task_id
+
+
+@dataclass(eq=False)
+class TimerRecord:
+    """A reminder, escalation or timed transition waiting for its moment."""
+
+    kind: str  # remind, escalate, timer
+    position: int  # index in the state's list of that kind
+    entry: int
+    state: str
+    due_at: dt.datetime
+    status: str = WAITING
+    fired_at: dt.datetime | None = None
+    fired_count: int = 0
+    id: int | None = None
+    dirty: bool = False
+
+
+@dataclass(eq=False)
+class Case:
+    """A case as loaded for one command; `state` is what the compiled machine moves."""
+
+    id: int
+    playbook_id: str
+    playbook_version: int
+    playbook_sha256: str
+    state: str
+    entry: int
+    fields: dict[str, Any]
+    opened_at: dt.datetime
+    opened_by: str
+    updated_at: dt.datetime
+    updated_by: str
+    row_version: int
+    subject: str | None = None
+    parent_id: int | None = None
+    closed_at: dt.datetime | None = None
+    outcome: str | None = None
+    tasks: list[TaskRecord] = field(default_factory=list)
+    timers: list[TimerRecord] = field(default_factory=list)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    def current_tasks(self) -> list[TaskRecord]:
+        """The tasks of the state the case is in now (open, done or cancelled)."""
+        return [t for t in self.tasks if t.entry == self.entry]
+
+
+def tallies(case: Case, spec: PlaybookSpec) -> dict[str, TaskTally]:
+    """What guards see of each task: its latest entry's instances, and how many are done.
+
+    A task of an earlier state keeps the tally of the last time it was created,
+    so a guard can still ask whether it was done then.
+    """
+    latest: dict[str, int] = {}
+    for task in case.tasks:
+        if task.status != CANCELLED:
+            latest[task.task_id] = max(latest.get(task.task_id, -1), task.entry)
+    result: dict[str, TaskTally] = {}
+    for task_id in spec.all_tasks():
+        if task_id not in latest:
+            continue
+        rows = [t for t in case.tasks
+                if t.task_id == task_id and t.entry == latest[task_id] and t.status != CANCELLED]
+        result[task_id] = TaskTally(len(rows), sum(t.status == DONE for t in rows))
+    return result
+
+
+def leave_state(case: Case, now: dt.datetime) -> None:
+    """Cancel what the state left behind: its open tasks and waiting timers."""
+    for task in case.current_tasks():
+        if task.status == OPEN:
+            task.status, task.done_at, task.dirty = CANCELLED, now, True
+    for timer in case.timers:
+        if timer.status == WAITING:
+            timer.status, timer.dirty = "cancelled", True
+
+
+def enter_state(case: Case, spec: PlaybookSpec, state_id: str, entry: int,
+                now: dt.datetime) -> None:
+    """Create the tasks, reminders, escalations and timers of `state_id`, due from `now`."""
+    state = spec.states[state_id]
+    case.state, case.entry = state_id, entry
+    for task in state.tasks:
+        for item in _items(task, case.fields):
+            case.tasks.append(_new_task(task, item, state_id, entry, spec.language, now))
+    for kind, reminders in (("remind", state.remind), ("escalate", state.escalate)):
+        for position, reminder in enumerate(reminders):
+            case.timers.append(TimerRecord(kind, position, entry, state_id,
+                                           due_at(now, reminder.after, spec.language)))
+    for position, timer in enumerate(state.timers):
+        case.timers.append(TimerRecord("timer", position, entry, state_id,
+                                       due_at(now, timer.after, spec.language)))
+    if state.final:
+        case.closed_at, case.outcome = now, state.outcome
+    else:
+        case.closed_at, case.outcome = None, None
+
+
+def _items(task: TaskSpec, fields: Mapping[str, Any]) -> list[str | None]:
+    if task.for_each is None:
+        return [None]
+    return [str(item) for item in fields.get(task.for_each) or []]
+
+
+def _new_task(task: TaskSpec, item: str | None, state_id: str, entry: int, language: str,
+              now: dt.datetime) -> TaskRecord:
+    return TaskRecord(task.id, entry, state_id, task.role, now, item=item,
+                      due_at=due_at(now, task.due, language) if task.due else None)
+
+
+def sync_for_each(case: Case, spec: PlaybookSpec, changed: Iterable[str], now: dt.datetime) -> None:
+    """Keep `for_each` tasks of the current state in step with their list fields.
+
+    A new item gets its task; an item taken off the list has its open task
+    cancelled (a done one stays done: it happened).
+    """
+    changed = set(changed)
+    for task in spec.states[case.state].tasks:
+        if task.for_each not in changed:
+            continue
+        wanted = _items(task, case.fields)
+        present = [t for t in case.current_tasks() if t.task_id == task.id and t.status != CANCELLED]
+        for record in present:
+            if record.item not in wanted and record.status == OPEN:
+                record.status, record.done_at, record.dirty = CANCELLED, now, True
+        have = {t.item for t in present}
+        for item in wanted:
+            if item not in have:
+                case.tasks.append(_new_task(task, item, case.state, case.entry, spec.language, now))
+
+
+def next_repeat(reminder: ReminderSpec, due: dt.datetime, now: dt.datetime,
+                language: str) -> dt.datetime | None:
+    """When a repeating reminder is next due after `now`; None if it does not repeat."""
+    if reminder.every is None:
+        return None
+    following = due_at(due, reminder.every, language)
+    while following <= now:  # a tick that comes late sends one reminder, not a backlog
+        following = due_at(following, reminder.every, language)
+    return following
+
+
+def subject_text(spec: PlaybookSpec, fields: Mapping[str, Any]) -> str | None:
+    """What the case is about, from the playbook's subject field, as one line."""
+    value = fields.get(spec.subject.field)
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)

@@ -1,0 +1,47 @@
+"""The compiled playbook of every version a command needs, each compiled once per process.
+
+New cases run on the playbook file as it is now (bundled, or from the
+organisation's folders). A running case runs on the text stored with it when it
+was opened, found by the text's hash, so editing a file never changes the rules
+of a case already under way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from engine.catalog import find_playbook, playbook_files
+from engine.compiler import CompiledPlaybook, compile_playbook
+from engine.loader import load_playbook, load_playbook_text
+
+__all__ = ["PlaybookRegistry"]
+
+
+class PlaybookRegistry:
+    """Compiled playbooks by file (for new cases) and by stored hash (for running ones)."""
+
+    def __init__(self, folders: Sequence[Path] = ()) -> None:
+        self.folders = list(folders)
+        self._by_sha: dict[str, CompiledPlaybook] = {}
+        self._known: set[str] | None = None
+
+    def known_ids(self) -> set[str]:
+        if self._known is None:
+            self._known = {pid for f in playbook_files(self.folders) if (pid := f.declared_id)}
+        return self._known
+
+    def current(self, name: str) -> CompiledPlaybook:
+        """The playbook a new case of `name` (an id or a file) runs on: the file as it is now."""
+        path = find_playbook(name, self.folders)
+        loaded = load_playbook(path, self.known_ids())
+        return self._by_sha.setdefault(loaded.sha256, compile_playbook(loaded))
+
+    def stored(self, sha256: str, label: str, text: Callable[[], str]) -> CompiledPlaybook:
+        """The version a running case was opened on; `text` fetches it when not yet compiled."""
+        compiled = self._by_sha.get(sha256)
+        if compiled is None:
+            # checked when first stored; start_case targets are checked when the case starts one
+            compiled = compile_playbook(load_playbook_text(text(), label, None))
+            self._by_sha[sha256] = compiled
+        return compiled

@@ -1,0 +1,551 @@
+"""The commands on cases: open, fire, done, reopen, set, form, assign, comment, tick; "can I?".
+
+Each command runs in one database transaction: it loads the case (at the row
+version the caller read, when the caller names one), computes everything in
+memory through the compiled playbook (new state, fields, tasks, timers, outbox
+rows, cases it starts), then writes it all with one history event. Any
+failure leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.case import (
+    CANCELLED,
+    DONE,
+    OPEN,
+    Case,
+    TaskRecord,
+    enter_state,
+    leave_state,
+    next_repeat,
+    subject_text,
+    sync_for_each,
+    tallies,
+)
+from engine.compiler import (
+    CompiledPlaybook,
+    CustomEffect,
+    Effect,
+    NotifyEffect,
+    SetEffect,
+    StartCaseEffect,
+)
+from engine.context import evaluation_context
+from engine.errors import CommandError, RefusedError, SettingError, did_you_mean
+from engine.people import People, Person
+from engine.registry import PlaybookRegistry
+from engine.spec import PlaybookSpec
+from engine.store import Store, Transaction
+from engine.values import ValueProblem, normalize_value
+
+__all__ = ["Possibility", "Service", "TickAction", "utc_now"]
+
+SYSTEM_ACTOR = "trinn"  # who timers act as in the history
+_MAX_START_DEPTH = 8  # start_case chains deeper than this are a loop
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Possibility:
+    """One trigger of a case's playbook: may it fire now, and if not, why."""
+
+    trigger: str
+    title: Any
+    allowed: bool
+    reasons: list[str]
+    to: list[str]
+
+
+@dataclass(frozen=True)
+class TickAction:
+    """What `tick` did to one case: a reminder queued, a transition fired or refused."""
+
+    case_id: int
+    kind: str  # remind, escalate, timer, error
+    state: str
+    detail: str
+
+
+@dataclass
+class _Command:
+    """One command's work on one case, written by `Service._save`."""
+
+    tx: Transaction
+    case: Case
+    compiled: CompiledPlaybook
+    actor: str
+    roles: frozenset[str]
+    now: dt.datetime
+    kind: str
+    name: str | None = None
+    note: str | None = None
+    depth: int = 0
+    state_before: str | None = None
+    fields_before: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    outbox: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    starts: list[StartCaseEffect] = field(default_factory=list)
+    ticked: list[TickAction] = field(default_factory=list)
+
+    @property
+    def spec(self) -> PlaybookSpec:
+        return self.compiled.spec
+
+    def context(self) -> Any:
+        return evaluation_context(self.spec, state=self.case.state, fields=self.case.fields,
+                                  tasks=tallies(self.case, self.spec), now=self.now,
+                                  actor=self.actor, roles=self.roles)
+
+
+class Service:
+    """Cases of every playbook, on one store, acted on by the people of one people file."""
+
+    def __init__(self, store: Store, registry: PlaybookRegistry, people: People, *,
+                 clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self.store = store
+        self.registry = registry
+        self.people = people
+        self.clock = clock
+
+    # who acts ---------------------------------------------------------------
+
+    def person(self, actor: str) -> Person:
+        person = self.people.by_id.get(actor)
+        if person is None:
+            hint = did_you_mean(actor, self.people.by_id, list_if_few=8)
+            raise SettingError(f"'{actor}' is not in the people file" + (f" ({hint})" if hint else ""))
+        return person
+
+    def roles_of(self, person: Person, spec: PlaybookSpec) -> frozenset[str]:
+        """The playbook roles `person` acts in; external roles never act."""
+        return frozenset(role_id for role_id, role in spec.roles.items()
+                         if not role.external and person.holds(role_id))
+
+    def compiled_for(self, tx: Transaction, case: Case) -> CompiledPlaybook:
+        return self.playbook_of(tx, case.playbook_sha256, case.playbook_id, case.playbook_version)
+
+    # commands -----------------------------------------------------------------
+
+    def open_case(self, playbook: str, values: Mapping[str, Any], *, actor: str,
+                  now: dt.datetime | None = None) -> Case:
+        """Open a case of `playbook` (an id or a file) with its first field values."""
+        compiled = self.registry.current(playbook)
+        now = now or self.clock()
+        with self.store.write() as tx:
+            return self._open(tx, compiled, values, actor, now, parent=None, depth=0)
+
+    def fire(self, case_id: int, trigger: str, *, actor: str,
+             values: Mapping[str, Any] | None = None, note: str | None = None,
+             expected_version: int | None = None, now: dt.datetime | None = None) -> Case:
+        """Fire `trigger`, after setting `values` (which its guard then sees)."""
+        def work(cmd: _Command) -> None:
+            if values:
+                self._set_values(cmd, values, sync=False)
+            self._fire(cmd, trigger)
+        return self._run(case_id, actor, "fire", trigger, note, expected_version, now, work).case
+
+    def complete_task(self, case_id: int, task: str, *, actor: str, note: str | None = None,
+                      item: str | None = None, expected_version: int | None = None,
+                      now: dt.datetime | None = None) -> Case:
+        def work(cmd: _Command) -> None:
+            record = self._task(cmd, task, item, OPEN)
+            form = cmd.spec.all_tasks()[record.task_id].form
+            if form is not None:
+                missing = self._missing(cmd.spec, cmd.case.fields, cmd.spec.forms[form].fields)
+                if missing:
+                    raise CommandError(f"task '{task}' is done by filling the form '{form}' "
+                                       f"(missing: {', '.join(missing)})")
+            self._complete(cmd, record)
+        return self._run(case_id, actor, "done", task, note, expected_version, now, work).case
+
+    def reopen_task(self, case_id: int, task: str, *, actor: str, note: str | None = None,
+                    item: str | None = None, expected_version: int | None = None,
+                    now: dt.datetime | None = None) -> Case:
+        def work(cmd: _Command) -> None:
+            record = self._task(cmd, task, item, DONE)
+            self._check_task_role(cmd, record)
+            record.status, record.done_at, record.done_by, record.note = OPEN, None, None, None
+            record.dirty = True
+            cmd.details.update(task=record.task_id, item=record.item)
+        return self._run(case_id, actor, "reopen", task, note, expected_version, now, work).case
+
+    def set_fields(self, case_id: int, values: Mapping[str, Any], *, actor: str,
+                   note: str | None = None, expected_version: int | None = None,
+                   now: dt.datetime | None = None) -> Case:
+        def work(cmd: _Command) -> None:
+            if not values:
+                raise CommandError("nothing to set (give field=value)")
+            self._set_values(cmd, values)
+        return self._run(case_id, actor, "set", None, note, expected_version, now, work).case
+
+    def submit_form(self, case_id: int, form: str, values: Mapping[str, Any], *, actor: str,
+                    note: str | None = None, expected_version: int | None = None,
+                    now: dt.datetime | None = None) -> Case:
+        """Fill a form: its fields validated together; it completes the open task it belongs to."""
+        def work(cmd: _Command) -> None:
+            spec = cmd.spec
+            if form not in spec.forms:
+                raise CommandError(f"unknown form '{form}'" + _hint(form, spec.forms))
+            allowed = spec.forms[form].fields
+            for name in values:
+                if name not in allowed:
+                    raise CommandError(f"form '{form}' has no field '{name}'" + _hint(name, allowed))
+            merged = {**cmd.case.fields, **self._normalized(spec, values)}
+            missing = self._missing(spec, merged, allowed)
+            if missing:
+                raise CommandError(f"form '{form}' needs {', '.join(missing)}")
+            self._set_values(cmd, values)
+            for record in cmd.case.current_tasks():
+                task = spec.all_tasks()[record.task_id]
+                if task.form == form and record.status == OPEN and self._may_do(cmd, record):
+                    self._complete(cmd, record)
+                    break
+        return self._run(case_id, actor, "form", form, note, expected_version, now, work).case
+
+    def assign_task(self, case_id: int, task: str, person: str, *, actor: str,
+                    item: str | None = None, expected_version: int | None = None,
+                    now: dt.datetime | None = None) -> Case:
+        def work(cmd: _Command) -> None:
+            record = self._task(cmd, task, item, OPEN)
+            assignee = self.person(person)
+            if record.role in cmd.spec.roles and not cmd.spec.roles[record.role].external \
+                    and not assignee.holds(record.role):
+                raise CommandError(f"{person} cannot do '{task}': it needs the role '{record.role}'")
+            record.assignee, record.dirty = person, True
+            cmd.details.update(task=record.task_id, item=record.item, assignee=person)
+        return self._run(case_id, actor, "assign", task, None, expected_version, now, work).case
+
+    def comment(self, case_id: int, text: str, *, actor: str,
+                expected_version: int | None = None, now: dt.datetime | None = None) -> Case:
+        """Add a note to the history; allowed on a closed case too."""
+        if not text.strip():
+            raise CommandError("an empty comment")
+        return self._run(case_id, actor, "comment", None, text, expected_version, now,
+                         lambda cmd: None, closed_ok=True).case
+
+    # reading -----------------------------------------------------------------------
+
+    def load(self, case_id: int) -> tuple[Case, CompiledPlaybook, list[int]]:
+        """A case, the playbook version it runs on, and the cases it started."""
+        with self.store.read() as tx:
+            case = tx.load_case(case_id)
+            return case, self.compiled_for(tx, case), tx.child_ids(case_id)
+
+    def cases(self, *, playbook: str | None = None, state: str | None = None,
+              closed: bool | None = None, overdue_at: dt.datetime | None = None) -> list[Any]:
+        with self.store.read() as tx:
+            return tx.case_rows(playbook=playbook, state=state, closed=closed,
+                                overdue_at=overdue_at)
+
+    def open_tasks(self, *, roles: list[str] | None = None, assignee: str | None = None,
+                   overdue_at: dt.datetime | None = None) -> list[tuple[Any, CompiledPlaybook]]:
+        """Open tasks of open cases, each with the playbook version its case runs on."""
+        with self.store.read() as tx:
+            rows = tx.open_task_rows(roles=roles, assignee=assignee, overdue_at=overdue_at)
+            return [(row, self.playbook_of(tx, row["playbook_sha256"], row["playbook_id"],
+                                               row["playbook_version"]))
+                    for row in rows]
+
+    def history(self, case_id: int) -> list[Any]:
+        with self.store.read() as tx:
+            tx.load_case(case_id)  # an unknown case is an error, not an empty history
+            return tx.event_rows(case_id)
+
+    def playbook_of(self, tx: Transaction, sha256: str, playbook_id: str,
+                    version: int) -> CompiledPlaybook:
+        label = f"{playbook_id} version {version} (stored)"
+        return self.registry.stored(sha256, label, lambda: tx.playbook_text(sha256))
+
+    # "can I?" -------------------------------------------------------------------
+
+    def can(self, case_id: int, *, actor: str, now: dt.datetime | None = None) -> list[Possibility]:
+        """Every trigger of the case's playbook: allowed now, or why not in words."""
+        now = now or self.clock()
+        with self.store.read() as tx:
+            case = tx.load_case(case_id)
+            compiled = self.compiled_for(tx, case)
+        spec = compiled.spec
+        roles = self.roles_of(self.person(actor), spec)
+        context = evaluation_context(spec, state=case.state, fields=case.fields,
+                                     tasks=tallies(case, spec), now=now, actor=actor, roles=roles)
+        result = []
+        for trigger, transitions in compiled.by_trigger.items():
+            sources = {s for t in transitions for s in spec.source_states(t.spec)}
+            if case.is_closed:
+                allowed, reasons = False, [f"the case is closed (state '{case.state}')"]
+            elif case.state not in sources:
+                allowed, reasons = False, [f"not from state '{case.state}'"]
+            else:
+                allowed, reasons = compiled.may(case.state, trigger, context, roles)
+            result.append(Possibility(trigger, transitions[0].spec.title, allowed, reasons,
+                                      list(dict.fromkeys(t.spec.to for t in transitions))))
+        return result
+
+    # timers ---------------------------------------------------------------------
+
+    def tick(self, now: dt.datetime | None = None) -> list[TickAction]:
+        """Fire every reminder, escalation and timed transition due at `now`, each once."""
+        now = now or self.clock()
+        with self.store.read() as tx:
+            due = tx.due_timer_cases(now)
+        actions: list[TickAction] = []
+        for case_id in due:
+            try:
+                actions.extend(self._run(case_id, SYSTEM_ACTOR, "tick", None, None, None, now,
+                                         self._tick_case, system=True).ticked)
+            except CommandError as exc:  # another command won the race: the next tick retries
+                actions.append(TickAction(case_id, "error", "", exc.message))
+        return actions
+
+    def _tick_case(self, cmd: _Command) -> None:
+        done: list[TickAction] = []
+        for timer in sorted(cmd.case.timers, key=lambda t: (t.due_at, t.id or 0)):
+            if timer.status != "waiting" or timer.due_at > cmd.now or timer.id is None:
+                continue  # not due, or made by a transition this tick fired: the next tick's
+            if timer.entry != cmd.case.entry:  # left behind by a transition this tick fired
+                timer.status, timer.dirty = CANCELLED, True
+                continue
+            state = cmd.spec.states[timer.state]
+            timer.fired_count += 1
+            timer.fired_at, timer.dirty = cmd.now, True
+            if timer.kind == "timer":
+                timer.status = "fired"
+                trigger = state.timers[timer.position].fire
+                try:
+                    self._fire(cmd, trigger)
+                    done.append(TickAction(cmd.case.id, "timer", timer.state,
+                                           f"{trigger} -> {cmd.case.state}"))
+                except RefusedError as exc:
+                    done.append(TickAction(cmd.case.id, "timer", timer.state, str(exc)))
+                continue
+            reminder = (state.remind if timer.kind == "remind" else state.escalate)[timer.position]
+            cmd.outbox.append(("notify", {
+                "reason": timer.kind, "state": timer.state, "to": _as_list(reminder.to),
+                "message": reminder.message, "count": timer.fired_count}))
+            following = next_repeat(reminder, timer.due_at, cmd.now, cmd.spec.language)
+            if following is None:
+                timer.status = "fired"
+            else:
+                timer.due_at = following
+            done.append(TickAction(cmd.case.id, timer.kind, timer.state,
+                                   "to " + ", ".join(_as_list(reminder.to))))
+        cmd.details["fired"] = [f"{a.kind}: {a.detail}" for a in done]
+        cmd.ticked = done
+
+    # the shape of every command on an existing case ------------------------------
+
+    def _run(self, case_id: int, actor: str, kind: str, name: str | None, note: str | None,
+             expected_version: int | None, now: dt.datetime | None,
+             work: Callable[[_Command], None], *, closed_ok: bool = False,
+             system: bool = False) -> _Command:
+        now = now or self.clock()
+        try:
+            with self.store.write() as tx:
+                case = tx.load_case(case_id, lock=True)
+                if expected_version is not None and case.row_version != expected_version:
+                    tx.raise_stale(case.id)
+                compiled = self.compiled_for(tx, case)
+                spec = compiled.spec
+                if system:
+                    roles = frozenset(r for r, role in spec.roles.items() if not role.external)
+                else:
+                    roles = self._acting_roles(actor, spec)
+                if case.is_closed and not closed_ok:
+                    raise CommandError(f"the case is closed (state '{case.state}')")
+                cmd = _Command(tx, case, compiled, actor, roles, now, kind, name, note,
+                               state_before=case.state, fields_before=dict(case.fields))
+                work(cmd)
+                self._save(cmd, read_version=case.row_version)
+                return cmd
+        except CommandError as exc:
+            raise exc.for_case(case_id) from None
+
+    def _acting_roles(self, actor: str, spec: PlaybookSpec) -> frozenset[str]:
+        person = self.person(actor)
+        roles = self.roles_of(person, spec)
+        if not roles:
+            internal = [r for r, role in spec.roles.items() if not role.external]
+            raise CommandError(f"{actor} holds none of the roles of '{spec.id}' "
+                               f"({', '.join(internal)})")
+        return roles
+
+    def _open(self, tx: Transaction, compiled: CompiledPlaybook, values: Mapping[str, Any],
+              actor: str, now: dt.datetime, parent: int | None, depth: int) -> Case:
+        spec, loaded = compiled.spec, compiled.loaded
+        roles = self._acting_roles(actor, spec) if parent is None else frozenset()
+        tx.store_playbook(loaded.sha256, spec.id, spec.version, spec.language, loaded.text, now)
+        case = Case(id=0, playbook_id=spec.id, playbook_version=spec.version,
+                    playbook_sha256=loaded.sha256, state=spec.initial, entry=1, fields={},
+                    opened_at=now, opened_by=actor, updated_at=now, updated_by=actor,
+                    row_version=0, parent_id=parent)
+        cmd = _Command(tx, case, compiled, actor, roles, now, "open", spec.id, depth=depth)
+        case.fields = {name: f.default for name, f in spec.fields.items() if f.default is not None}
+        self._set_values(cmd, values, sync=False)
+        missing = self._missing(spec, case.fields, spec.fields)
+        if missing:
+            raise CommandError(f"'{spec.id}' needs {', '.join(missing)}")
+        self._apply(cmd, compiled.enter_effects(spec.initial, cmd.context()))
+        enter_state(case, spec, spec.initial, 1, now)
+        self._save(cmd, read_version=None)
+        return case
+
+    def _save(self, cmd: _Command, read_version: int | None) -> None:
+        case, tx = cmd.case, cmd.tx
+        case.row_version = (read_version or 0) + 1
+        case.updated_at, case.updated_by = cmd.now, cmd.actor
+        case.subject = subject_text(cmd.spec, case.fields)
+        if read_version is None:
+            tx.insert_case(case)
+        else:
+            tx.update_case(case, read_version)
+        started = [self._start(cmd, start) for start in cmd.starts]
+        if started:
+            cmd.details["started"] = started
+        changes = {name: [cmd.fields_before.get(name), value] for name, value in case.fields.items()
+                   if cmd.fields_before.get(name) != value}
+        tx.add_event(case, at=cmd.now, actor=cmd.actor, kind=cmd.kind, name=cmd.name,
+                     state_before=cmd.state_before, changes=changes, note=cmd.note,
+                     details=cmd.details)
+        for kind, payload in cmd.outbox:
+            tx.add_outbox(case, kind, payload, cmd.now)
+
+    def _start(self, cmd: _Command, start: StartCaseEffect) -> int:
+        if cmd.depth >= _MAX_START_DEPTH:
+            raise CommandError(f"start_case '{start.playbook}' nested more than "
+                               f"{_MAX_START_DEPTH} deep (a loop of playbooks starting each other?)")
+        compiled = self.registry.current(start.playbook)
+        try:
+            child = self._open(cmd.tx, compiled, start.fields, cmd.actor, cmd.now,
+                               parent=cmd.case.id, depth=cmd.depth + 1)
+        except CommandError as exc:
+            raise CommandError(f"start_case '{start.playbook}': {exc}") from None
+        return child.id
+
+    # the steps commands are made of ----------------------------------------------
+
+    def _fire(self, cmd: _Command, trigger: str) -> None:
+        compiled, case = cmd.compiled, cmd.case
+        if trigger not in compiled.by_trigger:
+            allowed = compiled.triggers_from(case.state)
+            hint = did_you_mean(trigger, compiled.by_trigger) or (
+                "allowed here: " + ", ".join(allowed) if allowed else "")
+            raise CommandError(f"unknown trigger '{trigger}'" + (f" ({hint})" if hint else ""))
+        before = case.state
+        firing = compiled.fire(case, trigger, cmd.context(), cmd.roles)
+        case.state = before  # leave the old state's tasks and timers before moving on
+        assert firing.transition is not None
+        self._apply(cmd, firing.effects)
+        leave_state(case, cmd.now)
+        enter_state(case, cmd.spec, firing.transition.spec.to, (case.row_version or 0) + 1, cmd.now)
+        cmd.details.setdefault("transitions", []).append(
+            {"trigger": trigger, "index": firing.transition.index, "from": before,
+             "to": case.state})
+
+    def _apply(self, cmd: _Command, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, SetEffect):
+                # the state being entered makes its tasks from the fields as they end up
+                self._set_values(cmd, effect.values, sync=False)
+            elif isinstance(effect, NotifyEffect):
+                notify = effect.notify
+                cmd.outbox.append(("notify", {
+                    "reason": "notify", "state": cmd.case.state, "message": notify.message,
+                    "to": _as_list(notify.to), "to_person": notify.to_person,
+                    "to_field": notify.to_field, "channel": notify.channel,
+                    "address": cmd.case.fields.get(notify.to_field) if notify.to_field else None}))
+            elif isinstance(effect, StartCaseEffect):
+                cmd.starts.append(effect)
+            elif isinstance(effect, CustomEffect):
+                cmd.outbox.append(("action", {"kind": effect.kind, "params": effect.params}))
+
+    def _normalized(self, spec: PlaybookSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+        result = {}
+        for name, value in values.items():
+            if name not in spec.fields:
+                raise CommandError(f"unknown field '{name}'" + _hint(name, spec.fields))
+            if value is None or value == "":
+                result[name] = None
+                continue
+            try:
+                result[name] = normalize_value(spec.fields[name], value)
+            except ValueProblem as problem:
+                raise CommandError(f"field '{name}': {problem}") from None
+        return result
+
+    def _set_values(self, cmd: _Command, values: Mapping[str, Any], *, sync: bool = True) -> None:
+        """Set fields by the user's command; `sync` keeps for_each tasks in step (not mid-move)."""
+        normalized = self._normalized(cmd.spec, values)
+        for name, value in normalized.items():
+            if value is None:
+                cmd.case.fields.pop(name, None)
+            else:
+                cmd.case.fields[name] = value
+        if sync:
+            sync_for_each(cmd.case, cmd.spec, normalized, cmd.now)
+
+    @staticmethod
+    def _missing(spec: PlaybookSpec, fields: Mapping[str, Any], names: Any) -> list[str]:
+        return [f"'{name}'" for name in names
+                if spec.fields[name].required and fields.get(name) in (None, [], "")]
+
+    def _task(self, cmd: _Command, task: str, item: str | None, status: str) -> TaskRecord:
+        spec, case = cmd.spec, cmd.case
+        if task not in spec.all_tasks():
+            raise CommandError(f"unknown task '{task}'" + _hint(task, spec.all_tasks()))
+        here = [t for t in case.current_tasks() if t.task_id == task and t.status != CANCELLED]
+        if not here:
+            current = sorted({t.task_id for t in case.current_tasks()})
+            listed = ", ".join(current) if current else "none"
+            raise CommandError(f"task '{task}' is not a task of state '{case.state}' "
+                               f"(its tasks: {listed})")
+        if item is not None:
+            here = [t for t in here if t.item == item]
+            if not here:
+                items = [t.item for t in case.current_tasks() if t.task_id == task]
+                raise CommandError(f"task '{task}' has no item '{item}'" + _hint(item, items))
+        matching = [t for t in here if t.status == status]
+        if not matching:
+            word = "done" if status == OPEN else "open"
+            raise CommandError(f"task '{task}' is already {word}")
+        if len(matching) > 1 and item is None:
+            items = ", ".join(f"'{t.item}'" for t in matching)
+            raise CommandError(f"task '{task}' has {len(matching)} {status} items; "
+                               f"name one with --item ({items})")
+        return matching[0]
+
+    def _may_do(self, cmd: _Command, record: TaskRecord) -> bool:
+        role = cmd.spec.roles.get(record.role)
+        return (role is not None and role.external) or record.role in cmd.roles \
+            or record.assignee == cmd.actor
+
+    def _check_task_role(self, cmd: _Command, record: TaskRecord) -> None:
+        if not self._may_do(cmd, record):
+            raise CommandError(f"{cmd.actor} cannot do '{record.task_id}': it needs the role "
+                               f"'{record.role}'")
+
+    def _complete(self, cmd: _Command, record: TaskRecord) -> None:
+        self._check_task_role(cmd, record)
+        record.status, record.done_at, record.done_by = DONE, cmd.now, cmd.actor
+        record.note, record.dirty = cmd.note, True
+        done = {"task": record.task_id, "item": record.item}
+        role = cmd.spec.roles.get(record.role)
+        if role is not None and role.external:
+            done["on_behalf_of"] = record.role  # a coordinator records what an outsider did
+        cmd.details.setdefault("done", []).append(done)
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _hint(name: str, choices: Any) -> str:
+    hint = did_you_mean(name, [c for c in choices if c is not None], list_if_few=8)
+    return f" ({hint})" if hint else ""

@@ -1,0 +1,170 @@
+"""Opening the database: which one, its connection settings, and its schema version.
+
+`--db` / `TRINN_DB` takes a file path or a URL; with neither, trinn keeps an
+SQLite file in the user's data directory, made on first use. SQLite runs in
+WAL mode with synchronous=FULL (a command is on disk when it returns), foreign
+keys on and a busy timeout; write transactions start with BEGIN IMMEDIATE, so
+two writers queue instead of failing half-way. PostgreSQL is reached through
+psycopg 3 (`postgresql://...` is read as `postgresql+psycopg://...`).
+
+The schema is versioned by Alembic; an older database is upgraded in place
+when opened, and anything that is not a trinn database is refused untouched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+from engine.errors import StoreError
+
+__all__ = ["HEAD", "default_url", "open_database", "resolve_url", "shown_url"]
+
+# The newest schema revision; tests keep it equal to the migrations' head, so
+# opening an up-to-date database never has to import Alembic.
+HEAD = "0001"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_BUSY_TIMEOUT_S = 30.0
+
+
+def default_url() -> str:
+    from platformdirs import user_data_path
+
+    return f"sqlite:///{user_data_path('trinn', appauthor=False) / 'trinn.db'}"
+
+
+def resolve_url(db: str | None) -> URL:
+    """A URL from `--db`: a URL, a file path (SQLite), or None for the default file."""
+    text = db or default_url()
+    if "://" not in text:
+        text = f"sqlite:///{Path(text).expanduser().absolute()}"
+    try:
+        url = make_url(text)
+    except ArgumentError as exc:
+        raise StoreError(f"cannot read the database URL '{text}' (write e.g. "
+                         "'postgresql://user@host/trinn' or a file path)") from exc
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(f"unsupported database '{url.get_backend_name()}' "
+                         "(trinn runs on SQLite or PostgreSQL)")
+    return url
+
+
+def shown_url(url: URL) -> str:
+    """The URL as messages show it: never with its password."""
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return url.render_as_string(hide_password=True)
+
+
+def open_database(db: str | URL | None) -> Engine:
+    """An engine on a trinn database at the newest schema, created or upgraded as needed."""
+    url = db if isinstance(db, URL) else resolve_url(db)
+    engine = _create_engine(url)
+    try:
+        _ensure_schema(engine)
+    except StoreError:
+        engine.dispose()
+        raise
+    except DBAPIError as exc:
+        engine.dispose()
+        raise _unusable(url, exc) from exc
+    return engine
+
+
+def _create_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            path = Path(url.database)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder for {path}: "
+                                 f"{(exc.strerror or str(exc)).lower()}") from exc
+        engine = sa.create_engine(url, connect_args={"timeout": _BUSY_TIMEOUT_S})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    try:
+        return sa.create_engine(url, connect_args={"connect_timeout": 10}, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise StoreError(f"no driver for {shown_url(url)}: {exc}") from exc
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # transactions are begun by `_sqlite_begin`, not by the sqlite3 module's guesswork
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # a writer takes the lock before it reads, so it never works from a stale snapshot
+    write = connection.get_execution_options().get("trinn_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _unusable(url: URL, exc: DBAPIError) -> StoreError:
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    shown = shown_url(url)
+    if url.get_backend_name() == "sqlite":
+        if "not a database" in reason or "malformed" in reason:
+            return StoreError(f"{shown} is not a trinn database (not an SQLite file)")
+        return StoreError(f"cannot open the database {shown}: {reason}")
+    return StoreError(f"cannot reach the database {shown}: {reason}")
+
+
+def _ensure_schema(engine: Engine) -> None:
+    with engine.connect() as connection:
+        revision = _revision(connection, engine.url)
+    if revision == HEAD:
+        return
+    _upgrade(engine)
+
+
+def _revision(connection: Connection, url: URL) -> str | None:
+    """The schema revision, None for an empty database; refuses a foreign or newer one."""
+    names = set(sa.inspect(connection).get_table_names())
+    if "alembic_version" not in names:
+        if names:
+            listed = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+            raise StoreError(f"{shown_url(url)} is not a trinn database "
+                             f"(it holds other tables: {listed})")
+        return None
+    revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    if revision is not None and revision > HEAD:
+        raise StoreError(f"{shown_url(url)} has schema {revision}, newer than this trinn "
+                         f"knows ({HEAD}); upgrade trinn")
+    return revision
+
+
+def _upgrade(engine: Engine) -> None:
+    """Create or upgrade the schema to HEAD, one process at a time."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.util import CommandError as AlembicError
+
+    with engine.connect().execution_options(trinn_write=True) as connection, connection.begin():
+        if engine.url.get_backend_name() == "postgresql":
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7270127)")
+        if _revision(connection, engine.url) == HEAD:  # another process was first
+            return
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        config.attributes["connection"] = connection
+        try:
+            command.upgrade(config, "head")
+        except AlembicError as exc:  # a revision this trinn does not have
+            raise StoreError(f"cannot upgrade {shown_url(engine.url)}: {exc}") from exc

@@ -1,0 +1,133 @@
+"""The database tables, in SQLAlchemy Core: one definition for SQLite and PostgreSQL.
+
+Times are naive UTC (`DateTime` without a zone stores the same way in both).
+Field values and event details are JSON in their normal form (engine.values).
+The migrations in `migrations/versions` create exactly these tables; a test
+compares the two.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+__all__ = ["cases", "events", "metadata", "outbox", "playbooks", "tasks", "timers"]
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only makes INTEGER PRIMARY KEY an alias of its rowid, not BIGINT
+Key = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+playbooks = Table(
+    "playbooks", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("playbook_id", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("yaml", Text, nullable=False),
+    Column("stored_at", DateTime, nullable=False),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", Key, primary_key=True, autoincrement=True),
+    Column("playbook_id", String(100), nullable=False),
+    Column("playbook_version", Integer, nullable=False),
+    Column("playbook_sha256", String(64), ForeignKey("playbooks.sha256"), nullable=False),
+    Column("state", String(64), nullable=False),
+    Column("entry", Integer, nullable=False),  # row version at which `state` was entered
+    Column("subject", Text),
+    Column("fields", Json, nullable=False),
+    Column("parent_id", Key, ForeignKey("cases.id")),
+    Column("opened_at", DateTime, nullable=False),
+    Column("opened_by", String(64), nullable=False),
+    Column("closed_at", DateTime),
+    Column("outcome", String(16)),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Column("row_version", Integer, nullable=False),
+)
+Index("cases_open", cases.c.closed_at, cases.c.playbook_id, cases.c.state)
+Index("cases_parent", cases.c.parent_id)
+
+events = Table(
+    "events", metadata,
+    Column("seq", Key, primary_key=True, autoincrement=True),
+    Column("case_id", Key, ForeignKey("cases.id"), nullable=False),
+    Column("case_version", Integer, nullable=False),  # the row version this event made
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("name", String(64)),  # the trigger, task or form the command named
+    Column("state_before", String(64)),
+    Column("state_after", String(64), nullable=False),
+    Column("changes", Json, nullable=False),  # {field: [old, new]}
+    Column("note", Text),
+    Column("details", Json, nullable=False),
+    UniqueConstraint("case_id", "case_version", name="events_one_per_version"),
+)
+
+tasks = Table(
+    "tasks", metadata,
+    Column("id", Key, primary_key=True, autoincrement=True),
+    Column("case_id", Key, ForeignKey("cases.id"), nullable=False),
+    Column("entry", Integer, nullable=False),  # the case's state entry that created it
+    Column("state", String(64), nullable=False),
+    Column("task_id", String(64), nullable=False),
+    Column("item", Text),  # the list item of a for_each task
+    Column("role", String(64), nullable=False),
+    Column("assignee", String(64)),
+    Column("status", String(16), nullable=False),  # open, done, cancelled
+    Column("created_at", DateTime, nullable=False),
+    Column("due_at", DateTime),
+    Column("done_at", DateTime),
+    Column("done_by", String(64)),
+    Column("note", Text),
+)
+Index("tasks_case", tasks.c.case_id, tasks.c.task_id)
+Index("tasks_open", tasks.c.status, tasks.c.role, tasks.c.due_at)
+
+timers = Table(
+    "timers", metadata,
+    Column("id", Key, primary_key=True, autoincrement=True),
+    Column("case_id", Key, ForeignKey("cases.id"), nullable=False),
+    Column("entry", Integer, nullable=False),
+    Column("state", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # remind, escalate, timer
+    Column("position", Integer, nullable=False),  # index in the state's list of that kind
+    Column("due_at", DateTime, nullable=False),
+    Column("status", String(16), nullable=False),  # waiting, fired, cancelled
+    Column("fired_at", DateTime),
+    Column("fired_count", Integer, nullable=False),
+)
+Index("timers_due", timers.c.status, timers.c.due_at)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Key, primary_key=True, autoincrement=True),
+    Column("case_id", Key, ForeignKey("cases.id"), nullable=False),
+    Column("case_version", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("kind", String(16), nullable=False),  # notify, action
+    Column("payload", Json, nullable=False),
+    Column("status", String(16), nullable=False),  # pending, sent, failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime),
+    Column("sent_at", DateTime),
+    Column("last_error", Text),
+)
+Index("outbox_pending", outbox.c.status, outbox.c.next_attempt_at)

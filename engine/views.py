@@ -1,0 +1,101 @@
+"""Cases, tasks and history as plain JSON-able data: what `--json`, `export` and the UI show.
+
+Times are ISO 8601 in UTC; text from the playbook is given in the requested
+language. Human formatting (tables, local times) is the interface's business.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from engine.case import OPEN, Case, TaskRecord
+from engine.compiler import CompiledPlaybook
+from engine.spec import PlaybookSpec
+from engine.text import localize
+
+__all__ = ["case_view", "event_view", "iso", "task_view"]
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # as read from the database: naive UTC
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _text(spec: PlaybookSpec, text: Any, language: str | None) -> str:
+    return localize(text, language or spec.language, spec.language)
+
+
+def task_view(spec: PlaybookSpec, task: TaskRecord | Mapping[str, Any], now: dt.datetime,
+              language: str | None = None) -> dict[str, Any]:
+    """One task with its title; `task` is a record or a row read from the tasks table."""
+    row = task if isinstance(task, Mapping) else vars(task)
+    task_spec = spec.all_tasks().get(row["task_id"])
+    due = row["due_at"]
+    if due is not None and due.tzinfo is None:
+        due = due.replace(tzinfo=dt.UTC)
+    return {
+        "task": row["task_id"],
+        "item": row["item"],
+        "title": _text(spec, task_spec.title, language) if task_spec else row["task_id"],
+        "role": row["role"],
+        "assignee": row["assignee"],
+        "status": row["status"],
+        "optional": bool(task_spec and task_spec.optional),
+        "form": task_spec.form if task_spec else None,
+        "due_at": iso(due),
+        "overdue": row["status"] == OPEN and due is not None and due <= now,
+        "done_at": iso(row["done_at"]),
+        "done_by": row["done_by"],
+        "note": row["note"],
+    }
+
+
+def case_view(compiled: CompiledPlaybook, case: Case, now: dt.datetime,
+              language: str | None = None, children: list[int] | None = None) -> dict[str, Any]:
+    """A case as `trinn show` knows it: fields, the tasks of its state, its links."""
+    spec = compiled.spec
+    state = spec.states.get(case.state)
+    return {
+        "id": case.id,
+        "playbook": case.playbook_id,
+        "playbook_version": case.playbook_version,
+        "playbook_sha256": case.playbook_sha256,
+        "title": _text(spec, spec.title, language),
+        "subject": case.subject,
+        "state": case.state,
+        "state_title": _text(spec, state.title, language) if state else case.state,
+        "closed": case.is_closed,
+        "outcome": case.outcome,
+        "fields": dict(case.fields),
+        "tasks": [task_view(spec, t, now, language) for t in case.current_tasks()
+                  if t.status != "cancelled"],
+        "parent": case.parent_id,
+        "children": children or [],
+        "opened_at": iso(case.opened_at),
+        "opened_by": case.opened_by,
+        "closed_at": iso(case.closed_at),
+        "updated_at": iso(case.updated_at),
+        "updated_by": case.updated_by,
+        "row_version": case.row_version,
+    }
+
+
+def event_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One entry of a case's history."""
+    return {
+        "version": row["case_version"],
+        "at": iso(row["at"]),
+        "actor": row["actor"],
+        "kind": row["kind"],
+        "name": row["name"],
+        "state_before": row["state_before"],
+        "state_after": row["state_after"],
+        "changes": row["changes"],
+        "note": row["note"],
+        "details": row["details"],
+    }

@@ -1,0 +1,391 @@
+"""The coordinators' commands: open, cases, show, can, fire, done, reopen, set, form, assign,
+comment, tasks, history, tick, export.
+
+Each builds the service from the global options and calls one method of it.
+A refused command (wrong state, role, guard, value, a stale version) exits 1;
+a problem with the set-up (database, people file, playbook file) exits 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from engine.errors import CommandError, FileProblemsError, TrinnError
+from tui.output import fail, out, print_json
+from tui.render import case_text, due_text, history_lines
+from tui.settings import Settings
+
+if TYPE_CHECKING:
+    from engine.case import Case
+    from engine.service import Service
+
+__all__ = ["register"]
+
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+CaseId = Annotated[str, typer.Argument(help="The case id, as `trinn cases` shows it.", metavar="CASE")]
+Note = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
+Item = Annotated[str | None, typer.Option("--item", help="Which item of a for-each task.")]
+Expect = Annotated[int | None, typer.Option(
+    "--expect-version", metavar="N",
+    help="Refuse if the case is no longer at this row version (someone else acted).")]
+Sets = Annotated[list[str] | None, typer.Option(
+    "--set", metavar="FIELD=VALUE", help="A field value (repeat for more).")]
+
+
+@contextmanager
+def _service(ctx: typer.Context) -> Iterator[tuple[Service, Settings]]:
+    """The service, with trinn's errors turned into one line and an exit status."""
+    settings: Settings = ctx.obj
+    try:
+        yield settings.service(), settings
+    except CommandError as exc:
+        raise fail(str(exc), 1) from exc
+    except FileProblemsError as exc:
+        raise fail(exc.report(), 2) from exc
+    except TrinnError as exc:
+        raise fail(str(exc), 2) from exc
+
+
+def _pairs(items: list[str] | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise fail(f"expected field=value, got '{item}'")
+        values[name.strip()] = value
+    return values
+
+
+def _case_id(text: str) -> int:
+    digits = text.lstrip("#")
+    if not digits.isdigit():
+        raise fail(f"no case '{text}' (a case id is a number, as `trinn cases` shows)", 1)
+    return int(digits)
+
+
+def _language(settings: Settings, spec_language: str) -> str:
+    return settings.language if settings.language in ("nb", "da", "en") else spec_language
+
+
+def _show_case(service: Service, settings: Settings, case: Case, as_json: bool) -> None:
+    from engine.views import case_view
+
+    case, compiled, children = service.load(case.id)
+    language = _language(settings, compiled.spec.language)
+    view = case_view(compiled, case, service.clock(), settings.language, children)
+    if as_json:
+        print_json(view)
+    else:
+        out.print(case_text(view, language))
+
+
+def open_(ctx: typer.Context, playbook: Annotated[str, typer.Argument(
+        help="A playbook id (see `trinn playbooks`) or file.")], sets: Sets = None,
+          as_json: Json = False) -> None:
+    """Open a case; prints its id."""
+    with _service(ctx) as (service, settings):
+        case = service.open_case(playbook, _pairs(sets), actor=settings.acting_as())
+        if as_json:
+            _show_case(service, settings, case, True)
+        else:
+            out.print(str(case.id), markup=False)
+
+
+def cases(ctx: typer.Context,
+          playbook: Annotated[str | None, typer.Option("--playbook", help="Only this playbook id.")]
+          = None,
+          state: Annotated[str | None, typer.Option("--state", help="Only cases in this state.")]
+          = None,
+          only_open: Annotated[bool, typer.Option("--open", help="Only open cases.")] = False,
+          only_closed: Annotated[bool, typer.Option("--closed", help="Only closed cases.")] = False,
+          overdue: Annotated[bool, typer.Option("--overdue", help="Only cases with overdue tasks.")]
+          = False,
+          as_json: Json = False) -> None:
+    """List cases."""
+    from engine.views import iso
+
+    if only_open and only_closed:
+        raise fail("give --open or --closed, not both")
+    with _service(ctx) as (service, _settings):
+        now = service.clock()
+        rows = service.cases(playbook=playbook, state=state,
+                             closed=True if only_closed else False if only_open else None,
+                             overdue_at=now if overdue else None)
+        data = [{"id": r["id"], "playbook": r["playbook_id"], "version": r["playbook_version"],
+                 "state": r["state"], "subject": r["subject"], "opened_at": iso(r["opened_at"]),
+                 "closed_at": iso(r["closed_at"]), "outcome": r["outcome"],
+                 "parent": r["parent_id"], "row_version": r["row_version"]} for r in rows]
+    if as_json:
+        print_json(data)
+        return
+    if not data:
+        out.print("no cases", markup=False)
+        return
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "playbook", "state", "subject", "opened"):
+        table.add_column(column, no_wrap=column != "subject")
+    for row in data:
+        table.add_row(str(row["id"]), row["playbook"], row["state"] + (" (closed)" if row[
+            "closed_at"] else ""), row["subject"] or "", (row["opened_at"] or "")[:10])
+    out.print(table)
+
+
+def show(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
+    """Show a case: its state, fields and the tasks of its state."""
+    with _service(ctx) as (service, settings):
+        loaded, _compiled, _children = service.load(_case_id(case))
+        _show_case(service, settings, loaded, as_json)
+
+
+def can(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
+    """Every trigger of the case's playbook: may you fire it now, and if not, why."""
+    with _service(ctx) as (service, settings):
+        possibilities = service.can(_case_id(case), actor=settings.acting_as())
+    if as_json:
+        print_json([{"trigger": p.trigger, "allowed": p.allowed, "reasons": p.reasons,
+                     "to": p.to} for p in possibilities])
+        return
+    for p in possibilities:
+        if p.allowed:
+            out.print(f"yes  {p.trigger} -> {', '.join(p.to)}", markup=False)
+        else:
+            out.print(f"no   {p.trigger}: {'; '.join(p.reasons)}", markup=False)
+
+
+def fire(ctx: typer.Context, case: CaseId,
+         trigger: Annotated[str, typer.Argument(help="The trigger (see `trinn can CASE`).")],
+         sets: Sets = None, note: Note = None, expect: Expect = None, as_json: Json = False) -> None:
+    """Fire a trigger: the case moves if its role and guard allow it."""
+    with _service(ctx) as (service, settings):
+        done = service.fire(_case_id(case), trigger, actor=settings.acting_as(),
+                            values=_pairs(sets), note=note, expected_version=expect)
+        _report(service, settings, done, as_json)
+
+
+def _report(service: Service, settings: Settings, case: Case, as_json: bool) -> None:
+    if as_json:
+        _show_case(service, settings, case, True)
+    else:
+        out.print(f"case {case.id}: {case.state} (version {case.row_version})", markup=False)
+
+
+def done(ctx: typer.Context, case: CaseId,
+         task: Annotated[str, typer.Argument(help="The task id (see `trinn show CASE`).")],
+         note: Note = None, item: Item = None, expect: Expect = None, as_json: Json = False) -> None:
+    """Mark a task of the case's state done."""
+    with _service(ctx) as (service, settings):
+        result = service.complete_task(_case_id(case), task, actor=settings.acting_as(), note=note,
+                                       item=item, expected_version=expect)
+        _report(service, settings, result, as_json)
+
+
+def reopen(ctx: typer.Context, case: CaseId,
+           task: Annotated[str, typer.Argument(help="The task id.")],
+           note: Note = None, item: Item = None, expect: Expect = None, as_json: Json = False) -> None:
+    """Open a done task again."""
+    with _service(ctx) as (service, settings):
+        result = service.reopen_task(_case_id(case), task, actor=settings.acting_as(), note=note,
+                                     item=item, expected_version=expect)
+        _report(service, settings, result, as_json)
+
+
+def set_(ctx: typer.Context, case: CaseId,
+         values: Annotated[list[str], typer.Argument(metavar="FIELD=VALUE...",
+                                                     help="Field values; an empty value clears.")],
+         note: Note = None, expect: Expect = None, as_json: Json = False) -> None:
+    """Set fields of a case."""
+    with _service(ctx) as (service, settings):
+        result = service.set_fields(_case_id(case), _pairs(values), actor=settings.acting_as(),
+                                    note=note, expected_version=expect)
+        _report(service, settings, result, as_json)
+
+
+def form(ctx: typer.Context, case: CaseId,
+         form_id: Annotated[str, typer.Argument(metavar="FORM", help="The form id.")],
+         values: Annotated[list[str] | None, typer.Argument(metavar="[FIELD=VALUE...]")] = None,
+         file: Annotated[Path | None, typer.Option(
+             "--file", help="A JSON object of answers (instead of FIELD=VALUE).")] = None,
+         note: Note = None, expect: Expect = None, as_json: Json = False) -> None:
+    """Submit a form: its fields checked together; it completes the task it belongs to."""
+    if file is not None and values:
+        raise fail("give --file or FIELD=VALUE, not both")
+    answers: dict[str, Any] = _answers(file) if file is not None else _pairs(values)
+    with _service(ctx) as (service, settings):
+        result = service.submit_form(_case_id(case), form_id, answers, actor=settings.acting_as(),
+                                     note=note, expected_version=expect)
+        _report(service, settings, result, as_json)
+
+
+def _answers(file: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise fail(f"cannot read {file}: {(exc.strerror or str(exc)).lower()}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise fail(f"{file} is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise fail(f"{file} must hold a JSON object of field: value")
+    return data
+
+
+def assign(ctx: typer.Context, case: CaseId,
+           task: Annotated[str, typer.Argument(help="The task id.")],
+           person: Annotated[str, typer.Argument(help="A person id of the people file.")],
+           item: Item = None, expect: Expect = None, as_json: Json = False) -> None:
+    """Give a task to a person."""
+    with _service(ctx) as (service, settings):
+        result = service.assign_task(_case_id(case), task, person, actor=settings.acting_as(),
+                                     item=item, expected_version=expect)
+        _report(service, settings, result, as_json)
+
+
+def comment(ctx: typer.Context, case: CaseId,
+            text: Annotated[str, typer.Argument(help="The comment.")],
+            expect: Expect = None, as_json: Json = False) -> None:
+    """Add a comment to a case's history."""
+    with _service(ctx) as (service, settings):
+        result = service.comment(_case_id(case), text, actor=settings.acting_as(),
+                                 expected_version=expect)
+        _report(service, settings, result, as_json)
+
+
+def tasks(ctx: typer.Context,
+          mine: Annotated[bool, typer.Option("--mine", help="Tasks of your roles or given to you.")]
+          = False,
+          role: Annotated[str | None, typer.Option("--role", help="Tasks of this role.")] = None,
+          overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue tasks.")] = False,
+          as_json: Json = False) -> None:
+    """Open tasks of open cases, soonest due first."""
+    from engine.views import task_view
+
+    if mine and role:
+        raise fail("give --mine or --role, not both")
+    with _service(ctx) as (service, settings):
+        now = service.clock()
+        roles = assignee = None
+        if mine:
+            person = service.person(settings.acting_as())
+            assignee = person.id
+            roles = None if person.every_role else sorted(person.roles)
+        elif role:
+            roles = [role]
+        rows = service.open_tasks(roles=roles, assignee=assignee if roles is not None else None,
+                                  overdue_at=now if overdue else None)
+        data = []
+        for row, compiled in rows:
+            view = task_view(compiled.spec, row, now, settings.language)
+            view.update(case=row["case_id"], playbook=row["playbook_id"], subject=row["subject"],
+                        state=row["case_state"], language=compiled.spec.language)
+            data.append(view)
+    if as_json:
+        print_json([{k: v for k, v in view.items() if k != "language"} for view in data])
+        return
+    if not data:
+        out.print("no open tasks", markup=False)
+        return
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("case", "task", "role", "due", "subject"):
+        table.add_column(column, no_wrap=column != "subject")
+    for view in data:
+        label = view["task"] + (f" [{view['item']}]" if view["item"] is not None else "")
+        due = due_text(view["due_at"], view["language"]) + (" OVERDUE" if view["overdue"] else "")
+        who = view["role"] + (f" ({view['assignee']})" if view["assignee"] else "")
+        table.add_row(str(view["case"]), label, who, due, view["subject"] or "")
+    out.print(table)
+
+
+def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
+    """A case's history: every command, who, when, and what it changed."""
+    from engine.views import event_view
+
+    with _service(ctx) as (service, settings):
+        case_id = _case_id(case)
+        events = [event_view(row) for row in service.history(case_id)]
+        _loaded, compiled, _ = service.load(case_id)
+        language = _language(settings, compiled.spec.language)
+    if as_json:
+        print_json(events)
+    else:
+        for line in history_lines(events, language):
+            out.print(line, markup=False)
+
+
+def tick(ctx: typer.Context,
+         now: Annotated[str | None, typer.Option(
+             "--now", metavar="ISO-TIME",
+             help="Act as if it were this time (default: now; no zone means UTC).")] = None,
+         as_json: Json = False) -> None:
+    """Fire every due reminder, escalation and timed transition, once."""
+    moment = _moment(now) if now else None
+    with _service(ctx) as (service, _settings):
+        actions = service.tick(moment)
+    if as_json:
+        print_json([{"case": a.case_id, "kind": a.kind, "state": a.state, "detail": a.detail}
+                    for a in actions])
+        return
+    if not actions:
+        out.print("nothing due", markup=False)
+    for a in actions:
+        out.print(f"case {a.case_id}: {a.kind} in {a.state or '?'}: {a.detail}", markup=False)
+
+
+def _moment(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise fail(f"'{text}' is not a time (write e.g. 2026-12-01T09:00 or 2026-12-01)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def export(ctx: typer.Context,
+           fmt: Annotated[str, typer.Option("--format", "-f", help="json or csv.")] = "json",
+           as_json: Json = False) -> None:
+    """Every case with its fields: JSON (with tasks and history) or CSV (one row per case)."""
+    from engine.views import case_view, event_view
+
+    if fmt not in ("json", "csv"):
+        raise fail(f"unknown format '{fmt}' (expected 'json' or 'csv')")
+    with _service(ctx) as (service, settings):
+        now = service.clock()
+        views = []
+        for row in service.cases():
+            case, compiled, children = service.load(row["id"])
+            view = case_view(compiled, case, now, settings.language, children)
+            if fmt == "json":
+                view["history"] = [event_view(e) for e in service.history(case.id)]
+            views.append(view)
+    if fmt == "json" or as_json:
+        print_json(views)
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["id", "playbook", "playbook_version", "state", "closed_at", "outcome",
+                     "subject", "opened_at", "opened_by", "parent", "fields"])
+    for view in views:
+        writer.writerow([view["id"], view["playbook"], view["playbook_version"], view["state"],
+                         view["closed_at"] or "", view["outcome"] or "", view["subject"] or "",
+                         view["opened_at"], view["opened_by"], view["parent"] or "",
+                         json.dumps(view["fields"], ensure_ascii=False, sort_keys=True)])
+
+
+_COMMANDS = [(open_, "open"), (cases, "cases"), (show, "show"), (can, "can"), (fire, "fire"),
+             (done, "done"), (reopen, "reopen"), (set_, "set"), (form, "form"),
+             (assign, "assign"), (comment, "comment"), (tasks, "tasks"), (history, "history"),
+             (tick, "tick"), (export, "export")]
+
+
+def register(app: typer.Typer) -> None:
+    for function, name in _COMMANDS:
+        app.command(name)(function)

@@ -1,0 +1,111 @@
+"""Cases, tasks and history as people read them on a terminal (views from engine.views).
+
+Times are shown on the wall clock of the playbook's country; a deadline at
+local midnight reads as the day it ends ("2026-12-08"), which is how people
+say it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from rich.table import Table
+
+from engine.calendar import local_time
+
+__all__ = ["case_text", "due_text", "history_lines", "time_text", "value_text"]
+
+
+def _parse(moment: str | None) -> dt.datetime | None:
+    return None if moment is None else dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+
+def time_text(moment: str | None, language: str) -> str:
+    parsed = _parse(moment)
+    return "" if parsed is None else local_time(parsed, language).strftime("%Y-%m-%d %H:%M")
+
+
+def due_text(moment: str | None, language: str) -> str:
+    parsed = _parse(moment)
+    if parsed is None:
+        return ""
+    local = local_time(parsed, language)
+    if local.time() == dt.time(0):
+        return (local.date() - dt.timedelta(days=1)).isoformat()
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def value_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def case_text(view: dict[str, Any], language: str) -> Table:
+    """`trinn show`: the case's header, fields and the tasks of its state."""
+    table = Table(box=None, show_header=False, pad_edge=False)
+    table.add_column(no_wrap=True)
+    table.add_column()
+    table.add_row("case", f"{view['id']}: {view['subject'] or ''}".rstrip(": "))
+    table.add_row("playbook", f"{view['playbook']} version {view['playbook_version']}")
+    state = f"{view['state']} ({view['state_title']})"
+    if view["closed"]:
+        state += f", closed {time_text(view['closed_at'], language)}"
+        if view["outcome"]:
+            state += f", {view['outcome']}"
+    table.add_row("state", state)
+    table.add_row("opened", f"{time_text(view['opened_at'], language)} by {view['opened_by']}")
+    table.add_row("version", f"{view['row_version']} (last by {view['updated_by']} "
+                             f"{time_text(view['updated_at'], language)})")
+    if view["parent"] is not None:
+        table.add_row("started by", f"case {view['parent']}")
+    if view["children"]:
+        table.add_row("started", ", ".join(f"case {c}" for c in view["children"]))
+    for name, value in view["fields"].items():
+        table.add_row(f"  {name}", value_text(value))
+    for task in view["tasks"]:
+        mark = "[x]" if task["status"] == "done" else "[ ]"
+        label = task["task"] + (f" [{task['item']}]" if task["item"] is not None else "")
+        parts = [f"{mark} {label}: {task['title']}", f"({task['role']}"
+                 + (f", {task['assignee']}" if task["assignee"] else "") + ")"]
+        if task["status"] == "done":
+            parts.append(f"done by {task['done_by']} {time_text(task['done_at'], language)}")
+        elif task["due_at"]:
+            parts.append(f"due {due_text(task['due_at'], language)}"
+                         + (" OVERDUE" if task["overdue"] else ""))
+        if task["optional"]:
+            parts.append("optional")
+        table.add_row("  task", " ".join(parts))
+    return table
+
+
+def history_lines(events: list[dict[str, Any]], language: str) -> list[str]:
+    """`trinn history`: one line per command, oldest first (lines, so they grep and never wrap)."""
+    lines = []
+    for event in events:
+        what = event["kind"] + (f" {event['name']}" if event["name"] else "")
+        details = event["details"]
+        if event["kind"] == "tick" and details.get("fired"):
+            what += ": " + "; ".join(details["fired"])
+        for done in details.get("done", []):
+            if event["kind"] != "done" or done.get("item"):
+                what += f" ({done['task']}" + (f" [{done['item']}]" if done.get("item") else "") + ")"
+        if details.get("started"):
+            what += " (started " + ", ".join(f"case {c}" for c in details["started"]) + ")"
+        state = event["state_after"]
+        if event["state_before"] and event["state_before"] != event["state_after"]:
+            state = f"{event['state_before']} -> {state}"
+        parts = [f"{event['version']:>3}", time_text(event["at"], language), event["actor"], what,
+                 f"[{state}]"]
+        changes = ", ".join(f"{name}={json.dumps(new, ensure_ascii=False)}"
+                            for name, (_old, new) in event["changes"].items())
+        if changes:
+            parts.append(changes)
+        if event["note"]:
+            parts.append(f"note: {event['note']}")
+        lines.append("  ".join(parts))
+    return lines
