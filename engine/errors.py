@@ -139,13 +139,16 @@ class CommandError(TrinnError):
     def __init__(self, message: str, case_id: int | None = None) -> None:
         self.message = message
         self.case_id = case_id
-        super().__init__(f"case {case_id}: {message}" if case_id is not None else message)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        return self.message if self.case_id is None else f"case {self.case_id}: {self.message}"
 
     def for_case(self, case_id: int) -> CommandError:
         """The same error, said about `case_id` (raised where the case is known)."""
         if self.case_id is None:
             self.case_id = case_id
-            self.args = (f"case {case_id}: {self.message}",)
+            self.args = (self._text(),)
         return self
 
 
@@ -167,12 +170,19 @@ class StaleCaseError(CommandError):
         self.at = at
         super().__init__(f"was changed by {by} at {at}; reload and try again", case_id)
 
+    def _text(self) -> str:
+        return f"case {self.case_id} {self.message}"
+
 
 class CaseNotFoundError(CommandError):
     """No case by that id."""
 
     def __init__(self, case_id: object) -> None:
         super().__init__(f"no case '{case_id}'")
+        self.missing = case_id
+
+    def for_case(self, case_id: int) -> CommandError:
+        return self  # the message names the case already
 
 
 class StoreError(TrinnError):

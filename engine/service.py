@@ -500,21 +500,27 @@ class Service:
         spec, case = cmd.spec, cmd.case
         if task not in spec.all_tasks():
             raise CommandError(f"unknown task '{task}'" + _hint(task, spec.all_tasks()))
-        here = [t for t in case.current_tasks() if t.task_id == task and t.status != CANCELLED]
-        if not here:
-            current = sorted({t.task_id for t in case.current_tasks()})
+        here = [t for t in case.current_tasks() if t.task_id == task]
+        if not [t for t in here if t.status != CANCELLED]:
+            current = sorted({t.task_id for t in case.current_tasks() if t.status != CANCELLED})
             listed = ", ".join(current) if current else "none"
             raise CommandError(f"task '{task}' is not a task of state '{case.state}' "
                                f"(its tasks: {listed})")
         if item is not None:
-            here = [t for t in here if t.item == item]
-            if not here:
-                items = [t.item for t in case.current_tasks() if t.task_id == task]
+            named = [t for t in here if t.item == item]
+            if not named:
+                items = [t.item for t in here if t.status != CANCELLED]
                 raise CommandError(f"task '{task}' has no item '{item}'" + _hint(item, items))
+            here = named
+            if all(t.status == CANCELLED for t in here):
+                raise CommandError(f"task '{task}' [{item}] was cancelled: '{item}' was taken "
+                                   "off its list")
+        here = [t for t in here if t.status != CANCELLED]
         matching = [t for t in here if t.status == status]
         if not matching:
             word = "done" if status == OPEN else "open"
-            raise CommandError(f"task '{task}' is already {word}")
+            shown = f"'{task}'" + (f" [{item}]" if item is not None else "")
+            raise CommandError(f"task {shown} is already {word}")
         if len(matching) > 1 and item is None:
             items = ", ".join(f"'{t.item}'" for t in matching)
             raise CommandError(f"task '{task}' has {len(matching)} {status} items; "

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,3 +13,24 @@ DATA = Path(__file__).resolve().parent / "data"
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite database file (made on first use)."""
+    return f"sqlite:///{tmp_path / 'trinn.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database on each backend: an SQLite file, and a database on a real
+    PostgreSQL server that the project's script starts (skipped locally without one, never in CI)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'trinn.db'}"
+        return
+    from tests.postgres_server import drop_database, fresh_database, postgres_url
+
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    url = fresh_database(postgres_url(), name)
+    yield url
+    drop_database(url)

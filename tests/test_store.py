@@ -1,0 +1,139 @@
+"""Opening the database: where it lives, its settings, its schema, and what it refuses untouched."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from engine.errors import StoreError
+from engine.people import People
+from engine.registry import PlaybookRegistry
+from engine.service import Service
+from engine.store import Store, open_database
+from engine.store.database import HEAD, resolve_url
+from engine.store.tables import metadata
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "engine" / "store" / "migrations"
+CASES = Path(__file__).parent / "data" / "cases"
+NOW = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
+
+
+def _alembic(connection: sa.Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def test_head_constant_is_the_migrations_head() -> None:
+    assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == HEAD
+
+
+def test_migrations_make_exactly_the_tables(db_url: str) -> None:
+    engine = open_database(db_url)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_default_database_is_made_in_the_data_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    engine = open_database(None)
+    engine.dispose()
+    assert (tmp_path / "data" / "trinn" / "trinn.db").is_file()
+
+
+def test_a_file_path_means_sqlite(tmp_path: Path) -> None:
+    assert resolve_url(str(tmp_path / "x.db")).render_as_string() == f"sqlite:///{tmp_path}/x.db"
+    assert resolve_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+
+
+def test_sqlite_is_durable_and_checks_foreign_keys(sqlite_url: str) -> None:
+    engine = open_database(sqlite_url)
+    with engine.connect() as connection:
+        settings = [connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                    for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")]
+    engine.dispose()
+    assert settings == ["wal", 2, 1, 30000]  # synchronous 2 is FULL
+
+
+def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes, not a database\n" * 100)
+    before = notes.read_bytes()
+    with pytest.raises(StoreError, match=r"notes.txt is not a trinn database \(not an SQLite file\)$"):
+        open_database(str(notes))
+    assert notes.read_bytes() == before
+
+
+def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    other = sa.create_engine(f"sqlite:///{path}")
+    with other.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    other.dispose()
+    with pytest.raises(StoreError, match=r"other.db is not a trinn database "
+                                         r"\(it holds other tables: invoices\)$"):
+        open_database(str(path))
+    check = sa.create_engine(f"sqlite:///{path}")
+    assert sa.inspect(check).get_table_names() == ["invoices"]
+    check.dispose()
+
+
+def test_a_newer_schema_is_refused(sqlite_url: str) -> None:
+    engine = open_database(sqlite_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    engine.dispose()
+    with pytest.raises(StoreError, match=r"has schema 9999, newer than this trinn knows"):
+        open_database(sqlite_url)
+
+
+def test_unreachable_postgresql_is_one_clear_error() -> None:
+    with pytest.raises(StoreError, match=r"^cannot reach the database "
+                                         r"postgresql\+psycopg://nobody:\*\*\*@127.0.0.1:9/trinn: "):
+        open_database("postgresql://nobody:secret@127.0.0.1:9/trinn")
+
+
+def test_an_unsupported_database_is_refused() -> None:
+    with pytest.raises(StoreError, match=r"unsupported database 'mysql'"):
+        open_database("mysql://u@h/db")
+
+
+def test_a_database_of_the_first_schema_is_upgraded_in_place(db_url: str) -> None:
+    """A database left at the first schema, with a running case, upgrades and keeps working."""
+    engine = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as connection:
+        command.upgrade(_alembic(connection), "0001")
+        connection.execute(sa.text(
+            "INSERT INTO playbooks (sha256, playbook_id, version, language, yaml, stored_at) "
+            "VALUES ('abc', 'test.followup', 1, 'en', :yaml, :now)"),
+            {"yaml": (CASES / "followup.yaml").read_text(), "now": NOW.replace(tzinfo=None)})
+        connection.execute(sa.text(
+            "INSERT INTO cases (playbook_id, playbook_version, playbook_sha256, state, entry, subject,"
+            " fields, opened_at, opened_by, updated_at, updated_by, row_version) VALUES "
+            "('test.followup', 1, 'abc', 'open', 1, 'Acme', '{\"org\": \"Acme\"}', :now, 'kari',"
+            " :now, 'kari', 1)"), {"now": NOW.replace(tzinfo=None)})
+        connection.execute(sa.text(
+            "INSERT INTO events (case_id, case_version, at, actor, kind, state_after, changes, details)"
+            " VALUES (1, 1, :now, 'kari', 'open', 'open', '{}', '{}')"),
+            {"now": NOW.replace(tzinfo=None)})
+    engine.dispose()
+
+    upgraded = open_database(db_url)
+    service = Service(Store(upgraded), PlaybookRegistry([CASES]), People.single_user("kari"),
+                      clock=lambda: NOW)
+    case = service.fire(1, "close", actor="kari")
+    assert (case.state, case.row_version, case.is_closed) == ("closed", 2, True)
+    with upgraded.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
+    upgraded.dispose()
