@@ -242,9 +242,16 @@ def _refusal(transition: CompiledTransition, context: cel.Context,
     if value is True:
         return ""
     variables = context.variables
-    shown = ", ".join(f"{name} = {_show(variables.get(name))}" for name in guard.names
+    shown = ", ".join(f"{name} = {_show(_lookup(variables, name))}" for name in guard.names
                       if name not in ("tasks", "now"))
     return f"guard '{guard.source}' is false" + (f" ({shown})" if shown else "")
+
+
+def _lookup(variables: dict[str, Any], dotted: str) -> Any:
+    value: Any = variables
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _show(value: Any) -> str:

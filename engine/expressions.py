@@ -213,8 +213,13 @@ def compile_expression(text: str, scope: Scope) -> CompiledExpression:
     _check_shape(text, tokens)
     program = _compile(text)
     _check_names(tokens, scope)
-    names = tuple(dict.fromkeys(
-        t.text for i, t in enumerate(tokens)
-        if t.kind == "name" and t.text in scope.names() and (i == 0 or tokens[i - 1].text != ".")
-        and not (i + 1 < len(tokens) and tokens[i + 1].text == "(")))
-    return CompiledExpression(text, program, names)
+    names: list[str] = []
+    for i, t in enumerate(tokens):
+        if t.kind != "name" or (i + 1 < len(tokens) and tokens[i + 1].text == "("):
+            continue
+        if i == 0 or tokens[i - 1].text != ".":
+            if t.text in scope.names():
+                names.append(t.text)
+        elif (chain := _chain(tokens, i))[:1] == ["tasks"] and len(chain) == 3:
+            names.append(".".join(chain))  # a task's property: worth showing when a guard fails
+    return CompiledExpression(text, program, tuple(dict.fromkeys(names)))

@@ -234,14 +234,15 @@ def test_fase_7_2_vote_needs_the_recommendation_handled(fase_7_2) -> None:
     walker.done_tasks.pop("behandle_innstilling")
     assert _refusal(walker, "godkjenn", STYRINGSGRUPPEN).reasons == [
         "guard 'tasks.behandle_innstilling.done && behandlingsmote != null' is false "
-        "(behandlingsmote = 'forstkommende_mote')"]
+        "(tasks.behandle_innstilling.done = False, behandlingsmote = 'forstkommende_mote')"]
 
 
 def test_fase_7_2_interest_needs_the_company_registered(fase_7_2) -> None:
     walker = _fase_7_2_registered(fase_7_2).done("avklar_interesse")
     refused = _refusal(walker, "vis_interesse", LEDELSEN)
     assert refused.reasons == [
-        "guard 'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done' is false"]
+        "guard 'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done' is false "
+        "(tasks.registrer_virksomhet.done = False, tasks.avklar_interesse.done = True)"]
 
 
 def test_fase_7_2_meeting_needs_time_agenda_form_and_ledelsen(fase_7_2) -> None:
@@ -320,7 +321,7 @@ def test_fase_7_2_no_invoice_without_a_contribution(fase_7_2) -> None:
 def test_fase_7_2_agreement_is_sent_once_welcome_requests_are_in(fase_7_2) -> None:
     walker = _fase_7_2_to_vote(fase_7_2).fire("godkjenn", roles=STYRINGSGRUPPEN)
     assert _refusal(walker, "send_velkommen", LEDELSEN).reasons == [  # Ledelsen rings first
-        "guard 'tasks.ring_virksomheten.done' is false"]
+        "guard 'tasks.ring_virksomheten.done' is false (tasks.ring_virksomheten.done = False)"]
     walker.done_all().fire("send_velkommen", roles=LEDELSEN)
     walker.done("hent_strategisk_initiativ", "hent_logo_og_tekst", "lag_tilslutningsavtale")
     assert _refusal(walker, "send_tilslutningsavtale", LEDELSEN).reasons == [
@@ -332,13 +333,14 @@ def test_fase_7_2_signed_agreement_must_be_returned(fase_7_2) -> None:
     walker.done_all().fire("send_velkommen", roles=LEDELSEN)
     walker.done_all().fire("send_tilslutningsavtale", roles=LEDELSEN)
     assert _refusal(walker, "motta_signert_avtale", LEDELSEN).reasons == [
-        "guard 'tasks.signer_tilslutningsavtale.done' is false"]
+        "guard 'tasks.signer_tilslutningsavtale.done' is false "
+        "(tasks.signer_tilslutningsavtale.done = False)"]
 
 
 def test_fase_7_2_pamelding_must_be_filled_in(fase_7_2) -> None:
     walker = _fase_7_2_invited(fase_7_2)
     assert _refusal(walker, "motta_pamelding", LEDELSEN).reasons == [
-        "guard 'tasks.fyll_ut_pamelding.done' is false"]
+        "guard 'tasks.fyll_ut_pamelding.done' is false (tasks.fyll_ut_pamelding.done = False)"]
 
 
 def test_fase_7_2_wrong_role_is_refused(fase_7_2) -> None:

@@ -67,4 +67,4 @@ def test_evaluate_turns_base_exception_into_expression_error() -> None:
 
 def test_compiled_expression_knows_the_names_it_reads() -> None:
     program = compile_expression("size(medlemmer) >= 8 && enighet && tasks.signer.done", SCOPE)
-    assert program.names == ("medlemmer", "enighet", "tasks")
+    assert program.names == ("medlemmer", "enighet", "tasks", "tasks.signer.done")
