@@ -109,11 +109,12 @@ class Service:
     """Cases of every playbook, on one store, acted on by the people of one people file."""
 
     def __init__(self, store: Store, registry: PlaybookRegistry, people: People, *,
-                 clock: Callable[[], dt.datetime] = utc_now) -> None:
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
         self.store = store
         self.registry = registry
         self.people = people
-        self.clock = clock
+        # looked up on each call, so a test can stop the clock for a whole command line session
+        self.clock = clock or (lambda: utc_now())
 
     # who acts ---------------------------------------------------------------
 

@@ -47,6 +47,26 @@ def test_readme_tutorial_graph_draws(tutorial: Path) -> None:
     assert "proposed --> approved: approve [tasks.prepare.done]" in result.output
 
 
+def test_readme_case_session_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each `$ trinn ...` line of the session, on a fresh database, prints what the README shows."""
+    import datetime as dt
+    import shlex
+
+    import engine.service
+
+    monkeypatch.setattr(engine.service, "utc_now", lambda: dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC))
+    monkeypatch.setenv("TRINN_USER", "you")
+    for name in ("TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    session = _block_after("<!-- session: cases -->")
+    steps = re.findall(r"^\$ trinn (.*)\n((?:(?!\$ ).*\n)*)", session, re.MULTILINE)
+    assert len(steps) >= 5
+    for command, shown in steps:
+        result = CliRunner().invoke(app, ["--db", str(tmp_path / "trinn.db"), *shlex.split(command)])
+        assert result.output == shown, command
+        assert result.exit_code == (1 if shown.startswith("trinn: ") else 0), command
+
+
 def test_every_command_is_documented() -> None:
     names = [c.name or c.callback.__name__ for c in app.registered_commands]
     assert names
