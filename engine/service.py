@@ -410,8 +410,9 @@ class Service:
         started = [self._start(cmd, start) for start in cmd.starts]
         if started:
             cmd.details["started"] = started
-        changes = {name: [cmd.fields_before.get(name), value] for name, value in case.fields.items()
-                   if cmd.fields_before.get(name) != value}
+        names = dict.fromkeys([*cmd.spec.fields, *cmd.fields_before, *case.fields])
+        changes = {name: [cmd.fields_before.get(name), case.fields.get(name)] for name in names
+                   if cmd.fields_before.get(name) != case.fields.get(name)}
         tx.add_event(case, at=cmd.now, actor=cmd.actor, kind=cmd.kind, name=cmd.name,
                      state_before=cmd.state_before, changes=changes, note=cmd.note,
                      details=cmd.details)
@@ -486,6 +487,8 @@ class Service:
         normalized = self._normalized(cmd.spec, values)
         for name, value in normalized.items():
             if value is None:
+                if cmd.spec.fields[name].required and cmd.kind != "open":
+                    raise CommandError(f"field '{name}' is required")
                 cmd.case.fields.pop(name, None)
             else:
                 cmd.case.fields[name] = value

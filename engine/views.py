@@ -71,7 +71,8 @@ def case_view(compiled: CompiledPlaybook, case: Case, now: dt.datetime,
         "state_title": _text(spec, state.title, language) if state else case.state,
         "closed": case.is_closed,
         "outcome": case.outcome,
-        "fields": dict(case.fields),
+        "fields": {name: case.fields[name] for name in [*spec.fields, *case.fields]
+                   if name in case.fields},  # in the playbook's order
         "tasks": [task_view(spec, t, now, language) for t in case.current_tasks()
                   if t.status != "cancelled"],
         "parent": case.parent_id,

@@ -1,0 +1,169 @@
+"""The case commands as coordinators see them: exact text, exit status, and the people file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+import engine.service
+from tui.cli import app
+
+CASES = Path(__file__).parent / "data" / "cases"
+NOW = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
+PEOPLE = """\
+lea: {name: Lea Lead, email: lea@example.no, roles: [lead]}
+bo: {name: Bo Board, roles: [board]}
+"""
+
+
+@pytest.fixture
+def trinn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Run `trinn` on a fresh database with the test playbooks and a people file, at NOW."""
+    monkeypatch.setattr(engine.service, "utc_now", lambda: NOW)
+    for name in ("TRINN_DB", "TRINN_USER", "TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    people = tmp_path / "people.yaml"
+    people.write_text(PEOPLE)
+    base = ["--db", str(tmp_path / "trinn.db"), "--playbooks", str(CASES), "--people", str(people)]
+
+    def run(*args: str, who: str = "lea") -> Result:
+        return CliRunner().invoke(app, [*base, "--as", who, *args])
+    return run
+
+
+def _lines(result: Result) -> list[str]:
+    return [line.rstrip() for line in result.output.splitlines()]
+
+
+@pytest.fixture
+def opened(trinn) -> None:
+    assert trinn("open", "test.onboarding", "--set", "org=Acme", "--set", "note=hi",
+                 "--set", "members=a, b").output == "1\n"
+
+
+def test_show_prints_fields_in_playbook_order_and_tasks(trinn, opened) -> None:
+    assert _lines(trinn("show", "1")) == [
+        "case       1: Acme",
+        "playbook   test.onboarding version 1",
+        "state      new (New)",
+        "opened     2026-11-24 10:00 by lea",
+        "version    1 (last by lea 2026-11-24 10:00)",
+        "  org      Acme",
+        "  size     1",
+        "  members  a, b",
+        "  start    2026-11-24",
+        "  note     hi",
+        "  task     [ ] intake: Intake (lead) due 2026-11-26",
+        "  task     [ ] call: Call (lead) optional",
+    ]
+
+
+def test_tasks_mine_follows_roles_and_assignment(trinn, opened) -> None:
+    assert trinn("tasks", "--mine", who="bo").output == "no open tasks\n"
+    assert _lines(trinn("tasks", "--mine")) == [
+        "case  task    role  due         subject",
+        "1     intake  lead  2026-11-26  Acme",
+        "1     call    lead              Acme",
+    ]
+    refused = trinn("assign", "1", "intake", "bo")
+    assert (refused.output, refused.exit_code) == (
+        "trinn: case 1: bo cannot do 'intake': it needs the role 'lead'\n", 1)
+
+
+def test_can_says_yes_or_why_not(trinn, opened) -> None:
+    assert _lines(trinn("can", "1", who="bo")) == [
+        "no   to_signing: needs the role 'lead'",
+        "no   approve: not from state 'new'",
+        "no   give_up: not from state 'new'",
+        "yes  drop -> dropped",
+    ]
+
+
+def test_history_lists_every_command(trinn, opened) -> None:
+    trinn("form", "1", "intake", "contact=x@acme.no")
+    trinn("fire", "1", "to_signing")
+    trinn("comment", "1", "called them", who="bo")
+    assert _lines(trinn("history", "1")) == [
+        '  1  2026-11-24 10:00  lea  open test.onboarding  [new]  org="Acme", size=1, '
+        'members=["a", "b"], start="2026-11-24", note="hi"',
+        '  2  2026-11-24 10:00  lea  form intake (intake)  [new]  contact="x@acme.no"',
+        '  3  2026-11-24 10:00  lea  fire to_signing  [new -> signing]  approved=false',
+        "  4  2026-11-24 10:00  bo  comment  [signing]  note: called them",
+    ]
+
+
+def test_tick_reports_and_does_nothing_twice(trinn, opened) -> None:
+    assert _lines(trinn("tick", "--now", "2026-12-30")) == [
+        "case 1: remind in new: to lead",
+        "case 1: escalate in new: to lead, board",
+    ]
+    assert trinn("tick", "--now", "2026-12-30").output == "nothing due\n"
+    bad = trinn("tick", "--now", "tomorrow")
+    assert (bad.output, bad.exit_code) == (
+        "trinn: 'tomorrow' is not a time (write e.g. 2026-12-01T09:00 or 2026-12-01)\n", 2)
+
+
+def test_json_and_export(trinn, opened) -> None:
+    shown = json.loads(trinn("show", "1", "--json").output)
+    assert (shown["state"], shown["row_version"], shown["fields"]["members"]) == ("new", 1, ["a", "b"])
+    assert [t["task"] for t in shown["tasks"]] == ["intake", "call"]
+    listed = json.loads(trinn("cases", "--open", "--json").output)
+    assert [(c["id"], c["state"], c["subject"]) for c in listed] == [(1, "new", "Acme")]
+    exported = json.loads(trinn("export").output)
+    assert [e["kind"] for e in exported[0]["history"]] == ["open"]
+    assert _lines(trinn("export", "--format", "csv")) == [
+        "id,playbook,playbook_version,state,closed_at,outcome,subject,opened_at,opened_by,parent,fields",
+        '1,test.onboarding,1,new,,,Acme,2026-11-24T09:00:00Z,lea,,"{""members"": [""a"", ""b""], '
+        '""note"": ""hi"", ""org"": ""Acme"", ""size"": 1, ""start"": ""2026-11-24""}"',
+    ]
+
+
+def test_form_answers_from_a_json_file(trinn, opened, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"contact": "x@acme.no", "note": "from a file"}))
+    assert trinn("form", "1", "intake", "--file", str(answers)).output == "case 1: new (version 2)\n"
+    answers.write_text("[1, 2]")
+    result = trinn("form", "1", "intake", "--file", str(answers))
+    assert (result.output, result.exit_code) == (
+        f"trinn: {answers} must hold a JSON object of field: value\n", 2)
+
+
+@pytest.mark.parametrize(("args", "who", "message", "code"), [
+    (["show", "9"], "lea", "no case '9'", 1),
+    (["show", "x"], "lea", "no case 'x' (a case id is a number, as `trinn cases` shows)", 1),
+    (["set", "1", "size"], "lea", "expected field=value, got 'size'", 2),
+    (["set", "1", "size=big"], "lea", "case 1: field 'size': expected a number, got 'big'", 1),
+    (["fire", "1", "drop"], "zed", "'zed' is not in the people file (expected one of 'bo', 'lea')", 2),
+    (["fire", "1", "to_signing"], "bo", "case 1: cannot 'to_signing' in state 'new' "
+                                        "(needs the role 'lead')", 1),
+    (["done", "1", "sign"], "lea", "case 1: task 'sign' is not a task of state 'new' "
+                                   "(its tasks: call, intake)", 1),
+    (["set", "1", "note="], "lea", "case 1: field 'note' is required", 1),
+    (["open", "test.nope"], "lea", "no playbook 'test.nope' (did you mean 'test.followup'?)", 2),
+    (["cases", "--open", "--closed"], "lea", "give --open or --closed, not both", 2),
+])
+def test_bad_input_is_one_line_and_writes_nothing(trinn, opened, args, who, message, code) -> None:
+    result = trinn(*args, who=who)
+    assert (result.output, result.exit_code) == (f"trinn: {message}\n", code)
+    assert json.loads(trinn("show", "1", "--json").output)["row_version"] == 1
+
+
+def test_a_broken_people_file_is_reported_with_its_position(trinn, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("lea: {name: Lea, roles: [Lead]}\n")
+    result = CliRunner().invoke(app, ["--db", str(tmp_path / "x.db"), "--people", str(broken),
+                                      "--as", "lea", "cases"])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"trinn: {broken}:1:")
+
+
+def test_a_database_that_is_not_trinns_exits_2(tmp_path: Path) -> None:
+    other = tmp_path / "notes.txt"
+    other.write_text("hello\n" * 200)
+    result = CliRunner().invoke(app, ["--db", str(other), "cases"])
+    assert (result.output, result.exit_code) == (
+        f"trinn: {other} is not a trinn database (not an SQLite file)\n", 2)
