@@ -277,3 +277,24 @@ def test_running_case_keeps_its_playbook_version(service: Service, tmp_path: Pat
     with pytest.raises(RefusedError, match="needs the role 'board'"):
         service.fire(newer, "drop", actor="lea")
     assert service.load(newer)[0].playbook_version == 2
+
+
+def test_a_failing_action_undoes_the_whole_command(service: Service, tmp_path: Path) -> None:
+    folder = tmp_path / "pb"
+    folder.mkdir()
+    (folder / "onboarding.yaml").write_text((CASES / "onboarding.yaml").read_text())
+    (folder / "followup.yaml").write_text((CASES / "followup.yaml").read_text().replace(
+        "  org: {type: text, label: Org, required: true}",
+        "  org: {type: text, label: Org, required: true}\n"
+        "  owner: {type: text, label: Owner, required: true}"))
+    service.registry = PlaybookRegistry([folder])
+    case_id = _open(service)
+    _to_signing(service, case_id)
+    service.complete_task(case_id, "sign", item="a", actor=BOSS)
+    service.complete_task(case_id, "sign", item="b", actor=BOSS)
+    before = _counts(service)
+    with pytest.raises(CommandError, match=r"^case 1: start_case 'test.followup': "
+                                           r"'test.followup' needs 'owner'$"):
+        service.fire(case_id, "approve", actor=BOSS)
+    assert _counts(service) == before
+    assert service.load(case_id)[0].state == "signing"
