@@ -100,7 +100,10 @@ class Case:
     closed_at: dt.datetime | None = None
     outcome: str | None = None
     tasks: list[TaskRecord] = field(default_factory=list)
+    # only the timers a command loaded (tick) or made; leaving a state cancels the
+    # stored waiting ones too, through `timers_cancelled`
     timers: list[TimerRecord] = field(default_factory=list)
+    timers_cancelled: bool = False
 
     @property
     def is_closed(self) -> bool:
@@ -139,6 +142,7 @@ def leave_state(case: Case, now: dt.datetime) -> None:
     for timer in case.timers:
         if timer.status == WAITING:
             timer.status, timer.dirty = "cancelled", True
+    case.timers_cancelled = True
 
 
 def enter_state(case: Case, spec: PlaybookSpec, state_id: str, entry: int,

@@ -8,12 +8,15 @@ of a case already under way.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from engine.catalog import find_playbook, playbook_files
 from engine.compiler import CompiledPlaybook, compile_playbook
-from engine.loader import load_playbook, load_playbook_text
+from engine.errors import PlaybookIOError
+from engine.loader import load_playbook_text
+from engine.source import read_capped
 
 __all__ = ["PlaybookRegistry"]
 
@@ -32,10 +35,23 @@ class PlaybookRegistry:
         return self._known
 
     def current(self, name: str) -> CompiledPlaybook:
-        """The playbook a new case of `name` (an id or a file) runs on: the file as it is now."""
+        """The playbook a new case of `name` (an id or a file) runs on: the file as it is now.
+
+        The file is read each time (it may have been edited), but parsed and compiled
+        only when its bytes are new to this process.
+        """
         path = find_playbook(name, self.folders)
-        loaded = load_playbook(path, self.known_ids())
-        return self._by_sha.setdefault(loaded.sha256, compile_playbook(loaded))
+        try:
+            raw = read_capped(path)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise PlaybookIOError(str(path), reason[:1].lower() + reason[1:]) from exc
+        sha256 = hashlib.sha256(raw).hexdigest()
+        compiled = self._by_sha.get(sha256)
+        if compiled is None:
+            compiled = compile_playbook(load_playbook_text(raw, str(path), self.known_ids()))
+            self._by_sha[sha256] = compiled
+        return compiled
 
     def stored(self, sha256: str, label: str, text: Callable[[], str]) -> CompiledPlaybook:
         """The version a running case was opened on; `text` fetches it when not yet compiled."""

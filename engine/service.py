@@ -237,7 +237,7 @@ class Service:
     def load(self, case_id: int) -> tuple[Case, CompiledPlaybook, list[int]]:
         """A case, the playbook version it runs on, and the cases it started."""
         with self.store.read() as tx:
-            case = tx.load_case(case_id)
+            case = tx.load_case(case_id, with_timers=True)
             return case, self.compiled_for(tx, case), tx.child_ids(case_id)
 
     def cases(self, *, playbook: str | None = None, state: str | None = None,
@@ -350,7 +350,7 @@ class Service:
         now = now or self.clock()
         try:
             with self.store.write() as tx:
-                case = tx.load_case(case_id, lock=True)
+                case = tx.load_case(case_id, lock=True, with_timers=system)
                 if expected_version is not None and case.row_version != expected_version:
                     tx.raise_stale(case.id)
                 compiled = self.compiled_for(tx, case)

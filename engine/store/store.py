@@ -25,6 +25,25 @@ from engine.store.tables import cases, events, outbox, playbooks, tasks, timers
 
 __all__ = ["Store", "Transaction", "from_db", "to_db"]
 
+# Statements built once: SQLAlchemy then only binds values and reuses its compiled SQL,
+# which is most of what a command costs in Python.
+_CASE = sa.select(cases).where(cases.c.id == sa.bindparam("case_id"))
+_CASE_LOCKED = _CASE.with_for_update()
+_TASKS_OF = sa.select(tasks).where(tasks.c.case_id == sa.bindparam("case_id")).order_by(tasks.c.id)
+_WAITING_TIMERS_OF = (sa.select(timers)
+                      .where(timers.c.case_id == sa.bindparam("case_id"), timers.c.status == "waiting")
+                      .order_by(timers.c.due_at, timers.c.id))
+_UPDATE_CASE = cases.update().where(cases.c.id == sa.bindparam("_id"),
+                                    cases.c.row_version == sa.bindparam("_read"))
+_CANCEL_TIMERS = (timers.update().where(timers.c.case_id == sa.bindparam("_case"),
+                                        timers.c.status == "waiting").values(status="cancelled"))
+_UPDATE_BY_ID = {table.name: table.update().where(table.c.id == sa.bindparam("_id"))
+                 for table in (tasks, timers)}
+_INSERT_RETURNING_ID = {table.name: table.insert().returning(table.c.id, sort_by_parameter_order=True)
+                        for table in (tasks, timers)}
+_INSERT_EVENT = events.insert()
+_INSERT_OUTBOX = outbox.insert()
+
 
 def to_db(moment: dt.datetime | None) -> dt.datetime | None:
     """Aware -> naive UTC, the form both databases store."""
@@ -102,20 +121,16 @@ class Transaction:
 
     # cases --------------------------------------------------------------------
 
-    def load_case(self, case_id: int, *, lock: bool = False) -> Case:
-        """A case with all its tasks and its waiting timers; `lock` holds its row (PostgreSQL)."""
-        query = sa.select(cases).where(cases.c.id == case_id)
-        if lock and self.is_postgres:
-            query = query.with_for_update()
-        row = self.execute(query).mappings().first()
+    def load_case(self, case_id: int, *, lock: bool = False, with_timers: bool = False) -> Case:
+        """A case with all its tasks (and its waiting timers if asked); `lock` holds its row."""
+        key = {"case_id": case_id}
+        row = self.execute(_CASE_LOCKED if lock and self.is_postgres else _CASE, key).mappings().first()
         if row is None:
             raise CaseNotFoundError(case_id)
         case = _case(row)
-        case.tasks = [_task(r) for r in self.execute(
-            sa.select(tasks).where(tasks.c.case_id == case_id).order_by(tasks.c.id)).mappings()]
-        case.timers = [_timer(r) for r in self.execute(
-            sa.select(timers).where(timers.c.case_id == case_id, timers.c.status == "waiting")
-            .order_by(timers.c.due_at, timers.c.id)).mappings()]
+        case.tasks = [_task(r) for r in self.execute(_TASKS_OF, key).mappings()]
+        if with_timers:
+            case.timers = [_timer(r) for r in self.execute(_WAITING_TIMERS_OF, key).mappings()]
         return case
 
     def insert_case(self, case: Case) -> int:
@@ -129,9 +144,7 @@ class Transaction:
         """Write the case at `read_version` + 1, or refuse if someone else wrote first."""
         values = _case_values(case)
         values.pop("id")
-        updated = self.execute(cases.update().where(cases.c.id == case.id,
-                                                    cases.c.row_version == read_version)
-                               .values(**values))
+        updated = self.execute(_UPDATE_CASE, {**values, "_id": case.id, "_read": read_version})
         if updated.rowcount != 1:
             self.raise_stale(case.id)
         self._save_children(case)
@@ -144,36 +157,41 @@ class Transaction:
         raise StaleCaseError(case_id, row.updated_by, shown_time(from_db(row.updated_at)))
 
     def _save_children(self, case: Case) -> None:
+        if case.timers_cancelled:
+            self.execute(_CANCEL_TIMERS, {"_case": case.id})
+            case.timers_cancelled = False
         self._save(tasks, case, case.tasks, _task_values)
         self._save(timers, case, case.timers, _timer_values)
 
     def _save(self, table: sa.Table, case: Case, records: Sequence[TaskRecord | TimerRecord],
               values: Any) -> None:
         """Insert the new records (learning their ids) and update the changed ones."""
+        changed = [{**values(r), "_id": r.id} for r in records if r.dirty and r.id is not None]
+        if changed:
+            self.execute(_UPDATE_BY_ID[table.name], changed)
         new = [r for r in records if r.id is None]
         if new:
-            inserted = self.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
+            inserted = self.execute(_INSERT_RETURNING_ID[table.name],
                                     [{**values(r), "case_id": case.id} for r in new])
             for record, row_id in zip(new, inserted.scalars(), strict=True):
                 record.id = int(row_id)
         for record in records:
-            if record.dirty and record.id is not None and record not in new:
-                self.execute(table.update().where(table.c.id == record.id).values(**values(record)))
             record.dirty = False
 
     def add_event(self, case: Case, *, at: dt.datetime, actor: str, kind: str, name: str | None,
                   state_before: str | None, changes: Mapping[str, Any], note: str | None,
                   details: Mapping[str, Any]) -> None:
-        self.execute(events.insert().values(
-            case_id=case.id, case_version=case.row_version, at=to_db(at), actor=actor, kind=kind,
-            name=name, state_before=state_before, state_after=case.state, changes=dict(changes),
-            note=note, details=dict(details)))
+        self.execute(_INSERT_EVENT, {
+            "case_id": case.id, "case_version": case.row_version, "at": to_db(at), "actor": actor,
+            "kind": kind, "name": name, "state_before": state_before, "state_after": case.state,
+            "changes": dict(changes), "note": note, "details": dict(details)})
 
     def add_outbox(self, case: Case, kind: str, payload: Mapping[str, Any],
                    now: dt.datetime) -> None:
-        self.execute(outbox.insert().values(
-            case_id=case.id, case_version=case.row_version, created_at=to_db(now), kind=kind,
-            payload=dict(payload), status="pending", attempts=0, next_attempt_at=to_db(now)))
+        self.execute(_INSERT_OUTBOX, {
+            "case_id": case.id, "case_version": case.row_version, "created_at": to_db(now),
+            "kind": kind, "payload": dict(payload), "status": "pending", "attempts": 0,
+            "next_attempt_at": to_db(now), "sent_at": None, "last_error": None})
 
     # reading ----------------------------------------------------------------
 
