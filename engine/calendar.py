@@ -36,10 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 from engine.errors import CalendarError, did_you_mean
-from engine.spec import parse_duration
 
 __all__ = [
     "CalendarError",
@@ -65,6 +62,8 @@ _COUNTRIES: dict[str, _Country] = {
 
 def due_at(start: datetime, duration: str, language: str) -> datetime:
     """The moment, in UTC, at which something started at `start` is due."""
+    from engine.spec import parse_duration  # the playbook models load only when a date is due
+
     country = _country(language)
     if start.tzinfo is None or start.utcoffset() is None:
         raise CalendarError(f"start time '{start.isoformat()}' has no time zone (give an aware datetime)")
@@ -141,6 +140,8 @@ def _is_working_day(day: date, country: _Country) -> bool:
 def _public_holidays(code: str, year: int) -> frozenset[date]:
     # A frozen set per country and year: building holidays costs about a millisecond,
     # and the package's own objects grow as years are looked up (shared, mutable state).
+    import holidays  # about 20 ms to import: only when a working day is counted
+
     return frozenset(holidays.country_holidays(code, years=year))
 
 

@@ -16,15 +16,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.calendar import due_at
-from engine.context import TaskTally
-from engine.spec import PlaybookSpec, ReminderSpec, TaskSpec
+
+if TYPE_CHECKING:  # reading cases (listing them) needs no playbook models
+    from engine.spec import PlaybookSpec, ReminderSpec, TaskSpec
 
 __all__ = [
     "Case",
     "TaskRecord",
+    "TaskTally",
     "TimerRecord",
     "enter_state",
     "leave_state",
@@ -35,6 +37,18 @@ __all__ = [
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 WAITING, FIRED = "waiting", "fired"
+
+
+@dataclass(frozen=True)
+class TaskTally:
+    """How many instances of a task exist in the case, and how many are done."""
+
+    count: int = 0
+    done_count: int = 0
+
+    @property
+    def done(self) -> bool:
+        return self.count > 0 and self.done_count >= self.count
 
 
 @dataclass(eq=False)

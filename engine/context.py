@@ -8,26 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import cel
 
+from engine.case import TaskTally
 from engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec
 
 __all__ = ["TaskTally", "evaluation_context", "field_value"]
-
-
-@dataclass(frozen=True)
-class TaskTally:
-    """How many instances of a task exist in the case, and how many are done."""
-
-    count: int = 0
-    done_count: int = 0
-
-    @property
-    def done(self) -> bool:
-        return self.count > 0 and self.done_count >= self.count
 
 
 def field_value(spec: FieldSpec, value: Any) -> Any:

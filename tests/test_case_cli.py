@@ -156,7 +156,7 @@ def test_a_broken_people_file_is_reported_with_its_position(trinn, tmp_path: Pat
     broken = tmp_path / "broken.yaml"
     broken.write_text("lea: {name: Lea, roles: [Lead]}\n")
     result = CliRunner().invoke(app, ["--db", str(tmp_path / "x.db"), "--people", str(broken),
-                                      "--as", "lea", "cases"])
+                                      "--as", "lea", "tasks"])
     assert result.exit_code == 2
     assert result.output.startswith(f"trinn: {broken}:1:")
 

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from engine.errors import CommandError, FileProblemsError, TrinnError
-from tui.output import fail, out, print_json
-from tui.render import case_text, due_text, history_lines
+from tui.output import fail, out, print_columns, print_json
 from tui.settings import Settings
 
 if TYPE_CHECKING:
@@ -42,17 +41,23 @@ Sets = Annotated[list[str] | None, typer.Option(
 
 
 @contextmanager
-def _service(ctx: typer.Context) -> Iterator[tuple[Service, Settings]]:
-    """The service, with trinn's errors turned into one line and an exit status."""
-    settings: Settings = ctx.obj
+def _errors() -> Iterator[None]:
+    """trinn's errors as one line and an exit status."""
     try:
-        yield settings.service(), settings
+        yield
     except CommandError as exc:
         raise fail(str(exc), 1) from exc
     except FileProblemsError as exc:
         raise fail(exc.report(), 2) from exc
     except TrinnError as exc:
         raise fail(str(exc), 2) from exc
+
+
+@contextmanager
+def _service(ctx: typer.Context) -> Iterator[tuple[Service, Settings]]:
+    settings: Settings = ctx.obj
+    with _errors():
+        yield settings.service(), settings
 
 
 def _pairs(items: list[str] | None) -> dict[str, str]:
@@ -78,6 +83,7 @@ def _language(settings: Settings, spec_language: str) -> str:
 
 def _show_case(service: Service, settings: Settings, case: Case, as_json: bool) -> None:
     from engine.views import case_view
+    from tui.render import case_text
 
     case, compiled, children = service.load(case.id)
     language = _language(settings, compiled.spec.language)
@@ -111,15 +117,16 @@ def cases(ctx: typer.Context,
           = False,
           as_json: Json = False) -> None:
     """List cases."""
+    from engine.service import utc_now
     from engine.views import iso
 
     if only_open and only_closed:
         raise fail("give --open or --closed, not both")
-    with _service(ctx) as (service, _settings):
-        now = service.clock()
-        rows = service.cases(playbook=playbook, state=state,
-                             closed=True if only_closed else False if only_open else None,
-                             overdue_at=now if overdue else None)
+    settings: Settings = ctx.obj
+    with _errors(), settings.store().read() as tx:  # a listing needs no playbook compiled
+        rows = tx.case_rows(playbook=playbook, state=state,
+                            closed=True if only_closed else False if only_open else None,
+                            overdue_at=utc_now() if overdue else None)
         data = [{"id": r["id"], "playbook": r["playbook_id"], "version": r["playbook_version"],
                  "state": r["state"], "subject": r["subject"], "opened_at": iso(r["opened_at"]),
                  "closed_at": iso(r["closed_at"]), "outcome": r["outcome"],
@@ -130,15 +137,9 @@ def cases(ctx: typer.Context,
     if not data:
         out.print("no cases", markup=False)
         return
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False)
-    for column in ("id", "playbook", "state", "subject", "opened"):
-        table.add_column(column, no_wrap=column != "subject")
-    for row in data:
-        table.add_row(str(row["id"]), row["playbook"], row["state"] + (" (closed)" if row[
-            "closed_at"] else ""), row["subject"] or "", (row["opened_at"] or "")[:10])
-    out.print(table)
+    print_columns(["id", "playbook", "state", "subject", "opened"], [
+        [str(row["id"]), row["playbook"], row["state"] + (" (closed)" if row["closed_at"] else ""),
+         row["subject"] or "", (row["opened_at"] or "")[:10]] for row in data])
 
 
 def show(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
@@ -294,22 +295,21 @@ def tasks(ctx: typer.Context,
     if not data:
         out.print("no open tasks", markup=False)
         return
-    from rich.table import Table
+    from tui.render import due_text
 
-    table = Table(box=None, pad_edge=False)
-    for column in ("case", "task", "role", "due", "subject"):
-        table.add_column(column, no_wrap=column != "subject")
+    rows = []
     for view in data:
         label = view["task"] + (f" [{view['item']}]" if view["item"] is not None else "")
         due = due_text(view["due_at"], view["language"]) + (" OVERDUE" if view["overdue"] else "")
         who = view["role"] + (f" ({view['assignee']})" if view["assignee"] else "")
-        table.add_row(str(view["case"]), label, who, due, view["subject"] or "")
-    out.print(table)
+        rows.append([str(view["case"]), label, who, due, view["subject"] or ""])
+    print_columns(["case", "task", "role", "due", "subject"], rows)
 
 
 def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
     """A case's history: every command, who, when, and what it changed."""
     from engine.views import event_view
+    from tui.render import history_lines
 
     with _service(ctx) as (service, settings):
         case_id = _case_id(case)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from engine.people import People
     from engine.service import Service
+    from engine.store import Store
 
 __all__ = ["Settings"]
 
@@ -23,6 +24,7 @@ class Settings:
     actor: str | None = None
     people_file: Path | None = None
     _service: Service | None = None
+    _store: Store | None = None
 
     def people(self) -> People:
         from engine.people import People, load_people
@@ -36,19 +38,25 @@ class Settings:
 
         return self.actor or default_user()
 
+    def store(self) -> Store:
+        """The database, opened (and created or upgraded) on first use."""
+        if self._store is None:
+            from engine.store import Store, open_database
+
+            self._store = Store(open_database(self.db))
+        return self._store
+
     def service(self) -> Service:
-        """The cases service on the chosen database, opened (and created) on first use."""
+        """The cases service on the chosen database (what every command but a listing needs)."""
         if self._service is None:
             from engine.registry import PlaybookRegistry
             from engine.service import Service
-            from engine.store import Store, open_database
 
             people = self.people()
-            self._service = Service(Store(open_database(self.db)),
-                                    PlaybookRegistry(self.playbook_dirs), people)
+            self._service = Service(self.store(), PlaybookRegistry(self.playbook_dirs), people)
         return self._service
 
     def close(self) -> None:
-        if self._service is not None:
-            self._service.store.close()
-            self._service = None
+        if self._store is not None:
+            self._store.close()
+        self._store = self._service = None

@@ -198,7 +198,9 @@ class Transaction:
     def case_rows(self, *, playbook: str | None = None, state: str | None = None,
                   closed: bool | None = None, overdue_at: dt.datetime | None = None,
                   ids: Sequence[int] | None = None) -> list[RowMapping]:
-        query = sa.select(cases).order_by(cases.c.id)
+        """Cases as a listing shows them (without their fields: decoding those is half the cost)."""
+        listed = [c for c in cases.c if c.name != "fields"]
+        query = sa.select(*listed).order_by(cases.c.id)
         if playbook is not None:
             query = query.where(cases.c.playbook_id == playbook)
         if state is not None:
