@@ -9,6 +9,7 @@ commit in one transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -255,7 +256,11 @@ def _lookup(variables: dict[str, Any], dotted: str) -> Any:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    if isinstance(value, dt.datetime):  # a date field or `now`, as people write them
+        midnight = value.time() == dt.time(0) and value.utcoffset() in (None, dt.timedelta(0))
+        text = f"'{value.date().isoformat()}'" if midnight else f"'{value.isoformat()}'"
+    else:
+        text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -53,6 +53,9 @@ class PlaybookRegistry:
             self._by_sha[sha256] = compiled
         return compiled
 
+    def cached(self, sha256: str) -> CompiledPlaybook | None:
+        return self._by_sha.get(sha256)
+
     def stored(self, sha256: str, label: str, text: Callable[[], str]) -> CompiledPlaybook:
         """The version a running case was opened on; `text` fetches it when not yet compiled."""
         compiled = self._by_sha.get(sha256)

@@ -106,12 +106,19 @@ class Transaction:
 
     def store_playbook(self, sha256: str, playbook_id: str, version: int, language: str,
                        text: str, now: dt.datetime) -> None:
-        """Keep a playbook version's text, once (the first case of it stores it)."""
+        """Keep a playbook version's text, once (the first case of it stores it).
+
+        Two first cases may be opened at once: the second insert then does nothing.
+        """
         found = self.execute(sa.select(playbooks.c.sha256).where(playbooks.c.sha256 == sha256))
         if found.first() is None:
-            self.execute(playbooks.insert().values(sha256=sha256, playbook_id=playbook_id,
-                                                   version=version, language=language, yaml=text,
-                                                   stored_at=to_db(now)))
+            if self.is_postgres:
+                from sqlalchemy.dialects.postgresql import insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert
+            self.execute(insert(playbooks).values(
+                sha256=sha256, playbook_id=playbook_id, version=version, language=language,
+                yaml=text, stored_at=to_db(now)).on_conflict_do_nothing(index_elements=["sha256"]))
 
     def playbook_text(self, sha256: str) -> str:
         text = self.execute(sa.select(playbooks.c.yaml).where(playbooks.c.sha256 == sha256)).scalar()
