@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.case import OPEN, Case, TaskRecord
-from engine.compiler import CompiledPlaybook
-from engine.spec import PlaybookSpec
 from engine.text import localize
+
+if TYPE_CHECKING:  # a listing (`iso`) must not load the compiler
+    from engine.compiler import CompiledPlaybook
+    from engine.spec import PlaybookSpec
 
 __all__ = ["case_view", "event_view", "iso", "task_view"]
 
