@@ -384,9 +384,9 @@ class Service:
         if sha256 is not None and self.registry.cached(sha256) is not None:
             return
         with self.store.read() as tx:
-            case = tx.load_case(case_id)
-            self.compiled_for(tx, case)
-            self._last_sha[case_id] = case.playbook_sha256
+            playbook_id, version, sha256 = tx.case_playbook(case_id)
+            self.playbook_of(tx, sha256, playbook_id, version)
+            self._last_sha[case_id] = sha256
 
     def _acting_roles(self, actor: str, spec: PlaybookSpec) -> frozenset[str]:
         person = self.person(actor)

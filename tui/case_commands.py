@@ -117,16 +117,20 @@ def cases(ctx: typer.Context,
           = False,
           as_json: Json = False) -> None:
     """List cases."""
-    from engine.service import utc_now
     from engine.views import iso
 
     if only_open and only_closed:
         raise fail("give --open or --closed, not both")
     settings: Settings = ctx.obj
+    now = None
+    if overdue:
+        from engine.service import utc_now  # the service's clock; only here: it loads the compiler
+
+        now = utc_now()
     with _errors(), settings.store().read() as tx:  # a listing needs no playbook compiled
         rows = tx.case_rows(playbook=playbook, state=state,
                             closed=True if only_closed else False if only_open else None,
-                            overdue_at=utc_now() if overdue else None)
+                            overdue_at=now)
         data = [{"id": r["id"], "playbook": r["playbook_id"], "version": r["playbook_version"],
                  "state": r["state"], "subject": r["subject"], "opened_at": iso(r["opened_at"]),
                  "closed_at": iso(r["closed_at"]), "outcome": r["outcome"],

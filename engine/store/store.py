@@ -140,6 +140,14 @@ class Transaction:
             case.timers = [_timer(r) for r in self.execute(_WAITING_TIMERS_OF, key).mappings()]
         return case
 
+    def case_playbook(self, case_id: int) -> tuple[str, int, str]:
+        """The playbook id, version and hash a case runs on (without loading the case)."""
+        row = self.execute(sa.select(cases.c.playbook_id, cases.c.playbook_version,
+                                     cases.c.playbook_sha256).where(cases.c.id == case_id)).first()
+        if row is None:
+            raise CaseNotFoundError(case_id)
+        return row.playbook_id, row.playbook_version, row.playbook_sha256
+
     def insert_case(self, case: Case) -> int:
         values = _case_values(case)
         values.pop("id")
