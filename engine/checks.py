@@ -83,6 +83,7 @@ class _Checker:
                 self.ref(("forms", form_id, "fields", i), "field", field_id, spec.fields)
         self.check_states()
         self.check_transitions()
+        self.check_messages()
         return self.result
 
     def check_fields(self) -> None:
@@ -211,6 +212,25 @@ class _Checker:
             if kind not in _ADDRESS_TYPES:
                 self.add((*loc, "to_field"), f"field '{notify.to_field}' is '{kind.value}', "
                          "not an address", "use an email, person or person_list field")
+
+    def check_messages(self) -> None:
+        """Each message's title and body, in every language, parse and name only what exists."""
+        if not self.spec.messages:
+            return  # and Jinja2 stays unimported
+        from engine.template import TEMPLATE_NAMES, check_template
+
+        names = frozenset(self.spec.fields) | frozenset(TEMPLATE_NAMES)
+        for message_id, message in self.spec.messages.items():
+            for part in ("title", "body"):
+                text = getattr(message, part)
+                variants = {(): text} if isinstance(text, str) else {
+                    (lang,): value for lang, value in text.items()}
+                for suffix, value in variants.items():
+                    loc = ("messages", message_id, part, *suffix)
+                    for problem in check_template(value, names):
+                        line, column = self.map.position_in(loc, value, problem.offset)
+                        self.result.problems.append(Problem(self.map.path, line, column,
+                                                            problem.message, problem.hint))
 
     def custom(self, loc: Loc, action: CustomActionSpec) -> None:
         registry = registered_actions()

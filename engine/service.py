@@ -37,6 +37,7 @@ from engine.compiler import (
 )
 from engine.context import evaluation_context
 from engine.errors import CommandError, RefusedError, SettingError, did_you_mean
+from engine.messages import message_payload
 from engine.people import People, Person
 from engine.registry import PlaybookRegistry
 from engine.spec import PlaybookSpec
@@ -437,6 +438,9 @@ class Service:
                      state_before=cmd.state_before, changes=changes, note=cmd.note,
                      details=cmd.details)
         for kind, payload in cmd.outbox:
+            if kind == "notify":  # rendered now: the text says what the case was at this command
+                payload = message_payload(cmd.spec, case, payload, people=self.people,
+                                          actor=cmd.actor, now=cmd.now)
             tx.add_outbox(case, kind, payload, cmd.now)
 
     def _start(self, cmd: _Command, start: StartCaseEffect) -> int:

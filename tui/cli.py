@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from engine.errors import CommandError, PlaybookError, PlaybookIOError, TrinnError
-from tui import case_commands
+from tui import case_commands, notify_commands
 from tui.output import err, out
 from tui.output import fail as _fail
 from tui.output import print_json as _print_json
@@ -61,8 +61,14 @@ def _global(
     people: Annotated[Path | None, typer.Option(
         "--people", envvar="TRINN_PEOPLE", metavar="FILE",
         help="The people file: who holds which roles (default: you hold every role).")] = None,
+    channels: Annotated[Path | None, typer.Option(
+        "--channels", envvar="TRINN_CHANNELS", metavar="FILE",
+        help="The channels file (apprise YAML; default: channels.yaml in your config folder).")]
+        = None,
 ) -> None:
-    settings = Settings(_dirs(playbooks), lang, db or None, actor or None, people)
+    settings = Settings(_dirs(playbooks), lang, db or None, actor or None, people,
+                        channels_file=channels,
+                        deliver=ctx.invoked_subcommand in notify_commands.WRITING_COMMANDS)
     ctx.obj = settings
     ctx.call_on_close(settings.close)
     if ctx.invoked_subcommand is None:
@@ -235,6 +241,7 @@ def _overview(settings: Settings) -> None:
 
 
 case_commands.register(app)
+notify_commands.register(app)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from engine.people import People
     from engine.service import Service
     from engine.store import Store
+    from notifiers.channels import Channels
 
 __all__ = ["Settings"]
 
@@ -23,6 +24,8 @@ class Settings:
     db: str | None = None
     actor: str | None = None
     people_file: Path | None = None
+    channels_file: Path | None = None
+    deliver: bool = False  # a command that writes: it sends what it queued, after its commit
     _service: Service | None = None
     _store: Store | None = None
 
@@ -56,7 +59,23 @@ class Settings:
             self._service = Service(self.store(), PlaybookRegistry(self.playbook_dirs), people)
         return self._service
 
+    def channels(self) -> Channels | None:
+        """The channels file (`--channels`, else the default one if it exists), or None."""
+        from notifiers.channels import default_channels_path, load_channels
+
+        path = self.channels_file
+        if path is None:
+            path = default_channels_path()
+            if not path.exists():
+                return None
+        return load_channels(path)
+
     def close(self) -> None:
+        if self.deliver and self._store is not None:
+            from tui.notify_commands import deliver_after_command
+
+            self.deliver = False
+            deliver_after_command(self)
         if self._store is not None:
             self._store.close()
         self._store = self._service = None

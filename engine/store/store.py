@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from engine.case import Case, TaskRecord, TimerRecord
 from engine.errors import CaseNotFoundError, StaleCaseError, StoreError
 from engine.store.database import shown_url
-from engine.store.tables import cases, events, outbox, playbooks, tasks, timers
+from engine.store.tables import cases, deliveries, events, outbox, playbooks, tasks, timers
 
 __all__ = ["Store", "Transaction", "from_db", "to_db"]
 
@@ -270,6 +270,85 @@ class Transaction:
     def child_ids(self, case_id: int) -> list[int]:
         return [int(i) for i in self.execute(sa.select(cases.c.id).where(
             cases.c.parent_id == case_id).order_by(cases.c.id)).scalars()]
+
+    # delivering the outbox (notifiers.dispatch) ------------------------------------------
+
+    def due_outbox_ids(self, now: dt.datetime, *, fresh_only: bool = False,
+                       limit: int = 500) -> list[int]:
+        """Notifications to send: due pending ones, and those whose dispatcher's claim lapsed.
+
+        `fresh_only` picks the never-tried ones, whatever their time: what a command just wrote
+        (or a command that crashed before it could send left behind).
+        """
+        moment = to_db(now)
+        lapsed = sa.and_(outbox.c.status == "sending", outbox.c.claimed_until < moment)
+        if fresh_only:
+            due = sa.and_(outbox.c.status == "pending", outbox.c.attempts == 0)
+        else:
+            due = sa.or_(sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= moment),
+                         lapsed)
+        query = (sa.select(outbox.c.id).where(outbox.c.kind == "notify", due)
+                 .order_by(outbox.c.id).limit(limit))
+        return [int(i) for i in self.execute(query).scalars()]
+
+    def claim_outbox(self, row_id: int, token: str, now: dt.datetime,
+                     until: dt.datetime) -> RowMapping | None:
+        """Take a row for sending (counting the attempt); None if another dispatcher has it."""
+        moment = to_db(now)
+        claimed = self.execute(outbox.update().where(
+            outbox.c.id == row_id, outbox.c.kind == "notify",
+            sa.or_(sa.and_(outbox.c.status == "pending",
+                           sa.or_(outbox.c.attempts == 0, outbox.c.next_attempt_at <= moment)),
+                   sa.and_(outbox.c.status == "sending", outbox.c.claimed_until < moment)),
+        ).values(status="sending", claimed_by=token, claimed_until=to_db(until),
+                 attempts=outbox.c.attempts + 1))
+        if claimed.rowcount != 1:
+            return None
+        return self.execute(sa.select(outbox).where(outbox.c.id == row_id)).mappings().first()
+
+    def add_delivery(self, outbox_id: int, *, attempt: int, at: dt.datetime, service: str,
+                     url: str, recipient: str, status: str, error: str | None) -> None:
+        self.execute(deliveries.insert().values(
+            outbox_id=outbox_id, attempt=attempt, at=to_db(at), service=service, url=url,
+            recipient=recipient, status=status, error=error))
+
+    def delivered_to(self, outbox_id: int) -> set[tuple[str, str]]:
+        """(masked URL, recipient) pairs this row was already sent to: never sent again."""
+        rows = self.execute(sa.select(deliveries.c.url, deliveries.c.recipient).where(
+            deliveries.c.outbox_id == outbox_id, deliveries.c.status == "sent"))
+        return {(row.url, row.recipient) for row in rows}
+
+    def finish_outbox(self, row_id: int, token: str, *, status: str,
+                      next_attempt_at: dt.datetime | None, sent_at: dt.datetime | None,
+                      last_error: str | None) -> bool:
+        """Record the outcome of a claimed row; False if the claim was lost meanwhile."""
+        done = self.execute(outbox.update().where(
+            outbox.c.id == row_id, outbox.c.claimed_by == token, outbox.c.status == "sending",
+        ).values(status=status, next_attempt_at=to_db(next_attempt_at), sent_at=to_db(sent_at),
+                 last_error=last_error, claimed_by=None, claimed_until=None))
+        return done.rowcount == 1
+
+    def requeue_outbox(self, row_id: int, now: dt.datetime) -> RowMapping | None:
+        """Make a failed (or waiting) row due now with a fresh count of attempts."""
+        self.execute(outbox.update().where(
+            outbox.c.id == row_id, outbox.c.status.in_(["failed", "pending"]),
+        ).values(status="pending", attempts=0, next_attempt_at=to_db(now)))
+        return self.execute(sa.select(outbox).where(outbox.c.id == row_id)).mappings().first()
+
+    def outbox_listing(self, *, status: str | None = None,
+                       ids: Sequence[int] | None = None) -> list[RowMapping]:
+        query = sa.select(outbox).where(outbox.c.kind == "notify").order_by(outbox.c.id)
+        if status is not None:
+            query = query.where(outbox.c.status == status)
+        if ids is not None:
+            query = query.where(outbox.c.id.in_(list(ids)))
+        return list(self.execute(query).mappings())
+
+    def delivery_rows(self, outbox_ids: Sequence[int]) -> list[RowMapping]:
+        if not outbox_ids:
+            return []
+        return list(self.execute(sa.select(deliveries).where(
+            deliveries.c.outbox_id.in_(list(outbox_ids))).order_by(deliveries.c.id)).mappings())
 
 
 def _case(row: RowMapping) -> Case:

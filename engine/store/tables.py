@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-__all__ = ["cases", "events", "metadata", "outbox", "playbooks", "tasks", "timers"]
+__all__ = ["cases", "deliveries", "events", "metadata", "outbox", "playbooks", "tasks", "timers"]
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 # SQLite only makes INTEGER PRIMARY KEY an alias of its rowid, not BIGINT
@@ -129,5 +129,23 @@ outbox = Table(
     Column("next_attempt_at", DateTime),
     Column("sent_at", DateTime),
     Column("last_error", Text),
+    # a dispatcher claims a row (status 'sending') until `claimed_until`; a crashed one's lapses
+    Column("claimed_by", String(64)),
+    Column("claimed_until", DateTime),
 )
 Index("outbox_pending", outbox.c.status, outbox.c.next_attempt_at)
+
+# one row per service and attempt: the service, its URL with secrets masked, and what happened
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", Key, primary_key=True, autoincrement=True),
+    Column("outbox_id", Key, ForeignKey("outbox.id"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("recipient", Text, nullable=False),  # the tag or address it was sent for
+    Column("status", String(16), nullable=False),  # sent, failed
+    Column("error", Text),
+)
+Index("deliveries_outbox", deliveries.c.outbox_id)

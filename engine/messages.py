@@ -1,0 +1,144 @@
+"""What a notification puts in the outbox: its message rendered, and whom it is for.
+
+The message is rendered inside the command, in the playbook's language, so the
+text says what the case was when the command ran, and delivery later needs
+neither the playbook nor the case. Recipients are written as the playbook
+names them (roles, a person, a field's address) together with what the people
+file knows of them, so the dispatcher can reach a role's members one by one
+when no channel serves the role as a whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import CommandError
+from engine.spec import FieldType
+from engine.text import localize
+
+if TYPE_CHECKING:
+    from engine.case import Case
+    from engine.people import People
+    from engine.spec import PlaybookSpec
+
+__all__ = ["message_payload", "template_variables"]
+
+
+def template_variables(spec: PlaybookSpec, case: Case, *, actor: str, now: dt.datetime,
+                       count: int | None = None) -> dict[str, Any]:
+    """The names a message template sees (engine.template.TEMPLATE_NAMES), then the fields."""
+    language = spec.language
+    state = spec.states.get(case.state)
+    state_title = localize(state.title, language) if state is not None else case.state
+    tasks = [{"id": t.task_id, "title": localize(spec.all_tasks()[t.task_id].title, language),
+              "role": t.role, "item": t.item, "assignee": t.assignee,
+              "due": t.due_at.strftime("%Y-%m-%d") if t.due_at else ""}
+             for t in case.current_tasks()
+             if t.status == "open" and t.task_id in spec.all_tasks()]
+    info = {"id": case.id, "subject": case.subject or "", "state": case.state,
+            "state_title": state_title, "playbook": localize(spec.title, language),
+            "opened_at": case.opened_at.strftime("%Y-%m-%d"), "opened_by": case.opened_by}
+    variables: dict[str, Any] = {
+        "case": info, "state": case.state, "state_title": state_title, "tasks": tasks,
+        "summary": _summary(spec, case, state_title, tasks), "actor": actor,
+        "now": now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "count": count or 1,
+    }
+    for field_id in spec.fields:
+        variables[field_id] = case.fields.get(field_id)
+    return variables
+
+
+def _summary(spec: PlaybookSpec, case: Case, state_title: str, tasks: list[dict[str, Any]]) -> str:
+    """The case in plain lines, without links: safe to send anywhere."""
+    language = spec.language
+    lines = [f"{localize(spec.subject.title, language)}: {case.subject or ''} (#{case.id})",
+             f"{localize(spec.title, language)}: {state_title}"]
+    for field_id, field in spec.fields.items():
+        value = case.fields.get(field_id)
+        if value in (None, "", []):
+            continue
+        if field.type is FieldType.long_text:
+            continue  # long texts would drown the summary
+        if isinstance(value, bool):
+            shown = _YES_NO.get(language, _YES_NO["en"])[0 if value else 1]
+        else:
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        lines.append(f"{localize(field.label, language)}: {shown}")
+    for task in tasks:
+        due = f" ({task['due']})" if task["due"] else ""
+        item = f" [{task['item']}]" if task["item"] is not None else ""
+        lines.append(f"- {task['title']}{item}{due}")
+    return "\n".join(lines)
+
+
+def message_payload(spec: PlaybookSpec, case: Case, payload: Mapping[str, Any], *,
+                    people: People | None, actor: str, now: dt.datetime) -> dict[str, Any]:
+    """`payload` (a notify or reminder row) with its message rendered and its recipients known.
+
+    Adds `title`, `body`, `language`, `message_id` (stable: receivers drop a repeat by
+    it), `persons` (person ids it is for) and `people` (person id -> e-mail, members of
+    roles included) to the keys the command wrote.
+    """
+    from engine.template import render
+
+    result = dict(payload)
+    language = spec.language
+    variables = template_variables(spec, case, actor=actor, now=now, count=payload.get("count"))
+    message_id = payload.get("message")
+    if message_id is not None and message_id in spec.messages:
+        message = spec.messages[message_id]
+        try:
+            title = render(localize(message.title, language), variables, language)
+            body = render(localize(message.body, language), variables, language)
+        except ValueError as exc:
+            raise CommandError(f"message '{message_id}' cannot be written: {exc}") from None
+    else:  # a reminder without a message of its own
+        title, body = _default_reminder(spec, case, variables, payload)
+    persons = _persons(spec, case, payload)
+    roles = list(payload.get("to") or [])
+    known: dict[str, str | None] = {}
+    members: dict[str, list[str]] = {}
+    if people is not None:
+        for role in roles:
+            holders = [p for p in people.members(role) if not p.every_role]
+            members[role] = [p.id for p in holders]
+            known.update({p.id: p.email for p in holders})
+        for person_id in persons:
+            person = people.by_id.get(person_id)
+            known[person_id] = person.email if person is not None else None
+    result.update(title=title.strip(), body=body.strip() + "\n", language=language,
+                  message_id=f"{uuid.uuid4().hex}@trinn", persons=persons, members=members,
+                  people=known, subject=case.subject)
+    return result
+
+
+def _persons(spec: PlaybookSpec, case: Case, payload: Mapping[str, Any]) -> list[str]:
+    persons = [payload["to_person"]] if payload.get("to_person") else []
+    field_id = payload.get("to_field")
+    if field_id and field_id in spec.fields and spec.fields[field_id].type in (
+            FieldType.person, FieldType.person_list):
+        value = case.fields.get(field_id)
+        persons.extend(value if isinstance(value, list) else [value] if value else [])
+    return list(dict.fromkeys(persons))
+
+
+_YES_NO = {"nb": ("ja", "nei"), "da": ("ja", "nej"), "en": ("yes", "no")}
+
+_REMINDER = {
+    "nb": ("Påminnelse: {subject} venter i «{state}»", "Saken venter på dere:\n\n{summary}"),
+    "da": ("Påmindelse: {subject} venter i »{state}«", "Sagen venter på jer:\n\n{summary}"),
+    "en": ("Reminder: {subject} is waiting in '{state}'", "The case is waiting for you:\n\n{summary}"),
+}
+
+
+def _default_reminder(spec: PlaybookSpec, case: Case, variables: Mapping[str, Any],
+                      payload: Mapping[str, Any]) -> tuple[str, str]:
+    title, body = _REMINDER.get(spec.language, _REMINDER["en"])
+    values = {"subject": case.subject or f"#{case.id}", "state": variables["state_title"],
+              "summary": variables["summary"]}
+    if payload.get("reason") == "escalate":
+        title = "!! " + title
+    return title.format(**values), body.format(**values)

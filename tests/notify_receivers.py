@@ -1,0 +1,108 @@
+"""Real receivers on loopback for notification tests: an HTTP server (json://, form://) and an
+SMTP server (aiosmtpd, for mailto://), each recording what arrived."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+__all__ = ["HttpReceiver", "Mailbox", "free_port", "http_receiver", "smtp_receiver"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class HttpReceiver:
+    port: int
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    down: bool = False  # answer 503: a dead endpoint
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def bodies(self, path: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            return [r["body"] for r in self.requests if path is None or r["path"] == path]
+
+
+@contextmanager
+def http_receiver() -> Iterator[HttpReceiver]:
+    receiver = HttpReceiver(0)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if receiver.down:
+                self.send_response(503)
+                self.end_headers()
+                return
+            kind = self.headers.get("Content-Type", "")
+            if kind.startswith("application/json"):
+                body: Any = json.loads(raw)
+            else:
+                body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+            with receiver.lock:
+                receiver.requests.append({"path": self.path, "headers": dict(self.headers),
+                                          "body": body})
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Mailbox:
+    port: int
+    user: str
+    password: str
+    messages: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
+
+
+@contextmanager
+def smtp_receiver(user: str = "trinn", password: str = "smtp-Secret-42") -> Iterator[Mailbox]:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    box = Mailbox(free_port(), user, password)
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            box.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+            return "250 OK"
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str,
+                     auth_data: Any) -> AuthResult:
+        ok = auth_data.login.decode() == user and auth_data.password.decode() == password
+        return AuthResult(success=ok)
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=box.port,
+                            authenticator=authenticate, auth_require_tls=False)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
