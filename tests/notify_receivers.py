@@ -8,6 +8,7 @@ import email.policy
 import json
 import socket
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ def free_port() -> int:
 class HttpReceiver:
     port: int
     requests: list[dict[str, Any]] = field(default_factory=list)
-    down: bool = False  # answer 503: a dead endpoint
+    down: set[str] = field(default_factory=set)  # paths answering 503: dead endpoints
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def bodies(self, path: str | None = None) -> list[dict[str, Any]]:
@@ -44,7 +45,7 @@ def http_receiver() -> Iterator[HttpReceiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if receiver.down:
+            if self.path in receiver.down:
                 self.send_response(503)
                 self.end_headers()
                 return
@@ -83,6 +84,10 @@ class Mailbox:
 
 @contextmanager
 def smtp_receiver(user: str = "trinn", password: str = "smtp-Secret-42") -> Iterator[Mailbox]:
+    # aiosmtpd (1.4) imports imghdr and sets its own deprecated Session.login_data: its
+    # warnings, not ours; pytest restores the filters after the test
+    warnings.filterwarnings("ignore", message=".*imghdr.*", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message="Session.login_data", category=DeprecationWarning)
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
