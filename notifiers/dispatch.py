@@ -58,7 +58,7 @@ class RowResult:
 
     outbox_id: int
     case_id: int
-    status: str  # sent, pending (will retry), failed
+    status: str  # sent, pending (will retry), failed, skipped (no recipient: a field left empty)
     attempts: int
     sent_to: list[str] = field(default_factory=list)  # masked URLs (and addresses) this time
     errors: list[str] = field(default_factory=list)  # masked
@@ -148,8 +148,13 @@ def _send_row(store: Store, channels: Channels, row_id: int, token: str,
     attempt = int(row["attempts"])
     targets, unreached = route(payload, channels)
     errors = [f"no channel reaches '{who}'" for who in unreached]
-    if not targets and not unreached:
-        errors.append("the message names no recipient")
+    if not targets and not unreached:  # e.g. `to_field` on a field left empty: nothing to retry
+        field_id = payload.get("to_field")
+        reason = f"field '{field_id}' is empty" if field_id else "the message names no recipient"
+        with store.write() as tx:
+            tx.finish_outbox(row_id, token, status="skipped", next_attempt_at=None,
+                             sent_at=None, last_error=reason)
+        return RowResult(row_id, int(row["case_id"]), "skipped", attempt, [], [reason], None)
     sent_to: list[str] = []
     for target in targets:
         if target.key in done:

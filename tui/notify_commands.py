@@ -65,7 +65,7 @@ def deliver_after_command(settings: Settings) -> None:
         err.print(f"trinn: messages not sent: {exc} (they wait in the outbox)", markup=False)
         return
     for result in report.results:
-        if result.status != "sent":
+        if result.status not in ("sent", "skipped"):
             err.print(f"trinn: {_problem_line(result)}", markup=False)
 
 
@@ -206,6 +206,9 @@ def send(ctx: typer.Context, now: Now = None, as_json: Json = False) -> None:
                 out.print(f"message {result.outbox_id} (case {result.case_id}): sent"
                           + (f" to {', '.join(result.sent_to)}" if result.sent_to else ""),
                           markup=False)
+            elif result.status == "skipped":
+                out.print(f"message {result.outbox_id} (case {result.case_id}): not sent: "
+                          f"{'; '.join(result.errors)}", markup=False)
             else:
                 err.print(f"trinn: {_problem_line(result)}", markup=False)
     if report.failed or report.waiting:

@@ -1,0 +1,60 @@
+"""Message templates: checked when the playbook loads (file:line:col), rendered in the sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.errors import PlaybookError
+from engine.loader import load_playbook, load_playbook_text
+from engine.template import check_template, render
+
+WELCOME = Path(__file__).parent / "data" / "notify" / "welcome.yaml"
+
+
+def _with_body(body: str) -> str:
+    text = WELCOME.read_text()
+    old = "    body: \"{{ summary }}\"\n"
+    assert old in text
+    return text.replace(old, f"    body: \"{body}\"\n")
+
+
+def test_template_unknown_field_is_a_position_with_a_hint() -> None:
+    with pytest.raises(PlaybookError) as info:
+        load_playbook_text(_with_body("Hello {{ organisaton }}"), "welcome.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "welcome.yaml:23:21: unknown name 'organisaton' (did you mean 'organisation'?)"]
+
+
+def test_template_unknown_case_property_and_syntax_error() -> None:
+    with pytest.raises(PlaybookError) as info:
+        load_playbook_text(_with_body("{{ case.idd }}"), "welcome.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "welcome.yaml:23:20: unknown case property 'idd' (did you mean 'id'?)"]
+    with pytest.raises(PlaybookError) as info:
+        load_playbook_text(_with_body("{% for t in tasks %}"), "welcome.yaml")
+    assert str(info.value.problems[0]).startswith("welcome.yaml:23:12: invalid template: ")
+
+
+def test_template_loop_variables_and_filters_are_not_names() -> None:
+    assert check_template("{% for t in tasks %}{{ t.title | upper }}{% endfor %}{{ a is none }}",
+                          ["tasks", "a"]) == []
+
+
+def test_bundled_playbooks_messages_all_check() -> None:
+    for path in sorted((Path(__file__).parent.parent / "playbooks").glob("*.yaml")):
+        spec = load_playbook(path).spec
+        assert spec.messages, path.name
+
+
+def test_render_shows_values_as_people_read_them() -> None:
+    text = "{{ a }}|{{ b }}|{{ c }}|{{ d }}"
+    assert render(text, {"a": None, "b": ["x", "y"], "c": True, "d": 3}, "nb") == "|x, y|ja|3"
+    assert render("{{ c }}", {"c": False}, "da") == "nej"
+
+
+def test_render_sandbox_reaches_no_python() -> None:
+    assert render("{{ a.__class__ }}", {"a": "x"}, "en") == ""
+    with pytest.raises(ValueError, match=r"unsafe|cannot|not"):
+        render("{{ a.append(1) }}", {"a": []}, "en")
