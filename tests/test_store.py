@@ -127,6 +127,10 @@ def test_a_database_of_the_first_schema_is_upgraded_in_place(db_url: str) -> Non
             "INSERT INTO events (case_id, case_version, at, actor, kind, state_after, changes, details)"
             " VALUES (1, 1, :now, 'kari', 'open', 'open', '{}', '{}')"),
             {"now": NOW.replace(tzinfo=None)})
+        connection.execute(sa.text(
+            "INSERT INTO outbox (case_id, case_version, created_at, kind, payload, status, attempts,"
+            " next_attempt_at) VALUES (1, 1, :now, 'notify', '{\"to\": [\"lead\"]}', 'pending', 0,"
+            " :now)"), {"now": NOW.replace(tzinfo=None)})
     engine.dispose()
 
     upgraded = open_database(db_url)
@@ -136,4 +140,10 @@ def test_a_database_of_the_first_schema_is_upgraded_in_place(db_url: str) -> Non
     assert (case.state, case.row_version, case.is_closed) == ("closed", 2, True)
     with upgraded.connect() as connection:
         assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
+    # the first schema's outbox row can be claimed and its deliveries recorded (0002)
+    with Store(upgraded).write() as tx:
+        assert tx.claim_outbox(1, "me", NOW, NOW + dt.timedelta(minutes=5))["attempts"] == 1
+        tx.add_delivery(1, attempt=1, at=NOW, service="JSON", url="json://x", recipient="lead",
+                        status="sent", error=None)
+        assert tx.delivered_to(1) == {("json://x", "lead")}
     upgraded.dispose()
