@@ -326,10 +326,11 @@ def coverage_gaps(spec: PlaybookSpec, source_map: Any,
         if i not in taken:
             line, column = source_map.value(("transitions", i))
             sources = "*" if t.from_any else ", ".join(t.sources)
-            transitions.append((line, column, f"transition '{t.trigger}' ({sources} -> {t.to})"))
+            transitions.append((line, column, f"transition '{t.trigger}' ({sources} -> {t.to}) "
+                                              "is not taken by any scenario"))
     states = []
     for state_id in spec.states:
         if state_id not in visited:
             line, column = source_map.key(("states", state_id))
-            states.append((line, column, f"state '{state_id}'"))
+            states.append((line, column, f"state '{state_id}' is not reached by any scenario"))
     return Coverage(transitions, states)

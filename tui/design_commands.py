@@ -185,7 +185,7 @@ def _coverage(loaded: LoadedScenarios, results: list[ScenarioResult], entry: dic
                   f"transitions, {len(spec.states) - len(gaps.states)}/{len(spec.states)} states",
                   markup=False)
         for line, column, what in missing:
-            out.print(f"{loaded.playbook}:{line}:{column}: {what} is not taken by any scenario",
+            out.print(f"{loaded.playbook}:{line}:{column}: {what}",
                       markup=False)
     return len(missing)
 
