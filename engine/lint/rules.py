@@ -194,7 +194,7 @@ def _waiting_without_deadline(loaded: LoadedPlaybook) -> Iterator[Hit]:
         if state.remind or state.escalate or state.timers or any(t.due for t in state.tasks):
             continue
         why = (f"on '{outside[0].role}' ('{outside[0].id}')" if outside
-               else "on a decision or an answer (it has no task of its own)")
+               else "on a decision or an answer (it has no required task)")
         yield Hit(("states", state_id), f"state '{state_id}' waits {why} with no deadline",
                   "add a task 'due', a 'remind', an 'escalate' or a timer", state_id,
                   at_key=True)
