@@ -88,7 +88,10 @@ class _Run:
         try:
             self.open()
             for j, step in enumerate(self.scenario.steps):
-                self.step(j, step)
+                try:
+                    self.step(j, step)
+                except TrinnError as exc:  # not a refusal: an expression or a due date that fails
+                    raise _Failed(self.loc("steps", j), f"'{step.action}' failed: {exc}") from None
         except _Failed as failed:
             source_map = self.loaded.source_map
             line, column = source_map.key(failed.loc) if failed.at_key else \
@@ -225,18 +228,15 @@ class _Run:
         """The transitions and states of this scenario's playbook that its cases went through."""
         if self.spec is None:
             return
-        try:
-            with self.store.read() as tx:
-                ids = [int(row["id"]) for row in tx.case_rows(playbook=self.spec.id)]
-                for case_id in ids:
-                    for event in tx.event_rows(case_id):
-                        if event["kind"] == "open":
-                            result.states.add(event["state_after"])
-                        for moved in (event["details"] or {}).get("transitions", []):
-                            result.transitions.add(int(moved["index"]))
-                            result.states.add(moved["to"])
-        except TrinnError:
-            return
+        with self.store.read() as tx:
+            ids = [int(row["id"]) for row in tx.case_rows(playbook=self.spec.id)]
+            for case_id in ids:
+                for event in tx.event_rows(case_id):
+                    if event["kind"] == "open":
+                        result.states.add(event["state_after"])
+                    for moved in (event["details"] or {}).get("transitions", []):
+                        result.transitions.add(int(moved["index"]))
+                        result.states.add(moved["to"])
 
 
 def _due_day(moment: dt.datetime, language: str) -> dt.date:
@@ -291,13 +291,13 @@ def _shown(value: Any) -> str:
 
 
 def _same(have: Any, expected: Any) -> bool:
+    """A stored value against one written in YAML: numbers by value, dates and the rest as text."""
     if have == expected:
         return True
-    if isinstance(have, dt.date | dt.datetime) or isinstance(expected, dt.date | dt.datetime):
-        return str(have) == str(expected)
-    if isinstance(have, int | float) and isinstance(expected, int | float):
+    numbers = (int, float)
+    if isinstance(have, numbers) and isinstance(expected, numbers):
         return float(have) == float(expected)
-    return str(have) == str(expected) if isinstance(have, str) != isinstance(expected, str) else False
+    return have is not None and expected is not None and str(have) == str(expected)
 
 
 def run_scenarios(loaded: LoadedScenarios,

@@ -124,7 +124,8 @@ def scenario_test(ctx: typer.Context, paths: Paths, as_json: Json = False,
             results = _run(loaded, registry)
         except (ScenarioError, PlaybookError) as exc:
             broken = True
-            out.print(exc.report(), markup=False) if not as_json else None
+            if not as_json:
+                out.print(exc.report(), markup=False)
             report.append({"file": str(path), "problems": [p.as_dict() for p in exc.problems]})
             continue
         except PlaybookIOError as exc:
