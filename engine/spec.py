@@ -33,6 +33,7 @@ __all__ = [
     "FieldType",
     "FormSpec",
     "Language",
+    "LintIgnoreSpec",
     "MessageSpec",
     "NotifyActionSpec",
     "NotifySpec",
@@ -329,6 +330,17 @@ class TransitionSpec(_Spec):
         return [self.by] if isinstance(self.by, str) else list(self.by)
 
 
+class LintIgnoreSpec(_Spec):
+    """A lint finding the designer has looked at and accepts, with the reason why."""
+
+    rule: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=64)] = Field(
+        description="the rule id, as `trinn lint` prints it")
+    at: str | None = Field(None, description="the id the finding is about (a state, role, field, "
+                                             "form, task or trigger); default: everywhere")
+    reason: Annotated[str, StringConstraints(min_length=1)] = Field(
+        description="why the finding does not apply here (e.g. what the source text says)")
+
+
 class PlaybookSpec(_Spec):
     """A whole method: who takes part, what data a case holds, its steps and moves."""
 
@@ -348,6 +360,8 @@ class PlaybookSpec(_Spec):
     initial: Id
     states: Annotated[dict[Id, StateSpec], Field(min_length=1)]
     transitions: list[TransitionSpec] = Field(default_factory=list)
+    lint: list[LintIgnoreSpec] = Field(default_factory=list,
+                                       description="lint findings accepted, each with a reason")
 
     def source_states(self, transition: TransitionSpec) -> list[str]:
         """The states `transition` leaves from, with '*' spelled out as every non-final state."""

@@ -23,6 +23,8 @@ SEEDS = {
     "padriv-fase-7-2.yaml": "000_ff7ef99432a1f42c.txt",
     "padriv-fase-2.yaml": "001_6658136eec6ad8f0.txt",
     "partnerskab-fem-trin.yaml": "002_584fca18ff0d8d52.txt",
+    "partnerskab-forankring.yaml": "003_fa3c567a627796d7.txt",
+    "netvaerk-deltagere.yaml": "004_769e7f17fd0d7cc7.txt",
 }
 
 BUNDLED = bundled_files()
@@ -945,6 +947,19 @@ SEED_PHRASES = {
         "forankret ligeligt", "udefra", "ekstern", "ansvarlig",
         "Lav partnerskabsaftale", "kontrakt", "vision, målsætninger, aktiviteter",
         "tidsplan", "plan for opfølgning",
+    ],
+    "partnerskab-forankring.yaml": [
+        "prioriteret i hverdagen", "forretningsmål", "KPI'er", "på det løbende",
+        "materielle", "immaterielle", "økonomiske", "menneskelige", "allokere",
+        "de rette medarbejdere prioriterer", "kerneopgaver", "bunke af opgaver",
+        "ALLE partnerskaber skal kobles til forretningsmål",
+    ],
+    "netvaerk-deltagere.yaml": [
+        "netværksdeltagere", "relationsrundtur", "Kender du nogen, som kender nogen",
+        "invitation", "workshop", "kommunens medarbejdere, virksomheder eller interesseorganisationer",
+        "Kompetencediamanten", "4 forskellige kompetencer", "kompetencer og aktører, du mangler",
+        "faser", "kernedeltager", "4-6", "hold der brænder", "inddrages løbende efter behov",
+        "Planlægnings- og designredskabet", "co-driver", "referenceleder",
     ],
 }
 

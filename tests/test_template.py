@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.catalog import bundled_files
 from engine.errors import PlaybookError
 from engine.loader import load_playbook, load_playbook_text
 from engine.template import check_template, render
@@ -43,9 +44,9 @@ def test_template_loop_variables_and_filters_are_not_names() -> None:
 
 
 def test_bundled_playbooks_messages_all_check() -> None:
-    for path in sorted((Path(__file__).parent.parent / "playbooks").glob("*.yaml")):
-        spec = load_playbook(path).spec
-        assert spec.messages, path.name
+    for playbook in bundled_files():
+        spec = load_playbook(playbook.path).spec
+        assert spec.messages, playbook.path.name
 
 
 def test_render_shows_values_as_people_read_them() -> None:

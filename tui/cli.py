@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from engine.errors import CommandError, PlaybookError, PlaybookIOError, TrinnError
-from tui import case_commands, notify_commands
+from tui import case_commands, design_commands, notify_commands
 from tui.output import err, out
 from tui.output import fail as _fail
 from tui.output import print_json as _print_json
@@ -242,6 +242,7 @@ def _overview(settings: Settings) -> None:
 
 case_commands.register(app)
 notify_commands.register(app)
+design_commands.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,194 @@
+"""What can be decided about guards from their text: can one ever be true, can two both be.
+
+A guard is decided only when it is a conjunction (`a && b && ...`) of atoms of
+the forms `name`, `!name`, `term OP literal` (OP one of == != < <= > >=, the
+literal a number, a string, true, false or null). Terms are compared as text, so
+`size(x.filter(p, p != y)) > 0` and `size(x.filter(p, p != y)) == 0` are seen
+to exclude each other. Anything else (`||`, `in`, calls compared to calls) is
+left undecided, and no rule reports on it: lint never guesses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Atom", "atoms", "contradiction"]
+
+_OPS = ("==", "!=", "<=", ">=", "<", ">")
+_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Atom:
+    """One conjunct: `term op value`; a bare name is `name == true`."""
+
+    term: str
+    op: str
+    value: Any
+    text: str
+
+
+def _top_level(text: str) -> list[tuple[int, str]]:
+    """(index, token) of every `&&`, `||` and comparison operator outside brackets and strings."""
+    found: list[tuple[int, str]] = []
+    depth, i, quote = 0, 0, ""
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == "\\":
+                i += 2
+                continue
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0:
+            for token in ("&&", "||", *_OPS):
+                if text.startswith(token, i):
+                    found.append((i, token))
+                    i += len(token) - 1
+                    break
+        i += 1
+    return found
+
+
+def _strip_parens(text: str) -> str:
+    text = text.strip()
+    while text.startswith("(") and text.endswith(")"):
+        depth = 0
+        for i, char in enumerate(text):
+            depth += char == "("
+            depth -= char == ")"
+            if depth == 0 and i < len(text) - 1:
+                return text  # `(a) && (b)`: the brackets do not wrap the whole
+        text = text[1:-1].strip()
+    return text
+
+
+def _literal(text: str) -> tuple[bool, Any]:
+    text = text.strip()
+    if text in ("true", "false"):
+        return True, text == "true"
+    if text == "null":
+        return True, None
+    if _NUMBER.match(text):
+        return True, float(text)
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" and text[0] not in text[1:-1]:
+        return True, text[1:-1]
+    return False, None
+
+
+def _atom(text: str) -> Atom | None:
+    text = _strip_parens(text)
+    if text in ("true", "false"):
+        return Atom("true", "==", text == "true", text)
+    negated = text.startswith("!") and not text.startswith("!=")
+    if negated and _NAME.match(text[1:].strip()):
+        return Atom(text[1:].strip(), "==", False, text)
+    if _NAME.match(text):
+        return Atom(text, "==", True, text)
+    operators = [(i, t) for i, t in _top_level(text) if t in _OPS]
+    if len(operators) != 1:
+        return None
+    index, op = operators[0]
+    left, right = text[:index].strip(), text[index + len(op):].strip()
+    is_literal, value = _literal(right)
+    if is_literal and not _literal(left)[0]:
+        return Atom(" ".join(left.split()), op, value, text)
+    is_literal, value = _literal(left)
+    if is_literal and not _literal(right)[0]:
+        return Atom(" ".join(right.split()), _FLIP[op], value, text)
+    return None
+
+
+def atoms(guard: str) -> list[Atom] | None:
+    """The guard's conjuncts, or None when it is not a plain conjunction of atoms."""
+    text = _strip_parens(guard)
+    tokens = _top_level(text)
+    if any(t == "||" for _, t in tokens):
+        return None
+    parts, start = [], 0
+    for index, token in tokens:
+        if token == "&&":
+            parts.append(text[start:index])
+            start = index + 2
+    parts.append(text[start:])
+    result = []
+    for part in parts:
+        atom = _atom(part)
+        if atom is None:
+            return None
+        result.append(atom)
+    return result
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _term_contradiction(term: str, conds: Sequence[Atom],
+                        options: Mapping[str, Sequence[str]]) -> str | None:
+    equal = [a for a in conds if a.op == "=="]
+    for a in equal[1:]:
+        if a.value != equal[0].value:
+            return f"'{equal[0].text}' and '{a.text}'"
+    if equal:
+        for a in conds:
+            if a.op == "!=" and a.value == equal[0].value:
+                return f"'{equal[0].text}' and '{a.text}'"
+        value = equal[0].value
+        if term in options and isinstance(value, str) and value not in options[term]:
+            return f"'{value}' is not an option of '{term}'"
+    low, low_strict, high, high_strict = -math.inf, False, math.inf, False
+    if term.startswith("size(") and term.endswith(")"):
+        low = 0.0
+    bounded: list[Atom] = []
+    for a in conds:
+        if a.op in ("==", "!="):
+            continue
+        number = _number(a.value)
+        if number is None:
+            return None if a.value is not None else f"'{a.text}' compares with null"
+        bounded.append(a)
+        if a.op in (">", ">=") and (number > low or (number == low and a.op == ">")):
+            low, low_strict = number, a.op == ">"
+        if a.op in ("<", "<=") and (number < high or (number == high and a.op == "<")):
+            high, high_strict = number, a.op == "<"
+    if equal and bounded:
+        number = _number(equal[0].value)
+        if number is None or number < low or number > high or \
+                (number == low and low_strict) or (number == high and high_strict):
+            return f"'{equal[0].text}' and '{bounded[0].text}'"
+    if bounded and (low > high or (low == high and (low_strict or high_strict))):
+        shown = " and ".join(f"'{a.text}'" for a in bounded)
+        return shown if len(bounded) > 1 else f"{shown} (a size is never negative)"
+    return None
+
+
+def contradiction(conjuncts: Sequence[Atom],
+                  options: Mapping[str, Sequence[str]] | None = None) -> str | None:
+    """Which atoms exclude each other, in words; None when all of them can hold at once."""
+    by_term: dict[str, list[Atom]] = {}
+    for atom in conjuncts:
+        if atom.term == "true":
+            if atom.value is False:
+                return f"'{atom.text}'"
+            continue
+        by_term.setdefault(atom.term, []).append(atom)
+    for term, conds in by_term.items():
+        found = _term_contradiction(term, conds, options or {})
+        if found:
+            return found
+    return None

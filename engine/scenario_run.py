@@ -1,0 +1,331 @@
+"""Running scenario files: each scenario on a fresh in-memory SQLite database, with a stopped clock.
+
+Every step goes through `engine.service.Service`, the same commands `trinn fire`
+and friends run, as one user holding every role. A failed step or expectation
+stops its scenario and is reported at the step's line and column. What the
+scenarios took (transitions, states entered) is kept for `--coverage`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.calendar import due_at, local_time
+from engine.case import OPEN, Case
+from engine.errors import CommandError, Problem, TrinnError
+from engine.people import People
+from engine.registry import PlaybookRegistry
+from engine.scenario import (
+    DEFAULT_START,
+    Expectation,
+    LoadedScenarios,
+    MessageExpectation,
+    Scenario,
+    Step,
+    parse_moment,
+)
+from engine.service import Service
+from engine.source import Loc
+from engine.spec import PlaybookSpec
+from engine.store import Store, open_database
+
+__all__ = ["ACTOR", "Coverage", "ScenarioResult", "coverage_gaps", "run_scenarios"]
+
+ACTOR = "tester"  # holds every role, as the single user without a people file does
+
+
+class _Failed(Exception):
+    def __init__(self, loc: Loc, message: str, *, at_key: bool = False) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
+        self.at_key = at_key
+
+
+@dataclass
+class ScenarioResult:
+    name: str
+    failure: Problem | None = None
+    transitions: set[int] = field(default_factory=set)
+    states: set[str] = field(default_factory=set)
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None
+
+
+@dataclass
+class _Clock:
+    now: dt.datetime
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+class _Run:
+    """One scenario's database, clock and case."""
+
+    def __init__(self, loaded: LoadedScenarios, index: int, registry: PlaybookRegistry) -> None:
+        self.loaded = loaded
+        self.index = index
+        self.scenario: Scenario = loaded.spec.scenarios[index]
+        start = self.scenario.start or loaded.spec.start
+        self.clock = _Clock(parse_moment(start) if start else DEFAULT_START)
+        self.store = Store(open_database("sqlite://"))
+        self.service = Service(self.store, registry, People.single_user(ACTOR), clock=self.clock)
+        self.case_id = 0
+        self.spec: PlaybookSpec | None = None
+        self.seen_outbox = 0
+
+    def loc(self, *parts: str | int) -> Loc:
+        return ("scenarios", self.index, *parts)
+
+    def run(self) -> ScenarioResult:
+        result = ScenarioResult(self.scenario.name)
+        try:
+            self.open()
+            for j, step in enumerate(self.scenario.steps):
+                try:
+                    self.step(j, step)
+                except TrinnError as exc:  # not a refusal: an expression or a due date that fails
+                    raise _Failed(self.loc("steps", j), f"'{step.action}' failed: {exc}") from None
+        except _Failed as failed:
+            source_map = self.loaded.source_map
+            line, column = source_map.key(failed.loc) if failed.at_key else \
+                source_map.value(failed.loc)
+            result.failure = Problem(self.loaded.path, line, column, failed.message)
+        finally:
+            self.taken(result)
+            self.store.close()
+        return result
+
+    def open(self) -> None:
+        try:
+            case = self.service.open_case(str(self.loaded.playbook), self.scenario.open,
+                                          actor=ACTOR)
+        except CommandError as exc:
+            raise _Failed(self.loc("open") if self.scenario.open else self.loc("name"),
+                          f"cannot open the case: {exc.message}") from None
+        self.case_id = case.id
+        self.spec = self.service.registry.current(str(self.loaded.playbook)).spec
+
+    def step(self, j: int, step: Step) -> None:
+        loc = self.loc("steps", j)
+        action = step.action
+        if action == "expect":
+            assert step.expect is not None
+            self.expect((*loc, "expect"), step.expect)
+            return
+        if action == "advance":
+            assert step.advance is not None and self.spec is not None
+            self.clock.now = due_at(self.clock.now, step.advance, self.spec.language)
+            self.service.tick()
+            return
+        try:
+            self.command(step)
+        except CommandError as exc:
+            if step.refused is None:
+                raise _Failed((*loc, action), f"'{action}' was refused: {exc.message}") from None
+            if step.refused not in exc.message:
+                raise _Failed((*loc, "refused"), f"refused, but not for '{step.refused}': "
+                              f"{exc.message}") from None
+            return
+        if step.refused is not None:
+            raise _Failed((*loc, "refused"), f"expected '{action}' to be refused "
+                          f"('{step.refused}'), but it was done")
+
+    def command(self, step: Step) -> None:
+        service, case_id = self.service, self.case_id
+        if step.fire is not None:
+            service.fire(case_id, step.fire, actor=ACTOR, values=step.with_, note=step.note)
+        elif step.done is not None:
+            service.complete_task(case_id, step.done, actor=ACTOR, item=step.item, note=step.note)
+        elif step.reopen is not None:
+            service.reopen_task(case_id, step.reopen, actor=ACTOR, item=step.item, note=step.note)
+        elif step.form is not None:
+            service.submit_form(case_id, step.form, step.with_ or {}, actor=ACTOR, note=step.note)
+        elif step.set is not None:
+            service.set_fields(case_id, step.set, actor=ACTOR, note=step.note)
+
+    # expectations -----------------------------------------------------------------
+
+    def expect(self, loc: Loc, expected: Expectation) -> None:
+        case, compiled, children = self.service.load(self.case_id)
+        language = compiled.spec.language
+        if expected.state is not None and case.state != expected.state:
+            raise _Failed((*loc, "state"), f"expected state '{expected.state}', "
+                          f"the case is in '{case.state}'")
+        if expected.closed is not None and case.is_closed != expected.closed:
+            word = "closed" if case.is_closed else "open"
+            raise _Failed((*loc, "closed"), f"expected the case {'closed' if expected.closed else 'open'}"
+                          f", it is {word} (state '{case.state}')")
+        if expected.outcome is not None and case.outcome != expected.outcome:
+            raise _Failed((*loc, "outcome"), f"expected outcome '{expected.outcome}', "
+                          f"got {_shown(case.outcome)}")
+        if expected.tasks is not None:
+            have = sorted(_open_tasks(case))
+            if have != sorted(expected.tasks):
+                raise _Failed((*loc, "tasks"), f"expected open tasks {_names(expected.tasks)}, "
+                              f"the case has {_names(have)}")
+        for label, when in (expected.due or {}).items():
+            self.due((*loc, "due", label), case, label, when, language)
+        for name, value in (expected.fields or {}).items():
+            have = case.fields.get(name)
+            if not _same(have, value):
+                raise _Failed((*loc, "fields", name), f"expected field '{name}' = {_shown(value)}, "
+                              f"got {_shown(have)}")
+        if expected.messages is not None:
+            self.messages((*loc, "messages"), [self.case_id, *children], expected.messages)
+
+    def due(self, loc: Loc, case: Case, label: str, when: str, language: str) -> None:
+        records = _open_tasks(case)
+        if label not in records:
+            raise _Failed(loc, f"no open task '{label}' (open: {_names(sorted(records))})",
+                          at_key=True)
+        have = records[label].due_at
+        if have is None:
+            raise _Failed(loc, f"task '{label}' has no due date")
+        moment = parse_moment(when)
+        date_only = len(when.strip()) <= 10
+        if date_only and _due_day(have, language) != moment.date():
+            raise _Failed(loc, f"expected '{label}' due on {moment.date()}, it is due on "
+                          f"{_due_day(have, language)}")
+        if not date_only and have != moment:
+            raise _Failed(loc, f"expected '{label}' due at {moment.isoformat()}, it is due at "
+                          f"{have.isoformat()}")
+
+    def messages(self, loc: Loc, case_ids: list[int], expected: list[MessageExpectation]) -> None:
+        with self.store.read() as tx:
+            rows = [dict(r) for r in tx.outbox_rows() if r["case_id"] in case_ids
+                    and r["id"] > self.seen_outbox and r["kind"] == "notify"]
+        if rows:
+            self.seen_outbox = max(r["id"] for r in rows)
+        queued = [r["payload"] for r in rows]
+        for i, wanted in enumerate(expected):
+            matching = [p for p in queued if _matches(p, wanted)]
+            if not matching:
+                raise _Failed((*loc, i), f"no message {_described(wanted)} was queued "
+                              f"(queued: {_queued(queued)})")
+            if wanted.contains is not None:
+                found = [p for p in matching if wanted.contains in _text(p)]
+                if not found:
+                    raise _Failed((*loc, i, "contains"), f"message {_described(wanted)} does not "
+                                  f"contain '{wanted.contains}' (it reads: {_text(matching[0])!r})")
+                matching = found
+            queued.remove(matching[0])
+        if queued:
+            raise _Failed(loc, f"also queued: {_queued(queued)}", at_key=True)
+
+    def taken(self, result: ScenarioResult) -> None:
+        """The transitions and states of this scenario's playbook that its cases went through."""
+        if self.spec is None:
+            return
+        with self.store.read() as tx:
+            ids = [int(row["id"]) for row in tx.case_rows(playbook=self.spec.id)]
+            for case_id in ids:
+                for event in tx.event_rows(case_id):
+                    if event["kind"] == "open":
+                        result.states.add(event["state_after"])
+                    for moved in (event["details"] or {}).get("transitions", []):
+                        result.transitions.add(int(moved["index"]))
+                        result.states.add(moved["to"])
+
+
+def _due_day(moment: dt.datetime, language: str) -> dt.date:
+    """The day something is due on: a due time of local midnight is the end of the day before."""
+    local = local_time(moment, language)
+    return local.date() - dt.timedelta(days=1) if local.time() == dt.time(0) else local.date()
+
+
+def _open_tasks(case: Case) -> dict[str, Any]:
+    return {t.label(): t for t in case.current_tasks() if t.status == OPEN}
+
+
+def _matches(payload: Mapping[str, Any], wanted: MessageExpectation) -> bool:
+    if wanted.message is not None and payload.get("message") != wanted.message:
+        return False
+    if wanted.to is None:
+        return True
+    recipients = [*(payload.get("to") or []), payload.get("to_person"), payload.get("to_field"),
+                  payload.get("address")]
+    address = payload.get("address")
+    if isinstance(address, list):
+        recipients.extend(address)
+    return wanted.to in recipients
+
+
+def _text(payload: Mapping[str, Any]) -> str:
+    return f"{payload.get('title') or ''}\n{payload.get('body') or ''}".strip()
+
+
+def _described(wanted: MessageExpectation) -> str:
+    parts = [f"'{wanted.message}'" if wanted.message else "any"]
+    if wanted.to:
+        parts.append(f"to '{wanted.to}'")
+    return " ".join(parts)
+
+
+def _queued(payloads: Iterable[Mapping[str, Any]]) -> str:
+    shown = []
+    for p in payloads:
+        to = [*(p.get("to") or []), *[p[k] for k in ("to_person", "to_field") if p.get(k)]]
+        shown.append(f"'{p.get('message')}' to {', '.join(to) or 'nobody'} ({p.get('reason')})")
+    return "; ".join(shown) or "none"
+
+
+def _names(names: Iterable[str]) -> str:
+    listed = ", ".join(f"'{n}'" for n in names)
+    return f"[{listed}]"
+
+
+def _shown(value: Any) -> str:
+    return "nothing" if value is None else repr(value)
+
+
+def _same(have: Any, expected: Any) -> bool:
+    """A stored value against one written in YAML: numbers by value, dates and the rest as text."""
+    if have == expected:
+        return True
+    numbers = (int, float)
+    if isinstance(have, numbers) and isinstance(expected, numbers):
+        return float(have) == float(expected)
+    return have is not None and expected is not None and str(have) == str(expected)
+
+
+def run_scenarios(loaded: LoadedScenarios,
+                  registry: PlaybookRegistry | None = None) -> list[ScenarioResult]:
+    """Run every scenario of a file, each on its own database; PlaybookError if the playbook fails."""
+    registry = registry or PlaybookRegistry([loaded.playbook.parent])
+    registry.current(str(loaded.playbook))  # a broken playbook is the file's error, not a failure
+    return [_Run(loaded, i, registry).run() for i in range(len(loaded.spec.scenarios))]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What no scenario of a playbook took: (line, column, text) of each transition and state."""
+
+    transitions: list[tuple[int, int, str]]
+    states: list[tuple[int, int, str]]
+
+
+def coverage_gaps(spec: PlaybookSpec, source_map: Any,
+                  results: Iterable[ScenarioResult]) -> Coverage:
+    results = list(results)
+    taken = {i for r in results for i in r.transitions}
+    visited = {s for r in results for s in r.states}
+    transitions = []
+    for i, t in enumerate(spec.transitions):
+        if i not in taken:
+            line, column = source_map.value(("transitions", i))
+            sources = "*" if t.from_any else ", ".join(t.sources)
+            transitions.append((line, column, f"transition '{t.trigger}' ({sources} -> {t.to}) "
+                                              "is not taken by any scenario"))
+    states = []
+    for state_id in spec.states:
+        if state_id not in visited:
+            line, column = source_map.key(("states", state_id))
+            states.append((line, column, f"state '{state_id}' is not reached by any scenario"))
+    return Coverage(transitions, states)
