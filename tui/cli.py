@@ -66,8 +66,30 @@ def _global(
     ctx.obj = settings
     ctx.call_on_close(settings.close)
     if ctx.invoked_subcommand is None:
-        # until the terminal UI exists: check the playbooks and show their diagrams
-        _overview(ctx.obj)
+        _run_tui(settings)
+
+
+@app.command("tui")
+def tui_(ctx: typer.Context) -> None:
+    """The terminal UI (what `trinn` alone starts): cases, tasks, playbooks, outbox."""
+    _run_tui(ctx.obj)
+
+
+def _run_tui(settings: Settings) -> None:
+    """Start the app; textual is imported only here. The language is set before the screens
+    load, because their key labels are translated when their modules are read."""
+    from tui import i18n
+
+    i18n.install(settings.language)
+    from tui.app import TrinnApp
+    from tui.desk import Desk
+
+    try:
+        settings.store()  # an unusable database is one line on the terminal, not a screen
+        settings.service().person(settings.acting_as())
+    except TrinnError as exc:
+        raise _fail(str(exc)) from exc
+    TrinnApp(Desk(settings)).run()
 
 
 @app.command()
@@ -210,28 +232,6 @@ def _shown_path(path: Path, bundled: bool) -> str:
     if bundled:
         return f"playbooks/{path.name}"
     return str(path)
-
-
-def _overview(settings: Settings) -> None:
-    """What `trinn` alone does until the terminal UI exists."""
-    from engine.catalog import playbook_files
-    from engine.diagram import draw
-    from engine.loader import load_playbook
-
-    files = playbook_files(settings.playbook_dirs)
-    known = _known_ids(files)
-    failed = False
-    for entry in files:
-        shown = _shown_path(entry.path, entry.bundled)
-        try:
-            loaded = load_playbook(entry.path, known, display=shown)
-        except TrinnError as exc:
-            failed = True
-            err.print(exc.report() if isinstance(exc, PlaybookError) else str(exc), markup=False)
-            continue
-        out.print(f"{shown}: ok", markup=False)
-        out.print(draw(loaded.spec, "mermaid", settings.language), markup=False)
-    raise typer.Exit(1 if failed else 0)
 
 
 case_commands.register(app)

@@ -271,6 +271,41 @@ class Transaction:
         return [int(i) for i in self.execute(sa.select(cases.c.id).where(
             cases.c.parent_id == case_id).order_by(cases.c.id)).scalars()]
 
+    # what the terminal UI reads --------------------------------------------------
+
+    def case_listing(self) -> tuple[list[RowMapping], dict[int, set[str]]]:
+        """Every case with its count of open tasks and their first due date, and the roles
+        those open tasks belong to (by case id): one screenful of the cases listing."""
+        current = sa.and_(tasks.c.case_id == cases.c.id, tasks.c.entry == cases.c.entry,
+                          tasks.c.status == "open")
+        open_tasks = (sa.select(tasks.c.case_id, sa.func.count().label("open_tasks"),
+                                sa.func.min(tasks.c.due_at).label("next_due"))
+                      .select_from(tasks.join(cases, current)).group_by(tasks.c.case_id).subquery())
+        listed = [c for c in cases.c if c.name != "fields"]
+        query = (sa.select(*listed, open_tasks.c.open_tasks, open_tasks.c.next_due)
+                 .outerjoin(open_tasks, open_tasks.c.case_id == cases.c.id).order_by(cases.c.id))
+        rows = list(self.execute(query).mappings())
+        roles: dict[int, set[str]] = {}
+        for case_id, role in self.execute(sa.select(tasks.c.case_id, tasks.c.role).distinct()
+                                          .select_from(tasks.join(cases, current))):
+            roles.setdefault(int(case_id), set()).add(role)
+        return rows, roles
+
+    def playbook_texts(self, sha256s: Sequence[str]) -> dict[str, str]:
+        """The stored text of each playbook version asked for, by hash."""
+        query = sa.select(playbooks.c.sha256, playbooks.c.yaml).where(
+            playbooks.c.sha256.in_(list(sha256s)))
+        return {row.sha256: str(row.yaml) for row in self.execute(query)}
+
+    def change_mark(self) -> tuple[int, int, int]:
+        """Changes whenever any case or outbox row changes: the last event, the last outbox
+        row, and the outbox's attempts so far (deliveries write no event)."""
+        last_event = self.execute(sa.select(sa.func.max(events.c.seq))).scalar() or 0
+        outbox_mark = self.execute(sa.select(sa.func.max(outbox.c.id),
+                                             sa.func.sum(outbox.c.attempts))).first()
+        return (int(last_event), int(outbox_mark[0] or 0) if outbox_mark else 0,
+                int(outbox_mark[1] or 0) if outbox_mark else 0)
+
 
 def _case(row: RowMapping) -> Case:
     return Case(
