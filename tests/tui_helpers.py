@@ -42,5 +42,11 @@ async def settle(pilot: Pilot[Any], rounds: int = 4) -> None:
 
 def screen_text(pilot: Pilot[Any]) -> str:
     """What the terminal shows now, as plain text (the way a user reads it)."""
-    svg = pilot.app.export_screenshot()
-    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+    svg = re.sub(r"<style.*?</style>", "", pilot.app.export_screenshot(), flags=re.DOTALL)
+    lines = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.DOTALL)
+    return html.unescape("".join(lines)).replace("\xa0", " ")
+
+
+def notices(app: Any) -> str:
+    """Every notification the app has shown and still holds, one per line."""
+    return "\n".join(n.message for n in app._notifications)

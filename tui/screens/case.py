@@ -109,8 +109,7 @@ class CaseScreen(DeskScreen):
         self._head(page)
         self._tasks(page)
         self._actions(page)
-        if first or not self._dirty_fields():
-            self._fields(page)
+        self._fields(page, first)
         self._forms(page)
         lines = history_lines(page, self.desk.actor)
         self.query_one("#history-text", Static).update(lines)
@@ -202,13 +201,22 @@ class CaseScreen(DeskScreen):
         if highlighted is not None and highlighted < len(shown):
             options.highlighted = highlighted
 
-    def _fields(self, page: CasePage) -> None:
-        box = self.query_one("#field-list", VerticalScroll)
-        box.remove_children()
+    def _fields(self, page: CasePage, first: bool) -> None:
+        """Inputs made once (a case's fields never change); later reads update the ones the
+        user has not touched, so typing is never lost to a refresh."""
         spec = page.spec
-        box.mount_all([FieldInput(name, field, page.case.fields.get(name), spec.language)
-                       for name, field in spec.fields.items()])
-        self.fields_version = page.case.row_version
+        if first:
+            self.query_one("#field-list", VerticalScroll).mount_all(
+                [FieldInput(name, field, page.case.fields.get(name), spec.language)
+                 for name, field in spec.fields.items()])
+            self.fields_version = page.case.row_version
+            return
+        dirty = self._dirty_fields()
+        for field in self.query(FieldInput):
+            if field not in dirty and field.initial != page.case.fields.get(field.field_name):
+                field.set_value(page.case.fields.get(field.field_name))
+        if not dirty:
+            self.fields_version = page.case.row_version
 
     def _forms(self, page: CasePage) -> None:
         options = self.query_one("#form-list", OptionList)
@@ -354,9 +362,9 @@ class CaseScreen(DeskScreen):
         values = {f.field_name: f.value for f in dirty}
         version = self.fields_version
 
-        def done(_case: Any) -> None:
+        def done(case: Any) -> None:
             for field in dirty:
-                field.dirty = False
+                field.initial = case.fields.get(field.field_name)
             self.notify(_("Fields saved."), timeout=4)
             self.refresh_data()
 
@@ -384,6 +392,7 @@ class CaseScreen(DeskScreen):
             if now != field.initial:
                 field.set_error(_("changed meanwhile to '{value}'; Save again to replace it")
                                 .format(value=shown_value(field.spec, now, page.spec.language)))
+            field.initial = now  # what a save now replaces, as the user was just told
         self.fields_version = page.case.row_version
 
     def action_comment(self) -> None:

@@ -60,14 +60,43 @@ class FieldInput(Vertical):
         self.initial = value
         self.playbook_language = playbook_language
         self.required = spec.required if required is None else required
-        self.dirty = False
-        self._armed = False  # controls report their first value on mount: not the user's change
 
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._arm)
+    @property
+    def dirty(self) -> bool:
+        """True when the input holds something else than the stored value it was given."""
+        return _same(self.value) != _same(self._as_shown(self.initial))
 
-    def _arm(self) -> None:
-        self._armed = True
+    def _as_shown(self, value: Any) -> Any:
+        """What the control gives back when it shows `value`."""
+        kind = self.spec.type
+        if kind is FieldType.bool:
+            return bool(value)
+        if kind is FieldType.multi_choice:
+            return list(value or [])
+        if kind is FieldType.choice:
+            return value if value in (self.spec.options or []) else None
+        if isinstance(value, list):
+            value = ", ".join(map(str, value))
+        return None if value is None or str(value).strip() == "" else str(value).strip()
+
+    def set_value(self, value: Any) -> None:
+        """Show a stored value (read again from the database); the input is then not dirty."""
+        self.initial = value
+        control = self.query_one(".field-control")
+        shown = self._as_shown(value)
+        if isinstance(control, Checkbox):
+            control.value = bool(shown)
+        elif isinstance(control, Select):
+            control.value = Select.NULL if shown is None else shown
+        elif isinstance(control, SelectionList):
+            control.deselect_all()
+            for item in shown:
+                control.select(item)
+        elif isinstance(control, TextArea):
+            control.text = shown or ""
+        elif isinstance(control, Input):
+            control.value = shown or ""
+        self.set_error("")
 
     def _text(self, text: Any) -> str:
         return localize(text, language(), self.playbook_language)
@@ -134,9 +163,10 @@ class FieldInput(Vertical):
         return not message
 
     def _changed(self) -> None:
-        if self._armed:
-            self.dirty = True
+        if self.dirty:
             self.check()
+        else:
+            self.set_error("")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -157,3 +187,8 @@ class FieldInput(Vertical):
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         event.stop()
         self._changed()
+
+
+def _same(value: Any) -> Any:
+    """Lists compare as sets: a multiple choice's order is not a change."""
+    return frozenset(value) if isinstance(value, list) else value
