@@ -127,7 +127,7 @@ def _update_catalogues() -> None:
                 catalog = read_po(handle, locale=code)
             catalog.update(template, no_fuzzy_matching=True)
         else:
-            catalog = Catalog(locale=code, project="trinn")
+            catalog = Catalog(locale=code, project="trinn", fuzzy=False)
             catalog.update(template, no_fuzzy_matching=True)
         with po_path.open("wb") as handle:
             write_po(handle, catalog, width=100, omit_header=False, sort_output=True,

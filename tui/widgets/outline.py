@@ -39,6 +39,6 @@ def playbook_outline(spec: PlaybookSpec) -> Text:
             if by:
                 text.append(f"   [{by}]", style="magenta")
             if t.when:
-                text.append(f" {_('if')} {t.when}", style="yellow")
+                text.append(" " + _("if") + " " + t.when, style="yellow")
             text.append("\n")
     return text
