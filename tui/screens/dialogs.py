@@ -167,6 +167,11 @@ class PickDialog(ModalScreen[str | None]):
             yield OptionList(*[Option(label, id=value, disabled=not enabled)
                                for value, label, enabled in self.choices], id="choices")
 
+    def on_mount(self) -> None:
+        options = self.query_one("#choices", OptionList)
+        options.highlighted = 0 if self.choices else None
+        options.focus()
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(event.option.id)
