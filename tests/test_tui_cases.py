@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable
-
 from tests.tui_helpers import make_app, make_settings, open_case, screen_text, settle
 from tui.desk import CaseFilter
 from tui.screens.case import CaseScreen
 from tui.screens.cases import CasesScreen
+from tui.widgets.virtual_table import VirtualTable
 
 
 async def test_cases_lists_every_open_case_with_state_title(tmp_path: Path) -> None:
@@ -21,7 +20,7 @@ async def test_cases_lists_every_open_case_with_state_title(tmp_path: Path) -> N
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, CasesScreen)
-        table = screen.query_one("#cases", DataTable)
+        table = screen.query_one("#cases", VirtualTable)
         assert table.row_count == 2
         text = screen_text(pilot)
         assert "Acme AS" in text and "Berg og Sønner" in text

@@ -7,6 +7,7 @@ cheap change mark in a worker and, when it moved, the screen on top reads again.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import App
@@ -27,7 +28,7 @@ __all__ = ["TrinnApp"]
 
 
 class TrinnApp(App[None]):
-    CSS_PATH = "trinn.tcss"
+    CSS_PATH = Path(__file__).with_name("trinn.tcss")  # absolute: subclasses live elsewhere
     TITLE = "trinn"
     MODES: ClassVar[dict[str, Any]] = {"cases": CasesScreen, "tasks": MyTasksScreen,
                                        "playbooks": PlaybooksScreen}

@@ -11,9 +11,11 @@ committed .mo files identical to their .po files.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gettext as _gettext
 import os
 from pathlib import Path
+from typing import Any
 
 __all__ = ["LANGUAGES", "due_text", "gettext", "install", "language", "local_date", "local_datetime",
            "ngettext", "resolve_language"]
@@ -73,7 +75,7 @@ def local_datetime(moment: dt.datetime | None, playbook_language: str = "nb") ->
     from engine.calendar import local_time
 
     return format_datetime(local_time(_aware(moment), playbook_language), "short",
-                           locale=_BABEL_LOCALE[_language])
+                           locale=_locale(_language))
 
 
 def local_date(moment: dt.datetime | dt.date | None, playbook_language: str = "nb") -> str:
@@ -86,7 +88,7 @@ def local_date(moment: dt.datetime | dt.date | None, playbook_language: str = "n
         from engine.calendar import local_time
 
         moment = local_time(_aware(moment), playbook_language).date()
-    return format_date(moment, "short", locale=_BABEL_LOCALE[_language])
+    return format_date(moment, "short", locale=_locale(_language))
 
 
 def due_text(moment: dt.datetime | None, playbook_language: str = "nb") -> str:
@@ -99,6 +101,14 @@ def due_text(moment: dt.datetime | None, playbook_language: str = "nb") -> str:
     if local.time() == dt.time(0):
         return local_date((local - dt.timedelta(days=1)).date())
     return local_datetime(moment, playbook_language)
+
+
+@functools.cache
+def _locale(code: str) -> Any:
+    """Babel's locale, parsed once (parsing it costs more than formatting a date)."""
+    from babel import Locale
+
+    return Locale.parse(_BABEL_LOCALE[code])
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -1,24 +1,24 @@
 """Cases: every case with its playbook, subject, state, open tasks, next due date, last change.
 
-The rows are read once in a worker and kept; a filter or a search only
-rebuilds the table from them (one batch), so it costs no database work.
+The rows are read once in a worker and kept; a filter or a search only picks
+from them again, so it costs no database work, and the table formats only
+the rows on screen.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from engine.errors import TrinnError
 from tui.desk import ALL, CLOSED, CaseFilter, CaseRow
 from tui.i18n import due_text, local_datetime, ngettext
 from tui.i18n import gettext as _
 from tui.screens.base import DeskScreen, run_db
+from tui.widgets.virtual_table import Column, VirtualTable
 
 __all__ = ["CasesScreen"]
 
@@ -46,21 +46,31 @@ class CasesScreen(DeskScreen):
         yield Header()
         yield Input(placeholder=_("Search cases (/)"), id="search")
         yield Static(_("Loading cases…"), id="cases-status", classes="status-line")
-        table: DataTable[Any] = DataTable(id="cases", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield VirtualTable(self._columns(), id="cases")
         yield Footer()
+
+    def _columns(self) -> list[Column[CaseRow]]:
+        """Formatted only for the rows on screen (dates through Babel cost the most)."""
+        now = self.desk.now()
+
+        def overdue(row: CaseRow) -> str:
+            return "bold red" if row.overdue(now) else ""
+
+        return [
+            Column(_("Case"), 5, lambda r: str(r.id), overdue),
+            Column(_("Subject"), 18, lambda r: r.subject, overdue),
+            Column(_("State"), 22, lambda r: r.state_title + (" ✔" if r.closed else ""),
+                   lambda r: "dim" if r.closed else ""),
+            Column(_("Tasks"), 5, lambda r: str(r.open_tasks or "")),
+            Column(_("Due"), 12, lambda r: ("! " if r.overdue(now) else "")
+                   + due_text(r.next_due, r.language), overdue),
+            Column(_("Changed"), 17, lambda r: local_datetime(r.updated_at, r.language)),
+            Column(_("Playbook"), 30, lambda r: r.playbook_title),
+        ]
 
     def on_mount(self) -> None:
         self.title = _("Cases")
-        table = self.query_one("#cases", DataTable)
-        table.add_column(_("Case"), key="id", width=5)
-        table.add_column(_("Subject"), key="subject", width=18)
-        table.add_column(_("State"), key="state", width=22)
-        table.add_column(_("Tasks"), key="tasks", width=5)
-        table.add_column(_("Due"), key="due", width=10)
-        table.add_column(_("Changed"), key="changed", width=17)
-        table.add_column(_("Playbook"), key="playbook", width=30)
-        table.focus()
+        self.query_one("#cases", VirtualTable).focus()
 
     def refresh_data(self) -> None:
         run_db(self, self.desk.case_rows, self._loaded, self._failed, group="cases",
@@ -77,33 +87,14 @@ class CasesScreen(DeskScreen):
 
     def show_rows(self) -> None:
         """Rebuild the table from the rows read, through the filter (one batch)."""
-        table = self.query_one("#cases", DataTable)
+        table = self.query_one("#cases", VirtualTable)
         selected = self.selected_case()
         now = self.desk.now()
         shown = [row for row in self.rows if self.filter.matches(row, now)]
-        table.clear()
-        table.add_rows([self._cells(row, now) for row in shown])
-        self.shown = shown  # the cursor's row index finds the case
-        if selected is not None:
-            for index, row in enumerate(shown):
-                if row.id == selected:
-                    table.move_cursor(row=index)
-                    break
+        cursor = next((i for i, row in enumerate(shown) if row.id == selected), 0)
+        table.set_rows(shown, cursor)
+        self.shown = shown
         self.query_one("#cases-status", Static).update(self._summary(len(shown)))
-
-    def _cells(self, row: CaseRow, now: dt.datetime) -> list[Any]:
-        overdue = row.overdue(now)
-        due = due_text(row.next_due, row.language)
-        style = "bold red" if overdue else ""
-        return [
-            Text(str(row.id), style=style),
-            Text(row.subject, style=style),
-            Text(row.state_title + (" ✔" if row.closed else ""), style="dim" if row.closed else ""),
-            str(row.open_tasks or ""),
-            Text(("! " if overdue else "") + due, style=style),
-            local_datetime(row.updated_at, row.language),
-            row.playbook_title,
-        ]
 
     def _summary(self, count: int) -> str:
         parts = [ngettext("{shown} of {total} case", "{shown} of {total} cases", len(self.rows))
@@ -123,11 +114,8 @@ class CasesScreen(DeskScreen):
         return " · ".join(parts)
 
     def selected_case(self) -> int | None:
-        table = self.query_one("#cases", DataTable)
-        shown = self.shown
-        if not shown or table.cursor_row < 0 or table.cursor_row >= len(shown):
-            return None
-        return shown[table.cursor_row].id
+        row = self.query_one("#cases", VirtualTable).cursor_value()
+        return None if row is None else row.id
 
     def apply_filter(self, new: CaseFilter) -> None:
         self.filter = new
@@ -135,7 +123,7 @@ class CasesScreen(DeskScreen):
 
     # actions ------------------------------------------------------------------
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_virtual_table_row_selected(self, event: VirtualTable.RowSelected) -> None:
         event.stop()
         self.action_open_case()
 
@@ -158,7 +146,7 @@ class CasesScreen(DeskScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search":
             event.stop()
-            self.query_one("#cases", DataTable).focus()
+            self.query_one("#cases", VirtualTable).focus()
 
     def action_toggle_overdue(self) -> None:
         self.apply_filter(CaseFilter(**{**vars(self.filter), "overdue": not self.filter.overdue}))
