@@ -74,13 +74,19 @@ def fill(path: Path, n_cases: int) -> None:
 
 def child(db: str) -> None:
     """Run the app headless; print `drawn` at the first drawn full listing, then filter timings."""
+    # the same steps as `trinn` (tui.cli._run_tui), with a subclass of the app that reports
     from tui import i18n
+    from tui.desk import Desk
+    from tui.settings import Settings
 
     i18n.install("en")
+    settings = Settings([], "en", db, ACTOR, None)
+    settings.store()
+    desk = Desk(settings)
+    desk.prefetch_cases()
     from tui.app import TrinnApp
-    from tui.desk import CaseFilter, Desk
+    from tui.desk import CaseFilter
     from tui.screens.cases import CasesScreen
-    from tui.settings import Settings
 
     class BenchApp(TrinnApp):
         drawn = False
@@ -127,8 +133,7 @@ def child(db: str) -> None:
             self.call_after_refresh(done.set)
             await done.wait()
 
-    settings = Settings([], "en", db, ACTOR, None)
-    BenchApp(Desk(settings), refresh_seconds=0).run(headless=True, size=(80, 24))
+    BenchApp(desk, refresh_seconds=0).run(headless=True, size=(80, 24))
 
 
 def _env(pycache: Path) -> dict[str, str]:

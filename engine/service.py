@@ -574,25 +574,10 @@ class Service:
 
     # what the terminal UI reads ---------------------------------------------------
 
-    def case_listing(self) -> tuple[list[Any], dict[int, set[str]]]:
-        """Every case with its open tasks' count, first due date and roles (the UI's list)."""
-        with self.store.read() as tx:
-            return tx.case_listing()
-
-    def playbook_texts(self, sha256s: list[str]) -> dict[str, str]:
-        """Stored playbook versions' text by hash (titles for a listing, without compiling)."""
-        with self.store.read() as tx:
-            return tx.playbook_texts(sha256s)
-
     def outbox(self, case_id: int | None = None) -> list[Any]:
         """Outbox rows, oldest first: every message a command queued and how its delivery went."""
         with self.store.read() as tx:
             return tx.outbox_rows(case_id)
-
-    def change_mark(self) -> tuple[int, int, int]:
-        """A value that changes whenever any process changes a case or an outbox row."""
-        with self.store.read() as tx:
-            return tx.change_mark()
 
 
 def _as_list(value: str | list[str]) -> list[str]:

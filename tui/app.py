@@ -17,7 +17,6 @@ from engine.errors import TrinnError
 from tui.desk import Desk, PlaybookEntry
 from tui.i18n import gettext as _
 from tui.screens.base import DeskScreen, error_text, run_db
-from tui.screens.case import CaseScreen
 from tui.screens.cases import CasesScreen
 from tui.screens.outbox import OutboxScreen, Retry
 from tui.screens.palette import TrinnCommands
@@ -72,6 +71,8 @@ class TrinnApp(App[None]):
     # navigation ---------------------------------------------------------------
 
     def open_case_screen(self, case_id: int, form: str | None = None) -> None:
+        from tui.screens.case import CaseScreen  # not needed for the first screen: loaded late
+
         self.push_screen(CaseScreen(case_id, open_form=form))
 
     def action_help(self) -> None:

@@ -79,17 +79,20 @@ def _run_tui(settings: Settings) -> None:
     """Start the app; textual is imported only here. The language is set before the screens
     load, because their key labels are translated when their modules are read."""
     from tui import i18n
-
-    i18n.install(settings.language)
-    from tui.app import TrinnApp
     from tui.desk import Desk
 
+    i18n.install(settings.language)
     try:
         settings.store()  # an unusable database is one line on the terminal, not a screen
-        settings.service().person(settings.acting_as())
+        if settings.people_file is not None:  # the default single user is always known
+            settings.people().get(settings.acting_as())
     except TrinnError as exc:
         raise _fail(str(exc)) from exc
-    TrinnApp(Desk(settings)).run()
+    desk = Desk(settings)
+    desk.prefetch_cases()  # the database works while textual is imported
+    from tui.app import TrinnApp
+
+    TrinnApp(desk).run()
 
 
 @app.command()

@@ -160,6 +160,7 @@ class Desk:
         self.actor = settings.acting_as()
         self._clock = clock
         self._titles: dict[str, tuple[str, str, dict[str, str]]] = {}  # sha -> title, lang, states
+        self._prefetched: tuple[Any, list[Any]] | None = None
 
     @property
     def service(self) -> Service:
@@ -169,32 +170,64 @@ class Desk:
         return service
 
     def now(self) -> dt.datetime:
-        return self.service.clock()
+        """The time, without building the service (the first screen needs only the store)."""
+        return self._clock() if self._clock is not None else dt.datetime.now(dt.UTC)
 
     # reading ----------------------------------------------------------------
 
+    def prefetch_cases(self) -> None:
+        """Start reading the cases in a thread now, while the UI is still being imported."""
+        import threading
+
+        result: list[Any] = []
+
+        def read() -> None:
+            try:
+                result.append(self._read_case_rows())
+            except Exception as exc:  # handed to the screen's worker, which reports it
+                result.append(exc)
+
+        thread = threading.Thread(target=read, daemon=True)
+        thread.start()
+        self._prefetched = (thread, result)
+
     def case_rows(self) -> list[CaseRow]:
-        rows, roles = self.service.case_listing()
-        missing = sorted({r["playbook_sha256"] for r in rows} - set(self._titles))
-        if missing:
-            self._read_titles(missing)
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None:
+            thread, result = prefetched
+            thread.join()
+            if isinstance(result[0], Exception):
+                raise result[0]
+            return result[0]  # type: ignore[no-any-return]
+        return self._read_case_rows()
+
+    def _read_case_rows(self) -> list[CaseRow]:
+        """From the store alone: listing cases must not load the compiler, CEL or transitions."""
+        with self.settings.store().read() as tx:
+            rows, open_tasks = tx.case_listing()
+            missing = sorted({r["playbook_sha256"] for r in rows} - set(self._titles))
+            texts = tx.playbook_texts(missing) if missing else {}
+        if texts:
+            self._read_titles(texts)
         result = []
+        nothing: tuple[int, Any, set[str]] = (0, None, set())
         for row in rows:
             title, lang, states = self._titles[row["playbook_sha256"]]
+            count, first_due, roles = open_tasks.get(row["id"], nothing)
             result.append(CaseRow(
                 id=int(row["id"]), playbook=row["playbook_id"], playbook_title=title,
                 language=lang, subject=row["subject"] or "", state=row["state"],
-                state_title=states.get(row["state"], row["state"]),
-                open_tasks=int(row["open_tasks"] or 0), next_due=_utc(row["next_due"]),
+                state_title=states.get(row["state"], row["state"]), open_tasks=count,
+                next_due=_utc(first_due),
                 updated_at=_utc(row["updated_at"]) or dt.datetime.min.replace(tzinfo=dt.UTC),
                 updated_by=row["updated_by"], closed=row["closed_at"] is not None,
-                roles=frozenset(roles.get(int(row["id"]), ()))))
+                roles=frozenset(roles)))
         return result
 
-    def _read_titles(self, sha256s: list[str]) -> None:
+    def _read_titles(self, texts: Mapping[str, str]) -> None:
         from engine.source import parse_yaml
 
-        for sha, text in self.service.playbook_texts(sha256s).items():
+        for sha, text in texts.items():
             data, _map, _problems = parse_yaml(text, sha)
             data = data if isinstance(data, dict) else {}
             lang = str(data.get("language") or "nb")
@@ -239,7 +272,8 @@ class Desk:
         return [r for r in rows if statuses is None or r["status"] in statuses]
 
     def change_mark(self) -> tuple[int, int, int]:
-        return self.service.change_mark()
+        with self.settings.store().read() as tx:
+            return tx.change_mark()
 
     def playbooks(self) -> list[PlaybookEntry]:
         from engine.catalog import playbook_files

@@ -14,7 +14,6 @@ from textual.widgets.option_list import Option
 from tui.desk import PlaybookEntry
 from tui.i18n import gettext as _
 from tui.screens.base import DeskScreen, run_db
-from tui.widgets.outline import playbook_outline
 
 __all__ = ["PlaybooksScreen"]
 
@@ -68,6 +67,8 @@ class PlaybooksScreen(DeskScreen):
         text.append(entry.title + "\n", style="bold")
         text.append(entry.shown + "  ", style="dim")
         if entry.ok and entry.spec is not None:
+            from tui.widgets.outline import playbook_outline
+
             text.append(_("checks ok") + "\n\n", style="green")
             text.append_text(playbook_outline(entry.spec))
         else:

@@ -7,12 +7,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
-from engine.spec import PlaybookSpec
 from engine.text import localize
 from tui.i18n import gettext as _
 from tui.i18n import language
+
+if TYPE_CHECKING:
+    from engine.spec import PlaybookSpec
 
 __all__ = ["playbook_outline"]
 
