@@ -195,3 +195,27 @@ async def test_no_color_is_respected(tmp_path: Path, monkeypatch) -> None:  # ty
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.no_color
+
+
+def test_cli_commands_do_not_import_textual() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from typer.testing import CliRunner; from tui.cli import app; "
+            "r = CliRunner().invoke(app, ['schema']); assert r.exit_code == 0; "
+            "print('textual' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          timeout=60)
+    assert done.stdout.strip() == "False"
+
+
+def test_cli_tui_on_an_unusable_database_is_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+
+    not_a_db = tmp_path / "x.db"
+    not_a_db.write_text("this is not sqlite " * 100)
+    result = CliRunner().invoke(app, ["--db", str(not_a_db), "tui"])
+    assert result.exit_code == 2
+    assert result.output == f"trinn: {not_a_db} is not a trinn database (not an SQLite file)\n"
