@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/playbook_bench.py
 	$(BIN)/python bench/store_bench.py
 	$(BIN)/python bench/notify_bench.py
+	$(BIN)/python bench/tui_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -576,6 +576,13 @@ class Service:
             done["on_behalf_of"] = record.role  # a coordinator records what an outsider did
         cmd.details.setdefault("done", []).append(done)
 
+    # what the terminal UI reads ---------------------------------------------------
+
+    def outbox(self, case_id: int | None = None) -> list[Any]:
+        """Outbox rows, oldest first: every message a command queued and how its delivery went."""
+        with self.store.read() as tx:
+            return tx.outbox_rows(case_id)
+
 
 def _as_list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)

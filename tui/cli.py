@@ -72,8 +72,33 @@ def _global(
     ctx.obj = settings
     ctx.call_on_close(settings.close)
     if ctx.invoked_subcommand is None:
-        # until the terminal UI exists: check the playbooks and show their diagrams
-        _overview(ctx.obj)
+        _run_tui(settings)
+
+
+@app.command("tui")
+def tui_(ctx: typer.Context) -> None:
+    """The terminal UI (what `trinn` alone starts): cases, tasks, playbooks, outbox."""
+    _run_tui(ctx.obj)
+
+
+def _run_tui(settings: Settings) -> None:
+    """Start the app; textual is imported only here. The language is set before the screens
+    load, because their key labels are translated when their modules are read."""
+    from tui import i18n
+    from tui.desk import Desk
+
+    i18n.install(settings.language)
+    try:
+        settings.store()  # an unusable database is one line on the terminal, not a screen
+        if settings.people_file is not None:  # the default single user is always known
+            settings.people().get(settings.acting_as())
+    except TrinnError as exc:
+        raise _fail(str(exc)) from exc
+    desk = Desk(settings)
+    desk.prefetch_cases()  # the database works while textual is imported
+    from tui.app import TrinnApp
+
+    TrinnApp(desk).run()
 
 
 @app.command()
@@ -216,28 +241,6 @@ def _shown_path(path: Path, bundled: bool) -> str:
     if bundled:
         return f"playbooks/{path.name}"
     return str(path)
-
-
-def _overview(settings: Settings) -> None:
-    """What `trinn` alone does until the terminal UI exists."""
-    from engine.catalog import playbook_files
-    from engine.diagram import draw
-    from engine.loader import load_playbook
-
-    files = playbook_files(settings.playbook_dirs)
-    known = _known_ids(files)
-    failed = False
-    for entry in files:
-        shown = _shown_path(entry.path, entry.bundled)
-        try:
-            loaded = load_playbook(entry.path, known, display=shown)
-        except TrinnError as exc:
-            failed = True
-            err.print(exc.report() if isinstance(exc, PlaybookError) else str(exc), markup=False)
-            continue
-        out.print(f"{shown}: ok", markup=False)
-        out.print(draw(loaded.spec, "mermaid", settings.language), markup=False)
-    raise typer.Exit(1 if failed else 0)
 
 
 case_commands.register(app)

@@ -1,0 +1,209 @@
+"""TUI benchmark: the whole process to the first drawn Cases screen, and applying a filter.
+
+    python bench/tui_bench.py [--json] [--cases N]
+
+1. Whole-process time from starting `python` to the Cases screen drawn with all its rows,
+   10,000 open cases of fase 7.2 (each with open tasks, some overdue) in an SQLite file
+   (target < 1.0 s), beside a bare `python -c pass` and `python -c "import textual.app"`
+   (textual's own import cost, which the first screen cannot avoid). The app runs headless
+   at 80x24; "drawn" is the first refresh after the rows were put in the table.
+2. Applying a filter on those rows until the table is redrawn (target < 0.2 s): a search
+   that keeps a few rows, a state filter that keeps a tenth, and a filter that keeps all.
+
+Targets are reported, never asserted: these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PLAYBOOK = "padriv.fase-7-2"
+ACTOR = "kari"
+
+
+def fill(path: Path, n_cases: int) -> None:
+    """Cases in every open state of fase 7.2, each with two open tasks, inserted in bulk."""
+    from engine.registry import PlaybookRegistry
+    from engine.store import open_database
+    from engine.store.tables import cases, playbooks, tasks
+
+    compiled = PlaybookRegistry().current(PLAYBOOK)
+    spec, loaded = compiled.spec, compiled.loaded
+    open_states = [s for s, state in spec.states.items() if not state.final and state.tasks]
+    now = dt.datetime(2026, 11, 24, 9)
+    engine = open_database(str(path))
+    with engine.begin() as connection:
+        connection.execute(playbooks.insert().values(
+            sha256=loaded.sha256, playbook_id=spec.id, version=spec.version,
+            language=spec.language, yaml=loaded.text, stored_at=now))
+        rows = []
+        for i in range(n_cases):
+            name = f"Virksomhet {i} AS"
+            rows.append({
+                "id": i + 1, "playbook_id": spec.id, "playbook_version": spec.version,
+                "playbook_sha256": loaded.sha256, "state": open_states[i % len(open_states)],
+                "entry": 3, "subject": name, "parent_id": None, "opened_at": now,
+                "opened_by": ACTOR, "fields": {"virksomhet": name, "meldt_av": "Ola"},
+                "closed_at": None, "outcome": None, "updated_at": now, "updated_by": ACTOR,
+                "row_version": 3})
+        connection.execute(cases.insert(), rows)
+        task_rows = []
+        for row in rows:
+            for task in spec.states[row["state"]].tasks[:2]:
+                due = now + dt.timedelta(days=(row["id"] % 30) - 10)  # a third overdue
+                task_rows.append({
+                    "case_id": row["id"], "entry": 3, "state": row["state"], "task_id": task.id,
+                    "item": None, "role": task.role, "assignee": None, "status": "open",
+                    "created_at": now, "due_at": due if task.due else None, "done_at": None,
+                    "done_by": None, "note": None})
+        connection.execute(tasks.insert(), task_rows)
+    engine.dispose()
+
+
+def child(db: str) -> None:
+    """Run the app headless; print `drawn` at the first drawn full listing, then filter timings."""
+    # the same steps as `trinn` (tui.cli._run_tui), with a subclass of the app that reports
+    from tui import i18n
+    from tui.desk import Desk
+    from tui.settings import Settings
+
+    i18n.install("en")
+    settings = Settings([], "en", db, ACTOR, None)
+    settings.store()
+    desk = Desk(settings)
+    desk.prefetch_cases()
+    from tui.app import TrinnApp
+    from tui.desk import CaseFilter
+    from tui.screens.cases import CasesScreen
+
+    class BenchApp(TrinnApp):
+        drawn = False
+        figures: dict[str, Any] = {}  # noqa: RUF012 (one app per process)
+
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.set_interval(0.002, self.watch_rows)
+
+        def watch_rows(self) -> None:
+            screen = self.screen
+            if not self.drawn and isinstance(screen, CasesScreen) and screen.loaded:
+                self.drawn = True
+                self.call_after_refresh(self.first_drawn)
+
+        def first_drawn(self) -> None:
+            print("drawn", len(self.screen.shown), flush=True)  # type: ignore[attr-defined]
+            self.run_worker(self.time_filters())  # its own task: it awaits redraws of this app
+
+        async def time_filters(self) -> None:
+            screen = self.screen
+            assert isinstance(screen, CasesScreen)
+            filters = {"search_few": CaseFilter(search="virksomhet 123"),
+                       "state_tenth": CaseFilter(state="interessert"),
+                       "all_rows": CaseFilter(status="all")}
+            for name, chosen in filters.items():
+                runs = []
+                for _ in range(5):
+                    screen.apply_filter(CaseFilter())
+                    await self._redrawn()
+                    start = time.perf_counter()
+                    screen.apply_filter(chosen)
+                    await self._redrawn()
+                    runs.append(time.perf_counter() - start)
+                self.figures[name] = {"rows": len(screen.shown), "best_s": min(runs)}
+            print(json.dumps(self.figures), flush=True)
+            self.exit()
+
+        async def _redrawn(self) -> None:
+            import asyncio
+
+            done = asyncio.Event()
+            self.screen.refresh()  # the same rows again would schedule no refresh of their own
+            self.call_after_refresh(done.set)
+            await done.wait()
+
+    BenchApp(desk, refresh_seconds=0).run(headless=True, size=(80, 24))
+
+
+def _env(pycache: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)  # bytecode cached as an installed trinn has it
+    return env
+
+
+def first_draw(db: str, pycache: Path) -> tuple[float, int, dict[str, Any]]:
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, __file__, "--child", db], stdout=subprocess.PIPE,
+                               text=True, env=_env(pycache), cwd=ROOT)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    drawn_s = time.perf_counter() - start
+    if not line.startswith("drawn"):
+        process.kill()
+        raise RuntimeError(f"the app did not draw its cases: {line!r}")
+    rows = int(line.split()[1])
+    figures = json.loads(process.stdout.readline())
+    process.wait(timeout=60)
+    return drawn_s, rows, figures
+
+
+def bare(cmd: list[str], pycache: Path, runs: int = 5) -> float:
+    subprocess.run(cmd, check=True, env=_env(pycache))
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, env=_env(pycache))
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--child")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "tui.db"
+        fill(path, args.cases)
+        db, pycache = f"sqlite:///{path}", Path(tmp) / "pycache"
+        first_draw(db, pycache)  # untimed: caches the bytecode
+        runs = [first_draw(db, pycache) for _ in range(3)]
+        drawn_s = min(r[0] for r in runs)
+        rows = runs[0][1]
+        filters = {name: min(r[2][name]["best_s"] for r in runs) for name in runs[0][2]}
+        kept = {name: runs[0][2][name]["rows"] for name in runs[0][2]}
+        result = {
+            "cases": args.cases, "rows_drawn": rows, "first_draw_s": drawn_s,
+            "python_startup_s": bare([sys.executable, "-c", "pass"], pycache),
+            "textual_import_s": bare([sys.executable, "-c", "import textual.app"], pycache),
+            "filters_s": filters, "filter_rows": kept,
+        }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"TUI, {result['cases']:,} open cases on SQLite (targets reported, not asserted)")
+    print(f"  first drawn Cases screen, whole process  {drawn_s:6.3f} s   (target < 1.0 s; "
+          f"{rows:,} rows)")
+    print(f"    of which bare python start            {result['python_startup_s']:6.3f} s")
+    print(f"    bare python + import textual.app      {result['textual_import_s']:6.3f} s")
+    for name, seconds in filters.items():
+        print(f"  filter {name:<12} -> {kept[name]:>6,} rows   {seconds:6.3f} s   (target < 0.2 s)")
+
+
+if __name__ == "__main__":
+    main()

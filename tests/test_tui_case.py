@@ -1,0 +1,183 @@
+"""A case's screen: complete a task, fire an action, see why one is disabled, fill a form,
+see another process's change, hit a conflict."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from textual.widgets import Input, OptionList
+
+from tests.tui_helpers import make_app, make_settings, notices, open_case, screen_text, settle
+from tui.screens.case import CaseScreen
+from tui.screens.dialogs import FieldsDialog, NoteDialog
+from tui.settings import Settings
+from tui.widgets.field_input import FieldInput
+
+TRINN = [sys.executable, "-m", "tui.cli"]
+
+
+def other_process(settings: Settings, *args: str) -> None:
+    """Run a `trinn` command as another coordinator would: a separate process on the same file."""
+    env = {**os.environ, "TRINN_DB": str(settings.db), "TRINN_USER": "ola"}
+    code = "import sys; from tui.cli import main; sys.argv = ['trinn', *sys.argv[1:]]; main()"
+    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+async def open_screen(pilot, case_id: int) -> CaseScreen:  # type: ignore[no-untyped-def]
+    pilot.app.open_case_screen(case_id)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CaseScreen)
+    return screen
+
+
+async def test_case_complete_task_with_a_note(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_screen(pilot, case_id)
+        assert "Avklar om virksomheten viser interesse" in screen_text(pilot)
+        await pilot.press("down", "down", "d")  # the third task: avklar_interesse
+        await settle(pilot)
+        assert isinstance(app.screen, NoteDialog)
+        await pilot.press(*"ringte dem", "enter")
+        await settle(pilot)
+        assert "Task done." in notices(app)
+    case, _compiled, _children = settings.service().load(case_id)
+    done = next(t for t in case.tasks if t.task_id == "avklar_interesse")
+    assert done.status == "done" and done.note == "ringte dem" and done.done_by == "kari"
+
+
+async def test_case_disabled_action_says_why(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        await pilot.press("a")
+        await settle(pilot)
+        options = screen.query_one("#action-list", OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        interest = next(s for s in shown if "Virksomheten viser interesse" in s)
+        assert interest.startswith("✗")
+        assert "Not now: guard 'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done'" \
+               " is false" in interest
+        assert options.get_option("vis_interesse").disabled
+
+
+async def test_case_fire_an_action(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    service = settings.service()
+    service.submit_form(case_id, "registrering", {"kontaktperson": "Kari"}, actor="kari")
+    service.complete_task(case_id, "avklar_interesse", actor="kari")
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        await pilot.press("a")
+        await settle(pilot)
+        options = screen.query_one("#action-list", OptionList)
+        assert not options.get_option("vis_interesse").disabled
+        options.highlighted = options.get_option_index("vis_interesse")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteDialog)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "State: Virksomheten viser interesse" in screen_text(pilot)
+    assert service.load(case_id)[0].state == "interessert"
+
+
+async def test_case_form_invalid_value_then_valid(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        await open_screen(pilot, case_id)
+        await pilot.press("d")  # the first task fills the form 'registrering'
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FieldsDialog)
+        email = dialog.query_one("#field-kontakt_epost", FieldInput)
+        email.query_one(Input).value = "not an address"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is dialog  # refused: the dialog stays, the message is at the field
+        assert str(email.query_one(".field-error").render()) == \
+            "'not an address' is not an e-mail address (write e.g. 'ola@example.no')"
+        assert email.has_class("invalid")
+        email.query_one(Input).value = "kari@example.no"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        assert "Form saved." in notices(app)
+    case = settings.service().load(case_id)[0]
+    assert case.fields["kontakt_epost"] == "kari@example.no"
+    assert [t.status for t in case.tasks if t.task_id == "registrer_virksomhet"] == ["done"]
+
+
+async def test_case_field_edit_message_at_the_field(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        await pilot.press("e")
+        await settle(pilot)
+        date = screen.query_one("#field-motetidspunkt", FieldInput)
+        date.query_one(Input).value = "next tuesday"
+        await settle(pilot)
+        assert "'next tuesday' is not a date (write it as YYYY-MM-DD)" in str(
+            date.query_one(".field-error").render())
+        date.query_one(Input).value = "2026-12-01"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert settings.service().load(case_id)[0].fields["motetidspunkt"] == "2026-12-01"
+
+
+async def test_case_shows_another_process_change(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    app = make_app(settings, refresh_seconds=0.3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_screen(pilot, case_id)
+        await pilot.pause(0.5)
+        other_process(settings, "done", str(case_id), "avklar_interesse", "--note", "fra ola")
+        for _ in range(40):  # the timer notices within its period; give it a few seconds
+            await pilot.pause(0.1)
+            await settle(pilot, rounds=1)
+            if "version 2" in screen_text(pilot):
+                break
+        assert "State: Registrert som mulig ny samarbeidspartner (open, version 2)" \
+            in screen_text(pilot)
+
+
+async def test_case_conflict_says_so_and_reloads(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    app = make_app(settings)  # no live refresh: the screen still shows version 1
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        assert screen.version == 1
+        other_process(settings, "done", str(case_id), "avklar_interesse")
+        await pilot.press("down", "d")  # bruk_felles_kommunikasjon, against version 1
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert f"Case {case_id} was changed by ola at" in notices(app)
+        assert screen.version == 2  # reloaded
+    case = settings.service().load(case_id)[0]
+    assert [t.status for t in case.tasks if t.task_id == "bruk_felles_kommunikasjon"] == ["open"]

@@ -1,0 +1,94 @@
+"""The app's languages: catalogues complete and compiled, the language chosen, dates the local way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from tests.tui_helpers import make_app, make_settings, open_case, screen_text, settle
+from tui import i18n
+from tui.widgets.virtual_table import VirtualTable
+
+LOCALE = Path(i18n.__file__).parent / "locale"
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    yield
+    i18n.install("en")
+
+
+def _extracted() -> set[str]:
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            LOCALE.parent, method_map=[("**.py", "python")],
+            keywords={"_": None, "N_": None, "ngettext": (1, 2)}):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+@pytest.mark.parametrize("code", i18n.LANGUAGES)
+def test_i18n_mo_files_are_compiled_from_their_po(code: str) -> None:
+    folder = LOCALE / code / "LC_MESSAGES"
+    with (folder / "trinn.po").open("rb") as handle:
+        catalog = read_po(handle, locale=code)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    assert (folder / "trinn.mo").read_bytes() == compiled.getvalue(), \
+        f"run `python -m tui.i18n` to recompile {code}"
+
+
+@pytest.mark.parametrize("code", ["nb", "da"])
+def test_i18n_every_message_is_translated(code: str) -> None:
+    with (LOCALE / code / "LC_MESSAGES" / "trinn.po").open("rb") as handle:
+        catalog = read_po(handle, locale=code)
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog
+                  if m.id and (m.string if isinstance(m.string, str) else all(m.string))}
+    assert _extracted() - translated == set()
+
+
+@pytest.mark.parametrize(("chosen", "environ", "expected"), [
+    ("da", {"LANG": "nb_NO.UTF-8"}, "da"),
+    (None, {"LANG": "no_NO.UTF-8"}, "nb"),
+    (None, {"LANG": "nn_NO.UTF-8"}, "nb"),
+    (None, {"LANGUAGE": "no"}, "nb"),
+    (None, {"LC_ALL": "da_DK.UTF-8", "LANG": "en_US.UTF-8"}, "da"),
+    (None, {"LANG": "fr_FR.UTF-8"}, "en"),
+    (None, {}, "en"),
+    ("no_NO", {}, "nb"),
+])
+def test_i18n_resolve_language(chosen: str | None, environ: dict[str, str], expected: str) -> None:
+    assert i18n.resolve_language(chosen, environ) == expected
+
+
+def test_i18n_dates_the_local_way(english: None) -> None:
+    moment = dt.datetime(2026, 3, 12, 13, 5, tzinfo=dt.UTC)
+    i18n.install("nb")
+    assert i18n.local_datetime(moment, "nb") == "12.03.2026, 14:05"
+    i18n.install("da")
+    assert i18n.local_datetime(moment, "da") == "12.03.2026 14.05"
+    i18n.install("en")
+    assert i18n.local_datetime(moment, "nb") == "12/03/2026, 14:05"
+    # a deadline at local midnight is the day it ends
+    assert i18n.due_text(dt.datetime(2026, 3, 12, 23, 0, tzinfo=dt.UTC), "nb") == "12/03/2026"
+
+
+async def test_i18n_app_speaks_norwegian(tmp_path: Path, english: None) -> None:
+    i18n.install("no")
+    settings = make_settings(tmp_path)
+    open_case(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#cases", VirtualTable)
+        assert [c.label for c in table.columns][:3] == ["Sak", "Gjelder", "Steg"]
+        assert "Sak   Gjelder" in screen_text(pilot)
+        assert app.screen.title == "Saker"
+        assert app.sub_title == "som kari"

@@ -1,0 +1,52 @@
+"""Shared set-up of the TUI tests: a real SQLite file, the real service, the real app."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tui.desk import Desk
+from tui.settings import Settings
+
+FASE_7_2 = "padriv.fase-7-2"
+
+
+def make_settings(tmp_path: Path, actor: str = "kari", people: Path | None = None) -> Settings:
+    return Settings([], "en", f"sqlite:///{tmp_path / 'trinn.db'}", actor, people)
+
+
+def open_case(settings: Settings, name: str = "Acme AS", actor: str = "kari") -> int:
+    case = settings.service().open_case(FASE_7_2, {"virksomhet": name, "meldt_av": "Ola"},
+                                        actor=actor)
+    return case.id
+
+
+def make_app(settings: Settings, **options: Any) -> Any:
+    from tui.app import TrinnApp
+
+    options.setdefault("refresh_seconds", 0)
+    return TrinnApp(Desk(settings), **options)
+
+
+async def settle(pilot: Pilot[Any], rounds: int = 4) -> None:
+    """Let every worker finish and the screen catch up with what they posted."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    assert not pilot.app.failures, pilot.app.failures
+
+
+def screen_text(pilot: Pilot[Any]) -> str:
+    """What the terminal shows now, as plain text (the way a user reads it)."""
+    svg = re.sub(r"<style.*?</style>", "", pilot.app.export_screenshot(), flags=re.DOTALL)
+    lines = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.DOTALL)
+    return html.unescape("".join(lines)).replace("\xa0", " ")
+
+
+def notices(app: Any) -> str:
+    """Every notification the app has shown and still holds, one per line."""
+    return "\n".join(n.message for n in app._notifications)

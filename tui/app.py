@@ -1,0 +1,120 @@
+"""The Textual app: wiring only. Screens act, widgets display, tui.desk talks to the engine.
+
+Textual is imported here and below, never when another `trinn` command starts.
+Another process's changes show within `refresh_seconds`: a timer reads one
+cheap change mark in a worker and, when it moved, the screen on top reads again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from engine.errors import TrinnError
+from tui.desk import Desk, PlaybookEntry
+from tui.i18n import gettext as _
+from tui.screens.base import DeskScreen, error_text, run_db
+from tui.screens.cases import CasesScreen
+from tui.screens.outbox import OutboxScreen, Retry
+from tui.screens.palette import TrinnCommands
+from tui.screens.playbooks import PlaybooksScreen
+from tui.screens.tasks import MyTasksScreen
+
+__all__ = ["TrinnApp"]
+
+
+class TrinnApp(App[None]):
+    CSS_PATH = Path(__file__).with_name("trinn.tcss")  # absolute: subclasses live elsewhere
+    TITLE = "trinn"
+    MODES: ClassVar[dict[str, Any]] = {"cases": CasesScreen, "tasks": MyTasksScreen,
+                                       "playbooks": PlaybooksScreen}
+    DEFAULT_MODE = "cases"
+    COMMANDS = App.COMMANDS | {TrinnCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1,question_mark", "help", _("Help")),
+        Binding("f2", "switch_mode('cases')", _("Cases")),
+        Binding("f3", "switch_mode('tasks')", _("My tasks")),
+        Binding("f4", "switch_mode('playbooks')", _("Playbooks")),
+        Binding("f5", "switch_mode('outbox')", _("Outbox")),
+    ]
+
+    def __init__(self, desk: Desk, *, refresh_seconds: float = 2.0,
+                 retry: Retry | None = None) -> None:
+        super().__init__()
+        self.desk = desk
+        self.refresh_seconds = refresh_seconds
+        self.retry = retry
+        self.change_mark: tuple[int, int, int] | None = None
+        self.failures: list[Exception] = []  # errors that are bugs, shown and kept
+        self.add_mode("outbox", lambda: OutboxScreen(self.retry))
+
+    def on_mount(self) -> None:
+        self.sub_title = _("as {person}").format(person=self.desk.actor)
+        if self.refresh_seconds > 0:
+            self.set_interval(self.refresh_seconds, self.poll_changes)
+
+    # live refresh -------------------------------------------------------------
+
+    def poll_changes(self) -> None:
+        """Read the change mark in a worker; refresh the screen on top when it moved."""
+        def moved(mark: tuple[int, int, int]) -> None:
+            previous, self.change_mark = self.change_mark, mark
+            if previous is not None and previous != mark and isinstance(self.screen, DeskScreen):
+                self.screen.refresh_data()
+
+        run_db(self, self.desk.change_mark, moved, lambda exc: None, group="poll",
+               exclusive=True)
+
+    # navigation ---------------------------------------------------------------
+
+    def open_case_screen(self, case_id: int, form: str | None = None) -> None:
+        from tui.screens.case import CaseScreen  # not needed for the first screen: loaded late
+
+        self.push_screen(CaseScreen(case_id, open_form=form))
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_new_case(self) -> None:
+        """Choose a playbook, then fill the fields it needs; the new case opens."""
+        from tui.screens.dialogs import PickDialog
+
+        def listed(entries: list[PlaybookEntry]) -> None:
+            choices = [(e.id or e.shown, f"{e.title}  ({e.id})" if e.ok else
+                        f"{e.shown}: " + _("does not check"), e.ok) for e in entries]
+            self.push_screen(PickDialog(_("Open a case of which playbook?"), choices), picked)
+
+        def picked(playbook: str | None) -> None:
+            if playbook is not None:
+                run_db(self, lambda: self.desk.playbook_spec(playbook),
+                       lambda spec: self._ask_fields(playbook, spec))
+
+        run_db(self, self.desk.playbooks, listed)
+
+    def _ask_fields(self, playbook: str, spec: Any) -> None:
+        from engine.text import localize
+        from tui.i18n import language
+        from tui.screens.dialogs import FieldsDialog
+
+        needed = [(name, field) for name, field in spec.fields.items() if field.required]
+        title = _("New case: {playbook}").format(
+            playbook=localize(spec.title, language(), spec.language))
+
+        def opened(case: Any) -> None:
+            if case is not None:
+                self.notify(_("Case {id} opened.").format(id=case.id), timeout=4)
+                self.open_case_screen(case.id)
+
+        defaults = {name: field.default for name, field in needed}
+        self.push_screen(FieldsDialog(title, needed, defaults, spec.language,
+                                      lambda values: self.desk.open_case(playbook, values)),
+                         opened)
+
+    def notify_error(self, exc: TrinnError) -> None:
+        self.notify(error_text(exc), severity="error", timeout=10)

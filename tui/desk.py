@@ -1,0 +1,337 @@
+"""What the terminal UI reads and writes, as plain data: the screens' one door to the engine.
+
+No textual here: the screens call these methods from worker threads and show
+what comes back. Reading a listing never compiles a playbook (titles come from
+the stored YAML, parsed once per version); a case's page compiles its version
+once per process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from engine.text import localize
+from tui.i18n import language
+
+if TYPE_CHECKING:
+    from engine.case import Case
+    from engine.compiler import CompiledPlaybook
+    from engine.service import Possibility, Service
+    from engine.spec import PlaybookSpec
+    from tui.settings import Settings
+
+__all__ = ["CaseFilter", "CasePage", "CaseRow", "Desk", "PlaybookEntry", "TaskRow"]
+
+OPEN, CLOSED, ALL = "open", "closed", "all"
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the cases listing."""
+
+    id: int
+    playbook: str
+    playbook_title: str
+    language: str
+    subject: str
+    state: str
+    state_title: str
+    open_tasks: int
+    next_due: dt.datetime | None
+    updated_at: dt.datetime
+    updated_by: str
+    closed: bool
+    roles: frozenset[str]
+
+    def overdue(self, now: dt.datetime) -> bool:
+        return not self.closed and self.next_due is not None and self.next_due <= now
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the cases listing shows; every part optional."""
+
+    status: str = OPEN  # open, closed, all
+    playbook: str | None = None
+    state: str | None = None
+    role: str | None = None
+    overdue: bool = False
+    search: str = ""
+
+    def matches(self, row: CaseRow, now: dt.datetime) -> bool:
+        if (self.status == OPEN and row.closed) or (self.status == CLOSED and not row.closed):
+            return False
+        if self.playbook is not None and row.playbook != self.playbook:
+            return False
+        if self.state is not None and row.state != self.state:
+            return False
+        if self.role is not None and self.role not in row.roles:
+            return False
+        if self.overdue and not row.overdue(now):
+            return False
+        if self.search:
+            text = f"{row.id} {row.subject} {row.state_title} {row.playbook_title}".casefold()
+            return all(word in text for word in self.search.casefold().split())
+        return True
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """An open task of the current person, across cases."""
+
+    case_id: int
+    subject: str
+    task: str
+    item: str | None
+    title: str
+    role: str
+    form: str | None
+    due_at: dt.datetime | None
+    language: str
+    row_version: int | None = None
+
+    def overdue(self, now: dt.datetime) -> bool:
+        return self.due_at is not None and self.due_at <= now
+
+
+@dataclass
+class CasePage:
+    """Everything a case's screen shows, read at one row version."""
+
+    case: Case
+    compiled: CompiledPlaybook
+    children: list[int]
+    possibilities: list[Possibility]
+    events: list[Mapping[str, Any]]
+    messages: list[Mapping[str, Any]]
+    roles: frozenset[str]
+
+    @property
+    def spec(self) -> PlaybookSpec:
+        return self.compiled.spec
+
+    def text(self, value: Any) -> str:
+        """Playbook text in the UI's language when the playbook has it, else its own."""
+        return localize(value, language(), self.spec.language)
+
+    def state_title(self, state_id: str | None) -> str:
+        if state_id is None:
+            return ""
+        state = self.spec.states.get(state_id)
+        return self.text(state.title) if state else state_id
+
+    def path(self) -> list[str]:
+        """The states the case has been in, in order (repeats kept: it may go back)."""
+        states: list[str] = []
+        for event in self.events:
+            for state in (event["state_before"], event["state_after"]):
+                if state and (not states or states[-1] != state):
+                    states.append(state)
+        return states or [self.case.state]
+
+    def next_states(self) -> list[str]:
+        return list(dict.fromkeys(s for p in self.possibilities if p.allowed for s in p.to))
+
+
+@dataclass
+class PlaybookEntry:
+    """A playbook file as the Playbooks screen shows it."""
+
+    shown: str
+    bundled: bool
+    id: str | None
+    title: str
+    problems: list[str] = field(default_factory=list)
+    spec: PlaybookSpec | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.spec is not None and not self.problems
+
+
+class Desk:
+    """The service and the person at the keyboard, for the screens."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.settings = settings
+        self.actor = settings.acting_as()
+        self._clock = clock
+        self._titles: dict[str, tuple[str, str, dict[str, str]]] = {}  # sha -> title, lang, states
+        self._prefetched: tuple[Any, list[Any]] | None = None
+
+    @property
+    def service(self) -> Service:
+        service = self.settings.service()
+        if self._clock is not None:
+            service.clock = self._clock
+        return service
+
+    def now(self) -> dt.datetime:
+        """The time, without building the service (the first screen needs only the store)."""
+        return self._clock() if self._clock is not None else dt.datetime.now(dt.UTC)
+
+    # reading ----------------------------------------------------------------
+
+    def prefetch_cases(self) -> None:
+        """Start reading the cases in a thread now, while the UI is still being imported."""
+        import threading
+
+        result: list[Any] = []
+
+        def read() -> None:
+            try:
+                result.append(self._read_case_rows())
+            except Exception as exc:  # handed to the screen's worker, which reports it
+                result.append(exc)
+
+        thread = threading.Thread(target=read, daemon=True)
+        thread.start()
+        self._prefetched = (thread, result)
+
+    def case_rows(self) -> list[CaseRow]:
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None:
+            thread, result = prefetched
+            thread.join()
+            if isinstance(result[0], Exception):
+                raise result[0]
+            return result[0]  # type: ignore[no-any-return]
+        return self._read_case_rows()
+
+    def _read_case_rows(self) -> list[CaseRow]:
+        """From the store alone: listing cases must not load the compiler, CEL or transitions."""
+        with self.settings.store().read() as tx:
+            rows, open_tasks = tx.case_listing()
+            missing = sorted({r["playbook_sha256"] for r in rows} - set(self._titles))
+            texts = tx.playbook_texts(missing) if missing else {}
+        if texts:
+            self._read_titles(texts)
+        result = []
+        nothing: tuple[int, Any, set[str]] = (0, None, set())
+        for row in rows:
+            title, lang, states = self._titles[row["playbook_sha256"]]
+            count, first_due, roles = open_tasks.get(row["id"], nothing)
+            result.append(CaseRow(
+                id=int(row["id"]), playbook=row["playbook_id"], playbook_title=title,
+                language=lang, subject=row["subject"] or "", state=row["state"],
+                state_title=states.get(row["state"], row["state"]), open_tasks=count,
+                next_due=_utc(first_due),
+                updated_at=_utc(row["updated_at"]) or dt.datetime.min.replace(tzinfo=dt.UTC),
+                updated_by=row["updated_by"], closed=row["closed_at"] is not None,
+                roles=frozenset(roles)))
+        return result
+
+    def _read_titles(self, texts: Mapping[str, str]) -> None:
+        from engine.source import parse_yaml
+
+        for sha, text in texts.items():
+            data, _map, _problems = parse_yaml(text, sha)
+            data = data if isinstance(data, dict) else {}
+            lang = str(data.get("language") or "nb")
+            states = data.get("states") if isinstance(data.get("states"), dict) else {}
+            self._titles[sha] = (
+                localize(data.get("title"), language(), lang) or str(data.get("id", sha[:12])),
+                lang,
+                {sid: localize(s.get("title"), language(), lang) if isinstance(s, dict) else sid
+                 for sid, s in states.items()})
+
+    def case_page(self, case_id: int) -> CasePage:
+        service = self.service
+        case, compiled, children = service.load(case_id)
+        possibilities = service.can(case_id, actor=self.actor)
+        events = service.history(case_id)
+        messages = service.outbox(case_id)
+        roles = service.roles_of(service.person(self.actor), compiled.spec)
+        return CasePage(case, compiled, children, possibilities, list(events), list(messages),
+                        roles)
+
+    def my_tasks(self) -> list[TaskRow]:
+        service = self.service
+        person = service.person(self.actor)
+        roles = None if person.every_role else sorted(person.roles)
+        result = []
+        for row, compiled in service.open_tasks(roles=roles, assignee=self.actor):
+            spec = compiled.spec
+            task = spec.all_tasks().get(row["task_id"])
+            result.append(TaskRow(
+                case_id=int(row["case_id"]), subject=row["subject"] or "", task=row["task_id"],
+                item=row["item"],
+                title=localize(task.title, language(), spec.language) if task else row["task_id"],
+                role=row["role"], form=task.form if task else None, due_at=_utc(row["due_at"]),
+                language=spec.language))
+        now = self.now()
+        result.sort(key=lambda t: (not t.overdue(now), t.due_at is None,
+                                   t.due_at or now, t.case_id))
+        return result
+
+    def outbox(self, statuses: tuple[str, ...] | None = ("pending", "failed")) -> list[Any]:
+        rows = self.service.outbox()
+        return [r for r in rows if statuses is None or r["status"] in statuses]
+
+    def change_mark(self) -> tuple[int, int, int]:
+        with self.settings.store().read() as tx:
+            return tx.change_mark()
+
+    def playbooks(self) -> list[PlaybookEntry]:
+        from engine.catalog import playbook_files
+        from engine.errors import PlaybookError, PlaybookIOError
+        from engine.loader import load_playbook
+
+        files = playbook_files(self.settings.playbook_dirs)
+        known = {pid for f in files if (pid := f.declared_id)}
+        entries = []
+        for entry in files:
+            shown = f"playbooks/{entry.path.name}" if entry.bundled else str(entry.path)
+            item = PlaybookEntry(shown, entry.bundled, entry.declared_id, shown)
+            try:
+                spec = load_playbook(entry.path, known, display=shown).spec
+                item.spec, item.id = spec, spec.id
+                item.title = localize(spec.title, language(), spec.language)
+            except PlaybookError as exc:
+                item.problems = [str(p) for p in exc.problems]
+            except PlaybookIOError as exc:
+                item.problems = [str(exc)]
+            entries.append(item)
+        return entries
+
+    def playbook_spec(self, playbook: str) -> PlaybookSpec:
+        """The playbook a new case of `playbook` would run on (compiled once per version)."""
+        return self.service.registry.current(playbook).spec
+
+    # writing ----------------------------------------------------------------
+
+    def open_case(self, playbook: str, values: Mapping[str, Any]) -> Case:
+        return self.service.open_case(playbook, values, actor=self.actor)
+
+    def complete(self, case_id: int, task: str, note: str | None, item: str | None,
+                 version: int | None) -> Case:
+        return self.service.complete_task(case_id, task, actor=self.actor, note=note or None,
+                                          item=item, expected_version=version)
+
+    def reopen(self, case_id: int, task: str, item: str | None, version: int | None) -> Case:
+        return self.service.reopen_task(case_id, task, actor=self.actor, item=item,
+                                        expected_version=version)
+
+    def fire(self, case_id: int, trigger: str, note: str | None, version: int | None) -> Case:
+        return self.service.fire(case_id, trigger, actor=self.actor, note=note or None,
+                                 expected_version=version)
+
+    def set_fields(self, case_id: int, values: Mapping[str, Any], version: int | None) -> Case:
+        return self.service.set_fields(case_id, values, actor=self.actor, expected_version=version)
+
+    def submit_form(self, case_id: int, form: str, values: Mapping[str, Any],
+                    version: int | None) -> Case:
+        return self.service.submit_form(case_id, form, values, actor=self.actor,
+                                        expected_version=version)
+
+    def comment(self, case_id: int, text: str, version: int | None) -> Case:
+        return self.service.comment(case_id, text, actor=self.actor, expected_version=version)
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

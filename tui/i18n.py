@@ -1,0 +1,150 @@
+"""The language the app speaks: gettext catalogues for its own words, Babel for dates.
+
+The language comes from `--lang` / TRINN_LANG, else the locale (LANGUAGE,
+LC_ALL, LC_MESSAGES, LANG), else English. Norwegian in any spelling (`no`,
+`no_NO`, `nn`, `nb_NO`) is Bokmål. The catalogues live in tui/locale as .po
+files (the source, edited by translators) and compiled .mo files (what runs);
+`python -m tui.i18n` re-extracts and recompiles them, and a test keeps the
+committed .mo files identical to their .po files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import gettext as _gettext
+import os
+from pathlib import Path
+from typing import Any
+
+__all__ = ["LANGUAGES", "due_text", "gettext", "install", "language", "local_date", "local_datetime",
+           "ngettext", "resolve_language"]
+
+LANGUAGES = ("nb", "da", "en")
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "trinn"
+_BABEL_LOCALE = {"nb": "nb_NO", "da": "da_DK", "en": "en_GB"}
+_ALIASES = {"no": "nb", "nn": "nb", "nb": "nb", "da": "da", "en": "en"}
+
+_translations: _gettext.NullTranslations = _gettext.NullTranslations()
+_language = "en"
+
+
+def resolve_language(chosen: str | None, environ: dict[str, str] | None = None) -> str:
+    """nb, da or en: the one asked for, else the locale's, else English."""
+    env = os.environ if environ is None else environ
+    candidates = [chosen] if chosen else []
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        candidates.extend(value.split(":") if name == "LANGUAGE" else [value])
+    for candidate in candidates:
+        base = (candidate or "").split(".")[0].split("@")[0].replace("-", "_").lower()
+        code = _ALIASES.get(base.split("_")[0])
+        if code is not None:
+            return code
+    return "en"
+
+
+def install(chosen: str | None = None) -> str:
+    """Switch the app's language; returns the code in use."""
+    global _translations, _language
+    _language = resolve_language(chosen)
+    _translations = _gettext.translation(DOMAIN, LOCALE_DIR, [_language], fallback=True)
+    return _language
+
+
+def language() -> str:
+    return _language
+
+
+def gettext(message: str) -> str:
+    return _translations.gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return _translations.ngettext(singular, plural, count)
+
+
+def local_datetime(moment: dt.datetime | None, playbook_language: str = "nb") -> str:
+    """A moment the local way (`12.03.2026, 14:05` in nb), on the wall clock of the playbook's
+    country (where its deadlines are counted)."""
+    if moment is None:
+        return ""
+    from babel.dates import format_datetime
+
+    from engine.calendar import local_time
+
+    return format_datetime(local_time(_aware(moment), playbook_language), "short",
+                           locale=_locale(_language))
+
+
+def local_date(moment: dt.datetime | dt.date | None, playbook_language: str = "nb") -> str:
+    """A day the local way (`12.03.2026` in nb)."""
+    if moment is None:
+        return ""
+    from babel.dates import format_date
+
+    if isinstance(moment, dt.datetime):
+        from engine.calendar import local_time
+
+        moment = local_time(_aware(moment), playbook_language).date()
+    return format_date(moment, "short", locale=_locale(_language))
+
+
+def due_text(moment: dt.datetime | None, playbook_language: str = "nb") -> str:
+    """A deadline as people say it: one at local midnight is the day it ends."""
+    if moment is None:
+        return ""
+    from engine.calendar import local_time
+
+    local = local_time(_aware(moment), playbook_language)
+    if local.time() == dt.time(0):
+        return local_date((local - dt.timedelta(days=1)).date())
+    return local_datetime(moment, playbook_language)
+
+
+@functools.cache
+def _locale(code: str) -> Any:
+    """Babel's locale, parsed once (parsing it costs more than formatting a date)."""
+    from babel import Locale
+
+    return Locale.parse(_BABEL_LOCALE[code])
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _update_catalogues() -> None:
+    """Extract the app's messages, merge them into every .po file, compile the .mo files."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po, write_po
+
+    template = Catalog(project="trinn")
+    root = LOCALE_DIR.parent
+    for filename, lineno, message, comments, _context in extract_from_dir(
+            root, method_map=[("**.py", "python")], keywords={"_": None, "N_": None,
+                                                               "ngettext": (1, 2)}):
+        template.add(message, locations=[(filename, lineno)], auto_comments=comments)
+    for code in LANGUAGES:
+        folder = LOCALE_DIR / code / "LC_MESSAGES"
+        folder.mkdir(parents=True, exist_ok=True)
+        po_path = folder / f"{DOMAIN}.po"
+        if po_path.exists():
+            with po_path.open("rb") as handle:
+                catalog = read_po(handle, locale=code)
+            catalog.update(template, no_fuzzy_matching=True)
+        else:
+            catalog = Catalog(locale=code, project="trinn", fuzzy=False)
+            catalog.update(template, no_fuzzy_matching=True)
+        with po_path.open("wb") as handle:
+            write_po(handle, catalog, width=100, omit_header=False, sort_output=True,
+                     no_location=True, ignore_obsolete=True)
+        with (folder / f"{DOMAIN}.mo").open("wb") as handle:
+            write_mo(handle, catalog)
+
+
+if __name__ == "__main__":
+    _update_catalogues()

@@ -1,0 +1,89 @@
+"""What every screen of the app shares: database work in threads, errors as notifications."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.screen import Screen
+
+from engine.errors import FileProblemsError, StaleCaseError, TrinnError
+from tui.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from tui.desk import Desk
+
+__all__ = ["DeskScreen", "error_fields", "error_text", "run_db"]
+
+T = TypeVar("T")
+_FIELD = re.compile(r"field '([a-z][a-z0-9_]*)'")
+_NEEDS = re.compile(r"needs ((?:'[a-z][a-z0-9_]*'(?:, )?)+)")
+_QUOTED = re.compile(r"'([a-z][a-z0-9_]*)'")
+
+
+def error_text(exc: TrinnError) -> str:
+    """One error as the user reads it (a stale case said in the app's language)."""
+    if isinstance(exc, StaleCaseError):
+        return _("Case {case} was changed by {who} at {at} meanwhile: reloaded, nothing was "
+                 "saved. Check it and try again.").format(case=exc.case_id, who=exc.by, at=exc.at)
+    if isinstance(exc, FileProblemsError):
+        return exc.report()
+    return str(exc)
+
+
+def error_fields(message: str) -> dict[str, str]:
+    """The fields an engine refusal is about, each with what to show at it."""
+    found = _FIELD.search(message)
+    if found:
+        rest = message[found.end():].lstrip(": ")
+        return {found.group(1): rest or message}
+    needs = _NEEDS.search(message)
+    if needs:
+        return {name: _("required") for name in _QUOTED.findall(needs.group(1))}
+    return {}
+
+
+def run_db(widget: Any, work: Callable[[], T], done: Callable[[T], None],
+           failed: Callable[[TrinnError], None] | None = None, *, group: str = "db",
+           exclusive: bool = False) -> None:
+    """Run `work` in a thread; `done` (or `failed`, else a notification) back on the UI."""
+    app = widget.app
+
+    def thread() -> None:
+        try:
+            result = work()
+        except TrinnError as exc:
+            if failed is not None:
+                app.call_from_thread(failed, exc)
+            else:
+                app.call_from_thread(app.notify, error_text(exc), severity="error", timeout=8)
+            return
+        except Exception as exc:  # a bug: said on the screen and kept for the tests, never a crash
+            app.call_from_thread(_unexpected, app, exc)
+            return
+        app.call_from_thread(done, result)
+
+    widget.run_worker(thread, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+
+
+def _unexpected(app: Any, exc: Exception) -> None:
+    failures = getattr(app, "failures", None)
+    if failures is not None:
+        failures.append(exc)
+    app.notify(_("Unexpected error: {error}").format(error=f"{type(exc).__name__}: {exc}"),
+               severity="error", timeout=15)
+
+
+class DeskScreen(Screen[None]):
+    """A screen that shows data from the database and refreshes when other processes change it."""
+
+    @property
+    def desk(self) -> Desk:
+        return self.app.desk  # type: ignore[attr-defined,no-any-return]
+
+    def refresh_data(self) -> None:
+        """Read again what the screen shows (called on changes made elsewhere)."""
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()

@@ -1,0 +1,96 @@
+"""Outbox: messages waiting to be sent or that failed, with their attempts and last error.
+
+Delivery belongs to the notifiers; this screen only shows the outbox table and
+hands a retry to whatever callable the app was given (`retry(outbox_id)`), so
+that the dispatcher plugs in without the screen knowing how it sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Header, Static
+
+from tui.i18n import gettext as _
+from tui.i18n import local_datetime, ngettext
+from tui.screens.base import DeskScreen, run_db
+
+__all__ = ["OutboxScreen", "Retry"]
+
+Retry = Callable[[int], None]
+
+
+class OutboxScreen(DeskScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "retry", _("Retry")),
+        Binding("s", "toggle_sent", _("Show sent")),
+        Binding("r", "reload", _("Reload")),
+    ]
+
+    def __init__(self, retry: Retry | None = None) -> None:
+        super().__init__()
+        self.retry = retry
+        self.show_sent = False
+        self.rows: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(_("Loading the outbox…"), id="outbox-status", classes="status-line")
+        table: DataTable[Any] = DataTable(id="outbox", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Outbox")
+        table = self.query_one("#outbox", DataTable)
+        for label in (_("Id"), _("Case"), _("Status"), _("To"), _("Message"), _("Tries"),
+                      _("Created"), _("Last error")):
+            table.add_column(label)
+        table.focus()
+
+    def refresh_data(self) -> None:
+        statuses = None if self.show_sent else ("pending", "failed")
+        run_db(self, lambda: self.desk.outbox(statuses), self._show, group="outbox",
+               exclusive=True)
+
+    def _show(self, rows: list[Any]) -> None:
+        self.rows = rows
+        table = self.query_one("#outbox", DataTable)
+        table.clear()
+        for row in rows:
+            payload = row["payload"] or {}
+            to = ", ".join(payload.get("to") or []) or payload.get("address") or \
+                payload.get("to_person") or payload.get("to_field") or ""
+            table.add_row(str(row["id"]), str(row["case_id"]), row["status"], to,
+                          str(payload.get("message") or payload.get("kind") or row["kind"]),
+                          str(row["attempts"]), local_datetime(row["created_at"]),
+                          row["last_error"] or "")
+        failed = sum(1 for r in rows if r["status"] == "failed")
+        text = ngettext("{count} message", "{count} messages", len(rows)).format(count=len(rows))
+        text += " · " + _("{count} failed").format(count=failed)
+        if self.retry is None:
+            text += " · " + _("sending is not set up in this process")
+        self.query_one("#outbox-status", Static).update(text)
+
+    def action_retry(self) -> None:
+        table = self.query_one("#outbox", DataTable)
+        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+            return
+        if self.retry is None:
+            self.notify(_("Retrying needs the notifications set up (channels)."),
+                        severity="warning")
+            return
+        outbox_id = int(self.rows[table.cursor_row]["id"])
+        retry = self.retry
+        run_db(self, lambda: retry(outbox_id),
+               lambda _r: (self.notify(_("Queued again.")), self.refresh_data()), group="write")
+
+    def action_toggle_sent(self) -> None:
+        self.show_sent = not self.show_sent
+        self.refresh_data()
+
+    def action_reload(self) -> None:
+        self.refresh_data()

@@ -1,0 +1,68 @@
+"""The command palette's trinn commands: switch screen, open a case, act on the case shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from tui.app import TrinnApp
+
+__all__ = ["TrinnCommands"]
+
+
+class TrinnCommands(Provider):
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app: TrinnApp = self.app  # type: ignore[assignment]
+        commands: list[tuple[str, Callable[[], object], str]] = [
+            (_("Cases"), lambda: app.switch_mode("cases"), _("Show every case")),
+            (_("My tasks"), lambda: app.switch_mode("tasks"), _("Open tasks of my roles")),
+            (_("Playbooks"), lambda: app.switch_mode("playbooks"), _("Check status and diagrams")),
+            (_("Outbox"), lambda: app.switch_mode("outbox"), _("Pending and failed messages")),
+            (_("Open a new case"), app.action_new_case, _("Choose a playbook, fill its fields")),
+            (_("Help"), app.action_help, _("Keys of every screen")),
+        ]
+        from tui.screens.case import CaseScreen
+
+        screen = app.screen
+        if isinstance(screen, CaseScreen) and screen.page is not None:
+            page = screen.page
+            for p in page.possibilities:
+                if p.allowed:
+                    title = page.text(p.title) or p.trigger
+                    commands.append((_("Do: {action}").format(action=title),
+                                     lambda t=p.trigger: screen.fire(t),
+                                     _("an action possible now")))
+            for index, record in enumerate(getattr(screen, "task_rows", [])):
+                if record.status == "open":
+                    task = page.spec.all_tasks().get(record.task_id)
+                    title = page.text(task.title) if task else record.task_id
+
+                    def complete(i: int = index) -> None:
+                        screen.query_one("#task-table").move_cursor(row=i)  # type: ignore[attr-defined]
+                        screen.action_complete()
+
+                    commands.append((_("Complete: {task}").format(task=title), complete,
+                                     _("a task of this case")))
+        return commands
+
+    async def discover(self) -> Hits:
+        for text, callback, help_text in self._commands():
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        app: TrinnApp = self.app  # type: ignore[assignment]
+        digits = query.strip().lstrip("#")
+        if digits.isdigit():
+            case_id = int(digits)
+            yield Hit(1.0, _("Open case {id}").format(id=case_id),
+                      lambda: app.open_case_screen(case_id), help=_("by its number"))
+        for text, callback, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)

@@ -1,0 +1,82 @@
+"""Playbooks: each one loaded with its check status, its diagram, or its problems at file:line:col."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.desk import PlaybookEntry
+from tui.i18n import gettext as _
+from tui.screens.base import DeskScreen, run_db
+
+__all__ = ["PlaybooksScreen"]
+
+
+class PlaybooksScreen(DeskScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "reload", _("Reload")),
+                                             Binding("n", "new_case", _("New case"))]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[PlaybookEntry] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            yield OptionList(id="playbook-list")
+            with VerticalScroll(id="playbook-detail"):
+                yield Static(_("Checking the playbooks…"), id="playbook-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Playbooks")
+        self.query_one("#playbook-list").focus()
+
+    def refresh_data(self) -> None:
+        if not self.entries:  # files do not change under a running app often; r reloads
+            run_db(self, self.desk.playbooks, self._show, group="playbooks", exclusive=True)
+
+    def action_reload(self) -> None:
+        self.entries = []
+        self.refresh_data()
+
+    def _show(self, entries: list[PlaybookEntry]) -> None:
+        self.entries = entries
+        options = self.query_one("#playbook-list", OptionList)
+        options.clear_options()
+        for index, entry in enumerate(entries):
+            mark = Text("✔ ", style="green") if entry.ok else Text("✗ ", style="red")
+            options.add_option(Option(mark + Text(entry.id or entry.shown), id=str(index)))
+        if entries:
+            options.highlighted = 0
+            self._detail(entries[0])
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if event.option.id is not None and self.entries:
+            self._detail(self.entries[int(event.option.id)])
+
+    def _detail(self, entry: PlaybookEntry) -> None:
+        text = Text()
+        text.append(entry.title + "\n", style="bold")
+        text.append(entry.shown + "  ", style="dim")
+        if entry.ok and entry.spec is not None:
+            from tui.widgets.outline import playbook_outline
+
+            text.append(_("checks ok") + "\n\n", style="green")
+            text.append_text(playbook_outline(entry.spec))
+        else:
+            count = len(entry.problems)
+            text.append(_("{count} problem(s)").format(count=count) + "\n\n", style="red")
+            for problem in entry.problems:
+                text.append(problem + "\n")
+        self.query_one("#playbook-text", Static).update(text)
+
+    def action_new_case(self) -> None:
+        self.app.action_new_case()  # type: ignore[attr-defined]

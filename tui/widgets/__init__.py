@@ -1,0 +1,1 @@
+"""Widgets that display: they report upward through messages and never touch the database."""

@@ -1,0 +1,194 @@
+"""One case field as an input that fits its type, with its message right under it.
+
+Text-like types get an Input checked on every keystroke by the engine's own
+value rules (engine.values), so the message a user sees while typing is the
+one the engine would give; long text a TextArea; yes/no a Checkbox; a choice
+a Select of the playbook's option labels; several choices a SelectionList.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
+
+from engine.spec import FieldSpec, FieldType
+from engine.text import localize
+from engine.values import check_value
+from tui.i18n import gettext as _
+from tui.i18n import language
+
+__all__ = ["FieldInput", "shown_value"]
+
+_PLACEHOLDERS = {
+    FieldType.date: "YYYY-MM-DD",
+    FieldType.email: "name@example.no",
+    FieldType.url: "https://",
+    FieldType.phone: "+47 ...",
+    FieldType.text_list: "a, b, c",
+    FieldType.person_list: "a, b, c",
+}
+
+
+def shown_value(spec: FieldSpec | None, value: Any, playbook_language: str) -> str:
+    """A stored value as text: option labels for choices, yes/no for booleans."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    labels = (spec.option_labels or {}) if spec is not None else {}
+    if isinstance(value, list):
+        return ", ".join(localize(labels.get(v, v), language(), playbook_language) for v in value)
+    if isinstance(value, str) and value in labels:
+        return localize(labels[value], language(), playbook_language)
+    return str(value)
+
+
+class FieldInput(Vertical):
+    """A labelled input for one field; `value` is what the engine is given."""
+
+    DEFAULT_CLASSES = "field-input"
+
+    def __init__(self, name: str, spec: FieldSpec, value: Any, playbook_language: str,
+                 *, required: bool | None = None) -> None:
+        super().__init__(id=f"field-{name}")
+        self.field_name = name
+        self.spec = spec
+        self.initial = value
+        self.playbook_language = playbook_language
+        self.required = spec.required if required is None else required
+
+    @property
+    def dirty(self) -> bool:
+        """True when the input holds something else than the stored value it was given."""
+        return _same(self.value) != _same(self._as_shown(self.initial))
+
+    def _as_shown(self, value: Any) -> Any:
+        """What the control gives back when it shows `value`."""
+        kind = self.spec.type
+        if kind is FieldType.bool:
+            return bool(value)
+        if kind is FieldType.multi_choice:
+            return list(value or [])
+        if kind is FieldType.choice:
+            return value if value in (self.spec.options or []) else None
+        if isinstance(value, list):
+            value = ", ".join(map(str, value))
+        return None if value is None or str(value).strip() == "" else str(value).strip()
+
+    def set_value(self, value: Any) -> None:
+        """Show a stored value (read again from the database); the input is then not dirty."""
+        self.initial = value
+        control = self.query_one(".field-control")
+        shown = self._as_shown(value)
+        if isinstance(control, Checkbox):
+            control.value = bool(shown)
+        elif isinstance(control, Select):
+            control.value = Select.NULL if shown is None else shown
+        elif isinstance(control, SelectionList):
+            control.deselect_all()
+            for item in shown:
+                control.select(item)
+        elif isinstance(control, TextArea):
+            control.text = shown or ""
+        elif isinstance(control, Input):
+            control.value = shown or ""
+        self.set_error("")
+
+    def _text(self, text: Any) -> str:
+        return localize(text, language(), self.playbook_language)
+
+    def compose(self) -> ComposeResult:
+        label = self._text(self.spec.label) + (" *" if self.required else "")
+        yield Label(label, classes="field-label")
+        yield self._input()
+        if self.spec.help:
+            yield Static(self._text(self.spec.help), classes="field-help")
+        yield Static("", classes="field-error")
+
+    def _input(self) -> Widget:
+        spec, value = self.spec, self.initial
+        kind = spec.type
+        if kind is FieldType.long_text:
+            return TextArea(value or "", classes="field-control", soft_wrap=True)
+        if kind is FieldType.bool:
+            return Checkbox(_("yes"), bool(value), classes="field-control")
+        labels = spec.option_labels or {}
+        if kind is FieldType.choice:
+            options = [(self._text(labels.get(o, o)), o) for o in spec.options or []]
+            return Select(options, value=value if value in (spec.options or []) else Select.NULL,
+                          prompt=_("(none)"), classes="field-control")
+        if kind is FieldType.multi_choice:
+            chosen = set(value or [])
+            return SelectionList(*[(self._text(labels.get(o, o)), o, o in chosen)
+                                   for o in spec.options or []], classes="field-control")
+        if isinstance(value, list):
+            value = ", ".join(map(str, value))
+        return Input("" if value is None else str(value), placeholder=_PLACEHOLDERS.get(kind, ""),
+                     classes="field-control")
+
+    @property
+    def value(self) -> Any:
+        """The value to give the engine: None clears the field."""
+        control = self.query_one(".field-control")
+        if isinstance(control, Checkbox):
+            return control.value
+        if isinstance(control, Select):
+            return None if control.value is Select.NULL else control.value
+        if isinstance(control, SelectionList):
+            return list(control.selected)
+        if isinstance(control, TextArea):
+            return control.text.strip() or None
+        assert isinstance(control, Input)
+        return control.value.strip() or None
+
+    def set_error(self, message: str) -> None:
+        error = self.query_one(".field-error", Static)
+        error.update(message)
+        error.set_class(bool(message), "shown")
+        self.set_class(bool(message), "invalid")
+
+    def check(self) -> bool:
+        """Show the engine's message for the current value, if any; True when it fits."""
+        value = self.value
+        if value is None:
+            message = _("required") if self.required else ""
+        else:
+            problem = check_value(self.spec, value)
+            message = str(problem) if problem else ""
+        self.set_error(message)
+        return not message
+
+    def _changed(self) -> None:
+        if self.dirty:
+            self.check()
+        else:
+            self.set_error("")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._changed()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self._changed()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self._changed()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._changed()
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        event.stop()
+        self._changed()
+
+
+def _same(value: Any) -> Any:
+    """Lists compare as sets: a multiple choice's order is not a change."""
+    return frozenset(value) if isinstance(value, list) else value

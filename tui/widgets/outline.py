@@ -1,0 +1,48 @@
+"""A playbook as a diagram that reads in a terminal: each state, then the ways out of it.
+
+    ● Registrert som mulig ny samarbeidspartner  (registrert, start)
+      ├─ Vis interesse ──▶ Virksomheten viser interesse   [ledelsen]
+      └─ Avslutt ──▶ Ikke aktuell ✔   [ledelsen] if begrunnelse != ''
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from engine.text import localize
+from tui.i18n import gettext as _
+from tui.i18n import language
+
+if TYPE_CHECKING:
+    from engine.spec import PlaybookSpec
+
+__all__ = ["playbook_outline"]
+
+
+def playbook_outline(spec: PlaybookSpec) -> Text:
+    def say(value: object) -> str:
+        return localize(value, language(), spec.language)  # type: ignore[arg-type]
+
+    def title(state_id: str) -> str:
+        state = spec.states[state_id]
+        return say(state.title) + (" ✔" if state.final else "")
+
+    text = Text()
+    for state_id, state in spec.states.items():
+        start = ", " + _("start") if state_id == spec.initial else ""
+        text.append("◉ " if state.final else "● ", style="green" if state.final else "cyan")
+        text.append(title(state_id), style="bold")
+        text.append(f"  ({state_id}{start})\n", style="dim")
+        ways = [t for t in spec.transitions if state_id in spec.source_states(t)]
+        for index, t in enumerate(ways):
+            branch = "└─" if index == len(ways) - 1 else "├─"
+            text.append(f"  {branch} {say(t.title) or t.trigger} ──▶ {title(t.to)}")
+            by = ", ".join(t.roles)
+            if by:
+                text.append(f"   [{by}]", style="magenta")
+            if t.when:
+                text.append(" " + _("if") + " " + t.when, style="yellow")
+            text.append("\n")
+    return text

@@ -1,0 +1,68 @@
+"""A case's history as a timeline: when, who, what, and how the state moved."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from tui.i18n import gettext as _
+from tui.i18n import local_datetime
+
+if TYPE_CHECKING:
+    from tui.desk import CasePage
+
+__all__ = ["history_lines"]
+
+
+def _what(page: CasePage, event: dict) -> str:
+    kind, name = event["kind"], event["name"]
+    spec = page.spec
+    if kind == "open":
+        return _("opened the case")
+    if kind == "fire":
+        transitions = page.compiled.by_trigger.get(name or "", [])
+        title = page.text(transitions[0].spec.title) if transitions else ""
+        return _("did “{action}”").format(action=title or name)
+    if kind in ("done", "reopen"):
+        task = spec.all_tasks().get(name or "")
+        title = page.text(task.title) if task else name
+        return (_("completed “{task}”") if kind == "done" else _("reopened “{task}”")).format(
+            task=title)
+    if kind == "form":
+        form = spec.forms.get(name or "")
+        return _("filled in “{form}”").format(form=page.text(form.title) if form else name)
+    if kind == "set":
+        return _("changed fields")
+    if kind == "assign":
+        return _("assigned “{task}” to {person}").format(
+            task=name, person=event["details"].get("assignee", ""))
+    if kind == "comment":
+        return _("commented")
+    if kind == "tick":
+        return _("timers: {what}").format(what="; ".join(event["details"].get("fired", [])))
+    return f"{kind} {name or ''}".strip()
+
+
+def history_lines(page: CasePage, actor: str) -> Text:
+    """Oldest first; each entry two lines at most, so it reads at 80 columns."""
+    text = Text()
+    for event in page.events:
+        event = dict(event)
+        who = event["actor"] + (" " + _("(you)") if event["actor"] == actor else "")
+        text.append(f"{local_datetime(event['at'], page.spec.language)}  ", style="dim")
+        text.append(who, style="bold")
+        text.append("  " + _what(page, event))
+        before, after = event["state_before"], event["state_after"]
+        if before and before != after:
+            text.append(f"\n    {page.state_title(before)} → {page.state_title(after)}",
+                        style="green")
+        changes = event["changes"] or {}
+        if changes:
+            shown = ", ".join(f"{name} = {new if new is not None else '∅'}"
+                              for name, (_old, new) in changes.items())
+            text.append(f"\n    {shown}", style="cyan")
+        if event["note"]:
+            text.append("\n    “" + event["note"] + "”", style="italic")
+        text.append("\n")
+    return text
