@@ -128,8 +128,13 @@ def _switch_to_wal(cursor: Any) -> None:
 
 def _sqlite_begin(connection: Connection) -> None:
     # a writer takes the lock before it reads, so it never works from a stale snapshot
-    write = connection.get_execution_options().get("trinn_write", False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    import sqlite3
+
+    statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get("trinn_write") else "BEGIN"
+    try:  # on the driver: SQLAlchemy's execution layer would cost more than the BEGIN itself
+        connection.connection.driver_connection.execute(statement)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
 
 
 def _unusable(url: URL, exc: DBAPIError) -> StoreError:

@@ -1,0 +1,177 @@
+"""The statements every command sends, compiled once per dialect and run on the driver's cursor.
+
+A command sends half a dozen statements. Through SQLAlchemy's execution layer
+each costs some 25 us of Python before the driver sees it: more than SQLite
+takes to run it. So these few are still written once in SQLAlchemy Core (one
+definition for SQLite and PostgreSQL), but compiled once per dialect to the
+driver's own SQL and run on the DBAPI connection of the command's transaction,
+with SQLAlchemy's own type processors on the values going in and coming out:
+what is stored is exactly what SQLAlchemy would store, and an existing
+database reads the same.
+
+Times go in aware or naive-UTC and come out aware (UTC), as `to_db`/`from_db` do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from engine.store.tables import cases, events, outbox, tasks, timers
+
+__all__ = ["MAX_ROWS", "DriverStatement", "Statements", "statements_for"]
+
+MAX_ROWS = 40  # rows per multi-row INSERT: 40 x 14 values stays under SQLite's old 999 limit
+_UTC = dt.UTC
+
+
+def _to_db(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(_UTC).replace(tzinfo=None)
+
+
+def _bind_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    process = type_.dialect_impl(dialect).bind_processor(dialect)
+    if isinstance(type_, sa.DateTime):
+        if process is None:
+            return _to_db
+        return lambda value: process(_to_db(value))
+    return process
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    process = type_.dialect_impl(dialect).result_processor(dialect, None)
+    if isinstance(type_, sa.DateTime):
+        if process is None:
+            return lambda value: None if value is None else value.replace(tzinfo=_UTC)
+        return lambda value: None if value is None else process(value).replace(tzinfo=_UTC)
+    return process
+
+
+class DriverStatement:
+    """One statement as the driver takes it: its SQL, and how values go in and rows come out."""
+
+    __slots__ = ("_binds", "_named", "_results", "sql")
+
+    def __init__(self, statement: Any, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self._named = not dialect.positional
+        rendered = {name: bind for bind, name in compiled.bind_names.items()}
+        names = list(rendered) if self._named else list(compiled.positiontup or ())
+        # a bind made with a value in the statement (`status == "waiting"`) keeps that value
+        self._binds = []
+        for name in names:
+            bind = rendered[name]
+            process = _bind_processor(bind.type, dialect)
+            if bind.required:
+                self._binds.append((name, bind.key, None, process))
+            else:
+                fixed = bind.effective_value
+                self._binds.append((name, None, fixed if process is None else process(fixed), None))
+        # only SELECTs need their values converted (RETURNING gives back integer ids)
+        columns = statement.selected_columns if isinstance(statement, sa.Select) else ()
+        self._results = [(i, p) for i, column in enumerate(columns)
+                         if (p := _result_processor(column.type, dialect)) is not None]
+
+    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        """`values` by bind name, in the driver's paramstyle, through the types' processors."""
+        converted = [(name, fixed if key is None else values[key] if p is None else p(values[key]))
+                     for name, key, fixed, p in self._binds]
+        return dict(converted) if self._named else tuple([value for _name, value in converted])
+
+    def rows(self, fetched: Sequence[Sequence[Any]]) -> list[list[Any]]:
+        """Fetched rows with their values as SQLAlchemy would return them (times aware)."""
+        results = self._results
+        converted = []
+        for fetched_row in fetched:
+            row = list(fetched_row)
+            for index, process in results:
+                row[index] = process(row[index])
+            converted.append(row)
+        return converted
+
+
+def _binds(table: sa.Table, names: Sequence[str], suffix: str = "") -> dict[str, Any]:
+    return {name: sa.bindparam(name + suffix, type_=table.c[name].type) for name in names}
+
+
+class Statements:
+    """A command's statements for one dialect (multi-row inserts made on first use per size)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        is_postgres = dialect.name == "postgresql"
+        by_case = sa.bindparam("case_id", type_=cases.c.id.type)
+        case = sa.select(*cases.c).where(cases.c.id == by_case)
+        self.case = self._compile(case)
+        self.case_locked = self._compile(case.with_for_update() if is_postgres else case)
+        self.tasks_of = self._compile(sa.select(*tasks.c).where(tasks.c.case_id == by_case)
+                                      .order_by(tasks.c.id))
+        self.waiting_timers_of = self._compile(
+            sa.select(*timers.c).where(timers.c.case_id == by_case, timers.c.status == "waiting")
+            .order_by(timers.c.due_at, timers.c.id))
+        case_columns = [c.name for c in cases.c if c.name != "id"]
+        self.insert_case = self._compile(cases.insert().values(_binds(cases, case_columns))
+                                         .returning(cases.c.id))
+        self.update_case = self._compile(
+            cases.update().where(cases.c.id == sa.bindparam("_id", type_=cases.c.id.type),
+                                 cases.c.row_version == sa.bindparam("_read", type_=sa.Integer()))
+            .values(_binds(cases, CASE_CHANGES)))
+        self.cancel_timers = self._compile(
+            timers.update().where(timers.c.case_id == by_case, timers.c.status == "waiting")
+            .values(status="cancelled"))
+        self.update_task = self._compile(
+            tasks.update().where(tasks.c.id == sa.bindparam("_id", type_=tasks.c.id.type))
+            .values(_binds(tasks, TASK_CHANGES)))
+        self.update_timer = self._compile(
+            timers.update().where(timers.c.id == sa.bindparam("_id", type_=timers.c.id.type))
+            .values(_binds(timers, TIMER_CHANGES)))
+        self.insert_event = self._compile(events.insert().inline().values(_binds(
+            events, [c.name for c in events.c if c.name != "seq"])))
+        self.insert_outbox = self._compile(outbox.insert().inline().values(_binds(
+            outbox, [c.name for c in outbox.c if c.name != "id"])))
+        self._inserts: dict[tuple[str, int], DriverStatement] = {}
+
+    def _compile(self, statement: Any) -> DriverStatement:
+        return DriverStatement(statement, self.dialect)
+
+    def insert_rows(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]
+                    ) -> tuple[DriverStatement, tuple[Any, ...] | dict[str, Any]]:
+        """One INSERT of up to MAX_ROWS tasks or timers, RETURNING their ids in row order
+        (ids are handed out in the order of the VALUES rows), and its parameters."""
+        count = len(rows)
+        assert 0 < count <= MAX_ROWS
+        key = (table.name, count)
+        statement = self._inserts.get(key)
+        if statement is None:
+            names = [c.name for c in table.c if c.name != "id"]
+            binds = [_binds(table, names, f"_{i}") for i in range(count)]
+            statement = self._compile(table.insert().values(binds if count > 1 else binds[0])
+                                      .returning(table.c.id))
+            self._inserts[key] = statement
+        flat = {f"{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()}
+        return statement, statement.parameters(flat)
+
+
+# what a command may change in a stored case, task or timer (the rest is fixed when it is made)
+CASE_CHANGES = ("state", "entry", "subject", "fields", "closed_at", "outcome", "updated_at",
+                "updated_by", "row_version")
+TASK_CHANGES = ("assignee", "status", "due_at", "done_at", "done_by", "note")
+TIMER_CHANGES = ("due_at", "status", "fired_at", "fired_count")
+
+_BY_DIALECT: dict[tuple[type, Any], Statements] = {}
+
+
+def statements_for(dialect: Dialect) -> Statements:
+    """The statements for `dialect`, compiled on first use in this process."""
+    key = (type(dialect), dialect.server_version_info)
+    found = _BY_DIALECT.get(key)
+    if found is None:
+        found = _BY_DIALECT[key] = Statements(dialect)
+    return found
