@@ -33,6 +33,7 @@ __all__ = [
     "subject_text",
     "sync_for_each",
     "tallies",
+    "task_specs",
 ]
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
@@ -136,16 +137,29 @@ def tallies(case: Case, spec: PlaybookSpec) -> dict[str, TaskTally]:
     """
     latest: dict[str, int] = {}
     for task in case.tasks:
-        if task.status != CANCELLED:
-            latest[task.task_id] = max(latest.get(task.task_id, -1), task.entry)
-    result: dict[str, TaskTally] = {}
-    for task_id in spec.all_tasks():
-        if task_id not in latest:
-            continue
-        rows = [t for t in case.tasks
-                if t.task_id == task_id and t.entry == latest[task_id] and t.status != CANCELLED]
-        result[task_id] = TaskTally(len(rows), sum(t.status == DONE for t in rows))
-    return result
+        if task.status != CANCELLED and task.entry > latest.get(task.task_id, -1):
+            latest[task.task_id] = task.entry
+    counts: dict[str, list[int]] = {}
+    for task in case.tasks:
+        if task.status != CANCELLED and task.entry == latest[task.task_id]:
+            count = counts.setdefault(task.task_id, [0, 0])
+            count[0] += 1
+            count[1] += task.status == DONE
+    return {task_id: TaskTally(*counts[task_id]) for task_id in task_specs(spec) if task_id in counts}
+
+
+_TASK_SPECS: dict[int, tuple[PlaybookSpec, dict[str, TaskSpec]]] = {}
+
+
+def task_specs(spec: PlaybookSpec) -> dict[str, TaskSpec]:
+    """`spec.all_tasks()`, made once per playbook version (a command asks for it often);
+    the dict is shared: read it, never change it."""
+    found = _TASK_SPECS.get(id(spec))
+    if found is None or found[0] is not spec:
+        if len(_TASK_SPECS) >= 64:  # the entry keeps its spec alive, so its id stays its own
+            _TASK_SPECS.clear()
+        found = _TASK_SPECS[id(spec)] = (spec, spec.all_tasks())
+    return found[1]
 
 
 def leave_state(case: Case, now: dt.datetime) -> None:
