@@ -52,7 +52,7 @@ from engine.compiler import CompiledPlaybook  # noqa: E402
 from engine.people import People  # noqa: E402
 from engine.registry import PlaybookRegistry  # noqa: E402
 from engine.service import Service  # noqa: E402
-from engine.store import Store, open_database  # noqa: E402
+from engine.store import Store, Transaction, open_database  # noqa: E402
 from engine.store.tables import cases, metadata, playbooks  # noqa: E402
 
 PLAYBOOK = "padriv.fase-7-2"
@@ -170,17 +170,29 @@ def bare_connection(path: Path) -> sqlite3.Connection:
 
 @contextmanager
 def recorded(engine: sa.Engine) -> Iterator[list[list[tuple[str, Any, bool]]]]:
-    """The SQL each command sends, as the driver gets it; append a list before each command."""
+    """The SQL each command sends, as the driver gets it; append a list before each command.
+
+    A command's own statements go to the driver's cursor through `Transaction._driver`;
+    anything else (storing a playbook version) through SQLAlchemy's cursor events.
+    """
     commands: list[list[tuple[str, Any, bool]]] = []
 
     def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:
         if not statement.startswith("BEGIN"):  # the replay begins and commits itself
             commands[-1].append((statement, parameters, executemany and isinstance(parameters, list)))
 
+    driver = Transaction._driver
+
+    def recording_driver(self: Transaction, sql: str, parameters: Any, many: bool = False) -> Any:
+        commands[-1].append((sql, parameters, many))
+        return driver(self, sql, parameters, many)
+
     event.listen(engine, "before_cursor_execute", record)
+    Transaction._driver = recording_driver  # type: ignore[method-assign]
     try:
         yield commands
     finally:
+        Transaction._driver = driver  # type: ignore[method-assign]
         event.remove(engine, "before_cursor_execute", record)
 
 

@@ -162,15 +162,20 @@ def task_specs(spec: PlaybookSpec) -> dict[str, TaskSpec]:
     return found[1]
 
 
-def leave_state(case: Case, now: dt.datetime) -> None:
-    """Cancel what the state left behind: its open tasks and waiting timers."""
+def leave_state(case: Case, now: dt.datetime, *, timed: bool = True) -> None:
+    """Cancel what the state left behind: its open tasks and waiting timers.
+
+    A state that declares no reminders, escalations or timers (`timed` false) made no
+    timers, so the stored ones need no cancelling.
+    """
     for task in case.current_tasks():
         if task.status == OPEN:
             task.status, task.done_at, task.dirty = CANCELLED, now, True
     for timer in case.timers:
         if timer.status == WAITING:
             timer.status, timer.dirty = "cancelled", True
-    case.timers_cancelled = True
+    if timed:
+        case.timers_cancelled = True
 
 
 def enter_state(case: Case, spec: PlaybookSpec, state_id: str, entry: int,

@@ -475,7 +475,8 @@ class Service:
         case.state = before  # leave the old state's tasks and timers before moving on
         assert firing.transition is not None
         self._apply(cmd, firing.effects)
-        leave_state(case, cmd.now)
+        left = cmd.spec.states[before]
+        leave_state(case, cmd.now, timed=bool(left.remind or left.escalate or left.timers))
         enter_state(case, cmd.spec, firing.transition.spec.to, (case.row_version or 0) + 1, cmd.now)
         cmd.details.setdefault("transitions", []).append(
             {"trigger": trigger, "index": firing.transition.index, "from": before,

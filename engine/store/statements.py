@@ -38,19 +38,51 @@ def _to_db(moment: dt.datetime | None) -> dt.datetime | None:
 def _bind_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     process = type_.dialect_impl(dialect).bind_processor(dialect)
     if isinstance(type_, sa.DateTime):
-        if process is None:
-            return _to_db
-        return lambda value: process(_to_db(value))
+        return _naive(process)
     return process
+
+
+def _naive(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """Aware time -> what the database stores for naive UTC, remembered: a command writes
+    its one `now` into several columns and rows."""
+    seen: dict[dt.datetime, Any] = {}
+
+    def convert(moment: dt.datetime | None) -> Any:
+        if moment is None:
+            return None
+        stored = seen.get(moment)
+        if stored is None:
+            if len(seen) >= 4096:
+                seen.clear()
+            naive = _to_db(moment)
+            stored = seen[moment] = naive if process is None else process(naive)
+        return stored
+
+    return convert
 
 
 def _result_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     process = type_.dialect_impl(dialect).result_processor(dialect, None)
     if isinstance(type_, sa.DateTime):
-        if process is None:
-            return lambda value: None if value is None else value.replace(tzinfo=_UTC)
-        return lambda value: None if value is None else process(value).replace(tzinfo=_UTC)
+        return _aware(process)
     return process
+
+
+def _aware(process: Callable[[Any], Any] | None) -> Callable[[Any], dt.datetime | None]:
+    """Stored time -> aware UTC datetime, remembered: a case's tasks share a few moments."""
+    seen: dict[Any, dt.datetime] = {}
+
+    def convert(value: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        moment = seen.get(value)
+        if moment is None:
+            if len(seen) >= 4096:
+                seen.clear()
+            moment = seen[value] = (value if process is None else process(value)).replace(tzinfo=_UTC)
+        return moment
+
+    return convert
 
 
 class DriverStatement:
@@ -92,7 +124,9 @@ class DriverStatement:
         for fetched_row in fetched:
             row = list(fetched_row)
             for index, process in results:
-                row[index] = process(row[index])
+                value = row[index]
+                if value is not None:  # NULL stays None in every type trinn stores
+                    row[index] = process(value)
             converted.append(row)
         return converted
 
@@ -119,10 +153,13 @@ class Statements:
         case_columns = [c.name for c in cases.c if c.name != "id"]
         self.insert_case = self._compile(cases.insert().values(_binds(cases, case_columns))
                                          .returning(cases.c.id))
-        self.update_case = self._compile(
-            cases.update().where(cases.c.id == sa.bindparam("_id", type_=cases.c.id.type),
-                                 cases.c.row_version == sa.bindparam("_read", type_=sa.Integer()))
-            .values(_binds(cases, CASE_CHANGES)))
+        at_version = cases.update().where(
+            cases.c.id == sa.bindparam("_id", type_=cases.c.id.type),
+            cases.c.row_version == sa.bindparam("_read", type_=sa.Integer()))
+        self.update_case = self._compile(at_version.values(_binds(cases, CASE_CHANGES)))
+        # most commands leave the fields as they were: no need to encode and write them again
+        self.update_case_same_fields = self._compile(at_version.values(
+            _binds(cases, [name for name in CASE_CHANGES if name != "fields"])))
         self.cancel_timers = self._compile(
             timers.update().where(timers.c.case_id == by_case, timers.c.status == "waiting")
             .values(status="cancelled"))

@@ -86,6 +86,7 @@ class Transaction:
         self.is_postgres = is_postgres
         self._statements = statements_for(connection.dialect)
         self._cursor: Any = None
+        self._fields_read: dict[int, dict[str, Any]] = {}  # each loaded case's fields as stored
 
     def execute(self, statement: Any, *args: Any) -> sa.CursorResult[Any]:
         return self.connection.execute(statement, *args)
@@ -148,6 +149,7 @@ class Transaction:
         if not found:
             raise CaseNotFoundError(case_id)
         case = _case_of(found[0])
+        self._fields_read[case_id] = dict(case.fields)
         case.tasks = [_task_of(row) for row in self._rows(sql.tasks_of, key)]
         if with_timers:
             case.timers = [_timer_of(row) for row in self._rows(sql.waiting_timers_of, key)]
@@ -171,7 +173,9 @@ class Transaction:
         """Write the case at `read_version` + 1, or refuse if someone else wrote first."""
         values = _case_values(case)
         values["_id"], values["_read"] = case.id, read_version
-        if self._run(self._statements.update_case, values) != 1:
+        same = case.fields == self._fields_read.get(case.id)
+        sql = self._statements
+        if self._run(sql.update_case_same_fields if same else sql.update_case, values) != 1:
             self.raise_stale(case.id)
         self._save_children(case)
 
