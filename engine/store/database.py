@@ -130,11 +130,22 @@ def _sqlite_begin(connection: Connection) -> None:
     # a writer takes the lock before it reads, so it never works from a stale snapshot
     import sqlite3
 
+    driver = connection.connection.driver_connection
+    if driver.in_transaction:  # begun on the driver already (`begin_write`): SQLAlchemy joins it
+        return
     statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get("trinn_write") else "BEGIN"
     try:  # on the driver: SQLAlchemy's execution layer would cost more than the BEGIN itself
-        connection.connection.driver_connection.execute(statement)
+        driver.execute(statement)
     except sqlite3.Error as exc:
         raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
+
+
+def begin_write(connection: Connection) -> None:
+    """Begin a command's transaction on the driver, without SQLAlchemy's transaction object
+    (it costs more than the BEGIN): BEGIN IMMEDIATE on SQLite, where a writer takes the lock
+    before it reads; PostgreSQL's driver begins by itself at the first statement."""
+    if connection.dialect.name == "sqlite":
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
 
 def _unusable(url: URL, exc: DBAPIError) -> StoreError:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -88,24 +89,31 @@ def _aware(process: Callable[[Any], Any] | None) -> Callable[[Any], dt.datetime 
 class DriverStatement:
     """One statement as the driver takes it: its SQL, and how values go in and rows come out."""
 
-    __slots__ = ("_binds", "_named", "_results", "sql")
+    __slots__ = ("_fixed", "_get", "_names", "_processors", "_results", "sql")
 
     def __init__(self, statement: Any, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         self.sql = compiled.string
-        self._named = not dialect.positional
         rendered = {name: bind for bind, name in compiled.bind_names.items()}
-        names = list(rendered) if self._named else list(compiled.positiontup or ())
-        # a bind made with a value in the statement (`status == "waiting"`) keeps that value
-        self._binds = []
-        for name in names:
+        positional = list(compiled.positiontup or ()) if dialect.positional else None
+        names = list(rendered) if positional is None else positional
+        self._names = None if positional is not None else names  # None: the driver takes a tuple
+        keys: list[str] = []
+        self._fixed: dict[str, Any] = {}  # binds made with a value (`status == "waiting"`)
+        self._processors: list[tuple[int, Callable[[Any], Any]]] = []
+        for index, name in enumerate(names):
             bind = rendered[name]
             process = _bind_processor(bind.type, dialect)
             if bind.required:
-                self._binds.append((name, bind.key, None, process))
+                keys.append(bind.key)
+                if process is not None:
+                    self._processors.append((index, process))
             else:
-                fixed = bind.effective_value
-                self._binds.append((name, None, fixed if process is None else process(fixed), None))
+                keys.append("\0" + name)  # no value of a command is named so
+                value = bind.effective_value
+                self._fixed[keys[-1]] = value if process is None else process(value)
+        get = itemgetter(*keys) if keys else lambda _values: ()
+        self._get = get if len(keys) != 1 else lambda values: (get(values),)
         # only SELECTs need their values converted (RETURNING gives back integer ids)
         columns = statement.selected_columns if isinstance(statement, sa.Select) else ()
         self._results = [(i, p) for i, column in enumerate(columns)
@@ -113,23 +121,24 @@ class DriverStatement:
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         """`values` by bind name, in the driver's paramstyle, through the types' processors."""
-        converted = [(name, fixed if key is None else values[key] if p is None else p(values[key]))
-                     for name, key, fixed, p in self._binds]
-        return dict(converted) if self._named else tuple([value for _name, value in converted])
+        if self._fixed:
+            values = {**values, **self._fixed}
+        got = self._get(values)
+        if self._processors:
+            got = list(got)
+            for index, process in self._processors:
+                got[index] = process(got[index])
+        return tuple(got) if self._names is None else dict(zip(self._names, got, strict=True))
 
-    def rows(self, fetched: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    def rows(self, fetched: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
         """Fetched rows with their values as SQLAlchemy would return them (times aware)."""
-        results = self._results
-        converted = []
-        for fetched_row in fetched:
-            row = list(fetched_row)
-            for index, process in results:
-                value = row[index]
-                if value is not None:  # NULL stays None in every type trinn stores
-                    row[index] = process(value)
-            converted.append(row)
-        return converted
-
+        if not self._results or not fetched:
+            return fetched
+        columns = list(zip(*fetched, strict=True))  # a column at a time: a few types to convert
+        for index, process in self._results:
+            columns[index] = tuple([None if value is None else process(value)
+                                    for value in columns[index]])
+        return list(zip(*columns, strict=True))
 
 def _binds(table: sa.Table, names: Sequence[str], suffix: str = "") -> dict[str, Any]:
     return {name: sa.bindparam(name + suffix, type_=table.c[name].type) for name in names}

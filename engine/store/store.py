@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from engine.case import Case, TaskRecord, TimerRecord
 from engine.errors import CaseNotFoundError, StaleCaseError, StoreError
-from engine.store.database import shown_url
+from engine.store.database import begin_write, shown_url
 from engine.store.statements import MAX_ROWS, TASK_CHANGES, TIMER_CHANGES, DriverStatement, statements_for
 from engine.store.tables import cases, events, outbox, playbooks, tasks, timers
 
@@ -56,8 +56,16 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Transaction]:
         try:
-            with self._writer.connect() as connection, connection.begin():
-                yield Transaction(connection, self.is_postgres)
+            with self._writer.connect() as connection:
+                # begun and ended on the driver; a statement run through SQLAlchemy joins it
+                begin_write(connection)
+                driver = connection.connection.driver_connection
+                try:
+                    yield Transaction(connection, self.is_postgres)
+                except BaseException:
+                    (connection.rollback if connection.in_transaction() else driver.rollback)()
+                    raise
+                (connection.commit if connection.in_transaction() else driver.commit)()
         except self._errors as exc:
             raise self._failed(exc) from exc
 
@@ -103,7 +111,7 @@ class Transaction:
             self._cursor.execute(sql, parameters)
         return self._cursor
 
-    def _rows(self, statement: DriverStatement, values: Mapping[str, Any]) -> list[list[Any]]:
+    def _rows(self, statement: DriverStatement, values: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         return statement.rows(self._driver(statement.sql, statement.parameters(values)).fetchall())
 
     def _run(self, statement: DriverStatement, values: Mapping[str, Any]) -> int:
