@@ -7,8 +7,8 @@
    file (WAL, synchronous=FULL, BEGIN IMMEDIATE), against the bare cost of the very same SQL:
    the statements trinn sent, recorded and replayed through the sqlite3 module on a database
    with the same tables and PRAGMAs, one transaction per command, plus a bare
-   transitions.Machine fire per command (target: trinn >= 0.75 of bare). open_case is
-   timed on its own line.
+   transitions.Machine fire per command (target: trinn >= 0.75 of bare); the two run
+   interleaved, step by step of the walk. open_case is timed on its own line.
 2. Listing 10,000 open cases (beside 2,000 closed ones): `Service.cases(closed=False)`
    (target < 0.1 s) against the same SELECT on sqlite3, and the whole process
    `trinn --db FILE cases --open` (target < 0.5 s) against a bare `python -c pass`.
@@ -251,25 +251,15 @@ def _walk(service: Service, case_ids: list[int]) -> dict[str, float]:
     return by_kind
 
 
-def _trinn_walk(path: Path, n_cases: int) -> dict[str, Any]:
-    service = new_service(path)
-    start = time.perf_counter()
-    case_ids = [open_case(service) for _ in range(n_cases)]
-    opens_s = time.perf_counter() - start
-    start = time.perf_counter()
-    by_kind = _walk(service, case_ids)
-    mix_s = time.perf_counter() - start
-    check_formalised(service, case_ids)
-    service.store.close()
-    return {"opens_s": opens_s, "mix_s": mix_s, "by_kind": by_kind}
-
-
-def _bare_walk(path: Path, n_cases: int, opens: list[Any], mix: list[Any],
-               fires: list[tuple[Any, str]]) -> dict[str, Any]:
-    engine = sa.create_engine(f"sqlite:///{path}")
+def _paired_walks(trinn_path: Path, bare_path: Path, n_cases: int, opens: list[Any], mix: list[Any],
+                  fires: list[tuple[Any, str]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The walk through trinn's Service and its bare replay, interleaved step by step (a
+    shared disk's fsync latency drifts by the second: both sides see the same drift)."""
+    service = new_service(trinn_path)
+    engine = sa.create_engine(f"sqlite:///{bare_path}")
     metadata.create_all(engine)  # the same tables and indexes
     engine.dispose()
-    connection = bare_connection(path)
+    connection = bare_connection(bare_path)
     cursor = connection.cursor()
     record = Record("")
 
@@ -283,25 +273,37 @@ def _bare_walk(path: Path, n_cases: int, opens: list[Any], mix: list[Any],
                 cursor.fetchall()
         cursor.execute("COMMIT")
 
+    trinn: dict[str, Any] = {"by_kind": dict.fromkeys(KINDS, 0.0), "mix_s": 0.0}
+    bare: dict[str, Any] = {"by_kind": dict.fromkeys(KINDS, 0.0), "mix_s": 0.0}
+    start = time.perf_counter()
+    case_ids = [open_case(service) for _ in range(n_cases)]
+    trinn["opens_s"] = time.perf_counter() - start
     start = time.perf_counter()
     for statements in opens:
         replay(statements)
-    opens_s = time.perf_counter() - start
-    by_kind = dict.fromkeys(KINDS, 0.0)
-    start = time.perf_counter()
+    bare["opens_s"] = time.perf_counter() - start
     for index, step in enumerate(WALK):
+        start = time.perf_counter()
+        for case_id in case_ids:
+            run_step(service, case_id, step)
+        spent = time.perf_counter() - start
+        trinn["by_kind"][step.kind] += spent
+        trinn["mix_s"] += spent
         bare_event, source = fires[index]
-        step_start = time.perf_counter()
+        start = time.perf_counter()
         for statements in mix[index * n_cases:(index + 1) * n_cases]:
             record.state = source
             bare_event.trigger(record)
             replay(statements)
-        by_kind[step.kind] += time.perf_counter() - step_start
-    mix_s = time.perf_counter() - start
+        spent = time.perf_counter() - start
+        bare["by_kind"][step.kind] += spent
+        bare["mix_s"] += spent
+    check_formalised(service, case_ids)
+    service.store.close()
     if connection.execute("SELECT count(*) FROM cases WHERE state = 'formalisert'").fetchone()[0] != n_cases:
         raise RuntimeError("the bare replay did not reach 'formalisert'")
     connection.close()
-    return {"opens_s": opens_s, "mix_s": mix_s, "by_kind": by_kind}
+    return trinn, bare
 
 
 def command_figures(tmp: Path, n_cases: int = 30, reps: int = 7) -> dict[str, Any]:
@@ -310,9 +312,11 @@ def command_figures(tmp: Path, n_cases: int = 30, reps: int = 7) -> dict[str, An
     fires = bare_fires(compiled)
     opens, mix = _record_walk(tmp / "recorded.db", n_cases)
     trinn, bare = [], []
-    for rep in range(reps):  # interleaved, so drift in the machine's load hits both alike
-        trinn.append(_trinn_walk(tmp / f"trinn-{rep}.db", n_cases))
-        bare.append(_bare_walk(tmp / f"bare-{rep}.db", n_cases, opens, mix, fires))
+    for rep in range(reps):
+        trinn_run, bare_run = _paired_walks(tmp / f"trinn-{rep}.db", tmp / f"bare-{rep}.db", n_cases,
+                                            opens, mix, fires)
+        trinn.append(trinn_run)
+        bare.append(bare_run)
     commands = n_cases * len(WALK)
     counts = {kind: n_cases * sum(s.kind == kind for s in WALK) for kind in KINDS}
 
@@ -331,7 +335,7 @@ def command_figures(tmp: Path, n_cases: int = 30, reps: int = 7) -> dict[str, An
         "ratio": bare_best / trinn_best,
         "trinn_median_commands_per_s": commands / median(trinn, "mix_s"),
         "bare_median_commands_per_s": commands / median(bare, "mix_s"),
-        # each repetition's pair ran back to back
+        # each repetition's pair ran interleaved, step by step
         "median_paired_ratio": statistics.median(b["mix_s"] / t["mix_s"]
                                                  for t, b in zip(trinn, bare, strict=True)),
         "trinn_ms_by_kind": ms_by_kind(trinn), "bare_ms_by_kind": ms_by_kind(bare),

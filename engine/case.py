@@ -14,7 +14,7 @@ the history as they were.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -129,19 +129,22 @@ class Case:
         return [t for t in self.tasks if t.entry == self.entry]
 
 
-def tallies(case: Case, spec: PlaybookSpec) -> dict[str, TaskTally]:
-    """What guards see of each task: its latest entry's instances, and how many are done.
+def tallies(case: Case, spec: PlaybookSpec, only: Collection[str] | None = None
+            ) -> dict[str, TaskTally]:
+    """What guards see of each task: its latest entry's instances, and how many are done
+    (of the tasks in `only`, if given).
 
     A task of an earlier state keeps the tally of the last time it was created,
     so a guard can still ask whether it was done then.
     """
+    counted = [t for t in case.tasks if t.status != CANCELLED and (only is None or t.task_id in only)]
     latest: dict[str, int] = {}
-    for task in case.tasks:
-        if task.status != CANCELLED and task.entry > latest.get(task.task_id, -1):
+    for task in counted:
+        if task.entry > latest.get(task.task_id, -1):
             latest[task.task_id] = task.entry
     counts: dict[str, list[int]] = {}
-    for task in case.tasks:
-        if task.status != CANCELLED and task.entry == latest[task.task_id]:
+    for task in counted:
+        if task.entry == latest[task.task_id]:
             count = counts.setdefault(task.task_id, [0, 0])
             count[0] += 1
             count[1] += task.status == DONE

@@ -104,12 +104,17 @@ class _Command:
     def context(self, reads: Reads | None = None, state: str | None = None) -> Any:
         """What guards and actions see (of the case in `state`, its own by default): all of
         it, or only what `reads` says they read."""
-        names = reads.names if reads else None
-        tally = names is None or "tasks" in names or "tasks_done" in names
-        return evaluation_context(self.spec, state=state or self.case.state, fields=self.case.fields,
-                                  tasks=tallies(self.case, self.spec) if tally else {},
+        names, task_ids = (reads.names, reads.tasks) if reads else (None, None)
+        state = state or self.case.state
+        counted: set[str] | None = None  # the tasks to tally: those read, and the state's own
+        if task_ids is not None and names is not None:
+            counted = set(task_ids) if "tasks" in names else set()
+            if "tasks_done" in names and state in self.spec.states:
+                counted.update(task.id for task in self.spec.states[state].tasks)
+        return evaluation_context(self.spec, state=state, fields=self.case.fields,
+                                  tasks=tallies(self.case, self.spec, counted) if counted != set() else {},
                                   now=self.now, actor=self.actor, roles=self.roles,
-                                  names=names, task_ids=reads.tasks if reads else None)
+                                  names=names, task_ids=task_ids)
 
 
 class Service:

@@ -227,13 +227,13 @@ class Transaction:
         self._run(self._statements.insert_event, {
             "case_id": case.id, "case_version": case.row_version, "at": at, "actor": actor,
             "kind": kind, "name": name, "state_before": state_before, "state_after": case.state,
-            "changes": dict(changes), "note": note, "details": dict(details)})
+            "changes": _plain(changes), "note": note, "details": _plain(details)})
 
     def add_outbox(self, case: Case, kind: str, payload: Mapping[str, Any],
                    now: dt.datetime) -> None:
         self._run(self._statements.insert_outbox, {
             "case_id": case.id, "case_version": case.row_version, "created_at": now,
-            "kind": kind, "payload": dict(payload), "status": "pending", "attempts": 0,
+            "kind": kind, "payload": _plain(payload), "status": "pending", "attempts": 0,
             "next_attempt_at": now, "sent_at": None, "last_error": None})
 
     # reading ----------------------------------------------------------------
@@ -300,13 +300,18 @@ class Transaction:
             cases.c.parent_id == case_id).order_by(cases.c.id)).scalars()]
 
 
+def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """A dict as JSON encodes it (the commands' own dicts go as they are)."""
+    return mapping if isinstance(mapping, dict) else dict(mapping)
+
+
 def _case_of(row: Sequence[Any]) -> Case:
     """A case from its row (the columns in the table's order, times already aware)."""
     (case_id, playbook_id, playbook_version, playbook_sha256, state, entry, subject, fields,
      parent_id, opened_at, opened_by, closed_at, outcome, updated_at, updated_by, row_version) = row
     return Case(
         id=int(case_id), playbook_id=playbook_id, playbook_version=playbook_version,
-        playbook_sha256=playbook_sha256, state=state, entry=entry, fields=dict(fields),
+        playbook_sha256=playbook_sha256, state=state, entry=entry, fields=fields,
         opened_at=opened_at, opened_by=opened_by, updated_at=updated_at, updated_by=updated_by,
         row_version=row_version, subject=subject, parent_id=parent_id, closed_at=closed_at,
         outcome=outcome)
