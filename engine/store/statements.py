@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
 from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from engine.store.tables import cases, events, outbox, tasks, timers
+from engine.store.tables import cases, events, outbox, playbooks, tasks, timers
 
 __all__ = ["MAX_ROWS", "DriverStatement", "Statements", "statements_for"]
 
@@ -140,6 +141,19 @@ class DriverStatement:
                                     for value in columns[index]])
         return list(zip(*columns, strict=True))
 
+def _by_case() -> Any:
+    return sa.bindparam("case_id", type_=cases.c.id.type)
+
+
+def _case_by_id() -> Any:
+    return sa.select(*cases.c).where(cases.c.id == _by_case())
+
+
+def _case_at_version() -> Any:
+    return cases.update().where(cases.c.id == sa.bindparam("_id", type_=cases.c.id.type),
+                                cases.c.row_version == sa.bindparam("_read", type_=sa.Integer()))
+
+
 def _binds(table: sa.Table, names: Sequence[str], suffix: str = "") -> dict[str, Any]:
     return {name: sa.bindparam(name + suffix, type_=table.c[name].type) for name in names}
 
@@ -149,40 +163,77 @@ class Statements:
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
-        is_postgres = dialect.name == "postgresql"
-        by_case = sa.bindparam("case_id", type_=cases.c.id.type)
-        case = sa.select(*cases.c).where(cases.c.id == by_case)
-        self.case = self._compile(case)
-        self.case_locked = self._compile(case.with_for_update() if is_postgres else case)
-        self.tasks_of = self._compile(sa.select(*tasks.c).where(tasks.c.case_id == by_case)
-                                      .order_by(tasks.c.id))
-        self.waiting_timers_of = self._compile(
-            sa.select(*timers.c).where(timers.c.case_id == by_case, timers.c.status == "waiting")
+        self._inserts: dict[tuple[str, int], DriverStatement] = {}
+
+    # each compiled on first use: a one-shot command line process needs only its own few
+
+    @cached_property
+    def playbook_stored(self) -> DriverStatement:
+        return self._compile(sa.select(playbooks.c.sha256).where(
+            playbooks.c.sha256 == sa.bindparam("sha256", type_=playbooks.c.sha256.type)))
+
+    @cached_property
+    def case(self) -> DriverStatement:
+        return self._compile(_case_by_id())
+
+    @cached_property
+    def case_locked(self) -> DriverStatement:
+        locked = self.dialect.name == "postgresql"  # SQLite: the writer holds the whole file
+        return self._compile(_case_by_id().with_for_update() if locked else _case_by_id())
+
+    @cached_property
+    def tasks_of(self) -> DriverStatement:
+        return self._compile(sa.select(*tasks.c).where(tasks.c.case_id == _by_case())
+                             .order_by(tasks.c.id))
+
+    @cached_property
+    def waiting_timers_of(self) -> DriverStatement:
+        return self._compile(
+            sa.select(*timers.c).where(timers.c.case_id == _by_case(), timers.c.status == "waiting")
             .order_by(timers.c.due_at, timers.c.id))
-        case_columns = [c.name for c in cases.c if c.name != "id"]
-        self.insert_case = self._compile(cases.insert().values(_binds(cases, case_columns))
-                                         .returning(cases.c.id))
-        at_version = cases.update().where(
-            cases.c.id == sa.bindparam("_id", type_=cases.c.id.type),
-            cases.c.row_version == sa.bindparam("_read", type_=sa.Integer()))
-        self.update_case = self._compile(at_version.values(_binds(cases, CASE_CHANGES)))
-        # most commands leave the fields as they were: no need to encode and write them again
-        self.update_case_same_fields = self._compile(at_version.values(
+
+    @cached_property
+    def insert_case(self) -> DriverStatement:
+        return self._compile(cases.insert().values(
+            _binds(cases, [c.name for c in cases.c if c.name != "id"])).returning(cases.c.id))
+
+    @cached_property
+    def update_case(self) -> DriverStatement:
+        return self._compile(_case_at_version().values(_binds(cases, CASE_CHANGES)))
+
+    @cached_property
+    def update_case_same_fields(self) -> DriverStatement:
+        """Most commands leave the fields as they were: no need to encode and write them again."""
+        return self._compile(_case_at_version().values(
             _binds(cases, [name for name in CASE_CHANGES if name != "fields"])))
-        self.cancel_timers = self._compile(
-            timers.update().where(timers.c.case_id == by_case, timers.c.status == "waiting")
+
+    @cached_property
+    def cancel_timers(self) -> DriverStatement:
+        return self._compile(
+            timers.update().where(timers.c.case_id == _by_case(), timers.c.status == "waiting")
             .values(status="cancelled"))
-        self.update_task = self._compile(
+
+    @cached_property
+    def update_task(self) -> DriverStatement:
+        return self._compile(
             tasks.update().where(tasks.c.id == sa.bindparam("_id", type_=tasks.c.id.type))
             .values(_binds(tasks, TASK_CHANGES)))
-        self.update_timer = self._compile(
+
+    @cached_property
+    def update_timer(self) -> DriverStatement:
+        return self._compile(
             timers.update().where(timers.c.id == sa.bindparam("_id", type_=timers.c.id.type))
             .values(_binds(timers, TIMER_CHANGES)))
-        self.insert_event = self._compile(events.insert().inline().values(_binds(
+
+    @cached_property
+    def insert_event(self) -> DriverStatement:
+        return self._compile(events.insert().inline().values(_binds(
             events, [c.name for c in events.c if c.name != "seq"])))
-        self.insert_outbox = self._compile(outbox.insert().inline().values(_binds(
+
+    @cached_property
+    def insert_outbox(self) -> DriverStatement:
+        return self._compile(outbox.insert().inline().values(_binds(
             outbox, [c.name for c in outbox.c if c.name != "id"])))
-        self._inserts: dict[tuple[str, int], DriverStatement] = {}
 
     def _compile(self, statement: Any) -> DriverStatement:
         return DriverStatement(statement, self.dialect)

@@ -131,8 +131,7 @@ class Transaction:
 
         Two first cases may be opened at once: the second insert then does nothing.
         """
-        found = self.execute(sa.select(playbooks.c.sha256).where(playbooks.c.sha256 == sha256))
-        if found.first() is None:
+        if not self._rows(self._statements.playbook_stored, {"sha256": sha256}):
             if self.is_postgres:
                 from sqlalchemy.dialects.postgresql import insert
             else:
