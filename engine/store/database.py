@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from engine.errors import StoreError
@@ -140,12 +140,12 @@ def _sqlite_begin(connection: Connection) -> None:
         raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
 
 
-def begin_write(connection: Connection) -> None:
+def begin_write(dialect: Dialect, driver_connection: Any) -> None:
     """Begin a command's transaction on the driver, without SQLAlchemy's transaction object
     (it costs more than the BEGIN): BEGIN IMMEDIATE on SQLite, where a writer takes the lock
     before it reads; PostgreSQL's driver begins by itself at the first statement."""
-    if connection.dialect.name == "sqlite":
-        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+    if dialect.name == "sqlite":
+        driver_connection.execute("BEGIN IMMEDIATE")
 
 
 def _unusable(url: URL, exc: DBAPIError) -> StoreError:

@@ -56,16 +56,21 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Transaction]:
         try:
-            with self._writer.connect() as connection:
-                # begun and ended on the driver; a statement run through SQLAlchemy joins it
-                begin_write(connection)
-                driver = connection.connection.driver_connection
-                try:
-                    yield Transaction(connection, self.is_postgres)
-                except BaseException:
-                    (connection.rollback if connection.in_transaction() else driver.rollback)()
-                    raise
-                (connection.commit if connection.in_transaction() else driver.commit)()
+            # a pooled driver connection, begun and ended on the driver: SQLAlchemy's
+            # Connection and transaction objects cost more than the BEGIN and COMMIT
+            # themselves; a statement run through SQLAlchemy makes one, which joins in
+            pooled = self._writer.raw_connection()
+            tx = Transaction._pooled(self._writer, pooled, self.is_postgres)
+            try:
+                begin_write(self.engine.dialect, pooled.driver_connection)
+                yield tx
+            except BaseException:
+                tx._end(commit=False)
+                raise
+            else:
+                tx._end(commit=True)
+            finally:
+                tx._close()
         except self._errors as exc:
             raise self._failed(exc) from exc
 
@@ -90,11 +95,44 @@ class Transaction:
     """The operations of one command, on one open transaction."""
 
     def __init__(self, connection: Connection, is_postgres: bool) -> None:
-        self.connection = connection
+        self._connection: Connection | None = connection
+        self._engine: Engine = connection.engine
+        self._pool_connection: Any = None
         self.is_postgres = is_postgres
         self._statements = statements_for(connection.dialect)
         self._cursor: Any = None
         self._fields_read: dict[int, dict[str, Any]] = {}  # each loaded case's fields as stored
+
+    @classmethod
+    def _pooled(cls, engine: Engine, pool_connection: Any, is_postgres: bool) -> Transaction:
+        """A command's transaction on a pooled driver connection (see `Store.write`)."""
+        tx = cls.__new__(cls)
+        tx._connection, tx._engine, tx._pool_connection = None, engine, pool_connection
+        tx.is_postgres = is_postgres
+        tx._statements = statements_for(engine.dialect)
+        tx._cursor, tx._fields_read = None, {}
+        return tx
+
+    @property
+    def connection(self) -> Connection:
+        """SQLAlchemy's connection of this transaction (made on first use by a command's)."""
+        if self._connection is None:
+            self._connection = Connection(self._engine, self._pool_connection)
+        return self._connection
+
+    def _end(self, commit: bool) -> None:
+        connection = self._connection
+        if connection is not None and connection.in_transaction():
+            connection.commit() if commit else connection.rollback()
+        else:
+            driver = self._pool_connection.driver_connection
+            driver.commit() if commit else driver.rollback()
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()  # hands the pooled connection back too
+        else:
+            self._pool_connection.close()
 
     def execute(self, statement: Any, *args: Any) -> sa.CursorResult[Any]:
         return self.connection.execute(statement, *args)
@@ -104,7 +142,8 @@ class Transaction:
     def _driver(self, sql: str, parameters: Any, many: bool = False) -> Any:
         """Run driver SQL; everything a command writes passes here (the benchmark records it)."""
         if self._cursor is None:
-            self._cursor = self.connection.connection.driver_connection.cursor()
+            pooled = self._pool_connection or self.connection.connection
+            self._cursor = pooled.driver_connection.cursor()
         if many:
             self._cursor.executemany(sql, parameters)
         else:
