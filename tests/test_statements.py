@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sqlite3
 from collections.abc import Iterator
@@ -11,11 +12,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from engine.case import TaskRecord, TimerRecord
 from engine.people import People
 from engine.registry import PlaybookRegistry
 from engine.service import Service
 from engine.store import Store, open_database
-from engine.store.statements import MAX_ROWS, Statements
+from engine.store.statements import MAX_ROWS, TASK_RECORD, TIMER_RECORD, Statements
 from engine.store.tables import cases, events, tasks
 
 CASES = Path(__file__).parent / "data" / "cases"
@@ -111,3 +113,9 @@ def test_many_rows_go_in_several_inserts(service: Service) -> None:
     loaded, _compiled, _children = service.load(case_id)
     assert [(t.id, t.item) for t in loaded.tasks if t.task_id == "sign"] == \
         [(t.id, t.item) for t in signs]
+
+
+def test_loaded_columns_follow_the_records_fields() -> None:
+    # rows become TaskRecord(*row) and TimerRecord(*row): the orders must agree
+    assert [f.name for f in dataclasses.fields(TaskRecord)][:len(TASK_RECORD)] == list(TASK_RECORD)
+    assert [f.name for f in dataclasses.fields(TimerRecord)][:len(TIMER_RECORD)] == list(TIMER_RECORD)

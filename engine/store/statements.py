@@ -135,10 +135,13 @@ class DriverStatement:
         """Fetched rows with their values as SQLAlchemy would return them (times aware)."""
         if not self._results or not fetched:
             return fetched
-        columns = list(zip(*fetched, strict=True))  # a column at a time: a few types to convert
+        columns: list[Any] = list(zip(*fetched, strict=True))
         for index, process in self._results:
-            columns[index] = tuple([None if value is None else process(value)
-                                    for value in columns[index]])
+            # a column has few distinct values (a case's tasks share a few moments):
+            # each converted once, then looked up
+            converted = {value: None if value is None else process(value)
+                         for value in set(columns[index])}
+            columns[index] = map(converted.__getitem__, columns[index])
         return list(zip(*columns, strict=True))
 
 def _by_case() -> Any:
@@ -183,13 +186,16 @@ class Statements:
 
     @cached_property
     def tasks_of(self) -> DriverStatement:
-        return self._compile(sa.select(*tasks.c).where(tasks.c.case_id == _by_case())
-                             .order_by(tasks.c.id))
+        """A case's tasks, each row in the order of TaskRecord's fields."""
+        return self._compile(sa.select(*[tasks.c[name] for name in TASK_RECORD])
+                             .where(tasks.c.case_id == _by_case()).order_by(tasks.c.id))
 
     @cached_property
     def waiting_timers_of(self) -> DriverStatement:
+        """A case's waiting timers, each row in the order of TimerRecord's fields."""
         return self._compile(
-            sa.select(*timers.c).where(timers.c.case_id == _by_case(), timers.c.status == "waiting")
+            sa.select(*[timers.c[name] for name in TIMER_RECORD])
+            .where(timers.c.case_id == _by_case(), timers.c.status == "waiting")
             .order_by(timers.c.due_at, timers.c.id))
 
     @cached_property
@@ -260,6 +266,11 @@ class Statements:
 CASE_CHANGES = ("state", "entry", "subject", "fields", "closed_at", "outcome", "updated_at",
                 "updated_by", "row_version")
 TASK_CHANGES = ("assignee", "status", "due_at", "done_at", "done_by", "note")
+# the columns of a loaded task or timer, in the order of TaskRecord's and TimerRecord's fields
+TASK_RECORD = ("task_id", "entry", "state", "role", "created_at", "item", "assignee", "status",
+               "due_at", "done_at", "done_by", "note", "id")
+TIMER_RECORD = ("kind", "position", "entry", "state", "due_at", "status", "fired_at", "fired_count",
+                "id")
 TIMER_CHANGES = ("due_at", "status", "fired_at", "fired_count")
 
 _BY_DIALECT: dict[tuple[type, Any], Statements] = {}

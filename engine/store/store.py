@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import starmap
 from typing import Any
 
 import sqlalchemy as sa
@@ -196,9 +197,9 @@ class Transaction:
             raise CaseNotFoundError(case_id)
         case = _case_of(found[0])
         self._fields_read[case_id] = dict(case.fields)
-        case.tasks = [_task_of(row) for row in self._rows(sql.tasks_of, key)]
+        case.tasks = list(starmap(TaskRecord, self._rows(sql.tasks_of, key)))
         if with_timers:
-            case.timers = [_timer_of(row) for row in self._rows(sql.waiting_timers_of, key)]
+            case.timers = list(starmap(TimerRecord, self._rows(sql.waiting_timers_of, key)))
         return case
 
     def case_playbook(self, case_id: int) -> tuple[str, int, str]:
@@ -243,11 +244,11 @@ class Transaction:
     def _save(self, table: sa.Table, update: DriverStatement, changeable: Sequence[str], case: Case,
               records: Sequence[TaskRecord | TimerRecord], values: Any) -> None:
         """Insert the new records (learning their ids) and update the changed ones."""
-        changed = [{**{name: getattr(r, name) for name in changeable}, "_id": r.id}
-                   for r in records if r.dirty and r.id is not None]
-        if changed:
-            self._run_many(update, changed)
         new = [r for r in records if r.id is None]
+        dirty = [r for r in records if r.dirty and r.id is not None]
+        if dirty:
+            self._run_many(update, [{**{name: getattr(r, name) for name in changeable}, "_id": r.id}
+                                    for r in dirty])
         for start in range(0, len(new), MAX_ROWS):
             batch = new[start:start + MAX_ROWS]
             statement, parameters = self._statements.insert_rows(
@@ -256,7 +257,7 @@ class Transaction:
             ids = sorted(int(row[0]) for row in self._driver(statement.sql, parameters).fetchall())
             for record, row_id in zip(batch, ids, strict=True):
                 record.id = row_id
-        for record in records:
+        for record in (*dirty, *new):
             record.dirty = False
 
     def add_event(self, case: Case, *, at: dt.datetime, actor: str, kind: str, name: str | None,
@@ -367,13 +368,6 @@ def _case_values(case: Case) -> dict[str, Any]:
     }
 
 
-def _task_of(row: Sequence[Any]) -> TaskRecord:
-    (task_key, _case_id, entry, state, task_id, item, role, assignee, status, created_at, due_at,
-     done_at, done_by, note) = row
-    return TaskRecord(task_id, entry, state, role, created_at, item, assignee, status, due_at,
-                      done_at, done_by, note, task_key)
-
-
 def _task_values(task: TaskRecord) -> dict[str, Any]:
     return {
         "task_id": task.task_id, "entry": task.entry, "state": task.state, "role": task.role,
@@ -381,11 +375,6 @@ def _task_values(task: TaskRecord) -> dict[str, Any]:
         "status": task.status, "due_at": task.due_at, "done_at": task.done_at,
         "done_by": task.done_by, "note": task.note,
     }
-
-
-def _timer_of(row: Sequence[Any]) -> TimerRecord:
-    (timer_key, _case_id, entry, state, kind, position, due_at, status, fired_at, fired_count) = row
-    return TimerRecord(kind, position, entry, state, due_at, status, fired_at, fired_count, timer_key)
 
 
 def _timer_values(timer: TimerRecord) -> dict[str, Any]:
