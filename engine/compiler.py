@@ -122,12 +122,14 @@ ContextSource = cel.Context | Callable[[Reads], cel.Context]
 class Firing:
     """One firing: what the guards see, and what it did (the transition taken, its effects)."""
 
-    __slots__ = ("_context", "effects", "reads", "roles", "source", "transition")
+    __slots__ = ("_context", "_make", "effects", "reads", "roles", "source", "transition")
 
     def __init__(self, source: str, context: ContextSource, roles: frozenset[str],
                  reads: Reads | None = None) -> None:
         self.source = source
-        self._context = context
+        made = isinstance(context, cel.Context)
+        self._context: cel.Context | None = context if made else None
+        self._make = None if made else context
         self.roles = roles
         self.reads = reads
         self.transition: CompiledTransition | None = None
@@ -135,8 +137,8 @@ class Firing:
 
     @property
     def context(self) -> cel.Context:
-        if not isinstance(self._context, cel.Context):
-            self._context = self._context(self.reads or _EVERYTHING)
+        if self._context is None:
+            self._context = self._make(self.reads or _EVERYTHING)
         return self._context
 
     def __repr__(self) -> str:
@@ -158,8 +160,10 @@ class _Actions:
         # notify and custom actions read nothing of the case: no context needed for them alone
         self.reads_context = bool(self.expressions)
 
-    def effects(self, context: ContextSource) -> list[Effect]:
+    def effects(self, context: ContextSource | None) -> list[Effect]:
+        """The actions' effects; `context` is read only if an action reads the case."""
         if self.reads_context and not isinstance(context, cel.Context):
+            assert context is not None
             context = context(self.reads)
         return [step(context) for step in self.steps]
 
@@ -183,7 +187,7 @@ class _Actions:
 
     def __call__(self, event: EventData) -> None:
         firing: Firing = event.args[0]
-        firing.effects.extend(self.effects(firing.context if self.reads_context else firing._context))
+        firing.effects.extend(self.effects(firing.context if self.reads_context else None))
 
 
 class CompiledPlaybook:
@@ -259,7 +263,7 @@ class CompiledPlaybook:
         """
         state = record.state
         firing = Firing(state, context, roles if isinstance(roles, frozenset) else frozenset(roles),
-                        self._reads.get((state, trigger)))
+                        None if isinstance(context, cel.Context) else self._reads.get((state, trigger)))
         if trigger in self._exits.get(state, ()):
             self.machine.events[trigger].trigger(record, firing)
         if firing.transition is None:
@@ -362,7 +366,8 @@ class _Allowed:
         firing: Firing = event.args[0]
         if self.roles and self.roles.isdisjoint(firing.roles):
             return False
-        if self.guard is None or self.guard.evaluate(firing.context) is True:
+        if self.guard is None or self.guard.evaluate(
+                firing.context if firing._context is None else firing._context) is True:
             firing.transition = self.transition
             return True
         return False
