@@ -97,10 +97,11 @@ class Transaction:
 
     def __init__(self, connection: Connection, is_postgres: bool) -> None:
         self._connection: Connection | None = connection
-        self._engine: Engine = connection.engine
-        self._pool_connection: Any = None
+        if connection is not None:  # else `_pooled` set the engine and the pooled connection
+            self._engine: Engine = connection.engine
+            self._pool_connection: Any = None
         self.is_postgres = is_postgres
-        self._statements = statements_for(connection.dialect)
+        self._statements = statements_for(self._engine.dialect)
         self._cursor: Any = None
         self._fields_read: dict[int, dict[str, Any]] = {}  # each loaded case's fields as stored
 
@@ -108,10 +109,8 @@ class Transaction:
     def _pooled(cls, engine: Engine, pool_connection: Any, is_postgres: bool) -> Transaction:
         """A command's transaction on a pooled driver connection (see `Store.write`)."""
         tx = cls.__new__(cls)
-        tx._connection, tx._engine, tx._pool_connection = None, engine, pool_connection
-        tx.is_postgres = is_postgres
-        tx._statements = statements_for(engine.dialect)
-        tx._cursor, tx._fields_read = None, {}
+        tx._engine, tx._pool_connection = engine, pool_connection
+        tx.__init__(None, is_postgres)  # type: ignore[arg-type]  # the rest as every Transaction
         return tx
 
     @property
