@@ -14,7 +14,7 @@ the history as they were.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ __all__ = [
     "subject_text",
     "sync_for_each",
     "tallies",
+    "task_specs",
 ]
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
@@ -128,35 +129,56 @@ class Case:
         return [t for t in self.tasks if t.entry == self.entry]
 
 
-def tallies(case: Case, spec: PlaybookSpec) -> dict[str, TaskTally]:
-    """What guards see of each task: its latest entry's instances, and how many are done.
+def tallies(case: Case, spec: PlaybookSpec, only: Collection[str] | None = None
+            ) -> dict[str, TaskTally]:
+    """What guards see of each task: its latest entry's instances, and how many are done
+    (of the tasks in `only`, if given).
 
     A task of an earlier state keeps the tally of the last time it was created,
     so a guard can still ask whether it was done then.
     """
+    counted = [t for t in case.tasks if t.status != CANCELLED and (only is None or t.task_id in only)]
     latest: dict[str, int] = {}
-    for task in case.tasks:
-        if task.status != CANCELLED:
-            latest[task.task_id] = max(latest.get(task.task_id, -1), task.entry)
-    result: dict[str, TaskTally] = {}
-    for task_id in spec.all_tasks():
-        if task_id not in latest:
-            continue
-        rows = [t for t in case.tasks
-                if t.task_id == task_id and t.entry == latest[task_id] and t.status != CANCELLED]
-        result[task_id] = TaskTally(len(rows), sum(t.status == DONE for t in rows))
-    return result
+    for task in counted:
+        if task.entry > latest.get(task.task_id, -1):
+            latest[task.task_id] = task.entry
+    counts: dict[str, list[int]] = {}
+    for task in counted:
+        if task.entry == latest[task.task_id]:
+            count = counts.setdefault(task.task_id, [0, 0])
+            count[0] += 1
+            count[1] += task.status == DONE
+    return {task_id: TaskTally(*counts[task_id]) for task_id in task_specs(spec) if task_id in counts}
 
 
-def leave_state(case: Case, now: dt.datetime) -> None:
-    """Cancel what the state left behind: its open tasks and waiting timers."""
+_TASK_SPECS: dict[int, tuple[PlaybookSpec, dict[str, TaskSpec]]] = {}
+
+
+def task_specs(spec: PlaybookSpec) -> dict[str, TaskSpec]:
+    """`spec.all_tasks()`, made once per playbook version (a command asks for it often);
+    the dict is shared: read it, never change it."""
+    found = _TASK_SPECS.get(id(spec))
+    if found is None or found[0] is not spec:
+        if len(_TASK_SPECS) >= 64:  # the entry keeps its spec alive, so its id stays its own
+            _TASK_SPECS.clear()
+        found = _TASK_SPECS[id(spec)] = (spec, spec.all_tasks())
+    return found[1]
+
+
+def leave_state(case: Case, now: dt.datetime, *, timed: bool = True) -> None:
+    """Cancel what the state left behind: its open tasks and waiting timers.
+
+    A state that declares no reminders, escalations or timers (`timed` false) made no
+    timers, so the stored ones need no cancelling.
+    """
     for task in case.current_tasks():
         if task.status == OPEN:
             task.status, task.done_at, task.dirty = CANCELLED, now, True
     for timer in case.timers:
         if timer.status == WAITING:
             timer.status, timer.dirty = "cancelled", True
-    case.timers_cancelled = True
+    if timed:
+        case.timers_cancelled = True
 
 
 def enter_state(case: Case, spec: PlaybookSpec, state_id: str, entry: int,

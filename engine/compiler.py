@@ -10,7 +10,8 @@ commit in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ __all__ = [
     "Effect",
     "Firing",
     "NotifyEffect",
+    "Reads",
     "RefusedError",
     "SetEffect",
     "StartCaseEffect",
@@ -83,17 +85,61 @@ class CompiledTransition:
         return self.spec.trigger
 
 
+@dataclass(frozen=True)
+class Reads:
+    """What some expressions read of a case: its top-level names and which tasks (None: all).
+
+    A context with only these holds the same values for them, and costs a fraction: most
+    of a full context's cost is handing every task's tally over to CEL.
+    """
+
+    names: frozenset[str] | None
+    tasks: frozenset[str] | None
+
+
+_TASK_CHAIN = re.compile(r"\btasks\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*(?:done_count|done|count)\b")
+_TASKS = re.compile(r"\btasks\b")
+
+
+def _reads(expressions: Iterable[CompiledExpression]) -> Reads:
+    names: set[str] = set()
+    task_ids: set[str] | None = set()
+    for expression in expressions:
+        names.update(name for name in expression.names if "." not in name)
+        chained = _TASK_CHAIN.findall(expression.source)
+        if len(chained) != len(_TASKS.findall(expression.source)):
+            task_ids = None  # `tasks` read some other way (whole, indexed, or in a string): all
+        elif task_ids is not None:
+            task_ids.update(chained)
+    return Reads(frozenset(names), None if task_ids is None else frozenset(task_ids))
+
+
+# a context, or what makes it (of what it must hold) when a guard or an action first reads
+# it; most fires read little of the case, and some nothing
+ContextSource = cel.Context | Callable[[Reads], cel.Context]
+
+
 class Firing:
     """One firing: what the guards see, and what it did (the transition taken, its effects)."""
 
-    __slots__ = ("context", "effects", "roles", "source", "transition")
+    __slots__ = ("_context", "_make", "effects", "reads", "roles", "source", "transition")
 
-    def __init__(self, source: str, context: cel.Context, roles: frozenset[str]) -> None:
+    def __init__(self, source: str, context: ContextSource, roles: frozenset[str],
+                 reads: Reads | None = None) -> None:
         self.source = source
-        self.context = context
+        made = isinstance(context, cel.Context)
+        self._context: cel.Context | None = context if made else None
+        self._make = None if made else context
         self.roles = roles
+        self.reads = reads
         self.transition: CompiledTransition | None = None
         self.effects: list[Effect] = []
+
+    @property
+    def context(self) -> cel.Context:
+        if self._context is None:
+            self._context = self._make(self.reads or _EVERYTHING)
+        return self._context
 
     def __repr__(self) -> str:
         taken = self.transition.trigger if self.transition else None
@@ -109,6 +155,17 @@ class _Actions:
 
     def __init__(self, actions: list[ActionSpec], expressions: dict[str, CompiledExpression]):
         self.steps = [self._compile(action, expressions) for action in actions]
+        self.expressions = [expressions[source] for source in _action_sources(actions)]
+        self.reads = _reads(self.expressions)
+        # notify and custom actions read nothing of the case: no context needed for them alone
+        self.reads_context = bool(self.expressions)
+
+    def effects(self, context: ContextSource | None) -> list[Effect]:
+        """The actions' effects; `context` is read only if an action reads the case."""
+        if self.reads_context and not isinstance(context, cel.Context):
+            assert context is not None
+            context = context(self.reads)
+        return [step(context) for step in self.steps]
 
     @staticmethod
     def _compile(action: ActionSpec, expressions: dict[str, CompiledExpression]):
@@ -130,8 +187,7 @@ class _Actions:
 
     def __call__(self, event: EventData) -> None:
         firing: Firing = event.args[0]
-        context = firing.context
-        firing.effects.extend([step(context) for step in self.steps])
+        firing.effects.extend(self.effects(firing.context if self.reads_context else None))
 
 
 class CompiledPlaybook:
@@ -162,6 +218,18 @@ class CompiledPlaybook:
             send_event=True,
             ignore_invalid_triggers=False,
         )
+        # what firing a trigger from a state may read: the guards and actions of its
+        # transitions, and the on_enter actions of where they lead
+        self._reads: dict[tuple[str, str], Reads] = {}
+        for state_id in spec.states:
+            for trigger in self._exits[state_id]:
+                candidates = [t for t in self.by_trigger[trigger]
+                              if state_id in spec.source_states(t.spec)]
+                self._reads[state_id, trigger] = _reads(
+                    [t.guard for t in candidates if t.guard is not None]
+                    + [loaded.expressions[e] for t in candidates for e in _action_sources(t.spec.do)]
+                    + [e for t in candidates if t.spec.to in self._on_enter
+                       for e in self._on_enter[t.spec.to].expressions])
 
     @property
     def spec(self) -> PlaybookSpec:
@@ -187,23 +255,28 @@ class CompiledPlaybook:
         return list(dict.fromkeys(t.trigger for t in self.transitions
                                   if state in self.spec.source_states(t.spec)))
 
-    def fire(self, record: Any, trigger: str, context: cel.Context,
+    def fire(self, record: Any, trigger: str, context: ContextSource,
              roles: Iterable[str] = ()) -> Firing:
-        """Move `record` by `trigger`, or raise RefusedError saying why not."""
+        """Move `record` by `trigger`, or raise RefusedError saying why not.
+
+        `context` may be a function making it: it is then made only if a guard or action reads it.
+        """
         state = record.state
-        firing = Firing(state, context, roles if isinstance(roles, frozenset) else frozenset(roles))
+        firing = Firing(state, context, roles if isinstance(roles, frozenset) else frozenset(roles),
+                        None if isinstance(context, cel.Context) else self._reads.get((state, trigger)))
         if trigger in self._exits.get(state, ()):
             self.machine.events[trigger].trigger(record, firing)
         if firing.transition is None:
             if trigger not in self.by_trigger:
                 raise RefusedError(trigger, state, ["unknown trigger"])
-            raise RefusedError(trigger, state, self.why_not(state, trigger, context, firing.roles))
+            raise RefusedError(trigger, state, self.why_not(state, trigger, firing.context,
+                                                            firing.roles))
         return firing
 
-    def enter_effects(self, state: str, context: cel.Context) -> list[Effect]:
+    def enter_effects(self, state: str, context: ContextSource) -> list[Effect]:
         """The effects of entering `state` without a transition: a new case's initial state."""
         actions = self._on_enter.get(state)
-        return [step(context) for step in actions.steps] if actions else []
+        return actions.effects(context) if actions else []
 
     def may(self, state: str, trigger: str, context: cel.Context,
             roles: Iterable[str] = ()) -> tuple[bool, list[str]]:
@@ -226,6 +299,15 @@ class CompiledPlaybook:
             return ["allowed: " + (", ".join(allowed) if allowed else "nothing, the case is closed")]
         reasons = [reason for t in candidates if (reason := _refusal(t, context, roles))]
         return list(dict.fromkeys(reasons))  # several transitions may fail alike
+
+
+_EVERYTHING = Reads(None, None)
+
+
+def _action_sources(actions: Iterable[ActionSpec]) -> list[str]:
+    return [source for action in actions for source in (
+        action.set.values() if isinstance(action, SetActionSpec) else
+        action.start_case.fields.values() if isinstance(action, StartCaseActionSpec) else ())]
 
 
 def _refusal(transition: CompiledTransition, context: cel.Context,
@@ -284,7 +366,8 @@ class _Allowed:
         firing: Firing = event.args[0]
         if self.roles and self.roles.isdisjoint(firing.roles):
             return False
-        if self.guard is None or self.guard.evaluate(firing.context) is True:
+        if self.guard is None or self.guard.evaluate(
+                firing.context if firing._context is None else firing._context) is True:
             firing.transition = self.transition
             return True
         return False

@@ -1,18 +1,19 @@
 """What guards and value expressions see: a case's data as CEL values.
 
 Built once per command from the case (fields, task tallies, state, time, who
-acts) and shared by every guard and action that command evaluates.
+acts) and shared by every guard and action that command evaluates; only when
+one of them reads it, and only with the names the playbook's expressions read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import cel
 
-from engine.case import TaskTally
+from engine.case import TaskTally, task_specs
 from engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec
 
 __all__ = ["TaskTally", "evaluation_context", "field_value"]
@@ -34,22 +35,40 @@ def field_value(spec: FieldSpec, value: Any) -> Any:
 
 def evaluation_context(spec: PlaybookSpec, *, state: str, fields: Mapping[str, Any],
                        tasks: Mapping[str, TaskTally], now: dt.datetime,
-                       actor: str = "", roles: Iterable[str] = ()) -> cel.Context:
-    """The CEL context for one command on one case."""
+                       actor: str = "", roles: Iterable[str] = (),
+                       names: Collection[str] | None = None,
+                       task_ids: Collection[str] | None = None) -> cel.Context:
+    """The CEL context for one command on one case.
+
+    With `names` it holds only those variables, and with `task_ids` only those tasks'
+    tallies: what the expressions to be run read, which see the same values either way.
+    """
+    wanted: Collection[str] = spec.fields.keys() | BUILTINS if names is None else names
     variables: dict[str, Any] = {
         field_id: field_value(field_spec, fields.get(field_id))
-        for field_id, field_spec in spec.fields.items()
+        for field_id, field_spec in spec.fields.items() if field_id in wanted
     }
-    tallies = {task_id: tasks.get(task_id, TaskTally()) for task_id in spec.all_tasks()}
-    current = spec.states[state].tasks if state in spec.states else []
-    variables.update(
-        state=state,
-        now=now if now.tzinfo else now.replace(tzinfo=dt.UTC),
-        tasks={task_id: {"done": t.done, "count": t.count, "done_count": t.done_count}
-               for task_id, t in tallies.items()},
-        # a for_each task over an empty list has nothing left to do
-        tasks_done=all(tallies[t.id].done or (t.for_each is not None and tallies[t.id].count == 0)
-                       for t in current if not t.optional),
-        actor={"id": actor, "roles": sorted(roles)},
-    )
+    if "state" in wanted:
+        variables["state"] = state
+    if "now" in wanted:
+        variables["now"] = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+    if "tasks" in wanted or "tasks_done" in wanted:
+        all_tasks = task_specs(spec)
+        none = TaskTally()
+        if "tasks" in wanted:
+            variables["tasks"] = {
+                task_id: {"done": t.done, "count": t.count, "done_count": t.done_count}
+                for task_id in all_tasks if task_ids is None or task_id in task_ids
+                for t in (tasks.get(task_id, none),)}
+        if "tasks_done" in wanted:
+            current = spec.states[state].tasks if state in spec.states else []
+            # a for_each task over an empty list has nothing left to do
+            variables["tasks_done"] = all(
+                (t := tasks.get(task.id, none)).done or (task.for_each is not None and t.count == 0)
+                for task in current if not task.optional)
+    if "actor" in wanted:
+        variables["actor"] = {"id": actor, "roles": sorted(roles)}
     return cel.Context(variables=variables)
+
+
+BUILTINS = frozenset({"state", "now", "tasks", "tasks_done", "actor"})

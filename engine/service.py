@@ -26,12 +26,14 @@ from engine.case import (
     subject_text,
     sync_for_each,
     tallies,
+    task_specs,
 )
 from engine.compiler import (
     CompiledPlaybook,
     CustomEffect,
     Effect,
     NotifyEffect,
+    Reads,
     SetEffect,
     StartCaseEffect,
 )
@@ -100,10 +102,20 @@ class _Command:
     def spec(self) -> PlaybookSpec:
         return self.compiled.spec
 
-    def context(self) -> Any:
-        return evaluation_context(self.spec, state=self.case.state, fields=self.case.fields,
-                                  tasks=tallies(self.case, self.spec), now=self.now,
-                                  actor=self.actor, roles=self.roles)
+    def context(self, reads: Reads | None = None, state: str | None = None) -> Any:
+        """What guards and actions see (of the case in `state`, its own by default): all of
+        it, or only what `reads` says they read."""
+        names, task_ids = (reads.names, reads.tasks) if reads else (None, None)
+        state = state or self.case.state
+        counted: set[str] | None = None  # the tasks to tally: those read, and the state's own
+        if task_ids is not None and names is not None:
+            counted = set(task_ids) if "tasks" in names else set()
+            if "tasks_done" in names and state in self.spec.states:
+                counted.update(task.id for task in self.spec.states[state].tasks)
+        return evaluation_context(self.spec, state=state, fields=self.case.fields,
+                                  tasks=tallies(self.case, self.spec, counted) if counted != set() else {},
+                                  now=self.now, actor=self.actor, roles=self.roles,
+                                  names=names, task_ids=task_ids)
 
 
 class Service:
@@ -160,7 +172,7 @@ class Service:
                       now: dt.datetime | None = None) -> Case:
         def work(cmd: _Command) -> None:
             record = self._task(cmd, task, item, OPEN)
-            form = cmd.spec.all_tasks()[record.task_id].form
+            form = task_specs(cmd.spec)[record.task_id].form
             if form is not None:
                 names = cmd.spec.forms[form].fields
                 missing = self._missing(cmd.spec, cmd.case.fields, names)
@@ -210,7 +222,7 @@ class Service:
                 raise CommandError(f"form '{form}' needs {', '.join(missing)}")
             self._set_values(cmd, values)
             for record in cmd.case.current_tasks():
-                task = spec.all_tasks()[record.task_id]
+                task = task_specs(spec)[record.task_id]
                 if task.form == form and record.status == OPEN and self._may_do(cmd, record):
                     self._complete(cmd, record)
                     break
@@ -413,7 +425,7 @@ class Service:
         missing = self._missing(spec, case.fields, spec.fields)
         if missing:
             raise CommandError(f"'{spec.id}' needs {', '.join(missing)}")
-        self._apply(cmd, compiled.enter_effects(spec.initial, cmd.context()))
+        self._apply(cmd, compiled.enter_effects(spec.initial, cmd.context))
         enter_state(case, spec, spec.initial, 1, now)
         self._save(cmd, read_version=None)
         return case
@@ -431,9 +443,11 @@ class Service:
         started = [self._start(cmd, start) for start in cmd.starts]
         if started:
             cmd.details["started"] = started
-        names = dict.fromkeys([*cmd.spec.fields, *cmd.fields_before, *case.fields])
-        changes = {name: [cmd.fields_before.get(name), case.fields.get(name)] for name in names
-                   if cmd.fields_before.get(name) != case.fields.get(name)}
+        changes = {}
+        if cmd.fields_before != case.fields:
+            names = dict.fromkeys([*cmd.spec.fields, *cmd.fields_before, *case.fields])
+            changes = {name: [cmd.fields_before.get(name), case.fields.get(name)] for name in names
+                       if cmd.fields_before.get(name) != case.fields.get(name)}
         tx.add_event(case, at=cmd.now, actor=cmd.actor, kind=cmd.kind, name=cmd.name,
                      state_before=cmd.state_before, changes=changes, note=cmd.note,
                      details=cmd.details)
@@ -465,11 +479,13 @@ class Service:
                 "allowed here: " + ", ".join(allowed) if allowed else "")
             raise CommandError(f"unknown trigger '{trigger}'" + (f" ({hint})" if hint else ""))
         before = case.state
-        firing = compiled.fire(case, trigger, cmd.context(), cmd.roles)
+        # made only if a guard or action reads it, of the case as it was before the fire
+        firing = compiled.fire(case, trigger, lambda reads: cmd.context(reads, before), cmd.roles)
         case.state = before  # leave the old state's tasks and timers before moving on
         assert firing.transition is not None
         self._apply(cmd, firing.effects)
-        leave_state(case, cmd.now)
+        left = cmd.spec.states[before]
+        leave_state(case, cmd.now, timed=bool(left.remind or left.escalate or left.timers))
         enter_state(case, cmd.spec, firing.transition.spec.to, (case.row_version or 0) + 1, cmd.now)
         cmd.details.setdefault("transitions", []).append(
             {"trigger": trigger, "index": firing.transition.index, "from": before,
@@ -527,8 +543,8 @@ class Service:
 
     def _task(self, cmd: _Command, task: str, item: str | None, status: str) -> TaskRecord:
         spec, case = cmd.spec, cmd.case
-        if task not in spec.all_tasks():
-            raise CommandError(f"unknown task '{task}'" + _hint(task, spec.all_tasks()))
+        if task not in task_specs(spec):
+            raise CommandError(f"unknown task '{task}'" + _hint(task, task_specs(spec)))
         here = [t for t in case.current_tasks() if t.task_id == task]
         if not [t for t in here if t.status != CANCELLED]:
             current = sorted({t.task_id for t in case.current_tasks() if t.status != CANCELLED})

@@ -11,11 +11,14 @@ import transitions
 from engine.compiler import (
     CompiledPlaybook,
     NotifyEffect,
+    Reads,
     RefusedError,
     SetEffect,
+    _reads,
     compile_playbook,
 )
 from engine.context import TaskTally, evaluation_context
+from engine.expressions import Scope, compile_expression
 from engine.loader import load_playbook
 
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
@@ -95,3 +98,28 @@ def test_many_records_share_one_machine(compiled_mini) -> None:
     assert {r.state for r in records} == {"stopped"}
     assert compiled_mini.machine.models == []
     assert sys.getrefcount(records[0]) < 10  # the machine keeps no reference to cases
+
+
+def test_fire_makes_the_context_only_when_a_guard_or_action_reads_it(compiled_mini) -> None:
+    asked: list[Reads] = []
+
+    def context(reads: Reads):
+        asked.append(reads)
+        return _context(compiled_mini, Record("start"), ["a", "b"],
+                        {"meet": TaskTally(1, 1), "sign": TaskTally(2, 2)})
+
+    compiled_mini.fire(Record("start"), "stop", context, roles={"lead"})
+    assert asked == []  # no guard, no actions: nothing of the case is read
+    firing = compiled_mini.fire(Record("start"), "finish", context, roles={"lead"})
+    assert asked == [Reads(frozenset({"tasks_done", "members", "navn"}), frozenset())]
+    assert firing.effects[0] == SetEffect({"navn": "Acme (done)"})
+
+
+def test_reads_name_the_tasks_a_guard_reads_or_all_of_them() -> None:
+    scope = Scope(frozenset({"navn"}), frozenset({"meet", "sign"}))
+    chained = compile_expression("tasks.meet.done && tasks . sign.count > 1", scope)
+    whole = compile_expression("tasks.meet.done && size(tasks) > 1", scope)
+    in_text = compile_expression("navn == 'tasks'", scope)
+    assert _reads([chained]) == Reads(frozenset({"tasks"}), frozenset({"meet", "sign"}))
+    assert _reads([chained, whole]).tasks is None
+    assert _reads([in_text]) == Reads(frozenset({"navn"}), None)  # unsure: every task

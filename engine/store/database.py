@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from engine.errors import StoreError
@@ -128,8 +128,24 @@ def _switch_to_wal(cursor: Any) -> None:
 
 def _sqlite_begin(connection: Connection) -> None:
     # a writer takes the lock before it reads, so it never works from a stale snapshot
-    write = connection.get_execution_options().get("trinn_write", False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    import sqlite3
+
+    driver = connection.connection.driver_connection
+    if driver.in_transaction:  # begun on the driver already (`begin_write`): SQLAlchemy joins it
+        return
+    statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get("trinn_write") else "BEGIN"
+    try:  # on the driver: SQLAlchemy's execution layer would cost more than the BEGIN itself
+        driver.execute(statement)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
+
+
+def begin_write(dialect: Dialect, driver_connection: Any) -> None:
+    """Begin a command's transaction on the driver, without SQLAlchemy's transaction object
+    (it costs more than the BEGIN): BEGIN IMMEDIATE on SQLite, where a writer takes the lock
+    before it reads; PostgreSQL's driver begins by itself at the first statement."""
+    if dialect.name == "sqlite":
+        driver_connection.execute("BEGIN IMMEDIATE")
 
 
 def _unusable(url: URL, exc: DBAPIError) -> StoreError:

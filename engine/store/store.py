@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import starmap
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,29 +21,11 @@ from sqlalchemy.exc import DBAPIError
 
 from engine.case import Case, TaskRecord, TimerRecord
 from engine.errors import CaseNotFoundError, StaleCaseError, StoreError
-from engine.store.database import shown_url
+from engine.store.database import begin_write, shown_url
+from engine.store.statements import MAX_ROWS, TASK_CHANGES, TIMER_CHANGES, DriverStatement, statements_for
 from engine.store.tables import cases, deliveries, events, outbox, playbooks, tasks, timers
 
 __all__ = ["Store", "Transaction", "from_db", "to_db"]
-
-# Statements built once: SQLAlchemy then only binds values and reuses its compiled SQL,
-# which is most of what a command costs in Python.
-_CASE = sa.select(cases).where(cases.c.id == sa.bindparam("case_id"))
-_CASE_LOCKED = _CASE.with_for_update()
-_TASKS_OF = sa.select(tasks).where(tasks.c.case_id == sa.bindparam("case_id")).order_by(tasks.c.id)
-_WAITING_TIMERS_OF = (sa.select(timers)
-                      .where(timers.c.case_id == sa.bindparam("case_id"), timers.c.status == "waiting")
-                      .order_by(timers.c.due_at, timers.c.id))
-_UPDATE_CASE = cases.update().where(cases.c.id == sa.bindparam("_id"),
-                                    cases.c.row_version == sa.bindparam("_read"))
-_CANCEL_TIMERS = (timers.update().where(timers.c.case_id == sa.bindparam("_case"),
-                                        timers.c.status == "waiting").values(status="cancelled"))
-_UPDATE_BY_ID = {table.name: table.update().where(table.c.id == sa.bindparam("_id"))
-                 for table in (tasks, timers)}
-_INSERT_RETURNING_ID = {table.name: table.insert().returning(table.c.id, sort_by_parameter_order=True)
-                        for table in (tasks, timers)}
-_INSERT_EVENT = events.insert()
-_INSERT_OUTBOX = outbox.insert()
 
 
 def to_db(moment: dt.datetime | None) -> dt.datetime | None:
@@ -66,14 +49,30 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_postgres = engine.dialect.name == "postgresql"
+        # the same pool with the option set once (a per-connection option costs a copy each time)
+        self._writer = engine.execution_options(trinn_write=True)
+        # a command's statements run on the driver's cursor: its errors come unwrapped
+        self._errors = (DBAPIError, engine.dialect.loaded_dbapi.Error)
 
     @contextmanager
     def write(self) -> Iterator[Transaction]:
         try:
-            with self.engine.connect().execution_options(trinn_write=True) as connection, \
-                    connection.begin():
-                yield Transaction(connection, self.is_postgres)
-        except DBAPIError as exc:
+            # a pooled driver connection, begun and ended on the driver: SQLAlchemy's
+            # Connection and transaction objects cost more than the BEGIN and COMMIT
+            # themselves; a statement run through SQLAlchemy makes one, which joins in
+            pooled = self._writer.raw_connection()
+            tx = Transaction._pooled(self._writer, pooled, self.is_postgres)
+            try:
+                begin_write(self.engine.dialect, pooled.driver_connection)
+                yield tx
+            except BaseException:
+                tx._end(commit=False)
+                raise
+            else:
+                tx._end(commit=True)
+            finally:
+                tx._close()
+        except self._errors as exc:
             raise self._failed(exc) from exc
 
     @contextmanager
@@ -81,11 +80,12 @@ class Store:
         try:
             with self.engine.connect() as connection, connection.begin():
                 yield Transaction(connection, self.is_postgres)
-        except DBAPIError as exc:
+        except self._errors as exc:
             raise self._failed(exc) from exc
 
-    def _failed(self, exc: DBAPIError) -> StoreError:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    def _failed(self, exc: Exception) -> StoreError:
+        orig = exc.orig if isinstance(exc, DBAPIError) else exc
+        reason = str(orig).strip().splitlines()[0] if orig else str(exc)
         return StoreError(f"database {shown_url(self.engine.url)}: {reason}")
 
     def close(self) -> None:
@@ -96,11 +96,71 @@ class Transaction:
     """The operations of one command, on one open transaction."""
 
     def __init__(self, connection: Connection, is_postgres: bool) -> None:
-        self.connection = connection
+        self._connection: Connection | None = connection
+        if connection is not None:  # else `_pooled` set the engine and the pooled connection
+            self._engine: Engine = connection.engine
+            self._pool_connection: Any = None
         self.is_postgres = is_postgres
+        self._statements = statements_for(self._engine.dialect)
+        self._cursor: Any = None
+        self._fields_read: dict[int, dict[str, Any]] = {}  # each loaded case's fields as stored
+
+    @classmethod
+    def _pooled(cls, engine: Engine, pool_connection: Any, is_postgres: bool) -> Transaction:
+        """A command's transaction on a pooled driver connection (see `Store.write`)."""
+        tx = cls.__new__(cls)
+        tx._engine, tx._pool_connection = engine, pool_connection
+        tx.__init__(None, is_postgres)  # type: ignore[arg-type]  # the rest as every Transaction
+        return tx
+
+    @property
+    def connection(self) -> Connection:
+        """SQLAlchemy's connection of this transaction (made on first use by a command's)."""
+        if self._connection is None:
+            self._connection = Connection(self._engine, self._pool_connection)
+        return self._connection
+
+    def _end(self, commit: bool) -> None:
+        connection = self._connection
+        if connection is not None and connection.in_transaction():
+            connection.commit() if commit else connection.rollback()
+        else:
+            driver = self._pool_connection.driver_connection
+            driver.commit() if commit else driver.rollback()
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()  # hands the pooled connection back too
+        else:
+            self._pool_connection.close()
 
     def execute(self, statement: Any, *args: Any) -> sa.CursorResult[Any]:
         return self.connection.execute(statement, *args)
+
+    # a command's statements, on the driver's cursor of the same transaction
+
+    def _driver(self, sql: str, parameters: Any, many: bool = False) -> Any:
+        """Run driver SQL; everything a command writes passes here (the benchmark records it)."""
+        if self._cursor is None:
+            pooled = self._pool_connection or self.connection.connection
+            self._cursor = pooled.driver_connection.cursor()
+        if many:
+            self._cursor.executemany(sql, parameters)
+        else:
+            self._cursor.execute(sql, parameters)
+        return self._cursor
+
+    def _rows(self, statement: DriverStatement, values: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        return statement.rows(self._driver(statement.sql, statement.parameters(values)).fetchall())
+
+    def _run(self, statement: DriverStatement, values: Mapping[str, Any]) -> int:
+        return int(self._driver(statement.sql, statement.parameters(values)).rowcount)
+
+    def _run_many(self, statement: DriverStatement, rows: Sequence[Mapping[str, Any]]) -> None:
+        if len(rows) == 1:
+            self._run(statement, rows[0])
+        else:
+            self._driver(statement.sql, [statement.parameters(row) for row in rows], many=True)
 
     # playbook versions ------------------------------------------------------
 
@@ -110,8 +170,7 @@ class Transaction:
 
         Two first cases may be opened at once: the second insert then does nothing.
         """
-        found = self.execute(sa.select(playbooks.c.sha256).where(playbooks.c.sha256 == sha256))
-        if found.first() is None:
+        if not self._rows(self._statements.playbook_stored, {"sha256": sha256}):
             if self.is_postgres:
                 from sqlalchemy.dialects.postgresql import insert
             else:
@@ -131,13 +190,15 @@ class Transaction:
     def load_case(self, case_id: int, *, lock: bool = False, with_timers: bool = False) -> Case:
         """A case with all its tasks (and its waiting timers if asked); `lock` holds its row."""
         key = {"case_id": case_id}
-        row = self.execute(_CASE_LOCKED if lock and self.is_postgres else _CASE, key).mappings().first()
-        if row is None:
+        sql = self._statements
+        found = self._rows(sql.case_locked if lock else sql.case, key)
+        if not found:
             raise CaseNotFoundError(case_id)
-        case = _case(row)
-        case.tasks = [_task(r) for r in self.execute(_TASKS_OF, key).mappings()]
+        case = _case_of(found[0])
+        self._fields_read[case_id] = dict(case.fields)
+        case.tasks = list(starmap(TaskRecord, self._rows(sql.tasks_of, key)))
         if with_timers:
-            case.timers = [_timer(r) for r in self.execute(_WAITING_TIMERS_OF, key).mappings()]
+            case.timers = list(starmap(TimerRecord, self._rows(sql.waiting_timers_of, key)))
         return case
 
     def case_playbook(self, case_id: int) -> tuple[str, int, str]:
@@ -150,17 +211,17 @@ class Transaction:
 
     def insert_case(self, case: Case) -> int:
         values = _case_values(case)
-        values.pop("id")
-        case.id = int(self.execute(cases.insert().values(**values)).inserted_primary_key[0])
+        case.id = int(self._rows(self._statements.insert_case, values)[0][0])
         self._save_children(case)
         return case.id
 
     def update_case(self, case: Case, read_version: int) -> None:
         """Write the case at `read_version` + 1, or refuse if someone else wrote first."""
         values = _case_values(case)
-        values.pop("id")
-        updated = self.execute(_UPDATE_CASE, {**values, "_id": case.id, "_read": read_version})
-        if updated.rowcount != 1:
+        values["_id"], values["_read"] = case.id, read_version
+        same = case.fields == self._fields_read.get(case.id)
+        sql = self._statements
+        if self._run(sql.update_case_same_fields if same else sql.update_case, values) != 1:
             self.raise_stale(case.id)
         self._save_children(case)
 
@@ -172,41 +233,47 @@ class Transaction:
         raise StaleCaseError(case_id, row.updated_by, shown_time(from_db(row.updated_at)))
 
     def _save_children(self, case: Case) -> None:
+        sql = self._statements
         if case.timers_cancelled:
-            self.execute(_CANCEL_TIMERS, {"_case": case.id})
+            self._run(sql.cancel_timers, {"case_id": case.id})
             case.timers_cancelled = False
-        self._save(tasks, case, case.tasks, _task_values)
-        self._save(timers, case, case.timers, _timer_values)
+        self._save(tasks, sql.update_task, TASK_CHANGES, case, case.tasks, _task_values)
+        self._save(timers, sql.update_timer, TIMER_CHANGES, case, case.timers, _timer_values)
 
-    def _save(self, table: sa.Table, case: Case, records: Sequence[TaskRecord | TimerRecord],
-              values: Any) -> None:
+    def _save(self, table: sa.Table, update: DriverStatement, changeable: Sequence[str], case: Case,
+              records: Sequence[TaskRecord | TimerRecord], values: Any) -> None:
         """Insert the new records (learning their ids) and update the changed ones."""
-        changed = [{**values(r), "_id": r.id} for r in records if r.dirty and r.id is not None]
-        if changed:
-            self.execute(_UPDATE_BY_ID[table.name], changed)
         new = [r for r in records if r.id is None]
-        if new:
-            inserted = self.execute(_INSERT_RETURNING_ID[table.name],
-                                    [{**values(r), "case_id": case.id} for r in new])
-            for record, row_id in zip(new, inserted.scalars(), strict=True):
-                record.id = int(row_id)
-        for record in records:
+        dirty = [r for r in records if r.dirty and r.id is not None]
+        if dirty:
+            self._run_many(update, [{**{name: getattr(r, name) for name in changeable}, "_id": r.id}
+                                    for r in dirty])
+        for start in range(0, len(new), MAX_ROWS):
+            batch = new[start:start + MAX_ROWS]
+            statement, parameters = self._statements.insert_rows(
+                table, [{**values(r), "case_id": case.id} for r in batch])
+            # one statement hands out increasing ids in the order of its rows
+            ids = sorted(int(row[0]) for row in self._driver(statement.sql, parameters).fetchall())
+            for record, row_id in zip(batch, ids, strict=True):
+                record.id = row_id
+        for record in (*dirty, *new):
             record.dirty = False
 
     def add_event(self, case: Case, *, at: dt.datetime, actor: str, kind: str, name: str | None,
                   state_before: str | None, changes: Mapping[str, Any], note: str | None,
                   details: Mapping[str, Any]) -> None:
-        self.execute(_INSERT_EVENT, {
-            "case_id": case.id, "case_version": case.row_version, "at": to_db(at), "actor": actor,
+        self._run(self._statements.insert_event, {
+            "case_id": case.id, "case_version": case.row_version, "at": at, "actor": actor,
             "kind": kind, "name": name, "state_before": state_before, "state_after": case.state,
-            "changes": dict(changes), "note": note, "details": dict(details)})
+            "changes": _plain(changes), "note": note, "details": _plain(details)})
 
     def add_outbox(self, case: Case, kind: str, payload: Mapping[str, Any],
                    now: dt.datetime) -> None:
-        self.execute(_INSERT_OUTBOX, {
-            "case_id": case.id, "case_version": case.row_version, "created_at": to_db(now),
-            "kind": kind, "payload": dict(payload), "status": "pending", "attempts": 0,
-            "next_attempt_at": to_db(now), "sent_at": None, "last_error": None})
+        self._run(self._statements.insert_outbox, {
+            "case_id": case.id, "case_version": case.row_version, "created_at": now,
+            "kind": kind, "payload": _plain(payload), "status": "pending", "attempts": 0,
+            "next_attempt_at": now, "sent_at": None, "last_error": None, "claimed_by": None,
+            "claimed_until": None})
 
     # reading ----------------------------------------------------------------
 
@@ -390,56 +457,47 @@ class Transaction:
                 int(outbox_mark[1] or 0) if outbox_mark else 0)
 
 
-def _case(row: RowMapping) -> Case:
+def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """A dict as JSON encodes it (the commands' own dicts go as they are)."""
+    return mapping if isinstance(mapping, dict) else dict(mapping)
+
+
+def _case_of(row: Sequence[Any]) -> Case:
+    """A case from its row (the columns in the table's order, times already aware)."""
+    (case_id, playbook_id, playbook_version, playbook_sha256, state, entry, subject, fields,
+     parent_id, opened_at, opened_by, closed_at, outcome, updated_at, updated_by, row_version) = row
     return Case(
-        id=int(row["id"]), playbook_id=row["playbook_id"],
-        playbook_version=row["playbook_version"], playbook_sha256=row["playbook_sha256"],
-        state=row["state"], entry=row["entry"], fields=dict(row["fields"]),
-        opened_at=from_db(row["opened_at"]), opened_by=row["opened_by"],
-        updated_at=from_db(row["updated_at"]), updated_by=row["updated_by"],
-        row_version=row["row_version"], subject=row["subject"], parent_id=row["parent_id"],
-        closed_at=from_db(row["closed_at"]), outcome=row["outcome"])
+        id=int(case_id), playbook_id=playbook_id, playbook_version=playbook_version,
+        playbook_sha256=playbook_sha256, state=state, entry=entry, fields=fields,
+        opened_at=opened_at, opened_by=opened_by, updated_at=updated_at, updated_by=updated_by,
+        row_version=row_version, subject=subject, parent_id=parent_id, closed_at=closed_at,
+        outcome=outcome)
 
 
 def _case_values(case: Case) -> dict[str, Any]:
     return {
-        "id": case.id, "playbook_id": case.playbook_id,
+        "playbook_id": case.playbook_id,
         "playbook_version": case.playbook_version, "playbook_sha256": case.playbook_sha256,
         "state": case.state, "entry": case.entry, "subject": case.subject,
-        "fields": case.fields, "parent_id": case.parent_id, "opened_at": to_db(case.opened_at),
-        "opened_by": case.opened_by, "closed_at": to_db(case.closed_at), "outcome": case.outcome,
-        "updated_at": to_db(case.updated_at), "updated_by": case.updated_by,
+        "fields": case.fields, "parent_id": case.parent_id, "opened_at": case.opened_at,
+        "opened_by": case.opened_by, "closed_at": case.closed_at, "outcome": case.outcome,
+        "updated_at": case.updated_at, "updated_by": case.updated_by,
         "row_version": case.row_version,
     }
-
-
-def _task(row: RowMapping) -> TaskRecord:
-    return TaskRecord(
-        task_id=row["task_id"], entry=row["entry"], state=row["state"], role=row["role"],
-        created_at=from_db(row["created_at"]), item=row["item"], assignee=row["assignee"],
-        status=row["status"], due_at=from_db(row["due_at"]), done_at=from_db(row["done_at"]),
-        done_by=row["done_by"], note=row["note"], id=row["id"])
 
 
 def _task_values(task: TaskRecord) -> dict[str, Any]:
     return {
         "task_id": task.task_id, "entry": task.entry, "state": task.state, "role": task.role,
-        "created_at": to_db(task.created_at), "item": task.item, "assignee": task.assignee,
-        "status": task.status, "due_at": to_db(task.due_at), "done_at": to_db(task.done_at),
+        "created_at": task.created_at, "item": task.item, "assignee": task.assignee,
+        "status": task.status, "due_at": task.due_at, "done_at": task.done_at,
         "done_by": task.done_by, "note": task.note,
     }
-
-
-def _timer(row: RowMapping) -> TimerRecord:
-    return TimerRecord(
-        kind=row["kind"], position=row["position"], entry=row["entry"], state=row["state"],
-        due_at=from_db(row["due_at"]), status=row["status"], fired_at=from_db(row["fired_at"]),
-        fired_count=row["fired_count"], id=row["id"])
 
 
 def _timer_values(timer: TimerRecord) -> dict[str, Any]:
     return {
         "kind": timer.kind, "position": timer.position, "entry": timer.entry,
-        "state": timer.state, "due_at": to_db(timer.due_at), "status": timer.status,
-        "fired_at": to_db(timer.fired_at), "fired_count": timer.fired_count,
+        "state": timer.state, "due_at": timer.due_at, "status": timer.status,
+        "fired_at": timer.fired_at, "fired_count": timer.fired_count,
     }
