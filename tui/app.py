@@ -8,7 +8,7 @@ cheap change mark in a worker and, when it moved, the screen on top reads again.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -16,12 +16,17 @@ from textual.binding import Binding, BindingType
 from engine.errors import TrinnError
 from tui.desk import Desk, PlaybookEntry
 from tui.i18n import gettext as _
+from tui.i18n import ngettext
 from tui.screens.base import DeskScreen, error_text, run_db
 from tui.screens.cases import CasesScreen
 from tui.screens.outbox import OutboxScreen, Retry
 from tui.screens.palette import TrinnCommands
 from tui.screens.playbooks import PlaybooksScreen
 from tui.screens.tasks import MyTasksScreen
+from tui.sender import Sender, problem_text
+
+if TYPE_CHECKING:
+    from notifiers.dispatch import DispatchReport
 
 __all__ = ["TrinnApp"]
 
@@ -42,11 +47,14 @@ class TrinnApp(App[None]):
     ]
 
     def __init__(self, desk: Desk, *, refresh_seconds: float = 2.0,
-                 retry: Retry | None = None) -> None:
+                 retry: Retry | None = None, sender: Sender | None = None,
+                 send_seconds: float = 30.0) -> None:
         super().__init__()
         self.desk = desk
         self.refresh_seconds = refresh_seconds
-        self.retry = retry
+        self.sender = sender
+        self.send_seconds = send_seconds
+        self.retry = retry if retry is not None or sender is None else sender.retry
         self.change_mark: tuple[int, int, int] | None = None
         self.failures: list[Exception] = []  # errors that are bugs, shown and kept
         self.add_mode("outbox", lambda: OutboxScreen(self.retry))
@@ -55,6 +63,11 @@ class TrinnApp(App[None]):
         self.sub_title = _("as {person}").format(person=self.desk.actor)
         if self.refresh_seconds > 0:
             self.set_interval(self.refresh_seconds, self.poll_changes)
+        if self.sender is not None:
+            run_db(self, self.sender.warnings, self._channel_warnings, self._sending_broken,
+                   group="send")
+            if self.send_seconds > 0:  # rows waiting for their next try after a failure
+                self.set_interval(self.send_seconds, self.send_outbox)
 
     # live refresh -------------------------------------------------------------
 
@@ -64,9 +77,47 @@ class TrinnApp(App[None]):
             previous, self.change_mark = self.change_mark, mark
             if previous is not None and previous != mark and isinstance(self.screen, DeskScreen):
                 self.screen.refresh_data()
+            if previous is None or previous[1] != mark[1]:  # new messages in the outbox
+                self.send_outbox()
 
         run_db(self, self.desk.change_mark, moved, lambda exc: None, group="poll",
                exclusive=True)
+
+    # sending the outbox --------------------------------------------------------
+
+    def send_outbox(self) -> None:
+        """Deliver due messages in a worker; what did not go out is said once, and waits."""
+        if self.sender is not None:
+            run_db(self, self.sender.send_due, self._sent, self._send_failed, group="send")
+
+    def _channel_warnings(self, warnings: list[str]) -> None:
+        for warning in warnings:
+            self.notify(warning, severity="warning", timeout=10)
+        self.send_outbox()
+
+    def _sent(self, report: DispatchReport | None) -> None:
+        if report is None or not report.results:
+            return
+        for result in report.results:
+            if result.status not in ("sent", "skipped"):
+                self.notify(problem_text(result), severity="warning", timeout=10)
+        if report.sent:
+            self.notify(ngettext("{count} message sent.", "{count} messages sent.", report.sent)
+                        .format(count=report.sent), timeout=4)
+        if isinstance(self.screen, DeskScreen):
+            self.screen.refresh_data()
+
+    def _send_failed(self, exc: TrinnError) -> None:
+        """The database or a channel failed this round: said; the next round tries again."""
+        self.notify(_("Messages are not sent: {error}").format(error=error_text(exc)),
+                    severity="warning", timeout=10)
+
+    def _sending_broken(self, exc: TrinnError) -> None:
+        """A channels file that cannot be read: said once; sending stops until a restart, and
+        the messages wait in the outbox (nothing is lost)."""
+        self.sender = None
+        self.notify(_("Messages are not sent: {error}").format(error=error_text(exc)),
+                    severity="error", timeout=15)
 
     # navigation ---------------------------------------------------------------
 

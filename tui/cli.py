@@ -97,8 +97,9 @@ def _run_tui(settings: Settings) -> None:
     desk = Desk(settings)
     desk.prefetch_cases()  # the database works while textual is imported
     from tui.app import TrinnApp
+    from tui.sender import Sender
 
-    TrinnApp(desk).run()
+    TrinnApp(desk, sender=Sender.configured(settings)).run()
 
 
 @app.command()

@@ -86,7 +86,7 @@ class OutboxScreen(DeskScreen):
         outbox_id = int(self.rows[table.cursor_row]["id"])
         retry = self.retry
         run_db(self, lambda: retry(outbox_id),
-               lambda _r: (self.notify(_("Queued again.")), self.refresh_data()), group="write")
+               lambda _r: (self.notify(_("Sent.")), self.refresh_data()), group="write")
 
     def action_toggle_sent(self) -> None:
         self.show_sent = not self.show_sent
