@@ -9,11 +9,11 @@ import sys
 import time
 from pathlib import Path
 
-from textual.widgets import Input, OptionList
+from textual.widgets import DataTable, Input, OptionList
 
 from tests.tui_helpers import make_app, make_settings, notices, open_case, screen_text, settle
 from tui.screens.case import CaseScreen
-from tui.screens.dialogs import FieldsDialog, NoteDialog
+from tui.screens.dialogs import FieldsDialog, NoteDialog, PickDialog
 from tui.settings import Settings
 from tui.widgets.field_input import FieldInput
 
@@ -183,3 +183,30 @@ async def test_case_conflict_says_so_and_reloads(tmp_path: Path) -> None:
         assert screen.version == 2  # reloaded
     case = settings.service().load(case_id)[0]
     assert [t.status for t in case.tasks if t.task_id == "bruk_felles_kommunikasjon"] == ["open"]
+
+
+async def test_case_assign_a_task_to_a_role_holder(tmp_path: Path) -> None:
+    people = tmp_path / "people.yaml"
+    people.write_text("kari: {name: Kari Nord, roles: [ledelsen]}\n"
+                      "anne: {name: Anne Aas, roles: [ledelsen]}\n"
+                      "stig: {name: Stig Styre, roles: [styringsgruppen]}\n")
+    settings = make_settings(tmp_path, people=people)
+    case_id = open_case(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_screen(pilot, case_id)
+        await pilot.press("down", "down", "g")  # avklar_interesse, a task of Ledelsen
+        await settle(pilot)
+        assert isinstance(app.screen, PickDialog)
+        shown = screen_text(pilot)
+        assert "Anne Aas (anne)" in shown and "Kari Nord (kari)" in shown
+        assert "Stig" not in shown  # only the role's holders are offered
+        await pilot.press("enter")  # the first by name: Anne
+        await settle(pilot)
+        assert "Task assigned to anne." in notices(app)
+        table = app.screen.query_one("#task-table", DataTable)
+        assert str(table.get_row_at(2)[1]) == "Avklar om virksomheten viser interesse → anne"
+    case, _compiled, _children = settings.service().load(case_id)
+    task = next(t for t in case.tasks if t.task_id == "avklar_interesse")
+    assert task.assignee == "anne"

@@ -311,6 +311,18 @@ class Desk:
         return self.service.complete_task(case_id, task, actor=self.actor, note=note or None,
                                           item=item, expected_version=version)
 
+    def candidates(self, role: str) -> list[tuple[str, str]]:
+        """Who may be given a task of `role`: (person id, name), by name. For an external role,
+        the coordinators of the people file (they record what the outsider did)."""
+        people = self.service.people
+        holders = people.members(role) or list(people.by_id.values())
+        return sorted(((p.id, p.name) for p in holders), key=lambda pair: pair[1].casefold())
+
+    def assign(self, case_id: int, task: str, person: str, item: str | None,
+               version: int | None) -> Case:
+        return self.service.assign_task(case_id, task, person, actor=self.actor, item=item,
+                                        expected_version=version)
+
     def reopen(self, case_id: int, task: str, item: str | None, version: int | None) -> Case:
         return self.service.reopen_task(case_id, task, actor=self.actor, item=item,
                                         expected_version=version)

@@ -46,6 +46,7 @@ class CaseScreen(DeskScreen):
         Binding("escape", "back", _("Back")),
         Binding("d", "complete", _("Done")),
         Binding("u", "reopen", _("Reopen"), show=False),
+        Binding("g", "assign", _("Assign"), show=False),
         Binding("a", "tab('actions')", _("Actions")),
         Binding("e", "tab('fields')", _("Fields")),
         Binding("ctrl+s", "save_fields", _("Save"), show=False),
@@ -130,6 +131,11 @@ class CaseScreen(DeskScreen):
         text.append(_("State: {state} ({status}, version {version})").format(
             state=page.state_title(case.state), status=status, version=case.row_version) + "\n")
         text.append(_("Path: {path}").format(path=shown))
+        if case.parent_id is not None:
+            text.append("\n" + _("Started by case {id}").format(id=case.parent_id), style="dim")
+        if page.children:
+            text.append("\n" + _("Started cases: {ids}").format(
+                ids=", ".join(str(i) for i in page.children)), style="dim")
         following = page.next_states()
         if following:
             text.append("  " + _("Next: {states}").format(
@@ -156,6 +162,8 @@ class CaseScreen(DeskScreen):
                 title += f" [{record.item}]"
             if task and task.optional:
                 title += " " + _("(optional)")
+            if record.assignee and record.status == "open":
+                title += " → " + record.assignee
             overdue = record.status == "open" and record.due_at is not None and record.due_at <= now
             due = due_text(record.due_at, spec.language) if record.status == "open" else ""
             style = "bold red" if overdue else ("dim" if record.status == "done" else "")
@@ -290,6 +298,29 @@ class CaseScreen(DeskScreen):
                                                       record.item, version), _("Task done."))
 
         self.app.push_screen(NoteDialog(title), noted)
+
+    def action_assign(self) -> None:
+        """Give the chosen open task to a person holding its role."""
+        record = self.selected_task()
+        if record is None or record.status != "open":
+            self.notify(_("Choose an open task to assign."), severity="warning")
+            return
+        from tui.screens.dialogs import PickDialog
+
+        version = self.version
+
+        def listed(people: list[tuple[str, str]]) -> None:
+            choices = [(pid, f"{name} ({pid})" if name != pid else pid, True)
+                       for pid, name in people]
+            self.app.push_screen(PickDialog(_("Assign to whom?"), choices), picked)
+
+        def picked(person: str | None) -> None:
+            if person is not None:
+                self.write(lambda: self.desk.assign(self.case_id, record.task_id, person,
+                                                    record.item, version),
+                           _("Task assigned to {person}.").format(person=person))
+
+        run_db(self, lambda: self.desk.candidates(record.role), listed)
 
     def action_reopen(self) -> None:
         record = self.selected_task()
