@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, Input, OptionList, ProgressBar
 
 from tests.tui_helpers import make_app, make_settings, notices, open_case, screen_text, settle
+from tui.desk import Desk
 from tui.screens.case import CaseScreen
 from tui.screens.cases import CasesScreen
 from tui.screens.dialogs import FieldsDialog, NoteDialog, PickDialog
@@ -219,3 +220,20 @@ def test_cli_tui_on_an_unusable_database_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--db", str(not_a_db), "tui"])
     assert result.exit_code == 2
     assert result.output == f"trinn: {not_a_db} is not a trinn database (not an SQLite file)\n"
+
+
+async def test_checking_the_playbooks_shows_progress(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    seen: list[tuple[int, int]] = []
+    entries = Desk(settings).playbooks(lambda done, total: seen.append((done, total)))
+    total = len(entries)
+    assert total >= 5 and seen == [(done, total) for done in range(total + 1)]
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        screen = app.screen
+        bar = screen.query_one("#playbook-progress", ProgressBar)
+        await settle(pilot)
+        assert bar.progress == total and bar.total == total
+        assert not bar.display  # gone once every playbook is checked

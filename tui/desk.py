@@ -275,7 +275,9 @@ class Desk:
         with self.settings.store().read() as tx:
             return tx.change_mark()
 
-    def playbooks(self) -> list[PlaybookEntry]:
+    def playbooks(self, progress: Callable[[int, int], None] | None = None) -> list[PlaybookEntry]:
+        """Every playbook file, loaded and checked; `progress(done, total)` before each and at the end
+        (checking a folder of many playbooks takes seconds)."""
         from engine.catalog import playbook_files
         from engine.errors import PlaybookError, PlaybookIOError
         from engine.loader import load_playbook
@@ -283,7 +285,9 @@ class Desk:
         files = playbook_files(self.settings.playbook_dirs)
         known = {pid for f in files if (pid := f.declared_id)}
         entries = []
-        for entry in files:
+        for done, entry in enumerate(files):
+            if progress is not None:
+                progress(done, len(files))
             shown = f"playbooks/{entry.path.name}" if entry.bundled else str(entry.path)
             item = PlaybookEntry(shown, entry.bundled, entry.declared_id, shown)
             try:
@@ -295,6 +299,8 @@ class Desk:
             except PlaybookIOError as exc:
                 item.problems = [str(exc)]
             entries.append(item)
+        if progress is not None:
+            progress(len(files), len(files))
         return entries
 
     def playbook_spec(self, playbook: str) -> PlaybookSpec:

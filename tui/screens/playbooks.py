@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from tui.desk import PlaybookEntry
@@ -28,6 +28,7 @@ class PlaybooksScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield ProgressBar(id="playbook-progress", show_eta=False)
         with Horizontal():
             yield OptionList(id="playbook-list")
             with VerticalScroll(id="playbook-detail"):
@@ -40,13 +41,22 @@ class PlaybooksScreen(DeskScreen):
 
     def refresh_data(self) -> None:
         if not self.entries:  # files do not change under a running app often; r reloads
-            run_db(self, self.desk.playbooks, self._show, group="playbooks", exclusive=True)
+            bar = self.query_one("#playbook-progress", ProgressBar)
+            bar.display = True
+            bar.update(total=None, progress=0)
+
+            def progress(done: int, total: int) -> None:
+                self.app.call_from_thread(bar.update, total=total, progress=done)
+
+            run_db(self, lambda: self.desk.playbooks(progress), self._show, group="playbooks",
+                   exclusive=True)
 
     def action_reload(self) -> None:
         self.entries = []
         self.refresh_data()
 
     def _show(self, entries: list[PlaybookEntry]) -> None:
+        self.query_one("#playbook-progress", ProgressBar).display = False
         self.entries = entries
         options = self.query_one("#playbook-list", OptionList)
         options.clear_options()
