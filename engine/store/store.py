@@ -10,8 +10,10 @@ write is refused, never merged.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from itertools import starmap
 from typing import Any
 
@@ -22,7 +24,14 @@ from sqlalchemy.exc import DBAPIError
 from engine.case import Case, TaskRecord, TimerRecord
 from engine.errors import CaseNotFoundError, StaleCaseError, StoreError
 from engine.store.database import begin_write, shown_url
-from engine.store.statements import MAX_ROWS, TASK_CHANGES, TIMER_CHANGES, DriverStatement, statements_for
+from engine.store.statements import (
+    MAX_ROWS,
+    TASK_CHANGES,
+    TIMER_CHANGES,
+    DriverStatement,
+    Statements,
+    statements_for,
+)
 from engine.store.tables import cases, deliveries, events, outbox, playbooks, tasks, timers
 
 __all__ = ["Store", "Transaction", "from_db", "to_db"]
@@ -53,6 +62,14 @@ class Store:
         self._writer = engine.execution_options(trinn_write=True)
         # a command's statements run on the driver's cursor: its errors come unwrapped
         self._errors = (DBAPIError, engine.dialect.loaded_dbapi.Error)
+        # On SQLite each thread keeps its writing connection between commands: a pool checkout
+        # and return cost more than the BEGIN and COMMIT. Each command is still its own
+        # transaction. PostgreSQL checks out per command, so the pool's ping still finds a
+        # connection the server dropped meanwhile (a round trip costs more than the pool anyway).
+        self._holds = not self.is_postgres
+        self._held = threading.local()
+        self._all_held: set[Any] = set()  # every thread's, closed by `close`
+        self._lock = threading.Lock()
 
     @contextmanager
     def write(self) -> Iterator[Transaction]:
@@ -60,8 +77,9 @@ class Store:
             # a pooled driver connection, begun and ended on the driver: SQLAlchemy's
             # Connection and transaction objects cost more than the BEGIN and COMMIT
             # themselves; a statement run through SQLAlchemy makes one, which joins in
-            pooled = self._writer.raw_connection()
-            tx = Transaction._pooled(self._writer, pooled, self.is_postgres)
+            pooled = self._checkout()
+            tx = Transaction._pooled(self._writer, pooled, self.is_postgres, self._statements)
+            kept = False
             try:
                 begin_write(self.engine.dialect, pooled.driver_connection)
                 yield tx
@@ -70,10 +88,42 @@ class Store:
                 raise
             else:
                 tx._end(commit=True)
+                # a connection SQLAlchemy's Connection took is handed back with it
+                kept = tx._connection is None and self._keep(pooled)
             finally:
-                tx._close()
+                if not kept:
+                    self._forget(pooled)
+                    tx._close()
         except self._errors as exc:
             raise self._failed(exc) from exc
+
+    @cached_property
+    def _statements(self) -> Statements:
+        return statements_for(self.engine.dialect)
+
+    def _checkout(self) -> Any:
+        """This thread's held connection (taken out while a command uses it), or one from the pool."""
+        pooled = getattr(self._held, "connection", None)
+        if pooled is not None:
+            self._held.connection = None
+            return pooled
+        pooled = self._writer.raw_connection()
+        if self._holds:
+            with self._lock:
+                self._all_held.add(pooled)
+        return pooled
+
+    def _keep(self, pooled: Any) -> bool:
+        """Hold `pooled` for this thread's next command (not after a failure, and only one)."""
+        if not self._holds or getattr(self._held, "connection", None) is not None:
+            return False
+        self._held.connection = pooled
+        return True
+
+    def _forget(self, pooled: Any) -> None:
+        if self._holds:
+            with self._lock:
+                self._all_held.discard(pooled)
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:
@@ -89,28 +139,35 @@ class Store:
         return StoreError(f"database {shown_url(self.engine.url)}: {reason}")
 
     def close(self) -> None:
+        with self._lock:
+            held, self._all_held = self._all_held, set()
+        for pooled in held:
+            pooled.close()  # back to the pool, which `dispose` then closes
+        self._held = threading.local()
         self.engine.dispose()
 
 
 class Transaction:
     """The operations of one command, on one open transaction."""
 
-    def __init__(self, connection: Connection, is_postgres: bool) -> None:
+    def __init__(self, connection: Connection, is_postgres: bool,
+                 statements: Statements | None = None) -> None:
         self._connection: Connection | None = connection
         if connection is not None:  # else `_pooled` set the engine and the pooled connection
             self._engine: Engine = connection.engine
             self._pool_connection: Any = None
         self.is_postgres = is_postgres
-        self._statements = statements_for(self._engine.dialect)
+        self._statements = statements or statements_for(self._engine.dialect)
         self._cursor: Any = None
         self._fields_read: dict[int, dict[str, Any]] = {}  # each loaded case's fields as stored
 
     @classmethod
-    def _pooled(cls, engine: Engine, pool_connection: Any, is_postgres: bool) -> Transaction:
+    def _pooled(cls, engine: Engine, pool_connection: Any, is_postgres: bool,
+                statements: Statements) -> Transaction:
         """A command's transaction on a pooled driver connection (see `Store.write`)."""
         tx = cls.__new__(cls)
         tx._engine, tx._pool_connection = engine, pool_connection
-        tx.__init__(None, is_postgres)  # type: ignore[arg-type]  # the rest as every Transaction
+        tx.__init__(None, is_postgres, statements)  # type: ignore[arg-type]  # as every Transaction
         return tx
 
     @property
