@@ -147,3 +147,28 @@ def test_a_database_of_the_first_schema_is_upgraded_in_place(db_url: str) -> Non
                         status="sent", error=None)
         assert tx.delivered_to(1) == {("json://x", "lead")}
     upgraded.dispose()
+
+
+def test_writes_from_many_short_lived_threads_do_not_drain_the_pool(db_url: str) -> None:
+    """The terminal UI writes from a new worker thread each time: 60 commands, each on its own
+    thread, one after another, must all go through (the pool holds 15 connections at most)."""
+    import threading
+
+    store = Store(open_database(db_url))
+    service = Service(store, PlaybookRegistry([CASES]), People.single_user("lea"))
+    case = service.open_case("test.onboarding", {"org": "Acme", "note": "hi"}, actor="lea")
+    outcomes: list[object] = []
+
+    def comment(n: int) -> None:
+        try:
+            outcomes.append(service.comment(case.id, f"note {n}", actor="lea").row_version)
+        except Exception as exc:  # kept, to be shown by the assertion below
+            outcomes.append(exc)
+
+    for n in range(60):
+        thread = threading.Thread(target=comment, args=(n,))
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), f"command {n} hangs: the pool is drained"
+    store.close()
+    assert outcomes == list(range(2, 62))

@@ -62,13 +62,14 @@ class Store:
         self._writer = engine.execution_options(trinn_write=True)
         # a command's statements run on the driver's cursor: its errors come unwrapped
         self._errors = (DBAPIError, engine.dialect.loaded_dbapi.Error)
-        # On SQLite each thread keeps its writing connection between commands: a pool checkout
-        # and return cost more than the BEGIN and COMMIT. Each command is still its own
-        # transaction. PostgreSQL checks out per command, so the pool's ping still finds a
-        # connection the server dropped meanwhile (a round trip costs more than the pool anyway).
+        # On SQLite one writing connection is kept between commands: a pool checkout and return
+        # cost more than the BEGIN and COMMIT. Each command is still its own transaction. One
+        # spare for the whole store, not one per thread: the terminal UI writes from a new
+        # worker thread each time, and per-thread connections would drain the pool. PostgreSQL
+        # checks out per command, so the pool's ping still finds a connection the server
+        # dropped meanwhile (a round trip costs more than the pool anyway).
         self._holds = not self.is_postgres
-        self._held = threading.local()
-        self._all_held: set[Any] = set()  # every thread's, closed by `close`
+        self._spare: Any = None
         self._lock = threading.Lock()
 
     @contextmanager
@@ -92,7 +93,6 @@ class Store:
                 kept = tx._connection is None and self._keep(pooled)
             finally:
                 if not kept:
-                    self._forget(pooled)
                     tx._close()
         except self._errors as exc:
             raise self._failed(exc) from exc
@@ -102,28 +102,20 @@ class Store:
         return statements_for(self.engine.dialect)
 
     def _checkout(self) -> Any:
-        """This thread's held connection (taken out while a command uses it), or one from the pool."""
-        pooled = getattr(self._held, "connection", None)
-        if pooled is not None:
-            self._held.connection = None
-            return pooled
-        pooled = self._writer.raw_connection()
-        if self._holds:
-            with self._lock:
-                self._all_held.add(pooled)
-        return pooled
+        """The spare connection if no other command has it, else one from the pool."""
+        with self._lock:
+            pooled, self._spare = self._spare, None
+        return pooled if pooled is not None else self._writer.raw_connection()
 
     def _keep(self, pooled: Any) -> bool:
-        """Hold `pooled` for this thread's next command (not after a failure, and only one)."""
-        if not self._holds or getattr(self._held, "connection", None) is not None:
+        """Keep `pooled` as the spare for the next command (not after a failure, and only one)."""
+        if not self._holds:
             return False
-        self._held.connection = pooled
-        return True
-
-    def _forget(self, pooled: Any) -> None:
-        if self._holds:
-            with self._lock:
-                self._all_held.discard(pooled)
+        with self._lock:
+            if self._spare is not None:
+                return False
+            self._spare = pooled
+            return True
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:
@@ -140,10 +132,9 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
-            held, self._all_held = self._all_held, set()
-        for pooled in held:
-            pooled.close()  # back to the pool, which `dispose` then closes
-        self._held = threading.local()
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close()  # back to the pool, which `dispose` then closes
         self.engine.dispose()
 
 
