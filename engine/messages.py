@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from engine.calendar import local_time
 from engine.errors import CommandError
 from engine.spec import FieldType
 from engine.text import localize
@@ -29,44 +30,55 @@ __all__ = ["message_payload", "template_variables"]
 
 def template_variables(spec: PlaybookSpec, case: Case, *, actor: str, now: dt.datetime,
                        count: int | None = None) -> dict[str, Any]:
-    """The names a message template sees (engine.template.TEMPLATE_NAMES), then the fields."""
+    """The names a message template sees (engine.template.TEMPLATE_NAMES), then the fields.
+
+    Fields are as people read them (labels, local numbers and dates); `case.raw` holds
+    the stored values for templates that compare them.
+    """
+    from engine.template import local_date, local_moment, shown_value
+
     language = spec.language
     state = spec.states.get(case.state)
     state_title = localize(state.title, language) if state is not None else case.state
     tasks = [{"id": t.task_id, "title": localize(spec.all_tasks()[t.task_id].title, language),
               "role": t.role, "item": t.item, "assignee": t.assignee,
-              "due": t.due_at.strftime("%Y-%m-%d") if t.due_at else ""}
+              "due": local_date(local_time(t.due_at, language).date(), language)
+              if t.due_at else ""}
              for t in case.current_tasks()
              if t.status == "open" and t.task_id in spec.all_tasks()]
+    raw = {field_id: case.fields.get(field_id) for field_id in spec.fields}
+    shown = {field_id: shown_value(field, raw[field_id], language)
+             for field_id, field in spec.fields.items()}
     info = {"id": case.id, "subject": case.subject or "", "state": case.state,
             "state_title": state_title, "playbook": localize(spec.title, language),
-            "opened_at": case.opened_at.strftime("%Y-%m-%d"), "opened_by": case.opened_by}
+            "opened_at": local_date(local_time(case.opened_at, language).date(), language),
+            "opened_by": case.opened_by, "raw": raw}
     variables: dict[str, Any] = {
         "case": info, "state": case.state, "state_title": state_title, "tasks": tasks,
-        "summary": _summary(spec, case, state_title, tasks), "actor": actor,
-        "now": now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "count": count or 1,
+        "summary": _summary(spec, case, state_title, tasks, shown), "actor": actor,
+        "now": local_moment(now, language), "count": count or 1,
     }
-    for field_id in spec.fields:
-        variables[field_id] = case.fields.get(field_id)
+    variables.update(shown)
     return variables
 
 
-def _summary(spec: PlaybookSpec, case: Case, state_title: str, tasks: list[dict[str, Any]]) -> str:
+def _summary(spec: PlaybookSpec, case: Case, state_title: str, tasks: list[dict[str, Any]],
+             shown: Mapping[str, Any]) -> str:
     """The case in plain lines, without links: safe to send anywhere."""
     language = spec.language
     lines = [f"{localize(spec.subject.title, language)}: {case.subject or ''} (#{case.id})",
              f"{localize(spec.title, language)}: {state_title}"]
     for field_id, field in spec.fields.items():
-        value = case.fields.get(field_id)
-        if value in (None, "", []):
+        value = shown[field_id]
+        if value is None:
             continue
         if field.type is FieldType.long_text:
             continue  # long texts would drown the summary
         if isinstance(value, bool):
-            shown = _YES_NO.get(language, _YES_NO["en"])[0 if value else 1]
+            text = _YES_NO.get(language, _YES_NO["en"])[0 if value else 1]
         else:
-            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        lines.append(f"{localize(field.label, language)}: {shown}")
+            text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        lines.append(f"{localize(field.label, language)}: {text}")
     for task in tasks:
         due = f" ({task['due']})" if task["due"] else ""
         item = f" [{task['item']}]" if task["item"] is not None else ""

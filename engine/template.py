@@ -4,37 +4,48 @@ A template can read the case's fields and a few names about the case (below);
 it cannot call into Python, change anything, or reach the file system. The
 names a template uses are checked against the playbook the way guards are, so
 a misspelt field is a `file:line:col` error when the playbook loads rather
-than an empty hole in a message already sent. Jinja2 is imported on first use:
-commands that only list cases never pay for it.
+than an empty hole in a message already sent. Jinja2 and Babel are imported on
+first use: commands that only list cases never pay for them.
+
+A field prints the way a reader of the playbook's language expects it: a
+choice as its option label, a number, an amount or a date in the local
+format, a yes/no in words, an unset field as nothing. The stored value stays
+reachable as `case.raw.<field>` (the option id, the plain number, the ISO date),
+for comparisons such as `{% if case.raw.vedtak == 'underkjent' %}`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import did_you_mean
+from engine.spec import CHOICE_TYPES, FieldSpec, FieldType
+from engine.text import localize
 
 if TYPE_CHECKING:
     from jinja2 import Template
 
-__all__ = ["CASE_MEMBERS", "TEMPLATE_NAMES", "TemplateProblem", "check_template", "render"]
+__all__ = ["CASE_MEMBERS", "TEMPLATE_NAMES", "TemplateProblem", "check_template", "local_date",
+           "local_moment", "render", "shown_value"]
 
 # What a template may name besides the playbook's fields (a field of the same id hides it).
 TEMPLATE_NAMES = {
     "case": "the case: case.id, case.subject, case.state, case.state_title, case.playbook, "
-            "case.opened_at, case.opened_by",
+            "case.opened_at, case.opened_by, and case.raw.<field>: a field's stored value",
     "state": "the current state id",
     "state_title": "the current state's title",
     "tasks": "the open tasks of the current state: each with .title, .role, .due, .item",
     "summary": "the case in a few lines: subject, state, fields and open tasks (no links)",
     "actor": "who acted",
-    "now": "the time the message was made (YYYY-MM-DD HH:MM UTC)",
+    "now": "the time the message was made, on the local clock (e.g. '2. februar 2026 09:05')",
     "count": "how many times a reminder has been sent (1 the first time)",
 }
-CASE_MEMBERS = ("id", "subject", "state", "state_title", "playbook", "opened_at", "opened_by")
+CASE_MEMBERS = ("id", "subject", "state", "state_title", "playbook", "opened_at", "opened_by",
+                "raw")
 _KEYWORDS = frozenset({"and", "or", "not", "in", "is", "if", "else", "elif", "endif", "for",
                        "endfor", "true", "false", "none", "True", "False", "None", "loop",
                        "set", "endset", "recursive", "with", "without", "context", "ignore",
@@ -53,26 +64,32 @@ class TemplateProblem:
 
 
 @functools.cache
-def _environment() -> Any:
+def _environment(language: str = "en") -> Any:
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     # autoescape off: messages are plain text, and an e-mail body is not HTML
     return ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=False,
-                                         finalize=_shown)
+                                         finalize=functools.partial(_shown, language=language))
 
 
-def _shown(value: Any) -> Any:
-    """An unset field prints as nothing, a list as its items: never 'None' or "['a', 'b']"."""
+def _shown(value: Any, language: str) -> Any:
+    """An unset field prints as nothing, a list as its items, a yes/no in words.
+
+    Booleans stay booleans until printed, so `{% if flag %}` tests the value, not a word.
+    """
     if value is None:
         return ""
+    if isinstance(value, bool):
+        yes, no = _YES_NO.get(language, _YES_NO["en"])
+        return yes if value else no
     if isinstance(value, list | tuple):
-        return ", ".join("" if v is None else str(v) for v in value)
+        return ", ".join(str(_shown(v, language)) for v in value)
     return value
 
 
 @functools.lru_cache(maxsize=512)
-def _compiled(text: str) -> Template:
-    return _environment().from_string(text)
+def _compiled(text: str, language: str) -> Template:
+    return _environment(language).from_string(text)
 
 
 def check_template(text: str, names: Iterable[str]) -> list[TemplateProblem]:
@@ -86,6 +103,7 @@ def check_template(text: str, names: Iterable[str]) -> list[TemplateProblem]:
         return [TemplateProblem(_line_offset(text, exc.lineno or 1),
                                 f"invalid template: {(exc.message or 'syntax error').rstrip('.')}")]
     known = set(names)
+    fields = sorted(known - set(TEMPLATE_NAMES))
     tokens = _name_tokens(text)
     problems = []
     for name in sorted(meta.find_undeclared_variables(parsed) - known):
@@ -98,6 +116,9 @@ def check_template(text: str, names: Iterable[str]) -> list[TemplateProblem]:
                 problems.append(TemplateProblem(token.offset, f"unknown case property '{token.name}'",
                                                 did_you_mean(token.name, CASE_MEMBERS,
                                                              list_if_few=8)))
+            elif token.member and token.owner == "raw" and token.name not in fields:
+                problems.append(TemplateProblem(token.offset, f"unknown field '{token.name}'",
+                                                did_you_mean(token.name, fields, list_if_few=8)))
     return sorted(problems, key=lambda p: p.offset)
 
 
@@ -138,17 +159,77 @@ def _line_offset(text: str, line: int) -> int:
 
 
 _YES_NO = {"nb": ("ja", "nei"), "da": ("ja", "nej"), "en": ("yes", "no")}
+_LOCALES = {"nb": "nb_NO", "da": "da_DK", "en": "en_GB"}
+# A money field has no currency of its own: it is the currency of the playbook's country.
+_CURRENCIES = {"nb": "NOK", "da": "DKK"}
+
+
+def shown_value(field: FieldSpec, value: Any, language: str) -> Any:
+    """`value` of `field` as a reader of `language` expects it; None when it is unset."""
+    if value is None or value == "" or value == []:
+        return None
+    if field.type in CHOICE_TYPES:
+        labels = field.option_labels or {}
+
+        def label(option: str) -> str:
+            return localize(labels[option], language) if option in labels else option
+
+        return [label(v) for v in value] if isinstance(value, list) else label(value)
+    if field.type is FieldType.number and isinstance(value, int | float):
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, locale=_locale(language))
+    if field.type is FieldType.money and isinstance(value, int | float):
+        return _money(value, language)
+    if field.type is FieldType.date and isinstance(value, str):
+        try:
+            return local_date(dt.date.fromisoformat(value), language)
+        except ValueError:
+            return value
+    return value
+
+
+def local_date(day: dt.date, language: str) -> str:
+    """'2. februar 2026' (nb, da), '2 February 2026' (en)."""
+    from babel.dates import format_date
+
+    return format_date(day, "long", locale=_locale(language))
+
+
+def local_moment(moment: dt.datetime, language: str) -> str:
+    """A moment on the local clock of the language's country: '2. februar 2026 09:05'."""
+    from babel.dates import format_time
+
+    from engine.calendar import local_time
+
+    local = local_time(moment, language)
+    return f"{local_date(local.date(), language)} {format_time(local, 'short', locale=_locale(language))}"
+
+
+def _locale(language: str) -> str:
+    return _LOCALES.get(language, language)
+
+
+def _money(amount: float, language: str) -> str:
+    from babel import Locale
+    from babel.numbers import format_currency, format_decimal
+
+    currency = _CURRENCIES.get(language)
+    if currency is None:
+        return format_decimal(amount, format="#,##0.00", locale=_locale(language))
+    pattern = Locale.parse(_locale(language)).currency_formats["standard"].pattern
+    if float(amount).is_integer():  # "50 000 kr", not "50 000,00 kr"
+        pattern = pattern.replace(".00", "")
+    return format_currency(amount, currency, format=pattern, locale=_locale(language),
+                           currency_digits=False)
 
 
 def render(text: str, variables: Mapping[str, Any], language: str) -> str:
     """`text` rendered with `variables`; raises ValueError with a one-line reason."""
     from jinja2 import TemplateError
 
-    yes, no = _YES_NO.get(language, _YES_NO["en"])
-    shown = {name: (yes if value is True else no if value is False else value)
-             for name, value in variables.items()}
     try:
-        return _compiled(text).render(shown)
+        return _compiled(text, language).render(variables)
     except TemplateError as exc:
         raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
     except (TypeError, ArithmeticError, AttributeError, LookupError) as exc:

@@ -414,8 +414,8 @@ def _fase_2_called(compiled: CompiledPlaybook, members: int) -> Walker:
     walker.done("ferdigstill_mandat", "sikre_flerfaglighet", "planlegg_forste_mote")
     walker.fire("innkall", roles=LEDELSEN)
     assert walker.state == "innkalt"
-    assert _notifies(walker) == [("innkalling", (), "deltakere"),
-                                 ("innkalling", ("nettverksleder",), None)]
+    assert _notifies(walker) == [("innkalling", (), "nye_innkalte"),
+                                 ("innkalling_nettverksleder", ("nettverksleder",), None)]
     return walker
 
 
@@ -472,7 +472,8 @@ def test_fase_2_walks_from_mandate_to_an_established_group(fase_2) -> None:
     walker = walk_fase_2_i_drift(fase_2)
     assert [f.source for f in walker.firings] == [
         "mandat_utkast", "til_behandling", "mandat_behandlet", "innkalt"]
-    assert walker.messages() == ["mandat_til_behandling", "innkalling", "innkalling", "opprettet"]
+    assert walker.messages() == ["mandat_til_behandling", "innkalling", "innkalling_nettverksleder",
+                                 "opprettet"]
 
 
 @pytest.mark.parametrize("members", [8, 15])

@@ -59,3 +59,28 @@ def test_render_sandbox_reaches_no_python() -> None:
     assert render("{{ a.__class__ }}", {"a": "x"}, "en") == ""
     with pytest.raises(ValueError, match=r"unsafe|cannot|not"):
         render("{{ a.append(1) }}", {"a": []}, "en")
+
+
+def test_fields_read_the_local_way_and_stored_values_stay_reachable() -> None:
+    from engine.spec import FieldSpec
+    from engine.template import shown_value
+
+    choice = FieldSpec(type="choice", label="Vedtak", options=["godkjent", "underkjent"],
+                       option_labels={"godkjent": "Godkjent", "underkjent": "Underkjent"})
+    money = FieldSpec(type="money", label="Bidrag")
+    day = FieldSpec(type="date", label="Dato")
+    assert shown_value(choice, "underkjent", "nb") == "Underkjent"
+    assert shown_value(money, 50000, "nb") == "50\u00a0000\u00a0kr"
+    assert shown_value(money, 1234.5, "da") == "1.234,50\u00a0kr."
+    assert shown_value(day, "2026-02-02", "da") == "2. februar 2026"
+    assert shown_value(money, None, "nb") is None
+    text = "{{ vedtak }}{% if case.raw.vedtak == 'underkjent' %} ({{ case.raw.vedtak }}){% endif %}"
+    assert render(text, {"vedtak": "Underkjent", "case": {"raw": {"vedtak": "underkjent"}}},
+                  "nb") == "Underkjent (underkjent)"
+    assert render("{% if b %}x{% else %}y{% endif %}", {"b": False}, "nb") == "y"
+
+
+def test_template_unknown_raw_field_is_a_problem() -> None:
+    problems = check_template("{{ case.raw.vedtk }}", ["case", "vedtak"])
+    assert [(p.message, p.hint) for p in problems] == [
+        ("unknown field 'vedtk'", "did you mean 'vedtak'?")]
