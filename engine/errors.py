@@ -136,7 +136,7 @@ class PlaybookNotFoundError(TrinnError):
     def __init__(self, name: str, known: Iterable[str]) -> None:
         self.name = name
         hint = did_you_mean(name, known)
-        super().__init__(f"no playbook '{name}'" + (f" ({hint})" if hint else ""))
+        super().__init__(_("no playbook '{name}'").format(name=name) + (f" ({hint})" if hint else ""))
 
 
 class ExpressionError(TrinnError):
