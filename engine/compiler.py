@@ -21,6 +21,7 @@ from transitions import EventData, Machine
 from engine.actions import registered_actions
 from engine.errors import ExpressionError, RefusedError
 from engine.expressions import CompiledExpression
+from engine.i18n import gettext as _
 from engine.loader import LoadedPlaybook
 from engine.spec import (
     ActionSpec,
@@ -268,7 +269,7 @@ class CompiledPlaybook:
             self.machine.events[trigger].trigger(record, firing)
         if firing.transition is None:
             if trigger not in self.by_trigger:
-                raise RefusedError(trigger, state, ["unknown trigger"])
+                raise RefusedError(trigger, state, [_("unknown trigger")])
             raise RefusedError(trigger, state, self.why_not(state, trigger, firing.context,
                                                             firing.roles))
         return firing
@@ -296,7 +297,8 @@ class CompiledPlaybook:
                       if state in self.spec.source_states(t.spec)]
         if not candidates:
             allowed = self.triggers_from(state)
-            return ["allowed: " + (", ".join(allowed) if allowed else "nothing, the case is closed")]
+            return [_("allowed: {triggers}").format(
+                triggers=", ".join(allowed) if allowed else _("nothing, the case is closed"))]
         reasons = [reason for t in candidates if (reason := _refusal(t, context, roles))]
         return list(dict.fromkeys(reasons))  # several transitions may fail alike
 
@@ -313,8 +315,8 @@ def _action_sources(actions: Iterable[ActionSpec]) -> list[str]:
 def _refusal(transition: CompiledTransition, context: cel.Context,
              roles: frozenset[str]) -> str:
     if transition.roles and not transition.roles & roles:
-        needed = " or ".join(f"'{r}'" for r in sorted(transition.roles))
-        return f"needs the role {needed}"
+        needed = _(" or ").join(f"'{r}'" for r in sorted(transition.roles))
+        return _("needs the role {roles}").format(roles=needed)
     guard = transition.guard
     if guard is None:
         return ""
@@ -327,7 +329,9 @@ def _refusal(transition: CompiledTransition, context: cel.Context,
     variables = context.variables
     shown = ", ".join(f"{name} = {_show(_lookup(variables, name))}" for name in guard.names
                       if name not in ("tasks", "now"))
-    return f"guard '{guard.source}' is false" + (f" ({shown})" if shown else "")
+    if not shown:
+        return _("guard '{guard}' is false").format(guard=guard.source)
+    return _("guard '{guard}' is false ({values})").format(guard=guard.source, values=shown)
 
 
 def _lookup(variables: dict[str, Any], dotted: str) -> Any:

@@ -26,7 +26,18 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from engine.i18n import N_
+from engine.i18n import gettext as _
+
 __all__ = [
+    "FIELD_MESSAGES",
+    "FIELD_PROBLEM",
+    "FIELD_REQUIRED",
+    "FORM_HAS_NO_FIELD",
+    "FORM_NEEDS",
+    "NEEDS_MESSAGES",
+    "PLAYBOOK_NEEDS",
+    "UNKNOWN_FIELD",
     "CalendarError",
     "CaseNotFoundError",
     "CommandError",
@@ -45,6 +56,18 @@ __all__ = [
     "TrinnError",
     "did_you_mean",
 ]
+
+
+# Refusals about fields, said by the service: the UI finds in them which field to mark
+# (through engine.i18n.message_pattern, so in any language).
+FIELD_PROBLEM = N_("field '{name}': {problem}")
+FIELD_REQUIRED = N_("field '{name}' is required")
+UNKNOWN_FIELD = N_("unknown field '{name}'")
+FORM_HAS_NO_FIELD = N_("form '{form}' has no field '{name}'")
+PLAYBOOK_NEEDS = N_("'{playbook}' needs {fields}")
+FORM_NEEDS = N_("form '{form}' needs {fields}")
+FIELD_MESSAGES = (FIELD_PROBLEM, FIELD_REQUIRED, FORM_HAS_NO_FIELD, UNKNOWN_FIELD)
+NEEDS_MESSAGES = (FORM_NEEDS, PLAYBOOK_NEEDS)
 
 
 class TrinnError(Exception):
@@ -113,7 +136,7 @@ class PlaybookNotFoundError(TrinnError):
     def __init__(self, name: str, known: Iterable[str]) -> None:
         self.name = name
         hint = did_you_mean(name, known)
-        super().__init__(f"no playbook '{name}'" + (f" ({hint})" if hint else ""))
+        super().__init__(_("no playbook '{name}'").format(name=name) + (f" ({hint})" if hint else ""))
 
 
 class ExpressionError(TrinnError):
@@ -142,7 +165,9 @@ class CommandError(TrinnError):
         super().__init__(self._text())
 
     def _text(self) -> str:
-        return self.message if self.case_id is None else f"case {self.case_id}: {self.message}"
+        if self.case_id is None:
+            return self.message
+        return _("case {case}: {message}").format(case=self.case_id, message=self.message)
 
     def for_case(self, case_id: int) -> CommandError:
         """The same error, said about `case_id` (raised where the case is known)."""
@@ -159,7 +184,8 @@ class RefusedError(CommandError):
         self.trigger = trigger
         self.state = state
         self.reasons = reasons
-        super().__init__(f"cannot '{trigger}' in state '{state}' ({'; '.join(reasons)})")
+        super().__init__(_("cannot '{trigger}' in state '{state}' ({reasons})").format(
+            trigger=trigger, state=state, reasons="; ".join(reasons)))
 
 
 class StaleCaseError(CommandError):
@@ -168,17 +194,19 @@ class StaleCaseError(CommandError):
     def __init__(self, case_id: int, by: str, at: str) -> None:
         self.by = by
         self.at = at
-        super().__init__(f"was changed by {by} at {at}; reload and try again", case_id)
+        super().__init__(_("was changed by {by} at {at}; reload and try again").format(
+            by=by, at=at), case_id)
 
     def _text(self) -> str:
-        return f"case {self.case_id} {self.message}"
+        return _("case {case} was changed by {by} at {at}; reload and try again").format(
+            case=self.case_id, by=self.by, at=self.at)
 
 
 class CaseNotFoundError(CommandError):
     """No case by that id."""
 
     def __init__(self, case_id: object) -> None:
-        super().__init__(f"no case '{case_id}'")
+        super().__init__(_("no case '{case}'").format(case=case_id))
         self.missing = case_id
 
     def for_case(self, case_id: int) -> CommandError:
@@ -206,7 +234,7 @@ def did_you_mean(name: str, choices: Iterable[str], *, list_if_few: int = 0) -> 
     options = sorted(set(choices))
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     if close:
-        return f"did you mean '{close[0]}'?"
+        return _("did you mean '{name}'?").format(name=close[0])
     if options and len(options) <= list_if_few:
-        return "expected one of " + ", ".join(f"'{o}'" for o in options)
+        return _("expected one of {options}").format(options=", ".join(f"'{o}'" for o in options))
     return ""

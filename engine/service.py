@@ -38,7 +38,19 @@ from engine.compiler import (
     StartCaseEffect,
 )
 from engine.context import evaluation_context
-from engine.errors import CommandError, RefusedError, SettingError, did_you_mean
+from engine.errors import (
+    FIELD_PROBLEM,
+    FIELD_REQUIRED,
+    FORM_HAS_NO_FIELD,
+    FORM_NEEDS,
+    PLAYBOOK_NEEDS,
+    UNKNOWN_FIELD,
+    CommandError,
+    RefusedError,
+    SettingError,
+    did_you_mean,
+)
+from engine.i18n import gettext as _
 from engine.messages import message_payload
 from engine.people import People, Person
 from engine.registry import PlaybookRegistry
@@ -136,7 +148,8 @@ class Service:
         person = self.people.by_id.get(actor)
         if person is None:
             hint = did_you_mean(actor, self.people.by_id, list_if_few=8)
-            raise SettingError(f"'{actor}' is not in the people file" + (f" ({hint})" if hint else ""))
+            raise SettingError(_("'{actor}' is not in the people file").format(actor=actor)
+                               + (f" ({hint})" if hint else ""))
         return person
 
     def roles_of(self, person: Person, spec: PlaybookSpec) -> frozenset[str]:
@@ -177,8 +190,10 @@ class Service:
                 names = cmd.spec.forms[form].fields
                 missing = self._missing(cmd.spec, cmd.case.fields, names)
                 if missing or not any(cmd.case.fields.get(n) not in (None, [], "") for n in names):
-                    shown = f" (missing: {', '.join(missing)})" if missing else ""
-                    raise CommandError(f"task '{task}' is done by filling the form '{form}'{shown}")
+                    shown = _(" (missing: {fields})").format(fields=", ".join(missing)) \
+                        if missing else ""
+                    raise CommandError(_("task '{task}' is done by filling the form '{form}'")
+                                       .format(task=task, form=form) + shown)
             self._complete(cmd, record)
         return self._run(case_id, actor, "done", task, note, expected_version, now, work).case
 
@@ -198,7 +213,7 @@ class Service:
                    now: dt.datetime | None = None) -> Case:
         def work(cmd: _Command) -> None:
             if not values:
-                raise CommandError("nothing to set (give field=value)")
+                raise CommandError(_("nothing to set (give field=value)"))
             self._set_values(cmd, values)
         return self._run(case_id, actor, "set", None, note, expected_version, now, work).case
 
@@ -209,17 +224,20 @@ class Service:
         def work(cmd: _Command) -> None:
             spec = cmd.spec
             if form not in spec.forms:
-                raise CommandError(f"unknown form '{form}'" + _hint(form, spec.forms))
+                raise CommandError(_("unknown form '{form}'").format(form=form) + _hint(form, spec.forms))
             allowed = spec.forms[form].fields
             if not values and not any(cmd.case.fields.get(n) not in (None, [], "") for n in allowed):
-                raise CommandError(f"form '{form}' has no answers (give FIELD=VALUE or a file)")
+                raise CommandError(_("form '{form}' has no answers (give FIELD=VALUE or a file)")
+                                   .format(form=form))
             for name in values:
                 if name not in allowed:
-                    raise CommandError(f"form '{form}' has no field '{name}'" + _hint(name, allowed))
+                    raise CommandError(_(FORM_HAS_NO_FIELD).format(form=form, name=name)
+                                       + _hint(name, allowed))
             merged = {**cmd.case.fields, **self._normalized(spec, values)}
             missing = self._missing(spec, merged, allowed)
             if missing:
-                raise CommandError(f"form '{form}' needs {', '.join(missing)}")
+                raise CommandError(_(FORM_NEEDS).format(
+                    form=form, fields=", ".join(missing)))
             self._set_values(cmd, values)
             for record in cmd.case.current_tasks():
                 task = task_specs(spec)[record.task_id]
@@ -236,7 +254,8 @@ class Service:
             assignee = self.person(person)
             if record.role in cmd.spec.roles and not cmd.spec.roles[record.role].external \
                     and not assignee.holds(record.role):
-                raise CommandError(f"{person} cannot do '{task}': it needs the role '{record.role}'")
+                raise CommandError(_("{person} cannot do '{task}': it needs the role '{role}'").format(
+                    person=person, task=task, role=record.role))
             record.assignee, record.dirty = person, True
             cmd.details.update(task=record.task_id, item=record.item, assignee=person)
         return self._run(case_id, actor, "assign", task, None, expected_version, now, work).case
@@ -245,7 +264,7 @@ class Service:
                 expected_version: int | None = None, now: dt.datetime | None = None) -> Case:
         """Add a note to the history; allowed on a closed case too."""
         if not text.strip():
-            raise CommandError("an empty comment")
+            raise CommandError(_("an empty comment"))
         return self._run(case_id, actor, "comment", None, text, expected_version, now,
                          lambda cmd: None, closed_ok=True).case
 
@@ -298,9 +317,10 @@ class Service:
         for trigger, transitions in compiled.by_trigger.items():
             sources = {s for t in transitions for s in spec.source_states(t.spec)}
             if case.is_closed:
-                allowed, reasons = False, [f"the case is closed (state '{case.state}')"]
+                allowed, reasons = False, [_("the case is closed (state '{state}')").format(
+                    state=case.state)]
             elif case.state not in sources:
-                allowed, reasons = False, [f"not from state '{case.state}'"]
+                allowed, reasons = False, [_("not from state '{state}'").format(state=case.state)]
             else:
                 allowed, reasons = compiled.may(case.state, trigger, context, roles)
             result.append(Possibility(trigger, transitions[0].spec.title, allowed, reasons,
@@ -378,7 +398,8 @@ class Service:
                 else:
                     roles = self._acting_roles(actor, spec)
                 if case.is_closed and not closed_ok:
-                    raise CommandError(f"the case is closed (state '{case.state}')")
+                    raise CommandError(_("the case is closed (state '{state}')").format(
+                        state=case.state))
                 cmd = _Command(tx, case, compiled, actor, roles, now, kind, name, note,
                                state_before=case.state, fields_before=dict(case.fields))
                 work(cmd)
@@ -406,8 +427,8 @@ class Service:
         roles = self.roles_of(person, spec)
         if not roles:
             internal = [r for r, role in spec.roles.items() if not role.external]
-            raise CommandError(f"{actor} holds none of the roles of '{spec.id}' "
-                               f"({', '.join(internal)})")
+            raise CommandError(_("{actor} holds none of the roles of '{playbook}' ({roles})")
+                               .format(actor=actor, playbook=spec.id, roles=", ".join(internal)))
         return roles
 
     def _open(self, tx: Transaction, compiled: CompiledPlaybook, values: Mapping[str, Any],
@@ -424,7 +445,8 @@ class Service:
         self._set_values(cmd, values, sync=False)
         missing = self._missing(spec, case.fields, spec.fields)
         if missing:
-            raise CommandError(f"'{spec.id}' needs {', '.join(missing)}")
+            raise CommandError(_(PLAYBOOK_NEEDS).format(
+                playbook=spec.id, fields=", ".join(missing)))
         self._apply(cmd, compiled.enter_effects(spec.initial, cmd.context))
         enter_state(case, spec, spec.initial, 1, now)
         self._save(cmd, read_version=None)
@@ -459,14 +481,16 @@ class Service:
 
     def _start(self, cmd: _Command, start: StartCaseEffect) -> int:
         if cmd.depth >= _MAX_START_DEPTH:
-            raise CommandError(f"start_case '{start.playbook}' nested more than "
-                               f"{_MAX_START_DEPTH} deep (a loop of playbooks starting each other?)")
+            raise CommandError(_("start_case '{playbook}' nested more than {depth} deep (a loop "
+                                 "of playbooks starting each other?)").format(
+                                     playbook=start.playbook, depth=_MAX_START_DEPTH))
         compiled = self.registry.current(start.playbook)
         try:
             child = self._open(cmd.tx, compiled, start.fields, cmd.actor, cmd.now,
                                parent=cmd.case.id, depth=cmd.depth + 1)
         except CommandError as exc:
-            raise CommandError(f"start_case '{start.playbook}': {exc}") from None
+            raise CommandError(_("start_case '{playbook}': {error}").format(
+                playbook=start.playbook, error=exc)) from None
         return child.id
 
     # the steps commands are made of ----------------------------------------------
@@ -476,8 +500,9 @@ class Service:
         if trigger not in compiled.by_trigger:
             allowed = compiled.triggers_from(case.state)
             hint = did_you_mean(trigger, compiled.by_trigger) or (
-                "allowed here: " + ", ".join(allowed) if allowed else "")
-            raise CommandError(f"unknown trigger '{trigger}'" + (f" ({hint})" if hint else ""))
+                _("allowed here: {triggers}").format(triggers=", ".join(allowed)) if allowed else "")
+            raise CommandError(_("unknown trigger '{trigger}'").format(trigger=trigger)
+                               + (f" ({hint})" if hint else ""))
         before = case.state
         # made only if a guard or action reads it, of the case as it was before the fire
         firing = compiled.fire(case, trigger, lambda reads: cmd.context(reads, before), cmd.roles)
@@ -513,14 +538,16 @@ class Service:
         result = {}
         for name, value in values.items():
             if name not in spec.fields:
-                raise CommandError(f"unknown field '{name}'" + _hint(name, spec.fields))
+                raise CommandError(_(UNKNOWN_FIELD).format(name=name)
+                                   + _hint(name, spec.fields))
             if value is None or value == "":
                 result[name] = None
                 continue
             try:
                 result[name] = normalize_value(spec.fields[name], value)
             except ValueProblem as problem:
-                raise CommandError(f"field '{name}': {problem}") from None
+                raise CommandError(_(FIELD_PROBLEM).format(name=name, problem=problem)) \
+                    from None
         return result
 
     def _set_values(self, cmd: _Command, values: Mapping[str, Any], *, sync: bool = True) -> None:
@@ -529,7 +556,7 @@ class Service:
         for name, value in normalized.items():
             if value is None:
                 if cmd.spec.fields[name].required and cmd.kind != "open":
-                    raise CommandError(f"field '{name}' is required")
+                    raise CommandError(_(FIELD_REQUIRED).format(name=name))
                 cmd.case.fields.pop(name, None)
             else:
                 cmd.case.fields[name] = value
@@ -544,32 +571,36 @@ class Service:
     def _task(self, cmd: _Command, task: str, item: str | None, status: str) -> TaskRecord:
         spec, case = cmd.spec, cmd.case
         if task not in task_specs(spec):
-            raise CommandError(f"unknown task '{task}'" + _hint(task, task_specs(spec)))
+            raise CommandError(_("unknown task '{task}'").format(task=task)
+                               + _hint(task, task_specs(spec)))
         here = [t for t in case.current_tasks() if t.task_id == task]
         if not [t for t in here if t.status != CANCELLED]:
             current = sorted({t.task_id for t in case.current_tasks() if t.status != CANCELLED})
-            listed = ", ".join(current) if current else "none"
-            raise CommandError(f"task '{task}' is not a task of state '{case.state}' "
-                               f"(its tasks: {listed})")
+            listed = ", ".join(current) if current else _("none")
+            raise CommandError(_("task '{task}' is not a task of state '{state}' (its tasks: "
+                                 "{tasks})").format(task=task, state=case.state, tasks=listed))
         if item is not None:
             named = [t for t in here if t.item == item]
             if not named:
                 items = [t.item for t in here if t.status != CANCELLED]
-                raise CommandError(f"task '{task}' has no item '{item}'" + _hint(item, items))
+                raise CommandError(_("task '{task}' has no item '{item}'").format(task=task, item=item)
+                                   + _hint(item, items))
             here = named
             if all(t.status == CANCELLED for t in here):
-                raise CommandError(f"task '{task}' [{item}] was cancelled: '{item}' was taken "
-                                   "off its list")
+                raise CommandError(_("task '{task}' [{item}] was cancelled: '{item}' was taken "
+                                     "off its list").format(task=task, item=item))
         here = [t for t in here if t.status != CANCELLED]
         matching = [t for t in here if t.status == status]
         if not matching:
-            word = "done" if status == OPEN else "open"
             shown = f"'{task}'" + (f" [{item}]" if item is not None else "")
-            raise CommandError(f"task {shown} is already {word}")
+            raise CommandError((_("task {task} is already done") if status == OPEN else
+                                _("task {task} is already open")).format(task=shown))
         if len(matching) > 1 and item is None:
             items = ", ".join(f"'{t.item}'" for t in matching)
-            raise CommandError(f"task '{task}' has {len(matching)} {status} items; "
-                               f"name one with --item ({items})")
+            raise CommandError((_("task '{task}' has {count} open items; name one with --item "
+                                  "({items})") if status == OPEN else
+                                _("task '{task}' has {count} done items; name one with --item "
+                                  "({items})")).format(task=task, count=len(matching), items=items))
         return matching[0]
 
     def _may_do(self, cmd: _Command, record: TaskRecord) -> bool:
@@ -579,8 +610,8 @@ class Service:
 
     def _check_task_role(self, cmd: _Command, record: TaskRecord) -> None:
         if not self._may_do(cmd, record):
-            raise CommandError(f"{cmd.actor} cannot do '{record.task_id}': it needs the role "
-                               f"'{record.role}'")
+            raise CommandError(_("{person} cannot do '{task}': it needs the role '{role}'").format(
+                person=cmd.actor, task=record.task_id, role=record.role))
 
     def _complete(self, cmd: _Command, record: TaskRecord) -> None:
         self._check_task_role(cmd, record)

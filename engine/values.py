@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from engine.i18n import N_
+from engine.i18n import gettext as _
 from engine.spec import FieldSpec, FieldType
 
 __all__ = ["ValueProblem", "check_value", "normalize_value"]
@@ -33,7 +35,7 @@ class ValueProblem(Exception):
 
 def _text(value: Any, kind: str) -> str:
     if not isinstance(value, str):
-        raise ValueProblem(f"expected {kind}, got {_shown(value)}")
+        raise ValueProblem(_("expected {kind}, got {value}").format(kind=_(kind), value=_shown(value)))
     return value
 
 
@@ -43,12 +45,13 @@ def _shown(value: Any) -> str:
 
 def _number(value: Any) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueProblem(f"expected a number, got {_shown(value)}")
+        raise ValueProblem(_("expected a number, got {value}").format(value=_shown(value)))
     if isinstance(value, str):
         try:
             number = float(value.replace(" ", "").replace(",", "."))
         except ValueError:
-            raise ValueProblem(f"expected a number, got '{value}'") from None
+            raise ValueProblem(_("expected a number, got {value}").format(value=f"'{value}'")) \
+                from None
         return int(number) if number.is_integer() and "." not in value and "," not in value \
             else number
     return value
@@ -58,7 +61,7 @@ def _list(value: Any) -> list[Any]:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, list | tuple):
-        raise ValueProblem(f"expected a list, got {_shown(value)}")
+        raise ValueProblem(_("expected a list, got {value}").format(value=_shown(value)))
     return list(value)
 
 
@@ -66,21 +69,24 @@ def normalize_value(spec: FieldSpec, value: Any) -> Any:
     """The normal form of `value` for `spec`, or ValueProblem saying why it does not fit."""
     kind = spec.type
     if kind in (FieldType.text, FieldType.long_text, FieldType.person):
-        return _text(value, "text")
+        return _text(value, N_("text"))
     if kind is FieldType.email:
-        text = _text(value, "an e-mail address").strip()
+        text = _text(value, N_("an e-mail address")).strip()
         if not _EMAIL.match(text):
-            raise ValueProblem(f"'{text}' is not an e-mail address", "write e.g. 'ola@example.no'")
+            raise ValueProblem(_("'{value}' is not an e-mail address").format(value=text),
+                               _("write e.g. 'ola@example.no'"))
         return text
     if kind is FieldType.url:
-        text = _text(value, "a web address").strip()
+        text = _text(value, N_("a web address")).strip()
         if not _URL.match(text):
-            raise ValueProblem(f"'{text}' is not a web address", "start it with https://")
+            raise ValueProblem(_("'{value}' is not a web address").format(value=text),
+                               _("start it with https://"))
         return text
     if kind is FieldType.phone:
-        text = _text(value, "a phone number").strip()
+        text = _text(value, N_("a phone number")).strip()
         if not _PHONE.match(text):
-            raise ValueProblem(f"'{text}' is not a phone number", "digits, spaces and a leading +")
+            raise ValueProblem(_("'{value}' is not a phone number").format(value=text),
+                               _("digits, spaces and a leading +"))
         return text
     if kind in (FieldType.number, FieldType.money):
         return _number(value)
@@ -92,21 +98,22 @@ def normalize_value(spec: FieldSpec, value: Any) -> Any:
             return True
         if lowered in ("false", "no", "nei", "nej", "0"):
             return False
-        raise ValueProblem(f"expected true or false, got {_shown(value)}")
+        raise ValueProblem(_("expected true or false, got {value}").format(value=_shown(value)))
     if kind is FieldType.date:
         if isinstance(value, dt.datetime):  # a CEL timestamp, e.g. from `now`
             return value.date().isoformat()
         if isinstance(value, dt.date):
             return value.isoformat()
         try:
-            return dt.date.fromisoformat(_text(value, "a date").strip()).isoformat()
+            return dt.date.fromisoformat(_text(value, N_("a date")).strip()).isoformat()
         except ValueError:
-            raise ValueProblem(f"'{value}' is not a date", "write it as YYYY-MM-DD") from None
+            raise ValueProblem(_("'{value}' is not a date").format(value=value),
+                               _("write it as YYYY-MM-DD")) from None
     if kind is FieldType.choice:
-        text = _text(value, "one of the options")
+        text = _text(value, N_("one of the options"))
         _check_options(spec, [text])
         return text
-    items = [_text(item, "text") for item in _list(value)]
+    items = [_text(item, N_("text")) for item in _list(value)]
     if kind is FieldType.multi_choice:
         _check_options(spec, items)
         return list(dict.fromkeys(items))
@@ -117,8 +124,9 @@ def _check_options(spec: FieldSpec, chosen: list[str]) -> None:
     options = spec.options or []
     for item in chosen:
         if item not in options:
-            raise ValueProblem(f"'{item}' is not an option",
-                               "expected one of " + ", ".join(f"'{o}'" for o in options))
+            raise ValueProblem(_("'{value}' is not an option").format(value=item),
+                               _("expected one of {options}").format(
+                                   options=", ".join(f"'{o}'" for o in options)))
 
 
 def check_value(spec: FieldSpec, value: Any) -> ValueProblem | None:

@@ -71,6 +71,9 @@ def _global(
                         deliver=ctx.invoked_subcommand in notify_commands.WRITING_COMMANDS)
     ctx.obj = settings
     ctx.call_on_close(settings.close)
+    from tui import i18n
+
+    i18n.install(settings.language)  # the engine's refusals in the user's language (English in C)
     if ctx.invoked_subcommand is None:
         _run_tui(settings)
 

@@ -4,8 +4,9 @@ The language comes from `--lang` / TRINN_LANG, else the locale (LANGUAGE,
 LC_ALL, LC_MESSAGES, LANG), else English. Norwegian in any spelling (`no`,
 `no_NO`, `nn`, `nb_NO`) is Bokmål. The catalogues live in tui/locale as .po
 files (the source, edited by translators) and compiled .mo files (what runs);
-`python -m tui.i18n` re-extracts and recompiles them, and a test keeps the
-committed .mo files identical to their .po files.
+`python -m tui.i18n` re-extracts and recompiles them (and the engine's, in
+engine/locale), and a test keeps the committed .mo files identical to their .po
+files. Choosing the language here chooses the engine's too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import gettext as _gettext
 import os
 from pathlib import Path
 from typing import Any
+
+from engine import i18n as engine_i18n
 
 __all__ = ["LANGUAGES", "due_text", "gettext", "install", "language", "local_date", "local_datetime",
            "ngettext", "resolve_language"]
@@ -50,6 +53,7 @@ def install(chosen: str | None = None) -> str:
     global _translations, _language
     _language = resolve_language(chosen)
     _translations = _gettext.translation(DOMAIN, LOCALE_DIR, [_language], fallback=True)
+    engine_i18n.set_language(_language)  # the engine's refusals and why-nots, said alike
     return _language
 
 
@@ -116,34 +120,13 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 def _update_catalogues() -> None:
-    """Extract the app's messages, merge them into every .po file, compile the .mo files."""
-    from babel.messages.catalog import Catalog
-    from babel.messages.extract import extract_from_dir
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po, write_po
+    """Extract the app's messages and the engine's, merge them into every .po file, compile the
+    .mo files (one tool for both domains)."""
+    from engine import i18n as engine_i18n
 
-    template = Catalog(project="trinn")
-    root = LOCALE_DIR.parent
-    for filename, lineno, message, comments, _context in extract_from_dir(
-            root, method_map=[("**.py", "python")], keywords={"_": None, "N_": None,
-                                                               "ngettext": (1, 2)}):
-        template.add(message, locations=[(filename, lineno)], auto_comments=comments)
-    for code in LANGUAGES:
-        folder = LOCALE_DIR / code / "LC_MESSAGES"
-        folder.mkdir(parents=True, exist_ok=True)
-        po_path = folder / f"{DOMAIN}.po"
-        if po_path.exists():
-            with po_path.open("rb") as handle:
-                catalog = read_po(handle, locale=code)
-            catalog.update(template, no_fuzzy_matching=True)
-        else:
-            catalog = Catalog(locale=code, project="trinn", fuzzy=False)
-            catalog.update(template, no_fuzzy_matching=True)
-        with po_path.open("wb") as handle:
-            write_po(handle, catalog, width=100, omit_header=False, sort_output=True,
-                     no_location=True, ignore_obsolete=True)
-        with (folder / f"{DOMAIN}.mo").open("wb") as handle:
-            write_mo(handle, catalog)
+    engine_i18n.update_catalogues(LOCALE_DIR.parent, LOCALE_DIR, DOMAIN)
+    engine_i18n.update_catalogues(engine_i18n.LOCALE_DIR.parent, engine_i18n.LOCALE_DIR,
+                                  engine_i18n.DOMAIN)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.screen import Screen
 
-from engine.errors import FileProblemsError, StaleCaseError, TrinnError
+from engine.errors import FIELD_MESSAGES, NEEDS_MESSAGES, FileProblemsError, StaleCaseError, TrinnError
+from engine.i18n import message_pattern
 from tui.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -17,8 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["DeskScreen", "error_fields", "error_text", "run_db"]
 
 T = TypeVar("T")
-_FIELD = re.compile(r"field '([a-z][a-z0-9_]*)'")
-_NEEDS = re.compile(r"needs ((?:'[a-z][a-z0-9_]*'(?:, )?)+)")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _QUOTED = re.compile(r"'([a-z][a-z0-9_]*)'")
 
 
@@ -33,14 +33,16 @@ def error_text(exc: TrinnError) -> str:
 
 
 def error_fields(message: str) -> dict[str, str]:
-    """The fields an engine refusal is about, each with what to show at it."""
-    found = _FIELD.search(message)
-    if found:
-        rest = message[found.end():].lstrip(": ")
-        return {found.group(1): rest or message}
-    needs = _NEEDS.search(message)
-    if needs:
-        return {name: _("required") for name in _QUOTED.findall(needs.group(1))}
+    """The fields an engine refusal is about, each with what to show at it (the refusal is in
+    the language the engine speaks, the app's)."""
+    for template in FIELD_MESSAGES:
+        found = message_pattern(template).search(message)
+        if found and _NAME.fullmatch(found["name"]):
+            return {found["name"]: found.groupdict().get("problem") or message[found.start():]}
+    for template in NEEDS_MESSAGES:
+        found = message_pattern(template).search(message)
+        if found:
+            return {name: _("required") for name in _QUOTED.findall(found["fields"])}
     return {}
 
 
