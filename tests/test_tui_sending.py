@@ -3,7 +3,9 @@ to real receivers on loopback; a message a channel refused is retried from the O
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -112,3 +114,35 @@ async def test_a_broken_channels_file_is_said_once_and_nothing_is_lost(
     assert web.requests == []
     with settings.store().read() as tx:
         assert {r["status"] for r in tx.outbox_rows()} == {"pending"}
+
+
+def test_the_change_mark_moves_with_every_outbox_change(settings: Settings,
+                                                        web: HttpReceiver) -> None:
+    """What the app polls to notice another process's work must move when a cron `trinn send`
+    fails a row or a hand retry requeues it, not only when events or rows are added."""
+    from notifiers.dispatch import DispatchPolicy, send_pending
+
+    web.down = {"/board"}
+    approve(settings)
+    store, channels = settings.store(), settings.channels()
+    assert channels is not None
+
+    def mark() -> tuple[int, ...]:
+        with store.read() as tx:
+            return tx.change_mark()
+
+    now = dt.datetime.now(dt.UTC)
+    marks = [mark()]
+    send_pending(store, channels, policy=DispatchPolicy(max_attempts=1))  # the board's row fails
+    marks.append(mark())
+    with store.write() as tx:  # a hand retry: attempts back to 0 ...
+        assert tx.requeue_outbox(2, now) is not None
+    marks.append(mark())
+    with store.write() as tx:  # ... and another dispatcher claims it (attempts 1 again) ...
+        assert tx.claim_outbox(2, "other", now, now + dt.timedelta(minutes=5)) is not None
+    marks.append(mark())
+    with store.write() as tx:  # ... and fails it, with nothing else changed
+        assert tx.finish_outbox(2, "other", status="failed", next_attempt_at=None, sent_at=None,
+                                last_error="refused")
+    marks.append(mark())
+    assert all(a != b for a, b in pairwise(marks)), marks

@@ -55,7 +55,7 @@ class TrinnApp(App[None]):
         self.sender = sender
         self.send_seconds = send_seconds
         self.retry = retry if retry is not None or sender is None else sender.retry
-        self.change_mark: tuple[int, int, int] | None = None
+        self.change_mark: tuple[int, ...] | None = None
         self.failures: list[Exception] = []  # errors that are bugs, shown and kept
         self.add_mode("outbox", lambda: OutboxScreen(self.retry))
 
@@ -73,7 +73,7 @@ class TrinnApp(App[None]):
 
     def poll_changes(self) -> None:
         """Read the change mark in a worker; refresh the screen on top when it moved."""
-        def moved(mark: tuple[int, int, int]) -> None:
+        def moved(mark: tuple[int, ...]) -> None:
             previous, self.change_mark = self.change_mark, mark
             if previous is not None and previous != mark and isinstance(self.screen, DeskScreen):
                 self.screen.refresh_data()

@@ -271,7 +271,7 @@ class Desk:
         rows = self.service.outbox()
         return [r for r in rows if statuses is None or r["status"] in statuses]
 
-    def change_mark(self) -> tuple[int, int, int]:
+    def change_mark(self) -> tuple[int, ...]:
         with self.settings.store().read() as tx:
             return tx.change_mark()
 

@@ -36,6 +36,8 @@ from engine.store.tables import cases, deliveries, events, outbox, playbooks, ta
 
 __all__ = ["Store", "Transaction", "from_db", "to_db"]
 
+_OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+
 
 def to_db(moment: dt.datetime | None) -> dt.datetime | None:
     """Aware -> naive UTC, the form both databases store."""
@@ -495,14 +497,20 @@ class Transaction:
             playbooks.c.sha256.in_(list(sha256s)))
         return {row.sha256: str(row.yaml) for row in self.execute(query)}
 
-    def change_mark(self) -> tuple[int, int, int]:
+    def change_mark(self) -> tuple[int, ...]:
         """Changes whenever any case or outbox row changes: the last event, the last outbox
-        row, and the outbox's attempts so far (deliveries write no event)."""
+        row, the outbox's attempts so far, the last delivery result, and how many rows are in
+        each status (deliveries write no event; a row can fail or be requeued without a new
+        delivery or attempt)."""
         last_event = self.execute(sa.select(sa.func.max(events.c.seq))).scalar() or 0
         outbox_mark = self.execute(sa.select(sa.func.max(outbox.c.id),
                                              sa.func.sum(outbox.c.attempts))).first()
+        last_delivery = self.execute(sa.select(sa.func.max(deliveries.c.id))).scalar() or 0
+        counts = dict(self.execute(sa.select(outbox.c.status, sa.func.count())
+                                   .group_by(outbox.c.status)).all())
         return (int(last_event), int(outbox_mark[0] or 0) if outbox_mark else 0,
-                int(outbox_mark[1] or 0) if outbox_mark else 0)
+                int(outbox_mark[1] or 0) if outbox_mark else 0, int(last_delivery),
+                *(int(counts.get(status, 0)) for status in _OUTBOX_STATUSES))
 
 
 def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
