@@ -226,6 +226,12 @@ def starter_files(name: str, language: str) -> dict[str, str]:
     if not _ID.match(name) or len(name) > 100:
         raise ValueError(f"invalid playbook name '{name}' (lowercase letters, digits, '.', '-' "
                          "and '_', starting with a letter)")
+    # the name becomes `<name>.yaml`: a suffix here would double it, or make the playbook look
+    # like a scenario file (`x.test.yaml`) that check and lint then pass over
+    for suffix in (".yaml", ".yml", ".test"):
+        if name.endswith(suffix):
+            raise ValueError(f"invalid playbook name '{name}' (without '{suffix}': "
+                             f"try '{name.removesuffix(suffix)}')")
     words = _WORDS[language]
     playbook = f"{name}.yaml"
     values = {**words, "id": name, "lang": language, "file": playbook,

@@ -91,6 +91,10 @@ def test_new_refuses_to_overwrite_and_bad_names(runner: CliRunner, tmp_path: Pat
     bad = runner.invoke(app, ["new", "Min Proces"])
     assert bad.exit_code == 2
     assert bad.stderr.startswith("trinn: invalid playbook name 'Min Proces'")
+    for name, hint in (("x.yaml", ".yaml"), ("x.test", ".test")):
+        suffixed = runner.invoke(app, ["new", name])
+        assert (suffixed.exit_code, suffixed.stderr) == (
+            2, f"trinn: invalid playbook name '{name}' (without '{hint}': try 'x')\n")
     unknown = runner.invoke(app, ["new", "p", "--language", "sv"])
     assert unknown.stderr == "trinn: unknown language 'sv' (expected one of da, nb, en)\n"
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
+MAX_ID = 2**63 - 1  # the largest id both databases store
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 CaseId = Annotated[str, typer.Argument(help="The case id, as `trinn cases` shows it.", metavar="CASE")]
 Note = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
@@ -74,6 +75,8 @@ def _case_id(text: str) -> int:
     digits = text.lstrip("#")
     if not digits.isdigit():
         raise fail(f"no case '{text}' (a case id is a number, as `trinn cases` shows)", 1)
+    if int(digits) > MAX_ID:  # beyond what a database id can be: no such case, not a crash
+        raise fail(f"no case '{text}'", 1)
     return int(digits)
 
 

@@ -277,7 +277,8 @@ def outbox(ctx: typer.Context,
 
 @outbox_app.command("retry")
 def outbox_retry(ctx: typer.Context,
-                 row_id: Annotated[int, typer.Argument(metavar="ID", help="The message id.")],
+                 row_id: Annotated[int, typer.Argument(metavar="ID", help="The message id.",
+                                                       min=1, max=2**63 - 1)],
                  as_json: Json = False) -> None:
     """Send a failed message again now, to the channels that have not taken it."""
     from notifiers.dispatch import retry
