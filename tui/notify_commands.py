@@ -70,6 +70,8 @@ def deliver_after_command(settings: Settings) -> None:
 
 
 def _problem_line(result: RowResult) -> str:
+    if result.status == "lost":  # not a failure: the dispatcher that took it over finishes it
+        return f"message {result.outbox_id} (case {result.case_id}): {'; '.join(result.errors)}"
     when = (f"; next try {result.next_attempt_at:%Y-%m-%d %H:%M} UTC"
             if result.status == "pending" and result.next_attempt_at else
             "; failed for good (`trinn outbox retry " + str(result.outbox_id) + "`)"
