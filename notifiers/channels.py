@@ -150,11 +150,13 @@ def load_channels(path: Path) -> Channels:
     channels, notes = _parse(text)
     secrets |= {s for c in channels for s in _url_secrets(c)}
     listed = Channels(path, [], [], frozenset(secrets))
-    warnings.extend(f"{path}: {listed.mask(note)}" for note in notes)
+    reasons = [listed.mask(note) for note in dict.fromkeys(notes)]
+    warnings.extend(f"{path}: {reason}" for reason in reasons)
     channels = [Channel(c.position, c.service, _tidy(listed.mask(c.masked)), c.tags, c.is_email,
                         c.url) for c in channels]
     if not channels:
-        raise SettingError(f"{path}: no channel could be read (an apprise YAML file lists "
+        why = f": {'; '.join(reasons)}" if reasons else ""
+        raise SettingError(f"{path}: no channel could be read{why} (an apprise YAML file lists "
                            "them under 'urls:', each with a 'tag:')")
     return Channels(path, channels, warnings, frozenset(secrets))
 

@@ -180,3 +180,15 @@ def test_writes_from_many_short_lived_threads_do_not_drain_the_pool(db_url: str)
         assert not thread.is_alive(), f"command {n} hangs: the pool is drained"
     store.close()
     assert outcomes == list(range(2, 62))
+
+
+def test_a_pool_timeout_is_a_store_error(sqlite_url: str) -> None:
+    """Every connection busy for longer than the pool waits: one clear error, not a traceback."""
+    open_database(sqlite_url).dispose()  # the schema
+    engine = sa.create_engine(sqlite_url, poolclass=sa.QueuePool, pool_size=1, max_overflow=0,
+                              pool_timeout=0.01)
+    store = Store(engine)
+    with store.read(), pytest.raises(StoreError, match=r"^database .*QueuePool limit"), \
+            store.read():
+        pass
+    store.close()
