@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from engine.calendar import local_time
 from engine.errors import CommandError
 from engine.spec import FieldType
-from engine.text import localize
+from engine.text import localize, yes_no
 
 if TYPE_CHECKING:
     from engine.case import Case
@@ -75,7 +75,7 @@ def _summary(spec: PlaybookSpec, case: Case, state_title: str, tasks: list[dict[
         if field.type is FieldType.long_text:
             continue  # long texts would drown the summary
         if isinstance(value, bool):
-            text = _YES_NO.get(language, _YES_NO["en"])[0 if value else 1]
+            text = yes_no(value, language)
         else:
             text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         lines.append(f"{localize(field.label, language)}: {text}")
@@ -136,8 +136,6 @@ def _persons(spec: PlaybookSpec, case: Case, payload: Mapping[str, Any]) -> list
         persons.extend(value if isinstance(value, list) else [value] if value else [])
     return list(dict.fromkeys(persons))
 
-
-_YES_NO = {"nb": ("ja", "nei"), "da": ("ja", "nej"), "en": ("yes", "no")}
 
 _REMINDER = {
     "nb": ("Påminnelse: {subject} venter i «{state}»", "Saken venter på dere:\n\n{summary}"),

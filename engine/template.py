@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import did_you_mean
 from engine.spec import CHOICE_TYPES, FieldSpec, FieldType
-from engine.text import localize
+from engine.text import localize, yes_no
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -80,8 +80,7 @@ def _shown(value: Any, language: str) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
-        yes, no = _YES_NO.get(language, _YES_NO["en"])
-        return yes if value else no
+        return yes_no(value, language)
     if isinstance(value, list | tuple):
         return ", ".join(str(_shown(v, language)) for v in value)
     return value
@@ -158,7 +157,6 @@ def _line_offset(text: str, line: int) -> int:
     return offset
 
 
-_YES_NO = {"nb": ("ja", "nei"), "da": ("ja", "nej"), "en": ("yes", "no")}
 _LOCALES = {"nb": "nb_NO", "da": "da_DK", "en": "en_GB"}
 # A money field has no currency of its own: it is the currency of the playbook's country.
 _CURRENCIES = {"nb": "NOK", "da": "DKK"}

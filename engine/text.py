@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["localize"]
+__all__ = ["localize", "yes_no"]
+
+_YES_NO = {"nb": ("ja", "nei"), "da": ("ja", "nej"), "en": ("yes", "no")}
 
 
 def localize(text: str | Mapping[str, str] | None, language: str, fallback: str = "") -> str:
@@ -17,3 +19,9 @@ def localize(text: str | Mapping[str, str] | None, language: str, fallback: str 
         if lang in text:
             return text[lang]
     return next(iter(text.values()), "")
+
+
+def yes_no(value: bool, language: str) -> str:
+    """A yes/no value in words, in `language` (English for one trinn has no words for)."""
+    yes, no = _YES_NO.get(language, _YES_NO["en"])
+    return yes if value else no

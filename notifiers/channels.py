@@ -21,6 +21,7 @@ or stores. Apprise is imported here only when a file is read.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import re
@@ -49,6 +50,7 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # apprise's own knobs, the same on every URL: noise in a listing
 _GENERIC_PARAMS = frozenset({"overflow", "retry", "wait", "optional", "cto", "rto", "emojis",
                              "tz", "store", "method", "verify", "format"})
+_KEY_DIGITS = 20  # of a channel's key: 80 bits, see `Channel.key`
 _MIN_SECRET = 3  # shorter values ('no', 'on') would mask half of every text
 
 
@@ -68,6 +70,19 @@ class Channel:
     tags: frozenset[str]
     is_email: bool
     url: str = field(repr=False)  # holds secrets: never shown, logged or stored
+
+    @property
+    def key(self) -> str:
+        """The channel's id in the deliveries it made: 20 hex digits of sha256 of its full URL.
+
+        The masked URL cannot be the id: two channels that differ only in a secret (two webhooks
+        at `${HOOK_A}` and `${HOOK_B}`) share it. The key is safe to store: sha256 cannot be
+        turned back into the URL, and 80 bits make a clash between two channels of a file
+        negligible (about n^2 / 2^81 for n channels). A stored key can at most confirm a
+        guess of the whole URL, secret included, which matters only for a secret weak enough to
+        be guessed: webhook paths and tokens are not.
+        """
+        return hashlib.sha256(self.url.encode()).hexdigest()[:_KEY_DIGITS]
 
     def plugin(self, *, address: str | None = None, message_id: str | None = None) -> Any:
         """A fresh apprise service for one message: to `address`, carrying `message_id`."""
@@ -135,11 +150,13 @@ def load_channels(path: Path) -> Channels:
     channels, notes = _parse(text)
     secrets |= {s for c in channels for s in _url_secrets(c)}
     listed = Channels(path, [], [], frozenset(secrets))
-    warnings.extend(f"{path}: {listed.mask(note)}" for note in notes)
+    reasons = [listed.mask(note) for note in dict.fromkeys(notes)]
+    warnings.extend(f"{path}: {reason}" for reason in reasons)
     channels = [Channel(c.position, c.service, _tidy(listed.mask(c.masked)), c.tags, c.is_email,
                         c.url) for c in channels]
     if not channels:
-        raise SettingError(f"{path}: no channel could be read (an apprise YAML file lists "
+        why = f": {'; '.join(reasons)}" if reasons else ""
+        raise SettingError(f"{path}: no channel could be read{why} (an apprise YAML file lists "
                            "them under 'urls:', each with a 'tag:')")
     return Channels(path, channels, warnings, frozenset(secrets))
 

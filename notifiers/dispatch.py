@@ -3,10 +3,11 @@
 A row is claimed (status `sending`, with a lease) in its own transaction before
 anything is sent, so two dispatchers (the terminal UI and a cron `trinn send`)
 never both send it; a dispatcher that dies leaves a lease that lapses, and the
-row is taken up again. Each channel's result is committed as soon as it is
-known, and a channel that took the message is never sent it again: only a
-crash between a channel accepting it and that record may repeat it, once, and
-the message carries a stable id for receivers to drop the repeat.
+row is taken up again. A dispatcher renews its claim before each channel and
+stops if it lost it (its lease lapsed while a slow channel held it). Each
+channel's result is committed as soon as it is known, and a channel that took
+the message is never sent it again: only a crash between a channel accepting
+it and that record may repeat it, once, and the message carries a stable id for receivers to drop the repeat.
 
 A row that some channel refused waits (exponential backoff) and is tried
 again for the channels that did not take it, up to a limit; then it is
@@ -27,7 +28,7 @@ from notifiers.channels import Channels, capture_apprise_log
 from notifiers.routing import Target, route
 
 if TYPE_CHECKING:
-    from engine.store import Store
+    from engine.store import Store, Transaction
 
 __all__ = ["DEFAULT_POLICY", "DispatchPolicy", "DispatchReport", "RowResult", "retry",
            "send_direct", "send_pending"]
@@ -58,7 +59,9 @@ class RowResult:
 
     outbox_id: int
     case_id: int
-    status: str  # sent, pending (will retry), failed, skipped (no recipient: a field left empty)
+    # sent, pending (will retry), failed, skipped (no recipient: a field left empty), lost (the
+    # claim lapsed while sending: another dispatcher took the row over)
+    status: str
     attempts: int
     sent_to: list[str] = field(default_factory=list)  # masked URLs (and addresses) this time
     errors: list[str] = field(default_factory=list)  # masked
@@ -103,15 +106,24 @@ def send_pending(store: Store, channels: Channels, *, now: dt.datetime | None = 
 
 def retry(store: Store, channels: Channels, row_id: int, *, now: dt.datetime | None = None,
           policy: DispatchPolicy = DEFAULT_POLICY) -> RowResult:
-    """Send a failed (or waiting) row again now, to the channels that have not taken it."""
+    """Send a failed (or waiting) row again now, to the channels that have not taken it.
+
+    A row skipped for an empty address field is sent to the address the field holds now.
+    """
     clock = _clock(now)
     with store.write() as tx:
         row = tx.requeue_outbox(row_id, clock())
+        if row is not None and row["status"] == "skipped":
+            payload = _readdressed(tx, row)
+            if payload is not None:
+                row = tx.requeue_outbox(row_id, clock(), payload=payload)
     if row is None or row["kind"] != "notify":
         raise CommandError(f"no message {row_id} in the outbox (see `trinn outbox`)")
     if row["status"] == "sent":
         raise CommandError(f"message {row_id} was sent already, at "
                            f"{row['sent_at']:%Y-%m-%d %H:%M} UTC; it is not sent twice")
+    if row["status"] == "skipped":
+        raise CommandError(_still_skipped(row))
     if row["status"] == "sending":
         raise CommandError(f"message {row_id} is being sent by another dispatcher right now")
     result = _send_row(store, channels, row_id, uuid.uuid4().hex, clock, policy)
@@ -120,15 +132,32 @@ def retry(store: Store, channels: Channels, row_id: int, *, now: dt.datetime | N
     return result
 
 
+def _readdressed(tx: Transaction, row: Any) -> dict[str, Any] | None:
+    """A skipped row's payload addressed to what its field holds now; None if still no address."""
+    payload: dict[str, Any] = dict(row["payload"])
+    field_id = payload.get("to_field")
+    if not field_id:
+        return None
+    value = tx.load_case(int(row["case_id"])).fields.get(field_id)
+    if not isinstance(value, str) or "@" not in value:
+        return None  # still empty, or a person field: its person was not known when queued
+    return {**payload, "address": value}
+
+
+def _still_skipped(row: Any) -> str:
+    field_id = row["payload"].get("to_field")
+    if not field_id:
+        return f"message {row['id']} was not sent: {row['last_error']}; there is nothing to retry"
+    return (f"message {row['id']} was not sent: field '{field_id}' of case {row['case_id']} "
+            f"holds no e-mail address; set it (`trinn set {row['case_id']} {field_id}=...`) "
+            "and retry")
+
+
 def send_direct(payload: dict[str, Any], channels: Channels) -> tuple[list[tuple[str, str | None]],
                                                                     list[str]]:
     """Send a message that is not in the outbox (a test message) to each channel it reaches."""
     targets, unreached = route(payload, channels)
-    results = []
-    for target in targets:
-        shown = target.channel.masked + (f" -> {target.address}" if target.address else "")
-        results.append((shown, _send(target, payload, channels)))
-    return results, unreached
+    return [(target.shown, _send(target, payload, channels)) for target in targets], unreached
 
 
 def _clock(now: dt.datetime | None) -> Callable[[], dt.datetime]:
@@ -143,34 +172,44 @@ def _send_row(store: Store, channels: Channels, row_id: int, token: str,
         row = tx.claim_outbox(row_id, token, clock(), clock() + policy.lease)
         if row is None:
             return None  # another dispatcher has it, or it was sent meanwhile
-        done = tx.delivered_to(row_id)
     payload: dict[str, Any] = dict(row["payload"])
     attempt = int(row["attempts"])
+    case_id = int(row["case_id"])
     targets, unreached = route(payload, channels)
     errors = [f"no channel reaches '{who}'" for who in unreached]
     if not targets and not unreached:  # e.g. `to_field` on a field left empty: nothing to retry
         field_id = payload.get("to_field")
         reason = f"field '{field_id}' is empty" if field_id else "the message names no recipient"
         with store.write() as tx:
-            tx.finish_outbox(row_id, token, status="skipped", next_attempt_at=None,
-                             sent_at=None, last_error=reason)
-        return RowResult(row_id, int(row["case_id"]), "skipped", attempt, [], [reason], None)
+            if not tx.finish_outbox(row_id, token, status="skipped", next_attempt_at=None,
+                                    sent_at=None, last_error=reason):
+                return _lost(row_id, case_id, attempt, [], policy)
+        return RowResult(row_id, case_id, "skipped", attempt, [], [reason], None)
     sent_to: list[str] = []
     for target in targets:
-        if target.key in done:
+        # the claim is renewed, and what was sent re-read, in one transaction before each send:
+        # a dispatcher whose lease lapsed (a slow channel) stops here instead of sending again
+        # what the dispatcher that took the row over has sent meanwhile
+        with store.write() as tx:
+            held = tx.renew_outbox(row_id, token, clock() + policy.lease)
+            done = tx.delivered_to(row_id) if held else set()
+        if not held:
+            return _lost(row_id, case_id, attempt, sent_to, policy)
+        if target.done(done):
             continue
         error = _send(target, payload, channels)
-        shown = target.channel.masked + (f" -> {target.address}" if target.address else "")
-        with store.write() as tx:
+        with store.write() as tx:  # recorded even if the claim lapsed meanwhile: it happened
             tx.add_delivery(row_id, attempt=attempt, at=clock(), service=target.channel.service,
-                            url=target.channel.masked, recipient=target.recipient,
-                            status="failed" if error else "sent", error=error)
+                            channel=target.channel.key, url=target.channel.masked,
+                            recipient=target.recipient, status="failed" if error else "sent",
+                            error=error)
         if error:
-            errors.append(f"{target.channel.service} {shown}: {error}")
-            log.warning("message %s: %s %s: %s", row_id, target.channel.service, shown, error)
+            errors.append(f"{target.channel.service} {target.shown}: {error}")
+            log.warning("message %s: %s %s: %s", row_id, target.channel.service, target.shown,
+                        error)
         else:
-            sent_to.append(shown)
-            log.info("message %s: sent to %s %s", row_id, target.channel.service, shown)
+            sent_to.append(target.shown)
+            log.info("message %s: sent to %s %s", row_id, target.channel.service, target.shown)
     now = clock()
     if not errors:
         status, following, sent_at = "sent", None, now
@@ -180,9 +219,25 @@ def _send_row(store: Store, channels: Channels, row_id: int, token: str,
         status, following, sent_at = "pending", now + policy.delay(attempt), None
     last_error = "; ".join(errors) if errors else None
     with store.write() as tx:
-        tx.finish_outbox(row_id, token, status=status, next_attempt_at=following, sent_at=sent_at,
-                         last_error=last_error)
-    return RowResult(row_id, int(row["case_id"]), status, attempt, sent_to, errors, following)
+        finished = tx.finish_outbox(row_id, token, status=status, next_attempt_at=following,
+                                    sent_at=sent_at, last_error=last_error)
+    if not finished:
+        return _lost(row_id, case_id, attempt, sent_to, policy)
+    return RowResult(row_id, case_id, status, attempt, sent_to, errors, following)
+
+
+def _lost(row_id: int, case_id: int, attempt: int, sent_to: list[str],
+          policy: DispatchPolicy) -> RowResult:
+    """The claim lapsed while sending and another dispatcher took the row over: it finishes it."""
+    reason = (f"sending took longer than the claim's {_minutes(policy.lease)} and another "
+              "dispatcher took the message over")
+    log.warning("message %s: %s", row_id, reason)
+    return RowResult(row_id, case_id, "lost", attempt, sent_to, [reason], None)
+
+
+def _minutes(span: dt.timedelta) -> str:
+    seconds = int(span.total_seconds())
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
 def _send(target: Target, payload: dict[str, Any], channels: Channels) -> str | None:

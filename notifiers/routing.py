@@ -31,7 +31,17 @@ class Target:
 
     @property
     def key(self) -> tuple[str, str]:
-        return self.channel.masked, self.recipient
+        """What deliveries record it by: two channels with the same masked URL stay two."""
+        return self.channel.key, self.recipient
+
+    def done(self, delivered: set[tuple[str, str]]) -> bool:
+        """Sent already? (A delivery recorded before the channel key was kept names its URL.)"""
+        return self.key in delivered or (self.channel.masked, self.recipient) in delivered
+
+    @property
+    def shown(self) -> str:
+        """The channel as users see it: its masked URL, and the address for e-mail."""
+        return self.channel.masked + (f" -> {self.address}" if self.address else "")
 
 
 def route(payload: Mapping[str, Any], channels: Channels) -> tuple[list[Target], list[str]]:
@@ -43,7 +53,7 @@ def route(payload: Mapping[str, Any], channels: Channels) -> tuple[list[Target],
     members: Mapping[str, list[str]] = payload.get("members") or {}
 
     def add(channel: Channel, recipient: str, address: str | None = None) -> None:
-        targets.setdefault((channel.masked, address), Target(channel, recipient, address))
+        targets.setdefault((channel.key, address), Target(channel, recipient, address))
 
     def by_tag(tag: str) -> bool:
         found = channels.tagged(forced or tag)

@@ -147,3 +147,44 @@ def test_a_missing_environment_variable_is_one_line(setup, monkeypatch: pytest.M
     result = run(setup, "channels", code=2)
     assert result.stderr == (f"trinn: {tmp_path / 'channels.yaml'}:3:20: environment variable "
                              "'SMTP_PASSWORD' is not set\n")
+
+
+def test_channels_warns_of_a_channel_nothing_reaches(setup, tmp_path: Path) -> None:
+    _base, web, _box, _ = setup
+    path = tmp_path / "channels.yaml"
+    path.write_text(f"""version: 1
+urls:
+  - json://127.0.0.1:{web.port}/nested:
+      tag: [[1]]
+  - json://127.0.0.1:{web.port}/untagged
+  - json://127.0.0.1:{web.port}/typo:
+      tag: bord
+  - json://127.0.0.1:{web.port}/board:
+      tag: board, kari
+""")
+    assert run(setup, "channels").stderr == (
+        f"trinn: warning: channel 1 (json://127.0.0.1:{web.port}/nested) has no tag (give it "
+        "'tag:' with role or person ids): nothing reaches it\n"
+        f"trinn: warning: channel 2 (json://127.0.0.1:{web.port}/untagged) has no tag (give it "
+        "'tag:' with role or person ids): nothing reaches it\n"
+        f"trinn: warning: channel 3 (json://127.0.0.1:{web.port}/typo) has no tag that is a "
+        "role, a person or 'outgoing-mail' (bord): nothing reaches it\n")
+
+
+def test_a_channels_file_with_no_usable_channel_says_why(setup, tmp_path: Path) -> None:
+    (tmp_path / "channels.yaml").write_text(
+        f"version: 1\nurls:\n  - nosuch://hook:{JSON_SECRET}@127.0.0.1/a:\n      tag: board\n")
+    stderr = run(setup, "channels", code=2).stderr
+    assert stderr.startswith(f"trinn: {tmp_path / 'channels.yaml'}: no channel could be read: ")
+    assert "An invalid Apprise schema (nosuch)" in stderr
+    assert stderr.endswith("(an apprise YAML file lists them under 'urls:', each with a "
+                           "'tag:')\n")
+
+
+@pytest.mark.parametrize(("language", "words"), [("nb", "ja nei"), ("da", "ja nej"),
+                                                 ("en", "yes no"), ("sv", "yes no")])
+def test_yes_no_in_the_message_language(language: str, words: str) -> None:
+    """One table for templates and summaries (the welcome mail's 'Approved: yes' uses it)."""
+    from engine.text import yes_no
+
+    assert f"{yes_no(True, language)} {yes_no(False, language)}" == words

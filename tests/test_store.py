@@ -110,7 +110,8 @@ def test_an_unsupported_database_is_refused() -> None:
 
 
 def test_a_database_of_the_first_schema_is_upgraded_in_place(db_url: str) -> None:
-    """A database left at the first schema, with a running case, upgrades and keeps working."""
+    """A database left at the first schema, with a running case, upgrades and keeps working;
+    so does a delivery recorded under the second."""
     engine = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.begin() as connection:
         command.upgrade(_alembic(connection), "0001")
@@ -131,6 +132,12 @@ def test_a_database_of_the_first_schema_is_upgraded_in_place(db_url: str) -> Non
             "INSERT INTO outbox (case_id, case_version, created_at, kind, payload, status, attempts,"
             " next_attempt_at) VALUES (1, 1, :now, 'notify', '{\"to\": [\"lead\"]}', 'pending', 0,"
             " :now)"), {"now": NOW.replace(tzinfo=None)})
+        # a delivery recorded under the second schema, before deliveries kept a channel key
+        command.upgrade(_alembic(connection), "0002")
+        connection.execute(sa.text(
+            "INSERT INTO deliveries (outbox_id, attempt, at, service, url, recipient, status) "
+            "VALUES (1, 1, :now, 'Form', 'form://y', 'lead', 'sent')"),
+            {"now": NOW.replace(tzinfo=None)})
     engine.dispose()
 
     upgraded = open_database(db_url)
@@ -143,9 +150,10 @@ def test_a_database_of_the_first_schema_is_upgraded_in_place(db_url: str) -> Non
     # the first schema's outbox row can be claimed and its deliveries recorded (0002)
     with Store(upgraded).write() as tx:
         assert tx.claim_outbox(1, "me", NOW, NOW + dt.timedelta(minutes=5))["attempts"] == 1
-        tx.add_delivery(1, attempt=1, at=NOW, service="JSON", url="json://x", recipient="lead",
-                        status="sent", error=None)
-        assert tx.delivered_to(1) == {("json://x", "lead")}
+        tx.add_delivery(1, attempt=1, at=NOW, service="JSON", channel="c0ffee", url="json://x",
+                        recipient="lead", status="sent", error=None)
+        # a delivery keeps its channel's key (0003); one recorded before gives its masked URL
+        assert tx.delivered_to(1) == {("c0ffee", "lead"), ("form://y", "lead")}
     upgraded.dispose()
 
 
@@ -172,3 +180,15 @@ def test_writes_from_many_short_lived_threads_do_not_drain_the_pool(db_url: str)
         assert not thread.is_alive(), f"command {n} hangs: the pool is drained"
     store.close()
     assert outcomes == list(range(2, 62))
+
+
+def test_a_pool_timeout_is_a_store_error(sqlite_url: str) -> None:
+    """Every connection busy for longer than the pool waits: one clear error, not a traceback."""
+    open_database(sqlite_url).dispose()  # the schema
+    engine = sa.create_engine(sqlite_url, poolclass=sa.QueuePool, pool_size=1, max_overflow=0,
+                              pool_timeout=0.01)
+    store = Store(engine)
+    with store.read(), pytest.raises(StoreError, match=r"^database .*QueuePool limit"), \
+            store.read():
+        pass
+    store.close()

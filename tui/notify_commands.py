@@ -70,6 +70,8 @@ def deliver_after_command(settings: Settings) -> None:
 
 
 def _problem_line(result: RowResult) -> str:
+    if result.status == "lost":  # not a failure: the dispatcher that took it over finishes it
+        return f"message {result.outbox_id} (case {result.case_id}): {'; '.join(result.errors)}"
     when = (f"; next try {result.next_attempt_at:%Y-%m-%d %H:%M} UTC"
             if result.status == "pending" and result.next_attempt_at else
             "; failed for good (`trinn outbox retry " + str(result.outbox_id) + "`)"
@@ -87,7 +89,16 @@ def channels(ctx: typer.Context, as_json: Json = False) -> None:
     assert found is not None
     rows = [{"position": c.position, "service": c.service, "tags": sorted(c.tags),
              "url": c.masked} for c in found.channels]
-    unreached = _unreached_roles(settings, found)
+    unreached, known = _unreached_roles(settings, found)
+    for channel in found.channels:
+        if not channel.tags:
+            err.print(f"trinn: warning: channel {channel.position} ({channel.masked}) has no tag "
+                      "(give it 'tag:' with role or person ids): nothing reaches it",
+                      markup=False)
+        elif not channel.tags & known:
+            err.print(f"trinn: warning: channel {channel.position} ({channel.masked}) has no tag "
+                      f"that is a role, a person or '{OUTGOING_MAIL}' "
+                      f"({', '.join(sorted(channel.tags))}): nothing reaches it", markup=False)
     mailers = [c.position for c in found.tagged(OUTGOING_MAIL) if c.is_email]
     if as_json:
         print_json({"file": str(found.path), "channels": rows,
@@ -106,22 +117,28 @@ def channels(ctx: typer.Context, as_json: Json = False) -> None:
         out.print(f"no channel reaches role '{role}' ({', '.join(playbooks)})", markup=False)
 
 
-def _unreached_roles(settings: Settings, found: Channels) -> dict[str, list[str]]:
-    """Each internal role of the known playbooks that neither a tag nor a member reaches."""
+def _unreached_roles(settings: Settings,
+                     found: Channels) -> tuple[dict[str, list[str]], set[str]]:
+    """Each internal role of the known playbooks that neither a tag nor a member reaches; and
+    every tag something can reach (roles, people, `channel:` tags of notify actions)."""
     from engine.catalog import playbook_files
     from engine.loader import load_playbook
+    from notifiers.channels import OUTGOING_MAIL
     from notifiers.routing import route
 
     try:
         people = settings.people() if settings.people_file is not None else None
     except TrinnError as exc:
         raise fail(str(exc)) from exc
+    known = {OUTGOING_MAIL, *(people.by_id if people is not None else ())}
     unreached: dict[str, list[str]] = {}
     for entry in playbook_files(settings.playbook_dirs):
         try:
             spec = load_playbook(entry.path).spec
         except TrinnError:
             continue  # `trinn check` reports those
+        known.update(spec.roles)
+        known.update(_notify_channels(spec.model_dump()))
         for role_id, role in spec.roles.items():
             if role.external:
                 continue
@@ -130,7 +147,20 @@ def _unreached_roles(settings: Settings, found: Channels) -> dict[str, list[str]
                        "people": {p.id: p.email for p in members}}
             if route(payload, found)[1]:
                 unreached.setdefault(role_id, []).append(spec.id)
-    return unreached
+    return unreached, known
+
+
+def _notify_channels(node: Any) -> set[str]:
+    """The `channel:` tags of every notify action in a dumped playbook, wherever it sits."""
+    if isinstance(node, list):
+        return {tag for item in node for tag in _notify_channels(item)}
+    if not isinstance(node, dict):
+        return set()
+    found = {tag for value in node.values() for tag in _notify_channels(value)}
+    notify = node.get("notify")
+    if isinstance(notify, dict) and isinstance(notify.get("channel"), str):
+        found.add(notify["channel"])
+    return found
 
 
 def notify_test(ctx: typer.Context,

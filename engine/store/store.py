@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from engine.case import Case, TaskRecord, TimerRecord
 from engine.errors import CaseNotFoundError, StaleCaseError, StoreError
@@ -63,7 +64,8 @@ class Store:
         # the same pool with the option set once (a per-connection option costs a copy each time)
         self._writer = engine.execution_options(trinn_write=True)
         # a command's statements run on the driver's cursor: its errors come unwrapped
-        self._errors = (DBAPIError, engine.dialect.loaded_dbapi.Error)
+        self._errors = (DBAPIError, engine.dialect.loaded_dbapi.Error,
+                        PoolTimeoutError)  # the pool's: every connection busy too long
         # On SQLite one writing connection is kept between commands: a pool checkout and return
         # cost more than the BEGIN and COMMIT. Each command is still its own transaction. One
         # spare for the whole store, not one per thread: the terminal UI writes from a new
@@ -423,17 +425,29 @@ class Transaction:
             return None
         return self.execute(sa.select(outbox).where(outbox.c.id == row_id)).mappings().first()
 
+    def renew_outbox(self, row_id: int, token: str, until: dt.datetime) -> bool:
+        """Extend this dispatcher's claim on a row; False if the claim lapsed and was lost."""
+        renewed = self.execute(outbox.update().where(
+            outbox.c.id == row_id, outbox.c.claimed_by == token, outbox.c.status == "sending",
+        ).values(claimed_until=to_db(until)))
+        return renewed.rowcount == 1
+
     def add_delivery(self, outbox_id: int, *, attempt: int, at: dt.datetime, service: str,
-                     url: str, recipient: str, status: str, error: str | None) -> None:
+                     channel: str, url: str, recipient: str, status: str,
+                     error: str | None) -> None:
         self.execute(deliveries.insert().values(
-            outbox_id=outbox_id, attempt=attempt, at=to_db(at), service=service, url=url,
-            recipient=recipient, status=status, error=error))
+            outbox_id=outbox_id, attempt=attempt, at=to_db(at), service=service, channel=channel,
+            url=url, recipient=recipient, status=status, error=error))
 
     def delivered_to(self, outbox_id: int) -> set[tuple[str, str]]:
-        """(masked URL, recipient) pairs this row was already sent to: never sent again."""
-        rows = self.execute(sa.select(deliveries.c.url, deliveries.c.recipient).where(
+        """(channel key, recipient) pairs this row was already sent to: never sent again.
+
+        A delivery recorded before deliveries kept the key (schema 0002) gives its masked URL.
+        """
+        rows = self.execute(sa.select(deliveries.c.channel, deliveries.c.url,
+                                      deliveries.c.recipient).where(
             deliveries.c.outbox_id == outbox_id, deliveries.c.status == "sent"))
-        return {(row.url, row.recipient) for row in rows}
+        return {(row.channel or row.url, row.recipient) for row in rows}
 
     def finish_outbox(self, row_id: int, token: str, *, status: str,
                       next_attempt_at: dt.datetime | None, sent_at: dt.datetime | None,
@@ -445,11 +459,17 @@ class Transaction:
                  last_error=last_error, claimed_by=None, claimed_until=None))
         return done.rowcount == 1
 
-    def requeue_outbox(self, row_id: int, now: dt.datetime) -> RowMapping | None:
-        """Make a failed (or waiting) row due now with a fresh count of attempts."""
+    def requeue_outbox(self, row_id: int, now: dt.datetime, *,
+                       payload: Mapping[str, Any] | None = None) -> RowMapping | None:
+        """Make a failed (or waiting) row due now with a fresh count of attempts; a skipped
+        one too, given its `payload` addressed anew (the field it was skipped for is set now)."""
+        statuses = ["failed", "pending", *(["skipped"] if payload is not None else [])]
+        values: dict[str, Any] = {"status": "pending", "attempts": 0,
+                                  "next_attempt_at": to_db(now)}
+        if payload is not None:
+            values.update(payload=dict(payload), last_error=None)
         self.execute(outbox.update().where(
-            outbox.c.id == row_id, outbox.c.status.in_(["failed", "pending"]),
-        ).values(status="pending", attempts=0, next_attempt_at=to_db(now)))
+            outbox.c.id == row_id, outbox.c.status.in_(statuses)).values(**values))
         return self.execute(sa.select(outbox).where(outbox.c.id == row_id)).mappings().first()
 
     def outbox_listing(self, *, status: str | None = None,

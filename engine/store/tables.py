@@ -147,5 +147,6 @@ deliveries = Table(
     Column("recipient", Text, nullable=False),  # the tag or address it was sent for
     Column("status", String(16), nullable=False),  # sent, failed
     Column("error", Text),
+    Column("channel", String(32)),  # the channel's key (notifiers.channels); empty before 0003
 )
 Index("deliveries_outbox", deliveries.c.outbox_id)
