@@ -3,8 +3,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.notify_receivers import HttpReceiver, Mailbox
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -48,3 +52,21 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     url = fresh_database(postgres_url(), name)
     yield url
     drop_database(url)
+
+
+@pytest.fixture
+def web() -> Iterator[HttpReceiver]:
+    """A real HTTP receiver on loopback (json://, form://) recording what arrives."""
+    from tests.notify_receivers import http_receiver
+
+    with http_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def box() -> Iterator[Mailbox]:
+    """A real SMTP server on loopback (aiosmtpd, mailto://) recording what arrives."""
+    from tests.notify_receivers import smtp_receiver
+
+    with smtp_receiver() as mailbox:
+        yield mailbox

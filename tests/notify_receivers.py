@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+HOLD_S = 60  # a held request longer than this means the test hung: let it go
+
 __all__ = ["HttpReceiver", "Mailbox", "free_port", "http_receiver", "smtp_receiver"]
 
 
@@ -31,6 +33,12 @@ class HttpReceiver:
     port: int
     requests: list[dict[str, Any]] = field(default_factory=list)
     down: set[str] = field(default_factory=set)  # paths answering 503: dead endpoints
+    # The first POST to `hold` is recorded, then waits until `release` is set (or HOLD_S), so its
+    # sender is provably inside that send; `answer_held` False drops it unanswered instead.
+    hold: str | None = None
+    answer_held: bool = True
+    held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def bodies(self, path: str | None = None) -> list[dict[str, Any]]:
@@ -39,8 +47,8 @@ class HttpReceiver:
 
 
 @contextmanager
-def http_receiver() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver(0)
+def http_receiver(hold: str | None = None, *, answer_held: bool = True) -> Iterator[HttpReceiver]:
+    receiver = HttpReceiver(0, hold=hold, answer_held=answer_held)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -57,6 +65,14 @@ def http_receiver() -> Iterator[HttpReceiver]:
             with receiver.lock:
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers),
                                           "body": body})
+                holding = self.path == receiver.hold and not receiver.held.is_set()
+                if holding:
+                    receiver.held.set()
+            if holding:
+                receiver.release.wait(HOLD_S)
+                if not receiver.answer_held:  # the message arrived; its sender never learns so
+                    self.close_connection = True
+                    return
             self.send_response(200)
             self.end_headers()
 
@@ -70,6 +86,7 @@ def http_receiver() -> Iterator[HttpReceiver]:
     try:
         yield receiver
     finally:
+        receiver.release.set()
         server.shutdown()
         server.server_close()
 

@@ -17,7 +17,6 @@ loopback, and is stopped at a moment the test knows for certain, without a sleep
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import signal
 import subprocess
@@ -26,10 +25,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -38,7 +35,7 @@ from engine.registry import PlaybookRegistry
 from engine.service import Service
 from engine.store import Store, from_db, open_database
 from notifiers.dispatch import DEFAULT_POLICY
-from tests.notify_receivers import Mailbox, smtp_receiver
+from tests.notify_receivers import HttpReceiver, Mailbox, http_receiver, smtp_receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "notify"
@@ -48,67 +45,12 @@ _CLI = "import tui.cli; tui.cli.main()"
 
 
 @dataclass
-class HoldingReceiver:
-    """A loopback HTTP receiver (json://, form://) recording each POST; the first POST to `hold`
-    is taken and never answered, so its sender waits inside that send until it is killed."""
-
-    hold: str | None = None
-    port: int = 0
-    arrived: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    held: threading.Event = field(default_factory=threading.Event)
-    release: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def bodies(self, path: str) -> list[dict[str, Any]]:
-        with self.lock:
-            return [body for at, body in self.arrived if at == path]
-
-
-@contextmanager
-def holding_receiver(hold: str | None) -> Iterator[HoldingReceiver]:
-    receiver = HoldingReceiver(hold)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if self.headers.get("Content-Type", "").startswith("application/json"):
-                body: dict[str, Any] = json.loads(raw)
-            else:
-                body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-            with receiver.lock:
-                receiver.arrived.append((self.path, body))
-                holding = self.path == receiver.hold and not receiver.held.is_set()
-                if holding:
-                    receiver.held.set()
-            if holding:  # the message arrived; its sender never learns so
-                receiver.release.wait(PROCESS_TIMEOUT_S)
-                self.close_connection = True
-                return
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:  # quiet
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield receiver
-    finally:
-        receiver.release.set()
-        server.shutdown()
-        server.server_close()
-
-
-@dataclass
 class World:
     """The parent's view: the database, the receivers, and the options every `trinn` gets."""
 
     url: str
     service: Service
-    web: HoldingReceiver
+    web: HttpReceiver
     box: Mailbox
     channels: Path
     people: Path
@@ -162,7 +104,7 @@ def world(db_url: str, tmp_path: Path, hold: str | None) -> Iterator[World]:
                       "per: {name: Per, email: per@example.org, roles: []}\n")
     store = Store(open_database(db_url))
     service = Service(store, PlaybookRegistry([DATA]), load_people(people))
-    with holding_receiver(hold) as web, smtp_receiver() as box:
+    with http_receiver(hold, answer_held=False) as web, smtp_receiver() as box:
         channels = tmp_path / "channels.yaml"
         # rto: a held send waits for the kill instead of timing out after apprise's 4 s
         channels.write_text(f"""version: 1
@@ -314,7 +256,7 @@ def test_a_process_killed_after_commit_before_delivery_leaves_every_message_for_
         assert [(r["status"], r["attempts"], r["claimed_by"]) for r in rows] == [
             ("pending", 0, None)] * 3
         assert recorded == {1: [], 2: [], 3: []}
-        assert here.web.arrived == [] and here.box.messages == []
+        assert here.web.requests == [] and here.box.messages == []
 
         stdout, _ = here.run("send")
         assert stdout.splitlines() == [
@@ -326,7 +268,7 @@ def test_a_process_killed_after_commit_before_delivery_leaves_every_message_for_
             "?from=post@example.org -> per@example.org"]
         assert here.run("send")[0] == "nothing to send\n"
 
-        assert [path for path, _body in here.web.arrived] == ["/board", "/coordinator"]
+        assert [r["path"] for r in here.web.requests] == ["/board", "/coordinator"]
         assert len(here.mails_to("ceo@acme.test")) == 1 and len(here.mails_to("per@example.org")) == 1
         rows, recorded = here.outbox()
         assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 1)] * 3

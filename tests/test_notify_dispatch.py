@@ -17,24 +17,12 @@ from engine.service import Service
 from engine.store import Store, open_database
 from notifiers.channels import load_channels
 from notifiers.dispatch import DispatchPolicy, retry, send_pending
-from tests.notify_receivers import HttpReceiver, Mailbox, http_receiver, smtp_receiver
+from tests.notify_receivers import HttpReceiver, Mailbox
 
 DATA = Path(__file__).parent / "data" / "notify"
 NOW = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
 JSON_SECRET = "Tok3n-json-Secret"
 POLICY = DispatchPolicy(first_delay=dt.timedelta(minutes=1), max_attempts=3)
-
-
-@pytest.fixture
-def web() -> Iterator[HttpReceiver]:
-    with http_receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def box() -> Iterator[Mailbox]:
-    with smtp_receiver() as mailbox:
-        yield mailbox
 
 
 def channels_file(tmp_path: Path, web: HttpReceiver, box: Mailbox) -> Path:

@@ -10,25 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.notify_receivers import HttpReceiver, Mailbox, http_receiver, smtp_receiver
+from tests.notify_receivers import HttpReceiver, Mailbox
 from tests.tui_helpers import make_app, notices, settle
 from tui.screens.outbox import OutboxScreen
 from tui.sender import Sender
 from tui.settings import Settings
 
 DATA = Path(__file__).parent / "data" / "notify"
-
-
-@pytest.fixture
-def web() -> Iterator[HttpReceiver]:
-    with http_receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def box() -> Iterator[Mailbox]:
-    with smtp_receiver() as mailbox:
-        yield mailbox
 
 
 @pytest.fixture
