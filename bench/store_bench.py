@@ -51,19 +51,23 @@ from transitions import Machine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.compiler import CompiledPlaybook  # noqa: E402
-from engine.people import People  # noqa: E402
-from engine.registry import PlaybookRegistry  # noqa: E402
-from engine.service import Service  # noqa: E402
-from engine.store import Store, Transaction, open_database  # noqa: E402
-from engine.store.tables import cases, metadata, playbooks  # noqa: E402
+from trinn.engine.compiler import CompiledPlaybook  # noqa: E402
+from trinn.engine.people import People  # noqa: E402
+from trinn.engine.registry import PlaybookRegistry  # noqa: E402
+from trinn.engine.service import Service  # noqa: E402
+from trinn.engine.store import Store, Transaction, open_database  # noqa: E402
+from trinn.engine.store.tables import cases, metadata, playbooks  # noqa: E402
 
 PLAYBOOK = "padriv.fase-7-2"
 ACTOR = "bench"
 BPMN = Path(__file__).resolve().parent / "spiff" / "padriv-fase-7-2.bpmn"
 BPMN_PROCESS = "padriv_fase_7_2"
-PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-           "PRAGMA busy_timeout=30000")
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=30000",
+)
 
 
 @dataclass(frozen=True)
@@ -81,33 +85,73 @@ class Step:
 
 
 OPEN_VALUES = {"virksomhet": "Byggmester Hansen AS", "meldt_av": "Kari Nordmann"}
-FORMALISING = ("arkiver_tilslutningsavtale", "fakturer_bidrag", "registrer_pa_nettsider",
-               "oppdater_kontaktoversikt", "inviter_til_moter", "legg_til_sosiale_medier")
+FORMALISING = (
+    "arkiver_tilslutningsavtale",
+    "fakturer_bidrag",
+    "registrer_pa_nettsider",
+    "oppdater_kontaktoversikt",
+    "inviter_til_moter",
+    "legg_til_sosiale_medier",
+)
 # fase 7.2 from registration to `formalisert` (the walk of tests/test_bundled_playbooks.py) in
 # the Service's commands; with open_case, 33 steps
 WALK = (
-    Step("form", "registrering", {"meldt_av_gruppe": "padriver", "kontaktperson": "Ola Hansen",
-                                  "kontakt_epost": "ola@hansen.no"}, bpmn="registrer_virksomhet"),
+    Step(
+        "form",
+        "registrering",
+        {"meldt_av_gruppe": "padriver", "kontaktperson": "Ola Hansen", "kontakt_epost": "ola@hansen.no"},
+        bpmn="registrer_virksomhet",
+    ),
     Step("done", "avklar_interesse"),
     Step("fire", "vis_interesse"),
-    Step("set", values={"motetidspunkt": "2026-12-03", "agenda": "Presentasjon av partnerskapet",
-                        "moteform": "digitalt", "ledelsen_deltar": True}),
+    Step(
+        "set",
+        values={
+            "motetidspunkt": "2026-12-03",
+            "agenda": "Presentasjon av partnerskapet",
+            "moteform": "digitalt",
+            "ledelsen_deltar": True,
+        },
+    ),
     Step("done", "avtal_tidspunkt_agenda"),
     Step("fire", "avtal_mote"),
-    Step("form", "motereferat", {"enighet": True, "hovedsteg": "Påmelding, innstilling, behandling"},
-         bpmn="gjennomfor_mote"),
-    Step("form", "invitasjon", {"pameldingsskjema_lenke": "https://padriv.no/pamelding"},
-         bpmn="forbered_invitasjon"),
+    Step(
+        "form",
+        "motereferat",
+        {"enighet": True, "hovedsteg": "Påmelding, innstilling, behandling"},
+        bpmn="gjennomfor_mote",
+    ),
+    Step(
+        "form",
+        "invitasjon",
+        {"pameldingsskjema_lenke": "https://padriv.no/pamelding"},
+        bpmn="forbered_invitasjon",
+    ),
     Step("fire", "send_invitasjon"),
-    Step("form", "pamelding", {"strategisk_initiativ": "Sirkulære byggematerialer",
-                               "har_okonomisk_bidrag": True, "okonomisk_bidrag": 50000},
-         bpmn="fyll_ut_pamelding"),
+    Step(
+        "form",
+        "pamelding",
+        {
+            "strategisk_initiativ": "Sirkulære byggematerialer",
+            "har_okonomisk_bidrag": True,
+            "okonomisk_bidrag": 50000,
+        },
+        bpmn="fyll_ut_pamelding",
+    ),
     Step("fire", "motta_pamelding"),
-    Step("form", "innstilling", {"anbefaling": "anbefales", "innstilling": "Bør bli ny samarbeidspartner."},
-         bpmn="lag_innstilling"),
+    Step(
+        "form",
+        "innstilling",
+        {"anbefaling": "anbefales", "innstilling": "Bør bli ny samarbeidspartner."},
+        bpmn="lag_innstilling",
+    ),
     Step("fire", "send_innstilling"),
-    Step("form", "behandling", {"behandlingsmote": "forstkommende_mote", "behandlet_dato": "2027-01-12"},
-         bpmn="behandle_innstilling"),
+    Step(
+        "form",
+        "behandling",
+        {"behandlingsmote": "forstkommende_mote", "behandlet_dato": "2027-01-12"},
+        bpmn="behandle_innstilling",
+    ),
     Step("fire", "godkjenn", bpmn="styringsgruppens_vedtak"),
     Step("done", "ring_virksomheten"),
     Step("fire", "send_velkommen"),
@@ -140,8 +184,7 @@ def best_of(runs: int, func: Callable[[], object]) -> float:
 
 def new_service(path: Path, registry: PlaybookRegistry | None = None) -> Service:
     """A service as a running trinn has one; with `registry`, on playbooks compiled already."""
-    return Service(Store(open_database(str(path))), registry or PlaybookRegistry(),
-                   People.single_user(ACTOR))
+    return Service(Store(open_database(str(path))), registry or PlaybookRegistry(), People.single_user(ACTOR))
 
 
 def compile_ms() -> float:
@@ -216,17 +259,27 @@ class Record:
 def bare_fires(compiled: CompiledPlaybook) -> list[tuple[Any, str]]:
     """Per step of the walk: a bare Machine's event for the trigger the case heads for, and its source."""
     spec = compiled.spec
-    configs = [{"trigger": t.trigger, "source": source, "dest": t.to}
-               for t in spec.transitions for source in spec.source_states(t)]
-    machine = Machine(model=None, states=list(spec.states), transitions=configs, initial=spec.initial,
-                      auto_transitions=False, send_event=True)
+    configs = [
+        {"trigger": t.trigger, "source": source, "dest": t.to}
+        for t in spec.transitions
+        for source in spec.source_states(t)
+    ]
+    machine = Machine(
+        model=None,
+        states=list(spec.states),
+        transitions=configs,
+        initial=spec.initial,
+        auto_transitions=False,
+        send_event=True,
+    )
     state, fires = spec.initial, []
     for index, step in enumerate(WALK):
         trigger = next(s.name for s in WALK[index:] if s.kind == "fire")
         fires.append((machine.events[trigger], state))
         if step.kind == "fire":
-            state = next(t.spec.to for t in compiled.by_trigger[trigger]
-                         if state in spec.source_states(t.spec))
+            state = next(
+                t.spec.to for t in compiled.by_trigger[trigger] if state in spec.source_states(t.spec)
+            )
     return fires
 
 
@@ -261,9 +314,15 @@ def _walk(service: Service, case_ids: list[int]) -> dict[str, float]:
     return by_kind
 
 
-def _paired_walks(trinn_path: Path, bare_path: Path, n_cases: int, opens: list[Any], mix: list[Any],
-                  fires: list[tuple[Any, str]], registry: PlaybookRegistry
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+def _paired_walks(
+    trinn_path: Path,
+    bare_path: Path,
+    n_cases: int,
+    opens: list[Any],
+    mix: list[Any],
+    fires: list[tuple[Any, str]],
+    registry: PlaybookRegistry,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The walk through trinn's Service and its bare replay, interleaved step by step (a
     shared disk's fsync latency drifts by the second: both sides see the same drift).
 
@@ -305,7 +364,7 @@ def _paired_walks(trinn_path: Path, bare_path: Path, n_cases: int, opens: list[A
         trinn["mix_s"] += spent
         bare_event, source = fires[index]
         start = time.perf_counter()
-        for statements in mix[index * n_cases:(index + 1) * n_cases]:
+        for statements in mix[index * n_cases : (index + 1) * n_cases]:
             record.state = source
             bare_event.trigger(record)
             replay(statements)
@@ -327,8 +386,9 @@ def command_figures(tmp: Path, n_cases: int = 30, reps: int = 7) -> dict[str, An
     opens, mix = _record_walk(tmp / "recorded.db", n_cases)
     trinn, bare = [], []
     for rep in range(reps):
-        trinn_run, bare_run = _paired_walks(tmp / f"trinn-{rep}.db", tmp / f"bare-{rep}.db", n_cases,
-                                            opens, mix, fires, registry)
+        trinn_run, bare_run = _paired_walks(
+            tmp / f"trinn-{rep}.db", tmp / f"bare-{rep}.db", n_cases, opens, mix, fires, registry
+        )
         trinn.append(trinn_run)
         bare.append(bare_run)
     commands = n_cases * len(WALK)
@@ -342,17 +402,23 @@ def command_figures(tmp: Path, n_cases: int = 30, reps: int = 7) -> dict[str, An
 
     trinn_best, bare_best = min(r["mix_s"] for r in trinn), min(r["mix_s"] for r in bare)
     return {
-        "cases": n_cases, "commands": commands, "repetitions": reps, "counts": counts,
+        "cases": n_cases,
+        "commands": commands,
+        "repetitions": reps,
+        "counts": counts,
         "statements_per_command": sum(len(c) for c in mix) / len(mix),
         # the least disturbed run of each (a shared disk's fsync latency swings both)
-        "trinn_commands_per_s": commands / trinn_best, "bare_commands_per_s": commands / bare_best,
+        "trinn_commands_per_s": commands / trinn_best,
+        "bare_commands_per_s": commands / bare_best,
         "ratio": bare_best / trinn_best,
         "trinn_median_commands_per_s": commands / median(trinn, "mix_s"),
         "bare_median_commands_per_s": commands / median(bare, "mix_s"),
         # each repetition's pair ran interleaved, step by step
-        "median_paired_ratio": statistics.median(b["mix_s"] / t["mix_s"]
-                                                 for t, b in zip(trinn, bare, strict=True)),
-        "trinn_ms_by_kind": ms_by_kind(trinn), "bare_ms_by_kind": ms_by_kind(bare),
+        "median_paired_ratio": statistics.median(
+            b["mix_s"] / t["mix_s"] for t, b in zip(trinn, bare, strict=True)
+        ),
+        "trinn_ms_by_kind": ms_by_kind(trinn),
+        "bare_ms_by_kind": ms_by_kind(bare),
         "trinn_open_ms": min(r["opens_s"] for r in trinn) / n_cases * 1e3,
         "bare_open_ms": min(r["opens_s"] for r in bare) / n_cases * 1e3,
         "registry_current_ms": best_of(10, lambda: registry.current(PLAYBOOK)) * 1e3,
@@ -394,21 +460,45 @@ def _fill(path: Path, n_open: int, n_closed: int) -> None:
         closed = i >= n_open
         opened = now - dt.timedelta(minutes=i)
         name = f"Virksomhet {i} AS"
-        rows.append({
-            "playbook_id": spec.id, "playbook_version": spec.version, "playbook_sha256": loaded.sha256,
-            "state": "formalisert" if closed else open_states[i % len(open_states)], "entry": 3,
-            "subject": name, "parent_id": None, "opened_at": opened, "opened_by": ACTOR,
-            "fields": {**OPEN_VALUES, "virksomhet": name, "meldt_av_gruppe": "padriver",
-                       "kontaktperson": "Ola Hansen", "kontakt_epost": f"post{i}@example.no",
-                       "agenda": "Presentasjon av partnerskapet", "moteform": "digitalt"},
-            "closed_at": now if closed else None, "outcome": "positive" if closed else None,
-            "updated_at": now, "updated_by": ACTOR, "row_version": 3,
-        })
+        rows.append(
+            {
+                "playbook_id": spec.id,
+                "playbook_version": spec.version,
+                "playbook_sha256": loaded.sha256,
+                "state": "formalisert" if closed else open_states[i % len(open_states)],
+                "entry": 3,
+                "subject": name,
+                "parent_id": None,
+                "opened_at": opened,
+                "opened_by": ACTOR,
+                "fields": {
+                    **OPEN_VALUES,
+                    "virksomhet": name,
+                    "meldt_av_gruppe": "padriver",
+                    "kontaktperson": "Ola Hansen",
+                    "kontakt_epost": f"post{i}@example.no",
+                    "agenda": "Presentasjon av partnerskapet",
+                    "moteform": "digitalt",
+                },
+                "closed_at": now if closed else None,
+                "outcome": "positive" if closed else None,
+                "updated_at": now,
+                "updated_by": ACTOR,
+                "row_version": 3,
+            }
+        )
     engine = open_database(str(path))
     with engine.begin() as connection:
-        connection.execute(playbooks.insert().values(
-            sha256=loaded.sha256, playbook_id=spec.id, version=spec.version, language=spec.language,
-            yaml=loaded.text, stored_at=now))
+        connection.execute(
+            playbooks.insert().values(
+                sha256=loaded.sha256,
+                playbook_id=spec.id,
+                version=spec.version,
+                language=spec.language,
+                yaml=loaded.text,
+                stored_at=now,
+            )
+        )
         connection.execute(cases.insert(), rows)
     engine.dispose()
 
@@ -437,12 +527,16 @@ def listing_figures(tmp: Path, n_open: int = 10_000, n_closed: int = 2_000) -> d
     query_s = best_of(7, lambda: service.cases(closed=False))
     service.store.close()
     connection = bare_connection(path)
-    bare_s = best_of(7, lambda: connection.execute(
-        "SELECT * FROM cases WHERE closed_at IS NULL ORDER BY id").fetchall())
+    bare_s = best_of(
+        7, lambda: connection.execute("SELECT * FROM cases WHERE closed_at IS NULL ORDER BY id").fetchall()
+    )
     connection.close()
     trinn = [str(Path(sys.executable).with_name("trinn")), "--db", str(path), "cases", "--open"]
     return {
-        "open_cases": n_open, "closed_cases": n_closed, "query_s": query_s, "bare_query_s": bare_s,
+        "open_cases": n_open,
+        "closed_cases": n_closed,
+        "query_s": query_s,
+        "bare_query_s": bare_s,
         "query_ratio": query_s / bare_s,
         "process_s": _process_s(trinn, 3, tmp / "pycache"),
         "process_no_rows_s": _process_s([*trinn, "--state", "no_such_state"], 5, tmp / "pycache"),
@@ -497,11 +591,18 @@ def _spiff_kit() -> dict[str, Any] | None:
     parser = BpmnParser(validator=BpmnValidator())  # the model is checked against the BPMN schema
     parser.add_bpmn_file(str(BPMN))
     full = BpmnWorkflowSerializer()
-    state_only = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG,
-                                                                         BpmnWorkflow: StateOnly}))
-    return {"version": version("SpiffWorkflow"), "spec": parser.get_spec(BPMN_PROCESS),
-            "workflow": BpmnWorkflow, "ready": TaskState.READY, "completed": TaskState.COMPLETED,
-            "full": full, "state_only": state_only}
+    state_only = BpmnWorkflowSerializer(
+        BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, BpmnWorkflow: StateOnly})
+    )
+    return {
+        "version": version("SpiffWorkflow"),
+        "spec": parser.get_spec(BPMN_PROCESS),
+        "workflow": BpmnWorkflow,
+        "ready": TaskState.READY,
+        "completed": TaskState.COMPLETED,
+        "full": full,
+        "state_only": state_only,
+    }
 
 
 def _spiff_step(kit: dict[str, Any], workflow: Any, step: Step) -> None:
@@ -529,17 +630,20 @@ def _spiff_case(kit: dict[str, Any], store: _SpiffStore, mode: str) -> Any:
     workflow.do_engine_steps()
     workflow.get_next_task(state=kit["ready"], manual=True).set_data(**OPEN_VALUES, varsler=[])
     with store.transaction() as connection:
-        row_id = connection.execute("INSERT INTO workflows (state) VALUES (?)",
-                                    (serializer.serialize_json(workflow),)).lastrowid
+        row_id = connection.execute(
+            "INSERT INTO workflows (state) VALUES (?)", (serializer.serialize_json(workflow),)
+        ).lastrowid
     for step in WALK:
         with store.transaction() as connection:
             if mode == "reload":
-                (state,) = connection.execute("SELECT state FROM workflows WHERE id = ?",
-                                              (row_id,)).fetchone()
+                (state,) = connection.execute(
+                    "SELECT state FROM workflows WHERE id = ?", (row_id,)
+                ).fetchone()
                 workflow = serializer.deserialize_json(state)
             _spiff_step(kit, workflow, step)
-            connection.execute("UPDATE workflows SET state = ? WHERE id = ?",
-                               (serializer.serialize_json(workflow), row_id))
+            connection.execute(
+                "UPDATE workflows SET state = ? WHERE id = ?", (serializer.serialize_json(workflow), row_id)
+            )
     return workflow
 
 
@@ -577,8 +681,10 @@ def spiff_figures(tmp: Path, n_cases: int = 10, reps: int = 5) -> dict[str, Any]
             store = _SpiffStore(tmp / f"spiff-{mode}-{rep}.db")
             if mode == "state_only":  # the spec, once
                 with store.transaction() as connection:
-                    connection.execute("INSERT INTO specs VALUES (?, ?)", (BPMN_PROCESS, json.dumps(
-                        kit["full"].to_dict(kit["spec"]))))
+                    connection.execute(
+                        "INSERT INTO specs VALUES (?, ?)",
+                        (BPMN_PROCESS, json.dumps(kit["full"].to_dict(kit["spec"]))),
+                    )
             start = time.perf_counter()
             workflows = [_spiff_case(kit, store, mode) for _ in range(n_cases)]
             times[mode].append((time.perf_counter() - start) / n_cases)
@@ -586,9 +692,14 @@ def spiff_figures(tmp: Path, n_cases: int = 10, reps: int = 5) -> dict[str, Any]
                 _check_spiff(kit, workflow)
             store.close()
     trinn_s = min(times["trinn"])
-    result: dict[str, Any] = {"spiffworkflow": kit["version"], "steps": len(WALK) + 1, "cases": n_cases,
-                              "repetitions": reps, "trinn_ms_per_case": trinn_s * 1e3,
-                              "trinn_median_ms_per_case": statistics.median(times["trinn"]) * 1e3}
+    result: dict[str, Any] = {
+        "spiffworkflow": kit["version"],
+        "steps": len(WALK) + 1,
+        "cases": n_cases,
+        "repetitions": reps,
+        "trinn_ms_per_case": trinn_s * 1e3,
+        "trinn_median_ms_per_case": statistics.median(times["trinn"]) * 1e3,
+    }
     for mode in modes:
         result[f"spiff_{mode}_ms_per_case"] = min(times[mode]) * 1e3
         result[f"spiff_{mode}_median_ms_per_case"] = statistics.median(times[mode]) * 1e3
@@ -602,53 +713,83 @@ def spiff_figures(tmp: Path, n_cases: int = 10, reps: int = 5) -> dict[str, Any]
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="trinn-store-bench-") as folder:
         tmp = Path(folder)
-        figures = {"commands": command_figures(tmp), "listing": listing_figures(tmp),
-                   "spiff": spiff_figures(tmp)}
+        figures = {
+            "commands": command_figures(tmp),
+            "listing": listing_figures(tmp),
+            "spiff": spiff_figures(tmp),
+        }
         profile = profile_commands(tmp) if "--profile" in sys.argv else None
     if "--json" in sys.argv:
         print(json.dumps(figures, indent=2))
         return
     c = figures["commands"]
     counts = ", ".join(f"{c['counts'][k]} {k}" for k in KINDS)
-    print(f"1. commands on SQLite (WAL, synchronous=FULL, BEGIN IMMEDIATE): {c['cases']} fase 7.2 cases "
-          f"walked round robin, {c['commands']} commands ({counts}):")
-    print(f"  trinn Service {c['trinn_commands_per_s']:6,.0f} commands/s vs bare "
-          f"{c['bare_commands_per_s']:6,.0f} commands/s = {c['ratio']:.2f} of bare (target >= 0.75), "
-          f"best of {c['repetitions']} runs each")
-    print(f"  medians {c['trinn_median_commands_per_s']:,.0f} vs {c['bare_median_commands_per_s']:,.0f} "
-          f"commands/s; median of the paired runs' ratios {c['median_paired_ratio']:.2f}")
-    print(f"  bare: the same SQL ({c['statements_per_command']:.1f} statements per command) replayed on "
-          "sqlite3, plus a bare transitions.Machine fire")
-    print("  ms per command (best), trinn vs bare: " + ", ".join(
-        f"{k} {c['trinn_ms_by_kind'][k]:.2f} vs {c['bare_ms_by_kind'][k]:.2f}" for k in KINDS))
-    print(f"  open_case {c['trinn_open_ms']:.2f} ms vs bare {c['bare_open_ms']:.2f} ms "
-          f"({c['trinn_open_ms'] / c['bare_open_ms']:.0f}x); PlaybookRegistry.current alone "
-          f"{c['registry_current_ms']:.2f} ms; loading and compiling fase 7.2, once per process "
-          f"(not in these figures): {c['compile_ms']:.0f} ms")
+    print(
+        f"1. commands on SQLite (WAL, synchronous=FULL, BEGIN IMMEDIATE): {c['cases']} fase 7.2 cases "
+        f"walked round robin, {c['commands']} commands ({counts}):"
+    )
+    print(
+        f"  trinn Service {c['trinn_commands_per_s']:6,.0f} commands/s vs bare "
+        f"{c['bare_commands_per_s']:6,.0f} commands/s = {c['ratio']:.2f} of bare (target >= 0.75), "
+        f"best of {c['repetitions']} runs each"
+    )
+    print(
+        f"  medians {c['trinn_median_commands_per_s']:,.0f} vs {c['bare_median_commands_per_s']:,.0f} "
+        f"commands/s; median of the paired runs' ratios {c['median_paired_ratio']:.2f}"
+    )
+    print(
+        f"  bare: the same SQL ({c['statements_per_command']:.1f} statements per command) replayed on "
+        "sqlite3, plus a bare transitions.Machine fire"
+    )
+    print(
+        "  ms per command (best), trinn vs bare: "
+        + ", ".join(f"{k} {c['trinn_ms_by_kind'][k]:.2f} vs {c['bare_ms_by_kind'][k]:.2f}" for k in KINDS)
+    )
+    print(
+        f"  open_case {c['trinn_open_ms']:.2f} ms vs bare {c['bare_open_ms']:.2f} ms "
+        f"({c['trinn_open_ms'] / c['bare_open_ms']:.0f}x); PlaybookRegistry.current alone "
+        f"{c['registry_current_ms']:.2f} ms; loading and compiling fase 7.2, once per process "
+        f"(not in these figures): {c['compile_ms']:.0f} ms"
+    )
     g = figures["listing"]
     print(f"2. listing {g['open_cases']:,} open cases (beside {g['closed_cases']:,} closed):")
-    print(f"  Service.cases(closed=False) {g['query_s']:.3f} s (target < 0.1 s) vs the same SELECT on "
-          f"sqlite3 {g['bare_query_s']:.3f} s ({g['query_ratio']:.1f}x)")
-    print(f"  whole process `trinn --db FILE cases --open` {g['process_s']:.3f} s (target < 0.5 s); "
-          f"bare python start-up {g['python_startup_s']:.3f} s "
-          f"({g['process_s'] / g['python_startup_s']:.0f}x)")
-    print(f"  the same command listing no rows {g['process_no_rows_s']:.3f} s; "
-          f"all {g['open_cases']:,} with --json {g['process_json_s']:.3f} s")
+    print(
+        f"  Service.cases(closed=False) {g['query_s']:.3f} s (target < 0.1 s) vs the same SELECT on "
+        f"sqlite3 {g['bare_query_s']:.3f} s ({g['query_ratio']:.1f}x)"
+    )
+    print(
+        f"  whole process `trinn --db FILE cases --open` {g['process_s']:.3f} s (target < 0.5 s); "
+        f"bare python start-up {g['python_startup_s']:.3f} s "
+        f"({g['process_s'] / g['python_startup_s']:.0f}x)"
+    )
+    print(
+        f"  the same command listing no rows {g['process_no_rows_s']:.3f} s; "
+        f"all {g['open_cases']:,} with --json {g['process_json_s']:.3f} s"
+    )
     s = figures["spiff"]
     if s is None:
-        print("3. SpiffWorkflow comparison skipped: SpiffWorkflow is not installed "
-              "(pip install -e '.[bench]')")
+        print(
+            "3. SpiffWorkflow comparison skipped: SpiffWorkflow is not installed (pip install -e '.[bench]')"
+        )
     else:
-        print(f"3. a completed, persisted fase 7.2 case ({s['steps']} steps, one commit each), best of "
-              f"{s['repetitions']} x {s['cases']} cases (target: trinn >= 5x faster):")
-        print(f"  {'trinn Service':44} {s['trinn_ms_per_case']:6.1f} ms per case (its playbook compiled "
-              "before the timing, as SpiffWorkflow's BPMN is parsed before its)")
+        print(
+            f"3. a completed, persisted fase 7.2 case ({s['steps']} steps, one commit each), best of "
+            f"{s['repetitions']} x {s['cases']} cases (target: trinn >= 5x faster):"
+        )
+        print(
+            f"  {'trinn Service':44} {s['trinn_ms_per_case']:6.1f} ms per case (its playbook compiled "
+            "before the timing, as SpiffWorkflow's BPMN is parsed before its)"
+        )
         print(f"  SpiffWorkflow {s['spiffworkflow']}:")
-        for mode, label in (("full", "serialize_json after every step"),
-                            ("state_only", "the same, state only (spec stored once)"),
-                            ("reload", "load + deserialize_json before every step")):
-            print(f"    {label:42} {s[f'spiff_{mode}_ms_per_case']:6.1f} ms per case: "
-                  f"trinn {s[f'speedup_{mode}']:.2f}x as fast")
+        for mode, label in (
+            ("full", "serialize_json after every step"),
+            ("state_only", "the same, state only (spec stored once)"),
+            ("reload", "load + deserialize_json before every step"),
+        ):
+            print(
+                f"    {label:42} {s[f'spiff_{mode}_ms_per_case']:6.1f} ms per case: "
+                f"trinn {s[f'speedup_{mode}']:.2f}x as fast"
+            )
     if profile is not None:
         print("\nprofile of part 1:")
         print(profile)

@@ -35,9 +35,9 @@ ACTOR = "kari"
 
 def fill(path: Path, n_cases: int) -> None:
     """Cases in every open state of fase 7.2, each with two open tasks, inserted in bulk."""
-    from engine.registry import PlaybookRegistry
-    from engine.store import open_database
-    from engine.store.tables import cases, playbooks, tasks
+    from trinn.engine.registry import PlaybookRegistry
+    from trinn.engine.store import open_database
+    from trinn.engine.store.tables import cases, playbooks, tasks
 
     compiled = PlaybookRegistry().current(PLAYBOOK)
     spec, loaded = compiled.spec, compiled.loaded
@@ -45,29 +45,61 @@ def fill(path: Path, n_cases: int) -> None:
     now = dt.datetime(2026, 11, 24, 9)
     engine = open_database(str(path))
     with engine.begin() as connection:
-        connection.execute(playbooks.insert().values(
-            sha256=loaded.sha256, playbook_id=spec.id, version=spec.version,
-            language=spec.language, yaml=loaded.text, stored_at=now))
+        connection.execute(
+            playbooks.insert().values(
+                sha256=loaded.sha256,
+                playbook_id=spec.id,
+                version=spec.version,
+                language=spec.language,
+                yaml=loaded.text,
+                stored_at=now,
+            )
+        )
         rows = []
         for i in range(n_cases):
             name = f"Virksomhet {i} AS"
-            rows.append({
-                "id": i + 1, "playbook_id": spec.id, "playbook_version": spec.version,
-                "playbook_sha256": loaded.sha256, "state": open_states[i % len(open_states)],
-                "entry": 3, "subject": name, "parent_id": None, "opened_at": now,
-                "opened_by": ACTOR, "fields": {"virksomhet": name, "meldt_av": "Ola"},
-                "closed_at": None, "outcome": None, "updated_at": now, "updated_by": ACTOR,
-                "row_version": 3})
+            rows.append(
+                {
+                    "id": i + 1,
+                    "playbook_id": spec.id,
+                    "playbook_version": spec.version,
+                    "playbook_sha256": loaded.sha256,
+                    "state": open_states[i % len(open_states)],
+                    "entry": 3,
+                    "subject": name,
+                    "parent_id": None,
+                    "opened_at": now,
+                    "opened_by": ACTOR,
+                    "fields": {"virksomhet": name, "meldt_av": "Ola"},
+                    "closed_at": None,
+                    "outcome": None,
+                    "updated_at": now,
+                    "updated_by": ACTOR,
+                    "row_version": 3,
+                }
+            )
         connection.execute(cases.insert(), rows)
         task_rows = []
         for row in rows:
             for task in spec.states[row["state"]].tasks[:2]:
                 due = now + dt.timedelta(days=(row["id"] % 30) - 10)  # a third overdue
-                task_rows.append({
-                    "case_id": row["id"], "entry": 3, "state": row["state"], "task_id": task.id,
-                    "item": None, "role": task.role, "assignee": None, "status": "open",
-                    "created_at": now, "due_at": due if task.due else None, "done_at": None,
-                    "done_by": None, "note": None})
+                task_rows.append(
+                    {
+                        "case_id": row["id"],
+                        "entry": 3,
+                        "state": row["state"],
+                        "task_id": task.id,
+                        "item": None,
+                        "role": task.role,
+                        "assignee": None,
+                        "status": "open",
+                        "created_at": now,
+                        "due_at": due if task.due else None,
+                        "done_at": None,
+                        "done_by": None,
+                        "note": None,
+                    }
+                )
         connection.execute(tasks.insert(), task_rows)
     engine.dispose()
 
@@ -75,18 +107,18 @@ def fill(path: Path, n_cases: int) -> None:
 def child(db: str) -> None:
     """Run the app headless; print `drawn` at the first drawn full listing, then filter timings."""
     # the same steps as `trinn` (tui.cli._run_tui), with a subclass of the app that reports
-    from tui import i18n
-    from tui.desk import Desk
-    from tui.settings import Settings
+    from trinn.tui import i18n
+    from trinn.tui.desk import Desk
+    from trinn.tui.settings import Settings
 
     i18n.install("en")
     settings = Settings([], "en", db, ACTOR, None)
     settings.store()
     desk = Desk(settings)
     desk.prefetch_cases()
-    from tui.app import TrinnApp
-    from tui.desk import CaseFilter
-    from tui.screens.cases import CasesScreen
+    from trinn.tui.app import TrinnApp
+    from trinn.tui.desk import CaseFilter
+    from trinn.tui.screens.cases import CasesScreen
 
     class BenchApp(TrinnApp):
         drawn = False
@@ -109,9 +141,11 @@ def child(db: str) -> None:
         async def time_filters(self) -> None:
             screen = self.screen
             assert isinstance(screen, CasesScreen)
-            filters = {"search_few": CaseFilter(search="virksomhet 123"),
-                       "state_tenth": CaseFilter(state="interessert"),
-                       "all_rows": CaseFilter(status="all")}
+            filters = {
+                "search_few": CaseFilter(search="virksomhet 123"),
+                "state_tenth": CaseFilter(state="interessert"),
+                "all_rows": CaseFilter(status="all"),
+            }
             for name, chosen in filters.items():
                 runs = []
                 for _ in range(5):
@@ -144,8 +178,13 @@ def _env(pycache: Path) -> dict[str, str]:
 
 def first_draw(db: str, pycache: Path) -> tuple[float, int, dict[str, Any]]:
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, __file__, "--child", db], stdout=subprocess.PIPE,
-                               text=True, env=_env(pycache), cwd=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--child", db],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(pycache),
+        cwd=ROOT,
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     drawn_s = time.perf_counter() - start
@@ -188,17 +227,19 @@ def main() -> None:
         filters = {name: min(r[2][name]["best_s"] for r in runs) for name in runs[0][2]}
         kept = {name: runs[0][2][name]["rows"] for name in runs[0][2]}
         result = {
-            "cases": args.cases, "rows_drawn": rows, "first_draw_s": drawn_s,
+            "cases": args.cases,
+            "rows_drawn": rows,
+            "first_draw_s": drawn_s,
             "python_startup_s": bare([sys.executable, "-c", "pass"], pycache),
             "textual_import_s": bare([sys.executable, "-c", "import textual.app"], pycache),
-            "filters_s": filters, "filter_rows": kept,
+            "filters_s": filters,
+            "filter_rows": kept,
         }
     if args.json:
         print(json.dumps(result, indent=2))
         return
     print(f"TUI, {result['cases']:,} open cases on SQLite (targets reported, not asserted)")
-    print(f"  first drawn Cases screen, whole process  {drawn_s:6.3f} s   (target < 1.0 s; "
-          f"{rows:,} rows)")
+    print(f"  first drawn Cases screen, whole process  {drawn_s:6.3f} s   (target < 1.0 s; {rows:,} rows)")
     print(f"    of which bare python start            {result['python_startup_s']:6.3f} s")
     print(f"    bare python + import textual.app      {result['textual_import_s']:6.3f} s")
     for name, seconds in filters.items():

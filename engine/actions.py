@@ -33,8 +33,11 @@ class RegisteredAction:
         try:
             self.params.model_validate(params)
         except ValidationError as exc:
-            return [f"action '{self.name}': {'.'.join(map(str, e['loc'])) or 'parameters'}: "
-                    f"{e['msg'][:1].lower()}{e['msg'][1:]}" for e in exc.errors(include_url=False)]
+            return [
+                f"action '{self.name}': {'.'.join(map(str, e['loc'])) or 'parameters'}: "
+                f"{e['msg'][:1].lower()}{e['msg'][1:]}"
+                for e in exc.errors(include_url=False)
+            ]
         return []
 
 

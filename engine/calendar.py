@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.errors import CalendarError, did_you_mean
+from trinn.engine.errors import CalendarError, did_you_mean
 
 __all__ = [
     "CalendarError",
@@ -62,7 +62,7 @@ _COUNTRIES: dict[str, _Country] = {
 
 def due_at(start: datetime, duration: str, language: str) -> datetime:
     """The moment, in UTC, at which something started at `start` is due."""
-    from engine.spec import parse_duration  # the playbook models load only when a date is due
+    from trinn.engine.spec import parse_duration  # the playbook models load only when a date is due
 
     country = _country(language)
     if start.tzinfo is None or start.utcoffset() is None:
@@ -85,8 +85,9 @@ def due_at(start: datetime, duration: str, language: str) -> datetime:
         wall = local.replace(tzinfo=None) + timedelta(days=days)
         return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
     except OverflowError as exc:
-        raise CalendarError(f"duration '{duration}' from '{start.isoformat()}' "
-                            "ends after the year 9999") from exc
+        raise CalendarError(
+            f"duration '{duration}' from '{start.isoformat()}' ends after the year 9999"
+        ) from exc
 
 
 def local_time(moment: datetime, language: str) -> datetime:
@@ -156,8 +157,10 @@ def _country(language: str) -> _Country:
 def _check_date(day: date) -> None:
     # A datetime is a date too, but its calendar day depends on a zone we would have to guess.
     if isinstance(day, datetime):
-        raise CalendarError(f"expected a date, got the datetime '{day.isoformat()}' "
-                            "(take its .date() in the playbook's time zone)")
+        raise CalendarError(
+            f"expected a date, got the datetime '{day.isoformat()}' "
+            "(take its .date() in the playbook's time zone)"
+        )
 
 
 def _zone(country: _Country) -> ZoneInfo:

@@ -18,10 +18,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine.calendar import due_at
+from trinn.engine.calendar import due_at
 
 if TYPE_CHECKING:  # reading cases (listing them) needs no playbook models
-    from engine.spec import PlaybookSpec, ReminderSpec, TaskSpec
+    from trinn.engine.spec import PlaybookSpec, ReminderSpec, TaskSpec
 
 __all__ = [
     "Case",
@@ -129,8 +129,7 @@ class Case:
         return [t for t in self.tasks if t.entry == self.entry]
 
 
-def tallies(case: Case, spec: PlaybookSpec, only: Collection[str] | None = None
-            ) -> dict[str, TaskTally]:
+def tallies(case: Case, spec: PlaybookSpec, only: Collection[str] | None = None) -> dict[str, TaskTally]:
     """What guards see of each task: its latest entry's instances, and how many are done
     (of the tasks in `only`, if given).
 
@@ -181,8 +180,7 @@ def leave_state(case: Case, now: dt.datetime, *, timed: bool = True) -> None:
         case.timers_cancelled = True
 
 
-def enter_state(case: Case, spec: PlaybookSpec, state_id: str, entry: int,
-                now: dt.datetime) -> None:
+def enter_state(case: Case, spec: PlaybookSpec, state_id: str, entry: int, now: dt.datetime) -> None:
     """Create the tasks, reminders, escalations and timers of `state_id`, due from `now`."""
     state = spec.states[state_id]
     case.state, case.entry = state_id, entry
@@ -191,11 +189,13 @@ def enter_state(case: Case, spec: PlaybookSpec, state_id: str, entry: int,
             case.tasks.append(_new_task(task, item, state_id, entry, spec.language, now))
     for kind, reminders in (("remind", state.remind), ("escalate", state.escalate)):
         for position, reminder in enumerate(reminders):
-            case.timers.append(TimerRecord(kind, position, entry, state_id,
-                                           due_at(now, reminder.after, spec.language)))
+            case.timers.append(
+                TimerRecord(kind, position, entry, state_id, due_at(now, reminder.after, spec.language))
+            )
     for position, timer in enumerate(state.timers):
-        case.timers.append(TimerRecord("timer", position, entry, state_id,
-                                       due_at(now, timer.after, spec.language)))
+        case.timers.append(
+            TimerRecord("timer", position, entry, state_id, due_at(now, timer.after, spec.language))
+        )
     if state.final:
         case.closed_at, case.outcome = now, state.outcome
     else:
@@ -208,10 +208,18 @@ def _items(task: TaskSpec, fields: Mapping[str, Any]) -> list[str | None]:
     return [str(item) for item in fields.get(task.for_each) or []]
 
 
-def _new_task(task: TaskSpec, item: str | None, state_id: str, entry: int, language: str,
-              now: dt.datetime) -> TaskRecord:
-    return TaskRecord(task.id, entry, state_id, task.role, now, item=item,
-                      due_at=due_at(now, task.due, language) if task.due else None)
+def _new_task(
+    task: TaskSpec, item: str | None, state_id: str, entry: int, language: str, now: dt.datetime
+) -> TaskRecord:
+    return TaskRecord(
+        task.id,
+        entry,
+        state_id,
+        task.role,
+        now,
+        item=item,
+        due_at=due_at(now, task.due, language) if task.due else None,
+    )
 
 
 def sync_for_each(case: Case, spec: PlaybookSpec, changed: Iterable[str], now: dt.datetime) -> None:
@@ -235,8 +243,9 @@ def sync_for_each(case: Case, spec: PlaybookSpec, changed: Iterable[str], now: d
                 case.tasks.append(_new_task(task, item, case.state, case.entry, spec.language, now))
 
 
-def next_repeat(reminder: ReminderSpec, due: dt.datetime, now: dt.datetime,
-                language: str) -> dt.datetime | None:
+def next_repeat(
+    reminder: ReminderSpec, due: dt.datetime, now: dt.datetime, language: str
+) -> dt.datetime | None:
     """When a repeating reminder is next due after `now`; None if it does not repeat."""
     if reminder.every is None:
         return None

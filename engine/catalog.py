@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from engine.errors import PlaybookIOError, PlaybookNotFoundError
+from trinn.engine.errors import PlaybookIOError, PlaybookNotFoundError
 
 __all__ = ["PlaybookFile", "bundled_files", "find_playbook", "playbook_files", "yaml_files"]
 
@@ -38,7 +38,7 @@ def _is_playbook(path: Path) -> bool:
 
 
 def bundled_files() -> list[PlaybookFile]:
-    folder = files("playbooks")
+    folder = files("trinn.playbooks")
     with as_file(folder) as real:  # the package is installed as plain files (setuptools)
         return [PlaybookFile(p, True) for p in sorted(Path(real).iterdir()) if _is_playbook(p)]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from engine.actions import registered_actions
-from engine.errors import ExpressionError, Problem, did_you_mean
-from engine.expressions import BUILTIN_NAMES, CompiledExpression, Scope, compile_expression
-from engine.source import Loc, SourceMap
-from engine.spec import (
+from trinn.engine.actions import registered_actions
+from trinn.engine.errors import ExpressionError, Problem, did_you_mean
+from trinn.engine.expressions import BUILTIN_NAMES, CompiledExpression, Scope, compile_expression
+from trinn.engine.source import Loc, SourceMap
+from trinn.engine.spec import (
     LIST_TYPES,
     ActionSpec,
     CustomActionSpec,
@@ -24,7 +24,7 @@ from engine.spec import (
     SetActionSpec,
     StartCaseActionSpec,
 )
-from engine.values import check_value
+from trinn.engine.values import check_value
 
 __all__ = ["CheckResult", "check_playbook", "graph_problems"]
 
@@ -38,8 +38,9 @@ class CheckResult:
 
 
 class _Checker:
-    def __init__(self, spec: PlaybookSpec, source_map: SourceMap,
-                 known_playbooks: Iterable[str] | None) -> None:
+    def __init__(
+        self, spec: PlaybookSpec, source_map: SourceMap, known_playbooks: Iterable[str] | None
+    ) -> None:
         self.spec = spec
         self.map = source_map
         self.known_playbooks = None if known_playbooks is None else set(known_playbooks)
@@ -50,14 +51,12 @@ class _Checker:
     def add(self, loc: Loc, message: str, hint: str = "", *, at_key: bool = False) -> None:
         self.result.problems.append(self.map.problem(loc, message, hint, at_key=at_key))
 
-    def ref(self, loc: Loc, kind: str, name: str, known: Iterable[str], *,
-            at_key: bool = False) -> bool:
+    def ref(self, loc: Loc, kind: str, name: str, known: Iterable[str], *, at_key: bool = False) -> bool:
         """Report `name` if it is not among `known`; True when it is fine."""
         known = list(known)
         if name in known:
             return True
-        self.add(loc, f"unknown {kind} '{name}'", did_you_mean(name, known, list_if_few=8),
-                 at_key=at_key)
+        self.add(loc, f"unknown {kind} '{name}'", did_you_mean(name, known, list_if_few=8), at_key=at_key)
         return False
 
     def expression(self, loc: Loc, text: str) -> None:
@@ -67,15 +66,16 @@ class _Checker:
             self.result.expressions[text] = compile_expression(text, self.scope)
         except ExpressionError as exc:
             line, column = self.map.position_in(loc, text, max(exc.column - 1, 0))
-            self.result.problems.append(Problem(self.map.path, line, column,
-                                                exc.message, exc.hint))
+            self.result.problems.append(Problem(self.map.path, line, column, exc.message, exc.hint))
 
     def run(self) -> CheckResult:
         spec = self.spec
-        if self.ref(("initial",), "state", spec.initial, spec.states) and \
-                spec.states[spec.initial].final:
-            self.add(("initial",), f"initial state '{spec.initial}' is final",
-                     "a case would end as soon as it opens")
+        if self.ref(("initial",), "state", spec.initial, spec.states) and spec.states[spec.initial].final:
+            self.add(
+                ("initial",),
+                f"initial state '{spec.initial}' is final",
+                "a case would end as soon as it opens",
+            )
         self.ref(("subject", "field"), "field", spec.subject.field, spec.fields)
         self.check_fields()
         for form_id, form in spec.forms.items():
@@ -90,16 +90,24 @@ class _Checker:
         for field_id, spec in self.spec.fields.items():
             loc = ("fields", field_id)
             if field_id in BUILTIN_NAMES:
-                self.add(loc, f"field id '{field_id}' is reserved",
-                         "expressions use it for " + BUILTIN_NAMES[field_id], at_key=True)
+                self.add(
+                    loc,
+                    f"field id '{field_id}' is reserved",
+                    "expressions use it for " + BUILTIN_NAMES[field_id],
+                    at_key=True,
+                )
             if spec.default is not None:
                 problem = check_value(spec, spec.default)
                 if problem is not None:
                     self.add((*loc, "default"), f"invalid default: {problem.message}", problem.hint)
             for option in spec.option_labels or {}:
                 if spec.options is not None and option not in spec.options:
-                    self.add((*loc, "option_labels", option), f"unknown option '{option}'",
-                             did_you_mean(option, spec.options, list_if_few=8), at_key=True)
+                    self.add(
+                        (*loc, "option_labels", option),
+                        f"unknown option '{option}'",
+                        did_you_mean(option, spec.options, list_if_few=8),
+                        at_key=True,
+                    )
 
     def check_states(self) -> None:
         seen: dict[str, Loc] = {}
@@ -110,39 +118,44 @@ class _Checker:
                 tloc = (*loc, "tasks", i)
                 if task.id in seen:
                     line = self.map.value((*seen[task.id], "id"))[0]
-                    self.add((*tloc, "id"), f"duplicate task id '{task.id}'",
-                             f"first defined on line {line}")
+                    self.add((*tloc, "id"), f"duplicate task id '{task.id}'", f"first defined on line {line}")
                 seen.setdefault(task.id, tloc)
                 self.ref((*tloc, "role"), "role", task.role, self.spec.roles)
                 if task.form is not None:
                     self.ref((*tloc, "form"), "form", task.form, self.spec.forms)
-                if task.for_each is not None and self.ref((*tloc, "for_each"), "field",
-                                                          task.for_each, self.spec.fields):
+                if task.for_each is not None and self.ref(
+                    (*tloc, "for_each"), "field", task.for_each, self.spec.fields
+                ):
                     kind = self.spec.fields[task.for_each].type
                     if kind not in LIST_TYPES:
-                        self.add((*tloc, "for_each"),
-                                 f"for_each needs a list field, and '{task.for_each}' is "
-                                 f"'{kind.value}'", "use text_list, person_list or multi_choice")
+                        self.add(
+                            (*tloc, "for_each"),
+                            f"for_each needs a list field, and '{task.for_each}' is '{kind.value}'",
+                            "use text_list, person_list or multi_choice",
+                        )
             self.actions((*loc, "on_enter"), state.on_enter)
             for timer in ("remind", "escalate"):
                 for i, reminder in enumerate(getattr(state, timer)):
                     rloc = (*loc, timer, i)
                     self.roles((*rloc, "to"), reminder.to)
                     if reminder.message is not None:
-                        self.ref((*rloc, "message"), "message", reminder.message,
-                                 self.spec.messages)
+                        self.ref((*rloc, "message"), "message", reminder.message, self.spec.messages)
             for i, timer in enumerate([] if state.final else state.timers):
                 tloc = (*loc, "timers", i, "fire")
-                leaving = {t.trigger for t in self.spec.transitions
-                           if state_id in self.spec.source_states(t)}
-                if self.ref(tloc, "trigger", timer.fire, triggers) and \
-                        timer.fire not in leaving:
-                    self.add(tloc, f"trigger '{timer.fire}' has no transition from '{state_id}'",
-                             did_you_mean(timer.fire, leaving, list_if_few=8))
+                leaving = {t.trigger for t in self.spec.transitions if state_id in self.spec.source_states(t)}
+                if self.ref(tloc, "trigger", timer.fire, triggers) and timer.fire not in leaving:
+                    self.add(
+                        tloc,
+                        f"trigger '{timer.fire}' has no transition from '{state_id}'",
+                        did_you_mean(timer.fire, leaving, list_if_few=8),
+                    )
             if state.final and (state.tasks or state.timers):
                 what = "tasks" if state.tasks else "timers"
-                self.add((*loc, what), f"final state '{state_id}' cannot have {what}",
-                         "a closed case has no work left")
+                self.add(
+                    (*loc, what),
+                    f"final state '{state_id}' cannot have {what}",
+                    "a closed case has no work left",
+                )
 
     def roles(self, loc: Loc, roles: str | list[str]) -> None:
         if isinstance(roles, str):
@@ -160,25 +173,33 @@ class _Checker:
             for j, source in enumerate(sources):
                 sloc = (*loc, "from") if isinstance(transition.source, str) else (*loc, "from", j)
                 if self.ref(sloc, "state", source, spec.states) and spec.states[source].final:
-                    self.add(sloc, f"final state '{source}' cannot have a way out",
-                             "remove 'final: true' or this transition")
+                    self.add(
+                        sloc,
+                        f"final state '{source}' cannot have a way out",
+                        "remove 'final: true' or this transition",
+                    )
             self.ref((*loc, "to"), "state", transition.to, spec.states)
             self.roles((*loc, "by"), transition.by)
             for j, role in enumerate(transition.roles):
                 if role in spec.roles and spec.roles[role].external:
                     rloc = (*loc, "by") if isinstance(transition.by, str) else (*loc, "by", j)
-                    self.add(rloc, f"external role '{role}' cannot fire '{transition.trigger}'",
-                             "let a coordinator's role record what they did")
+                    self.add(
+                        rloc,
+                        f"external role '{role}' cannot fire '{transition.trigger}'",
+                        "let a coordinator's role record what they did",
+                    )
             if transition.when is not None:
                 self.expression((*loc, "when"), transition.when)
             self.actions((*loc, "do"), transition.do)
             for source in spec.source_states(transition):
                 earlier = unguarded.get((transition.trigger, source))
                 if earlier is not None:
-                    self.add((*loc, "trigger"),
-                             f"transition '{transition.trigger}' from '{source}' can never fire",
-                             f"the one on line {self.map.value(('transitions', earlier))[0]} "
-                             "has no guard and always wins")
+                    self.add(
+                        (*loc, "trigger"),
+                        f"transition '{transition.trigger}' from '{source}' can never fire",
+                        f"the one on line {self.map.value(('transitions', earlier))[0]} "
+                        "has no guard and always wins",
+                    )
                 elif transition.when is None:
                     unguarded[(transition.trigger, source)] = i
 
@@ -189,14 +210,14 @@ class _Checker:
                 self.notify((*aloc, "notify"), action)
             elif isinstance(action, SetActionSpec):
                 for field_id, text in action.set.items():
-                    if self.ref((*aloc, "set", field_id), "field", field_id, self.spec.fields,
-                                at_key=True):
+                    if self.ref((*aloc, "set", field_id), "field", field_id, self.spec.fields, at_key=True):
                         self.expression((*aloc, "set", field_id), text)
             elif isinstance(action, StartCaseActionSpec):
                 start = action.start_case
                 if self.known_playbooks is not None:
-                    self.ref((*aloc, "start_case", "playbook"), "playbook", start.playbook,
-                             self.known_playbooks)
+                    self.ref(
+                        (*aloc, "start_case", "playbook"), "playbook", start.playbook, self.known_playbooks
+                    )
                 for field_id, text in start.fields.items():
                     self.expression((*aloc, "start_case", "fields", field_id), text)
             elif isinstance(action, CustomActionSpec):
@@ -206,46 +227,57 @@ class _Checker:
         notify = action.notify
         self.roles((*loc, "to"), notify.to)
         self.ref((*loc, "message"), "message", notify.message, self.spec.messages)
-        if notify.to_field is not None and self.ref((*loc, "to_field"), "field",
-                                                    notify.to_field, self.spec.fields):
+        if notify.to_field is not None and self.ref(
+            (*loc, "to_field"), "field", notify.to_field, self.spec.fields
+        ):
             kind = self.spec.fields[notify.to_field].type
             if kind not in _ADDRESS_TYPES:
-                self.add((*loc, "to_field"), f"field '{notify.to_field}' is '{kind.value}', "
-                         "not an address", "use an email, person or person_list field")
+                self.add(
+                    (*loc, "to_field"),
+                    f"field '{notify.to_field}' is '{kind.value}', not an address",
+                    "use an email, person or person_list field",
+                )
 
     def check_messages(self) -> None:
         """Each message's title and body, in every language, parse and name only what exists."""
         if not self.spec.messages:
             return  # and Jinja2 stays unimported
-        from engine.template import TEMPLATE_NAMES, check_template
+        from trinn.engine.template import TEMPLATE_NAMES, check_template
 
         names = frozenset(self.spec.fields) | frozenset(TEMPLATE_NAMES)
         for message_id, message in self.spec.messages.items():
             for part in ("title", "body"):
                 text = getattr(message, part)
-                variants = {(): text} if isinstance(text, str) else {
-                    (lang,): value for lang, value in text.items()}
+                variants = (
+                    {(): text} if isinstance(text, str) else {(lang,): value for lang, value in text.items()}
+                )
                 for suffix, value in variants.items():
                     loc = ("messages", message_id, part, *suffix)
                     for problem in check_template(value, names):
                         line, column = self.map.position_in(loc, value, problem.offset)
-                        self.result.problems.append(Problem(self.map.path, line, column,
-                                                            problem.message, problem.hint))
+                        self.result.problems.append(
+                            Problem(self.map.path, line, column, problem.message, problem.hint)
+                        )
 
     def custom(self, loc: Loc, action: CustomActionSpec) -> None:
         registry = registered_actions()
         kind = action.kind
         if kind not in registry:
             known = ["notify", "set", "start_case", *registry]
-            self.add((*loc, kind), f"unknown action '{kind}'",
-                     did_you_mean(kind, known, list_if_few=8), at_key=True)
+            self.add(
+                (*loc, kind),
+                f"unknown action '{kind}'",
+                did_you_mean(kind, known, list_if_few=8),
+                at_key=True,
+            )
             return
         for problem in registry[kind].check(action.params):
             self.add((*loc, kind), problem)
 
 
-def check_playbook(spec: PlaybookSpec, source_map: SourceMap,
-                   known_playbooks: Iterable[str] | None = None) -> CheckResult:
+def check_playbook(
+    spec: PlaybookSpec, source_map: SourceMap, known_playbooks: Iterable[str] | None = None
+) -> CheckResult:
     """Every reference, expression and graph problem of a validated playbook."""
     result = _Checker(spec, source_map, known_playbooks).run()
     if not any(p.message.startswith("unknown state ") for p in result.problems):
@@ -289,24 +321,43 @@ def graph_problems(spec: PlaybookSpec, source_map: SourceMap) -> list[Problem]:
     reachable = _closure([spec.initial], lambda s: following[s])
     finals = [s for s, st in spec.states.items() if st.final]
     if not finals:
-        problems.append(source_map.problem(("states",), "no state is final",
-                                           "mark the states that end a case with 'final: true'",
-                                           at_key=True))
+        problems.append(
+            source_map.problem(
+                ("states",),
+                "no state is final",
+                "mark the states that end a case with 'final: true'",
+                at_key=True,
+            )
+        )
     can_end = _closure(finals, lambda s: preceding[s])
     for state_id, state in spec.states.items():
         loc = ("states", state_id)
         if state_id not in reachable:
-            problems.append(source_map.problem(
-                loc, f"state '{state_id}' cannot be reached from '{spec.initial}'",
-                "add a transition to it or remove it", at_key=True))
+            problems.append(
+                source_map.problem(
+                    loc,
+                    f"state '{state_id}' cannot be reached from '{spec.initial}'",
+                    "add a transition to it or remove it",
+                    at_key=True,
+                )
+            )
         if not state.final and not following[state_id]:
-            problems.append(source_map.problem(
-                loc, f"state '{state_id}' is not final and has no way out",
-                "add a transition from it or mark it 'final: true'", at_key=True))
+            problems.append(
+                source_map.problem(
+                    loc,
+                    f"state '{state_id}' is not final and has no way out",
+                    "add a transition from it or mark it 'final: true'",
+                    at_key=True,
+                )
+            )
         elif finals and state_id not in can_end:
             trapped = sorted(_closure([state_id], lambda s: following[s]))
-            problems.append(source_map.problem(
-                loc, f"no final state can be reached from '{state_id}'",
-                "the case would be stuck among " + ", ".join(f"'{s}'" for s in trapped),
-                at_key=True))
+            problems.append(
+                source_map.problem(
+                    loc,
+                    f"no final state can be reached from '{state_id}'",
+                    "the case would be stuck among " + ", ".join(f"'{s}'" for s in trapped),
+                    at_key=True,
+                )
+            )
     return problems

@@ -18,12 +18,12 @@ from typing import Any
 import cel
 from transitions import EventData, Machine
 
-from engine.actions import registered_actions
-from engine.errors import ExpressionError, RefusedError
-from engine.expressions import CompiledExpression
-from engine.i18n import gettext as _
-from engine.loader import LoadedPlaybook
-from engine.spec import (
+from trinn.engine.actions import registered_actions
+from trinn.engine.errors import ExpressionError, RefusedError
+from trinn.engine.expressions import CompiledExpression
+from trinn.engine.i18n import gettext as _
+from trinn.engine.loader import LoadedPlaybook
+from trinn.engine.spec import (
     ActionSpec,
     CustomActionSpec,
     NotifyActionSpec,
@@ -125,8 +125,9 @@ class Firing:
 
     __slots__ = ("_context", "_make", "effects", "reads", "roles", "source", "transition")
 
-    def __init__(self, source: str, context: ContextSource, roles: frozenset[str],
-                 reads: Reads | None = None) -> None:
+    def __init__(
+        self, source: str, context: ContextSource, roles: frozenset[str], reads: Reads | None = None
+    ) -> None:
         self.source = source
         made = isinstance(context, cel.Context)
         self._context: cel.Context | None = context if made else None
@@ -179,8 +180,9 @@ class _Actions:
         if isinstance(action, StartCaseActionSpec):
             start = action.start_case
             programs = {k: expressions[v] for k, v in start.fields.items()}
-            return lambda ctx: StartCaseEffect(start.playbook,
-                                               {k: p.evaluate(ctx) for k, p in programs.items()})
+            return lambda ctx: StartCaseEffect(
+                start.playbook, {k: p.evaluate(ctx) for k, p in programs.items()}
+            )
         assert isinstance(action, CustomActionSpec)
         registered = registered_actions()[action.kind]
         params = registered.params.model_validate(action.params).model_dump()
@@ -198,18 +200,21 @@ class CompiledPlaybook:
         self.loaded = loaded
         spec = self.spec
         self.transitions = [
-            CompiledTransition(i, t, loaded.expressions[t.when] if t.when else None,
-                               frozenset(t.roles))
+            CompiledTransition(i, t, loaded.expressions[t.when] if t.when else None, frozenset(t.roles))
             for i, t in enumerate(spec.transitions)
         ]
         self.by_trigger: dict[str, list[CompiledTransition]] = {}
         for transition in self.transitions:
             self.by_trigger.setdefault(transition.trigger, []).append(transition)
-        self._on_enter = {state_id: _Actions(state.on_enter, loaded.expressions)
-                          for state_id, state in spec.states.items() if state.on_enter}
-        self._exits = {state_id: frozenset(
-            t.trigger for t in self.transitions if state_id in spec.source_states(t.spec))
-            for state_id in spec.states}
+        self._on_enter = {
+            state_id: _Actions(state.on_enter, loaded.expressions)
+            for state_id, state in spec.states.items()
+            if state.on_enter
+        }
+        self._exits = {
+            state_id: frozenset(t.trigger for t in self.transitions if state_id in spec.source_states(t.spec))
+            for state_id in spec.states
+        }
         self.machine = Machine(
             model=None,
             states=[self._state_config(state_id) for state_id in spec.states],
@@ -224,13 +229,17 @@ class CompiledPlaybook:
         self._reads: dict[tuple[str, str], Reads] = {}
         for state_id in spec.states:
             for trigger in self._exits[state_id]:
-                candidates = [t for t in self.by_trigger[trigger]
-                              if state_id in spec.source_states(t.spec)]
+                candidates = [t for t in self.by_trigger[trigger] if state_id in spec.source_states(t.spec)]
                 self._reads[state_id, trigger] = _reads(
                     [t.guard for t in candidates if t.guard is not None]
                     + [loaded.expressions[e] for t in candidates for e in _action_sources(t.spec.do)]
-                    + [e for t in candidates if t.spec.to in self._on_enter
-                       for e in self._on_enter[t.spec.to].expressions])
+                    + [
+                        e
+                        for t in candidates
+                        if t.spec.to in self._on_enter
+                        for e in self._on_enter[t.spec.to].expressions
+                    ]
+                )
 
     @property
     def spec(self) -> PlaybookSpec:
@@ -245,33 +254,39 @@ class CompiledPlaybook:
     def _configs(self, transition: CompiledTransition) -> list[dict[str, Any]]:
         spec = self.spec
         sources = spec.source_states(transition.spec)
-        config: dict[str, Any] = {"trigger": transition.trigger, "dest": transition.spec.to,
-                                  "conditions": [_Allowed(transition)]}
+        config: dict[str, Any] = {
+            "trigger": transition.trigger,
+            "dest": transition.spec.to,
+            "conditions": [_Allowed(transition)],
+        }
         if transition.spec.do:
             config["before"] = [_Actions(transition.spec.do, self.loaded.expressions)]
         return [{**config, "source": source} for source in sources]
 
     def triggers_from(self, state: str) -> list[str]:
         """The triggers that have a transition out of `state`, in playbook order."""
-        return list(dict.fromkeys(t.trigger for t in self.transitions
-                                  if state in self.spec.source_states(t.spec)))
+        return list(
+            dict.fromkeys(t.trigger for t in self.transitions if state in self.spec.source_states(t.spec))
+        )
 
-    def fire(self, record: Any, trigger: str, context: ContextSource,
-             roles: Iterable[str] = ()) -> Firing:
+    def fire(self, record: Any, trigger: str, context: ContextSource, roles: Iterable[str] = ()) -> Firing:
         """Move `record` by `trigger`, or raise RefusedError saying why not.
 
         `context` may be a function making it: it is then made only if a guard or action reads it.
         """
         state = record.state
-        firing = Firing(state, context, roles if isinstance(roles, frozenset) else frozenset(roles),
-                        None if isinstance(context, cel.Context) else self._reads.get((state, trigger)))
+        firing = Firing(
+            state,
+            context,
+            roles if isinstance(roles, frozenset) else frozenset(roles),
+            None if isinstance(context, cel.Context) else self._reads.get((state, trigger)),
+        )
         if trigger in self._exits.get(state, ()):
             self.machine.events[trigger].trigger(record, firing)
         if firing.transition is None:
             if trigger not in self.by_trigger:
                 raise RefusedError(trigger, state, [_("unknown trigger")])
-            raise RefusedError(trigger, state, self.why_not(state, trigger, firing.context,
-                                                            firing.roles))
+            raise RefusedError(trigger, state, self.why_not(state, trigger, firing.context, firing.roles))
         return firing
 
     def enter_effects(self, state: str, context: ContextSource) -> list[Effect]:
@@ -279,26 +294,27 @@ class CompiledPlaybook:
         actions = self._on_enter.get(state)
         return actions.effects(context) if actions else []
 
-    def may(self, state: str, trigger: str, context: cel.Context,
-            roles: Iterable[str] = ()) -> tuple[bool, list[str]]:
+    def may(
+        self, state: str, trigger: str, context: cel.Context, roles: Iterable[str] = ()
+    ) -> tuple[bool, list[str]]:
         """Whether `trigger` would fire from `state` now, and if not, why (without firing)."""
         roles = frozenset(roles)
-        candidates = [t for t in self.by_trigger.get(trigger, [])
-                      if state in self.spec.source_states(t.spec)]
+        candidates = [t for t in self.by_trigger.get(trigger, []) if state in self.spec.source_states(t.spec)]
         if any(not _refusal(t, context, roles) for t in candidates):
             return True, []
         return False, self.why_not(state, trigger, context, roles)
 
-    def why_not(self, state: str, trigger: str, context: cel.Context,
-                roles: Iterable[str] = ()) -> list[str]:
+    def why_not(self, state: str, trigger: str, context: cel.Context, roles: Iterable[str] = ()) -> list[str]:
         """In words, why each transition of `trigger` would not fire from `state` now."""
         roles = frozenset(roles)
-        candidates = [t for t in self.by_trigger.get(trigger, [])
-                      if state in self.spec.source_states(t.spec)]
+        candidates = [t for t in self.by_trigger.get(trigger, []) if state in self.spec.source_states(t.spec)]
         if not candidates:
             allowed = self.triggers_from(state)
-            return [_("allowed: {triggers}").format(
-                triggers=", ".join(allowed) if allowed else _("nothing, the case is closed"))]
+            return [
+                _("allowed: {triggers}").format(
+                    triggers=", ".join(allowed) if allowed else _("nothing, the case is closed")
+                )
+            ]
         reasons = [reason for t in candidates if (reason := _refusal(t, context, roles))]
         return list(dict.fromkeys(reasons))  # several transitions may fail alike
 
@@ -307,13 +323,20 @@ _EVERYTHING = Reads(None, None)
 
 
 def _action_sources(actions: Iterable[ActionSpec]) -> list[str]:
-    return [source for action in actions for source in (
-        action.set.values() if isinstance(action, SetActionSpec) else
-        action.start_case.fields.values() if isinstance(action, StartCaseActionSpec) else ())]
+    return [
+        source
+        for action in actions
+        for source in (
+            action.set.values()
+            if isinstance(action, SetActionSpec)
+            else action.start_case.fields.values()
+            if isinstance(action, StartCaseActionSpec)
+            else ()
+        )
+    ]
 
 
-def _refusal(transition: CompiledTransition, context: cel.Context,
-             roles: frozenset[str]) -> str:
+def _refusal(transition: CompiledTransition, context: cel.Context, roles: frozenset[str]) -> str:
     if transition.roles and not transition.roles & roles:
         needed = _(" or ").join(f"'{r}'" for r in sorted(transition.roles))
         return _("needs the role {roles}").format(roles=needed)
@@ -327,8 +350,9 @@ def _refusal(transition: CompiledTransition, context: cel.Context,
     if value is True:
         return ""
     variables = context.variables
-    shown = ", ".join(f"{name} = {_show(_lookup(variables, name))}" for name in guard.names
-                      if name not in ("tasks", "now"))
+    shown = ", ".join(
+        f"{name} = {_show(_lookup(variables, name))}" for name in guard.names if name not in ("tasks", "now")
+    )
     if not shown:
         return _("guard '{guard}' is false").format(guard=guard.source)
     return _("guard '{guard}' is false ({values})").format(guard=guard.source, values=shown)
@@ -370,8 +394,10 @@ class _Allowed:
         firing: Firing = event.args[0]
         if self.roles and self.roles.isdisjoint(firing.roles):
             return False
-        if self.guard is None or self.guard.evaluate(
-                firing.context if firing._context is None else firing._context) is True:
+        if (
+            self.guard is None
+            or self.guard.evaluate(firing.context if firing._context is None else firing._context) is True
+        ):
             firing.transition = self.transition
             return True
         return False

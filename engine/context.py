@@ -13,8 +13,8 @@ from typing import Any
 
 import cel
 
-from engine.case import TaskTally, task_specs
-from engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec
+from trinn.engine.case import TaskTally, task_specs
+from trinn.engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec
 
 __all__ = ["TaskTally", "evaluation_context", "field_value"]
 
@@ -33,11 +33,18 @@ def field_value(spec: FieldSpec, value: Any) -> Any:
     return value
 
 
-def evaluation_context(spec: PlaybookSpec, *, state: str, fields: Mapping[str, Any],
-                       tasks: Mapping[str, TaskTally], now: dt.datetime,
-                       actor: str = "", roles: Iterable[str] = (),
-                       names: Collection[str] | None = None,
-                       task_ids: Collection[str] | None = None) -> cel.Context:
+def evaluation_context(
+    spec: PlaybookSpec,
+    *,
+    state: str,
+    fields: Mapping[str, Any],
+    tasks: Mapping[str, TaskTally],
+    now: dt.datetime,
+    actor: str = "",
+    roles: Iterable[str] = (),
+    names: Collection[str] | None = None,
+    task_ids: Collection[str] | None = None,
+) -> cel.Context:
     """The CEL context for one command on one case.
 
     With `names` it holds only those variables, and with `task_ids` only those tasks'
@@ -46,7 +53,8 @@ def evaluation_context(spec: PlaybookSpec, *, state: str, fields: Mapping[str, A
     wanted: Collection[str] = spec.fields.keys() | BUILTINS if names is None else names
     variables: dict[str, Any] = {
         field_id: field_value(field_spec, fields.get(field_id))
-        for field_id, field_spec in spec.fields.items() if field_id in wanted
+        for field_id, field_spec in spec.fields.items()
+        if field_id in wanted
     }
     if "state" in wanted:
         variables["state"] = state
@@ -58,14 +66,18 @@ def evaluation_context(spec: PlaybookSpec, *, state: str, fields: Mapping[str, A
         if "tasks" in wanted:
             variables["tasks"] = {
                 task_id: {"done": t.done, "count": t.count, "done_count": t.done_count}
-                for task_id in all_tasks if task_ids is None or task_id in task_ids
-                for t in (tasks.get(task_id, none),)}
+                for task_id in all_tasks
+                if task_ids is None or task_id in task_ids
+                for t in (tasks.get(task_id, none),)
+            }
         if "tasks_done" in wanted:
             current = spec.states[state].tasks if state in spec.states else []
             # a for_each task over an empty list has nothing left to do
             variables["tasks_done"] = all(
                 (t := tasks.get(task.id, none)).done or (task.for_each is not None and t.count == 0)
-                for task in current if not task.optional)
+                for task in current
+                if not task.optional
+            )
     if "actor" in wanted:
         variables["actor"] = {"id": actor, "roles": sorted(roles)}
     return cel.Context(variables=variables)

@@ -13,9 +13,9 @@ from typing import Literal
 
 from transitions.extensions.diagrams import GraphMachine
 
-from engine.errors import DiagramError
-from engine.spec import PlaybookSpec
-from engine.text import localize
+from trinn.engine.errors import DiagramError
+from trinn.engine.spec import PlaybookSpec
+from trinn.engine.text import localize
 
 __all__ = ["DiagramError", "draw"]
 
@@ -30,12 +30,12 @@ class _PlaybookGraph(GraphMachine):
     state_cls = _TitledState
 
 
-def draw(spec: PlaybookSpec, fmt: Literal["mermaid", "dot"] = "mermaid",
-         language: str | None = None) -> str:
+def draw(spec: PlaybookSpec, fmt: Literal["mermaid", "dot"] = "mermaid", language: str | None = None) -> str:
     """The playbook as Mermaid or DOT text: states by title, guards on the edges, finals marked."""
     if fmt == "dot" and importlib.util.find_spec("graphviz") is None:
-        raise DiagramError("DOT output needs the 'graphviz' package "
-                           "(pip install 'trinn[dot]'); Mermaid needs nothing")
+        raise DiagramError(
+            "DOT output needs the 'graphviz' package (pip install 'trinn[dot]'); Mermaid needs nothing"
+        )
     lang = language or spec.language
 
     def title(state_id: str) -> str:
@@ -53,10 +53,16 @@ def draw(spec: PlaybookSpec, fmt: Literal["mermaid", "dot"] = "mermaid",
             transitions.append(config)
     # transitions logs at INFO while drawing; a diagram is not news
     logging.getLogger("transitions").setLevel(logging.WARNING)
-    machine = _PlaybookGraph(model=None, states=states, transitions=transitions,
-                             initial=spec.initial, auto_transitions=False, show_conditions=True,
-                             graph_engine="mermaid" if fmt == "mermaid" else "graphviz",
-                             title=localize(spec.title, lang, spec.language))
+    machine = _PlaybookGraph(
+        model=None,
+        states=states,
+        transitions=transitions,
+        initial=spec.initial,
+        auto_transitions=False,
+        show_conditions=True,
+        graph_engine="mermaid" if fmt == "mermaid" else "graphviz",
+        title=localize(spec.title, lang, spec.language),
+    )
     text = str(machine.graph_cls(machine).get_graph().source)
     if fmt == "mermaid":  # the flat Mermaid graph of transitions leaves final states unmarked
         text += "".join(f"\n  {s} --> [*]" for s, st in spec.states.items() if st.final)

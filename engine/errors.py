@@ -26,8 +26,8 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from engine.i18n import N_
-from engine.i18n import gettext as _
+from trinn.engine.i18n import N_
+from trinn.engine.i18n import gettext as _
 
 __all__ = [
     "FIELD_MESSAGES",
@@ -184,8 +184,11 @@ class RefusedError(CommandError):
         self.trigger = trigger
         self.state = state
         self.reasons = reasons
-        super().__init__(_("cannot '{trigger}' in state '{state}' ({reasons})").format(
-            trigger=trigger, state=state, reasons="; ".join(reasons)))
+        super().__init__(
+            _("cannot '{trigger}' in state '{state}' ({reasons})").format(
+                trigger=trigger, state=state, reasons="; ".join(reasons)
+            )
+        )
 
 
 class StaleCaseError(CommandError):
@@ -194,12 +197,12 @@ class StaleCaseError(CommandError):
     def __init__(self, case_id: int, by: str, at: str) -> None:
         self.by = by
         self.at = at
-        super().__init__(_("was changed by {by} at {at}; reload and try again").format(
-            by=by, at=at), case_id)
+        super().__init__(_("was changed by {by} at {at}; reload and try again").format(by=by, at=at), case_id)
 
     def _text(self) -> str:
         return _("case {case} was changed by {by} at {at}; reload and try again").format(
-            case=self.case_id, by=self.by, at=self.at)
+            case=self.case_id, by=self.by, at=self.at
+        )
 
 
 class CaseNotFoundError(CommandError):

@@ -15,7 +15,7 @@ from typing import Any
 
 import cel
 
-from engine.errors import ExpressionError, did_you_mean
+from trinn.engine.errors import ExpressionError, did_you_mean
 
 __all__ = [
     "BUILTIN_NAMES",
@@ -41,14 +41,43 @@ TASK_MEMBERS = ("done", "count", "done_count")
 ACTOR_MEMBERS = ("id", "roles")
 
 # Functions of the binding's Rust core; Python-side extras are left out on purpose.
-FUNCTIONS = frozenset({
-    "size", "contains", "startsWith", "endsWith", "matches", "has",
-    "all", "exists", "exists_one", "map", "filter",
-    "int", "uint", "double", "string", "bytes", "bool", "timestamp", "duration", "dyn", "type",
-    "max", "min",
-    "getFullYear", "getMonth", "getDayOfYear", "getDayOfMonth", "getDate", "getDayOfWeek",
-    "getHours", "getMinutes", "getSeconds", "getMilliseconds",
-})
+FUNCTIONS = frozenset(
+    {
+        "size",
+        "contains",
+        "startsWith",
+        "endsWith",
+        "matches",
+        "has",
+        "all",
+        "exists",
+        "exists_one",
+        "map",
+        "filter",
+        "int",
+        "uint",
+        "double",
+        "string",
+        "bytes",
+        "bool",
+        "timestamp",
+        "duration",
+        "dyn",
+        "type",
+        "max",
+        "min",
+        "getFullYear",
+        "getMonth",
+        "getDayOfYear",
+        "getDayOfMonth",
+        "getDate",
+        "getDayOfWeek",
+        "getHours",
+        "getMinutes",
+        "getSeconds",
+        "getMilliseconds",
+    }
+)
 _MACROS_BINDING = frozenset({"all", "exists", "exists_one", "map", "filter"})
 _KEYWORDS = frozenset({"true", "false", "null", "in"})
 
@@ -118,15 +147,17 @@ def _first_line(exc: BaseException) -> str:
 
 def _check_shape(text: str, tokens: list[_Token]) -> None:
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"expression is too long ({len(text)} characters)",
-                              1, f"the limit is {MAX_LENGTH}")
+        raise ExpressionError(
+            f"expression is too long ({len(text)} characters)", 1, f"the limit is {MAX_LENGTH}"
+        )
     depth = 0
     for token in tokens:
         if token.text in "([{" and token.kind == "punct":
             depth += 1
             if depth > MAX_DEPTH:
-                raise ExpressionError("expression is nested too deeply", token.column,
-                                      f"the limit is {MAX_DEPTH} levels")
+                raise ExpressionError(
+                    "expression is nested too deeply", token.column, f"the limit is {MAX_DEPTH} levels"
+                )
         elif token.text in ")]}" and token.kind == "punct":
             depth -= 1
         elif token.kind == "other":
@@ -134,9 +165,14 @@ def _check_shape(text: str, tokens: list[_Token]) -> None:
 
 
 def _check_names(tokens: list[_Token], scope: Scope) -> None:
-    bound = {tokens[i + 2].text for i in range(len(tokens) - 2)
-             if tokens[i].kind == "name" and tokens[i].text in _MACROS_BINDING
-             and tokens[i + 1].text == "(" and tokens[i + 2].kind == "name"}
+    bound = {
+        tokens[i + 2].text
+        for i in range(len(tokens) - 2)
+        if tokens[i].kind == "name"
+        and tokens[i].text in _MACROS_BINDING
+        and tokens[i + 1].text == "("
+        and tokens[i + 2].kind == "name"
+    }
     known = scope.names() | bound
     for i, token in enumerate(tokens):
         if token.kind != "name" or token.text in _KEYWORDS:
@@ -145,15 +181,17 @@ def _check_names(tokens: list[_Token], scope: Scope) -> None:
         called = i + 1 < len(tokens) and tokens[i + 1].text == "("
         if called:
             if token.text not in FUNCTIONS:
-                raise ExpressionError(f"unknown function '{token.text}'", token.column,
-                                      did_you_mean(token.text, FUNCTIONS))
+                raise ExpressionError(
+                    f"unknown function '{token.text}'", token.column, did_you_mean(token.text, FUNCTIONS)
+                )
             continue
         if after_dot:
             _check_member(tokens, i, scope)
             continue
         if token.text not in known:
-            raise ExpressionError(f"unknown name '{token.text}'", token.column,
-                                  did_you_mean(token.text, known, list_if_few=8))
+            raise ExpressionError(
+                f"unknown name '{token.text}'", token.column, did_you_mean(token.text, known, list_if_few=8)
+            )
 
 
 def _chain(tokens: list[_Token], i: int) -> list[str]:
@@ -171,14 +209,21 @@ def _check_member(tokens: list[_Token], i: int, scope: Scope) -> None:
     """Check `tasks.<id>`, `tasks.<id>.<property>` and `actor.<property>`."""
     token, chain = tokens[i], _chain(tokens, i)
     if chain[:1] == ["tasks"] and len(chain) == 2 and token.text not in scope.tasks:
-        raise ExpressionError(f"unknown task '{token.text}'", token.column,
-                              did_you_mean(token.text, scope.tasks, list_if_few=8))
+        raise ExpressionError(
+            f"unknown task '{token.text}'", token.column, did_you_mean(token.text, scope.tasks, list_if_few=8)
+        )
     if chain[:1] == ["tasks"] and len(chain) == 3 and token.text not in TASK_MEMBERS:
-        raise ExpressionError(f"unknown task property '{token.text}'", token.column,
-                              did_you_mean(token.text, TASK_MEMBERS, list_if_few=3))
+        raise ExpressionError(
+            f"unknown task property '{token.text}'",
+            token.column,
+            did_you_mean(token.text, TASK_MEMBERS, list_if_few=3),
+        )
     if chain[:1] == ["actor"] and len(chain) == 2 and token.text not in ACTOR_MEMBERS:
-        raise ExpressionError(f"unknown actor property '{token.text}'", token.column,
-                              did_you_mean(token.text, ACTOR_MEMBERS, list_if_few=2))
+        raise ExpressionError(
+            f"unknown actor property '{token.text}'",
+            token.column,
+            did_you_mean(token.text, ACTOR_MEMBERS, list_if_few=2),
+        )
 
 
 _PARSE_POSITION = re.compile(r"<input>:(\d+):(\d+):\s*(.*)")

@@ -8,7 +8,7 @@ calls `set_language`). It is one setting for the whole process, not per thread
 or context: a message is built when its error is raised, often in a UI worker
 thread, and must be in the language the screen shows.
 
-`python -m engine.i18n` re-extracts the messages, merges them into the .po files
+`python -m trinn.engine.i18n` re-extracts the messages, merges them into the .po files
 and compiles the .mo files; the UI's catalogues are made by the same function.
 """
 
@@ -19,8 +19,7 @@ import gettext as _gettext
 import re
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "N_", "gettext", "language", "message_pattern", "set_language",
-           "update_catalogues"]
+__all__ = ["LANGUAGES", "N_", "gettext", "language", "message_pattern", "set_language", "update_catalogues"]
 
 LANGUAGES = ("nb", "da", "en")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -71,8 +70,7 @@ def _pattern(translated: str) -> re.Pattern[str]:
         if index % 2 == 0:
             regex += re.escape(part)
         else:  # a place that ends the message takes the rest of it; others as little as fits
-            regex += f"(?P<{part}>.*)" if index == len(parts) - 2 and not parts[-1] \
-                else f"(?P<{part}>.*?)"
+            regex += f"(?P<{part}>.*)" if index == len(parts) - 2 and not parts[-1] else f"(?P<{part}>.*?)"
     return re.compile(regex)
 
 
@@ -91,7 +89,8 @@ def update_catalogues(source_root: Path, locale_dir: Path, domain: str) -> None:
 
     template = Catalog(project="trinn")
     for filename, lineno, message, comments, _context in extract_from_dir(
-            source_root, method_map=[("**.py", "python")], keywords=KEYWORDS):
+        source_root, method_map=[("**.py", "python")], keywords=KEYWORDS
+    ):
         template.add(message, locations=[(filename, lineno)], auto_comments=comments)
     for code in LANGUAGES:
         folder = locale_dir / code / "LC_MESSAGES"
@@ -104,8 +103,15 @@ def update_catalogues(source_root: Path, locale_dir: Path, domain: str) -> None:
             catalog = Catalog(locale=code, project="trinn", fuzzy=False)
         catalog.update(template, no_fuzzy_matching=True)
         with po_path.open("wb") as handle:
-            write_po(handle, catalog, width=100, omit_header=False, sort_output=True,
-                     no_location=True, ignore_obsolete=True)
+            write_po(
+                handle,
+                catalog,
+                width=100,
+                omit_header=False,
+                sort_output=True,
+                no_location=True,
+                ignore_obsolete=True,
+            )
         with (folder / f"{domain}.mo").open("wb") as handle:
             write_mo(handle, catalog)
 

@@ -15,59 +15,79 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from engine.calendar import local_time
-from engine.errors import CommandError
-from engine.spec import FieldType
-from engine.text import localize, yes_no
+from trinn.engine.calendar import local_time
+from trinn.engine.errors import CommandError
+from trinn.engine.spec import FieldType
+from trinn.engine.text import localize, yes_no
 
 if TYPE_CHECKING:
-    from engine.case import Case
-    from engine.people import People
-    from engine.spec import PlaybookSpec
+    from trinn.engine.case import Case
+    from trinn.engine.people import People
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["message_payload", "template_variables"]
 
 
-def template_variables(spec: PlaybookSpec, case: Case, *, actor: str, now: dt.datetime,
-                       count: int | None = None) -> dict[str, Any]:
+def template_variables(
+    spec: PlaybookSpec, case: Case, *, actor: str, now: dt.datetime, count: int | None = None
+) -> dict[str, Any]:
     """The names a message template sees (engine.template.TEMPLATE_NAMES), then the fields.
 
     Fields are as people read them (labels, local numbers and dates); `case.raw` holds
     the stored values for templates that compare them.
     """
-    from engine.template import local_date, local_moment, shown_value
+    from trinn.engine.template import local_date, local_moment, shown_value
 
     language = spec.language
     state = spec.states.get(case.state)
     state_title = localize(state.title, language) if state is not None else case.state
-    tasks = [{"id": t.task_id, "title": localize(spec.all_tasks()[t.task_id].title, language),
-              "role": t.role, "item": t.item, "assignee": t.assignee,
-              "due": local_date(local_time(t.due_at, language).date(), language)
-              if t.due_at else ""}
-             for t in case.current_tasks()
-             if t.status == "open" and t.task_id in spec.all_tasks()]
+    tasks = [
+        {
+            "id": t.task_id,
+            "title": localize(spec.all_tasks()[t.task_id].title, language),
+            "role": t.role,
+            "item": t.item,
+            "assignee": t.assignee,
+            "due": local_date(local_time(t.due_at, language).date(), language) if t.due_at else "",
+        }
+        for t in case.current_tasks()
+        if t.status == "open" and t.task_id in spec.all_tasks()
+    ]
     raw = {field_id: case.fields.get(field_id) for field_id in spec.fields}
-    shown = {field_id: shown_value(field, raw[field_id], language)
-             for field_id, field in spec.fields.items()}
-    info = {"id": case.id, "subject": case.subject or "", "state": case.state,
-            "state_title": state_title, "playbook": localize(spec.title, language),
-            "opened_at": local_date(local_time(case.opened_at, language).date(), language),
-            "opened_by": case.opened_by, "raw": raw}
+    shown = {field_id: shown_value(field, raw[field_id], language) for field_id, field in spec.fields.items()}
+    info = {
+        "id": case.id,
+        "subject": case.subject or "",
+        "state": case.state,
+        "state_title": state_title,
+        "playbook": localize(spec.title, language),
+        "opened_at": local_date(local_time(case.opened_at, language).date(), language),
+        "opened_by": case.opened_by,
+        "raw": raw,
+    }
     variables: dict[str, Any] = {
-        "case": info, "state": case.state, "state_title": state_title, "tasks": tasks,
-        "summary": _summary(spec, case, state_title, tasks, shown), "actor": actor,
-        "now": local_moment(now, language), "count": count or 1,
+        "case": info,
+        "state": case.state,
+        "state_title": state_title,
+        "tasks": tasks,
+        "summary": _summary(spec, case, state_title, tasks, shown),
+        "actor": actor,
+        "now": local_moment(now, language),
+        "count": count or 1,
     }
     variables.update(shown)
     return variables
 
 
-def _summary(spec: PlaybookSpec, case: Case, state_title: str, tasks: list[dict[str, Any]],
-             shown: Mapping[str, Any]) -> str:
+def _summary(
+    spec: PlaybookSpec, case: Case, state_title: str, tasks: list[dict[str, Any]], shown: Mapping[str, Any]
+) -> str:
     """The case in plain lines, without links: safe to send anywhere."""
     language = spec.language
-    lines = [f"{localize(spec.subject.title, language)}: {case.subject or ''} (#{case.id})",
-             f"{localize(spec.title, language)}: {state_title}"]
+    lines = [
+        f"{localize(spec.subject.title, language)}: {case.subject or ''} (#{case.id})",
+        f"{localize(spec.title, language)}: {state_title}",
+    ]
     for field_id, field in spec.fields.items():
         value = shown[field_id]
         if value is None:
@@ -86,15 +106,22 @@ def _summary(spec: PlaybookSpec, case: Case, state_title: str, tasks: list[dict[
     return "\n".join(lines)
 
 
-def message_payload(spec: PlaybookSpec, case: Case, payload: Mapping[str, Any], *,
-                    people: People | None, actor: str, now: dt.datetime) -> dict[str, Any]:
+def message_payload(
+    spec: PlaybookSpec,
+    case: Case,
+    payload: Mapping[str, Any],
+    *,
+    people: People | None,
+    actor: str,
+    now: dt.datetime,
+) -> dict[str, Any]:
     """`payload` (a notify or reminder row) with its message rendered and its recipients known.
 
     Adds `title`, `body`, `language`, `message_id` (stable: receivers drop a repeat by
     it), `persons` (person ids it is for) and `people` (person id -> e-mail, members of
     roles included) to the keys the command wrote.
     """
-    from engine.template import render
+    from trinn.engine.template import render
 
     result = dict(payload)
     language = spec.language
@@ -121,17 +148,27 @@ def message_payload(spec: PlaybookSpec, case: Case, payload: Mapping[str, Any], 
         for person_id in persons:
             person = people.by_id.get(person_id)
             known[person_id] = person.email if person is not None else None
-    result.update(title=title.strip(), body=body.strip() + "\n", language=language,
-                  message_id=f"{uuid.uuid4().hex}@trinn", persons=persons, members=members,
-                  people=known, subject=case.subject)
+    result.update(
+        title=title.strip(),
+        body=body.strip() + "\n",
+        language=language,
+        message_id=f"{uuid.uuid4().hex}@trinn",
+        persons=persons,
+        members=members,
+        people=known,
+        subject=case.subject,
+    )
     return result
 
 
 def _persons(spec: PlaybookSpec, case: Case, payload: Mapping[str, Any]) -> list[str]:
     persons = [payload["to_person"]] if payload.get("to_person") else []
     field_id = payload.get("to_field")
-    if field_id and field_id in spec.fields and spec.fields[field_id].type in (
-            FieldType.person, FieldType.person_list):
+    if (
+        field_id
+        and field_id in spec.fields
+        and spec.fields[field_id].type in (FieldType.person, FieldType.person_list)
+    ):
         value = case.fields.get(field_id)
         persons.extend(value if isinstance(value, list) else [value] if value else [])
     return list(dict.fromkeys(persons))
@@ -144,11 +181,15 @@ _REMINDER = {
 }
 
 
-def _default_reminder(spec: PlaybookSpec, case: Case, variables: Mapping[str, Any],
-                      payload: Mapping[str, Any]) -> tuple[str, str]:
+def _default_reminder(
+    spec: PlaybookSpec, case: Case, variables: Mapping[str, Any], payload: Mapping[str, Any]
+) -> tuple[str, str]:
     title, body = _REMINDER.get(spec.language, _REMINDER["en"])
-    values = {"subject": case.subject or f"#{case.id}", "state": variables["state_title"],
-              "summary": variables["summary"]}
+    values = {
+        "subject": case.subject or f"#{case.id}",
+        "state": variables["state_title"],
+        "summary": variables["summary"],
+    }
     if payload.get("reason") == "escalate":
         title = "!! " + title
     return title.format(**values), body.format(**values)

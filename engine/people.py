@@ -19,9 +19,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
-from engine.errors import PeopleFileError, Problem, did_you_mean
-from engine.source import parse_yaml, read_capped
-from engine.validation import validate_model
+from trinn.engine.errors import PeopleFileError, Problem, did_you_mean
+from trinn.engine.source import parse_yaml, read_capped
+from trinn.engine.validation import validate_model
 
 __all__ = ["People", "Person", "default_user", "load_people"]
 
@@ -69,8 +69,7 @@ class People:
         person = self.by_id.get(person_id)
         if person is None:
             hint = did_you_mean(person_id, self.by_id, list_if_few=8)
-            raise PeopleFileError("people", [Problem("people", 1, 1,
-                                                     f"unknown person '{person_id}'", hint)])
+            raise PeopleFileError("people", [Problem("people", 1, 1, f"unknown person '{person_id}'", hint)])
         return person
 
     def members(self, role: str) -> list[Person]:
@@ -92,8 +91,7 @@ def load_people(path: Path) -> People:
         raw = read_capped(path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise PeopleFileError(shown, [Problem(shown, 1, 1, f"cannot read: {reason.lower()}")]
-                              ) from exc
+        raise PeopleFileError(shown, [Problem(shown, 1, 1, f"cannot read: {reason.lower()}")]) from exc
     data, source_map, problems = parse_yaml(raw, shown)
     if problems:
         raise PeopleFileError(shown, problems)
@@ -101,5 +99,6 @@ def load_people(path: Path) -> People:
     if model is None:
         raise PeopleFileError(shown, problems)
     assert isinstance(model, _PeopleFile)
-    return People(Person(pid, entry.name, entry.email, frozenset(entry.roles))
-                  for pid, entry in model.root.items())
+    return People(
+        Person(pid, entry.name, entry.email, frozenset(entry.roles)) for pid, entry in model.root.items()
+    )

@@ -12,11 +12,11 @@ import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from engine.catalog import find_playbook, playbook_files
-from engine.compiler import CompiledPlaybook, compile_playbook
-from engine.errors import PlaybookIOError
-from engine.loader import load_playbook_text
-from engine.source import read_capped
+from trinn.engine.catalog import find_playbook, playbook_files
+from trinn.engine.compiler import CompiledPlaybook, compile_playbook
+from trinn.engine.errors import PlaybookIOError
+from trinn.engine.loader import load_playbook_text
+from trinn.engine.source import read_capped
 
 __all__ = ["PlaybookRegistry"]
 

@@ -28,10 +28,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from engine.errors import FileProblemsError, Problem
-from engine.source import SourceMap, parse_yaml, read_capped
-from engine.spec import Duration
-from engine.validation import validate_model
+from trinn.engine.errors import FileProblemsError, Problem
+from trinn.engine.source import SourceMap, parse_yaml, read_capped
+from trinn.engine.spec import Duration
+from trinn.engine.validation import validate_model
 
 __all__ = [
     "DEFAULT_START",
@@ -61,8 +61,9 @@ def parse_moment(text: Any) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"invalid time '{text}' (write e.g. '2026-01-05T09:00:00Z' or "
-                         "'2026-01-05')") from None
+        raise ValueError(
+            f"invalid time '{text}' (write e.g. '2026-01-05T09:00:00Z' or '2026-01-05')"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
@@ -97,7 +98,8 @@ class Expectation(_Model):
     due: dict[str, Moment] | None = Field(None, description="task: due date or time")
     fields: dict[str, Any] | None = None
     messages: list[MessageExpectation] | None = Field(
-        None, description="the messages queued since the last expectation, exactly")
+        None, description="the messages queued since the last expectation, exactly"
+    )
 
 
 class Step(_Model):
@@ -112,14 +114,18 @@ class Step(_Model):
     item: str | None = None
     note: str | None = None
     refused: Annotated[str, StringConstraints(min_length=1)] | None = Field(
-        None, description="the step must be refused, with a reason containing this text")
+        None, description="the step must be refused, with a reason containing this text"
+    )
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
         given = [name for name in ACTIONS if getattr(self, name) is not None]
         if len(given) != 1:
-            raise ValueError("a step has exactly one of " + ", ".join(f"'{a}'" for a in ACTIONS)
-                             + (f" (found {', '.join(given)})" if given else ""))
+            raise ValueError(
+                "a step has exactly one of "
+                + ", ".join(f"'{a}'" for a in ACTIONS)
+                + (f" (found {', '.join(given)})" if given else "")
+            )
         if self.with_ is not None and self.action not in ("fire", "form"):
             raise ValueError("'with' goes with 'fire' or 'form'")
         if self.item is not None and self.action not in ("done", "reopen"):
@@ -182,8 +188,9 @@ def load_scenarios(path: Path, display: str | None = None) -> LoadedScenarios:
     if problems:
         raise ScenarioError(shown, problems)
     if not isinstance(data, dict):
-        raise ScenarioError(shown, [source_map.problem((), "a scenario file is a map of keys",
-                                                       "start with 'scenarios:'")])
+        raise ScenarioError(
+            shown, [source_map.problem((), "a scenario file is a map of keys", "start with 'scenarios:'")]
+        )
     spec, problems = validate_model(ScenarioFile, data, source_map)
     if spec is None:
         raise ScenarioError(shown, problems)
@@ -192,14 +199,19 @@ def load_scenarios(path: Path, display: str | None = None) -> LoadedScenarios:
     names: dict[str, int] = {}
     for i, scenario in enumerate(spec.scenarios):
         if scenario.name in names:
-            problems.append(source_map.problem(("scenarios", i, "name"),
-                                               f"duplicate scenario name '{scenario.name}'",
-                                               f"first used on line {names[scenario.name]}"))
+            problems.append(
+                source_map.problem(
+                    ("scenarios", i, "name"),
+                    f"duplicate scenario name '{scenario.name}'",
+                    f"first used on line {names[scenario.name]}",
+                )
+            )
         names.setdefault(scenario.name, source_map.value(("scenarios", i, "name"))[0])
     if not playbook.is_file():
         loc = ("playbook",) if spec.playbook else ()
-        problems.append(source_map.problem(loc, f"no playbook '{playbook.name}' beside it",
-                                           "name it with 'playbook:'"))
+        problems.append(
+            source_map.problem(loc, f"no playbook '{playbook.name}' beside it", "name it with 'playbook:'")
+        )
     if problems:
         raise ScenarioError(shown, problems)
     return LoadedScenarios(spec, shown, playbook, source_map)

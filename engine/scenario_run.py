@@ -13,12 +13,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.calendar import due_at, local_time
-from engine.case import OPEN, Case
-from engine.errors import CommandError, Problem, TrinnError
-from engine.people import People
-from engine.registry import PlaybookRegistry
-from engine.scenario import (
+from trinn.engine.calendar import due_at, local_time
+from trinn.engine.case import OPEN, Case
+from trinn.engine.errors import CommandError, Problem, TrinnError
+from trinn.engine.people import People
+from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.scenario import (
     DEFAULT_START,
     Expectation,
     LoadedScenarios,
@@ -27,10 +27,10 @@ from engine.scenario import (
     Step,
     parse_moment,
 )
-from engine.service import Service
-from engine.source import Loc
-from engine.spec import PlaybookSpec
-from engine.store import Store, open_database
+from trinn.engine.service import Service
+from trinn.engine.source import Loc
+from trinn.engine.spec import PlaybookSpec
+from trinn.engine.store import Store, open_database
 
 __all__ = ["ACTOR", "Coverage", "ScenarioResult", "coverage_gaps", "run_scenarios"]
 
@@ -94,8 +94,7 @@ class _Run:
                     raise _Failed(self.loc("steps", j), f"'{step.action}' failed: {exc}") from None
         except _Failed as failed:
             source_map = self.loaded.source_map
-            line, column = source_map.key(failed.loc) if failed.at_key else \
-                source_map.value(failed.loc)
+            line, column = source_map.key(failed.loc) if failed.at_key else source_map.value(failed.loc)
             result.failure = Problem(self.loaded.path, line, column, failed.message)
         finally:
             self.taken(result)
@@ -104,11 +103,12 @@ class _Run:
 
     def open(self) -> None:
         try:
-            case = self.service.open_case(str(self.loaded.playbook), self.scenario.open,
-                                          actor=ACTOR)
+            case = self.service.open_case(str(self.loaded.playbook), self.scenario.open, actor=ACTOR)
         except CommandError as exc:
-            raise _Failed(self.loc("open") if self.scenario.open else self.loc("name"),
-                          f"cannot open the case: {exc.message}") from None
+            raise _Failed(
+                self.loc("open") if self.scenario.open else self.loc("name"),
+                f"cannot open the case: {exc.message}",
+            ) from None
         self.case_id = case.id
         self.spec = self.service.registry.current(str(self.loaded.playbook)).spec
 
@@ -130,12 +130,14 @@ class _Run:
             if step.refused is None:
                 raise _Failed((*loc, action), f"'{action}' was refused: {exc.message}") from None
             if step.refused not in exc.message:
-                raise _Failed((*loc, "refused"), f"refused, but not for '{step.refused}': "
-                              f"{exc.message}") from None
+                raise _Failed(
+                    (*loc, "refused"), f"refused, but not for '{step.refused}': {exc.message}"
+                ) from None
             return
         if step.refused is not None:
-            raise _Failed((*loc, "refused"), f"expected '{action}' to be refused "
-                          f"('{step.refused}'), but it was done")
+            raise _Failed(
+                (*loc, "refused"), f"expected '{action}' to be refused ('{step.refused}'), but it was done"
+            )
 
     def command(self, step: Step) -> None:
         service, case_id = self.service, self.case_id
@@ -156,64 +158,80 @@ class _Run:
         case, compiled, children = self.service.load(self.case_id)
         language = compiled.spec.language
         if expected.state is not None and case.state != expected.state:
-            raise _Failed((*loc, "state"), f"expected state '{expected.state}', "
-                          f"the case is in '{case.state}'")
+            raise _Failed(
+                (*loc, "state"), f"expected state '{expected.state}', the case is in '{case.state}'"
+            )
         if expected.closed is not None and case.is_closed != expected.closed:
             word = "closed" if case.is_closed else "open"
-            raise _Failed((*loc, "closed"), f"expected the case {'closed' if expected.closed else 'open'}"
-                          f", it is {word} (state '{case.state}')")
+            raise _Failed(
+                (*loc, "closed"),
+                f"expected the case {'closed' if expected.closed else 'open'}"
+                f", it is {word} (state '{case.state}')",
+            )
         if expected.outcome is not None and case.outcome != expected.outcome:
-            raise _Failed((*loc, "outcome"), f"expected outcome '{expected.outcome}', "
-                          f"got {_shown(case.outcome)}")
+            raise _Failed(
+                (*loc, "outcome"), f"expected outcome '{expected.outcome}', got {_shown(case.outcome)}"
+            )
         if expected.tasks is not None:
             have = sorted(_open_tasks(case))
             if have != sorted(expected.tasks):
-                raise _Failed((*loc, "tasks"), f"expected open tasks {_names(expected.tasks)}, "
-                              f"the case has {_names(have)}")
+                raise _Failed(
+                    (*loc, "tasks"),
+                    f"expected open tasks {_names(expected.tasks)}, the case has {_names(have)}",
+                )
         for label, when in (expected.due or {}).items():
             self.due((*loc, "due", label), case, label, when, language)
         for name, value in (expected.fields or {}).items():
             have = case.fields.get(name)
             if not _same(have, value):
-                raise _Failed((*loc, "fields", name), f"expected field '{name}' = {_shown(value)}, "
-                              f"got {_shown(have)}")
+                raise _Failed(
+                    (*loc, "fields", name), f"expected field '{name}' = {_shown(value)}, got {_shown(have)}"
+                )
         if expected.messages is not None:
             self.messages((*loc, "messages"), [self.case_id, *children], expected.messages)
 
     def due(self, loc: Loc, case: Case, label: str, when: str, language: str) -> None:
         records = _open_tasks(case)
         if label not in records:
-            raise _Failed(loc, f"no open task '{label}' (open: {_names(sorted(records))})",
-                          at_key=True)
+            raise _Failed(loc, f"no open task '{label}' (open: {_names(sorted(records))})", at_key=True)
         have = records[label].due_at
         if have is None:
             raise _Failed(loc, f"task '{label}' has no due date")
         moment = parse_moment(when)
         date_only = len(when.strip()) <= 10
         if date_only and _due_day(have, language) != moment.date():
-            raise _Failed(loc, f"expected '{label}' due on {moment.date()}, it is due on "
-                          f"{_due_day(have, language)}")
+            raise _Failed(
+                loc, f"expected '{label}' due on {moment.date()}, it is due on {_due_day(have, language)}"
+            )
         if not date_only and have != moment:
-            raise _Failed(loc, f"expected '{label}' due at {moment.isoformat()}, it is due at "
-                          f"{have.isoformat()}")
+            raise _Failed(
+                loc, f"expected '{label}' due at {moment.isoformat()}, it is due at {have.isoformat()}"
+            )
 
     def messages(self, loc: Loc, case_ids: list[int], expected: list[MessageExpectation]) -> None:
         with self.store.read() as tx:
-            rows = [dict(r) for r in tx.outbox_rows() if r["case_id"] in case_ids
-                    and r["id"] > self.seen_outbox and r["kind"] == "notify"]
+            rows = [
+                dict(r)
+                for r in tx.outbox_rows()
+                if r["case_id"] in case_ids and r["id"] > self.seen_outbox and r["kind"] == "notify"
+            ]
         if rows:
             self.seen_outbox = max(r["id"] for r in rows)
         queued = [r["payload"] for r in rows]
         for i, wanted in enumerate(expected):
             matching = [p for p in queued if _matches(p, wanted)]
             if not matching:
-                raise _Failed((*loc, i), f"no message {_described(wanted)} was queued "
-                              f"(queued: {_queued(queued)})")
+                raise _Failed(
+                    (*loc, i), f"no message {_described(wanted)} was queued (queued: {_queued(queued)})"
+                )
             if wanted.contains is not None:
                 found = [p for p in matching if wanted.contains in _text(p)]
                 if not found:
-                    raise _Failed((*loc, i, "contains"), f"message {_described(wanted)} does not "
-                                  f"contain '{wanted.contains}' (it reads: {_text(matching[0])!r})")
+                    raise _Failed(
+                        (*loc, i, "contains"),
+                        f"message {_described(wanted)} does not "
+                        f"contain '{wanted.contains}' (it reads: {_text(matching[0])!r})",
+                    )
                 matching = found
             queued.remove(matching[0])
         if queued:
@@ -249,8 +267,12 @@ def _matches(payload: Mapping[str, Any], wanted: MessageExpectation) -> bool:
         return False
     if wanted.to is None:
         return True
-    recipients = [*(payload.get("to") or []), payload.get("to_person"), payload.get("to_field"),
-                  payload.get("address")]
+    recipients = [
+        *(payload.get("to") or []),
+        payload.get("to_person"),
+        payload.get("to_field"),
+        payload.get("address"),
+    ]
     address = payload.get("address")
     if isinstance(address, list):
         recipients.extend(address)
@@ -295,8 +317,7 @@ def _same(have: Any, expected: Any) -> bool:
     return have is not None and expected is not None and str(have) == str(expected)
 
 
-def run_scenarios(loaded: LoadedScenarios,
-                  registry: PlaybookRegistry | None = None) -> list[ScenarioResult]:
+def run_scenarios(loaded: LoadedScenarios, registry: PlaybookRegistry | None = None) -> list[ScenarioResult]:
     """Run every scenario of a file, each on its own database; PlaybookError if the playbook fails."""
     registry = registry or PlaybookRegistry([loaded.playbook.parent])
     registry.current(str(loaded.playbook))  # a broken playbook is the file's error, not a failure
@@ -311,8 +332,7 @@ class Coverage:
     states: list[tuple[int, int, str]]
 
 
-def coverage_gaps(spec: PlaybookSpec, source_map: Any,
-                  results: Iterable[ScenarioResult]) -> Coverage:
+def coverage_gaps(spec: PlaybookSpec, source_map: Any, results: Iterable[ScenarioResult]) -> Coverage:
     results = list(results)
     taken = {i for r in results for i in r.transitions}
     visited = {s for r in results for s in r.states}
@@ -321,8 +341,9 @@ def coverage_gaps(spec: PlaybookSpec, source_map: Any,
         if i not in taken:
             line, column = source_map.value(("transitions", i))
             sources = "*" if t.from_any else ", ".join(t.sources)
-            transitions.append((line, column, f"transition '{t.trigger}' ({sources} -> {t.to}) "
-                                              "is not taken by any scenario"))
+            transitions.append(
+                (line, column, f"transition '{t.trigger}' ({sources} -> {t.to}) is not taken by any scenario")
+            )
     states = []
     for state_id in spec.states:
         if state_id not in visited:

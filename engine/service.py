@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.case import (
+from trinn.engine.case import (
     CANCELLED,
     DONE,
     OPEN,
@@ -28,7 +28,7 @@ from engine.case import (
     tallies,
     task_specs,
 )
-from engine.compiler import (
+from trinn.engine.compiler import (
     CompiledPlaybook,
     CustomEffect,
     Effect,
@@ -37,8 +37,8 @@ from engine.compiler import (
     SetEffect,
     StartCaseEffect,
 )
-from engine.context import evaluation_context
-from engine.errors import (
+from trinn.engine.context import evaluation_context
+from trinn.engine.errors import (
     FIELD_PROBLEM,
     FIELD_REQUIRED,
     FORM_HAS_NO_FIELD,
@@ -50,13 +50,13 @@ from engine.errors import (
     SettingError,
     did_you_mean,
 )
-from engine.i18n import gettext as _
-from engine.messages import message_payload
-from engine.people import People, Person
-from engine.registry import PlaybookRegistry
-from engine.spec import PlaybookSpec
-from engine.store import Store, Transaction
-from engine.values import ValueProblem, normalize_value
+from trinn.engine.i18n import gettext as _
+from trinn.engine.messages import message_payload
+from trinn.engine.people import People, Person
+from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.spec import PlaybookSpec
+from trinn.engine.store import Store, Transaction
+from trinn.engine.values import ValueProblem, normalize_value
 
 __all__ = ["Possibility", "Service", "TickAction", "utc_now"]
 
@@ -124,17 +124,30 @@ class _Command:
             counted = set(task_ids) if "tasks" in names else set()
             if "tasks_done" in names and state in self.spec.states:
                 counted.update(task.id for task in self.spec.states[state].tasks)
-        return evaluation_context(self.spec, state=state, fields=self.case.fields,
-                                  tasks=tallies(self.case, self.spec, counted) if counted != set() else {},
-                                  now=self.now, actor=self.actor, roles=self.roles,
-                                  names=names, task_ids=task_ids)
+        return evaluation_context(
+            self.spec,
+            state=state,
+            fields=self.case.fields,
+            tasks=tallies(self.case, self.spec, counted) if counted != set() else {},
+            now=self.now,
+            actor=self.actor,
+            roles=self.roles,
+            names=names,
+            task_ids=task_ids,
+        )
 
 
 class Service:
     """Cases of every playbook, on one store, acted on by the people of one people file."""
 
-    def __init__(self, store: Store, registry: PlaybookRegistry, people: People, *,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        registry: PlaybookRegistry,
+        people: People,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         self.store = store
         self.registry = registry
         self.people = people
@@ -148,41 +161,62 @@ class Service:
         person = self.people.by_id.get(actor)
         if person is None:
             hint = did_you_mean(actor, self.people.by_id, list_if_few=8)
-            raise SettingError(_("'{actor}' is not in the people file").format(actor=actor)
-                               + (f" ({hint})" if hint else ""))
+            raise SettingError(
+                _("'{actor}' is not in the people file").format(actor=actor) + (f" ({hint})" if hint else "")
+            )
         return person
 
     def roles_of(self, person: Person, spec: PlaybookSpec) -> frozenset[str]:
         """The playbook roles `person` acts in; external roles never act."""
-        return frozenset(role_id for role_id, role in spec.roles.items()
-                         if not role.external and person.holds(role_id))
+        return frozenset(
+            role_id for role_id, role in spec.roles.items() if not role.external and person.holds(role_id)
+        )
 
     def compiled_for(self, tx: Transaction, case: Case) -> CompiledPlaybook:
         return self.playbook_of(tx, case.playbook_sha256, case.playbook_id, case.playbook_version)
 
     # commands -----------------------------------------------------------------
 
-    def open_case(self, playbook: str, values: Mapping[str, Any], *, actor: str,
-                  now: dt.datetime | None = None) -> Case:
+    def open_case(
+        self, playbook: str, values: Mapping[str, Any], *, actor: str, now: dt.datetime | None = None
+    ) -> Case:
         """Open a case of `playbook` (an id or a file) with its first field values."""
         compiled = self.registry.current(playbook)
         now = now or self.clock()
         with self.store.write() as tx:
             return self._open(tx, compiled, values, actor, now, parent=None, depth=0)
 
-    def fire(self, case_id: int, trigger: str, *, actor: str,
-             values: Mapping[str, Any] | None = None, note: str | None = None,
-             expected_version: int | None = None, now: dt.datetime | None = None) -> Case:
+    def fire(
+        self,
+        case_id: int,
+        trigger: str,
+        *,
+        actor: str,
+        values: Mapping[str, Any] | None = None,
+        note: str | None = None,
+        expected_version: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Case:
         """Fire `trigger`, after setting `values` (which its guard then sees)."""
+
         def work(cmd: _Command) -> None:
             if values:
                 self._set_values(cmd, values, sync=False)
             self._fire(cmd, trigger)
+
         return self._run(case_id, actor, "fire", trigger, note, expected_version, now, work).case
 
-    def complete_task(self, case_id: int, task: str, *, actor: str, note: str | None = None,
-                      item: str | None = None, expected_version: int | None = None,
-                      now: dt.datetime | None = None) -> Case:
+    def complete_task(
+        self,
+        case_id: int,
+        task: str,
+        *,
+        actor: str,
+        note: str | None = None,
+        item: str | None = None,
+        expected_version: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Case:
         def work(cmd: _Command) -> None:
             record = self._task(cmd, task, item, OPEN)
             form = task_specs(cmd.spec)[record.task_id].form
@@ -190,83 +224,136 @@ class Service:
                 names = cmd.spec.forms[form].fields
                 missing = self._missing(cmd.spec, cmd.case.fields, names)
                 if missing or not any(cmd.case.fields.get(n) not in (None, [], "") for n in names):
-                    shown = _(" (missing: {fields})").format(fields=", ".join(missing)) \
-                        if missing else ""
-                    raise CommandError(_("task '{task}' is done by filling the form '{form}'")
-                                       .format(task=task, form=form) + shown)
+                    shown = _(" (missing: {fields})").format(fields=", ".join(missing)) if missing else ""
+                    raise CommandError(
+                        _("task '{task}' is done by filling the form '{form}'").format(task=task, form=form)
+                        + shown
+                    )
             self._complete(cmd, record)
+
         return self._run(case_id, actor, "done", task, note, expected_version, now, work).case
 
-    def reopen_task(self, case_id: int, task: str, *, actor: str, note: str | None = None,
-                    item: str | None = None, expected_version: int | None = None,
-                    now: dt.datetime | None = None) -> Case:
+    def reopen_task(
+        self,
+        case_id: int,
+        task: str,
+        *,
+        actor: str,
+        note: str | None = None,
+        item: str | None = None,
+        expected_version: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Case:
         def work(cmd: _Command) -> None:
             record = self._task(cmd, task, item, DONE)
             self._check_task_role(cmd, record)
             record.status, record.done_at, record.done_by, record.note = OPEN, None, None, None
             record.dirty = True
             cmd.details.update(task=record.task_id, item=record.item)
+
         return self._run(case_id, actor, "reopen", task, note, expected_version, now, work).case
 
-    def set_fields(self, case_id: int, values: Mapping[str, Any], *, actor: str,
-                   note: str | None = None, expected_version: int | None = None,
-                   now: dt.datetime | None = None) -> Case:
+    def set_fields(
+        self,
+        case_id: int,
+        values: Mapping[str, Any],
+        *,
+        actor: str,
+        note: str | None = None,
+        expected_version: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Case:
         def work(cmd: _Command) -> None:
             if not values:
                 raise CommandError(_("nothing to set (give field=value)"))
             self._set_values(cmd, values)
+
         return self._run(case_id, actor, "set", None, note, expected_version, now, work).case
 
-    def submit_form(self, case_id: int, form: str, values: Mapping[str, Any], *, actor: str,
-                    note: str | None = None, expected_version: int | None = None,
-                    now: dt.datetime | None = None) -> Case:
+    def submit_form(
+        self,
+        case_id: int,
+        form: str,
+        values: Mapping[str, Any],
+        *,
+        actor: str,
+        note: str | None = None,
+        expected_version: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Case:
         """Fill a form: its fields validated together; it completes the open task it belongs to."""
+
         def work(cmd: _Command) -> None:
             spec = cmd.spec
             if form not in spec.forms:
                 raise CommandError(_("unknown form '{form}'").format(form=form) + _hint(form, spec.forms))
             allowed = spec.forms[form].fields
             if not values and not any(cmd.case.fields.get(n) not in (None, [], "") for n in allowed):
-                raise CommandError(_("form '{form}' has no answers (give FIELD=VALUE or a file)")
-                                   .format(form=form))
+                raise CommandError(
+                    _("form '{form}' has no answers (give FIELD=VALUE or a file)").format(form=form)
+                )
             for name in values:
                 if name not in allowed:
-                    raise CommandError(_(FORM_HAS_NO_FIELD).format(form=form, name=name)
-                                       + _hint(name, allowed))
+                    raise CommandError(
+                        _(FORM_HAS_NO_FIELD).format(form=form, name=name) + _hint(name, allowed)
+                    )
             merged = {**cmd.case.fields, **self._normalized(spec, values)}
             missing = self._missing(spec, merged, allowed)
             if missing:
-                raise CommandError(_(FORM_NEEDS).format(
-                    form=form, fields=", ".join(missing)))
+                raise CommandError(_(FORM_NEEDS).format(form=form, fields=", ".join(missing)))
             self._set_values(cmd, values)
             for record in cmd.case.current_tasks():
                 task = task_specs(spec)[record.task_id]
                 if task.form == form and record.status == OPEN and self._may_do(cmd, record):
                     self._complete(cmd, record)
                     break
+
         return self._run(case_id, actor, "form", form, note, expected_version, now, work).case
 
-    def assign_task(self, case_id: int, task: str, person: str, *, actor: str,
-                    item: str | None = None, expected_version: int | None = None,
-                    now: dt.datetime | None = None) -> Case:
+    def assign_task(
+        self,
+        case_id: int,
+        task: str,
+        person: str,
+        *,
+        actor: str,
+        item: str | None = None,
+        expected_version: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Case:
         def work(cmd: _Command) -> None:
             record = self._task(cmd, task, item, OPEN)
             assignee = self.person(person)
-            if record.role in cmd.spec.roles and not cmd.spec.roles[record.role].external \
-                    and not assignee.holds(record.role):
-                raise CommandError(_("{person} cannot do '{task}': it needs the role '{role}'").format(
-                    person=person, task=task, role=record.role))
+            if (
+                record.role in cmd.spec.roles
+                and not cmd.spec.roles[record.role].external
+                and not assignee.holds(record.role)
+            ):
+                raise CommandError(
+                    _("{person} cannot do '{task}': it needs the role '{role}'").format(
+                        person=person, task=task, role=record.role
+                    )
+                )
             record.assignee, record.dirty = person, True
             cmd.details.update(task=record.task_id, item=record.item, assignee=person)
+
         return self._run(case_id, actor, "assign", task, None, expected_version, now, work).case
 
-    def comment(self, case_id: int, text: str, *, actor: str,
-                expected_version: int | None = None, now: dt.datetime | None = None) -> Case:
+    def comment(
+        self,
+        case_id: int,
+        text: str,
+        *,
+        actor: str,
+        expected_version: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Case:
         """Add a note to the history; allowed on a closed case too."""
         if not text.strip():
             raise CommandError(_("an empty comment"))
-        return self._run(case_id, actor, "comment", None, text, expected_version, now,
-                         lambda cmd: None, closed_ok=True).case
+        return self._run(
+            case_id, actor, "comment", None, text, expected_version, now, lambda cmd: None, closed_ok=True
+        ).case
 
     # reading -----------------------------------------------------------------------
 
@@ -276,28 +363,41 @@ class Service:
             case = tx.load_case(case_id, with_timers=True)
             return case, self.compiled_for(tx, case), tx.child_ids(case_id)
 
-    def cases(self, *, playbook: str | None = None, state: str | None = None,
-              closed: bool | None = None, overdue_at: dt.datetime | None = None) -> list[Any]:
+    def cases(
+        self,
+        *,
+        playbook: str | None = None,
+        state: str | None = None,
+        closed: bool | None = None,
+        overdue_at: dt.datetime | None = None,
+    ) -> list[Any]:
         with self.store.read() as tx:
-            return tx.case_rows(playbook=playbook, state=state, closed=closed,
-                                overdue_at=overdue_at)
+            return tx.case_rows(playbook=playbook, state=state, closed=closed, overdue_at=overdue_at)
 
-    def open_tasks(self, *, roles: list[str] | None = None, assignee: str | None = None,
-                   overdue_at: dt.datetime | None = None) -> list[tuple[Any, CompiledPlaybook]]:
+    def open_tasks(
+        self,
+        *,
+        roles: list[str] | None = None,
+        assignee: str | None = None,
+        overdue_at: dt.datetime | None = None,
+    ) -> list[tuple[Any, CompiledPlaybook]]:
         """Open tasks of open cases, each with the playbook version its case runs on."""
         with self.store.read() as tx:
             rows = tx.open_task_rows(roles=roles, assignee=assignee, overdue_at=overdue_at)
-            return [(row, self.playbook_of(tx, row["playbook_sha256"], row["playbook_id"],
-                                               row["playbook_version"]))
-                    for row in rows]
+            return [
+                (
+                    row,
+                    self.playbook_of(tx, row["playbook_sha256"], row["playbook_id"], row["playbook_version"]),
+                )
+                for row in rows
+            ]
 
     def history(self, case_id: int) -> list[Any]:
         with self.store.read() as tx:
             tx.load_case(case_id)  # an unknown case is an error, not an empty history
             return tx.event_rows(case_id)
 
-    def playbook_of(self, tx: Transaction, sha256: str, playbook_id: str,
-                    version: int) -> CompiledPlaybook:
+    def playbook_of(self, tx: Transaction, sha256: str, playbook_id: str, version: int) -> CompiledPlaybook:
         label = f"{playbook_id} version {version} (stored)"
         return self.registry.stored(sha256, label, lambda: tx.playbook_text(sha256))
 
@@ -311,20 +411,33 @@ class Service:
             compiled = self.compiled_for(tx, case)
         spec = compiled.spec
         roles = self.roles_of(self.person(actor), spec)
-        context = evaluation_context(spec, state=case.state, fields=case.fields,
-                                     tasks=tallies(case, spec), now=now, actor=actor, roles=roles)
+        context = evaluation_context(
+            spec,
+            state=case.state,
+            fields=case.fields,
+            tasks=tallies(case, spec),
+            now=now,
+            actor=actor,
+            roles=roles,
+        )
         result = []
         for trigger, transitions in compiled.by_trigger.items():
             sources = {s for t in transitions for s in spec.source_states(t.spec)}
             if case.is_closed:
-                allowed, reasons = False, [_("the case is closed (state '{state}')").format(
-                    state=case.state)]
+                allowed, reasons = False, [_("the case is closed (state '{state}')").format(state=case.state)]
             elif case.state not in sources:
                 allowed, reasons = False, [_("not from state '{state}'").format(state=case.state)]
             else:
                 allowed, reasons = compiled.may(case.state, trigger, context, roles)
-            result.append(Possibility(trigger, transitions[0].spec.title, allowed, reasons,
-                                      list(dict.fromkeys(t.spec.to for t in transitions))))
+            result.append(
+                Possibility(
+                    trigger,
+                    transitions[0].spec.title,
+                    allowed,
+                    reasons,
+                    list(dict.fromkeys(t.spec.to for t in transitions)),
+                )
+            )
         return result
 
     # timers ---------------------------------------------------------------------
@@ -337,8 +450,11 @@ class Service:
         actions: list[TickAction] = []
         for case_id in due:
             try:
-                actions.extend(self._run(case_id, SYSTEM_ACTOR, "tick", None, None, None, now,
-                                         self._tick_case, system=True).ticked)
+                actions.extend(
+                    self._run(
+                        case_id, SYSTEM_ACTOR, "tick", None, None, None, now, self._tick_case, system=True
+                    ).ticked
+                )
             except CommandError as exc:  # another command won the race: the next tick retries
                 actions.append(TickAction(case_id, "error", "", exc.message))
         return actions
@@ -359,31 +475,52 @@ class Service:
                 trigger = state.timers[timer.position].fire
                 try:
                     self._fire(cmd, trigger)
-                    done.append(TickAction(cmd.case.id, "timer", timer.state,
-                                           f"{trigger} -> {cmd.case.state}"))
+                    done.append(
+                        TickAction(cmd.case.id, "timer", timer.state, f"{trigger} -> {cmd.case.state}")
+                    )
                 except RefusedError as exc:
                     done.append(TickAction(cmd.case.id, "timer", timer.state, str(exc)))
                 continue
             reminder = (state.remind if timer.kind == "remind" else state.escalate)[timer.position]
-            cmd.outbox.append(("notify", {
-                "reason": timer.kind, "state": timer.state, "to": _as_list(reminder.to),
-                "message": reminder.message, "count": timer.fired_count}))
+            cmd.outbox.append(
+                (
+                    "notify",
+                    {
+                        "reason": timer.kind,
+                        "state": timer.state,
+                        "to": _as_list(reminder.to),
+                        "message": reminder.message,
+                        "count": timer.fired_count,
+                    },
+                )
+            )
             following = next_repeat(reminder, timer.due_at, cmd.now, cmd.spec.language)
             if following is None:
                 timer.status = "fired"
             else:
                 timer.due_at = following
-            done.append(TickAction(cmd.case.id, timer.kind, timer.state,
-                                   "to " + ", ".join(_as_list(reminder.to))))
+            done.append(
+                TickAction(cmd.case.id, timer.kind, timer.state, "to " + ", ".join(_as_list(reminder.to)))
+            )
         cmd.details["fired"] = [f"{a.kind}: {a.detail}" for a in done]
         cmd.ticked = done
 
     # the shape of every command on an existing case ------------------------------
 
-    def _run(self, case_id: int, actor: str, kind: str, name: str | None, note: str | None,
-             expected_version: int | None, now: dt.datetime | None,
-             work: Callable[[_Command], None], *, closed_ok: bool = False,
-             system: bool = False) -> _Command:
+    def _run(
+        self,
+        case_id: int,
+        actor: str,
+        kind: str,
+        name: str | None,
+        note: str | None,
+        expected_version: int | None,
+        now: dt.datetime | None,
+        work: Callable[[_Command], None],
+        *,
+        closed_ok: bool = False,
+        system: bool = False,
+    ) -> _Command:
         now = now or self.clock()
         try:
             self._compile_ahead(case_id)
@@ -398,10 +535,20 @@ class Service:
                 else:
                     roles = self._acting_roles(actor, spec)
                 if case.is_closed and not closed_ok:
-                    raise CommandError(_("the case is closed (state '{state}')").format(
-                        state=case.state))
-                cmd = _Command(tx, case, compiled, actor, roles, now, kind, name, note,
-                               state_before=case.state, fields_before=dict(case.fields))
+                    raise CommandError(_("the case is closed (state '{state}')").format(state=case.state))
+                cmd = _Command(
+                    tx,
+                    case,
+                    compiled,
+                    actor,
+                    roles,
+                    now,
+                    kind,
+                    name,
+                    note,
+                    state_before=case.state,
+                    fields_before=dict(case.fields),
+                )
                 work(cmd)
                 self._save(cmd, read_version=case.row_version)
                 return cmd
@@ -427,26 +574,47 @@ class Service:
         roles = self.roles_of(person, spec)
         if not roles:
             internal = [r for r, role in spec.roles.items() if not role.external]
-            raise CommandError(_("{actor} holds none of the roles of '{playbook}' ({roles})")
-                               .format(actor=actor, playbook=spec.id, roles=", ".join(internal)))
+            raise CommandError(
+                _("{actor} holds none of the roles of '{playbook}' ({roles})").format(
+                    actor=actor, playbook=spec.id, roles=", ".join(internal)
+                )
+            )
         return roles
 
-    def _open(self, tx: Transaction, compiled: CompiledPlaybook, values: Mapping[str, Any],
-              actor: str, now: dt.datetime, parent: int | None, depth: int) -> Case:
+    def _open(
+        self,
+        tx: Transaction,
+        compiled: CompiledPlaybook,
+        values: Mapping[str, Any],
+        actor: str,
+        now: dt.datetime,
+        parent: int | None,
+        depth: int,
+    ) -> Case:
         spec, loaded = compiled.spec, compiled.loaded
         roles = self._acting_roles(actor, spec) if parent is None else frozenset()
         tx.store_playbook(loaded.sha256, spec.id, spec.version, spec.language, loaded.text, now)
-        case = Case(id=0, playbook_id=spec.id, playbook_version=spec.version,
-                    playbook_sha256=loaded.sha256, state=spec.initial, entry=1, fields={},
-                    opened_at=now, opened_by=actor, updated_at=now, updated_by=actor,
-                    row_version=0, parent_id=parent)
+        case = Case(
+            id=0,
+            playbook_id=spec.id,
+            playbook_version=spec.version,
+            playbook_sha256=loaded.sha256,
+            state=spec.initial,
+            entry=1,
+            fields={},
+            opened_at=now,
+            opened_by=actor,
+            updated_at=now,
+            updated_by=actor,
+            row_version=0,
+            parent_id=parent,
+        )
         cmd = _Command(tx, case, compiled, actor, roles, now, "open", spec.id, depth=depth)
         case.fields = {name: f.default for name, f in spec.fields.items() if f.default is not None}
         self._set_values(cmd, values, sync=False)
         missing = self._missing(spec, case.fields, spec.fields)
         if missing:
-            raise CommandError(_(PLAYBOOK_NEEDS).format(
-                playbook=spec.id, fields=", ".join(missing)))
+            raise CommandError(_(PLAYBOOK_NEEDS).format(playbook=spec.id, fields=", ".join(missing)))
         self._apply(cmd, compiled.enter_effects(spec.initial, cmd.context))
         enter_state(case, spec, spec.initial, 1, now)
         self._save(cmd, read_version=None)
@@ -468,29 +636,46 @@ class Service:
         changes = {}
         if cmd.fields_before != case.fields:
             names = dict.fromkeys([*cmd.spec.fields, *cmd.fields_before, *case.fields])
-            changes = {name: [cmd.fields_before.get(name), case.fields.get(name)] for name in names
-                       if cmd.fields_before.get(name) != case.fields.get(name)}
-        tx.add_event(case, at=cmd.now, actor=cmd.actor, kind=cmd.kind, name=cmd.name,
-                     state_before=cmd.state_before, changes=changes, note=cmd.note,
-                     details=cmd.details)
+            changes = {
+                name: [cmd.fields_before.get(name), case.fields.get(name)]
+                for name in names
+                if cmd.fields_before.get(name) != case.fields.get(name)
+            }
+        tx.add_event(
+            case,
+            at=cmd.now,
+            actor=cmd.actor,
+            kind=cmd.kind,
+            name=cmd.name,
+            state_before=cmd.state_before,
+            changes=changes,
+            note=cmd.note,
+            details=cmd.details,
+        )
         for kind, payload in cmd.outbox:
             if kind == "notify":  # rendered now: the text says what the case was at this command
-                payload = message_payload(cmd.spec, case, payload, people=self.people,
-                                          actor=cmd.actor, now=cmd.now)
+                payload = message_payload(
+                    cmd.spec, case, payload, people=self.people, actor=cmd.actor, now=cmd.now
+                )
             tx.add_outbox(case, kind, payload, cmd.now)
 
     def _start(self, cmd: _Command, start: StartCaseEffect) -> int:
         if cmd.depth >= _MAX_START_DEPTH:
-            raise CommandError(_("start_case '{playbook}' nested more than {depth} deep (a loop "
-                                 "of playbooks starting each other?)").format(
-                                     playbook=start.playbook, depth=_MAX_START_DEPTH))
+            raise CommandError(
+                _(
+                    "start_case '{playbook}' nested more than {depth} deep (a loop "
+                    "of playbooks starting each other?)"
+                ).format(playbook=start.playbook, depth=_MAX_START_DEPTH)
+            )
         compiled = self.registry.current(start.playbook)
         try:
-            child = self._open(cmd.tx, compiled, start.fields, cmd.actor, cmd.now,
-                               parent=cmd.case.id, depth=cmd.depth + 1)
+            child = self._open(
+                cmd.tx, compiled, start.fields, cmd.actor, cmd.now, parent=cmd.case.id, depth=cmd.depth + 1
+            )
         except CommandError as exc:
-            raise CommandError(_("start_case '{playbook}': {error}").format(
-                playbook=start.playbook, error=exc)) from None
+            raise CommandError(
+                _("start_case '{playbook}': {error}").format(playbook=start.playbook, error=exc)
+            ) from None
         return child.id
 
     # the steps commands are made of ----------------------------------------------
@@ -500,9 +685,11 @@ class Service:
         if trigger not in compiled.by_trigger:
             allowed = compiled.triggers_from(case.state)
             hint = did_you_mean(trigger, compiled.by_trigger) or (
-                _("allowed here: {triggers}").format(triggers=", ".join(allowed)) if allowed else "")
-            raise CommandError(_("unknown trigger '{trigger}'").format(trigger=trigger)
-                               + (f" ({hint})" if hint else ""))
+                _("allowed here: {triggers}").format(triggers=", ".join(allowed)) if allowed else ""
+            )
+            raise CommandError(
+                _("unknown trigger '{trigger}'").format(trigger=trigger) + (f" ({hint})" if hint else "")
+            )
         before = case.state
         # made only if a guard or action reads it, of the case as it was before the fire
         firing = compiled.fire(case, trigger, lambda reads: cmd.context(reads, before), cmd.roles)
@@ -513,8 +700,8 @@ class Service:
         leave_state(case, cmd.now, timed=bool(left.remind or left.escalate or left.timers))
         enter_state(case, cmd.spec, firing.transition.spec.to, (case.row_version or 0) + 1, cmd.now)
         cmd.details.setdefault("transitions", []).append(
-            {"trigger": trigger, "index": firing.transition.index, "from": before,
-             "to": case.state})
+            {"trigger": trigger, "index": firing.transition.index, "from": before, "to": case.state}
+        )
 
     def _apply(self, cmd: _Command, effects: list[Effect]) -> None:
         for effect in effects:
@@ -524,11 +711,21 @@ class Service:
             elif isinstance(effect, NotifyEffect):
                 notify = effect.notify
                 cmd.details.setdefault("notify", []).append(notify.message)
-                cmd.outbox.append(("notify", {
-                    "reason": "notify", "state": cmd.case.state, "message": notify.message,
-                    "to": _as_list(notify.to), "to_person": notify.to_person,
-                    "to_field": notify.to_field, "channel": notify.channel,
-                    "address": cmd.case.fields.get(notify.to_field) if notify.to_field else None}))
+                cmd.outbox.append(
+                    (
+                        "notify",
+                        {
+                            "reason": "notify",
+                            "state": cmd.case.state,
+                            "message": notify.message,
+                            "to": _as_list(notify.to),
+                            "to_person": notify.to_person,
+                            "to_field": notify.to_field,
+                            "channel": notify.channel,
+                            "address": cmd.case.fields.get(notify.to_field) if notify.to_field else None,
+                        },
+                    )
+                )
             elif isinstance(effect, StartCaseEffect):
                 cmd.starts.append(effect)
             elif isinstance(effect, CustomEffect):
@@ -538,16 +735,14 @@ class Service:
         result = {}
         for name, value in values.items():
             if name not in spec.fields:
-                raise CommandError(_(UNKNOWN_FIELD).format(name=name)
-                                   + _hint(name, spec.fields))
+                raise CommandError(_(UNKNOWN_FIELD).format(name=name) + _hint(name, spec.fields))
             if value is None or value == "":
                 result[name] = None
                 continue
             try:
                 result[name] = normalize_value(spec.fields[name], value)
             except ValueProblem as problem:
-                raise CommandError(_(FIELD_PROBLEM).format(name=name, problem=problem)) \
-                    from None
+                raise CommandError(_(FIELD_PROBLEM).format(name=name, problem=problem)) from None
         return result
 
     def _set_values(self, cmd: _Command, values: Mapping[str, Any], *, sync: bool = True) -> None:
@@ -565,53 +760,70 @@ class Service:
 
     @staticmethod
     def _missing(spec: PlaybookSpec, fields: Mapping[str, Any], names: Any) -> list[str]:
-        return [f"'{name}'" for name in names
-                if spec.fields[name].required and fields.get(name) in (None, [], "")]
+        return [
+            f"'{name}'" for name in names if spec.fields[name].required and fields.get(name) in (None, [], "")
+        ]
 
     def _task(self, cmd: _Command, task: str, item: str | None, status: str) -> TaskRecord:
         spec, case = cmd.spec, cmd.case
         if task not in task_specs(spec):
-            raise CommandError(_("unknown task '{task}'").format(task=task)
-                               + _hint(task, task_specs(spec)))
+            raise CommandError(_("unknown task '{task}'").format(task=task) + _hint(task, task_specs(spec)))
         here = [t for t in case.current_tasks() if t.task_id == task]
         if not [t for t in here if t.status != CANCELLED]:
             current = sorted({t.task_id for t in case.current_tasks() if t.status != CANCELLED})
             listed = ", ".join(current) if current else _("none")
-            raise CommandError(_("task '{task}' is not a task of state '{state}' (its tasks: "
-                                 "{tasks})").format(task=task, state=case.state, tasks=listed))
+            raise CommandError(
+                _("task '{task}' is not a task of state '{state}' (its tasks: {tasks})").format(
+                    task=task, state=case.state, tasks=listed
+                )
+            )
         if item is not None:
             named = [t for t in here if t.item == item]
             if not named:
                 items = [t.item for t in here if t.status != CANCELLED]
-                raise CommandError(_("task '{task}' has no item '{item}'").format(task=task, item=item)
-                                   + _hint(item, items))
+                raise CommandError(
+                    _("task '{task}' has no item '{item}'").format(task=task, item=item) + _hint(item, items)
+                )
             here = named
             if all(t.status == CANCELLED for t in here):
-                raise CommandError(_("task '{task}' [{item}] was cancelled: '{item}' was taken "
-                                     "off its list").format(task=task, item=item))
+                raise CommandError(
+                    _("task '{task}' [{item}] was cancelled: '{item}' was taken off its list").format(
+                        task=task, item=item
+                    )
+                )
         here = [t for t in here if t.status != CANCELLED]
         matching = [t for t in here if t.status == status]
         if not matching:
             shown = f"'{task}'" + (f" [{item}]" if item is not None else "")
-            raise CommandError((_("task {task} is already done") if status == OPEN else
-                                _("task {task} is already open")).format(task=shown))
+            raise CommandError(
+                (
+                    _("task {task} is already done") if status == OPEN else _("task {task} is already open")
+                ).format(task=shown)
+            )
         if len(matching) > 1 and item is None:
             items = ", ".join(f"'{t.item}'" for t in matching)
-            raise CommandError((_("task '{task}' has {count} open items; name one with --item "
-                                  "({items})") if status == OPEN else
-                                _("task '{task}' has {count} done items; name one with --item "
-                                  "({items})")).format(task=task, count=len(matching), items=items))
+            raise CommandError(
+                (
+                    _("task '{task}' has {count} open items; name one with --item ({items})")
+                    if status == OPEN
+                    else _("task '{task}' has {count} done items; name one with --item ({items})")
+                ).format(task=task, count=len(matching), items=items)
+            )
         return matching[0]
 
     def _may_do(self, cmd: _Command, record: TaskRecord) -> bool:
         role = cmd.spec.roles.get(record.role)
-        return (role is not None and role.external) or record.role in cmd.roles \
-            or record.assignee == cmd.actor
+        return (
+            (role is not None and role.external) or record.role in cmd.roles or record.assignee == cmd.actor
+        )
 
     def _check_task_role(self, cmd: _Command, record: TaskRecord) -> None:
         if not self._may_do(cmd, record):
-            raise CommandError(_("{person} cannot do '{task}': it needs the role '{role}'").format(
-                person=cmd.actor, task=record.task_id, role=record.role))
+            raise CommandError(
+                _("{person} cannot do '{task}': it needs the role '{role}'").format(
+                    person=cmd.actor, task=record.task_id, role=record.role
+                )
+            )
 
     def _complete(self, cmd: _Command, record: TaskRecord) -> None:
         self._check_task_role(cmd, record)

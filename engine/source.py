@@ -19,7 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from engine.errors import Problem
+from trinn.engine.errors import Problem
 
 __all__ = ["MAX_BYTES", "MAX_NODES", "Loc", "SourceMap", "parse_yaml", "read_capped"]
 
@@ -64,10 +64,10 @@ class SourceMap:
         if span is None or not self.text:
             line, column = self.value(loc)
             return line, column + int(self.quoted.get(loc, False)) + offset
-        raw = self.text[span[0]:span[1]]
+        raw = self.text[span[0] : span[1]]
         past_end = offset >= len(value)  # "unexpected end": just after the last character
         i = 0
-        for char in value[:offset + 1]:
+        for char in value[: offset + 1]:
             found = raw.find(char, i)
             if found < 0:  # an escape we cannot follow: fall back to the start
                 return self.value(loc)
@@ -115,24 +115,37 @@ class _Builder:
                 self.too_big = True
                 line, col = self._pos(node, site)
                 self.problems.append(
-                    Problem(self.map.path, line, col,
-                            f"document expands to more than {MAX_NODES} nodes",
-                            "anchors and aliases may not multiply the document"))
+                    Problem(
+                        self.map.path,
+                        line,
+                        col,
+                        f"document expands to more than {MAX_NODES} nodes",
+                        "anchors and aliases may not multiply the document",
+                    )
+                )
             return None
         self.map.values.setdefault(loc, self._pos(node, site))
         tag = str(node.tag)
         if tag not in _ALLOWED_TAGS:
             line, col = self._pos(node, site)
-            shown = "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
-            self.problems.append(Problem(self.map.path, line, col,
-                                         f"YAML tag '{shown}' is not allowed",
-                                         "playbooks hold plain data only"))
+            shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+            self.problems.append(
+                Problem(
+                    self.map.path,
+                    line,
+                    col,
+                    f"YAML tag '{shown}' is not allowed",
+                    "playbooks hold plain data only",
+                )
+            )
             return None
         if isinstance(node, MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, SequenceNode):
-            return [self.build(item, (*loc, i), site or self.alias_sites.get((id(node), i)))
-                    for i, item in enumerate(node.value)]
+            return [
+                self.build(item, (*loc, i), site or self.alias_sites.get((id(node), i)))
+                for i, item in enumerate(node.value)
+            ]
         if node.style in ("'", '"'):
             self.map.quoted[loc] = True
         if site is None:
@@ -149,23 +162,25 @@ class _Builder:
             key = str(_scalar(key_node))
             if key == "<<":
                 line, col = self._pos(key_node)
-                self.problems.append(Problem(self.map.path, line, col,
-                                             "merge keys ('<<') are not supported",
-                                             "write the keys out"))
+                self.problems.append(
+                    Problem(
+                        self.map.path, line, col, "merge keys ('<<') are not supported", "write the keys out"
+                    )
+                )
                 continue
             child = (*loc, key)
             if key in result:
                 line, col = self._pos(key_node)
                 first = self.map.keys[child][0]
-                self.problems.append(Problem(self.map.path, line, col,
-                                             f"duplicate key '{key}'",
-                                             f"first defined on line {first}"))
+                self.problems.append(
+                    Problem(
+                        self.map.path, line, col, f"duplicate key '{key}'", f"first defined on line {first}"
+                    )
+                )
                 continue
             self.map.keys[child] = self._pos(key_node)
-            result[key] = self.build(value_node, child,
-                                     self.alias_sites.get((id(node), id(key_node))))
-            if isinstance(value_node, ScalarNode) and value_node.value == "" and \
-                    result[key] is None:
+            result[key] = self.build(value_node, child, self.alias_sites.get((id(node), id(key_node))))
+            if isinstance(value_node, ScalarNode) and value_node.value == "" and result[key] is None:
                 # `key:` with nothing after it: the empty value's mark is on the next line
                 self.map.values[child] = self.map.keys[child]
         return result
@@ -207,26 +222,38 @@ def _syntax_problem(path: str, exc: MarkedYAMLError) -> Problem:
     message = (exc.problem or exc.context or "invalid YAML").strip()
     context = (exc.context or "").strip()
     if "another document" in message:
-        return Problem(path, line, col, "invalid YAML: a second document starts here",
-                       "a playbook file holds one document")
+        return Problem(
+            path,
+            line,
+            col,
+            "invalid YAML: a second document starts here",
+            "a playbook file holds one document",
+        )
     if "'\\t'" in message:
         return Problem(path, line, col, f"invalid YAML: {message}", "indent with spaces, not tabs")
     if "<block end>" in message and "<scalar>" not in message:
-        return Problem(path, line, col, "invalid YAML: bad indentation",
-                       "keys of one map must line up")
+        return Problem(path, line, col, "invalid YAML: bad indentation", "keys of one map must line up")
     if "quoted scalar" in context and exc.context_mark is not None:
         start = exc.context_mark
-        return Problem(path, start.line + 1, start.column + 1, "invalid YAML: unclosed quote",
-                       "the text starting here has no closing quote")
+        return Problem(
+            path,
+            start.line + 1,
+            start.column + 1,
+            "invalid YAML: unclosed quote",
+            "the text starting here has no closing quote",
+        )
     for kind, bracket in _FLOW_OPEN.items():
         if context.endswith(kind) and exc.context_mark is not None:
             closing = "}" if bracket == "{" else "]"
-            where = ("the end of the file" if "<stream end>" in message
-                     else f"line {line}, column {col}")
+            where = "the end of the file" if "<stream end>" in message else f"line {line}, column {col}"
             start = exc.context_mark
-            return Problem(path, start.line + 1, start.column + 1,
-                           f"invalid YAML: unclosed '{bracket}'",
-                           f"expected ',' or '{closing}' before {where}")
+            return Problem(
+                path,
+                start.line + 1,
+                start.column + 1,
+                f"invalid YAML: unclosed '{bracket}'",
+                f"expected ',' or '{closing}' before {where}",
+            )
     return Problem(path, line, col, f"invalid YAML: {message}")
 
 
@@ -243,16 +270,18 @@ def parse_yaml(text: str | bytes, path: str) -> tuple[Any, SourceMap, list[Probl
     """Parse one YAML document into plain data; problems are returned, never raised."""
     source_map = SourceMap(path)
     if len(text.encode() if isinstance(text, str) else text) > MAX_BYTES:
-        return None, source_map, [Problem(path, 1, 1, "file is too large",
-                                          f"the limit is {MAX_BYTES} bytes")]
+        return None, source_map, [Problem(path, 1, 1, "file is too large", f"the limit is {MAX_BYTES} bytes")]
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = text.count(b"\n", 0, exc.start) + 1
             column = exc.start - (text.rfind(b"\n", 0, exc.start) + 1) + 1
-            return None, source_map, [Problem(path, line, column, "file is not valid UTF-8",
-                                              f"bad byte at offset {exc.start}")]
+            return (
+                None,
+                source_map,
+                [Problem(path, line, column, "file is not valid UTF-8", f"bad byte at offset {exc.start}")],
+            )
     yaml = YAML(typ="rt")
     yaml.Composer = _AliasSiteComposer
     try:

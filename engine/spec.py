@@ -73,8 +73,9 @@ def parse_duration(text: str) -> tuple[int, str]:
     """'10 workdays' -> (10, 'workdays'); units are normalised to the plural."""
     match = _DURATION.match(text)
     if match is None:
-        raise ValueError(f"invalid duration '{text}' (write e.g. '10 workdays', '14 days', "
-                         "'2 weeks' or '4 hours')")
+        raise ValueError(
+            f"invalid duration '{text}' (write e.g. '10 workdays', '14 days', '2 weeks' or '4 hours')"
+        )
     unit, amount = match.group(2), int(match.group(1))
     if amount > MAX_DURATION:
         raise ValueError(f"duration '{text}' is too long (at most {MAX_DURATION} {unit})")
@@ -89,8 +90,13 @@ def _check_duration(text: str) -> str:
 Duration = Annotated[
     str,
     AfterValidator(_check_duration),
-    WithJsonSchema({"type": "string", "pattern": _DURATION.pattern,
-                    "description": "e.g. '10 workdays', '14 days', '2 weeks', '4 hours'"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": _DURATION.pattern,
+            "description": "e.g. '10 workdays', '14 days', '2 weeks', '4 hours'",
+        }
+    ),
 ]
 
 
@@ -103,8 +109,7 @@ class RoleSpec(_Spec):
 
     title: Text
     description: Text | None = None
-    external: bool = Field(False, description="a party outside the system; "
-                                              "a coordinator records what it did")
+    external: bool = Field(False, description="a party outside the system; a coordinator records what it did")
 
 
 class FieldType(StrEnum):
@@ -219,8 +224,9 @@ class StartCaseSpec(_Spec):
     """Open a case of another playbook, linked to this one as its parent."""
 
     playbook: PlaybookId
-    fields: dict[Id, Expr] = Field(default_factory=dict,
-                                   description="the new case's fields, from expressions")
+    fields: dict[Id, Expr] = Field(
+        default_factory=dict, description="the new case's fields, from expressions"
+    )
 
 
 class NotifyActionSpec(_Spec):
@@ -262,8 +268,9 @@ def _action_kind(value: Any) -> str | None:
     if isinstance(value, dict):
         keys = list(value)
     elif isinstance(value, BaseModel):
-        return {NotifyActionSpec: "notify", SetActionSpec: "set",
-                StartCaseActionSpec: "start_case"}.get(type(value), "custom")
+        return {NotifyActionSpec: "notify", SetActionSpec: "set", StartCaseActionSpec: "start_case"}.get(
+            type(value), "custom"
+        )
     else:
         return None
     if len(keys) == 1 and keys[0] in BUILTIN_ACTIONS:
@@ -276,8 +283,11 @@ ActionSpec = Annotated[
     | Annotated[SetActionSpec, Tag("set")]
     | Annotated[StartCaseActionSpec, Tag("start_case")]
     | Annotated[CustomActionSpec, Tag("custom")],
-    Discriminator(_action_kind, custom_error_type="action",
-                  custom_error_message="an action is a map with exactly one key, its kind"),
+    Discriminator(
+        _action_kind,
+        custom_error_type="action",
+        custom_error_message="an action is a map with exactly one key, its kind",
+    ),
 ]
 
 
@@ -293,7 +303,8 @@ class StateSpec(_Spec):
     timers: list[TimerSpec] = Field(default_factory=list)
     final: bool = False
     outcome: Literal["positive", "negative", "neutral"] | None = Field(
-        None, description="how a final state ends the case")
+        None, description="how a final state ends the case"
+    )
 
     @model_validator(mode="after")
     def _final_is_quiet(self) -> StateSpec:
@@ -308,7 +319,8 @@ class TransitionSpec(_Spec):
     trigger: Id
     title: Text | None = Field(None, description="the action's label; default: the trigger")
     source: Literal["*"] | Id | Annotated[list[Id], Field(min_length=1)] = Field(
-        alias="from", description="a state, a list of states, or '*' for any non-final state")
+        alias="from", description="a state, a list of states, or '*' for any non-final state"
+    )
     to: Id
     by: Id | list[Id] = Field(default_factory=list, description="roles that may fire it")
     when: Expr | None = Field(None, description="a CEL guard; the transition fires only if true")
@@ -334,11 +346,16 @@ class LintIgnoreSpec(_Spec):
     """A lint finding the designer has looked at and accepts, with the reason why."""
 
     rule: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=64)] = Field(
-        description="the rule id, as `trinn lint` prints it")
-    at: str | None = Field(None, description="the id the finding is about (a state, role, field, "
-                                             "form, task or trigger); default: everywhere")
+        description="the rule id, as `trinn lint` prints it"
+    )
+    at: str | None = Field(
+        None,
+        description="the id the finding is about (a state, role, field, "
+        "form, task or trigger); default: everywhere",
+    )
     reason: Annotated[str, StringConstraints(min_length=1)] = Field(
-        description="why the finding does not apply here (e.g. what the source text says)")
+        description="why the finding does not apply here (e.g. what the source text says)"
+    )
 
 
 class PlaybookSpec(_Spec):
@@ -348,7 +365,8 @@ class PlaybookSpec(_Spec):
     version: Annotated[int, Field(ge=1)]
     language: Language
     languages: list[Language] = Field(
-        default_factory=list, description="further languages its text maps provide")
+        default_factory=list, description="further languages its text maps provide"
+    )
     title: Text
     description: Text | None = None
     source: str | None = Field(None, description="the text this method comes from")
@@ -360,8 +378,9 @@ class PlaybookSpec(_Spec):
     initial: Id
     states: Annotated[dict[Id, StateSpec], Field(min_length=1)]
     transitions: list[TransitionSpec] = Field(default_factory=list)
-    lint: list[LintIgnoreSpec] = Field(default_factory=list,
-                                       description="lint findings accepted, each with a reason")
+    lint: list[LintIgnoreSpec] = Field(
+        default_factory=list, description="lint findings accepted, each with a reason"
+    )
 
     def source_states(self, transition: TransitionSpec) -> list[str]:
         """The states `transition` leaves from, with '*' spelled out as every non-final state."""

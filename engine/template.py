@@ -22,20 +22,28 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import did_you_mean
-from engine.spec import CHOICE_TYPES, FieldSpec, FieldType
-from engine.text import localize, yes_no
+from trinn.engine.errors import did_you_mean
+from trinn.engine.spec import CHOICE_TYPES, FieldSpec, FieldType
+from trinn.engine.text import localize, yes_no
 
 if TYPE_CHECKING:
     from jinja2 import Template
 
-__all__ = ["CASE_MEMBERS", "TEMPLATE_NAMES", "TemplateProblem", "check_template", "local_date",
-           "local_moment", "render", "shown_value"]
+__all__ = [
+    "CASE_MEMBERS",
+    "TEMPLATE_NAMES",
+    "TemplateProblem",
+    "check_template",
+    "local_date",
+    "local_moment",
+    "render",
+    "shown_value",
+]
 
 # What a template may name besides the playbook's fields (a field of the same id hides it).
 TEMPLATE_NAMES = {
     "case": "the case: case.id, case.subject, case.state, case.state_title, case.playbook, "
-            "case.opened_at, case.opened_by, and case.raw.<field>: a field's stored value",
+    "case.opened_at, case.opened_by, and case.raw.<field>: a field's stored value",
     "state": "the current state id",
     "state_title": "the current state's title",
     "tasks": "the open tasks of the current state: each with .title, .role, .due, .item",
@@ -44,14 +52,52 @@ TEMPLATE_NAMES = {
     "now": "the time the message was made, on the local clock (e.g. '2. februar 2026 09:05')",
     "count": "how many times a reminder has been sent (1 the first time)",
 }
-CASE_MEMBERS = ("id", "subject", "state", "state_title", "playbook", "opened_at", "opened_by",
-                "raw")
-_KEYWORDS = frozenset({"and", "or", "not", "in", "is", "if", "else", "elif", "endif", "for",
-                       "endfor", "true", "false", "none", "True", "False", "None", "loop",
-                       "set", "endset", "recursive", "with", "without", "context", "ignore",
-                       "missing", "import", "as", "from", "include", "block", "endblock",
-                       "filter", "endfilter", "macro", "endmacro", "call", "endcall",
-                       "raw", "endraw", "extends"})
+CASE_MEMBERS = ("id", "subject", "state", "state_title", "playbook", "opened_at", "opened_by", "raw")
+_KEYWORDS = frozenset(
+    {
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "if",
+        "else",
+        "elif",
+        "endif",
+        "for",
+        "endfor",
+        "true",
+        "false",
+        "none",
+        "True",
+        "False",
+        "None",
+        "loop",
+        "set",
+        "endset",
+        "recursive",
+        "with",
+        "without",
+        "context",
+        "ignore",
+        "missing",
+        "import",
+        "as",
+        "from",
+        "include",
+        "block",
+        "endblock",
+        "filter",
+        "endfilter",
+        "macro",
+        "endmacro",
+        "call",
+        "endcall",
+        "raw",
+        "endraw",
+        "extends",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -68,8 +114,9 @@ def _environment(language: str = "en") -> Any:
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     # autoescape off: messages are plain text, and an e-mail body is not HTML
-    return ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=False,
-                                         finalize=functools.partial(_shown, language=language))
+    return ImmutableSandboxedEnvironment(
+        autoescape=False, keep_trailing_newline=False, finalize=functools.partial(_shown, language=language)
+    )
 
 
 def _shown(value: Any, language: str) -> Any:
@@ -99,25 +146,39 @@ def check_template(text: str, names: Iterable[str]) -> list[TemplateProblem]:
     try:
         parsed = env.parse(text)
     except TemplateSyntaxError as exc:
-        return [TemplateProblem(_line_offset(text, exc.lineno or 1),
-                                f"invalid template: {(exc.message or 'syntax error').rstrip('.')}")]
+        return [
+            TemplateProblem(
+                _line_offset(text, exc.lineno or 1),
+                f"invalid template: {(exc.message or 'syntax error').rstrip('.')}",
+            )
+        ]
     known = set(names)
     fields = sorted(known - set(TEMPLATE_NAMES))
     tokens = _name_tokens(text)
     problems = []
     for name in sorted(meta.find_undeclared_variables(parsed) - known):
         offset = next((t.offset for t in tokens if t.name == name and not t.member), 0)
-        problems.append(TemplateProblem(offset, f"unknown name '{name}'",
-                                        did_you_mean(name, known, list_if_few=8)))
+        problems.append(
+            TemplateProblem(offset, f"unknown name '{name}'", did_you_mean(name, known, list_if_few=8))
+        )
     if "case" in known:
         for token in tokens:
             if token.member and token.owner == "case" and token.name not in CASE_MEMBERS:
-                problems.append(TemplateProblem(token.offset, f"unknown case property '{token.name}'",
-                                                did_you_mean(token.name, CASE_MEMBERS,
-                                                             list_if_few=8)))
+                problems.append(
+                    TemplateProblem(
+                        token.offset,
+                        f"unknown case property '{token.name}'",
+                        did_you_mean(token.name, CASE_MEMBERS, list_if_few=8),
+                    )
+                )
             elif token.member and token.owner == "raw" and token.name not in fields:
-                problems.append(TemplateProblem(token.offset, f"unknown field '{token.name}'",
-                                                did_you_mean(token.name, fields, list_if_few=8)))
+                problems.append(
+                    TemplateProblem(
+                        token.offset,
+                        f"unknown field '{token.name}'",
+                        did_you_mean(token.name, fields, list_if_few=8),
+                    )
+                )
     return sorted(problems, key=lambda p: p.offset)
 
 
@@ -198,7 +259,7 @@ def local_moment(moment: dt.datetime, language: str) -> str:
     """A moment on the local clock of the language's country: '2. februar 2026 09:05'."""
     from babel.dates import format_time
 
-    from engine.calendar import local_time
+    from trinn.engine.calendar import local_time
 
     local = local_time(moment, language)
     return f"{local_date(local.date(), language)} {format_time(local, 'short', locale=_locale(language))}"
@@ -218,8 +279,7 @@ def _money(amount: float, language: str) -> str:
     pattern = Locale.parse(_locale(language)).currency_formats["standard"].pattern
     if float(amount).is_integer():  # "50 000 kr", not "50 000,00 kr"
         pattern = pattern.replace(".00", "")
-    return format_currency(amount, currency, format=pattern, locale=_locale(language),
-                           currency_digits=False)
+    return format_currency(amount, currency, format=pattern, locale=_locale(language), currency_digits=False)
 
 
 def render(text: str, variables: Mapping[str, Any], language: str) -> str:

@@ -13,16 +13,24 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from engine.errors import Problem, did_you_mean
-from engine.source import Loc, SourceMap
+from trinn.engine.errors import Problem, did_you_mean
+from trinn.engine.source import Loc, SourceMap
 
 __all__ = ["problems_from_validation", "validate_model"]
 
 _TYPE_ERRORS = {
-    "string_type": "a string", "int_type": "a whole number", "int_parsing": "a whole number",
-    "bool_type": "true or false", "bool_parsing": "true or false", "dict_type": "a map",
-    "list_type": "a list", "model_type": "a map", "model_attributes_type": "a map",
-    "float_type": "a number", "float_parsing": "a number", "int_from_float": "a whole number",
+    "string_type": "a string",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "a map",
+    "list_type": "a list",
+    "model_type": "a map",
+    "model_attributes_type": "a map",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_from_float": "a whole number",
 }
 _ID_HINT = "ids are lowercase letters, digits and '_', starting with a letter"
 
@@ -61,8 +69,11 @@ def _through_roots(types_: list[Any]) -> list[Any]:
     """A RootModel stands for the type it wraps."""
     result: list[Any] = []
     for candidate in types_:
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel) \
-                and "root" in candidate.model_fields:
+        if (
+            isinstance(candidate, type)
+            and issubclass(candidate, BaseModel)
+            and "root" in candidate.model_fields
+        ):
             result.extend(_unwrap(candidate.model_fields["root"].annotation))
         else:
             result.append(candidate)
@@ -85,13 +96,17 @@ def _models_at(root: type[BaseModel], path: Loc) -> list[type[BaseModel]]:
             elif origin is list and isinstance(part, int):
                 following.extend(_unwrap(get_args(candidate)[0]))
         current = _through_roots(following)
-    return [c for c in current if isinstance(c, type) and issubclass(c, BaseModel)
-            and "root" not in c.model_fields]
+    return [
+        c
+        for c in current
+        if isinstance(c, type) and issubclass(c, BaseModel) and "root" not in c.model_fields
+    ]
 
 
 def _allowed_keys(root: type[BaseModel], path: Loc) -> list[str]:
-    return sorted({info.alias or name for model in _models_at(root, path)
-                   for name, info in model.model_fields.items()})
+    return sorted(
+        {info.alias or name for model in _models_at(root, path) for name, info in model.model_fields.items()}
+    )
 
 
 def _describe(error: Any, key: str | int | None, value: Any) -> tuple[str, str]:
@@ -128,7 +143,8 @@ def _type_name(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return repr(value)
     return {dict: "a map", list: "a list", str: f"'{value}'", bool: "a boolean"}.get(
-        type(value), type(value).__name__)
+        type(value), type(value).__name__
+    )
 
 
 def _value_at(data: Any, path: Loc) -> Any:
@@ -141,8 +157,9 @@ def _value_at(data: Any, path: Loc) -> Any:
     return node
 
 
-def problems_from_validation(exc: ValidationError, data: Any, source_map: SourceMap,
-                             root: type[BaseModel]) -> list[Problem]:
+def problems_from_validation(
+    exc: ValidationError, data: Any, source_map: SourceMap, root: type[BaseModel]
+) -> list[Problem]:
     """One Problem per distinct place; of a union's alternatives, the most specific wins."""
     by_path: dict[tuple[Loc, bool], list[dict[str, Any]]] = {}
     for error in exc.errors(include_url=False):
@@ -152,13 +169,17 @@ def problems_from_validation(exc: ValidationError, data: Any, source_map: Source
     problems = []
     for (path, is_key), errors in by_path.items():
         # a union's type mismatches are noise when a branch found something deeper
-        deeper = any(other[0][: len(path)] == path and len(other[0]) > len(path)
-                     for other in by_path if other != (path, is_key))
+        deeper = any(
+            other[0][: len(path)] == path and len(other[0]) > len(path)
+            for other in by_path
+            if other != (path, is_key)
+        )
         specific = [e for e in errors if e["type"] not in _TYPE_ERRORS]
         if deeper and not specific:
             continue
-        problems.append(_problem(specific[0] if specific else errors[0], errors, path, is_key,
-                                 data, source_map, root))
+        problems.append(
+            _problem(specific[0] if specific else errors[0], errors, path, is_key, data, source_map, root)
+        )
     return problems
 
 
@@ -171,18 +192,29 @@ def _drop_missing_explained_by_typos(by_path: dict[tuple[Loc, bool], list[dict[s
     for place in list(by_path):
         path, _ = place
         errors = by_path[place]
-        if path and all(e["type"] == "missing" for e in errors) and \
-                did_you_mean(str(path[-1]), unknown.get(path[:-1], [])):
+        if (
+            path
+            and all(e["type"] == "missing" for e in errors)
+            and did_you_mean(str(path[-1]), unknown.get(path[:-1], []))
+        ):
             del by_path[place]
 
 
-def _problem(error: dict[str, Any], alternatives: list[dict[str, Any]], path: Loc, is_key: bool,
-             data: Any, source_map: SourceMap, root: type[BaseModel]) -> Problem:
+def _problem(
+    error: dict[str, Any],
+    alternatives: list[dict[str, Any]],
+    path: Loc,
+    is_key: bool,
+    data: Any,
+    source_map: SourceMap,
+    root: type[BaseModel],
+) -> Problem:
     key = path[-1] if path else None
     if error["type"] == "extra_forbidden":
         allowed = _allowed_keys(root, path[:-1])
-        return source_map.problem(path, f"unknown key '{key}'",
-                                  did_you_mean(str(key), allowed, list_if_few=8), at_key=True)
+        return source_map.problem(
+            path, f"unknown key '{key}'", did_you_mean(str(key), allowed, list_if_few=8), at_key=True
+        )
     if error["type"] == "missing":
         return source_map.problem(path[:-1], f"missing required key '{key}'")
     value = key if is_key else _value_at(data, path)
@@ -195,11 +227,11 @@ def _problem(error: dict[str, Any], alternatives: list[dict[str, Any]], path: Lo
     return source_map.problem(path, message, hint)
 
 
-def validate_model(root: type[BaseModel], data: Any, source_map: SourceMap
-                   ) -> tuple[BaseModel | None, list[Problem]]:
+def validate_model(
+    root: type[BaseModel], data: Any, source_map: SourceMap
+) -> tuple[BaseModel | None, list[Problem]]:
     """The validated model, or None and every problem with its position."""
     try:
         return root.model_validate(data), []
     except ValidationError as exc:
         return None, problems_from_validation(exc, data, source_map, root)
-

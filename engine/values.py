@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from engine.i18n import N_
-from engine.i18n import gettext as _
-from engine.spec import FieldSpec, FieldType
+from trinn.engine.i18n import N_
+from trinn.engine.i18n import gettext as _
+from trinn.engine.spec import FieldSpec, FieldType
 
 __all__ = ["ValueProblem", "check_value", "normalize_value"]
 
@@ -50,10 +50,8 @@ def _number(value: Any) -> int | float:
         try:
             number = float(value.replace(" ", "").replace(",", "."))
         except ValueError:
-            raise ValueProblem(_("expected a number, got {value}").format(value=f"'{value}'")) \
-                from None
-        return int(number) if number.is_integer() and "." not in value and "," not in value \
-            else number
+            raise ValueProblem(_("expected a number, got {value}").format(value=f"'{value}'")) from None
+        return int(number) if number.is_integer() and "." not in value and "," not in value else number
     return value
 
 
@@ -73,20 +71,23 @@ def normalize_value(spec: FieldSpec, value: Any) -> Any:
     if kind is FieldType.email:
         text = _text(value, N_("an e-mail address")).strip()
         if not _EMAIL.match(text):
-            raise ValueProblem(_("'{value}' is not an e-mail address").format(value=text),
-                               _("write e.g. 'ola@example.no'"))
+            raise ValueProblem(
+                _("'{value}' is not an e-mail address").format(value=text), _("write e.g. 'ola@example.no'")
+            )
         return text
     if kind is FieldType.url:
         text = _text(value, N_("a web address")).strip()
         if not _URL.match(text):
-            raise ValueProblem(_("'{value}' is not a web address").format(value=text),
-                               _("start it with https://"))
+            raise ValueProblem(
+                _("'{value}' is not a web address").format(value=text), _("start it with https://")
+            )
         return text
     if kind is FieldType.phone:
         text = _text(value, N_("a phone number")).strip()
         if not _PHONE.match(text):
-            raise ValueProblem(_("'{value}' is not a phone number").format(value=text),
-                               _("digits, spaces and a leading +"))
+            raise ValueProblem(
+                _("'{value}' is not a phone number").format(value=text), _("digits, spaces and a leading +")
+            )
         return text
     if kind in (FieldType.number, FieldType.money):
         return _number(value)
@@ -107,8 +108,9 @@ def normalize_value(spec: FieldSpec, value: Any) -> Any:
         try:
             return dt.date.fromisoformat(_text(value, N_("a date")).strip()).isoformat()
         except ValueError:
-            raise ValueProblem(_("'{value}' is not a date").format(value=value),
-                               _("write it as YYYY-MM-DD")) from None
+            raise ValueProblem(
+                _("'{value}' is not a date").format(value=value), _("write it as YYYY-MM-DD")
+            ) from None
     if kind is FieldType.choice:
         text = _text(value, N_("one of the options"))
         _check_options(spec, [text])
@@ -124,9 +126,10 @@ def _check_options(spec: FieldSpec, chosen: list[str]) -> None:
     options = spec.options or []
     for item in chosen:
         if item not in options:
-            raise ValueProblem(_("'{value}' is not an option").format(value=item),
-                               _("expected one of {options}").format(
-                                   options=", ".join(f"'{o}'" for o in options)))
+            raise ValueProblem(
+                _("'{value}' is not an option").format(value=item),
+                _("expected one of {options}").format(options=", ".join(f"'{o}'" for o in options)),
+            )
 
 
 def check_value(spec: FieldSpec, value: Any) -> ValueProblem | None:

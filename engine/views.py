@@ -10,12 +10,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from engine.case import OPEN, Case, TaskRecord
-from engine.text import localize
+from trinn.engine.case import OPEN, Case, TaskRecord
+from trinn.engine.text import localize
 
 if TYPE_CHECKING:  # a listing (`iso`) must not load the compiler
-    from engine.compiler import CompiledPlaybook
-    from engine.spec import PlaybookSpec
+    from trinn.engine.compiler import CompiledPlaybook
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["case_view", "event_view", "iso", "task_view"]
 
@@ -32,8 +32,9 @@ def _text(spec: PlaybookSpec, text: Any, language: str | None) -> str:
     return localize(text, language or spec.language, spec.language)
 
 
-def task_view(spec: PlaybookSpec, task: TaskRecord | Mapping[str, Any], now: dt.datetime,
-              language: str | None = None) -> dict[str, Any]:
+def task_view(
+    spec: PlaybookSpec, task: TaskRecord | Mapping[str, Any], now: dt.datetime, language: str | None = None
+) -> dict[str, Any]:
     """One task with its title; `task` is a record or a row read from the tasks table."""
     row = task if isinstance(task, Mapping) else vars(task)
     task_spec = spec.all_tasks().get(row["task_id"])
@@ -57,8 +58,13 @@ def task_view(spec: PlaybookSpec, task: TaskRecord | Mapping[str, Any], now: dt.
     }
 
 
-def case_view(compiled: CompiledPlaybook, case: Case, now: dt.datetime,
-              language: str | None = None, children: list[int] | None = None) -> dict[str, Any]:
+def case_view(
+    compiled: CompiledPlaybook,
+    case: Case,
+    now: dt.datetime,
+    language: str | None = None,
+    children: list[int] | None = None,
+) -> dict[str, Any]:
     """A case as `trinn show` knows it: fields, the tasks of its state, its links."""
     spec = compiled.spec
     state = spec.states.get(case.state)
@@ -73,10 +79,10 @@ def case_view(compiled: CompiledPlaybook, case: Case, now: dt.datetime,
         "state_title": _text(spec, state.title, language) if state else case.state,
         "closed": case.is_closed,
         "outcome": case.outcome,
-        "fields": {name: case.fields[name] for name in [*spec.fields, *case.fields]
-                   if name in case.fields},  # in the playbook's order
-        "tasks": [task_view(spec, t, now, language) for t in case.current_tasks()
-                  if t.status != "cancelled"],
+        "fields": {
+            name: case.fields[name] for name in [*spec.fields, *case.fields] if name in case.fields
+        },  # in the playbook's order
+        "tasks": [task_view(spec, t, now, language) for t in case.current_tasks() if t.status != "cancelled"],
         "parent": case.parent_id,
         "children": children or [],
         "opened_at": iso(case.opened_at),

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from engine.errors import SettingError
+from trinn.engine.errors import SettingError
 
 __all__ = [
     "OUTGOING_MAIL",
@@ -48,8 +48,22 @@ OUTGOING_MAIL = "outgoing-mail"  # not a valid role id (a hyphen), so it never c
 MASK = "****"
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # apprise's own knobs, the same on every URL: noise in a listing
-_GENERIC_PARAMS = frozenset({"overflow", "retry", "wait", "optional", "cto", "rto", "emojis",
-                             "tz", "store", "method", "verify", "format"})
+_GENERIC_PARAMS = frozenset(
+    {
+        "overflow",
+        "retry",
+        "wait",
+        "optional",
+        "cto",
+        "rto",
+        "emojis",
+        "tz",
+        "store",
+        "method",
+        "verify",
+        "format",
+    }
+)
 _KEY_DIGITS = 20  # of a channel's key: 80 bits, see `Channel.key`
 _MIN_SECRET = 3  # shorter values ('no', 'on') would mask half of every text
 
@@ -95,8 +109,9 @@ class Channel:
             params.append(("to", address))
         if message_id is not None:
             # mail: a header receivers can drop a repeat by; JSON and forms: a payload field
-            params.append(("+X-Trinn-Message-ID", f"<{message_id}>") if self.is_email
-                          else (":message_id", message_id))
+            params.append(
+                ("+X-Trinn-Message-ID", f"<{message_id}>") if self.is_email else (":message_id", message_id)
+            )
         if self.is_email and not any(k == "format" for k, _ in params):
             params.append(("format", "text"))  # a message body is plain text, not HTML
         path = parts.path
@@ -143,8 +158,7 @@ def load_channels(path: Path) -> Channels:
         raise SettingError(f"cannot read the channels file {path}: {str(reason).lower()}") from None
     warnings = []
     if mode & (stat.S_IRGRP | stat.S_IROTH):
-        warnings.append(f"{path} can be read by other users; its secrets are theirs too "
-                        f"(chmod 600 {path})")
+        warnings.append(f"{path} can be read by other users; its secrets are theirs too (chmod 600 {path})")
     text, secrets = _substitute(text, path)
     _check_yaml(text, path, secrets)
     channels, notes = _parse(text)
@@ -152,12 +166,16 @@ def load_channels(path: Path) -> Channels:
     listed = Channels(path, [], [], frozenset(secrets))
     reasons = [listed.mask(note) for note in dict.fromkeys(notes)]
     warnings.extend(f"{path}: {reason}" for reason in reasons)
-    channels = [Channel(c.position, c.service, _tidy(listed.mask(c.masked)), c.tags, c.is_email,
-                        c.url) for c in channels]
+    channels = [
+        Channel(c.position, c.service, _tidy(listed.mask(c.masked)), c.tags, c.is_email, c.url)
+        for c in channels
+    ]
     if not channels:
         why = f": {'; '.join(reasons)}" if reasons else ""
-        raise SettingError(f"{path}: no channel could be read{why} (an apprise YAML file lists "
-                           "them under 'urls:', each with a 'tag:')")
+        raise SettingError(
+            f"{path}: no channel could be read{why} (an apprise YAML file lists "
+            "them under 'urls:', each with a 'tag:')"
+        )
     return Channels(path, channels, warnings, frozenset(secrets))
 
 
@@ -169,8 +187,9 @@ def _substitute(text: str, path: Path) -> tuple[str, set[str]]:
             continue
         for match in _ENV.finditer(line):
             if match.group(1) not in os.environ:
-                raise SettingError(f"{path}:{number}:{match.start() + 1}: environment variable "
-                                   f"'{match.group(1)}' is not set")
+                raise SettingError(
+                    f"{path}:{number}:{match.start() + 1}: environment variable '{match.group(1)}' is not set"
+                )
             value = os.environ[match.group(1)]
             if len(value) >= _MIN_SECRET:
                 secrets.add(value)
@@ -189,8 +208,7 @@ def _check_yaml(text: str, path: Path, secrets: set[str]) -> None:
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise SettingError(f"{where}: {problem}") from None
     if not isinstance(data, dict) or "urls" not in data:
-        raise SettingError(f"{path}: not an apprise YAML file (expected 'urls:' with a list of "
-                           "channels)")
+        raise SettingError(f"{path}: not an apprise YAML file (expected 'urls:' with a list of channels)")
 
 
 def _parse(text: str) -> tuple[list[Channel], list[str]]:
@@ -202,12 +220,16 @@ def _parse(text: str) -> tuple[list[Channel], list[str]]:
         services = config.services()
     channels = []
     for position, service in enumerate(services, 1):
-        channels.append(Channel(
-            position, str(service.service_name), service.url(privacy=True),
-            frozenset(str(tag) for tag in service.tags),
-            type(service).__name__.startswith("NotifyEmail") or service.protocol in ("mailto",
-                                                                                     "mailtos"),
-            service.url(privacy=False)))
+        channels.append(
+            Channel(
+                position,
+                str(service.service_name),
+                service.url(privacy=True),
+                frozenset(str(tag) for tag in service.tags),
+                type(service).__name__.startswith("NotifyEmail") or service.protocol in ("mailto", "mailtos"),
+                service.url(privacy=False),
+            )
+        )
     return channels, notes
 
 
@@ -217,21 +239,19 @@ def _url_secrets(channel: Channel) -> set[str]:
     shown = set(cut.split(channel.masked))
     found = {token for token in cut.split(channel.url) if token not in shown}
     for key, value in parse_qsl(urlsplit(channel.url).query):
-        if key.startswith("+") or key.lower() in ("token", "apikey", "key", "secret", "pass",
-                                                  "password"):
+        if key.startswith("+") or key.lower() in ("token", "apikey", "key", "secret", "pass", "password"):
             found.add(value)
     return {s for s in found if len(s) >= _MIN_SECRET}
 
 
 def _tidy(masked: str) -> str:
     parts = urlsplit(masked)
-    params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-              if k not in _GENERIC_PARAMS]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path,
-                       urlencode(params, safe="@:*+"), ""))
+    params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _GENERIC_PARAMS]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(params, safe="@:*+"), ""))
 
 
 # apprise's log ------------------------------------------------------------------------
+
 
 class _Capture(logging.Handler):
     """apprise's warnings and errors, kept for the message that caused them (never printed)."""

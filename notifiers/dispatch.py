@@ -23,15 +23,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import CommandError
-from notifiers.channels import Channels, capture_apprise_log
-from notifiers.routing import Target, route
+from trinn.engine.errors import CommandError
+from trinn.notifiers.channels import Channels, capture_apprise_log
+from trinn.notifiers.routing import Target, route
 
 if TYPE_CHECKING:
-    from engine.store import Store, Transaction
+    from trinn.engine.store import Store, Transaction
 
-__all__ = ["DEFAULT_POLICY", "DispatchPolicy", "DispatchReport", "RowResult", "retry",
-           "send_direct", "send_pending"]
+__all__ = [
+    "DEFAULT_POLICY",
+    "DispatchPolicy",
+    "DispatchReport",
+    "RowResult",
+    "retry",
+    "send_direct",
+    "send_pending",
+]
 
 log = logging.getLogger("trinn.notify")
 
@@ -88,9 +95,15 @@ class DispatchReport:
         return self.count("pending")
 
 
-def send_pending(store: Store, channels: Channels, *, now: dt.datetime | None = None,
-                 fresh_only: bool = False, policy: DispatchPolicy = DEFAULT_POLICY,
-                 limit: int = 500) -> DispatchReport:
+def send_pending(
+    store: Store,
+    channels: Channels,
+    *,
+    now: dt.datetime | None = None,
+    fresh_only: bool = False,
+    policy: DispatchPolicy = DEFAULT_POLICY,
+    limit: int = 500,
+) -> DispatchReport:
     """Send every due row (`fresh_only`: the never-tried ones, what a command just wrote)."""
     clock = _clock(now)
     with store.read() as tx:
@@ -104,8 +117,14 @@ def send_pending(store: Store, channels: Channels, *, now: dt.datetime | None = 
     return report
 
 
-def retry(store: Store, channels: Channels, row_id: int, *, now: dt.datetime | None = None,
-          policy: DispatchPolicy = DEFAULT_POLICY) -> RowResult:
+def retry(
+    store: Store,
+    channels: Channels,
+    row_id: int,
+    *,
+    now: dt.datetime | None = None,
+    policy: DispatchPolicy = DEFAULT_POLICY,
+) -> RowResult:
     """Send a failed (or waiting) row again now, to the channels that have not taken it.
 
     A row skipped for an empty address field is sent to the address the field holds now.
@@ -120,8 +139,9 @@ def retry(store: Store, channels: Channels, row_id: int, *, now: dt.datetime | N
     if row is None or row["kind"] != "notify":
         raise CommandError(f"no message {row_id} in the outbox (see `trinn outbox`)")
     if row["status"] == "sent":
-        raise CommandError(f"message {row_id} was sent already, at "
-                           f"{row['sent_at']:%Y-%m-%d %H:%M} UTC; it is not sent twice")
+        raise CommandError(
+            f"message {row_id} was sent already, at {row['sent_at']:%Y-%m-%d %H:%M} UTC; it is not sent twice"
+        )
     if row["status"] == "skipped":
         raise CommandError(_still_skipped(row))
     if row["status"] == "sending":
@@ -148,13 +168,16 @@ def _still_skipped(row: Any) -> str:
     field_id = row["payload"].get("to_field")
     if not field_id:
         return f"message {row['id']} was not sent: {row['last_error']}; there is nothing to retry"
-    return (f"message {row['id']} was not sent: field '{field_id}' of case {row['case_id']} "
-            f"holds no e-mail address; set it (`trinn set {row['case_id']} {field_id}=...`) "
-            "and retry")
+    return (
+        f"message {row['id']} was not sent: field '{field_id}' of case {row['case_id']} "
+        f"holds no e-mail address; set it (`trinn set {row['case_id']} {field_id}=...`) "
+        "and retry"
+    )
 
 
-def send_direct(payload: dict[str, Any], channels: Channels) -> tuple[list[tuple[str, str | None]],
-                                                                    list[str]]:
+def send_direct(
+    payload: dict[str, Any], channels: Channels
+) -> tuple[list[tuple[str, str | None]], list[str]]:
     """Send a message that is not in the outbox (a test message) to each channel it reaches."""
     targets, unreached = route(payload, channels)
     return [(target.shown, _send(target, payload, channels)) for target in targets], unreached
@@ -166,8 +189,14 @@ def _clock(now: dt.datetime | None) -> Callable[[], dt.datetime]:
     return lambda: dt.datetime.now(dt.UTC)
 
 
-def _send_row(store: Store, channels: Channels, row_id: int, token: str,
-              clock: Callable[[], dt.datetime], policy: DispatchPolicy) -> RowResult | None:
+def _send_row(
+    store: Store,
+    channels: Channels,
+    row_id: int,
+    token: str,
+    clock: Callable[[], dt.datetime],
+    policy: DispatchPolicy,
+) -> RowResult | None:
     with store.write() as tx:
         row = tx.claim_outbox(row_id, token, clock(), clock() + policy.lease)
         if row is None:
@@ -181,8 +210,9 @@ def _send_row(store: Store, channels: Channels, row_id: int, token: str,
         field_id = payload.get("to_field")
         reason = f"field '{field_id}' is empty" if field_id else "the message names no recipient"
         with store.write() as tx:
-            if not tx.finish_outbox(row_id, token, status="skipped", next_attempt_at=None,
-                                    sent_at=None, last_error=reason):
+            if not tx.finish_outbox(
+                row_id, token, status="skipped", next_attempt_at=None, sent_at=None, last_error=reason
+            ):
                 return _lost(row_id, case_id, attempt, [], policy)
         return RowResult(row_id, case_id, "skipped", attempt, [], [reason], None)
     sent_to: list[str] = []
@@ -199,14 +229,20 @@ def _send_row(store: Store, channels: Channels, row_id: int, token: str,
             continue
         error = _send(target, payload, channels)
         with store.write() as tx:  # recorded even if the claim lapsed meanwhile: it happened
-            tx.add_delivery(row_id, attempt=attempt, at=clock(), service=target.channel.service,
-                            channel=target.channel.key, url=target.channel.masked,
-                            recipient=target.recipient, status="failed" if error else "sent",
-                            error=error)
+            tx.add_delivery(
+                row_id,
+                attempt=attempt,
+                at=clock(),
+                service=target.channel.service,
+                channel=target.channel.key,
+                url=target.channel.masked,
+                recipient=target.recipient,
+                status="failed" if error else "sent",
+                error=error,
+            )
         if error:
             errors.append(f"{target.channel.service} {target.shown}: {error}")
-            log.warning("message %s: %s %s: %s", row_id, target.channel.service, target.shown,
-                        error)
+            log.warning("message %s: %s %s: %s", row_id, target.channel.service, target.shown, error)
         else:
             sent_to.append(target.shown)
             log.info("message %s: sent to %s %s", row_id, target.channel.service, target.shown)
@@ -219,18 +255,20 @@ def _send_row(store: Store, channels: Channels, row_id: int, token: str,
         status, following, sent_at = "pending", now + policy.delay(attempt), None
     last_error = "; ".join(errors) if errors else None
     with store.write() as tx:
-        finished = tx.finish_outbox(row_id, token, status=status, next_attempt_at=following,
-                                    sent_at=sent_at, last_error=last_error)
+        finished = tx.finish_outbox(
+            row_id, token, status=status, next_attempt_at=following, sent_at=sent_at, last_error=last_error
+        )
     if not finished:
         return _lost(row_id, case_id, attempt, sent_to, policy)
     return RowResult(row_id, case_id, status, attempt, sent_to, errors, following)
 
 
-def _lost(row_id: int, case_id: int, attempt: int, sent_to: list[str],
-          policy: DispatchPolicy) -> RowResult:
+def _lost(row_id: int, case_id: int, attempt: int, sent_to: list[str], policy: DispatchPolicy) -> RowResult:
     """The claim lapsed while sending and another dispatcher took the row over: it finishes it."""
-    reason = (f"sending took longer than the claim's {_minutes(policy.lease)} and another "
-              "dispatcher took the message over")
+    reason = (
+        f"sending took longer than the claim's {_minutes(policy.lease)} and another "
+        "dispatcher took the message over"
+    )
     log.warning("message %s: %s", row_id, reason)
     return RowResult(row_id, case_id, "lost", attempt, sent_to, [reason], None)
 
@@ -244,8 +282,7 @@ def _send(target: Target, payload: dict[str, Any], channels: Channels) -> str | 
     """Send to one channel; None when it took the message, else why not (masked)."""
     with capture_apprise_log() as notes:
         try:
-            plugin = target.channel.plugin(address=target.address,
-                                           message_id=payload.get("message_id"))
+            plugin = target.channel.plugin(address=target.address, message_id=payload.get("message_id"))
             if plugin is None:
                 return channels.mask("; ".join(notes) or "apprise cannot use this URL")
             accepted = plugin.notify(body=payload.get("body") or "", title=payload.get("title") or "")

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from notifiers.channels import OUTGOING_MAIL, Channel, Channels
+from trinn.notifiers.channels import OUTGOING_MAIL, Channel, Channels
 
 __all__ = ["Target", "route"]
 
@@ -83,7 +83,12 @@ def route(payload: Mapping[str, Any], channels: Channels) -> tuple[list[Target],
         if not person(person_id):
             unreached.append(person_id)
     address = payload.get("address")
-    if payload.get("to_field") and isinstance(address, str) and "@" in address \
-            and address not in (payload.get("persons") or []) and not by_mail(address, address):
+    if (
+        payload.get("to_field")
+        and isinstance(address, str)
+        and "@" in address
+        and address not in (payload.get("persons") or [])
+        and not by_mail(address, address)
+    ):
         unreached.append(address)
     return list(targets.values()), unreached

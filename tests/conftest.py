@@ -12,6 +12,18 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+# whole modules that start processes to kill, a real terminal (tmux) or races between processes
+SLOW_MODULES = {"test_concurrency", "test_notify_crash", "test_tui_terminal", "test_wheel"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark slow what `make quick` leaves out: the modules above and every test on PostgreSQL."""
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2] if item.module is not None else ""
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and "postgresql" in callspec.params.values()
+        if module in SLOW_MODULES or on_postgres:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -22,8 +34,14 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     with pytest.MonkeyPatch.context() as patch:
         for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
             patch.setenv(name, str(home / name.lower()))
-        for name in ("TRINN_DB", "TRINN_USER", "TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG",
-                     "TRINN_CHANNELS"):
+        for name in (
+            "TRINN_DB",
+            "TRINN_USER",
+            "TRINN_PEOPLE",
+            "TRINN_PLAYBOOKS",
+            "TRINN_LANG",
+            "TRINN_CHANNELS",
+        ):
             patch.delenv(name, raising=False)
         yield
 

@@ -63,8 +63,7 @@ def http_receiver(hold: str | None = None, *, answer_held: bool = True) -> Itera
             else:
                 body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
             with receiver.lock:
-                receiver.requests.append({"path": self.path, "headers": dict(self.headers),
-                                          "body": body})
+                receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
                 holding = self.path == receiver.hold and not receiver.held.is_set()
                 if holding:
                     receiver.held.set()
@@ -116,13 +115,13 @@ def smtp_receiver(user: str = "trinn", password: str = "smtp-Secret-42") -> Iter
             box.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
             return "250 OK"
 
-    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str,
-                     auth_data: Any) -> AuthResult:
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
         ok = auth_data.login.decode() == user and auth_data.password.decode() == password
         return AuthResult(success=ok)
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=box.port,
-                            authenticator=authenticate, auth_require_tls=False)
+    controller = Controller(
+        Handler(), hostname="127.0.0.1", port=box.port, authenticator=authenticate, auth_require_tls=False
+    )
     controller.start()
     try:
         yield box

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import bundled_files
-from engine.compiler import CompiledPlaybook, NotifyEffect, RefusedError, compile_playbook
-from engine.loader import load_playbook
 from tests.walker import Walker
+from trinn.engine.catalog import bundled_files
+from trinn.engine.compiler import CompiledPlaybook, NotifyEffect, RefusedError, compile_playbook
+from trinn.engine.loader import load_playbook
 
 # file name -> the seed text (in the seeds folder, outside the repository) it was made from
 SEEDS = {
@@ -47,9 +47,15 @@ def _refusal(walker: Walker, trigger: str, roles: set[str] | None = None) -> Ref
 
 def _notifies(walker: Walker) -> list[tuple[str, tuple[str, ...], str | None]]:
     """(message, roles, field) of every notify the last firing queued."""
-    return [(e.notify.message, tuple([e.notify.to] if isinstance(e.notify.to, str) else e.notify.to),
-             e.notify.to_field)
-            for e in walker.firings[-1].effects if isinstance(e, NotifyEffect)]
+    return [
+        (
+            e.notify.message,
+            tuple([e.notify.to] if isinstance(e.notify.to, str) else e.notify.to),
+            e.notify.to_field,
+        )
+        for e in walker.firings[-1].effects
+        if isinstance(e, NotifyEffect)
+    ]
 
 
 # ---------------------------------------------------------------- every bundled playbook
@@ -94,14 +100,19 @@ def fase_7_2() -> CompiledPlaybook:
 
 def _fase_7_2_registered(compiled: CompiledPlaybook) -> Walker:
     return Walker(compiled, virksomhet="Byggmester Hansen AS", meldt_av="Kari Nordmann").set(
-        meldt_av_gruppe="padriver", kontaktperson="Ola Hansen", kontakt_epost="ola@hansen.no")
+        meldt_av_gruppe="padriver", kontaktperson="Ola Hansen", kontakt_epost="ola@hansen.no"
+    )
 
 
 def _fase_7_2_meeting_agreed(compiled: CompiledPlaybook) -> Walker:
     walker = _fase_7_2_registered(compiled)
     walker.done("registrer_virksomhet", "avklar_interesse").fire("vis_interesse", roles=LEDELSEN)
-    walker.set(motetidspunkt="2026-12-03", agenda="Presentasjon av partnerskapet",
-               moteform="digitalt", ledelsen_deltar=True)
+    walker.set(
+        motetidspunkt="2026-12-03",
+        agenda="Presentasjon av partnerskapet",
+        moteform="digitalt",
+        ledelsen_deltar=True,
+    )
     walker.done("avtal_tidspunkt_agenda").fire("avtal_mote", roles=LEDELSEN)
     assert walker.state == "mote_avtalt"
     return walker
@@ -110,19 +121,25 @@ def _fase_7_2_meeting_agreed(compiled: CompiledPlaybook) -> Walker:
 def _fase_7_2_to_vote(compiled: CompiledPlaybook) -> Walker:
     """From registration to Styringsgruppen's vote on Ledelsen's recommendation."""
     walker = _fase_7_2_meeting_agreed(compiled)
-    walker.set(enighet=True, hovedsteg="Påmelding, innstilling, behandling",
-               pameldingsskjema_lenke="https://padriv.no/pamelding")
+    walker.set(
+        enighet=True,
+        hovedsteg="Påmelding, innstilling, behandling",
+        pameldingsskjema_lenke="https://padriv.no/pamelding",
+    )
     walker.done("gjennomfor_mote", "forbered_invitasjon").fire("send_invitasjon", roles=LEDELSEN)
     assert walker.state == "invitert"
     assert _notifies(walker) == [("invitasjon", (), "kontakt_epost")]
 
-    walker.set(strategisk_initiativ="Sirkulære byggematerialer", har_okonomisk_bidrag=True,
-               okonomisk_bidrag=50000)
+    walker.set(
+        strategisk_initiativ="Sirkulære byggematerialer", har_okonomisk_bidrag=True, okonomisk_bidrag=50000
+    )
     walker.done("fyll_ut_pamelding").fire("motta_pamelding", roles=LEDELSEN)
     assert walker.state == "pamelding_mottatt"
     # automatic receipt to the company, and an alert to Ledelsen
-    assert _notifies(walker) == [("kvittering", (), "kontakt_epost"),
-                                 ("ny_samarbeidspartner", ("ledelsen",), None)]
+    assert _notifies(walker) == [
+        ("kvittering", (), "kontakt_epost"),
+        ("ny_samarbeidspartner", ("ledelsen",), None),
+    ]
     assert walker.messages() == ["invitasjon", "kvittering", "ny_samarbeidspartner"]
 
     walker.set(anbefaling="anbefales", innstilling="Bør bli ny samarbeidspartner.")
@@ -145,15 +162,22 @@ def walk_fase_7_2_formalisert(compiled: CompiledPlaybook) -> Walker:
     assert _notifies(walker) == [("velkommen", (), "kontakt_epost")]
 
     walker.set(padrivere=["Per Hansen", "Lise Hansen"])
-    walker.done("hent_strategisk_initiativ", "registrer_padrivere", "hent_logo_og_tekst",
-                "lag_tilslutningsavtale").fire("send_tilslutningsavtale", roles=LEDELSEN)
+    walker.done(
+        "hent_strategisk_initiativ", "registrer_padrivere", "hent_logo_og_tekst", "lag_tilslutningsavtale"
+    ).fire("send_tilslutningsavtale", roles=LEDELSEN)
     assert walker.state == "avtale_sendt"
     assert _notifies(walker) == [("tilslutningsavtale", (), "kontakt_epost")]
 
     walker.done("signer_tilslutningsavtale").fire("motta_signert_avtale", roles=LEDELSEN)
     assert walker.state == "formaliseres"
-    walker.done("arkiver_tilslutningsavtale", "fakturer_bidrag", "registrer_pa_nettsider",
-                "oppdater_kontaktoversikt", "inviter_til_moter", "legg_til_sosiale_medier")
+    walker.done(
+        "arkiver_tilslutningsavtale",
+        "fakturer_bidrag",
+        "registrer_pa_nettsider",
+        "oppdater_kontaktoversikt",
+        "inviter_til_moter",
+        "legg_til_sosiale_medier",
+    )
     walker.fire("formaliser", roles=LEDELSEN)
     assert walker.state == "formalisert"
     return walker
@@ -179,11 +203,27 @@ def walk_fase_7_2_ikke_aktuell(compiled: CompiledPlaybook) -> Walker:
 def test_fase_7_2_walks_from_registration_to_formalisert(fase_7_2) -> None:
     walker = walk_fase_7_2_formalisert(fase_7_2)
     assert fase_7_2.spec.states[walker.state].final
-    assert walker.messages() == ["invitasjon", "kvittering", "ny_samarbeidspartner",
-                                 "innstilling", "vedtak", "velkommen", "tilslutningsavtale"]
+    assert walker.messages() == [
+        "invitasjon",
+        "kvittering",
+        "ny_samarbeidspartner",
+        "innstilling",
+        "vedtak",
+        "velkommen",
+        "tilslutningsavtale",
+    ]
     assert [f.source for f in walker.firings] == [
-        "registrert", "interessert", "mote_avtalt", "invitert", "pamelding_mottatt",
-        "til_behandling", "godkjent", "velkommen_sendt", "avtale_sendt", "formaliseres"]
+        "registrert",
+        "interessert",
+        "mote_avtalt",
+        "invitert",
+        "pamelding_mottatt",
+        "til_behandling",
+        "godkjent",
+        "velkommen_sendt",
+        "avtale_sendt",
+        "formaliseres",
+    ]
 
 
 def test_fase_7_2_styringsgruppen_rejects_with_a_reason(fase_7_2) -> None:
@@ -219,7 +259,8 @@ def test_fase_7_2_avslutt_needs_a_reason(fase_7_2) -> None:
     walker = _fase_7_2_registered(fase_7_2)
     refused = _refusal(walker, "avslutt", LEDELSEN)
     assert refused.reasons == [
-        "guard 'begrunnelse != null && size(begrunnelse) > 0' is false (begrunnelse = None)"]
+        "guard 'begrunnelse != null && size(begrunnelse) > 0' is false (begrunnelse = None)"
+    ]
     walker.set(begrunnelse="")
     assert "begrunnelse = ''" in _refusal(walker, "avslutt", LEDELSEN).reasons[0]
 
@@ -236,7 +277,8 @@ def test_fase_7_2_vote_needs_the_recommendation_handled(fase_7_2) -> None:
     walker.done_tasks.pop("behandle_innstilling")
     assert _refusal(walker, "godkjenn", STYRINGSGRUPPEN).reasons == [
         "guard 'tasks.behandle_innstilling.done && behandlingsmote != null' is false "
-        "(tasks.behandle_innstilling.done = False, behandlingsmote = 'forstkommende_mote')"]
+        "(tasks.behandle_innstilling.done = False, behandlingsmote = 'forstkommende_mote')"
+    ]
 
 
 def test_fase_7_2_interest_needs_the_company_registered(fase_7_2) -> None:
@@ -244,7 +286,8 @@ def test_fase_7_2_interest_needs_the_company_registered(fase_7_2) -> None:
     refused = _refusal(walker, "vis_interesse", LEDELSEN)
     assert refused.reasons == [
         "guard 'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done' is false "
-        "(tasks.registrer_virksomhet.done = False, tasks.avklar_interesse.done = True)"]
+        "(tasks.registrer_virksomhet.done = False, tasks.avklar_interesse.done = True)"
+    ]
 
 
 def test_fase_7_2_meeting_needs_time_agenda_form_and_ledelsen(fase_7_2) -> None:
@@ -278,8 +321,7 @@ def test_fase_7_2_no_invitation_without_agreement(fase_7_2) -> None:
 
 def test_fase_7_2_no_invitation_without_the_link_to_the_form(fase_7_2) -> None:
     walker = _fase_7_2_meeting_agreed(fase_7_2).set(enighet=True).done_all()
-    assert "pameldingsskjema_lenke = None" in _refusal(walker, "send_invitasjon",
-                                                       LEDELSEN).reasons[0]
+    assert "pameldingsskjema_lenke = None" in _refusal(walker, "send_invitasjon", LEDELSEN).reasons[0]
 
 
 def _fase_7_2_formalising(compiled: CompiledPlaybook, *, contribution: bool) -> Walker:
@@ -292,9 +334,16 @@ def _fase_7_2_formalising(compiled: CompiledPlaybook, *, contribution: bool) -> 
     return walker
 
 
-@pytest.mark.parametrize("missing", ["arkiver_tilslutningsavtale", "registrer_pa_nettsider",
-                                     "oppdater_kontaktoversikt", "inviter_til_moter",
-                                     "legg_til_sosiale_medier"])
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "arkiver_tilslutningsavtale",
+        "registrer_pa_nettsider",
+        "oppdater_kontaktoversikt",
+        "inviter_til_moter",
+        "legg_til_sosiale_medier",
+    ],
+)
 def test_fase_7_2_no_formalising_before_every_task_is_done(fase_7_2, missing: str) -> None:
     walker = _fase_7_2_formalising(fase_7_2, contribution=False).done_all()
     walker.done_tasks.pop(missing)
@@ -305,8 +354,13 @@ def test_fase_7_2_no_formalising_before_every_task_is_done(fase_7_2, missing: st
 
 def test_fase_7_2_contribution_must_be_invoiced_before_formalising(fase_7_2) -> None:
     walker = _fase_7_2_formalising(fase_7_2, contribution=True)
-    walker.done("arkiver_tilslutningsavtale", "registrer_pa_nettsider", "oppdater_kontaktoversikt",
-                "inviter_til_moter", "legg_til_sosiale_medier")
+    walker.done(
+        "arkiver_tilslutningsavtale",
+        "registrer_pa_nettsider",
+        "oppdater_kontaktoversikt",
+        "inviter_til_moter",
+        "legg_til_sosiale_medier",
+    )
     (reason,) = _refusal(walker, "formaliser", LEDELSEN).reasons
     assert "tasks_done = True" in reason and "har_okonomisk_bidrag = True" in reason
     walker.done("fakturer_bidrag").fire("formaliser", roles=LEDELSEN)
@@ -315,19 +369,26 @@ def test_fase_7_2_contribution_must_be_invoiced_before_formalising(fase_7_2) -> 
 
 def test_fase_7_2_no_invoice_without_a_contribution(fase_7_2) -> None:
     walker = _fase_7_2_formalising(fase_7_2, contribution=False)
-    walker.done("arkiver_tilslutningsavtale", "registrer_pa_nettsider", "oppdater_kontaktoversikt",
-                "inviter_til_moter", "legg_til_sosiale_medier").fire("formaliser", roles=LEDELSEN)
+    walker.done(
+        "arkiver_tilslutningsavtale",
+        "registrer_pa_nettsider",
+        "oppdater_kontaktoversikt",
+        "inviter_til_moter",
+        "legg_til_sosiale_medier",
+    ).fire("formaliser", roles=LEDELSEN)
     assert walker.state == "formalisert"
 
 
 def test_fase_7_2_agreement_is_sent_once_welcome_requests_are_in(fase_7_2) -> None:
     walker = _fase_7_2_to_vote(fase_7_2).fire("godkjenn", roles=STYRINGSGRUPPEN)
     assert _refusal(walker, "send_velkommen", LEDELSEN).reasons == [  # Ledelsen rings first
-        "guard 'tasks.ring_virksomheten.done' is false (tasks.ring_virksomheten.done = False)"]
+        "guard 'tasks.ring_virksomheten.done' is false (tasks.ring_virksomheten.done = False)"
+    ]
     walker.done_all().fire("send_velkommen", roles=LEDELSEN)
     walker.done("hent_strategisk_initiativ", "hent_logo_og_tekst", "lag_tilslutningsavtale")
     assert _refusal(walker, "send_tilslutningsavtale", LEDELSEN).reasons == [
-        "guard 'tasks_done' is false (tasks_done = False)"]
+        "guard 'tasks_done' is false (tasks_done = False)"
+    ]
 
 
 def test_fase_7_2_signed_agreement_must_be_returned(fase_7_2) -> None:
@@ -335,26 +396,24 @@ def test_fase_7_2_signed_agreement_must_be_returned(fase_7_2) -> None:
     walker.done_all().fire("send_velkommen", roles=LEDELSEN)
     walker.done_all().fire("send_tilslutningsavtale", roles=LEDELSEN)
     assert _refusal(walker, "motta_signert_avtale", LEDELSEN).reasons == [
-        "guard 'tasks.signer_tilslutningsavtale.done' is false "
-        "(tasks.signer_tilslutningsavtale.done = False)"]
+        "guard 'tasks.signer_tilslutningsavtale.done' is false (tasks.signer_tilslutningsavtale.done = False)"
+    ]
 
 
 def test_fase_7_2_pamelding_must_be_filled_in(fase_7_2) -> None:
     walker = _fase_7_2_invited(fase_7_2)
     assert _refusal(walker, "motta_pamelding", LEDELSEN).reasons == [
-        "guard 'tasks.fyll_ut_pamelding.done' is false (tasks.fyll_ut_pamelding.done = False)"]
+        "guard 'tasks.fyll_ut_pamelding.done' is false (tasks.fyll_ut_pamelding.done = False)"
+    ]
 
 
 def test_fase_7_2_wrong_role_is_refused(fase_7_2) -> None:
     walker = _fase_7_2_to_vote(fase_7_2)
-    assert _refusal(walker, "godkjenn", LEDELSEN).reasons == [
-        "needs the role 'styringsgruppen'"]
-    assert _refusal(walker, "underkjenn", VIRKSOMHETEN).reasons == [
-        "needs the role 'styringsgruppen'"]
+    assert _refusal(walker, "godkjenn", LEDELSEN).reasons == ["needs the role 'styringsgruppen'"]
+    assert _refusal(walker, "underkjenn", VIRKSOMHETEN).reasons == ["needs the role 'styringsgruppen'"]
     walker = _fase_7_2_registered(fase_7_2).done_all()
     refused = _refusal(walker, "vis_interesse", VIRKSOMHETEN | STYRINGSGRUPPEN)
-    assert str(refused) == ("cannot 'vis_interesse' in state 'registrert' "
-                            "(needs the role 'ledelsen')")
+    assert str(refused) == ("cannot 'vis_interesse' in state 'registrert' (needs the role 'ledelsen')")
 
 
 def test_fase_7_2_unknown_trigger_is_refused(fase_7_2) -> None:
@@ -365,8 +424,7 @@ def test_fase_7_2_unknown_trigger_is_refused(fase_7_2) -> None:
 def test_fase_7_2_trigger_from_the_wrong_state_says_what_is_allowed(fase_7_2) -> None:
     walker = _fase_7_2_registered(fase_7_2)
     refused = _refusal(walker, "godkjenn", STYRINGSGRUPPEN)
-    assert str(refused) == ("cannot 'godkjenn' in state 'registrert' "
-                            "(allowed: vis_interesse, avslutt)")
+    assert str(refused) == ("cannot 'godkjenn' in state 'registrert' (allowed: vis_interesse, avslutt)")
     walker = _fase_7_2_to_vote(fase_7_2)
     assert _refusal(walker, "avslutt", LEDELSEN).reasons == ["allowed: godkjenn, underkjenn"]
 
@@ -374,8 +432,7 @@ def test_fase_7_2_trigger_from_the_wrong_state_says_what_is_allowed(fase_7_2) ->
 def test_fase_7_2_final_states_are_closed(fase_7_2) -> None:
     for walk in (walk_fase_7_2_formalisert, walk_fase_7_2_underkjent, walk_fase_7_2_ikke_aktuell):
         walker = walk(fase_7_2)
-        assert _refusal(walker, "avslutt", LEDELSEN).reasons == [
-            "allowed: nothing, the case is closed"]
+        assert _refusal(walker, "avslutt", LEDELSEN).reasons == ["allowed: nothing, the case is closed"]
 
 
 # ---------------------------------------------------------------- fase 2
@@ -395,33 +452,42 @@ def fase_2() -> CompiledPlaybook:
 
 def _fase_2_nominated(compiled: CompiledPlaybook, members: int) -> Walker:
     walker = Walker(compiled, arbeidsgruppe="Arbeidsgruppen")
-    walker.set(samarbeidsavtale="https://padriv.no/samarbeidsavtale",
-               mandat_utkast="Arbeidsgruppen ledes av Nettverksleder ...")
+    walker.set(
+        samarbeidsavtale="https://padriv.no/samarbeidsavtale",
+        mandat_utkast="Arbeidsgruppen ledes av Nettverksleder ...",
+    )
     walker.done("utform_mandat").fire("send_til_styringsgruppen", roles=LEDELSEN)
     assert walker.state == "til_behandling"
     assert _notifies(walker) == [("mandat_til_behandling", ("styringsgruppen",), None)]
     walker.set(styringsgruppens_behandling="Godkjent med merknader", deltakere=_people(members))
-    walker.done("behandle_mandat", "nominer_deltakere").fire("fullfor_behandling",
-                                                             roles=STYRINGSGRUPPEN)
+    walker.done("behandle_mandat", "nominer_deltakere").fire("fullfor_behandling", roles=STYRINGSGRUPPEN)
     assert walker.state == "mandat_behandlet"
     return walker
 
 
 def _fase_2_called(compiled: CompiledPlaybook, members: int) -> Walker:
     walker = _fase_2_nominated(compiled, members)
-    walker.set(mandat="Mandat for Arbeidsgruppen", fagomrader=["arkitektur", "økonomi", "juss"],
-               forste_mote="2027-01-15")
+    walker.set(
+        mandat="Mandat for Arbeidsgruppen",
+        fagomrader=["arkitektur", "økonomi", "juss"],
+        forste_mote="2027-01-15",
+    )
     walker.done("ferdigstill_mandat", "sikre_flerfaglighet", "planlegg_forste_mote")
     walker.fire("innkall", roles=LEDELSEN)
     assert walker.state == "innkalt"
-    assert _notifies(walker) == [("innkalling", (), "nye_innkalte"),
-                                 ("innkalling_nettverksleder", ("nettverksleder",), None)]
+    assert _notifies(walker) == [
+        ("innkalling", (), "nye_innkalte"),
+        ("innkalling_nettverksleder", ("nettverksleder",), None),
+    ]
     return walker
 
 
 def _fase_2_first_meeting_held(walker: Walker) -> Walker:
-    walker.set(ansvarsomrader="Kommunikasjon, arrangement", oppgaver="Fastsatt av gruppen",
-               motefrekvens="Hver fjerde uke")
+    walker.set(
+        ansvarsomrader="Kommunikasjon, arrangement",
+        oppgaver="Fastsatt av gruppen",
+        motefrekvens="Hver fjerde uke",
+    )
     return walker.done("led_forste_mote", "sikre_rolleforstaelse", "avstem_oppgaver")
 
 
@@ -435,8 +501,7 @@ def walk_fase_2_i_drift(compiled: CompiledPlaybook, members: int = 10) -> Walker
 
 def walk_fase_2_avsluttet(compiled: CompiledPlaybook) -> Walker:
     walker = walk_fase_2_i_drift(compiled)
-    walker.set(mote_notat="2027-02-12: oppstart av arbeidet").fire("hold_mote",
-                                                                    roles=NETTVERKSLEDER)
+    walker.set(mote_notat="2027-02-12: oppstart av arbeidet").fire("hold_mote", roles=NETTVERKSLEDER)
     walker.set(mote_notat="2027-03-12: status").fire("hold_mote", roles=LEDELSEN)
     walker.fire("avslutt", roles=STYRINGSGRUPPEN)
     assert walker.state == "avsluttet"
@@ -450,8 +515,7 @@ def walk_fase_2_renominated(compiled: CompiledPlaybook) -> Walker:
     assert walker.state == "til_behandling"
     assert _notifies(walker) == [("nominer_flere", ("styringsgruppen",), None)]
     walker.set(deltakere=_people(16)).done_all().fire("fullfor_behandling", roles=STYRINGSGRUPPEN)
-    walker.set(mandat="Mandat", forste_mote="2027-01-15").done_all().fire("innkall",
-                                                                           roles=LEDELSEN)
+    walker.set(mandat="Mandat", forste_mote="2027-01-15").done_all().fire("innkall", roles=LEDELSEN)
     walker.fire("nominer_pa_nytt", roles=LEDELSEN)  # from innkalt
     assert walker.state == "til_behandling"
     walker.set(deltakere=_people(8)).done_all().fire("fullfor_behandling", roles=STYRINGSGRUPPEN)
@@ -471,9 +535,17 @@ def walk_fase_2_avbrutt(compiled: CompiledPlaybook) -> Walker:
 def test_fase_2_walks_from_mandate_to_an_established_group(fase_2) -> None:
     walker = walk_fase_2_i_drift(fase_2)
     assert [f.source for f in walker.firings] == [
-        "mandat_utkast", "til_behandling", "mandat_behandlet", "innkalt"]
-    assert walker.messages() == ["mandat_til_behandling", "innkalling", "innkalling_nettverksleder",
-                                 "opprettet"]
+        "mandat_utkast",
+        "til_behandling",
+        "mandat_behandlet",
+        "innkalt",
+    ]
+    assert walker.messages() == [
+        "mandat_til_behandling",
+        "innkalling",
+        "innkalling_nettverksleder",
+        "opprettet",
+    ]
 
 
 @pytest.mark.parametrize("members", [8, 15])
@@ -504,12 +576,10 @@ def test_fase_2_same_meeting_is_not_recorded_twice(fase_2) -> None:
 def test_fase_2_group_ends_as_avsluttet(fase_2) -> None:
     walker = walk_fase_2_avsluttet(fase_2)
     assert fase_2.spec.states[walker.state].final
-    assert list(walker.fields["moter"]) == ["2027-02-12: oppstart av arbeidet",
-                                            "2027-03-12: status"]
+    assert list(walker.fields["moter"]) == ["2027-02-12: oppstart av arbeidet", "2027-03-12: status"]
 
 
-@pytest.mark.parametrize("step", ["mandat_utkast", "til_behandling", "mandat_behandlet",
-                                  "innkalt"])
+@pytest.mark.parametrize("step", ["mandat_utkast", "til_behandling", "mandat_behandlet", "innkalt"])
 def test_fase_2_establishing_is_cancelled_with_a_reason(fase_2, step: str) -> None:
     if step in ("mandat_utkast", "til_behandling"):
         walker = Walker(fase_2, arbeidsgruppe="Arbeidsgruppen", mandat_utkast="Utkast")
@@ -544,8 +614,9 @@ def test_fase_2_group_is_not_established_outside_8_to_15(fase_2, members: int) -
 def test_fase_2_renomination_is_refused_for_8_to_15(fase_2, members: int) -> None:
     walker = _fase_2_nominated(fase_2, members)
     (reason,) = _refusal(walker, "nominer_pa_nytt", LEDELSEN).reasons
-    assert reason.startswith("guard 'size(deltakere) < 8 || size(deltakere) > 15' is false "
-                             "(deltakere = ['Deltaker 1', ")
+    assert reason.startswith(
+        "guard 'size(deltakere) < 8 || size(deltakere) > 15' is false (deltakere = ['Deltaker 1', "
+    )
 
 
 def test_fase_2_group_is_not_established_before_every_member_signed(fase_2) -> None:
@@ -568,16 +639,14 @@ def test_fase_2_contract_is_signed_by_each_member(fase_2) -> None:
 
 
 def test_fase_2_first_meeting_tasks_come_before_establishing(fase_2) -> None:
-    walker = _fase_2_called(fase_2, 10).done("signer_kontrakt", "led_forste_mote",
-                                             "sikre_rolleforstaelse")
+    walker = _fase_2_called(fase_2, 10).done("signer_kontrakt", "led_forste_mote", "sikre_rolleforstaelse")
     (reason,) = _refusal(walker, "opprett", LEDELSEN).reasons  # avstem_oppgaver is not done
     assert "tasks_done = False" in reason
 
 
 def test_fase_2_mandate_draft_and_nomination_are_needed(fase_2) -> None:
     walker = Walker(fase_2, arbeidsgruppe="Arbeidsgruppen").done("utform_mandat")
-    assert "mandat_utkast = None" in _refusal(walker, "send_til_styringsgruppen",
-                                              LEDELSEN).reasons[0]
+    assert "mandat_utkast = None" in _refusal(walker, "send_til_styringsgruppen", LEDELSEN).reasons[0]
     walker.set(mandat_utkast="Utkast").fire("send_til_styringsgruppen", roles=LEDELSEN)
     walker.done_all()
     assert "deltakere = []" in _refusal(walker, "fullfor_behandling", STYRINGSGRUPPEN).reasons[0]
@@ -593,24 +662,27 @@ def test_fase_2_wrong_role_is_refused(fase_2) -> None:
     walker = Walker(fase_2, arbeidsgruppe="Arbeidsgruppen").set(mandat_utkast="Utkast")
     walker.done_all()
     assert _refusal(walker, "send_til_styringsgruppen", STYRINGSGRUPPEN).reasons == [
-        "needs the role 'ledelsen'"]
+        "needs the role 'ledelsen'"
+    ]
     walker = walk_fase_2_i_drift(fase_2).set(mote_notat="2027-02-12")
     assert _refusal(walker, "hold_mote", DELTAKER).reasons == [
-        "needs the role 'ledelsen' or 'nettverksleder'"]
+        "needs the role 'ledelsen' or 'nettverksleder'"
+    ]
     assert _refusal(walker, "avslutt", NETTVERKSLEDER).reasons == [
-        "needs the role 'ledelsen' or 'styringsgruppen'"]
+        "needs the role 'ledelsen' or 'styringsgruppen'"
+    ]
 
 
 def test_fase_2_unknown_and_wrong_state_triggers_are_refused(fase_2) -> None:
     walker = Walker(fase_2, arbeidsgruppe="Arbeidsgruppen")
     assert _refusal(walker, "opprettt").reasons == ["unknown trigger"]
     assert str(_refusal(walker, "opprett", LEDELSEN)) == (
-        "cannot 'opprett' in state 'mandat_utkast' (allowed: send_til_styringsgruppen, avbryt)")
+        "cannot 'opprett' in state 'mandat_utkast' (allowed: send_til_styringsgruppen, avbryt)"
+    )
     walker = walk_fase_2_i_drift(fase_2)
     assert _refusal(walker, "avbryt", LEDELSEN).reasons == ["allowed: hold_mote, avslutt"]
     walker.fire("avslutt", roles=LEDELSEN)
-    assert _refusal(walker, "hold_mote", LEDELSEN).reasons == [
-        "allowed: nothing, the case is closed"]
+    assert _refusal(walker, "hold_mote", LEDELSEN).reasons == ["allowed: nothing, the case is closed"]
 
 
 # ---------------------------------------------------------------- fem trin
@@ -628,13 +700,18 @@ def fem_trin() -> CompiledPlaybook:
 def _fem_trin_at_trin_3(compiled: CompiledPlaybook) -> Walker:
     """Meeting one, trin 1 and 2."""
     walker = Walker(compiled, partnerskab="Lektiecafé", forening="Ungdomsklubben")
-    walker.set(passer_til_vision="Passer godt", partner_hjaelper_med="Lokaler",
-               vi_tilbyder="Frivillige", ide="En lektiecafé for børn i bydelen")
+    walker.set(
+        passer_til_vision="Passer godt",
+        partner_hjaelper_med="Lokaler",
+        vi_tilbyder="Frivillige",
+        ide="En lektiecafé for børn i bydelen",
+    )
     walker.done("introducer_opgaven", "diskuter_spoergsmaal", "skitser_ide")
     walker.fire("vaelg_partner", roles=FORENINGEN)
     assert walker.state == "trin_2"
-    walker.set(forslag=["Skolen", "Bydelsbiblioteket", "Kirken", "Boligforeningen"],
-               prioriteret_liste=PARTNERS)
+    walker.set(
+        forslag=["Skolen", "Bydelsbiblioteket", "Kirken", "Boligforeningen"], prioriteret_liste=PARTNERS
+    )
     walker.done("brainstorm", "prioriter_partnere").fire("skab_overbevisning", roles=FORENINGEN)
     assert walker.state == "trin_3"
     assert walker.fields["aktuel_partner"] == "Bydelsbiblioteket"
@@ -644,9 +721,13 @@ def _fem_trin_at_trin_3(compiled: CompiledPlaybook) -> Walker:
 def _fem_trin_contacted(compiled: CompiledPlaybook) -> Walker:
     """Meeting one, trin 1-3: the first partner on the list is mailed."""
     walker = _fem_trin_at_trin_3(compiled)
-    walker.set(partner_email="kontakt@bibliotek.dk", moededeltagere=["Anna", "Bo"],
-               plan_b="Kontakt den næste på listen", ansvarspersoner=["Anna"],
-               opfoelgningsdato="2026-12-15")
+    walker.set(
+        partner_email="kontakt@bibliotek.dk",
+        moededeltagere=["Anna", "Bo"],
+        plan_b="Kontakt den næste på listen",
+        ansvarspersoner=["Anna"],
+        opfoelgningsdato="2026-12-15",
+    )
     walker.done("forbered_kontakten", "udvaelg_personer", "udnaevn_ansvarspersoner")
     walker.fire("kontakt_partner", roles=FORENINGEN)
     assert walker.state == "afventer_svar"
@@ -655,12 +736,18 @@ def _fem_trin_contacted(compiled: CompiledPlaybook) -> Walker:
 
 
 def _fem_trin_trin_4_done(walker: Walker) -> Walker:
-    walker.set(faelles_vision="Alle børn får hjælp til lektier",
-               maalsaetninger="30 børn om ugen", hvem_goer_hvad="Vi leverer frivillige",
-               ansvarspersoner_forening=["Anna"], ansvarspersoner_partner=["Bibliotekaren"],
-               ekstern_finansiering=True, finansiering_ansvarlig="Anna")
-    return walker.done("afklar_vision", "skaerp_ideen", "udnaevn_ansvarspersoner_begge",
-                       "diskuter_finansiering")
+    walker.set(
+        faelles_vision="Alle børn får hjælp til lektier",
+        maalsaetninger="30 børn om ugen",
+        hvem_goer_hvad="Vi leverer frivillige",
+        ansvarspersoner_forening=["Anna"],
+        ansvarspersoner_partner=["Bibliotekaren"],
+        ekstern_finansiering=True,
+        finansiering_ansvarlig="Anna",
+    )
+    return walker.done(
+        "afklar_vision", "skaerp_ideen", "udnaevn_ansvarspersoner_begge", "diskuter_finansiering"
+    )
 
 
 def walk_fem_trin_aftale(compiled: CompiledPlaybook) -> Walker:
@@ -669,10 +756,12 @@ def walk_fem_trin_aftale(compiled: CompiledPlaybook) -> Walker:
     assert _notifies(walker) == [("positivt_svar", ("foreningen",), None)]
     _fem_trin_trin_4_done(walker).fire("lav_partnerskabsaftale", roles=FORENINGEN)
     assert walker.state == "trin_5"
-    walker.set(aktiviteter="Lektiecafé to gange om ugen", tidsplan="Start februar 2027",
-               opfoelgningsplan="Evaluering efter et halvt år")
-    walker.done("udarbejd_kontrakt", "partneren_godkender").fire("indgaa_aftale",
-                                                                 roles=FORENINGEN)
+    walker.set(
+        aktiviteter="Lektiecafé to gange om ugen",
+        tidsplan="Start februar 2027",
+        opfoelgningsplan="Evaluering efter et halvt år",
+    )
+    walker.done("udarbejd_kontrakt", "partneren_godkender").fire("indgaa_aftale", roles=FORENINGEN)
     assert walker.state == "partnerskab_aftalt"
     assert _notifies(walker) == [("aftale_indgaaet", ("foreningen",), None)]
     return walker
@@ -699,11 +788,9 @@ def walk_fem_trin_plan_b(compiled: CompiledPlaybook) -> Walker:
     assert list(walker.fields["prioriteret_liste"]) == []
     assert list(walker.fields["afviste_partnere"]) == PARTNERS
     # a new prioritised list, a new trin 3, and a yes
-    walker.set(prioriteret_liste=["Kirken"]).done_all().fire("skab_overbevisning",
-                                                             roles=FORENINGEN)
+    walker.set(prioriteret_liste=["Kirken"]).done_all().fire("skab_overbevisning", roles=FORENINGEN)
     assert (walker.state, walker.fields["aktuel_partner"]) == ("trin_3", "Kirken")
-    walker.set(partner_email="kirken@sogn.dk").done_all().fire("kontakt_partner",
-                                                               roles=FORENINGEN)
+    walker.set(partner_email="kirken@sogn.dk").done_all().fire("kontakt_partner", roles=FORENINGEN)
     walker.fire("positivt_svar", roles=FORENINGEN)
     assert walker.state == "trin_4"
     return walker
@@ -720,7 +807,13 @@ def test_fem_trin_walks_meeting_one_and_two_to_an_agreement(fem_trin) -> None:
     walker = walk_fem_trin_aftale(fem_trin)
     assert fem_trin.spec.states[walker.state].final
     assert [f.source for f in walker.firings] == [
-        "trin_1", "trin_2", "trin_3", "afventer_svar", "trin_4", "trin_5"]
+        "trin_1",
+        "trin_2",
+        "trin_3",
+        "afventer_svar",
+        "trin_4",
+        "trin_5",
+    ]
     assert walker.messages() == ["kontakt_mail", "positivt_svar", "aftale_indgaaet"]
 
 
@@ -750,8 +843,7 @@ def test_fem_trin_yes_after_plan_b_reaches_the_agreement(fem_trin) -> None:
 def test_fem_trin_can_be_given_up_with_a_reason(fem_trin) -> None:
     walker = walk_fem_trin_opgivet(fem_trin)
     assert fem_trin.spec.states[walker.state].final
-    assert _refusal(walker, "opgiv", FORENINGEN).reasons == [
-        "allowed: nothing, the case is closed"]
+    assert _refusal(walker, "opgiv", FORENINGEN).reasons == ["allowed: nothing, the case is closed"]
 
 
 @pytest.mark.parametrize("step", ["trin_1", "trin_2", "trin_3", "plan_b", "trin_4", "trin_5"])
@@ -764,8 +856,7 @@ def test_fem_trin_can_be_given_up_from_every_step(fem_trin, step: str) -> None:
         walker = _fem_trin_contacted(fem_trin)
         if step == "trin_2":  # the only partner on the list said no
             walker.set(prioriteret_liste=["Bydelsbiblioteket"])
-        walker.fire("afslag" if step in ("trin_2", "plan_b") else "positivt_svar",
-                    roles=FORENINGEN)
+        walker.fire("afslag" if step in ("trin_2", "plan_b") else "positivt_svar", roles=FORENINGEN)
         if step == "trin_5":
             _fem_trin_trin_4_done(walker).fire("lav_partnerskabsaftale", roles=FORENINGEN)
     assert walker.state == step
@@ -777,7 +868,8 @@ def test_fem_trin_can_be_given_up_from_every_step(fem_trin, step: str) -> None:
 def test_fem_trin_trin_2_needs_the_idea(fem_trin) -> None:
     walker = Walker(fem_trin, partnerskab="Lektiecafé").done_all()
     assert _refusal(walker, "vaelg_partner", FORENINGEN).reasons == [
-        "guard 'tasks_done && ide != null' is false (tasks_done = True, ide = None)"]
+        "guard 'tasks_done && ide != null' is false (tasks_done = True, ide = None)"
+    ]
 
 
 @pytest.mark.parametrize("listed", [[], [*PARTNERS, "Kirken"]])
@@ -786,9 +878,11 @@ def test_fem_trin_trin_3_needs_one_to_three_prioritised_partners(fem_trin, liste
     walker.fire("vaelg_partner", roles=FORENINGEN)
     walker.set(forslag=[*PARTNERS, "Kirken"], prioriteret_liste=listed).done_all()
     (reason,) = _refusal(walker, "skab_overbevisning", FORENINGEN).reasons
-    assert reason.startswith("guard 'tasks_done && size(forslag) >= 1 && "
-                             "size(prioriteret_liste) >= 1 && size(prioriteret_liste) <= 3' "
-                             "is false (tasks_done = True, ")
+    assert reason.startswith(
+        "guard 'tasks_done && size(forslag) >= 1 && "
+        "size(prioriteret_liste) >= 1 && size(prioriteret_liste) <= 3' "
+        "is false (tasks_done = True, "
+    )
     assert f"prioriteret_liste = {listed!r}" in reason
 
 
@@ -812,8 +906,7 @@ def test_fem_trin_contact_needs_responsible_people_and_a_follow_up_date(fem_trin
 
 def test_fem_trin_contact_ends_meeting_one(fem_trin) -> None:
     walker = _fem_trin_at_trin_3(fem_trin).done("forbered_kontakten", "udvaelg_personer")
-    walker.set(moededeltagere=["Anna", "Bo"], ansvarspersoner=["Anna"],
-               opfoelgningsdato="2026-12-15")
+    walker.set(moededeltagere=["Anna", "Bo"], ansvarspersoner=["Anna"], opfoelgningsdato="2026-12-15")
     reasons = _refusal(walker, "kontakt_partner", FORENINGEN).reasons
     assert all("tasks_done = False" in r for r in reasons)
 
@@ -824,8 +917,9 @@ def test_fem_trin_no_agreement_without_responsible_people_from_both_parties(fem_
     (reason,) = _refusal(walker, "lav_partnerskabsaftale", FORENINGEN).reasons
     assert "ansvarspersoner_partner = []" in reason
     walker.set(ansvarspersoner_partner=["Bibliotekaren"], ansvarspersoner_forening=[])
-    assert "ansvarspersoner_forening = []" in _refusal(walker, "lav_partnerskabsaftale",
-                                                       FORENINGEN).reasons[0]
+    assert (
+        "ansvarspersoner_forening = []" in _refusal(walker, "lav_partnerskabsaftale", FORENINGEN).reasons[0]
+    )
 
 
 def test_fem_trin_outside_money_needs_someone_responsible(fem_trin) -> None:
@@ -849,8 +943,7 @@ def test_fem_trin_contract_needs_the_partners_approval(fem_trin) -> None:
 
 def test_fem_trin_wrong_role_is_refused(fem_trin) -> None:
     walker = _fem_trin_contacted(fem_trin)
-    assert _refusal(walker, "positivt_svar", PARTNEREN).reasons == [
-        "needs the role 'foreningen'"]
+    assert _refusal(walker, "positivt_svar", PARTNEREN).reasons == ["needs the role 'foreningen'"]
     # afslag has two transitions (plan B, back to trin 2), each says why
     assert set(_refusal(walker, "afslag", PARTNEREN).reasons) == {"needs the role 'foreningen'"}
 
@@ -859,20 +952,20 @@ def test_fem_trin_unknown_and_wrong_state_triggers_are_refused(fem_trin) -> None
     walker = Walker(fem_trin, partnerskab="Lektiecafé")
     assert _refusal(walker, "afslaget").reasons == ["unknown trigger"]
     assert str(_refusal(walker, "afslag", FORENINGEN)) == (
-        "cannot 'afslag' in state 'trin_1' (allowed: vaelg_partner, opgiv)")
+        "cannot 'afslag' in state 'trin_1' (allowed: vaelg_partner, opgiv)"
+    )
     walker = _fem_trin_contacted(fem_trin)
     assert _refusal(walker, "kontakt_partner", FORENINGEN).reasons == [
-        "allowed: positivt_svar, afslag, opgiv"]
+        "allowed: positivt_svar, afslag, opgiv"
+    ]
 
 
 # ---------------------------------------------------------------- every transition is taken
 
 WALKS: dict[str, list[Callable[[CompiledPlaybook], Walker]]] = {
-    "padriv-fase-7-2.yaml": [walk_fase_7_2_formalisert, walk_fase_7_2_underkjent,
-                             walk_fase_7_2_ikke_aktuell],
+    "padriv-fase-7-2.yaml": [walk_fase_7_2_formalisert, walk_fase_7_2_underkjent, walk_fase_7_2_ikke_aktuell],
     "padriv-fase-2.yaml": [walk_fase_2_avsluttet, walk_fase_2_renominated, walk_fase_2_avbrutt],
-    "partnerskab-fem-trin.yaml": [walk_fem_trin_aftale, walk_fem_trin_plan_b,
-                                  walk_fem_trin_opgivet],
+    "partnerskab-fem-trin.yaml": [walk_fem_trin_aftale, walk_fem_trin_plan_b, walk_fem_trin_opgivet],
 }
 
 
@@ -897,70 +990,188 @@ def test_walks_end_in_every_final_state_of_the_playbook(name: str) -> None:
 SEED_PHRASES = {
     "padriv-fase-7-2.yaml": [
         # roles
-        "Ledelsen", "Styringsgruppen", "Virksomheten", "nettverksledelsen", "Pådrivere",
+        "Ledelsen",
+        "Styringsgruppen",
+        "Virksomheten",
+        "nettverksledelsen",
+        "Pådrivere",
         # around the case
-        "felles kommunikasjon", "hva samarbeidspartnerne får av verdi",
-        "hva som forventes av en samarbeidspartner", "kampanjer",
+        "felles kommunikasjon",
+        "hva samarbeidspartnerne får av verdi",
+        "hva som forventes av en samarbeidspartner",
+        "kampanjer",
         # steps and decisions
-        "registrer", "mulig ny samarbeidspartner", "viser interesse",
-        "tidspunkt og agenda", "fysisk eller digitalt møte", "Ledelsen skal delta",
-        "deltakelse i partnerskapet er aktuelt", "hovedstegene", "enighet",
-        "invitasjon", "lenke", "påmeldingsskjema", "bekreftelse", "Slack", "epost",
-        "innstilling", "anbefaling", "førstkommende styringsgruppemøte",
-        "digitalt styringsgruppemøte", "godkjenner / underkjenner", "beslutningen",
-        "Velkommen som ny samarbeidspartner", "strategisk prosjekt / initiativ",
-        "logo og informasjon til hjemmeside", "tilslutningsavtale", "partneravtalen",
-        "spesifikke forpliktelser", "signert stand",
+        "registrer",
+        "mulig ny samarbeidspartner",
+        "viser interesse",
+        "tidspunkt og agenda",
+        "fysisk eller digitalt møte",
+        "Ledelsen skal delta",
+        "deltakelse i partnerskapet er aktuelt",
+        "hovedstegene",
+        "enighet",
+        "invitasjon",
+        "lenke",
+        "påmeldingsskjema",
+        "bekreftelse",
+        "Slack",
+        "epost",
+        "innstilling",
+        "anbefaling",
+        "førstkommende styringsgruppemøte",
+        "digitalt styringsgruppemøte",
+        "godkjenner / underkjenner",
+        "beslutningen",
+        "Velkommen som ny samarbeidspartner",
+        "strategisk prosjekt / initiativ",
+        "logo og informasjon til hjemmeside",
+        "tilslutningsavtale",
+        "partneravtalen",
+        "spesifikke forpliktelser",
+        "signert stand",
         # formalisation
-        "arkiv", "elektroniske arkivsystem", "faktur", "økonomisk bidrag", "nettside",
-        "tekst og logo", "kontaktpersoner", "arbeidsgruppe", "allerede avtalte møter",
-        "sosiale medier", "Facebook",
+        "arkiv",
+        "elektroniske arkivsystem",
+        "faktur",
+        "økonomisk bidrag",
+        "nettside",
+        "tekst og logo",
+        "kontaktpersoner",
+        "arbeidsgruppe",
+        "allerede avtalte møter",
+        "sosiale medier",
+        "Facebook",
     ],
     "padriv-fase-2.yaml": [
-        "Ledelsen", "styringsgruppe", "Nettverksleder", "Arbeidsgruppe", "deltaker",
-        "Startpunkt", "målbilde", "driv- og gjennomslagskraft",
-        "samarbeidsavtalen", "utkast til Mandat", "Mandat", "behandling", "kollegium",
-        "avstemt med Nettverksleder", "felles målbilde og strategi", "flerfaglig",
-        "helheten i byutviklingen", "8-15", "nominer", "ferdigstill",
-        "første møte", "konstituering", "ansvarsområder", "oppstart av arbeidet",
-        "innforstått", "roller og oppgaver", "hvordan de skal ivareta dem",
-        "arbeidsgruppemøter", "hyppighet og innhold tilpasset partnerskapets drift",
-        "opprettet", "sette i gang, styre, lede, koordinere og kommunisere",
-        "forpliktende kontrakt", "ansvar og bidrag", "Mandat for selvgående arbeidsgrupper",
+        "Ledelsen",
+        "styringsgruppe",
+        "Nettverksleder",
+        "Arbeidsgruppe",
+        "deltaker",
+        "Startpunkt",
+        "målbilde",
+        "driv- og gjennomslagskraft",
+        "samarbeidsavtalen",
+        "utkast til Mandat",
+        "Mandat",
+        "behandling",
+        "kollegium",
+        "avstemt med Nettverksleder",
+        "felles målbilde og strategi",
+        "flerfaglig",
+        "helheten i byutviklingen",
+        "8-15",
+        "nominer",
+        "ferdigstill",
+        "første møte",
+        "konstituering",
+        "ansvarsområder",
+        "oppstart av arbeidet",
+        "innforstått",
+        "roller og oppgaver",
+        "hvordan de skal ivareta dem",
+        "arbeidsgruppemøter",
+        "hyppighet og innhold tilpasset partnerskapets drift",
+        "opprettet",
+        "sette i gang, styre, lede, koordinere og kommunisere",
+        "forpliktende kontrakt",
+        "ansvar og bidrag",
+        "Mandat for selvgående arbeidsgrupper",
     ],
     "partnerskab-fem-trin.yaml": [
-        "forening", "partner", "partnerskabsmodellen", "bilag 1", "fem trin", "En aften",
-        "Center for Frivilligt Socialt Arbejde", "trin 1, 2 og 3", "interesseret partner",
-        "Introducér opgaven", "Strategisk forankring", "vision og værdigrundlag",
-        "Hvad kan en partner hjælpe os med", "Hvad kan vi tilbyde en partner",
-        "overordnet", "Hvilken aktivitet/projekt ønsker vi i et partnerskab",
-        "Partneridentifikation", "brainstorm", "3 min", "alle forslag",
-        "den rækkefølge, de nævnes i", "ressourcer, kompetencer og værdigrundlag",
-        "de tre mest egnede", "prioriteret rækkefølge", "gem listen", "afslag",
-        "Skab overbevisning", "bedste indtryk", "mail", "indledende møde", "30 min",
-        "hjemmeside", "to-tre personer", "positiv tilbagemelding", "plan B",
-        "ny partner i stedet", "Her slutter jeres møde", "ansvarspersoner",
+        "forening",
+        "partner",
+        "partnerskabsmodellen",
+        "bilag 1",
+        "fem trin",
+        "En aften",
+        "Center for Frivilligt Socialt Arbejde",
+        "trin 1, 2 og 3",
+        "interesseret partner",
+        "Introducér opgaven",
+        "Strategisk forankring",
+        "vision og værdigrundlag",
+        "Hvad kan en partner hjælpe os med",
+        "Hvad kan vi tilbyde en partner",
+        "overordnet",
+        "Hvilken aktivitet/projekt ønsker vi i et partnerskab",
+        "Partneridentifikation",
+        "brainstorm",
+        "3 min",
+        "alle forslag",
+        "den rækkefølge, de nævnes i",
+        "ressourcer, kompetencer og værdigrundlag",
+        "de tre mest egnede",
+        "prioriteret rækkefølge",
+        "gem listen",
+        "afslag",
+        "Skab overbevisning",
+        "bedste indtryk",
+        "mail",
+        "indledende møde",
+        "30 min",
+        "hjemmeside",
+        "to-tre personer",
+        "positiv tilbagemelding",
+        "plan B",
+        "ny partner i stedet",
+        "Her slutter jeres møde",
+        "ansvarspersoner",
         "opfølgningsdato",
-        "Sikre fælles ejerskab", "positivt svar", "ligeværdigt og dialogbaseret",
-        "fælles vision", "hvilken verden ønsker vi at se", "målsætninger",
-        "konkrete resultat", "Hvem gør hvad, hvornår gør de det, og hvordan gør de det",
-        "repræsentanter fra begge parter", "arbejdsgruppe", "begge parter",
-        "forankret ligeligt", "udefra", "ekstern", "ansvarlig",
-        "Lav partnerskabsaftale", "kontrakt", "vision, målsætninger, aktiviteter",
-        "tidsplan", "plan for opfølgning",
+        "Sikre fælles ejerskab",
+        "positivt svar",
+        "ligeværdigt og dialogbaseret",
+        "fælles vision",
+        "hvilken verden ønsker vi at se",
+        "målsætninger",
+        "konkrete resultat",
+        "Hvem gør hvad, hvornår gør de det, og hvordan gør de det",
+        "repræsentanter fra begge parter",
+        "arbejdsgruppe",
+        "begge parter",
+        "forankret ligeligt",
+        "udefra",
+        "ekstern",
+        "ansvarlig",
+        "Lav partnerskabsaftale",
+        "kontrakt",
+        "vision, målsætninger, aktiviteter",
+        "tidsplan",
+        "plan for opfølgning",
     ],
     "partnerskab-forankring.yaml": [
-        "prioriteret i hverdagen", "forretningsmål", "KPI'er", "på det løbende",
-        "materielle", "immaterielle", "økonomiske", "menneskelige", "allokere",
-        "de rette medarbejdere prioriterer", "kerneopgaver", "bunke af opgaver",
+        "prioriteret i hverdagen",
+        "forretningsmål",
+        "KPI'er",
+        "på det løbende",
+        "materielle",
+        "immaterielle",
+        "økonomiske",
+        "menneskelige",
+        "allokere",
+        "de rette medarbejdere prioriterer",
+        "kerneopgaver",
+        "bunke af opgaver",
         "ALLE partnerskaber skal kobles til forretningsmål",
     ],
     "netvaerk-deltagere.yaml": [
-        "netværksdeltagere", "relationsrundtur", "Kender du nogen, som kender nogen",
-        "invitation", "workshop", "kommunens medarbejdere, virksomheder eller interesseorganisationer",
-        "Kompetencediamanten", "4 forskellige kompetencer", "kompetencer og aktører, du mangler",
-        "faser", "kernedeltager", "4-6", "hold der brænder", "inddrages løbende efter behov",
-        "Planlægnings- og designredskabet", "co-driver", "referenceleder",
+        "netværksdeltagere",
+        "relationsrundtur",
+        "Kender du nogen, som kender nogen",
+        "invitation",
+        "workshop",
+        "kommunens medarbejdere, virksomheder eller interesseorganisationer",
+        "Kompetencediamanten",
+        "4 forskellige kompetencer",
+        "kompetencer og aktører, du mangler",
+        "faser",
+        "kernedeltager",
+        "4-6",
+        "hold der brænder",
+        "inddrages løbende efter behov",
+        "Planlægnings- og designredskabet",
+        "co-driver",
+        "referenceleder",
     ],
 }
 

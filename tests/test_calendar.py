@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.calendar import CalendarError, due_at, is_working_day, working_days_between
-from engine.errors import TrinnError
+from trinn.engine.calendar import CalendarError, due_at, is_working_day, working_days_between
+from trinn.engine.errors import TrinnError
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -26,83 +26,99 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("start", "duration", "language", "due"), [
-    # Wednesday before Easter: Thu 2, Fri 3, Mon 6 April are holidays, Tuesday 7 is the first working day.
-    ("2026-04-01 09:00", "1 workdays", "nb", "2026-04-07 22:00"),
-    ("2026-04-01 09:00", "1 workdays", "da", "2026-04-07 22:00"),
-    ("2026-04-01 09:00", "1 workdays", "en", "2026-04-03 00:00"),
-    # Started on a holiday (2. påskedag): the count starts from the next working day.
-    ("2026-04-06 08:00", "1 workdays", "nb", "2026-04-07 22:00"),
-    # Tue 12, Wed 13, (Kristi himmelfart), Fri 15, Mon 18, Tue 19 May.
-    ("2026-05-11 08:00", "5 workdays", "nb", "2026-05-19 22:00"),
-    ("2026-05-11 08:00", "5 workdays", "en", "2026-05-19 00:00"),
-    # ... then Wed 20, Thu 21, Fri 22, (2. pinsedag), Tue 26, Wed 27 May.
-    ("2026-05-11 08:00", "10 workdays", "nb", "2026-05-27 22:00"),
-    ("2026-05-11 08:00", "10 workdays", "da", "2026-05-27 22:00"),
-    # Wednesday 23 December: Christmas Eve and New Year's Eve are working days, 25 Dec and 1 Jan are not.
-    ("2026-12-23 10:00", "1 workdays", "nb", "2026-12-24 23:00"),
-    ("2026-12-23 10:00", "2 workdays", "nb", "2026-12-28 23:00"),
-    ("2026-12-23 10:00", "5 workdays", "nb", "2026-12-31 23:00"),
-    ("2026-12-23 10:00", "6 workdays", "nb", "2027-01-04 23:00"),
-    ("2026-12-23 10:00", "6 workdays", "da", "2027-01-04 23:00"),
-    ("2026-12-23 10:00", "2 workdays", "en", "2026-12-26 00:00"),
-    ("2026-12-23 10:00", "6 workdays", "en", "2027-01-01 00:00"),
-])
+@pytest.mark.parametrize(
+    ("start", "duration", "language", "due"),
+    [
+        # Wednesday before Easter: Thu 2, Fri 3, Mon 6 April are holidays, Tuesday 7 is the first working day.
+        ("2026-04-01 09:00", "1 workdays", "nb", "2026-04-07 22:00"),
+        ("2026-04-01 09:00", "1 workdays", "da", "2026-04-07 22:00"),
+        ("2026-04-01 09:00", "1 workdays", "en", "2026-04-03 00:00"),
+        # Started on a holiday (2. påskedag): the count starts from the next working day.
+        ("2026-04-06 08:00", "1 workdays", "nb", "2026-04-07 22:00"),
+        # Tue 12, Wed 13, (Kristi himmelfart), Fri 15, Mon 18, Tue 19 May.
+        ("2026-05-11 08:00", "5 workdays", "nb", "2026-05-19 22:00"),
+        ("2026-05-11 08:00", "5 workdays", "en", "2026-05-19 00:00"),
+        # ... then Wed 20, Thu 21, Fri 22, (2. pinsedag), Tue 26, Wed 27 May.
+        ("2026-05-11 08:00", "10 workdays", "nb", "2026-05-27 22:00"),
+        ("2026-05-11 08:00", "10 workdays", "da", "2026-05-27 22:00"),
+        # Wednesday 23 December: Christmas Eve and New Year's Eve are working days, 25 Dec and 1 Jan are not.
+        ("2026-12-23 10:00", "1 workdays", "nb", "2026-12-24 23:00"),
+        ("2026-12-23 10:00", "2 workdays", "nb", "2026-12-28 23:00"),
+        ("2026-12-23 10:00", "5 workdays", "nb", "2026-12-31 23:00"),
+        ("2026-12-23 10:00", "6 workdays", "nb", "2027-01-04 23:00"),
+        ("2026-12-23 10:00", "6 workdays", "da", "2027-01-04 23:00"),
+        ("2026-12-23 10:00", "2 workdays", "en", "2026-12-26 00:00"),
+        ("2026-12-23 10:00", "6 workdays", "en", "2027-01-01 00:00"),
+    ],
+)
 def test_due_at_workdays_skip_weekends_and_public_holidays(
-        start: str, duration: str, language: str, due: str) -> None:
+    start: str, duration: str, language: str, due: str
+) -> None:
     assert due_at(utc(start), duration, language) == utc(due)
 
 
-@pytest.mark.parametrize(("start", "duration", "due"), [
-    ("2026-03-07 12:00", "0 workdays", "2026-03-09 23:00"),  # Saturday: end of Monday
-    ("2026-03-07 12:00", "1 workdays", "2026-03-09 23:00"),
-    ("2026-03-07 12:00", "2 workdays", "2026-03-10 23:00"),
-    ("2026-03-09 08:00", "0 workdays", "2026-03-09 23:00"),  # Monday: end of the same day
-    ("2026-03-09 08:00", "1 workdays", "2026-03-10 23:00"),
-])
+@pytest.mark.parametrize(
+    ("start", "duration", "due"),
+    [
+        ("2026-03-07 12:00", "0 workdays", "2026-03-09 23:00"),  # Saturday: end of Monday
+        ("2026-03-07 12:00", "1 workdays", "2026-03-09 23:00"),
+        ("2026-03-07 12:00", "2 workdays", "2026-03-10 23:00"),
+        ("2026-03-09 08:00", "0 workdays", "2026-03-09 23:00"),  # Monday: end of the same day
+        ("2026-03-09 08:00", "1 workdays", "2026-03-10 23:00"),
+    ],
+)
 def test_due_at_workdays_from_a_weekend_count_from_the_next_working_day(
-        start: str, duration: str, due: str) -> None:
+    start: str, duration: str, due: str
+) -> None:
     assert due_at(utc(start), duration, "nb") == utc(due)
 
 
-@pytest.mark.parametrize(("start", "duration", "language", "due"), [
-    # 21:30 UTC Monday is 23:30 in Oslo, still Monday; 22:30 UTC is already Tuesday there.
-    ("2026-03-30 21:30", "1 workdays", "nb", "2026-03-31 22:00"),
-    ("2026-03-30 22:30", "1 workdays", "nb", "2026-04-01 22:00"),
-    # 22:30 UTC Wednesday 1 April is Skjærtorsdag in Oslo but Wednesday in UTC.
-    ("2026-04-01 22:30", "0 workdays", "nb", "2026-04-07 22:00"),
-    ("2026-04-01 22:30", "0 workdays", "en", "2026-04-02 00:00"),
-    # 23:30 UTC Sunday is Monday 00:30 in Oslo.
-    ("2026-03-08 23:30", "0 workdays", "nb", "2026-03-09 23:00"),
-    ("2026-03-08 23:30", "1 workdays", "nb", "2026-03-10 23:00"),
-])
+@pytest.mark.parametrize(
+    ("start", "duration", "language", "due"),
+    [
+        # 21:30 UTC Monday is 23:30 in Oslo, still Monday; 22:30 UTC is already Tuesday there.
+        ("2026-03-30 21:30", "1 workdays", "nb", "2026-03-31 22:00"),
+        ("2026-03-30 22:30", "1 workdays", "nb", "2026-04-01 22:00"),
+        # 22:30 UTC Wednesday 1 April is Skjærtorsdag in Oslo but Wednesday in UTC.
+        ("2026-04-01 22:30", "0 workdays", "nb", "2026-04-07 22:00"),
+        ("2026-04-01 22:30", "0 workdays", "en", "2026-04-02 00:00"),
+        # 23:30 UTC Sunday is Monday 00:30 in Oslo.
+        ("2026-03-08 23:30", "0 workdays", "nb", "2026-03-09 23:00"),
+        ("2026-03-08 23:30", "1 workdays", "nb", "2026-03-10 23:00"),
+    ],
+)
 def test_due_at_workdays_count_from_the_local_calendar_day(
-        start: str, duration: str, language: str, due: str) -> None:
+    start: str, duration: str, language: str, due: str
+) -> None:
     assert due_at(utc(start), duration, language) == utc(due)
 
 
-@pytest.mark.parametrize(("start", "duration", "language", "due"), [
-    # Spring forward, Sunday 29 March: 24 hours are 24 hours, a day keeps 11:00 local (23 hours).
-    ("2026-03-28 10:00", "24 hours", "nb", "2026-03-29 10:00"),
-    ("2026-03-28 10:00", "1 days", "nb", "2026-03-29 09:00"),
-    ("2026-03-28 10:00", "1 days", "da", "2026-03-29 09:00"),
-    ("2026-03-28 10:00", "1 days", "en", "2026-03-29 10:00"),
-    ("2026-03-28 10:00", "1 weeks", "nb", "2026-04-04 09:00"),
-    # Fall back, Sunday 25 October: a day keeps 12:00 local (25 hours).
-    ("2026-10-24 10:00", "24 hours", "nb", "2026-10-25 10:00"),
-    ("2026-10-24 10:00", "1 days", "nb", "2026-10-25 11:00"),
-    ("2026-10-24 10:00", "2 weeks", "nb", "2026-11-07 11:00"),
-    # Local midnight moves with the offset: UTC+1 before, UTC+2 after 29 March, UTC+1 after 25 October.
-    ("2026-03-20 10:00", "1 workdays", "nb", "2026-03-23 23:00"),
-    ("2026-03-27 10:00", "1 workdays", "nb", "2026-03-30 22:00"),
-    ("2026-10-23 10:00", "1 workdays", "nb", "2026-10-26 23:00"),
-    # 02:30 on 29 March does not exist in Oslo: one hour later, 03:30 CEST.
-    ("2026-03-28 01:30", "1 days", "nb", "2026-03-29 01:30"),
-    # 02:30 on 25 October happens twice in Oslo: the first, 02:30 CEST.
-    ("2026-10-24 00:30", "1 days", "nb", "2026-10-25 00:30"),
-])
+@pytest.mark.parametrize(
+    ("start", "duration", "language", "due"),
+    [
+        # Spring forward, Sunday 29 March: 24 hours are 24 hours, a day keeps 11:00 local (23 hours).
+        ("2026-03-28 10:00", "24 hours", "nb", "2026-03-29 10:00"),
+        ("2026-03-28 10:00", "1 days", "nb", "2026-03-29 09:00"),
+        ("2026-03-28 10:00", "1 days", "da", "2026-03-29 09:00"),
+        ("2026-03-28 10:00", "1 days", "en", "2026-03-29 10:00"),
+        ("2026-03-28 10:00", "1 weeks", "nb", "2026-04-04 09:00"),
+        # Fall back, Sunday 25 October: a day keeps 12:00 local (25 hours).
+        ("2026-10-24 10:00", "24 hours", "nb", "2026-10-25 10:00"),
+        ("2026-10-24 10:00", "1 days", "nb", "2026-10-25 11:00"),
+        ("2026-10-24 10:00", "2 weeks", "nb", "2026-11-07 11:00"),
+        # Local midnight moves with the offset: UTC+1 before, UTC+2 after 29 March, UTC+1 after 25 October.
+        ("2026-03-20 10:00", "1 workdays", "nb", "2026-03-23 23:00"),
+        ("2026-03-27 10:00", "1 workdays", "nb", "2026-03-30 22:00"),
+        ("2026-10-23 10:00", "1 workdays", "nb", "2026-10-26 23:00"),
+        # 02:30 on 29 March does not exist in Oslo: one hour later, 03:30 CEST.
+        ("2026-03-28 01:30", "1 days", "nb", "2026-03-29 01:30"),
+        # 02:30 on 25 October happens twice in Oslo: the first, 02:30 CEST.
+        ("2026-10-24 00:30", "1 days", "nb", "2026-10-25 00:30"),
+    ],
+)
 def test_due_at_hours_are_elapsed_and_days_keep_the_local_clock(
-        start: str, duration: str, language: str, due: str) -> None:
+    start: str, duration: str, language: str, due: str
+) -> None:
     assert due_at(utc(start), duration, language) == utc(due)
 
 
@@ -134,53 +150,59 @@ def test_due_at_workdays_end_at_local_midnight_after_n_working_days(language: st
                 assert working_days_between(start.date(), last, language) == n
 
 
-@pytest.mark.parametrize(("day", "language", "working"), [
-    # Norway 2026, from the `holidays` package: weekday public holidays are days off.
-    (date(2026, 1, 1), "nb", False),
-    (date(2026, 4, 2), "nb", False),  # Skjærtorsdag
-    (date(2026, 4, 3), "nb", False),  # Langfredag
-    (date(2026, 4, 6), "nb", False),  # 2. påskedag
-    (date(2026, 5, 1), "nb", False),  # Arbeidernes dag
-    (date(2026, 5, 14), "nb", False),  # Kristi himmelfartsdag
-    (date(2026, 5, 17), "nb", False),  # Grunnlovsdag on a Sunday: no extra day off
-    (date(2026, 5, 18), "nb", True),
-    (date(2028, 5, 17), "nb", False),  # Grunnlovsdag on a Wednesday
-    (date(2026, 5, 25), "nb", False),  # 2. pinsedag
-    (date(2026, 12, 24), "nb", True),  # julaften: not a public holiday
-    (date(2026, 12, 25), "nb", False),
-    (date(2026, 12, 31), "nb", True),
-    # Denmark: Store bededag (4th Friday after Easter) was a holiday until 2023.
-    (date(2023, 5, 5), "da", False),
-    (date(2024, 4, 26), "da", True),
-    (date(2026, 5, 1), "da", True),  # would-be Store bededag, and 1 May is no public holiday in DK
-    (date(2028, 5, 17), "da", True),
-    (date(2026, 5, 14), "da", False),
-    # Grundlovsdag and Christmas Eve are days off by agreement, not by law: the package calls them
-    # "optional", and they count as working days.
-    (date(2026, 6, 5), "da", True),
-    (date(2026, 12, 24), "da", True),
-    (date(2026, 12, 25), "da", False),
-    # English playbooks: weekends only.
-    (date(2026, 4, 3), "en", True),
-    (date(2026, 12, 25), "en", True),
-    (date(2026, 5, 17), "en", False),
-    (date(2026, 3, 7), "en", False),
-])
+@pytest.mark.parametrize(
+    ("day", "language", "working"),
+    [
+        # Norway 2026, from the `holidays` package: weekday public holidays are days off.
+        (date(2026, 1, 1), "nb", False),
+        (date(2026, 4, 2), "nb", False),  # Skjærtorsdag
+        (date(2026, 4, 3), "nb", False),  # Langfredag
+        (date(2026, 4, 6), "nb", False),  # 2. påskedag
+        (date(2026, 5, 1), "nb", False),  # Arbeidernes dag
+        (date(2026, 5, 14), "nb", False),  # Kristi himmelfartsdag
+        (date(2026, 5, 17), "nb", False),  # Grunnlovsdag on a Sunday: no extra day off
+        (date(2026, 5, 18), "nb", True),
+        (date(2028, 5, 17), "nb", False),  # Grunnlovsdag on a Wednesday
+        (date(2026, 5, 25), "nb", False),  # 2. pinsedag
+        (date(2026, 12, 24), "nb", True),  # julaften: not a public holiday
+        (date(2026, 12, 25), "nb", False),
+        (date(2026, 12, 31), "nb", True),
+        # Denmark: Store bededag (4th Friday after Easter) was a holiday until 2023.
+        (date(2023, 5, 5), "da", False),
+        (date(2024, 4, 26), "da", True),
+        (date(2026, 5, 1), "da", True),  # would-be Store bededag, and 1 May is no public holiday in DK
+        (date(2028, 5, 17), "da", True),
+        (date(2026, 5, 14), "da", False),
+        # Grundlovsdag and Christmas Eve are days off by agreement, not by law: the package calls them
+        # "optional", and they count as working days.
+        (date(2026, 6, 5), "da", True),
+        (date(2026, 12, 24), "da", True),
+        (date(2026, 12, 25), "da", False),
+        # English playbooks: weekends only.
+        (date(2026, 4, 3), "en", True),
+        (date(2026, 12, 25), "en", True),
+        (date(2026, 5, 17), "en", False),
+        (date(2026, 3, 7), "en", False),
+    ],
+)
 def test_is_working_day_follows_the_country_of_the_language(day: date, language: str, working: bool) -> None:
     assert is_working_day(day, language) is working
 
 
-@pytest.mark.parametrize(("a", "b", "language", "count"), [
-    (date(2026, 4, 1), date(2026, 4, 8), "nb", 2),  # Tue 7, Wed 8
-    (date(2026, 4, 1), date(2026, 4, 8), "en", 5),  # Thu 2, Fri 3, Mon 6, Tue 7, Wed 8
-    (date(2026, 4, 8), date(2026, 4, 1), "nb", -2),
-    (date(2026, 4, 1), date(2026, 4, 1), "nb", 0),
-    (date(2026, 4, 3), date(2026, 4, 6), "nb", 0),  # Langfredag to 2. påskedag
-    (date(2026, 12, 23), date(2027, 1, 4), "nb", 6),  # 24, 28, 29, 30, 31 Dec, 4 Jan
-    (date(2026, 12, 23), date(2027, 1, 4), "da", 6),
-    (date(2026, 12, 23), date(2027, 1, 4), "en", 8),  # ... and 25 Dec, 1 Jan
-    (date(2025, 12, 31), date(2026, 12, 31), "nb", 253),  # 261 weekdays less 8 holidays on weekdays
-])
+@pytest.mark.parametrize(
+    ("a", "b", "language", "count"),
+    [
+        (date(2026, 4, 1), date(2026, 4, 8), "nb", 2),  # Tue 7, Wed 8
+        (date(2026, 4, 1), date(2026, 4, 8), "en", 5),  # Thu 2, Fri 3, Mon 6, Tue 7, Wed 8
+        (date(2026, 4, 8), date(2026, 4, 1), "nb", -2),
+        (date(2026, 4, 1), date(2026, 4, 1), "nb", 0),
+        (date(2026, 4, 3), date(2026, 4, 6), "nb", 0),  # Langfredag to 2. påskedag
+        (date(2026, 12, 23), date(2027, 1, 4), "nb", 6),  # 24, 28, 29, 30, 31 Dec, 4 Jan
+        (date(2026, 12, 23), date(2027, 1, 4), "da", 6),
+        (date(2026, 12, 23), date(2027, 1, 4), "en", 8),  # ... and 25 Dec, 1 Jan
+        (date(2025, 12, 31), date(2026, 12, 31), "nb", 253),  # 261 weekdays less 8 holidays on weekdays
+    ],
+)
 def test_working_days_between_counts_after_a_up_to_b(a: date, b: date, language: str, count: int) -> None:
     assert working_days_between(a, b, language) == count
 
@@ -225,4 +247,3 @@ def test_is_working_day_refuses_a_datetime() -> None:
         is_working_day(utc("2026-04-01 09:00"), "nb")
     with pytest.raises(CalendarError, match="expected a date, got the datetime"):
         working_days_between(date(2026, 4, 1), utc("2026-04-08 09:00"), "nb")
-

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-import engine.service
-from tui.cli import app
+from trinn.engine import service as engine_service
+from trinn.tui.cli import app
 
 CASES = Path(__file__).parent / "data" / "cases"
 NOW = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
@@ -23,7 +23,7 @@ bo: {name: Bo Board, roles: [board]}
 @pytest.fixture
 def trinn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Run `trinn` on a fresh database with the test playbooks and a people file, at NOW."""
-    monkeypatch.setattr(engine.service, "utc_now", lambda: NOW)
+    monkeypatch.setattr(engine_service, "utc_now", lambda: NOW)
     for name in ("TRINN_DB", "TRINN_USER", "TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG"):
         monkeypatch.delenv(name, raising=False)
     people = tmp_path / "people.yaml"
@@ -32,6 +32,7 @@ def trinn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     def run(*args: str, who: str = "lea") -> Result:
         return CliRunner().invoke(app, [*base, "--as", who, *args])
+
     return run
 
 
@@ -41,8 +42,12 @@ def _lines(result: Result) -> list[str]:
 
 @pytest.fixture
 def opened(trinn) -> None:
-    assert trinn("open", "test.onboarding", "--set", "org=Acme", "--set", "note=hi",
-                 "--set", "members=a, b").output == "1\n"
+    assert (
+        trinn(
+            "open", "test.onboarding", "--set", "org=Acme", "--set", "note=hi", "--set", "members=a, b"
+        ).output
+        == "1\n"
+    )
 
 
 def test_show_prints_fields_in_playbook_order_and_tasks(trinn, opened) -> None:
@@ -71,7 +76,9 @@ def test_tasks_mine_follows_roles_and_assignment(trinn, opened) -> None:
     ]
     refused = trinn("assign", "1", "intake", "bo")
     assert (refused.output, refused.exit_code) == (
-        "trinn: case 1: bo cannot do 'intake': it needs the role 'lead'\n", 1)
+        "trinn: case 1: bo cannot do 'intake': it needs the role 'lead'\n",
+        1,
+    )
 
 
 def test_can_says_yes_or_why_not(trinn, opened) -> None:
@@ -91,7 +98,7 @@ def test_history_lists_every_command(trinn, opened) -> None:
         '  1  2026-11-24 10:00  lea  open test.onboarding  [new]  org="Acme", size=1, '
         'members=["a", "b"], start="2026-11-24", note="hi"',
         '  2  2026-11-24 10:00  lea  form intake (intake)  [new]  contact="x@acme.no"',
-        '  3  2026-11-24 10:00  lea  fire to_signing  [new -> signing]  approved=false',
+        "  3  2026-11-24 10:00  lea  fire to_signing  [new -> signing]  approved=false",
         "  4  2026-11-24 10:00  bo  comment  [signing]  note: called them",
     ]
 
@@ -104,7 +111,9 @@ def test_tick_reports_and_does_nothing_twice(trinn, opened) -> None:
     assert trinn("tick", "--now", "2026-12-30").output == "nothing due\n"
     bad = trinn("tick", "--now", "tomorrow")
     assert (bad.output, bad.exit_code) == (
-        "trinn: 'tomorrow' is not a time (write e.g. 2026-12-01T09:00 or 2026-12-01)\n", 2)
+        "trinn: 'tomorrow' is not a time (write e.g. 2026-12-01T09:00 or 2026-12-01)\n",
+        2,
+    )
 
 
 def test_json_and_export(trinn, opened) -> None:
@@ -129,24 +138,37 @@ def test_form_answers_from_a_json_file(trinn, opened, tmp_path: Path) -> None:
     answers.write_text("[1, 2]")
     result = trinn("form", "1", "intake", "--file", str(answers))
     assert (result.output, result.exit_code) == (
-        f"trinn: {answers} must hold a JSON object of field: value\n", 2)
+        f"trinn: {answers} must hold a JSON object of field: value\n",
+        2,
+    )
 
 
-@pytest.mark.parametrize(("args", "who", "message", "code"), [
-    (["show", "9"], "lea", "no case '9'", 1),
-    (["show", "x"], "lea", "no case 'x' (a case id is a number, as `trinn cases` shows)", 1),
-    (["show", "99999999999999999999"], "lea", "no case '99999999999999999999'", 1),
-    (["set", "1", "size"], "lea", "expected field=value, got 'size'", 2),
-    (["set", "1", "size=big"], "lea", "case 1: field 'size': expected a number, got 'big'", 1),
-    (["fire", "1", "drop"], "zed", "'zed' is not in the people file (expected one of 'bo', 'lea')", 2),
-    (["fire", "1", "to_signing"], "bo", "case 1: cannot 'to_signing' in state 'new' "
-                                        "(needs the role 'lead')", 1),
-    (["done", "1", "sign"], "lea", "case 1: task 'sign' is not a task of state 'new' "
-                                   "(its tasks: call, intake)", 1),
-    (["set", "1", "note="], "lea", "case 1: field 'note' is required", 1),
-    (["open", "test.nope"], "lea", "no playbook 'test.nope' (did you mean 'test.followup'?)", 2),
-    (["cases", "--open", "--closed"], "lea", "give --open or --closed, not both", 2),
-])
+@pytest.mark.parametrize(
+    ("args", "who", "message", "code"),
+    [
+        (["show", "9"], "lea", "no case '9'", 1),
+        (["show", "x"], "lea", "no case 'x' (a case id is a number, as `trinn cases` shows)", 1),
+        (["show", "99999999999999999999"], "lea", "no case '99999999999999999999'", 1),
+        (["set", "1", "size"], "lea", "expected field=value, got 'size'", 2),
+        (["set", "1", "size=big"], "lea", "case 1: field 'size': expected a number, got 'big'", 1),
+        (["fire", "1", "drop"], "zed", "'zed' is not in the people file (expected one of 'bo', 'lea')", 2),
+        (
+            ["fire", "1", "to_signing"],
+            "bo",
+            "case 1: cannot 'to_signing' in state 'new' (needs the role 'lead')",
+            1,
+        ),
+        (
+            ["done", "1", "sign"],
+            "lea",
+            "case 1: task 'sign' is not a task of state 'new' (its tasks: call, intake)",
+            1,
+        ),
+        (["set", "1", "note="], "lea", "case 1: field 'note' is required", 1),
+        (["open", "test.nope"], "lea", "no playbook 'test.nope' (did you mean 'test.followup'?)", 2),
+        (["cases", "--open", "--closed"], "lea", "give --open or --closed, not both", 2),
+    ],
+)
 def test_bad_input_is_one_line_and_writes_nothing(trinn, opened, args, who, message, code) -> None:
     result = trinn(*args, who=who)
     assert (result.output, result.exit_code) == (f"trinn: {message}\n", code)
@@ -156,8 +178,9 @@ def test_bad_input_is_one_line_and_writes_nothing(trinn, opened, args, who, mess
 def test_a_broken_people_file_is_reported_with_its_position(trinn, tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("lea: {name: Lea, roles: [Lead]}\n")
-    result = CliRunner().invoke(app, ["--db", str(tmp_path / "x.db"), "--people", str(broken),
-                                      "--as", "lea", "tasks"])
+    result = CliRunner().invoke(
+        app, ["--db", str(tmp_path / "x.db"), "--people", str(broken), "--as", "lea", "tasks"]
+    )
     assert result.exit_code == 2
     assert result.output.startswith(f"trinn: {broken}:1:")
 
@@ -167,4 +190,6 @@ def test_a_database_that_is_not_trinns_exits_2(tmp_path: Path) -> None:
     other.write_text("hello\n" * 200)
     result = CliRunner().invoke(app, ["--db", str(other), "cases"])
     assert (result.output, result.exit_code) == (
-        f"trinn: {other} is not a trinn database (not an SQLite file)\n", 2)
+        f"trinn: {other} is not a trinn database (not an SQLite file)\n",
+        2,
+    )

@@ -26,11 +26,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-import engine.service
-from engine.catalog import bundled_files
-from engine.loader import load_playbook
-from engine.spec import PlaybookSpec, StartCaseActionSpec
-from tui.cli import app
+from trinn.engine import service as engine_service
+from trinn.engine.catalog import bundled_files
+from trinn.engine.loader import load_playbook
+from trinn.engine.spec import PlaybookSpec, StartCaseActionSpec
+from trinn.tui.cli import app
 
 COORDINATOR = "coordinator"
 START = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)  # a Tuesday morning; the clock stops here
@@ -38,8 +38,8 @@ START = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)  # a Tuesday morning; the cl
 # (playbooks/*.test.yaml, run by tests/test_scenario_files.py through the same service)
 WALKED = ("padriv.fase-7-2", "padriv.fase-2", "partnerskab.fem-trin")
 SPECS: dict[str, PlaybookSpec] = {
-    spec.id: spec for spec in (load_playbook(f.path).spec for f in bundled_files())
-    if spec.id in WALKED}
+    spec.id: spec for spec in (load_playbook(f.path).spec for f in bundled_files()) if spec.id in WALKED
+}
 
 
 # ---------------------------------------------------------------- the command line
@@ -69,7 +69,7 @@ def trinn(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Trinn:
     for name in ("TRINN_DB", "TRINN_USER", "TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG"):
         monkeypatch.delenv(name, raising=False)
     cli = Trinn(db_url)
-    monkeypatch.setattr(engine.service, "utc_now", lambda: cli.now)
+    monkeypatch.setattr(engine_service, "utc_now", lambda: cli.now)
     return cli
 
 
@@ -120,8 +120,9 @@ class Case:
 
     def can(self, trigger: str) -> dict[str, Any]:
         """What `trinn can CASE --json` says of one trigger: allowed, reasons, to."""
-        (found,) = [p for p in json.loads(self.trinn("can", self.id, "--json").stdout)
-                    if p["trigger"] == trigger]
+        (found,) = [
+            p for p in json.loads(self.trinn("can", self.id, "--json").stdout) if p["trigger"] == trigger
+        ]
         return found
 
     def _command(self, *args: str) -> Case:
@@ -183,29 +184,52 @@ def refusal(case: Case, text: str) -> str:
 def _fase_7_2_invited(trinn: Trinn) -> Case:
     """From «Den som er i kontakt med en potensiell ny samarbeidspartner gir beskjed til
     Ledelsen» to the invitation with the link to the påmeldingsskjema."""
-    case = open_case(trinn, "padriv.fase-7-2", virksomhet="Byggmester Hansen AS",
-                     meldt_av="Kari Nordmann")
+    case = open_case(trinn, "padriv.fase-7-2", virksomhet="Byggmester Hansen AS", meldt_av="Kari Nordmann")
     assert case.state == "registrert"
     # Ledelsen registrerer virksomheten som mulig ny samarbeidspartner
-    case.form("registrering", meldt_av_gruppe="padriver", kontaktperson="Ola Hansen",
-              kontakt_epost="ola@hansen.no")
+    case.form(
+        "registrering", meldt_av_gruppe="padriver", kontaktperson="Ola Hansen", kontakt_epost="ola@hansen.no"
+    )
     # «Hvis virksomheten viser interesse ...»: not before Ledelsen has found out
-    case.refused("fire", case.id, "vis_interesse", stderr=refusal(case, (
-        "cannot 'vis_interesse' in state 'registrert' (guard "
-        "'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done' is false "
-        "(tasks.registrer_virksomhet.done = True, tasks.avklar_interesse.done = False))")))
+    case.refused(
+        "fire",
+        case.id,
+        "vis_interesse",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'vis_interesse' in state 'registrert' (guard "
+                "'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done' is false "
+                "(tasks.registrer_virksomhet.done = True, tasks.avklar_interesse.done = False))"
+            ),
+        ),
+    )
     case.done("avklar_interesse").fire("vis_interesse")
     assert case.state == "interessert"
 
     # «... avtales tidspunkt og agenda for et fysisk eller digitalt møte»
-    case.refused("fire", case.id, "avtal_mote", stderr=refusal(case, (
-        "cannot 'avtal_mote' in state 'interessert' (guard "
-        "'tasks.avtal_tidspunkt_agenda.done && motetidspunkt != null && agenda != null "
-        "&& moteform != null && ledelsen_deltar' is false "
-        "(tasks.avtal_tidspunkt_agenda.done = False, motetidspunkt = None, agenda = None, "
-        "moteform = None, ledelsen_deltar = False))")))
-    case.form("mote", motetidspunkt="2026-12-03", agenda="Presentasjon av partnerskapet",
-              moteform="digitalt", ledelsen_deltar=False)
+    case.refused(
+        "fire",
+        case.id,
+        "avtal_mote",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'avtal_mote' in state 'interessert' (guard "
+                "'tasks.avtal_tidspunkt_agenda.done && motetidspunkt != null && agenda != null "
+                "&& moteform != null && ledelsen_deltar' is false "
+                "(tasks.avtal_tidspunkt_agenda.done = False, motetidspunkt = None, agenda = None, "
+                "moteform = None, ledelsen_deltar = False))"
+            ),
+        ),
+    )
+    case.form(
+        "mote",
+        motetidspunkt="2026-12-03",
+        agenda="Presentasjon av partnerskapet",
+        moteform="digitalt",
+        ledelsen_deltar=False,
+    )
     # «Ledelsen skal delta på møtet»
     (reason,) = case.can("avtal_mote")["reasons"]
     assert reason.endswith(", moteform = 'digitalt', ledelsen_deltar = False)")
@@ -215,9 +239,17 @@ def _fase_7_2_invited(trinn: Trinn) -> Case:
     # «Møte gjennomføres for å finne ut om deltakelse i partnerskapet er aktuelt»
     case.form("motereferat", enighet=True, hovedsteg="Påmelding, innstilling, behandling")
     # «Gitt enighet sender Ledelsen en epost til virksomheten med invitasjon ... lenke»
-    case.refused("form", case.id, "invitasjon", "pameldingsskjema_lenke=padriv.no/pamelding",
-                 stderr=refusal(case, "field 'pameldingsskjema_lenke': 'padriv.no/pamelding' "
-                                      "is not a web address (start it with https://)"))
+    case.refused(
+        "form",
+        case.id,
+        "invitasjon",
+        "pameldingsskjema_lenke=padriv.no/pamelding",
+        stderr=refusal(
+            case,
+            "field 'pameldingsskjema_lenke': 'padriv.no/pamelding' "
+            "is not a web address (start it with https://)",
+        ),
+    )
     case.form("invitasjon", pameldingsskjema_lenke="https://padriv.no/pamelding")
     case.fire("send_invitasjon")
     assert case.state == "invitert"
@@ -228,8 +260,12 @@ def _fase_7_2_to_vote(trinn: Trinn) -> Case:
     """... up to Styringsgruppen's vote on Ledelsen's innstilling."""
     case = _fase_7_2_invited(trinn)
     # Virksomheten fyller ut påmeldingsskjemaet (Ledelsen records it on its behalf)
-    case.form("pamelding", strategisk_initiativ="Sirkulære byggematerialer",
-              har_okonomisk_bidrag=True, okonomisk_bidrag=50000)
+    case.form(
+        "pamelding",
+        strategisk_initiativ="Sirkulære byggematerialer",
+        har_okonomisk_bidrag=True,
+        okonomisk_bidrag=50000,
+    )
     case.fire("motta_pamelding")
     assert case.state == "pamelding_mottatt"
     # «Ledelsen lager en innstilling til styringsgruppen med anbefaling»
@@ -252,9 +288,17 @@ def walk_fase_7_2_formalisert(trinn: Trinn) -> Case:
     case.done("ring_virksomheten")
     # a coordinator who read the case before the call was recorded is refused
     stale = str(case.view["row_version"] - 1)
-    case.refused("fire", case.id, "send_velkommen", "--expect-version", stale, stderr=(
-        f"trinn: case {case.id} was changed by {COORDINATOR} at "
-        f"{trinn.now:%Y-%m-%d %H:%M:%S} UTC; reload and try again"))
+    case.refused(
+        "fire",
+        case.id,
+        "send_velkommen",
+        "--expect-version",
+        stale,
+        stderr=(
+            f"trinn: case {case.id} was changed by {COORDINATOR} at "
+            f"{trinn.now:%Y-%m-%d %H:%M:%S} UTC; reload and try again"
+        ),
+    )
     case.fire("send_velkommen")
     assert case.state == "velkommen_sendt"
     # «Velkommen som ny samarbeidspartner»: initiativ, Pådrivere, logo og tekst, avtale
@@ -268,13 +312,27 @@ def walk_fase_7_2_formalisert(trinn: Trinn) -> Case:
     case.done("signer_tilslutningsavtale").fire("motta_signert_avtale")
     assert case.state == "formaliseres"
     # «... formaliserer den virksomheten som ny samarbeidspartner gjennom ...»
-    case.done("arkiver_tilslutningsavtale", "registrer_pa_nettsider", "oppdater_kontaktoversikt",
-              "inviter_til_moter", "legg_til_sosiale_medier")
+    case.done(
+        "arkiver_tilslutningsavtale",
+        "registrer_pa_nettsider",
+        "oppdater_kontaktoversikt",
+        "inviter_til_moter",
+        "legg_til_sosiale_medier",
+    )
     # «Fakturerer virksomheten for evt. økonomisk bidrag»: this one gives 50 000
-    case.refused("fire", case.id, "formaliser", stderr=refusal(case, (
-        "cannot 'formaliser' in state 'formaliseres' (guard "
-        "'tasks_done && (!har_okonomisk_bidrag || tasks.fakturer_bidrag.done)' is false "
-        "(tasks_done = True, har_okonomisk_bidrag = True, tasks.fakturer_bidrag.done = False))")))
+    case.refused(
+        "fire",
+        case.id,
+        "formaliser",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'formaliser' in state 'formaliseres' (guard "
+                "'tasks_done && (!har_okonomisk_bidrag || tasks.fakturer_bidrag.done)' is false "
+                "(tasks_done = True, har_okonomisk_bidrag = True, tasks.fakturer_bidrag.done = False))"
+            ),
+        ),
+    )
     case.done("fakturer_bidrag").fire("formaliser")
     return case
 
@@ -282,11 +340,20 @@ def walk_fase_7_2_formalisert(trinn: Trinn) -> Case:
 def walk_fase_7_2_underkjent(trinn: Trinn) -> Case:
     case = _fase_7_2_to_vote(trinn)
     # Styringsgruppen underkjenner innstillingen, and says why
-    case.refused("fire", case.id, "underkjenn", stderr=refusal(case, (
-        "cannot 'underkjenn' in state 'til_behandling' (guard "
-        "'tasks.behandle_innstilling.done && behandlingsmote != null && begrunnelse != null "
-        "&& size(begrunnelse) > 0' is false (tasks.behandle_innstilling.done = True, "
-        "behandlingsmote = 'forstkommende_mote', begrunnelse = None))")))
+    case.refused(
+        "fire",
+        case.id,
+        "underkjenn",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'underkjenn' in state 'til_behandling' (guard "
+                "'tasks.behandle_innstilling.done && behandlingsmote != null && begrunnelse != null "
+                "&& size(begrunnelse) > 0' is false (tasks.behandle_innstilling.done = True, "
+                "behandlingsmote = 'forstkommende_mote', begrunnelse = None))"
+            ),
+        ),
+    )
     case.fire("underkjenn", begrunnelse="Virksomheten passer ikke med partnerskapets formål.")
     assert case.fields["vedtak"] == "underkjent"
     return case
@@ -300,11 +367,21 @@ def walk_fase_7_2_ikke_aktuell(trinn: Trinn) -> Case:
     # ... and after six weeks the escalation: «Følg opp, eller avslutt saken med begrunnelse»
     assert case.tick(days=28) == [reminder(case, "escalate", "ledelsen")]
     # a påmelding only heard of is not one received (and the value given is not kept)
-    case.refused("fire", case.id, "motta_pamelding", "--set", "strategisk_initiativ=Noe",
-                 stderr=refusal(case, (
-                     "cannot 'motta_pamelding' in state 'invitert' (guard "
-                     "'tasks.fyll_ut_pamelding.done' is false "
-                     "(tasks.fyll_ut_pamelding.done = False))")))
+    case.refused(
+        "fire",
+        case.id,
+        "motta_pamelding",
+        "--set",
+        "strategisk_initiativ=Noe",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'motta_pamelding' in state 'invitert' (guard "
+                "'tasks.fyll_ut_pamelding.done' is false "
+                "(tasks.fyll_ut_pamelding.done = False))"
+            ),
+        ),
+    )
     case.fire("avslutt", begrunnelse="Virksomheten har ikke svart på invitasjonen.")
     return case
 
@@ -324,12 +401,24 @@ def _fase_2_to_styringsgruppen(trinn: Trinn) -> Case:
     case = open_case(trinn, "padriv.fase-2")  # the Arbeidsgruppe's name has a default
     assert (case.state, case.fields) == ("mandat_utkast", {"arbeidsgruppe": "Arbeidsgruppen"})
     # «Ledelsen utformer et utkast til Mandat for Arbeidsgruppen» from the samarbeidsavtale
-    case.refused("fire", case.id, "send_til_styringsgruppen", stderr=refusal(case, (
-        "cannot 'send_til_styringsgruppen' in state 'mandat_utkast' (guard "
-        "'tasks_done && mandat_utkast != null' is false "
-        "(tasks_done = False, mandat_utkast = None))")))
-    case.form("utkast", samarbeidsavtale="https://padriv.no/samarbeidsavtale",
-              mandat_utkast="Arbeidsgruppen ledes av Nettverksleder ...")
+    case.refused(
+        "fire",
+        case.id,
+        "send_til_styringsgruppen",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'send_til_styringsgruppen' in state 'mandat_utkast' (guard "
+                "'tasks_done && mandat_utkast != null' is false "
+                "(tasks_done = False, mandat_utkast = None))"
+            ),
+        ),
+    )
+    case.form(
+        "utkast",
+        samarbeidsavtale="https://padriv.no/samarbeidsavtale",
+        mandat_utkast="Arbeidsgruppen ledes av Nettverksleder ...",
+    )
     # «... og sender det til styringsgruppen for behandling»
     case.fire("send_til_styringsgruppen")
     assert case.state == "til_behandling"
@@ -355,8 +444,12 @@ def _fase_2_call(case: Case) -> Case:
 
 def _fase_2_first_meeting(case: Case) -> Case:
     # «konstituering av Arbeidsgruppen, valg av ansvarsområder og oppstart av arbeidet»
-    case.form("konstituering", ansvarsomrader="Kommunikasjon, arrangement",
-              oppgaver="Fastsatt av gruppen", motefrekvens="Hver fjerde uke")
+    case.form(
+        "konstituering",
+        ansvarsomrader="Kommunikasjon, arrangement",
+        oppgaver="Fastsatt av gruppen",
+        motefrekvens="Hver fjerde uke",
+    )
     # «Sikre at deltakerne er innforstått med sine og Arbeidsgruppens totale roller og
     # oppgaver», and the tasks «avstemt med Nettverksleder»
     return case.done("sikre_rolleforstaelse", "avstem_oppgaver")
@@ -370,32 +463,73 @@ def walk_fase_2_avsluttet(trinn: Trinn) -> Case:
     _fase_2_first_meeting(_fase_2_call(_fase_2_nominate(case, 16)))
     for member in _people(16):
         case.done("signer_kontrakt", item=member)
-    case.refused("fire", case.id, "opprett", stderr=refusal(case, (
-        "cannot 'opprett' in state 'innkalt' (guard 'tasks_done && size(deltakere) >= 8 "
-        "&& size(deltakere) <= 15 && tasks.signer_kontrakt.done' is false (tasks_done = True, "
-        f"deltakere = {CUT_SHORT}, tasks.signer_kontrakt.done = True))")))
+    case.refused(
+        "fire",
+        case.id,
+        "opprett",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'opprett' in state 'innkalt' (guard 'tasks_done && size(deltakere) >= 8 "
+                "&& size(deltakere) <= 15 && tasks.signer_kontrakt.done' is false (tasks_done = True, "
+                f"deltakere = {CUT_SHORT}, tasks.signer_kontrakt.done = True))"
+            ),
+        ),
+    )
     case.fire("nominer_pa_nytt")  # back to Styringsgruppen
     assert case.state == "til_behandling"
 
     # ten this time, and a new first meeting
     _fase_2_first_meeting(_fase_2_call(_fase_2_nominate(case, 10)))
     # «Hver deltaker i Arbeidsgruppen har signert en forpliktende kontrakt»: one at a time
-    case.refused("done", case.id, "signer_kontrakt", stderr=refusal(case, (
-        "task 'signer_kontrakt' has 10 open items; name one with --item ("
-        + ", ".join(f"'{p}'" for p in _people(10)) + ")")))
+    case.refused(
+        "done",
+        case.id,
+        "signer_kontrakt",
+        stderr=refusal(
+            case,
+            (
+                "task 'signer_kontrakt' has 10 open items; name one with --item ("
+                + ", ".join(f"'{p}'" for p in _people(10))
+                + ")"
+            ),
+        ),
+    )
     for member in _people(9):
         case.done("signer_kontrakt", item=member)
-    case.refused("done", case.id, "signer_kontrakt", "--item", "Deltaker 1", stderr=refusal(
-        case, "task 'signer_kontrakt' [Deltaker 1] is already done"))
-    case.refused("fire", case.id, "opprett", stderr=refusal(case, (
-        "cannot 'opprett' in state 'innkalt' (guard 'tasks_done && size(deltakere) >= 8 "
-        "&& size(deltakere) <= 15 && tasks.signer_kontrakt.done' is false (tasks_done = False, "
-        f"deltakere = {CUT_SHORT}, tasks.signer_kontrakt.done = False))")))
+    case.refused(
+        "done",
+        case.id,
+        "signer_kontrakt",
+        "--item",
+        "Deltaker 1",
+        stderr=refusal(case, "task 'signer_kontrakt' [Deltaker 1] is already done"),
+    )
+    case.refused(
+        "fire",
+        case.id,
+        "opprett",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'opprett' in state 'innkalt' (guard 'tasks_done && size(deltakere) >= 8 "
+                "&& size(deltakere) <= 15 && tasks.signer_kontrakt.done' is false (tasks_done = False, "
+                f"deltakere = {CUT_SHORT}, tasks.signer_kontrakt.done = False))"
+            ),
+        ),
+    )
     # Deltaker 10 never signs and leaves the group: nine remain, every one of them signed
     case.set(deltakere=_people(9))
-    case.refused("done", case.id, "signer_kontrakt", "--item", "Deltaker 10", stderr=refusal(
-        case, "task 'signer_kontrakt' [Deltaker 10] was cancelled: 'Deltaker 10' was taken "
-              "off its list"))
+    case.refused(
+        "done",
+        case.id,
+        "signer_kontrakt",
+        "--item",
+        "Deltaker 10",
+        stderr=refusal(
+            case, "task 'signer_kontrakt' [Deltaker 10] was cancelled: 'Deltaker 10' was taken off its list"
+        ),
+    )
     # «Arbeidsgruppen er opprettet»
     case.fire("opprett")
     assert case.state == "i_drift"
@@ -403,14 +537,25 @@ def walk_fase_2_avsluttet(trinn: Trinn) -> Case:
     # «Ledelsen innkaller til og leder arbeidsgruppemøter med hyppighet ... tilpasset»
     assert case.tick(days=29) == [reminder(case, "remind", "ledelsen")]
     case.fire("hold_mote", mote_notat="2027-02-12: oppstart av arbeidet")
-    case.refused("fire", case.id, "hold_mote", stderr=refusal(case, (
-        "cannot 'hold_mote' in state 'i_drift' (guard "
-        "'mote_notat != null && size(mote_notat) > 0 && !(mote_notat in moter)' is false "
-        "(mote_notat = '2027-02-12: oppstart av arbeidet', "
-        "moter = ['2027-02-12: oppstart av arbeidet']))")))
+    case.refused(
+        "fire",
+        case.id,
+        "hold_mote",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'hold_mote' in state 'i_drift' (guard "
+                "'mote_notat != null && size(mote_notat) > 0 && !(mote_notat in moter)' is false "
+                "(mote_notat = '2027-02-12: oppstart av arbeidet', "
+                "moter = ['2027-02-12: oppstart av arbeidet']))"
+            ),
+        ),
+    )
     case.fire("hold_mote", mote_notat="2027-03-12: status")
     assert (case.state, case.fields["moter"]) == (
-        "i_drift", ["2027-02-12: oppstart av arbeidet", "2027-03-12: status"])
+        "i_drift",
+        ["2027-02-12: oppstart av arbeidet", "2027-03-12: status"],
+    )
     case.fire("avslutt")
     return case
 
@@ -423,9 +568,18 @@ def walk_fase_2_avbrutt(trinn: Trinn) -> Case:
     case.fire("nominer_pa_nytt")
     assert case.state == "til_behandling"
     # the establishing is called off, with a reason
-    case.refused("fire", case.id, "avbryt", stderr=refusal(case, (
-        "cannot 'avbryt' in state 'til_behandling' (guard "
-        "'begrunnelse != null && size(begrunnelse) > 0' is false (begrunnelse = None))")))
+    case.refused(
+        "fire",
+        case.id,
+        "avbryt",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'avbryt' in state 'til_behandling' (guard "
+                "'begrunnelse != null && size(begrunnelse) > 0' is false (begrunnelse = None))"
+            ),
+        ),
+    )
     case.fire("avbryt", begrunnelse="Ikke nok interesse for Arbeidsgruppen.")
     return case
 
@@ -435,17 +589,31 @@ def walk_fase_2_avbrutt(trinn: Trinn) -> Case:
 
 def _fem_trin_meeting_one(trinn: Trinn) -> Case:
     """«På jeres første møde gennemgår I trin 1, 2 og 3», with people of your own forening."""
-    case = open_case(trinn, "partnerskab.fem-trin", partnerskab="Lektiecafé",
-                     forening="Ungdomsklubben")
+    case = open_case(trinn, "partnerskab.fem-trin", partnerskab="Lektiecafé", forening="Ungdomsklubben")
     # Trin 1: Strategisk forankring – Skitsér jeres idé
-    case.refused("fire", case.id, "vaelg_partner", stderr=refusal(case, (
-        "cannot 'vaelg_partner' in state 'trin_1' "
-        "(guard 'tasks_done && ide != null' is false (tasks_done = False, ide = None))")))
+    case.refused(
+        "fire",
+        case.id,
+        "vaelg_partner",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'vaelg_partner' in state 'trin_1' "
+                "(guard 'tasks_done && ide != null' is false (tasks_done = False, ide = None))"
+            ),
+        ),
+    )
     case.done("introducer_opgaven")
-    case.form("trin_1a", passer_til_vision="Passer godt", partner_hjaelper_med="Lokaler",
-              vi_tilbyder="Frivillige")
-    case.refused("form", case.id, "trin_1b", "idee=En lektiecafé", stderr=refusal(
-        case, "form 'trin_1b' has no field 'idee' (did you mean 'ide'?)"))
+    case.form(
+        "trin_1a", passer_til_vision="Passer godt", partner_hjaelper_med="Lokaler", vi_tilbyder="Frivillige"
+    )
+    case.refused(
+        "form",
+        case.id,
+        "trin_1b",
+        "idee=En lektiecafé",
+        stderr=refusal(case, "form 'trin_1b' has no field 'idee' (did you mean 'ide'?)"),
+    )
     case.form("trin_1b", ide="En lektiecafé for børn i bydelen").fire("vaelg_partner")
     assert case.state == "trin_2"
 
@@ -454,20 +622,36 @@ def _fem_trin_meeting_one(trinn: Trinn) -> Case:
     # «Nedskriv de tre mest egnede i prioriteret rækkefølge»: four is one too many
     listed = ["Bydelsbiblioteket", "Boligforeningen", "Skolen", "Kirken"]
     case.form("trin_2b", prioriteret_liste=listed)
-    case.refused("fire", case.id, "skab_overbevisning", stderr=refusal(case, (
-        "cannot 'skab_overbevisning' in state 'trin_2' (guard "
-        "'tasks_done && size(forslag) >= 1 && size(prioriteret_liste) >= 1 "
-        "&& size(prioriteret_liste) <= 3' is false (tasks_done = True, "
-        "forslag = ['Skolen', 'Bydelsbiblioteket', 'Kirken', 'Boligforeningen'], "
-        f"prioriteret_liste = {listed!r}))")))
+    case.refused(
+        "fire",
+        case.id,
+        "skab_overbevisning",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'skab_overbevisning' in state 'trin_2' (guard "
+                "'tasks_done && size(forslag) >= 1 && size(prioriteret_liste) >= 1 "
+                "&& size(prioriteret_liste) <= 3' is false (tasks_done = True, "
+                "forslag = ['Skolen', 'Bydelsbiblioteket', 'Kirken', 'Boligforeningen'], "
+                f"prioriteret_liste = {listed!r}))"
+            ),
+        ),
+    )
     case.fire("skab_overbevisning", prioriteret_liste=listed[:3])
     # «I arbejder videre med den, I prioriterer højst, men gem listen»
     assert (case.state, case.fields["aktuel_partner"]) == ("trin_3", "Bydelsbiblioteket")
 
     # Trin 3: Skab overbevisning – Tag kontakt til partneren og sælg ideen
-    case.refused("form", case.id, "kontakt", "partner_email=bibliotek.dk", stderr=refusal(
-        case, "field 'partner_email': 'bibliotek.dk' is not an e-mail address "
-              "(write e.g. 'ola@example.no')"))
+    case.refused(
+        "form",
+        case.id,
+        "kontakt",
+        "partner_email=bibliotek.dk",
+        stderr=refusal(
+            case,
+            "field 'partner_email': 'bibliotek.dk' is not an e-mail address (write e.g. 'ola@example.no')",
+        ),
+    )
     return _fem_trin_contact(case, "kontakt@bibliotek.dk")
 
 
@@ -487,8 +671,12 @@ def walk_fem_trin_partnerskab_aftalt(trinn: Trinn) -> Case:
     case = _fem_trin_meeting_one(trinn)
     # the follow-up date passes without an answer: a reminder
     assert case.tick(days=15) == [reminder(case, "remind", "foreningen")]
-    case.refused("fire", case.id, "afslaget", stderr=refusal(
-        case, "unknown trigger 'afslaget' (did you mean 'afslag'?)"))
+    case.refused(
+        "fire",
+        case.id,
+        "afslaget",
+        stderr=refusal(case, "unknown trigger 'afslaget' (did you mean 'afslag'?)"),
+    )
     # «afslag»: plan B, the next partner on the prioritised list
     case.fire("afslag")
     assert (case.state, case.fields["aktuel_partner"]) == ("plan_b", "Boligforeningen")
@@ -509,34 +697,54 @@ def walk_fem_trin_partnerskab_aftalt(trinn: Trinn) -> Case:
     # «Når I har en interesseret partner», møde 2 with the partner.
     # Trin 4: Sikre fælles ejerskab – Skærp ideen
     assert case.state == "trin_4"
-    case.form("trin_4a", faelles_vision="Alle børn får hjælp til lektier",
-              maalsaetninger="30 børn om ugen")
+    case.form("trin_4a", faelles_vision="Alle børn får hjælp til lektier", maalsaetninger="30 børn om ugen")
     case.form("trin_4b", hvem_goer_hvad="Vi leverer frivillige, kirken lokaler")
-    case.form("ansvar_begge_parter", ansvarspersoner_forening=["Anna"],
-              ansvarspersoner_partner=["Præsten"])
+    case.form("ansvar_begge_parter", ansvarspersoner_forening=["Anna"], ansvarspersoner_partner=["Præsten"])
     # «Diskutér om I skal søge penge 'udefra'. Og hvem der i så fald er ansvarlig for det.»
     case.form("finansiering", ekstern_finansiering=True)
-    case.refused("fire", case.id, "lav_partnerskabsaftale", stderr=refusal(case, (
-        "cannot 'lav_partnerskabsaftale' in state 'trin_4' (guard "
-        "'tasks_done && faelles_vision != null && maalsaetninger != null "
-        "&& size(ansvarspersoner_forening) >= 1 && size(ansvarspersoner_partner) >= 1 "
-        "&& (!ekstern_finansiering || finansiering_ansvarlig != null)' is false "
-        "(tasks_done = True, faelles_vision = 'Alle børn får hjælp til lektier', "
-        "maalsaetninger = '30 børn om ugen', ansvarspersoner_forening = ['Anna'], "
-        "ansvarspersoner_partner = ['Præsten'], ekstern_finansiering = True, "
-        "finansiering_ansvarlig = None))")))
+    case.refused(
+        "fire",
+        case.id,
+        "lav_partnerskabsaftale",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'lav_partnerskabsaftale' in state 'trin_4' (guard "
+                "'tasks_done && faelles_vision != null && maalsaetninger != null "
+                "&& size(ansvarspersoner_forening) >= 1 && size(ansvarspersoner_partner) >= 1 "
+                "&& (!ekstern_finansiering || finansiering_ansvarlig != null)' is false "
+                "(tasks_done = True, faelles_vision = 'Alle børn får hjælp til lektier', "
+                "maalsaetninger = '30 børn om ugen', ansvarspersoner_forening = ['Anna'], "
+                "ansvarspersoner_partner = ['Præsten'], ekstern_finansiering = True, "
+                "finansiering_ansvarlig = None))"
+            ),
+        ),
+    )
     case.fire("lav_partnerskabsaftale", finansiering_ansvarlig="Anna")
 
     # Trin 5: Lav partnerskabsaftale – Udarbejd en kontrakt
     assert case.state == "trin_5"
-    case.form("kontrakt", aktiviteter="Lektiecafé to gange om ugen", tidsplan="Start februar 2027",
-              opfoelgningsplan="Evaluering efter et halvt år")
-    case.refused("fire", case.id, "indgaa_aftale", stderr=refusal(case, (
-        "cannot 'indgaa_aftale' in state 'trin_5' (guard "
-        "'tasks_done && faelles_vision != null && maalsaetninger != null && aktiviteter != null "
-        "&& tidsplan != null' is false (tasks_done = False, "
-        "faelles_vision = 'Alle børn får hjælp til lektier', maalsaetninger = '30 børn om ugen', "
-        "aktiviteter = 'Lektiecafé to gange om ugen', tidsplan = 'Start februar 2027'))")))
+    case.form(
+        "kontrakt",
+        aktiviteter="Lektiecafé to gange om ugen",
+        tidsplan="Start februar 2027",
+        opfoelgningsplan="Evaluering efter et halvt år",
+    )
+    case.refused(
+        "fire",
+        case.id,
+        "indgaa_aftale",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'indgaa_aftale' in state 'trin_5' (guard "
+                "'tasks_done && faelles_vision != null && maalsaetninger != null && aktiviteter != null "
+                "&& tidsplan != null' is false (tasks_done = False, "
+                "faelles_vision = 'Alle børn får hjælp til lektier', maalsaetninger = '30 børn om ugen', "
+                "aktiviteter = 'Lektiecafé to gange om ugen', tidsplan = 'Start februar 2027'))"
+            ),
+        ),
+    )
     case.done("partneren_godkender")  # the partner's approval, recorded by the coordinator
     case.fire("indgaa_aftale")
     return case
@@ -548,9 +756,18 @@ def walk_fem_trin_opgivet(trinn: Trinn) -> Case:
     assert case.tick(days=15) == [reminder(case, "remind", "foreningen")]
     assert case.tick(days=7) == [reminder(case, "remind", "foreningen")]
     # the forening gives up, with a reason
-    case.refused("fire", case.id, "opgiv", stderr=refusal(case, (
-        "cannot 'opgiv' in state 'afventer_svar' (guard "
-        "'begrunnelse != null && size(begrunnelse) > 0' is false (begrunnelse = None))")))
+    case.refused(
+        "fire",
+        case.id,
+        "opgiv",
+        stderr=refusal(
+            case,
+            (
+                "cannot 'opgiv' in state 'afventer_svar' (guard "
+                "'begrunnelse != null && size(begrunnelse) > 0' is false (begrunnelse = None))"
+            ),
+        ),
+    )
     case.fire("opgiv", begrunnelse="Intet svar fra Bydelsbiblioteket, og ingen tid til plan B.")
     return case
 
@@ -561,38 +778,92 @@ Walk = Callable[[Trinn], Case]
 
 # (playbook id, final state) -> its walk, and the transitions the walk takes: (trigger, to)
 WALKS: dict[tuple[str, str], tuple[Walk, list[tuple[str, str]]]] = {
-    ("padriv.fase-7-2", "formalisert"): (walk_fase_7_2_formalisert, [
-        ("vis_interesse", "interessert"), ("avtal_mote", "mote_avtalt"),
-        ("send_invitasjon", "invitert"), ("motta_pamelding", "pamelding_mottatt"),
-        ("send_innstilling", "til_behandling"), ("godkjenn", "godkjent"),
-        ("send_velkommen", "velkommen_sendt"), ("send_tilslutningsavtale", "avtale_sendt"),
-        ("motta_signert_avtale", "formaliseres"), ("formaliser", "formalisert")]),
-    ("padriv.fase-7-2", "underkjent"): (walk_fase_7_2_underkjent, [
-        ("vis_interesse", "interessert"), ("avtal_mote", "mote_avtalt"),
-        ("send_invitasjon", "invitert"), ("motta_pamelding", "pamelding_mottatt"),
-        ("send_innstilling", "til_behandling"), ("underkjenn", "underkjent")]),
-    ("padriv.fase-7-2", "ikke_aktuell"): (walk_fase_7_2_ikke_aktuell, [
-        ("vis_interesse", "interessert"), ("avtal_mote", "mote_avtalt"),
-        ("send_invitasjon", "invitert"), ("avslutt", "ikke_aktuell")]),
-    ("padriv.fase-2", "avsluttet"): (walk_fase_2_avsluttet, [
-        ("send_til_styringsgruppen", "til_behandling"), ("fullfor_behandling", "mandat_behandlet"),
-        ("innkall", "innkalt"), ("nominer_pa_nytt", "til_behandling"),
-        ("fullfor_behandling", "mandat_behandlet"), ("innkall", "innkalt"), ("opprett", "i_drift"),
-        ("hold_mote", "i_drift"), ("hold_mote", "i_drift"), ("avslutt", "avsluttet")]),
-    ("padriv.fase-2", "avbrutt"): (walk_fase_2_avbrutt, [
-        ("send_til_styringsgruppen", "til_behandling"), ("fullfor_behandling", "mandat_behandlet"),
-        ("nominer_pa_nytt", "til_behandling"), ("avbryt", "avbrutt")]),
-    ("partnerskab.fem-trin", "partnerskab_aftalt"): (walk_fem_trin_partnerskab_aftalt, [
-        ("vaelg_partner", "trin_2"), ("skab_overbevisning", "trin_3"),
-        ("kontakt_partner", "afventer_svar"), ("afslag", "plan_b"),
-        ("kontakt_partner", "afventer_svar"), ("afslag", "plan_b"),
-        ("kontakt_partner", "afventer_svar"), ("afslag", "trin_2"),
-        ("skab_overbevisning", "trin_3"), ("kontakt_partner", "afventer_svar"),
-        ("positivt_svar", "trin_4"), ("lav_partnerskabsaftale", "trin_5"),
-        ("indgaa_aftale", "partnerskab_aftalt")]),
-    ("partnerskab.fem-trin", "opgivet"): (walk_fem_trin_opgivet, [
-        ("vaelg_partner", "trin_2"), ("skab_overbevisning", "trin_3"),
-        ("kontakt_partner", "afventer_svar"), ("opgiv", "opgivet")]),
+    ("padriv.fase-7-2", "formalisert"): (
+        walk_fase_7_2_formalisert,
+        [
+            ("vis_interesse", "interessert"),
+            ("avtal_mote", "mote_avtalt"),
+            ("send_invitasjon", "invitert"),
+            ("motta_pamelding", "pamelding_mottatt"),
+            ("send_innstilling", "til_behandling"),
+            ("godkjenn", "godkjent"),
+            ("send_velkommen", "velkommen_sendt"),
+            ("send_tilslutningsavtale", "avtale_sendt"),
+            ("motta_signert_avtale", "formaliseres"),
+            ("formaliser", "formalisert"),
+        ],
+    ),
+    ("padriv.fase-7-2", "underkjent"): (
+        walk_fase_7_2_underkjent,
+        [
+            ("vis_interesse", "interessert"),
+            ("avtal_mote", "mote_avtalt"),
+            ("send_invitasjon", "invitert"),
+            ("motta_pamelding", "pamelding_mottatt"),
+            ("send_innstilling", "til_behandling"),
+            ("underkjenn", "underkjent"),
+        ],
+    ),
+    ("padriv.fase-7-2", "ikke_aktuell"): (
+        walk_fase_7_2_ikke_aktuell,
+        [
+            ("vis_interesse", "interessert"),
+            ("avtal_mote", "mote_avtalt"),
+            ("send_invitasjon", "invitert"),
+            ("avslutt", "ikke_aktuell"),
+        ],
+    ),
+    ("padriv.fase-2", "avsluttet"): (
+        walk_fase_2_avsluttet,
+        [
+            ("send_til_styringsgruppen", "til_behandling"),
+            ("fullfor_behandling", "mandat_behandlet"),
+            ("innkall", "innkalt"),
+            ("nominer_pa_nytt", "til_behandling"),
+            ("fullfor_behandling", "mandat_behandlet"),
+            ("innkall", "innkalt"),
+            ("opprett", "i_drift"),
+            ("hold_mote", "i_drift"),
+            ("hold_mote", "i_drift"),
+            ("avslutt", "avsluttet"),
+        ],
+    ),
+    ("padriv.fase-2", "avbrutt"): (
+        walk_fase_2_avbrutt,
+        [
+            ("send_til_styringsgruppen", "til_behandling"),
+            ("fullfor_behandling", "mandat_behandlet"),
+            ("nominer_pa_nytt", "til_behandling"),
+            ("avbryt", "avbrutt"),
+        ],
+    ),
+    ("partnerskab.fem-trin", "partnerskab_aftalt"): (
+        walk_fem_trin_partnerskab_aftalt,
+        [
+            ("vaelg_partner", "trin_2"),
+            ("skab_overbevisning", "trin_3"),
+            ("kontakt_partner", "afventer_svar"),
+            ("afslag", "plan_b"),
+            ("kontakt_partner", "afventer_svar"),
+            ("afslag", "plan_b"),
+            ("kontakt_partner", "afventer_svar"),
+            ("afslag", "trin_2"),
+            ("skab_overbevisning", "trin_3"),
+            ("kontakt_partner", "afventer_svar"),
+            ("positivt_svar", "trin_4"),
+            ("lav_partnerskabsaftale", "trin_5"),
+            ("indgaa_aftale", "partnerskab_aftalt"),
+        ],
+    ),
+    ("partnerskab.fem-trin", "opgivet"): (
+        walk_fem_trin_opgivet,
+        [
+            ("vaelg_partner", "trin_2"),
+            ("skab_overbevisning", "trin_3"),
+            ("kontakt_partner", "afventer_svar"),
+            ("opgiv", "opgivet"),
+        ],
+    ),
 }
 
 
@@ -606,15 +877,22 @@ def _cases_started(spec: PlaybookSpec, path: list[tuple[str, str]]) -> int:
     """How many start_case actions a walk's transitions, and the states they enter, have."""
     actions = []
     for trigger, source, to in _steps(spec, path):
-        (transition, *_) = [t for t in spec.transitions if (t.trigger, t.to) == (trigger, to)
-                            and source in spec.source_states(t)]
+        (transition, *_) = [
+            t
+            for t in spec.transitions
+            if (t.trigger, t.to) == (trigger, to) and source in spec.source_states(t)
+        ]
         actions += [*transition.do, *spec.states[to].on_enter]
     return sum(isinstance(action, StartCaseActionSpec) for action in actions)
 
 
 def test_every_final_state_of_every_bundled_playbook_is_walked() -> None:
-    finals = {(pid, state_id) for pid, spec in SPECS.items()
-              for state_id, state in spec.states.items() if state.final}
+    finals = {
+        (pid, state_id)
+        for pid, spec in SPECS.items()
+        for state_id, state in spec.states.items()
+        if state.final
+    }
     assert sorted(WALKS) == sorted(finals)
 
 
@@ -622,16 +900,22 @@ def test_every_final_state_of_every_bundled_playbook_is_walked() -> None:
 def test_walks_of_a_playbook_take_each_of_its_transitions(playbook: str) -> None:
     """Every transition is taken by some walk, from one of the states it leaves."""
     spec = SPECS[playbook]
-    taken = {step for (pid, _final), (_walk, path) in WALKS.items() if pid == playbook
-             for step in _steps(spec, path)}
-    missing = [(t.trigger, t.to) for t in spec.transitions
-               if not any((t.trigger, source, t.to) in taken for source in spec.source_states(t))]
+    taken = {
+        step
+        for (pid, _final), (_walk, path) in WALKS.items()
+        if pid == playbook
+        for step in _steps(spec, path)
+    }
+    missing = [
+        (t.trigger, t.to)
+        for t in spec.transitions
+        if not any((t.trigger, source, t.to) in taken for source in spec.source_states(t))
+    ]
     assert missing == []
 
 
 @pytest.mark.parametrize(("playbook", "final"), sorted(WALKS))
-def test_case_is_walked_through_the_cli_to_a_final_state(trinn: Trinn, playbook: str,
-                                                        final: str) -> None:
+def test_case_is_walked_through_the_cli_to_a_final_state(trinn: Trinn, playbook: str, final: str) -> None:
     walk, path = WALKS[(playbook, final)]
     spec = SPECS[playbook]
     case = walk(trinn)
@@ -653,8 +937,9 @@ def test_case_is_walked_through_the_cli_to_a_final_state(trinn: Trinn, playbook:
         assert later["state_before"] == earlier["state_after"]
     assert history[-1]["state_after"] == final
     # ... taking the walk's transitions, and changing the fields into what the case holds
-    assert [(t["trigger"], t["from"], t["to"]) for e in history
-            for t in e["details"].get("transitions", [])] == _steps(spec, path)
+    assert [
+        (t["trigger"], t["from"], t["to"]) for e in history for t in e["details"].get("transitions", [])
+    ] == _steps(spec, path)
     fields: dict[str, Any] = {}
     for event in history:
         for name, (before, after) in event["changes"].items():
@@ -672,21 +957,22 @@ def test_case_is_walked_through_the_cli_to_a_final_state(trinn: Trinn, playbook:
     # the lists agree: closed with its outcome, no open task left
     listed = json.loads(trinn("cases", "--closed", "--json").stdout)
     assert [(c["state"], c["outcome"]) for c in listed if c["id"] == int(case.id)] == [
-        (final, spec.states[final].outcome)]
+        (final, spec.states[final].outcome)
+    ]
     open_tasks = json.loads(trinn("tasks", "--json").stdout)
     assert [t for t in open_tasks if t["case"] == int(case.id)] == []
     # and a closed case takes no more commands
     case.view = view
-    case.refused("set", case.id, "begrunnelse=Likevel", stderr=refusal(
-        case, f"the case is closed (state '{final}')"))
+    case.refused(
+        "set", case.id, "begrunnelse=Likevel", stderr=refusal(case, f"the case is closed (state '{final}')")
+    )
 
 
 # ---------------------------------------------------------------- found on the way
 
 
 def test_a_refusal_shows_a_date_as_it_was_written(trinn: Trinn) -> None:
-    case = open_case(trinn, "padriv.fase-7-2", virksomhet="Byggmester Hansen AS",
-                     meldt_av="Kari Nordmann")
+    case = open_case(trinn, "padriv.fase-7-2", virksomhet="Byggmester Hansen AS", meldt_av="Kari Nordmann")
     case.form("registrering").done("avklar_interesse").fire("vis_interesse")
     case.form("mote", motetidspunkt="2026-12-03", agenda="Presentasjon", moteform="fysisk")
     (reason,) = case.can("avtal_mote")["reasons"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tui.cli import app
+from trinn.tui.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).parent / "data" / "mini.yaml"
@@ -22,8 +22,7 @@ def runner() -> CliRunner:
 @pytest.fixture
 def broken(tmp_path: Path) -> Path:
     path = tmp_path / "broken.yaml"
-    path.write_text(MINI.read_text().replace("role: lead", "role: leed", 1)
-                    .replace("to: done", "to: dne", 1))
+    path.write_text(MINI.read_text().replace("role: lead", "role: leed", 1).replace("to: done", "to: dne", 1))
     return path
 
 
@@ -38,7 +37,8 @@ def test_check_reports_every_problem_sorted_then_a_summary(runner, broken: Path)
     assert result.output == (
         f"{broken}:20:39: unknown role 'leed' (did you mean 'lead'?)\n"
         f"{broken}:27:9: unknown state 'dne' (did you mean 'done'?)\n"
-        f"2 errors in {broken}\n")
+        f"2 errors in {broken}\n"
+    )
     assert result.exit_code == 1
 
 
@@ -46,7 +46,9 @@ def test_check_json_lists_problems(runner, broken: Path) -> None:
     result = runner.invoke(app, ["check", "--json", str(broken)])
     problems = json.loads(result.output)
     assert [(p["line"], p["column"], p["message"]) for p in problems][:2] == [
-        (20, 39, "unknown role 'leed'"), (27, 9, "unknown state 'dne'")]
+        (20, 39, "unknown role 'leed'"),
+        (27, 9, "unknown state 'dne'"),
+    ]
     assert problems[0]["hint"] == "did you mean 'lead'?"
     assert result.exit_code == 1
 
@@ -120,6 +122,5 @@ def test_playbooks_shows_a_broken_one(runner, tmp_path: Path, broken: Path) -> N
 
 def test_graph_of_a_folder_says_so(runner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["graph", str(tmp_path)])
-    assert result.output == (f"trinn: cannot read {tmp_path}: it is a folder "
-                             "(give a playbook file or id)\n")
+    assert result.output == (f"trinn: cannot read {tmp_path}: it is a folder (give a playbook file or id)\n")
     assert result.exit_code == 2

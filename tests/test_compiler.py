@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import transitions
 
-from engine.compiler import (
+from trinn.engine.compiler import (
     CompiledPlaybook,
     NotifyEffect,
     Reads,
@@ -17,9 +17,9 @@ from engine.compiler import (
     _reads,
     compile_playbook,
 )
-from engine.context import TaskTally, evaluation_context
-from engine.expressions import Scope, compile_expression
-from engine.loader import load_playbook
+from trinn.engine.context import TaskTally, evaluation_context
+from trinn.engine.expressions import Scope, compile_expression
+from trinn.engine.loader import load_playbook
 
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
 
@@ -34,10 +34,10 @@ def compiled_mini() -> CompiledPlaybook:
     return compile_playbook(load_playbook(Path(__file__).parent / "data" / "mini.yaml"))
 
 
-def _context(compiled: CompiledPlaybook, record: Record, members: list[str],
-             tasks: dict[str, TaskTally]):
-    return evaluation_context(compiled.spec, state=record.state,
-                              fields={"navn": "Acme", "members": members}, tasks=tasks, now=NOW)
+def _context(compiled: CompiledPlaybook, record: Record, members: list[str], tasks: dict[str, TaskTally]):
+    return evaluation_context(
+        compiled.spec, state=record.state, fields={"navn": "Acme", "members": members}, tasks=tasks, now=NOW
+    )
 
 
 def test_transitions_version_is_the_pinned_one() -> None:
@@ -48,14 +48,17 @@ def test_transitions_version_is_the_pinned_one() -> None:
 def test_fire_moves_a_plain_record_without_adding_models(compiled_mini: CompiledPlaybook) -> None:
     record = Record("start")
     tasks = {"meet": TaskTally(1, 1), "sign": TaskTally(2, 2)}
-    firing = compiled_mini.fire(record, "finish", _context(compiled_mini, record, ["a", "b"], tasks),
-                                roles={"lead"})
+    firing = compiled_mini.fire(
+        record, "finish", _context(compiled_mini, record, ["a", "b"], tasks), roles={"lead"}
+    )
     assert record.state == "done"
     assert compiled_mini.machine.models == []
     assert vars(record) == {"state": "done"}  # nothing set on the record by magic
     assert firing.transition is not None and firing.transition.index == 0
-    assert firing.effects == [SetEffect({"navn": "Acme (done)"}),
-                              NotifyEffect(compiled_mini.spec.states["done"].on_enter[0].notify)]
+    assert firing.effects == [
+        SetEffect({"navn": "Acme (done)"}),
+        NotifyEffect(compiled_mini.spec.states["done"].on_enter[0].notify),
+    ]
 
 
 def test_fire_refuses_with_the_failing_guard_and_its_values(compiled_mini) -> None:
@@ -63,8 +66,10 @@ def test_fire_refuses_with_the_failing_guard_and_its_values(compiled_mini) -> No
     context = _context(compiled_mini, record, ["a"], {"meet": TaskTally(1, 1)})
     with pytest.raises(RefusedError) as info:
         compiled_mini.fire(record, "finish", context, roles={"lead"})
-    assert str(info.value) == ("cannot 'finish' in state 'start' (guard 'tasks_done && "
-                               "size(members) >= 2' is false (tasks_done = True, members = ['a']))")
+    assert str(info.value) == (
+        "cannot 'finish' in state 'start' (guard 'tasks_done && "
+        "size(members) >= 2' is false (tasks_done = True, members = ['a']))"
+    )
     assert record.state == "start"
 
 
@@ -82,8 +87,7 @@ def test_fire_from_any_state_and_not_from_a_final_one(compiled_mini) -> None:
     assert record.state == "stopped"
     with pytest.raises(RefusedError) as info:
         compiled_mini.fire(record, "stop", context, roles={"lead"})
-    assert str(info.value) == ("cannot 'stop' in state 'stopped' "
-                               "(allowed: nothing, the case is closed)")
+    assert str(info.value) == ("cannot 'stop' in state 'stopped' (allowed: nothing, the case is closed)")
 
 
 def test_fire_unknown_trigger_is_refused(compiled_mini) -> None:
@@ -105,8 +109,9 @@ def test_fire_makes_the_context_only_when_a_guard_or_action_reads_it(compiled_mi
 
     def context(reads: Reads):
         asked.append(reads)
-        return _context(compiled_mini, Record("start"), ["a", "b"],
-                        {"meet": TaskTally(1, 1), "sign": TaskTally(2, 2)})
+        return _context(
+            compiled_mini, Record("start"), ["a", "b"], {"meet": TaskTally(1, 1), "sign": TaskTally(2, 2)}
+        )
 
     compiled_mini.fire(Record("start"), "stop", context, roles={"lead"})
     assert asked == []  # no guard, no actions: nothing of the case is read

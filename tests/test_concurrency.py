@@ -32,11 +32,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from engine.people import People
-from engine.registry import PlaybookRegistry
-from engine.service import Service
-from engine.store import Store, open_database
-from engine.store.tables import cases, events, outbox, playbooks, tasks, timers
+from trinn.engine.people import People
+from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.service import Service
+from trinn.engine.store import Store, open_database
+from trinn.engine.store.tables import cases, events, outbox, playbooks, tasks, timers
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).resolve().parent / "data" / "concurrency" / "crash_worker.py"
@@ -45,19 +45,21 @@ ROUNDS = 10  # races per backend with --expect-version
 FREE_ROUNDS = 3  # races per backend without it
 KILLS = 5  # SIGKILLs of one stream on one SQLite file
 PROCESS_TIMEOUT_S = 60  # a process that takes longer has hung: the test fails instead of waiting on
-STALE = re.compile(r"trinn: case 1 was changed by (?P<who>\w+) at "
-                   r"(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC; reload and try again\n")
+STALE = re.compile(
+    r"trinn: case 1 was changed by (?P<who>\w+) at "
+    r"(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC; reload and try again\n"
+)
 
 # The real CLI entry point, run once its imports are done and the start file appears; the file it
 # makes first tells the parent it is ready. Imports are what take long, so the processes meet at
 # the database, not at the interpreter's start-up.
 _CLI = """\
 import os, time
-import engine.registry, engine.service, engine.store, tui.cli
+import trinn.engine.registry, trinn.engine.service, trinn.engine.store, trinn.tui.cli
 open(os.environ["TRINN_TEST_READY"], "x").close()
 while not os.path.exists(os.environ["TRINN_TEST_GO"]):
     time.sleep(0.001)
-tui.cli.main()
+trinn.tui.cli.main()
 """
 _names = itertools.count()
 
@@ -95,9 +97,14 @@ def _spawn(url: str, commands: list[tuple[str, list[str]]], gates: Path) -> tupl
     for actor, args in commands:
         ready = gates / f"ready-{next(_names)}"
         process = subprocess.Popen(
-            [sys.executable, "-c", _CLI, "--db", url, "--as", actor, *args], cwd=ROOT,
+            [sys.executable, "-c", _CLI, "--db", url, "--as", actor, *args],
+            cwd=ROOT,
             env=_env(TRINN_TEST_READY=str(ready), TRINN_TEST_GO=str(go)),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         children.append(_Child(actor, args, ready, process))
     return children, go
 
@@ -210,7 +217,8 @@ def _check_winner_event(service: Service, winner: Run, stale: re.Match[str], ver
 
 
 def test_cli_fire_race_with_expected_version_has_one_winner(
-        service: Service, db_url: str, race: Races) -> None:
+    service: Service, db_url: str, race: Races
+) -> None:
     case_id = _open_case(service)
     service.complete_task(case_id, "registrer_virksomhet", actor="anne")
     case = service.complete_task(case_id, "avklar_interesse", actor="anne")
@@ -220,17 +228,35 @@ def test_cli_fire_race_with_expected_version_has_one_winner(
     winner, stale = _one_winner(runs, version, "interessert")
     last = _check_winner_event(service, winner, stale, version)
     assert (last["kind"], last["name"], last["state_before"], last["state_after"]) == (
-        "fire", "vis_interesse", "registrert", "interessert")
+        "fire",
+        "vis_interesse",
+        "registrert",
+        "interessert",
+    )
     assert len(service.history(case_id)) == version + 1  # the refused command wrote nothing
 
 
 def test_cli_set_races_with_expected_version_have_one_winner_each_round(
-        service: Service, db_url: str, race: Races) -> None:
+    service: Service, db_url: str, race: Races
+) -> None:
     case_id = _open_case(service)
     first = service.load(case_id)[0].row_version
-    rounds = [[(actor, ["set", str(case_id), f"kontaktperson={actor} {round_}",
-                        "--expect-version", str(first + round_)]) for actor in ("alice", "bob")]
-              for round_ in range(ROUNDS)]  # a version on each round: one winner each, as asserted
+    rounds = [
+        [
+            (
+                actor,
+                [
+                    "set",
+                    str(case_id),
+                    f"kontaktperson={actor} {round_}",
+                    "--expect-version",
+                    str(first + round_),
+                ],
+            )
+            for actor in ("alice", "bob")
+        ]
+        for round_ in range(ROUNDS)
+    ]  # a version on each round: one winner each, as asserted
     previous = None
     for round_, runs in enumerate(race.rounds(db_url, rounds)):
         version = first + round_
@@ -244,23 +270,28 @@ def test_cli_set_races_with_expected_version_have_one_winner_each_round(
 
 
 def test_cli_set_races_without_expected_version_lose_no_update(
-        service: Service, db_url: str, race: Races) -> None:
+    service: Service, db_url: str, race: Races
+) -> None:
     case_id = _open_case(service)
     fields = {"alice": "kontaktperson", "bob": "agenda"}
-    rounds = [[(actor, ["set", str(case_id), f"{field}={actor} {round_}"]) for actor, field in fields.items()]
-              for round_ in range(FREE_ROUNDS)]
+    rounds = [
+        [(actor, ["set", str(case_id), f"{field}={actor} {round_}"]) for actor, field in fields.items()]
+        for round_ in range(FREE_ROUNDS)
+    ]
     for round_, runs in enumerate(race.rounds(db_url, rounds)):
         before = 1 + 2 * round_  # the row version before the round
         assert [run.returncode for run in runs] == [0, 0], runs
         assert sorted(run.stdout for run in runs) == [
-            f"case 1: registrert (version {before + n})\n" for n in (1, 2)]
+            f"case 1: registrert (version {before + n})\n" for n in (1, 2)
+        ]
         history = _history(service, case_id)
         assert len(history) == before + 2
         for event in history[-2:]:  # each changed its own field only, from the last round's value
             actor, field = event["actor"], fields[event["actor"]]
             assert event["kind"] == "set"
-            assert event["changes"] == {field: [f"{actor} {round_ - 1}" if round_ else None,
-                                                f"{actor} {round_}"]}
+            assert event["changes"] == {
+                field: [f"{actor} {round_ - 1}" if round_ else None, f"{actor} {round_}"]
+            }
         assert {history[-2]["actor"], history[-1]["actor"]} == {"alice", "bob"}
         stored = service.load(case_id)[0].fields
         assert (stored["kontaktperson"], stored["agenda"]) == (f"alice {round_}", f"bob {round_}")
@@ -277,7 +308,8 @@ def _wait_until_blocked(engine: sa.Engine, children: list[_Child]) -> None:
         while time.monotonic() < deadline and all(child.process.poll() is None for child in children):
             waiting = connection.exec_driver_sql(
                 "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'").scalar_one()
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).scalar_one()
             connection.rollback()  # pg_stat_activity is a snapshot per transaction
             if waiting >= len(children):
                 return
@@ -292,12 +324,27 @@ def test_cli_first_opens_of_a_playbook_at_once_both_succeed(db_url: str, tmp_pat
         # The parent is a first opener still in its transaction: it holds the playbook's row, so both
         # children are surely inside theirs when it backs out, and then meet each other.
         with engine.connect().execution_options(trinn_write=True) as first, first.begin() as transaction:
-            first.execute(playbooks.insert().values(
-                sha256=loaded.sha256, playbook_id=loaded.spec.id, version=loaded.spec.version,
-                language=loaded.spec.language, yaml=loaded.text, stored_at=dt.datetime(2026, 1, 1)))
-            children, go = _spawn(db_url, [
-                (actor, ["open", PLAYBOOK, "--set", f"virksomhet={actor} AS", "--set", f"meldt_av={actor}"])
-                for actor in ("alice", "bob")], tmp_path)
+            first.execute(
+                playbooks.insert().values(
+                    sha256=loaded.sha256,
+                    playbook_id=loaded.spec.id,
+                    version=loaded.spec.version,
+                    language=loaded.spec.language,
+                    yaml=loaded.text,
+                    stored_at=dt.datetime(2026, 1, 1),
+                )
+            )
+            children, go = _spawn(
+                db_url,
+                [
+                    (
+                        actor,
+                        ["open", PLAYBOOK, "--set", f"virksomhet={actor} AS", "--set", f"meldt_av={actor}"],
+                    )
+                    for actor in ("alice", "bob")
+                ],
+                tmp_path,
+            )
             _wait_ready(children)
             go.touch()
             _wait_until_blocked(engine, children)
@@ -341,13 +388,17 @@ def _crash_problems(url: str) -> list[str]:
             for table in (tasks, timers):
                 for child in connection.execute(sa.select(table.c.id, table.c.case_id, table.c.entry)):
                     if child.entry > rows[child.case_id].row_version:
-                        problems.append(f"{table.name} {child.id} of case {child.case_id} at entry "
-                                        f"{child.entry} > row version {rows[child.case_id].row_version}")
+                        problems.append(
+                            f"{table.name} {child.id} of case {child.case_id} at entry "
+                            f"{child.entry} > row version {rows[child.case_id].row_version}"
+                        )
             query = sa.select(outbox.c.id, outbox.c.case_id, outbox.c.case_version)
             for message in connection.execute(query):
                 if message.case_version > rows[message.case_id].row_version:
-                    problems.append(f"outbox {message.id} of case {message.case_id} at version "
-                                    f"{message.case_version} > {rows[message.case_id].row_version}")
+                    problems.append(
+                        f"outbox {message.id} of case {message.case_id} at version "
+                        f"{message.case_version} > {rows[message.case_id].row_version}"
+                    )
     finally:
         engine.dispose()
     return problems
@@ -369,8 +420,10 @@ def _case_problems(row: Any, history: list[Any]) -> list[str]:
     for event in history:
         for field, (old, new) in event.changes.items():
             if fields.get(field) != old:
-                problems.append(f"{name} version {event.case_version} changed {field} from {old!r}, "
-                                f"but it was {fields.get(field)!r}")
+                problems.append(
+                    f"{name} version {event.case_version} changed {field} from {old!r}, "
+                    f"but it was {fields.get(field)!r}"
+                )
             if new is None:  # a cleared field
                 fields.pop(field, None)
             else:
@@ -389,9 +442,15 @@ def test_sqlite_store_survives_sigkill_mid_stream(sqlite_url: str) -> None:
     delays = random.Random(7270)  # where the kills fall varies with timing; what must hold does not
     written_before = 0
     for kill in range(KILLS):
-        worker = subprocess.Popen([sys.executable, str(WORKER), sqlite_url], cwd=ROOT, env=_env(),
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True)
+        worker = subprocess.Popen(
+            [sys.executable, str(WORKER), sqlite_url],
+            cwd=ROOT,
+            env=_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         hung = threading.Event()
         watchdog = threading.Timer(PROCESS_TIMEOUT_S, _hang_up, (worker, hung))
         watchdog.start()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tui.cli import app
+from trinn.tui.cli import app
 
 DATA = Path(__file__).parent / "data"
 
@@ -24,15 +24,17 @@ def test_lint_clean_file_exits_0(runner: CliRunner) -> None:
     assert (result.exit_code, result.output) == (0, f"{DATA / 'lint' / 'clean.yaml'}: ok\n")
 
 
-def test_lint_findings_exit_1_with_a_summary(runner: CliRunner, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lint_findings_exit_1_with_a_summary(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shutil.copy(DATA / "lint" / "negative_end.yaml", tmp_path / "x.yaml")
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["lint", "x.yaml"])
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == "2 findings in x.yaml"
     assert result.output.splitlines()[0].startswith(
-        "x.yaml:32:9: warning: 'drop' ends the case negatively ('dropped')")
+        "x.yaml:32:9: warning: 'drop' ends the case negatively ('dropped')"
+    )
 
 
 def test_lint_json_lists_findings_and_check_errors(runner: CliRunner, tmp_path: Path) -> None:
@@ -42,8 +44,10 @@ def test_lint_json_lists_findings_and_check_errors(runner: CliRunner, tmp_path: 
     assert result.exit_code == 1
     found = json.loads(result.stdout)
     assert [(f["rule"], f["severity"], f["line"]) for f in found] == [
-        ("waiting-without-deadline", "warning", 20), ("waiting-without-deadline", "warning", 23),
-        ("check", "error", 20)]
+        ("waiting-without-deadline", "warning", 20),
+        ("waiting-without-deadline", "warning", 23),
+        ("check", "error", 20),
+    ]
     assert found[2]["message"] == "unknown role 'leed'"
 
 
@@ -67,19 +71,23 @@ def test_lint_bundled_folder_is_clean(runner: CliRunner) -> None:
 
 
 @pytest.mark.parametrize("language", ["da", "nb", "en"])
-def test_new_playbook_checks_lints_and_tests_clean(runner: CliRunner, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   language: str) -> None:
+def test_new_playbook_checks_lints_and_tests_clean(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["new", "min-proces", "--language", language])
-    assert (result.exit_code, result.output) == (0, "wrote min-proces.yaml\nwrote "
-                                                    "min-proces.test.yaml\nwrote playbook.schema.json\n")
+    assert (result.exit_code, result.output) == (
+        0,
+        "wrote min-proces.yaml\nwrote min-proces.test.yaml\nwrote playbook.schema.json\n",
+    )
     assert runner.invoke(app, ["check", "min-proces.yaml"]).output == "min-proces.yaml: ok\n"
     assert runner.invoke(app, ["lint", "min-proces.yaml"]).output == "min-proces.yaml: ok\n"
     tested = runner.invoke(app, ["test", "min-proces.yaml", "--coverage"])
     assert tested.exit_code == 0, tested.output
     assert tested.output.splitlines()[-2:] == [
-        "coverage of min-proces.yaml: 3/3 transitions, 4/4 states", "2 passed, everything covered"]
+        "coverage of min-proces.yaml: 3/3 transitions, 4/4 states",
+        "2 passed, everything covered",
+    ]
     assert "language: " + language in (tmp_path / "min-proces.yaml").read_text()
 
 
@@ -87,14 +95,18 @@ def test_new_refuses_to_overwrite_and_bad_names(runner: CliRunner, tmp_path: Pat
     assert runner.invoke(app, ["new", "p", "--dir", str(tmp_path)]).exit_code == 0
     again = runner.invoke(app, ["new", "p", "--dir", str(tmp_path)])
     assert (again.exit_code, again.stderr) == (
-        2, f"trinn: {tmp_path / 'p.yaml'} exists already (choose another name, or move it away)\n")
+        2,
+        f"trinn: {tmp_path / 'p.yaml'} exists already (choose another name, or move it away)\n",
+    )
     bad = runner.invoke(app, ["new", "Min Proces"])
     assert bad.exit_code == 2
     assert bad.stderr.startswith("trinn: invalid playbook name 'Min Proces'")
     for name, hint in (("x.yaml", ".yaml"), ("x.test", ".test")):
         suffixed = runner.invoke(app, ["new", name])
         assert (suffixed.exit_code, suffixed.stderr) == (
-            2, f"trinn: invalid playbook name '{name}' (without '{hint}': try 'x')\n")
+            2,
+            f"trinn: invalid playbook name '{name}' (without '{hint}': try 'x')\n",
+        )
     unknown = runner.invoke(app, ["new", "p", "--language", "sv"])
     assert unknown.stderr == "trinn: unknown language 'sv' (expected one of da, nb, en)\n"
 
@@ -116,7 +128,8 @@ def test_test_reports_failures_pytest_like(runner: CliRunner, starter: Path) -> 
         "proc.test.yaml::the board rejects with a reason PASSED\n"
         "FAILED proc.test.yaml::the board approves\n"
         "  proc.test.yaml:22:18: expected state 'rejected', the case is in 'approved'\n"
-        "1 passed, 1 failed\n")
+        "1 passed, 1 failed\n"
+    )
 
 
 def test_test_coverage_lists_what_no_scenario_took(runner: CliRunner, starter: Path) -> None:
@@ -128,7 +141,8 @@ def test_test_coverage_lists_what_no_scenario_took(runner: CliRunner, starter: P
         "coverage of proc.yaml: 2/3 transitions, 3/4 states",
         "proc.yaml:77:5: transition 'reject' (in_review -> rejected) is not taken by any scenario",
         "proc.yaml:55:3: state 'rejected' is not reached by any scenario",
-        "1 passed, 2 not covered"]
+        "1 passed, 2 not covered",
+    ]
     as_json = json.loads(runner.invoke(app, ["test", "proc.test.yaml", "--coverage", "--json"]).stdout)
     assert [s["status"] for s in as_json[0]["scenarios"]] == ["passed"]
     assert [g["line"] for g in as_json[0]["not_covered"]] == [77, 55]
@@ -138,8 +152,10 @@ def test_test_broken_scenario_file_exits_1_with_positions(runner: CliRunner, sta
     (starter / "proc.test.yaml").write_text("scenarios:\n  - name: x\n    stepz: []\n")
     result = runner.invoke(app, ["test", "proc.yaml"])
     assert result.exit_code == 1
-    assert result.output == ("proc.test.yaml:3:5: unknown key 'stepz' (did you mean 'steps'?)\n"
-                             "1 error in proc.test.yaml\n0 passed\n")
+    assert result.output == (
+        "proc.test.yaml:3:5: unknown key 'stepz' (did you mean 'steps'?)\n"
+        "1 error in proc.test.yaml\n0 passed\n"
+    )
 
 
 def test_test_without_scenario_file_exits_2(runner: CliRunner, starter: Path) -> None:

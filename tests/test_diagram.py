@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.diagram import draw
-from engine.loader import load_playbook
-from engine.spec import PlaybookSpec
+from trinn.engine.diagram import draw
+from trinn.engine.loader import load_playbook
+from trinn.engine.spec import PlaybookSpec
 
 
 @pytest.fixture(scope="module")

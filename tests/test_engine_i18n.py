@@ -4,7 +4,6 @@ refusals and value problems said in the user's language by the service and in th
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import threading
 from collections.abc import Iterator
@@ -12,18 +11,18 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from textual.widgets import Input, OptionList
 
-from engine import i18n
-from engine.errors import CommandError, RefusedError, StaleCaseError
-from engine.people import People, Person
-from engine.registry import PlaybookRegistry
-from engine.service import Service
-from engine.store import Store, open_database
+from tests.catalogues import compiled_meaning, source_meaning
 from tests.tui_helpers import make_app, make_settings, open_case, settle
-from tui import i18n as tui_i18n
+from trinn.engine import i18n
+from trinn.engine.errors import CommandError, RefusedError, StaleCaseError
+from trinn.engine.people import People, Person
+from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.service import Service
+from trinn.engine.store import Store, open_database
+from trinn.tui import i18n as tui_i18n
 
 LOCALE = i18n.LOCALE_DIR
 CASES = Path(__file__).parent / "data" / "cases"
@@ -40,8 +39,12 @@ def english() -> Iterator[None]:
 @pytest.fixture
 def service(sqlite_url: str) -> Iterator[Service]:
     engine = open_database(sqlite_url)
-    people = People([Person("boss", "Boss", None, frozenset({"lead", "board"})),
-                     Person("bo", "Bo", None, frozenset({"board"}))])
+    people = People(
+        [
+            Person("boss", "Boss", None, frozenset({"lead", "board"})),
+            Person("bo", "Bo", None, frozenset({"board"})),
+        ]
+    )
     yield Service(Store(engine), PlaybookRegistry([CASES]), people, clock=lambda: NOW)
     engine.dispose()
 
@@ -53,18 +56,23 @@ def _catalog(code: str):
 
 @pytest.mark.parametrize("code", i18n.LANGUAGES)
 def test_engine_i18n_mo_files_are_compiled_from_their_po(code: str) -> None:
-    compiled = io.BytesIO()
-    write_mo(compiled, _catalog(code))
-    assert (LOCALE / code / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo").read_bytes() == \
-        compiled.getvalue(), f"run `python -m engine.i18n` to recompile {code}"
+    folder = LOCALE / code / "LC_MESSAGES"
+    source = source_meaning(folder / f"{i18n.DOMAIN}.po", code)
+    assert compiled_meaning(folder / f"{i18n.DOMAIN}.mo") == source, (
+        f"run `python -m trinn.engine.i18n` to recompile {code}"
+    )
 
 
 @pytest.mark.parametrize("code", ["nb", "da"])
 def test_engine_i18n_every_message_is_translated_with_its_places(code: str) -> None:
-    extracted = {message for _file, _line, message, _comments, _context in extract_from_dir(
-        LOCALE.parent, method_map=[("**.py", "python")], keywords=i18n.KEYWORDS)}
+    extracted = {
+        message
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            LOCALE.parent, method_map=[("**.py", "python")], keywords=i18n.KEYWORDS
+        )
+    }
     translations = {m.id: m.string for m in _catalog(code) if m.id and m.string}
-    assert extracted - set(translations) == set(), f"run `python -m engine.i18n` and translate {code}"
+    assert extracted - set(translations) == set(), f"run `python -m trinn.engine.i18n` and translate {code}"
     for message, translated in translations.items():  # a lost {place} would raise at run time
         assert sorted(_PLACE.findall(translated)) == sorted(_PLACE.findall(message)), message
 
@@ -73,30 +81,27 @@ EXPECTED = {
     "nb": {
         "reasons": {"to_signing": ["krever rollen 'lead'"], "approve": ["ikke fra steget 'new'"]},
         "guard": "sak 1: kan ikke 'to_signing' i steget 'new' (vilkåret 'tasks_done && "
-                 "size(members) >= 1' er usant (tasks_done = False, members = []))",
+        "size(members) >= 1' er usant (tasks_done = False, members = []))",
         "state": "sak 1: kan ikke 'approve' i steget 'new' (tillatt: to_signing, drop)",
-        "value": "sak 1: feltet 'contact': 'nope' er ikke en e-postadresse "
-                 "(skriv f.eks. 'ola@example.no')",
+        "value": "sak 1: feltet 'contact': 'nope' er ikke en e-postadresse (skriv f.eks. 'ola@example.no')",
         "stale": "sak 1 ble endret av boss 2026-11-24 09:00:00 UTC; last inn på nytt og prøv igjen",
         "needs": "'test.onboarding' trenger 'note'",
     },
     "da": {
         "reasons": {"to_signing": ["kræver rollen 'lead'"], "approve": ["ikke fra trinnet 'new'"]},
         "guard": "sag 1: kan ikke 'to_signing' i trinnet 'new' (betingelsen 'tasks_done && "
-                 "size(members) >= 1' er falsk (tasks_done = False, members = []))",
+        "size(members) >= 1' er falsk (tasks_done = False, members = []))",
         "state": "sag 1: kan ikke 'approve' i trinnet 'new' (tilladt: to_signing, drop)",
-        "value": "sag 1: feltet 'contact': 'nope' er ikke en e-mailadresse "
-                 "(skriv f.eks. 'ole@example.dk')",
+        "value": "sag 1: feltet 'contact': 'nope' er ikke en e-mailadresse (skriv f.eks. 'ole@example.dk')",
         "stale": "sag 1 blev ændret af boss 2026-11-24 09:00:00 UTC; indlæs igen og prøv på ny",
         "needs": "'test.onboarding' kræver 'note'",
     },
     "en": {
         "reasons": {"to_signing": ["needs the role 'lead'"], "approve": ["not from state 'new'"]},
         "guard": "case 1: cannot 'to_signing' in state 'new' (guard 'tasks_done && "
-                 "size(members) >= 1' is false (tasks_done = False, members = []))",
+        "size(members) >= 1' is false (tasks_done = False, members = []))",
         "state": "case 1: cannot 'approve' in state 'new' (allowed: to_signing, drop)",
-        "value": "case 1: field 'contact': 'nope' is not an e-mail address "
-                 "(write e.g. 'ola@example.no')",
+        "value": "case 1: field 'contact': 'nope' is not an e-mail address (write e.g. 'ola@example.no')",
         "stale": "case 1 was changed by boss at 2026-11-24 09:00:00 UTC; reload and try again",
         "needs": "'test.onboarding' needs 'note'",
     },
@@ -110,8 +115,7 @@ def _refusal(work) -> str:
 
 
 @pytest.mark.parametrize("code", ["nb", "da", "en"])
-def test_engine_i18n_service_speaks_the_chosen_language(service: Service, english: None,
-                                                         code: str) -> None:
+def test_engine_i18n_service_speaks_the_chosen_language(service: Service, english: None, code: str) -> None:
     case_id = service.open_case("test.onboarding", {"org": "Acme", "note": "n"}, actor="boss").id
     tui_i18n.install(code)  # the UI's choice is the engine's too
     assert i18n.language() == code
@@ -122,17 +126,19 @@ def test_engine_i18n_service_speaks_the_chosen_language(service: Service, englis
         service.fire(case_id, "to_signing", actor="boss")
     assert str(refused.value) == expected["guard"]
     assert _refusal(lambda: service.fire(case_id, "approve", actor="boss")) == expected["state"]
-    assert _refusal(lambda: service.set_fields(case_id, {"contact": "nope"}, actor="boss")) \
-        == expected["value"]
+    assert (
+        _refusal(lambda: service.set_fields(case_id, {"contact": "nope"}, actor="boss")) == expected["value"]
+    )
     with pytest.raises(StaleCaseError) as stale:
         service.set_fields(case_id, {"size": 3}, actor="boss", expected_version=0)
     assert str(stale.value) == expected["stale"]
-    assert _refusal(lambda: service.open_case("test.onboarding", {"org": "A"}, actor="boss")) \
+    assert (
+        _refusal(lambda: service.open_case("test.onboarding", {"org": "A"}, actor="boss"))
         == expected["needs"]
+    )
 
 
-def test_engine_i18n_a_worker_thread_speaks_the_language_set_before(service: Service,
-                                                                     english: None) -> None:
+def test_engine_i18n_a_worker_thread_speaks_the_language_set_before(service: Service, english: None) -> None:
     """The app builds refusals in worker threads: they must not fall back to English there."""
     case_id = service.open_case("test.onboarding", {"org": "Acme", "note": "n"}, actor="boss").id
     tui_i18n.install("da")
@@ -150,15 +156,18 @@ def test_engine_i18n_a_worker_thread_speaks_the_language_set_before(service: Ser
     assert said == [EXPECTED["da"]["state"]]
 
 
-@pytest.mark.parametrize(("code", "field_problem", "needs"), [
-    ("nb", "'nope' er ikke en e-postadresse (skriv f.eks. 'ola@example.no')", "må fylles ut"),
-    ("da", "'nope' er ikke en e-mailadresse (skriv f.eks. 'ole@example.dk')", "skal udfyldes"),
-    ("en", "'nope' is not an e-mail address (write e.g. 'ola@example.no')", "required"),
-])
-def test_engine_i18n_the_app_finds_the_field_in_a_refusal(service: Service, english: None,
-                                                          code: str, field_problem: str,
-                                                          needs: str) -> None:
-    from tui.screens.base import error_fields
+@pytest.mark.parametrize(
+    ("code", "field_problem", "needs"),
+    [
+        ("nb", "'nope' er ikke en e-postadresse (skriv f.eks. 'ola@example.no')", "må fylles ut"),
+        ("da", "'nope' er ikke en e-mailadresse (skriv f.eks. 'ole@example.dk')", "skal udfyldes"),
+        ("en", "'nope' is not an e-mail address (write e.g. 'ola@example.no')", "required"),
+    ],
+)
+def test_engine_i18n_the_app_finds_the_field_in_a_refusal(
+    service: Service, english: None, code: str, field_problem: str, needs: str
+) -> None:
+    from trinn.tui.screens.base import error_fields
 
     case_id = service.open_case("test.onboarding", {"org": "Acme", "note": "n"}, actor="boss").id
     tui_i18n.install(code)
@@ -168,19 +177,27 @@ def test_engine_i18n_the_app_finds_the_field_in_a_refusal(service: Service, engl
     assert error_fields(refusal) == {"note": needs}
 
 
-@pytest.mark.parametrize(("code", "reason", "problem"), [
-    ("nb", "Ikke nå: vilkåret 'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done' "
-           "er usant",
-     "'ikke en adresse' er ikke en e-postadresse (skriv f.eks. 'ola@example.no')"),
-    ("da", "Ikke nu: betingelsen 'tasks.registrer_virksomhet.done && "
-           "tasks.avklar_interesse.done' er falsk",
-     "'ikke en adresse' er ikke en e-mailadresse (skriv f.eks. 'ole@example.dk')"),
-])
+@pytest.mark.parametrize(
+    ("code", "reason", "problem"),
+    [
+        (
+            "nb",
+            "Ikke nå: vilkåret 'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done' er usant",
+            "'ikke en adresse' er ikke en e-postadresse (skriv f.eks. 'ola@example.no')",
+        ),
+        (
+            "da",
+            "Ikke nu: betingelsen 'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done' er falsk",
+            "'ikke en adresse' er ikke en e-mailadresse (skriv f.eks. 'ole@example.dk')",
+        ),
+    ],
+)
 async def test_engine_i18n_app_says_why_not_and_what_is_wrong_in_the_users_language(
-        tmp_path: Path, english: None, code: str, reason: str, problem: str) -> None:
-    from tui.screens.case import CaseScreen
-    from tui.screens.dialogs import FieldsDialog
-    from tui.widgets.field_input import FieldInput
+    tmp_path: Path, english: None, code: str, reason: str, problem: str
+) -> None:
+    from trinn.tui.screens.case import CaseScreen
+    from trinn.tui.screens.dialogs import FieldsDialog
+    from trinn.tui.widgets.field_input import FieldInput
 
     tui_i18n.install(code)
     settings = make_settings(tmp_path)
@@ -209,13 +226,14 @@ async def test_engine_i18n_app_says_why_not_and_what_is_wrong_in_the_users_langu
 
 
 def test_engine_i18n_the_command_line_speaks_the_chosen_language(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, english: None) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, english: None
+) -> None:
     from typer.testing import CliRunner
 
-    import engine.service
-    from tui.cli import app
+    from trinn.engine import service as engine_service
+    from trinn.tui.cli import app
 
-    monkeypatch.setattr(engine.service, "utc_now", lambda: NOW)
+    monkeypatch.setattr(engine_service, "utc_now", lambda: NOW)
     people = tmp_path / "people.yaml"
     people.write_text("lea: {name: Lea, roles: [lead]}\nbo: {name: Bo, roles: [board]}\n")
     base = ["--db", str(tmp_path / "trinn.db"), "--playbooks", str(CASES), "--people", str(people)]
@@ -226,12 +244,15 @@ def test_engine_i18n_the_command_line_speaks_the_chosen_language(
 
     assert trinn("open", "test.onboarding", "--set", "org=Acme", "--set", "note=hi") == ("1\n", 0)
     assert trinn("--lang", "nb", "can", "1", who="bo")[0].splitlines()[:2] == [
-        "no   to_signing: krever rollen 'lead'", "no   approve: ikke fra steget 'new'"]
+        "no   to_signing: krever rollen 'lead'",
+        "no   approve: ikke fra steget 'new'",
+    ]
     assert trinn("--lang", "da", "fire", "1", "to_signing", who="bo") == (
-        "trinn: sag 1: kan ikke 'to_signing' i trinnet 'new' (kræver rollen 'lead')\n", 1)
+        "trinn: sag 1: kan ikke 'to_signing' i trinnet 'new' (kræver rollen 'lead')\n",
+        1,
+    )
     # no --lang and a C locale: English, as every other test of the command line expects
     monkeypatch.setenv("LANG", "C.UTF-8")
     for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(name, raising=False)
-    assert trinn("set", "1", "size=big") == (
-        "trinn: case 1: field 'size': expected a number, got 'big'\n", 1)
+    assert trinn("set", "1", "size=big") == ("trinn: case 1: field 'size': expected a number, got 'big'\n", 1)

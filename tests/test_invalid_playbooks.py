@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import PlaybookError
-from engine.loader import load_playbook
+from trinn.engine.errors import PlaybookError
+from trinn.engine.loader import load_playbook
 
 INVALID = sorted((Path(__file__).parent / "data" / "invalid").glob("*.yaml"))
 

@@ -30,11 +30,14 @@ def test_engine_imports_neither_tui_nor_notifiers(path: Path) -> None:
     assert not _imports(path) & {"tui", "notifiers", "textual", "apprise", "typer", "rich"}
 
 
-@pytest.mark.parametrize(("library", "allowed"), [
-    ("ruamel", {"source.py"}),
-    ("transitions", {"compiler.py", "diagram.py"}),
-    ("cel", {"expressions.py", "context.py", "compiler.py"}),
-])
+@pytest.mark.parametrize(
+    ("library", "allowed"),
+    [
+        ("ruamel", {"source.py"}),
+        ("transitions", {"compiler.py", "diagram.py"}),
+        ("cel", {"expressions.py", "context.py", "compiler.py"}),
+    ],
+)
 def test_engine_library_used_only_in_its_module(library: str, allowed: set[str]) -> None:
     users = {p.name for p in _modules("engine") if library in _imports(p)}
     assert users <= allowed
@@ -42,16 +45,18 @@ def test_engine_library_used_only_in_its_module(library: str, allowed: set[str])
 
 @pytest.mark.parametrize("library", ["sqlalchemy", "alembic", "psycopg"])
 def test_database_libraries_stay_in_the_store(library: str) -> None:
-    users = {p.relative_to(ROOT).as_posix() for p in [*_modules("engine"), *_modules("tui")]
-             if library in _imports(p)}
+    users = {
+        p.relative_to(ROOT).as_posix()
+        for p in [*_modules("engine"), *_modules("tui")]
+        if library in _imports(p)
+    }
     assert all(user.startswith("engine/store/") for user in users), users
 
 
 def test_pydantic_playbook_models_live_in_spec() -> None:
     for path in _modules("engine"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        classes = [n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
-                   and n.name.endswith("Spec")]
+        classes = [n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name.endswith("Spec")]
         if path.name != "spec.py":
             assert classes == [], f"{path.name} defines {classes}"
 

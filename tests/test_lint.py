@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import bundled_files
-from engine.lint import RULES, lint_playbook, rule_table
-from engine.lint.guards import atoms, contradiction
-from engine.loader import load_playbook
+from trinn.engine.catalog import bundled_files
+from trinn.engine.lint import RULES, lint_playbook, rule_table
+from trinn.engine.lint.guards import atoms, contradiction
+from trinn.engine.loader import load_playbook
 
 LINT = sorted((Path(__file__).parent / "data" / "lint").glob("*.yaml"))
 
@@ -40,15 +40,14 @@ def test_lint_bundled_playbook_is_clean(entry) -> None:
 
 
 def test_lint_silencing_needs_a_reason() -> None:
-    from engine.errors import PlaybookError
-    from engine.loader import load_playbook_text
+    from trinn.engine.errors import PlaybookError
+    from trinn.engine.loader import load_playbook_text
 
     text = (LINT[0].parent / "silenced.yaml").read_text(encoding="utf-8")
     broken = text.replace("    reason: The board joins in the next version of the method.\n", "")
     with pytest.raises(PlaybookError) as info:
         load_playbook_text(broken, "silenced.yaml")
-    assert [str(p) for p in info.value.problems] == [
-        "silenced.yaml:9:5: missing required key 'reason'"]
+    assert [str(p) for p in info.value.problems] == ["silenced.yaml:9:5: missing required key 'reason'"]
 
 
 def test_lint_rules_have_ids_and_severities() -> None:
@@ -56,17 +55,20 @@ def test_lint_rules_have_ids_and_severities() -> None:
     assert all(rule_id == rule.id for rule_id, rule in RULES.items())
 
 
-@pytest.mark.parametrize(("guard", "expected"), [
-    ("tasks_done && size(x) > 0", None),
-    ("size(x) > 0 && size(x) == 0", "'size(x) == 0' and 'size(x) > 0'"),
-    ("a != null && a == null", "'a == null' and 'a != null'"),
-    ("size(x) < 0", "'size(x) < 0' (a size is never negative)"),
-    ("false", "'false'"),
-    ("(a) && (!a)", "'a' and '!a'"),
-    ("n >= 3 && n <= 3", None),
-    ("n > 3 && n <= 3", "'n > 3' and 'n <= 3'"),
-    ("choice == 'c'", "'c' is not an option of 'choice'"),
-])
+@pytest.mark.parametrize(
+    ("guard", "expected"),
+    [
+        ("tasks_done && size(x) > 0", None),
+        ("size(x) > 0 && size(x) == 0", "'size(x) == 0' and 'size(x) > 0'"),
+        ("a != null && a == null", "'a == null' and 'a != null'"),
+        ("size(x) < 0", "'size(x) < 0' (a size is never negative)"),
+        ("false", "'false'"),
+        ("(a) && (!a)", "'a' and '!a'"),
+        ("n >= 3 && n <= 3", None),
+        ("n > 3 && n <= 3", "'n > 3' and 'n <= 3'"),
+        ("choice == 'c'", "'c' is not an option of 'choice'"),
+    ],
+)
 def test_guard_contradictions_are_decided(guard: str, expected: str | None) -> None:
     conjuncts = atoms(guard)
     assert conjuncts is not None

@@ -8,38 +8,49 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-import engine.service
-from engine.people import load_people
-from engine.registry import PlaybookRegistry
-from engine.service import Service
-from engine.store import Store, open_database
 from tests.notify_receivers import HttpReceiver, Mailbox, http_receiver, smtp_receiver
 from tests.test_notify_dispatch import DATA, JSON_SECRET, NOW, channels_file
-from tui.cli import app
+from trinn.engine import service as engine_service
+from trinn.engine.people import load_people
+from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.service import Service
+from trinn.engine.store import Store, open_database
+from trinn.tui.cli import app
 
 
 @pytest.fixture
-def setup(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-          ) -> Iterator[tuple[list[str], HttpReceiver, Mailbox, list[str]]]:
-    for name in ("TRINN_DB", "TRINN_USER", "TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG",
-                 "TRINN_CHANNELS"):
+def setup(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[list[str], HttpReceiver, Mailbox, list[str]]]:
+    for name in ("TRINN_DB", "TRINN_USER", "TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG", "TRINN_CHANNELS"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(engine.service, "utc_now", lambda: NOW)
+    monkeypatch.setattr(engine_service, "utc_now", lambda: NOW)
     people = tmp_path / "people.yaml"
-    people.write_text("kari: {name: Kari, email: kari@example.org, roles: [board, coordinator]}\n"
-                      "per: {name: Per, email: per@example.org, roles: []}\n")
+    people.write_text(
+        "kari: {name: Kari, email: kari@example.org, roles: [board, coordinator]}\n"
+        "per: {name: Per, email: per@example.org, roles: []}\n"
+    )
     outputs: list[str] = []
     with http_receiver() as web, smtp_receiver() as box:
         monkeypatch.setenv("SMTP_PASSWORD", box.password)
-        base = ["--db", db_url, "--as", "kari", "--people", str(people), "--playbooks", str(DATA),
-                "--channels", str(channels_file(tmp_path, web, box))]
+        base = [
+            "--db",
+            db_url,
+            "--as",
+            "kari",
+            "--people",
+            str(people),
+            "--playbooks",
+            str(DATA),
+            "--channels",
+            str(channels_file(tmp_path, web, box)),
+        ]
         yield base, web, box, outputs
     for text in outputs:  # every output of every command of the test
         assert JSON_SECRET not in text and box.password not in text
 
 
-def run(setup: tuple[list[str], HttpReceiver, Mailbox, list[str]], *args: str,
-        code: int = 0) -> Result:
+def run(setup: tuple[list[str], HttpReceiver, Mailbox, list[str]], *args: str, code: int = 0) -> Result:
     base, _web, _box, outputs = setup
     result = CliRunner().invoke(app, [*base, *args])
     outputs.extend([result.stdout, result.stderr])
@@ -50,8 +61,20 @@ def run(setup: tuple[list[str], HttpReceiver, Mailbox, list[str]], *args: str,
 
 def test_a_command_sends_what_it_queued_after_commit(setup) -> None:
     _base, web, box, _ = setup
-    assert run(setup, "open", "test.welcome", "--set", "organisation=Acme", "--set",
-               "contact=per", "--set", "contact_email=ceo@acme.test").stdout == "1\n"
+    assert (
+        run(
+            setup,
+            "open",
+            "test.welcome",
+            "--set",
+            "organisation=Acme",
+            "--set",
+            "contact=per",
+            "--set",
+            "contact_email=ceo@acme.test",
+        ).stdout
+        == "1\n"
+    )
     result = run(setup, "fire", "1", "approve")
     assert (result.stdout, result.stderr) == ("case 1: approved (version 2)\n", "")
     assert [b["title"] for b in web.bodies()] == ["New partner: Acme", "New partner: Acme"]
@@ -62,17 +85,18 @@ def test_a_command_sends_what_it_queued_after_commit(setup) -> None:
         "id  case  status  tries  to                 title",
         "1   1     sent    1      ceo@acme.test      Welcome, Acme",
         "2   1     sent    1      board,coordinator  New partner: Acme",
-        "3   1     sent    1      per                Welcome, Acme"]
+        "3   1     sent    1      per                Welcome, Acme",
+    ]
 
 
 def test_send_delivers_once_what_a_killed_command_left(setup, db_url: str, tmp_path: Path) -> None:
     """The command committed and its process died before sending: `trinn send` sends it, once."""
     _base, web, box, _ = setup
     store = Store(open_database(db_url))
-    service = Service(store, PlaybookRegistry([DATA]), load_people(tmp_path / "people.yaml"),
-                      clock=lambda: NOW)
-    case = service.open_case("test.welcome", {"organisation": "Acme", "contact": "per"},
-                             actor="kari")
+    service = Service(
+        store, PlaybookRegistry([DATA]), load_people(tmp_path / "people.yaml"), clock=lambda: NOW
+    )
+    case = service.open_case("test.welcome", {"organisation": "Acme", "contact": "per"}, actor="kari")
     service.fire(case.id, "approve", actor="kari")
     store.close()
     assert web.requests == []
@@ -82,7 +106,8 @@ def test_send_delivers_once_what_a_killed_command_left(setup, db_url: str, tmp_p
         f"message 2 (case 1): sent to json://hook:****@127.0.0.1:{web.port}/board, "
         f"form://127.0.0.1:{web.port}/coordinator",
         f"message 3 (case 1): sent to mailto://trinn:****@127.0.0.1:{box.port}/"
-        "?from=post@example.org -> per@example.org"]
+        "?from=post@example.org -> per@example.org",
+    ]
     assert len(web.bodies("/board")) == 1 and len(web.bodies("/coordinator")) == 1
     assert run(setup, "send", "--now", "2026-11-24T09:06").stdout == "nothing to send\n"
     assert len(web.requests) == 2 and len(box.messages) == 1
@@ -97,18 +122,21 @@ def test_failed_message_is_listed_and_retried_by_hand(setup) -> None:
     assert result.stderr == (
         f"trinn: message 2 (case 1) not delivered: JSON json://hook:****@127.0.0.1:{web.port}/board:"
         " Failed to send JSON POST notification: Servers are overloaded., error=503.; "
-        "next try 2026-11-24 09:01 UTC\n")
+        "next try 2026-11-24 09:01 UTC\n"
+    )
     for minute in ("09:01", "09:03", "09:07", "09:15", "09:31", "10:03", "11:07"):
         run(setup, "send", "--now", f"2026-11-24T{minute}", code=1)
     assert run(setup, "outbox", "--failed").stdout.splitlines()[:2] == [
         "id  case  status  tries  to                 title",
-        "2   1     failed  8      board,coordinator  New partner: Acme"]
+        "2   1     failed  8      board,coordinator  New partner: Acme",
+    ]
     web.down = set()
-    retried = run(setup, "outbox", "retry", "2")
+    retried = run(setup, "outbox", "retry", "2", "--now", "2026-11-24T12:00")
     assert retried.stdout == f"message 2 (case 1): sent to json://hook:****@127.0.0.1:{web.port}/board\n"
     assert len(web.bodies("/board")) == 1 and len(web.bodies("/coordinator")) == 1
-    assert run(setup, "outbox", "retry", "2", code=1).stderr.startswith(
-        "trinn: message 2 was sent already, at 2026-11-24 ")
+    assert run(setup, "outbox", "retry", "2", code=1).stderr == (
+        "trinn: message 2 was sent already, at 2026-11-24 12:00 UTC; it is not sent twice\n"
+    )
     assert run(setup, "outbox", "--failed").stdout == "no failed messages\n"
 
 
@@ -121,32 +149,37 @@ def test_channels_lists_masked_urls_and_unreached_roles(setup, tmp_path: Path) -
         f"1  E-Mail   outgoing-mail  mailto://trinn:****@127.0.0.1:{box.port}/?from=post@example.org",
         f"2  JSON     board          json://hook:****@127.0.0.1:{web.port}/board",
         f"3  Form     coordinator    form://127.0.0.1:{web.port}/coordinator",
-        "outgoing e-mail (tag 'outgoing-mail'): channel 1"]
+        "outgoing e-mail (tag 'outgoing-mail'): channel 1",
+    ]
     # the bundled playbooks' roles: their members (none in this people file) cannot be reached
-    assert ("no channel reaches role 'ledelsen' "
-            "(padriv.fase-2, padriv.fase-7-2, partnerskab.forankring)") in lines
+    assert (
+        "no channel reaches role 'ledelsen' (padriv.fase-2, padriv.fase-7-2, partnerskab.forankring)"
+    ) in lines
     assert not any("'board'" in line or "'coordinator'" in line for line in lines)
     (tmp_path / "channels.yaml").chmod(0o644)
     assert run(setup, "channels").stderr == (
         f"trinn: warning: {tmp_path / 'channels.yaml'} can be read by other users; its secrets "
-        f"are theirs too (chmod 600 {tmp_path / 'channels.yaml'})\n")
+        f"are theirs too (chmod 600 {tmp_path / 'channels.yaml'})\n"
+    )
 
 
 def test_notify_test_reaches_a_role(setup) -> None:
     _base, web, _box, _ = setup
     assert run(setup, "notify-test", "--to", "board").stdout == (
-        f"json://hook:****@127.0.0.1:{web.port}/board: sent\n")
+        f"json://hook:****@127.0.0.1:{web.port}/board: sent\n"
+    )
     assert web.bodies("/board")[0]["title"] == "trinn: test message"
-    assert run(setup, "notify-test", "--to", "nobody", code=1).stdout == \
-        "no channel reaches 'nobody'\n"
+    assert run(setup, "notify-test", "--to", "nobody", code=1).stdout == "no channel reaches 'nobody'\n"
 
 
-def test_a_missing_environment_variable_is_one_line(setup, monkeypatch: pytest.MonkeyPatch,
-                                                    tmp_path: Path) -> None:
+def test_a_missing_environment_variable_is_one_line(
+    setup, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("SMTP_PASSWORD")
     result = run(setup, "channels", code=2)
-    assert result.stderr == (f"trinn: {tmp_path / 'channels.yaml'}:3:20: environment variable "
-                             "'SMTP_PASSWORD' is not set\n")
+    assert result.stderr == (
+        f"trinn: {tmp_path / 'channels.yaml'}:3:20: environment variable 'SMTP_PASSWORD' is not set\n"
+    )
 
 
 def test_channels_warns_of_a_channel_nothing_reaches(setup, tmp_path: Path) -> None:
@@ -168,23 +201,25 @@ urls:
         f"trinn: warning: channel 2 (json://127.0.0.1:{web.port}/untagged) has no tag (give it "
         "'tag:' with role or person ids): nothing reaches it\n"
         f"trinn: warning: channel 3 (json://127.0.0.1:{web.port}/typo) has no tag that is a "
-        "role, a person or 'outgoing-mail' (bord): nothing reaches it\n")
+        "role, a person or 'outgoing-mail' (bord): nothing reaches it\n"
+    )
 
 
 def test_a_channels_file_with_no_usable_channel_says_why(setup, tmp_path: Path) -> None:
     (tmp_path / "channels.yaml").write_text(
-        f"version: 1\nurls:\n  - nosuch://hook:{JSON_SECRET}@127.0.0.1/a:\n      tag: board\n")
+        f"version: 1\nurls:\n  - nosuch://hook:{JSON_SECRET}@127.0.0.1/a:\n      tag: board\n"
+    )
     stderr = run(setup, "channels", code=2).stderr
     assert stderr.startswith(f"trinn: {tmp_path / 'channels.yaml'}: no channel could be read: ")
     assert "An invalid Apprise schema (nosuch)" in stderr
-    assert stderr.endswith("(an apprise YAML file lists them under 'urls:', each with a "
-                           "'tag:')\n")
+    assert stderr.endswith("(an apprise YAML file lists them under 'urls:', each with a 'tag:')\n")
 
 
-@pytest.mark.parametrize(("language", "words"), [("nb", "ja nei"), ("da", "ja nej"),
-                                                 ("en", "yes no"), ("sv", "yes no")])
+@pytest.mark.parametrize(
+    ("language", "words"), [("nb", "ja nei"), ("da", "ja nej"), ("en", "yes no"), ("sv", "yes no")]
+)
 def test_yes_no_in_the_message_language(language: str, words: str) -> None:
     """One table for templates and summaries (the welcome mail's 'Approved: yes' uses it)."""
-    from engine.text import yes_no
+    from trinn.engine.text import yes_no
 
     assert f"{yes_no(True, language)} {yes_no(False, language)}" == words

@@ -30,18 +30,18 @@ from typing import Any
 
 import pytest
 
-from engine.people import load_people
-from engine.registry import PlaybookRegistry
-from engine.service import Service
-from engine.store import Store, from_db, open_database
-from notifiers.dispatch import DEFAULT_POLICY
 from tests.notify_receivers import HttpReceiver, Mailbox, http_receiver, smtp_receiver
+from trinn.engine.people import load_people
+from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.service import Service
+from trinn.engine.store import Store, from_db, open_database
+from trinn.notifiers.dispatch import DEFAULT_POLICY
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "notify"
 PROCESS_TIMEOUT_S = 60  # a process (or a receiver) that takes longer has hung: the test fails
 JSON_SECRET = "Crash-json-Secret"
-_CLI = "import tui.cli; tui.cli.main()"
+_CLI = "import trinn.tui.cli; trinn.tui.cli.main()"
 
 
 @dataclass
@@ -60,10 +60,29 @@ class World:
     def trinn(self, *args: str, channels: Path | None = None) -> subprocess.Popen[str]:
         """Start the real command line in its own process, this checkout's code, a clean env."""
         process = subprocess.Popen(
-            [sys.executable, "-c", _CLI, "--db", self.url, "--as", "kari", "--people",
-             str(self.people), "--playbooks", str(DATA), "--channels", str(channels or self.channels),
-             *args], cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-c",
+                _CLI,
+                "--db",
+                self.url,
+                "--as",
+                "kari",
+                "--people",
+                str(self.people),
+                "--playbooks",
+                str(DATA),
+                "--channels",
+                str(channels or self.channels),
+                *args,
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.children.append(process)
         return process
 
@@ -93,15 +112,23 @@ def _env(**extra: str) -> dict[str, str]:
     process has printed what it got to), no colour."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRINN_")}
     path = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    return {**env, "PYTHONPATH": path, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1",
-            "PYTHONDONTWRITEBYTECODE": "1", **extra}
+    return {
+        **env,
+        "PYTHONPATH": path,
+        "PYTHONUNBUFFERED": "1",
+        "NO_COLOR": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **extra,
+    }
 
 
 @contextmanager
 def world(db_url: str, tmp_path: Path, hold: str | None) -> Iterator[World]:
     people = tmp_path / "people.yaml"
-    people.write_text("kari: {name: Kari, email: kari@example.org, roles: [board, coordinator]}\n"
-                      "per: {name: Per, email: per@example.org, roles: []}\n")
+    people.write_text(
+        "kari: {name: Kari, email: kari@example.org, roles: [board, coordinator]}\n"
+        "per: {name: Per, email: per@example.org, roles: []}\n"
+    )
     store = Store(open_database(db_url))
     service = Service(store, PlaybookRegistry([DATA]), load_people(people))
     with http_receiver(hold, answer_held=False) as web, smtp_receiver() as box:
@@ -132,8 +159,11 @@ def _approvable_case(here: World) -> int:
     """A case whose `approve` queues three messages: a welcome mail to the contact's address
     (row 1), the alert to the board's JSON and the coordinator's form channel (row 2), and a
     welcome mail to the contact person (row 3)."""
-    case = here.service.open_case("test.welcome", {"organisation": "Acme", "contact": "per",
-                                                   "contact_email": "ceo@acme.test"}, actor="kari")
+    case = here.service.open_case(
+        "test.welcome",
+        {"organisation": "Acme", "contact": "per", "contact_email": "ceo@acme.test"},
+        actor="kari",
+    )
     return case.id
 
 
@@ -160,13 +190,13 @@ def _assert_committed(here: World, case_id: int, stdout: str) -> None:
     case = here.service.load(case_id)[0]
     assert (case.state, case.row_version, case.fields["approved"]) == ("approved", 2, True)
     history = here.service.history(case_id)
-    assert [(e["kind"], e["name"], e["state_after"]) for e in history][-1] == (
-        "fire", "approve", "approved")
+    assert [(e["kind"], e["name"], e["state_after"]) for e in history][-1] == ("fire", "approve", "approved")
 
 
 @pytest.mark.parametrize("hold", ["/board", "/coordinator"])
 def test_a_process_killed_inside_a_send_repeats_that_send_once_and_nothing_else(
-        db_url: str, tmp_path: Path, hold: str) -> None:
+    db_url: str, tmp_path: Path, hold: str
+) -> None:
     """Killed while one channel has the alert and has not answered: that channel may get it once
     more, with the same id; a channel recorded as sent (the first mail, and the board when the
     coordinator is held) never gets it again; the rest arrive exactly once."""
@@ -180,27 +210,34 @@ def test_a_process_killed_inside_a_send_repeats_that_send_once_and_nothing_else(
 
         rows, recorded = here.outbox()
         assert [(r["status"], r["attempts"]) for r in rows] == [
-            ("sent", 1), ("sending", 1), ("pending", 0)]  # killed inside row 2's delivery
+            ("sent", 1),
+            ("sending", 1),
+            ("pending", 0),
+        ]  # killed inside row 2's delivery
         before = [("JSON", "sent")] if hold == "/coordinator" else []
         assert recorded == {1: [("E-Mail", "sent")], 2: before, 3: []}
         assert len(here.mails_to("ceo@acme.test")) == 1 and here.mails_to("per@example.org") == []
         alert_id = rows[1]["payload"]["message_id"]
         assert [b["message_id"] for b in here.web.bodies(hold)] == [alert_id]
         lease_end = from_db(rows[1]["claimed_until"])
-        assert lease_end is not None and lease_end - from_db(rows[1]["created_at"]) >= \
-            DEFAULT_POLICY.lease  # claimed at or after the command's commit, for the lease
+        assert (
+            lease_end is not None and lease_end - from_db(rows[1]["created_at"]) >= DEFAULT_POLICY.lease
+        )  # claimed at or after the command's commit, for the lease
 
         # while the dead process's claim holds, no one takes its row; the untouched row goes
         early, _ = here.run("send", "--now", (lease_end - dt.timedelta(seconds=1)).isoformat())
         assert early.splitlines() == [
             f"message 3 (case {case_id}): sent to mailto://trinn:****@127.0.0.1:{here.box.port}/"
-            "?from=post@example.org -> per@example.org"]
+            "?from=post@example.org -> per@example.org"
+        ]
         assert [b["message_id"] for b in here.web.bodies(hold)] == [alert_id]
 
         # once the claim has lapsed, the next `trinn send` takes it up
         later, _ = here.run("send", "--now", (lease_end + dt.timedelta(seconds=1)).isoformat())
-        sent = [f"json://hook:****@127.0.0.1:{here.web.port}/board",
-                f"form://127.0.0.1:{here.web.port}/coordinator"]
+        sent = [
+            f"json://hook:****@127.0.0.1:{here.web.port}/board",
+            f"form://127.0.0.1:{here.web.port}/coordinator",
+        ]
         resent = sent[1:] if hold == "/coordinator" else sent
         assert later == f"message 2 (case {case_id}): sent to {', '.join(resent)}\n"
         again, _ = here.run("send", "--now", (lease_end + dt.timedelta(hours=1)).isoformat())
@@ -237,7 +274,8 @@ def _meet_at_pipe(fifo: Path, process: subprocess.Popen[str]) -> int:
 
 
 def test_a_process_killed_after_commit_before_delivery_leaves_every_message_for_send(
-        db_url: str, tmp_path: Path) -> None:
+    db_url: str, tmp_path: Path
+) -> None:
     """Killed once the command committed and before it claimed a row: nothing was sent or
     claimed, and the next `trinn send` delivers each message to each channel exactly once."""
     with world(db_url, tmp_path, hold=None) as here:
@@ -253,8 +291,7 @@ def test_a_process_killed_after_commit_before_delivery_leaves_every_message_for_
         _assert_committed(here, case_id, stdout)
 
         rows, recorded = here.outbox()
-        assert [(r["status"], r["attempts"], r["claimed_by"]) for r in rows] == [
-            ("pending", 0, None)] * 3
+        assert [(r["status"], r["attempts"], r["claimed_by"]) for r in rows] == [("pending", 0, None)] * 3
         assert recorded == {1: [], 2: [], 3: []}
         assert here.web.requests == [] and here.box.messages == []
 
@@ -265,12 +302,16 @@ def test_a_process_killed_after_commit_before_delivery_leaves_every_message_for_
             f"message 2 (case {case_id}): sent to json://hook:****@127.0.0.1:{here.web.port}/board, "
             f"form://127.0.0.1:{here.web.port}/coordinator",
             f"message 3 (case {case_id}): sent to mailto://trinn:****@127.0.0.1:{here.box.port}/"
-            "?from=post@example.org -> per@example.org"]
+            "?from=post@example.org -> per@example.org",
+        ]
         assert here.run("send")[0] == "nothing to send\n"
 
         assert [r["path"] for r in here.web.requests] == ["/board", "/coordinator"]
         assert len(here.mails_to("ceo@acme.test")) == 1 and len(here.mails_to("per@example.org")) == 1
         rows, recorded = here.outbox()
         assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 1)] * 3
-        assert recorded == {1: [("E-Mail", "sent")], 2: [("JSON", "sent"), ("Form", "sent")],
-                            3: [("E-Mail", "sent")]}
+        assert recorded == {
+            1: [("E-Mail", "sent")],
+            2: [("JSON", "sent"), ("Form", "sent")],
+            3: [("E-Mail", "sent")],
+        }

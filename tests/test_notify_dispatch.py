@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from engine.people import load_people
-from engine.registry import PlaybookRegistry
-from engine.service import Service
-from engine.store import Store, open_database
-from notifiers.channels import load_channels
-from notifiers.dispatch import DispatchPolicy, retry, send_pending
 from tests.notify_receivers import HttpReceiver, Mailbox
+from trinn.engine.people import load_people
+from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.service import Service
+from trinn.engine.store import Store, open_database
+from trinn.notifiers.channels import load_channels
+from trinn.notifiers.dispatch import DispatchPolicy, retry, send_pending
 
 DATA = Path(__file__).parent / "data" / "notify"
 NOW = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
@@ -43,23 +43,28 @@ urls:
 @pytest.fixture
 def service(db_url: str, tmp_path: Path) -> Iterator[Service]:
     people = tmp_path / "people.yaml"
-    people.write_text("kari: {name: Kari, email: kari@example.org, roles: [board, coordinator]}\n"
-                      "per: {name: Per, email: per@example.org, roles: []}\n")
+    people.write_text(
+        "kari: {name: Kari, email: kari@example.org, roles: [board, coordinator]}\n"
+        "per: {name: Per, email: per@example.org, roles: []}\n"
+    )
     store = Store(open_database(db_url))
     yield Service(store, PlaybookRegistry([DATA]), load_people(people), clock=lambda: NOW)
     store.close()
 
 
 def approve(service: Service) -> int:
-    case = service.open_case("test.welcome", {"organisation": "Acme", "contact": "per",
-                                              "contact_email": "ceo@acme.test"}, actor="kari")
+    case = service.open_case(
+        "test.welcome",
+        {"organisation": "Acme", "contact": "per", "contact_email": "ceo@acme.test"},
+        actor="kari",
+    )
     service.fire(case.id, "approve", actor="kari")
     return case.id
 
 
-def test_dispatch_delivers_each_message_to_its_receivers(service: Service, web: HttpReceiver,
-                                                          box: Mailbox, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dispatch_delivers_each_message_to_its_receivers(
+    service: Service, web: HttpReceiver, box: Mailbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SMTP_PASSWORD", box.password)
     channels = load_channels(channels_file(tmp_path, web, box))
     approve(service)
@@ -75,7 +80,8 @@ def test_dispatch_delivers_each_message_to_its_receivers(service: Service, web: 
     mail = mails[("ceo@acme.test",)]
     assert mail["Subject"] == "Welcome, Acme"
     assert mail.get_content().replace("\r\n", "\n") == (
-        "We are glad to have Acme with us (case 1).\nApproved: yes. State: Approved.\n")
+        "We are glad to have Acme with us (case 1).\nApproved: yes. State: Approved.\n"
+    )
     with service.store.read() as tx:
         rows = tx.outbox_listing()
     assert mail["X-Trinn-Message-ID"] == f"<{rows[0]['payload']['message_id']}>"
@@ -86,8 +92,8 @@ def test_dispatch_delivers_each_message_to_its_receivers(service: Service, web: 
 
 
 def test_dead_endpoint_is_retried_then_failed_then_retried_by_hand(
-        service: Service, web: HttpReceiver, box: Mailbox, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    service: Service, web: HttpReceiver, box: Mailbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SMTP_PASSWORD", box.password)
     channels = load_channels(channels_file(tmp_path, web, box))
     approve(service)
@@ -98,15 +104,16 @@ def test_dead_endpoint_is_retried_then_failed_then_retried_by_hand(
     assert alert.next_attempt_at == NOW + dt.timedelta(minutes=1)
     assert "503" in " ".join(alert.errors) or "JSON" in " ".join(alert.errors)
     # not due yet: nothing is tried
-    assert send_pending(service.store, channels, now=NOW + dt.timedelta(seconds=30),
-                        policy=POLICY).results == []
+    assert (
+        send_pending(service.store, channels, now=NOW + dt.timedelta(seconds=30), policy=POLICY).results == []
+    )
     second = send_pending(service.store, channels, now=NOW + dt.timedelta(minutes=1), policy=POLICY)
     assert [(r.status, r.next_attempt_at) for r in second.results] == [
-        ("pending", NOW + dt.timedelta(minutes=3))]
+        ("pending", NOW + dt.timedelta(minutes=3))
+    ]
     third = send_pending(service.store, channels, now=NOW + dt.timedelta(minutes=3), policy=POLICY)
     assert [r.status for r in third.results] == ["failed"]
-    assert send_pending(service.store, channels, now=NOW + dt.timedelta(days=1),
-                        policy=POLICY).results == []
+    assert send_pending(service.store, channels, now=NOW + dt.timedelta(days=1), policy=POLICY).results == []
     web.down = set()
     again = retry(service.store, channels, alert.outbox_id, now=NOW + dt.timedelta(days=1))
     assert again.status == "sent"
@@ -116,13 +123,18 @@ def test_dead_endpoint_is_retried_then_failed_then_retried_by_hand(
     with service.store.read() as tx:
         deliveries = tx.delivery_rows([alert.outbox_id])
     assert [(d["attempt"], d["service"], d["status"]) for d in deliveries] == [
-        (1, "JSON", "failed"), (1, "Form", "sent"), (2, "JSON", "failed"), (3, "JSON", "failed"),
-        (1, "JSON", "sent")]
+        (1, "JSON", "failed"),
+        (1, "Form", "sent"),
+        (2, "JSON", "failed"),
+        (3, "JSON", "failed"),
+        (1, "JSON", "sent"),
+    ]
     assert all(d["url"].startswith(("json://hook:****@", "form://")) for d in deliveries)
 
 
-def test_a_row_left_by_a_crash_is_sent_once(service: Service, web: HttpReceiver, box: Mailbox,
-                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_row_left_by_a_crash_is_sent_once(
+    service: Service, web: HttpReceiver, box: Mailbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A command committed, then its process died: before sending, and while sending."""
     monkeypatch.setenv("SMTP_PASSWORD", box.password)
     channels = load_channels(channels_file(tmp_path, web, box))
@@ -134,13 +146,12 @@ def test_a_row_left_by_a_crash_is_sent_once(service: Service, web: HttpReceiver,
     late = send_pending(service.store, channels, now=NOW + dt.timedelta(minutes=6))
     assert [(r.outbox_id, r.status) for r in late.results] == [(1, "sent")]
     assert send_pending(service.store, channels, now=NOW + dt.timedelta(hours=1)).results == []
-    assert sorted(tuple(rcpt) for _s, rcpt, _m in box.messages) == [
-        ("ceo@acme.test",), ("per@example.org",)]
+    assert sorted(tuple(rcpt) for _s, rcpt, _m in box.messages) == [("ceo@acme.test",), ("per@example.org",)]
 
 
-def test_two_dispatchers_never_send_the_same_row(service: Service, web: HttpReceiver,
-                                                 box: Mailbox, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_dispatchers_never_send_the_same_row(
+    service: Service, web: HttpReceiver, box: Mailbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SMTP_PASSWORD", box.password)
     channels = load_channels(channels_file(tmp_path, web, box))
     for _ in range(4):
@@ -163,10 +174,15 @@ def test_two_dispatchers_never_send_the_same_row(service: Service, web: HttpRece
     assert len(box.messages) == 8
 
 
-def test_secret_is_never_stored_or_shown(service: Service, web: HttpReceiver, box: Mailbox,
-                                         tmp_path: Path, db_url: str,
-                                         monkeypatch: pytest.MonkeyPatch,
-                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_secret_is_never_stored_or_shown(
+    service: Service,
+    web: HttpReceiver,
+    box: Mailbox,
+    tmp_path: Path,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     monkeypatch.setenv("SMTP_PASSWORD", box.password)
     channels = load_channels(channels_file(tmp_path, web, box))
     approve(service)
@@ -177,8 +193,11 @@ def test_secret_is_never_stored_or_shown(service: Service, web: HttpReceiver, bo
     assert JSON_SECRET not in shown and box.password not in shown
     engine = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as connection:
-        dump = "\n".join(str(tuple(row)) for table in ("outbox", "deliveries", "events")
-                         for row in connection.exec_driver_sql(f"SELECT * FROM {table}"))
+        dump = "\n".join(
+            str(tuple(row))
+            for table in ("outbox", "deliveries", "events")
+            for row in connection.exec_driver_sql(f"SELECT * FROM {table}")
+        )
     engine.dispose()
     assert "****" in dump and JSON_SECRET not in dump and box.password not in dump
     if db_url.startswith("sqlite:///"):

@@ -4,14 +4,16 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import PeopleFileError
-from engine.people import People, load_people
+from trinn.engine.errors import PeopleFileError
+from trinn.engine.people import People, load_people
 
 
 def test_load_people_reads_names_emails_and_roles(tmp_path: Path) -> None:
     path = tmp_path / "people.yaml"
-    path.write_text("kari: {name: Kari Nordmann, email: kari@example.no, roles: [ledelsen]}\n"
-                    "ola: {name: Ola, roles: [styringsgruppen, ledelsen]}\n")
+    path.write_text(
+        "kari: {name: Kari Nordmann, email: kari@example.no, roles: [ledelsen]}\n"
+        "ola: {name: Ola, roles: [styringsgruppen, ledelsen]}\n"
+    )
     people = load_people(path)
     assert people.get("kari").email == "kari@example.no"
     assert [p.id for p in people.members("ledelsen")] == ["kari", "ola"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tui.cli import app
+from trinn.tui.cli import app
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -52,9 +52,9 @@ def test_readme_case_session_runs_as_written(tmp_path: Path, monkeypatch: pytest
     import datetime as dt
     import shlex
 
-    import engine.service
+    from trinn.engine import service as engine_service
 
-    monkeypatch.setattr(engine.service, "utc_now", lambda: dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC))
+    monkeypatch.setattr(engine_service, "utc_now", lambda: dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC))
     monkeypatch.setenv("TRINN_USER", "you")
     for name in ("TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG"):
         monkeypatch.delenv(name, raising=False)

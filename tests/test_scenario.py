@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.scenario import ScenarioError, load_scenarios
-from engine.scenario_run import run_scenarios
-from engine.starter import starter_files
+from trinn.engine.scenario import ScenarioError, load_scenarios
+from trinn.engine.scenario_run import run_scenarios
+from trinn.engine.starter import starter_files
 
 
 @pytest.fixture
@@ -41,12 +41,16 @@ def _problems(folder: Path, text: str) -> list[str]:
 def test_scenario_starter_file_passes(folder: Path) -> None:
     results = run_scenarios(load_scenarios(folder / "proc.test.yaml"))
     assert [(r.name, r.passed) for r in results] == [
-        ("the board approves", True), ("the board rejects with a reason", True)]
+        ("the board approves", True),
+        ("the board rejects with a reason", True),
+    ]
     assert set().union(*(r.transitions for r in results)) == {0, 1, 2}
 
 
 def test_scenario_file_problems_have_positions(folder: Path) -> None:
-    assert _problems(folder, """\
+    assert _problems(
+        folder,
+        """\
         start: next monday
         scenarios:
           - name: one
@@ -56,9 +60,9 @@ def test_scenario_file_problems_have_positions(folder: Path) -> None:
               - {advance: 3 months}
               - {set: {name: x}, with: {a: 1}}
           - name: one
-        """) == [
-        "proc.test.yaml:1:8: invalid time 'next monday' (write e.g. '2026-01-05T09:00:00Z' "
-        "or '2026-01-05')",
+        """,
+    ) == [
+        "proc.test.yaml:1:8: invalid time 'next monday' (write e.g. '2026-01-05T09:00:00Z' or '2026-01-05')",
         "proc.test.yaml:5:9: a step has exactly one of 'fire', 'done', 'reopen', 'form', 'set', "
         "'advance', 'expect' (found fire, done)",
         "proc.test.yaml:6:19: unknown key 'stat' (did you mean 'state'?)",
@@ -69,19 +73,24 @@ def test_scenario_file_problems_have_positions(folder: Path) -> None:
 
 
 def test_scenario_duplicate_names_and_missing_playbook(folder: Path) -> None:
-    assert _problems(folder, """\
+    assert _problems(
+        folder,
+        """\
         playbook: other.yaml
         scenarios:
           - {name: one}
           - {name: one}
-        """) == [
+        """,
+    ) == [
         "proc.test.yaml:1:11: no playbook 'other.yaml' beside it (name it with 'playbook:')",
         "proc.test.yaml:4:12: duplicate scenario name 'one' (first used on line 3)",
     ]
 
 
 def test_scenario_failures_are_said_at_the_step(folder: Path) -> None:
-    assert _failures(folder, """\
+    assert _failures(
+        folder,
+        """\
         scenarios:
           - name: wrong state
             open: {name: Acme}
@@ -115,7 +124,8 @@ def test_scenario_failures_are_said_at_the_step(folder: Path) -> None:
             open: {name: Acme}
             steps:
               - expect: {fields: {name: Acme Ltd}}
-        """) == [
+        """,
+    ) == [
         "proc.test.yaml:5:25: expected state 'in_review', the case is in 'created'",
         "proc.test.yaml:10:18: refused, but not for 'description = None': cannot "
         "'send_for_review' in state 'created' (guard 'tasks.describe.done' is false "
@@ -145,16 +155,18 @@ _TO_REVIEW = """\
 
 def test_scenario_messages_are_matched_exactly(folder: Path) -> None:
     assert _failures(folder, _TO_REVIEW % "[]") == [
-        "proc.test.yaml:9:11: also queued: 'for_review' to board (notify)"]
+        "proc.test.yaml:9:11: also queued: 'for_review' to board (notify)"
+    ]
     assert _failures(folder, _TO_REVIEW % "[{to: coordinator, message: for_review}]") == [
         "proc.test.yaml:9:22: no message 'for_review' to 'coordinator' was queued "
-        "(queued: 'for_review' to board (notify))"]
+        "(queued: 'for_review' to board (notify))"
+    ]
     assert _failures(folder, _TO_REVIEW % "[{to: board}]") == [None]
 
 
 def test_scenario_contains_searches_the_rendered_text(folder: Path) -> None:
-    assert _failures(folder, _TO_REVIEW % "[{message: for_review, contains: Acme is late}]") \
-        == ["proc.test.yaml:9:54: message 'for_review' does not contain 'Acme is late' "
-            "(it reads: \"For review: Acme\\nThe case Acme is ready for the board's review.\")"]
-    assert _failures(folder, _TO_REVIEW % "[{message: for_review, contains: case Acme is}]") \
-        == [None]
+    assert _failures(folder, _TO_REVIEW % "[{message: for_review, contains: Acme is late}]") == [
+        "proc.test.yaml:9:54: message 'for_review' does not contain 'Acme is late' "
+        '(it reads: "For review: Acme\\nThe case Acme is ready for the board\'s review.")'
+    ]
+    assert _failures(folder, _TO_REVIEW % "[{message: for_review, contains: case Acme is}]") == [None]

@@ -7,10 +7,10 @@ from functools import cache
 
 import pytest
 
-from engine.catalog import bundled_files
-from engine.loader import load_playbook
-from engine.scenario import LoadedScenarios, load_scenarios, scenario_file_for
-from engine.scenario_run import ScenarioResult, coverage_gaps, run_scenarios
+from trinn.engine.catalog import bundled_files
+from trinn.engine.loader import load_playbook
+from trinn.engine.scenario import LoadedScenarios, load_scenarios, scenario_file_for
+from trinn.engine.scenario_run import ScenarioResult, coverage_gaps, run_scenarios
 
 PLAYBOOKS = [f.path for f in bundled_files()]
 

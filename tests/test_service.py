@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from engine.errors import CaseNotFoundError, CommandError, RefusedError, SettingError, StaleCaseError
-from engine.people import People, Person
-from engine.registry import PlaybookRegistry
-from engine.service import Service
-from engine.store import Store, open_database
-from engine.store.tables import cases, events, outbox, tasks, timers
+from trinn.engine.errors import CaseNotFoundError, CommandError, RefusedError, SettingError, StaleCaseError
+from trinn.engine.people import People, Person
+from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.service import Service
+from trinn.engine.store import Store, open_database
+from trinn.engine.store.tables import cases, events, outbox, tasks, timers
 
 CASES = Path(__file__).parent / "data" / "cases"
 NOW = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)  # a Tuesday
@@ -22,12 +22,14 @@ BOSS = "boss"
 
 
 def _people() -> People:
-    return People([
-        Person("boss", "Boss", None, frozenset({"lead", "board"})),
-        Person("lea", "Lea", None, frozenset({"lead"})),
-        Person("bo", "Bo", None, frozenset({"board"})),
-        Person("ext", "Outsider", None, frozenset()),
-    ])
+    return People(
+        [
+            Person("boss", "Boss", None, frozenset({"lead", "board"})),
+            Person("lea", "Lea", None, frozenset({"lead"})),
+            Person("bo", "Bo", None, frozenset({"board"})),
+            Person("ext", "Outsider", None, frozenset()),
+        ]
+    )
 
 
 @pytest.fixture
@@ -44,8 +46,10 @@ def _open(service: Service, **values: object) -> int:
 
 def _counts(service: Service) -> dict[str, int]:
     with service.store.read() as tx:
-        return {t.name: tx.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                for t in (cases, events, tasks, timers, outbox)}
+        return {
+            t.name: tx.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in (cases, events, tasks, timers, outbox)
+        }
 
 
 def _to_signing(service: Service, case_id: int) -> None:
@@ -55,29 +59,40 @@ def _to_signing(service: Service, case_id: int) -> None:
 
 
 def test_open_sets_defaults_runs_on_enter_and_makes_tasks_and_timers(service: Service) -> None:
-    case = service.open_case("test.onboarding", {"org": "Acme", "note": "n", "size": "12"},
-                             actor=BOSS)
+    case = service.open_case("test.onboarding", {"org": "Acme", "note": "n", "size": "12"}, actor=BOSS)
     assert case.id == 1 and case.row_version == 1 and case.state == "new"
     assert case.fields == {"org": "Acme", "note": "n", "size": 12, "start": "2026-11-24"}
     assert case.subject == "Acme"
     assert [(t.task_id, t.due_at) for t in case.tasks] == [
         ("intake", dt.datetime(2026, 11, 26, 23, tzinfo=dt.UTC)),  # 2 workdays, Oslo midnight
-        ("call", None)]
+        ("call", None),
+    ]
     assert sorted((t.kind, t.due_at) for t in case.timers) == [
-        ("escalate", NOW + dt.timedelta(days=10)), ("remind", NOW + dt.timedelta(days=3))]
+        ("escalate", NOW + dt.timedelta(days=10)),
+        ("remind", NOW + dt.timedelta(days=3)),
+    ]
     (event,) = service.history(case.id)
     assert (event["kind"], event["actor"], event["state_before"], event["state_after"]) == (
-        "open", BOSS, None, "new")
+        "open",
+        BOSS,
+        None,
+        "new",
+    )
     assert event["changes"]["org"] == [None, "Acme"]
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ({"org": "Acme"}, "'test.onboarding' needs 'note'"),
-    ({"org": "Acme", "note": "n", "sise": "1"}, "unknown field 'sise' (did you mean 'size'?)"),
-    ({"org": "Acme", "note": "n", "size": "many"}, "field 'size': expected a number, got 'many'"),
-    ({"org": "Acme", "note": "n", "contact": "nope"},
-     "field 'contact': 'nope' is not an e-mail address (write e.g. 'ola@example.no')"),
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"org": "Acme"}, "'test.onboarding' needs 'note'"),
+        ({"org": "Acme", "note": "n", "sise": "1"}, "unknown field 'sise' (did you mean 'size'?)"),
+        ({"org": "Acme", "note": "n", "size": "many"}, "field 'size': expected a number, got 'many'"),
+        (
+            {"org": "Acme", "note": "n", "contact": "nope"},
+            "field 'contact': 'nope' is not an e-mail address (write e.g. 'ola@example.no')",
+        ),
+    ],
+)
 def test_open_refuses_bad_values_and_writes_nothing(service: Service, values, message) -> None:
     with pytest.raises(CommandError) as refused:
         service.open_case("test.onboarding", values, actor=BOSS)
@@ -90,9 +105,11 @@ def test_fire_refuses_with_the_failing_guard_and_changes_nothing(service: Servic
     before = _counts(service)
     with pytest.raises(RefusedError) as refused:
         service.fire(case_id, "to_signing", actor=BOSS)
-    assert str(refused.value) == ("case 1: cannot 'to_signing' in state 'new' "
-                                  "(guard 'tasks_done && size(members) >= 1' is false "
-                                  "(tasks_done = False, members = []))")
+    assert str(refused.value) == (
+        "case 1: cannot 'to_signing' in state 'new' "
+        "(guard 'tasks_done && size(members) >= 1' is false "
+        "(tasks_done = False, members = []))"
+    )
     assert _counts(service) == before
 
 
@@ -102,7 +119,9 @@ def test_fire_moves_applies_actions_and_makes_the_next_tasks(service: Service) -
     case, _, _ = service.load(case_id)
     assert case.state == "signing" and case.row_version == 4 and case.fields["approved"] is False
     assert [(t.task_id, t.item, t.status) for t in case.current_tasks()] == [
-        ("sign", "a", "open"), ("sign", "b", "open")]
+        ("sign", "a", "open"),
+        ("sign", "b", "open"),
+    ]
     # the old state's open optional task was left behind, its timers cancelled
     assert [t.status for t in case.tasks if t.task_id == "call"] == ["cancelled"]
     assert [(t.kind, t.state) for t in case.timers] == [("timer", "signing")]
@@ -115,8 +134,11 @@ def test_role_is_enforced_and_named(service: Service) -> None:
     service.complete_task(case_id, "sign", item="b", actor="lea")
     with pytest.raises(RefusedError, match=r"needs the role 'board'"):
         service.fire(case_id, "approve", actor="lea")
-    with pytest.raises(CommandError, match=r"^case 1: ext holds none of the roles of 'test.onboarding' "
-                                           r"\(lead, board\)$"):
+    with pytest.raises(
+        CommandError,
+        match=r"^case 1: ext holds none of the roles of 'test.onboarding' "
+        r"\(lead, board\)$",
+    ):
         service.set_fields(case_id, {"size": 3}, actor="ext")
     with pytest.raises(SettingError, match=r"'bob' is not in the people file \(did you mean 'bo'\?\)"):
         service.fire(case_id, "approve", actor="bob")
@@ -139,7 +161,8 @@ def test_final_state_notifies_and_starts_a_linked_case(service: Service) -> None
     with service.store.read() as tx:
         rows = tx.outbox_rows(case_id)
     assert [(r["kind"], r["payload"]["message"], r["payload"]["address"]) for r in rows] == [
-        ("notify", "welcome", "x@acme.no")]
+        ("notify", "welcome", "x@acme.no")
+    ]
 
 
 def test_closed_case_refuses_changes_but_takes_comments(service: Service) -> None:
@@ -155,8 +178,7 @@ def test_stale_version_is_refused_with_who_and_when(service: Service) -> None:
     service.set_fields(case_id, {"size": 2}, actor="lea")
     with pytest.raises(StaleCaseError) as stale:
         service.set_fields(case_id, {"size": 3}, actor=BOSS, expected_version=1)
-    assert str(stale.value) == ("case 1 was changed by lea at 2026-11-24 09:00:00 UTC; "
-                                "reload and try again")
+    assert str(stale.value) == ("case 1 was changed by lea at 2026-11-24 09:00:00 UTC; reload and try again")
     assert service.load(case_id)[0].fields["size"] == 2
 
 
@@ -168,8 +190,11 @@ def test_unknown_names_are_refused_with_hints(service: Service) -> None:
         service.fire(case_id, "dropp", actor=BOSS)
     with pytest.raises(CommandError, match=r"unknown task 'cal' \(did you mean 'call'\?\)"):
         service.complete_task(case_id, "cal", actor=BOSS)
-    with pytest.raises(CommandError, match=r"task 'sign' is not a task of state 'new' "
-                                           r"\(its tasks: call, intake\)"):
+    with pytest.raises(
+        CommandError,
+        match=r"task 'sign' is not a task of state 'new' "
+        r"\(its tasks: call, intake\)",
+    ):
         service.complete_task(case_id, "sign", actor=BOSS)
     with pytest.raises(CommandError, match=r"unknown form 'intak' \(did you mean 'intake'\?\)"):
         service.submit_form(case_id, "intak", {}, actor=BOSS)
@@ -198,8 +223,11 @@ def test_for_each_tasks_follow_their_list(service: Service) -> None:
     case = service.set_fields(case_id, {"members": ["a", "c"]}, actor=BOSS)
     signs = {(t.item, t.status) for t in case.current_tasks() if t.task_id == "sign"}
     assert signs == {("a", "done"), ("b", "cancelled"), ("c", "open")}
-    with pytest.raises(CommandError, match=r"^case 1: task 'sign' \[b\] was cancelled: 'b' was "
-                                           r"taken off its list$"):
+    with pytest.raises(
+        CommandError,
+        match=r"^case 1: task 'sign' \[b\] was cancelled: 'b' was "
+        r"taken off its list$",
+    ):
         service.complete_task(case_id, "sign", item="b", actor=BOSS)
     with pytest.raises(CommandError, match=r"^case 1: task 'sign' has no item 'd' "):
         service.complete_task(case_id, "sign", item="d", actor=BOSS)
@@ -221,8 +249,10 @@ def test_tick_fires_each_due_timer_once(service: Service) -> None:
     assert service.tick(NOW + dt.timedelta(days=3, hours=1)) == []  # twice does nothing more
     # twelve days on: the repeating reminder once (not a backlog), and the escalation
     later = service.tick(NOW + dt.timedelta(days=12))
-    assert sorted((a.kind, a.detail) for a in later) == [("escalate", "to lead, board"),
-                                                        ("remind", "to lead")]
+    assert sorted((a.kind, a.detail) for a in later) == [
+        ("escalate", "to lead, board"),
+        ("remind", "to lead"),
+    ]
     with service.store.read() as tx:
         reasons = [r["payload"]["reason"] for r in tx.outbox_rows(case_id)]
     assert reasons == ["remind", "remind", "escalate"]
@@ -269,8 +299,9 @@ def test_running_case_keeps_its_playbook_version(service: Service, tmp_path: Pat
     service.registry = PlaybookRegistry([folder])
     case_id = _open(service)
     text = (folder / "onboarding.yaml").read_text()
-    (folder / "onboarding.yaml").write_text(text.replace("version: 1", "version: 2")
-                                            .replace("by: [lead, board]", "by: board"))
+    (folder / "onboarding.yaml").write_text(
+        text.replace("version: 1", "version: 2").replace("by: [lead, board]", "by: board")
+    )
     service.registry = PlaybookRegistry([folder])
     assert service.fire(case_id, "drop", actor="lea").state == "dropped"  # version 1 rules
     newer = _open(service)
@@ -283,18 +314,26 @@ def test_a_failing_action_undoes_the_whole_command(service: Service, tmp_path: P
     folder = tmp_path / "pb"
     folder.mkdir()
     (folder / "onboarding.yaml").write_text((CASES / "onboarding.yaml").read_text())
-    (folder / "followup.yaml").write_text((CASES / "followup.yaml").read_text().replace(
-        "  org: {type: text, label: Org, required: true}",
-        "  org: {type: text, label: Org, required: true}\n"
-        "  owner: {type: text, label: Owner, required: true}"))
+    (folder / "followup.yaml").write_text(
+        (CASES / "followup.yaml")
+        .read_text()
+        .replace(
+            "  org: {type: text, label: Org, required: true}",
+            "  org: {type: text, label: Org, required: true}\n"
+            "  owner: {type: text, label: Owner, required: true}",
+        )
+    )
     service.registry = PlaybookRegistry([folder])
     case_id = _open(service)
     _to_signing(service, case_id)
     service.complete_task(case_id, "sign", item="a", actor=BOSS)
     service.complete_task(case_id, "sign", item="b", actor=BOSS)
     before = _counts(service)
-    with pytest.raises(CommandError, match=r"^case 1: start_case 'test.followup': "
-                                           r"'test.followup' needs 'owner'$"):
+    with pytest.raises(
+        CommandError,
+        match=r"^case 1: start_case 'test.followup': "
+        r"'test.followup' needs 'owner'$",
+    ):
         service.fire(case_id, "approve", actor=BOSS)
     assert _counts(service) == before
     assert service.load(case_id)[0].state == "signing"

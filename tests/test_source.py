@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from engine.source import MAX_BYTES, parse_yaml
+from trinn.engine.source import MAX_BYTES, parse_yaml
 
 
 def test_parse_yaml_maps_keys_and_values_to_positions() -> None:
@@ -28,8 +28,11 @@ def test_parse_yaml_constructs_nothing_from_tags() -> None:
 
 def test_parse_yaml_stops_alias_expansion() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, "
-              f"*a{i-1}, *a{i-1}, *a{i-1}]" for i in range(1, 9)]
+    lines += [
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, "
+        f"*a{i - 1}, *a{i - 1}, *a{i - 1}]"
+        for i in range(1, 9)
+    ]
     _, _, problems = parse_yaml("\n".join(lines), "bomb.yaml")
     assert len(problems) == 1
     assert "expands to more than" in problems[0].message

@@ -12,13 +12,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from engine.case import TaskRecord, TimerRecord
-from engine.people import People
-from engine.registry import PlaybookRegistry
-from engine.service import Service
-from engine.store import Store, open_database
-from engine.store.statements import MAX_ROWS, TASK_RECORD, TIMER_RECORD, Statements
-from engine.store.tables import cases, events, tasks
+from trinn.engine.case import TaskRecord, TimerRecord
+from trinn.engine.people import People
+from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.service import Service
+from trinn.engine.store import Store, open_database
+from trinn.engine.store.statements import MAX_ROWS, TASK_RECORD, TIMER_RECORD, Statements
+from trinn.engine.store.tables import cases, events, tasks
 
 CASES = Path(__file__).parent / "data" / "cases"
 NOW = dt.datetime(2026, 11, 24, 9, 30, 15, 120_000, tzinfo=dt.UTC)
@@ -27,8 +27,7 @@ NOW = dt.datetime(2026, 11, 24, 9, 30, 15, 120_000, tzinfo=dt.UTC)
 @pytest.fixture
 def service(db_url: str) -> Iterator[Service]:
     engine = open_database(db_url)
-    yield Service(Store(engine), PlaybookRegistry([CASES]), People.single_user("kari"),
-                  clock=lambda: NOW)
+    yield Service(Store(engine), PlaybookRegistry([CASES]), People.single_user("kari"), clock=lambda: NOW)
     engine.dispose()
 
 
@@ -49,31 +48,51 @@ def test_commands_store_what_sqlalchemy_reads_back(service: Service) -> None:
         history = connection.execute(sa.select(events).order_by(events.c.seq)).mappings().all()
         rows = connection.execute(sa.select(tasks).order_by(tasks.c.id)).mappings().all()
     assert (case["state"], case["row_version"], case["updated_at"]) == ("signing", 5, naive)
-    assert case["fields"] == {"org": "Acme", "note": "n", "size": 1, "start": "2026-11-24",
-                              "members": ["a", "b", "c"], "contact": "x@acme.no",
-                              "approved": False}
+    assert case["fields"] == {
+        "org": "Acme",
+        "note": "n",
+        "size": 1,
+        "start": "2026-11-24",
+        "members": ["a", "b", "c"],
+        "contact": "x@acme.no",
+        "approved": False,
+    }
     assert [(e["case_version"], e["kind"], e["at"]) for e in history] == [
-        (1, "open", naive), (2, "set", naive), (3, "form", naive), (4, "fire", naive),
-        (5, "done", naive)]
+        (1, "open", naive),
+        (2, "set", naive),
+        (3, "form", naive),
+        (4, "fire", naive),
+        (5, "done", naive),
+    ]
     assert history[1]["changes"] == {"members": [None, ["a", "b", "c"]]}
     assert history[3]["details"]["transitions"] == [
-        {"trigger": "to_signing", "index": 0, "from": "new", "to": "signing"}]
+        {"trigger": "to_signing", "index": 0, "from": "new", "to": "signing"}
+    ]
     # the three sign tasks were inserted by one statement: each kept the id of its own row
-    signing = [(r["task_id"], r["item"], r["status"], r["done_at"], r["note"]) for r in rows
-               if r["state"] == "signing"]
-    assert signing == [("sign", "a", "open", None, None), ("sign", "b", "done", naive, "signed"),
-                       ("sign", "c", "open", None, None)]
+    signing = [
+        (r["task_id"], r["item"], r["status"], r["done_at"], r["note"])
+        for r in rows
+        if r["state"] == "signing"
+    ]
+    assert signing == [
+        ("sign", "a", "open", None, None),
+        ("sign", "b", "done", naive, "signed"),
+        ("sign", "c", "open", None, None),
+    ]
 
 
 def test_sqlite_times_are_stored_in_sqlalchemys_format(sqlite_url: str) -> None:
     engine = open_database(sqlite_url)
-    service = Service(Store(engine), PlaybookRegistry([CASES]), People.single_user("kari"),
-                      clock=lambda: NOW)
+    service = Service(Store(engine), PlaybookRegistry([CASES]), People.single_user("kari"), clock=lambda: NOW)
     _walk(service)
     engine.dispose()
     connection = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
-    stored = {row[0] for row in connection.execute("SELECT at FROM events UNION SELECT updated_at "
-                                                  "FROM cases UNION SELECT created_at FROM tasks")}
+    stored = {
+        row[0]
+        for row in connection.execute(
+            "SELECT at FROM events UNION SELECT updated_at FROM cases UNION SELECT created_at FROM tasks"
+        )
+    }
     connection.close()
     assert stored == {"2026-11-24 09:30:15.120000"}
 
@@ -84,18 +103,21 @@ def test_a_case_loaded_reads_the_same_as_it_was_saved(service: Service) -> None:
     assert case.updated_at == NOW and case.updated_at.tzinfo is dt.UTC
     sign = [t for t in case.tasks if t.task_id == "sign"]
     assert [(t.item, t.status, t.done_at, t.done_by) for t in sign] == [
-        ("a", "open", None, None), ("b", "done", NOW, "kari"), ("c", "open", None, None)]
+        ("a", "open", None, None),
+        ("b", "done", NOW, "kari"),
+        ("c", "open", None, None),
+    ]
     assert [t.id for t in case.tasks] == sorted(t.id for t in case.tasks if t.id is not None)
 
 
-@pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.psycopg.dialect()],
-                         ids=["sqlite", "postgresql"])
+@pytest.mark.parametrize(
+    "dialect", [sqlite.dialect(), postgresql.psycopg.dialect()], ids=["sqlite", "postgresql"]
+)
 def test_parameters_come_in_the_drivers_paramstyle_with_fixed_values(dialect) -> None:
     statement = Statements(dialect).cancel_timers
     parameters = statement.parameters({"case_id": 7})
     if dialect.positional:
-        assert statement.sql == ("UPDATE timers SET status=? WHERE timers.case_id = ? "
-                                 "AND timers.status = ?")
+        assert statement.sql == ("UPDATE timers SET status=? WHERE timers.case_id = ? AND timers.status = ?")
         assert parameters == ("cancelled", 7, "waiting")
     else:
         assert "%(case_id)s" in statement.sql
@@ -104,18 +126,18 @@ def test_parameters_come_in_the_drivers_paramstyle_with_fixed_values(dialect) ->
 
 def test_many_rows_go_in_several_inserts(service: Service) -> None:
     members = ", ".join(f"m{i}" for i in range(MAX_ROWS + 5))
-    case_id = service.open_case("test.onboarding", {"org": "Acme", "note": "n", "members": members},
-                                actor="kari").id
+    case_id = service.open_case(
+        "test.onboarding", {"org": "Acme", "note": "n", "members": members}, actor="kari"
+    ).id
     service.submit_form(case_id, "intake", {"contact": "x@acme.no"}, actor="kari")
     case = service.fire(case_id, "to_signing", actor="kari")
     signs = [t for t in case.tasks if t.task_id == "sign"]
     assert [t.item for t in signs] == [f"m{i}" for i in range(MAX_ROWS + 5)]
     loaded, _compiled, _children = service.load(case_id)
-    assert [(t.id, t.item) for t in loaded.tasks if t.task_id == "sign"] == \
-        [(t.id, t.item) for t in signs]
+    assert [(t.id, t.item) for t in loaded.tasks if t.task_id == "sign"] == [(t.id, t.item) for t in signs]
 
 
 def test_loaded_columns_follow_the_records_fields() -> None:
     # rows become TaskRecord(*row) and TimerRecord(*row): the orders must agree
-    assert [f.name for f in dataclasses.fields(TaskRecord)][:len(TASK_RECORD)] == list(TASK_RECORD)
-    assert [f.name for f in dataclasses.fields(TimerRecord)][:len(TIMER_RECORD)] == list(TIMER_RECORD)
+    assert [f.name for f in dataclasses.fields(TaskRecord)][: len(TASK_RECORD)] == list(TASK_RECORD)
+    assert [f.name for f in dataclasses.fields(TimerRecord)][: len(TIMER_RECORD)] == list(TIMER_RECORD)

@@ -13,13 +13,13 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from engine.errors import StoreError
-from engine.people import People
-from engine.registry import PlaybookRegistry
-from engine.service import Service
-from engine.store import Store, open_database
-from engine.store.database import HEAD, resolve_url
-from engine.store.tables import metadata
+from trinn.engine.errors import StoreError
+from trinn.engine.people import People
+from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.service import Service
+from trinn.engine.store import Store, open_database
+from trinn.engine.store.database import HEAD, resolve_url
+from trinn.engine.store.tables import metadata
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "engine" / "store" / "migrations"
 CASES = Path(__file__).parent / "data" / "cases"
@@ -60,8 +60,10 @@ def test_a_file_path_means_sqlite(tmp_path: Path) -> None:
 def test_sqlite_is_durable_and_checks_foreign_keys(sqlite_url: str) -> None:
     engine = open_database(sqlite_url)
     with engine.connect() as connection:
-        settings = [connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-                    for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")]
+        settings = [
+            connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+        ]
     engine.dispose()
     assert settings == ["wal", 2, 1, 30000]  # synchronous 2 is FULL
 
@@ -81,8 +83,11 @@ def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
     with other.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
     other.dispose()
-    with pytest.raises(StoreError, match=r"other.db is not a trinn database "
-                                         r"\(it holds other tables: invoices\)$"):
+    with pytest.raises(
+        StoreError,
+        match=r"other.db is not a trinn database "
+        r"\(it holds other tables: invoices\)$",
+    ):
         open_database(str(path))
     check = sa.create_engine(f"sqlite:///{path}")
     assert sa.inspect(check).get_table_names() == ["invoices"]
@@ -99,8 +104,11 @@ def test_a_newer_schema_is_refused(sqlite_url: str) -> None:
 
 
 def test_unreachable_postgresql_is_one_clear_error() -> None:
-    with pytest.raises(StoreError, match=r"^cannot reach the database "
-                                         r"postgresql\+psycopg://nobody:\*\*\*@127.0.0.1:9/trinn: "):
+    with pytest.raises(
+        StoreError,
+        match=r"^cannot reach the database "
+        r"postgresql\+psycopg://nobody:\*\*\*@127.0.0.1:9/trinn: ",
+    ):
         open_database("postgresql://nobody:secret@127.0.0.1:9/trinn")
 
 
@@ -115,34 +123,52 @@ def test_a_database_of_the_first_schema_is_upgraded_in_place(db_url: str) -> Non
     engine = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.begin() as connection:
         command.upgrade(_alembic(connection), "0001")
-        connection.execute(sa.text(
-            "INSERT INTO playbooks (sha256, playbook_id, version, language, yaml, stored_at) "
-            "VALUES ('abc', 'test.followup', 1, 'en', :yaml, :now)"),
-            {"yaml": (CASES / "followup.yaml").read_text(), "now": NOW.replace(tzinfo=None)})
-        connection.execute(sa.text(
-            "INSERT INTO cases (playbook_id, playbook_version, playbook_sha256, state, entry, subject,"
-            " fields, opened_at, opened_by, updated_at, updated_by, row_version) VALUES "
-            "('test.followup', 1, 'abc', 'open', 1, 'Acme', '{\"org\": \"Acme\"}', :now, 'kari',"
-            " :now, 'kari', 1)"), {"now": NOW.replace(tzinfo=None)})
-        connection.execute(sa.text(
-            "INSERT INTO events (case_id, case_version, at, actor, kind, state_after, changes, details)"
-            " VALUES (1, 1, :now, 'kari', 'open', 'open', '{}', '{}')"),
-            {"now": NOW.replace(tzinfo=None)})
-        connection.execute(sa.text(
-            "INSERT INTO outbox (case_id, case_version, created_at, kind, payload, status, attempts,"
-            " next_attempt_at) VALUES (1, 1, :now, 'notify', '{\"to\": [\"lead\"]}', 'pending', 0,"
-            " :now)"), {"now": NOW.replace(tzinfo=None)})
+        connection.execute(
+            sa.text(
+                "INSERT INTO playbooks (sha256, playbook_id, version, language, yaml, stored_at) "
+                "VALUES ('abc', 'test.followup', 1, 'en', :yaml, :now)"
+            ),
+            {"yaml": (CASES / "followup.yaml").read_text(), "now": NOW.replace(tzinfo=None)},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO cases (playbook_id, playbook_version, playbook_sha256, state, entry, subject,"
+                " fields, opened_at, opened_by, updated_at, updated_by, row_version) VALUES "
+                "('test.followup', 1, 'abc', 'open', 1, 'Acme', '{\"org\": \"Acme\"}', :now, 'kari',"
+                " :now, 'kari', 1)"
+            ),
+            {"now": NOW.replace(tzinfo=None)},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO events (case_id, case_version, at, actor, kind, state_after, changes, details)"
+                " VALUES (1, 1, :now, 'kari', 'open', 'open', '{}', '{}')"
+            ),
+            {"now": NOW.replace(tzinfo=None)},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO outbox (case_id, case_version, created_at, kind, payload, status, attempts,"
+                " next_attempt_at) VALUES (1, 1, :now, 'notify', '{\"to\": [\"lead\"]}', 'pending', 0,"
+                " :now)"
+            ),
+            {"now": NOW.replace(tzinfo=None)},
+        )
         # a delivery recorded under the second schema, before deliveries kept a channel key
         command.upgrade(_alembic(connection), "0002")
-        connection.execute(sa.text(
-            "INSERT INTO deliveries (outbox_id, attempt, at, service, url, recipient, status) "
-            "VALUES (1, 1, :now, 'Form', 'form://y', 'lead', 'sent')"),
-            {"now": NOW.replace(tzinfo=None)})
+        connection.execute(
+            sa.text(
+                "INSERT INTO deliveries (outbox_id, attempt, at, service, url, recipient, status) "
+                "VALUES (1, 1, :now, 'Form', 'form://y', 'lead', 'sent')"
+            ),
+            {"now": NOW.replace(tzinfo=None)},
+        )
     engine.dispose()
 
     upgraded = open_database(db_url)
-    service = Service(Store(upgraded), PlaybookRegistry([CASES]), People.single_user("kari"),
-                      clock=lambda: NOW)
+    service = Service(
+        Store(upgraded), PlaybookRegistry([CASES]), People.single_user("kari"), clock=lambda: NOW
+    )
     case = service.fire(1, "close", actor="kari")
     assert (case.state, case.row_version, case.is_closed) == ("closed", 2, True)
     with upgraded.connect() as connection:
@@ -150,8 +176,17 @@ def test_a_database_of_the_first_schema_is_upgraded_in_place(db_url: str) -> Non
     # the first schema's outbox row can be claimed and its deliveries recorded (0002)
     with Store(upgraded).write() as tx:
         assert tx.claim_outbox(1, "me", NOW, NOW + dt.timedelta(minutes=5))["attempts"] == 1
-        tx.add_delivery(1, attempt=1, at=NOW, service="JSON", channel="c0ffee", url="json://x",
-                        recipient="lead", status="sent", error=None)
+        tx.add_delivery(
+            1,
+            attempt=1,
+            at=NOW,
+            service="JSON",
+            channel="c0ffee",
+            url="json://x",
+            recipient="lead",
+            status="sent",
+            error=None,
+        )
         # a delivery keeps its channel's key (0003); one recorded before gives its masked URL
         assert tx.delivered_to(1) == {("c0ffee", "lead"), ("form://y", "lead")}
     upgraded.dispose()
@@ -185,10 +220,10 @@ def test_writes_from_many_short_lived_threads_do_not_drain_the_pool(db_url: str)
 def test_a_pool_timeout_is_a_store_error(sqlite_url: str) -> None:
     """Every connection busy for longer than the pool waits: one clear error, not a traceback."""
     open_database(sqlite_url).dispose()  # the schema
-    engine = sa.create_engine(sqlite_url, poolclass=sa.QueuePool, pool_size=1, max_overflow=0,
-                              pool_timeout=0.01)
+    engine = sa.create_engine(
+        sqlite_url, poolclass=sa.QueuePool, pool_size=1, max_overflow=0, pool_timeout=0.01
+    )
     store = Store(engine)
-    with store.read(), pytest.raises(StoreError, match=r"^database .*QueuePool limit"), \
-            store.read():
+    with store.read(), pytest.raises(StoreError, match=r"^database .*QueuePool limit"), store.read():
         pass
     store.close()

@@ -6,41 +6,45 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import bundled_files
-from engine.errors import PlaybookError
-from engine.loader import load_playbook, load_playbook_text
-from engine.template import check_template, render
+from trinn.engine.catalog import bundled_files
+from trinn.engine.errors import PlaybookError
+from trinn.engine.loader import load_playbook, load_playbook_text
+from trinn.engine.template import check_template, render
 
 WELCOME = Path(__file__).parent / "data" / "notify" / "welcome.yaml"
 
 
 def _with_body(body: str) -> str:
     text = WELCOME.read_text()
-    old = "    body: \"{{ summary }}\"\n"
+    old = '    body: "{{ summary }}"\n'
     assert old in text
-    return text.replace(old, f"    body: \"{body}\"\n")
+    return text.replace(old, f'    body: "{body}"\n')
 
 
 def test_template_unknown_field_is_a_position_with_a_hint() -> None:
     with pytest.raises(PlaybookError) as info:
         load_playbook_text(_with_body("Hello {{ organisaton }}"), "welcome.yaml")
     assert [str(p) for p in info.value.problems] == [
-        "welcome.yaml:23:21: unknown name 'organisaton' (did you mean 'organisation'?)"]
+        "welcome.yaml:23:21: unknown name 'organisaton' (did you mean 'organisation'?)"
+    ]
 
 
 def test_template_unknown_case_property_and_syntax_error() -> None:
     with pytest.raises(PlaybookError) as info:
         load_playbook_text(_with_body("{{ case.idd }}"), "welcome.yaml")
     assert [str(p) for p in info.value.problems] == [
-        "welcome.yaml:23:20: unknown case property 'idd' (did you mean 'id'?)"]
+        "welcome.yaml:23:20: unknown case property 'idd' (did you mean 'id'?)"
+    ]
     with pytest.raises(PlaybookError) as info:
         load_playbook_text(_with_body("{% for t in tasks %}"), "welcome.yaml")
     assert str(info.value.problems[0]).startswith("welcome.yaml:23:12: invalid template: ")
 
 
 def test_template_loop_variables_and_filters_are_not_names() -> None:
-    assert check_template("{% for t in tasks %}{{ t.title | upper }}{% endfor %}{{ a is none }}",
-                          ["tasks", "a"]) == []
+    assert (
+        check_template("{% for t in tasks %}{{ t.title | upper }}{% endfor %}{{ a is none }}", ["tasks", "a"])
+        == []
+    )
 
 
 def test_bundled_playbooks_messages_all_check() -> None:
@@ -62,11 +66,15 @@ def test_render_sandbox_reaches_no_python() -> None:
 
 
 def test_fields_read_the_local_way_and_stored_values_stay_reachable() -> None:
-    from engine.spec import FieldSpec
-    from engine.template import shown_value
+    from trinn.engine.spec import FieldSpec
+    from trinn.engine.template import shown_value
 
-    choice = FieldSpec(type="choice", label="Vedtak", options=["godkjent", "underkjent"],
-                       option_labels={"godkjent": "Godkjent", "underkjent": "Underkjent"})
+    choice = FieldSpec(
+        type="choice",
+        label="Vedtak",
+        options=["godkjent", "underkjent"],
+        option_labels={"godkjent": "Godkjent", "underkjent": "Underkjent"},
+    )
     money = FieldSpec(type="money", label="Bidrag")
     day = FieldSpec(type="date", label="Dato")
     assert shown_value(choice, "underkjent", "nb") == "Underkjent"
@@ -75,12 +83,13 @@ def test_fields_read_the_local_way_and_stored_values_stay_reachable() -> None:
     assert shown_value(day, "2026-02-02", "da") == "2. februar 2026"
     assert shown_value(money, None, "nb") is None
     text = "{{ vedtak }}{% if case.raw.vedtak == 'underkjent' %} ({{ case.raw.vedtak }}){% endif %}"
-    assert render(text, {"vedtak": "Underkjent", "case": {"raw": {"vedtak": "underkjent"}}},
-                  "nb") == "Underkjent (underkjent)"
+    assert (
+        render(text, {"vedtak": "Underkjent", "case": {"raw": {"vedtak": "underkjent"}}}, "nb")
+        == "Underkjent (underkjent)"
+    )
     assert render("{% if b %}x{% else %}y{% endif %}", {"b": False}, "nb") == "y"
 
 
 def test_template_unknown_raw_field_is_a_problem() -> None:
     problems = check_template("{{ case.raw.vedtk }}", ["case", "vedtak"])
-    assert [(p.message, p.hint) for p in problems] == [
-        ("unknown field 'vedtk'", "did you mean 'vedtak'?")]
+    assert [(p.message, p.hint) for p in problems] == [("unknown field 'vedtk'", "did you mean 'vedtak'?")]

@@ -12,20 +12,21 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, OptionList
 
 from tests.tui_helpers import make_app, make_settings, notices, open_case, screen_text, settle
-from tui.screens.case import CaseScreen
-from tui.screens.dialogs import FieldsDialog, NoteDialog, PickDialog
-from tui.settings import Settings
-from tui.widgets.field_input import FieldInput
+from trinn.tui.screens.case import CaseScreen
+from trinn.tui.screens.dialogs import FieldsDialog, NoteDialog, PickDialog
+from trinn.tui.settings import Settings
+from trinn.tui.widgets.field_input import FieldInput
 
-TRINN = [sys.executable, "-m", "tui.cli"]
+TRINN = [sys.executable, "-m", "trinn.tui.cli"]
 
 
 def other_process(settings: Settings, *args: str) -> None:
     """Run a `trinn` command as another coordinator would: a separate process on the same file."""
     env = {**os.environ, "TRINN_DB": str(settings.db), "TRINN_USER": "ola"}
     code = "import sys; from tui.cli import main; sys.argv = ['trinn', *sys.argv[1:]]; main()"
-    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -69,8 +70,10 @@ async def test_case_disabled_action_says_why(tmp_path: Path) -> None:
         shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         interest = next(s for s in shown if "Virksomheten viser interesse" in s)
         assert interest.startswith("✗")
-        assert "Not now: guard 'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done'" \
-               " is false" in interest
+        assert (
+            "Not now: guard 'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done'"
+            " is false" in interest
+        )
         assert options.get_option("vis_interesse").disabled
 
 
@@ -114,8 +117,10 @@ async def test_case_form_invalid_value_then_valid(tmp_path: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is dialog  # refused: the dialog stays, the message is at the field
-        assert str(email.query_one(".field-error").render()) == \
-            "'not an address' is not an e-mail address (write e.g. 'ola@example.no')"
+        assert (
+            str(email.query_one(".field-error").render())
+            == "'not an address' is not an e-mail address (write e.g. 'ola@example.no')"
+        )
         assert email.has_class("invalid")
         email.query_one(Input).value = "kari@example.no"
         await pilot.press("ctrl+s")
@@ -140,7 +145,8 @@ async def test_case_field_edit_message_at_the_field(tmp_path: Path) -> None:
         date.query_one(Input).value = "next tuesday"
         await settle(pilot)
         assert "'next tuesday' is not a date (write it as YYYY-MM-DD)" in str(
-            date.query_one(".field-error").render())
+            date.query_one(".field-error").render()
+        )
         date.query_one(Input).value = "2026-12-01"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -162,8 +168,7 @@ async def test_case_shows_another_process_change(tmp_path: Path) -> None:
             await settle(pilot, rounds=1)
             if "version 2" in screen_text(pilot):
                 break
-        assert "State: Registrert som mulig ny samarbeidspartner (open, version 2)" \
-            in screen_text(pilot)
+        assert "State: Registrert som mulig ny samarbeidspartner (open, version 2)" in screen_text(pilot)
 
 
 async def test_case_conflict_says_so_and_reloads(tmp_path: Path) -> None:
@@ -187,9 +192,11 @@ async def test_case_conflict_says_so_and_reloads(tmp_path: Path) -> None:
 
 async def test_case_assign_a_task_to_a_role_holder(tmp_path: Path) -> None:
     people = tmp_path / "people.yaml"
-    people.write_text("kari: {name: Kari Nord, roles: [ledelsen]}\n"
-                      "anne: {name: Anne Aas, roles: [ledelsen]}\n"
-                      "stig: {name: Stig Styre, roles: [styringsgruppen]}\n")
+    people.write_text(
+        "kari: {name: Kari Nord, roles: [ledelsen]}\n"
+        "anne: {name: Anne Aas, roles: [ledelsen]}\n"
+        "stig: {name: Stig Styre, roles: [styringsgruppen]}\n"
+    )
     settings = make_settings(tmp_path, people=people)
     case_id = open_case(settings)
     app = make_app(settings)

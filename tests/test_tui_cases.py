@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.tui_helpers import make_app, make_settings, open_case, screen_text, settle
-from tui.desk import CaseFilter
-from tui.screens.case import CaseScreen
-from tui.screens.cases import CasesScreen
-from tui.widgets.virtual_table import VirtualTable
+from trinn.tui.desk import CaseFilter
+from trinn.tui.screens.case import CaseScreen
+from trinn.tui.screens.cases import CasesScreen
+from trinn.tui.widgets.virtual_table import VirtualTable
 
 
 async def test_cases_lists_every_open_case_with_state_title(tmp_path: Path) -> None:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from tests.catalogues import compiled_meaning, source_meaning
 from tests.tui_helpers import make_app, make_settings, open_case, screen_text, settle
-from tui import i18n
-from tui.widgets.virtual_table import VirtualTable
+from trinn.tui import i18n
+from trinn.tui.widgets.virtual_table import VirtualTable
 
 LOCALE = Path(i18n.__file__).parent / "locale"
 
@@ -28,8 +27,8 @@ def english() -> Iterator[None]:
 def _extracted() -> set[str]:
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-            LOCALE.parent, method_map=[("**.py", "python")],
-            keywords={"_": None, "N_": None, "ngettext": (1, 2)}):
+        LOCALE.parent, method_map=[("**.py", "python")], keywords={"_": None, "N_": None, "ngettext": (1, 2)}
+    ):
         found.add(message if isinstance(message, str) else message[0])
     return found
 
@@ -37,33 +36,36 @@ def _extracted() -> set[str]:
 @pytest.mark.parametrize("code", i18n.LANGUAGES)
 def test_i18n_mo_files_are_compiled_from_their_po(code: str) -> None:
     folder = LOCALE / code / "LC_MESSAGES"
-    with (folder / "trinn.po").open("rb") as handle:
-        catalog = read_po(handle, locale=code)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    assert (folder / "trinn.mo").read_bytes() == compiled.getvalue(), \
-        f"run `python -m tui.i18n` to recompile {code}"
+    assert compiled_meaning(folder / "trinn.mo") == source_meaning(folder / "trinn.po", code), (
+        f"run `python -m trinn.tui.i18n` to recompile {code}"
+    )
 
 
 @pytest.mark.parametrize("code", ["nb", "da"])
 def test_i18n_every_message_is_translated(code: str) -> None:
     with (LOCALE / code / "LC_MESSAGES" / "trinn.po").open("rb") as handle:
         catalog = read_po(handle, locale=code)
-    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog
-                  if m.id and (m.string if isinstance(m.string, str) else all(m.string))}
+    translated = {
+        m.id if isinstance(m.id, str) else m.id[0]
+        for m in catalog
+        if m.id and (m.string if isinstance(m.string, str) else all(m.string))
+    }
     assert _extracted() - translated == set()
 
 
-@pytest.mark.parametrize(("chosen", "environ", "expected"), [
-    ("da", {"LANG": "nb_NO.UTF-8"}, "da"),
-    (None, {"LANG": "no_NO.UTF-8"}, "nb"),
-    (None, {"LANG": "nn_NO.UTF-8"}, "nb"),
-    (None, {"LANGUAGE": "no"}, "nb"),
-    (None, {"LC_ALL": "da_DK.UTF-8", "LANG": "en_US.UTF-8"}, "da"),
-    (None, {"LANG": "fr_FR.UTF-8"}, "en"),
-    (None, {}, "en"),
-    ("no_NO", {}, "nb"),
-])
+@pytest.mark.parametrize(
+    ("chosen", "environ", "expected"),
+    [
+        ("da", {"LANG": "nb_NO.UTF-8"}, "da"),
+        (None, {"LANG": "no_NO.UTF-8"}, "nb"),
+        (None, {"LANG": "nn_NO.UTF-8"}, "nb"),
+        (None, {"LANGUAGE": "no"}, "nb"),
+        (None, {"LC_ALL": "da_DK.UTF-8", "LANG": "en_US.UTF-8"}, "da"),
+        (None, {"LANG": "fr_FR.UTF-8"}, "en"),
+        (None, {}, "en"),
+        ("no_NO", {}, "nb"),
+    ],
+)
 def test_i18n_resolve_language(chosen: str | None, environ: dict[str, str], expected: str) -> None:
     assert i18n.resolve_language(chosen, environ) == expected
 

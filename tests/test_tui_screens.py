@@ -9,15 +9,15 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, OptionList, ProgressBar
 
 from tests.tui_helpers import make_app, make_settings, notices, open_case, screen_text, settle
-from tui.desk import Desk
-from tui.screens.case import CaseScreen
-from tui.screens.cases import CasesScreen
-from tui.screens.dialogs import FieldsDialog, NoteDialog, PickDialog
-from tui.screens.help import HelpScreen
-from tui.screens.outbox import OutboxScreen
-from tui.screens.playbooks import PlaybooksScreen
-from tui.screens.tasks import MyTasksScreen
-from tui.widgets.field_input import FieldInput
+from trinn.tui.desk import Desk
+from trinn.tui.screens.case import CaseScreen
+from trinn.tui.screens.cases import CasesScreen
+from trinn.tui.screens.dialogs import FieldsDialog, NoteDialog, PickDialog
+from trinn.tui.screens.help import HelpScreen
+from trinn.tui.screens.outbox import OutboxScreen
+from trinn.tui.screens.playbooks import PlaybooksScreen
+from trinn.tui.screens.tasks import MyTasksScreen
+from trinn.tui.widgets.field_input import FieldInput
 
 
 async def test_my_tasks_lists_and_completes(tmp_path: Path) -> None:
@@ -67,8 +67,9 @@ async def test_my_tasks_form_task_opens_its_form(tmp_path: Path) -> None:
 async def test_playbooks_show_status_diagram_and_problems(tmp_path: Path) -> None:
     folder = tmp_path / "own"
     folder.mkdir()
-    (folder / "broken.yaml").write_text("id: broken\nversion: 1\nlanguage: nb\ntitle: X\n"
-                                        "roles: {}\nstates: {}\ninitial: nowhere\nbogus: 1\n")
+    (folder / "broken.yaml").write_text(
+        "id: broken\nversion: 1\nlanguage: nb\ntitle: X\nroles: {}\nstates: {}\ninitial: nowhere\nbogus: 1\n"
+    )
     settings = make_settings(tmp_path)
     settings.playbook_dirs = [folder]
     app = make_app(settings)
@@ -86,8 +87,7 @@ async def test_playbooks_show_status_diagram_and_problems(tmp_path: Path) -> Non
         await settle(pilot)
         detail = str(screen.query_one("#playbook-text").render())
         assert "● Registrert som mulig ny samarbeidspartner  (registrert, start)" in detail
-        assert "Virksomheten viser interesse ──▶ Virksomheten viser interesse   [ledelsen]" \
-            in detail
+        assert "Virksomheten viser interesse ──▶ Virksomheten viser interesse   [ledelsen]" in detail
         options.highlighted = ids.index("broken")
         await settle(pilot)
         detail = str(screen.query_one("#playbook-text").render())
@@ -100,8 +100,7 @@ async def test_outbox_shows_pending_and_plugs_in_a_retry(tmp_path: Path) -> None
     store = settings.store()
     with store.write() as tx:
         case = tx.load_case(case_id)
-        tx.add_outbox(case, "notify", {"to": ["ledelsen"], "message": "purring"},
-                      dt.datetime.now(dt.UTC))
+        tx.add_outbox(case, "notify", {"to": ["ledelsen"], "message": "purring"}, dt.datetime.now(dt.UTC))
     retried: list[int] = []
     app = make_app(settings, retry=retried.append)
     async with app.run_test(size=(100, 24)) as pilot:
@@ -202,18 +201,21 @@ def test_cli_commands_do_not_import_textual() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from typer.testing import CliRunner; from tui.cli import app; "
-            "r = CliRunner().invoke(app, ['schema']); assert r.exit_code == 0; "
-            "print('textual' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          timeout=60)
+    code = (
+        "import sys; from typer.testing import CliRunner; from tui.cli import app; "
+        "r = CliRunner().invoke(app, ['schema']); assert r.exit_code == 0; "
+        "print('textual' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
     assert done.stdout.strip() == "False"
 
 
 def test_cli_tui_on_an_unusable_database_is_one_line(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from tui.cli import app
+    from trinn.tui.cli import app
 
     not_a_db = tmp_path / "x.db"
     not_a_db.write_text("this is not sqlite " * 100)

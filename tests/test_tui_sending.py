@@ -12,16 +12,17 @@ import pytest
 
 from tests.notify_receivers import HttpReceiver, Mailbox
 from tests.tui_helpers import make_app, notices, settle
-from tui.screens.outbox import OutboxScreen
-from tui.sender import Sender
-from tui.settings import Settings
+from trinn.tui.screens.outbox import OutboxScreen
+from trinn.tui.sender import Sender
+from trinn.tui.settings import Settings
 
 DATA = Path(__file__).parent / "data" / "notify"
 
 
 @pytest.fixture
-def settings(tmp_path: Path, web: HttpReceiver, box: Mailbox,
-             monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def settings(
+    tmp_path: Path, web: HttpReceiver, box: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
     monkeypatch.setenv("SMTP_PASSWORD", box.password)
     channels = tmp_path / "channels.yaml"
     channels.write_text(f"""version: 1
@@ -35,10 +36,11 @@ urls:
 """)
     channels.chmod(0o600)
     people = tmp_path / "people.yaml"
-    people.write_text("kari: {name: Kari, email: kari@example.org, roles: [board, coordinator]}\n"
-                      "per: {name: Per, email: per@example.org, roles: []}\n")
-    chosen = Settings([DATA], "en", f"sqlite:///{tmp_path / 'trinn.db'}", "kari", people,
-                      channels)
+    people.write_text(
+        "kari: {name: Kari, email: kari@example.org, roles: [board, coordinator]}\n"
+        "per: {name: Per, email: per@example.org, roles: []}\n"
+    )
+    chosen = Settings([DATA], "en", f"sqlite:///{tmp_path / 'trinn.db'}", "kari", people, channels)
     yield chosen
     chosen.close()
 
@@ -46,14 +48,16 @@ urls:
 def approve(settings: Settings) -> int:
     """What another coordinator's command leaves: three messages queued, none sent."""
     service = settings.service()
-    case = service.open_case("test.welcome", {"organisation": "Acme", "contact": "per",
-                                              "contact_email": "ceo@acme.test"}, actor="kari")
+    case = service.open_case(
+        "test.welcome",
+        {"organisation": "Acme", "contact": "per", "contact_email": "ceo@acme.test"},
+        actor="kari",
+    )
     service.fire(case.id, "approve", actor="kari")
     return case.id
 
 
-async def test_the_app_sends_what_is_queued(settings: Settings, web: HttpReceiver,
-                                            box: Mailbox) -> None:
+async def test_the_app_sends_what_is_queued(settings: Settings, web: HttpReceiver, box: Mailbox) -> None:
     approve(settings)
     app = make_app(settings, sender=Sender.configured(settings), send_seconds=0)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -64,11 +68,14 @@ async def test_the_app_sends_what_is_queued(settings: Settings, web: HttpReceive
     assert [b["title"] for b in web.bodies("/board")] == ["New partner: Acme"]
     assert len(web.bodies("/coordinator")) == 1
     assert sorted(to for _sender, tos, _mail in box.messages for to in tos) == [
-        "ceo@acme.test", "per@example.org"]
+        "ceo@acme.test",
+        "per@example.org",
+    ]
 
 
 async def test_a_refused_message_is_said_and_retried_from_the_outbox(
-        settings: Settings, web: HttpReceiver) -> None:
+    settings: Settings, web: HttpReceiver
+) -> None:
     web.down = {"/board"}
     approve(settings)
     app = make_app(settings, sender=Sender.configured(settings), send_seconds=0)
@@ -90,7 +97,8 @@ async def test_a_refused_message_is_said_and_retried_from_the_outbox(
 
 
 async def test_a_broken_channels_file_is_said_once_and_nothing_is_lost(
-        settings: Settings, web: HttpReceiver) -> None:
+    settings: Settings, web: HttpReceiver
+) -> None:
     approve(settings)
     assert settings.channels_file is not None
     settings.channels_file.write_text("urls: [json://127.0.0.1:1/x: {tag: [}]\n")
@@ -104,11 +112,10 @@ async def test_a_broken_channels_file_is_said_once_and_nothing_is_lost(
         assert {r["status"] for r in tx.outbox_rows()} == {"pending"}
 
 
-def test_the_change_mark_moves_with_every_outbox_change(settings: Settings,
-                                                        web: HttpReceiver) -> None:
+def test_the_change_mark_moves_with_every_outbox_change(settings: Settings, web: HttpReceiver) -> None:
     """What the app polls to notice another process's work must move when a cron `trinn send`
     fails a row or a hand retry requeues it, not only when events or rows are added."""
-    from notifiers.dispatch import DispatchPolicy, send_pending
+    from trinn.notifiers.dispatch import DispatchPolicy, send_pending
 
     web.down = {"/board"}
     approve(settings)
@@ -130,7 +137,8 @@ def test_the_change_mark_moves_with_every_outbox_change(settings: Settings,
         assert tx.claim_outbox(2, "other", now, now + dt.timedelta(minutes=5)) is not None
     marks.append(mark())
     with store.write() as tx:  # ... and fails it, with nothing else changed
-        assert tx.finish_outbox(2, "other", status="failed", next_attempt_at=None, sent_at=None,
-                                last_error="refused")
+        assert tx.finish_outbox(
+            2, "other", status="failed", next_attempt_at=None, sent_at=None, last_error="refused"
+        )
     marks.append(mark())
     assert all(a != b for a, b in pairwise(marks)), marks

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import bundled_files
 from tests.postgres_server import in_ci
+from trinn.engine.catalog import bundled_files
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "ensure-tmux"
 
@@ -28,8 +28,14 @@ SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "ensure-tmux"
 @functools.cache
 def _tmux() -> tuple[str | None, str]:
     try:
-        done = subprocess.run(["bash", str(SCRIPT)], stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=600, check=False)
+        done = subprocess.run(
+            ["bash", str(SCRIPT)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, str(exc)
     if done.returncode != 0:
@@ -54,8 +60,9 @@ class Terminal:
 
     def run(self, *args: str) -> str:
         """A tmux command on this session's own server (-L), apart from any user's tmux."""
-        return subprocess.run([self.tmux, "-L", self.name, *args], capture_output=True, text=True,
-                              check=True, timeout=30).stdout
+        return subprocess.run(
+            [self.tmux, "-L", self.name, *args], capture_output=True, text=True, check=True, timeout=30
+        ).stdout
 
     def keys(self, *keys: str) -> None:
         for key in keys:
@@ -85,18 +92,25 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
     tmux = tmux_path()
     name = f"trinn-{uuid.uuid4().hex[:8]}"
     trinn = shutil.which("trinn", path=str(Path(sys.executable).parent)) or "trinn"
-    env = {"TERM": "xterm-256color", "TRINN_DB": f"sqlite:///{tmp_path / 'fresh.db'}",
-           "TRINN_USER": "kari", "TRINN_LANG": "en", "HOME": str(tmp_path),
-           "PATH": os.environ.get("PATH", "")}
+    env = {
+        "TERM": "xterm-256color",
+        "TRINN_DB": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "TRINN_USER": "kari",
+        "TRINN_LANG": "en",
+        "HOME": str(tmp_path),
+        "PATH": os.environ.get("PATH", ""),
+    }
     command = " ".join(f"{k}={v}" for k, v in env.items()) + f" {trinn}"
-    subprocess.run([tmux, "-L", name, "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
-                    "env -i " + command], check=True, timeout=30)
+    subprocess.run(
+        [tmux, "-L", name, "new-session", "-d", "-s", name, "-x", "80", "-y", "24", "env -i " + command],
+        check=True,
+        timeout=30,
+    )
     term = Terminal(tmux, name)
     try:
         yield term
     finally:
-        subprocess.run([tmux, "-L", name, "kill-server"], capture_output=True, timeout=30,
-                       check=False)
+        subprocess.run([tmux, "-L", name, "kill-server"], capture_output=True, timeout=30, check=False)
 
 
 def test_terminal_open_a_case_and_complete_its_first_task(terminal: Terminal) -> None:

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tui.cli import app
+from trinn.tui.cli import app
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-_STEP = re.compile(r"<!-- (tutorial(?:-run)?)(?:: (\S+)(?: after (\".*?\"))?)? -->\n```\w*\n(.*?)```",
-                   re.DOTALL)
+_STEP = re.compile(
+    r"<!-- (tutorial(?:-run)?)(?:: (\S+)(?: after (\".*?\"))?)? -->\n```\w*\n(.*?)```", re.DOTALL
+)
 
 
 def _steps() -> list[tuple[str, str, str | None, str]]:

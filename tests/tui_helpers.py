@@ -9,8 +9,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tui.desk import Desk
-from tui.settings import Settings
+from trinn.tui.desk import Desk
+from trinn.tui.settings import Settings
 
 FASE_7_2 = "padriv.fase-7-2"
 
@@ -20,13 +20,12 @@ def make_settings(tmp_path: Path, actor: str = "kari", people: Path | None = Non
 
 
 def open_case(settings: Settings, name: str = "Acme AS", actor: str = "kari") -> int:
-    case = settings.service().open_case(FASE_7_2, {"virksomhet": name, "meldt_av": "Ola"},
-                                        actor=actor)
+    case = settings.service().open_case(FASE_7_2, {"virksomhet": name, "meldt_av": "Ola"}, actor=actor)
     return case.id
 
 
 def make_app(settings: Settings, **options: Any) -> Any:
-    from tui.app import TrinnApp
+    from trinn.tui.app import TrinnApp
 
     options.setdefault("refresh_seconds", 0)
     return TrinnApp(Desk(settings), **options)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from engine.compiler import CompiledPlaybook, Firing, SetEffect
-from engine.context import TaskTally, evaluation_context
-from engine.values import normalize_value
+from trinn.engine.compiler import CompiledPlaybook, Firing, SetEffect
+from trinn.engine.context import TaskTally, evaluation_context
+from trinn.engine.values import normalize_value
 
 NOW = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
 
@@ -59,8 +59,15 @@ class Walker:
 
     def context(self, roles: set[str] | None = None):
         tallies = {task_id: self._tally(task_id) for task_id in self.spec.all_tasks()}
-        return evaluation_context(self.spec, state=self.state, fields=self.fields, tasks=tallies,
-                                  now=NOW, actor="test", roles=roles or set())
+        return evaluation_context(
+            self.spec,
+            state=self.state,
+            fields=self.fields,
+            tasks=tallies,
+            now=NOW,
+            actor="test",
+            roles=roles or set(),
+        )
 
     def fire(self, trigger: str, *, roles: set[str] | None = None) -> Walker:
         """Fire as someone holding `roles` (default: every role of the playbook)."""
@@ -79,5 +86,4 @@ class Walker:
 
     def messages(self) -> list[str]:
         """Ids of every message queued so far, in order."""
-        return [e.notify.message for f in self.firings for e in f.effects
-                if hasattr(e, "notify")]
+        return [e.notify.message for f in self.firings for e in f.effects if hasattr(e, "notify")]

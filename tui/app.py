@@ -13,20 +13,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from engine.errors import TrinnError
-from tui.desk import Desk, PlaybookEntry
-from tui.i18n import gettext as _
-from tui.i18n import ngettext
-from tui.screens.base import DeskScreen, error_text, run_db
-from tui.screens.cases import CasesScreen
-from tui.screens.outbox import OutboxScreen, Retry
-from tui.screens.palette import TrinnCommands
-from tui.screens.playbooks import PlaybooksScreen
-from tui.screens.tasks import MyTasksScreen
-from tui.sender import Sender, problem_text
+from trinn.engine.errors import TrinnError
+from trinn.tui.desk import Desk, PlaybookEntry
+from trinn.tui.i18n import gettext as _
+from trinn.tui.i18n import ngettext
+from trinn.tui.screens.base import DeskScreen, error_text, run_db
+from trinn.tui.screens.cases import CasesScreen
+from trinn.tui.screens.outbox import OutboxScreen, Retry
+from trinn.tui.screens.palette import TrinnCommands
+from trinn.tui.screens.playbooks import PlaybooksScreen
+from trinn.tui.screens.tasks import MyTasksScreen
+from trinn.tui.sender import Sender, problem_text
 
 if TYPE_CHECKING:
-    from notifiers.dispatch import DispatchReport
+    from trinn.notifiers.dispatch import DispatchReport
 
 __all__ = ["TrinnApp"]
 
@@ -34,8 +34,11 @@ __all__ = ["TrinnApp"]
 class TrinnApp(App[None]):
     CSS_PATH = Path(__file__).with_name("trinn.tcss")  # absolute: subclasses live elsewhere
     TITLE = "trinn"
-    MODES: ClassVar[dict[str, Any]] = {"cases": CasesScreen, "tasks": MyTasksScreen,
-                                       "playbooks": PlaybooksScreen}
+    MODES: ClassVar[dict[str, Any]] = {
+        "cases": CasesScreen,
+        "tasks": MyTasksScreen,
+        "playbooks": PlaybooksScreen,
+    }
     DEFAULT_MODE = "cases"
     COMMANDS = App.COMMANDS | {TrinnCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -46,9 +49,15 @@ class TrinnApp(App[None]):
         Binding("f5", "switch_mode('outbox')", _("Outbox")),
     ]
 
-    def __init__(self, desk: Desk, *, refresh_seconds: float = 2.0,
-                 retry: Retry | None = None, sender: Sender | None = None,
-                 send_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        refresh_seconds: float = 2.0,
+        retry: Retry | None = None,
+        sender: Sender | None = None,
+        send_seconds: float = 30.0,
+    ) -> None:
         super().__init__()
         self.desk = desk
         self.refresh_seconds = refresh_seconds
@@ -64,8 +73,7 @@ class TrinnApp(App[None]):
         if self.refresh_seconds > 0:
             self.set_interval(self.refresh_seconds, self.poll_changes)
         if self.sender is not None:
-            run_db(self, self.sender.warnings, self._channel_warnings, self._sending_broken,
-                   group="send")
+            run_db(self, self.sender.warnings, self._channel_warnings, self._sending_broken, group="send")
             if self.send_seconds > 0:  # rows waiting for their next try after a failure
                 self.set_interval(self.send_seconds, self.send_outbox)
 
@@ -73,6 +81,7 @@ class TrinnApp(App[None]):
 
     def poll_changes(self) -> None:
         """Read the change mark in a worker; refresh the screen on top when it moved."""
+
         def moved(mark: tuple[int, ...]) -> None:
             previous, self.change_mark = self.change_mark, mark
             if previous is not None and previous != mark and isinstance(self.screen, DeskScreen):
@@ -80,8 +89,7 @@ class TrinnApp(App[None]):
             if previous is None or previous[1] != mark[1]:  # new messages in the outbox
                 self.send_outbox()
 
-        run_db(self, self.desk.change_mark, moved, lambda exc: None, group="poll",
-               exclusive=True)
+        run_db(self, self.desk.change_mark, moved, lambda exc: None, group="poll", exclusive=True)
 
     # sending the outbox --------------------------------------------------------
 
@@ -102,60 +110,74 @@ class TrinnApp(App[None]):
             if result.status not in ("sent", "skipped"):
                 self.notify(problem_text(result), severity="warning", timeout=10)
         if report.sent:
-            self.notify(ngettext("{count} message sent.", "{count} messages sent.", report.sent)
-                        .format(count=report.sent), timeout=4)
+            self.notify(
+                ngettext("{count} message sent.", "{count} messages sent.", report.sent).format(
+                    count=report.sent
+                ),
+                timeout=4,
+            )
         if isinstance(self.screen, DeskScreen):
             self.screen.refresh_data()
 
     def _send_failed(self, exc: TrinnError) -> None:
         """The database or a channel failed this round: said; the next round tries again."""
-        self.notify(_("Messages are not sent: {error}").format(error=error_text(exc)),
-                    severity="warning", timeout=10)
+        self.notify(
+            _("Messages are not sent: {error}").format(error=error_text(exc)), severity="warning", timeout=10
+        )
 
     def _sending_broken(self, exc: TrinnError) -> None:
         """A channels file that cannot be read: said once; sending stops until a restart, and
         the messages wait in the outbox (nothing is lost)."""
         self.sender = None
-        self.notify(_("Messages are not sent: {error}").format(error=error_text(exc)),
-                    severity="error", timeout=15)
+        self.notify(
+            _("Messages are not sent: {error}").format(error=error_text(exc)), severity="error", timeout=15
+        )
 
     # navigation ---------------------------------------------------------------
 
     def open_case_screen(self, case_id: int, form: str | None = None) -> None:
-        from tui.screens.case import CaseScreen  # not needed for the first screen: loaded late
+        from trinn.tui.screens.case import CaseScreen  # not needed for the first screen: loaded late
 
         self.push_screen(CaseScreen(case_id, open_form=form))
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from trinn.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def action_new_case(self) -> None:
         """Choose a playbook, then fill the fields it needs; the new case opens."""
-        from tui.screens.dialogs import PickDialog
+        from trinn.tui.screens.dialogs import PickDialog
 
         def listed(entries: list[PlaybookEntry]) -> None:
-            choices = [(e.id or e.shown, f"{e.title}  ({e.id})" if e.ok else
-                        f"{e.shown}: " + _("does not check"), e.ok) for e in entries]
+            choices = [
+                (
+                    e.id or e.shown,
+                    f"{e.title}  ({e.id})" if e.ok else f"{e.shown}: " + _("does not check"),
+                    e.ok,
+                )
+                for e in entries
+            ]
             self.push_screen(PickDialog(_("Open a case of which playbook?"), choices), picked)
 
         def picked(playbook: str | None) -> None:
             if playbook is not None:
-                run_db(self, lambda: self.desk.playbook_spec(playbook),
-                       lambda spec: self._ask_fields(playbook, spec))
+                run_db(
+                    self,
+                    lambda: self.desk.playbook_spec(playbook),
+                    lambda spec: self._ask_fields(playbook, spec),
+                )
 
         run_db(self, self.desk.playbooks, listed)
 
     def _ask_fields(self, playbook: str, spec: Any) -> None:
-        from engine.text import localize
-        from tui.i18n import language
-        from tui.screens.dialogs import FieldsDialog
+        from trinn.engine.text import localize
+        from trinn.tui.i18n import language
+        from trinn.tui.screens.dialogs import FieldsDialog
 
         needed = [(name, field) for name, field in spec.fields.items() if field.required]
-        title = _("New case: {playbook}").format(
-            playbook=localize(spec.title, language(), spec.language))
+        title = _("New case: {playbook}").format(playbook=localize(spec.title, language(), spec.language))
 
         def opened(case: Any) -> None:
             if case is not None:
@@ -163,9 +185,12 @@ class TrinnApp(App[None]):
                 self.open_case_screen(case.id)
 
         defaults = {name: field.default for name, field in needed}
-        self.push_screen(FieldsDialog(title, needed, defaults, spec.language,
-                                      lambda values: self.desk.open_case(playbook, values)),
-                         opened)
+        self.push_screen(
+            FieldsDialog(
+                title, needed, defaults, spec.language, lambda values: self.desk.open_case(playbook, values)
+            ),
+            opened,
+        )
 
     def notify_error(self, exc: TrinnError) -> None:
         self.notify(error_text(exc), severity="error", timeout=10)

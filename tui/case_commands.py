@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from engine.errors import CommandError, FileProblemsError, TrinnError
-from tui.output import fail, out, print_columns, print_json
-from tui.settings import Settings
+from trinn.engine.errors import CommandError, FileProblemsError, TrinnError
+from trinn.tui.output import fail, out, print_columns, print_json
+from trinn.tui.settings import Settings
 
 if TYPE_CHECKING:
-    from engine.case import Case
-    from engine.service import Service
+    from trinn.engine.case import Case
+    from trinn.engine.service import Service
 
 __all__ = ["register"]
 
@@ -34,11 +34,17 @@ Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 CaseId = Annotated[str, typer.Argument(help="The case id, as `trinn cases` shows it.", metavar="CASE")]
 Note = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
 Item = Annotated[str | None, typer.Option("--item", help="Which item of a for-each task.")]
-Expect = Annotated[int | None, typer.Option(
-    "--expect-version", metavar="N",
-    help="Refuse if the case is no longer at this row version (someone else acted).")]
-Sets = Annotated[list[str] | None, typer.Option(
-    "--set", metavar="FIELD=VALUE", help="A field value (repeat for more).")]
+Expect = Annotated[
+    int | None,
+    typer.Option(
+        "--expect-version",
+        metavar="N",
+        help="Refuse if the case is no longer at this row version (someone else acted).",
+    ),
+]
+Sets = Annotated[
+    list[str] | None, typer.Option("--set", metavar="FIELD=VALUE", help="A field value (repeat for more).")
+]
 
 
 @contextmanager
@@ -85,8 +91,8 @@ def _language(settings: Settings, spec_language: str) -> str:
 
 
 def _show_case(service: Service, settings: Settings, case: Case, as_json: bool) -> None:
-    from engine.views import case_view
-    from tui.render import case_text
+    from trinn.engine.views import case_view
+    from trinn.tui.render import case_text
 
     case, compiled, children = service.load(case.id)
     language = _language(settings, compiled.spec.language)
@@ -97,9 +103,12 @@ def _show_case(service: Service, settings: Settings, case: Case, as_json: bool) 
         out.print(case_text(view, language))
 
 
-def open_(ctx: typer.Context, playbook: Annotated[str, typer.Argument(
-        help="A playbook id (see `trinn playbooks`) or file.")], sets: Sets = None,
-          as_json: Json = False) -> None:
+def open_(
+    ctx: typer.Context,
+    playbook: Annotated[str, typer.Argument(help="A playbook id (see `trinn playbooks`) or file.")],
+    sets: Sets = None,
+    as_json: Json = False,
+) -> None:
     """Open a case; prints its id."""
     with _service(ctx) as (service, settings):
         case = service.open_case(playbook, _pairs(sets), actor=settings.acting_as())
@@ -109,44 +118,67 @@ def open_(ctx: typer.Context, playbook: Annotated[str, typer.Argument(
             out.print(str(case.id), markup=False)
 
 
-def cases(ctx: typer.Context,
-          playbook: Annotated[str | None, typer.Option("--playbook", help="Only this playbook id.")]
-          = None,
-          state: Annotated[str | None, typer.Option("--state", help="Only cases in this state.")]
-          = None,
-          only_open: Annotated[bool, typer.Option("--open", help="Only open cases.")] = False,
-          only_closed: Annotated[bool, typer.Option("--closed", help="Only closed cases.")] = False,
-          overdue: Annotated[bool, typer.Option("--overdue", help="Only cases with overdue tasks.")]
-          = False,
-          as_json: Json = False) -> None:
+def cases(
+    ctx: typer.Context,
+    playbook: Annotated[str | None, typer.Option("--playbook", help="Only this playbook id.")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="Only cases in this state.")] = None,
+    only_open: Annotated[bool, typer.Option("--open", help="Only open cases.")] = False,
+    only_closed: Annotated[bool, typer.Option("--closed", help="Only closed cases.")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only cases with overdue tasks.")] = False,
+    as_json: Json = False,
+) -> None:
     """List cases."""
-    from engine.views import iso
+    from trinn.engine.views import iso
 
     if only_open and only_closed:
         raise fail("give --open or --closed, not both")
     settings: Settings = ctx.obj
     now = None
     if overdue:
-        from engine.service import utc_now  # the service's clock; only here: it loads the compiler
+        from trinn.engine.service import utc_now  # the service's clock; only here: it loads the compiler
 
         now = utc_now()
     with _errors(), settings.store().read() as tx:  # a listing needs no playbook compiled
-        rows = tx.case_rows(playbook=playbook, state=state,
-                            closed=True if only_closed else False if only_open else None,
-                            overdue_at=now)
-        data = [{"id": r["id"], "playbook": r["playbook_id"], "version": r["playbook_version"],
-                 "state": r["state"], "subject": r["subject"], "opened_at": iso(r["opened_at"]),
-                 "closed_at": iso(r["closed_at"]), "outcome": r["outcome"],
-                 "parent": r["parent_id"], "row_version": r["row_version"]} for r in rows]
+        rows = tx.case_rows(
+            playbook=playbook,
+            state=state,
+            closed=True if only_closed else False if only_open else None,
+            overdue_at=now,
+        )
+        data = [
+            {
+                "id": r["id"],
+                "playbook": r["playbook_id"],
+                "version": r["playbook_version"],
+                "state": r["state"],
+                "subject": r["subject"],
+                "opened_at": iso(r["opened_at"]),
+                "closed_at": iso(r["closed_at"]),
+                "outcome": r["outcome"],
+                "parent": r["parent_id"],
+                "row_version": r["row_version"],
+            }
+            for r in rows
+        ]
     if as_json:
         print_json(data)
         return
     if not data:
         out.print("no cases", markup=False)
         return
-    print_columns(["id", "playbook", "state", "subject", "opened"], [
-        [str(row["id"]), row["playbook"], row["state"] + (" (closed)" if row["closed_at"] else ""),
-         row["subject"] or "", (row["opened_at"] or "")[:10]] for row in data])
+    print_columns(
+        ["id", "playbook", "state", "subject", "opened"],
+        [
+            [
+                str(row["id"]),
+                row["playbook"],
+                row["state"] + (" (closed)" if row["closed_at"] else ""),
+                row["subject"] or "",
+                (row["opened_at"] or "")[:10],
+            ]
+            for row in data
+        ],
+    )
 
 
 def show(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
@@ -161,8 +193,12 @@ def can(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
     with _service(ctx) as (service, settings):
         possibilities = service.can(_case_id(case), actor=settings.acting_as())
     if as_json:
-        print_json([{"trigger": p.trigger, "allowed": p.allowed, "reasons": p.reasons,
-                     "to": p.to} for p in possibilities])
+        print_json(
+            [
+                {"trigger": p.trigger, "allowed": p.allowed, "reasons": p.reasons, "to": p.to}
+                for p in possibilities
+            ]
+        )
         return
     for p in possibilities:
         if p.allowed:
@@ -171,13 +207,25 @@ def can(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
             out.print(f"no   {p.trigger}: {'; '.join(p.reasons)}", markup=False)
 
 
-def fire(ctx: typer.Context, case: CaseId,
-         trigger: Annotated[str, typer.Argument(help="The trigger (see `trinn can CASE`).")],
-         sets: Sets = None, note: Note = None, expect: Expect = None, as_json: Json = False) -> None:
+def fire(
+    ctx: typer.Context,
+    case: CaseId,
+    trigger: Annotated[str, typer.Argument(help="The trigger (see `trinn can CASE`).")],
+    sets: Sets = None,
+    note: Note = None,
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
     """Fire a trigger: the case moves if its role and guard allow it."""
     with _service(ctx) as (service, settings):
-        done = service.fire(_case_id(case), trigger, actor=settings.acting_as(),
-                            values=_pairs(sets), note=note, expected_version=expect)
+        done = service.fire(
+            _case_id(case),
+            trigger,
+            actor=settings.acting_as(),
+            values=_pairs(sets),
+            note=note,
+            expected_version=expect,
+        )
         _report(service, settings, done, as_json)
 
 
@@ -188,50 +236,78 @@ def _report(service: Service, settings: Settings, case: Case, as_json: bool) -> 
         out.print(f"case {case.id}: {case.state} (version {case.row_version})", markup=False)
 
 
-def done(ctx: typer.Context, case: CaseId,
-         task: Annotated[str, typer.Argument(help="The task id (see `trinn show CASE`).")],
-         note: Note = None, item: Item = None, expect: Expect = None, as_json: Json = False) -> None:
+def done(
+    ctx: typer.Context,
+    case: CaseId,
+    task: Annotated[str, typer.Argument(help="The task id (see `trinn show CASE`).")],
+    note: Note = None,
+    item: Item = None,
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
     """Mark a task of the case's state done."""
     with _service(ctx) as (service, settings):
-        result = service.complete_task(_case_id(case), task, actor=settings.acting_as(), note=note,
-                                       item=item, expected_version=expect)
+        result = service.complete_task(
+            _case_id(case), task, actor=settings.acting_as(), note=note, item=item, expected_version=expect
+        )
         _report(service, settings, result, as_json)
 
 
-def reopen(ctx: typer.Context, case: CaseId,
-           task: Annotated[str, typer.Argument(help="The task id.")],
-           note: Note = None, item: Item = None, expect: Expect = None, as_json: Json = False) -> None:
+def reopen(
+    ctx: typer.Context,
+    case: CaseId,
+    task: Annotated[str, typer.Argument(help="The task id.")],
+    note: Note = None,
+    item: Item = None,
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
     """Open a done task again."""
     with _service(ctx) as (service, settings):
-        result = service.reopen_task(_case_id(case), task, actor=settings.acting_as(), note=note,
-                                     item=item, expected_version=expect)
+        result = service.reopen_task(
+            _case_id(case), task, actor=settings.acting_as(), note=note, item=item, expected_version=expect
+        )
         _report(service, settings, result, as_json)
 
 
-def set_(ctx: typer.Context, case: CaseId,
-         values: Annotated[list[str], typer.Argument(metavar="FIELD=VALUE...",
-                                                     help="Field values; an empty value clears.")],
-         note: Note = None, expect: Expect = None, as_json: Json = False) -> None:
+def set_(
+    ctx: typer.Context,
+    case: CaseId,
+    values: Annotated[
+        list[str], typer.Argument(metavar="FIELD=VALUE...", help="Field values; an empty value clears.")
+    ],
+    note: Note = None,
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
     """Set fields of a case."""
     with _service(ctx) as (service, settings):
-        result = service.set_fields(_case_id(case), _pairs(values), actor=settings.acting_as(),
-                                    note=note, expected_version=expect)
+        result = service.set_fields(
+            _case_id(case), _pairs(values), actor=settings.acting_as(), note=note, expected_version=expect
+        )
         _report(service, settings, result, as_json)
 
 
-def form(ctx: typer.Context, case: CaseId,
-         form_id: Annotated[str, typer.Argument(metavar="FORM", help="The form id.")],
-         values: Annotated[list[str] | None, typer.Argument(metavar="[FIELD=VALUE...]")] = None,
-         file: Annotated[Path | None, typer.Option(
-             "--file", help="A JSON object of answers (instead of FIELD=VALUE).")] = None,
-         note: Note = None, expect: Expect = None, as_json: Json = False) -> None:
+def form(
+    ctx: typer.Context,
+    case: CaseId,
+    form_id: Annotated[str, typer.Argument(metavar="FORM", help="The form id.")],
+    values: Annotated[list[str] | None, typer.Argument(metavar="[FIELD=VALUE...]")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="A JSON object of answers (instead of FIELD=VALUE).")
+    ] = None,
+    note: Note = None,
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
     """Submit a form: its fields checked together; it completes the task it belongs to."""
     if file is not None and values:
         raise fail("give --file or FIELD=VALUE, not both")
     answers: dict[str, Any] = _answers(file) if file is not None else _pairs(values)
     with _service(ctx) as (service, settings):
-        result = service.submit_form(_case_id(case), form_id, answers, actor=settings.acting_as(),
-                                     note=note, expected_version=expect)
+        result = service.submit_form(
+            _case_id(case), form_id, answers, actor=settings.acting_as(), note=note, expected_version=expect
+        )
         _report(service, settings, result, as_json)
 
 
@@ -247,35 +323,45 @@ def _answers(file: Path) -> dict[str, Any]:
     return data
 
 
-def assign(ctx: typer.Context, case: CaseId,
-           task: Annotated[str, typer.Argument(help="The task id.")],
-           person: Annotated[str, typer.Argument(help="A person id of the people file.")],
-           item: Item = None, expect: Expect = None, as_json: Json = False) -> None:
+def assign(
+    ctx: typer.Context,
+    case: CaseId,
+    task: Annotated[str, typer.Argument(help="The task id.")],
+    person: Annotated[str, typer.Argument(help="A person id of the people file.")],
+    item: Item = None,
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
     """Give a task to a person."""
     with _service(ctx) as (service, settings):
-        result = service.assign_task(_case_id(case), task, person, actor=settings.acting_as(),
-                                     item=item, expected_version=expect)
+        result = service.assign_task(
+            _case_id(case), task, person, actor=settings.acting_as(), item=item, expected_version=expect
+        )
         _report(service, settings, result, as_json)
 
 
-def comment(ctx: typer.Context, case: CaseId,
-            text: Annotated[str, typer.Argument(help="The comment.")],
-            expect: Expect = None, as_json: Json = False) -> None:
+def comment(
+    ctx: typer.Context,
+    case: CaseId,
+    text: Annotated[str, typer.Argument(help="The comment.")],
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
     """Add a comment to a case's history."""
     with _service(ctx) as (service, settings):
-        result = service.comment(_case_id(case), text, actor=settings.acting_as(),
-                                 expected_version=expect)
+        result = service.comment(_case_id(case), text, actor=settings.acting_as(), expected_version=expect)
         _report(service, settings, result, as_json)
 
 
-def tasks(ctx: typer.Context,
-          mine: Annotated[bool, typer.Option("--mine", help="Tasks of your roles or given to you.")]
-          = False,
-          role: Annotated[str | None, typer.Option("--role", help="Tasks of this role.")] = None,
-          overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue tasks.")] = False,
-          as_json: Json = False) -> None:
+def tasks(
+    ctx: typer.Context,
+    mine: Annotated[bool, typer.Option("--mine", help="Tasks of your roles or given to you.")] = False,
+    role: Annotated[str | None, typer.Option("--role", help="Tasks of this role.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue tasks.")] = False,
+    as_json: Json = False,
+) -> None:
     """Open tasks of open cases, soonest due first."""
-    from engine.views import task_view
+    from trinn.engine.views import task_view
 
     if mine and role:
         raise fail("give --mine or --role, not both")
@@ -288,13 +374,19 @@ def tasks(ctx: typer.Context,
             roles = None if person.every_role else sorted(person.roles)
         elif role:
             roles = [role]
-        rows = service.open_tasks(roles=roles, assignee=assignee if roles is not None else None,
-                                  overdue_at=now if overdue else None)
+        rows = service.open_tasks(
+            roles=roles, assignee=assignee if roles is not None else None, overdue_at=now if overdue else None
+        )
         data = []
         for row, compiled in rows:
             view = task_view(compiled.spec, row, now, settings.language)
-            view.update(case=row["case_id"], playbook=row["playbook_id"], subject=row["subject"],
-                        state=row["case_state"], language=compiled.spec.language)
+            view.update(
+                case=row["case_id"],
+                playbook=row["playbook_id"],
+                subject=row["subject"],
+                state=row["case_state"],
+                language=compiled.spec.language,
+            )
             data.append(view)
     if as_json:
         print_json([{k: v for k, v in view.items() if k != "language"} for view in data])
@@ -302,7 +394,7 @@ def tasks(ctx: typer.Context,
     if not data:
         out.print("no open tasks", markup=False)
         return
-    from tui.render import due_text
+    from trinn.tui.render import due_text
 
     rows = []
     for view in data:
@@ -315,8 +407,8 @@ def tasks(ctx: typer.Context,
 
 def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
     """A case's history: every command, who, when, and what it changed."""
-    from engine.views import event_view
-    from tui.render import history_lines
+    from trinn.engine.views import event_view
+    from trinn.tui.render import history_lines
 
     with _service(ctx) as (service, settings):
         case_id = _case_id(case)
@@ -330,18 +422,24 @@ def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
             out.print(line, markup=False)
 
 
-def tick(ctx: typer.Context,
-         now: Annotated[str | None, typer.Option(
-             "--now", metavar="ISO-TIME",
-             help="Act as if it were this time (default: now; no zone means UTC).")] = None,
-         as_json: Json = False) -> None:
+def tick(
+    ctx: typer.Context,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now", metavar="ISO-TIME", help="Act as if it were this time (default: now; no zone means UTC)."
+        ),
+    ] = None,
+    as_json: Json = False,
+) -> None:
     """Fire every due reminder, escalation and timed transition, once."""
     moment = _moment(now) if now else None
     with _service(ctx) as (service, _settings):
         actions = service.tick(moment)
     if as_json:
-        print_json([{"case": a.case_id, "kind": a.kind, "state": a.state, "detail": a.detail}
-                    for a in actions])
+        print_json(
+            [{"case": a.case_id, "kind": a.kind, "state": a.state, "detail": a.detail} for a in actions]
+        )
         return
     if not actions:
         out.print("nothing due", markup=False)
@@ -357,11 +455,13 @@ def _moment(text: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def export(ctx: typer.Context,
-           fmt: Annotated[str, typer.Option("--format", "-f", help="json or csv.")] = "json",
-           as_json: Json = False) -> None:
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json or csv.")] = "json",
+    as_json: Json = False,
+) -> None:
     """Every case with its fields: JSON (with tasks and history) or CSV (one row per case)."""
-    from engine.views import case_view, event_view
+    from trinn.engine.views import case_view, event_view
 
     if fmt not in ("json", "csv"):
         raise fail(f"unknown format '{fmt}' (expected 'json' or 'csv')")
@@ -378,19 +478,56 @@ def export(ctx: typer.Context,
         print_json(views)
         return
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["id", "playbook", "playbook_version", "state", "closed_at", "outcome",
-                     "subject", "opened_at", "opened_by", "parent", "fields"])
+    writer.writerow(
+        [
+            "id",
+            "playbook",
+            "playbook_version",
+            "state",
+            "closed_at",
+            "outcome",
+            "subject",
+            "opened_at",
+            "opened_by",
+            "parent",
+            "fields",
+        ]
+    )
     for view in views:
-        writer.writerow([view["id"], view["playbook"], view["playbook_version"], view["state"],
-                         view["closed_at"] or "", view["outcome"] or "", view["subject"] or "",
-                         view["opened_at"], view["opened_by"], view["parent"] or "",
-                         json.dumps(view["fields"], ensure_ascii=False, sort_keys=True)])
+        writer.writerow(
+            [
+                view["id"],
+                view["playbook"],
+                view["playbook_version"],
+                view["state"],
+                view["closed_at"] or "",
+                view["outcome"] or "",
+                view["subject"] or "",
+                view["opened_at"],
+                view["opened_by"],
+                view["parent"] or "",
+                json.dumps(view["fields"], ensure_ascii=False, sort_keys=True),
+            ]
+        )
 
 
-_COMMANDS = [(open_, "open"), (cases, "cases"), (show, "show"), (can, "can"), (fire, "fire"),
-             (done, "done"), (reopen, "reopen"), (set_, "set"), (form, "form"),
-             (assign, "assign"), (comment, "comment"), (tasks, "tasks"), (history, "history"),
-             (tick, "tick"), (export, "export")]
+_COMMANDS = [
+    (open_, "open"),
+    (cases, "cases"),
+    (show, "show"),
+    (can, "can"),
+    (fire, "fire"),
+    (done, "done"),
+    (reopen, "reopen"),
+    (set_, "set"),
+    (form, "form"),
+    (assign, "assign"),
+    (comment, "comment"),
+    (tasks, "tasks"),
+    (history, "history"),
+    (tick, "tick"),
+    (export, "export"),
+]
 
 
 def register(app: typer.Typer) -> None:

@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from engine.errors import CommandError, PlaybookError, PlaybookIOError, TrinnError
-from tui import case_commands, design_commands, notify_commands
-from tui.output import err, out
-from tui.output import fail as _fail
-from tui.output import print_json as _print_json
-from tui.settings import Settings
+from trinn.engine.errors import CommandError, PlaybookError, PlaybookIOError, TrinnError
+from trinn.tui import case_commands, design_commands, notify_commands
+from trinn.tui.output import err, out
+from trinn.tui.output import fail as _fail
+from trinn.tui.output import print_json as _print_json
+from trinn.tui.settings import Settings
 
 if TYPE_CHECKING:
-    from engine.catalog import PlaybookFile
-    from engine.loader import LoadedPlaybook
+    from trinn.engine.catalog import PlaybookFile
+    from trinn.engine.loader import LoadedPlaybook
 
 __all__ = ["app", "main"]
 
@@ -46,32 +46,68 @@ def _dirs(value: str | None) -> list[Path]:
 @app.callback(invoke_without_command=True)
 def _global(
     ctx: typer.Context,
-    playbooks: Annotated[str | None, typer.Option(
-        "--playbooks", envvar="TRINN_PLAYBOOKS", metavar="DIR",
-        help="Folders of your own playbooks (separated by ':'), besides the bundled ones.")] = None,
-    lang: Annotated[str | None, typer.Option(
-        "--lang", envvar="TRINN_LANG", help="Language for text: nb, da or en.")] = None,
-    db: Annotated[str | None, typer.Option(
-        "--db", envvar="TRINN_DB", metavar="URL",
-        help="The database: a file path, or postgresql://user@host/db "
-             "(default: trinn.db in your data folder).")] = None,
-    actor: Annotated[str | None, typer.Option(
-        "--as", envvar="TRINN_USER", metavar="PERSON",
-        help="Who acts (a person id of the people file; default: your user name).")] = None,
-    people: Annotated[Path | None, typer.Option(
-        "--people", envvar="TRINN_PEOPLE", metavar="FILE",
-        help="The people file: who holds which roles (default: you hold every role).")] = None,
-    channels: Annotated[Path | None, typer.Option(
-        "--channels", envvar="TRINN_CHANNELS", metavar="FILE",
-        help="The channels file (apprise YAML; default: channels.yaml in your config folder).")]
-        = None,
+    playbooks: Annotated[
+        str | None,
+        typer.Option(
+            "--playbooks",
+            envvar="TRINN_PLAYBOOKS",
+            metavar="DIR",
+            help="Folders of your own playbooks (separated by ':'), besides the bundled ones.",
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", envvar="TRINN_LANG", help="Language for text: nb, da or en.")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="TRINN_DB",
+            metavar="URL",
+            help="The database: a file path, or postgresql://user@host/db "
+            "(default: trinn.db in your data folder).",
+        ),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="TRINN_USER",
+            metavar="PERSON",
+            help="Who acts (a person id of the people file; default: your user name).",
+        ),
+    ] = None,
+    people: Annotated[
+        Path | None,
+        typer.Option(
+            "--people",
+            envvar="TRINN_PEOPLE",
+            metavar="FILE",
+            help="The people file: who holds which roles (default: you hold every role).",
+        ),
+    ] = None,
+    channels: Annotated[
+        Path | None,
+        typer.Option(
+            "--channels",
+            envvar="TRINN_CHANNELS",
+            metavar="FILE",
+            help="The channels file (apprise YAML; default: channels.yaml in your config folder).",
+        ),
+    ] = None,
 ) -> None:
-    settings = Settings(_dirs(playbooks), lang, db or None, actor or None, people,
-                        channels_file=channels,
-                        deliver=ctx.invoked_subcommand in notify_commands.WRITING_COMMANDS)
+    settings = Settings(
+        _dirs(playbooks),
+        lang,
+        db or None,
+        actor or None,
+        people,
+        channels_file=channels,
+        deliver=ctx.invoked_subcommand in notify_commands.WRITING_COMMANDS,
+    )
     ctx.obj = settings
     ctx.call_on_close(settings.close)
-    from tui import i18n
+    from trinn.tui import i18n
 
     i18n.install(settings.language)  # the engine's refusals in the user's language (English in C)
     if ctx.invoked_subcommand is None:
@@ -87,8 +123,8 @@ def tui_(ctx: typer.Context) -> None:
 def _run_tui(settings: Settings) -> None:
     """Start the app; textual is imported only here. The language is set before the screens
     load, because their key labels are translated when their modules are read."""
-    from tui import i18n
-    from tui.desk import Desk
+    from trinn.tui import i18n
+    from trinn.tui.desk import Desk
 
     i18n.install(settings.language)
     try:
@@ -99,8 +135,8 @@ def _run_tui(settings: Settings) -> None:
         raise _fail(str(exc)) from exc
     desk = Desk(settings)
     desk.prefetch_cases()  # the database works while textual is imported
-    from tui.app import TrinnApp
-    from tui.sender import Sender
+    from trinn.tui.app import TrinnApp
+    from trinn.tui.sender import Sender
 
     TrinnApp(desk, sender=Sender.configured(settings)).run()
 
@@ -112,13 +148,14 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
 ) -> None:
     """Check playbooks: every problem as file:line:col: message (hint)."""
-    from engine.catalog import playbook_files, yaml_files
-    from engine.loader import load_playbook
+    from trinn.engine.catalog import playbook_files, yaml_files
+    from trinn.engine.loader import load_playbook
 
     settings: Settings = ctx.obj
     files = yaml_files(paths)
     known = _known_ids(playbook_files(settings.playbook_dirs)) | {
-        pid for p in files if (pid := _declared_id(p))}
+        pid for p in files if (pid := _declared_id(p))
+    }
     problems: list[dict[str, Any]] = []
     unreadable = False
     for path in files:
@@ -148,7 +185,7 @@ def _known_ids(files: list[PlaybookFile]) -> set[str]:
 
 
 def _declared_id(path: Path) -> str | None:
-    from engine.catalog import PlaybookFile
+    from trinn.engine.catalog import PlaybookFile
 
     return PlaybookFile(path, False).declared_id
 
@@ -160,9 +197,9 @@ def graph(
     fmt: Annotated[str, typer.Option("--format", "-f", help="mermaid or dot.")] = "mermaid",
 ) -> None:
     """Draw a playbook's states and transitions (Mermaid, or DOT with graphviz)."""
-    from engine.catalog import find_playbook
-    from engine.diagram import draw
-    from engine.loader import load_playbook
+    from trinn.engine.catalog import find_playbook
+    from trinn.engine.diagram import draw
+    from trinn.engine.loader import load_playbook
 
     settings: Settings = ctx.obj
     if fmt not in ("mermaid", "dot"):
@@ -187,7 +224,7 @@ def _load_or_exit(load: Callable[[], LoadedPlaybook]) -> LoadedPlaybook:
 @app.command()
 def schema() -> None:
     """Print the JSON Schema (draft-07) of the playbook format, for editors."""
-    from engine.schema import json_schema_text
+    from trinn.engine.schema import json_schema_text
 
     out.print(json_schema_text(), markup=False, end="")
 
@@ -209,30 +246,44 @@ def playbooks(
     for column in ("id", "version", "language", "status", "title"):
         table.add_column(column, no_wrap=column != "title")
     for row in rows:
-        table.add_row(row["id"] or row["path"], str(row["version"] or ""), row["language"] or "",
-                      row["status"], row["title"] or row["path"])
+        table.add_row(
+            row["id"] or row["path"],
+            str(row["version"] or ""),
+            row["language"] or "",
+            row["status"],
+            row["title"] or row["path"],
+        )
     out.print(table)
     raise typer.Exit(1 if broken else 0)
 
 
 def _playbook_rows(settings: Settings) -> list[dict[str, Any]]:
-    from engine.catalog import playbook_files
-    from engine.loader import load_playbook
-    from engine.text import localize
+    from trinn.engine.catalog import playbook_files
+    from trinn.engine.loader import load_playbook
+    from trinn.engine.text import localize
 
     files = playbook_files(settings.playbook_dirs)
     known = _known_ids(files)
     rows = []
     for entry in files:
         shown = _shown_path(entry.path, entry.bundled)
-        row: dict[str, Any] = {"id": entry.declared_id, "version": None, "language": None,
-                               "title": None, "status": "ok", "path": shown,
-                               "bundled": entry.bundled}
+        row: dict[str, Any] = {
+            "id": entry.declared_id,
+            "version": None,
+            "language": None,
+            "title": None,
+            "status": "ok",
+            "path": shown,
+            "bundled": entry.bundled,
+        }
         try:
             spec = load_playbook(entry.path, known, display=shown).spec
-            row.update(id=spec.id, version=spec.version, language=spec.language,
-                       title=localize(spec.title, settings.language or spec.language,
-                                      spec.language))
+            row.update(
+                id=spec.id,
+                version=spec.version,
+                language=spec.language,
+                title=localize(spec.title, settings.language or spec.language, spec.language),
+            )
         except PlaybookError as exc:
             row["status"] = exc.summary().split(" in ")[0]
         except PlaybookIOError as exc:

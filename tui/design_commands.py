@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from engine.errors import PlaybookError, PlaybookIOError
-from tui.output import err, fail, out, print_json
-from tui.settings import Settings
+from trinn.engine.errors import PlaybookError, PlaybookIOError
+from trinn.tui.output import err, fail, out, print_json
+from trinn.tui.settings import Settings
 
 if TYPE_CHECKING:
-    from engine.scenario import LoadedScenarios
-    from engine.scenario_run import ScenarioResult
+    from trinn.engine.scenario import LoadedScenarios
+    from trinn.engine.scenario_run import ScenarioResult
 
 __all__ = ["register"]
 
@@ -28,14 +28,16 @@ Paths = Annotated[list[Path], typer.Argument(help="Files or folders.")]
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
-def lint(ctx: typer.Context, paths: Annotated[list[Path] | None, typer.Argument(
-        help="Playbook files or folders of them.")] = None, as_json: Json = False,
-         rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False
-         ) -> None:
+def lint(
+    ctx: typer.Context,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Playbook files or folders of them.")] = None,
+    as_json: Json = False,
+    rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
+) -> None:
     """Lint playbooks: what a human process should not do, as file:line:col: severity: message [rule]."""
-    from engine.catalog import PlaybookFile, playbook_files, yaml_files
-    from engine.lint import lint_playbook, rule_table
-    from engine.loader import load_playbook
+    from trinn.engine.catalog import PlaybookFile, playbook_files, yaml_files
+    from trinn.engine.lint import lint_playbook, rule_table
+    from trinn.engine.loader import load_playbook
 
     if rules:
         for rule_id, severity, summary in rule_table():
@@ -46,15 +48,17 @@ def lint(ctx: typer.Context, paths: Annotated[list[Path] | None, typer.Argument(
     settings: Settings = ctx.obj
     files = yaml_files(paths)
     known = {pid for f in playbook_files(settings.playbook_dirs) if (pid := f.declared_id)} | {
-        pid for p in files if (pid := PlaybookFile(p, False).declared_id)}
+        pid for p in files if (pid := PlaybookFile(p, False).declared_id)
+    }
     found: list[dict[str, Any]] = []
     unreadable = False
     for path in files:
         try:
             findings = lint_playbook(load_playbook(path, known))
         except PlaybookError as exc:
-            found.extend({**p.as_dict(), "rule": "check", "severity": "error", "subject": None}
-                         for p in exc.problems)
+            found.extend(
+                {**p.as_dict(), "rule": "check", "severity": "error", "subject": None} for p in exc.problems
+            )
             if not as_json:
                 out.print(exc.report(), markup=False)
             continue
@@ -67,8 +71,10 @@ def lint(ctx: typer.Context, paths: Annotated[list[Path] | None, typer.Argument(
             for finding in findings:
                 out.print(str(finding), markup=False)
             count = len(findings)
-            out.print(f"{count} finding{'s' if count != 1 else ''} in {path}" if count
-                      else f"{path}: ok", markup=False)
+            out.print(
+                f"{count} finding{'s' if count != 1 else ''} in {path}" if count else f"{path}: ok",
+                markup=False,
+            )
     if as_json:
         print_json(found)
     if unreadable or not files:
@@ -80,7 +86,7 @@ def lint(ctx: typer.Context, paths: Annotated[list[Path] | None, typer.Argument(
 
 def _scenario_files(paths: list[Path]) -> list[Path]:
     """Scenario files as given, beside the playbooks given, and inside the folders given."""
-    from engine.scenario import SUFFIXES, scenario_file_for
+    from trinn.engine.scenario import SUFFIXES, scenario_file_for
 
     found: list[Path] = []
     for path in paths:
@@ -91,19 +97,25 @@ def _scenario_files(paths: list[Path]) -> list[Path]:
         else:
             beside = scenario_file_for(path)
             if beside is None:
-                raise fail(f"no scenario file beside {path} (write "
-                           f"{path.with_name(path.name.rsplit('.', 1)[0] + '.test.yaml')})")
+                raise fail(
+                    f"no scenario file beside {path} (write "
+                    f"{path.with_name(path.name.rsplit('.', 1)[0] + '.test.yaml')})"
+                )
             found.append(beside)
     return list(dict.fromkeys(found))
 
 
-def scenario_test(ctx: typer.Context, paths: Paths, as_json: Json = False,
-         coverage: Annotated[bool, typer.Option(
-             "--coverage", help="List the transitions and states no scenario took.")] = False
-         ) -> None:
+def scenario_test(
+    ctx: typer.Context,
+    paths: Paths,
+    as_json: Json = False,
+    coverage: Annotated[
+        bool, typer.Option("--coverage", help="List the transitions and states no scenario took.")
+    ] = False,
+) -> None:
     """Run scenario files (<playbook>.test.yaml), each scenario on a fresh in-memory database."""
-    from engine.registry import PlaybookRegistry
-    from engine.scenario import ScenarioError, load_scenarios
+    from trinn.engine.registry import PlaybookRegistry
+    from trinn.engine.scenario import ScenarioError, load_scenarios
 
     settings: Settings = ctx.obj
     files = _scenario_files(paths)
@@ -132,13 +144,16 @@ def scenario_test(ctx: typer.Context, paths: Paths, as_json: Json = False,
             err.print(f"trinn: {exc}", markup=False)
             unreadable = True
             continue
-        entry: dict[str, Any] = {"file": str(path), "playbook": str(loaded.playbook),
-                                 "scenarios": []}
+        entry: dict[str, Any] = {"file": str(path), "playbook": str(loaded.playbook), "scenarios": []}
         for result in results:
             status = "PASSED" if result.passed else "FAILED"
-            entry["scenarios"].append({"name": result.name, "status": status.lower(),
-                                       "failure": result.failure.as_dict() if result.failure
-                                       else None})
+            entry["scenarios"].append(
+                {
+                    "name": result.name,
+                    "status": status.lower(),
+                    "failure": result.failure.as_dict() if result.failure else None,
+                }
+            )
             if not as_json:
                 out.print(f"{path}::{result.name} {status}", markup=False)
             if result.passed:
@@ -164,39 +179,44 @@ def scenario_test(ctx: typer.Context, paths: Paths, as_json: Json = False,
 
 
 def _run(loaded: LoadedScenarios, registry: Any) -> list[ScenarioResult]:
-    from engine.scenario_run import run_scenarios
+    from trinn.engine.scenario_run import run_scenarios
 
     return run_scenarios(loaded, registry)
 
 
-def _coverage(loaded: LoadedScenarios, results: list[ScenarioResult], entry: dict[str, Any],
-              as_json: bool) -> int:
-    from engine.loader import load_playbook
-    from engine.scenario_run import coverage_gaps
+def _coverage(
+    loaded: LoadedScenarios, results: list[ScenarioResult], entry: dict[str, Any], as_json: bool
+) -> int:
+    from trinn.engine.loader import load_playbook
+    from trinn.engine.scenario_run import coverage_gaps
 
     playbook = load_playbook(loaded.playbook)
     gaps = coverage_gaps(playbook.spec, playbook.source_map, results)
     missing = [*gaps.transitions, *gaps.states]
-    entry["not_covered"] = [{"path": str(loaded.playbook), "line": line, "column": column,
-                             "what": what} for line, column, what in missing]
+    entry["not_covered"] = [
+        {"path": str(loaded.playbook), "line": line, "column": column, "what": what}
+        for line, column, what in missing
+    ]
     if not as_json:
         spec = playbook.spec
-        out.print(f"coverage of {loaded.playbook}: "
-                  f"{len(spec.transitions) - len(gaps.transitions)}/{len(spec.transitions)} "
-                  f"transitions, {len(spec.states) - len(gaps.states)}/{len(spec.states)} states",
-                  markup=False)
+        out.print(
+            f"coverage of {loaded.playbook}: "
+            f"{len(spec.transitions) - len(gaps.transitions)}/{len(spec.transitions)} "
+            f"transitions, {len(spec.states) - len(gaps.states)}/{len(spec.states)} states",
+            markup=False,
+        )
         for line, column, what in missing:
-            out.print(f"{loaded.playbook}:{line}:{column}: {what}",
-                      markup=False)
+            out.print(f"{loaded.playbook}:{line}:{column}: {what}", markup=False)
     return len(missing)
 
 
-def new(name: Annotated[str, typer.Argument(help="The playbook's id and file name.")],
-        language: Annotated[str, typer.Option("--language", "-l", help="nb, da or en.")] = "en",
-        folder: Annotated[Path, typer.Option("--dir", help="Where to write the files.")] = Path(".")
-        ) -> None:
+def new(
+    name: Annotated[str, typer.Argument(help="The playbook's id and file name.")],
+    language: Annotated[str, typer.Option("--language", "-l", help="nb, da or en.")] = "en",
+    folder: Annotated[Path, typer.Option("--dir", help="Where to write the files.")] = Path("."),
+) -> None:
     """Write a starting playbook NAME.yaml and its scenarios NAME.test.yaml."""
-    from engine.starter import LANGUAGES, starter_files
+    from trinn.engine.starter import LANGUAGES, starter_files
 
     if language not in LANGUAGES:
         raise fail(f"unknown language '{language}' (expected one of {', '.join(LANGUAGES)})")

@@ -13,15 +13,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine.text import localize
-from tui.i18n import language
+from trinn.engine.text import localize
+from trinn.tui.i18n import language
 
 if TYPE_CHECKING:
-    from engine.case import Case
-    from engine.compiler import CompiledPlaybook
-    from engine.service import Possibility, Service
-    from engine.spec import PlaybookSpec
-    from tui.settings import Settings
+    from trinn.engine.case import Case
+    from trinn.engine.compiler import CompiledPlaybook
+    from trinn.engine.service import Possibility, Service
+    from trinn.engine.spec import PlaybookSpec
+    from trinn.tui.settings import Settings
 
 __all__ = ["CaseFilter", "CasePage", "CaseRow", "Desk", "PlaybookEntry", "TaskRow"]
 
@@ -214,18 +214,27 @@ class Desk:
         for row in rows:
             title, lang, states = self._titles[row["playbook_sha256"]]
             count, first_due, roles = open_tasks.get(row["id"], nothing)
-            result.append(CaseRow(
-                id=int(row["id"]), playbook=row["playbook_id"], playbook_title=title,
-                language=lang, subject=row["subject"] or "", state=row["state"],
-                state_title=states.get(row["state"], row["state"]), open_tasks=count,
-                next_due=_utc(first_due),
-                updated_at=_utc(row["updated_at"]) or dt.datetime.min.replace(tzinfo=dt.UTC),
-                updated_by=row["updated_by"], closed=row["closed_at"] is not None,
-                roles=frozenset(roles)))
+            result.append(
+                CaseRow(
+                    id=int(row["id"]),
+                    playbook=row["playbook_id"],
+                    playbook_title=title,
+                    language=lang,
+                    subject=row["subject"] or "",
+                    state=row["state"],
+                    state_title=states.get(row["state"], row["state"]),
+                    open_tasks=count,
+                    next_due=_utc(first_due),
+                    updated_at=_utc(row["updated_at"]) or dt.datetime.min.replace(tzinfo=dt.UTC),
+                    updated_by=row["updated_by"],
+                    closed=row["closed_at"] is not None,
+                    roles=frozenset(roles),
+                )
+            )
         return result
 
     def _read_titles(self, texts: Mapping[str, str]) -> None:
-        from engine.source import parse_yaml
+        from trinn.engine.source import parse_yaml
 
         for sha, text in texts.items():
             data, _map, _problems = parse_yaml(text, sha)
@@ -235,8 +244,11 @@ class Desk:
             self._titles[sha] = (
                 localize(data.get("title"), language(), lang) or str(data.get("id", sha[:12])),
                 lang,
-                {sid: localize(s.get("title"), language(), lang) if isinstance(s, dict) else sid
-                 for sid, s in states.items()})
+                {
+                    sid: localize(s.get("title"), language(), lang) if isinstance(s, dict) else sid
+                    for sid, s in states.items()
+                },
+            )
 
     def case_page(self, case_id: int) -> CasePage:
         service = self.service
@@ -245,8 +257,7 @@ class Desk:
         events = service.history(case_id)
         messages = service.outbox(case_id)
         roles = service.roles_of(service.person(self.actor), compiled.spec)
-        return CasePage(case, compiled, children, possibilities, list(events), list(messages),
-                        roles)
+        return CasePage(case, compiled, children, possibilities, list(events), list(messages), roles)
 
     def my_tasks(self) -> list[TaskRow]:
         service = self.service
@@ -256,15 +267,21 @@ class Desk:
         for row, compiled in service.open_tasks(roles=roles, assignee=self.actor):
             spec = compiled.spec
             task = spec.all_tasks().get(row["task_id"])
-            result.append(TaskRow(
-                case_id=int(row["case_id"]), subject=row["subject"] or "", task=row["task_id"],
-                item=row["item"],
-                title=localize(task.title, language(), spec.language) if task else row["task_id"],
-                role=row["role"], form=task.form if task else None, due_at=_utc(row["due_at"]),
-                language=spec.language))
+            result.append(
+                TaskRow(
+                    case_id=int(row["case_id"]),
+                    subject=row["subject"] or "",
+                    task=row["task_id"],
+                    item=row["item"],
+                    title=localize(task.title, language(), spec.language) if task else row["task_id"],
+                    role=row["role"],
+                    form=task.form if task else None,
+                    due_at=_utc(row["due_at"]),
+                    language=spec.language,
+                )
+            )
         now = self.now()
-        result.sort(key=lambda t: (not t.overdue(now), t.due_at is None,
-                                   t.due_at or now, t.case_id))
+        result.sort(key=lambda t: (not t.overdue(now), t.due_at is None, t.due_at or now, t.case_id))
         return result
 
     def outbox(self, statuses: tuple[str, ...] | None = ("pending", "failed")) -> list[Any]:
@@ -278,9 +295,9 @@ class Desk:
     def playbooks(self, progress: Callable[[int, int], None] | None = None) -> list[PlaybookEntry]:
         """Every playbook file, loaded and checked; `progress(done, total)` before each and at the end
         (checking a folder of many playbooks takes seconds)."""
-        from engine.catalog import playbook_files
-        from engine.errors import PlaybookError, PlaybookIOError
-        from engine.loader import load_playbook
+        from trinn.engine.catalog import playbook_files
+        from trinn.engine.errors import PlaybookError, PlaybookIOError
+        from trinn.engine.loader import load_playbook
 
         files = playbook_files(self.settings.playbook_dirs)
         known = {pid for f in files if (pid := f.declared_id)}
@@ -312,10 +329,12 @@ class Desk:
     def open_case(self, playbook: str, values: Mapping[str, Any]) -> Case:
         return self.service.open_case(playbook, values, actor=self.actor)
 
-    def complete(self, case_id: int, task: str, note: str | None, item: str | None,
-                 version: int | None) -> Case:
-        return self.service.complete_task(case_id, task, actor=self.actor, note=note or None,
-                                          item=item, expected_version=version)
+    def complete(
+        self, case_id: int, task: str, note: str | None, item: str | None, version: int | None
+    ) -> Case:
+        return self.service.complete_task(
+            case_id, task, actor=self.actor, note=note or None, item=item, expected_version=version
+        )
 
     def candidates(self, role: str) -> list[tuple[str, str]]:
         """Who may be given a task of `role`: (person id, name), by name. For an external role,
@@ -324,26 +343,24 @@ class Desk:
         holders = people.members(role) or list(people.by_id.values())
         return sorted(((p.id, p.name) for p in holders), key=lambda pair: pair[1].casefold())
 
-    def assign(self, case_id: int, task: str, person: str, item: str | None,
-               version: int | None) -> Case:
-        return self.service.assign_task(case_id, task, person, actor=self.actor, item=item,
-                                        expected_version=version)
+    def assign(self, case_id: int, task: str, person: str, item: str | None, version: int | None) -> Case:
+        return self.service.assign_task(
+            case_id, task, person, actor=self.actor, item=item, expected_version=version
+        )
 
     def reopen(self, case_id: int, task: str, item: str | None, version: int | None) -> Case:
-        return self.service.reopen_task(case_id, task, actor=self.actor, item=item,
-                                        expected_version=version)
+        return self.service.reopen_task(case_id, task, actor=self.actor, item=item, expected_version=version)
 
     def fire(self, case_id: int, trigger: str, note: str | None, version: int | None) -> Case:
-        return self.service.fire(case_id, trigger, actor=self.actor, note=note or None,
-                                 expected_version=version)
+        return self.service.fire(
+            case_id, trigger, actor=self.actor, note=note or None, expected_version=version
+        )
 
     def set_fields(self, case_id: int, values: Mapping[str, Any], version: int | None) -> Case:
         return self.service.set_fields(case_id, values, actor=self.actor, expected_version=version)
 
-    def submit_form(self, case_id: int, form: str, values: Mapping[str, Any],
-                    version: int | None) -> Case:
-        return self.service.submit_form(case_id, form, values, actor=self.actor,
-                                        expected_version=version)
+    def submit_form(self, case_id: int, form: str, values: Mapping[str, Any], version: int | None) -> Case:
+        return self.service.submit_form(case_id, form, values, actor=self.actor, expected_version=version)
 
     def comment(self, case_id: int, text: str, version: int | None) -> Case:
         return self.service.comment(case_id, text, actor=self.actor, expected_version=version)

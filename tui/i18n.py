@@ -4,7 +4,7 @@ The language comes from `--lang` / TRINN_LANG, else the locale (LANGUAGE,
 LC_ALL, LC_MESSAGES, LANG), else English. Norwegian in any spelling (`no`,
 `no_NO`, `nn`, `nb_NO`) is Bokmål. The catalogues live in tui/locale as .po
 files (the source, edited by translators) and compiled .mo files (what runs);
-`python -m tui.i18n` re-extracts and recompiles them (and the engine's, in
+`python -m trinn.tui.i18n` re-extracts and recompiles them (and the engine's, in
 engine/locale), and a test keeps the committed .mo files identical to their .po
 files. Choosing the language here chooses the engine's too.
 """
@@ -18,10 +18,19 @@ import os
 from pathlib import Path
 from typing import Any
 
-from engine import i18n as engine_i18n
+from trinn.engine import i18n as engine_i18n
 
-__all__ = ["LANGUAGES", "due_text", "gettext", "install", "language", "local_date", "local_datetime",
-           "ngettext", "resolve_language"]
+__all__ = [
+    "LANGUAGES",
+    "due_text",
+    "gettext",
+    "install",
+    "language",
+    "local_date",
+    "local_datetime",
+    "ngettext",
+    "resolve_language",
+]
 
 LANGUAGES = ("nb", "da", "en")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -76,10 +85,9 @@ def local_datetime(moment: dt.datetime | None, playbook_language: str = "nb") ->
         return ""
     from babel.dates import format_datetime
 
-    from engine.calendar import local_time
+    from trinn.engine.calendar import local_time
 
-    return format_datetime(local_time(_aware(moment), playbook_language), "short",
-                           locale=_locale(_language))
+    return format_datetime(local_time(_aware(moment), playbook_language), "short", locale=_locale(_language))
 
 
 def local_date(moment: dt.datetime | dt.date | None, playbook_language: str = "nb") -> str:
@@ -89,7 +97,7 @@ def local_date(moment: dt.datetime | dt.date | None, playbook_language: str = "n
     from babel.dates import format_date
 
     if isinstance(moment, dt.datetime):
-        from engine.calendar import local_time
+        from trinn.engine.calendar import local_time
 
         moment = local_time(_aware(moment), playbook_language).date()
     return format_date(moment, "short", locale=_locale(_language))
@@ -99,7 +107,7 @@ def due_text(moment: dt.datetime | None, playbook_language: str = "nb") -> str:
     """A deadline as people say it: one at local midnight is the day it ends."""
     if moment is None:
         return ""
-    from engine.calendar import local_time
+    from trinn.engine.calendar import local_time
 
     local = local_time(_aware(moment), playbook_language)
     if local.time() == dt.time(0):
@@ -122,11 +130,10 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 def _update_catalogues() -> None:
     """Extract the app's messages and the engine's, merge them into every .po file, compile the
     .mo files (one tool for both domains)."""
-    from engine import i18n as engine_i18n
+    from trinn.engine import i18n as engine_i18n
 
     engine_i18n.update_catalogues(LOCALE_DIR.parent, LOCALE_DIR, DOMAIN)
-    engine_i18n.update_catalogues(engine_i18n.LOCALE_DIR.parent, engine_i18n.LOCALE_DIR,
-                                  engine_i18n.DOMAIN)
+    engine_i18n.update_catalogues(engine_i18n.LOCALE_DIR.parent, engine_i18n.LOCALE_DIR, engine_i18n.DOMAIN)
 
 
 if __name__ == "__main__":

@@ -12,19 +12,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from engine.errors import CommandError, TrinnError
-from tui.output import err, fail, out, print_columns, print_json
-from tui.settings import Settings
+from trinn.engine.errors import CommandError, TrinnError
+from trinn.tui.output import err, fail, out, print_columns, print_json
+from trinn.tui.settings import Settings
 
 if TYPE_CHECKING:
-    from notifiers.channels import Channels
-    from notifiers.dispatch import RowResult
+    from trinn.notifiers.channels import Channels
+    from trinn.notifiers.dispatch import RowResult
 
 __all__ = ["WRITING_COMMANDS", "deliver_after_command", "register"]
 
 # the commands that may queue messages: each sends them after its commit
-WRITING_COMMANDS = frozenset({"open", "fire", "done", "reopen", "set", "form", "assign",
-                              "comment", "tick"})
+WRITING_COMMANDS = frozenset({"open", "fire", "done", "reopen", "set", "form", "assign", "comment", "tick"})
 
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
@@ -35,10 +34,11 @@ def _channels(settings: Settings, *, required: bool) -> Channels | None:
     except TrinnError as exc:
         raise fail(str(exc)) from exc
     if channels is None and required:
-        from notifiers.channels import default_channels_path
+        from trinn.notifiers.channels import default_channels_path
 
-        raise fail(f"no channels file (give --channels FILE or TRINN_CHANNELS, or write "
-                   f"{default_channels_path()})")
+        raise fail(
+            f"no channels file (give --channels FILE or TRINN_CHANNELS, or write {default_channels_path()})"
+        )
     if channels is not None:
         for warning in channels.warnings:
             err.print(f"trinn: warning: {warning}", markup=False)
@@ -47,8 +47,8 @@ def _channels(settings: Settings, *, required: bool) -> Channels | None:
 
 def deliver_after_command(settings: Settings) -> None:
     """Send what the command just queued; a failure is reported, the command still stands."""
-    from engine.service import utc_now
-    from notifiers.dispatch import send_pending
+    from trinn.engine.service import utc_now
+    from trinn.notifiers.dispatch import send_pending
 
     try:
         store = settings.store()
@@ -72,59 +72,81 @@ def deliver_after_command(settings: Settings) -> None:
 def _problem_line(result: RowResult) -> str:
     if result.status == "lost":  # not a failure: the dispatcher that took it over finishes it
         return f"message {result.outbox_id} (case {result.case_id}): {'; '.join(result.errors)}"
-    when = (f"; next try {result.next_attempt_at:%Y-%m-%d %H:%M} UTC"
-            if result.status == "pending" and result.next_attempt_at else
-            "; failed for good (`trinn outbox retry " + str(result.outbox_id) + "`)"
-            if result.status == "failed" else "")
-    return f"message {result.outbox_id} (case {result.case_id}) not delivered: " \
-           f"{'; '.join(result.errors)}{when}"
+    when = (
+        f"; next try {result.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+        if result.status == "pending" and result.next_attempt_at
+        else "; failed for good (`trinn outbox retry " + str(result.outbox_id) + "`)"
+        if result.status == "failed"
+        else ""
+    )
+    return (
+        f"message {result.outbox_id} (case {result.case_id}) not delivered: {'; '.join(result.errors)}{when}"
+    )
 
 
 def channels(ctx: typer.Context, as_json: Json = False) -> None:
     """List the channels (secrets masked) and the roles no channel reaches."""
-    from notifiers.channels import OUTGOING_MAIL
+    from trinn.notifiers.channels import OUTGOING_MAIL
 
     settings: Settings = ctx.obj
     found = _channels(settings, required=True)
     assert found is not None
-    rows = [{"position": c.position, "service": c.service, "tags": sorted(c.tags),
-             "url": c.masked} for c in found.channels]
+    rows = [
+        {"position": c.position, "service": c.service, "tags": sorted(c.tags), "url": c.masked}
+        for c in found.channels
+    ]
     unreached, known = _unreached_roles(settings, found)
     for channel in found.channels:
         if not channel.tags:
-            err.print(f"trinn: warning: channel {channel.position} ({channel.masked}) has no tag "
-                      "(give it 'tag:' with role or person ids): nothing reaches it",
-                      markup=False)
+            err.print(
+                f"trinn: warning: channel {channel.position} ({channel.masked}) has no tag "
+                "(give it 'tag:' with role or person ids): nothing reaches it",
+                markup=False,
+            )
         elif not channel.tags & known:
-            err.print(f"trinn: warning: channel {channel.position} ({channel.masked}) has no tag "
-                      f"that is a role, a person or '{OUTGOING_MAIL}' "
-                      f"({', '.join(sorted(channel.tags))}): nothing reaches it", markup=False)
+            err.print(
+                f"trinn: warning: channel {channel.position} ({channel.masked}) has no tag "
+                f"that is a role, a person or '{OUTGOING_MAIL}' "
+                f"({', '.join(sorted(channel.tags))}): nothing reaches it",
+                markup=False,
+            )
     mailers = [c.position for c in found.tagged(OUTGOING_MAIL) if c.is_email]
     if as_json:
-        print_json({"file": str(found.path), "channels": rows,
-                    "outgoing_mail": mailers, "unreached_roles": unreached})
+        print_json(
+            {
+                "file": str(found.path),
+                "channels": rows,
+                "outgoing_mail": mailers,
+                "unreached_roles": unreached,
+            }
+        )
         return
     out.print(f"channels in {found.path}:", markup=False)
-    print_columns(["#", "service", "tags", "url"],
-                  [[str(r["position"]), r["service"], ",".join(r["tags"]), r["url"]] for r in rows])
+    print_columns(
+        ["#", "service", "tags", "url"],
+        [[str(r["position"]), r["service"], ",".join(r["tags"]), r["url"]] for r in rows],
+    )
     if mailers:
-        out.print(f"outgoing e-mail (tag '{OUTGOING_MAIL}'): channel "
-                  + ", ".join(map(str, mailers)), markup=False)
+        out.print(
+            f"outgoing e-mail (tag '{OUTGOING_MAIL}'): channel " + ", ".join(map(str, mailers)), markup=False
+        )
     else:
-        out.print(f"no e-mail channel is tagged '{OUTGOING_MAIL}': messages to addresses held "
-                  "in cases cannot be sent", markup=False)
+        out.print(
+            f"no e-mail channel is tagged '{OUTGOING_MAIL}': messages to addresses held "
+            "in cases cannot be sent",
+            markup=False,
+        )
     for role, playbooks in unreached.items():
         out.print(f"no channel reaches role '{role}' ({', '.join(playbooks)})", markup=False)
 
 
-def _unreached_roles(settings: Settings,
-                     found: Channels) -> tuple[dict[str, list[str]], set[str]]:
+def _unreached_roles(settings: Settings, found: Channels) -> tuple[dict[str, list[str]], set[str]]:
     """Each internal role of the known playbooks that neither a tag nor a member reaches; and
     every tag something can reach (roles, people, `channel:` tags of notify actions)."""
-    from engine.catalog import playbook_files
-    from engine.loader import load_playbook
-    from notifiers.channels import OUTGOING_MAIL
-    from notifiers.routing import route
+    from trinn.engine.catalog import playbook_files
+    from trinn.engine.loader import load_playbook
+    from trinn.notifiers.channels import OUTGOING_MAIL
+    from trinn.notifiers.routing import route
 
     try:
         people = settings.people() if settings.people_file is not None else None
@@ -143,8 +165,11 @@ def _unreached_roles(settings: Settings,
             if role.external:
                 continue
             members = [p for p in people.members(role_id)] if people is not None else []
-            payload = {"to": [role_id], "members": {role_id: [p.id for p in members]},
-                       "people": {p.id: p.email for p in members}}
+            payload = {
+                "to": [role_id],
+                "members": {role_id: [p.id for p in members]},
+                "people": {p.id: p.email for p in members},
+            }
             if route(payload, found)[1]:
                 unreached.setdefault(role_id, []).append(spec.id)
     return unreached, known
@@ -163,12 +188,13 @@ def _notify_channels(node: Any) -> set[str]:
     return found
 
 
-def notify_test(ctx: typer.Context,
-                to: Annotated[str, typer.Option("--to", metavar="ROLE",
-                                                help="A role id or a person id.")],
-                as_json: Json = False) -> None:
+def notify_test(
+    ctx: typer.Context,
+    to: Annotated[str, typer.Option("--to", metavar="ROLE", help="A role id or a person id.")],
+    as_json: Json = False,
+) -> None:
     """Send a test message to a role (or a person) through its channels, now."""
-    from notifiers.dispatch import send_direct
+    from trinn.notifiers.dispatch import send_direct
 
     settings: Settings = ctx.obj
     found = _channels(settings, required=True)
@@ -180,20 +206,25 @@ def notify_test(ctx: typer.Context,
     members = [p for p in people.members(to) if not p.every_role] if people is not None else []
     person = people.by_id.get(to) if people is not None else None
     payload: dict[str, Any] = {
-        "to": [] if person is not None else [to], "persons": [to] if person is not None else [],
+        "to": [] if person is not None else [to],
+        "persons": [to] if person is not None else [],
         "members": {to: [p.id for p in members]},
         "people": {p.id: p.email for p in [*members, *([person] if person else [])]},
         "title": "trinn: test message",
-        "body": f"A test message from trinn to '{to}'. If you read this, the channel works.\n"}
+        "body": f"A test message from trinn to '{to}'. If you read this, the channel works.\n",
+    }
     results, unreached = send_direct(payload, found)
     if as_json:
-        print_json({"sent": [r for r, e in results if e is None],
-                    "failed": [{"channel": r, "error": e} for r, e in results if e is not None],
-                    "unreached": unreached})
+        print_json(
+            {
+                "sent": [r for r, e in results if e is None],
+                "failed": [{"channel": r, "error": e} for r, e in results if e is not None],
+                "unreached": unreached,
+            }
+        )
     else:
         for shown, error in results:
-            out.print(f"{shown}: " + ("sent" if error is None else f"failed: {error}"),
-                      markup=False)
+            out.print(f"{shown}: " + ("sent" if error is None else f"failed: {error}"), markup=False)
         for who in unreached:
             out.print(f"no channel reaches '{who}'", markup=False)
     if unreached or any(e is not None for _, e in results) or not results:
@@ -210,13 +241,14 @@ def _moment(text: str | None) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-Now = Annotated[str | None, typer.Option("--now", metavar="ISO-TIME",
-                                         help="Act as if it were this time (default: now).")]
+Now = Annotated[
+    str | None, typer.Option("--now", metavar="ISO-TIME", help="Act as if it were this time (default: now).")
+]
 
 
 def send(ctx: typer.Context, now: Now = None, as_json: Json = False) -> None:
     """Send every due message of the outbox (run it from cron); retries wait their turn."""
-    from notifiers.dispatch import send_pending
+    from trinn.notifiers.dispatch import send_pending
 
     settings: Settings = ctx.obj
     moment = _moment(now)
@@ -233,12 +265,17 @@ def send(ctx: typer.Context, now: Now = None, as_json: Json = False) -> None:
             out.print("nothing to send", markup=False)
         for result in report.results:
             if result.status == "sent":
-                out.print(f"message {result.outbox_id} (case {result.case_id}): sent"
-                          + (f" to {', '.join(result.sent_to)}" if result.sent_to else ""),
-                          markup=False)
+                out.print(
+                    f"message {result.outbox_id} (case {result.case_id}): sent"
+                    + (f" to {', '.join(result.sent_to)}" if result.sent_to else ""),
+                    markup=False,
+                )
             elif result.status == "skipped":
-                out.print(f"message {result.outbox_id} (case {result.case_id}): not sent: "
-                          f"{'; '.join(result.errors)}", markup=False)
+                out.print(
+                    f"message {result.outbox_id} (case {result.case_id}): not sent: "
+                    f"{'; '.join(result.errors)}",
+                    markup=False,
+                )
             else:
                 err.print(f"trinn: {_problem_line(result)}", markup=False)
     if report.failed or report.waiting:
@@ -246,25 +283,35 @@ def send(ctx: typer.Context, now: Now = None, as_json: Json = False) -> None:
 
 
 def _result_view(result: RowResult) -> dict[str, Any]:
-    return {"id": result.outbox_id, "case": result.case_id, "status": result.status,
-            "attempts": result.attempts, "sent_to": result.sent_to, "errors": result.errors,
-            "next_attempt_at": result.next_attempt_at.isoformat() if result.next_attempt_at
-            else None}
+    return {
+        "id": result.outbox_id,
+        "case": result.case_id,
+        "status": result.status,
+        "attempts": result.attempts,
+        "sent_to": result.sent_to,
+        "errors": result.errors,
+        "next_attempt_at": result.next_attempt_at.isoformat() if result.next_attempt_at else None,
+    }
 
 
-outbox_app = typer.Typer(help="The messages queued by commands: sent, waiting or failed.",
-                         invoke_without_command=True, no_args_is_help=False,
-                         rich_markup_mode=None)
+outbox_app = typer.Typer(
+    help="The messages queued by commands: sent, waiting or failed.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+)
 
 
 @outbox_app.callback()
-def outbox(ctx: typer.Context,
-           failed: Annotated[bool, typer.Option("--failed", help="Only failed messages.")] = False,
-           as_json: Json = False) -> None:
+def outbox(
+    ctx: typer.Context,
+    failed: Annotated[bool, typer.Option("--failed", help="Only failed messages.")] = False,
+    as_json: Json = False,
+) -> None:
     """List the outbox: each message, its status, and each channel's result."""
     if ctx.invoked_subcommand is not None:
         return
-    from engine.views import iso
+    from trinn.engine.views import iso
 
     settings: Settings = ctx.obj
     try:
@@ -275,49 +322,81 @@ def outbox(ctx: typer.Context,
         raise fail(str(exc)) from exc
     by_row: dict[int, list[dict[str, Any]]] = {}
     for d in deliveries:
-        by_row.setdefault(d["outbox_id"], []).append({
-            "attempt": d["attempt"], "at": iso(d["at"]), "service": d["service"], "url": d["url"],
-            "recipient": d["recipient"], "status": d["status"], "error": d["error"]})
+        by_row.setdefault(d["outbox_id"], []).append(
+            {
+                "attempt": d["attempt"],
+                "at": iso(d["at"]),
+                "service": d["service"],
+                "url": d["url"],
+                "recipient": d["recipient"],
+                "status": d["status"],
+                "error": d["error"],
+            }
+        )
     views = []
     for row in rows:
         payload = row["payload"]
         to = [*payload.get("to", []), *payload.get("persons", [])]
         if payload.get("address") and payload["address"] not in to:
             to.append(str(payload["address"]))
-        views.append({"id": row["id"], "case": row["case_id"], "status": row["status"],
-                      "attempts": row["attempts"], "created_at": iso(row["created_at"]),
-                      "next_attempt_at": iso(row["next_attempt_at"])
-                      if row["status"] == "pending" else None,
-                      "sent_at": iso(row["sent_at"]), "reason": payload.get("reason"),
-                      "message": payload.get("message"), "to": to, "title": payload.get("title"),
-                      "last_error": row["last_error"], "deliveries": by_row.get(row["id"], [])})
+        views.append(
+            {
+                "id": row["id"],
+                "case": row["case_id"],
+                "status": row["status"],
+                "attempts": row["attempts"],
+                "created_at": iso(row["created_at"]),
+                "next_attempt_at": iso(row["next_attempt_at"]) if row["status"] == "pending" else None,
+                "sent_at": iso(row["sent_at"]),
+                "reason": payload.get("reason"),
+                "message": payload.get("message"),
+                "to": to,
+                "title": payload.get("title"),
+                "last_error": row["last_error"],
+                "deliveries": by_row.get(row["id"], []),
+            }
+        )
     if as_json:
         print_json(views)
         return
     if not views:
         out.print("no failed messages" if failed else "the outbox is empty", markup=False)
         return
-    print_columns(["id", "case", "status", "tries", "to", "title"], [
-        [str(v["id"]), str(v["case"]), v["status"], str(v["attempts"]), ",".join(v["to"]),
-         v["title"] or v["message"] or ""] for v in views])
+    print_columns(
+        ["id", "case", "status", "tries", "to", "title"],
+        [
+            [
+                str(v["id"]),
+                str(v["case"]),
+                v["status"],
+                str(v["attempts"]),
+                ",".join(v["to"]),
+                v["title"] or v["message"] or "",
+            ]
+            for v in views
+        ],
+    )
     for v in views:
         if v["last_error"] and v["status"] != "sent":
             out.print(f"  {v['id']}: {v['last_error']}", markup=False)
 
 
 @outbox_app.command("retry")
-def outbox_retry(ctx: typer.Context,
-                 row_id: Annotated[int, typer.Argument(metavar="ID", help="The message id.",
-                                                       min=1, max=2**63 - 1)],
-                 as_json: Json = False) -> None:
+def outbox_retry(
+    ctx: typer.Context,
+    row_id: Annotated[int, typer.Argument(metavar="ID", help="The message id.", min=1, max=2**63 - 1)],
+    now: Now = None,
+    as_json: Json = False,
+) -> None:
     """Send a failed message again now, to the channels that have not taken it."""
-    from notifiers.dispatch import retry
+    from trinn.notifiers.dispatch import retry
 
     settings: Settings = ctx.obj
+    moment = _moment(now)
     found = _channels(settings, required=True)
     assert found is not None
     try:
-        result = retry(settings.store(), found, row_id)
+        result = retry(settings.store(), found, row_id, now=moment)
     except CommandError as exc:
         raise fail(str(exc), 1) from exc
     except TrinnError as exc:
@@ -325,8 +404,11 @@ def outbox_retry(ctx: typer.Context,
     if as_json:
         print_json(_result_view(result))
     elif result.status == "sent":
-        out.print(f"message {row_id} (case {result.case_id}): sent"
-                  + (f" to {', '.join(result.sent_to)}" if result.sent_to else ""), markup=False)
+        out.print(
+            f"message {row_id} (case {result.case_id}): sent"
+            + (f" to {', '.join(result.sent_to)}" if result.sent_to else ""),
+            markup=False,
+        )
     else:
         err.print(f"trinn: {_problem_line(result)}", markup=False)
     if result.status != "sent":

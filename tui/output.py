@@ -30,6 +30,8 @@ def print_json(data: Any) -> None:
 def print_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     """Rows in aligned columns, two spaces apart: quick for thousands of rows, and greppable."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-             for row in [headers, *rows]]
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [headers, *rows]
+    ]
     sys.stdout.write("\n".join(lines) + "\n")

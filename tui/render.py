@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.table import Table
 
-from engine.calendar import local_time
+from trinn.engine.calendar import local_time
 
 __all__ = ["case_text", "due_text", "history_lines", "time_text", "value_text"]
 
@@ -59,8 +59,10 @@ def case_text(view: dict[str, Any], language: str) -> Table:
             state += f", {view['outcome']}"
     table.add_row("state", state)
     table.add_row("opened", f"{time_text(view['opened_at'], language)} by {view['opened_by']}")
-    table.add_row("version", f"{view['row_version']} (last by {view['updated_by']} "
-                             f"{time_text(view['updated_at'], language)})")
+    table.add_row(
+        "version",
+        f"{view['row_version']} (last by {view['updated_by']} {time_text(view['updated_at'], language)})",
+    )
     if view["parent"] is not None:
         table.add_row("started by", f"case {view['parent']}")
     if view["children"]:
@@ -70,13 +72,16 @@ def case_text(view: dict[str, Any], language: str) -> Table:
     for task in view["tasks"]:
         mark = "[x]" if task["status"] == "done" else "[ ]"
         label = task["task"] + (f" [{task['item']}]" if task["item"] is not None else "")
-        parts = [f"{mark} {label}: {task['title']}", f"({task['role']}"
-                 + (f", {task['assignee']}" if task["assignee"] else "") + ")"]
+        parts = [
+            f"{mark} {label}: {task['title']}",
+            f"({task['role']}" + (f", {task['assignee']}" if task["assignee"] else "") + ")",
+        ]
         if task["status"] == "done":
             parts.append(f"done by {task['done_by']} {time_text(task['done_at'], language)}")
         elif task["due_at"]:
-            parts.append(f"due {due_text(task['due_at'], language)}"
-                         + (" OVERDUE" if task["overdue"] else ""))
+            parts.append(
+                f"due {due_text(task['due_at'], language)}" + (" OVERDUE" if task["overdue"] else "")
+            )
         if task["optional"]:
             parts.append("optional")
         table.add_row("  task", " ".join(parts))
@@ -99,10 +104,16 @@ def history_lines(events: list[dict[str, Any]], language: str) -> list[str]:
         state = event["state_after"]
         if event["state_before"] and event["state_before"] != event["state_after"]:
             state = f"{event['state_before']} -> {state}"
-        parts = [f"{event['version']:>3}", time_text(event["at"], language), event["actor"], what,
-                 f"[{state}]"]
-        changes = ", ".join(f"{name}={json.dumps(new, ensure_ascii=False)}"
-                            for name, (_old, new) in event["changes"].items())
+        parts = [
+            f"{event['version']:>3}",
+            time_text(event["at"], language),
+            event["actor"],
+            what,
+            f"[{state}]",
+        ]
+        changes = ", ".join(
+            f"{name}={json.dumps(new, ensure_ascii=False)}" for name, (_old, new) in event["changes"].items()
+        )
         if changes:
             parts.append(changes)
         if event["note"]:

@@ -13,13 +13,13 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from engine.errors import CommandError
-from tui.i18n import gettext as _
+from trinn.engine.errors import CommandError
+from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
-    from notifiers.channels import Channels
-    from notifiers.dispatch import DispatchReport, RowResult
-    from tui.settings import Settings
+    from trinn.notifiers.channels import Channels
+    from trinn.notifiers.dispatch import DispatchReport, RowResult
+    from trinn.tui.settings import Settings
 
 __all__ = ["Sender", "problem_text"]
 
@@ -34,13 +34,12 @@ class Sender:
         self._busy = threading.Lock()
 
     @classmethod
-    def configured(cls, settings: Settings,
-                   clock: Callable[[], dt.datetime] | None = None) -> Sender | None:
+    def configured(cls, settings: Settings, clock: Callable[[], dt.datetime] | None = None) -> Sender | None:
         """A sender when channels are configured (`--channels`, TRINN_CHANNELS or the default
         file exists); None when messages can only wait in the outbox."""
         if settings.channels_file is not None:
             return cls(settings, clock)
-        from notifiers.channels import default_channels_path
+        from trinn.notifiers.channels import default_channels_path
 
         return cls(settings, clock) if default_channels_path().exists() else None
 
@@ -59,7 +58,7 @@ class Sender:
 
     def send_due(self) -> DispatchReport | None:
         """Send every due row; None when another send of this app is still running."""
-        from notifiers.dispatch import send_pending
+        from trinn.notifiers.dispatch import send_pending
 
         if not self._busy.acquire(blocking=False):
             return None
@@ -70,7 +69,7 @@ class Sender:
 
     def retry(self, outbox_id: int) -> None:
         """Send one failed or waiting row again now; raises when it still was not delivered."""
-        from notifiers.dispatch import retry
+        from trinn.notifiers.dispatch import retry
 
         with self._busy:
             result = retry(self.settings.store(), self.channels(), outbox_id, now=self._now())
@@ -84,4 +83,5 @@ class Sender:
 def problem_text(result: RowResult) -> str:
     """One line on a row that was not delivered (its errors are masked by the dispatcher)."""
     return _("Message {id} (case {case}) not delivered: {errors}").format(
-        id=result.outbox_id, case=result.case_id, errors="; ".join(result.errors) or result.status)
+        id=result.outbox_id, case=result.case_id, errors="; ".join(result.errors) or result.status
+    )

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.people import People
-    from engine.service import Service
-    from engine.store import Store
-    from notifiers.channels import Channels
+    from trinn.engine.people import People
+    from trinn.engine.service import Service
+    from trinn.engine.store import Store
+    from trinn.notifiers.channels import Channels
 
 __all__ = ["Settings"]
 
@@ -30,21 +30,21 @@ class Settings:
     _store: Store | None = None
 
     def people(self) -> People:
-        from engine.people import People, load_people
+        from trinn.engine.people import People, load_people
 
         if self.people_file is None:
             return People.single_user(self.actor)
         return load_people(self.people_file)
 
     def acting_as(self) -> str:
-        from engine.people import default_user
+        from trinn.engine.people import default_user
 
         return self.actor or default_user()
 
     def store(self) -> Store:
         """The database, opened (and created or upgraded) on first use."""
         if self._store is None:
-            from engine.store import Store, open_database
+            from trinn.engine.store import Store, open_database
 
             self._store = Store(open_database(self.db))
         return self._store
@@ -52,8 +52,8 @@ class Settings:
     def service(self) -> Service:
         """The cases service on the chosen database (what every command but a listing needs)."""
         if self._service is None:
-            from engine.registry import PlaybookRegistry
-            from engine.service import Service
+            from trinn.engine.registry import PlaybookRegistry
+            from trinn.engine.service import Service
 
             people = self.people()
             self._service = Service(self.store(), PlaybookRegistry(self.playbook_dirs), people)
@@ -61,7 +61,7 @@ class Settings:
 
     def channels(self) -> Channels | None:
         """The channels file (`--channels`, else the default one if it exists), or None."""
-        from notifiers.channels import default_channels_path, load_channels
+        from trinn.notifiers.channels import default_channels_path, load_channels
 
         path = self.channels_file
         if path is None:
@@ -72,7 +72,7 @@ class Settings:
 
     def close(self) -> None:
         if self.deliver and self._store is not None:
-            from tui.notify_commands import deliver_after_command
+            from trinn.tui.notify_commands import deliver_after_command
 
             self.deliver = False
             deliver_after_command(self)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.errors import did_you_mean
-from engine.lint.rules import RULES, Hit, Rule
-from engine.loader import LoadedPlaybook
+from trinn.engine.errors import did_you_mean
+from trinn.engine.lint.rules import RULES, Hit, Rule
+from trinn.engine.loader import LoadedPlaybook
 
 __all__ = ["RULES", "Finding", "Rule", "lint_playbook"]
 
@@ -40,9 +40,16 @@ class Finding:
         return (f"{text} ({self.hint})" if self.hint else text) + f" [{self.rule}]"
 
     def as_dict(self) -> dict[str, object]:
-        return {"path": self.path, "line": self.line, "column": self.column, "rule": self.rule,
-                "severity": self.severity, "message": self.message, "hint": self.hint,
-                "subject": self.subject}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+            "subject": self.subject,
+        }
 
 
 def _place(loaded: LoadedPlaybook, rule: str, severity: str, hit: Hit) -> Finding:
@@ -58,8 +65,11 @@ def lint_playbook(loaded: LoadedPlaybook) -> list[Finding]:
     findings: list[Finding] = []
     for rule in RULES.values():
         for hit in rule.run(loaded):
-            silenced = [n for n, entry in enumerate(entries)
-                        if entry.rule == rule.id and entry.at in (None, hit.subject)]
+            silenced = [
+                n
+                for n, entry in enumerate(entries)
+                if entry.rule == rule.id and entry.at in (None, hit.subject)
+            ]
             for n in silenced:
                 used[n] = True
             if not silenced:
@@ -68,13 +78,24 @@ def lint_playbook(loaded: LoadedPlaybook) -> list[Finding]:
         loc = ("lint", n)
         if entry.rule not in RULES:
             hint = did_you_mean(entry.rule, RULES) or "see `trinn lint --rules`"
-            findings.append(_place(loaded, "unknown-lint-rule", _META["unknown-lint-rule"],
-                                   Hit((*loc, "rule"), f"unknown lint rule '{entry.rule}'", hint)))
+            findings.append(
+                _place(
+                    loaded,
+                    "unknown-lint-rule",
+                    _META["unknown-lint-rule"],
+                    Hit((*loc, "rule"), f"unknown lint rule '{entry.rule}'", hint),
+                )
+            )
         elif not used[n]:
             where = f" at '{entry.at}'" if entry.at else ""
-            findings.append(_place(loaded, "unused-lint-entry", _META["unused-lint-entry"],
-                                   Hit(loc, f"'{entry.rule}'{where} silences nothing",
-                                       "remove the entry")))
+            findings.append(
+                _place(
+                    loaded,
+                    "unused-lint-entry",
+                    _META["unused-lint-entry"],
+                    Hit(loc, f"'{entry.rule}'{where} silences nothing", "remove the entry"),
+                )
+            )
     return sorted(findings)
 
 

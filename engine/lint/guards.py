@@ -101,7 +101,7 @@ def _atom(text: str) -> Atom | None:
     if len(operators) != 1:
         return None
     index, op = operators[0]
-    left, right = text[:index].strip(), text[index + len(op):].strip()
+    left, right = text[:index].strip(), text[index + len(op) :].strip()
     is_literal, value = _literal(right)
     if is_literal and not _literal(left)[0]:
         return Atom(" ".join(left.split()), op, value, text)
@@ -138,8 +138,7 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def _term_contradiction(term: str, conds: Sequence[Atom],
-                        options: Mapping[str, Sequence[str]]) -> str | None:
+def _term_contradiction(term: str, conds: Sequence[Atom], options: Mapping[str, Sequence[str]]) -> str | None:
     equal = [a for a in conds if a.op == "=="]
     for a in equal[1:]:
         if a.value != equal[0].value:
@@ -168,8 +167,13 @@ def _term_contradiction(term: str, conds: Sequence[Atom],
             high, high_strict = number, a.op == "<"
     if equal and bounded:
         number = _number(equal[0].value)
-        if number is None or number < low or number > high or \
-                (number == low and low_strict) or (number == high and high_strict):
+        if (
+            number is None
+            or number < low
+            or number > high
+            or (number == low and low_strict)
+            or (number == high and high_strict)
+        ):
             return f"'{equal[0].text}' and '{bounded[0].text}'"
     if bounded and (low > high or (low == high and (low_strict or high_strict))):
         shown = " and ".join(f"'{a.text}'" for a in bounded)
@@ -177,8 +181,9 @@ def _term_contradiction(term: str, conds: Sequence[Atom],
     return None
 
 
-def contradiction(conjuncts: Sequence[Atom],
-                  options: Mapping[str, Sequence[str]] | None = None) -> str | None:
+def contradiction(
+    conjuncts: Sequence[Atom], options: Mapping[str, Sequence[str]] | None = None
+) -> str | None:
     """Which atoms exclude each other, in words; None when all of them can hold at once."""
     by_term: dict[str, list[Atom]] = {}
     for atom in conjuncts:

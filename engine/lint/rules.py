@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from engine.lint.guards import atoms, contradiction
-from engine.loader import LoadedPlaybook
-from engine.source import Loc, parse_yaml
-from engine.spec import (
+from trinn.engine.lint.guards import atoms, contradiction
+from trinn.engine.loader import LoadedPlaybook
+from trinn.engine.source import Loc, parse_yaml
+from trinn.engine.spec import (
     CHOICE_TYPES,
     LANGUAGES,
     ActionSpec,
@@ -60,6 +60,7 @@ def _rule(rule_id: str, severity: str, summary: str):
     def register(run: Callable[[LoadedPlaybook], Iterator[Hit]]):
         RULES[rule_id] = Rule(rule_id, severity, summary, run)
         return run
+
     return register
 
 
@@ -111,8 +112,7 @@ def fields_set(loaded: LoadedPlaybook) -> set[str]:
     """Fields something fills: forms, `set` actions, a value required at opening, a default."""
     spec = loaded.spec
     filled = {name for form in spec.forms.values() for name in form.fields}
-    filled |= {name for name, field in spec.fields.items()
-               if field.required or field.default is not None}
+    filled |= {name for name, field in spec.fields.items() if field.required or field.default is not None}
     for _loc, action in _actions(loaded):
         if isinstance(action, SetActionSpec):
             filled.update(action.set)
@@ -124,9 +124,12 @@ def _transition_without_role(loaded: LoadedPlaybook) -> Iterator[Hit]:
     # every task has a role (the schema requires it); a transition is the other place work is owned
     for i, transition in enumerate(loaded.spec.transitions):
         if not transition.roles:
-            yield Hit(("transitions", i, "trigger"),
-                      f"nobody owns '{transition.trigger}': any role may fire it",
-                      "name the role that decides this step with 'by'", transition.trigger)
+            yield Hit(
+                ("transitions", i, "trigger"),
+                f"nobody owns '{transition.trigger}': any role may fire it",
+                "name the role that decides this step with 'by'",
+                transition.trigger,
+            )
 
 
 @_rule("unused-role", "warning", "a role no task, transition, notification or reminder uses")
@@ -143,9 +146,13 @@ def _unused_role(loaded: LoadedPlaybook) -> Iterator[Hit]:
             used.update(_as_list(action.notify.to))
     for role_id in spec.roles:
         if role_id not in used:
-            yield Hit(("roles", role_id), f"role '{role_id}' is not used",
-                      "give it a task, a transition or a message, or remove it", role_id,
-                      at_key=True)
+            yield Hit(
+                ("roles", role_id),
+                f"role '{role_id}' is not used",
+                "give it a task, a transition or a message, or remove it",
+                role_id,
+                at_key=True,
+            )
 
 
 @_rule("unused-field", "warning", "a field nothing sets or reads")
@@ -153,9 +160,13 @@ def _unused_field(loaded: LoadedPlaybook) -> Iterator[Hit]:
     read, filled = fields_read(loaded), fields_set(loaded)
     for field_id in loaded.spec.fields:
         if field_id not in read and field_id not in filled:
-            yield Hit(("fields", field_id), f"field '{field_id}' is neither set nor read",
-                      "put it in a form, set it in an action, or use it in a guard or message",
-                      field_id, at_key=True)
+            yield Hit(
+                ("fields", field_id),
+                f"field '{field_id}' is neither set nor read",
+                "put it in a form, set it in an action, or use it in a guard or message",
+                field_id,
+                at_key=True,
+            )
 
 
 @_rule("unused-form", "warning", "a form no task fills")
@@ -163,25 +174,38 @@ def _unused_form(loaded: LoadedPlaybook) -> Iterator[Hit]:
     used = {task.form for task in loaded.spec.all_tasks().values()}
     for form_id in loaded.spec.forms:
         if form_id not in used:
-            yield Hit(("forms", form_id), f"form '{form_id}' is not filled by any task",
-                      "name it in a task's 'form', or remove it", form_id, at_key=True)
+            yield Hit(
+                ("forms", form_id),
+                f"form '{form_id}' is not filled by any task",
+                "name it in a task's 'form', or remove it",
+                form_id,
+                at_key=True,
+            )
 
 
 @_rule("unused-message", "warning", "a message nothing sends")
 def _unused_message(loaded: LoadedPlaybook) -> Iterator[Hit]:
     spec = loaded.spec
-    sent = {action.notify.message for _loc, action in _actions(loaded)
-            if isinstance(action, NotifyActionSpec)}
+    sent = {
+        action.notify.message for _loc, action in _actions(loaded) if isinstance(action, NotifyActionSpec)
+    }
     sent |= {r.message for s in spec.states.values() for r in [*s.remind, *s.escalate]}
     for message_id in spec.messages:
         if message_id not in sent:
-            yield Hit(("messages", message_id), f"message '{message_id}' is never sent",
-                      "send it with a notify action or a reminder, or remove it", message_id,
-                      at_key=True)
+            yield Hit(
+                ("messages", message_id),
+                f"message '{message_id}' is never sent",
+                "send it with a notify action or a reminder, or remove it",
+                message_id,
+                at_key=True,
+            )
 
 
-@_rule("waiting-without-deadline", "warning",
-       "a state waiting on someone else with no due date, reminder, escalation or timer")
+@_rule(
+    "waiting-without-deadline",
+    "warning",
+    "a state waiting on someone else with no due date, reminder, escalation or timer",
+)
 def _waiting_without_deadline(loaded: LoadedPlaybook) -> Iterator[Hit]:
     spec = loaded.spec
     for state_id, state in spec.states.items():
@@ -193,11 +217,18 @@ def _waiting_without_deadline(loaded: LoadedPlaybook) -> Iterator[Hit]:
             continue
         if state.remind or state.escalate or state.timers or any(t.due for t in state.tasks):
             continue
-        why = (f"on '{outside[0].role}' ('{outside[0].id}')" if outside
-               else "on a decision or an answer (it has no required task)")
-        yield Hit(("states", state_id), f"state '{state_id}' waits {why} with no deadline",
-                  "add a task 'due', a 'remind', an 'escalate' or a timer", state_id,
-                  at_key=True)
+        why = (
+            f"on '{outside[0].role}' ('{outside[0].id}')"
+            if outside
+            else "on a decision or an answer (it has no required task)"
+        )
+        yield Hit(
+            ("states", state_id),
+            f"state '{state_id}' waits {why} with no deadline",
+            "add a task 'due', a 'remind', an 'escalate' or a timer",
+            state_id,
+            at_key=True,
+        )
 
 
 @_rule("negative-end-untold", "warning", "a way to a negative end that tells nobody")
@@ -210,22 +241,29 @@ def _negative_end_untold(loaded: LoadedPlaybook) -> Iterator[Hit]:
             continue
         notes = [a.notify for a in [*transition.do, *end.on_enter] if isinstance(a, NotifyActionSpec)]
         if not notes:
-            yield Hit(("transitions", i, "to"),
-                      f"'{transition.trigger}' ends the case negatively ('{transition.to}') "
-                      "without telling anyone", "add a notify to the parties concerned",
-                      transition.trigger)
-        elif external and not any(n.to_field or n.to_person or set(_as_list(n.to)) & external
-                                  for n in notes):
+            yield Hit(
+                ("transitions", i, "to"),
+                f"'{transition.trigger}' ends the case negatively ('{transition.to}') without telling anyone",
+                "add a notify to the parties concerned",
+                transition.trigger,
+            )
+        elif external and not any(n.to_field or n.to_person or set(_as_list(n.to)) & external for n in notes):
             names = ", ".join(f"'{r}'" for r in sorted(external))
-            yield Hit(("transitions", i, "to"),
-                      f"'{transition.trigger}' ends the case negatively ('{transition.to}') "
-                      f"without telling the outside party ({names})",
-                      "notify them with 'to', 'to_field' or 'to_person'", transition.trigger)
+            yield Hit(
+                ("transitions", i, "to"),
+                f"'{transition.trigger}' ends the case negatively ('{transition.to}') "
+                f"without telling the outside party ({names})",
+                "notify them with 'to', 'to_field' or 'to_person'",
+                transition.trigger,
+            )
 
 
 def _options(loaded: LoadedPlaybook) -> dict[str, list[str]]:
-    return {name: list(field.options or []) for name, field in loaded.spec.fields.items()
-            if field.type in CHOICE_TYPES}
+    return {
+        name: list(field.options or [])
+        for name, field in loaded.spec.fields.items()
+        if field.type in CHOICE_TYPES
+    }
 
 
 @_rule("guard-never-true", "error", "a guard that can never be true")
@@ -237,18 +275,24 @@ def _guard_never_true(loaded: LoadedPlaybook) -> Iterator[Hit]:
         conjuncts = atoms(transition.when)
         found = contradiction(conjuncts, options) if conjuncts is not None else None
         if found:
-            yield Hit(("transitions", i, "when"),
-                      f"the guard of '{transition.trigger}' can never be true: {found}",
-                      "the conditions exclude each other", transition.trigger)
+            yield Hit(
+                ("transitions", i, "when"),
+                f"the guard of '{transition.trigger}' can never be true: {found}",
+                "the conditions exclude each other",
+                transition.trigger,
+            )
 
 
-@_rule("overlapping-guards", "warning",
-       "two transitions of one trigger from one state whose guards can both be true")
+@_rule(
+    "overlapping-guards",
+    "warning",
+    "two transitions of one trigger from one state whose guards can both be true",
+)
 def _overlapping_guards(loaded: LoadedPlaybook) -> Iterator[Hit]:
     spec, options = loaded.spec, _options(loaded)
     transitions = list(enumerate(spec.transitions))
     for n, (i, first) in enumerate(transitions):
-        for j, second in transitions[n + 1:]:
+        for j, second in transitions[n + 1 :]:
             if first.trigger != second.trigger or first.when is None or second.when is None:
                 continue  # an unguarded earlier one is `trinn check`'s error
             shared = [s for s in spec.source_states(first) if s in spec.source_states(second)]
@@ -257,10 +301,13 @@ def _overlapping_guards(loaded: LoadedPlaybook) -> Iterator[Hit]:
                 continue
             if contradiction([*left, *right], options) is None:
                 line = loaded.source_map.value(("transitions", i))[0]
-                yield Hit(("transitions", j, "when"),
-                          f"'{second.trigger}' from '{shared[0]}': this guard and the one on "
-                          f"line {line} can both be true", "the earlier one then always wins; "
-                          "make the guards exclude each other", second.trigger)
+                yield Hit(
+                    ("transitions", j, "when"),
+                    f"'{second.trigger}' from '{shared[0]}': this guard and the one on "
+                    f"line {line} can both be true",
+                    "the earlier one then always wins; make the guards exclude each other",
+                    second.trigger,
+                )
 
 
 _TEXT_KEYS = frozenset({"title", "description", "label", "help", "intro", "body", "instructions"})
@@ -271,7 +318,8 @@ def _texts(node: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
         for key, value in node.items():
             child = (*loc, key)
             is_text = isinstance(value, str) or (
-                isinstance(value, dict) and value and set(value) <= set(LANGUAGES))
+                isinstance(value, dict) and value and set(value) <= set(LANGUAGES)
+            )
             if (key in _TEXT_KEYS or loc[-1:] == ("option_labels",)) and is_text:
                 yield child, value
             else:
@@ -291,7 +339,9 @@ def _missing_translation(loaded: LoadedPlaybook) -> Iterator[Hit]:
         missing = [lang for lang in wanted if lang not in has]
         if missing:
             shown = ", ".join(f"'{lang}'" for lang in missing)
-            yield Hit(loc, f"text has no {shown}",
-                      "write it as a map of languages: {" + ", ".join(
-                          f"{lang}: ..." for lang in wanted) + "}",
-                      ".".join(str(part) for part in loc))
+            yield Hit(
+                loc,
+                f"text has no {shown}",
+                "write it as a map of languages: {" + ", ".join(f"{lang}: ..." for lang in wanted) + "}",
+                ".".join(str(part) for part in loc),
+            )

@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from engine.errors import StoreError
+from trinn.engine.errors import StoreError
 
 __all__ = ["HEAD", "default_url", "open_database", "resolve_url", "shown_url"]
 
@@ -47,13 +47,16 @@ def resolve_url(db: str | None) -> URL:
     try:
         url = make_url(text)
     except ArgumentError as exc:
-        raise StoreError(f"cannot read the database URL '{text}' (write e.g. "
-                         "'postgresql://user@host/trinn' or a file path)") from exc
+        raise StoreError(
+            f"cannot read the database URL '{text}' (write e.g. "
+            "'postgresql://user@host/trinn' or a file path)"
+        ) from exc
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise StoreError(f"unsupported database '{url.get_backend_name()}' "
-                         "(trinn runs on SQLite or PostgreSQL)")
+        raise StoreError(
+            f"unsupported database '{url.get_backend_name()}' (trinn runs on SQLite or PostgreSQL)"
+        )
     return url
 
 
@@ -86,8 +89,9 @@ def _create_engine(url: URL) -> Engine:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"cannot create the folder for {path}: "
-                                 f"{(exc.strerror or str(exc)).lower()}") from exc
+                raise StoreError(
+                    f"cannot create the folder for {path}: {(exc.strerror or str(exc)).lower()}"
+                ) from exc
         engine = sa.create_engine(url, connect_args={"timeout": _BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -172,13 +176,13 @@ def _revision(connection: Connection, url: URL) -> str | None:
     if "alembic_version" not in names:
         if names:
             listed = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
-            raise StoreError(f"{shown_url(url)} is not a trinn database "
-                             f"(it holds other tables: {listed})")
+            raise StoreError(f"{shown_url(url)} is not a trinn database (it holds other tables: {listed})")
         return None
     revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     if revision is not None and revision > HEAD:
-        raise StoreError(f"{shown_url(url)} has schema {revision}, newer than this trinn "
-                         f"knows ({HEAD}); upgrade trinn")
+        raise StoreError(
+            f"{shown_url(url)} has schema {revision}, newer than this trinn knows ({HEAD}); upgrade trinn"
+        )
     return revision
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from engine.store.tables import cases, events, outbox, playbooks, tasks, timers
+from trinn.engine.store.tables import cases, events, outbox, playbooks, tasks, timers
 
 __all__ = ["MAX_ROWS", "DriverStatement", "Statements", "statements_for"]
 
@@ -117,8 +117,11 @@ class DriverStatement:
         self._get = get if len(keys) != 1 else lambda values: (get(values),)
         # only SELECTs need their values converted (RETURNING gives back integer ids)
         columns = statement.selected_columns if isinstance(statement, sa.Select) else ()
-        self._results = [(i, p) for i, column in enumerate(columns)
-                         if (p := _result_processor(column.type, dialect)) is not None]
+        self._results = [
+            (i, p)
+            for i, column in enumerate(columns)
+            if (p := _result_processor(column.type, dialect)) is not None
+        ]
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         """`values` by bind name, in the driver's paramstyle, through the types' processors."""
@@ -139,10 +142,10 @@ class DriverStatement:
         for index, process in self._results:
             # a column has few distinct values (a case's tasks share a few moments):
             # each converted once, then looked up
-            converted = {value: None if value is None else process(value)
-                         for value in set(columns[index])}
+            converted = {value: None if value is None else process(value) for value in set(columns[index])}
             columns[index] = map(converted.__getitem__, columns[index])
         return list(zip(*columns, strict=True))
+
 
 def _by_case() -> Any:
     return sa.bindparam("case_id", type_=cases.c.id.type)
@@ -153,8 +156,10 @@ def _case_by_id() -> Any:
 
 
 def _case_at_version() -> Any:
-    return cases.update().where(cases.c.id == sa.bindparam("_id", type_=cases.c.id.type),
-                                cases.c.row_version == sa.bindparam("_read", type_=sa.Integer()))
+    return cases.update().where(
+        cases.c.id == sa.bindparam("_id", type_=cases.c.id.type),
+        cases.c.row_version == sa.bindparam("_read", type_=sa.Integer()),
+    )
 
 
 def _binds(table: sa.Table, names: Sequence[str], suffix: str = "") -> dict[str, Any]:
@@ -172,8 +177,11 @@ class Statements:
 
     @cached_property
     def playbook_stored(self) -> DriverStatement:
-        return self._compile(sa.select(playbooks.c.sha256).where(
-            playbooks.c.sha256 == sa.bindparam("sha256", type_=playbooks.c.sha256.type)))
+        return self._compile(
+            sa.select(playbooks.c.sha256).where(
+                playbooks.c.sha256 == sa.bindparam("sha256", type_=playbooks.c.sha256.type)
+            )
+        )
 
     @cached_property
     def case(self) -> DriverStatement:
@@ -187,8 +195,11 @@ class Statements:
     @cached_property
     def tasks_of(self) -> DriverStatement:
         """A case's tasks, each row in the order of TaskRecord's fields."""
-        return self._compile(sa.select(*[tasks.c[name] for name in TASK_RECORD])
-                             .where(tasks.c.case_id == _by_case()).order_by(tasks.c.id))
+        return self._compile(
+            sa.select(*[tasks.c[name] for name in TASK_RECORD])
+            .where(tasks.c.case_id == _by_case())
+            .order_by(tasks.c.id)
+        )
 
     @cached_property
     def waiting_timers_of(self) -> DriverStatement:
@@ -196,12 +207,16 @@ class Statements:
         return self._compile(
             sa.select(*[timers.c[name] for name in TIMER_RECORD])
             .where(timers.c.case_id == _by_case(), timers.c.status == "waiting")
-            .order_by(timers.c.due_at, timers.c.id))
+            .order_by(timers.c.due_at, timers.c.id)
+        )
 
     @cached_property
     def insert_case(self) -> DriverStatement:
-        return self._compile(cases.insert().values(
-            _binds(cases, [c.name for c in cases.c if c.name != "id"])).returning(cases.c.id))
+        return self._compile(
+            cases.insert()
+            .values(_binds(cases, [c.name for c in cases.c if c.name != "id"]))
+            .returning(cases.c.id)
+        )
 
     @cached_property
     def update_case(self) -> DriverStatement:
@@ -210,42 +225,52 @@ class Statements:
     @cached_property
     def update_case_same_fields(self) -> DriverStatement:
         """Most commands leave the fields as they were: no need to encode and write them again."""
-        return self._compile(_case_at_version().values(
-            _binds(cases, [name for name in CASE_CHANGES if name != "fields"])))
+        return self._compile(
+            _case_at_version().values(_binds(cases, [name for name in CASE_CHANGES if name != "fields"]))
+        )
 
     @cached_property
     def cancel_timers(self) -> DriverStatement:
         return self._compile(
-            timers.update().where(timers.c.case_id == _by_case(), timers.c.status == "waiting")
-            .values(status="cancelled"))
+            timers.update()
+            .where(timers.c.case_id == _by_case(), timers.c.status == "waiting")
+            .values(status="cancelled")
+        )
 
     @cached_property
     def update_task(self) -> DriverStatement:
         return self._compile(
-            tasks.update().where(tasks.c.id == sa.bindparam("_id", type_=tasks.c.id.type))
-            .values(_binds(tasks, TASK_CHANGES)))
+            tasks.update()
+            .where(tasks.c.id == sa.bindparam("_id", type_=tasks.c.id.type))
+            .values(_binds(tasks, TASK_CHANGES))
+        )
 
     @cached_property
     def update_timer(self) -> DriverStatement:
         return self._compile(
-            timers.update().where(timers.c.id == sa.bindparam("_id", type_=timers.c.id.type))
-            .values(_binds(timers, TIMER_CHANGES)))
+            timers.update()
+            .where(timers.c.id == sa.bindparam("_id", type_=timers.c.id.type))
+            .values(_binds(timers, TIMER_CHANGES))
+        )
 
     @cached_property
     def insert_event(self) -> DriverStatement:
-        return self._compile(events.insert().inline().values(_binds(
-            events, [c.name for c in events.c if c.name != "seq"])))
+        return self._compile(
+            events.insert().inline().values(_binds(events, [c.name for c in events.c if c.name != "seq"]))
+        )
 
     @cached_property
     def insert_outbox(self) -> DriverStatement:
-        return self._compile(outbox.insert().inline().values(_binds(
-            outbox, [c.name for c in outbox.c if c.name != "id"])))
+        return self._compile(
+            outbox.insert().inline().values(_binds(outbox, [c.name for c in outbox.c if c.name != "id"]))
+        )
 
     def _compile(self, statement: Any) -> DriverStatement:
         return DriverStatement(statement, self.dialect)
 
-    def insert_rows(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]
-                    ) -> tuple[DriverStatement, tuple[Any, ...] | dict[str, Any]]:
+    def insert_rows(
+        self, table: sa.Table, rows: Sequence[Mapping[str, Any]]
+    ) -> tuple[DriverStatement, tuple[Any, ...] | dict[str, Any]]:
         """One INSERT of up to MAX_ROWS tasks or timers, RETURNING their ids in row order
         (ids are handed out in the order of the VALUES rows), and its parameters."""
         count = len(rows)
@@ -255,22 +280,44 @@ class Statements:
         if statement is None:
             names = [c.name for c in table.c if c.name != "id"]
             binds = [_binds(table, names, f"_{i}") for i in range(count)]
-            statement = self._compile(table.insert().values(binds if count > 1 else binds[0])
-                                      .returning(table.c.id))
+            statement = self._compile(
+                table.insert().values(binds if count > 1 else binds[0]).returning(table.c.id)
+            )
             self._inserts[key] = statement
         flat = {f"{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()}
         return statement, statement.parameters(flat)
 
 
 # what a command may change in a stored case, task or timer (the rest is fixed when it is made)
-CASE_CHANGES = ("state", "entry", "subject", "fields", "closed_at", "outcome", "updated_at",
-                "updated_by", "row_version")
+CASE_CHANGES = (
+    "state",
+    "entry",
+    "subject",
+    "fields",
+    "closed_at",
+    "outcome",
+    "updated_at",
+    "updated_by",
+    "row_version",
+)
 TASK_CHANGES = ("assignee", "status", "due_at", "done_at", "done_by", "note")
 # the columns of a loaded task or timer, in the order of TaskRecord's and TimerRecord's fields
-TASK_RECORD = ("task_id", "entry", "state", "role", "created_at", "item", "assignee", "status",
-               "due_at", "done_at", "done_by", "note", "id")
-TIMER_RECORD = ("kind", "position", "entry", "state", "due_at", "status", "fired_at", "fired_count",
-                "id")
+TASK_RECORD = (
+    "task_id",
+    "entry",
+    "state",
+    "role",
+    "created_at",
+    "item",
+    "assignee",
+    "status",
+    "due_at",
+    "done_at",
+    "done_by",
+    "note",
+    "id",
+)
+TIMER_RECORD = ("kind", "position", "entry", "state", "due_at", "status", "fired_at", "fired_count", "id")
 TIMER_CHANGES = ("due_at", "status", "fired_at", "fired_count")
 
 _BY_DIALECT: dict[tuple[type, Any], Statements] = {}

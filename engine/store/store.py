@@ -22,10 +22,10 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from engine.case import Case, TaskRecord, TimerRecord
-from engine.errors import CaseNotFoundError, StaleCaseError, StoreError
-from engine.store.database import begin_write, shown_url
-from engine.store.statements import (
+from trinn.engine.case import Case, TaskRecord, TimerRecord
+from trinn.engine.errors import CaseNotFoundError, StaleCaseError, StoreError
+from trinn.engine.store.database import begin_write, shown_url
+from trinn.engine.store.statements import (
     MAX_ROWS,
     TASK_CHANGES,
     TIMER_CHANGES,
@@ -33,7 +33,7 @@ from engine.store.statements import (
     Statements,
     statements_for,
 )
-from engine.store.tables import cases, deliveries, events, outbox, playbooks, tasks, timers
+from trinn.engine.store.tables import cases, deliveries, events, outbox, playbooks, tasks, timers
 
 __all__ = ["Store", "Transaction", "from_db", "to_db"]
 
@@ -64,8 +64,11 @@ class Store:
         # the same pool with the option set once (a per-connection option costs a copy each time)
         self._writer = engine.execution_options(trinn_write=True)
         # a command's statements run on the driver's cursor: its errors come unwrapped
-        self._errors = (DBAPIError, engine.dialect.loaded_dbapi.Error,
-                        PoolTimeoutError)  # the pool's: every connection busy too long
+        self._errors = (
+            DBAPIError,
+            engine.dialect.loaded_dbapi.Error,
+            PoolTimeoutError,
+        )  # the pool's: every connection busy too long
         # On SQLite one writing connection is kept between commands: a pool checkout and return
         # cost more than the BEGIN and COMMIT. Each command is still its own transaction. One
         # spare for the whole store, not one per thread: the terminal UI writes from a new
@@ -145,8 +148,9 @@ class Store:
 class Transaction:
     """The operations of one command, on one open transaction."""
 
-    def __init__(self, connection: Connection, is_postgres: bool,
-                 statements: Statements | None = None) -> None:
+    def __init__(
+        self, connection: Connection, is_postgres: bool, statements: Statements | None = None
+    ) -> None:
         self._connection: Connection | None = connection
         if connection is not None:  # else `_pooled` set the engine and the pooled connection
             self._engine: Engine = connection.engine
@@ -157,8 +161,9 @@ class Transaction:
         self._fields_read: dict[int, dict[str, Any]] = {}  # each loaded case's fields as stored
 
     @classmethod
-    def _pooled(cls, engine: Engine, pool_connection: Any, is_postgres: bool,
-                statements: Statements) -> Transaction:
+    def _pooled(
+        cls, engine: Engine, pool_connection: Any, is_postgres: bool, statements: Statements
+    ) -> Transaction:
         """A command's transaction on a pooled driver connection (see `Store.write`)."""
         tx = cls.__new__(cls)
         tx._engine, tx._pool_connection = engine, pool_connection
@@ -216,8 +221,9 @@ class Transaction:
 
     # playbook versions ------------------------------------------------------
 
-    def store_playbook(self, sha256: str, playbook_id: str, version: int, language: str,
-                       text: str, now: dt.datetime) -> None:
+    def store_playbook(
+        self, sha256: str, playbook_id: str, version: int, language: str, text: str, now: dt.datetime
+    ) -> None:
         """Keep a playbook version's text, once (the first case of it stores it).
 
         Two first cases may be opened at once: the second insert then does nothing.
@@ -227,9 +233,18 @@ class Transaction:
                 from sqlalchemy.dialects.postgresql import insert
             else:
                 from sqlalchemy.dialects.sqlite import insert
-            self.execute(insert(playbooks).values(
-                sha256=sha256, playbook_id=playbook_id, version=version, language=language,
-                yaml=text, stored_at=to_db(now)).on_conflict_do_nothing(index_elements=["sha256"]))
+            self.execute(
+                insert(playbooks)
+                .values(
+                    sha256=sha256,
+                    playbook_id=playbook_id,
+                    version=version,
+                    language=language,
+                    yaml=text,
+                    stored_at=to_db(now),
+                )
+                .on_conflict_do_nothing(index_elements=["sha256"])
+            )
 
     def playbook_text(self, sha256: str) -> str:
         text = self.execute(sa.select(playbooks.c.yaml).where(playbooks.c.sha256 == sha256)).scalar()
@@ -255,8 +270,11 @@ class Transaction:
 
     def case_playbook(self, case_id: int) -> tuple[str, int, str]:
         """The playbook id, version and hash a case runs on (without loading the case)."""
-        row = self.execute(sa.select(cases.c.playbook_id, cases.c.playbook_version,
-                                     cases.c.playbook_sha256).where(cases.c.id == case_id)).first()
+        row = self.execute(
+            sa.select(cases.c.playbook_id, cases.c.playbook_version, cases.c.playbook_sha256).where(
+                cases.c.id == case_id
+            )
+        ).first()
         if row is None:
             raise CaseNotFoundError(case_id)
         return row.playbook_id, row.playbook_version, row.playbook_sha256
@@ -278,8 +296,9 @@ class Transaction:
         self._save_children(case)
 
     def raise_stale(self, case_id: int) -> None:
-        row = self.execute(sa.select(cases.c.updated_by, cases.c.updated_at)
-                           .where(cases.c.id == case_id)).first()
+        row = self.execute(
+            sa.select(cases.c.updated_by, cases.c.updated_at).where(cases.c.id == case_id)
+        ).first()
         if row is None:
             raise CaseNotFoundError(case_id)
         raise StaleCaseError(case_id, row.updated_by, shown_time(from_db(row.updated_at)))
@@ -292,18 +311,27 @@ class Transaction:
         self._save(tasks, sql.update_task, TASK_CHANGES, case, case.tasks, _task_values)
         self._save(timers, sql.update_timer, TIMER_CHANGES, case, case.timers, _timer_values)
 
-    def _save(self, table: sa.Table, update: DriverStatement, changeable: Sequence[str], case: Case,
-              records: Sequence[TaskRecord | TimerRecord], values: Any) -> None:
+    def _save(
+        self,
+        table: sa.Table,
+        update: DriverStatement,
+        changeable: Sequence[str],
+        case: Case,
+        records: Sequence[TaskRecord | TimerRecord],
+        values: Any,
+    ) -> None:
         """Insert the new records (learning their ids) and update the changed ones."""
         new = [r for r in records if r.id is None]
         dirty = [r for r in records if r.dirty and r.id is not None]
         if dirty:
-            self._run_many(update, [{**{name: getattr(r, name) for name in changeable}, "_id": r.id}
-                                    for r in dirty])
+            self._run_many(
+                update, [{**{name: getattr(r, name) for name in changeable}, "_id": r.id} for r in dirty]
+            )
         for start in range(0, len(new), MAX_ROWS):
-            batch = new[start:start + MAX_ROWS]
+            batch = new[start : start + MAX_ROWS]
             statement, parameters = self._statements.insert_rows(
-                table, [{**values(r), "case_id": case.id} for r in batch])
+                table, [{**values(r), "case_id": case.id} for r in batch]
+            )
             # one statement hands out increasing ids in the order of its rows
             ids = sorted(int(row[0]) for row in self._driver(statement.sql, parameters).fetchall())
             for record, row_id in zip(batch, ids, strict=True):
@@ -311,27 +339,66 @@ class Transaction:
         for record in (*dirty, *new):
             record.dirty = False
 
-    def add_event(self, case: Case, *, at: dt.datetime, actor: str, kind: str, name: str | None,
-                  state_before: str | None, changes: Mapping[str, Any], note: str | None,
-                  details: Mapping[str, Any]) -> None:
-        self._run(self._statements.insert_event, {
-            "case_id": case.id, "case_version": case.row_version, "at": at, "actor": actor,
-            "kind": kind, "name": name, "state_before": state_before, "state_after": case.state,
-            "changes": _plain(changes), "note": note, "details": _plain(details)})
+    def add_event(
+        self,
+        case: Case,
+        *,
+        at: dt.datetime,
+        actor: str,
+        kind: str,
+        name: str | None,
+        state_before: str | None,
+        changes: Mapping[str, Any],
+        note: str | None,
+        details: Mapping[str, Any],
+    ) -> None:
+        self._run(
+            self._statements.insert_event,
+            {
+                "case_id": case.id,
+                "case_version": case.row_version,
+                "at": at,
+                "actor": actor,
+                "kind": kind,
+                "name": name,
+                "state_before": state_before,
+                "state_after": case.state,
+                "changes": _plain(changes),
+                "note": note,
+                "details": _plain(details),
+            },
+        )
 
-    def add_outbox(self, case: Case, kind: str, payload: Mapping[str, Any],
-                   now: dt.datetime) -> None:
-        self._run(self._statements.insert_outbox, {
-            "case_id": case.id, "case_version": case.row_version, "created_at": now,
-            "kind": kind, "payload": _plain(payload), "status": "pending", "attempts": 0,
-            "next_attempt_at": now, "sent_at": None, "last_error": None, "claimed_by": None,
-            "claimed_until": None})
+    def add_outbox(self, case: Case, kind: str, payload: Mapping[str, Any], now: dt.datetime) -> None:
+        self._run(
+            self._statements.insert_outbox,
+            {
+                "case_id": case.id,
+                "case_version": case.row_version,
+                "created_at": now,
+                "kind": kind,
+                "payload": _plain(payload),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "sent_at": None,
+                "last_error": None,
+                "claimed_by": None,
+                "claimed_until": None,
+            },
+        )
 
     # reading ----------------------------------------------------------------
 
-    def case_rows(self, *, playbook: str | None = None, state: str | None = None,
-                  closed: bool | None = None, overdue_at: dt.datetime | None = None,
-                  ids: Sequence[int] | None = None) -> list[RowMapping]:
+    def case_rows(
+        self,
+        *,
+        playbook: str | None = None,
+        state: str | None = None,
+        closed: bool | None = None,
+        overdue_at: dt.datetime | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> list[RowMapping]:
         """Cases as a listing shows them (without their fields: decoding those is half the cost)."""
         listed = [c for c in cases.c if c.name != "fields"]
         query = sa.select(*listed).order_by(cases.c.id)
@@ -340,26 +407,40 @@ class Transaction:
         if state is not None:
             query = query.where(cases.c.state == state)
         if closed is not None:
-            query = query.where(cases.c.closed_at.is_not(None) if closed
-                                else cases.c.closed_at.is_(None))
+            query = query.where(cases.c.closed_at.is_not(None) if closed else cases.c.closed_at.is_(None))
         if ids is not None:
             query = query.where(cases.c.id.in_(list(ids)))
         if overdue_at is not None:
-            query = query.where(sa.exists().where(
-                tasks.c.case_id == cases.c.id, tasks.c.status == "open",
-                tasks.c.due_at <= to_db(overdue_at)))
+            query = query.where(
+                sa.exists().where(
+                    tasks.c.case_id == cases.c.id,
+                    tasks.c.status == "open",
+                    tasks.c.due_at <= to_db(overdue_at),
+                )
+            )
         return list(self.execute(query).mappings())
 
-    def open_task_rows(self, *, roles: Sequence[str] | None = None, assignee: str | None = None,
-                       overdue_at: dt.datetime | None = None) -> list[RowMapping]:
+    def open_task_rows(
+        self,
+        *,
+        roles: Sequence[str] | None = None,
+        assignee: str | None = None,
+        overdue_at: dt.datetime | None = None,
+    ) -> list[RowMapping]:
         """Open tasks of open cases, joined with their case, soonest due first."""
-        query = (sa.select(tasks, cases.c.playbook_id, cases.c.playbook_version, cases.c.playbook_sha256,
-                           cases.c.subject,
-                           cases.c.state.label("case_state"))
-                 .join(cases, cases.c.id == tasks.c.case_id)
-                 .where(tasks.c.status == "open", cases.c.closed_at.is_(None),
-                        tasks.c.entry == cases.c.entry)
-                 .order_by(tasks.c.due_at.is_(None), tasks.c.due_at, tasks.c.case_id, tasks.c.id))
+        query = (
+            sa.select(
+                tasks,
+                cases.c.playbook_id,
+                cases.c.playbook_version,
+                cases.c.playbook_sha256,
+                cases.c.subject,
+                cases.c.state.label("case_state"),
+            )
+            .join(cases, cases.c.id == tasks.c.case_id)
+            .where(tasks.c.status == "open", cases.c.closed_at.is_(None), tasks.c.entry == cases.c.entry)
+            .order_by(tasks.c.due_at.is_(None), tasks.c.due_at, tasks.c.case_id, tasks.c.id)
+        )
         if roles is not None and assignee is not None:
             query = query.where(sa.or_(tasks.c.role.in_(list(roles)), tasks.c.assignee == assignee))
         elif roles is not None:
@@ -369,8 +450,11 @@ class Transaction:
         return list(self.execute(query).mappings())
 
     def event_rows(self, case_id: int) -> list[RowMapping]:
-        return list(self.execute(sa.select(events).where(events.c.case_id == case_id)
-                                 .order_by(events.c.case_version)).mappings())
+        return list(
+            self.execute(
+                sa.select(events).where(events.c.case_id == case_id).order_by(events.c.case_version)
+            ).mappings()
+        )
 
     def outbox_rows(self, case_id: int | None = None) -> list[RowMapping]:
         query = sa.select(outbox).order_by(outbox.c.id)
@@ -381,19 +465,25 @@ class Transaction:
     def due_timer_cases(self, now: dt.datetime) -> list[int]:
         """Cases with a timer due at `now`, in the order their first timer fell due."""
         first_due = sa.func.min(timers.c.due_at)
-        query = (sa.select(timers.c.case_id).where(timers.c.status == "waiting",
-                                                   timers.c.due_at <= to_db(now))
-                 .group_by(timers.c.case_id).order_by(first_due, timers.c.case_id))
+        query = (
+            sa.select(timers.c.case_id)
+            .where(timers.c.status == "waiting", timers.c.due_at <= to_db(now))
+            .group_by(timers.c.case_id)
+            .order_by(first_due, timers.c.case_id)
+        )
         return [int(case_id) for case_id in self.execute(query).scalars()]
 
     def child_ids(self, case_id: int) -> list[int]:
-        return [int(i) for i in self.execute(sa.select(cases.c.id).where(
-            cases.c.parent_id == case_id).order_by(cases.c.id)).scalars()]
+        return [
+            int(i)
+            for i in self.execute(
+                sa.select(cases.c.id).where(cases.c.parent_id == case_id).order_by(cases.c.id)
+            ).scalars()
+        ]
 
     # delivering the outbox (notifiers.dispatch) ------------------------------------------
 
-    def due_outbox_ids(self, now: dt.datetime, *, fresh_only: bool = False,
-                       limit: int = 500) -> list[int]:
+    def due_outbox_ids(self, now: dt.datetime, *, fresh_only: bool = False, limit: int = 500) -> list[int]:
         """Notifications to send: due pending ones, and those whose dispatcher's claim lapsed.
 
         `fresh_only` picks the never-tried ones, whatever their time: what a command just wrote
@@ -404,76 +494,136 @@ class Transaction:
         if fresh_only:
             due = sa.and_(outbox.c.status == "pending", outbox.c.attempts == 0)
         else:
-            due = sa.or_(sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= moment),
-                         lapsed)
-        query = (sa.select(outbox.c.id).where(outbox.c.kind == "notify", due)
-                 .order_by(outbox.c.id).limit(limit))
+            due = sa.or_(sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= moment), lapsed)
+        query = (
+            sa.select(outbox.c.id).where(outbox.c.kind == "notify", due).order_by(outbox.c.id).limit(limit)
+        )
         return [int(i) for i in self.execute(query).scalars()]
 
-    def claim_outbox(self, row_id: int, token: str, now: dt.datetime,
-                     until: dt.datetime) -> RowMapping | None:
+    def claim_outbox(
+        self, row_id: int, token: str, now: dt.datetime, until: dt.datetime
+    ) -> RowMapping | None:
         """Take a row for sending (counting the attempt); None if another dispatcher has it."""
         moment = to_db(now)
-        claimed = self.execute(outbox.update().where(
-            outbox.c.id == row_id, outbox.c.kind == "notify",
-            sa.or_(sa.and_(outbox.c.status == "pending",
-                           sa.or_(outbox.c.attempts == 0, outbox.c.next_attempt_at <= moment)),
-                   sa.and_(outbox.c.status == "sending", outbox.c.claimed_until < moment)),
-        ).values(status="sending", claimed_by=token, claimed_until=to_db(until),
-                 attempts=outbox.c.attempts + 1))
+        claimed = self.execute(
+            outbox.update()
+            .where(
+                outbox.c.id == row_id,
+                outbox.c.kind == "notify",
+                sa.or_(
+                    sa.and_(
+                        outbox.c.status == "pending",
+                        sa.or_(outbox.c.attempts == 0, outbox.c.next_attempt_at <= moment),
+                    ),
+                    sa.and_(outbox.c.status == "sending", outbox.c.claimed_until < moment),
+                ),
+            )
+            .values(
+                status="sending", claimed_by=token, claimed_until=to_db(until), attempts=outbox.c.attempts + 1
+            )
+        )
         if claimed.rowcount != 1:
             return None
         return self.execute(sa.select(outbox).where(outbox.c.id == row_id)).mappings().first()
 
     def renew_outbox(self, row_id: int, token: str, until: dt.datetime) -> bool:
         """Extend this dispatcher's claim on a row; False if the claim lapsed and was lost."""
-        renewed = self.execute(outbox.update().where(
-            outbox.c.id == row_id, outbox.c.claimed_by == token, outbox.c.status == "sending",
-        ).values(claimed_until=to_db(until)))
+        renewed = self.execute(
+            outbox.update()
+            .where(
+                outbox.c.id == row_id,
+                outbox.c.claimed_by == token,
+                outbox.c.status == "sending",
+            )
+            .values(claimed_until=to_db(until))
+        )
         return renewed.rowcount == 1
 
-    def add_delivery(self, outbox_id: int, *, attempt: int, at: dt.datetime, service: str,
-                     channel: str, url: str, recipient: str, status: str,
-                     error: str | None) -> None:
-        self.execute(deliveries.insert().values(
-            outbox_id=outbox_id, attempt=attempt, at=to_db(at), service=service, channel=channel,
-            url=url, recipient=recipient, status=status, error=error))
+    def add_delivery(
+        self,
+        outbox_id: int,
+        *,
+        attempt: int,
+        at: dt.datetime,
+        service: str,
+        channel: str,
+        url: str,
+        recipient: str,
+        status: str,
+        error: str | None,
+    ) -> None:
+        self.execute(
+            deliveries.insert().values(
+                outbox_id=outbox_id,
+                attempt=attempt,
+                at=to_db(at),
+                service=service,
+                channel=channel,
+                url=url,
+                recipient=recipient,
+                status=status,
+                error=error,
+            )
+        )
 
     def delivered_to(self, outbox_id: int) -> set[tuple[str, str]]:
         """(channel key, recipient) pairs this row was already sent to: never sent again.
 
         A delivery recorded before deliveries kept the key (schema 0002) gives its masked URL.
         """
-        rows = self.execute(sa.select(deliveries.c.channel, deliveries.c.url,
-                                      deliveries.c.recipient).where(
-            deliveries.c.outbox_id == outbox_id, deliveries.c.status == "sent"))
+        rows = self.execute(
+            sa.select(deliveries.c.channel, deliveries.c.url, deliveries.c.recipient).where(
+                deliveries.c.outbox_id == outbox_id, deliveries.c.status == "sent"
+            )
+        )
         return {(row.channel or row.url, row.recipient) for row in rows}
 
-    def finish_outbox(self, row_id: int, token: str, *, status: str,
-                      next_attempt_at: dt.datetime | None, sent_at: dt.datetime | None,
-                      last_error: str | None) -> bool:
+    def finish_outbox(
+        self,
+        row_id: int,
+        token: str,
+        *,
+        status: str,
+        next_attempt_at: dt.datetime | None,
+        sent_at: dt.datetime | None,
+        last_error: str | None,
+    ) -> bool:
         """Record the outcome of a claimed row; False if the claim was lost meanwhile."""
-        done = self.execute(outbox.update().where(
-            outbox.c.id == row_id, outbox.c.claimed_by == token, outbox.c.status == "sending",
-        ).values(status=status, next_attempt_at=to_db(next_attempt_at), sent_at=to_db(sent_at),
-                 last_error=last_error, claimed_by=None, claimed_until=None))
+        done = self.execute(
+            outbox.update()
+            .where(
+                outbox.c.id == row_id,
+                outbox.c.claimed_by == token,
+                outbox.c.status == "sending",
+            )
+            .values(
+                status=status,
+                next_attempt_at=to_db(next_attempt_at),
+                sent_at=to_db(sent_at),
+                last_error=last_error,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
         return done.rowcount == 1
 
-    def requeue_outbox(self, row_id: int, now: dt.datetime, *,
-                       payload: Mapping[str, Any] | None = None) -> RowMapping | None:
+    def requeue_outbox(
+        self, row_id: int, now: dt.datetime, *, payload: Mapping[str, Any] | None = None
+    ) -> RowMapping | None:
         """Make a failed (or waiting) row due now with a fresh count of attempts; a skipped
         one too, given its `payload` addressed anew (the field it was skipped for is set now)."""
         statuses = ["failed", "pending", *(["skipped"] if payload is not None else [])]
-        values: dict[str, Any] = {"status": "pending", "attempts": 0,
-                                  "next_attempt_at": to_db(now)}
+        values: dict[str, Any] = {"status": "pending", "attempts": 0, "next_attempt_at": to_db(now)}
         if payload is not None:
             values.update(payload=dict(payload), last_error=None)
-        self.execute(outbox.update().where(
-            outbox.c.id == row_id, outbox.c.status.in_(statuses)).values(**values))
+        self.execute(
+            outbox.update().where(outbox.c.id == row_id, outbox.c.status.in_(statuses)).values(**values)
+        )
         return self.execute(sa.select(outbox).where(outbox.c.id == row_id)).mappings().first()
 
-    def outbox_listing(self, *, status: str | None = None,
-                       ids: Sequence[int] | None = None) -> list[RowMapping]:
+    def outbox_listing(
+        self, *, status: str | None = None, ids: Sequence[int] | None = None
+    ) -> list[RowMapping]:
         query = sa.select(outbox).where(outbox.c.kind == "notify").order_by(outbox.c.id)
         if status is not None:
             query = query.where(outbox.c.status == status)
@@ -484,8 +634,13 @@ class Transaction:
     def delivery_rows(self, outbox_ids: Sequence[int]) -> list[RowMapping]:
         if not outbox_ids:
             return []
-        return list(self.execute(sa.select(deliveries).where(
-            deliveries.c.outbox_id.in_(list(outbox_ids))).order_by(deliveries.c.id)).mappings())
+        return list(
+            self.execute(
+                sa.select(deliveries)
+                .where(deliveries.c.outbox_id.in_(list(outbox_ids)))
+                .order_by(deliveries.c.id)
+            ).mappings()
+        )
 
     # what the terminal UI reads --------------------------------------------------
 
@@ -493,15 +648,25 @@ class Transaction:
         """Every case as a listing shows it, and for each case with open tasks in its current
         state: how many, the first due date, their roles. Two plain scans joined in Python:
         a GROUP BY over the join costs twice as much on SQLite."""
-        query = sa.select(cases.c.id, cases.c.playbook_id, cases.c.playbook_sha256, cases.c.state,
-                          cases.c.entry, cases.c.subject, cases.c.closed_at, cases.c.updated_at,
-                          cases.c.updated_by).order_by(cases.c.id)
+        query = sa.select(
+            cases.c.id,
+            cases.c.playbook_id,
+            cases.c.playbook_sha256,
+            cases.c.state,
+            cases.c.entry,
+            cases.c.subject,
+            cases.c.closed_at,
+            cases.c.updated_at,
+            cases.c.updated_by,
+        ).order_by(cases.c.id)
         rows = list(self.execute(query).mappings())
         entries = {row["id"]: row["entry"] for row in rows if row["closed_at"] is None}
         open_tasks: dict[int, tuple[int, Any, set[str]]] = {}
         for case_id, entry, role, due in self.execute(
-                sa.select(tasks.c.case_id, tasks.c.entry, tasks.c.role, tasks.c.due_at)
-                .where(tasks.c.status == "open")):
+            sa.select(tasks.c.case_id, tasks.c.entry, tasks.c.role, tasks.c.due_at).where(
+                tasks.c.status == "open"
+            )
+        ):
             if entries.get(case_id) != entry:
                 continue  # a task of a state the case has left, or of a closed case
             count, first_due, roles = open_tasks.get(case_id, (0, None, set()))
@@ -513,8 +678,7 @@ class Transaction:
 
     def playbook_texts(self, sha256s: Sequence[str]) -> dict[str, str]:
         """The stored text of each playbook version asked for, by hash."""
-        query = sa.select(playbooks.c.sha256, playbooks.c.yaml).where(
-            playbooks.c.sha256.in_(list(sha256s)))
+        query = sa.select(playbooks.c.sha256, playbooks.c.yaml).where(playbooks.c.sha256.in_(list(sha256s)))
         return {row.sha256: str(row.yaml) for row in self.execute(query)}
 
     def change_mark(self) -> tuple[int, ...]:
@@ -523,14 +687,20 @@ class Transaction:
         each status (deliveries write no event; a row can fail or be requeued without a new
         delivery or attempt)."""
         last_event = self.execute(sa.select(sa.func.max(events.c.seq))).scalar() or 0
-        outbox_mark = self.execute(sa.select(sa.func.max(outbox.c.id),
-                                             sa.func.sum(outbox.c.attempts))).first()
+        outbox_mark = self.execute(
+            sa.select(sa.func.max(outbox.c.id), sa.func.sum(outbox.c.attempts))
+        ).first()
         last_delivery = self.execute(sa.select(sa.func.max(deliveries.c.id))).scalar() or 0
-        counts = dict(self.execute(sa.select(outbox.c.status, sa.func.count())
-                                   .group_by(outbox.c.status)).all())
-        return (int(last_event), int(outbox_mark[0] or 0) if outbox_mark else 0,
-                int(outbox_mark[1] or 0) if outbox_mark else 0, int(last_delivery),
-                *(int(counts.get(status, 0)) for status in _OUTBOX_STATUSES))
+        counts = dict(
+            self.execute(sa.select(outbox.c.status, sa.func.count()).group_by(outbox.c.status)).all()
+        )
+        return (
+            int(last_event),
+            int(outbox_mark[0] or 0) if outbox_mark else 0,
+            int(outbox_mark[1] or 0) if outbox_mark else 0,
+            int(last_delivery),
+            *(int(counts.get(status, 0)) for status in _OUTBOX_STATUSES),
+        )
 
 
 def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
@@ -540,40 +710,89 @@ def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
 
 def _case_of(row: Sequence[Any]) -> Case:
     """A case from its row (the columns in the table's order, times already aware)."""
-    (case_id, playbook_id, playbook_version, playbook_sha256, state, entry, subject, fields,
-     parent_id, opened_at, opened_by, closed_at, outcome, updated_at, updated_by, row_version) = row
+    (
+        case_id,
+        playbook_id,
+        playbook_version,
+        playbook_sha256,
+        state,
+        entry,
+        subject,
+        fields,
+        parent_id,
+        opened_at,
+        opened_by,
+        closed_at,
+        outcome,
+        updated_at,
+        updated_by,
+        row_version,
+    ) = row
     return Case(
-        id=int(case_id), playbook_id=playbook_id, playbook_version=playbook_version,
-        playbook_sha256=playbook_sha256, state=state, entry=entry, fields=fields,
-        opened_at=opened_at, opened_by=opened_by, updated_at=updated_at, updated_by=updated_by,
-        row_version=row_version, subject=subject, parent_id=parent_id, closed_at=closed_at,
-        outcome=outcome)
+        id=int(case_id),
+        playbook_id=playbook_id,
+        playbook_version=playbook_version,
+        playbook_sha256=playbook_sha256,
+        state=state,
+        entry=entry,
+        fields=fields,
+        opened_at=opened_at,
+        opened_by=opened_by,
+        updated_at=updated_at,
+        updated_by=updated_by,
+        row_version=row_version,
+        subject=subject,
+        parent_id=parent_id,
+        closed_at=closed_at,
+        outcome=outcome,
+    )
 
 
 def _case_values(case: Case) -> dict[str, Any]:
     return {
         "playbook_id": case.playbook_id,
-        "playbook_version": case.playbook_version, "playbook_sha256": case.playbook_sha256,
-        "state": case.state, "entry": case.entry, "subject": case.subject,
-        "fields": case.fields, "parent_id": case.parent_id, "opened_at": case.opened_at,
-        "opened_by": case.opened_by, "closed_at": case.closed_at, "outcome": case.outcome,
-        "updated_at": case.updated_at, "updated_by": case.updated_by,
+        "playbook_version": case.playbook_version,
+        "playbook_sha256": case.playbook_sha256,
+        "state": case.state,
+        "entry": case.entry,
+        "subject": case.subject,
+        "fields": case.fields,
+        "parent_id": case.parent_id,
+        "opened_at": case.opened_at,
+        "opened_by": case.opened_by,
+        "closed_at": case.closed_at,
+        "outcome": case.outcome,
+        "updated_at": case.updated_at,
+        "updated_by": case.updated_by,
         "row_version": case.row_version,
     }
 
 
 def _task_values(task: TaskRecord) -> dict[str, Any]:
     return {
-        "task_id": task.task_id, "entry": task.entry, "state": task.state, "role": task.role,
-        "created_at": task.created_at, "item": task.item, "assignee": task.assignee,
-        "status": task.status, "due_at": task.due_at, "done_at": task.done_at,
-        "done_by": task.done_by, "note": task.note,
+        "task_id": task.task_id,
+        "entry": task.entry,
+        "state": task.state,
+        "role": task.role,
+        "created_at": task.created_at,
+        "item": task.item,
+        "assignee": task.assignee,
+        "status": task.status,
+        "due_at": task.due_at,
+        "done_at": task.done_at,
+        "done_by": task.done_by,
+        "note": task.note,
     }
 
 
 def _timer_values(timer: TimerRecord) -> dict[str, Any]:
     return {
-        "kind": timer.kind, "position": timer.position, "entry": timer.entry,
-        "state": timer.state, "due_at": timer.due_at, "status": timer.status,
-        "fired_at": timer.fired_at, "fired_count": timer.fired_count,
+        "kind": timer.kind,
+        "position": timer.position,
+        "entry": timer.entry,
+        "state": timer.state,
+        "due_at": timer.due_at,
+        "status": timer.status,
+        "fired_at": timer.fired_at,
+        "fired_count": timer.fired_count,
     }

@@ -33,7 +33,8 @@ Key = BigInteger().with_variant(Integer(), "sqlite")
 metadata = MetaData()
 
 playbooks = Table(
-    "playbooks", metadata,
+    "playbooks",
+    metadata,
     Column("sha256", String(64), primary_key=True),
     Column("playbook_id", String(100), nullable=False),
     Column("version", Integer, nullable=False),
@@ -43,7 +44,8 @@ playbooks = Table(
 )
 
 cases = Table(
-    "cases", metadata,
+    "cases",
+    metadata,
     Column("id", Key, primary_key=True, autoincrement=True),
     Column("playbook_id", String(100), nullable=False),
     Column("playbook_version", Integer, nullable=False),
@@ -65,7 +67,8 @@ Index("cases_open", cases.c.closed_at, cases.c.playbook_id, cases.c.state)
 Index("cases_parent", cases.c.parent_id)
 
 events = Table(
-    "events", metadata,
+    "events",
+    metadata,
     Column("seq", Key, primary_key=True, autoincrement=True),
     Column("case_id", Key, ForeignKey("cases.id"), nullable=False),
     Column("case_version", Integer, nullable=False),  # the row version this event made
@@ -82,7 +85,8 @@ events = Table(
 )
 
 tasks = Table(
-    "tasks", metadata,
+    "tasks",
+    metadata,
     Column("id", Key, primary_key=True, autoincrement=True),
     Column("case_id", Key, ForeignKey("cases.id"), nullable=False),
     Column("entry", Integer, nullable=False),  # the case's state entry that created it
@@ -102,7 +106,8 @@ Index("tasks_case", tasks.c.case_id, tasks.c.task_id)
 Index("tasks_open", tasks.c.status, tasks.c.role, tasks.c.due_at)
 
 timers = Table(
-    "timers", metadata,
+    "timers",
+    metadata,
     Column("id", Key, primary_key=True, autoincrement=True),
     Column("case_id", Key, ForeignKey("cases.id"), nullable=False),
     Column("entry", Integer, nullable=False),
@@ -117,7 +122,8 @@ timers = Table(
 Index("timers_due", timers.c.status, timers.c.due_at)
 
 outbox = Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     Column("id", Key, primary_key=True, autoincrement=True),
     Column("case_id", Key, ForeignKey("cases.id"), nullable=False),
     Column("case_version", Integer, nullable=False),
@@ -137,7 +143,8 @@ Index("outbox_pending", outbox.c.status, outbox.c.next_attempt_at)
 
 # one row per service and attempt: the service, its URL with secrets masked, and what happened
 deliveries = Table(
-    "deliveries", metadata,
+    "deliveries",
+    metadata,
     Column("id", Key, primary_key=True, autoincrement=True),
     Column("outbox_id", Key, ForeignKey("outbox.id"), nullable=False),
     Column("attempt", Integer, nullable=False),

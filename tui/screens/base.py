@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.screen import Screen
 
-from engine.errors import FIELD_MESSAGES, NEEDS_MESSAGES, FileProblemsError, StaleCaseError, TrinnError
-from engine.i18n import message_pattern
-from tui.i18n import gettext as _
+from trinn.engine.errors import FIELD_MESSAGES, NEEDS_MESSAGES, FileProblemsError, StaleCaseError, TrinnError
+from trinn.engine.i18n import message_pattern
+from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
-    from tui.desk import Desk
+    from trinn.tui.desk import Desk
 
 __all__ = ["DeskScreen", "error_fields", "error_text", "run_db"]
 
@@ -25,8 +25,10 @@ _QUOTED = re.compile(r"'([a-z][a-z0-9_]*)'")
 def error_text(exc: TrinnError) -> str:
     """One error as the user reads it (a stale case said in the app's language)."""
     if isinstance(exc, StaleCaseError):
-        return _("Case {case} was changed by {who} at {at} meanwhile: reloaded, nothing was "
-                 "saved. Check it and try again.").format(case=exc.case_id, who=exc.by, at=exc.at)
+        return _(
+            "Case {case} was changed by {who} at {at} meanwhile: reloaded, nothing was "
+            "saved. Check it and try again."
+        ).format(case=exc.case_id, who=exc.by, at=exc.at)
     if isinstance(exc, FileProblemsError):
         return exc.report()
     return str(exc)
@@ -38,7 +40,7 @@ def error_fields(message: str) -> dict[str, str]:
     for template in FIELD_MESSAGES:
         found = message_pattern(template).search(message)
         if found and _NAME.fullmatch(found["name"]):
-            return {found["name"]: found.groupdict().get("problem") or message[found.start():]}
+            return {found["name"]: found.groupdict().get("problem") or message[found.start() :]}
     for template in NEEDS_MESSAGES:
         found = message_pattern(template).search(message)
         if found:
@@ -46,9 +48,15 @@ def error_fields(message: str) -> dict[str, str]:
     return {}
 
 
-def run_db(widget: Any, work: Callable[[], T], done: Callable[[T], None],
-           failed: Callable[[TrinnError], None] | None = None, *, group: str = "db",
-           exclusive: bool = False) -> None:
+def run_db(
+    widget: Any,
+    work: Callable[[], T],
+    done: Callable[[T], None],
+    failed: Callable[[TrinnError], None] | None = None,
+    *,
+    group: str = "db",
+    exclusive: bool = False,
+) -> None:
     """Run `work` in a thread; `done` (or `failed`, else a notification) back on the UI."""
     app = widget.app
 
@@ -73,8 +81,11 @@ def _unexpected(app: Any, exc: Exception) -> None:
     failures = getattr(app, "failures", None)
     if failures is not None:
         failures.append(exc)
-    app.notify(_("Unexpected error: {error}").format(error=f"{type(exc).__name__}: {exc}"),
-               severity="error", timeout=15)
+    app.notify(
+        _("Unexpected error: {error}").format(error=f"{type(exc).__name__}: {exc}"),
+        severity="error",
+        timeout=15,
+    )
 
 
 class DeskScreen(Screen[None]):

@@ -26,13 +26,13 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from engine.errors import StaleCaseError, TrinnError
-from tui.desk import CasePage
-from tui.i18n import due_text
-from tui.i18n import gettext as _
-from tui.screens.base import DeskScreen, error_fields, error_text, run_db
-from tui.widgets.field_input import FieldInput, shown_value
-from tui.widgets.timeline import history_lines
+from trinn.engine.errors import StaleCaseError, TrinnError
+from trinn.tui.desk import CasePage
+from trinn.tui.i18n import due_text
+from trinn.tui.i18n import gettext as _
+from trinn.tui.screens.base import DeskScreen, error_fields, error_text, run_db
+from trinn.tui.widgets.field_input import FieldInput, shown_value
+from trinn.tui.widgets.timeline import history_lines
 
 __all__ = ["CaseScreen"]
 
@@ -101,8 +101,7 @@ class CaseScreen(DeskScreen):
     # reading ------------------------------------------------------------------
 
     def refresh_data(self) -> None:
-        run_db(self, lambda: self.desk.case_page(self.case_id), self.show_page, group="case",
-               exclusive=True)
+        run_db(self, lambda: self.desk.case_page(self.case_id), self.show_page, group="case", exclusive=True)
 
     def show_page(self, page: CasePage) -> None:
         first = self.page is None
@@ -128,18 +127,26 @@ class CaseScreen(DeskScreen):
         text.append(f"{case.id} · {case.subject or ''}", style="bold")
         text.append(f"  ({page.text(spec.title)})\n", style="dim")
         status = _("closed") if case.is_closed else _("open")
-        text.append(_("State: {state} ({status}, version {version})").format(
-            state=page.state_title(case.state), status=status, version=case.row_version) + "\n")
+        text.append(
+            _("State: {state} ({status}, version {version})").format(
+                state=page.state_title(case.state), status=status, version=case.row_version
+            )
+            + "\n"
+        )
         text.append(_("Path: {path}").format(path=shown))
         if case.parent_id is not None:
             text.append("\n" + _("Started by case {id}").format(id=case.parent_id), style="dim")
         if page.children:
-            text.append("\n" + _("Started cases: {ids}").format(
-                ids=", ".join(str(i) for i in page.children)), style="dim")
+            text.append(
+                "\n" + _("Started cases: {ids}").format(ids=", ".join(str(i) for i in page.children)),
+                style="dim",
+            )
         following = page.next_states()
         if following:
-            text.append("  " + _("Next: {states}").format(
-                states=", ".join(page.state_title(s) for s in following)), style="green")
+            text.append(
+                "  " + _("Next: {states}").format(states=", ".join(page.state_title(s) for s in following)),
+                style="green",
+            )
         self.query_one("#case-head", Static).update(text)
 
     def _tasks(self, page: CasePage) -> None:
@@ -167,10 +174,12 @@ class CaseScreen(DeskScreen):
             overdue = record.status == "open" and record.due_at is not None and record.due_at <= now
             due = due_text(record.due_at, spec.language) if record.status == "open" else ""
             style = "bold red" if overdue else ("dim" if record.status == "done" else "")
-            table.add_row(role_title if role_title != previous else "",
-                          Text(title, style=style), Text(("! " if overdue else "") + due,
-                                                         style=style),
-                          _STATUS.get(record.status, record.status))
+            table.add_row(
+                role_title if role_title != previous else "",
+                Text(title, style=style),
+                Text(("! " if overdue else "") + due, style=style),
+                _STATUS.get(record.status, record.status),
+            )
             previous = role_title
         if records:
             table.move_cursor(row=min(max(cursor, 0), len(records) - 1))
@@ -181,8 +190,7 @@ class CaseScreen(DeskScreen):
         options.clear_options()
         case = page.case
         if case.is_closed:
-            options.add_option(Option(_("The case is closed: nothing more to do."),
-                                      disabled=True))
+            options.add_option(Option(_("The case is closed: nothing more to do."), disabled=True))
             return
         spec = page.spec
         shown = []
@@ -200,8 +208,10 @@ class CaseScreen(DeskScreen):
             else:
                 label.append(f"✗ {title}", style="dim")
                 label.append(f"  → {targets}\n", style="dim")
-                label.append("   " + _("Not now: {reasons}").format(
-                    reasons="; ".join(possibility.reasons)), style="italic")
+                label.append(
+                    "   " + _("Not now: {reasons}").format(reasons="; ".join(possibility.reasons)),
+                    style="italic",
+                )
             shown.append(Option(label, id=possibility.trigger, disabled=not possibility.allowed))
         if not shown:
             shown.append(Option(_("No actions from this state."), disabled=True))
@@ -215,8 +225,11 @@ class CaseScreen(DeskScreen):
         spec = page.spec
         if first:
             self.query_one("#field-list", VerticalScroll).mount_all(
-                [FieldInput(name, field, page.case.fields.get(name), spec.language)
-                 for name, field in spec.fields.items()])
+                [
+                    FieldInput(name, field, page.case.fields.get(name), spec.language)
+                    for name, field in spec.fields.items()
+                ]
+            )
             self.fields_version = page.case.row_version
             return
         dirty = self._dirty_fields()
@@ -230,8 +243,11 @@ class CaseScreen(DeskScreen):
         options = self.query_one("#form-list", OptionList)
         options.clear_options()
         tasks = page.spec.all_tasks()
-        open_forms = {tasks[t.task_id].form for t in page.case.current_tasks()
-                      if t.status == "open" and t.task_id in tasks}
+        open_forms = {
+            tasks[t.task_id].form
+            for t in page.case.current_tasks()
+            if t.status == "open" and t.task_id in tasks
+        }
         for form_id, form in page.spec.forms.items():
             label = page.text(form.title)
             if form_id in open_forms:
@@ -243,11 +259,17 @@ class CaseScreen(DeskScreen):
         table.clear()
         for row in page.messages:
             payload = row["payload"] or {}
-            to = ", ".join(payload.get("to") or []) or payload.get("address") or \
-                payload.get("to_person") or payload.get("to_field") or ""
+            to = (
+                ", ".join(payload.get("to") or [])
+                or payload.get("address")
+                or payload.get("to_person")
+                or payload.get("to_field")
+                or ""
+            )
             what = payload.get("message") or payload.get("kind") or row["kind"]
-            table.add_row(_status_word(row["status"]), to, str(what), str(row["attempts"]),
-                          row["last_error"] or "")
+            table.add_row(
+                _status_word(row["status"]), to, str(what), str(row["attempts"]), row["last_error"] or ""
+            )
 
     def _dirty_fields(self) -> list[FieldInput]:
         return [f for f in self.query(FieldInput) if f.dirty]
@@ -256,6 +278,7 @@ class CaseScreen(DeskScreen):
 
     def write(self, work: Any, done_text: str) -> None:
         """Run a write; on success reload and say so, on a refusal say why (a conflict reloads)."""
+
         def done(_case: Any) -> None:
             self.notify(done_text, timeout=4)
             self.refresh_data()
@@ -287,15 +310,17 @@ class CaseScreen(DeskScreen):
         if task is not None and task.form is not None:
             self.open_form(task.form)
             return
-        from tui.screens.dialogs import NoteDialog
+        from trinn.tui.screens.dialogs import NoteDialog
 
         title = _("Complete: {task}").format(task=page.text(task.title) if task else record.task_id)
         version = self.version
 
         def noted(note: str | None) -> None:
             if note is not None:
-                self.write(lambda: self.desk.complete(self.case_id, record.task_id, note,
-                                                      record.item, version), _("Task done."))
+                self.write(
+                    lambda: self.desk.complete(self.case_id, record.task_id, note, record.item, version),
+                    _("Task done."),
+                )
 
         self.app.push_screen(NoteDialog(title), noted)
 
@@ -305,20 +330,20 @@ class CaseScreen(DeskScreen):
         if record is None or record.status != "open":
             self.notify(_("Choose an open task to assign."), severity="warning")
             return
-        from tui.screens.dialogs import PickDialog
+        from trinn.tui.screens.dialogs import PickDialog
 
         version = self.version
 
         def listed(people: list[tuple[str, str]]) -> None:
-            choices = [(pid, f"{name} ({pid})" if name != pid else pid, True)
-                       for pid, name in people]
+            choices = [(pid, f"{name} ({pid})" if name != pid else pid, True) for pid, name in people]
             self.app.push_screen(PickDialog(_("Assign to whom?"), choices), picked)
 
         def picked(person: str | None) -> None:
             if person is not None:
-                self.write(lambda: self.desk.assign(self.case_id, record.task_id, person,
-                                                    record.item, version),
-                           _("Task assigned to {person}.").format(person=person))
+                self.write(
+                    lambda: self.desk.assign(self.case_id, record.task_id, person, record.item, version),
+                    _("Task assigned to {person}.").format(person=person),
+                )
 
         run_db(self, lambda: self.desk.candidates(record.role), listed)
 
@@ -328,8 +353,9 @@ class CaseScreen(DeskScreen):
             self.notify(_("Choose a done task to reopen."), severity="warning")
             return
         version = self.version
-        self.write(lambda: self.desk.reopen(self.case_id, record.task_id, record.item, version),
-                   _("Task reopened."))
+        self.write(
+            lambda: self.desk.reopen(self.case_id, record.task_id, record.item, version), _("Task reopened.")
+        )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -339,7 +365,7 @@ class CaseScreen(DeskScreen):
             self.open_form(event.option.id)
 
     def fire(self, trigger: str) -> None:
-        from tui.screens.dialogs import NoteDialog
+        from trinn.tui.screens.dialogs import NoteDialog
 
         page = self.page
         if page is None:
@@ -349,13 +375,15 @@ class CaseScreen(DeskScreen):
 
         def noted(note: str | None) -> None:
             if note is not None:
-                self.write(lambda: self.desk.fire(self.case_id, trigger, note, version),
-                           _("Done: {action}.").format(action=titles.get(trigger, trigger)))
+                self.write(
+                    lambda: self.desk.fire(self.case_id, trigger, note, version),
+                    _("Done: {action}.").format(action=titles.get(trigger, trigger)),
+                )
 
         self.app.push_screen(NoteDialog(titles.get(trigger, trigger)), noted)
 
     def open_form(self, form_id: str) -> None:
-        from tui.screens.dialogs import FieldsDialog
+        from trinn.tui.screens.dialogs import FieldsDialog
 
         page = self.page
         if page is None:
@@ -372,9 +400,14 @@ class CaseScreen(DeskScreen):
                 self.notify(_("Form saved."), timeout=4)
             self.refresh_data()
 
-        dialog = FieldsDialog(page.text(form.title), [(n, spec.fields[n]) for n in form.fields],
-                              page.case.fields, spec.language, submit,
-                              intro=page.text(form.intro) if form.intro else "")
+        dialog = FieldsDialog(
+            page.text(form.title),
+            [(n, spec.fields[n]) for n in form.fields],
+            page.case.fields,
+            spec.language,
+            submit,
+            intro=page.text(form.intro) if form.intro else "",
+        )
         self.app.push_screen(dialog, closed)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -411,8 +444,7 @@ class CaseScreen(DeskScreen):
                     field.set_error(at_fields[field.field_name])
             self.notify(message, severity="error", timeout=10)
 
-        run_db(self, lambda: self.desk.set_fields(self.case_id, values, version), done, failed,
-               group="write")
+        run_db(self, lambda: self.desk.set_fields(self.case_id, values, version), done, failed, group="write")
 
     def _rebase(self, page: CasePage) -> None:
         """After a conflict: show the case as it is now; typed values stay, each told what the
@@ -421,20 +453,22 @@ class CaseScreen(DeskScreen):
         for field in self._dirty_fields():
             now = page.case.fields.get(field.field_name)
             if now != field.initial:
-                field.set_error(_("changed meanwhile to '{value}'; Save again to replace it")
-                                .format(value=shown_value(field.spec, now, page.spec.language)))
+                field.set_error(
+                    _("changed meanwhile to '{value}'; Save again to replace it").format(
+                        value=shown_value(field.spec, now, page.spec.language)
+                    )
+                )
             field.initial = now  # what a save now replaces, as the user was just told
         self.fields_version = page.case.row_version
 
     def action_comment(self) -> None:
-        from tui.screens.dialogs import NoteDialog
+        from trinn.tui.screens.dialogs import NoteDialog
 
         version = self.version
 
         def noted(text: str | None) -> None:
             if text:
-                self.write(lambda: self.desk.comment(self.case_id, text, version),
-                           _("Comment added."))
+                self.write(lambda: self.desk.comment(self.case_id, text, version), _("Comment added."))
 
         self.app.push_screen(NoteDialog(_("Comment"), prompt=_("Comment"), required=True), noted)
 

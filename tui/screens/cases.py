@@ -13,12 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 
-from engine.errors import TrinnError
-from tui.desk import ALL, CLOSED, CaseFilter, CaseRow
-from tui.i18n import due_text, local_datetime, ngettext
-from tui.i18n import gettext as _
-from tui.screens.base import DeskScreen, run_db
-from tui.widgets.virtual_table import Column, VirtualTable
+from trinn.engine.errors import TrinnError
+from trinn.tui.desk import ALL, CLOSED, CaseFilter, CaseRow
+from trinn.tui.i18n import due_text, local_datetime, ngettext
+from trinn.tui.i18n import gettext as _
+from trinn.tui.screens.base import DeskScreen, run_db
+from trinn.tui.widgets.virtual_table import Column, VirtualTable
 
 __all__ = ["CasesScreen"]
 
@@ -59,11 +59,19 @@ class CasesScreen(DeskScreen):
         return [
             Column(_("Case"), 5, lambda r: str(r.id), overdue),
             Column(_("Subject"), 18, lambda r: r.subject, overdue),
-            Column(_("State"), 22, lambda r: r.state_title + (" ✔" if r.closed else ""),
-                   lambda r: "dim" if r.closed else ""),
+            Column(
+                _("State"),
+                22,
+                lambda r: r.state_title + (" ✔" if r.closed else ""),
+                lambda r: "dim" if r.closed else "",
+            ),
             Column(_("Tasks"), 5, lambda r: str(r.open_tasks or "")),
-            Column(_("Due"), 12, lambda r: ("! " if r.overdue(now) else "")
-                   + due_text(r.next_due, r.language), overdue),
+            Column(
+                _("Due"),
+                12,
+                lambda r: ("! " if r.overdue(now) else "") + due_text(r.next_due, r.language),
+                overdue,
+            ),
             Column(_("Changed"), 17, lambda r: local_datetime(r.updated_at, r.language)),
             Column(_("Playbook"), 30, lambda r: r.playbook_title),
         ]
@@ -73,8 +81,7 @@ class CasesScreen(DeskScreen):
         self.query_one("#cases", VirtualTable).focus()
 
     def refresh_data(self) -> None:
-        run_db(self, self.desk.case_rows, self._loaded, self._failed, group="cases",
-               exclusive=True)
+        run_db(self, self.desk.case_rows, self._loaded, self._failed, group="cases", exclusive=True)
 
     def _loaded(self, rows: list[CaseRow]) -> None:
         self.rows = rows
@@ -97,8 +104,11 @@ class CasesScreen(DeskScreen):
         self.query_one("#cases-status", Static).update(self._summary(len(shown)))
 
     def _summary(self, count: int) -> str:
-        parts = [ngettext("{shown} of {total} case", "{shown} of {total} cases", len(self.rows))
-                 .format(shown=count, total=len(self.rows))]
+        parts = [
+            ngettext("{shown} of {total} case", "{shown} of {total} cases", len(self.rows)).format(
+                shown=count, total=len(self.rows)
+            )
+        ]
         f = self.filter
         parts.append({ALL: _("all"), CLOSED: _("closed")}.get(f.status, _("open")))
         if f.playbook:
@@ -155,11 +165,13 @@ class CasesScreen(DeskScreen):
         self.refresh_data()
 
     def action_filters(self) -> None:
-        from tui.screens.dialogs import FilterDialog
+        from trinn.tui.screens.dialogs import FilterDialog
 
         playbooks = sorted({(r.playbook, r.playbook_title) for r in self.rows})
-        states = sorted({(r.state, r.state_title) for r in self.rows
-                         if self.filter.playbook in (None, r.playbook)}, key=lambda s: s[1])
+        states = sorted(
+            {(r.state, r.state_title) for r in self.rows if self.filter.playbook in (None, r.playbook)},
+            key=lambda s: s[1],
+        )
         roles = sorted({role for r in self.rows for role in r.roles})
 
         def chosen(result: CaseFilter | None) -> None:

@@ -17,12 +17,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from engine.errors import TrinnError
-from engine.spec import FieldSpec
-from tui.desk import ALL, CLOSED, OPEN, CaseFilter
-from tui.i18n import gettext as _
-from tui.screens.base import error_fields, error_text, run_db
-from tui.widgets.field_input import FieldInput
+from trinn.engine.errors import TrinnError
+from trinn.engine.spec import FieldSpec
+from trinn.tui.desk import ALL, CLOSED, OPEN, CaseFilter
+from trinn.tui.i18n import gettext as _
+from trinn.tui.screens.base import error_fields, error_text, run_db
+from trinn.tui.widgets.field_input import FieldInput
 
 __all__ = ["FieldsDialog", "FilterDialog", "NoteDialog", "PickDialog"]
 
@@ -75,13 +75,22 @@ class NoteDialog(ModalScreen[str | None]):
 class FieldsDialog(ModalScreen[Any]):
     """Fields to fill; `submit(values)` runs in a worker and its result is what the dialog returns."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel")),
-                Binding("ctrl+s", "submit", _("Save"))]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", _("Cancel")),
+        Binding("ctrl+s", "submit", _("Save")),
+    ]
 
-    def __init__(self, title: str, fields: Sequence[tuple[str, FieldSpec]],
-                 values: Mapping[str, Any], playbook_language: str,
-                 submit: Callable[[dict[str, Any]], Any], *, intro: str = "",
-                 required: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        title: str,
+        fields: Sequence[tuple[str, FieldSpec]],
+        values: Mapping[str, Any],
+        playbook_language: str,
+        submit: Callable[[dict[str, Any]], Any],
+        *,
+        intro: str = "",
+        required: Sequence[str] = (),
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.fields = list(fields)
@@ -99,8 +108,13 @@ class FieldsDialog(ModalScreen[Any]):
             yield Static("", id="dialog-error", classes="field-error")
             with VerticalScroll(classes="dialog-fields"):
                 for name, spec in self.fields:
-                    yield FieldInput(name, spec, self.values.get(name), self.playbook_language,
-                                     required=spec.required or name in self.required)
+                    yield FieldInput(
+                        name,
+                        spec,
+                        self.values.get(name),
+                        self.playbook_language,
+                        required=spec.required or name in self.required,
+                    )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save"), variant="primary", id="ok")
                 yield Button(_("Cancel"), id="cancel")
@@ -128,11 +142,13 @@ class FieldsDialog(ModalScreen[Any]):
         if not all([field.check() for field in inputs]):  # every message at once, not the first
             self._say(_("Correct the fields marked below."))
             return
-        values = {f.field_name: f.value for f in inputs
-                  if f.value is not None or self.values.get(f.field_name) is not None}
+        values = {
+            f.field_name: f.value
+            for f in inputs
+            if f.value is not None or self.values.get(f.field_name) is not None
+        }
         self._say(_("Saving…"))
-        run_db(self, lambda: self.submit(values), self.dismiss, self._refused, group="submit",
-               exclusive=True)
+        run_db(self, lambda: self.submit(values), self.dismiss, self._refused, group="submit", exclusive=True)
 
     def _refused(self, exc: TrinnError) -> None:
         message = error_text(exc)
@@ -142,8 +158,11 @@ class FieldsDialog(ModalScreen[Any]):
             if field.field_name in at_fields:
                 field.set_error(at_fields[field.field_name])
                 placed = True
-        self._say(_("Not saved: see the marked fields.") if placed else _("Not saved: {reason}")
-                  .format(reason=message))
+        self._say(
+            _("Not saved: see the marked fields.")
+            if placed
+            else _("Not saved: {reason}").format(reason=message)
+        )
 
     def _say(self, text: str) -> None:
         error = self.query_one("#dialog-error", Static)
@@ -164,8 +183,10 @@ class PickDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield OptionList(*[Option(label, id=value, disabled=not enabled)
-                               for value, label, enabled in self.choices], id="choices")
+            yield OptionList(
+                *[Option(label, id=value, disabled=not enabled) for value, label, enabled in self.choices],
+                id="choices",
+            )
 
     def on_mount(self) -> None:
         options = self.query_one("#choices", OptionList)
@@ -185,8 +206,13 @@ class FilterDialog(ModalScreen[CaseFilter | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
 
-    def __init__(self, current: CaseFilter, playbooks: Sequence[tuple[str, str]],
-                 states: Sequence[tuple[str, str]], roles: Sequence[str]) -> None:
+    def __init__(
+        self,
+        current: CaseFilter,
+        playbooks: Sequence[tuple[str, str]],
+        states: Sequence[tuple[str, str]],
+        roles: Sequence[str],
+    ) -> None:
         super().__init__()
         self.current = current
         self.playbooks, self.states, self.roles = playbooks, states, roles
@@ -195,16 +221,30 @@ class FilterDialog(ModalScreen[CaseFilter | None]):
         current = self.current
         with Vertical(classes="dialog"):
             yield Label(_("Filter cases"), classes="dialog-title")
-            yield Select([(_("Open cases"), OPEN), (_("Closed cases"), CLOSED),
-                          (_("All cases"), ALL)], value=current.status, allow_blank=False,
-                         id="status")
-            yield Select([(title, pid) for pid, title in self.playbooks],
-                         value=current.playbook or Select.NULL, prompt=_("Any playbook"),
-                         id="playbook")
-            yield Select([(title, sid) for sid, title in self.states],
-                         value=current.state or Select.NULL, prompt=_("Any state"), id="state")
-            yield Select([(role, role) for role in self.roles],
-                         value=current.role or Select.NULL, prompt=_("Any role"), id="role")
+            yield Select(
+                [(_("Open cases"), OPEN), (_("Closed cases"), CLOSED), (_("All cases"), ALL)],
+                value=current.status,
+                allow_blank=False,
+                id="status",
+            )
+            yield Select(
+                [(title, pid) for pid, title in self.playbooks],
+                value=current.playbook or Select.NULL,
+                prompt=_("Any playbook"),
+                id="playbook",
+            )
+            yield Select(
+                [(title, sid) for sid, title in self.states],
+                value=current.state or Select.NULL,
+                prompt=_("Any state"),
+                id="state",
+            )
+            yield Select(
+                [(role, role) for role in self.roles],
+                value=current.role or Select.NULL,
+                prompt=_("Any role"),
+                id="role",
+            )
             yield Checkbox(_("Only overdue"), current.overdue, id="overdue")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Apply"), variant="primary", id="ok")
@@ -219,11 +259,16 @@ class FilterDialog(ModalScreen[CaseFilter | None]):
         if event.button.id == "clear":
             self.dismiss(CaseFilter(search=self.current.search))
             return
-        self.dismiss(CaseFilter(status=self._picked("status") or OPEN,
-                                playbook=self._picked("playbook"), state=self._picked("state"),
-                                role=self._picked("role"),
-                                overdue=self.query_one("#overdue", Checkbox).value,
-                                search=self.current.search))
+        self.dismiss(
+            CaseFilter(
+                status=self._picked("status") or OPEN,
+                playbook=self._picked("playbook"),
+                state=self._picked("state"),
+                role=self._picked("role"),
+                overdue=self.query_one("#overdue", Checkbox).value,
+                search=self.current.search,
+            )
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -10,26 +10,48 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from tui.i18n import gettext as _
+from trinn.tui.i18n import gettext as _
 
 __all__ = ["HelpScreen"]
 
 
 def help_text() -> str:
     rows = [
-        (_("Everywhere"), [
-            ("F2", _("Cases")), ("F3", _("My tasks")), ("F4", _("Playbooks")), ("F5", _("Outbox")),
-            ("ctrl+p", _("command palette: open a case, act, switch screen")),
-            ("F1 / ?", _("this help")), ("ctrl+q", _("quit"))]),
-        (_("Cases"), [
-            ("enter", _("open the case")), ("n", _("open a new case")),
-            ("/", _("search")), ("f", _("filter by playbook, state, role, open/closed")),
-            ("x", _("only overdue")), ("r", _("reload"))]),
-        (_("A case"), [
-            ("d", _("complete the chosen task (a note, or its form)")), ("u", _("reopen a task")),
-            ("a", _("actions: ▶ possible now, ✗ not now and why")),
-            ("e", _("fields; ctrl+s saves")), ("n", _("comment")), ("h", _("history")),
-            ("escape", _("back"))]),
+        (
+            _("Everywhere"),
+            [
+                ("F2", _("Cases")),
+                ("F3", _("My tasks")),
+                ("F4", _("Playbooks")),
+                ("F5", _("Outbox")),
+                ("ctrl+p", _("command palette: open a case, act, switch screen")),
+                ("F1 / ?", _("this help")),
+                ("ctrl+q", _("quit")),
+            ],
+        ),
+        (
+            _("Cases"),
+            [
+                ("enter", _("open the case")),
+                ("n", _("open a new case")),
+                ("/", _("search")),
+                ("f", _("filter by playbook, state, role, open/closed")),
+                ("x", _("only overdue")),
+                ("r", _("reload")),
+            ],
+        ),
+        (
+            _("A case"),
+            [
+                ("d", _("complete the chosen task (a note, or its form)")),
+                ("u", _("reopen a task")),
+                ("a", _("actions: ▶ possible now, ✗ not now and why")),
+                ("e", _("fields; ctrl+s saves")),
+                ("n", _("comment")),
+                ("h", _("history")),
+                ("escape", _("back")),
+            ],
+        ),
         (_("My tasks"), [("d", _("complete")), ("enter", _("open the case"))]),
         (_("Outbox"), [("t", _("retry")), ("s", _("show sent messages too"))]),
     ]

@@ -14,9 +14,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
-from tui.i18n import gettext as _
-from tui.i18n import local_datetime, ngettext
-from tui.screens.base import DeskScreen, run_db
+from trinn.tui.i18n import gettext as _
+from trinn.tui.i18n import local_datetime, ngettext
+from trinn.tui.screens.base import DeskScreen, run_db
 
 __all__ = ["OutboxScreen", "Retry"]
 
@@ -46,15 +46,22 @@ class OutboxScreen(DeskScreen):
     def on_mount(self) -> None:
         self.title = _("Outbox")
         table = self.query_one("#outbox", DataTable)
-        for label in (_("Id"), _("Case"), _("Status"), _("To"), _("Message"), _("Tries"),
-                      _("Created"), _("Last error")):
+        for label in (
+            _("Id"),
+            _("Case"),
+            _("Status"),
+            _("To"),
+            _("Message"),
+            _("Tries"),
+            _("Created"),
+            _("Last error"),
+        ):
             table.add_column(label)
         table.focus()
 
     def refresh_data(self) -> None:
         statuses = None if self.show_sent else ("pending", "failed")
-        run_db(self, lambda: self.desk.outbox(statuses), self._show, group="outbox",
-               exclusive=True)
+        run_db(self, lambda: self.desk.outbox(statuses), self._show, group="outbox", exclusive=True)
 
     def _show(self, rows: list[Any]) -> None:
         self.rows = rows
@@ -62,12 +69,23 @@ class OutboxScreen(DeskScreen):
         table.clear()
         for row in rows:
             payload = row["payload"] or {}
-            to = ", ".join(payload.get("to") or []) or payload.get("address") or \
-                payload.get("to_person") or payload.get("to_field") or ""
-            table.add_row(str(row["id"]), str(row["case_id"]), row["status"], to,
-                          str(payload.get("message") or payload.get("kind") or row["kind"]),
-                          str(row["attempts"]), local_datetime(row["created_at"]),
-                          row["last_error"] or "")
+            to = (
+                ", ".join(payload.get("to") or [])
+                or payload.get("address")
+                or payload.get("to_person")
+                or payload.get("to_field")
+                or ""
+            )
+            table.add_row(
+                str(row["id"]),
+                str(row["case_id"]),
+                row["status"],
+                to,
+                str(payload.get("message") or payload.get("kind") or row["kind"]),
+                str(row["attempts"]),
+                local_datetime(row["created_at"]),
+                row["last_error"] or "",
+            )
         failed = sum(1 for r in rows if r["status"] == "failed")
         text = ngettext("{count} message", "{count} messages", len(rows)).format(count=len(rows))
         text += " · " + _("{count} failed").format(count=failed)
@@ -80,13 +98,16 @@ class OutboxScreen(DeskScreen):
         if not self.rows or not 0 <= table.cursor_row < len(self.rows):
             return
         if self.retry is None:
-            self.notify(_("Retrying needs the notifications set up (channels)."),
-                        severity="warning")
+            self.notify(_("Retrying needs the notifications set up (channels)."), severity="warning")
             return
         outbox_id = int(self.rows[table.cursor_row]["id"])
         retry = self.retry
-        run_db(self, lambda: retry(outbox_id),
-               lambda _r: (self.notify(_("Sent.")), self.refresh_data()), group="write")
+        run_db(
+            self,
+            lambda: retry(outbox_id),
+            lambda _r: (self.notify(_("Sent.")), self.refresh_data()),
+            group="write",
+        )
 
     def action_toggle_sent(self) -> None:
         self.show_sent = not self.show_sent

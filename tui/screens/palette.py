@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui.i18n import gettext as _
+from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
-    from tui.app import TrinnApp
+    from trinn.tui.app import TrinnApp
 
 __all__ = ["TrinnCommands"]
 
@@ -26,7 +26,7 @@ class TrinnCommands(Provider):
             (_("Open a new case"), app.action_new_case, _("Choose a playbook, fill its fields")),
             (_("Help"), app.action_help, _("Keys of every screen")),
         ]
-        from tui.screens.case import CaseScreen
+        from trinn.tui.screens.case import CaseScreen
 
         screen = app.screen
         if isinstance(screen, CaseScreen) and screen.page is not None:
@@ -34,9 +34,13 @@ class TrinnCommands(Provider):
             for p in page.possibilities:
                 if p.allowed:
                     title = page.text(p.title) or p.trigger
-                    commands.append((_("Do: {action}").format(action=title),
-                                     lambda t=p.trigger: screen.fire(t),
-                                     _("an action possible now")))
+                    commands.append(
+                        (
+                            _("Do: {action}").format(action=title),
+                            lambda t=p.trigger: screen.fire(t),
+                            _("an action possible now"),
+                        )
+                    )
             for index, record in enumerate(getattr(screen, "task_rows", [])):
                 if record.status == "open":
                     task = page.spec.all_tasks().get(record.task_id)
@@ -46,8 +50,9 @@ class TrinnCommands(Provider):
                         screen.query_one("#task-table").move_cursor(row=i)  # type: ignore[attr-defined]
                         screen.action_complete()
 
-                    commands.append((_("Complete: {task}").format(task=title), complete,
-                                     _("a task of this case")))
+                    commands.append(
+                        (_("Complete: {task}").format(task=title), complete, _("a task of this case"))
+                    )
         return commands
 
     async def discover(self) -> Hits:
@@ -60,8 +65,12 @@ class TrinnCommands(Provider):
         digits = query.strip().lstrip("#")
         if digits.isdigit():
             case_id = int(digits)
-            yield Hit(1.0, _("Open case {id}").format(id=case_id),
-                      lambda: app.open_case_screen(case_id), help=_("by its number"))
+            yield Hit(
+                1.0,
+                _("Open case {id}").format(id=case_id),
+                lambda: app.open_case_screen(case_id),
+                help=_("by its number"),
+            )
         for text, callback, help_text in self._commands():
             score = matcher.match(text)
             if score > 0:

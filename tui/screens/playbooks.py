@@ -11,16 +11,18 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from tui.desk import PlaybookEntry
-from tui.i18n import gettext as _
-from tui.screens.base import DeskScreen, run_db
+from trinn.tui.desk import PlaybookEntry
+from trinn.tui.i18n import gettext as _
+from trinn.tui.screens.base import DeskScreen, run_db
 
 __all__ = ["PlaybooksScreen"]
 
 
 class PlaybooksScreen(DeskScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "reload", _("Reload")),
-                                             Binding("n", "new_case", _("New case"))]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "reload", _("Reload")),
+        Binding("n", "new_case", _("New case")),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -48,8 +50,7 @@ class PlaybooksScreen(DeskScreen):
             def progress(done: int, total: int) -> None:
                 self.app.call_from_thread(bar.update, total=total, progress=done)
 
-            run_db(self, lambda: self.desk.playbooks(progress), self._show, group="playbooks",
-                   exclusive=True)
+            run_db(self, lambda: self.desk.playbooks(progress), self._show, group="playbooks", exclusive=True)
 
     def action_reload(self) -> None:
         self.entries = []
@@ -77,7 +78,7 @@ class PlaybooksScreen(DeskScreen):
         text.append(entry.title + "\n", style="bold")
         text.append(entry.shown + "  ", style="dim")
         if entry.ok and entry.spec is not None:
-            from tui.widgets.outline import playbook_outline
+            from trinn.tui.widgets.outline import playbook_outline
 
             text.append(_("checks ok") + "\n\n", style="green")
             text.append_text(playbook_outline(entry.spec))

@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
-from tui.desk import TaskRow
-from tui.i18n import due_text, ngettext
-from tui.i18n import gettext as _
-from tui.screens.base import DeskScreen, error_text, run_db
+from trinn.tui.desk import TaskRow
+from trinn.tui.i18n import due_text, ngettext
+from trinn.tui.i18n import gettext as _
+from trinn.tui.screens.base import DeskScreen, error_text, run_db
 
 __all__ = ["MyTasksScreen"]
 
@@ -38,8 +38,13 @@ class MyTasksScreen(DeskScreen):
     def on_mount(self) -> None:
         self.title = _("My tasks")
         table = self.query_one("#my-tasks", DataTable)
-        for label, width in ((_("Due"), 10), (_("Case"), 5), (_("Subject"), 16), (_("Task"), 34),
-                             (_("Role"), 12)):
+        for label, width in (
+            (_("Due"), 10),
+            (_("Case"), 5),
+            (_("Subject"), 16),
+            (_("Task"), 34),
+            (_("Role"), 12),
+        ):
             table.add_column(label, width=width)
         table.focus()
 
@@ -58,17 +63,21 @@ class MyTasksScreen(DeskScreen):
             overdue += late
             style = "bold red" if late else ""
             title = row.title + (f" [{row.item}]" if row.item else "")
-            table.add_row(Text(("! " if late else "") + due_text(row.due_at, row.language),
-                               style=style), str(row.case_id), row.subject,
-                          Text(title, style=style), row.role)
+            table.add_row(
+                Text(("! " if late else "") + due_text(row.due_at, row.language), style=style),
+                str(row.case_id),
+                row.subject,
+                Text(title, style=style),
+                row.role,
+            )
         if rows:
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
-        status = ngettext("{count} open task", "{count} open tasks", len(rows)).format(
-            count=len(rows))
+        status = ngettext("{count} open task", "{count} open tasks", len(rows)).format(count=len(rows))
         if overdue:
             status += " · " + _("{count} overdue").format(count=overdue)
         self.query_one("#tasks-status", Static).update(
-            status + " · " + _("as {person}").format(person=self.desk.actor))
+            status + " · " + _("as {person}").format(person=self.desk.actor)
+        )
 
     def selected(self) -> TaskRow | None:
         table = self.query_one("#my-tasks", DataTable)
@@ -87,7 +96,7 @@ class MyTasksScreen(DeskScreen):
 
     def action_complete(self) -> None:
         """Complete the task here: a form task opens its form on the case's page."""
-        from tui.screens.dialogs import NoteDialog
+        from trinn.tui.screens.dialogs import NoteDialog
 
         row = self.selected()
         if row is None:
@@ -104,9 +113,13 @@ class MyTasksScreen(DeskScreen):
                 self.notify(error_text(exc), severity="error", timeout=10)
                 self.refresh_data()
 
-            run_db(self, lambda: self.desk.complete(row.case_id, row.task, note, row.item, None),
-                   lambda _case: (self.notify(_("Task done."), timeout=4), self.refresh_data()),
-                   failed, group="write")
+            run_db(
+                self,
+                lambda: self.desk.complete(row.case_id, row.task, note, row.item, None),
+                lambda _case: (self.notify(_("Task done."), timeout=4), self.refresh_data()),
+                failed,
+                group="write",
+            )
 
         self.app.push_screen(NoteDialog(_("Complete: {task}").format(task=row.title)), noted)
 

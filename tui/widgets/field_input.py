@@ -15,11 +15,11 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
-from engine.spec import FieldSpec, FieldType
-from engine.text import localize
-from engine.values import check_value
-from tui.i18n import gettext as _
-from tui.i18n import language
+from trinn.engine.spec import FieldSpec, FieldType
+from trinn.engine.text import localize
+from trinn.engine.values import check_value
+from trinn.tui.i18n import gettext as _
+from trinn.tui.i18n import language
 
 __all__ = ["FieldInput", "shown_value"]
 
@@ -52,8 +52,9 @@ class FieldInput(Vertical):
 
     DEFAULT_CLASSES = "field-input"
 
-    def __init__(self, name: str, spec: FieldSpec, value: Any, playbook_language: str,
-                 *, required: bool | None = None) -> None:
+    def __init__(
+        self, name: str, spec: FieldSpec, value: Any, playbook_language: str, *, required: bool | None = None
+    ) -> None:
         super().__init__(id=f"field-{name}")
         self.field_name = name
         self.spec = spec
@@ -119,16 +120,25 @@ class FieldInput(Vertical):
         labels = spec.option_labels or {}
         if kind is FieldType.choice:
             options = [(self._text(labels.get(o, o)), o) for o in spec.options or []]
-            return Select(options, value=value if value in (spec.options or []) else Select.NULL,
-                          prompt=_("(none)"), classes="field-control")
+            return Select(
+                options,
+                value=value if value in (spec.options or []) else Select.NULL,
+                prompt=_("(none)"),
+                classes="field-control",
+            )
         if kind is FieldType.multi_choice:
             chosen = set(value or [])
-            return SelectionList(*[(self._text(labels.get(o, o)), o, o in chosen)
-                                   for o in spec.options or []], classes="field-control")
+            return SelectionList(
+                *[(self._text(labels.get(o, o)), o, o in chosen) for o in spec.options or []],
+                classes="field-control",
+            )
         if isinstance(value, list):
             value = ", ".join(map(str, value))
-        return Input("" if value is None else str(value), placeholder=_PLACEHOLDERS.get(kind, ""),
-                     classes="field-control")
+        return Input(
+            "" if value is None else str(value),
+            placeholder=_PLACEHOLDERS.get(kind, ""),
+            classes="field-control",
+        )
 
     @property
     def value(self) -> Any:

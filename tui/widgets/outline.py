@@ -1,8 +1,8 @@
 """A playbook as a diagram that reads in a terminal: each state, then the ways out of it.
 
-    ● Registrert som mulig ny samarbeidspartner  (registrert, start)
-      ├─ Vis interesse ──▶ Virksomheten viser interesse   [ledelsen]
-      └─ Avslutt ──▶ Ikke aktuell ✔   [ledelsen] if begrunnelse != ''
+● Registrert som mulig ny samarbeidspartner  (registrert, start)
+  ├─ Vis interesse ──▶ Virksomheten viser interesse   [ledelsen]
+  └─ Avslutt ──▶ Ikke aktuell ✔   [ledelsen] if begrunnelse != ''
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from engine.text import localize
-from tui.i18n import gettext as _
-from tui.i18n import language
+from trinn.engine.text import localize
+from trinn.tui.i18n import gettext as _
+from trinn.tui.i18n import language
 
 if TYPE_CHECKING:
-    from engine.spec import PlaybookSpec
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["playbook_outline"]
 

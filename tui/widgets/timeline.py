@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from tui.i18n import gettext as _
-from tui.i18n import local_datetime
+from trinn.tui.i18n import gettext as _
+from trinn.tui.i18n import local_datetime
 
 if TYPE_CHECKING:
-    from tui.desk import CasePage
+    from trinn.tui.desk import CasePage
 
 __all__ = ["history_lines"]
 
@@ -27,8 +27,7 @@ def _what(page: CasePage, event: dict) -> str:
     if kind in ("done", "reopen"):
         task = spec.all_tasks().get(name or "")
         title = page.text(task.title) if task else name
-        return (_("completed “{task}”") if kind == "done" else _("reopened “{task}”")).format(
-            task=title)
+        return (_("completed “{task}”") if kind == "done" else _("reopened “{task}”")).format(task=title)
     if kind == "form":
         form = spec.forms.get(name or "")
         return _("filled in “{form}”").format(form=page.text(form.title) if form else name)
@@ -36,7 +35,8 @@ def _what(page: CasePage, event: dict) -> str:
         return _("changed fields")
     if kind == "assign":
         return _("assigned “{task}” to {person}").format(
-            task=name, person=event["details"].get("assignee", ""))
+            task=name, person=event["details"].get("assignee", "")
+        )
     if kind == "comment":
         return _("commented")
     if kind == "tick":
@@ -55,12 +55,12 @@ def history_lines(page: CasePage, actor: str) -> Text:
         text.append("  " + _what(page, event))
         before, after = event["state_before"], event["state_after"]
         if before and before != after:
-            text.append(f"\n    {page.state_title(before)} → {page.state_title(after)}",
-                        style="green")
+            text.append(f"\n    {page.state_title(before)} → {page.state_title(after)}", style="green")
         changes = event["changes"] or {}
         if changes:
-            shown = ", ".join(f"{name} = {new if new is not None else '∅'}"
-                              for name, (_old, new) in changes.items())
+            shown = ", ".join(
+                f"{name} = {new if new is not None else '∅'}" for name, (_old, new) in changes.items()
+            )
             text.append(f"\n    {shown}", style="cyan")
         if event["note"]:
             text.append("\n    “" + event["note"] + "”", style="italic")

@@ -94,8 +94,7 @@ class VirtualTable(ScrollView, Generic[T], can_focus=True):
         cells = self._lines.get(index)
         if cells is None:
             row = self.rows[index]
-            cells = [(_fit(c.text(row), c.width), c.style(row) if c.style else "")
-                     for c in self.columns]
+            cells = [(_fit(c.text(row), c.width), c.style(row) if c.style else "") for c in self.columns]
             self._lines[index] = cells
         return cells
 
@@ -104,17 +103,18 @@ class VirtualTable(ScrollView, Generic[T], can_focus=True):
         scroll_x = int(self.scroll_offset.x)
         if y == 0:
             header = " ".join(_fit(c.label, c.width) for c in self.columns)
-            return self._strip([(header, "bold")], scroll_x, width, Style(bold=True,
-                                                                           underline=True))
+            return self._strip([(header, "bold")], scroll_x, width, Style(bold=True, underline=True))
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.rows):
             return Strip.blank(width, Style())  # a style, never None: the NO_COLOR filter reads it
-        base = Style(reverse=True) if index == self.cursor_row and self.has_focus else (
-            Style(underline=True) if index == self.cursor_row else Style())
+        base = (
+            Style(reverse=True)
+            if index == self.cursor_row and self.has_focus
+            else (Style(underline=True) if index == self.cursor_row else Style())
+        )
         return self._strip(self._cells(index), scroll_x, width, base)
 
-    def _strip(self, cells: Sequence[tuple[str, str]], scroll_x: int, width: int,
-               base: Style) -> Strip:
+    def _strip(self, cells: Sequence[tuple[str, str]], scroll_x: int, width: int, base: Style) -> Strip:
         segments = []
         for text, style in cells:
             segments.append(Segment(text, base + Style.parse(style) if style else base))

@@ -14,29 +14,45 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from engine.people import People
-from engine.registry import PlaybookRegistry
-from engine.service import Service, utc_now
-from engine.store import Store, open_database
+from trinn.engine.people import People
+from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.service import Service, utc_now
+from trinn.engine.store import Store, open_database
 
 PLAYBOOK = "padriv.fase-7-2"
 ACTOR = "worker"
 OPEN_CASES = 3
 VALUES = {
-    "kontaktperson": "Kari Nordmann", "kontakt_epost": "kari@example.org", "meldt_av_gruppe": "padriver",
-    "motetidspunkt": "2026-12-01", "agenda": "Bli kjent", "moteform": "digitalt", "ledelsen_deltar": True,
-    "enighet": True, "hovedsteg": "Påmelding, innstilling, vedtak",
-    "pameldingsskjema_lenke": "https://example.org/pamelding", "strategisk_initiativ": "Grønn mobilitet",
-    "har_okonomisk_bidrag": False, "anbefaling": "anbefales", "innstilling": "Anbefales",
-    "behandlingsmote": "forstkommende_mote", "behandlet_dato": "2026-12-10",
+    "kontaktperson": "Kari Nordmann",
+    "kontakt_epost": "kari@example.org",
+    "meldt_av_gruppe": "padriver",
+    "motetidspunkt": "2026-12-01",
+    "agenda": "Bli kjent",
+    "moteform": "digitalt",
+    "ledelsen_deltar": True,
+    "enighet": True,
+    "hovedsteg": "Påmelding, innstilling, vedtak",
+    "pameldingsskjema_lenke": "https://example.org/pamelding",
+    "strategisk_initiativ": "Grønn mobilitet",
+    "har_okonomisk_bidrag": False,
+    "anbefaling": "anbefales",
+    "innstilling": "Anbefales",
+    "behandlingsmote": "forstkommende_mote",
+    "behandlet_dato": "2026-12-10",
     "padrivere": ["Ola", "Per"],
 }
 # the trigger that moves a case on from each state, once the state's tasks are done
 NEXT = {
-    "registrert": "vis_interesse", "interessert": "avtal_mote", "mote_avtalt": "send_invitasjon",
-    "invitert": "motta_pamelding", "pamelding_mottatt": "send_innstilling", "til_behandling": "godkjenn",
-    "godkjent": "send_velkommen", "velkommen_sendt": "send_tilslutningsavtale",
-    "avtale_sendt": "motta_signert_avtale", "formaliseres": "formaliser",
+    "registrert": "vis_interesse",
+    "interessert": "avtal_mote",
+    "mote_avtalt": "send_invitasjon",
+    "invitert": "motta_pamelding",
+    "pamelding_mottatt": "send_innstilling",
+    "til_behandling": "godkjenn",
+    "godkjent": "send_velkommen",
+    "velkommen_sendt": "send_tilslutningsavtale",
+    "avtale_sendt": "motta_signert_avtale",
+    "formaliseres": "formaliser",
 }
 
 
@@ -53,8 +69,9 @@ def advance(service: Service, case_id: int) -> None:
         say(f"comment {case_id}")
         return
     if version % 7 == 4:
-        service.set_fields(case_id, {"kontaktperson": f"Kontakt {version}"}, actor=ACTOR,
-                           expected_version=version)
+        service.set_fields(
+            case_id, {"kontaktperson": f"Kontakt {version}"}, actor=ACTOR, expected_version=version
+        )
         say(f"set {case_id}")
         return
     if case_id % 4 == 0 and case.state == "invitert":
@@ -87,8 +104,9 @@ def main() -> None:
     while True:
         open_ids = [int(row["id"]) for row in service.cases(closed=False)]
         while len(open_ids) < OPEN_CASES:
-            case = service.open_case(PLAYBOOK, {"virksomhet": f"Firma {len(open_ids)}", "meldt_av": "Kari"},
-                                     actor=ACTOR)
+            case = service.open_case(
+                PLAYBOOK, {"virksomhet": f"Firma {len(open_ids)}", "meldt_av": "Kari"}, actor=ACTOR
+            )
             say(f"open {case.id}")
             open_ids.append(case.id)
         for case_id in open_ids:
