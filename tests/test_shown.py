@@ -1,0 +1,25 @@
+"""Text shown on a terminal: escapes, bidi overrides and invisible characters made visible."""
+
+from __future__ import annotations
+
+import pytest
+
+from trinn.engine.shown import shown
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Acme AS", "Acme AS"),
+        ("line one\nline two\tend", "line one\nline two\tend"),
+        ("\x1b[2J\x1b]0;pwned\x07", "\\x1b[2J\\x1b]0;pwned\\x07"),
+        ("invoice\u202egpj.exe", "invoice\\u202egpj.exe"),
+        ("a\u200bb\ufeff", "a\\u200bb\\ufeff"),
+        ("nul\x00 del\x7f c1\x9b", "nul\\x00 del\\x7f c1\\x9b"),
+        ("lone \ud800 half", "lone \\ud800 half"),
+        ("Bjørnstjerne Ærø 名前 ١", "Bjørnstjerne Ærø 名前 ١"),
+        (17, "17"),
+    ],
+)
+def test_shown_makes_controls_visible(typed: object, expected: str) -> None:
+    assert shown(typed) == expected
