@@ -23,7 +23,7 @@ TRINN = [sys.executable, "-m", "trinn.tui.cli"]
 def other_process(settings: Settings, *args: str) -> None:
     """Run a `trinn` command as another coordinator would: a separate process on the same file."""
     env = {**os.environ, "TRINN_DB": str(settings.db), "TRINN_USER": "ola"}
-    code = "import sys; from tui.cli import main; sys.argv = ['trinn', *sys.argv[1:]]; main()"
+    code = "import sys; from trinn.tui.cli import main; sys.argv = ['trinn', *sys.argv[1:]]; main()"
     done = subprocess.run(
         [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )

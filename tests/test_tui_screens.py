@@ -202,7 +202,7 @@ def test_cli_commands_do_not_import_textual() -> None:
     import sys
 
     code = (
-        "import sys; from typer.testing import CliRunner; from tui.cli import app; "
+        "import sys; from typer.testing import CliRunner; from trinn.tui.cli import app; "
         "r = CliRunner().invoke(app, ['schema']); assert r.exit_code == 0; "
         "print('textual' in sys.modules)"
     )
