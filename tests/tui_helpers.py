@@ -49,3 +49,15 @@ def screen_text(pilot: Pilot[Any]) -> str:
 def notices(app: Any) -> str:
     """Every notification the app has shown and still holds, one per line."""
     return "\n".join(n.message for n in app._notifications)
+
+
+def burst(pilot: Pilot[Any], *keys: str) -> None:
+    """Keys sent all at once, the way a fast typist's keys arrive: none waits for the one before
+    to be handled (pilot.press waits after each key, which hides races)."""
+    from textual import events
+
+    driver = pilot.app._driver
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(pilot.app)
+        driver.send_message(event)

@@ -3,6 +3,9 @@
 Textual is imported here and below, never when another `trinn` command starts.
 Another process's changes show within `refresh_seconds`: a timer reads one
 cheap change mark in a worker and, when it moved, the screen on top reads again.
+
+Every toast is plain text (what people typed is never markup, its controls are made
+visible), and a crash ends the process with status 1, never 0.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 
 from trinn.engine.errors import TrinnError
+from trinn.engine.shown import shown
 from trinn.tui.desk import Desk, PlaybookEntry
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import ngettext
@@ -43,10 +48,14 @@ class TrinnApp(App[None]):
     COMMANDS = App.COMMANDS | {TrinnCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", _("Help")),
-        Binding("f2", "switch_mode('cases')", _("Cases")),
+        Binding("f2", "show_cases", _("Cases")),
         Binding("f3", "switch_mode('tasks')", _("My tasks")),
         Binding("f4", "switch_mode('playbooks')", _("Playbooks")),
         Binding("f5", "switch_mode('outbox')", _("Outbox")),
+        # Tab moves the focus before the next key is read: as a plain binding it waits in the
+        # focused field's queue, and the letters typed right after it land in the old field
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
     def __init__(
@@ -68,8 +77,31 @@ class TrinnApp(App[None]):
         self.failures: list[Exception] = []  # errors that are bugs, shown and kept
         self.add_mode("outbox", lambda: OutboxScreen(self.retry))
 
+    def run(self, *args: Any, **kwargs: Any) -> None:
+        """Run until quit; after a crash (Textual then sets return code 1) the process exits
+        with that status, so a script or a service manager sees it failed."""
+        super().run(*args, **kwargs)
+        if self.return_code:
+            raise SystemExit(self.return_code)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast, always plain text: messages quote subjects, values and errors people typed."""
+        super().notify(shown(message), title=shown(title), severity=severity, timeout=timeout, markup=False)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: Textual's own hint is markup, which our toasts never read."""
+        self.notify(_("Press ctrl+q to quit."))
+
     def on_mount(self) -> None:
-        self.sub_title = _("as {person}").format(person=self.desk.actor)
+        self.sub_title = _("as {person}").format(person=shown(self.desk.actor))
         if self.refresh_seconds > 0:
             self.set_interval(self.refresh_seconds, self.poll_changes)
         if self.sender is not None:
@@ -134,6 +166,21 @@ class TrinnApp(App[None]):
         )
 
     # navigation ---------------------------------------------------------------
+
+    def action_show_cases(self) -> None:
+        """F2: the list of cases itself, not the case or dialog last left open over it; a case
+        page with unsaved fields asks first."""
+        from trinn.tui.screens.case import CaseScreen
+
+        self.switch_mode("cases")
+        stack = self.screen_stack
+        unsaved = next((s for s in stack if isinstance(s, CaseScreen) and s.unsaved()), None)
+        if unsaved is not None:
+            if self.screen is unsaved:
+                unsaved.action_back()
+            return
+        if len(stack) > 1:
+            stack[0].pop_until_active()  # every screen above the list closes, dialogs first
 
     def open_case_screen(self, case_id: int, form: str | None = None) -> None:
         from trinn.tui.screens.case import CaseScreen  # not needed for the first screen: loaded late

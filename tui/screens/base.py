@@ -1,4 +1,5 @@
-"""What every screen of the app shares: database work in threads, errors as notifications."""
+"""What every screen of the app shares: database work in threads, errors as notifications,
+dialogs that close once."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from trinn.engine.errors import FIELD_MESSAGES, NEEDS_MESSAGES, FileProblemsError, StaleCaseError, TrinnError
 from trinn.engine.i18n import message_pattern
@@ -15,9 +16,10 @@ from trinn.tui.i18n import gettext as _
 if TYPE_CHECKING:
     from trinn.tui.desk import Desk
 
-__all__ = ["DeskScreen", "error_fields", "error_text", "run_db"]
+__all__ = ["DeskScreen", "Dialog", "error_fields", "error_text", "run_db"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _QUOTED = re.compile(r"'([a-z][a-z0-9_]*)'")
 
@@ -57,22 +59,35 @@ def run_db(
     group: str = "db",
     exclusive: bool = False,
 ) -> None:
-    """Run `work` in a thread; `done` (or `failed`, else a notification) back on the UI."""
+    """Run `work` in a thread; `done` (or `failed`, else a notification) back on the UI.
+
+    When the widget has left the screen meanwhile (its dialog closed, its case page left),
+    the result is dropped and a refusal becomes a notification: nothing is done on a widget
+    that is gone."""
     app = widget.app
+
+    def deliver(callback: Callable[[Any], None], value: Any) -> None:
+        try:
+            if widget.is_attached:
+                callback(value)
+            elif isinstance(value, TrinnError):
+                app.notify(error_text(value), severity="error", timeout=8)
+        except Exception as exc:  # a bug in showing the result: said and kept, like one in `work`
+            _unexpected(app, exc)
 
     def thread() -> None:
         try:
             result = work()
         except TrinnError as exc:
             if failed is not None:
-                app.call_from_thread(failed, exc)
+                app.call_from_thread(deliver, failed, exc)
             else:
                 app.call_from_thread(app.notify, error_text(exc), severity="error", timeout=8)
             return
         except Exception as exc:  # a bug: said on the screen and kept for the tests, never a crash
             app.call_from_thread(_unexpected, app, exc)
             return
-        app.call_from_thread(done, result)
+        app.call_from_thread(deliver, done, result)
 
     widget.run_worker(thread, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
@@ -91,12 +106,33 @@ def _unexpected(app: Any, exc: Exception) -> None:
 class DeskScreen(Screen[None]):
     """A screen that shows data from the database and refreshes when other processes change it."""
 
+    _desk: Desk | None = None
+
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined,no-any-return]
+        """The app's desk, kept once read: the work given to worker threads reads it there, where
+        a screen that has been closed meanwhile no longer reaches its app."""
+        if self._desk is None:
+            self._desk = self.app.desk  # type: ignore[attr-defined]
+        return self._desk
 
     def refresh_data(self) -> None:
         """Read again what the screen shows (called on changes made elsewhere)."""
 
     def on_screen_resume(self) -> None:
+        _ = self.desk  # read here, on the app's thread, before any worker needs it
         self.refresh_data()
+
+
+class Dialog(ModalScreen[R]):
+    """A modal screen that closes once: a second Enter or Escape arriving before the first has
+    closed it does nothing (Textual's `dismiss` pops whatever screen is on top, so a second
+    one would close the page under the dialog)."""
+
+    _closed = False
+
+    def close(self, result: R | None = None) -> None:
+        if self._closed or self.app.screen is not self:
+            return
+        self._closed = True
+        self.dismiss(result)

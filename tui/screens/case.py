@@ -27,11 +27,13 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from trinn.engine.errors import StaleCaseError, TrinnError
+from trinn.engine.shown import shown
 from trinn.tui.desk import CasePage
-from trinn.tui.i18n import due_text
+from trinn.tui.i18n import due_text, ngettext
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import DeskScreen, error_fields, error_text, run_db
 from trinn.tui.widgets.field_input import FieldInput, shown_value
+from trinn.tui.widgets.plain import plain
 from trinn.tui.widgets.timeline import history_lines
 
 __all__ = ["CaseScreen"]
@@ -120,12 +122,12 @@ class CaseScreen(DeskScreen):
     def _head(self, page: CasePage) -> None:
         case, spec = page.case, page.spec
         path = page.path()
-        shown = " → ".join(page.state_title(s) for s in path[-4:])
+        where = " → ".join(page.state_title(s) for s in path[-4:])
         if len(path) > 4:
-            shown = "… → " + shown
+            where = "… → " + where
         text = Text()
-        text.append(f"{case.id} · {case.subject or ''}", style="bold")
-        text.append(f"  ({page.text(spec.title)})\n", style="dim")
+        text.append(f"{case.id} · {shown(case.subject or '')}", style="bold")
+        text.append(f"  ({shown(page.text(spec.title))})\n", style="dim")
         status = _("closed") if case.is_closed else _("open")
         text.append(
             _("State: {state} ({status}, version {version})").format(
@@ -133,7 +135,7 @@ class CaseScreen(DeskScreen):
             )
             + "\n"
         )
-        text.append(_("Path: {path}").format(path=shown))
+        text.append(_("Path: {path}").format(path=shown(where)))
         if case.parent_id is not None:
             text.append("\n" + _("Started by case {id}").format(id=case.parent_id), style="dim")
         if page.children:
@@ -164,18 +166,18 @@ class CaseScreen(DeskScreen):
             task = spec.all_tasks().get(record.task_id)
             role = spec.roles.get(record.role)
             role_title = page.text(role.title) if role else record.role
-            title = page.text(task.title) if task else record.task_id
+            title = shown(page.text(task.title) if task else record.task_id)
             if record.item is not None:
-                title += f" [{record.item}]"
+                title += f" [{shown(record.item)}]"
             if task and task.optional:
                 title += " " + _("(optional)")
             if record.assignee and record.status == "open":
-                title += " → " + record.assignee
+                title += " → " + shown(record.assignee)
             overdue = record.status == "open" and record.due_at is not None and record.due_at <= now
             due = due_text(record.due_at, spec.language) if record.status == "open" else ""
             style = "bold red" if overdue else ("dim" if record.status == "done" else "")
             table.add_row(
-                role_title if role_title != previous else "",
+                plain(role_title if role_title != previous else ""),
                 Text(title, style=style),
                 Text(("! " if overdue else "") + due, style=style),
                 _STATUS.get(record.status, record.status),
@@ -193,15 +195,15 @@ class CaseScreen(DeskScreen):
             options.add_option(Option(_("The case is closed: nothing more to do."), disabled=True))
             return
         spec = page.spec
-        shown = []
+        listed = []
         for possibility in page.possibilities:
             transitions = page.compiled.by_trigger.get(possibility.trigger, [])
             here = any(case.state in spec.source_states(t.spec) for t in transitions)
             if not here:
                 continue  # an action of another state: not news here
-            targets = ", ".join(page.state_title(s) for s in possibility.to)
+            targets = shown(", ".join(page.state_title(s) for s in possibility.to))
             label = Text()
-            title = page.text(possibility.title) or possibility.trigger
+            title = shown(page.text(possibility.title) or possibility.trigger)
             if possibility.allowed:
                 label.append(f"▶ {title}", style="bold")
                 label.append(f"  → {targets}")
@@ -209,14 +211,14 @@ class CaseScreen(DeskScreen):
                 label.append(f"✗ {title}", style="dim")
                 label.append(f"  → {targets}\n", style="dim")
                 label.append(
-                    "   " + _("Not now: {reasons}").format(reasons="; ".join(possibility.reasons)),
+                    "   " + _("Not now: {reasons}").format(reasons=shown("; ".join(possibility.reasons))),
                     style="italic",
                 )
-            shown.append(Option(label, id=possibility.trigger, disabled=not possibility.allowed))
-        if not shown:
-            shown.append(Option(_("No actions from this state."), disabled=True))
-        options.add_options(shown)
-        if highlighted is not None and highlighted < len(shown):
+            listed.append(Option(label, id=possibility.trigger, disabled=not possibility.allowed))
+        if not listed:
+            listed.append(Option(_("No actions from this state."), disabled=True))
+        options.add_options(listed)
+        if highlighted is not None and highlighted < len(listed):
             options.highlighted = highlighted
 
     def _fields(self, page: CasePage, first: bool) -> None:
@@ -252,7 +254,7 @@ class CaseScreen(DeskScreen):
             label = page.text(form.title)
             if form_id in open_forms:
                 label = "● " + label + "  " + _("(completes an open task)")
-            options.add_option(Option(label, id=form_id))
+            options.add_option(Option(plain(label), id=form_id))
 
     def _messages(self, page: CasePage) -> None:
         table = self.query_one("#message-table", DataTable)
@@ -268,7 +270,11 @@ class CaseScreen(DeskScreen):
             )
             what = payload.get("message") or payload.get("kind") or row["kind"]
             table.add_row(
-                _status_word(row["status"]), to, str(what), str(row["attempts"]), row["last_error"] or ""
+                _status_word(row["status"]),
+                plain(to),
+                plain(what),
+                str(row["attempts"]),
+                plain(row["last_error"] or ""),
             )
 
     def _dirty_fields(self) -> list[FieldInput]:
@@ -352,9 +358,22 @@ class CaseScreen(DeskScreen):
         if record is None or record.status != "done":
             self.notify(_("Choose a done task to reopen."), severity="warning")
             return
+        from trinn.tui.screens.dialogs import ConfirmDialog
+
         version = self.version
-        self.write(
-            lambda: self.desk.reopen(self.case_id, record.task_id, record.item, version), _("Task reopened.")
+        page = self.page
+        task = page.spec.all_tasks().get(record.task_id) if page else None
+        title = page.text(task.title) if page and task else record.task_id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.write(
+                    lambda: self.desk.reopen(self.case_id, record.task_id, record.item, version),
+                    _("Task reopened."),
+                )
+
+        self.app.push_screen(
+            ConfirmDialog(_("Reopen the done task “{task}”?").format(task=title), _("Reopen")), answered
         )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -395,6 +414,14 @@ class CaseScreen(DeskScreen):
         def submit(values: dict[str, Any]) -> Any:
             return self.desk.submit_form(self.case_id, form_id, values, version)
 
+        def reread() -> Any:
+            """After a conflict (in the worker): the case as it is now; the next save goes
+            against this version."""
+            nonlocal version
+            fresh = self.desk.case_page(self.case_id)
+            version = fresh.case.row_version
+            return fresh.case.fields
+
         def closed(result: Any) -> None:
             if result is not None:
                 self.notify(_("Form saved."), timeout=4)
@@ -407,6 +434,7 @@ class CaseScreen(DeskScreen):
             spec.language,
             submit,
             intro=page.text(form.intro) if form.intro else "",
+            reread=reread,
         )
         self.app.push_screen(dialog, closed)
 
@@ -477,12 +505,43 @@ class CaseScreen(DeskScreen):
         focus = {"actions": "#action-list", "tasks": "#task-table", "forms": "#form-list"}
         if tab in focus:
             self.query_one(focus[tab]).focus()
+        elif tab == "fields":  # the first field takes the typing at once
+            first = self.query(".field-control").first()
+            first.focus()
+            self.query_one("#field-list", VerticalScroll).scroll_to_widget(first, animate=False)
 
     def action_reload(self) -> None:
         self.refresh_data()
 
+    def unsaved(self) -> list[FieldInput]:
+        """Fields typed in but not saved."""
+        return self._dirty_fields()
+
     def action_back(self) -> None:
-        self.app.pop_screen()
+        """Escape: in a field, leave the field (letters are keys again); else back to the list,
+        asking first when fields are typed in but not saved."""
+        if self.app.screen is not self:
+            return  # a second Escape while this page is already closing
+        focused = self.focused
+        if focused is not None and focused.has_class("field-control"):
+            self.query_one("#case-tabs Tabs").focus()
+            return
+        dirty = self.unsaved()
+        if not dirty:
+            self.app.pop_screen()
+            return
+        from trinn.tui.screens.dialogs import ConfirmDialog
+
+        def answered(leave: bool | None) -> None:
+            if leave and self.app.screen is self:
+                self.app.pop_screen()
+
+        question = ngettext(
+            "Leave case {id} without saving {count} changed field?",
+            "Leave case {id} without saving {count} changed fields?",
+            len(dirty),
+        ).format(id=self.case_id, count=len(dirty))
+        self.app.push_screen(ConfirmDialog(question, _("Leave")), answered)
 
 
 def _status_word(status: str) -> str:

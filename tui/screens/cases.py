@@ -18,6 +18,7 @@ from trinn.tui.desk import ALL, CLOSED, CaseFilter, CaseRow
 from trinn.tui.i18n import due_text, local_datetime, ngettext
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import DeskScreen, run_db
+from trinn.tui.widgets.plain import plain
 from trinn.tui.widgets.virtual_table import Column, VirtualTable
 
 __all__ = ["CasesScreen"]
@@ -89,7 +90,7 @@ class CasesScreen(DeskScreen):
         self.show_rows()
 
     def _failed(self, exc: TrinnError) -> None:
-        self.query_one("#cases-status", Static).update(str(exc))
+        self.query_one("#cases-status", Static).update(plain(exc))
         self.notify(str(exc), severity="error", timeout=10)
 
     def show_rows(self) -> None:
@@ -101,7 +102,7 @@ class CasesScreen(DeskScreen):
         cursor = next((i for i, row in enumerate(shown) if row.id == selected), 0)
         table.set_rows(shown, cursor)
         self.shown = shown
-        self.query_one("#cases-status", Static).update(self._summary(len(shown)))
+        self.query_one("#cases-status", Static).update(plain(self._summary(len(shown))))
 
     def _summary(self, count: int) -> str:
         parts = [

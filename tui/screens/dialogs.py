@@ -2,7 +2,11 @@
 
 A dialog that writes runs its `submit` in a worker and stays open until the
 engine accepts: a refusal is shown at the field it is about, or under the
-title, and the values typed so far stay.
+title, and the values typed so far stay. When someone else changed the case
+meanwhile, the form reads it again: what this person typed stays, what the
+other person changed is shown and said at its field, and the next save goes
+against the case as it is now. Every dialog closes once, however fast Enter
+is repeated.
 """
 
 from __future__ import annotations
@@ -13,21 +17,21 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from trinn.engine.errors import TrinnError
+from trinn.engine.errors import StaleCaseError, TrinnError
 from trinn.engine.spec import FieldSpec
 from trinn.tui.desk import ALL, CLOSED, OPEN, CaseFilter
 from trinn.tui.i18n import gettext as _
-from trinn.tui.screens.base import error_fields, error_text, run_db
-from trinn.tui.widgets.field_input import FieldInput
+from trinn.tui.screens.base import Dialog, error_fields, error_text, run_db
+from trinn.tui.widgets.field_input import FieldInput, shown_value
+from trinn.tui.widgets.plain import plain
 
-__all__ = ["FieldsDialog", "FilterDialog", "NoteDialog", "PickDialog"]
+__all__ = ["ConfirmDialog", "FieldsDialog", "FilterDialog", "NoteDialog", "PickDialog"]
 
 
-class NoteDialog(ModalScreen[str | None]):
+class NoteDialog(Dialog[str]):
     """Asks for an optional note (or a required text); returns None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
@@ -40,8 +44,8 @@ class NoteDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Label(self.prompt)
+            yield Label(plain(self.title_text), classes="dialog-title")
+            yield Label(plain(self.prompt))
             yield Input(id="note")
             yield Static("", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
@@ -57,22 +61,22 @@ class NoteDialog(ModalScreen[str | None]):
         if event.button.id == "ok":
             self._ok()
         else:
-            self.dismiss(None)
+            self.close(None)
 
     def _ok(self) -> None:
         text = self.query_one("#note", Input).value.strip()
         if self.required and not text:
             error = self.query_one(".field-error", Static)
-            error.update(_("required"))
+            error.update(plain(_("required")))
             error.add_class("shown")
             return
-        self.dismiss(text)
+        self.close(text)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close(None)
 
 
-class FieldsDialog(ModalScreen[Any]):
+class FieldsDialog(Dialog[Any]):
     """Fields to fill; `submit(values)` runs in a worker and its result is what the dialog returns."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -90,9 +94,13 @@ class FieldsDialog(ModalScreen[Any]):
         *,
         intro: str = "",
         required: Sequence[str] = (),
+        reread: Callable[[], Mapping[str, Any]] | None = None,
     ) -> None:
+        """`reread()` (in a worker) gives the case's values as they are now and makes the next
+        `submit` go against that version: without it a conflict can only be cancelled."""
         super().__init__()
         self.title_text = title
+        self.reread = reread
         self.fields = list(fields)
         self.values = dict(values)
         self.playbook_language = playbook_language
@@ -102,9 +110,9 @@ class FieldsDialog(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(plain(self.title_text), classes="dialog-title")
             if self.intro:
-                yield Static(self.intro, classes="dialog-intro")
+                yield Static(plain(self.intro), classes="dialog-intro")
             yield Static("", id="dialog-error", classes="field-error")
             with VerticalScroll(classes="dialog-fields"):
                 for name, spec in self.fields:
@@ -123,6 +131,17 @@ class FieldsDialog(ModalScreen[Any]):
         first = self.query(".field-control").first()
         first.focus()
 
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The fields take the height the terminal has: a long form shows as much as fits."""
+        dialog = self.query_one(".dialog")
+        scroll = self.query_one(".dialog-fields", VerticalScroll)
+        others = sum(w.outer_size.height for w in dialog.children if w is not scroll)
+        chrome = dialog.outer_size.height - dialog.size.height  # its border and padding
+        scroll.styles.max_height = max(4, self.size.height - chrome - others)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_submit()
@@ -132,15 +151,20 @@ class FieldsDialog(ModalScreen[Any]):
         if event.button.id == "ok":
             self.action_submit()
         else:
-            self.dismiss(None)
+            self.close(None)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close(None)
+
+    busy = False  # a save is under way: a second ctrl+s or Enter waits for its answer
 
     def action_submit(self) -> None:
+        if self.busy or self._closed:
+            return
         inputs = list(self.query(FieldInput))
         if not all([field.check() for field in inputs]):  # every message at once, not the first
             self._say(_("Correct the fields marked below."))
+            self._show_first_error()
             return
         values = {
             f.field_name: f.value
@@ -148,10 +172,21 @@ class FieldsDialog(ModalScreen[Any]):
             if f.value is not None or self.values.get(f.field_name) is not None
         }
         self._say(_("Saving…"))
-        run_db(self, lambda: self.submit(values), self.dismiss, self._refused, group="submit", exclusive=True)
+        self.busy = True
+        run_db(self, lambda: self.submit(values), self._saved, self._refused, group="submit")
+
+    def _saved(self, result: Any) -> None:
+        self.busy = False
+        self.close(result)
 
     def _refused(self, exc: TrinnError) -> None:
         message = error_text(exc)
+        if isinstance(exc, StaleCaseError) and self.reread is not None:
+            self._say(message)
+            reread = self.reread
+            run_db(self, reread, lambda values: self._rebase(values, exc.by), self._reread_failed)
+            return
+        self.busy = False
         at_fields = error_fields(message)
         placed = False
         for field in self.query(FieldInput):
@@ -163,14 +198,47 @@ class FieldsDialog(ModalScreen[Any]):
             if placed
             else _("Not saved: {reason}").format(reason=message)
         )
+        self._show_first_error()
+
+    def _rebase(self, values: Mapping[str, Any], by: str) -> None:
+        """After another person's change: their values fill the fields this person left alone,
+        what this person typed stays; each field the other person changed says so."""
+        self.busy = False
+        for field in self.query(FieldInput):
+            now = values.get(field.field_name)
+            if now == field.initial:
+                continue
+            if field.dirty:
+                field.set_error(
+                    _("changed meanwhile to '{value}'; Save again to replace it").format(
+                        value=shown_value(field.spec, now, self.playbook_language)
+                    )
+                )
+                field.initial = now  # what a save now replaces, as the user was just told
+            else:
+                field.set_value(now)
+                field.set_error(_("changed meanwhile by {who}").format(who=by), invalid=False)
+        self.values = dict(values)
+
+    def _reread_failed(self, exc: TrinnError) -> None:
+        self.busy = False
+        self._say(_("Not saved: {reason}").format(reason=error_text(exc)))
+
+    def _show_first_error(self) -> None:
+        """Scroll to the first field in error and put the cursor in it."""
+        bad = next((f for f in self.query(FieldInput) if f.has_class("invalid")), None)
+        if bad is not None:
+            bad.query_one(".field-control").focus()
+            self.query_one(".dialog-fields", VerticalScroll).scroll_to_widget(bad, animate=False)
 
     def _say(self, text: str) -> None:
         error = self.query_one("#dialog-error", Static)
-        error.update(text)
+        error.update(plain(text))
         error.set_class(bool(text), "shown")
+        self.call_after_refresh(self._fit)
 
 
-class PickDialog(ModalScreen[str | None]):
+class PickDialog(Dialog[str]):
     """One choice from a list (which playbook to open a case of)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
@@ -182,9 +250,12 @@ class PickDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(plain(self.title_text), classes="dialog-title")
             yield OptionList(
-                *[Option(label, id=value, disabled=not enabled) for value, label, enabled in self.choices],
+                *[
+                    Option(plain(label), id=value, disabled=not enabled)
+                    for value, label, enabled in self.choices
+                ],
                 id="choices",
             )
 
@@ -195,13 +266,13 @@ class PickDialog(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(event.option.id)
+        self.close(event.option.id)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close(None)
 
 
-class FilterDialog(ModalScreen[CaseFilter | None]):
+class FilterDialog(Dialog[CaseFilter]):
     """The cases listing's filters (besides the search line)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
@@ -228,19 +299,19 @@ class FilterDialog(ModalScreen[CaseFilter | None]):
                 id="status",
             )
             yield Select(
-                [(title, pid) for pid, title in self.playbooks],
+                [(plain(title), pid) for pid, title in self.playbooks],
                 value=current.playbook or Select.NULL,
                 prompt=_("Any playbook"),
                 id="playbook",
             )
             yield Select(
-                [(title, sid) for sid, title in self.states],
+                [(plain(title), sid) for sid, title in self.states],
                 value=current.state or Select.NULL,
                 prompt=_("Any state"),
                 id="state",
             )
             yield Select(
-                [(role, role) for role in self.roles],
+                [(plain(role), role) for role in self.roles],
                 value=current.role or Select.NULL,
                 prompt=_("Any role"),
                 id="role",
@@ -257,9 +328,9 @@ class FilterDialog(ModalScreen[CaseFilter | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "clear":
-            self.dismiss(CaseFilter(search=self.current.search))
+            self.close(CaseFilter(search=self.current.search))
             return
-        self.dismiss(
+        self.close(
             CaseFilter(
                 status=self._picked("status") or OPEN,
                 playbook=self._picked("playbook"),
@@ -271,4 +342,32 @@ class FilterDialog(ModalScreen[CaseFilter | None]):
         )
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close(None)
+
+
+class ConfirmDialog(Dialog[bool]):
+    """A yes/no question; Enter says yes (the first button), Escape no."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+
+    def __init__(self, question: str, yes: str) -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(plain(self.question), classes="dialog-title")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes, variant="primary", id="ok")
+                yield Button(_("Cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#ok", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.close(event.button.id == "ok")
+
+    def action_cancel(self) -> None:
+        self.close(False)

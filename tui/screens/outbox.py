@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import local_datetime, ngettext
 from trinn.tui.screens.base import DeskScreen, run_db
+from trinn.tui.widgets.plain import plain
 
 __all__ = ["OutboxScreen", "Retry"]
 
@@ -79,19 +80,19 @@ class OutboxScreen(DeskScreen):
             table.add_row(
                 str(row["id"]),
                 str(row["case_id"]),
-                row["status"],
-                to,
-                str(payload.get("message") or payload.get("kind") or row["kind"]),
+                plain(row["status"]),
+                plain(to),
+                plain(payload.get("message") or payload.get("kind") or row["kind"]),
                 str(row["attempts"]),
                 local_datetime(row["created_at"]),
-                row["last_error"] or "",
+                plain(row["last_error"] or ""),
             )
         failed = sum(1 for r in rows if r["status"] == "failed")
         text = ngettext("{count} message", "{count} messages", len(rows)).format(count=len(rows))
         text += " · " + _("{count} failed").format(count=failed)
         if self.retry is None:
             text += " · " + _("sending is not set up in this process")
-        self.query_one("#outbox-status", Static).update(text)
+        self.query_one("#outbox-status", Static).update(plain(text))
 
     def action_retry(self) -> None:
         table = self.query_one("#outbox", DataTable)

@@ -28,7 +28,7 @@ class TrinnCommands(Provider):
         ]
         from trinn.tui.screens.case import CaseScreen
 
-        screen = app.screen
+        screen = self.screen  # the screen under the palette (app.screen is the palette itself)
         if isinstance(screen, CaseScreen) and screen.page is not None:
             page = screen.page
             for p in page.possibilities:

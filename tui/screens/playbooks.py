@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from trinn.engine.shown import shown
 from trinn.tui.desk import PlaybookEntry
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import DeskScreen, run_db
@@ -63,7 +64,7 @@ class PlaybooksScreen(DeskScreen):
         options.clear_options()
         for index, entry in enumerate(entries):
             mark = Text("✔ ", style="green") if entry.ok else Text("✗ ", style="red")
-            options.add_option(Option(mark + Text(entry.id or entry.shown), id=str(index)))
+            options.add_option(Option(mark + Text(shown(entry.id or entry.shown)), id=str(index)))
         if entries:
             options.highlighted = 0
             self._detail(entries[0])
@@ -75,8 +76,8 @@ class PlaybooksScreen(DeskScreen):
 
     def _detail(self, entry: PlaybookEntry) -> None:
         text = Text()
-        text.append(entry.title + "\n", style="bold")
-        text.append(entry.shown + "  ", style="dim")
+        text.append(shown(entry.title) + "\n", style="bold")
+        text.append(shown(entry.shown) + "  ", style="dim")
         if entry.ok and entry.spec is not None:
             from trinn.tui.widgets.outline import playbook_outline
 
@@ -86,7 +87,7 @@ class PlaybooksScreen(DeskScreen):
             count = len(entry.problems)
             text.append(_("{count} problem(s)").format(count=count) + "\n\n", style="red")
             for problem in entry.problems:
-                text.append(problem + "\n")
+                text.append(shown(problem) + "\n")
         self.query_one("#playbook-text", Static).update(text)
 
     def action_new_case(self) -> None:

@@ -13,6 +13,7 @@ from trinn.tui.desk import TaskRow
 from trinn.tui.i18n import due_text, ngettext
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import DeskScreen, error_text, run_db
+from trinn.tui.widgets.plain import plain
 
 __all__ = ["MyTasksScreen"]
 
@@ -66,9 +67,9 @@ class MyTasksScreen(DeskScreen):
             table.add_row(
                 Text(("! " if late else "") + due_text(row.due_at, row.language), style=style),
                 str(row.case_id),
-                row.subject,
-                Text(title, style=style),
-                row.role,
+                plain(row.subject),
+                plain(title, style),
+                plain(row.role),
             )
         if rows:
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
@@ -76,7 +77,7 @@ class MyTasksScreen(DeskScreen):
         if overdue:
             status += " · " + _("{count} overdue").format(count=overdue)
         self.query_one("#tasks-status", Static).update(
-            status + " · " + _("as {person}").format(person=self.desk.actor)
+            plain(status + " · " + _("as {person}").format(person=self.desk.actor))
         )
 
     def selected(self) -> TaskRow | None:

@@ -20,6 +20,7 @@ from trinn.engine.text import localize
 from trinn.engine.values import check_value
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import language
+from trinn.tui.widgets.plain import plain
 
 __all__ = ["FieldInput", "shown_value"]
 
@@ -104,10 +105,10 @@ class FieldInput(Vertical):
 
     def compose(self) -> ComposeResult:
         label = self._text(self.spec.label) + (" *" if self.required else "")
-        yield Label(label, classes="field-label")
+        yield Label(plain(label), classes="field-label")
         yield self._input()
         if self.spec.help:
-            yield Static(self._text(self.spec.help), classes="field-help")
+            yield Static(plain(self._text(self.spec.help)), classes="field-help")
         yield Static("", classes="field-error")
 
     def _input(self) -> Widget:
@@ -119,7 +120,7 @@ class FieldInput(Vertical):
             return Checkbox(_("yes"), bool(value), classes="field-control")
         labels = spec.option_labels or {}
         if kind is FieldType.choice:
-            options = [(self._text(labels.get(o, o)), o) for o in spec.options or []]
+            options = [(plain(self._text(labels.get(o, o))), o) for o in spec.options or []]
             return Select(
                 options,
                 value=value if value in (spec.options or []) else Select.NULL,
@@ -129,7 +130,7 @@ class FieldInput(Vertical):
         if kind is FieldType.multi_choice:
             chosen = set(value or [])
             return SelectionList(
-                *[(self._text(labels.get(o, o)), o, o in chosen) for o in spec.options or []],
+                *[(plain(self._text(labels.get(o, o))), o, o in chosen) for o in spec.options or []],
                 classes="field-control",
             )
         if isinstance(value, list):
@@ -155,11 +156,13 @@ class FieldInput(Vertical):
         assert isinstance(control, Input)
         return control.value.strip() or None
 
-    def set_error(self, message: str) -> None:
+    def set_error(self, message: str, *, invalid: bool = True) -> None:
+        """Show `message` under the input (quoted values shown as typed); `invalid=False` for a
+        notice that does not stop a save."""
         error = self.query_one(".field-error", Static)
-        error.update(message)
+        error.update(plain(message))
         error.set_class(bool(message), "shown")
-        self.set_class(bool(message), "invalid")
+        self.set_class(bool(message) and invalid, "invalid")
 
     def check(self) -> bool:
         """Show the engine's message for the current value, if any; True when it fits."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from trinn.engine.shown import shown
 from trinn.engine.text import localize
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import language
@@ -23,7 +24,7 @@ __all__ = ["playbook_outline"]
 
 def playbook_outline(spec: PlaybookSpec) -> Text:
     def say(value: object) -> str:
-        return localize(value, language(), spec.language)  # type: ignore[arg-type]
+        return shown(localize(value, language(), spec.language))  # type: ignore[arg-type]
 
     def title(state_id: str) -> str:
         state = spec.states[state_id]
@@ -43,6 +44,6 @@ def playbook_outline(spec: PlaybookSpec) -> Text:
             if by:
                 text.append(f"   [{by}]", style="magenta")
             if t.when:
-                text.append(" " + _("if") + " " + t.when, style="yellow")
+                text.append(" " + _("if") + " " + shown(t.when), style="yellow")
             text.append("\n")
     return text

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from trinn.engine.shown import shown
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import local_datetime
 
@@ -49,20 +50,21 @@ def history_lines(page: CasePage, actor: str) -> Text:
     text = Text()
     for event in page.events:
         event = dict(event)
-        who = event["actor"] + (" " + _("(you)") if event["actor"] == actor else "")
+        who = shown(event["actor"]) + (" " + _("(you)") if event["actor"] == actor else "")
         text.append(f"{local_datetime(event['at'], page.spec.language)}  ", style="dim")
         text.append(who, style="bold")
-        text.append("  " + _what(page, event))
+        text.append("  " + shown(_what(page, event)))
         before, after = event["state_before"], event["state_after"]
         if before and before != after:
-            text.append(f"\n    {page.state_title(before)} → {page.state_title(after)}", style="green")
+            moved = f"{page.state_title(before)} → {page.state_title(after)}"
+            text.append(f"\n    {shown(moved)}", style="green")
         changes = event["changes"] or {}
         if changes:
-            shown = ", ".join(
+            changed = ", ".join(
                 f"{name} = {new if new is not None else '∅'}" for name, (_old, new) in changes.items()
             )
-            text.append(f"\n    {shown}", style="cyan")
+            text.append(f"\n    {shown(changed)}", style="cyan")
         if event["note"]:
-            text.append("\n    “" + event["note"] + "”", style="italic")
+            text.append("\n    “" + shown(event["note"]) + "”", style="italic")
         text.append("\n")
     return text

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -22,6 +23,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from trinn.engine.shown import shown
 
 __all__ = ["Column", "VirtualTable"]
 
@@ -37,7 +40,12 @@ class Column(Generic[T]):
 
 
 def _fit(text: str, width: int) -> str:
-    return text[: width - 1] + "…" if len(text) > width else text.ljust(width)
+    """`text` in exactly `width` cells (wide and combining characters counted as drawn); what
+    a person typed shows its controls (engine.shown)."""
+    text = shown(text)
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
 
 
 class VirtualTable(ScrollView, Generic[T], can_focus=True):
