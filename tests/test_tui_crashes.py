@@ -247,13 +247,13 @@ async def test_form_uses_the_height_and_focuses_the_first_error(tmp_path: Path) 
         dialog = app.screen
         assert isinstance(dialog, FieldsDialog)
         fields = dialog.query_one(".dialog-fields")
-        assert fields.size.height > 30  # was 16 rows at any terminal height
+        assert fields.size.height > 16 and fields.max_scroll_y == 0  # all in view (was 16 rows at any size)
         last = list(dialog.query(FieldInput))[-1]
         last.query_one(Input).value = "not money"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert dialog.focused is last.query_one(Input)
-        assert "'not money' is not" in str(last.query_one(".field-error").render())
+        assert str(last.query_one(".field-error").render()) == "expected a number, got 'not money'"
 
 
 # 6. keys -------------------------------------------------------------------------------------------
@@ -267,17 +267,21 @@ async def test_palette_on_a_case_offers_its_actions_and_tasks(tmp_path: Path) ->
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await open_screen(pilot, case_id)
-        await pilot.press("ctrl+p", *"Complete: Avklar")
+        await pilot.press("ctrl+p")
         await pilot.pause(0.5)
-        assert "Complete: Avklar om virksomheten viser interesse" in screen_text(pilot)
+        await pilot.press(*"Complete: Avklar")
+        await pilot.pause(0.5)
+        assert "Avklar om virksomheten viser interesse\na task of this case" in screen_text(pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, NoteDialog)
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("ctrl+p", *"Do: ")
+        await pilot.press("ctrl+p")
         await pilot.pause(0.5)
-        assert "Do: Avslutt – ikke aktuell" in screen_text(pilot)
+        await pilot.press(*"Do: ")
+        await pilot.pause(0.5)
+        assert "Avslutt – ikke aktuell\nan action possible now" in screen_text(pilot)
 
 
 async def test_keys_typed_right_after_tab_land_in_the_next_field(tmp_path: Path) -> None:
@@ -290,9 +294,9 @@ async def test_keys_typed_right_after_tab_land_in_the_next_field(tmp_path: Path)
         await pilot.press("e")
         await settle(pilot)
         first, second = list(screen.query(FieldInput))[:2]  # virksomhet, meldt_av
-        burst(pilot, "end", "x", "tab", "end", "y", "z")
+        burst(pilot, "x", "tab", "y", "z")  # a focused field's text is selected: typing replaces it
         await settle(pilot)
-        assert (first.value, second.value) == ("Acme ASx", "Olayz")
+        assert (first.value, second.value) == ("x", "yz")
 
 
 async def test_e_focuses_a_field_and_letters_act_as_keys_elsewhere(tmp_path: Path) -> None:

@@ -129,10 +129,10 @@ class Dialog(ModalScreen[R]):
     closed it does nothing (Textual's `dismiss` pops whatever screen is on top, so a second
     one would close the page under the dialog)."""
 
-    _closed = False
+    _answered = False
 
     def close(self, result: R | None = None) -> None:
-        if self._closed or self.app.screen is not self:
+        if self._answered or self.app.screen is not self:
             return
-        self._closed = True
+        self._answered = True
         self.dismiss(result)

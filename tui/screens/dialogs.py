@@ -159,7 +159,7 @@ class FieldsDialog(Dialog[Any]):
     busy = False  # a save is under way: a second ctrl+s or Enter waits for its answer
 
     def action_submit(self) -> None:
-        if self.busy or self._closed:
+        if self.busy or self._answered:
             return
         inputs = list(self.query(FieldInput))
         if not all([field.check() for field in inputs]):  # every message at once, not the first

@@ -178,7 +178,7 @@ class FieldInput(Vertical):
     def _changed(self) -> None:
         if self.dirty:
             self.check()
-        else:
+        elif self.has_class("invalid"):  # a notice (changed by someone else) stays until typed over
             self.set_error("")
 
     def on_input_changed(self, event: Input.Changed) -> None:
