@@ -50,9 +50,11 @@ KEYS = [
     *("slash", "question_mark", "n", "f", "x", "r", "d", "u", "g", "a", "e", "h", "t", "s", "q", "1"),
 ]
 TYPE = "<paste>"
-SEEDS = [1, 2, 3, 4, 5, 6]
-REGRESSIONS: list[int] = []
-KEYS_PER_SEED = 300
+# seed 1 found a crash of Textual's palette (page up before its list was laid out: KeyError)
+REGRESSIONS = [1]  # replayed in the quick suite (about 5 s on an idle machine, 20 s on a busy one)
+SEEDS = [2, 3, 4, 5, 6]  # with REGRESSIONS 2,400 keys; marked slow: over 30 s on a busy machine
+KEYS_PER_SEED = 400
+BURST = 8
 
 
 @pytest.fixture(scope="module")
@@ -92,21 +94,30 @@ async def replay(database: Path, tmp_path: Path, seed: int) -> None:
     started = time.monotonic()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for step, key in enumerate(plan(seed)):
-            if key.startswith(TYPE):
-                paste = events.Paste(key[len(TYPE) :])
-                paste.set_sender(app)
-                app._driver.send_message(paste)  # type: ignore[union-attr]
-                await pilot.pause()
-            else:
-                await pilot.press(key)
-            assert app.is_running and app._exception is None, f"seed {seed}, step {step} ({key!r})"
+        keys = plan(seed)
+        for start in range(0, len(keys), BURST):  # a burst arrives at once, as from a fast typist
+            for key in keys[start : start + BURST]:
+                event: events.Event = (
+                    events.Paste(key[len(TYPE) :])
+                    if key.startswith(TYPE)
+                    else events.Key(key, key if len(key) == 1 else None)
+                )
+                event.set_sender(app)
+                app._driver.send_message(event)  # type: ignore[union-attr]
+            await pilot.pause()
+            assert app.is_running and app._exception is None, f"seed {seed}, keys {start}..{start + BURST}"
         await settle(pilot)  # settle also asserts that nothing unexpected was recorded
         assert "Unexpected error" not in notices(app), f"seed {seed}: {notices(app)}"
         assert app.return_code is None
     assert time.monotonic() - started < 60, f"seed {seed} took too long"
 
 
-@pytest.mark.parametrize("seed", REGRESSIONS + SEEDS)
+@pytest.mark.parametrize("seed", REGRESSIONS)
+async def test_random_keys_regressions_never_crash(database: Path, tmp_path: Path, seed: int) -> None:
+    await replay(database, tmp_path, seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
 async def test_random_keys_never_crash(database: Path, tmp_path: Path, seed: int) -> None:
     await replay(database, tmp_path, seed)

@@ -96,6 +96,12 @@ class TrinnApp(App[None]):
         """A toast, always plain text: messages quote subjects, values and errors people typed."""
         super().notify(shown(message), title=shown(title), severity=severity, timeout=timeout, markup=False)
 
+    def action_command_palette(self) -> None:
+        from trinn.tui.screens.palette import Palette
+
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
     def action_help_quit(self) -> None:
         """ctrl+c: Textual's own hint is markup, which our toasts never read."""
         self.notify(_("Press ctrl+q to quit."))

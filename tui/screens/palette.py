@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
     from trinn.tui.app import TrinnApp
 
-__all__ = ["TrinnCommands"]
+__all__ = ["Palette", "TrinnCommands"]
 
 
 class TrinnCommands(Provider):
@@ -75,3 +76,12 @@ class TrinnCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), callback, help=help_text)
+
+
+class Palette(CommandPalette):
+    """Textual's palette, without its crash on page up/down before the list is laid out
+    (Textual 8.2 indexes lines that do not exist yet: KeyError; found by the random keys)."""
+
+    def _action_command_list(self, action: str) -> None:
+        with contextlib.suppress(KeyError):  # the list fills in a moment; a key is not worth a crash
+            super()._action_command_list(action)
