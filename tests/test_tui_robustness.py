@@ -50,9 +50,10 @@ KEYS = [
     *("slash", "question_mark", "n", "f", "x", "r", "d", "u", "g", "a", "e", "h", "t", "s", "q", "1"),
 ]
 TYPE = "<paste>"
-# seed 1 found a crash of Textual's palette (page up before its list was laid out: KeyError)
-REGRESSIONS = [1]  # replayed in the quick suite (about 5 s on an idle machine, 20 s on a busy one)
-SEEDS = [2, 3, 4, 5, 6]  # with REGRESSIONS 2,400 keys; marked slow: over 30 s on a busy machine
+# seed 1 found a crash of Textual's palette (page up before its list was laid out: KeyError);
+# seeds 2, 3 and 4 another (commands gathered after the palette closed: NoMatches)
+REGRESSIONS = [1, 4]  # replayed in the quick suite (about 5 s each on an idle machine)
+SEEDS = [2, 3, 5, 6]  # with REGRESSIONS 2,400 keys; marked slow: over 30 s on a busy machine
 KEYS_PER_SEED = 400
 BURST = 8
 

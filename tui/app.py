@@ -99,7 +99,7 @@ class TrinnApp(App[None]):
     def action_command_palette(self) -> None:
         from trinn.tui.screens.palette import Palette
 
-        if self.use_command_palette and not Palette.is_open(self):
+        if self.use_command_palette and not Palette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(Palette(id="--command-palette"))
 
     def action_help_quit(self) -> None:

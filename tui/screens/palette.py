@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.css.query import NoMatches
 
 from trinn.tui.i18n import gettext as _
 
@@ -29,19 +30,19 @@ class TrinnCommands(Provider):
         ]
         from trinn.tui.screens.case import CaseScreen
 
-        screen = self.screen  # the screen under the palette (app.screen is the palette itself)
-        if isinstance(screen, CaseScreen) and screen.page is not None:
-            page = screen.page
+        under = self.screen  # the screen under the palette (app.screen is the palette itself)
+        page = under.page if isinstance(under, CaseScreen) else None
+        if isinstance(under, CaseScreen) and page is not None:
+            screen: CaseScreen = under
             for p in page.possibilities:
                 if p.allowed:
                     title = page.text(p.title) or p.trigger
-                    commands.append(
-                        (
-                            _("Do: {action}").format(action=title),
-                            lambda t=p.trigger: screen.fire(t),
-                            _("an action possible now"),
-                        )
-                    )
+
+                    def fire(trigger: str = p.trigger) -> None:
+                        screen.fire(trigger)
+
+                    do = _("Do: {action}").format(action=title)
+                    commands.append((do, fire, _("an action possible now")))
             for index, record in enumerate(getattr(screen, "task_rows", [])):
                 if record.status == "open":
                     task = page.spec.all_tasks().get(record.task_id)
@@ -79,8 +80,13 @@ class TrinnCommands(Provider):
 
 
 class Palette(CommandPalette):
-    """Textual's palette, without its crash on page up/down before the list is laid out
-    (Textual 8.2 indexes lines that do not exist yet: KeyError; found by the random keys)."""
+    """Textual's palette, without two crashes the random keys found in Textual 8.2: page
+    up/down before the list is laid out (KeyError), and the commands gathered in a worker
+    arriving after the palette closed (NoMatches, which fails the worker and ends the app)."""
+
+    def _watch__list_visible(self) -> None:
+        with contextlib.suppress(NoMatches):  # closed meanwhile: nothing left to show them in
+            super()._watch__list_visible()
 
     def _action_command_list(self, action: str) -> None:
         with contextlib.suppress(KeyError):  # the list fills in a moment; a key is not worth a crash
