@@ -39,5 +39,6 @@ def compiled_meaning(mo_path: Path) -> tuple[Table, str]:
     """The messages a .mo file gives the program and its plural rule, read by gettext itself."""
     with mo_path.open("rb") as handle:
         translations = gettext.GNUTranslations(handle)
-    table = {key: value for key, value in translations._catalog.items() if key != ""}  # type: ignore[attr-defined]
+    catalog: Table = translations._catalog  # type: ignore[attr-defined]  # gettext keeps its table private
+    table = {key: value for key, value in catalog.items() if key != ""}
     return table, translations.info().get("plural-forms", "")
