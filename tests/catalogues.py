@@ -25,7 +25,7 @@ def source_meaning(po_path: Path, code: str) -> tuple[Table, str]:
     table: Table = {}
     for message in catalog:
         if not message.id or message.fuzzy or not message.string:
-            continue  # the header, and what compiling leaves out (a plural's empty forms stay: they fall back)
+            continue  # the header, and what compiling leaves out (empty plural forms stay: they fall back)
         prefix = f"{message.context}\x04" if message.context else ""
         if isinstance(message.id, tuple | list):
             for index, string in enumerate(message.string):
