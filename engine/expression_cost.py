@@ -38,9 +38,12 @@ _NAME_CHARS = 64  # a state id, a person id, an option id
 
 
 class _Token(Protocol):
-    kind: str
-    text: str
-    column: int
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def column(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,7 @@ _NAME = _Shape(chars=_NAME_CHARS)
 
 def _join(a: _Shape, b: _Shape) -> _Shape:
     """The larger of two shapes, part by part (a ternary's branches, a list's items)."""
-    if a.elem is None or b.elem is None:
-        elem = a.elem or b.elem
-    else:
-        elem = _join(a.elem, b.elem)
-    return _Shape(max(a.chars, b.chars), max(a.items, b.items), elem)
+    return _Shape(max(a.chars, b.chars), max(a.items, b.items), _elem(a, b))
 
 
 @dataclass
@@ -448,4 +447,3 @@ def estimate(
             f"the limit is {CEL_COMPREHENSION_DEPTH} levels of all, exists, exists_one, map and filter",
         )
     return Estimate(steps, depth, estimator.deepest[1] or 1)
-

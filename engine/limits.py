@@ -26,6 +26,7 @@ __all__ = [
     "TEMPLATE_MACRO_DEPTH",
     "TEMPLATE_OUTPUT_CHARS",
     "TEMPLATE_RANGE",
+    "TEMPLATE_STEPS",
 ]
 
 # CEL guards and value expressions ------------------------------------------------------
@@ -35,7 +36,8 @@ __all__ = [
 CEL_COMPREHENSION_DEPTH = 2
 # Estimated evaluation steps of one expression on the largest values allowed. A step is
 # one node of the expression evaluated (about 0.3 us in the binding); copying text costs
-# a step per 1,000 characters, searching it a step per 200. Measured worst case that passes: see bench/guard_bench.py.
+# a step per 1,000 characters, searching it a step per 200. The worst case that passes,
+# measured: bench/guard_bench.py.
 CEL_COST = 100_000
 # The most items a list field may have for CEL to see it (multi_choice, text_list,
 # person_list); a guard reading a longer list fails and the command is refused.
@@ -57,5 +59,7 @@ TEMPLATE_LIST_ITEMS = 10_000
 TEMPLATE_RANGE = 10_000
 # The most digits an integer built in a template may have (`**`, `*`).
 TEMPLATE_INT_DIGITS = 100
+# Loop iterations, filter and function calls one render may spend.
+TEMPLATE_STEPS = 20_000
 # How deeply macros may call one another (a macro calling itself included).
 TEMPLATE_MACRO_DEPTH = 10
