@@ -78,7 +78,15 @@ def main() -> None:
     other = ",".join("b" * 1000 for _ in range(49)) + "," + ":".join([item + "49"] * 1) + ":"
     for _ in range(2):
         done = _trinn(
-            base, "open", str(playbook), "--set", "navn=Acme", "--set", f"items={items}", "--set", f"other={other}"
+            base,
+            "open",
+            str(playbook),
+            "--set",
+            "navn=Acme",
+            "--set",
+            f"items={items}",
+            "--set",
+            f"other={other}",
         )
         assert done.returncode == 0, done.stderr
     _, alone, _ = _race(home, base, "alone", fire=False)

@@ -43,7 +43,8 @@ CHECK_CASES = {
     "text times a billion": (
         "true",
         "{{ 'x' * 10**9 }}",
-        "p.yaml:17:7: '*' would make 1,000,000,000 characters (the limit is 100,000) (write a smaller constant)",
+        "p.yaml:17:7: '*' would make 1,000,000,000 characters (the limit is 100,000) "
+        "(write a smaller constant)",
     ),
     "center a billion": (
         "true",
