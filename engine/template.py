@@ -28,6 +28,7 @@ from trinn.engine.text import localize, yes_no
 
 if TYPE_CHECKING:
     from jinja2 import Template
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 __all__ = [
     "CASE_MEMBERS",
@@ -110,7 +111,7 @@ class TemplateProblem:
 
 
 @functools.cache
-def _environment(language: str = "en") -> Any:
+def _environment(language: str = "en") -> ImmutableSandboxedEnvironment:
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     # autoescape off: messages are plain text, and an e-mail body is not HTML
