@@ -143,18 +143,18 @@ class _Checker:
                             "use text_list, person_list or multi_choice",
                         )
             self.actions((*loc, "on_enter"), state.on_enter)
-            for timer in ("remind", "escalate"):
-                for i, reminder in enumerate(getattr(state, timer)):
-                    rloc = (*loc, timer, i)
+            for which in ("remind", "escalate"):
+                for i, reminder in enumerate(getattr(state, which)):
+                    rloc = (*loc, which, i)
                     self.roles((*rloc, "to"), reminder.to)
                     if reminder.message is not None:
                         self.ref((*rloc, "message"), "message", reminder.message, self.spec.messages)
             for i, timer in enumerate([] if state.final else state.timers):
-                tloc = (*loc, "timers", i, "fire")
+                floc = (*loc, "timers", i, "fire")
                 leaving = {t.trigger for t in self.spec.transitions if state_id in self.spec.source_states(t)}
-                if self.ref(tloc, "trigger", timer.fire, triggers) and timer.fire not in leaving:
+                if self.ref(floc, "trigger", timer.fire, triggers) and timer.fire not in leaving:
                     self.add(
-                        tloc,
+                        floc,
                         f"trigger '{timer.fire}' has no transition from '{state_id}'",
                         did_you_mean(timer.fire, leaving, list_if_few=8),
                     )

@@ -9,7 +9,7 @@ with its column, and checks it against what the playbook declares.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,7 +137,7 @@ class CompiledExpression:
         self.program = program
         self.names = names  # the case's names it reads, to explain a false guard
 
-    def evaluate(self, context: cel.Context | Mapping[str, Any]) -> Any:
+    def evaluate(self, context: cel.Context | dict[str, Any]) -> Any:
         try:
             return self.program.execute(context)
         except (KeyboardInterrupt, SystemExit):

@@ -29,6 +29,7 @@ from trinn.engine.text import localize, yes_no
 
 if TYPE_CHECKING:
     from jinja2 import Template
+    from trinn.engine.sandbox import BoundedEnvironment
 
 __all__ = [
     "CASE_MEMBERS",
@@ -111,7 +112,7 @@ class TemplateProblem:
 
 
 @functools.cache
-def _environment(language: str = "en") -> Any:
+def _environment(language: str = "en") -> BoundedEnvironment:
     from trinn.engine.sandbox import BoundedEnvironment
 
     # autoescape off: messages are plain text, and an e-mail body is not HTML
