@@ -9,7 +9,7 @@ with its column, and checks it against what the playbook declares.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 

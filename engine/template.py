@@ -29,6 +29,7 @@ from trinn.engine.text import localize, yes_no
 
 if TYPE_CHECKING:
     from jinja2 import Template
+
     from trinn.engine.sandbox import BoundedEnvironment
 
 __all__ = [
