@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual.screen import ModalScreen, Screen
 
@@ -14,6 +14,7 @@ from trinn.engine.i18n import message_pattern
 from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
+    from trinn.tui.app import TrinnApp
     from trinn.tui.desk import Desk
 
 __all__ = ["DeskScreen", "Dialog", "error_fields", "error_text", "run_db"]
@@ -53,7 +54,7 @@ def error_fields(message: str) -> dict[str, str]:
 def run_db(
     widget: Any,
     work: Callable[[], T],
-    done: Callable[[T], None],
+    done: Callable[[T], object],  # what it returns, textual's call_from_thread awaits if awaitable
     failed: Callable[[TrinnError], None] | None = None,
     *,
     group: str = "db",
@@ -113,7 +114,8 @@ class DeskScreen(Screen[None]):
         """The app's desk, kept once read: the work given to worker threads reads it there, where
         a screen that has been closed meanwhile no longer reaches its app."""
         if self._desk is None:
-            self._desk = self.app.desk  # type: ignore[attr-defined]
+            # textual types Screen.app as App[Any]; every DeskScreen runs in TrinnApp
+            self._desk = cast("TrinnApp", self.app).desk
         return self._desk
 
     def refresh_data(self) -> None:
