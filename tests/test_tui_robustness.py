@@ -52,8 +52,8 @@ KEYS = [
 TYPE = "<paste>"
 # seed 1 found a crash of Textual's palette (page up before its list was laid out: KeyError);
 # seeds 2, 3 and 4 another (commands gathered after the palette closed: NoMatches)
-REGRESSIONS = [1, 4]  # replayed in the quick suite (about 5 s each on an idle machine)
-SEEDS = [2, 3, 5, 6]  # with REGRESSIONS 2,400 keys; marked slow: over 30 s on a busy machine
+REGRESSIONS = [4]  # replayed in the quick suite (about 5 s on an idle machine, 25 s on a busy one)
+SEEDS = [1, 2, 3, 5, 6]  # with REGRESSIONS 2,400 keys; marked slow: over 30 s on a busy machine
 KEYS_PER_SEED = 400
 BURST = 8
 
@@ -89,9 +89,14 @@ def plan(seed: int) -> list[str]:
     ]
 
 
+async def _stay() -> None:
+    """Instead of quitting (random typing in the palette finds its Quit command)."""
+
+
 async def replay(database: Path, tmp_path: Path, seed: int) -> None:
     shutil.copy(database, tmp_path / "trinn.db")
     app = make_app(make_settings(tmp_path))
+    app.action_quit = _stay  # type: ignore[method-assign]  # the palette's "Quit": leaving by choice is no crash
     started = time.monotonic()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
