@@ -7,10 +7,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from trinn.tui.i18n import gettext as _
+from trinn.tui.screens.base import Dialog
 
 __all__ = ["HelpScreen"]
 
@@ -63,7 +63,7 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f1,question_mark", "close", _("Close"))]
 
     def compose(self) -> ComposeResult:
@@ -73,4 +73,4 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(help_text(), markup=True)
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.close(None)
