@@ -215,6 +215,14 @@ class _ShapedParser(Parser):
         super().__init__(loader)
         self.shape = _Shape()
 
+    @property
+    def scanner(self) -> Any:
+        # ruamel finds it through two properties on every token; it never changes
+        found = self.__dict__.get("_found_scanner")
+        if found is None:
+            found = self.__dict__["_found_scanner"] = self.loader.scanner
+        return found
+
     def get_event(self) -> Any:
         event = super().get_event()
         self.shape.see(event)
@@ -227,6 +235,15 @@ class _AliasSiteComposer(Composer):
     def __init__(self, loader: Any = None) -> None:
         super().__init__(loader)
         self.alias_sites: dict[tuple[int, Any], tuple[int, int]] = {}
+
+    @property
+    def parser(self) -> Any:
+        # ruamel finds it through two properties, one reading the call stack, about six
+        # times a node; it never changes
+        found = self.__dict__.get("_found_parser")
+        if found is None:
+            found = self.__dict__["_found_parser"] = self.loader.parser
+        return found
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.parser.check_event(AliasEvent):
