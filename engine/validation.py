@@ -226,10 +226,8 @@ def _problem(
 ) -> Problem:
     key = path[-1] if path else None
     if error["type"] == "extra_forbidden":
-        allowed = _allowed_keys(root, path[:-1]) if hint else []
-        return source_map.problem(
-            path, f"unknown key '{key}'", did_you_mean(str(key), allowed, list_if_few=8), at_key=True
-        )
+        suggestion = did_you_mean(str(key), _allowed_keys(root, path[:-1]), list_if_few=8) if hint else ""
+        return source_map.problem(path, f"unknown key '{key}'", suggestion, at_key=True)
     if error["type"] == "missing":
         return source_map.problem(path[:-1], f"missing required key '{key}'")
     value = key if is_key else _value_at(data, path)
