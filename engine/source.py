@@ -297,6 +297,7 @@ class _Builder:
                 self.build(item, (*loc, i), site or self.alias_sites.get((id(node), i)))
                 for i, item in enumerate(node.value)
             ]
+        assert isinstance(node, ScalarNode)
         if node.style in ("'", '"'):
             self.map.quoted[loc] = True
         if site is None:
@@ -450,11 +451,12 @@ def decode_text(text: str | bytes, path: str) -> tuple[str | None, Problem | Non
     if size > MAX_BYTES:
         return None, Problem(path, 1, 1, "file is too large", f"the limit is {MAX_BYTES} bytes")
     if isinstance(text, bytes):
+        raw = text
         try:
-            text = text.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = text.count(b"\n", 0, exc.start) + 1
-            column = exc.start - (text.rfind(b"\n", 0, exc.start) + 1) + 1
+            line = raw.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
             return None, Problem(
                 path, line, column, "file is not valid UTF-8", f"bad byte at offset {exc.start}"
             )

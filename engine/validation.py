@@ -168,21 +168,21 @@ def problems_from_validation(
     by_path: dict[tuple[Loc, bool], list[dict[str, Any]]] = {}
     for error in exc.errors(include_url=False):
         path, is_key = _data_path(data, tuple(error["loc"]), error["type"] == "missing")
-        by_path.setdefault((path, is_key), []).append(error)
+        by_path.setdefault((path, is_key), []).append(dict(error))
     _drop_missing_explained_by_typos(by_path)
     # every proper prefix of a reported path: a place with an error deeper inside it
     above: set[Loc] = {path[:n] for path, _ in by_path for n in range(len(path))}
-    chosen: list[tuple[tuple[int, int], Loc, bool, dict[str, Any], list[dict[str, Any]]]] = []
+    chosen: list[tuple[tuple[int, int], Loc, bool, Any, list[dict[str, Any]]]] = []
     for (path, is_key), errors in by_path.items():
         # a union's type mismatches are noise when a branch found something deeper
         specific = [e for e in errors if e["type"] not in _TYPE_ERRORS]
         if path in above and not specific:
             continue
-        error = specific[0] if specific else errors[0]
-        chosen.append((_position(error, path, is_key, source_map), path, is_key, error, errors))
+        first = specific[0] if specific else errors[0]
+        chosen.append((_position(first, path, is_key, source_map), path, is_key, first, errors))
     chosen.sort(key=lambda entry: entry[0])
     return [
-        _problem(error, errors, path, is_key, data, source_map, root, hint=n < MAX_PROBLEMS)
+        _problem(error, errors, path, is_key, data, source_map, root, with_hint=n < MAX_PROBLEMS)
         for n, (_, path, is_key, error, errors) in enumerate(chosen)
     ]
 
@@ -222,11 +222,13 @@ def _problem(
     source_map: SourceMap,
     root: type[BaseModel],
     *,
-    hint: bool = True,
+    with_hint: bool = True,
 ) -> Problem:
     key = path[-1] if path else None
     if error["type"] == "extra_forbidden":
-        suggestion = did_you_mean(str(key), _allowed_keys(root, path[:-1]), list_if_few=8) if hint else ""
+        suggestion = (
+            did_you_mean(str(key), _allowed_keys(root, path[:-1]), list_if_few=8) if with_hint else ""
+        )
         return source_map.problem(path, f"unknown key '{key}'", suggestion, at_key=True)
     if error["type"] == "missing":
         return source_map.problem(path[:-1], f"missing required key '{key}'")
