@@ -425,7 +425,7 @@ def read_capped(path: Path, limit: int = MAX_BYTES) -> bytes:
     opened without waiting for a writer. Raises OSError when the file cannot be read;
     callers say so in their own terms.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
