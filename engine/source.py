@@ -297,7 +297,7 @@ class _Builder:
                 self.build(item, (*loc, i), site or self.alias_sites.get((id(node), i)))
                 for i, item in enumerate(node.value)
             ]
-        assert isinstance(node, ScalarNode)
+        assert isinstance(node, ScalarNode)  # the composer makes mappings, sequences and scalars only
         if node.style in ("'", '"'):
             self.map.quoted[loc] = True
         if site is None:

@@ -12,6 +12,7 @@ import typing
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from trinn.engine.errors import MAX_PROBLEMS, Problem, did_you_mean
 from trinn.engine.source import Loc, SourceMap
@@ -165,14 +166,14 @@ def problems_from_validation(
     Linear in the errors: a report stops at MAX_PROBLEMS anyway, so only the first ones by
     position get a did-you-mean hint (the costly part); the rest are counted with their message.
     """
-    by_path: dict[tuple[Loc, bool], list[dict[str, Any]]] = {}
+    by_path: dict[tuple[Loc, bool], list[ErrorDetails]] = {}
     for error in exc.errors(include_url=False):
         path, is_key = _data_path(data, tuple(error["loc"]), error["type"] == "missing")
-        by_path.setdefault((path, is_key), []).append(dict(error))
+        by_path.setdefault((path, is_key), []).append(error)
     _drop_missing_explained_by_typos(by_path)
     # every proper prefix of a reported path: a place with an error deeper inside it
     above: set[Loc] = {path[:n] for path, _ in by_path for n in range(len(path))}
-    chosen: list[tuple[tuple[int, int], Loc, bool, Any, list[dict[str, Any]]]] = []
+    chosen: list[tuple[tuple[int, int], Loc, bool, ErrorDetails, list[ErrorDetails]]] = []
     for (path, is_key), errors in by_path.items():
         # a union's type mismatches are noise when a branch found something deeper
         specific = [e for e in errors if e["type"] not in _TYPE_ERRORS]
@@ -187,7 +188,7 @@ def problems_from_validation(
     ]
 
 
-def _position(error: dict[str, Any], path: Loc, is_key: bool, source_map: SourceMap) -> tuple[int, int]:
+def _position(error: ErrorDetails, path: Loc, is_key: bool, source_map: SourceMap) -> tuple[int, int]:
     """Where _problem will report `error`: the order a report lists problems in."""
     if error["type"] == "extra_forbidden":
         return source_map.key(path)
@@ -196,7 +197,7 @@ def _position(error: dict[str, Any], path: Loc, is_key: bool, source_map: Source
     return source_map.key(path) if is_key else source_map.value(path)
 
 
-def _drop_missing_explained_by_typos(by_path: dict[tuple[Loc, bool], list[dict[str, Any]]]) -> None:
+def _drop_missing_explained_by_typos(by_path: dict[tuple[Loc, bool], list[ErrorDetails]]) -> None:
     """`titel:` for `title:` is one mistake: say 'unknown key', not also 'missing key'."""
     unknown: dict[Loc, list[str]] = {}
     for (path, _), errors in by_path.items():
@@ -214,8 +215,8 @@ def _drop_missing_explained_by_typos(by_path: dict[tuple[Loc, bool], list[dict[s
 
 
 def _problem(
-    error: dict[str, Any],
-    alternatives: list[dict[str, Any]],
+    error: ErrorDetails,
+    alternatives: list[ErrorDetails],
     path: Loc,
     is_key: bool,
     data: Any,
