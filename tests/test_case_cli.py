@@ -147,7 +147,7 @@ def test_form_answers_from_a_json_file(trinn, opened, tmp_path: Path) -> None:
     ("args", "who", "message", "code"),
     [
         (["show", "9"], "lea", "no case '9'", 1),
-        (["show", "x"], "lea", "no case 'x' (a case id is a number, as `trinn cases` shows)", 1),
+        (["show", "x"], "lea", "'x' is not a case id (a case id is a number, as `trinn cases` shows)", 2),
         (["show", "99999999999999999999"], "lea", "no case '99999999999999999999'", 1),
         (["set", "1", "size"], "lea", "expected field=value, got 'size'", 2),
         (["set", "1", "size=big"], "lea", "case 1: field 'size': expected a number, got 'big'", 1),
