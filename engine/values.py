@@ -25,7 +25,6 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
 from trinn.engine.i18n import N_
@@ -66,12 +65,14 @@ _GROUPING = str.maketrans("", "", " \u00a0\u202f")
 _QUOTED = 60  # characters of a refused value quoted in its message
 
 
-@dataclass(frozen=True)
 class ValueProblem(Exception):
     """A value a field cannot hold, said in words (`message`) with a hint."""
 
-    message: str
-    hint: str = ""
+    # a plain class: a frozen dataclass cannot take the __traceback__ that raising sets
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.message = message
+        self.hint = hint
 
     def __str__(self) -> str:
         return self.message + (f" ({self.hint})" if self.hint else "")
@@ -79,10 +80,11 @@ class ValueProblem(Exception):
 
 def _quoted(value: Any) -> str:
     """A refused value as its message quotes it: short, and safe to print."""
-    if not isinstance(value, str):
-        return type(value).__name__
-    text = value if len(value) <= _QUOTED else value[: _QUOTED - 3] + "..."
-    return f"'{shown(text)}'"
+    return f"'{_clipped(value)}'" if isinstance(value, str) else type(value).__name__
+
+
+def _clipped(value: str) -> str:
+    return shown(value if len(value) <= _QUOTED else value[: _QUOTED - 3] + "...")
 
 
 def check_text(value: str, *, lines: bool = False, limit: int = MAX_LINE) -> str:
@@ -136,7 +138,7 @@ def _number(value: Any) -> int | float:
         number: int | float = value
         written = str(value)
         if isinstance(number, float) and not math.isfinite(number):
-            raise ValueProblem(_("{value} is not a finite number").format(value=f"'{written}'"))
+            raise ValueProblem(_("'{value}' is not a finite number").format(value=written))
     else:
         written = value.strip().translate(_GROUPING)
         if len(written) > _NUMBER_CHARS or not _NUMBER.fullmatch(written):
@@ -149,7 +151,7 @@ def _number(value: Any) -> int | float:
                 number = int(number)  # 1e3 is the whole number 1000
     if not -_LIMIT < number < _LIMIT:  # an infinity too
         raise ValueProblem(
-            _("{value} is out of range").format(value=_quoted(written)),
+            _("'{value}' is out of range").format(value=_clipped(written)),
             _("at most {digits} digits before the decimal mark").format(digits=MAX_DIGITS),
         )
     return number
@@ -166,11 +168,11 @@ def _date(value: Any) -> str:
             day = dt.date.fromisoformat(text)
         except ValueError:
             raise ValueProblem(
-                _("{value} is not a date").format(value=_quoted(value)), _("write it as YYYY-MM-DD")
+                _("'{value}' is not a date").format(value=_clipped(value)), _("write it as YYYY-MM-DD")
             ) from None
     if not FIRST_DATE <= day <= LAST_DATE:
         raise ValueProblem(
-            _("{value} is out of range").format(value=f"'{day.isoformat()}'"),
+            _("'{value}' is out of range").format(value=day.isoformat()),
             _("dates from {first} to {last}").format(
                 first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat()
             ),
@@ -199,12 +201,12 @@ def normalize_value(spec: FieldSpec, value: Any) -> Any:
     if kind is FieldType.long_text:
         return _text(value, N_("text"), lines=True)
     if kind in (FieldType.text, FieldType.person):
-        return _one_line(_text(value, N_("text")))
+        return _text(value, N_("text"))
     if kind is FieldType.email:
         text = _text(value, N_("an e-mail address"))
         if len(text) > 254 or not _EMAIL.match(text):
             raise ValueProblem(
-                _("{value} is not an e-mail address").format(value=_quoted(text)),
+                _("'{value}' is not an e-mail address").format(value=_clipped(text)),
                 _("write e.g. 'ola@example.no'"),
             )
         return text
@@ -212,14 +214,14 @@ def normalize_value(spec: FieldSpec, value: Any) -> Any:
         text = _text(value, N_("a web address"))
         if not _URL.match(text):
             raise ValueProblem(
-                _("{value} is not a web address").format(value=_quoted(text)), _("start it with https://")
+                _("'{value}' is not a web address").format(value=_clipped(text)), _("start it with https://")
             )
         return text
     if kind is FieldType.phone:
         text = _text(value, N_("a phone number"))
         if not _PHONE.match(text):
             raise ValueProblem(
-                _("{value} is not a phone number").format(value=_quoted(text)),
+                _("'{value}' is not a phone number").format(value=_clipped(text)),
                 _("digits, spaces and a leading +"),
             )
         return text
@@ -240,17 +242,11 @@ def normalize_value(spec: FieldSpec, value: Any) -> Any:
         text = _text(value, N_("one of the options"))
         _check_options(spec, [text])
         return text
-    items = [_one_line(_text(item, N_("text"))) for item in _list(value)]
+    items = [_text(item, N_("text")) for item in _list(value)]
     if kind is FieldType.multi_choice:
         _check_options(spec, items)
         return list(dict.fromkeys(items))
     return items  # text_list, person_list
-
-
-def _one_line(text: str) -> str:
-    if not text:  # only spaces: not a value (an empty one clears the field)
-        raise ValueProblem(_("only spaces"), _("write a value, or nothing to clear the field"))
-    return text
 
 
 def _check_options(spec: FieldSpec, chosen: list[str]) -> None:
@@ -258,7 +254,7 @@ def _check_options(spec: FieldSpec, chosen: list[str]) -> None:
     for item in chosen:
         if item not in options:
             raise ValueProblem(
-                _("{value} is not an option").format(value=_quoted(item)),
+                _("'{value}' is not an option").format(value=_clipped(item)),
                 _("expected one of {options}").format(options=", ".join(f"'{o}'" for o in options)),
             )
 
@@ -279,7 +275,7 @@ def parse_moment(text: str) -> dt.datetime:
     example = _("write e.g. 2026-12-01T09:00 or 2026-12-01")
     written = text.strip()
     out_of_range = ValueProblem(
-        _("{value} is out of range").format(value=_quoted(text)),
+        _("'{value}' is out of range").format(value=_clipped(text)),
         _("dates from {first} to {last}").format(first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat()),
     )
     try:
@@ -287,7 +283,7 @@ def parse_moment(text: str) -> dt.datetime:
             raise ValueError(written)
         moment = dt.datetime.fromisoformat(written.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise ValueProblem(_("{value} is not a time").format(value=_quoted(text)), example) from None
+        raise ValueProblem(_("'{value}' is not a time").format(value=_clipped(text)), example) from None
     try:
         moment = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
     except OverflowError:  # 0001-01-01T00:00+05:00 lies before year 1 in UTC
