@@ -31,6 +31,7 @@ __all__ = ["HEAD", "default_url", "open_database", "resolve_url", "shown_url"]
 # opening an up-to-date database never has to import Alembic.
 HEAD = "0003"
 _REVISION = re.compile(r"[0-9]{4}")  # trinn's revisions; another program's Alembic names differ
+_PASSWORD = re.compile(r"(://[^/:@]*:)[^@/]*@")
 _DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _BUSY_TIMEOUT_S = 30.0
@@ -68,6 +69,7 @@ def resolve_url(db: str | None) -> URL:
 
 
 def _unreadable(text: str) -> StoreError:
+    text = _PASSWORD.sub(r"\1***@", text)  # a URL that cannot be parsed may still hold one
     return StoreError(
         f"cannot read the database URL '{text}' (write e.g. "
         "'postgresql://user@host/trinn', 'sqlite:////path/to/trinn.db' or a file path)"
