@@ -193,3 +193,9 @@ def test_a_database_that_is_not_trinns_exits_2(tmp_path: Path) -> None:
         f"trinn: {other} is not a trinn database (not an SQLite file)\n",
         2,
     )
+
+
+def test_show_prints_markup_and_emoji_codes_as_typed(trinn, opened) -> None:
+    assert trinn("set", "1", "org=[/bold] :b: [red]x").exit_code == 0
+    assert _lines(trinn("show", "1"))[0] == "case       1: [/bold] :b: [red]x"
+    assert "  org      [/bold] :b: [red]x" in _lines(trinn("show", "1"))
