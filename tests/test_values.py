@@ -342,3 +342,56 @@ def test_values_form_file_through_the_command_line(
         return
     for name, value in stored.items():
         _assert_normal(FIELDS[name], value)
+
+
+HOSTILE_VALUES = [
+    ("price", "nan", "expected a number, got 'nan'"),
+    ("price", math.inf, "'inf' is not a finite number"),
+    ("price", "1e309", "'1e309' is out of range (at most 15 digits before the decimal mark)"),
+    (
+        "line",
+        "a\x00b",
+        "character U+0000 at position 2 is a control character "
+        "(terminal escapes and other controls are not stored)",
+    ),
+    (
+        "story",
+        "\ud800",
+        "character U+D800 at position 1 is not valid Unicode "
+        "(bytes that are not UTF-8, or half of a surrogate pair)",
+    ),
+    (
+        "words",
+        ["ok", "\u202e"],
+        "character U+202E at position 1 is an invisible formatting character "
+        "(direction overrides and invisible characters are not stored)",
+    ),
+    ("day", "0001-01-01", "'0001-01-01' is out of range (dates from 1900-01-01 to 2200-12-31)"),
+]
+EXTREME_VALUES = {
+    "count": 999_999_999_999_999,
+    "price": -999_999_999_999_999.5,
+    "day": "2200-12-31",
+    "line": "Ærø 名前 😀 \\u0000 literally",
+    "story": "x" * (MAX_LONG_TEXT - 2) + "\n\t",
+    "words": ["a"] * MAX_ITEMS,
+}
+
+
+def test_values_both_backends_refuse_and_keep_alike(db_url: str) -> None:
+    """What SQLite once stored silently and PostgreSQL refused as 'invalid input syntax for type
+    json' (exit 2) is refused on both with the field's message; the extremes that fit are kept."""
+    engine = open_database(db_url)
+    try:
+        service = Service(
+            Store(engine), PlaybookRegistry([PLAYBOOKS]), People.single_user("lea"), clock=lambda: NOW
+        )
+        case = service.open_case("test.values", {}, actor="lea")
+        for name, value, message in HOSTILE_VALUES:
+            with pytest.raises(CommandError) as refused:
+                service.set_fields(case.id, {name: value}, actor="lea")
+            assert str(refused.value) == f"case {case.id}: field '{name}': {message}"
+        service.set_fields(case.id, EXTREME_VALUES, actor="lea")
+        assert service.load(case.id)[0].fields == EXTREME_VALUES
+    finally:
+        engine.dispose()
