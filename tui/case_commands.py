@@ -15,7 +15,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -515,13 +515,13 @@ def tasks(
         return
     from trinn.tui.render import due_text
 
-    rows = []
+    table = []
     for view in data:
         label = view["task"] + (f" [{view['item']}]" if view["item"] is not None else "")
         due = due_text(view["due_at"], view["language"]) + (" OVERDUE" if view["overdue"] else "")
         who = view["role"] + (f" ({view['assignee']})" if view["assignee"] else "")
-        rows.append([str(view["case"]), label, who, due, view["subject"] or ""])
-    print_columns(["case", "task", "role", "due", "subject"], rows)
+        table.append([str(view["case"]), label, who, due, view["subject"] or ""])
+    print_columns(["case", "task", "role", "due", "subject"], table)
 
 
 def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
@@ -623,7 +623,7 @@ def export(
         )
 
 
-_COMMANDS = [
+_COMMANDS: list[tuple[Callable[..., Any], str]] = [
     (open_, "open"),
     (cases, "cases"),
     (show, "show"),
