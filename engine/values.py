@@ -13,7 +13,7 @@ own message:
   would have to escape is refused, so a stored value reads on screen as it is.
   Line breaks (CR LF and CR become LF) and tabs only in `long_text`; one line
   elsewhere, trimmed. Lengths: 1,000 characters a line, 100,000 a long text;
-- lists hold at most 1,000 items; dates lie within 1900-01-01 .. 2200-12-31.
+- lists hold at most 10,000 items; dates lie within 1900-01-01 .. 2200-12-31.
 
 The same rules hold for the other text a person types into a command (a note,
 who acts, a filter): `check_text`. A `--now` moment is read by `parse_moment`.
@@ -49,7 +49,7 @@ __all__ = [
 MAX_DIGITS = 15  # before the decimal mark: |value| < 10**15, exact as a double (2**53 > 9e15)
 MAX_LINE = 1_000  # characters of a one-line value (text, e-mail, web address, a list item ...)
 MAX_LONG_TEXT = 100_000  # characters of a long_text value
-MAX_ITEMS = 1_000  # items of a list value
+MAX_ITEMS = 10_000  # items of a list value (what a guard may do with them is bounded by its budget)
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2200, 12, 31)
 _LIMIT = 10**MAX_DIGITS

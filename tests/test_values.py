@@ -162,7 +162,7 @@ def test_values_normal_form(field: str, value: Any, normal: Any) -> None:
         ("line", "tab\there", "a line break or tab in a one-line value (write it on one line)"),
         ("line", "x" * (MAX_LINE + 1), "too long: 1001 characters (at most 1000)"),
         ("story", "x" * (MAX_LONG_TEXT + 1), "too long: 100001 characters (at most 100000)"),
-        ("words", ["x"] * (MAX_ITEMS + 1), "too many items: 1001 (at most 1000)"),
+        ("words", ["x"] * (MAX_ITEMS + 1), "too many items: 10001 (at most 10000)"),
         ("words", [["nested"]], "expected text, got list"),
         ("line", 17, "expected text, got int"),
         ("day", "0001-01-01", "'0001-01-01' is out of range (dates from 1900-01-01 to 2200-12-31)"),
