@@ -314,9 +314,7 @@ def _check_yaml(text: str, path: Path, secrets: set[str]) -> None:
     if not isinstance(data, dict) or "urls" not in data:
         raise SettingError(f"{path}: not an apprise YAML file (expected 'urls:' with a list of channels)")
     if isinstance(data["urls"], list) and len(data["urls"]) > MAX_CHANNELS:
-        raise SettingError(
-            f"{path}: {len(data['urls'])} channels; a channels file may list at most {MAX_CHANNELS}"
-        )
+        raise SettingError(f"{path}: too many channels: {len(data['urls'])} (the limit is {MAX_CHANNELS})")
 
 
 def _parse(text: str) -> tuple[list[Channel], list[str]]:

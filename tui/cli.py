@@ -358,6 +358,8 @@ def _write_log(exc: BaseException) -> Path:
 
     from platformdirs import user_data_path
 
+    from trinn.engine.shown import shown
+
     path = user_data_path("trinn", appauthor=False) / _LOG_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.stat().st_size > _LOG_LIMIT:
@@ -368,7 +370,7 @@ def _write_log(exc: BaseException) -> Path:
     flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
     descriptor = os.open(path, flags, 0o600)  # it may quote what a case holds: the user's only
     with os.fdopen(descriptor, "a", encoding="utf-8", errors="backslashreplace") as log:
-        log.write(_URL_PASSWORD.sub(r"\1****@", entry))
+        log.write(shown(_URL_PASSWORD.sub(r"\1****@", entry)))  # safe to `cat` on a terminal
     return path
 
 
