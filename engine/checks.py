@@ -29,6 +29,10 @@ from trinn.engine.values import check_value
 __all__ = ["CheckResult", "check_playbook", "graph_problems"]
 
 _ADDRESS_TYPES = frozenset({FieldType.email, FieldType.person, FieldType.person_list})
+# fields whose values are free text of any length: an expression reading one is priced so
+_TEXT_TYPES = frozenset(
+    {FieldType.text, FieldType.long_text, FieldType.email, FieldType.url, FieldType.phone, FieldType.person}
+)
 
 
 @dataclass
@@ -46,7 +50,12 @@ class _Checker:
         self.known_playbooks = None if known_playbooks is None else set(known_playbooks)
         self.result = CheckResult()
         self.tasks = spec.all_tasks()
-        self.scope = Scope(frozenset(spec.fields), frozenset(self.tasks))
+        self.scope = Scope(
+            frozenset(spec.fields),
+            frozenset(self.tasks),
+            lists=frozenset(f for f, s in spec.fields.items() if s.type in LIST_TYPES),
+            texts=frozenset(f for f, s in spec.fields.items() if s.type in _TEXT_TYPES),
+        )
 
     def add(self, loc: Loc, message: str, hint: str = "", *, at_key: bool = False) -> None:
         self.result.problems.append(self.map.problem(loc, message, hint, at_key=at_key))
@@ -59,11 +68,11 @@ class _Checker:
         self.add(loc, f"unknown {kind} '{name}'", did_you_mean(name, known, list_if_few=8), at_key=at_key)
         return False
 
-    def expression(self, loc: Loc, text: str) -> None:
+    def expression(self, loc: Loc, text: str, what: str = "expression") -> None:
         if text in self.result.expressions:
             return
         try:
-            self.result.expressions[text] = compile_expression(text, self.scope)
+            self.result.expressions[text] = compile_expression(text, self.scope, what)
         except ExpressionError as exc:
             line, column = self.map.position_in(loc, text, max(exc.column - 1, 0))
             self.result.problems.append(Problem(self.map.path, line, column, exc.message, exc.hint))
@@ -134,18 +143,18 @@ class _Checker:
                             "use text_list, person_list or multi_choice",
                         )
             self.actions((*loc, "on_enter"), state.on_enter)
-            for timer in ("remind", "escalate"):
-                for i, reminder in enumerate(getattr(state, timer)):
-                    rloc = (*loc, timer, i)
+            for which in ("remind", "escalate"):
+                for i, reminder in enumerate(getattr(state, which)):
+                    rloc = (*loc, which, i)
                     self.roles((*rloc, "to"), reminder.to)
                     if reminder.message is not None:
                         self.ref((*rloc, "message"), "message", reminder.message, self.spec.messages)
             for i, timer in enumerate([] if state.final else state.timers):
-                tloc = (*loc, "timers", i, "fire")
+                floc = (*loc, "timers", i, "fire")
                 leaving = {t.trigger for t in self.spec.transitions if state_id in self.spec.source_states(t)}
-                if self.ref(tloc, "trigger", timer.fire, triggers) and timer.fire not in leaving:
+                if self.ref(floc, "trigger", timer.fire, triggers) and timer.fire not in leaving:
                     self.add(
-                        tloc,
+                        floc,
                         f"trigger '{timer.fire}' has no transition from '{state_id}'",
                         did_you_mean(timer.fire, leaving, list_if_few=8),
                     )
@@ -189,7 +198,7 @@ class _Checker:
                         "let a coordinator's role record what they did",
                     )
             if transition.when is not None:
-                self.expression((*loc, "when"), transition.when)
+                self.expression((*loc, "when"), transition.when, "guard")
             self.actions((*loc, "do"), transition.do)
             for source in spec.source_states(transition):
                 earlier = unguarded.get((transition.trigger, source))

@@ -129,9 +129,12 @@ class Firing:
         self, source: str, context: ContextSource, roles: frozenset[str], reads: Reads | None = None
     ) -> None:
         self.source = source
-        made = isinstance(context, cel.Context)
-        self._context: cel.Context | None = context if made else None
-        self._make = None if made else context
+        self._context: cel.Context | None
+        self._make: Callable[[Reads], cel.Context] | None
+        if isinstance(context, cel.Context):
+            self._context, self._make = context, None
+        else:
+            self._context, self._make = None, context
         self.roles = roles
         self.reads = reads
         self.transition: CompiledTransition | None = None
@@ -140,6 +143,7 @@ class Firing:
     @property
     def context(self) -> cel.Context:
         if self._context is None:
+            assert self._make is not None  # set whenever no context was given
             self._context = self._make(self.reads or _EVERYTHING)
         return self._context
 
@@ -170,7 +174,8 @@ class _Actions:
         return [step(context) for step in self.steps]
 
     @staticmethod
-    def _compile(action: ActionSpec, expressions: dict[str, CompiledExpression]):
+    # a step gets a cel.Context when the actions read the case, else what came, unread
+    def _compile(action: ActionSpec, expressions: dict[str, CompiledExpression]) -> Callable[[Any], Effect]:
         if isinstance(action, SetActionSpec):
             programs = {k: expressions[v] for k, v in action.set.items()}
             return lambda ctx: SetEffect({k: p.evaluate(ctx) for k, p in programs.items()})
@@ -189,7 +194,8 @@ class _Actions:
         return lambda ctx: CustomEffect(action.kind, params)
 
     def __call__(self, event: EventData) -> None:
-        firing: Firing = event.args[0]
+        # transitions' stub types EventData.args as Iterable: it is the tuple of fire()'s *args
+        firing: Firing = event.args[0]  # type: ignore[index]
         firing.effects.extend(self.effects(firing.context if self.reads_context else None))
 
 
@@ -391,7 +397,8 @@ class _Allowed:
         self.__name__ = transition.spec.when or "allowed"
 
     def __call__(self, event: EventData) -> bool:
-        firing: Firing = event.args[0]
+        # transitions' stub types EventData.args as Iterable: it is the tuple of fire()'s *args
+        firing: Firing = event.args[0]  # type: ignore[index]
         if self.roles and self.roles.isdisjoint(firing.roles):
             return False
         if (

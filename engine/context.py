@@ -14,9 +14,38 @@ from typing import Any
 import cel
 
 from trinn.engine.case import TaskTally, task_specs
+from trinn.engine.expressions import OVERSIZED
+from trinn.engine.limits import CEL_ITEM_CHARS, CEL_LIST_ITEMS, CEL_TEXT_CHARS
 from trinn.engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec
 
-__all__ = ["TaskTally", "evaluation_context", "field_value"]
+__all__ = ["TaskTally", "evaluation_context", "field_value", "too_large"]
+
+
+def too_large(field_id: str, value: Any) -> str | None:
+    """Why `value` is too large for an expression to read, or None.
+
+    The cost of every expression is priced at load for values up to these caps
+    (engine.limits), so a larger one must never reach CEL: an expression reading it
+    fails with this reason and the command is refused.
+    """
+    if isinstance(value, str) and len(value) > CEL_TEXT_CHARS:
+        return (
+            f"field '{field_id}' has {len(value):,} characters, more than an expression may read "
+            f"(the limit is {CEL_TEXT_CHARS:,})"
+        )
+    if isinstance(value, list | tuple):
+        if len(value) > CEL_LIST_ITEMS:
+            return (
+                f"field '{field_id}' has {len(value):,} items, more than an expression may read "
+                f"(the limit is {CEL_LIST_ITEMS:,})"
+            )
+        longest = max((len(item) for item in value if isinstance(item, str)), default=0)
+        if longest > CEL_ITEM_CHARS:
+            return (
+                f"an item of field '{field_id}' has {longest:,} characters, more than an expression "
+                f"may read (the limit is {CEL_ITEM_CHARS:,})"
+            )
+    return None
 
 
 def field_value(spec: FieldSpec, value: Any) -> Any:
@@ -51,11 +80,18 @@ def evaluation_context(
     tallies: what the expressions to be run read, which see the same values either way.
     """
     wanted: Collection[str] = spec.fields.keys() | BUILTINS if names is None else names
-    variables: dict[str, Any] = {
-        field_id: field_value(field_spec, fields.get(field_id))
-        for field_id, field_spec in spec.fields.items()
-        if field_id in wanted
-    }
+    variables: dict[str, Any] = {}
+    oversized: dict[str, str] = {}
+    for field_id, field_spec in spec.fields.items():
+        if field_id in wanted:
+            value = field_value(field_spec, fields.get(field_id))
+            reason = too_large(field_id, value)
+            if reason is None:
+                variables[field_id] = value
+            else:  # left out: an expression reading it fails with the reason, no other does
+                oversized[field_id] = reason
+    if oversized:
+        variables[OVERSIZED] = oversized
     if "state" in wanted:
         variables["state"] = state
     if "now" in wanted:

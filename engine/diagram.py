@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from typing import Literal
+from typing import Any, Literal
 
+from transitions import State
 from transitions.extensions.diagrams import GraphMachine
 
 from trinn.engine.errors import DiagramError
@@ -20,8 +21,9 @@ from trinn.engine.text import localize
 __all__ = ["DiagramError", "draw"]
 
 
-class _TitledState(GraphMachine.state_cls):  # type: ignore[misc,name-defined]
-    def __init__(self, *args, label: str | None = None, **kwargs) -> None:
+# GraphMachine.state_cls is transitions.State (the pinned 0.9.3); mypy takes no class variable as a base
+class _TitledState(State):
+    def __init__(self, *args: Any, label: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.label = label
 
@@ -47,7 +49,7 @@ def draw(spec: PlaybookSpec, fmt: Literal["mermaid", "dot"] = "mermaid", languag
     transitions = []
     for t in spec.transitions:
         for source in spec.source_states(t):
-            config = {"trigger": t.trigger, "source": source, "dest": t.to}
+            config: dict[str, str | list[str]] = {"trigger": t.trigger, "source": source, "dest": t.to}
             if t.when:
                 config["conditions"] = [t.when.replace('"', "'")]
             transitions.append(config)
@@ -63,7 +65,9 @@ def draw(spec: PlaybookSpec, fmt: Literal["mermaid", "dot"] = "mermaid", languag
         graph_engine="mermaid" if fmt == "mermaid" else "graphviz",
         title=localize(spec.title, lang, spec.language),
     )
-    text = str(machine.graph_cls(machine).get_graph().source)
+    # both graphs transitions returns (its Mermaid DigraphMock, graphviz.Digraph) have `.source`;
+    # its stub's GraphProtocol declares only draw()
+    text = str(machine.graph_cls(machine).get_graph().source)  # type: ignore[attr-defined]
     if fmt == "mermaid":  # the flat Mermaid graph of transitions leaves final states unmarked
         text += "".join(f"\n  {s} --> [*]" for s, st in spec.states.items() if st.final)
     return text + "\n"

@@ -16,11 +16,14 @@ from typing import Any
 import cel
 
 from trinn.engine.errors import ExpressionError, did_you_mean
+from trinn.engine.expression_cost import estimate
+from trinn.engine.limits import CEL_COST, CEL_ITEM_CHARS, CEL_LIST_ITEMS, CEL_TEXT_CHARS
 
 __all__ = [
     "BUILTIN_NAMES",
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "OVERSIZED",
     "CompiledExpression",
     "Scope",
     "compile_expression",
@@ -109,10 +112,16 @@ def _tokens(text: str) -> Iterator[_Token]:
 
 @dataclass(frozen=True)
 class Scope:
-    """The names a playbook declares for its expressions."""
+    """The names a playbook declares for its expressions.
+
+    `lists` and `texts` say which fields hold lists and which texts, to price what
+    reading them costs; without them every field is priced as both at once.
+    """
 
     fields: frozenset[str]
     tasks: frozenset[str]
+    lists: frozenset[str] | None = None
+    texts: frozenset[str] | None = None
 
     def names(self) -> frozenset[str]:
         return self.fields | frozenset(BUILTIN_NAMES)
@@ -128,16 +137,33 @@ class CompiledExpression:
         self.program = program
         self.names = names  # the case's names it reads, to explain a false guard
 
-    def evaluate(self, context: cel.Context | Mapping[str, Any]) -> Any:
+    def evaluate(self, context: cel.Context | dict[str, Any]) -> Any:
         try:
             return self.program.execute(context)
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # the binding raises pyo3 panics as BaseException
-            raise ExpressionError(f"'{self.source}' failed: {_first_line(exc)}") from exc
+            reason = _oversized(exc, context) or _first_line(exc)
+            raise ExpressionError(f"'{self.source}' failed: {reason}") from exc
 
     def __repr__(self) -> str:
         return f"CompiledExpression({self.source!r})"
+
+
+# The context leaves out a value too large to read (engine.context) and says why under
+# this name, which no field can have (field ids start with a letter).
+OVERSIZED = "_oversized"
+_UNDEFINED = re.compile(r"Undefined variable or function: '([A-Za-z_][A-Za-z0-9_]*)'")
+
+
+def _oversized(exc: BaseException, context: cel.Context | Mapping[str, Any]) -> str | None:
+    """Why a name is missing from the context, when it was left out for its size."""
+    found = _UNDEFINED.search(str(exc))
+    if not found:
+        return None
+    variables = context.variables if isinstance(context, cel.Context) else context
+    reasons = variables.get(OVERSIZED) or {}
+    return reasons.get(found.group(1)) if isinstance(reasons, dict) else None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -252,12 +278,30 @@ def _compile(text: str) -> cel.Program:
         raise ExpressionError(f"invalid expression: {_first_line(exc)}") from exc
 
 
-def compile_expression(text: str, scope: Scope) -> CompiledExpression:
-    """Parse, bound and name-check `text`; raise ExpressionError with a 1-based column."""
+def _check_cost(text: str, tokens: list[_Token], scope: Scope, what: str) -> None:
+    """Refuse an expression whose worst case on the largest allowed values is too slow."""
+    found = estimate(tokens, scope.fields, len(scope.tasks), scope.lists, scope.texts)
+    if found.cost > CEL_COST:
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise ExpressionError(
+            f"{what} '{shown}' is too expensive: about {found.cost:,.0f} steps on the largest case",
+            found.column,
+            f"the limit is {CEL_COST:,}; lists reach it with up to {CEL_LIST_ITEMS} items of "
+            f"{CEL_ITEM_CHARS:,} characters, texts with {CEL_TEXT_CHARS:,}: compare fewer pairs, "
+            "filter or map once, or use 'in'",
+        )
+
+
+def compile_expression(text: str, scope: Scope, what: str = "expression") -> CompiledExpression:
+    """Parse, bound, price and name-check `text`; raise ExpressionError with a 1-based column.
+
+    `what` names the expression in a refusal: 'guard' or 'expression'.
+    """
     tokens = list(_tokens(text))
     _check_shape(text, tokens)
     program = _compile(text)
     _check_names(tokens, scope)
+    _check_cost(text, tokens, scope, what)
     names: list[str] = []
     for i, t in enumerate(tokens):
         if t.kind != "name" or (i + 1 < len(tokens) and tokens[i + 1].text == "("):

@@ -173,11 +173,11 @@ class _Run:
                 (*loc, "outcome"), f"expected outcome '{expected.outcome}', got {_shown(case.outcome)}"
             )
         if expected.tasks is not None:
-            have = sorted(_open_tasks(case))
-            if have != sorted(expected.tasks):
+            open_now = sorted(_open_tasks(case))
+            if open_now != sorted(expected.tasks):
                 raise _Failed(
                     (*loc, "tasks"),
-                    f"expected open tasks {_names(expected.tasks)}, the case has {_names(have)}",
+                    f"expected open tasks {_names(expected.tasks)}, the case has {_names(open_now)}",
                 )
         for label, when in (expected.due or {}).items():
             self.due((*loc, "due", label), case, label, when, language)

@@ -740,7 +740,7 @@ class Service:
                 cmd.outbox.append(("action", {"kind": effect.kind, "params": effect.params}))
 
     def _normalized(self, spec: PlaybookSpec, values: Mapping[str, Any]) -> dict[str, Any]:
-        result = {}
+        result: dict[str, Any] = {}
         for name, value in values.items():
             if name not in spec.fields:
                 raise CommandError(_(UNKNOWN_FIELD).format(name=name) + _hint(name, spec.fields))
@@ -793,9 +793,9 @@ class Service:
         if item is not None:
             named = [t for t in here if t.item == item]
             if not named:
-                items = [t.item for t in here if t.status != CANCELLED]
+                known = [t.item for t in here if t.status != CANCELLED]
                 raise CommandError(
-                    _("task '{task}' has no item '{item}'").format(task=task, item=item) + _hint(item, items)
+                    _("task '{task}' has no item '{item}'").format(task=task, item=item) + _hint(item, known)
                 )
             here = named
             if all(t.status == CANCELLED for t in here):

@@ -146,6 +146,7 @@ class _Builder:
                 self.build(item, (*loc, i), site or self.alias_sites.get((id(node), i)))
                 for i, item in enumerate(node.value)
             ]
+        assert isinstance(node, ScalarNode)  # the composer makes mappings, sequences and scalars only
         if node.style in ("'", '"'):
             self.map.quoted[loc] = True
         if site is None:
@@ -272,11 +273,12 @@ def parse_yaml(text: str | bytes, path: str) -> tuple[Any, SourceMap, list[Probl
     if len(text.encode() if isinstance(text, str) else text) > MAX_BYTES:
         return None, source_map, [Problem(path, 1, 1, "file is too large", f"the limit is {MAX_BYTES} bytes")]
     if isinstance(text, bytes):
+        raw = text
         try:
-            text = text.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = text.count(b"\n", 0, exc.start) + 1
-            column = exc.start - (text.rfind(b"\n", 0, exc.start) + 1) + 1
+            line = raw.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
             return (
                 None,
                 source_map,

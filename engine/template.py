@@ -23,11 +23,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.errors import did_you_mean
+from trinn.engine.limits import TEMPLATE_OUTPUT_CHARS
 from trinn.engine.spec import CHOICE_TYPES, FieldSpec, FieldType
 from trinn.engine.text import localize, yes_no
 
 if TYPE_CHECKING:
     from jinja2 import Template
+
+    from trinn.engine.sandbox import BoundedEnvironment
 
 __all__ = [
     "CASE_MEMBERS",
@@ -110,11 +113,11 @@ class TemplateProblem:
 
 
 @functools.cache
-def _environment(language: str = "en") -> Any:
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+def _environment(language: str = "en") -> BoundedEnvironment:
+    from trinn.engine.sandbox import BoundedEnvironment
 
     # autoescape off: messages are plain text, and an e-mail body is not HTML
-    return ImmutableSandboxedEnvironment(
+    return BoundedEnvironment(
         autoescape=False, keep_trailing_newline=False, finalize=functools.partial(_shown, language=language)
     )
 
@@ -152,10 +155,19 @@ def check_template(text: str, names: Iterable[str]) -> list[TemplateProblem]:
                 f"invalid template: {(exc.message or 'syntax error').rstrip('.')}",
             )
         ]
+    from trinn.engine.sandbox import constant_problems, recursive_macros
+
+    problems = [
+        TemplateProblem(_line_offset(text, line), message, "write a smaller constant")
+        for line, message in constant_problems(parsed)
+    ]
+    problems += [
+        TemplateProblem(_line_offset(text, line), f"macro '{name}' calls itself", "macros may not recurse")
+        for line, name in recursive_macros(parsed)
+    ]
     known = set(names)
     fields = sorted(known - set(TEMPLATE_NAMES))
     tokens = _name_tokens(text)
-    problems = []
     for name in sorted(meta.find_undeclared_variables(parsed) - known):
         offset = next((t.offset for t in tokens if t.name == name and not t.member), 0)
         problems.append(
@@ -283,12 +295,35 @@ def _money(amount: float, language: str) -> str:
 
 
 def render(text: str, variables: Mapping[str, Any], language: str) -> str:
-    """`text` rendered with `variables`; raises ValueError with a one-line reason."""
+    """`text` rendered with `variables`; raises ValueError with a one-line reason.
+
+    Rendered in chunks within the budgets of engine.limits: past TEMPLATE_OUTPUT_CHARS the
+    render stops there and is refused, before the rest is ever made.
+    """
     from jinja2 import TemplateError
 
+    from trinn.engine.sandbox import budget
+
     try:
-        return _compiled(text, language).render(variables)
+        with budget():
+            chunks: list[str] = []
+            size = 0
+            for chunk in _compiled(text, language).generate(variables):
+                size += len(chunk)
+                if size > TEMPLATE_OUTPUT_CHARS:
+                    raise ValueError(
+                        f"the message is longer than {TEMPLATE_OUTPUT_CHARS:,} characters "
+                        f"(the limit is {TEMPLATE_OUTPUT_CHARS:,})"
+                    )
+                chunks.append(chunk)
+            return "".join(chunks)
     except TemplateError as exc:
         raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+    except RecursionError:
+        raise ValueError("macros call one another too deeply") from None
     except (TypeError, ArithmeticError, AttributeError, LookupError) as exc:
+        raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+    except ValueError as exc:
+        if str(exc).startswith("the message is longer"):
+            raise
         raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 __all__ = ["localize", "yes_no"]
 
 _YES_NO = {"nb": ("ja", "nei"), "da": ("ja", "nej"), "en": ("yes", "no")}
 
 
-def localize(text: str | Mapping[str, str] | None, language: str, fallback: str = "") -> str:
+# keyed by language code: Mapping[str, str] or a spec's dict[Language, str] (Mapping is invariant in its key)
+def localize(text: str | Mapping[Any, str] | None, language: str, fallback: str = "") -> str:
     """`text` in `language`, else in `fallback`, else in any language it has."""
     if text is None:
         return ""

@@ -12,6 +12,7 @@ import typing
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from trinn.engine.errors import Problem, did_you_mean
 from trinn.engine.source import Loc, SourceMap
@@ -161,7 +162,7 @@ def problems_from_validation(
     exc: ValidationError, data: Any, source_map: SourceMap, root: type[BaseModel]
 ) -> list[Problem]:
     """One Problem per distinct place; of a union's alternatives, the most specific wins."""
-    by_path: dict[tuple[Loc, bool], list[dict[str, Any]]] = {}
+    by_path: dict[tuple[Loc, bool], list[ErrorDetails]] = {}
     for error in exc.errors(include_url=False):
         path, is_key = _data_path(data, tuple(error["loc"]), error["type"] == "missing")
         by_path.setdefault((path, is_key), []).append(error)
@@ -183,7 +184,7 @@ def problems_from_validation(
     return problems
 
 
-def _drop_missing_explained_by_typos(by_path: dict[tuple[Loc, bool], list[dict[str, Any]]]) -> None:
+def _drop_missing_explained_by_typos(by_path: dict[tuple[Loc, bool], list[ErrorDetails]]) -> None:
     """`titel:` for `title:` is one mistake: say 'unknown key', not also 'missing key'."""
     unknown: dict[Loc, list[str]] = {}
     for (path, _), errors in by_path.items():
@@ -201,8 +202,8 @@ def _drop_missing_explained_by_typos(by_path: dict[tuple[Loc, bool], list[dict[s
 
 
 def _problem(
-    error: dict[str, Any],
-    alternatives: list[dict[str, Any]],
+    error: ErrorDetails,
+    alternatives: list[ErrorDetails],
     path: Loc,
     is_key: bool,
     data: Any,

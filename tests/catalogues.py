@@ -25,7 +25,7 @@ def source_meaning(po_path: Path, code: str) -> tuple[Table, str]:
     table: Table = {}
     for message in catalog:
         if not message.id or message.fuzzy or not message.string:
-            continue  # the header, and what compiling leaves out (a plural's empty forms stay: they fall back)
+            continue  # the header, and what compiling leaves out (empty plural forms stay: they fall back)
         prefix = f"{message.context}\x04" if message.context else ""
         if isinstance(message.id, tuple | list):
             for index, string in enumerate(message.string):
@@ -39,5 +39,6 @@ def compiled_meaning(mo_path: Path) -> tuple[Table, str]:
     """The messages a .mo file gives the program and its plural rule, read by gettext itself."""
     with mo_path.open("rb") as handle:
         translations = gettext.GNUTranslations(handle)
-    table = {key: value for key, value in translations._catalog.items() if key != ""}  # type: ignore[attr-defined]
+    catalog: Table = translations._catalog  # type: ignore[attr-defined]  # gettext keeps its table private
+    table = {key: value for key, value in catalog.items() if key != ""}
     return table, translations.info().get("plural-forms", "")

@@ -10,19 +10,40 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _imports(path: Path) -> set[str]:
+def _imported_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
     return names
+
+
+def _imports(path: Path) -> set[str]:
+    """The top-level names a module imports; trinn's own packages by their part (`trinn.tui` is `tui`)."""
+    parts = (name.split(".") for name in _imported_modules(path))
+    return {part[1] if part[0] == "trinn" and len(part) > 1 else part[0] for part in parts}
 
 
 def _modules(package: str) -> list[Path]:
     return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*_modules("engine"), *_modules("tui"), *_modules("notifiers"), *_modules("tests"), *_modules("bench")],
+    ids=lambda p: p.relative_to(ROOT).as_posix(),
+)
+def test_layering_imports_trinn_under_its_namespace(path: Path) -> None:
+    """`import engine` would load a second copy of the code from the working folder, not the install."""
+    bare = {
+        name
+        for name in _imported_modules(path)
+        if name.split(".")[0] in {"engine", "tui", "notifiers", "playbooks"}
+    }
+    assert bare == set()
 
 
 @pytest.mark.parametrize("path", _modules("engine"), ids=lambda p: p.name)

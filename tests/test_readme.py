@@ -78,3 +78,12 @@ def test_readme_names_both_make_commands() -> None:
     assert "make run" in README and "make test" in README
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def test_readme_make_targets_exist() -> None:
+    """Every `make X` the README tells people to run is a target of the Makefile, and the reverse."""
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, re.MULTILINE))
+    mentioned = set(re.findall(r"`make ([a-z][a-z-]*)`", README))
+    assert mentioned - targets == set()
+    assert targets - mentioned - {"clean", "lint", "typecheck"} == set()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from trinn.tui.desk import Desk
 from trinn.tui.settings import Settings
@@ -34,7 +36,9 @@ def make_app(settings: Settings, **options: Any) -> Any:
 async def settle(pilot: Pilot[Any], rounds: int = 4) -> None:
     """Let every worker finish and the screen catch up with what they posted."""
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        # an exclusive refresh replaced by a newer one is cancelled: the newer one is awaited next round
+        with contextlib.suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
         await pilot.pause()
     assert not pilot.app.failures, pilot.app.failures
 

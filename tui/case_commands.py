@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -396,13 +396,13 @@ def tasks(
         return
     from trinn.tui.render import due_text
 
-    rows = []
+    table = []
     for view in data:
         label = view["task"] + (f" [{view['item']}]" if view["item"] is not None else "")
         due = due_text(view["due_at"], view["language"]) + (" OVERDUE" if view["overdue"] else "")
         who = view["role"] + (f" ({view['assignee']})" if view["assignee"] else "")
-        rows.append([str(view["case"]), label, who, due, view["subject"] or ""])
-    print_columns(["case", "task", "role", "due", "subject"], rows)
+        table.append([str(view["case"]), label, who, due, view["subject"] or ""])
+    print_columns(["case", "task", "role", "due", "subject"], table)
 
 
 def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
@@ -511,7 +511,7 @@ def export(
         )
 
 
-_COMMANDS = [
+_COMMANDS: list[tuple[Callable[..., Any], str]] = [
     (open_, "open"),
     (cases, "cases"),
     (show, "show"),

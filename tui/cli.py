@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -207,7 +207,8 @@ def graph(
         raise _fail(f"unknown format '{fmt}' (expected 'mermaid' or 'dot')")
     loaded = _load_or_exit(lambda: load_playbook(find_playbook(playbook, settings.playbook_dirs)))
     try:
-        out.print(draw(loaded.spec, fmt, settings.language), markup=False, end="")
+        shape: Literal["mermaid", "dot"] = "dot" if fmt == "dot" else "mermaid"  # fmt is checked above
+        out.print(draw(loaded.spec, shape, settings.language), markup=False, end="")
     except TrinnError as exc:
         raise _fail(str(exc)) from exc
 

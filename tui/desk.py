@@ -198,7 +198,7 @@ class Desk:
             thread.join()
             if isinstance(result[0], Exception):
                 raise result[0]
-            return result[0]  # type: ignore[no-any-return]
+            return result[0]
         return self._read_case_rows()
 
     def _read_case_rows(self) -> list[CaseRow]:
@@ -240,7 +240,7 @@ class Desk:
             data, _map, _problems = parse_yaml(text, sha)
             data = data if isinstance(data, dict) else {}
             lang = str(data.get("language") or "nb")
-            states = data.get("states") if isinstance(data.get("states"), dict) else {}
+            states = found if isinstance(found := data.get("states"), dict) else {}
             self._titles[sha] = (
                 localize(data.get("title"), language(), lang) or str(data.get("id", sha[:12])),
                 lang,

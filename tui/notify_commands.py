@@ -91,7 +91,7 @@ def channels(ctx: typer.Context, as_json: Json = False) -> None:
     settings: Settings = ctx.obj
     found = _channels(settings, required=True)
     assert found is not None
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"position": c.position, "service": c.service, "tags": sorted(c.tags), "url": c.masked}
         for c in found.channels
     ]

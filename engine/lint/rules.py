@@ -54,10 +54,11 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
+_Run = Callable[[LoadedPlaybook], Iterator[Hit]]
 
 
-def _rule(rule_id: str, severity: str, summary: str):
-    def register(run: Callable[[LoadedPlaybook], Iterator[Hit]]):
+def _rule(rule_id: str, severity: str, summary: str) -> Callable[[_Run], _Run]:
+    def register(run: _Run) -> _Run:
         RULES[rule_id] = Rule(rule_id, severity, summary, run)
         return run
 
@@ -186,7 +187,7 @@ def _unused_form(loaded: LoadedPlaybook) -> Iterator[Hit]:
 @_rule("unused-message", "warning", "a message nothing sends")
 def _unused_message(loaded: LoadedPlaybook) -> Iterator[Hit]:
     spec = loaded.spec
-    sent = {
+    sent: set[str | None] = {
         action.notify.message for _loc, action in _actions(loaded) if isinstance(action, NotifyActionSpec)
     }
     sent |= {r.message for s in spec.states.values() for r in [*s.remind, *s.escalate]}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -134,7 +134,8 @@ def _sqlite_begin(connection: Connection) -> None:
     # a writer takes the lock before it reads, so it never works from a stale snapshot
     import sqlite3
 
-    driver = connection.connection.driver_connection
+    # SQLAlchemy types the driver connection Optional (None once detached); a begun connection has one
+    driver = cast("sqlite3.Connection", connection.connection.driver_connection)
     if driver.in_transaction:  # begun on the driver already (`begin_write`): SQLAlchemy joins it
         return
     statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get("trinn_write") else "BEGIN"

@@ -38,7 +38,7 @@ def _to_db(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 def _bind_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
-    process = type_.dialect_impl(dialect).bind_processor(dialect)
+    process: Callable[[Any], Any] | None = type_.dialect_impl(dialect).bind_processor(dialect)
     if isinstance(type_, sa.DateTime):
         return _naive(process)
     return process
@@ -64,7 +64,7 @@ def _naive(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
 
 
 def _result_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
-    process = type_.dialect_impl(dialect).result_processor(dialect, None)
+    process: Callable[[Any], Any] | None = type_.dialect_impl(dialect).result_processor(dialect, None)
     if isinstance(type_, sa.DateTime):
         return _aware(process)
     return process

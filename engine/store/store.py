@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from itertools import starmap
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
@@ -35,6 +35,9 @@ from trinn.engine.store.statements import (
 )
 from trinn.engine.store.tables import cases, deliveries, events, outbox, playbooks, tasks, timers
 
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
+
 __all__ = ["Store", "Transaction", "from_db", "to_db"]
 
 _OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
@@ -47,6 +50,10 @@ def to_db(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+@overload
+def from_db(moment: dt.datetime) -> dt.datetime: ...
+@overload
+def from_db(moment: None) -> None: ...
 def from_db(moment: dt.datetime | None) -> dt.datetime | None:
     return None if moment is None else moment.replace(tzinfo=dt.UTC)
 
@@ -149,7 +156,7 @@ class Transaction:
     """The operations of one command, on one open transaction."""
 
     def __init__(
-        self, connection: Connection, is_postgres: bool, statements: Statements | None = None
+        self, connection: Connection | None, is_postgres: bool, statements: Statements | None = None
     ) -> None:
         self._connection: Connection | None = connection
         if connection is not None:  # else `_pooled` set the engine and the pooled connection
@@ -167,7 +174,7 @@ class Transaction:
         """A command's transaction on a pooled driver connection (see `Store.write`)."""
         tx = cls.__new__(cls)
         tx._engine, tx._pool_connection = engine, pool_connection
-        tx.__init__(None, is_postgres, statements)  # type: ignore[arg-type]  # as every Transaction
+        cls.__init__(tx, None, is_postgres, statements)  # as every Transaction
         return tx
 
     @property
@@ -191,7 +198,7 @@ class Transaction:
         else:
             self._pool_connection.close()
 
-    def execute(self, statement: Any, *args: Any) -> sa.CursorResult[Any]:
+    def execute(self, statement: Any, *args: Any) -> sa.CursorResult[*tuple[Any, ...]]:
         return self.connection.execute(statement, *args)
 
     # a command's statements, on the driver's cursor of the same transaction
@@ -200,7 +207,9 @@ class Transaction:
         """Run driver SQL; everything a command writes passes here (the benchmark records it)."""
         if self._cursor is None:
             pooled = self._pool_connection or self.connection.connection
-            self._cursor = pooled.driver_connection.cursor()
+            # sqlite3's or psycopg's connection; SQLAlchemy types it Optional (None once detached)
+            driver: Any = pooled.driver_connection
+            self._cursor = driver.cursor()
         if many:
             self._cursor.executemany(sql, parameters)
         else:
@@ -229,21 +238,24 @@ class Transaction:
         Two first cases may be opened at once: the second insert then does nothing.
         """
         if not self._rows(self._statements.playbook_stored, {"sha256": sha256}):
+            statement: postgresql.Insert | sqlite.Insert
             if self.is_postgres:
-                from sqlalchemy.dialects.postgresql import insert
+                from sqlalchemy.dialects.postgresql import insert as postgres_insert
+
+                statement = postgres_insert(playbooks)
             else:
-                from sqlalchemy.dialects.sqlite import insert
+                from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+                statement = sqlite_insert(playbooks)
             self.execute(
-                insert(playbooks)
-                .values(
+                statement.values(
                     sha256=sha256,
                     playbook_id=playbook_id,
                     version=version,
                     language=language,
                     yaml=text,
                     stored_at=to_db(now),
-                )
-                .on_conflict_do_nothing(index_elements=["sha256"])
+                ).on_conflict_do_nothing(index_elements=["sha256"])
             )
 
     def playbook_text(self, sha256: str) -> str:

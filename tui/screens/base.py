@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual.screen import Screen
 
@@ -13,6 +13,7 @@ from trinn.engine.i18n import message_pattern
 from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
+    from trinn.tui.app import TrinnApp
     from trinn.tui.desk import Desk
 
 __all__ = ["DeskScreen", "error_fields", "error_text", "run_db"]
@@ -51,7 +52,7 @@ def error_fields(message: str) -> dict[str, str]:
 def run_db(
     widget: Any,
     work: Callable[[], T],
-    done: Callable[[T], None],
+    done: Callable[[T], object],  # what it returns, textual's call_from_thread awaits if awaitable
     failed: Callable[[TrinnError], None] | None = None,
     *,
     group: str = "db",
@@ -93,7 +94,8 @@ class DeskScreen(Screen[None]):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined,no-any-return]
+        # textual types Screen.app as App[Any]; every DeskScreen runs in TrinnApp
+        return cast("TrinnApp", self.app).desk
 
     def refresh_data(self) -> None:
         """Read again what the screen shows (called on changes made elsewhere)."""

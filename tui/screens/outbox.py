@@ -102,12 +102,12 @@ class OutboxScreen(DeskScreen):
             return
         outbox_id = int(self.rows[table.cursor_row]["id"])
         retry = self.retry
-        run_db(
-            self,
-            lambda: retry(outbox_id),
-            lambda _r: (self.notify(_("Sent.")), self.refresh_data()),
-            group="write",
-        )
+
+        def sent(_r: object) -> None:
+            self.notify(_("Sent."))
+            self.refresh_data()
+
+        run_db(self, lambda: retry(outbox_id), sent, group="write")
 
     def action_toggle_sent(self) -> None:
         self.show_sent = not self.show_sent

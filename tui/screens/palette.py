@@ -34,12 +34,12 @@ class TrinnCommands(Provider):
             for p in page.possibilities:
                 if p.allowed:
                     title = page.text(p.title) or p.trigger
+
+                    def fire(trigger: str = p.trigger) -> None:
+                        screen.fire(trigger)
+
                     commands.append(
-                        (
-                            _("Do: {action}").format(action=title),
-                            lambda t=p.trigger: screen.fire(t),
-                            _("an action possible now"),
-                        )
+                        (_("Do: {action}").format(action=title), fire, _("an action possible now"))
                     )
             for index, record in enumerate(getattr(screen, "task_rows", [])):
                 if record.status == "open":

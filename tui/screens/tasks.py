@@ -113,10 +113,14 @@ class MyTasksScreen(DeskScreen):
                 self.notify(error_text(exc), severity="error", timeout=10)
                 self.refresh_data()
 
+            def completed(_case: object) -> None:
+                self.notify(_("Task done."), timeout=4)
+                self.refresh_data()
+
             run_db(
                 self,
                 lambda: self.desk.complete(row.case_id, row.task, note, row.item, None),
-                lambda _case: (self.notify(_("Task done."), timeout=4), self.refresh_data()),
+                completed,
                 failed,
                 group="write",
             )
