@@ -263,10 +263,9 @@ def check_yaml_shape(text: str, path: Path) -> None:
                 nodes += 1
                 open_anchors.append((event.anchor, nodes))
                 if depth > MAX_DEPTH:
-                    mark = event.start_mark
                     raise SettingError(
-                        f"{path}:{mark.line + 1}:{mark.column + 1}: nested more than {MAX_DEPTH} "
-                        "levels deep (a channels file needs 4)"
+                        f"{_at(path, event)}: nested more than {MAX_DEPTH} levels deep "
+                        "(a channels file needs 4)"
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
@@ -274,13 +273,17 @@ def check_yaml_shape(text: str, path: Path) -> None:
                 if anchor is not None:
                     sizes[anchor] = nodes - start + 1
             if nodes > MAX_NODES:
-                mark = event.start_mark
                 raise SettingError(
-                    f"{path}:{mark.line + 1}:{mark.column + 1}: the channels file expands to more "
-                    f"than {MAX_NODES} nodes (aliases count as what they stand for)"
+                    f"{_at(path, event)}: the channels file expands to more than {MAX_NODES} nodes "
+                    "(aliases count as what they stand for)"
                 )
     except yaml.YAMLError:
         return  # `_check_yaml` says where and what
+
+
+def _at(path: Path, event: Any) -> str:
+    mark = event.start_mark
+    return f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
 
 
 def _substitute(text: str, path: Path) -> tuple[str, set[str]]:

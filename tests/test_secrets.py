@@ -181,14 +181,20 @@ def test_no_secret_of_any_url_part_gets_out_of_any_command(
 
 
 def test_masked_url_hides_every_part_in_apprises_own_form() -> None:
-    assert masked_url(
-        f"json://{S['json user']}:{S['json password']}@127.0.0.1:8080/hooks/T0/B1/{S['json path token']}"
-        f"?+X-Token={S['json header value']}&-sig={S['json GET value']}&retry=2"
-    ) == "json://z...x:****@127.0.0.1:8080/****/****/****/z...x?+X-Token=z...x&-sig=z...x"
-    assert masked_url(
-        f"https://hooks.slack.com/services/{S['slack host token']}/{S['slack path token a']}/"
-        f"{S['slack path token b']}"
-    ) == "slack://Z...X/Z...X/z...x//?image=yes&footer=yes&timestamp=yes&blocks=no&mode=hook"
+    assert (
+        masked_url(
+            f"json://{S['json user']}:{S['json password']}@127.0.0.1:8080/hooks/T0/B1/{S['json path token']}"
+            f"?+X-Token={S['json header value']}&-sig={S['json GET value']}&retry=2"
+        )
+        == "json://z...x:****@127.0.0.1:8080/****/****/****/z...x?+X-Token=z...x&-sig=z...x"
+    )
+    assert (
+        masked_url(
+            f"https://hooks.slack.com/services/{S['slack host token']}/{S['slack path token a']}/"
+            f"{S['slack path token b']}"
+        )
+        == "slack://Z...X/Z...X/z...x//?image=yes&footer=yes&timestamp=yes&blocks=no&mode=hook"
+    )
     # recipients in a mail URL's path are addresses, not secrets: they stay
     assert masked_url("mailto://user:pw@smtp.example.no/kari@example.no?from=post@example.no") == (
         "mailto://****:****@smtp.example.no/kari%40example.no?from=post@example.no"
