@@ -327,10 +327,10 @@ def outbox(
                 "attempt": d["attempt"],
                 "at": iso(d["at"]),
                 "service": d["service"],
-                "url": d["url"],
+                "url": _stored_url(d["url"]),
                 "recipient": d["recipient"],
                 "status": d["status"],
-                "error": d["error"],
+                "error": _stored_text(d["error"]),
             }
         )
     views = []
@@ -352,7 +352,7 @@ def outbox(
                 "message": payload.get("message"),
                 "to": to,
                 "title": payload.get("title"),
-                "last_error": row["last_error"],
+                "last_error": _stored_text(row["last_error"]),
                 "deliveries": by_row.get(row["id"], []),
             }
         )
@@ -379,6 +379,22 @@ def outbox(
     for v in views:
         if v["last_error"] and v["status"] != "sent":
             out.print(f"  {v['id']}: {v['last_error']}", markup=False)
+
+
+def _stored_url(url: str | None) -> str | None:
+    """A URL as stored: masked when it was written, masked again in case an older trinn wrote it."""
+    from trinn.notifiers.channels import masked_url
+
+    return masked_url(url) if url else url
+
+
+def _stored_text(text: str | None) -> str | None:
+    """An error as stored: masked when written; any URL in it masked again (see `_stored_url`)."""
+    if not text or "://" not in text:
+        return text
+    from trinn.notifiers.channels import mask_urls
+
+    return mask_urls(text)
 
 
 @outbox_app.command("retry")
