@@ -242,8 +242,9 @@ def check_yaml_shape(text: str, path: Path) -> None:
 
     PyYAML (apprise's reader) builds nested collections by recursion, and an alias stands for
     its whole anchored node however often it is used: both are measured here from the parser's
-    events, which come one at a time without recursion. (A stand-in for engine.source's own
-    depth check, which works on ruamel's nodes.)
+    events, which come one at a time without recursion. It counts with PyYAML, the parser that
+    will build the file, rather than with engine.source.check_yaml_shape (ruamel, the playbooks'
+    parser), so that what is measured is what apprise builds.
     """
     import yaml
 

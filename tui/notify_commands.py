@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trinn.engine.errors import CommandError, TrinnError
+from trinn.tui.case_commands import now_option
 from trinn.tui.output import err, fail, out, print_columns, print_json
 from trinn.tui.settings import Settings
 
@@ -232,13 +233,8 @@ def notify_test(
 
 
 def _moment(text: str | None) -> dt.datetime:
-    if text is None:
-        return dt.datetime.now(dt.UTC)
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise fail(f"'{text}' is not a time (write e.g. 2026-12-01T09:00 or 2026-12-01)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    """`--now` read the one way every command reads it, else the wall clock."""
+    return now_option(text) or dt.datetime.now(dt.UTC)
 
 
 Now = Annotated[
