@@ -56,7 +56,7 @@ from trinn.engine.people import People, Person
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.spec import FieldType, PlaybookSpec
 from trinn.engine.store import Store, Transaction
-from trinn.engine.values import ValueProblem, normalize_value
+from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, normalize_value
 
 __all__ = ["Possibility", "Service", "TickAction", "utc_now"]
 
@@ -515,6 +515,16 @@ class Service:
 
     # the shape of every command on an existing case ------------------------------
 
+    @staticmethod
+    def _checked_note(note: str | None) -> str | None:
+        """A note kept as trinn keeps all text (the app's notes come here unchecked by a CLI)."""
+        if note is None:
+            return None
+        try:
+            return check_text(note, lines=True, limit=MAX_NOTE)
+        except ValueProblem as problem:
+            raise CommandError(_("the note: {problem}").format(problem=problem)) from None
+
     def _run(
         self,
         case_id: int,
@@ -530,6 +540,7 @@ class Service:
         system: bool = False,
     ) -> _Command:
         now = now or self.clock()
+        note = self._checked_note(note)
         try:
             self._compile_ahead(case_id)
             with self.store.write() as tx:

@@ -39,6 +39,7 @@ __all__ = [
     "MAX_ITEMS",
     "MAX_LINE",
     "MAX_LONG_TEXT",
+    "MAX_NOTE",
     "ValueProblem",
     "check_text",
     "check_value",
@@ -49,6 +50,7 @@ __all__ = [
 MAX_DIGITS = 15  # before the decimal mark: |value| < 10**15, exact as a double (2**53 > 9e15)
 MAX_LINE = 1_000  # characters of a one-line value (text, e-mail, web address, a list item ...)
 MAX_LONG_TEXT = 100_000  # characters of a long_text value
+MAX_NOTE = 10_000  # characters of a note or a comment (line breaks allowed)
 MAX_ITEMS = 10_000  # items of a list value (what a guard may do with them is bounded by its budget)
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2200, 12, 31)

@@ -24,7 +24,7 @@ import typer
 
 from trinn.engine.errors import CommandError, FileProblemsError, TrinnError
 from trinn.engine.shown import shown
-from trinn.engine.values import ValueProblem, check_text, parse_moment
+from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, parse_moment
 from trinn.tui.output import fail, json_text, out, print_columns, print_json
 from trinn.tui.settings import Settings
 
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["MAX_ANSWERS_BYTES", "MAX_ANSWERS_DEPTH", "MAX_NOTE", "now_option", "plain_option", "register"]
 
 MAX_ID = 2**63 - 1  # the largest id both databases store
-MAX_NOTE = 10_000  # characters of a note or a comment
 MAX_ANSWERS_BYTES = 1024 * 1024  # a form's answers file (--file)
 MAX_ANSWERS_DEPTH = 8  # nesting of its arrays and objects (answers need 2: an object of lists)
 _CASE_ID = re.compile(r"#?[0-9]+")  # ASCII digits: str.isdigit() takes '²' and '١' too
