@@ -12,6 +12,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from trinn.engine.errors import PlaybookIOError, PlaybookNotFoundError
+from trinn.engine.source import read_capped, strip_bom
 
 __all__ = ["PlaybookFile", "bundled_files", "find_playbook", "playbook_files", "yaml_files"]
 
@@ -26,10 +27,11 @@ class PlaybookFile:
     @property
     def declared_id(self) -> str | None:
         """The `id:` the file declares, read without loading it (None if unreadable)."""
-        try:
-            found = _ID_LINE.search(self.path.read_text(encoding="utf-8", errors="replace"))
+        try:  # bounded, and never a device or a FIFO; a byte-order mark is no part of the text
+            text = strip_bom(read_capped(self.path)).decode("utf-8", errors="replace")
         except OSError:
             return None
+        found = _ID_LINE.search(text)
         return found.group(1) if found else None
 
 
@@ -66,8 +68,10 @@ def find_playbook(name: str, folders: Sequence[Path] = ()) -> Path:
     if path.suffix in (".yaml", ".yml") or path.exists():
         if path.is_dir():
             raise PlaybookIOError(name, "it is a folder (give a playbook file or id)")
-        if not path.is_file():
+        if not path.exists():
             raise PlaybookIOError(name, "no such file")
+        if not path.is_file():  # a device or a FIFO: refused before anything is read
+            raise PlaybookIOError(name, "not a regular file (give a playbook file or id)")
         return path
     candidates = playbook_files(folders)
     for candidate in reversed(candidates):

@@ -7,11 +7,11 @@ the compiler so it never compiles them again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field, replace
 
 from trinn.engine.actions import registered_actions
-from trinn.engine.errors import ExpressionError, Problem, did_you_mean
+from trinn.engine.errors import MAX_PROBLEMS, ExpressionError, Problem, did_you_mean
 from trinn.engine.expressions import BUILTIN_NAMES, CompiledExpression, Scope, compile_expression
 from trinn.engine.source import Loc, SourceMap
 from trinn.engine.spec import (
@@ -49,7 +49,13 @@ class _Checker:
         self.map = source_map
         self.known_playbooks = None if known_playbooks is None else set(known_playbooks)
         self.result = CheckResult()
+        self.hints: dict[int, Callable[[], str]] = {}
         self.tasks = spec.all_tasks()
+        # the triggers leaving each state, with '*' spelled out once
+        self.leaving: dict[str, set[str]] = {state_id: set() for state_id in spec.states}
+        for transition in spec.transitions:
+            for source in spec.source_states(transition):
+                self.leaving.setdefault(source, set()).add(transition.trigger)
         self.scope = Scope(
             frozenset(spec.fields),
             frozenset(self.tasks),
@@ -60,13 +66,21 @@ class _Checker:
     def add(self, loc: Loc, message: str, hint: str = "", *, at_key: bool = False) -> None:
         self.result.problems.append(self.map.problem(loc, message, hint, at_key=at_key))
 
-    def ref(self, loc: Loc, kind: str, name: str, known: Iterable[str], *, at_key: bool = False) -> bool:
-        """Report `name` if it is not among `known`; True when it is fine."""
-        known = list(known)
+    def ref(self, loc: Loc, kind: str, name: str, known: Collection[str], *, at_key: bool = False) -> bool:
+        """Report `name` if it is not among `known` (a dict or set: looked up, not searched)."""
         if name in known:
             return True
-        self.add(loc, f"unknown {kind} '{name}'", did_you_mean(name, known, list_if_few=8), at_key=at_key)
+        # the hint compares `name` with every known one: worked out only if the report shows it
+        self.hints[len(self.result.problems)] = lambda: did_you_mean(name, known, list_if_few=8)
+        self.add(loc, f"unknown {kind} '{name}'", at_key=at_key)
         return False
+
+    def hint_shown(self) -> None:
+        """Fill in the did-you-mean hints of the problems a report shows (the first by position)."""
+        problems = self.result.problems
+        for i in sorted(range(len(problems)), key=problems.__getitem__)[:MAX_PROBLEMS]:
+            if i in self.hints:
+                problems[i] = replace(problems[i], hint=self.hints[i]())
 
     def expression(self, loc: Loc, text: str, what: str = "expression") -> None:
         if text in self.result.expressions:
@@ -93,6 +107,7 @@ class _Checker:
         self.check_states()
         self.check_transitions()
         self.check_messages()
+        self.hint_shown()
         return self.result
 
     def check_fields(self) -> None:
@@ -120,7 +135,7 @@ class _Checker:
 
     def check_states(self) -> None:
         seen: dict[str, Loc] = {}
-        triggers = sorted({t.trigger for t in self.spec.transitions})
+        triggers = {t.trigger for t in self.spec.transitions}
         for state_id, state in self.spec.states.items():
             loc = ("states", state_id)
             for i, task in enumerate(state.tasks):
@@ -151,7 +166,7 @@ class _Checker:
                         self.ref((*rloc, "message"), "message", reminder.message, self.spec.messages)
             for i, timer in enumerate([] if state.final else state.timers):
                 floc = (*loc, "timers", i, "fire")
-                leaving = {t.trigger for t in self.spec.transitions if state_id in self.spec.source_states(t)}
+                leaving = self.leaving[state_id]
                 if self.ref(floc, "trigger", timer.fire, triggers) and timer.fire not in leaving:
                     self.add(
                         floc,
@@ -339,6 +354,7 @@ def graph_problems(spec: PlaybookSpec, source_map: SourceMap) -> list[Problem]:
             )
         )
     can_end = _closure(finals, lambda s: preceding[s])
+    trapped: dict[str, list[str]] | None = None
     for state_id, state in spec.states.items():
         loc = ("states", state_id)
         if state_id not in reachable:
@@ -360,13 +376,84 @@ def graph_problems(spec: PlaybookSpec, source_map: SourceMap) -> list[Problem]:
                 )
             )
         elif finals and state_id not in can_end:
-            trapped = sorted(_closure([state_id], lambda s: following[s]))
+            if trapped is None:
+                trapped = _trapped(spec.states, following, can_end)
+            names = ", ".join(f"'{s}'" for s in trapped[state_id][:_TRAPPED_SHOWN])
+            more = " and more" if len(trapped[state_id]) > _TRAPPED_SHOWN else ""
             problems.append(
                 source_map.problem(
                     loc,
                     f"no final state can be reached from '{state_id}'",
-                    "the case would be stuck among " + ", ".join(f"'{s}'" for s in trapped),
+                    f"the case would be stuck among {names}{more}",
                     at_key=True,
                 )
             )
     return problems
+
+
+_TRAPPED_SHOWN = 8
+
+
+def _trapped(
+    states: Iterable[str], following: dict[str, set[str]], can_end: set[str]
+) -> dict[str, list[str]]:
+    """For each state that cannot end, the first names (sorted) of the states it can reach.
+
+    At most one more than shown is kept: the smallest names of a union are among the smallest
+    of its parts, so each group of states that reach each other is worked out once from the
+    groups it leads to, linear in the moves, where a walk from every state would be quadratic.
+    """
+    stuck = [s for s in states if s not in can_end]
+    trapped: dict[str, list[str]] = {}
+    for group in _groups(stuck, following):  # each group after every group it leads to
+        names = set(group)
+        for state_id in group:
+            for target in following[state_id]:
+                if target not in names:
+                    names.update(trapped[target])
+        first = sorted(names)[: _TRAPPED_SHOWN + 1]
+        for state_id in group:
+            trapped[state_id] = first
+    return trapped
+
+
+def _groups(nodes: list[str], following: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups (Tarjan's, without recursion), each after those it leads to."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(sorted(following[root])))]
+        while work:
+            node, targets = work[-1]
+            for target in targets:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(sorted(following[target]))))
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], index[target])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    group: list[str] = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.append(member)
+                        if member == node:
+                            break
+                    groups.append(group)
+    return groups

@@ -217,35 +217,47 @@ class CompiledPlaybook:
             for state_id, state in spec.states.items()
             if state.on_enter
         }
+        # each transition's sources spelled out once ('*' is every non-final state); everything
+        # below walks these moves once, so compiling is linear in the playbook's size
+        sources = [spec.source_states(t.spec) for t in self.transitions]
+        # the transitions out of each state by trigger, in playbook order
+        self._candidates: dict[tuple[str, str], list[CompiledTransition]] = {}
+        self._from: dict[str, list[CompiledTransition]] = {state_id: [] for state_id in spec.states}
+        for transition, states in zip(self.transitions, sources, strict=True):
+            for state_id in states:
+                self._candidates.setdefault((state_id, transition.trigger), []).append(transition)
+                self._from.setdefault(state_id, []).append(transition)
         self._exits = {
-            state_id: frozenset(t.trigger for t in self.transitions if state_id in spec.source_states(t.spec))
-            for state_id in spec.states
+            state_id: frozenset(t.trigger for t in leaving) for state_id, leaving in self._from.items()
         }
         self.machine = Machine(
             model=None,
             states=[self._state_config(state_id) for state_id in spec.states],
             initial=spec.initial,
-            transitions=[config for t in self.transitions for config in self._configs(t)],
+            transitions=[
+                config
+                for t, states in zip(self.transitions, sources, strict=True)
+                for config in self._configs(t, states)
+            ],
             auto_transitions=False,
             send_event=True,
             ignore_invalid_triggers=False,
         )
         # what firing a trigger from a state may read: the guards and actions of its
         # transitions, and the on_enter actions of where they lead
-        self._reads: dict[tuple[str, str], Reads] = {}
-        for state_id in spec.states:
-            for trigger in self._exits[state_id]:
-                candidates = [t for t in self.by_trigger[trigger] if state_id in spec.source_states(t.spec)]
-                self._reads[state_id, trigger] = _reads(
-                    [t.guard for t in candidates if t.guard is not None]
-                    + [loaded.expressions[e] for t in candidates for e in _action_sources(t.spec.do)]
-                    + [
-                        e
-                        for t in candidates
-                        if t.spec.to in self._on_enter
-                        for e in self._on_enter[t.spec.to].expressions
-                    ]
-                )
+        self._reads: dict[tuple[str, str], Reads] = {
+            key: _reads(
+                [t.guard for t in candidates if t.guard is not None]
+                + [loaded.expressions[e] for t in candidates for e in _action_sources(t.spec.do)]
+                + [
+                    e
+                    for t in candidates
+                    if t.spec.to in self._on_enter
+                    for e in self._on_enter[t.spec.to].expressions
+                ]
+            )
+            for key, candidates in self._candidates.items()
+        }
 
     @property
     def spec(self) -> PlaybookSpec:
@@ -257,9 +269,7 @@ class CompiledPlaybook:
             config["on_enter"] = [self._on_enter[state_id]]
         return config
 
-    def _configs(self, transition: CompiledTransition) -> list[dict[str, Any]]:
-        spec = self.spec
-        sources = spec.source_states(transition.spec)
+    def _configs(self, transition: CompiledTransition, sources: list[str]) -> list[dict[str, Any]]:
         config: dict[str, Any] = {
             "trigger": transition.trigger,
             "dest": transition.spec.to,
@@ -271,9 +281,7 @@ class CompiledPlaybook:
 
     def triggers_from(self, state: str) -> list[str]:
         """The triggers that have a transition out of `state`, in playbook order."""
-        return list(
-            dict.fromkeys(t.trigger for t in self.transitions if state in self.spec.source_states(t.spec))
-        )
+        return list(dict.fromkeys(t.trigger for t in self._from.get(state, ())))
 
     def fire(self, record: Any, trigger: str, context: ContextSource, roles: Iterable[str] = ()) -> Firing:
         """Move `record` by `trigger`, or raise RefusedError saying why not.
@@ -305,7 +313,7 @@ class CompiledPlaybook:
     ) -> tuple[bool, list[str]]:
         """Whether `trigger` would fire from `state` now, and if not, why (without firing)."""
         roles = frozenset(roles)
-        candidates = [t for t in self.by_trigger.get(trigger, []) if state in self.spec.source_states(t.spec)]
+        candidates = self._candidates.get((state, trigger), [])
         if any(not _refusal(t, context, roles) for t in candidates):
             return True, []
         return False, self.why_not(state, trigger, context, roles)
@@ -313,7 +321,7 @@ class CompiledPlaybook:
     def why_not(self, state: str, trigger: str, context: cel.Context, roles: Iterable[str] = ()) -> list[str]:
         """In words, why each transition of `trigger` would not fire from `state` now."""
         roles = frozenset(roles)
-        candidates = [t for t in self.by_trigger.get(trigger, []) if state in self.spec.source_states(t.spec)]
+        candidates = self._candidates.get((state, trigger), [])
         if not candidates:
             allowed = self.triggers_from(state)
             return [

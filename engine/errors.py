@@ -35,6 +35,7 @@ __all__ = [
     "FIELD_REQUIRED",
     "FORM_HAS_NO_FIELD",
     "FORM_NEEDS",
+    "MAX_PROBLEMS",
     "NEEDS_MESSAGES",
     "PLAYBOOK_NEEDS",
     "UNKNOWN_FIELD",
@@ -70,6 +71,10 @@ FIELD_MESSAGES = (FIELD_PROBLEM, FIELD_REQUIRED, FORM_HAS_NO_FIELD, UNKNOWN_FIEL
 NEEDS_MESSAGES = (FORM_NEEDS, PLAYBOOK_NEEDS)
 
 
+# a file with more problems than this says how many more: the first ones are what to fix
+MAX_PROBLEMS = 100
+
+
 class TrinnError(Exception):
     """The base of every error trinn raises on purpose."""
 
@@ -103,15 +108,20 @@ class FileProblemsError(TrinnError):
 
     def __init__(self, path: str, problems: Iterable[Problem]) -> None:
         self.path = path
-        self.problems = sorted(set(problems))
+        found = sorted(set(problems))
+        self.problems = found[:MAX_PROBLEMS]  # the first ones, by position
+        self.more = len(found) - len(self.problems)  # and how many past them
         super().__init__(self.report())
 
     def summary(self) -> str:
-        count = len(self.problems)
+        count = len(self.problems) + self.more
         return f"{count} error{'s' if count != 1 else ''} in {self.path}"
 
     def report(self) -> str:
-        return "\n".join([*(str(p) for p in self.problems), self.summary()])
+        lines = [str(p) for p in self.problems]
+        if self.more:
+            lines.append(f"... and {self.more} more problem{'s' if self.more != 1 else ''}")
+        return "\n".join([*lines, self.summary()])
 
 
 class PlaybookError(FileProblemsError):

@@ -1,4 +1,9 @@
-"""Playbook text -> a checked PlaybookSpec, or every problem with its position."""
+"""Playbook text -> a checked PlaybookSpec, or every problem with its position.
+
+Before the schema sees the data, the parts that multiply are counted against their
+caps (states, transitions, transition sources once '*' is spelled out, tasks, fields),
+so checking and compiling stay small whatever the file holds.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,34 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from trinn.engine.checks import check_playbook
-from trinn.engine.errors import PlaybookError, PlaybookIOError
+from trinn.engine.errors import PlaybookError, PlaybookIOError, Problem
 from trinn.engine.expressions import CompiledExpression
-from trinn.engine.source import SourceMap, parse_yaml, read_capped
+from trinn.engine.source import SourceMap, parse_yaml, read_capped, strip_bom
 from trinn.engine.spec import PlaybookSpec
 from trinn.engine.validation import validate_model
 
-__all__ = ["LoadedPlaybook", "load_playbook", "load_playbook_text"]
+__all__ = [
+    "MAX_FIELDS",
+    "MAX_MOVES",
+    "MAX_STATES",
+    "MAX_TASKS",
+    "MAX_TRANSITIONS",
+    "LoadedPlaybook",
+    "load_playbook",
+    "load_playbook_text",
+    "size_problems",
+]
+
+# the bundled playbooks have at most 14 states, 25 transitions, 15 tasks and 30 fields
+MAX_STATES = 500
+MAX_TRANSITIONS = 1_000
+# a transition from '*' leaves every non-final state: the machine holds one move per source
+MAX_MOVES = 10_000
+MAX_TASKS = 1_000
+MAX_FIELDS = 500
 
 
 @dataclass(frozen=True)
@@ -37,12 +61,16 @@ def load_playbook_text(
     text: str | bytes, path: str, known_playbooks: Iterable[str] | None = None
 ) -> LoadedPlaybook:
     """Parse, validate and check; raise PlaybookError holding every problem found."""
-    raw = text.encode() if isinstance(text, str) else text
-    data, source_map, problems = parse_yaml(text, path)
+    # a byte-order mark is no part of the playbook: the same text has the same hash with or without
+    raw = strip_bom(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
+    data, source_map, problems = parse_yaml(raw, path)
     if problems:
         raise PlaybookError(path, problems)
     if not isinstance(data, dict):
         raise PlaybookError(path, [source_map.problem((), "a playbook is a map of keys", "start with 'id:'")])
+    problems = size_problems(data, source_map)
+    if problems:
+        raise PlaybookError(path, problems)
     spec, problems = validate_model(PlaybookSpec, data, source_map)
     if spec is None:
         raise PlaybookError(path, problems)
@@ -51,7 +79,7 @@ def load_playbook_text(
     if result.problems:
         raise PlaybookError(path, result.problems)
     return LoadedPlaybook(
-        spec, path, raw.decode("utf-8"), hashlib.sha256(raw).hexdigest(), source_map, result.expressions
+        spec, path, source_map.text, hashlib.sha256(raw).hexdigest(), source_map, result.expressions
     )
 
 
@@ -67,3 +95,31 @@ def load_playbook(
         reason = exc.strerror or str(exc)
         raise PlaybookIOError(shown, reason[:1].lower() + reason[1:]) from exc
     return load_playbook_text(raw, shown, known_playbooks)
+
+
+def size_problems(data: dict[str, Any], source_map: SourceMap) -> list[Problem]:
+    """The parts of a playbook's data past their caps, counted before anything else reads them."""
+    states = data.get("states")
+    states = states if isinstance(states, dict) else {}
+    transitions = data.get("transitions")
+    transitions = transitions if isinstance(transitions, list) else []
+    fields = data.get("fields")
+    tasks = sum(
+        len(s["tasks"]) for s in states.values() if isinstance(s, dict) and isinstance(s.get("tasks"), list)
+    )
+    moves = 0
+    for transition in transitions:
+        source = transition.get("from") if isinstance(transition, dict) else None
+        moves += len(states) if source == "*" else len(source) if isinstance(source, list) else 1
+    counts = [
+        ("states", "states", len(states), MAX_STATES),
+        ("transitions", "transitions", len(transitions), MAX_TRANSITIONS),
+        ("transitions", "moves (transitions times the states they leave)", moves, MAX_MOVES),
+        ("states", "tasks", tasks, MAX_TASKS),
+        ("fields", "fields", len(fields) if isinstance(fields, dict) else 0, MAX_FIELDS),
+    ]
+    return [
+        source_map.problem((key,), f"too many {what}: {count}", f"the limit is {limit}", at_key=True)
+        for key, what, count, limit in counts
+        if count > limit
+    ]

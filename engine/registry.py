@@ -16,7 +16,7 @@ from trinn.engine.catalog import find_playbook, playbook_files
 from trinn.engine.compiler import CompiledPlaybook, compile_playbook
 from trinn.engine.errors import PlaybookIOError
 from trinn.engine.loader import load_playbook_text
-from trinn.engine.source import read_capped
+from trinn.engine.source import read_capped, strip_bom
 
 __all__ = ["PlaybookRegistry"]
 
@@ -42,7 +42,7 @@ class PlaybookRegistry:
         """
         path = find_playbook(name, self.folders)
         try:
-            raw = read_capped(path)
+            raw = strip_bom(read_capped(path))  # hashed as the loader hashes it
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise PlaybookIOError(str(path), reason[:1].lower() + reason[1:]) from exc

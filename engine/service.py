@@ -54,9 +54,9 @@ from trinn.engine.i18n import gettext as _
 from trinn.engine.messages import message_payload
 from trinn.engine.people import People, Person
 from trinn.engine.registry import PlaybookRegistry
-from trinn.engine.spec import PlaybookSpec
+from trinn.engine.spec import FieldType, PlaybookSpec
 from trinn.engine.store import Store, Transaction
-from trinn.engine.values import ValueProblem, normalize_value
+from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, normalize_value
 
 __all__ = ["Possibility", "Service", "TickAction", "utc_now"]
 
@@ -219,6 +219,7 @@ class Service:
     ) -> Case:
         def work(cmd: _Command) -> None:
             record = self._task(cmd, task, item, OPEN)
+            self._authorise(cmd, record)
             form = task_specs(cmd.spec)[record.task_id].form
             if form is not None:
                 names = cmd.spec.forms[form].fields
@@ -246,7 +247,7 @@ class Service:
     ) -> Case:
         def work(cmd: _Command) -> None:
             record = self._task(cmd, task, item, DONE)
-            self._check_task_role(cmd, record)
+            self._authorise(cmd, record)
             record.status, record.done_at, record.done_by, record.note = OPEN, None, None, None
             record.dirty = True
             cmd.details.update(task=record.task_id, item=record.item)
@@ -281,16 +282,25 @@ class Service:
         expected_version: int | None = None,
         now: dt.datetime | None = None,
     ) -> Case:
-        """Fill a form: its fields validated together; it completes the open task it belongs to."""
+        """Fill a form: its fields validated together; it completes the open task it belongs to.
+
+        Filling a form is doing its task: the task must be open in the case's state, and the
+        actor must be allowed to do it (its role, or its assignee), as for `done`.
+        """
 
         def work(cmd: _Command) -> None:
             spec = cmd.spec
             if form not in spec.forms:
                 raise CommandError(_("unknown form '{form}'").format(form=form) + _hint(form, spec.forms))
+            record = self._form_task(cmd, form)
+            if record is not None:
+                self._authorise(cmd, record, form=form)
             allowed = spec.forms[form].fields
-            if not values and not any(cmd.case.fields.get(n) not in (None, [], "") for n in allowed):
+            if not values:
                 raise CommandError(
-                    _("form '{form}' has no answers (give FIELD=VALUE or a file)").format(form=form)
+                    _("form '{form}' has no answers (its fields: {fields})").format(
+                        form=form, fields=", ".join(allowed)
+                    )
                 )
             for name in values:
                 if name not in allowed:
@@ -302,11 +312,8 @@ class Service:
             if missing:
                 raise CommandError(_(FORM_NEEDS).format(form=form, fields=", ".join(missing)))
             self._set_values(cmd, values)
-            for record in cmd.case.current_tasks():
-                task = task_specs(spec)[record.task_id]
-                if task.form == form and record.status == OPEN and self._may_do(cmd, record):
-                    self._complete(cmd, record)
-                    break
+            if record is not None:
+                self._complete(cmd, record)
 
         return self._run(case_id, actor, "form", form, note, expected_version, now, work).case
 
@@ -323,6 +330,7 @@ class Service:
     ) -> Case:
         def work(cmd: _Command) -> None:
             record = self._task(cmd, task, item, OPEN)
+            self._authorise(cmd, record, assigning=True)
             assignee = self.person(person)
             if (
                 record.role in cmd.spec.roles
@@ -507,6 +515,16 @@ class Service:
 
     # the shape of every command on an existing case ------------------------------
 
+    @staticmethod
+    def _checked_note(note: str | None) -> str | None:
+        """A note kept as trinn keeps all text (the app's notes come here unchecked by a CLI)."""
+        if note is None:
+            return None
+        try:
+            return check_text(note, lines=True, limit=MAX_NOTE)
+        except ValueProblem as problem:
+            raise CommandError(_("the note: {problem}").format(problem=problem)) from None
+
     def _run(
         self,
         case_id: int,
@@ -522,6 +540,7 @@ class Service:
         system: bool = False,
     ) -> _Command:
         now = now or self.clock()
+        note = self._checked_note(note)
         try:
             self._compile_ahead(case_id)
             with self.store.write() as tx:
@@ -611,7 +630,7 @@ class Service:
         )
         cmd = _Command(tx, case, compiled, actor, roles, now, "open", spec.id, depth=depth)
         case.fields = {name: f.default for name, f in spec.fields.items() if f.default is not None}
-        self._set_values(cmd, values, sync=False)
+        self._set_values(cmd, values, sync=False, by_user=parent is None)
         missing = self._missing(spec, case.fields, spec.fields)
         if missing:
             raise CommandError(_(PLAYBOOK_NEEDS).format(playbook=spec.id, fields=", ".join(missing)))
@@ -707,7 +726,7 @@ class Service:
         for effect in effects:
             if isinstance(effect, SetEffect):
                 # the state being entered makes its tasks from the fields as they end up
-                self._set_values(cmd, effect.values, sync=False)
+                self._set_values(cmd, effect.values, sync=False, by_user=False)
             elif isinstance(effect, NotifyEffect):
                 notify = effect.notify
                 cmd.details.setdefault("notify", []).append(notify.message)
@@ -745,9 +764,14 @@ class Service:
                 raise CommandError(_(FIELD_PROBLEM).format(name=name, problem=problem)) from None
         return result
 
-    def _set_values(self, cmd: _Command, values: Mapping[str, Any], *, sync: bool = True) -> None:
-        """Set fields by the user's command; `sync` keeps for_each tasks in step (not mid-move)."""
+    def _set_values(
+        self, cmd: _Command, values: Mapping[str, Any], *, sync: bool = True, by_user: bool = True
+    ) -> None:
+        """Set fields by the user's command (`by_user`) or by the playbook's actions; `sync`
+        keeps for_each tasks in step (not mid-move)."""
         normalized = self._normalized(cmd.spec, values)
+        if by_user:
+            self._check_people(cmd, normalized)
         for name, value in normalized.items():
             if value is None:
                 if cmd.spec.fields[name].required and cmd.kind != "open":
@@ -811,22 +835,108 @@ class Service:
             )
         return matching[0]
 
+    # who may do what ------------------------------------------------------------
+    #
+    # Every write passes one check. Who acts must hold a role of the playbook (`_acting_roles`,
+    # in `_run` and `_open`); a trigger names the roles that may fire it (`compiled.fire`, with
+    # its guard); work on a task (done, reopen, form, assign) needs the task's role, or being
+    # its assignee (`_authorise`); people named in a person_list field must be people of the
+    # people file who hold the role that field stands for (`_check_people`).
+
     def _may_do(self, cmd: _Command, record: TaskRecord) -> bool:
         role = cmd.spec.roles.get(record.role)
         return (
             (role is not None and role.external) or record.role in cmd.roles or record.assignee == cmd.actor
         )
 
-    def _check_task_role(self, cmd: _Command, record: TaskRecord) -> None:
-        if not self._may_do(cmd, record):
+    def _authorise(
+        self, cmd: _Command, record: TaskRecord, *, form: str | None = None, assigning: bool = False
+    ) -> None:
+        """May `cmd.actor` work on the task `record` (do it, reopen it, fill its form, assign it)?
+
+        A task of an external role is recorded by any coordinator on the outsider's behalf.
+        """
+        if self._may_do(cmd, record):
+            return
+        values = {"person": cmd.actor, "task": record.task_id, "role": record.role, "form": form}
+        if form is not None:
+            message = _("{person} cannot fill the form '{form}': its task '{task}' needs the role '{role}'")
+        elif assigning:
+            message = _("{person} cannot assign '{task}': it needs the role '{role}'")
+        else:
+            message = _("{person} cannot do '{task}': it needs the role '{role}'")
+        raise CommandError(message.format(**values))
+
+    def _form_task(self, cmd: _Command, form: str) -> TaskRecord | None:
+        """The open task of the case's state that filling `form` does; None for a form no task
+        of the playbook fills (then any coordinator fills it, in any open state)."""
+        specs = task_specs(cmd.spec)
+        if not any(task.form == form for task in specs.values()):
+            return None
+        here = [
+            t for t in cmd.case.current_tasks() if t.status != CANCELLED and specs[t.task_id].form == form
+        ]
+        if not here:
+            forms = sorted(
+                {
+                    name
+                    for t in cmd.case.current_tasks()
+                    if t.status == OPEN and (name := specs[t.task_id].form) is not None
+                }
+            )
             raise CommandError(
-                _("{person} cannot do '{task}': it needs the role '{role}'").format(
-                    person=cmd.actor, task=record.task_id, role=record.role
+                _("form '{form}' is not a form of state '{state}' (its open forms: {forms})").format(
+                    form=form, state=cmd.case.state, forms=", ".join(forms) if forms else _("none")
                 )
             )
+        waiting = [t for t in here if t.status == OPEN]
+        if not waiting:
+            raise CommandError(
+                _(
+                    "form '{form}' is filled already: its task '{task}' is done (reopen it to fill it again)"
+                ).format(form=form, task=here[0].task_id)
+            )
+        return next((t for t in waiting if self._may_do(cmd, t)), waiting[0])
+
+    def _check_people(self, cmd: _Command, normalized: Mapping[str, Any]) -> None:
+        """Refuse a person_list value naming anyone but people of the people file who hold the
+        role the field stands for: the role of the for_each tasks made for each listed person,
+        or, when no task is made per person, any role of the playbook.
+
+        Without a people file (one user holding every role) there is no one to check against.
+        Only ids new to the list are checked: a member who has since left a role stays listed.
+        """
+        if any(person.every_role for person in self.people.by_id.values()):
+            return
+        spec = cmd.spec
+        for name, value in normalized.items():
+            if not isinstance(value, list) or spec.fields[name].type is not FieldType.person_list:
+                continue
+            before = cmd.case.fields.get(name) or []
+            needed = sorted({t.role for t in task_specs(spec).values() if t.for_each == name})
+            fit = [
+                p.id
+                for p in self.people.by_id.values()
+                if (all(p.holds(r) for r in needed) if needed else any(p.holds(r) for r in spec.roles))
+            ]
+            for person_id in value:
+                if person_id in before or person_id in fit:
+                    continue
+                if person_id not in self.people.by_id:
+                    problem = _("'{person}' is not in the people file").format(person=person_id)
+                elif needed:
+                    problem = _("'{person}' does not hold the role {roles}").format(
+                        person=person_id, roles=", ".join(f"'{r}'" for r in needed)
+                    )
+                else:
+                    problem = _("'{person}' holds none of the roles of '{playbook}'").format(
+                        person=person_id, playbook=spec.id
+                    )
+                raise CommandError(
+                    _(FIELD_PROBLEM).format(name=name, problem=problem) + _hint(person_id, fit)
+                )
 
     def _complete(self, cmd: _Command, record: TaskRecord) -> None:
-        self._check_task_role(cmd, record)
         record.status, record.done_at, record.done_by = DONE, cmd.now, cmd.actor
         record.note, record.dirty = cmd.note, True
         done = {"task": record.task_id, "item": record.item}

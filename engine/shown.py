@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["shown"]
+__all__ = ["first_unsafe", "shown", "shown_json"]
 
 # C0 and C1 controls (but tab and newline), DEL, and the Unicode format characters that change
 # direction or hide text: bidi embeddings/overrides/isolates and marks, zero-width joiners and
@@ -34,3 +34,21 @@ def shown(text: object) -> str:
     if _UNSAFE.search(string) is None:
         return string
     return _UNSAFE.sub(_escape, string)
+
+
+def first_unsafe(text: str) -> tuple[int, str] | None:
+    """Where the first character `shown` would escape is in `text`, and which: a value holding one
+    is refused (engine.values), so that what is stored always reads on screen as it is."""
+    match = _UNSAFE.search(text)
+    return None if match is None else (match.start(), match.group())
+
+
+def shown_json(text: str) -> str:
+    """JSON text safe to print: the characters `shown` escapes become JSON `\\uXXXX` escapes.
+
+    They can only stand inside JSON strings (outside them JSON allows nothing but its own
+    punctuation and whitespace), so the result is the same JSON, readable by any parser.
+    """
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

@@ -4,11 +4,20 @@ ruamel.yaml composes the document into nodes, which keep the line and column
 of every key and item; we build plain dicts, lists and scalars from the nodes
 ourselves, so nothing is ever constructed from a tag, and we can see every
 duplicate key, tag and alias on the way.
+
+Every limit is applied before the work it bounds: a file is read only if it is a
+regular file, and never past MAX_BYTES; the parser's events are counted as they
+arrive (nesting depth, and nodes and characters of text with every alias
+expanded), so the composer stops at the first event past a limit, before its
+recursion or an alias can multiply anything.
 """
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,16 +25,48 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    MappingEndEvent,
+    NodeEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+)
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.parser import Parser
 
 from trinn.engine.errors import Problem
 
-__all__ = ["MAX_BYTES", "MAX_NODES", "Loc", "SourceMap", "parse_yaml", "read_capped"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_INT",
+    "MAX_NODES",
+    "MAX_TEXT",
+    "Loc",
+    "SourceMap",
+    "check_yaml_shape",
+    "decode_text",
+    "parse_yaml",
+    "read_capped",
+    "strip_bom",
+]
 
 MAX_BYTES = 1024 * 1024
-# a large real playbook has a few thousand nodes; aliases may not blow this up
-MAX_NODES = 50_000
+# nodes (keys, values and list items) with every alias expanded: the largest bundled
+# playbook has about 1,000; ruamel's pure-Python parser takes ~50 us a node, so this
+# also bounds parsing to about a second
+MAX_NODES = 20_000
+# characters of scalar text once every alias is expanded: no more than a file may hold
+MAX_TEXT = MAX_BYTES
+# maps and lists inside each other; real playbooks nest fewer than 10 deep, and the
+# composer and the builder recurse once (or twice) per level
+MAX_DEPTH = 64
+# a whole number must fit 64 bits, like CEL's int and the database's integer
+MAX_INT = 2**63 - 1
+
+_BOM = b"\xef\xbb\xbf"
 
 Loc = tuple[str | int, ...]
 
@@ -81,12 +122,128 @@ class SourceMap:
         return Problem(self.path, line, column, message, hint)
 
 
+class _LimitError(Exception):
+    """A document past one of the limits, at the event that went past it (1-based)."""
+
+    def __init__(self, line: int, column: int, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.line, self.column, self.message, self.hint = line, column, message, hint
+
+    def problem(self, path: str) -> Problem:
+        return Problem(path, self.line, self.column, self.message, self.hint)
+
+
+class _Shape:
+    """What the document will be once composed and expanded, counted one event at a time.
+
+    Each open map or list keeps the nodes, characters and depth it holds so far; when it
+    closes with an anchor, an alias to that anchor later adds the same again. Linear in
+    the events, and stops at the first one past a limit.
+    """
+
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.text = 0
+        # per open collection: anchor, nodes, characters, deepest level below it
+        self.open: list[list[Any]] = []
+        self.anchors: dict[str, tuple[int, int, int]] = {}
+
+    def see(self, event: Any) -> None:
+        if isinstance(event, CollectionStartEvent):
+            if len(self.open) >= MAX_DEPTH:
+                raise self._past(event, f"nesting is deeper than {MAX_DEPTH} levels", "flatten the document")
+            self.open.append([event.anchor, 1, 0, 0])
+            self._count(event, 1, 0, 0, aliased=False)
+        elif isinstance(event, MappingEndEvent | SequenceEndEvent):
+            anchor, nodes, text, below = self.open.pop()
+            if anchor is not None:
+                self.anchors[anchor] = (nodes, text, below + 1)
+            if self.open:
+                parent = self.open[-1]
+                parent[1] += nodes
+                parent[2] += text
+                parent[3] = max(parent[3], below + 1)
+        elif isinstance(event, ScalarEvent):
+            size = len(event.value)
+            if event.anchor is not None:
+                self.anchors[event.anchor] = (1, size, 0)
+            self._add(event, 1, size, 0, aliased=False)
+        elif isinstance(event, AliasEvent):
+            # an undefined alias is the composer's to report
+            nodes, text, depth = self.anchors.get(event.anchor, (1, 0, 0))
+            if len(self.open) + depth > MAX_DEPTH:
+                raise self._past(
+                    event,
+                    f"nesting is deeper than {MAX_DEPTH} levels with aliases expanded",
+                    "flatten the document",
+                )
+            self._add(event, nodes, text, depth, aliased=True)
+
+    def _add(self, event: NodeEvent, nodes: int, text: int, depth: int, *, aliased: bool) -> None:
+        if self.open:
+            parent = self.open[-1]
+            parent[1] += nodes
+            parent[2] += text
+            parent[3] = max(parent[3], depth)
+        self._count(event, nodes, text, depth, aliased=aliased)
+
+    def _count(self, event: NodeEvent, nodes: int, text: int, depth: int, *, aliased: bool) -> None:
+        self.nodes += nodes
+        self.text += text
+        hint = "anchors and aliases may not multiply the document"
+        if self.nodes > MAX_NODES:
+            if aliased:
+                raise self._past(event, f"document expands to more than {MAX_NODES} nodes", hint)
+            raise self._past(
+                event,
+                f"document has more than {MAX_NODES} nodes",
+                "keys, values and list items; split what is this big",
+            )
+        if self.text > MAX_TEXT:  # the file itself holds no more than this: only aliases get here
+            raise self._past(event, f"document expands to more than {MAX_TEXT} characters of text", hint)
+
+    @staticmethod
+    def _past(event: NodeEvent, message: str, hint: str) -> _LimitError:
+        mark = event.start_mark
+        return _LimitError(mark.line + 1, mark.column + 1, message, hint)
+
+
+class _ShapedParser(Parser):
+    """ruamel's parser (a state machine, no recursion) with every event counted as it is taken."""
+
+    def __init__(self, loader: Any) -> None:
+        super().__init__(loader)
+        self.shape = _Shape()
+
+    @property
+    def scanner(self) -> Any:
+        # ruamel finds it through two properties on every token; it never changes
+        found = self.__dict__.get("_found_scanner")
+        if found is None:
+            found = self.__dict__["_found_scanner"] = self.loader.scanner
+        return found
+
+    def get_event(self) -> Any:
+        event = super().get_event()
+        self.shape.see(event)
+        return event
+
+
 class _AliasSiteComposer(Composer):
     """Remembers where each alias is written: the node it stands for only knows its anchor."""
 
     def __init__(self, loader: Any = None) -> None:
         super().__init__(loader)
         self.alias_sites: dict[tuple[int, Any], tuple[int, int]] = {}
+
+    @property
+    def parser(self) -> Any:
+        # ruamel finds it through two properties, one reading the call stack, about six
+        # times a node; it never changes
+        found = self.__dict__.get("_found_parser")
+        if found is None:
+            found = self.__dict__["_found_parser"] = self.loader.parser
+        return found
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.parser.check_event(AliasEvent):
@@ -96,47 +253,41 @@ class _AliasSiteComposer(Composer):
         return super().compose_node(parent, index)
 
 
+def _yaml() -> YAML:
+    # the safe parser: the round-trip one also gathers comments, a third slower, for nothing
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Parser = _ShapedParser
+    yaml.Composer = _AliasSiteComposer
+    return yaml
+
+
+class _ScalarError(ValueError):
+    """A scalar that cannot become a value: (message, hint)."""
+
+
 class _Builder:
     def __init__(self, source_map: SourceMap, alias_sites: dict[tuple[int, Any], tuple[int, int]]):
         self.map = source_map
         self.alias_sites = alias_sites
         self.problems: list[Problem] = []
-        self.count = 0
-        self.too_big = False
 
     def _pos(self, node: Node, site: tuple[int, int] | None = None) -> tuple[int, int]:
         return site or (node.start_mark.line + 1, node.start_mark.column + 1)
 
+    def _add(self, position: tuple[int, int], message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.map.path, position[0], position[1], message, hint))
+
     def build(self, node: Node, loc: Loc, site: tuple[int, int] | None = None) -> Any:
-        """Plain data for `node`; `site` is where an alias standing for it was written."""
-        self.count += 1
-        if self.count > MAX_NODES:
-            if not self.too_big:
-                self.too_big = True
-                line, col = self._pos(node, site)
-                self.problems.append(
-                    Problem(
-                        self.map.path,
-                        line,
-                        col,
-                        f"document expands to more than {MAX_NODES} nodes",
-                        "anchors and aliases may not multiply the document",
-                    )
-                )
-            return None
+        """Plain data for `node`; `site` is where an alias standing for it was written.
+
+        The parser has bounded the expanded document (nodes, text, depth) before this runs.
+        """
         self.map.values.setdefault(loc, self._pos(node, site))
         tag = str(node.tag)
         if tag not in _ALLOWED_TAGS:
-            line, col = self._pos(node, site)
             shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
-            self.problems.append(
-                Problem(
-                    self.map.path,
-                    line,
-                    col,
-                    f"YAML tag '{shown}' is not allowed",
-                    "playbooks hold plain data only",
-                )
+            self._add(
+                self._pos(node, site), f"YAML tag '{shown}' is not allowed", "playbooks hold plain data only"
             )
             return None
         if isinstance(node, MappingNode):
@@ -151,33 +302,30 @@ class _Builder:
             self.map.quoted[loc] = True
         if site is None:
             self.map.spans[loc] = (node.start_mark.index, node.end_mark.index)
-        return _scalar(node)
+        try:
+            return _scalar(node)
+        except _ScalarError as exc:
+            self._add(self._pos(node, site), *exc.args)
+            return None
 
     def _mapping(self, node: MappingNode, loc: Loc) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                line, col = self._pos(key_node)
-                self.problems.append(Problem(self.map.path, line, col, "a key must be a plain name"))
+                self._add(self._pos(key_node), "a key must be a plain name")
                 continue
-            key = str(_scalar(key_node))
+            try:
+                key = str(_scalar(key_node))
+            except _ScalarError as exc:
+                self._add(self._pos(key_node), *exc.args)
+                continue
             if key == "<<":
-                line, col = self._pos(key_node)
-                self.problems.append(
-                    Problem(
-                        self.map.path, line, col, "merge keys ('<<') are not supported", "write the keys out"
-                    )
-                )
+                self._add(self._pos(key_node), "merge keys ('<<') are not supported", "write the keys out")
                 continue
             child = (*loc, key)
             if key in result:
-                line, col = self._pos(key_node)
                 first = self.map.keys[child][0]
-                self.problems.append(
-                    Problem(
-                        self.map.path, line, col, f"duplicate key '{key}'", f"first defined on line {first}"
-                    )
-                )
+                self._add(self._pos(key_node), f"duplicate key '{key}'", f"first defined on line {first}")
                 continue
             self.map.keys[child] = self._pos(key_node)
             result[key] = self.build(value_node, child, self.alias_sites.get((id(node), id(key_node))))
@@ -194,11 +342,7 @@ def _scalar(node: ScalarNode) -> Any:
     if tag == _CORE + "bool":
         return text.lower() == "true"
     if tag == _CORE + "int":
-        digits = text.replace("_", "")
-        try:
-            return int(digits, 0)  # 0x.., 0o.., 0b.. and plain decimals
-        except ValueError:
-            return int(digits, 10)  # leading zeros, which base 0 refuses
+        return _int(text)
     if tag == _CORE + "float":
         lowered = text.lower().replace("_", "")
         if lowered in (".inf", "+.inf"):
@@ -209,8 +353,24 @@ def _scalar(node: ScalarNode) -> Any:
             return float("nan")
         return float(lowered)
     if node.style == ">":
-        text = text.replace("\a", "")  # ruamel marks the folds of '>' scalars with BEL
+        text = text.replace("\a", "")  # the round-trip parser marks the folds of '>' scalars with BEL
     return text  # str and timestamp stay text; the schema parses dates
+
+
+def _int(text: str) -> int:
+    """A YAML whole number that fits 64 bits; a longer one is refused before Python converts it."""
+    digits = text.replace("_", "")
+    # past 20 significant digits no base fits 64 bits (and Python refuses past 4,300 digits)
+    significant = digits.lstrip("+-")
+    significant = significant[2:] if significant[:2].lower() in ("0x", "0o", "0b") else significant
+    if len(significant.lstrip("0")) <= 64:
+        try:
+            value = int(digits, 0)  # 0x.., 0o.., 0b.. and plain decimals
+        except ValueError:
+            value = int(digits, 10)  # leading zeros, which base 0 refuses
+        if -MAX_INT - 1 <= value <= MAX_INT:
+            return value
+    raise _ScalarError("whole number is too large", f"the largest is {MAX_INT}")
 
 
 _FLOW_OPEN = {"flow mapping": "{", "flow sequence": "["}
@@ -258,20 +418,38 @@ def _syntax_problem(path: str, exc: MarkedYAMLError) -> Problem:
     return Problem(path, line, col, f"invalid YAML: {message}")
 
 
-def read_capped(path: Path) -> bytes:
-    """A file's bytes, reading at most one byte past the limit: parse_yaml refuses the rest.
+def read_capped(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """A regular file's bytes, reading at most one byte past `limit`: parse_yaml refuses the rest.
 
-    Raises OSError when the file cannot be read; callers say so in their own terms.
+    A folder, a device (/dev/zero) or a FIFO is refused before anything is read; the FIFO is
+    opened without waiting for a writer. Raises OSError when the file cannot be read;
+    callers say so in their own terms.
     """
-    with path.open("rb") as handle:
-        return handle.read(MAX_BYTES + 1)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        return handle.read(limit + 1)
 
 
-def parse_yaml(text: str | bytes, path: str) -> tuple[Any, SourceMap, list[Problem]]:
-    """Parse one YAML document into plain data; problems are returned, never raised."""
-    source_map = SourceMap(path)
-    if len(text.encode() if isinstance(text, str) else text) > MAX_BYTES:
-        return None, source_map, [Problem(path, 1, 1, "file is too large", f"the limit is {MAX_BYTES} bytes")]
+def strip_bom(raw: bytes) -> bytes:
+    """The bytes without a UTF-8 byte-order mark: it says nothing, and some editors add it."""
+    return raw[len(_BOM) :] if raw.startswith(_BOM) else raw
+
+
+def decode_text(text: str | bytes, path: str) -> tuple[str | None, Problem | None]:
+    """The text of a YAML file within MAX_BYTES, as UTF-8 without a byte-order mark, or why not."""
+    size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
+    if size > MAX_BYTES:
+        return None, Problem(path, 1, 1, "file is too large", f"the limit is {MAX_BYTES} bytes")
     if isinstance(text, bytes):
         raw = text
         try:
@@ -279,22 +457,57 @@ def parse_yaml(text: str | bytes, path: str) -> tuple[Any, SourceMap, list[Probl
         except UnicodeDecodeError as exc:
             line = raw.count(b"\n", 0, exc.start) + 1
             column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-            return (
-                None,
-                source_map,
-                [Problem(path, line, column, "file is not valid UTF-8", f"bad byte at offset {exc.start}")],
+            return None, Problem(
+                path, line, column, "file is not valid UTF-8", f"bad byte at offset {exc.start}"
             )
-    yaml = YAML(typ="rt")
-    yaml.Composer = _AliasSiteComposer
+    return text.removeprefix("\ufeff"), None
+
+
+def check_yaml_shape(text: str | bytes, path: str) -> list[Problem]:
+    """Problems that make a YAML file unsafe to hand to any YAML library, with their positions.
+
+    Size, UTF-8, syntax, nesting depth, and nodes and text with every alias expanded, checked
+    from the parser's events alone: nothing is composed, so nothing recurses or multiplies.
+    For files read by other code (the channels file, read by apprise); parse_yaml applies the
+    same limits as it composes.
+    """
+    decoded, problem = decode_text(text, path)
+    if decoded is None:
+        return [problem] if problem else []
+    yaml = _yaml()
     try:
-        node = yaml.compose(io.StringIO(text))
+        for _event in yaml.parse(io.StringIO(decoded)):
+            pass
+    except _LimitError as exc:
+        return [exc.problem(path)]
+    except MarkedYAMLError as exc:
+        return [_syntax_problem(path, exc)]
+    except YAMLError as exc:
+        return [Problem(path, 1, 1, f"invalid YAML: {exc}")]
+    return []
+
+
+def parse_yaml(text: str | bytes, path: str) -> tuple[Any, SourceMap, list[Problem]]:
+    """Parse one YAML document into plain data; problems are returned, never raised.
+
+    A leading byte-order mark is dropped, so a file reads the same with or without one.
+    """
+    source_map = SourceMap(path)
+    decoded, problem = decode_text(text, path)
+    if decoded is None:
+        return None, source_map, [problem] if problem else []
+    yaml = _yaml()
+    try:
+        node = yaml.compose(io.StringIO(decoded))
+    except _LimitError as exc:
+        return None, source_map, [exc.problem(path)]
     except MarkedYAMLError as exc:
         return None, source_map, [_syntax_problem(path, exc)]
     except YAMLError as exc:
         return None, source_map, [Problem(path, 1, 1, f"invalid YAML: {exc}")]
     if node is None:
         return None, source_map, [Problem(path, 1, 1, "the file is empty")]
-    source_map.text = text
+    source_map.text = decoded
     builder = _Builder(source_map, yaml.composer.alias_sites)
     data = builder.build(node, ())
     return data, source_map, builder.problems

@@ -14,7 +14,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from trinn.engine.errors import Problem, did_you_mean
+from trinn.engine.errors import MAX_PROBLEMS, Problem, did_you_mean
 from trinn.engine.source import Loc, SourceMap
 
 __all__ = ["problems_from_validation", "validate_model"]
@@ -161,27 +161,40 @@ def _value_at(data: Any, path: Loc) -> Any:
 def problems_from_validation(
     exc: ValidationError, data: Any, source_map: SourceMap, root: type[BaseModel]
 ) -> list[Problem]:
-    """One Problem per distinct place; of a union's alternatives, the most specific wins."""
+    """One Problem per distinct place; of a union's alternatives, the most specific wins.
+
+    Linear in the errors: a report stops at MAX_PROBLEMS anyway, so only the first ones by
+    position get a did-you-mean hint (the costly part); the rest are counted with their message.
+    """
     by_path: dict[tuple[Loc, bool], list[ErrorDetails]] = {}
     for error in exc.errors(include_url=False):
         path, is_key = _data_path(data, tuple(error["loc"]), error["type"] == "missing")
         by_path.setdefault((path, is_key), []).append(error)
     _drop_missing_explained_by_typos(by_path)
-    problems = []
+    # every proper prefix of a reported path: a place with an error deeper inside it
+    above: set[Loc] = {path[:n] for path, _ in by_path for n in range(len(path))}
+    chosen: list[tuple[tuple[int, int], Loc, bool, ErrorDetails, list[ErrorDetails]]] = []
     for (path, is_key), errors in by_path.items():
         # a union's type mismatches are noise when a branch found something deeper
-        deeper = any(
-            other[0][: len(path)] == path and len(other[0]) > len(path)
-            for other in by_path
-            if other != (path, is_key)
-        )
         specific = [e for e in errors if e["type"] not in _TYPE_ERRORS]
-        if deeper and not specific:
+        if path in above and not specific:
             continue
-        problems.append(
-            _problem(specific[0] if specific else errors[0], errors, path, is_key, data, source_map, root)
-        )
-    return problems
+        first = specific[0] if specific else errors[0]
+        chosen.append((_position(first, path, is_key, source_map), path, is_key, first, errors))
+    chosen.sort(key=lambda entry: entry[0])
+    return [
+        _problem(error, errors, path, is_key, data, source_map, root, with_hint=n < MAX_PROBLEMS)
+        for n, (_, path, is_key, error, errors) in enumerate(chosen)
+    ]
+
+
+def _position(error: ErrorDetails, path: Loc, is_key: bool, source_map: SourceMap) -> tuple[int, int]:
+    """Where _problem will report `error`: the order a report lists problems in."""
+    if error["type"] == "extra_forbidden":
+        return source_map.key(path)
+    if error["type"] == "missing":
+        return source_map.value(path[:-1])
+    return source_map.key(path) if is_key else source_map.value(path)
 
 
 def _drop_missing_explained_by_typos(by_path: dict[tuple[Loc, bool], list[ErrorDetails]]) -> None:
@@ -209,13 +222,15 @@ def _problem(
     data: Any,
     source_map: SourceMap,
     root: type[BaseModel],
+    *,
+    with_hint: bool = True,
 ) -> Problem:
     key = path[-1] if path else None
     if error["type"] == "extra_forbidden":
-        allowed = _allowed_keys(root, path[:-1])
-        return source_map.problem(
-            path, f"unknown key '{key}'", did_you_mean(str(key), allowed, list_if_few=8), at_key=True
+        suggestion = (
+            did_you_mean(str(key), _allowed_keys(root, path[:-1]), list_if_few=8) if with_hint else ""
         )
+        return source_map.problem(path, f"unknown key '{key}'", suggestion, at_key=True)
     if error["type"] == "missing":
         return source_map.problem(path[:-1], f"missing required key '{key}'")
     value = key if is_key else _value_at(data, path)

@@ -12,15 +12,23 @@ urls:
 ```
 
 `${NAME}` is replaced by the environment variable NAME before apprise reads
-the file, so secrets can stay out of it. Every value taken from the
-environment, every password and token apprise hides, and every header value
-of a URL is a secret: `Channels.mask` removes them from any text trinn shows
-or stores. Apprise is imported here only when a file is read.
+the file, so secrets can stay out of it. A channel's URL is shown and stored
+only as `masked_url` makes it: apprise's privacy form of its plugin, with the
+user name, path tokens (webhooks carry theirs there) and custom header and
+parameter values hidden too. Every value taken from the environment and every
+part of a URL that its masked form hides is a secret: `Channels.mask` removes
+them, and masks every URL, in any text trinn shows or stores (delivery errors,
+apprise's warnings). Apprise is imported here only when a file is read.
+
+The file is bounded before apprise sees it: a regular file, at most
+`MAX_BYTES`, YAML nested at most `MAX_DEPTH` deep with at most `MAX_NODES`
+nodes (an alias counts as what it stands for), at most `MAX_CHANNELS` URLs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -31,17 +39,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from trinn.engine.errors import SettingError
 
 __all__ = [
+    "MAX_BYTES",
+    "MAX_CHANNELS",
+    "MAX_DEPTH",
+    "MAX_NODES",
     "OUTGOING_MAIL",
     "Channel",
     "Channels",
     "capture_apprise_log",
     "default_channels_path",
     "load_channels",
+    "mask_urls",
+    "masked_url",
 ]
 
 OUTGOING_MAIL = "outgoing-mail"  # not a valid role id (a hyphen), so it never clashes with one
@@ -66,6 +80,19 @@ _GENERIC_PARAMS = frozenset(
 )
 _KEY_DIGITS = 20  # of a channel's key: 80 bits, see `Channel.key`
 _MIN_SECRET = 3  # shorter values ('no', 'on') would mask half of every text
+# A channels file lists a team's channels: tens, not thousands. apprise takes about 3 ms a URL.
+MAX_BYTES = 256 * 1024
+MAX_DEPTH = 32  # a channels file nests 4 deep; PyYAML's composer recurses once a level
+MAX_NODES = 20_000
+MAX_CHANNELS = 500
+# query keys whose values are secrets, besides custom headers (+), GET (-) and payload (:) ones
+_SECRET_KEYS = frozenset(
+    {"token", "apikey", "api_key", "key", "secret", "pass", "password", "user", "sig", "signature"}
+)
+_MASKED_PART = re.compile(r"^(?:.\.\.\..|\*{4})$")  # apprise's `x...y`, and ****
+_EMAIL_PART = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
+_URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+_SHOWN_CHARS = 6  # a part this long or longer is shown as apprise shows a token: `x...y`
 
 
 def default_channels_path() -> Path:
@@ -84,6 +111,9 @@ class Channel:
     tags: frozenset[str]
     is_email: bool
     url: str = field(repr=False)  # holds secrets: never shown, logged or stored
+    # how trinn before 0.2 showed it: the name its deliveries recorded before they kept `key`
+    # (compared, never shown: it may hold a path token)
+    legacy: str = field(default="", repr=False)
 
     @property
     def key(self) -> str:
@@ -134,12 +164,13 @@ class Channels:
         return [c for c in self.channels if tag in c.tags]
 
     def mask(self, text: str) -> str:
-        """`text` with every secret of the file replaced by ****."""
+        """`text` with every secret of the file replaced by ****, and every URL in it masked."""
+        return mask_urls(self._without_secrets(text))
+
+    def _without_secrets(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, MASK)
-            quoted = quote(secret, safe="")
-            if quoted != secret:
-                text = text.replace(quoted, MASK)
+            for form in dict.fromkeys((secret, quote(secret, safe=""), quote(secret))):
+                text = text.replace(form, MASK)
         return text
 
     def unreached_roles(self, roles: list[str]) -> list[str]:
@@ -148,18 +179,14 @@ class Channels:
 
 def load_channels(path: Path) -> Channels:
     """Read a channels file; SettingError with the file and line when it cannot be used."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise SettingError(f"no channels file at {path} (see `trinn channels --help`)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise SettingError(f"cannot read the channels file {path}: {str(reason).lower()}") from None
+    text, mode = _read(path)
     warnings = []
     if mode & (stat.S_IRGRP | stat.S_IROTH):
         warnings.append(f"{path} can be read by other users; its secrets are theirs too (chmod 600 {path})")
     text, secrets = _substitute(text, path)
+    if len(text.encode()) > MAX_BYTES:  # the environment's values made it grow
+        raise SettingError(f"{path}: the channels file is too large (the limit is {MAX_BYTES} bytes)")
+    check_yaml_shape(text, path)
     _check_yaml(text, path, secrets)
     channels, notes = _parse(text)
     secrets |= {s for c in channels for s in _url_secrets(c)}
@@ -167,7 +194,15 @@ def load_channels(path: Path) -> Channels:
     reasons = [listed.mask(note) for note in dict.fromkeys(notes)]
     warnings.extend(f"{path}: {reason}" for reason in reasons)
     channels = [
-        Channel(c.position, c.service, _tidy(listed.mask(c.masked)), c.tags, c.is_email, c.url)
+        Channel(
+            c.position,
+            c.service,
+            listed.mask(c.masked),
+            c.tags,
+            c.is_email,
+            c.url,
+            _legacy(listed._without_secrets(c.legacy)),
+        )
         for c in channels
     ]
     if not channels:
@@ -177,6 +212,79 @@ def load_channels(path: Path) -> Channels:
             "them under 'urls:', each with a 'tag:')"
         )
     return Channels(path, channels, warnings, frozenset(secrets))
+
+
+def _read(path: Path) -> tuple[str, int]:
+    """The file's text and mode: a regular file (not a device, a pipe, a folder) of bounded size."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # /dev/zero would be read for ever, a pipe block
+            raise SettingError(f"{path}: not a regular file (a channels file is a YAML file)")
+        if info.st_size > MAX_BYTES:
+            raise SettingError(f"{path}: the channels file is too large (the limit is {MAX_BYTES} bytes)")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise SettingError(f"no channels file at {path} (see `trinn channels --help`)") from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SettingError(f"cannot read the channels file {path}: {reason.lower()}") from None
+    if len(raw) > MAX_BYTES:  # it grew between the look and the read
+        raise SettingError(f"{path}: the channels file is too large (the limit is {MAX_BYTES} bytes)")
+    try:
+        return raw.decode("utf-8"), info.st_mode
+    except UnicodeDecodeError:
+        raise SettingError(f"cannot read the channels file {path}: not utf-8 text") from None
+
+
+def check_yaml_shape(text: str, path: Path) -> None:
+    """Refuse YAML nested deeper than MAX_DEPTH or expanding past MAX_NODES, before it is built.
+
+    PyYAML (apprise's reader) builds nested collections by recursion, and an alias stands for
+    its whole anchored node however often it is used: both are measured here from the parser's
+    events, which come one at a time without recursion. It counts with PyYAML, the parser that
+    will build the file, rather than with engine.source.check_yaml_shape (ruamel, the playbooks'
+    parser), so that what is measured is what apprise builds.
+    """
+    import yaml
+
+    depth = nodes = 0
+    sizes: dict[str, int] = {}  # an anchor's size, in nodes, aliases expanded
+    open_anchors: list[tuple[str | None, int]] = []
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                nodes += sizes.get(str(event.anchor), 1)
+            elif isinstance(event, yaml.ScalarEvent):
+                nodes += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                nodes += 1
+                open_anchors.append((event.anchor, nodes))
+                if depth > MAX_DEPTH:
+                    raise SettingError(
+                        f"{_at(path, event)}: nested more than {MAX_DEPTH} levels deep "
+                        "(a channels file needs 4)"
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+                anchor, start = open_anchors.pop()
+                if anchor is not None:
+                    sizes[anchor] = nodes - start + 1
+            if nodes > MAX_NODES:
+                raise SettingError(
+                    f"{_at(path, event)}: the channels file expands to more than {MAX_NODES} nodes "
+                    "(aliases count as what they stand for)"
+                )
+    except yaml.YAMLError:
+        return  # `_check_yaml` says where and what
+
+
+def _at(path: Path, event: Any) -> str:
+    mark = event.start_mark
+    return f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
 
 
 def _substitute(text: str, path: Path) -> tuple[str, set[str]]:
@@ -209,6 +317,8 @@ def _check_yaml(text: str, path: Path, secrets: set[str]) -> None:
         raise SettingError(f"{where}: {problem}") from None
     if not isinstance(data, dict) or "urls" not in data:
         raise SettingError(f"{path}: not an apprise YAML file (expected 'urls:' with a list of channels)")
+    if isinstance(data["urls"], list) and len(data["urls"]) > MAX_CHANNELS:
+        raise SettingError(f"{path}: too many channels: {len(data['urls'])} (the limit is {MAX_CHANNELS})")
 
 
 def _parse(text: str) -> tuple[list[Channel], list[str]]:
@@ -224,30 +334,126 @@ def _parse(text: str) -> tuple[list[Channel], list[str]]:
             Channel(
                 position,
                 str(service.service_name),
-                service.url(privacy=True),
+                masked_url(service),
                 frozenset(str(tag) for tag in service.tags),
                 type(service).__name__.startswith("NotifyEmail") or service.protocol in ("mailto", "mailtos"),
                 service.url(privacy=False),
+                service.url(privacy=True),
             )
         )
     return channels, notes
 
 
 def _url_secrets(channel: Channel) -> set[str]:
-    """What the privacy URL hides, and header values (apprise shows those as they are)."""
-    cut = re.compile(r"[/:@?&=,]")
-    shown = set(cut.split(channel.masked))
-    found = {token for token in cut.split(channel.url) if token not in shown}
-    for key, value in parse_qsl(urlsplit(channel.url).query):
-        if key.startswith("+") or key.lower() in ("token", "apikey", "key", "secret", "pass", "password"):
-            found.add(value)
+    """Each part of the URL that its masked form hides (apprise's own knobs aside), and the
+    values of header and secret parameters."""
+    cut = re.compile(r"[/:@?&=,#]")
+    parts = urlsplit(channel.url)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    pieces = [parts.netloc, parts.path, parts.fragment, *(v for k, v in params if k not in _GENERIC_PARAMS)]
+    shown = set(cut.split(unquote(channel.masked)))
+    found = {token for piece in pieces for token in cut.split(unquote(piece)) if token not in shown}
+    found |= {v for k, v in params if k[:1] in "+-:" or k.lower() in _SECRET_KEYS}
     return {s for s in found if len(s) >= _MIN_SECRET}
 
 
-def _tidy(masked: str) -> str:
-    parts = urlsplit(masked)
+def _legacy(privacy: str) -> str:
+    parts = urlsplit(privacy)
     params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _GENERIC_PARAMS]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(params, safe="@:*+"), ""))
+
+
+# masking ------------------------------------------------------------------------------
+
+
+def masked_url(url: str | Any) -> str:
+    """A channel URL as it may be shown or stored: no secret of it is left.
+
+    `url` is a URL or an apprise plugin. Its plugin's privacy form (`url(privacy=True)`) hides
+    what apprise knows to be secret: passwords, and the tokens its plugins take in the host
+    and path (Slack, Discord, Teams webhooks). What that form still shows, trinn hides too: the
+    user name, every path segment but an e-mail address (a `json://` webhook carries its token
+    there), and the values of custom headers (`+X=`), GET (`-x=`) and payload (`:x=`)
+    parameters; apprise's general knobs (retry, overflow...) are left out. A part of six
+    characters or more is shown as apprise shows a token (`T...Q`), a shorter one as ****. A
+    URL no plugin takes is masked whole but for its scheme. Masking a masked URL changes
+    nothing, so stored rows are masked again when shown.
+    """
+    if isinstance(url, str):
+        return _masked_text(url)
+    try:
+        return _hidden(str(url.url(privacy=True)), host=False)
+    except Exception:  # a plugin that cannot say its own URL: show nothing of it
+        return MASK
+
+
+@functools.lru_cache(maxsize=256)  # a listing masks the same few stored URLs again and again
+def _masked_text(url: str) -> str:
+    plugin = _plugin(url)
+    return _hidden(url, host=True) if plugin is None else masked_url(plugin)
+
+
+def mask_urls(text: str) -> str:
+    """Every URL in `text` masked (`masked_url`): apprise's warnings and errors quote them."""
+
+    def one(match: re.Match[str]) -> str:
+        found = match.group()
+        url = found.rstrip(".,;:)]}")
+        return masked_url(url) + found[len(url) :]
+
+    return _URL_IN_TEXT.sub(one, text)
+
+
+def _plugin(url: str) -> Any:
+    import apprise
+
+    with capture_apprise_log():
+        try:
+            return apprise.Apprise.instantiate(url)
+        except Exception:  # apprise refuses some URLs by raising: then no plugin takes it
+            return None
+
+
+def _hidden(url: str, *, host: bool) -> str:
+    """`url` with its user, password, path segments and secret parameter values hidden; and its
+    host, when `host` and it is no host name: a URL no plugin took may carry a token there."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a bad port raises here
+    except ValueError:
+        return f"{url.partition(':')[0][:20]}://{MASK}" if "://" in url else MASK
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if host and not re.search(r"[.:\[]", hostport.rpartition(":")[0] or hostport):
+        name, colon, port = hostport.rpartition(":") if ":" in hostport else (hostport, "", "")
+        hostport = _secret(unquote(name)) + colon + port
+    if at:
+        user, colon, _password = userinfo.partition(":")
+        userinfo = quote(_secret(unquote(user)), safe="*.") + (f":{MASK}" if colon else "")
+    path = "/".join(_segment(segment) for segment in parts.path.split("/"))
+    params = [
+        (key, _secret(value) if key[:1] in "+-:" or key.lower() in _SECRET_KEYS else value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key not in _GENERIC_PARAMS
+    ]
+    fragment = quote(_secret(unquote(parts.fragment)), safe="*.") if parts.fragment else ""
+    netloc = userinfo + at + hostport
+    return urlunsplit((parts.scheme, netloc, path, urlencode(params, safe="@:*+/"), fragment))
+
+
+def _segment(segment: str) -> str:
+    text = unquote(segment)
+    if not text or _EMAIL_PART.match(text):
+        return segment
+    return quote(_secret(text), safe="*.@")
+
+
+def _secret(text: str) -> str:
+    """`text` hidden: as apprise hides a token (first and last character) when it is long."""
+    if not text or _MASKED_PART.match(text):
+        return text
+    if len(text) < _SHOWN_CHARS:
+        return MASK
+    return f"{text[0]}...{text[-1]}"
 
 
 # apprise's log ------------------------------------------------------------------------

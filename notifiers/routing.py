@@ -36,7 +36,7 @@ class Target:
 
     def done(self, delivered: set[tuple[str, str]]) -> bool:
         """Sent already? (A delivery recorded before the channel key was kept names its URL.)"""
-        return self.key in delivered or (self.channel.masked, self.recipient) in delivered
+        return self.key in delivered or (self.channel.legacy, self.recipient) in delivered
 
     @property
     def shown(self) -> str:

@@ -147,7 +147,7 @@ def test_form_answers_from_a_json_file(trinn, opened, tmp_path: Path) -> None:
     ("args", "who", "message", "code"),
     [
         (["show", "9"], "lea", "no case '9'", 1),
-        (["show", "x"], "lea", "no case 'x' (a case id is a number, as `trinn cases` shows)", 1),
+        (["show", "x"], "lea", "'x' is not a case id (a case id is a number, as `trinn cases` shows)", 2),
         (["show", "99999999999999999999"], "lea", "no case '99999999999999999999'", 1),
         (["set", "1", "size"], "lea", "expected field=value, got 'size'", 2),
         (["set", "1", "size=big"], "lea", "case 1: field 'size': expected a number, got 'big'", 1),
@@ -193,3 +193,9 @@ def test_a_database_that_is_not_trinns_exits_2(tmp_path: Path) -> None:
         f"trinn: {other} is not a trinn database (not an SQLite file)\n",
         2,
     )
+
+
+def test_show_prints_markup_and_emoji_codes_as_typed(trinn, opened) -> None:
+    assert trinn("set", "1", "org=[/bold] :b: [red]x").exit_code == 0
+    assert _lines(trinn("show", "1"))[0] == "case       1: [/bold] :b: [red]x"
+    assert "  org      [/bold] :b: [red]x" in _lines(trinn("show", "1"))

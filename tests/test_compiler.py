@@ -128,3 +128,44 @@ def test_reads_name_the_tasks_a_guard_reads_or_all_of_them() -> None:
     assert _reads([chained]) == Reads(frozenset({"tasks"}), frozenset({"meet", "sign"}))
     assert _reads([chained, whole]).tasks is None
     assert _reads([in_text]) == Reads(frozenset({"navn"}), None)  # unsure: every task
+
+
+def _chain(states: int) -> str:
+    head = (
+        "id: demo.chain\nversion: 1\nlanguage: en\ntitle: Chain\nsubject: {title: Org, field: navn}\n"
+        "roles:\n  lead: {title: Lead}\nfields:\n  navn: {type: text, label: Name}\ninitial: s0\nstates:\n"
+    )
+    lines = [head, *(f"  s{i}: {{title: S{i}}}\n" for i in range(states))]
+    lines.append("  end: {title: End, final: true}\ntransitions:\n")
+    lines += [
+        f"  - {{trigger: go{i}, from: s{i}, to: {f's{i + 1}' if i + 1 < states else 'end'}, by: lead}}\n"
+        for i in range(states)
+    ]
+    lines.append("  - {trigger: stop, from: '*', to: end, by: lead}\n")
+    return "".join(lines)
+
+
+def test_compile_spells_out_each_transitions_sources_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trinn.engine.loader import load_playbook_text
+    from trinn.engine.spec import PlaybookSpec
+
+    loaded = load_playbook_text(_chain(300), "chain.yaml")
+    spelled: list[str] = []
+    original = PlaybookSpec.source_states
+
+    def counted(self: PlaybookSpec, transition):  # type: ignore[no-untyped-def]
+        spelled.append(transition.trigger)
+        return original(self, transition)
+
+    monkeypatch.setattr(PlaybookSpec, "source_states", counted)
+    compiled = compile_playbook(loaded)
+    # once per transition, where it was once per state per transition (quadratic)
+    assert len(spelled) == len(loaded.spec.transitions) == 301
+    assert compiled.triggers_from("s7") == ["go7", "stop"]
+    assert compiled.may("s7", "go8", _context(compiled, Record("s7"), [], {}), ["lead"]) == (
+        False,
+        ["allowed: go7, stop"],
+    )
+    record = Record("s299")
+    compiled.fire(record, "go299", _context(compiled, record, [], {}), ["lead"])
+    assert record.state == "end"

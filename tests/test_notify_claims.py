@@ -178,6 +178,6 @@ def test_retry_of_a_skipped_row_names_the_field_then_sends_once_it_is_set(
     again = retry(store, channels, skipped.outbox_id, now=NOW, policy=POLICY)
     # sent to the address the field holds now (the mail server here is dead: it was tried)
     assert again.status == "pending"
-    assert again.errors[0].startswith("E-Mail mailto://u:****@127.0.0.1:1/")
+    assert again.errors[0].startswith("E-Mail mailto://****:****@127.0.0.1:1/")
     assert "-> ceo@acme.test" in again.errors[0] and "pw123" not in again.errors[0]
     store.close()

@@ -103,9 +103,9 @@ def test_send_delivers_once_what_a_killed_command_left(setup, db_url: str, tmp_p
     result = run(setup, "send", "--now", "2026-11-24T09:05")
     assert result.stdout.splitlines() == [
         "message 1 (case 1): not sent: field 'contact_email' is empty",
-        f"message 2 (case 1): sent to json://hook:****@127.0.0.1:{web.port}/board, "
-        f"form://127.0.0.1:{web.port}/coordinator",
-        f"message 3 (case 1): sent to mailto://trinn:****@127.0.0.1:{box.port}/"
+        f"message 2 (case 1): sent to json://****:****@127.0.0.1:{web.port}/****, "
+        f"form://127.0.0.1:{web.port}/c...r",
+        f"message 3 (case 1): sent to mailto://****:****@127.0.0.1:{box.port}/"
         "?from=post@example.org -> per@example.org",
     ]
     assert len(web.bodies("/board")) == 1 and len(web.bodies("/coordinator")) == 1
@@ -120,7 +120,7 @@ def test_failed_message_is_listed_and_retried_by_hand(setup) -> None:
     result = run(setup, "fire", "1", "approve")
     assert result.stdout == "case 1: approved (version 2)\n"
     assert result.stderr == (
-        f"trinn: message 2 (case 1) not delivered: JSON json://hook:****@127.0.0.1:{web.port}/board:"
+        f"trinn: message 2 (case 1) not delivered: JSON json://****:****@127.0.0.1:{web.port}/****:"
         " Failed to send JSON POST notification: Servers are overloaded., error=503.; "
         "next try 2026-11-24 09:01 UTC\n"
     )
@@ -132,7 +132,7 @@ def test_failed_message_is_listed_and_retried_by_hand(setup) -> None:
     ]
     web.down = set()
     retried = run(setup, "outbox", "retry", "2", "--now", "2026-11-24T12:00")
-    assert retried.stdout == f"message 2 (case 1): sent to json://hook:****@127.0.0.1:{web.port}/board\n"
+    assert retried.stdout == f"message 2 (case 1): sent to json://****:****@127.0.0.1:{web.port}/****\n"
     assert len(web.bodies("/board")) == 1 and len(web.bodies("/coordinator")) == 1
     assert run(setup, "outbox", "retry", "2", code=1).stderr == (
         "trinn: message 2 was sent already, at 2026-11-24 12:00 UTC; it is not sent twice\n"
@@ -146,9 +146,9 @@ def test_channels_lists_masked_urls_and_unreached_roles(setup, tmp_path: Path) -
     assert lines[:6] == [
         f"channels in {tmp_path / 'channels.yaml'}:",
         "#  service  tags           url",
-        f"1  E-Mail   outgoing-mail  mailto://trinn:****@127.0.0.1:{box.port}/?from=post@example.org",
-        f"2  JSON     board          json://hook:****@127.0.0.1:{web.port}/board",
-        f"3  Form     coordinator    form://127.0.0.1:{web.port}/coordinator",
+        f"1  E-Mail   outgoing-mail  mailto://****:****@127.0.0.1:{box.port}/?from=post@example.org",
+        f"2  JSON     board          json://****:****@127.0.0.1:{web.port}/****",
+        f"3  Form     coordinator    form://127.0.0.1:{web.port}/c...r",
         "outgoing e-mail (tag 'outgoing-mail'): channel 1",
     ]
     # the bundled playbooks' roles: their members (none in this people file) cannot be reached
@@ -166,7 +166,7 @@ def test_channels_lists_masked_urls_and_unreached_roles(setup, tmp_path: Path) -
 def test_notify_test_reaches_a_role(setup) -> None:
     _base, web, _box, _ = setup
     assert run(setup, "notify-test", "--to", "board").stdout == (
-        f"json://hook:****@127.0.0.1:{web.port}/board: sent\n"
+        f"json://****:****@127.0.0.1:{web.port}/****: sent\n"
     )
     assert web.bodies("/board")[0]["title"] == "trinn: test message"
     assert run(setup, "notify-test", "--to", "nobody", code=1).stdout == "no channel reaches 'nobody'\n"
@@ -196,11 +196,11 @@ urls:
       tag: board, kari
 """)
     assert run(setup, "channels").stderr == (
-        f"trinn: warning: channel 1 (json://127.0.0.1:{web.port}/nested) has no tag (give it "
+        f"trinn: warning: channel 1 (json://127.0.0.1:{web.port}/n...d) has no tag (give it "
         "'tag:' with role or person ids): nothing reaches it\n"
-        f"trinn: warning: channel 2 (json://127.0.0.1:{web.port}/untagged) has no tag (give it "
+        f"trinn: warning: channel 2 (json://127.0.0.1:{web.port}/u...d) has no tag (give it "
         "'tag:' with role or person ids): nothing reaches it\n"
-        f"trinn: warning: channel 3 (json://127.0.0.1:{web.port}/typo) has no tag that is a "
+        f"trinn: warning: channel 3 (json://127.0.0.1:{web.port}/****) has no tag that is a "
         "role, a person or 'outgoing-mail' (bord): nothing reaches it\n"
     )
 

@@ -45,3 +45,23 @@ def test_single_user_holds_every_role() -> None:
 def test_unknown_person_suggests_a_close_one() -> None:
     with pytest.raises(PeopleFileError, match="unknown person 'kary' \\(did you mean 'kari'\\?\\)"):
         People.single_user("kari").get("kary")
+
+
+def test_load_people_reads_a_file_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "people.yaml"
+    path.write_bytes(b"\xef\xbb\xbfkari: {name: Kari, roles: [ledelsen]}\n")
+    assert load_people(path).get("kari").roles == frozenset({"ledelsen"})
+
+
+def test_load_people_refuses_deep_nesting_and_what_is_not_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "people.yaml"
+    path.write_text("kari: {name: Kari, roles: " + "[" * 900 + "]" * 900 + "}\n")
+    with pytest.raises(PeopleFileError) as info:
+        load_people(path)
+    assert [str(p).removeprefix(f"{path}:") for p in info.value.problems] == [
+        "1:89: nesting is deeper than 64 levels (flatten the document)"
+    ]
+    with pytest.raises(PeopleFileError, match="cannot read: is a folder"):
+        load_people(tmp_path)
+    with pytest.raises(PeopleFileError, match="cannot read: not a regular file"):
+        load_people(Path("/dev/zero"))

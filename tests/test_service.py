@@ -337,3 +337,17 @@ def test_a_failing_action_undoes_the_whole_command(service: Service, tmp_path: P
         service.fire(case_id, "approve", actor=BOSS)
     assert _counts(service) == before
     assert service.load(case_id)[0].state == "signing"
+
+
+@pytest.mark.parametrize("note", ["done \x1b[2J", "see \u202eexe.txt", "\ud800", "x" * 10_001])
+def test_notes_are_checked_by_the_service_and_refused_notes_write_nothing(
+    service: Service, note: str
+) -> None:
+    """The app hands notes to the service without a command line's checks: the service checks them."""
+    case_id = _open(service)
+    before = _counts(service)
+    with pytest.raises(CommandError) as refused:
+        service.comment(case_id, note, actor=BOSS)
+    assert str(refused.value).startswith("the note: ")
+    assert _counts(service) == before
+    assert service.comment(case_id, "line one\r\nline two\tend", actor=BOSS).row_version == 2

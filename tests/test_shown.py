@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trinn.engine.shown import shown
+from trinn.engine.shown import first_unsafe, shown, shown_json
 
 
 @pytest.mark.parametrize(
@@ -23,3 +23,13 @@ from trinn.engine.shown import shown
 )
 def test_shown_makes_controls_visible(typed: object, expected: str) -> None:
     assert shown(typed) == expected
+
+
+def test_shown_json_escapes_what_json_dumps_leaves_raw() -> None:
+    assert shown_json('{"a": "x\x7f\x9b\u202e\ud800 ok"}') == '{"a": "x\\u007f\\u009b\\u202e\\ud800 ok"}'
+    assert shown_json('{\n  "a": "\\u001b"\n}') == '{\n  "a": "\\u001b"\n}'
+
+
+def test_shown_first_unsafe_finds_what_shown_would_escape() -> None:
+    assert first_unsafe("ok\tline\n") is None
+    assert first_unsafe("ab\u202ec\x1b") == (2, "\u202e")

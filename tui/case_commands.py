@@ -11,6 +11,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
+import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,16 +23,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trinn.engine.errors import CommandError, FileProblemsError, TrinnError
-from trinn.tui.output import fail, out, print_columns, print_json
+from trinn.engine.shown import shown
+from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, parse_moment
+from trinn.tui.output import fail, json_text, out, print_columns, print_json
 from trinn.tui.settings import Settings
 
 if TYPE_CHECKING:
     from trinn.engine.case import Case
     from trinn.engine.service import Service
 
-__all__ = ["register"]
+__all__ = ["MAX_ANSWERS_BYTES", "MAX_ANSWERS_DEPTH", "MAX_NOTE", "now_option", "plain_option", "register"]
 
 MAX_ID = 2**63 - 1  # the largest id both databases store
+MAX_ANSWERS_BYTES = 1024 * 1024  # a form's answers file (--file)
+MAX_ANSWERS_DEPTH = 8  # nesting of its arrays and objects (answers need 2: an object of lists)
+_CASE_ID = re.compile(r"#?[0-9]+")  # ASCII digits: str.isdigit() takes '²' and '١' too
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 CaseId = Annotated[str, typer.Argument(help="The case id, as `trinn cases` shows it.", metavar="CASE")]
 Note = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
@@ -78,12 +86,38 @@ def _pairs(items: list[str] | None) -> dict[str, str]:
 
 
 def _case_id(text: str) -> int:
+    if not _CASE_ID.fullmatch(text):
+        raise fail(f"'{text}' is not a case id (a case id is a number, as `trinn cases` shows)")
     digits = text.lstrip("#")
-    if not digits.isdigit():
-        raise fail(f"no case '{text}' (a case id is a number, as `trinn cases` shows)", 1)
-    if int(digits) > MAX_ID:  # beyond what a database id can be: no such case, not a crash
+    if len(digits) > 19 or int(digits) > MAX_ID:  # beyond any database id: no such case, no crash
         raise fail(f"no case '{text}'", 1)
     return int(digits)
+
+
+def plain_option(value: str | None, option: str, *, lines: bool = False, limit: int = 1_000) -> str | None:
+    """A text option as trinn keeps it (engine.values.check_text), or a usage error naming it:
+    a filter, a note or a name with a control character or bytes that are not UTF-8 is refused
+    before it reaches the database (where it would end in an encoding error)."""
+    if value is None:
+        return None
+    try:
+        return check_text(value, lines=lines, limit=limit)
+    except ValueProblem as problem:
+        raise fail(f"{option}: {problem}") from None
+
+
+def now_option(text: str | None) -> dt.datetime | None:
+    """`--now` as every command reads it (engine.values.parse_moment), or a usage error."""
+    if text is None:
+        return None
+    try:
+        return parse_moment(text)
+    except ValueProblem as problem:
+        raise fail(str(problem)) from None
+
+
+def _note(note: str | None) -> str | None:
+    return plain_option(note, "--note", lines=True, limit=MAX_NOTE)
 
 
 def _language(settings: Settings, spec_language: str) -> str:
@@ -132,6 +166,7 @@ def cases(
 
     if only_open and only_closed:
         raise fail("give --open or --closed, not both")
+    playbook, state = plain_option(playbook, "--playbook"), plain_option(state, "--state")
     settings: Settings = ctx.obj
     now = None
     if overdue:
@@ -223,7 +258,7 @@ def fire(
             trigger,
             actor=settings.acting_as(),
             values=_pairs(sets),
-            note=note,
+            note=_note(note),
             expected_version=expect,
         )
         _report(service, settings, done, as_json)
@@ -248,7 +283,12 @@ def done(
     """Mark a task of the case's state done."""
     with _service(ctx) as (service, settings):
         result = service.complete_task(
-            _case_id(case), task, actor=settings.acting_as(), note=note, item=item, expected_version=expect
+            _case_id(case),
+            task,
+            actor=settings.acting_as(),
+            note=_note(note),
+            item=item,
+            expected_version=expect,
         )
         _report(service, settings, result, as_json)
 
@@ -265,7 +305,12 @@ def reopen(
     """Open a done task again."""
     with _service(ctx) as (service, settings):
         result = service.reopen_task(
-            _case_id(case), task, actor=settings.acting_as(), note=note, item=item, expected_version=expect
+            _case_id(case),
+            task,
+            actor=settings.acting_as(),
+            note=_note(note),
+            item=item,
+            expected_version=expect,
         )
         _report(service, settings, result, as_json)
 
@@ -283,7 +328,11 @@ def set_(
     """Set fields of a case."""
     with _service(ctx) as (service, settings):
         result = service.set_fields(
-            _case_id(case), _pairs(values), actor=settings.acting_as(), note=note, expected_version=expect
+            _case_id(case),
+            _pairs(values),
+            actor=settings.acting_as(),
+            note=_note(note),
+            expected_version=expect,
         )
         _report(service, settings, result, as_json)
 
@@ -306,21 +355,84 @@ def form(
     answers: dict[str, Any] = _answers(file) if file is not None else _pairs(values)
     with _service(ctx) as (service, settings):
         result = service.submit_form(
-            _case_id(case), form_id, answers, actor=settings.acting_as(), note=note, expected_version=expect
+            _case_id(case),
+            form_id,
+            answers,
+            actor=settings.acting_as(),
+            note=_note(note),
+            expected_version=expect,
         )
         _report(service, settings, result, as_json)
 
 
 def _answers(file: Path) -> dict[str, Any]:
+    """A form's answers from a JSON file: read within bounds, its values left to the fields'
+    own checks (a NaN or a 5,000-digit number is the field's problem, said with its name)."""
+    text = _bounded_text(file)
+    depth = _nesting(text)
+    if depth > MAX_ANSWERS_DEPTH:
+        raise fail(f"{file} nests arrays or objects {depth} deep (answers need at most {MAX_ANSWERS_DEPTH})")
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise fail(f"cannot read {file}: {(exc.strerror or str(exc)).lower()}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=float)
+    except json.JSONDecodeError as exc:
         raise fail(f"{file} is not JSON: {exc}") from exc
+    except _TooLongError as exc:
+        raise fail(
+            f"{file}: a number of {exc.args[0]} digits (a field holds at most 15 before the decimal mark)"
+        ) from exc
     if not isinstance(data, dict):
         raise fail(f"{file} must hold a JSON object of field: value")
     return data
+
+
+def _bounded_text(file: Path) -> str:
+    """The file's text: a regular file of at most MAX_ANSWERS_BYTES of UTF-8 (a leading byte-order
+    mark allowed), checked before reading, so /dev/zero or a fifo is refused, not read for ever."""
+    try:
+        with file.open("rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise fail(f"cannot read {file}: not a regular file")
+            data = handle.read(MAX_ANSWERS_BYTES + 1)
+    except OSError as exc:
+        raise fail(f"cannot read {file}: {(exc.strerror or str(exc)).lower()}") from exc
+    if len(data) > MAX_ANSWERS_BYTES:
+        raise fail(f"{file} is larger than {MAX_ANSWERS_BYTES // 1024} KiB (answers are smaller)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise fail(f"{file} is not UTF-8 (byte {exc.start + 1} cannot be read)") from exc
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _nesting(text: str) -> int:
+    """How deep arrays and objects nest in JSON text, counted without parsing (json.loads
+    recurses: a 100,000-deep array would end in RecursionError)."""
+    depth = deepest = 0
+    for bracket in _BRACKET.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+class _TooLongError(ValueError):
+    pass
+
+
+def _json_int(digits: str) -> int | str:
+    if len(digits) > 400:  # int() stops at 4,300 digits with a ValueError of its own
+        raise _TooLongError(len(digits.lstrip("-")))
+    return int(digits)
+
+
+def _json_float(written: str) -> float | str:
+    # 1e309 is infinite as a float: the field is told what was written, and refuses it
+    if len(written) > 400:
+        raise _TooLongError(len(written))
+    number = float(written)
+    return number if number not in (float("inf"), float("-inf")) else written
 
 
 def assign(
@@ -349,7 +461,12 @@ def comment(
 ) -> None:
     """Add a comment to a case's history."""
     with _service(ctx) as (service, settings):
-        result = service.comment(_case_id(case), text, actor=settings.acting_as(), expected_version=expect)
+        result = service.comment(
+            _case_id(case),
+            plain_option(text, "comment", lines=True, limit=MAX_NOTE) or "",
+            actor=settings.acting_as(),
+            expected_version=expect,
+        )
         _report(service, settings, result, as_json)
 
 
@@ -365,6 +482,7 @@ def tasks(
 
     if mine and role:
         raise fail("give --mine or --role, not both")
+    role = plain_option(role, "--role")
     with _service(ctx) as (service, settings):
         now = service.clock()
         roles = assignee = None
@@ -433,7 +551,7 @@ def tick(
     as_json: Json = False,
 ) -> None:
     """Fire every due reminder, escalation and timed transition, once."""
-    moment = _moment(now) if now else None
+    moment = now_option(now)
     with _service(ctx) as (service, _settings):
         actions = service.tick(moment)
     if as_json:
@@ -445,14 +563,6 @@ def tick(
         out.print("nothing due", markup=False)
     for a in actions:
         out.print(f"case {a.case_id}: {a.kind} in {a.state or '?'}: {a.detail}", markup=False)
-
-
-def _moment(text: str) -> dt.datetime:
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise fail(f"'{text}' is not a time (write e.g. 2026-12-01T09:00 or 2026-12-01)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def export(
@@ -495,7 +605,8 @@ def export(
     )
     for view in views:
         writer.writerow(
-            [
+            shown(cell) if isinstance(cell, str) else cell
+            for cell in [
                 view["id"],
                 view["playbook"],
                 view["playbook_version"],
@@ -506,7 +617,7 @@ def export(
                 view["opened_at"],
                 view["opened_by"],
                 view["parent"] or "",
-                json.dumps(view["fields"], ensure_ascii=False, sort_keys=True),
+                json_text(dict(sorted(view["fields"].items())), indent=None),
             ]
         )
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trinn.engine.errors import CommandError, TrinnError
+from trinn.tui.case_commands import now_option
 from trinn.tui.output import err, fail, out, print_columns, print_json
 from trinn.tui.settings import Settings
 
@@ -232,13 +233,8 @@ def notify_test(
 
 
 def _moment(text: str | None) -> dt.datetime:
-    if text is None:
-        return dt.datetime.now(dt.UTC)
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise fail(f"'{text}' is not a time (write e.g. 2026-12-01T09:00 or 2026-12-01)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    """`--now` read the one way every command reads it, else the wall clock."""
+    return now_option(text) or dt.datetime.now(dt.UTC)
 
 
 Now = Annotated[
@@ -327,10 +323,10 @@ def outbox(
                 "attempt": d["attempt"],
                 "at": iso(d["at"]),
                 "service": d["service"],
-                "url": d["url"],
+                "url": _stored_url(d["url"]),
                 "recipient": d["recipient"],
                 "status": d["status"],
-                "error": d["error"],
+                "error": _stored_text(d["error"]),
             }
         )
     views = []
@@ -352,7 +348,7 @@ def outbox(
                 "message": payload.get("message"),
                 "to": to,
                 "title": payload.get("title"),
-                "last_error": row["last_error"],
+                "last_error": _stored_text(row["last_error"]),
                 "deliveries": by_row.get(row["id"], []),
             }
         )
@@ -379,6 +375,22 @@ def outbox(
     for v in views:
         if v["last_error"] and v["status"] != "sent":
             out.print(f"  {v['id']}: {v['last_error']}", markup=False)
+
+
+def _stored_url(url: str | None) -> str | None:
+    """A URL as stored: masked when it was written, masked again in case an older trinn wrote it."""
+    from trinn.notifiers.channels import masked_url
+
+    return masked_url(url) if url else url
+
+
+def _stored_text(text: str | None) -> str | None:
+    """An error as stored: masked when written; any URL in it masked again (see `_stored_url`)."""
+    if not text or "://" not in text:
+        return text
+    from trinn.notifiers.channels import mask_urls
+
+    return mask_urls(text)
 
 
 @outbox_app.command("retry")

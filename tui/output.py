@@ -1,19 +1,62 @@
-"""Where the command line writes: one rich Console each for output and errors (both honour NO_COLOR)."""
+"""Where the command line writes: one rich Console each for output and errors (both honour NO_COLOR).
+
+Everything written passes through `engine.shown.shown` here, the one place: text printed by
+`out.print`/`err.print` (rich tables included), `fail`, `print_columns`; `print_json` makes the
+same characters JSON escapes and never writes NaN or Infinity (not JSON). So a value, a file
+name or an error message can never steer the terminal, and half a character (a lone surrogate,
+from bytes that were not UTF-8) is shown as `\\udcff` instead of ending the command.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook, RenderResult
+from rich.segment import Segment
 
-__all__ = ["err", "fail", "out", "print_columns", "print_json"]
+from trinn.engine.shown import shown, shown_json
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+__all__ = ["err", "fail", "json_text", "out", "print_columns", "print_json"]
+
+
+class _Shown:
+    """A renderable whose text segments pass through `shown` (rich's own control codes do not)."""
+
+    def __init__(self, renderable: ConsoleRenderable) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.renderable, options):
+            if segment.control or not segment.text:
+                yield segment
+            else:
+                yield Segment(shown(segment.text), segment.style)
+
+
+class _ShownHook(RenderHook):
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        return [_Shown(renderable) for renderable in renderables]
+
+
+class _ShownConsole(Console):
+    """A Console that shows text safely: strings through `shown` before rich reads them (rich
+    would drop a bell or a carriage return silently), and every rendered segment after."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(highlight=False, soft_wrap=True, emoji=False, markup=False, **options)
+        self.push_render_hook(_ShownHook())
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        super().print(*(shown(o) if isinstance(o, str) else o for o in objects), **options)
+
+
+out = _ShownConsole()
+err = _ShownConsole(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -22,16 +65,36 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def json_text(data: Any, indent: int | None = 2) -> str:
+    """`data` as JSON safe to print: controls escaped, non-finite numbers as strings ("nan")."""
+    try:
+        text = json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False, default=str)
+    except ValueError:  # a NaN or an infinity kept by an older trinn: valid JSON still
+        text = json.dumps(_finite(data), indent=indent, ensure_ascii=False, allow_nan=False, default=str)
+    return shown_json(text)
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float) and not math.isfinite(data):
+        return str(data)
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(value) for value in data]
+    return data
+
+
 def print_json(data: Any) -> None:
     # written directly: rich would spend a second laying out 10,000 cases' worth of JSON
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(json_text(data) + "\n")
 
 
-def print_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+def print_columns(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
     """Rows in aligned columns, two spaces apart: quick for thousands of rows, and greppable."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    table = [[shown(cell) for cell in row] for row in [headers, *rows]]
+    widths = [max(len(cell) for cell in column) for column in zip(*table, strict=True)]
     lines = [
-        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in [headers, *rows]
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in table
     ]
     sys.stdout.write("\n".join(lines) + "\n")

@@ -14,6 +14,7 @@ from typing import Any
 from rich.table import Table
 
 from trinn.engine.calendar import local_time
+from trinn.engine.shown import shown
 
 __all__ = ["case_text", "due_text", "history_lines", "time_text", "value_text"]
 
@@ -45,9 +46,16 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
+class _ShownTable(Table):
+    """A table whose cells are shown safely before rich measures them (so columns still align)."""
+
+    def add_row(self, *cells: Any, **options: Any) -> None:
+        super().add_row(*(shown(c) if isinstance(c, str) else c for c in cells), **options)
+
+
 def case_text(view: dict[str, Any], language: str) -> Table:
     """`trinn show`: the case's header, fields and the tasks of its state."""
-    table = Table(box=None, show_header=False, pad_edge=False)
+    table = _ShownTable(box=None, show_header=False, pad_edge=False)
     table.add_column(no_wrap=True)
     table.add_column()
     table.add_row("case", f"{view['id']}: {view['subject'] or ''}".rstrip(": "))

@@ -33,13 +33,26 @@ class Settings:
         from trinn.engine.people import People, load_people
 
         if self.people_file is None:
-            return People.single_user(self.actor)
+            return People.single_user(self._checked_actor())
         return load_people(self.people_file)
 
     def acting_as(self) -> str:
         from trinn.engine.people import default_user
 
-        return self.actor or default_user()
+        return self._checked_actor() or default_user()
+
+    def _checked_actor(self) -> str | None:
+        """`--as` as trinn keeps text (engine.values.check_text): a name with a control character
+        or bytes that are not UTF-8 is refused before it reaches the history."""
+        if self.actor is None:
+            return None
+        from trinn.engine.errors import SettingError
+        from trinn.engine.values import ValueProblem, check_text
+
+        try:
+            return check_text(self.actor, limit=200)
+        except ValueProblem as problem:
+            raise SettingError(f"--as: {problem}") from None
 
     def store(self) -> Store:
         """The database, opened (and created or upgraded) on first use."""

@@ -13,6 +13,7 @@ when opened, and anything that is not a trinn database is refused untouched.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -29,6 +30,9 @@ __all__ = ["HEAD", "default_url", "open_database", "resolve_url", "shown_url"]
 # The newest schema revision; tests keep it equal to the migrations' head, so
 # opening an up-to-date database never has to import Alembic.
 HEAD = "0003"
+_REVISION = re.compile(r"[0-9]{4}")  # trinn's revisions; another program's Alembic names differ
+_PASSWORD = re.compile(r"(://[^/:@]*:)[^@/]*@")
+_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _BUSY_TIMEOUT_S = 30.0
 
@@ -46,18 +50,30 @@ def resolve_url(db: str | None) -> URL:
         text = f"sqlite:///{Path(text).expanduser().absolute()}"
     try:
         url = make_url(text)
-    except ArgumentError as exc:
-        raise StoreError(
-            f"cannot read the database URL '{text}' (write e.g. "
-            "'postgresql://user@host/trinn' or a file path)"
-        ) from exc
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is no number
+        raise _unreadable(text) from exc
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise StoreError(
             f"unsupported database '{url.get_backend_name()}' (trinn runs on SQLite or PostgreSQL)"
         )
+    if url.drivername not in _DRIVERS:
+        raise StoreError(
+            f"unsupported database driver '{url.drivername}' (write sqlite:///FILE or postgresql://...)"
+        )
+    if url.get_backend_name() == "sqlite" and (url.host or url.port or url.username or url.query):
+        # sqlite://x:1 names no file; options in the query are trinn's to set, not the URL's
+        raise _unreadable(text)
     return url
+
+
+def _unreadable(text: str) -> StoreError:
+    text = _PASSWORD.sub(r"\1***@", text)  # a URL that cannot be parsed may still hold one
+    return StoreError(
+        f"cannot read the database URL '{text}' (write e.g. "
+        "'postgresql://user@host/trinn', 'sqlite:////path/to/trinn.db' or a file path)"
+    )
 
 
 def shown_url(url: URL) -> str:
@@ -92,14 +108,23 @@ def _create_engine(url: URL) -> Engine:
                 raise StoreError(
                     f"cannot create the folder for {path}: {(exc.strerror or str(exc)).lower()}"
                 ) from exc
-        engine = sa.create_engine(url, connect_args={"timeout": _BUSY_TIMEOUT_S})
+        try:
+            engine = sa.create_engine(url, connect_args={"timeout": _BUSY_TIMEOUT_S})
+        except (ArgumentError, ValueError, TypeError) as exc:
+            raise _unreadable(url.render_as_string(hide_password=True)) from exc
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     try:
         return sa.create_engine(url, connect_args={"connect_timeout": 10}, pool_pre_ping=True)
     except (NoSuchModuleError, ImportError) as exc:
-        raise StoreError(f"no driver for {shown_url(url)}: {exc}") from exc
+        raise StoreError(f"no driver for {shown_url(url)}: {_first_line(exc)}") from exc
+    except (ArgumentError, ValueError, TypeError) as exc:  # a query argument of the wrong kind
+        raise _unreadable(shown_url(url)) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -107,12 +132,26 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        _switch_to_wal(cursor)
+        # switching to WAL writes the file's header: never to another program's database,
+        # which `_revision` then refuses untouched (the settings below are the connection's)
+        if _trinns_or_empty(cursor):
+            _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
     finally:
         cursor.close()
+
+
+def _trinns_or_empty(cursor: Any) -> bool:
+    """Whether the SQLite file is empty (new) or trinn's: read only, it changes nothing."""
+    names = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not names:
+        return True
+    if "alembic_version" not in names:
+        return False
+    revisions = [row[0] for row in cursor.execute("SELECT version_num FROM alembic_version")]
+    return all(isinstance(r, str) and _REVISION.fullmatch(r) for r in revisions)
 
 
 def _switch_to_wal(cursor: Any) -> None:
@@ -154,7 +193,7 @@ def begin_write(dialect: Dialect, driver_connection: Any) -> None:
 
 
 def _unusable(url: URL, exc: DBAPIError) -> StoreError:
-    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    reason = _first_line(exc.orig if exc.orig else exc)
     shown = shown_url(url)
     if url.get_backend_name() == "sqlite":
         if "not a database" in reason or "malformed" in reason:
@@ -180,6 +219,10 @@ def _revision(connection: Connection, url: URL) -> str | None:
             raise StoreError(f"{shown_url(url)} is not a trinn database (it holds other tables: {listed})")
         return None
     revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    if revision is not None and not (isinstance(revision, str) and _REVISION.fullmatch(revision)):
+        raise StoreError(
+            f"{shown_url(url)} is not a trinn database (its schema '{revision}' is another program's)"
+        )
     if revision is not None and revision > HEAD:
         raise StoreError(
             f"{shown_url(url)} has schema {revision}, newer than this trinn knows ({HEAD}); upgrade trinn"
