@@ -64,14 +64,14 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("robust")
     settings = make_settings(home)
     service = settings.service()
-    subjects = iter(["[/] Acme", "evil\u202eexe", "שלום", "e\u0301\u0301 [b", "Berg AS"])
+    subjects = iter(["[/] Acme", "[@click=app.quit]x[/]", "שלום", "e\u0301\u0301 [b", "Berg AS"])
     ids = []
     for entry in Desk(settings).playbooks():
         if entry.ok and entry.spec is not None:
             needed = {name: next(subjects, "Sted AS") for name, f in entry.spec.fields.items() if f.required}
             ids.append(service.open_case(entry.spec.id, needed, actor="kari").id)
     assert len(ids) >= 5
-    service.comment(ids[0], "[/] note \u202e[b", actor="kari")
+    service.comment(ids[0], "[/] note مرحبا [b", actor="kari")
     store = settings.store()
     with store.write() as tx:
         case = tx.load_case(ids[0])
