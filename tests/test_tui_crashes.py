@@ -10,21 +10,21 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input
 
-from tests.tui_helpers import (
-    burst,
-    make_app,
-    make_settings,
-    notices,
-    open_case,
-    open_screen,
-    screen_text,
-    settle,
-)
+from tests.tui_helpers import burst, make_app, make_settings, notices, open_case, screen_text, settle
 from trinn.tui.screens.case import CaseScreen
 from trinn.tui.screens.cases import CasesScreen
 from trinn.tui.screens.dialogs import ConfirmDialog, FieldsDialog, NoteDialog
 from trinn.tui.screens.tasks import MyTasksScreen
 from trinn.tui.widgets.field_input import FieldInput
+
+
+async def open_screen(pilot, case_id: int) -> CaseScreen:  # type: ignore[no-untyped-def]
+    pilot.app.open_case_screen(case_id)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CaseScreen)
+    return screen
+
 
 # 1. user text is text ------------------------------------------------------------------------
 
