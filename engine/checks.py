@@ -124,6 +124,7 @@ class _Checker:
                 problem = check_value(spec, spec.default)
                 if problem is not None:
                     self.add((*loc, "default"), f"invalid default: {problem.message}", problem.hint)
+            self.check_write_rule(loc, spec.edit, spec.in_states)
             for option in spec.option_labels or {}:
                 if spec.options is not None and option not in spec.options:
                     self.add(
@@ -132,6 +133,18 @@ class _Checker:
                         did_you_mean(option, spec.options, list_if_few=8),
                         at_key=True,
                     )
+
+    def check_write_rule(self, loc: Loc, edit: list[str] | None, states: list[str] | None) -> None:
+        """A field's `edit` roles and `in` states (who may change it, where) exist."""
+        for i, role in enumerate(edit or []):
+            if self.ref((*loc, "edit", i), "role", role, self.spec.roles) and self.spec.roles[role].external:
+                self.add(
+                    (*loc, "edit", i),
+                    f"external role '{role}' cannot change fields",
+                    "let a coordinator's role change it, or a form of its task",
+                )
+        for i, state in enumerate(states or []):
+            self.ref((*loc, "in", i), "state", state, self.spec.states)
 
     def check_states(self) -> None:
         seen: dict[str, Loc] = {}

@@ -53,6 +53,7 @@ from trinn.engine.errors import (
 from trinn.engine.i18n import gettext as _
 from trinn.engine.messages import message_payload
 from trinn.engine.people import People, Person
+from trinn.engine.permissions import check_writes
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.spec import FieldType, PlaybookSpec
 from trinn.engine.store import Store, Transaction
@@ -771,6 +772,15 @@ class Service:
         keeps for_each tasks in step (not mid-move)."""
         normalized = self._normalized(cmd.spec, values)
         if by_user:
+            check_writes(  # who may change what: the one check of every write by a person
+                cmd.spec,
+                normalized,
+                cmd.case.fields,
+                actor=cmd.actor,
+                roles=cmd.roles,
+                state=cmd.case.state,
+                how=cmd.kind if cmd.kind in ("open", "form") else "set",
+            )
             self._check_people(cmd, normalized)
         for name, value in normalized.items():
             if value is None:

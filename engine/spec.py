@@ -143,6 +143,14 @@ class FieldSpec(_Spec):
     default: Any = None
     options: list[Id] | None = Field(None, description="the choices of a choice or multi_choice")
     option_labels: dict[Id, Text] | None = None
+    edit: list[Id] | None = Field(
+        None,
+        description="roles that may change it freely (trinn set, fire --set, the field editor); "
+        "default: none, a form's field is filled through its form",
+    )
+    in_states: list[Id] | None = Field(
+        None, alias="in", description="the states in which people may write it; default: any"
+    )
 
     @model_validator(mode="after")
     def _options_fit_type(self) -> FieldSpec:

@@ -196,7 +196,7 @@ fields:
   $name: {type: text, required: true, label: $name_t}
   $email: {type: email, label: $email_t}
   $text: {type: long_text, label: $text_t}
-  $reason: {type: long_text, label: $reason_t}
+  $reason: {type: long_text, label: $reason_t, edit: [$board]}
 
 forms:
   $form:

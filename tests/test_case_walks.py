@@ -366,13 +366,24 @@ def walk_fase_7_2_ikke_aktuell(trinn: Trinn) -> Case:
     assert case.tick(days=0) == []
     # ... and after six weeks the escalation: «Følg opp, eller avslutt saken med begrunnelse»
     assert case.tick(days=28) == [reminder(case, "escalate", "ledelsen")]
-    # a påmelding only heard of is not one received (and the value given is not kept)
+    # a påmelding only heard of is not one received: its answers come through its form only ...
     case.refused(
         "fire",
         case.id,
         "motta_pamelding",
         "--set",
         "strategisk_initiativ=Noe",
+        stderr=refusal(
+            case,
+            "field 'strategisk_initiativ': it is changed only through the form 'pamelding' "
+            "(by 'virksomheten')",
+        ),
+    )
+    # ... and without the form filled, the guard says no
+    case.refused(
+        "fire",
+        case.id,
+        "motta_pamelding",
         stderr=refusal(
             case,
             (

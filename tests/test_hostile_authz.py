@@ -89,14 +89,21 @@ def test_a_form_with_no_answers_is_refused(registered: Path) -> None:
 
 def test_a_person_list_takes_no_stranger_and_no_one_without_the_role(tmp_path: Path) -> None:
     assert trinn(tmp_path, "--as", "kari", "open", "padriv.fase-2").stdout == "1\n"
-    refused(
+    refused(  # the steering group nominates: Ledelsen may not write the list at all
         tmp_path,
         *("--as", "kari", "open", "padriv.fase-2", "--set", "deltakere=anna,ghost"),
-        stderr="trinn: field 'deltakere': 'ghost' is not in the people file (expected one of 'anna')",
+        stderr="trinn: field 'deltakere': kari may not change it (only 'styringsgruppen' may)",
+    )
+    trinn(tmp_path, "--as", "kari", "form", "1", "utkast", "mandat_utkast=Utkast")
+    trinn(tmp_path, "--as", "kari", "fire", "1", "send_til_styringsgruppen")
+    refused(
+        tmp_path,
+        *("--as", "stig", "set", "1", "deltakere=anna,ghost"),
+        stderr="trinn: case 1: field 'deltakere': 'ghost' is not in the people file (expected one of 'anna')",
     )
     refused(
         tmp_path,
-        *("--as", "kari", "set", "1", "deltakere=anna,ola"),
+        *("--as", "stig", "set", "1", "deltakere=anna,ola"),
         stderr="trinn: case 1: field 'deltakere': 'ola' does not hold the role 'deltaker' "
         "(expected one of 'anna')",
     )

@@ -132,7 +132,7 @@ roles:
   coordinator: {title: Coordinator}
 fields:
   organisation: {type: text, label: Organisation}
-  contact_email: {type: email, label: Contact e-mail}
+  contact_email: {type: email, label: Contact e-mail, edit: [coordinator]}
 messages:
   receipt: {title: We got it, body: Thank you.}
 initial: received

@@ -318,8 +318,8 @@ def test_a_failing_action_undoes_the_whole_command(service: Service, tmp_path: P
         (CASES / "followup.yaml")
         .read_text()
         .replace(
-            "  org: {type: text, label: Org, required: true}",
-            "  org: {type: text, label: Org, required: true}\n"
+            "  org: {type: text, label: Org, required: true, edit: [lead]}",
+            "  org: {type: text, label: Org, required: true, edit: [lead]}\n"
             "  owner: {type: text, label: Owner, required: true}",
         )
     )
