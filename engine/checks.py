@@ -104,6 +104,7 @@ class _Checker:
         for form_id, form in spec.forms.items():
             for i, field_id in enumerate(form.fields):
                 self.ref(("forms", form_id, "fields", i), "field", field_id, spec.fields)
+            self.actions(("forms", form_id, "on_submit"), form.on_submit)
         self.check_states()
         self.check_transitions()
         self.check_messages()
@@ -158,6 +159,7 @@ class _Checker:
                     self.add((*tloc, "id"), f"duplicate task id '{task.id}'", f"first defined on line {line}")
                 seen.setdefault(task.id, tloc)
                 self.ref((*tloc, "role"), "role", task.role, self.spec.roles)
+                self.actions((*tloc, "on_complete"), task.on_complete)
                 if task.form is not None:
                     self.ref((*tloc, "form"), "form", task.form, self.spec.forms)
                 if task.for_each is not None and self.ref(

@@ -217,6 +217,20 @@ class CompiledPlaybook:
             for state_id, state in spec.states.items()
             if state.on_enter
         }
+        # what doing a task (`on_complete`) or filling a form (`on_submit`) sets off
+        self._hooks: dict[tuple[str, str], _Actions] = {
+            ("task", task.id): _Actions(task.on_complete, loaded.expressions)
+            for state in spec.states.values()
+            for task in state.tasks
+            if task.on_complete
+        }
+        self._hooks.update(
+            {
+                ("form", form_id): _Actions(form.on_submit, loaded.expressions)
+                for form_id, form in spec.forms.items()
+                if form.on_submit
+            }
+        )
         # each transition's sources spelled out once ('*' is every non-final state); everything
         # below walks these moves once, so compiling is linear in the playbook's size
         sources = [spec.source_states(t.spec) for t in self.transitions]
@@ -306,6 +320,11 @@ class CompiledPlaybook:
     def enter_effects(self, state: str, context: ContextSource) -> list[Effect]:
         """The effects of entering `state` without a transition: a new case's initial state."""
         actions = self._on_enter.get(state)
+        return actions.effects(context) if actions else []
+
+    def hook_effects(self, kind: str, name: str, context: ContextSource) -> list[Effect]:
+        """The effects of a task done (`kind` 'task') or a form filled ('form'): its actions."""
+        actions = self._hooks.get((kind, name))
         return actions.effects(context) if actions else []
 
     def may(

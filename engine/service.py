@@ -313,6 +313,7 @@ class Service:
             if missing:
                 raise CommandError(_(FORM_NEEDS).format(form=form, fields=", ".join(missing)))
             self._set_values(cmd, values)
+            self._hook(cmd, "form", form)
             if record is not None:
                 self._complete(cmd, record)
 
@@ -954,6 +955,19 @@ class Service:
         if role is not None and role.external:
             done["on_behalf_of"] = record.role  # a coordinator records what an outsider did
         cmd.details.setdefault("done", []).append(done)
+        self._hook(cmd, "task", record.task_id)
+
+    def _hook(self, cmd: _Command, kind: str, name: str) -> None:
+        """A task's `on_complete` or a form's `on_submit` actions, in the command's transaction;
+        lists they change keep their for_each tasks in step, as a person's change would."""
+        effects = cmd.compiled.hook_effects(kind, name, cmd.context)
+        if not effects:
+            return
+        self._apply(cmd, effects)
+        changed = [n for effect in effects if isinstance(effect, SetEffect) for n in effect.values]
+        if changed:
+            sync_for_each(cmd.case, cmd.spec, changed, cmd.now)
+        cmd.details.setdefault("hooks", []).append({kind: name})
 
     # what the terminal UI reads ---------------------------------------------------
 

@@ -167,6 +167,9 @@ class FormSpec(_Spec):
     title: Text
     intro: Text | None = None
     fields: Annotated[list[Id], Field(min_length=1)]
+    on_submit: list[ActionSpec] = Field(
+        default_factory=list, description="actions run when the form is filled, in the same command"
+    )
 
 
 class MessageSpec(_Spec):
@@ -194,6 +197,9 @@ class TaskSpec(_Spec):
     instructions: Text | None = None
     for_each: Id | None = Field(None, description="a list field: one task per item")
     form: Id | None = Field(None, description="the form that completing this task fills")
+    on_complete: list[ActionSpec] = Field(
+        default_factory=list, description="actions run when the task (or one item of it) is done"
+    )
 
 
 class ReminderSpec(_Spec):
