@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from trinn.engine.calendar import zone_of
 from trinn.engine.case import (
     CANCELLED,
     DONE,
@@ -54,6 +55,7 @@ from trinn.engine.i18n import gettext as _
 from trinn.engine.messages import message_payload
 from trinn.engine.people import People, Person
 from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.reschedule import reschedule
 from trinn.engine.spec import FieldType, PlaybookSpec
 from trinn.engine.store import Store, Transaction
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, normalize_value
@@ -544,7 +546,8 @@ class Service:
         try:
             self._compile_ahead(case_id)
             with self.store.write() as tx:
-                case = tx.load_case(case_id, lock=True, with_timers=system)
+                # every command may move timers (a date field set, a deadline met, a meeting left)
+                case = tx.load_case(case_id, lock=True, with_timers=True)
                 if expected_version is not None and case.row_version != expected_version:
                     tx.raise_stale(case.id)
                 compiled = self.compiled_for(tx, case)
@@ -644,6 +647,15 @@ class Service:
         case.row_version = (read_version or 0) + 1
         case.updated_at, case.updated_by = cmd.now, cmd.actor
         case.subject = subject_text(cmd.spec, case.fields)
+        if read_version is not None and cmd.fields_before != case.fields:
+            changed = [
+                n
+                for n in {*cmd.fields_before, *case.fields}
+                if cmd.fields_before.get(n) != case.fields.get(n)
+            ]
+            moved = reschedule(case, cmd.spec, changed, cmd.now)
+            if moved:
+                cmd.details["moved"] = moved
         if read_version is None:
             tx.insert_case(case)
         else:
@@ -752,6 +764,7 @@ class Service:
 
     def _normalized(self, spec: PlaybookSpec, values: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = {}
+        zone = zone_of(spec.language, spec.timezone)
         for name, value in values.items():
             if name not in spec.fields:
                 raise CommandError(_(UNKNOWN_FIELD).format(name=name) + _hint(name, spec.fields))
@@ -759,7 +772,7 @@ class Service:
                 result[name] = None
                 continue
             try:
-                result[name] = normalize_value(spec.fields[name], value)
+                result[name] = normalize_value(spec.fields[name], value, zone=zone)
             except ValueProblem as problem:
                 raise CommandError(_(FIELD_PROBLEM).format(name=name, problem=problem)) from None
         return result

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # a listing (`iso`) must not load the compiler
     from trinn.engine.compiler import CompiledPlaybook
     from trinn.engine.spec import PlaybookSpec
 
-__all__ = ["case_view", "event_view", "iso", "task_view"]
+__all__ = ["case_view", "event_view", "iso", "local_fields", "task_view"]
 
 
 def iso(moment: dt.datetime | None) -> str | None:
@@ -82,6 +82,8 @@ def case_view(
         "fields": {
             name: case.fields[name] for name in [*spec.fields, *case.fields] if name in case.fields
         },  # in the playbook's order
+        # date-times as people type them, on the wall clock of the playbook's zone
+        "local_fields": local_fields(spec, case.fields),
         "tasks": [task_view(spec, t, now, language) for t in case.current_tasks() if t.status != "cancelled"],
         "parent": case.parent_id,
         "children": children or [],
@@ -91,6 +93,19 @@ def case_view(
         "updated_at": iso(case.updated_at),
         "updated_by": case.updated_by,
         "row_version": case.row_version,
+    }
+
+
+def local_fields(spec: PlaybookSpec, fields: Mapping[str, Any]) -> dict[str, str]:
+    """The case's date-time values as `15.12.2026 18:30` in the playbook's zone."""
+    from trinn.engine.calendar import zone_of
+    from trinn.engine.moments import local_moment_text
+
+    zone = zone_of(spec.language, spec.timezone)
+    return {
+        name: local_moment_text(fields[name], zone, spec.language)
+        for name, field in spec.fields.items()
+        if field.type == "datetime" and isinstance(fields.get(name), str)
     }
 
 

@@ -75,8 +75,9 @@ def case_text(view: dict[str, Any], language: str) -> Table:
         table.add_row("started by", f"case {view['parent']}")
     if view["children"]:
         table.add_row("started", ", ".join(f"case {c}" for c in view["children"]))
+    local = view.get("local_fields", {})
     for name, value in view["fields"].items():
-        table.add_row(f"  {name}", value_text(value))
+        table.add_row(f"  {name}", local.get(name) or value_text(value))
     for task in view["tasks"]:
         mark = "[x]" if task["status"] == "done" else "[ ]"
         label = task["task"] + (f" [{task['item']}]" if task["item"] is not None else "")
