@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # reading cases (listing them) needs no playbook models
     from trinn.engine.spec import PlaybookSpec, ReminderSpec, StateSpec, TaskSpec
 
 __all__ = [
+    "CASE_WIDE",
     "Case",
     "TaskRecord",
     "TaskTally",
@@ -39,6 +40,8 @@ __all__ = [
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 WAITING, FIRED = "waiting", "fired"
+# timer kinds of case-wide deadlines (engine.deadlines): leaving a state leaves them be
+CASE_WIDE = frozenset({"deadline", "dl_remind", "dl_escalate"})
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ def leave_state(case: Case, now: dt.datetime, *, timed: bool = True) -> None:
         if task.status == OPEN:
             task.status, task.done_at, task.dirty = CANCELLED, now, True
     for timer in case.timers:
-        if timer.status == WAITING:
+        if timer.status == WAITING and timer.kind not in CASE_WIDE:
             timer.status, timer.dirty = "cancelled", True
     if timed:
         case.timers_cancelled = True

@@ -17,10 +17,12 @@ from typing import Any
 from trinn.engine.calendar import zone_of
 from trinn.engine.case import (
     CANCELLED,
+    CASE_WIDE,
     DONE,
     OPEN,
     Case,
     TaskRecord,
+    TimerRecord,
     enter_state,
     leave_state,
     next_repeat,
@@ -39,6 +41,7 @@ from trinn.engine.compiler import (
     StartCaseEffect,
 )
 from trinn.engine.context import evaluation_context
+from trinn.engine.deadlines import deadline_reminder, update_deadlines
 from trinn.engine.errors import (
     FIELD_PROBLEM,
     FIELD_REQUIRED,
@@ -474,6 +477,9 @@ class Service:
         for timer in sorted(cmd.case.timers, key=lambda t: (t.due_at, t.id or 0)):
             if timer.status != "waiting" or timer.due_at > cmd.now or timer.id is None:
                 continue  # not due, or made by a transition this tick fired: the next tick's
+            if timer.kind in CASE_WIDE:
+                done.extend(self._tick_deadline(cmd, timer))
+                continue
             if timer.entry != cmd.case.entry:  # left behind by a transition this tick fired
                 timer.status, timer.dirty = CANCELLED, True
                 continue
@@ -514,6 +520,29 @@ class Service:
             )
         cmd.details["fired"] = [f"{a.kind}: {a.detail}" for a in done]
         cmd.ticked = done
+
+    def _tick_deadline(self, cmd: _Command, timer: TimerRecord) -> list[TickAction]:
+        """A case-wide deadline's row falls due: its moment passes, or a message goes out."""
+        timer.fired_count += 1
+        timer.fired_at, timer.status, timer.dirty = cmd.now, "fired", True
+        reminder = deadline_reminder(cmd.spec, timer)
+        if reminder is None:
+            return [TickAction(cmd.case.id, "deadline", timer.state, "missed")]
+        kind = "remind" if timer.kind == "dl_remind" else "escalate"
+        cmd.outbox.append(
+            (
+                "notify",
+                {
+                    "reason": kind,
+                    "state": cmd.case.state,
+                    "deadline": timer.state,
+                    "to": _as_list(reminder.to),
+                    "message": reminder.message,
+                    "count": timer.fired_count,
+                },
+            )
+        )
+        return [TickAction(cmd.case.id, kind, timer.state, "to " + ", ".join(_as_list(reminder.to)))]
 
     # the shape of every command on an existing case ------------------------------
 
@@ -647,15 +676,7 @@ class Service:
         case.row_version = (read_version or 0) + 1
         case.updated_at, case.updated_by = cmd.now, cmd.actor
         case.subject = subject_text(cmd.spec, case.fields)
-        if read_version is not None and cmd.fields_before != case.fields:
-            changed = [
-                n
-                for n in {*cmd.fields_before, *case.fields}
-                if cmd.fields_before.get(n) != case.fields.get(n)
-            ]
-            moved = reschedule(case, cmd.spec, changed, cmd.now)
-            if moved:
-                cmd.details["moved"] = moved
+        self._retime(cmd, opening=read_version is None)
         if read_version is None:
             tx.insert_case(case)
         else:
@@ -689,6 +710,28 @@ class Service:
                     cmd.spec, case, payload, people=self.people, actor=cmd.actor, now=cmd.now
                 )
             tx.add_outbox(case, kind, payload, cmd.now)
+
+    def _retime(self, cmd: _Command, *, opening: bool) -> None:
+        """What a command does to time: moves what dates in fields time, starts, meets or
+        ends case-wide deadlines; each said in the history."""
+        case = cmd.case
+        if not opening and cmd.fields_before != case.fields:
+            names = {*cmd.fields_before, *case.fields}
+            changed = [n for n in names if cmd.fields_before.get(n) != case.fields.get(n)]
+            moved = reschedule(case, cmd.spec, changed, cmd.now)
+            if moved:
+                cmd.details["moved"] = moved
+        entered = [t["to"] for t in cmd.details.get("transitions", [])]
+        deadlines = update_deadlines(
+            case,
+            cmd.spec,
+            cmd.now,
+            entered=[cmd.spec.initial] if opening else entered,
+            fields_before=cmd.fields_before,
+            context=cmd.context,
+        )
+        if deadlines:
+            cmd.details["deadlines"] = deadlines
 
     def _start(self, cmd: _Command, start: StartCaseEffect) -> int:
         if cmd.depth >= _MAX_START_DEPTH:

@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from trinn.engine.case import CASE_WIDE
 from trinn.engine.store.tables import cases, events, outbox, playbooks, tasks, timers
 
 __all__ = ["MAX_ROWS", "DriverStatement", "Statements", "statements_for"]
@@ -233,7 +234,11 @@ class Statements:
     def cancel_timers(self) -> DriverStatement:
         return self._compile(
             timers.update()
-            .where(timers.c.case_id == _by_case(), timers.c.status == "waiting")
+            .where(
+                timers.c.case_id == _by_case(),
+                timers.c.status == "waiting",
+                timers.c.kind.not_in(sorted(CASE_WIDE)),  # deadlines outlive the state
+            )
             .values(status="cancelled")
         )
 
