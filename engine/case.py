@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # reading cases (listing them) needs no playbook models
 
 __all__ = [
     "CASE_WIDE",
+    "KEPT_ON_LEAVING",
     "Case",
     "TaskRecord",
     "TaskTally",
@@ -42,6 +43,8 @@ OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 WAITING, FIRED = "waiting", "fired"
 # timer kinds of case-wide deadlines (engine.deadlines): leaving a state leaves them be
 CASE_WIDE = frozenset({"deadline", "dl_remind", "dl_escalate"})
+# ... nor a meeting's row (engine.meetings): it decides whether to send a cancellation
+KEPT_ON_LEAVING = CASE_WIDE | {"meeting"}
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,7 @@ def leave_state(case: Case, now: dt.datetime, *, timed: bool = True) -> None:
         if task.status == OPEN:
             task.status, task.done_at, task.dirty = CANCELLED, now, True
     for timer in case.timers:
-        if timer.status == WAITING and timer.kind not in CASE_WIDE:
+        if timer.status == WAITING and timer.kind not in KEPT_ON_LEAVING:
             timer.status, timer.dirty = "cancelled", True
     if timed:
         case.timers_cancelled = True

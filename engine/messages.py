@@ -134,6 +134,10 @@ def message_payload(
             body = render(localize(message.body, language), variables, language)
         except ValueError as exc:
             raise CommandError(f"message '{message_id}' cannot be written: {exc}") from None
+    elif payload.get("reason") == "meeting":
+        from trinn.engine.meetings import invitation_text
+
+        title, body = invitation_text(spec, case, dict(payload))
     else:  # a reminder without a message of its own
         title, body = _default_reminder(spec, case, variables, payload)
     persons = _persons(spec, case, payload)
@@ -148,6 +152,14 @@ def message_payload(
         for person_id in persons:
             person = people.by_id.get(person_id)
             known[person_id] = person.email if person is not None else None
+    if payload.get("reason") == "meeting":
+        from trinn.engine.meetings import calendar_text
+
+        attendees = [e for e in known.values() if e] + list(payload.get("addresses") or [])
+        sender = people.by_id.get(actor) if people is not None else None
+        result["ics"] = calendar_text(
+            spec, case, dict(payload), list(dict.fromkeys(attendees)), sender.email if sender else None, now
+        )
     result.update(
         title=title.strip(),
         body=body.strip() + "\n",
@@ -162,7 +174,8 @@ def message_payload(
 
 
 def _persons(spec: PlaybookSpec, case: Case, payload: Mapping[str, Any]) -> list[str]:
-    persons = [payload["to_person"]] if payload.get("to_person") else []
+    named = payload.get("to_person")
+    persons = list(named) if isinstance(named, list) else [named] if named else []
     field_id = payload.get("to_field")
     if (
         field_id

@@ -55,6 +55,7 @@ from trinn.engine.errors import (
     did_you_mean,
 )
 from trinn.engine.i18n import gettext as _
+from trinn.engine.meetings import update_meetings
 from trinn.engine.messages import message_payload
 from trinn.engine.people import People, Person
 from trinn.engine.registry import PlaybookRegistry
@@ -732,6 +733,10 @@ class Service:
         )
         if deadlines:
             cmd.details["deadlines"] = deadlines
+        for payload in update_meetings(case, cmd.spec, cmd.now):
+            cmd.outbox.append(("notify", payload))
+            sent = {k: payload["meeting"][k] for k in ("method", "sequence", "start")}
+            cmd.details.setdefault("meetings", []).append({"state": payload["state"], **sent})
 
     def _start(self, cmd: _Command, start: StartCaseEffect) -> int:
         if cmd.depth >= _MAX_START_DEPTH:

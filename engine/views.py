@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # a listing (`iso`) must not load the compiler
     from trinn.engine.compiler import CompiledPlaybook
     from trinn.engine.spec import PlaybookSpec
 
-__all__ = ["case_view", "event_view", "iso", "local_fields", "task_view"]
+__all__ = ["case_view", "event_view", "iso", "local_fields", "task_view", "timing_view"]
 
 
 def iso(moment: dt.datetime | None) -> str | None:
@@ -85,6 +85,7 @@ def case_view(
         # date-times as people type them, on the wall clock of the playbook's zone
         "local_fields": local_fields(spec, case.fields),
         "tasks": [task_view(spec, t, now, language) for t in case.current_tasks() if t.status != "cancelled"],
+        "timing": timing_view(spec, case, language),
         "parent": case.parent_id,
         "children": children or [],
         "opened_at": iso(case.opened_at),
@@ -94,6 +95,45 @@ def case_view(
         "updated_by": case.updated_by,
         "row_version": case.row_version,
     }
+
+
+def timing_view(spec: PlaybookSpec, case: Case, language: str | None = None) -> list[dict[str, Any]]:
+    """What waits for its moment: the state's reminders, escalations and timers (or the date
+    field they wait for), the running case-wide deadlines, the meeting's invitation."""
+    from trinn.engine.case import CASE_WIDE, WAITING, timed_items
+    from trinn.engine.timing import parse_when
+
+    waiting = [t for t in case.timers if t.status == WAITING]
+    result: list[dict[str, Any]] = []
+    state = spec.states.get(case.state)
+    if state is not None and not case.is_closed:
+        for kind, position, when in timed_items(state):
+            found = [t for t in waiting if (t.kind, t.position, t.entry) == (kind, position, case.entry)]
+            field = parse_when(when).field
+            result.append(
+                {
+                    "kind": kind,
+                    "position": position,
+                    "when": when,
+                    "due_at": iso(found[0].due_at) if found else None,
+                    "waiting_for": field if not found and field and case.fields.get(field) is None else None,
+                }
+            )
+    for deadline_id, deadline in spec.deadlines.items():
+        rows = [t for t in waiting if t.kind in CASE_WIDE and t.state == deadline_id]
+        if rows:
+            late = [t.due_at for t in rows if t.kind == "deadline"]
+            result.append(
+                {
+                    "kind": "deadline",
+                    "deadline": deadline_id,
+                    "title": _text(spec, deadline.title, language),
+                    "when": deadline.within,
+                    "due_at": iso(late[0]) if late else None,
+                    "waiting_for": None,
+                }
+            )
+    return result
 
 
 def local_fields(spec: PlaybookSpec, fields: Mapping[str, Any]) -> dict[str, str]:

@@ -91,4 +91,7 @@ def route(payload: Mapping[str, Any], channels: Channels) -> tuple[list[Target],
         and not by_mail(address, address)
     ):
         unreached.append(address)
+    for extra in payload.get("addresses") or []:  # a meeting's invitees held in a list field
+        if isinstance(extra, str) and "@" in extra and not by_mail(extra, extra):
+            unreached.append(extra)
     return list(targets.values()), unreached

@@ -64,7 +64,9 @@ def test_deadlines_met_by_reaching_a_state_send_nothing_more(service: Service) -
     service.fire(case_id, "start", actor="mia", now=START)
     service.fire(case_id, "evaluer", actor="mia", now=START + dt.timedelta(days=20))
     service.fire(case_id, "maal", actor="mia", now=START + dt.timedelta(days=30))
-    assert service.history(case_id)[-1]["details"]["deadlines"] == [{"deadline": "maaling", "ended": "closed"}]
+    assert service.history(case_id)[-1]["details"]["deadlines"] == [
+        {"deadline": "maaling", "ended": "closed"}
+    ]
     assert _deadline_rows(service, case_id) == []
     assert service.tick(now=utc("2026-12-01 00:00")) == []
 

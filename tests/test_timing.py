@@ -75,7 +75,12 @@ def test_timing_moving_the_date_moves_what_waits_and_says_so(service: Service) -
     assert _dues(service, case.id)["folg_opp"] == utc("2027-01-14 23:00")
     moved = service.history(case.id)[-1]["details"]["moved"]
     assert moved[0] == {"task": "folg_opp", "from": "2027-01-07T23:00:00Z", "to": "2027-01-14T23:00:00Z"}
-    assert {"remind": 0, "state": "venter", "from": "2027-01-04T23:00:00Z", "to": "2027-01-11T23:00:00Z"} in moved
+    assert {
+        "remind": 0,
+        "state": "venter",
+        "from": "2027-01-04T23:00:00Z",
+        "to": "2027-01-11T23:00:00Z",
+    } in moved
     # cleared: nothing waits, the task has no due date
     service.set_fields(case.id, {"oppfolgingsdato": ""}, actor="boss")
     assert _waiting(service, case.id) == []

@@ -94,7 +94,23 @@ def case_text(view: dict[str, Any], language: str) -> Table:
         if task["optional"]:
             parts.append("optional")
         table.add_row("  task", " ".join(parts))
+    for timed in view.get("timing", []):
+        table.add_row(f"  {timed['kind']}", timing_text(timed, language))
     return table
+
+
+def timing_text(timed: dict[str, Any], language: str) -> str:
+    """One waiting reminder, timer or deadline: when, or the date it waits for."""
+    what = f"{timed['deadline']}: {timed['title']}, " if timed["kind"] == "deadline" else ""
+    what += timed["when"]
+    if timed["waiting_for"]:
+        return f"{what}: not yet ('{timed['waiting_for']}' has no date)"
+    if timed["due_at"] is None:
+        return f"{what}: done"
+    return f"{what}: {time_text(timed['due_at'], language)}"
+
+
+_TIMED = ("remind", "escalate", "timer")
 
 
 def history_lines(events: list[dict[str, Any]], language: str) -> list[str]:
@@ -108,6 +124,14 @@ def history_lines(events: list[dict[str, Any]], language: str) -> list[str]:
         for done in details.get("done", []):
             if event["kind"] != "done" or done.get("item"):
                 what += f" ({done['task']}" + (f" [{done['item']}]" if done.get("item") else "") + ")"
+        for moved in details.get("moved", []):
+            label = moved.get("task") or next(f"{k} {v}" for k, v in moved.items() if k in _TIMED)
+            shown = due_text if "task" in moved else time_text
+            what += f" (moved {label}: {shown(moved['from'], language) or '-'} -> "
+            what += f"{shown(moved['to'], language) or '-'})"
+        for deadline in details.get("deadlines", []):
+            how = "started" if "started" in deadline else deadline.get("ended", "")
+            what += f" (deadline {deadline['deadline']} {how})"
         if details.get("started"):
             what += " (started " + ", ".join(f"case {c}" for c in details["started"]) + ")"
         state = event["state_after"]

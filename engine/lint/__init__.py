@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trinn.engine.errors import did_you_mean
-from trinn.engine.lint.rules import RULES, Hit, Rule
 from trinn.engine.lint import time_rules  # noqa: F401  (registers its rules)
+from trinn.engine.lint.rules import RULES, Hit, Rule
 from trinn.engine.loader import LoadedPlaybook
 
 __all__ = ["RULES", "Finding", "Rule", "lint_playbook"]

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from trinn.engine.case import CASE_WIDE
+from trinn.engine.case import KEPT_ON_LEAVING
 from trinn.engine.store.tables import cases, events, outbox, playbooks, tasks, timers
 
 __all__ = ["MAX_ROWS", "DriverStatement", "Statements", "statements_for"]
@@ -237,7 +237,7 @@ class Statements:
             .where(
                 timers.c.case_id == _by_case(),
                 timers.c.status == "waiting",
-                timers.c.kind.not_in(sorted(CASE_WIDE)),  # deadlines outlive the state
+                timers.c.kind.not_in(sorted(KEPT_ON_LEAVING)),  # deadlines outlive the state
             )
             .values(status="cancelled")
         )
