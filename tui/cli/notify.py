@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trinn.engine.errors import CommandError, TrinnError
-from trinn.tui.case_commands import now_option
-from trinn.tui.output import err, fail, out, print_columns, print_json
-from trinn.tui.settings import Settings
+from trinn.tui.cli.cases import now_option
+from trinn.tui.cli.output import err, fail, out, print_columns, print_json
+from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
     from trinn.notifiers.channels import Channels
