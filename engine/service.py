@@ -36,12 +36,6 @@ from trinn.engine.compiler import (
 )
 from trinn.engine.context import evaluation_context
 from trinn.engine.errors import (
-    FIELD_PROBLEM,
-    FIELD_REQUIRED,
-    FORM_HAS_NO_FIELD,
-    FORM_NEEDS,
-    PLAYBOOK_NEEDS,
-    UNKNOWN_FIELD,
     CommandError,
     RefusedError,
     SettingError,
@@ -224,10 +218,13 @@ class Service:
                 names = cmd.spec.forms[form].fields
                 missing = self._missing(cmd.spec, cmd.case.fields, names)
                 if missing or not any(cmd.case.fields.get(n) not in (None, [], "") for n in names):
-                    shown = _(" (missing: {fields})").format(fields=", ".join(missing)) if missing else ""
+                    listed = ", ".join(f"'{m}'" for m in missing)
+                    shown = _(" (missing: {fields})").format(fields=listed) if missing else ""
                     raise CommandError(
                         _("task '{task}' is done by filling the form '{form}'").format(task=task, form=form)
-                        + shown
+                        + shown,
+                        fields=dict.fromkeys(missing, ""),
+                        task=task,
                     )
             self._complete(cmd, record)
 
@@ -303,13 +300,17 @@ class Service:
                 )
             for name in values:
                 if name not in allowed:
-                    raise CommandError(
-                        _(FORM_HAS_NO_FIELD).format(form=form, name=name) + _hint(name, allowed)
-                    )
+                    message = _("form '{form}' has no field '{name}'").format(form=form, name=name)
+                    raise CommandError(message + _hint(name, allowed), fields={name: message})
             merged = {**cmd.case.fields, **self._normalized(spec, values)}
             missing = self._missing(spec, merged, allowed)
             if missing:
-                raise CommandError(_(FORM_NEEDS).format(form=form, fields=", ".join(missing)))
+                raise CommandError(
+                    _("form '{form}' needs {fields}").format(
+                        form=form, fields=", ".join(f"'{m}'" for m in missing)
+                    ),
+                    fields=dict.fromkeys(missing, ""),
+                )
             self._set_values(cmd, values)
             if record is not None:
                 self._complete(cmd, record)
@@ -629,7 +630,12 @@ class Service:
         self._set_values(cmd, values, sync=False, by_user=parent is None)
         missing = self._missing(spec, case.fields, spec.fields)
         if missing:
-            raise CommandError(_(PLAYBOOK_NEEDS).format(playbook=spec.id, fields=", ".join(missing)))
+            raise CommandError(
+                _("'{playbook}' needs {fields}").format(
+                    playbook=spec.id, fields=", ".join(f"'{m}'" for m in missing)
+                ),
+                fields=dict.fromkeys(missing, ""),
+            )
         self._apply(cmd, compiled.enter_effects(spec.initial, cmd.context))
         enter_state(case, spec, spec.initial, 1, now)
         self._save(cmd, read_version=None)
@@ -747,14 +753,18 @@ class Service:
         result: dict[str, Any] = {}
         for name, value in values.items():
             if name not in spec.fields:
-                raise CommandError(_(UNKNOWN_FIELD).format(name=name) + _hint(name, spec.fields))
+                message = _("unknown field '{name}'").format(name=name)
+                raise CommandError(message + _hint(name, spec.fields), fields={name: message})
             if value is None or value == "":
                 result[name] = None
                 continue
             try:
                 result[name] = normalize_value(spec.fields[name], value)
             except ValueProblem as problem:
-                raise CommandError(_(FIELD_PROBLEM).format(name=name, problem=problem)) from None
+                raise CommandError(
+                    _("field '{name}': {problem}").format(name=name, problem=problem),
+                    fields={name: str(problem)},
+                ) from None
         return result
 
     def _set_values(
@@ -768,7 +778,7 @@ class Service:
         for name, value in normalized.items():
             if value is None:
                 if cmd.spec.fields[name].required and cmd.kind != "open":
-                    raise CommandError(_(FIELD_REQUIRED).format(name=name))
+                    raise CommandError(_("field '{name}' is required").format(name=name), fields={name: ""})
                 cmd.case.fields.pop(name, None)
             else:
                 cmd.case.fields[name] = value
@@ -777,9 +787,7 @@ class Service:
 
     @staticmethod
     def _missing(spec: PlaybookSpec, fields: Mapping[str, Any], names: Any) -> list[str]:
-        return [
-            f"'{name}'" for name in names if spec.fields[name].required and fields.get(name) in (None, [], "")
-        ]
+        return [name for name in names if spec.fields[name].required and fields.get(name) in (None, [], "")]
 
     def _task(self, cmd: _Command, task: str, item: str | None, status: str) -> TaskRecord:
         spec, case = cmd.spec, cmd.case
@@ -930,7 +938,8 @@ class Service:
                         person=person_id, playbook=spec.id
                     )
                 raise CommandError(
-                    _(FIELD_PROBLEM).format(name=name, problem=problem) + _hint(person_id, fit)
+                    _("field '{name}': {problem}").format(name=name, problem=problem) + _hint(person_id, fit),
+                    fields={name: problem + _hint(person_id, fit)},
                 )
 
     def _complete(self, cmd: _Command, record: TaskRecord) -> None:

@@ -287,7 +287,7 @@ def _playbook_rows(settings: Settings) -> list[dict[str, Any]]:
                 title=localize(spec.title, settings.language or spec.language, spec.language),
             )
         except PlaybookError as exc:
-            row["status"] = exc.summary().split(" in ")[0]
+            row["status"] = exc.counted()
         except PlaybookIOError as exc:
             row["status"] = str(exc)
         rows.append(row)

@@ -460,7 +460,7 @@ class CaseScreen(DeskScreen):
                 self.notify(message, severity="error", timeout=10)
                 run_db(self, lambda: self.desk.case_page(self.case_id), self._rebase, group="case")
                 return
-            at_fields = error_fields(message)
+            at_fields = error_fields(exc)
             for field in dirty:
                 if field.field_name in at_fields:
                     field.set_error(at_fields[field.field_name])
