@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from trinn.engine.errors import CommandError
+from trinn.engine.status import OutboxStatus
 from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class Sender:
 
         with self._busy:
             result = retry(self.settings.store(), self.channels(), outbox_id, now=self._now())
-        if result.status not in ("sent", "skipped"):
+        if result.status not in (OutboxStatus.SENT, OutboxStatus.SKIPPED):
             raise CommandError(problem_text(result))
 
     def _now(self) -> dt.datetime:
