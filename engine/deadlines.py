@@ -24,9 +24,10 @@ from collections.abc import Callable
 from typing import Any
 
 from trinn.engine.calendar import due_at
-from trinn.engine.case import CASE_WIDE, WAITING, Case, TimerRecord
+from trinn.engine.case import CASE_WIDE, Case, TimerRecord
 from trinn.engine.expressions import CompiledExpression, Scope, compile_expression
 from trinn.engine.spec import LIST_TYPES, DeadlineSpec, PlaybookSpec, ReminderSpec
+from trinn.engine.status import TimerStatus
 
 __all__ = ["DEADLINE_KINDS", "deadline_reminder", "update_deadlines"]
 
@@ -53,14 +54,14 @@ def update_deadlines(
     happened: list[dict[str, Any]] = []
     for deadline_id, deadline in spec.deadlines.items():
         rows = [t for t in case.timers if t.kind in DEADLINE_KINDS and t.state == deadline_id]
-        running = [t for t in rows if t.status == WAITING]
+        running = [t for t in rows if t.status == TimerStatus.WAITING]
         if running:
             if case.is_closed or _met(deadline_id, deadline, case, spec, context):
                 for row in running:
                     if row.id is None:
                         case.timers.remove(row)
                     else:
-                        row.status, row.dirty = "cancelled", True
+                        row.status, row.dirty = TimerStatus.CANCELLED, True
                 happened.append({"deadline": deadline_id, "ended": "closed" if case.is_closed else "met"})
             continue
         if case.is_closed or not _started(deadline, entered, fields_before, case.fields):

@@ -32,8 +32,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from trinn.engine.case import WAITING, Case, TimerRecord
+from trinn.engine.case import Case, TimerRecord
+from trinn.engine.outbox_message import OutboxMessage, Reason
 from trinn.engine.spec import FieldType, MeetingSpec, PlaybookSpec, parse_duration
+from trinn.engine.status import TimerStatus
 from trinn.engine.text import localize
 
 __all__ = ["MEETING", "calendar_text", "invitation_text", "update_meetings"]
@@ -54,19 +56,19 @@ _TEXT = {
 }
 
 
-def update_meetings(case: Case, spec: PlaybookSpec, now: dt.datetime) -> list[dict[str, Any]]:
-    """Invite, re-invite or cancel after a command; the outbox payloads to send."""
-    payloads: list[dict[str, Any]] = []
-    rows = [t for t in case.timers if t.kind == MEETING and t.status == WAITING]
+def update_meetings(case: Case, spec: PlaybookSpec, now: dt.datetime) -> list[OutboxMessage]:
+    """Invite, re-invite or cancel after a command; the messages to queue."""
+    payloads: list[OutboxMessage] = []
+    rows = [t for t in case.timers if t.kind == MEETING and t.status == TimerStatus.WAITING]
     for row in rows:
         if (row.state, row.entry) == (case.state, case.entry) and not case.is_closed:
             continue
         if row.due_at > now:  # left before it began
             row.fired_count += 1
-            row.status, row.dirty = "cancelled", True
+            row.status, row.dirty = TimerStatus.CANCELLED, True
             payloads.append(_payload(spec, case, row, "CANCEL"))
         else:
-            row.status, row.fired_at, row.dirty = "fired", row.due_at, True  # held
+            row.status, row.fired_at, row.dirty = TimerStatus.FIRED, row.due_at, True  # held
     state = spec.states.get(case.state)
     if state is None or state.meeting is None or case.is_closed:
         return payloads
@@ -84,7 +86,7 @@ def update_meetings(case: Case, spec: PlaybookSpec, now: dt.datetime) -> list[di
     row.fired_count += 1
     row.dirty = True
     if start is None:
-        row.status = "cancelled"
+        row.status = TimerStatus.CANCELLED
         payloads.append(_payload(spec, case, row, "CANCEL"))
     else:
         row.due_at = start
@@ -98,7 +100,7 @@ def _start(value: Any) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
 
 
-def _payload(spec: PlaybookSpec, case: Case, row: TimerRecord, method: str) -> dict[str, Any]:
+def _payload(spec: PlaybookSpec, case: Case, row: TimerRecord, method: str) -> OutboxMessage:
     meeting = spec.states[row.state].meeting
     assert meeting is not None
     persons = list(meeting.to_person)
@@ -112,26 +114,30 @@ def _payload(spec: PlaybookSpec, case: Case, row: TimerRecord, method: str) -> d
                 addresses.append(item)
             else:
                 persons.append(item)
-    return {
-        "reason": MEETING,
-        "state": row.state,
-        "message": None,
-        "to": [meeting.to] if isinstance(meeting.to, str) else list(meeting.to),
-        "to_person": list(dict.fromkeys(persons)),
-        "addresses": list(dict.fromkeys(addresses)),
-        "meeting": {
+    return OutboxMessage(
+        reason=Reason.MEETING,
+        state=row.state,
+        to=(meeting.to,) if isinstance(meeting.to, str) else tuple(meeting.to),
+        to_persons=tuple(dict.fromkeys(persons)),
+        addresses=tuple(dict.fromkeys(addresses)),
+        meeting={
             "method": method,
             "sequence": row.fired_count,
             "entry": row.entry,
             "start": row.due_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
-    }
+    )
 
 
-def _details(spec: PlaybookSpec, case: Case, payload: dict[str, Any]) -> tuple[MeetingSpec, str, str | None]:
-    meeting = spec.states[payload["state"]].meeting
+def _state(payload: OutboxMessage) -> str:
+    assert payload.state is not None
+    return payload.state
+
+
+def _details(spec: PlaybookSpec, case: Case, payload: OutboxMessage) -> tuple[MeetingSpec, str, str | None]:
+    meeting = spec.states[_state(payload)].meeting
     assert meeting is not None
-    state = spec.states[payload["state"]]
+    state = spec.states[_state(payload)]
     title = localize(meeting.title or state.title, spec.language)
     if case.subject:
         title = f"{title} ({case.subject})"
@@ -141,20 +147,20 @@ def _details(spec: PlaybookSpec, case: Case, payload: dict[str, Any]) -> tuple[M
     return meeting, title, place
 
 
-def invitation_text(spec: PlaybookSpec, case: Case, payload: dict[str, Any]) -> tuple[str, str]:
+def invitation_text(spec: PlaybookSpec, case: Case, payload: OutboxMessage) -> tuple[str, str]:
     """The message an invitation or cancellation is attached to: its title and body."""
     from trinn.engine.template import local_moment
 
     meeting, title, place = _details(spec, case, payload)
     invite, cancel, when, where, agenda, cancelled = _TEXT.get(spec.language, _TEXT["en"])
-    start = _start(payload["meeting"]["start"])
+    start = _start(payload.meeting["start"])
     assert start is not None
     lines = [f"{when}: {local_moment(start, spec.language)}"]
     if place:
         lines.append(f"{where}: {place}")
     if meeting.agenda:
         lines += ["", f"{agenda}:", localize(meeting.agenda, spec.language)]
-    if payload["meeting"]["method"] == "CANCEL":
+    if payload.meeting["method"] == "CANCEL":
         return cancel.format(title=title), "\n".join([cancelled, "", *lines])
     return invite.format(title=title), "\n".join(lines)
 
@@ -162,7 +168,7 @@ def invitation_text(spec: PlaybookSpec, case: Case, payload: dict[str, Any]) -> 
 def calendar_text(
     spec: PlaybookSpec,
     case: Case,
-    payload: dict[str, Any],
+    payload: OutboxMessage,
     attendees: list[str],
     organizer: str | None,
     now: dt.datetime,
@@ -173,7 +179,7 @@ def calendar_text(
     from trinn.engine.calendar import zone_of
 
     meeting, title, place = _details(spec, case, payload)
-    details = payload["meeting"]
+    details = payload.meeting
     start = _start(details["start"])
     assert start is not None
     amount, unit = parse_duration(meeting.duration)
@@ -183,7 +189,7 @@ def calendar_text(
     calendar.add("version", "2.0")
     calendar.add("method", details["method"])
     event = Event()
-    event.add("uid", f"trinn-{case.id}-{payload['state']}-{details['entry']}@{spec.id}")
+    event.add("uid", f"trinn-{case.id}-{_state(payload)}-{details['entry']}@{spec.id}")
     event.add("sequence", details["sequence"])
     event.add("dtstamp", now.astimezone(dt.UTC))
     event.add("dtstart", local)

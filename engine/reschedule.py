@@ -19,8 +19,9 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from trinn.engine.case import OPEN, WAITING, Case, TimerRecord, task_specs, timed_items
+from trinn.engine.case import Case, TimerRecord, task_specs, timed_items
 from trinn.engine.spec import PlaybookSpec
+from trinn.engine.status import TaskStatus, TimerStatus
 from trinn.engine.timing import moment_of, parse_when
 
 __all__ = ["anchored_fields", "reschedule"]
@@ -49,7 +50,7 @@ def reschedule(
     state = spec.states[case.state]
     for task in case.current_tasks():
         due = task_specs(spec)[task.task_id].due
-        if task.status != OPEN or due is None or parse_when(due).field not in wanted:
+        if task.status != TaskStatus.OPEN or due is None or parse_when(due).field not in wanted:
             continue
         new = moment_of(due, task.created_at, spec, case.fields, end_of_day=True)
         if new != task.due_at:
@@ -61,7 +62,7 @@ def reschedule(
         waiting = [
             t
             for t in case.timers
-            if (t.kind, t.position, t.entry, t.status) == (kind, position, case.entry, WAITING)
+            if (t.kind, t.position, t.entry, t.status) == (kind, position, case.entry, TimerStatus.WAITING)
         ]
         new = moment_of(when, now, spec, case.fields)
         old = waiting[0].due_at if waiting else None
@@ -71,7 +72,7 @@ def reschedule(
             if timer.id is None:  # made by this very command: never stored, so just dropped
                 case.timers.remove(timer)
             else:
-                timer.status, timer.dirty = "cancelled", True
+                timer.status, timer.dirty = TimerStatus.CANCELLED, True
         if new is not None and new > now:
             case.timers.append(TimerRecord(kind, position, case.entry, case.state, new))
         elif new is not None:

@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from trinn.engine.case import OPEN, Case, TaskRecord
+from trinn.engine.case import Case, TaskRecord
+from trinn.engine.status import TaskStatus, TimerStatus
 from trinn.engine.text import localize
 
 if TYPE_CHECKING:  # a listing (`iso`) must not load the compiler
@@ -51,7 +52,7 @@ def task_view(
         "optional": bool(task_spec and task_spec.optional),
         "form": task_spec.form if task_spec else None,
         "due_at": iso(due),
-        "overdue": row["status"] == OPEN and due is not None and due <= now,
+        "overdue": row["status"] == TaskStatus.OPEN and due is not None and due <= now,
         "done_at": iso(row["done_at"]),
         "done_by": row["done_by"],
         "note": row["note"],
@@ -84,7 +85,11 @@ def case_view(
         },  # in the playbook's order
         # date-times as people type them, on the wall clock of the playbook's zone
         "local_fields": local_fields(spec, case.fields),
-        "tasks": [task_view(spec, t, now, language) for t in case.current_tasks() if t.status != "cancelled"],
+        "tasks": [
+            task_view(spec, t, now, language)
+            for t in case.current_tasks()
+            if t.status != TaskStatus.CANCELLED
+        ],
         "timing": timing_view(spec, case, language),
         "parent": case.parent_id,
         "children": children or [],
@@ -100,10 +105,10 @@ def case_view(
 def timing_view(spec: PlaybookSpec, case: Case, language: str | None = None) -> list[dict[str, Any]]:
     """What waits for its moment: the state's reminders, escalations and timers (or the date
     field they wait for), the running case-wide deadlines, the meeting's invitation."""
-    from trinn.engine.case import CASE_WIDE, WAITING, timed_items
+    from trinn.engine.case import CASE_WIDE, timed_items
     from trinn.engine.timing import parse_when
 
-    waiting = [t for t in case.timers if t.status == WAITING]
+    waiting = [t for t in case.timers if t.status == TimerStatus.WAITING]
     result: list[dict[str, Any]] = []
     state = spec.states.get(case.state)
     if state is not None and not case.is_closed:

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from trinn.engine.case import KEPT_ON_LEAVING
+from trinn.engine.status import TimerStatus
 from trinn.engine.store.tables import cases, events, outbox, playbooks, tasks, timers
 
 __all__ = ["MAX_ROWS", "DriverStatement", "Statements", "statements_for"]
@@ -207,7 +208,7 @@ class Statements:
         """A case's waiting timers, each row in the order of TimerRecord's fields."""
         return self._compile(
             sa.select(*[timers.c[name] for name in TIMER_RECORD])
-            .where(timers.c.case_id == _by_case(), timers.c.status == "waiting")
+            .where(timers.c.case_id == _by_case(), timers.c.status == TimerStatus.WAITING)
             .order_by(timers.c.due_at, timers.c.id)
         )
 
@@ -236,10 +237,10 @@ class Statements:
             timers.update()
             .where(
                 timers.c.case_id == _by_case(),
-                timers.c.status == "waiting",
+                timers.c.status == TimerStatus.WAITING,
                 timers.c.kind.not_in(sorted(KEPT_ON_LEAVING)),  # deadlines outlive the state
             )
-            .values(status="cancelled")
+            .values(status=TimerStatus.CANCELLED)
         )
 
     @cached_property
