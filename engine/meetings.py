@@ -34,7 +34,7 @@ from typing import Any
 
 from trinn.engine.case import Case, TimerRecord
 from trinn.engine.outbox_message import OutboxMessage, Reason
-from trinn.engine.spec import FieldType, MeetingSpec, PlaybookSpec, parse_duration
+from trinn.engine.spec import FieldType, MeetingSpec, PlaybookSpec
 from trinn.engine.status import TimerStatus
 from trinn.engine.text import localize
 
@@ -105,10 +105,10 @@ def _payload(spec: PlaybookSpec, case: Case, row: TimerRecord, method: str) -> O
     assert meeting is not None
     persons = list(meeting.to_person)
     addresses: list[str] = []
-    if meeting.to_field is not None:
-        value = case.fields.get(meeting.to_field)
+    for field_id in meeting.to_fields:
+        value = case.fields.get(field_id)
         items = value if isinstance(value, list) else [value] if value else []
-        kind = spec.fields[meeting.to_field].type
+        kind = spec.fields[field_id].type
         for item in map(str, items):
             if kind is FieldType.email or "@" in item:
                 addresses.append(item)
@@ -182,7 +182,6 @@ def calendar_text(
     details = payload.meeting
     start = _start(details["start"])
     assert start is not None
-    amount, unit = parse_duration(meeting.duration)
     local = start.astimezone(zone_of(spec.language, spec.timezone))
     calendar = Calendar()
     calendar.add("prodid", "-//trinn//trinn meeting//EN")
@@ -193,7 +192,7 @@ def calendar_text(
     event.add("sequence", details["sequence"])
     event.add("dtstamp", now.astimezone(dt.UTC))
     event.add("dtstart", local)
-    event.add("dtend", local + dt.timedelta(**{unit: amount}))
+    event.add("dtend", local + dt.timedelta(**meeting.length))
     event.add("summary", title)
     if place:
         event.add("location", place)

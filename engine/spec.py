@@ -454,19 +454,42 @@ class DeadlineSpec(_Spec):
     escalate: list[ReminderSpec] = Field(default_factory=list, description="'after' counts from the start")
 
 
+_MEETING_LENGTH = r"^[1-9][0-9]{0,3} (minutes?|hours?|days?)$"
+
+
 class MeetingSpec(_Spec):
     """A state that is a meeting: its participants get a calendar invitation (iCalendar)."""
 
     time: Id = Field(description="a datetime field: when the meeting starts")
-    duration: Duration = Field("1 hours", description="how long it lasts (hours, days)")
+    duration: Annotated[str, StringConstraints(pattern=_MEETING_LENGTH)] = Field(
+        "1 hours", description="how long it lasts: '30 minutes', '2 hours', '1 days'"
+    )
     title: Text | None = Field(None, description="the invitation's summary; default: the state's title")
     place: str | None = Field(None, description="where: an address or a video link")
     place_field: Id | None = Field(None, description="a field holding where (a text or url field)")
     agenda: Text | None = None
     to: Id | list[Id] = Field(default_factory=list, description="roles invited")
     to_person: list[str] = Field(default_factory=list, description="people ids invited")
-    to_field: Id | None = Field(None, description="an email, person or list field holding who is invited")
+    to_field: Id | list[Id] | None = Field(
+        None, description="email, person or list fields holding who is invited (addresses or people ids)"
+    )
     organizer: Id | None = Field(None, description="the role that calls the meeting")
+
+    @property
+    def to_fields(self) -> list[str]:
+        return (
+            []
+            if self.to_field is None
+            else [self.to_field]
+            if isinstance(self.to_field, str)
+            else list(self.to_field)
+        )
+
+    @property
+    def length(self) -> dict[str, int]:
+        """The duration as `timedelta` keywords: {'minutes': 30}."""
+        amount, unit = self.duration.split()
+        return {unit if unit.endswith("s") else unit + "s": int(amount)}
 
 
 class LintIgnoreSpec(_Spec):

@@ -112,21 +112,19 @@ def _meeting(checker: _Checker, loc: Loc, state_id: str) -> None:
                 f"'{meeting.time}' is '{kind.value}'",
                 "make it 'type: datetime': an invitation has a time of day",
             )
-    if meeting.duration.split()[-1].rstrip("s") not in ("hour", "day"):
-        checker.add((*loc, "duration"), f"a meeting lasts hours or days, not '{meeting.duration}'")
     checker.roles((*loc, "to"), meeting.to)
     if meeting.organizer is not None:
         checker.ref((*loc, "organizer"), "role", meeting.organizer, spec.roles)
-    if meeting.to_field is not None and checker.ref(
-        (*loc, "to_field"), "field", meeting.to_field, spec.fields
-    ):
-        kind = spec.fields[meeting.to_field].type
-        if kind not in _INVITEES:
-            checker.add(
-                (*loc, "to_field"),
-                f"'{meeting.to_field}' is '{kind.value}': it cannot hold who is invited",
-                "use an email, person, person_list or text_list field",
-            )
+    for i, field_id in enumerate(meeting.to_fields):
+        floc = (*loc, "to_field") if isinstance(meeting.to_field, str) else (*loc, "to_field", i)
+        if checker.ref(floc, "field", field_id, spec.fields):
+            kind = spec.fields[field_id].type
+            if kind not in _INVITEES:
+                checker.add(
+                    floc,
+                    f"'{field_id}' is '{kind.value}': it cannot hold who is invited",
+                    "use an email, person, person_list or text_list field",
+                )
     if meeting.place_field is not None:
         checker.ref((*loc, "place_field"), "field", meeting.place_field, spec.fields)
     if not (meeting.to or meeting.to_person or meeting.to_field):

@@ -238,7 +238,8 @@ class Statements:
             .where(
                 timers.c.case_id == _by_case(),
                 timers.c.status == TimerStatus.WAITING,
-                timers.c.kind.not_in(sorted(KEPT_ON_LEAVING)),  # deadlines outlive the state
+                # deadlines outlive the state; a meeting's row is settled by engine.meetings
+                *(timers.c.kind != kind for kind in sorted(KEPT_ON_LEAVING)),
             )
             .values(status=TimerStatus.CANCELLED)
         )
