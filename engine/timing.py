@@ -30,7 +30,7 @@ from trinn.engine.calendar import due_at, shift, zone_of
 if TYPE_CHECKING:
     from trinn.engine.spec import PlaybookSpec
 
-__all__ = ["When", "moment_of", "parse_when"]
+__all__ = ["When", "moment_of", "parse_when", "time_fields_read"]
 
 _ANCHORED = re.compile(
     r"^\s*(?:(\d+)\s*(hours?|days?|workdays?|weeks?|months?|years?)\s+(before|after)\s+)?"
@@ -117,3 +117,18 @@ def moment_of(
 
 def _shifted(anchor: dt.datetime, parsed: When, spec: PlaybookSpec) -> dt.datetime:
     return shift(anchor, parsed.amount, parsed.unit, spec.language, before=parsed.before, zone=spec.timezone)
+
+
+def time_fields_read(spec: PlaybookSpec) -> set[str]:
+    """Fields that time reads: dates things are relative to, meetings' time, place and
+    invitees, and the fields whose setting starts a deadline."""
+    whens: list[str] = []
+    read: set[str] = set()
+    for state in spec.states.values():
+        whens += [t.due for t in state.tasks if t.due]
+        whens += [r.when for r in [*state.remind, *state.escalate]] + [t.when for t in state.timers]
+        if state.meeting is not None:
+            read |= {state.meeting.time, *state.meeting.to_fields}
+            read |= {state.meeting.place_field} if state.meeting.place_field else set()
+    read |= {d.start.set for d in spec.deadlines.values() if d.start.set}
+    return read | {f for f in (parse_when(w).field for w in whens) if f is not None}

@@ -103,8 +103,8 @@ def case_view(
 
 
 def timing_view(spec: PlaybookSpec, case: Case, language: str | None = None) -> list[dict[str, Any]]:
-    """What waits for its moment: the state's reminders, escalations and timers (or the date
-    field they wait for), the running case-wide deadlines, the meeting's invitation."""
+    """What waits for a date: the state's reminders, escalations and timers relative to a
+    date field (when, or that the field has no date yet), and the running case-wide deadlines."""
     from trinn.engine.case import CASE_WIDE, timed_items
     from trinn.engine.timing import parse_when
 
@@ -113,17 +113,30 @@ def timing_view(spec: PlaybookSpec, case: Case, language: str | None = None) -> 
     state = spec.states.get(case.state)
     if state is not None and not case.is_closed:
         for kind, position, when in timed_items(state):
-            found = [t for t in waiting if (t.kind, t.position, t.entry) == (kind, position, case.entry)]
             field = parse_when(when).field
+            if field is None:
+                continue  # a duration from entering the state: its tasks' due dates say enough
+            found = [t for t in waiting if (t.kind, t.position, t.entry) == (kind, position, case.entry)]
             result.append(
                 {
                     "kind": kind,
                     "position": position,
                     "when": when,
                     "due_at": iso(found[0].due_at) if found else None,
-                    "waiting_for": field if not found and field and case.fields.get(field) is None else None,
+                    "waiting_for": field if not found and case.fields.get(field) is None else None,
                 }
             )
+    if state is not None and state.meeting is not None and not case.is_closed:
+        rows = [t for t in waiting if (t.kind, t.state, t.entry) == ("meeting", case.state, case.entry)]
+        result.append(
+            {
+                "kind": "meeting",
+                "when": state.meeting.time,
+                "due_at": iso(rows[0].due_at) if rows else None,
+                "sequence": rows[0].fired_count if rows else None,
+                "waiting_for": None if rows else state.meeting.time,
+            }
+        )
     for deadline_id, deadline in spec.deadlines.items():
         rows = [t for t in waiting if t.kind in CASE_WIDE and t.state == deadline_id]
         if rows:

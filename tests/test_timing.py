@@ -7,15 +7,19 @@ Oslo is UTC+1 in winter: a local day starts at 23:00 UTC the day before.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from trinn.engine.people import People, Person
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.service import Service
 from trinn.engine.store import Store, open_database
+from trinn.tui.cli import app
 
 CASES = Path(__file__).parent / "data" / "cases"
 NOW = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)  # a Tuesday
@@ -98,3 +102,37 @@ def test_timing_each_reminder_once_at_the_moved_date(service: Service) -> None:
     assert [a.kind for a in service.tick(now=utc("2027-01-14 08:00"))] == ["remind"]
     assert [a.kind for a in service.tick(now=utc("2027-01-17 08:00"))] == ["escalate"]
     assert service.tick(now=utc("2027-02-17 08:00")) == []
+
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def _readme_block(marker: str) -> str:
+    found = re.search(re.escape(marker) + r"\n```\w*\n(.*?)```", README, re.DOTALL)
+    assert found, f"no code block after {marker!r}"
+    return found.group(1)
+
+
+def test_timing_readme_playbook_and_session_run_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's section on time: its playbook checks clean, each `$ trinn` line prints that."""
+    from trinn.engine import service as engine_service
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "oppfolging.yaml").write_text(
+        _readme_block("<!-- time: oppfolging.yaml -->"), encoding="utf-8"
+    )
+    assert CliRunner().invoke(app, ["check", "oppfolging.yaml"]).output == "oppfolging.yaml: ok\n"
+    monkeypatch.setattr(engine_service, "utc_now", lambda: dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC))
+    monkeypatch.setenv("TRINN_USER", "you")
+    for name in ("TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG", "TRINN_DB"):
+        monkeypatch.delenv(name, raising=False)
+    steps = re.findall(
+        r"^\$ trinn (.*)\n((?:(?!\$ ).*\n)*)", _readme_block("<!-- session: time -->"), re.MULTILINE
+    )
+    assert len(steps) == 13
+    for command, shown in steps:
+        result = CliRunner().invoke(app, ["--db", str(tmp_path / "trinn.db"), *shlex.split(command)])
+        assert result.output == shown, command
+        assert result.exit_code == 0, command

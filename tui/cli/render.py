@@ -102,10 +102,13 @@ def case_text(view: dict[str, Any], language: str) -> Table:
 
 def timing_text(timed: dict[str, Any], language: str) -> str:
     """One waiting reminder, timer or deadline: when, or the date it waits for."""
-    what = f"{timed['deadline']}: {timed['title']}, " if timed["kind"] == "deadline" else ""
-    what += timed["when"]
+    if timed["kind"] == "deadline":
+        return f"{timed['deadline']} ({timed['title']}): {time_text(timed['due_at'], language)}"
+    what = timed["when"]
     if timed["waiting_for"]:
-        return f"{what}: not yet ('{timed['waiting_for']}' has no date)"
+        return f"{what}: no date yet"  # the field is empty: nothing waits
+    if timed["kind"] == "meeting":
+        return f"{what}: {time_text(timed['due_at'], language)}, invited (sequence {timed['sequence']})"
     if timed["due_at"] is None:
         return f"{what}: done"
     return f"{what}: {time_text(timed['due_at'], language)}"
