@@ -25,7 +25,7 @@ import typer
 from trinn.engine.errors import CommandError, FileProblemsError, TrinnError
 from trinn.engine.shown import shown
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, parse_moment
-from trinn.tui.cli.output import fail, json_text, out, print_columns, print_json
+from trinn.tui.cli.output import fail, json_chosen, json_text, out, print_columns, print_json
 from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ MAX_ID = 2**63 - 1  # the largest id both databases store
 MAX_ANSWERS_BYTES = 1024 * 1024  # a form's answers file (--file)
 MAX_ANSWERS_DEPTH = 8  # nesting of its arrays and objects (answers need 2: an object of lists)
 _CASE_ID = re.compile(r"#?[0-9]+")  # ASCII digits: str.isdigit() takes '²' and '١' too
-Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.", callback=json_chosen)]
 CaseId = Annotated[str, typer.Argument(help="The case id, as `trinn cases` shows it.", metavar="CASE")]
 Note = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
 Item = Annotated[str | None, typer.Option("--item", help="Which item of a for-each task.")]
@@ -125,12 +125,13 @@ def _language(settings: Settings, spec_language: str) -> str:
 
 
 def _show_case(service: Service, settings: Settings, case: Case, as_json: bool) -> None:
-    from trinn.engine.views import case_view
+    from trinn.engine.views import case_view, forms_now
     from trinn.tui.cli.render import case_text
 
     case, compiled, children = service.load(case.id)
     language = _language(settings, compiled.spec.language)
     view = case_view(compiled, case, service.clock(), settings.language, children)
+    view["forms"] = forms_now(compiled.spec, case, settings.language)
     if as_json:
         print_json(view)
     else:
@@ -525,6 +526,7 @@ def tasks(
 
 def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
     """A case's history: every command, who, when, and what it changed."""
+    from trinn.engine.text import localize
     from trinn.engine.views import event_view
     from trinn.tui.cli.render import history_lines
 
@@ -536,7 +538,11 @@ def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
     if as_json:
         print_json(events)
     else:
-        for line in history_lines(events, language):
+        roles = {
+            role: localize(r.title, language, compiled.spec.language)
+            for role, r in compiled.spec.roles.items()
+        }
+        for line in history_lines(events, language, roles):
             out.print(line, markup=False)
 
 

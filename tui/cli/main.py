@@ -20,9 +20,11 @@ import typer
 from trinn.engine.errors import CommandError, PlaybookError, PlaybookIOError, TrinnError
 from trinn.tui.cli import cases as case_commands
 from trinn.tui.cli import design as design_commands
+from trinn.tui.cli import forms as form_commands
 from trinn.tui.cli import notify as notify_commands
 from trinn.tui.cli.output import err, out
 from trinn.tui.cli.output import fail as _fail
+from trinn.tui.cli.output import json_chosen as _json_chosen
 from trinn.tui.cli.output import print_json as _print_json
 from trinn.tui.cli.settings import Settings
 
@@ -99,6 +101,7 @@ def _global(
         ),
     ] = None,
 ) -> None:
+    _json_chosen(False)  # until the command's own --json says otherwise
     settings = Settings(
         _dirs(playbooks),
         lang,
@@ -148,7 +151,9 @@ def _run_tui(settings: Settings) -> None:
 def check(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Playbook files or folders of them.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print problems as JSON.", callback=_json_chosen)
+    ] = False,
 ) -> None:
     """Check playbooks: every problem as file:line:col: message (hint)."""
     from trinn.engine.catalog import playbook_files, yaml_files
@@ -236,7 +241,9 @@ def schema() -> None:
 @app.command()
 def playbooks(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the list as JSON.", callback=_json_chosen)
+    ] = False,
 ) -> None:
     """List the bundled playbooks and your own, with their check status."""
     rows = _playbook_rows(ctx.obj)
@@ -305,6 +312,7 @@ def _shown_path(path: Path, bundled: bool) -> str:
 case_commands.register(app)
 notify_commands.register(app)
 design_commands.register(app)
+form_commands.register(app)
 
 
 def main() -> None:

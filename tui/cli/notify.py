@@ -16,7 +16,7 @@ from trinn.engine.errors import CommandError, TrinnError
 from trinn.engine.outbox_message import OutboxMessage, Reason
 from trinn.engine.status import OutboxStatus
 from trinn.tui.cli.cases import now_option
-from trinn.tui.cli.output import err, fail, out, print_columns, print_json
+from trinn.tui.cli.output import err, fail, json_chosen, out, print_columns, print_json
 from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ __all__ = ["WRITING_COMMANDS", "deliver_after_command", "register"]
 # the commands that may queue messages: each sends them after its commit
 WRITING_COMMANDS = frozenset({"open", "fire", "done", "reopen", "set", "form", "assign", "comment", "tick"})
 
-Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.", callback=json_chosen)]
 
 
 def _channels(settings: Settings, *, required: bool) -> Channels | None:
