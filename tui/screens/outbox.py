@@ -16,8 +16,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from trinn.engine.outbox_message import outbox_entry
 from trinn.engine.status import OutboxStatus
+from trinn.tui.i18n import N_, local_datetime, ngettext
 from trinn.tui.i18n import gettext as _
-from trinn.tui.i18n import local_datetime, ngettext
 from trinn.tui.screens.base import DeskScreen, run_db
 from trinn.tui.widgets.plain import plain
 
@@ -28,9 +28,9 @@ Retry = Callable[[int], None]
 
 class OutboxScreen(DeskScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "retry", _("Retry")),
-        Binding("s", "toggle_sent", _("Show sent")),
-        Binding("r", "reload", _("Reload")),
+        Binding("t", "retry", N_("Retry")),
+        Binding("s", "toggle_sent", N_("Show sent")),
+        Binding("r", "reload", N_("Reload")),
     ]
 
     def __init__(self, retry: Retry | None = None) -> None:
