@@ -18,11 +18,12 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 
 from trinn.engine.errors import TrinnError
+from trinn.engine.i18n import N_
 from trinn.engine.shown import shown
 from trinn.engine.status import OutboxStatus
 from trinn.tui.desk import Desk, PlaybookEntry
-from trinn.tui.i18n import N_, ngettext
 from trinn.tui.i18n import gettext as _
+from trinn.tui.i18n import ngettext
 from trinn.tui.screens.base import DeskScreen, error_text, run_db, translate_keys
 from trinn.tui.screens.cases import CasesScreen
 from trinn.tui.screens.outbox import OutboxScreen, Retry

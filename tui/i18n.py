@@ -22,7 +22,6 @@ from trinn.engine import i18n as engine_i18n
 
 __all__ = [
     "LANGUAGES",
-    "N_",
     "due_text",
     "gettext",
     "install",
@@ -69,12 +68,6 @@ def install(chosen: str | None = None) -> str:
 
 def language() -> str:
     return _language
-
-
-def N_(message: str) -> str:
-    """Marks a text for translation where it is declared (a key's label in a class body);
-    it is translated where it is shown, in the language in use then."""
-    return message
 
 
 def gettext(message: str) -> str:

@@ -27,11 +27,12 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from trinn.engine.errors import StaleCaseError, TrinnError
+from trinn.engine.i18n import N_
 from trinn.engine.outbox_message import outbox_entry
 from trinn.engine.shown import shown
 from trinn.engine.status import OutboxStatus, TaskStatus
 from trinn.tui.desk import CasePage
-from trinn.tui.i18n import N_, due_text, ngettext
+from trinn.tui.i18n import due_text, ngettext
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import DeskScreen, error_fields, error_text, run_db
 from trinn.tui.widgets.field_input import FieldInput, shown_value

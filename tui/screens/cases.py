@@ -14,8 +14,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 
 from trinn.engine.errors import TrinnError
+from trinn.engine.i18n import N_
 from trinn.tui.desk import ALL, CLOSED, CaseFilter, CaseRow
-from trinn.tui.i18n import N_, due_text, local_datetime, ngettext
+from trinn.tui.i18n import due_text, local_datetime, ngettext
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import DeskScreen, run_db
 from trinn.tui.widgets.plain import plain

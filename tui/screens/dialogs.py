@@ -21,9 +21,9 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 from textual.widgets.option_list import Option
 
 from trinn.engine.errors import StaleCaseError, TrinnError
+from trinn.engine.i18n import N_
 from trinn.engine.spec import FieldSpec
 from trinn.tui.desk import ALL, CLOSED, OPEN, CaseFilter
-from trinn.tui.i18n import N_
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import Dialog, error_fields, error_text, run_db
 from trinn.tui.widgets.field_input import FieldInput, shown_value

@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from trinn.tui.i18n import N_
+from trinn.engine.i18n import N_
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import Dialog
 

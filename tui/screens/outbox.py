@@ -14,10 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
+from trinn.engine.i18n import N_
 from trinn.engine.outbox_message import outbox_entry
 from trinn.engine.status import OutboxStatus
-from trinn.tui.i18n import N_, local_datetime, ngettext
 from trinn.tui.i18n import gettext as _
+from trinn.tui.i18n import local_datetime, ngettext
 from trinn.tui.screens.base import DeskScreen, run_db
 from trinn.tui.widgets.plain import plain
 

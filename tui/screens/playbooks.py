@@ -11,9 +11,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from trinn.engine.i18n import N_
 from trinn.engine.shown import shown
 from trinn.tui.desk import PlaybookEntry
-from trinn.tui.i18n import N_
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import DeskScreen, run_db
 

@@ -9,8 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
+from trinn.engine.i18n import N_
 from trinn.tui.desk import TaskRow
-from trinn.tui.i18n import N_, due_text, ngettext
+from trinn.tui.i18n import due_text, ngettext
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import DeskScreen, error_text, run_db
 from trinn.tui.widgets.plain import plain
