@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trinn.engine.errors import CommandError, FileProblemsError, TrinnError
+from trinn.engine.i18n import LANGUAGES
 from trinn.engine.shown import shown
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, parse_moment
 from trinn.tui.output import fail, json_text, out, print_columns, print_json
@@ -121,7 +122,7 @@ def _note(note: str | None) -> str | None:
 
 
 def _language(settings: Settings, spec_language: str) -> str:
-    return settings.language if settings.language in ("nb", "da", "en") else spec_language
+    return settings.language if settings.language in LANGUAGES else spec_language
 
 
 def _show_case(service: Service, settings: Settings, case: Case, as_json: bool) -> None:

@@ -216,7 +216,8 @@ def new(
     folder: Annotated[Path, typer.Option("--dir", help="Where to write the files.")] = Path("."),
 ) -> None:
     """Write a starting playbook NAME.yaml and its scenarios NAME.test.yaml."""
-    from trinn.engine.starter import LANGUAGES, starter_files
+    from trinn.engine.i18n import LANGUAGES
+    from trinn.engine.starter import starter_files
 
     if language not in LANGUAGES:
         raise fail(f"unknown language '{language}' (expected one of {', '.join(LANGUAGES)})")
