@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from trinn.engine.compiler import CompiledPlaybook
     from trinn.engine.service import Possibility, Service
     from trinn.engine.spec import PlaybookSpec
-    from trinn.tui.settings import Settings
+    from trinn.tui.cli.settings import Settings
 
 __all__ = ["CaseFilter", "CasePage", "CaseRow", "Desk", "PlaybookEntry", "TaskRow"]
 

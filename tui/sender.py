@@ -20,7 +20,7 @@ from trinn.tui.i18n import gettext as _
 if TYPE_CHECKING:
     from trinn.notifiers.channels import Channels
     from trinn.notifiers.dispatch import DispatchReport, RowResult
-    from trinn.tui.settings import Settings
+    from trinn.tui.cli.settings import Settings
 
 __all__ = ["Sender", "problem_text"]
 

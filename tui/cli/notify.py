@@ -15,9 +15,9 @@ import typer
 from trinn.engine.errors import CommandError, TrinnError
 from trinn.engine.outbox_message import OutboxMessage, Reason
 from trinn.engine.status import OutboxStatus
-from trinn.tui.case_commands import now_option
-from trinn.tui.output import err, fail, out, print_columns, print_json
-from trinn.tui.settings import Settings
+from trinn.tui.cli.cases import now_option
+from trinn.tui.cli.output import err, fail, out, print_columns, print_json
+from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
     from trinn.notifiers.channels import Channels
