@@ -28,7 +28,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from trinn.engine.errors import FileProblemsError, Problem
+from trinn.engine.errors import FileProblemsError, Problem, os_reason
 from trinn.engine.source import SourceMap, parse_yaml, read_capped
 from trinn.engine.spec import Duration
 from trinn.engine.validation import validate_model
@@ -177,8 +177,7 @@ def load_scenarios(path: Path, display: str | None = None) -> LoadedScenarios:
     try:
         raw = read_capped(path)
     except OSError as exc:
-        reason = (exc.strerror or str(exc)).lower()
-        raise ScenarioError(shown, [Problem(shown, 1, 1, f"cannot read: {reason}")]) from exc
+        raise ScenarioError(shown, [Problem(shown, 1, 1, f"cannot read: {os_reason(exc)}")]) from exc
     data, source_map, problems = parse_yaml(raw, shown)
     if problems:
         raise ScenarioError(shown, problems)

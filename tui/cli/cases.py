@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from trinn.engine.errors import CommandError, FileProblemsError, TrinnError
+from trinn.engine.errors import CommandError, FileProblemsError, TrinnError, os_reason
 from trinn.engine.i18n import LANGUAGES
 from trinn.engine.shown import shown
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, parse_moment
@@ -395,7 +395,7 @@ def _bounded_text(file: Path) -> str:
                 raise fail(f"cannot read {file}: not a regular file")
             data = handle.read(MAX_ANSWERS_BYTES + 1)
     except OSError as exc:
-        raise fail(f"cannot read {file}: {(exc.strerror or str(exc)).lower()}") from exc
+        raise fail(f"cannot read {file}: {os_reason(exc)}") from exc
     if len(data) > MAX_ANSWERS_BYTES:
         raise fail(f"{file} is larger than {MAX_ANSWERS_BYTES // 1024} KiB (answers are smaller)")
     try:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from trinn.engine.errors import PlaybookError, PlaybookIOError
+from trinn.engine.errors import PlaybookError, PlaybookIOError, os_reason
 from trinn.tui.cli.output import err, fail, out, print_json
 from trinn.tui.cli.settings import Settings
 
@@ -237,7 +237,7 @@ def new(
             path.write_text(text, encoding="utf-8")
             out.print(f"wrote {path}", markup=False)
     except OSError as exc:
-        raise fail(f"cannot write in {folder}: {(exc.strerror or str(exc)).lower()}") from exc
+        raise fail(f"cannot write in {folder}: {os_reason(exc)}") from exc
 
 
 _COMMANDS = ((lint, "lint"), (scenario_test, "test"), (new, "new"))
