@@ -11,9 +11,8 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-import cel
-
 from trinn.engine.case import TaskTally, task_specs
+from trinn.engine.cel_runtime import cel
 from trinn.engine.expressions import OVERSIZED
 from trinn.engine.limits import CEL_ITEM_CHARS, CEL_LIST_ITEMS, CEL_TEXT_CHARS
 from trinn.engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec
