@@ -284,8 +284,7 @@ def _described(wanted: MessageExpectation) -> str:
 def _queued(queued: Iterable[OutboxMessage]) -> str:
     shown = []
     for m in queued:
-        to = [*m.to, *[name for name in (m.to_person, m.to_field) if name]]
-        shown.append(f"'{m.message}' to {', '.join(to) or 'nobody'} ({m.reason})")
+        shown.append(f"'{m.message}' to {', '.join(m.addressed()) or 'nobody'} ({m.reason})")
     return "; ".join(shown) or "none"
 
 
