@@ -94,7 +94,7 @@ def evaluation_context(
     if "state" in wanted:
         variables["state"] = state
     if "now" in wanted:
-        variables["now"] = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+        variables["now"] = now
     if "tasks" in wanted or "tasks_done" in wanted:
         all_tasks = task_specs(spec)
         none = TaskTally()

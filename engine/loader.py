@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from trinn.engine.checks import check_playbook
-from trinn.engine.errors import PlaybookError, PlaybookIOError, Problem
+from trinn.engine.errors import PlaybookError, PlaybookIOError, Problem, os_reason
 from trinn.engine.expressions import CompiledExpression
 from trinn.engine.playbook_cache import PlaybookCache, checked_against
 from trinn.engine.source import SourceMap, decode_text, parse_yaml, read_capped, strip_bom
@@ -117,8 +117,7 @@ def load_playbook(
     try:
         raw = read_capped(path)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise PlaybookIOError(shown, reason[:1].lower() + reason[1:]) from exc
+        raise PlaybookIOError(shown, os_reason(exc)) from exc
     return load_playbook_text(raw, shown, known_playbooks)
 
 

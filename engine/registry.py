@@ -14,7 +14,7 @@ from pathlib import Path
 
 from trinn.engine.catalog import find_playbook, playbook_files
 from trinn.engine.compiler import CompiledPlaybook, compile_playbook
-from trinn.engine.errors import PlaybookIOError
+from trinn.engine.errors import PlaybookIOError, os_reason
 from trinn.engine.loader import load_playbook_text
 from trinn.engine.playbook_cache import PlaybookCache
 from trinn.engine.source import read_capped, strip_bom
@@ -46,8 +46,7 @@ class PlaybookRegistry:
         try:
             raw = strip_bom(read_capped(path))  # hashed as the loader hashes it
         except OSError as exc:
-            reason = exc.strerror or str(exc)
-            raise PlaybookIOError(str(path), reason[:1].lower() + reason[1:]) from exc
+            raise PlaybookIOError(str(path), os_reason(exc)) from exc
         sha256 = hashlib.sha256(raw).hexdigest()
         compiled = self._by_sha.get(sha256)
         if compiled is None:

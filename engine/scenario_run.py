@@ -26,13 +26,13 @@ from trinn.engine.scenario import (
     MessageExpectation,
     Scenario,
     Step,
-    parse_moment,
 )
 from trinn.engine.service import Service
 from trinn.engine.source import Loc
 from trinn.engine.spec import PlaybookSpec
 from trinn.engine.status import TaskStatus
 from trinn.engine.store import Store, open_database
+from trinn.engine.values import parse_moment
 
 __all__ = ["ACTOR", "Coverage", "ScenarioResult", "coverage_gaps", "run_scenarios"]
 

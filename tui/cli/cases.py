@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from trinn.engine.errors import CommandError, FileProblemsError, TrinnError
+from trinn.engine.errors import CommandError, FileProblemsError, TrinnError, os_reason
+from trinn.engine.i18n import LANGUAGES
 from trinn.engine.shown import shown
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, parse_moment
 from trinn.tui.cli.output import fail, json_text, out, print_columns, print_json
@@ -121,7 +122,7 @@ def _note(note: str | None) -> str | None:
 
 
 def _language(settings: Settings, spec_language: str) -> str:
-    return settings.language if settings.language in ("nb", "da", "en") else spec_language
+    return settings.language if settings.language in LANGUAGES else spec_language
 
 
 def _show_case(service: Service, settings: Settings, case: Case, as_json: bool) -> None:
@@ -394,7 +395,7 @@ def _bounded_text(file: Path) -> str:
                 raise fail(f"cannot read {file}: not a regular file")
             data = handle.read(MAX_ANSWERS_BYTES + 1)
     except OSError as exc:
-        raise fail(f"cannot read {file}: {(exc.strerror or str(exc)).lower()}") from exc
+        raise fail(f"cannot read {file}: {os_reason(exc)}") from exc
     if len(data) > MAX_ANSWERS_BYTES:
         raise fail(f"{file} is larger than {MAX_ANSWERS_BYTES // 1024} KiB (answers are smaller)")
     try:

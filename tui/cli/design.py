@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from trinn.engine.errors import PlaybookError, PlaybookIOError
+from trinn.engine.errors import PlaybookError, PlaybookIOError, os_reason
 from trinn.tui.cli.output import err, fail, out, print_json
 from trinn.tui.cli.settings import Settings
 
@@ -216,7 +216,8 @@ def new(
     folder: Annotated[Path, typer.Option("--dir", help="Where to write the files.")] = Path("."),
 ) -> None:
     """Write a starting playbook NAME.yaml and its scenarios NAME.test.yaml."""
-    from trinn.engine.starter import LANGUAGES, starter_files
+    from trinn.engine.i18n import LANGUAGES
+    from trinn.engine.starter import starter_files
 
     if language not in LANGUAGES:
         raise fail(f"unknown language '{language}' (expected one of {', '.join(LANGUAGES)})")
@@ -236,7 +237,7 @@ def new(
             path.write_text(text, encoding="utf-8")
             out.print(f"wrote {path}", markup=False)
     except OSError as exc:
-        raise fail(f"cannot write in {folder}: {(exc.strerror or str(exc)).lower()}") from exc
+        raise fail(f"cannot write in {folder}: {os_reason(exc)}") from exc
 
 
 _COMMANDS = ((lint, "lint"), (scenario_test, "test"), (new, "new"))
