@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 
 from tests.catalogues import compiled_meaning, source_meaning
 from tests.tui_helpers import make_app, make_settings, open_case, screen_text, settle
+from trinn.engine.i18n import LANGUAGES
 from trinn.tui import i18n
 from trinn.tui.widgets.virtual_table import VirtualTable
 
@@ -34,7 +35,7 @@ def _extracted() -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("code", i18n.LANGUAGES)
+@pytest.mark.parametrize("code", LANGUAGES)
 def test_i18n_mo_files_are_compiled_from_their_po(code: str) -> None:
     folder = LOCALE / code / "LC_MESSAGES"
     assert compiled_meaning(folder / "trinn.mo") == source_meaning(folder / "trinn.po", code), (

@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from trinn.engine.errors import os_reason
 from trinn.tui.cli.output import fail
 
 __all__ = ["MAX_ANSWERS_BYTES", "MAX_ANSWERS_DEPTH", "read_answers"]
@@ -47,7 +48,7 @@ def _bounded_text(file: Path) -> str:
                 raise fail(f"cannot read {file}: not a regular file")
             data = handle.read(MAX_ANSWERS_BYTES + 1)
     except OSError as exc:
-        raise fail(f"cannot read {file}: {(exc.strerror or str(exc)).lower()}") from exc
+        raise fail(f"cannot read {file}: {os_reason(exc)}") from exc
     if len(data) > MAX_ANSWERS_BYTES:
         raise fail(f"{file} is larger than {MAX_ANSWERS_BYTES // 1024} KiB (answers are smaller)")
     try:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from trinn.engine.errors import PlaybookError, PlaybookIOError, Problem, TrinnError
+from trinn.engine.errors import PlaybookError, PlaybookIOError, Problem, TrinnError, os_reason
 from trinn.tui.cli.output import err, fail, out, print_json
 from trinn.tui.cli.settings import Settings
 
@@ -237,7 +237,8 @@ def new(
     folder: Annotated[Path, typer.Option("--dir", help="Where to write the files.")] = Path("."),
 ) -> None:
     """Write a starting playbook NAME.yaml and its scenarios NAME.test.yaml."""
-    from trinn.engine.starter import LANGUAGES, starter_files
+    from trinn.engine.i18n import LANGUAGES
+    from trinn.engine.starter import starter_files
 
     if language not in LANGUAGES:
         raise fail(f"unknown language '{language}' (expected one of {', '.join(LANGUAGES)})")
@@ -257,7 +258,7 @@ def new(
             path.write_text(text, encoding="utf-8")
             out.print(f"wrote {path}", markup=False)
     except OSError as exc:
-        raise fail(f"cannot write in {folder}: {(exc.strerror or str(exc)).lower()}") from exc
+        raise fail(f"cannot write in {folder}: {os_reason(exc)}") from exc
 
 
 # the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)

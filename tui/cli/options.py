@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from trinn.engine.errors import CommandError, FileProblemsError, TrinnError
+from trinn.engine.i18n import LANGUAGES
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, parse_moment
 from trinn.tui.cli.output import fail
 from trinn.tui.cli.settings import Settings
@@ -135,4 +136,4 @@ def note_option(note: str | None) -> str | None:
 
 
 def language_for(settings: Settings, spec_language: str) -> str:
-    return settings.language if settings.language in ("nb", "da", "en") else spec_language
+    return settings.language if settings.language in LANGUAGES else spec_language
