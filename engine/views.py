@@ -24,8 +24,6 @@ __all__ = ["case_view", "event_view", "form_view", "forms_now", "iso", "task_vie
 def iso(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
-    if moment.tzinfo is None:  # as read from the database: naive UTC
-        moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -40,8 +38,6 @@ def task_view(
     row = task if isinstance(task, Mapping) else vars(task)
     task_spec = spec.all_tasks().get(row["task_id"])
     due = row["due_at"]
-    if due is not None and due.tzinfo is None:
-        due = due.replace(tzinfo=dt.UTC)
     return {
         "task": row["task_id"],
         "item": row["item"],

@@ -6,7 +6,8 @@ person needs before `trinn form CASE FORM FIELD=VALUE...`.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -15,7 +16,7 @@ from trinn.tui.cli.output import err, fail, json_chosen, out, print_json
 from trinn.tui.cli.render import field_line, form_heading
 from trinn.tui.cli.settings import Settings
 
-__all__ = ["register"]
+__all__ = ["COMMANDS"]
 
 
 def forms(
@@ -55,5 +56,5 @@ def forms(
             out.print("  " + field_line(field), markup=False)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("forms")(forms)
+# the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
+COMMANDS: dict[str, Callable[..., Any]] = {"forms": forms}
