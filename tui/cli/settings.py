@@ -26,7 +26,6 @@ class Settings:
     actor: str | None = None
     people_file: Path | None = None
     channels_file: Path | None = None
-    deliver: bool = False  # a command that writes: it sends what it queued, after its commit
     _service: Service | None = None
     _store: Store | None = None
 
@@ -86,11 +85,7 @@ class Settings:
         return load_channels(path)
 
     def close(self) -> None:
-        if self.deliver and self._store is not None:
-            from trinn.tui.cli.notify import deliver_after_command
-
-            self.deliver = False
-            deliver_after_command(self)
+        """Close the database (a command that writes has sent what it queued before this)."""
         if self._store is not None:
             self._store.close()
         self._store = self._service = None
