@@ -45,6 +45,7 @@ from trinn.engine.i18n import gettext as _
 from trinn.engine.messages import rendered
 from trinn.engine.outbox_message import OutboxAction, OutboxMessage, Reason
 from trinn.engine.people import People, Person
+from trinn.engine.readable import fields_read, unreadable
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.spec import FieldType, PlaybookSpec
 from trinn.engine.status import TaskStatus, TimerStatus
@@ -775,6 +776,11 @@ class Service:
         normalized = self._normalized(cmd.spec, values)
         if by_user:
             self._check_people(cmd, normalized)
+        read = fields_read(cmd.compiled)
+        for name in read & normalized.keys():
+            problem = unreadable(name, normalized[name])
+            if problem is not None:
+                raise CommandError(problem, fields={name: problem})
         for name, value in normalized.items():
             if value is None:
                 if cmd.spec.fields[name].required and cmd.kind != "open":
