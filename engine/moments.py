@@ -28,19 +28,13 @@ _LOCAL_TIME = re.compile(r"^(?:kl\.?\s*)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$",
 
 
 def parse_local_date(text: str) -> dt.date | None:
-    """`15.12.2026`, `15/12/2026` or ISO `2026-12-15` as a date; None if it is none of them."""
+    """`15.12.2026`, `15/12/2026`, ISO `2026-12-15` (engine.written's reading); None if no date."""
+    from trinn.engine.written import read_date
+
     written = text.strip()
-    if not written.isascii() or len(written) > 10:
+    if not written.isascii() or len(written) > 10:  # a date alone, before a time of day
         return None
-    match = _LOCAL_DATE.match(written)
-    try:
-        if match is not None:
-            return dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-        if written[:4].isdigit():  # ISO 8601: 2026-12-15, 20261215
-            return dt.date.fromisoformat(written)
-    except ValueError:  # 31.02.2026
-        return None
-    return None
+    return read_date(written)
 
 
 def parse_local_moment(text: str, zone: ZoneInfo) -> dt.datetime | None:

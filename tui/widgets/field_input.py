@@ -8,6 +8,7 @@ a Select of the playbook's option labels; several choices a SelectionList.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
 from trinn.engine.calendar import zone_of
+from trinn.engine.i18n import N_
 from trinn.engine.moments import local_moment_text
 from trinn.engine.spec import FieldSpec, FieldType
 from trinn.engine.text import localize
@@ -28,8 +30,9 @@ from trinn.tui.widgets.plain import plain
 __all__ = ["FieldInput", "shown_value"]
 
 _PLACEHOLDERS = {
-    FieldType.date: "YYYY-MM-DD",
+    FieldType.date: N_("DD.MM.YYYY"),
     FieldType.datetime: "15.12.2026 18:30",
+    FieldType.money: "1 500,50",
     FieldType.email: "name@example.no",
     FieldType.url: "https://",
     FieldType.phone: "+47 ...",
@@ -87,6 +90,8 @@ class FieldInput(Vertical):
             value = ", ".join(map(str, value))
         if kind is FieldType.datetime and isinstance(value, str):
             value = local_moment_text(value, self._zone(), self.playbook_language)
+        if kind is FieldType.date and isinstance(value, str):
+            value = _day_first(value)
         return None if value is None or str(value).strip() == "" else str(value).strip()
 
     def set_value(self, value: Any) -> None:
@@ -149,9 +154,12 @@ class FieldInput(Vertical):
             value = ", ".join(map(str, value))
         if kind is FieldType.datetime and isinstance(value, str):
             value = local_moment_text(value, self._zone(), self.playbook_language)
+        if kind is FieldType.date and isinstance(value, str):
+            value = _day_first(value)
+        placeholder = _PLACEHOLDERS.get(kind, "")
         return Input(
             "" if value is None else str(value),
-            placeholder=_PLACEHOLDERS.get(kind, ""),
+            placeholder=_(placeholder) if placeholder else "",
             classes="field-control",
         )
 
@@ -214,6 +222,15 @@ class FieldInput(Vertical):
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         event.stop()
         self._changed()
+
+
+def _day_first(value: str) -> str:
+    """A stored date as people write it and the engine reads it back: '15.12.2026'."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day.day:02}.{day.month:02}.{day.year}"
 
 
 def _same(value: Any) -> Any:
