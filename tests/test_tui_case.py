@@ -259,4 +259,5 @@ async def test_case_form_shows_its_tasks_instructions(tmp_path: Path) -> None:
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, FieldsDialog)
-        assert str(dialog.query_one("#dialog-instructions", Static).render()) == "Ledelsen skal delta på møtet."
+        instructions = dialog.query_one("#dialog-instructions", Static)
+        assert str(instructions.render()) == "Ledelsen skal delta på møtet."
