@@ -19,11 +19,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.calendar import due_at
+from trinn.engine.status import TaskStatus, TimerStatus
+from trinn.engine.timing import moment_of
 
 if TYPE_CHECKING:  # reading cases (listing them) needs no playbook models
-    from trinn.engine.spec import PlaybookSpec, ReminderSpec, TaskSpec
+    from trinn.engine.spec import PlaybookSpec, ReminderSpec, StateSpec, TaskSpec
 
 __all__ = [
+    "CASE_WIDE",
+    "KEPT_ON_LEAVING",
     "Case",
     "TaskRecord",
     "TaskTally",
@@ -36,8 +40,10 @@ __all__ = [
     "task_specs",
 ]
 
-OPEN, DONE, CANCELLED = "open", "done", "cancelled"
-WAITING, FIRED = "waiting", "fired"
+# timer kinds of case-wide deadlines (engine.deadlines): leaving a state leaves them be
+CASE_WIDE = frozenset({"deadline", "dl_remind", "dl_escalate"})
+# ... nor a meeting's row (engine.meetings): it decides whether to send a cancellation
+KEPT_ON_LEAVING = CASE_WIDE | {"meeting"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class TaskRecord:
     created_at: dt.datetime
     item: str | None = None
     assignee: str | None = None
-    status: str = OPEN
+    status: str = TaskStatus.OPEN
     due_at: dt.datetime | None = None
     done_at: dt.datetime | None = None
     done_by: str | None = None
@@ -72,7 +78,7 @@ class TaskRecord:
     dirty: bool = False
 
     def is_overdue(self, now: dt.datetime) -> bool:
-        return self.status == OPEN and self.due_at is not None and self.due_at <= now
+        return self.status == TaskStatus.OPEN and self.due_at is not None and self.due_at <= now
 
     def label(self) -> str:
         return f"{self.task_id} [{self.item}]" if self.item is not None else self.task_id
@@ -87,7 +93,7 @@ class TimerRecord:
     entry: int
     state: str
     due_at: dt.datetime
-    status: str = WAITING
+    status: str = TimerStatus.WAITING
     fired_at: dt.datetime | None = None
     fired_count: int = 0
     id: int | None = None
@@ -136,7 +142,9 @@ def tallies(case: Case, spec: PlaybookSpec, only: Collection[str] | None = None)
     A task of an earlier state keeps the tally of the last time it was created,
     so a guard can still ask whether it was done then.
     """
-    counted = [t for t in case.tasks if t.status != CANCELLED and (only is None or t.task_id in only)]
+    counted = [
+        t for t in case.tasks if t.status != TaskStatus.CANCELLED and (only is None or t.task_id in only)
+    ]
     latest: dict[str, int] = {}
     for task in counted:
         if task.entry > latest.get(task.task_id, -1):
@@ -146,7 +154,7 @@ def tallies(case: Case, spec: PlaybookSpec, only: Collection[str] | None = None)
         if task.entry == latest[task.task_id]:
             count = counts.setdefault(task.task_id, [0, 0])
             count[0] += 1
-            count[1] += task.status == DONE
+            count[1] += task.status == TaskStatus.DONE
     return {task_id: TaskTally(*counts[task_id]) for task_id in task_specs(spec) if task_id in counts}
 
 
@@ -171,11 +179,11 @@ def leave_state(case: Case, now: dt.datetime, *, timed: bool = True) -> None:
     timers, so the stored ones need no cancelling.
     """
     for task in case.current_tasks():
-        if task.status == OPEN:
-            task.status, task.done_at, task.dirty = CANCELLED, now, True
+        if task.status == TaskStatus.OPEN:
+            task.status, task.done_at, task.dirty = TaskStatus.CANCELLED, now, True
     for timer in case.timers:
-        if timer.status == WAITING:
-            timer.status, timer.dirty = "cancelled", True
+        if timer.status == TimerStatus.WAITING and timer.kind not in KEPT_ON_LEAVING:
+            timer.status, timer.dirty = TimerStatus.CANCELLED, True
     if timed:
         case.timers_cancelled = True
 
@@ -186,20 +194,24 @@ def enter_state(case: Case, spec: PlaybookSpec, state_id: str, entry: int, now: 
     case.state, case.entry = state_id, entry
     for task in state.tasks:
         for item in _items(task, case.fields):
-            case.tasks.append(_new_task(task, item, state_id, entry, spec.language, now))
-    for kind, reminders in (("remind", state.remind), ("escalate", state.escalate)):
-        for position, reminder in enumerate(reminders):
-            case.timers.append(
-                TimerRecord(kind, position, entry, state_id, due_at(now, reminder.after, spec.language))
-            )
-    for position, timer in enumerate(state.timers):
-        case.timers.append(
-            TimerRecord("timer", position, entry, state_id, due_at(now, timer.after, spec.language))
-        )
+            case.tasks.append(_new_task(task, item, state_id, entry, spec, case.fields, now))
+    for kind, position, when in timed_items(state):
+        moment = moment_of(when, now, spec, case.fields)
+        if moment is not None:  # relative to a field with no value yet: made when it gets one
+            case.timers.append(TimerRecord(kind, position, entry, state_id, moment))
     if state.final:
         case.closed_at, case.outcome = now, state.outcome
     else:
         case.closed_at, case.outcome = None, None
+
+
+def timed_items(state: StateSpec) -> list[tuple[str, int, str]]:
+    """A state's reminders, escalations and timers as (kind, position, when)."""
+    return [
+        *(("remind", i, r.when) for i, r in enumerate(state.remind)),
+        *(("escalate", i, r.when) for i, r in enumerate(state.escalate)),
+        *(("timer", i, t.when) for i, t in enumerate(state.timers)),
+    ]
 
 
 def _items(task: TaskSpec, fields: Mapping[str, Any]) -> list[str | None]:
@@ -209,7 +221,13 @@ def _items(task: TaskSpec, fields: Mapping[str, Any]) -> list[str | None]:
 
 
 def _new_task(
-    task: TaskSpec, item: str | None, state_id: str, entry: int, language: str, now: dt.datetime
+    task: TaskSpec,
+    item: str | None,
+    state_id: str,
+    entry: int,
+    spec: PlaybookSpec,
+    fields: Mapping[str, Any],
+    now: dt.datetime,
 ) -> TaskRecord:
     return TaskRecord(
         task.id,
@@ -218,7 +236,7 @@ def _new_task(
         task.role,
         now,
         item=item,
-        due_at=due_at(now, task.due, language) if task.due else None,
+        due_at=moment_of(task.due, now, spec, fields, end_of_day=True) if task.due else None,
     )
 
 
@@ -233,14 +251,16 @@ def sync_for_each(case: Case, spec: PlaybookSpec, changed: Iterable[str], now: d
         if task.for_each not in changed:
             continue
         wanted = _items(task, case.fields)
-        present = [t for t in case.current_tasks() if t.task_id == task.id and t.status != CANCELLED]
+        present = [
+            t for t in case.current_tasks() if t.task_id == task.id and t.status != TaskStatus.CANCELLED
+        ]
         for record in present:
-            if record.item not in wanted and record.status == OPEN:
-                record.status, record.done_at, record.dirty = CANCELLED, now, True
+            if record.item not in wanted and record.status == TaskStatus.OPEN:
+                record.status, record.done_at, record.dirty = TaskStatus.CANCELLED, now, True
         have = {t.item for t in present}
         for item in wanted:
             if item not in have:
-                case.tasks.append(_new_task(task, item, case.state, case.entry, spec.language, now))
+                case.tasks.append(_new_task(task, item, case.state, case.entry, spec, case.fields, now))
 
 
 def next_repeat(

@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 
 from trinn.engine.actions import registered_actions
+from trinn.engine.calendar import zone_of
 from trinn.engine.errors import MAX_PROBLEMS, ExpressionError, Problem, did_you_mean
 from trinn.engine.expressions import BUILTIN_NAMES, CompiledExpression, Scope, compile_expression
 from trinn.engine.source import Loc, SourceMap
@@ -24,15 +25,26 @@ from trinn.engine.spec import (
     SetActionSpec,
     StartCaseActionSpec,
 )
+from trinn.engine.timing_checks import check_timing
 from trinn.engine.values import check_value
 
-__all__ = ["CheckResult", "check_playbook", "graph_problems"]
+__all__ = ["CheckResult", "check_playbook", "graph_problems", "playbook_scope"]
 
 _ADDRESS_TYPES = frozenset({FieldType.email, FieldType.person, FieldType.person_list})
 # fields whose values are free text of any length: an expression reading one is priced so
 _TEXT_TYPES = frozenset(
     {FieldType.text, FieldType.long_text, FieldType.email, FieldType.url, FieldType.phone, FieldType.person}
 )
+
+
+def playbook_scope(spec: PlaybookSpec) -> Scope:
+    """The names a playbook's expressions may read, and which of them are lists and free text."""
+    return Scope(
+        frozenset(spec.fields),
+        frozenset(spec.all_tasks()),
+        lists=frozenset(f for f, s in spec.fields.items() if s.type in LIST_TYPES),
+        texts=frozenset(f for f, s in spec.fields.items() if s.type in _TEXT_TYPES),
+    )
 
 
 @dataclass
@@ -56,12 +68,7 @@ class _Checker:
         for transition in spec.transitions:
             for source in spec.source_states(transition):
                 self.leaving.setdefault(source, set()).add(transition.trigger)
-        self.scope = Scope(
-            frozenset(spec.fields),
-            frozenset(self.tasks),
-            lists=frozenset(f for f, s in spec.fields.items() if s.type in LIST_TYPES),
-            texts=frozenset(f for f, s in spec.fields.items() if s.type in _TEXT_TYPES),
-        )
+        self.scope = playbook_scope(spec)
 
     def add(self, loc: Loc, message: str, hint: str = "", *, at_key: bool = False) -> None:
         self.result.problems.append(self.map.problem(loc, message, hint, at_key=at_key))
@@ -107,6 +114,7 @@ class _Checker:
             self.actions(("forms", form_id, "on_submit"), form.on_submit)
         self.check_states()
         self.check_transitions()
+        check_timing(self)
         self.check_messages()
         self.hint_shown()
         return self.result
@@ -122,7 +130,9 @@ class _Checker:
                     at_key=True,
                 )
             if spec.default is not None:
-                problem = check_value(spec, spec.default)
+                problem = check_value(
+                    spec, spec.default, zone=zone_of(self.spec.language, self.spec.timezone)
+                )
                 if problem is not None:
                     self.add((*loc, "default"), f"invalid default: {problem.message}", problem.hint)
             self.check_write_rule(loc, spec.edit, spec.in_states)

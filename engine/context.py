@@ -11,9 +11,8 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-import cel
-
 from trinn.engine.case import TaskTally, task_specs
+from trinn.engine.cel_runtime import cel
 from trinn.engine.expressions import OVERSIZED
 from trinn.engine.limits import CEL_ITEM_CHARS, CEL_LIST_ITEMS, CEL_TEXT_CHARS
 from trinn.engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec
@@ -59,6 +58,10 @@ def field_value(spec: FieldSpec, value: Any) -> Any:
     if spec.type is FieldType.date:
         day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
         return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    if spec.type is FieldType.datetime:
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(dt.UTC)
     return value
 
 
@@ -95,7 +98,7 @@ def evaluation_context(
     if "state" in wanted:
         variables["state"] = state
     if "now" in wanted:
-        variables["now"] = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+        variables["now"] = now
     if "tasks" in wanted or "tasks_done" in wanted:
         all_tasks = task_specs(spec)
         none = TaskTally()

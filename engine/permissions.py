@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trinn.engine.case import task_specs
-from trinn.engine.errors import FIELD_PROBLEM, CommandError
+from trinn.engine.errors import CommandError
 from trinn.engine.i18n import gettext as _
 from trinn.engine.spec import PlaybookSpec
 
@@ -106,7 +106,9 @@ def check_writes(
             continue
         problem = refusal(field_rule(spec, name), actor=actor, roles=roles, state=state, how=how)
         if problem is not None:
-            raise CommandError(_(FIELD_PROBLEM).format(name=name, problem=problem))
+            raise CommandError(
+                _("field '{name}': {problem}").format(name=name, problem=problem), fields={name: problem}
+            )
 
 
 def writable_fields(spec: PlaybookSpec, *, actor: str, roles: Collection[str], state: str) -> list[str]:

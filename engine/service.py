@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from trinn.engine.calendar import zone_of
 from trinn.engine.case import (
-    CANCELLED,
-    DONE,
-    OPEN,
+    CASE_WIDE,
     Case,
     TaskRecord,
+    TimerRecord,
     enter_state,
     leave_state,
     next_repeat,
@@ -38,24 +38,24 @@ from trinn.engine.compiler import (
     StartCaseEffect,
 )
 from trinn.engine.context import evaluation_context
+from trinn.engine.deadlines import deadline_reminder, update_deadlines
 from trinn.engine.errors import (
-    FIELD_PROBLEM,
-    FIELD_REQUIRED,
-    FORM_HAS_NO_FIELD,
-    FORM_NEEDS,
-    PLAYBOOK_NEEDS,
-    UNKNOWN_FIELD,
     CommandError,
     RefusedError,
     SettingError,
     did_you_mean,
 )
 from trinn.engine.i18n import gettext as _
-from trinn.engine.messages import message_payload
+from trinn.engine.meetings import update_meetings
+from trinn.engine.messages import rendered
+from trinn.engine.outbox_message import OutboxAction, OutboxMessage, Reason
 from trinn.engine.people import People, Person
 from trinn.engine.permissions import check_writes
+from trinn.engine.readable import fields_read, unreadable
 from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.reschedule import reschedule
 from trinn.engine.spec import FieldType, PlaybookSpec
+from trinn.engine.status import TaskStatus, TimerStatus
 from trinn.engine.store import Store, Transaction
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, normalize_value
 
@@ -107,7 +107,7 @@ class _Command:
     state_before: str | None = None
     fields_before: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
-    outbox: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    outbox: list[OutboxMessage | OutboxAction] = field(default_factory=list)
     starts: list[StartCaseEffect] = field(default_factory=list)
     ticked: list[TickAction] = field(default_factory=list)
 
@@ -219,17 +219,20 @@ class Service:
         now: dt.datetime | None = None,
     ) -> Case:
         def work(cmd: _Command) -> None:
-            record = self._task(cmd, task, item, OPEN)
+            record = self._task(cmd, task, item, TaskStatus.OPEN)
             self._authorise(cmd, record)
             form = task_specs(cmd.spec)[record.task_id].form
             if form is not None:
                 names = cmd.spec.forms[form].fields
                 missing = self._missing(cmd.spec, cmd.case.fields, names)
                 if missing or not any(cmd.case.fields.get(n) not in (None, [], "") for n in names):
-                    shown = _(" (missing: {fields})").format(fields=", ".join(missing)) if missing else ""
+                    listed = ", ".join(f"'{m}'" for m in missing)
+                    shown = _(" (missing: {fields})").format(fields=listed) if missing else ""
                     raise CommandError(
                         _("task '{task}' is done by filling the form '{form}'").format(task=task, form=form)
-                        + shown
+                        + shown,
+                        fields=dict.fromkeys(missing, ""),
+                        task=task,
                     )
             self._complete(cmd, record)
 
@@ -247,9 +250,9 @@ class Service:
         now: dt.datetime | None = None,
     ) -> Case:
         def work(cmd: _Command) -> None:
-            record = self._task(cmd, task, item, DONE)
+            record = self._task(cmd, task, item, TaskStatus.DONE)
             self._authorise(cmd, record)
-            record.status, record.done_at, record.done_by, record.note = OPEN, None, None, None
+            record.status, record.done_at, record.done_by, record.note = TaskStatus.OPEN, None, None, None
             record.dirty = True
             cmd.details.update(task=record.task_id, item=record.item)
 
@@ -305,13 +308,17 @@ class Service:
                 )
             for name in values:
                 if name not in allowed:
-                    raise CommandError(
-                        _(FORM_HAS_NO_FIELD).format(form=form, name=name) + _hint(name, allowed)
-                    )
+                    message = _("form '{form}' has no field '{name}'").format(form=form, name=name)
+                    raise CommandError(message + _hint(name, allowed), fields={name: message})
             merged = {**cmd.case.fields, **self._normalized(spec, values)}
             missing = self._missing(spec, merged, allowed)
             if missing:
-                raise CommandError(_(FORM_NEEDS).format(form=form, fields=", ".join(missing)))
+                raise CommandError(
+                    _("form '{form}' needs {fields}").format(
+                        form=form, fields=", ".join(f"'{m}'" for m in missing)
+                    ),
+                    fields=dict.fromkeys(missing, ""),
+                )
             self._set_values(cmd, values)
             self._hook(cmd, "form", form)
             if record is not None:
@@ -331,7 +338,7 @@ class Service:
         now: dt.datetime | None = None,
     ) -> Case:
         def work(cmd: _Command) -> None:
-            record = self._task(cmd, task, item, OPEN)
+            record = self._task(cmd, task, item, TaskStatus.OPEN)
             self._authorise(cmd, record, assigning=True)
             assignee = self.person(person)
             if (
@@ -472,16 +479,19 @@ class Service:
     def _tick_case(self, cmd: _Command) -> None:
         done: list[TickAction] = []
         for timer in sorted(cmd.case.timers, key=lambda t: (t.due_at, t.id or 0)):
-            if timer.status != "waiting" or timer.due_at > cmd.now or timer.id is None:
+            if timer.status != TimerStatus.WAITING or timer.due_at > cmd.now or timer.id is None:
                 continue  # not due, or made by a transition this tick fired: the next tick's
+            if timer.kind in CASE_WIDE:
+                done.extend(self._tick_deadline(cmd, timer))
+                continue
             if timer.entry != cmd.case.entry:  # left behind by a transition this tick fired
-                timer.status, timer.dirty = CANCELLED, True
+                timer.status, timer.dirty = TimerStatus.CANCELLED, True
                 continue
             state = cmd.spec.states[timer.state]
             timer.fired_count += 1
             timer.fired_at, timer.dirty = cmd.now, True
             if timer.kind == "timer":
-                timer.status = "fired"
+                timer.status = TimerStatus.FIRED
                 trigger = state.timers[timer.position].fire
                 try:
                     self._fire(cmd, trigger)
@@ -493,20 +503,17 @@ class Service:
                 continue
             reminder = (state.remind if timer.kind == "remind" else state.escalate)[timer.position]
             cmd.outbox.append(
-                (
-                    "notify",
-                    {
-                        "reason": timer.kind,
-                        "state": timer.state,
-                        "to": _as_list(reminder.to),
-                        "message": reminder.message,
-                        "count": timer.fired_count,
-                    },
+                OutboxMessage(
+                    reason=Reason(timer.kind),
+                    state=timer.state,
+                    to=tuple(_as_list(reminder.to)),
+                    message=reminder.message,
+                    count=timer.fired_count,
                 )
             )
             following = next_repeat(reminder, timer.due_at, cmd.now, cmd.spec.language)
             if following is None:
-                timer.status = "fired"
+                timer.status = TimerStatus.FIRED
             else:
                 timer.due_at = following
             done.append(
@@ -514,6 +521,26 @@ class Service:
             )
         cmd.details["fired"] = [f"{a.kind}: {a.detail}" for a in done]
         cmd.ticked = done
+
+    def _tick_deadline(self, cmd: _Command, timer: TimerRecord) -> list[TickAction]:
+        """A case-wide deadline's row falls due: its moment passes, or a message goes out."""
+        timer.fired_count += 1
+        timer.fired_at, timer.status, timer.dirty = cmd.now, TimerStatus.FIRED, True
+        reminder = deadline_reminder(cmd.spec, timer)
+        if reminder is None:
+            return [TickAction(cmd.case.id, "deadline", timer.state, "missed")]
+        kind = "remind" if timer.kind == "dl_remind" else "escalate"
+        cmd.outbox.append(
+            OutboxMessage(
+                reason=Reason(kind),
+                state=cmd.case.state,
+                deadline=timer.state,
+                to=tuple(_as_list(reminder.to)),
+                message=reminder.message,
+                count=timer.fired_count,
+            )
+        )
+        return [TickAction(cmd.case.id, kind, timer.state, "to " + ", ".join(_as_list(reminder.to)))]
 
     # the shape of every command on an existing case ------------------------------
 
@@ -546,7 +573,8 @@ class Service:
         try:
             self._compile_ahead(case_id)
             with self.store.write() as tx:
-                case = tx.load_case(case_id, lock=True, with_timers=system)
+                # every command may move timers (a date field set, a deadline met, a meeting left)
+                case = tx.load_case(case_id, lock=True, with_timers=True)
                 if expected_version is not None and case.row_version != expected_version:
                     tx.raise_stale(case.id)
                 compiled = self.compiled_for(tx, case)
@@ -635,7 +663,12 @@ class Service:
         self._set_values(cmd, values, sync=False, by_user=parent is None)
         missing = self._missing(spec, case.fields, spec.fields)
         if missing:
-            raise CommandError(_(PLAYBOOK_NEEDS).format(playbook=spec.id, fields=", ".join(missing)))
+            raise CommandError(
+                _("'{playbook}' needs {fields}").format(
+                    playbook=spec.id, fields=", ".join(f"'{m}'" for m in missing)
+                ),
+                fields=dict.fromkeys(missing, ""),
+            )
         self._apply(cmd, compiled.enter_effects(spec.initial, cmd.context))
         enter_state(case, spec, spec.initial, 1, now)
         self._save(cmd, read_version=None)
@@ -646,6 +679,7 @@ class Service:
         case.row_version = (read_version or 0) + 1
         case.updated_at, case.updated_by = cmd.now, cmd.actor
         case.subject = subject_text(cmd.spec, case.fields)
+        self._retime(cmd, opening=read_version is None)
         if read_version is None:
             tx.insert_case(case)
         else:
@@ -673,12 +707,36 @@ class Service:
             note=cmd.note,
             details=cmd.details,
         )
-        for kind, payload in cmd.outbox:
-            if kind == "notify":  # rendered now: the text says what the case was at this command
-                payload = message_payload(
-                    cmd.spec, case, payload, people=self.people, actor=cmd.actor, now=cmd.now
-                )
-            tx.add_outbox(case, kind, payload, cmd.now)
+        for entry in cmd.outbox:
+            if isinstance(entry, OutboxMessage):  # rendered now: the text says what the case was
+                entry = rendered(cmd.spec, case, entry, people=self.people, actor=cmd.actor, now=cmd.now)
+            tx.add_outbox(case, entry.row_kind, entry.to_json(), cmd.now)
+
+    def _retime(self, cmd: _Command, *, opening: bool) -> None:
+        """What a command does to time: moves what dates in fields time, starts, meets or
+        ends case-wide deadlines; each said in the history."""
+        case = cmd.case
+        if not opening and cmd.fields_before != case.fields:
+            names = {*cmd.fields_before, *case.fields}
+            changed = [n for n in names if cmd.fields_before.get(n) != case.fields.get(n)]
+            moved = reschedule(case, cmd.spec, changed, cmd.now)
+            if moved:
+                cmd.details["moved"] = moved
+        entered = [t["to"] for t in cmd.details.get("transitions", [])]
+        deadlines = update_deadlines(
+            case,
+            cmd.spec,
+            cmd.now,
+            entered=[cmd.spec.initial] if opening else entered,
+            fields_before=cmd.fields_before,
+            context=cmd.context,
+        )
+        if deadlines:
+            cmd.details["deadlines"] = deadlines
+        for invitation in update_meetings(case, cmd.spec, cmd.now):
+            cmd.outbox.append(invitation)
+            sent = {k: invitation.meeting[k] for k in ("method", "sequence", "start")}
+            cmd.details.setdefault("meetings", []).append({"state": invitation.state, **sent})
 
     def _start(self, cmd: _Command, start: StartCaseEffect) -> int:
         if cmd.depth >= _MAX_START_DEPTH:
@@ -732,38 +790,42 @@ class Service:
             elif isinstance(effect, NotifyEffect):
                 notify = effect.notify
                 cmd.details.setdefault("notify", []).append(notify.message)
+                address = cmd.case.fields.get(notify.to_field) if notify.to_field else None
                 cmd.outbox.append(
-                    (
-                        "notify",
-                        {
-                            "reason": "notify",
-                            "state": cmd.case.state,
-                            "message": notify.message,
-                            "to": _as_list(notify.to),
-                            "to_person": notify.to_person,
-                            "to_field": notify.to_field,
-                            "channel": notify.channel,
-                            "address": cmd.case.fields.get(notify.to_field) if notify.to_field else None,
-                        },
+                    OutboxMessage(
+                        reason=Reason.NOTIFY,
+                        state=cmd.case.state,
+                        message=notify.message,
+                        to=tuple(_as_list(notify.to)),
+                        to_person=notify.to_person,
+                        to_field=notify.to_field,
+                        channel=notify.channel,
+                        # an e-mail field's address; a person field's people are found when rendered
+                        address=address if isinstance(address, str) and "@" in address else None,
                     )
                 )
             elif isinstance(effect, StartCaseEffect):
                 cmd.starts.append(effect)
             elif isinstance(effect, CustomEffect):
-                cmd.outbox.append(("action", {"kind": effect.kind, "params": effect.params}))
+                cmd.outbox.append(OutboxAction(effect.kind, effect.params))
 
     def _normalized(self, spec: PlaybookSpec, values: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = {}
+        zone = zone_of(spec.language, spec.timezone)
         for name, value in values.items():
             if name not in spec.fields:
-                raise CommandError(_(UNKNOWN_FIELD).format(name=name) + _hint(name, spec.fields))
+                message = _("unknown field '{name}'").format(name=name)
+                raise CommandError(message + _hint(name, spec.fields), fields={name: message})
             if value is None or value == "":
                 result[name] = None
                 continue
             try:
-                result[name] = normalize_value(spec.fields[name], value)
+                result[name] = normalize_value(spec.fields[name], value, zone=zone)
             except ValueProblem as problem:
-                raise CommandError(_(FIELD_PROBLEM).format(name=name, problem=problem)) from None
+                raise CommandError(
+                    _("field '{name}': {problem}").format(name=name, problem=problem),
+                    fields={name: str(problem)},
+                ) from None
         return result
 
     def _set_values(
@@ -783,10 +845,15 @@ class Service:
                 how=cmd.kind if cmd.kind in ("open", "form") else "set",
             )
             self._check_people(cmd, normalized)
+        read = fields_read(cmd.compiled)
+        for name in read & normalized.keys():
+            problem = unreadable(name, normalized[name])
+            if problem is not None:
+                raise CommandError(problem, fields={name: problem})
         for name, value in normalized.items():
             if value is None:
                 if cmd.spec.fields[name].required and cmd.kind != "open":
-                    raise CommandError(_(FIELD_REQUIRED).format(name=name))
+                    raise CommandError(_("field '{name}' is required").format(name=name), fields={name: ""})
                 cmd.case.fields.pop(name, None)
             else:
                 cmd.case.fields[name] = value
@@ -795,18 +862,20 @@ class Service:
 
     @staticmethod
     def _missing(spec: PlaybookSpec, fields: Mapping[str, Any], names: Any) -> list[str]:
-        return [
-            f"'{name}'" for name in names if spec.fields[name].required and fields.get(name) in (None, [], "")
-        ]
+        return [name for name in names if spec.fields[name].required and fields.get(name) in (None, [], "")]
 
     def _task(self, cmd: _Command, task: str, item: str | None, status: str) -> TaskRecord:
         spec, case = cmd.spec, cmd.case
+        current = sorted({t.task_id for t in case.current_tasks() if t.status != TaskStatus.CANCELLED})
+        listed = ", ".join(current) if current else _("none")
         if task not in task_specs(spec):
-            raise CommandError(_("unknown task '{task}'").format(task=task) + _hint(task, task_specs(spec)))
+            close = did_you_mean(task, task_specs(spec))
+            raise CommandError(
+                _("unknown task '{task}'").format(task=task)
+                + (f" ({close})" if close else " " + _("(the tasks now: {tasks})").format(tasks=listed))
+            )
         here = [t for t in case.current_tasks() if t.task_id == task]
-        if not [t for t in here if t.status != CANCELLED]:
-            current = sorted({t.task_id for t in case.current_tasks() if t.status != CANCELLED})
-            listed = ", ".join(current) if current else _("none")
+        if not [t for t in here if t.status != TaskStatus.CANCELLED]:
             raise CommandError(
                 _("task '{task}' is not a task of state '{state}' (its tasks: {tasks})").format(
                     task=task, state=case.state, tasks=listed
@@ -815,24 +884,26 @@ class Service:
         if item is not None:
             named = [t for t in here if t.item == item]
             if not named:
-                known = [t.item for t in here if t.status != CANCELLED]
+                known = [t.item for t in here if t.status != TaskStatus.CANCELLED]
                 raise CommandError(
                     _("task '{task}' has no item '{item}'").format(task=task, item=item) + _hint(item, known)
                 )
             here = named
-            if all(t.status == CANCELLED for t in here):
+            if all(t.status == TaskStatus.CANCELLED for t in here):
                 raise CommandError(
                     _("task '{task}' [{item}] was cancelled: '{item}' was taken off its list").format(
                         task=task, item=item
                     )
                 )
-        here = [t for t in here if t.status != CANCELLED]
+        here = [t for t in here if t.status != TaskStatus.CANCELLED]
         matching = [t for t in here if t.status == status]
         if not matching:
             shown = f"'{task}'" + (f" [{item}]" if item is not None else "")
             raise CommandError(
                 (
-                    _("task {task} is already done") if status == OPEN else _("task {task} is already open")
+                    _("task {task} is already done")
+                    if status == TaskStatus.OPEN
+                    else _("task {task} is already open")
                 ).format(task=shown)
             )
         if len(matching) > 1 and item is None:
@@ -840,7 +911,7 @@ class Service:
             raise CommandError(
                 (
                     _("task '{task}' has {count} open items; name one with --item ({items})")
-                    if status == OPEN
+                    if status == TaskStatus.OPEN
                     else _("task '{task}' has {count} done items; name one with --item ({items})")
                 ).format(task=task, count=len(matching), items=items)
             )
@@ -885,14 +956,16 @@ class Service:
         if not any(task.form == form for task in specs.values()):
             return None
         here = [
-            t for t in cmd.case.current_tasks() if t.status != CANCELLED and specs[t.task_id].form == form
+            t
+            for t in cmd.case.current_tasks()
+            if t.status != TaskStatus.CANCELLED and specs[t.task_id].form == form
         ]
         if not here:
             forms = sorted(
                 {
                     name
                     for t in cmd.case.current_tasks()
-                    if t.status == OPEN and (name := specs[t.task_id].form) is not None
+                    if t.status == TaskStatus.OPEN and (name := specs[t.task_id].form) is not None
                 }
             )
             raise CommandError(
@@ -900,7 +973,7 @@ class Service:
                     form=form, state=cmd.case.state, forms=", ".join(forms) if forms else _("none")
                 )
             )
-        waiting = [t for t in here if t.status == OPEN]
+        waiting = [t for t in here if t.status == TaskStatus.OPEN]
         if not waiting:
             raise CommandError(
                 _(
@@ -944,11 +1017,12 @@ class Service:
                         person=person_id, playbook=spec.id
                     )
                 raise CommandError(
-                    _(FIELD_PROBLEM).format(name=name, problem=problem) + _hint(person_id, fit)
+                    _("field '{name}': {problem}").format(name=name, problem=problem) + _hint(person_id, fit),
+                    fields={name: problem + _hint(person_id, fit)},
                 )
 
     def _complete(self, cmd: _Command, record: TaskRecord) -> None:
-        record.status, record.done_at, record.done_by = DONE, cmd.now, cmd.actor
+        record.status, record.done_at, record.done_by = TaskStatus.DONE, cmd.now, cmd.actor
         record.note, record.dirty = cmd.note, True
         done = {"task": record.task_id, "item": record.item}
         role = cmd.spec.roles.get(record.role)

@@ -42,12 +42,11 @@ def _walk(service: Service) -> int:
 
 def test_commands_store_what_sqlalchemy_reads_back(service: Service) -> None:
     case_id = _walk(service)
-    naive = NOW.replace(tzinfo=None)
     with service.store.engine.connect() as connection:  # read through SQLAlchemy's own layer
         case = connection.execute(sa.select(cases).where(cases.c.id == case_id)).mappings().one()
         history = connection.execute(sa.select(events).order_by(events.c.seq)).mappings().all()
         rows = connection.execute(sa.select(tasks).order_by(tasks.c.id)).mappings().all()
-    assert (case["state"], case["row_version"], case["updated_at"]) == ("signing", 5, naive)
+    assert (case["state"], case["row_version"], case["updated_at"]) == ("signing", 5, NOW)
     assert case["fields"] == {
         "org": "Acme",
         "note": "n",
@@ -58,11 +57,11 @@ def test_commands_store_what_sqlalchemy_reads_back(service: Service) -> None:
         "approved": False,
     }
     assert [(e["case_version"], e["kind"], e["at"]) for e in history] == [
-        (1, "open", naive),
-        (2, "set", naive),
-        (3, "form", naive),
-        (4, "fire", naive),
-        (5, "done", naive),
+        (1, "open", NOW),
+        (2, "set", NOW),
+        (3, "form", NOW),
+        (4, "fire", NOW),
+        (5, "done", NOW),
     ]
     assert history[1]["changes"] == {"members": [None, ["a", "b", "c"]]}
     assert history[3]["details"]["transitions"] == [
@@ -76,7 +75,7 @@ def test_commands_store_what_sqlalchemy_reads_back(service: Service) -> None:
     ]
     assert signing == [
         ("sign", "a", "open", None, None),
-        ("sign", "b", "done", naive, "signed"),
+        ("sign", "b", "done", NOW, "signed"),
         ("sign", "c", "open", None, None),
     ]
 
@@ -116,12 +115,22 @@ def test_a_case_loaded_reads_the_same_as_it_was_saved(service: Service) -> None:
 def test_parameters_come_in_the_drivers_paramstyle_with_fixed_values(dialect) -> None:
     statement = Statements(dialect).cancel_timers
     parameters = statement.parameters({"case_id": 7})
+    # leaving a state cancels its waiting timers, not case-wide deadlines nor a meeting's row
+    kept = ("deadline", "dl_escalate", "dl_remind", "meeting")
     if dialect.positional:
-        assert statement.sql == ("UPDATE timers SET status=? WHERE timers.case_id = ? AND timers.status = ?")
-        assert parameters == ("cancelled", 7, "waiting")
+        assert statement.sql == (
+            "UPDATE timers SET status=? WHERE timers.case_id = ? AND timers.status = ?"
+            + " AND timers.kind != ?" * len(kept)
+        )
+        assert parameters == ("cancelled", 7, "waiting", *kept)
     else:
         assert "%(case_id)s" in statement.sql
-        assert parameters == {"status": "cancelled", "case_id": 7, "status_1": "waiting"}
+        assert parameters == {
+            "status": "cancelled",
+            "case_id": 7,
+            "status_1": "waiting",
+            **{f"kind_{i}": kind for i, kind in enumerate(kept, 1)},
+        }
 
 
 def test_many_rows_go_in_several_inserts(service: Service) -> None:

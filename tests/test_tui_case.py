@@ -9,12 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, Input, OptionList, Static
 
-from tests.tui_helpers import make_app, make_settings, notices, open_case, screen_text, settle
+from tests.tui_helpers import make_app, make_settings, notices, open_case, open_screen, screen_text, settle
+from trinn.tui.cli.settings import Settings
 from trinn.tui.screens.case import CaseScreen
 from trinn.tui.screens.dialogs import FieldsDialog, NoteDialog, PickDialog
-from trinn.tui.settings import Settings
 from trinn.tui.widgets.field_input import FieldInput
 
 TRINN = [sys.executable, "-m", "trinn.tui.cli"]
@@ -28,14 +28,6 @@ def other_process(settings: Settings, *args: str) -> None:
         [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0, done.stderr
-
-
-async def open_screen(pilot, case_id: int) -> CaseScreen:  # type: ignore[no-untyped-def]
-    pilot.app.open_case_screen(case_id)
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, CaseScreen)
-    return screen
 
 
 async def test_case_complete_task_with_a_note(tmp_path: Path) -> None:
@@ -144,10 +136,10 @@ async def test_case_field_edit_message_at_the_field(tmp_path: Path) -> None:
         date = screen.query_one("#field-motetidspunkt", FieldInput)
         date.query_one(Input).value = "next tuesday"
         await settle(pilot)
-        assert "'next tuesday' is not a date (write it as YYYY-MM-DD)" in str(
+        assert "'next tuesday' is not a date (write e.g. 15.12.2026 or 2026-12-15)" in str(
             date.query_one(".field-error").render()
         )
-        date.query_one(Input).value = "2026-12-01"
+        date.query_one(Input).value = "1.12.2026"
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert settings.service().load(case_id)[0].fields["motetidspunkt"] == "2026-12-01"
@@ -217,3 +209,55 @@ async def test_case_assign_a_task_to_a_role_holder(tmp_path: Path) -> None:
     case, _compiled, _children = settings.service().load(case_id)
     task = next(t for t in case.tasks if t.task_id == "avklar_interesse")
     assert task.assignee == "anne"
+
+
+async def test_case_history_reads_labels_and_values_not_ids(tmp_path: Path) -> None:
+    """History says "Ledelsen deltar på møtet: ja", not `ledelsen_deltar = True`: field labels,
+    option labels, local dates and amounts (issue 15)."""
+    from trinn.tui import i18n
+
+    i18n.install("nb")
+    try:
+        settings = make_settings(tmp_path)
+        case_id = open_case(settings)
+        settings.service().set_fields(
+            case_id,
+            {
+                "ledelsen_deltar": True,
+                "moteform": "digitalt",
+                "motetidspunkt": "15.12.2026",
+                "okonomisk_bidrag": "50 000",
+                "kontaktperson": "Kari",
+            },
+            actor="kari",
+        )
+        settings.service().set_fields(case_id, {"kontaktperson": None}, actor="kari")
+        app = make_app(settings)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await open_screen(pilot, case_id)
+            text = str(screen.query_one("#history-text", Static).render())
+    finally:
+        i18n.install("en")
+    assert "Ledelsen deltar på møtet: ja" in text
+    assert "Fysisk eller digitalt møte: Digitalt møte" in text
+    assert "15. desember 2026" in text
+    assert "50\xa0000\xa0kr" in text or "50 000 kr" in text
+    assert "Kontaktperson i virksomheten: tømt" in text
+    assert "ledelsen_deltar" not in text and "True" not in text
+
+
+async def test_case_form_shows_its_tasks_instructions(tmp_path: Path) -> None:
+    """A task's `instructions` stand beside its form: what to do, not only what to fill (issue 15)."""
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        screen.open_form("mote")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FieldsDialog)
+        instructions = dialog.query_one("#dialog-instructions", Static)
+        assert str(instructions.render()) == "Ledelsen skal delta på møtet."

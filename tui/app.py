@@ -10,19 +10,22 @@ visible), and a crash ends the process with status 1, never 0.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 
 from trinn.engine.errors import TrinnError
+from trinn.engine.i18n import N_
 from trinn.engine.shown import shown
+from trinn.engine.status import OutboxStatus
 from trinn.tui.desk import Desk, PlaybookEntry
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import ngettext
-from trinn.tui.screens.base import DeskScreen, error_text, run_db
+from trinn.tui.screens.base import DeskScreen, error_text, run_db, translate_keys
 from trinn.tui.screens.cases import CasesScreen
 from trinn.tui.screens.outbox import OutboxScreen, Retry
 from trinn.tui.screens.palette import TrinnCommands
@@ -31,9 +34,29 @@ from trinn.tui.screens.tasks import MyTasksScreen
 from trinn.tui.sender import Sender, problem_text
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from trinn.notifiers.dispatch import DispatchReport
 
 __all__ = ["TrinnApp"]
+
+
+# Textual's own words, as its palette says them: marked here so that the catalogues translate them
+_TEXTUAL_WORDS = (
+    N_("Theme"),
+    N_("Change the current theme"),
+    N_("Quit"),
+    N_("Quit the application as soon as possible"),
+    N_("Keys"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Hide the keys and widget help panel"),
+    N_("Maximize"),
+    N_("Maximize the focused widget"),
+    N_("Minimize"),
+    N_("Minimize the widget and restore to normal size"),
+    N_("Screenshot"),
+    N_("Save an SVG 'screenshot' of the current screen"),
+)
 
 
 class TrinnApp(App[None]):
@@ -47,11 +70,13 @@ class TrinnApp(App[None]):
     DEFAULT_MODE = "cases"
     COMMANDS = App.COMMANDS | {TrinnCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1,question_mark", "help", _("Help")),
-        Binding("f2", "show_cases", _("Cases")),
-        Binding("f3", "switch_mode('tasks')", _("My tasks")),
-        Binding("f4", "switch_mode('playbooks')", _("Playbooks")),
-        Binding("f5", "switch_mode('outbox')", _("Outbox")),
+        Binding("f1,question_mark", "help", N_("Help")),
+        Binding("f2", "show_cases", N_("Cases")),
+        Binding("f3", "switch_mode('tasks')", N_("My tasks")),
+        Binding("f4", "switch_mode('playbooks')", N_("Playbooks")),
+        Binding("f5", "switch_mode('outbox')", N_("Outbox")),
+        # Textual adds this one itself, with its description in English: here it is translated
+        Binding("ctrl+p", "command_palette", N_("palette"), show=False, priority=True),
         # Tab moves the focus before the next key is read: as a plain binding it waits in the
         # focused field's queue, and the letters typed right after it land in the old field
         Binding("tab", "focus_next", show=False, priority=True),
@@ -68,6 +93,7 @@ class TrinnApp(App[None]):
         send_seconds: float = 30.0,
     ) -> None:
         super().__init__()
+        translate_keys(self)
         self.desk = desk
         self.refresh_seconds = refresh_seconds
         self.sender = sender
@@ -100,7 +126,12 @@ class TrinnApp(App[None]):
         from trinn.tui.screens.palette import Palette
 
         if self.use_command_palette and not Palette.is_open(self):  # type: ignore[arg-type]
-            self.push_screen(Palette(id="--command-palette"))
+            self.push_screen(Palette(id="--command-palette", placeholder=_("Search for commands…")))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own commands of the palette (Quit, Keys, Theme, ...) in the user's language."""
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=_(command.title), help=_(command.help))
 
     def action_help_quit(self) -> None:
         """ctrl+c: Textual's own hint is markup, which our toasts never read."""
@@ -145,7 +176,7 @@ class TrinnApp(App[None]):
         if report is None or not report.results:
             return
         for result in report.results:
-            if result.status not in ("sent", "skipped"):
+            if result.status not in (OutboxStatus.SENT, OutboxStatus.SKIPPED):
                 self.notify(problem_text(result), severity="warning", timeout=10)
         if report.sent:
             self.notify(

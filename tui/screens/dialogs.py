@@ -21,6 +21,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 from textual.widgets.option_list import Option
 
 from trinn.engine.errors import StaleCaseError, TrinnError
+from trinn.engine.i18n import N_
 from trinn.engine.spec import FieldSpec
 from trinn.tui.desk import ALL, CLOSED, OPEN, CaseFilter
 from trinn.tui.i18n import gettext as _
@@ -34,7 +35,7 @@ __all__ = ["ConfirmDialog", "FieldsDialog", "FilterDialog", "NoteDialog", "PickD
 class NoteDialog(Dialog[str]):
     """Asks for an optional note (or a required text); returns None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, *, prompt: str | None = None, required: bool = False) -> None:
         super().__init__()
@@ -80,8 +81,8 @@ class FieldsDialog(Dialog[Any]):
     """Fields to fill; `submit(values)` runs in a worker and its result is what the dialog returns."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", _("Cancel")),
-        Binding("ctrl+s", "submit", _("Save")),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "submit", N_("Save")),
     ]
 
     def __init__(
@@ -93,6 +94,7 @@ class FieldsDialog(Dialog[Any]):
         submit: Callable[[dict[str, Any]], Any],
         *,
         intro: str = "",
+        instructions: str = "",
         required: Sequence[str] = (),
         reread: Callable[[], Mapping[str, Any]] | None = None,
     ) -> None:
@@ -106,6 +108,7 @@ class FieldsDialog(Dialog[Any]):
         self.playbook_language = playbook_language
         self.submit = submit
         self.intro = intro
+        self.instructions = instructions  # the task's, beside its form: what to do, not only what to fill
         self.required = set(required)
 
     def compose(self) -> ComposeResult:
@@ -113,6 +116,8 @@ class FieldsDialog(Dialog[Any]):
             yield Label(plain(self.title_text), classes="dialog-title")
             if self.intro:
                 yield Static(plain(self.intro), classes="dialog-intro")
+            if self.instructions:
+                yield Static(plain(self.instructions), id="dialog-instructions", classes="dialog-intro")
             yield Static("", id="dialog-error", classes="field-error")
             with VerticalScroll(classes="dialog-fields"):
                 for name, spec in self.fields:
@@ -187,7 +192,7 @@ class FieldsDialog(Dialog[Any]):
             run_db(self, reread, lambda values: self._rebase(values, exc.by), self._reread_failed)
             return
         self.busy = False
-        at_fields = error_fields(message)
+        at_fields = error_fields(exc)
         placed = False
         for field in self.query(FieldInput):
             if field.field_name in at_fields:
@@ -241,7 +246,7 @@ class FieldsDialog(Dialog[Any]):
 class PickDialog(Dialog[str]):
     """One choice from a list (which playbook to open a case of)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, choices: Sequence[tuple[str, str, bool]]) -> None:
         super().__init__()
@@ -275,7 +280,7 @@ class PickDialog(Dialog[str]):
 class FilterDialog(Dialog[CaseFilter]):
     """The cases listing's filters (besides the search line)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(
         self,
@@ -348,7 +353,7 @@ class FilterDialog(Dialog[CaseFilter]):
 class ConfirmDialog(Dialog[bool]):
     """A yes/no question; Enter says yes (the first button), Escape no."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, question: str, yes: str) -> None:
         super().__init__()

@@ -8,13 +8,18 @@ a Select of the playbook's option labels; several choices a SelectionList.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
+from trinn.engine.calendar import zone_of
+from trinn.engine.i18n import N_
+from trinn.engine.moments import local_moment_text
 from trinn.engine.spec import FieldSpec, FieldType
 from trinn.engine.text import localize
 from trinn.engine.values import check_value
@@ -25,7 +30,9 @@ from trinn.tui.widgets.plain import plain
 __all__ = ["FieldInput", "shown_value"]
 
 _PLACEHOLDERS = {
-    FieldType.date: "YYYY-MM-DD",
+    FieldType.date: N_("DD.MM.YYYY"),
+    FieldType.datetime: "15.12.2026 18:30",
+    FieldType.money: "1 500,50",
     FieldType.email: "name@example.no",
     FieldType.url: "https://",
     FieldType.phone: "+47 ...",
@@ -45,6 +52,8 @@ def shown_value(spec: FieldSpec | None, value: Any, playbook_language: str) -> s
         return ", ".join(localize(labels.get(v, v), language(), playbook_language) for v in value)
     if isinstance(value, str) and value in labels:
         return localize(labels[value], language(), playbook_language)
+    if spec is not None and spec.type is FieldType.datetime and isinstance(value, str):
+        return local_moment_text(value, zone_of(playbook_language), playbook_language)
     return str(value)
 
 
@@ -79,6 +88,10 @@ class FieldInput(Vertical):
             return value if value in (self.spec.options or []) else None
         if isinstance(value, list):
             value = ", ".join(map(str, value))
+        if kind is FieldType.datetime and isinstance(value, str):
+            value = local_moment_text(value, self._zone(), self.playbook_language)
+        if kind is FieldType.date and isinstance(value, str):
+            value = _day_first(value)
         return None if value is None or str(value).strip() == "" else str(value).strip()
 
     def set_value(self, value: Any) -> None:
@@ -99,6 +112,10 @@ class FieldInput(Vertical):
         elif isinstance(control, Input):
             control.value = shown or ""
         self.set_error("")
+
+    def _zone(self) -> ZoneInfo:
+        """Date-times are typed and shown on the wall clock of the playbook's country."""
+        return zone_of(self.playbook_language)
 
     def _text(self, text: Any) -> str:
         return localize(text, language(), self.playbook_language)
@@ -135,9 +152,14 @@ class FieldInput(Vertical):
             )
         if isinstance(value, list):
             value = ", ".join(map(str, value))
+        if kind is FieldType.datetime and isinstance(value, str):
+            value = local_moment_text(value, self._zone(), self.playbook_language)
+        if kind is FieldType.date and isinstance(value, str):
+            value = _day_first(value)
+        placeholder = _PLACEHOLDERS.get(kind, "")
         return Input(
             "" if value is None else str(value),
-            placeholder=_PLACEHOLDERS.get(kind, ""),
+            placeholder=_(placeholder) if placeholder else "",
             classes="field-control",
         )
 
@@ -170,7 +192,7 @@ class FieldInput(Vertical):
         if value is None:
             message = _("required") if self.required else ""
         else:
-            problem = check_value(self.spec, value)
+            problem = check_value(self.spec, value, zone=self._zone())
             message = str(problem) if problem else ""
         self.set_error(message)
         return not message
@@ -200,6 +222,15 @@ class FieldInput(Vertical):
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         event.stop()
         self._changed()
+
+
+def _day_first(value: str) -> str:
+    """A stored date as people write it and the engine reads it back: '15.12.2026'."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day.day:02}.{day.month:02}.{day.year}"
 
 
 def _same(value: Any) -> Any:
