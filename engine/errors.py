@@ -55,6 +55,7 @@ __all__ = [
     "StaleCaseError",
     "StoreError",
     "TrinnError",
+    "choice_hint",
     "did_you_mean",
 ]
 
@@ -251,3 +252,9 @@ def did_you_mean(name: str, choices: Iterable[str], *, list_if_few: int = 0) -> 
     if options and len(options) <= list_if_few:
         return _("expected one of {options}").format(options=", ".join(f"'{o}'" for o in options))
     return ""
+
+
+def choice_hint(name: str, choices: Iterable[str | None]) -> str:
+    """`did_you_mean` as the end of a refusal: " (hint)", or nothing when there is none."""
+    hint = did_you_mean(name, [c for c in choices if c is not None], list_if_few=8)
+    return f" ({hint})" if hint else ""

@@ -98,7 +98,7 @@ async def test_case_fire_an_action(tmp_path: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert "State: Virksomheten viser interesse" in screen_text(pilot)
-    assert service.load(case_id)[0].state == "interessert"
+    assert service.queries.load(case_id)[0].state == "interessert"
 
 
 async def test_case_form_invalid_value_then_valid(tmp_path: Path) -> None:

@@ -128,7 +128,7 @@ def _show_case(service: Service, settings: Settings, case: Case, as_json: bool) 
     from trinn.engine.views import case_view
     from trinn.tui.render import case_text
 
-    case, compiled, children = service.load(case.id)
+    case, compiled, children = service.queries.load(case.id)
     language = _language(settings, compiled.spec.language)
     view = case_view(compiled, case, service.clock(), settings.language, children)
     if as_json:
@@ -168,17 +168,12 @@ def cases(
         raise fail("give --open or --closed, not both")
     playbook, state = plain_option(playbook, "--playbook"), plain_option(state, "--state")
     settings: Settings = ctx.obj
-    now = None
-    if overdue:
-        from trinn.engine.service import utc_now  # the service's clock; only here: it loads the compiler
-
-        now = utc_now()
-    with _errors(), settings.store().read() as tx:  # a listing needs no playbook compiled
-        rows = tx.case_rows(
+    with _errors():  # a listing needs no playbook compiled
+        rows = settings.queries().cases(
             playbook=playbook,
             state=state,
             closed=True if only_closed else False if only_open else None,
-            overdue_at=now,
+            overdue_at=settings.clock() if overdue else None,
         )
         data = [
             {
@@ -219,14 +214,14 @@ def cases(
 def show(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
     """Show a case: its state, fields and the tasks of its state."""
     with _service(ctx) as (service, settings):
-        loaded, _compiled, _children = service.load(_case_id(case))
+        loaded, _compiled, _children = service.queries.load(_case_id(case))
         _show_case(service, settings, loaded, as_json)
 
 
 def can(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
     """Every trigger of the case's playbook: may you fire it now, and if not, why."""
     with _service(ctx) as (service, settings):
-        possibilities = service.can(_case_id(case), actor=settings.acting_as())
+        possibilities = service.queries.can(_case_id(case), actor=settings.acting_as())
     if as_json:
         print_json(
             [
@@ -492,7 +487,7 @@ def tasks(
             roles = None if person.every_role else sorted(person.roles)
         elif role:
             roles = [role]
-        rows = service.open_tasks(
+        rows = service.queries.open_tasks(
             roles=roles, assignee=assignee if roles is not None else None, overdue_at=now if overdue else None
         )
         data = []
@@ -530,8 +525,8 @@ def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
 
     with _service(ctx) as (service, settings):
         case_id = _case_id(case)
-        events = [event_view(row) for row in service.history(case_id)]
-        _loaded, compiled, _ = service.load(case_id)
+        events = [event_view(row) for row in service.queries.history(case_id)]
+        _loaded, compiled, _ = service.queries.load(case_id)
         language = _language(settings, compiled.spec.language)
     if as_json:
         print_json(events)
@@ -578,11 +573,11 @@ def export(
     with _service(ctx) as (service, settings):
         now = service.clock()
         views = []
-        for row in service.cases():
-            case, compiled, children = service.load(row["id"])
+        for row in service.queries.cases():
+            case, compiled, children = service.queries.load(row["id"])
             view = case_view(compiled, case, now, settings.language, children)
             if fmt == "json":
-                view["history"] = [event_view(e) for e in service.history(case.id)]
+                view["history"] = [event_view(e) for e in service.queries.history(case.id)]
             views.append(view)
     if fmt == "json" or as_json:
         print_json(views)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
+from trinn.engine.clock import utc_now
 from trinn.engine.errors import CommandError, PlaybookError, PlaybookIOError, TrinnError
 from trinn.tui import case_commands, design_commands, notify_commands
 from trinn.tui.output import err, out
@@ -105,6 +106,8 @@ def _global(
         people,
         channels_file=channels,
         deliver=ctx.invoked_subcommand in notify_commands.WRITING_COMMANDS,
+        # a program that runs the command line (a test) may hand it a clock: `obj=clock`
+        clock=ctx.obj if callable(ctx.obj) else utc_now,
     )
     ctx.obj = settings
     ctx.call_on_close(settings.close)

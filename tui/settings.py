@@ -6,8 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trinn.engine.clock import Clock, utc_now
+
 if TYPE_CHECKING:
     from trinn.engine.people import People
+    from trinn.engine.queries import Queries
     from trinn.engine.service import Service
     from trinn.engine.store import Store
     from trinn.notifiers.channels import Channels
@@ -26,8 +29,10 @@ class Settings:
     people_file: Path | None = None
     channels_file: Path | None = None
     deliver: bool = False  # a command that writes: it sends what it queued, after its commit
+    clock: Clock = utc_now  # the time commands act at when not given one (a test hands in its own)
     _service: Service | None = None
     _store: Store | None = None
+    _queries: Queries | None = None
 
     def people(self) -> People:
         from trinn.engine.people import People, load_people
@@ -68,9 +73,21 @@ class Settings:
             from trinn.engine.registry import PlaybookRegistry
             from trinn.engine.service import Service
 
-            people = self.people()
-            self._service = Service(self.store(), PlaybookRegistry(self.playbook_dirs), people)
+            self._service = Service(
+                self.store(), PlaybookRegistry(self.playbook_dirs), self.people(), clock=self.clock
+            )
         return self._service
+
+    def queries(self) -> Queries:
+        """What the interfaces read; a listing reads the store alone (no playbook is compiled)."""
+        if self._queries is None:
+            from trinn.engine.queries import Queries
+
+            # the service's registry and people: each playbook version is compiled once
+            self._queries = Queries(
+                self.store(), lambda: self.service().registry, lambda: self.service().people, self.clock
+            )
+        return self._queries
 
     def channels(self) -> Channels | None:
         """The channels file (`--channels`, else the default one if it exists), or None."""
@@ -91,4 +108,4 @@ class Settings:
             deliver_after_command(self)
         if self._store is not None:
             self._store.close()
-        self._store = self._service = None
+        self._store = self._service = self._queries = None

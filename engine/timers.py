@@ -1,0 +1,66 @@
+"""Reminders, escalations and timed transitions: what `tick` does to a case whose timers fell due.
+
+`Service.tick` runs `tick_case` on each case with a timer due, as a command of
+its own (acting as `SYSTEM_ACTOR`), so a tick that fails on one case leaves
+the others ticked. Each timer fires once per moment it falls due; a repeating
+reminder is set to its next moment, a late tick sends one reminder, not a backlog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from trinn.engine.case import CANCELLED, next_repeat
+from trinn.engine.effects import as_list, queue_reminder
+from trinn.engine.errors import RefusedError
+
+if TYPE_CHECKING:
+    from trinn.engine.command import Command
+
+__all__ = ["SYSTEM_ACTOR", "TickAction", "tick_case"]
+
+SYSTEM_ACTOR = "trinn"  # who timers act as in the history
+
+
+@dataclass(frozen=True)
+class TickAction:
+    """What `tick` did to one case: a reminder queued, a transition fired or refused."""
+
+    case_id: int
+    kind: str  # remind, escalate, timer, error
+    state: str
+    detail: str
+
+
+def tick_case(cmd: Command) -> None:
+    """Fire the case's timers due at `cmd.now`, oldest first; `cmd.ticked` says what each did."""
+    done: list[TickAction] = []
+    for timer in sorted(cmd.case.timers, key=lambda t: (t.due_at, t.id or 0)):
+        if timer.status != "waiting" or timer.due_at > cmd.now or timer.id is None:
+            continue  # not due, or made by a transition this tick fired: the next tick's
+        if timer.entry != cmd.case.entry:  # left behind by a transition this tick fired
+            timer.status, timer.dirty = CANCELLED, True
+            continue
+        state = cmd.spec.states[timer.state]
+        timer.fired_count += 1
+        timer.fired_at, timer.dirty = cmd.now, True
+        if timer.kind == "timer":
+            timer.status = "fired"
+            trigger = state.timers[timer.position].fire
+            try:
+                cmd.fire(trigger)
+                done.append(TickAction(cmd.case.id, "timer", timer.state, f"{trigger} -> {cmd.case.state}"))
+            except RefusedError as exc:
+                done.append(TickAction(cmd.case.id, "timer", timer.state, str(exc)))
+            continue
+        reminder = (state.remind if timer.kind == "remind" else state.escalate)[timer.position]
+        queue_reminder(cmd, timer, reminder)
+        following = next_repeat(reminder, timer.due_at, cmd.now, cmd.spec.language)
+        if following is None:
+            timer.status = "fired"
+        else:
+            timer.due_at = following
+        done.append(TickAction(cmd.case.id, timer.kind, timer.state, "to " + ", ".join(as_list(reminder.to))))
+    cmd.details["fired"] = [f"{a.kind}: {a.detail}" for a in done]
+    cmd.ticked = done
