@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.case import task_specs
-from trinn.engine.errors import FIELD_PROBLEM, CommandError, SettingError, choice_hint, did_you_mean
+from trinn.engine.errors import CommandError, SettingError, choice_hint, did_you_mean
 from trinn.engine.i18n import gettext as _
 from trinn.engine.spec import FieldType
 
@@ -116,5 +116,7 @@ def check_people(cmd: Command, normalized: Mapping[str, Any]) -> None:
                     person=person_id, playbook=spec.id
                 )
             raise CommandError(
-                _(FIELD_PROBLEM).format(name=name, problem=problem) + choice_hint(person_id, fit)
+                _("field '{name}': {problem}").format(name=name, problem=problem)
+                + choice_hint(person_id, fit),
+                fields={name: problem + choice_hint(person_id, fit)},
             )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from trinn.engine.calendar import due_at
 from trinn.engine.errors import CommandError, choice_hint
 from trinn.engine.i18n import gettext as _
+from trinn.engine.status import TaskStatus, TimerStatus
 
 if TYPE_CHECKING:  # reading cases (listing them) needs no playbook models
     from trinn.engine.spec import PlaybookSpec, ReminderSpec, TaskSpec
@@ -37,9 +38,6 @@ __all__ = [
     "tallies",
     "task_specs",
 ]
-
-OPEN, DONE, CANCELLED = "open", "done", "cancelled"
-WAITING, FIRED = "waiting", "fired"
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ class TaskRecord:
     created_at: dt.datetime
     item: str | None = None
     assignee: str | None = None
-    status: str = OPEN
+    status: str = TaskStatus.OPEN
     due_at: dt.datetime | None = None
     done_at: dt.datetime | None = None
     done_by: str | None = None
@@ -74,7 +72,7 @@ class TaskRecord:
     dirty: bool = False
 
     def is_overdue(self, now: dt.datetime) -> bool:
-        return self.status == OPEN and self.due_at is not None and self.due_at <= now
+        return self.status == TaskStatus.OPEN and self.due_at is not None and self.due_at <= now
 
     def label(self) -> str:
         return f"{self.task_id} [{self.item}]" if self.item is not None else self.task_id
@@ -89,7 +87,7 @@ class TimerRecord:
     entry: int
     state: str
     due_at: dt.datetime
-    status: str = WAITING
+    status: str = TimerStatus.WAITING
     fired_at: dt.datetime | None = None
     fired_count: int = 0
     id: int | None = None
@@ -140,8 +138,8 @@ class Case:
                 _("unknown task '{task}'").format(task=task) + choice_hint(task, task_specs(spec))
             )
         here = [t for t in self.current_tasks() if t.task_id == task]
-        if not [t for t in here if t.status != CANCELLED]:
-            current = sorted({t.task_id for t in self.current_tasks() if t.status != CANCELLED})
+        if not [t for t in here if t.status != TaskStatus.CANCELLED]:
+            current = sorted({t.task_id for t in self.current_tasks() if t.status != TaskStatus.CANCELLED})
             listed = ", ".join(current) if current else _("none")
             raise CommandError(
                 _("task '{task}' is not a task of state '{state}' (its tasks: {tasks})").format(
@@ -151,25 +149,27 @@ class Case:
         if item is not None:
             named = [t for t in here if t.item == item]
             if not named:
-                known = [t.item for t in here if t.status != CANCELLED]
+                known = [t.item for t in here if t.status != TaskStatus.CANCELLED]
                 raise CommandError(
                     _("task '{task}' has no item '{item}'").format(task=task, item=item)
                     + choice_hint(item, known)
                 )
             here = named
-            if all(t.status == CANCELLED for t in here):
+            if all(t.status == TaskStatus.CANCELLED for t in here):
                 raise CommandError(
                     _("task '{task}' [{item}] was cancelled: '{item}' was taken off its list").format(
                         task=task, item=item
                     )
                 )
-        here = [t for t in here if t.status != CANCELLED]
+        here = [t for t in here if t.status != TaskStatus.CANCELLED]
         matching = [t for t in here if t.status == status]
         if not matching:
             shown = f"'{task}'" + (f" [{item}]" if item is not None else "")
             raise CommandError(
                 (
-                    _("task {task} is already done") if status == OPEN else _("task {task} is already open")
+                    _("task {task} is already done")
+                    if status == TaskStatus.OPEN
+                    else _("task {task} is already open")
                 ).format(task=shown)
             )
         if len(matching) > 1 and item is None:
@@ -177,7 +177,7 @@ class Case:
             raise CommandError(
                 (
                     _("task '{task}' has {count} open items; name one with --item ({items})")
-                    if status == OPEN
+                    if status == TaskStatus.OPEN
                     else _("task '{task}' has {count} done items; name one with --item ({items})")
                 ).format(task=task, count=len(matching), items=items)
             )
@@ -192,13 +192,17 @@ class Case:
         specs = task_specs(spec)
         if not any(task.form == form for task in specs.values()):
             return None
-        here = [t for t in self.current_tasks() if t.status != CANCELLED and specs[t.task_id].form == form]
+        here = [
+            t
+            for t in self.current_tasks()
+            if t.status != TaskStatus.CANCELLED and specs[t.task_id].form == form
+        ]
         if not here:
             forms = sorted(
                 {
                     name
                     for t in self.current_tasks()
-                    if t.status == OPEN and (name := specs[t.task_id].form) is not None
+                    if t.status == TaskStatus.OPEN and (name := specs[t.task_id].form) is not None
                 }
             )
             raise CommandError(
@@ -206,7 +210,7 @@ class Case:
                     form=form, state=self.state, forms=", ".join(forms) if forms else _("none")
                 )
             )
-        waiting = [t for t in here if t.status == OPEN]
+        waiting = [t for t in here if t.status == TaskStatus.OPEN]
         if not waiting:
             raise CommandError(
                 _(
@@ -223,7 +227,9 @@ def tallies(case: Case, spec: PlaybookSpec, only: Collection[str] | None = None)
     A task of an earlier state keeps the tally of the last time it was created,
     so a guard can still ask whether it was done then.
     """
-    counted = [t for t in case.tasks if t.status != CANCELLED and (only is None or t.task_id in only)]
+    counted = [
+        t for t in case.tasks if t.status != TaskStatus.CANCELLED and (only is None or t.task_id in only)
+    ]
     latest: dict[str, int] = {}
     for task in counted:
         if task.entry > latest.get(task.task_id, -1):
@@ -233,7 +239,7 @@ def tallies(case: Case, spec: PlaybookSpec, only: Collection[str] | None = None)
         if task.entry == latest[task.task_id]:
             count = counts.setdefault(task.task_id, [0, 0])
             count[0] += 1
-            count[1] += task.status == DONE
+            count[1] += task.status == TaskStatus.DONE
     return {task_id: TaskTally(*counts[task_id]) for task_id in task_specs(spec) if task_id in counts}
 
 
@@ -258,11 +264,11 @@ def leave_state(case: Case, now: dt.datetime, *, timed: bool = True) -> None:
     timers, so the stored ones need no cancelling.
     """
     for task in case.current_tasks():
-        if task.status == OPEN:
-            task.status, task.done_at, task.dirty = CANCELLED, now, True
+        if task.status == TaskStatus.OPEN:
+            task.status, task.done_at, task.dirty = TaskStatus.CANCELLED, now, True
     for timer in case.timers:
-        if timer.status == WAITING:
-            timer.status, timer.dirty = "cancelled", True
+        if timer.status == TimerStatus.WAITING:
+            timer.status, timer.dirty = TimerStatus.CANCELLED, True
     if timed:
         case.timers_cancelled = True
 
@@ -320,10 +326,12 @@ def sync_for_each(case: Case, spec: PlaybookSpec, changed: Iterable[str], now: d
         if task.for_each not in changed:
             continue
         wanted = _items(task, case.fields)
-        present = [t for t in case.current_tasks() if t.task_id == task.id and t.status != CANCELLED]
+        present = [
+            t for t in case.current_tasks() if t.task_id == task.id and t.status != TaskStatus.CANCELLED
+        ]
         for record in present:
-            if record.item not in wanted and record.status == OPEN:
-                record.status, record.done_at, record.dirty = CANCELLED, now, True
+            if record.item not in wanted and record.status == TaskStatus.OPEN:
+                record.status, record.done_at, record.dirty = TaskStatus.CANCELLED, now, True
         have = {t.item for t in present}
         for item in wanted:
             if item not in have:

@@ -14,23 +14,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.authority import check_people
-from trinn.engine.case import DONE, Case, TaskRecord, enter_state, leave_state, sync_for_each, tallies
+from trinn.engine.case import Case, TaskRecord, enter_state, leave_state, sync_for_each, tallies
 from trinn.engine.compiler import CustomEffect, Effect, NotifyEffect, SetEffect, StartCaseEffect
 from trinn.engine.context import evaluation_context
 from trinn.engine.effects import queue_action, queue_notify
-from trinn.engine.errors import (
-    FIELD_PROBLEM,
-    FIELD_REQUIRED,
-    UNKNOWN_FIELD,
-    CommandError,
-    choice_hint,
-    did_you_mean,
-)
+from trinn.engine.errors import CommandError, choice_hint, did_you_mean
 from trinn.engine.i18n import gettext as _
+from trinn.engine.status import TaskStatus
 from trinn.engine.values import ValueProblem, normalize_value
 
 if TYPE_CHECKING:
     from trinn.engine.compiler import CompiledPlaybook, Reads
+    from trinn.engine.outbox_message import OutboxAction, OutboxMessage
     from trinn.engine.people import People
     from trinn.engine.spec import PlaybookSpec
     from trinn.engine.store import Transaction
@@ -57,7 +52,7 @@ class Command:
     state_before: str | None = None
     fields_before: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
-    outbox: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    outbox: list[OutboxMessage | OutboxAction] = field(default_factory=list)
     starts: list[StartCaseEffect] = field(default_factory=list)
     ticked: list[TickAction] = field(default_factory=list)
 
@@ -133,7 +128,7 @@ class Command:
         for name, value in values.items():
             if value is None:
                 if self.spec.fields[name].required and self.kind != "open":
-                    raise CommandError(_(FIELD_REQUIRED).format(name=name))
+                    raise CommandError(_("field '{name}' is required").format(name=name), fields={name: ""})
                 self.case.fields.pop(name, None)
             else:
                 self.case.fields[name] = value
@@ -141,7 +136,7 @@ class Command:
             sync_for_each(self.case, self.spec, values, self.now)
 
     def complete(self, record: TaskRecord) -> None:
-        record.status, record.done_at, record.done_by = DONE, self.now, self.actor
+        record.status, record.done_at, record.done_by = TaskStatus.DONE, self.now, self.actor
         record.note, record.dirty = self.note, True
         done = {"task": record.task_id, "item": record.item}
         role = self.spec.roles.get(record.role)
@@ -155,19 +150,21 @@ def normalized(spec: PlaybookSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for name, value in values.items():
         if name not in spec.fields:
-            raise CommandError(_(UNKNOWN_FIELD).format(name=name) + choice_hint(name, spec.fields))
+            message = _("unknown field '{name}'").format(name=name)
+            raise CommandError(message + choice_hint(name, spec.fields), fields={name: message})
         if value is None or value == "":
             result[name] = None
             continue
         try:
             result[name] = normalize_value(spec.fields[name], value)
         except ValueProblem as problem:
-            raise CommandError(_(FIELD_PROBLEM).format(name=name, problem=problem)) from None
+            raise CommandError(
+                _("field '{name}': {problem}").format(name=name, problem=problem),
+                fields={name: str(problem)},
+            ) from None
     return result
 
 
 def missing_fields(spec: PlaybookSpec, fields: Mapping[str, Any], names: Iterable[str]) -> list[str]:
-    """The required fields of `names` that have no value, quoted."""
-    return [
-        f"'{name}'" for name in names if spec.fields[name].required and fields.get(name) in (None, [], "")
-    ]
+    """The required fields of `names` that have no value."""
+    return [name for name in names if spec.fields[name].required and fields.get(name) in (None, [], "")]

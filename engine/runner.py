@@ -16,8 +16,8 @@ from trinn.engine.authority import acting_roles
 from trinn.engine.case import Case, enter_state, subject_text
 from trinn.engine.command import Command, missing_fields
 from trinn.engine.compiler import CompiledPlaybook, StartCaseEffect
-from trinn.engine.effects import outbox_rows
-from trinn.engine.errors import PLAYBOOK_NEEDS, CommandError
+from trinn.engine.effects import outbox_entries
+from trinn.engine.errors import CommandError
 from trinn.engine.i18n import gettext as _
 from trinn.engine.people import People
 from trinn.engine.registry import PlaybookRegistry
@@ -141,7 +141,12 @@ class CommandRunner:
         cmd.set_values(values, sync=False, by_user=parent is None)
         missing = missing_fields(spec, case.fields, spec.fields)
         if missing:
-            raise CommandError(_(PLAYBOOK_NEEDS).format(playbook=spec.id, fields=", ".join(missing)))
+            raise CommandError(
+                _("'{playbook}' needs {fields}").format(
+                    playbook=spec.id, fields=", ".join(f"'{m}'" for m in missing)
+                ),
+                fields=dict.fromkeys(missing, ""),
+            )
         cmd.apply(compiled.enter_effects(spec.initial, cmd.context))
         enter_state(case, spec, spec.initial, 1, now)
         self.save(cmd, read_version=None)
@@ -180,8 +185,8 @@ class CommandRunner:
             note=cmd.note,
             details=cmd.details,
         )
-        for kind, payload in outbox_rows(cmd):
-            tx.add_outbox(case, kind, payload, cmd.now)
+        for entry in outbox_entries(cmd):
+            tx.add_outbox(case, entry.row_kind, entry.to_json(), cmd.now)
 
     def _start(self, cmd: Command, start: StartCaseEffect) -> int:
         if cmd.depth >= _MAX_START_DEPTH:

@@ -15,16 +15,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from trinn.engine.authority import authorise, may_do, person_of, roles_of
-from trinn.engine.case import DONE, OPEN, Case, task_specs
+from trinn.engine.case import Case, task_specs
 from trinn.engine.clock import Clock, utc_now
 from trinn.engine.command import Command, missing_fields, normalized
-from trinn.engine.errors import FORM_HAS_NO_FIELD, FORM_NEEDS, CommandError, choice_hint
+from trinn.engine.errors import CommandError, choice_hint
 from trinn.engine.i18n import gettext as _
 from trinn.engine.people import People, Person
 from trinn.engine.queries import Queries
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.runner import CommandRunner
 from trinn.engine.spec import PlaybookSpec
+from trinn.engine.status import TaskStatus
 from trinn.engine.store import Store
 from trinn.engine.timers import SYSTEM_ACTOR, TickAction, tick_case
 
@@ -96,17 +97,20 @@ class Service:
         now: dt.datetime | None = None,
     ) -> Case:
         def work(cmd: Command) -> None:
-            record = cmd.case.task_to_work(cmd.spec, task, item, OPEN)
+            record = cmd.case.task_to_work(cmd.spec, task, item, TaskStatus.OPEN)
             authorise(cmd, record)
             form = task_specs(cmd.spec)[record.task_id].form
             if form is not None:
                 names = cmd.spec.forms[form].fields
                 missing = missing_fields(cmd.spec, cmd.case.fields, names)
                 if missing or not any(cmd.case.fields.get(n) not in (None, [], "") for n in names):
-                    shown = _(" (missing: {fields})").format(fields=", ".join(missing)) if missing else ""
+                    listed = ", ".join(f"'{m}'" for m in missing)
+                    shown = _(" (missing: {fields})").format(fields=listed) if missing else ""
                     raise CommandError(
                         _("task '{task}' is done by filling the form '{form}'").format(task=task, form=form)
-                        + shown
+                        + shown,
+                        fields=dict.fromkeys(missing, ""),
+                        task=task,
                     )
             cmd.complete(record)
 
@@ -124,9 +128,9 @@ class Service:
         now: dt.datetime | None = None,
     ) -> Case:
         def work(cmd: Command) -> None:
-            record = cmd.case.task_to_work(cmd.spec, task, item, DONE)
+            record = cmd.case.task_to_work(cmd.spec, task, item, TaskStatus.DONE)
             authorise(cmd, record)
-            record.status, record.done_at, record.done_by, record.note = OPEN, None, None, None
+            record.status, record.done_at, record.done_by, record.note = TaskStatus.OPEN, None, None, None
             record.dirty = True
             cmd.details.update(task=record.task_id, item=record.item)
 
@@ -184,13 +188,17 @@ class Service:
                 )
             for name in values:
                 if name not in allowed:
-                    raise CommandError(
-                        _(FORM_HAS_NO_FIELD).format(form=form, name=name) + choice_hint(name, allowed)
-                    )
+                    message = _("form '{form}' has no field '{name}'").format(form=form, name=name)
+                    raise CommandError(message + choice_hint(name, allowed), fields={name: message})
             merged = {**cmd.case.fields, **normalized(spec, values)}
             missing = missing_fields(spec, merged, allowed)
             if missing:
-                raise CommandError(_(FORM_NEEDS).format(form=form, fields=", ".join(missing)))
+                raise CommandError(
+                    _("form '{form}' needs {fields}").format(
+                        form=form, fields=", ".join(f"'{m}'" for m in missing)
+                    ),
+                    fields=dict.fromkeys(missing, ""),
+                )
             cmd.set_values(values)
             if record is not None:
                 cmd.complete(record)
@@ -209,7 +217,7 @@ class Service:
         now: dt.datetime | None = None,
     ) -> Case:
         def work(cmd: Command) -> None:
-            record = cmd.case.task_to_work(cmd.spec, task, item, OPEN)
+            record = cmd.case.task_to_work(cmd.spec, task, item, TaskStatus.OPEN)
             authorise(cmd, record, assigning=True)
             assignee = self.person(person)
             if (

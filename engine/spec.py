@@ -143,6 +143,7 @@ class FieldSpec(_Spec):
     default: Any = None
     options: list[Id] | None = Field(None, description="the choices of a choice or multi_choice")
     option_labels: dict[Id, Text] | None = None
+    negative: bool = Field(False, description="a money field that may hold amounts below zero")
 
     @model_validator(mode="after")
     def _options_fit_type(self) -> FieldSpec:
@@ -150,6 +151,8 @@ class FieldSpec(_Spec):
             raise ValueError(f"a '{self.type.value}' field needs 'options'")
         if self.type not in CHOICE_TYPES and self.options is not None:
             raise ValueError(f"'options' only apply to choice fields, not '{self.type.value}'")
+        if self.negative and self.type is not FieldType.money:
+            raise ValueError(f"'negative' only applies to money fields, not '{self.type.value}'")
         return self
 
 

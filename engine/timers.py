@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from trinn.engine.case import CANCELLED, next_repeat
+from trinn.engine.case import next_repeat
 from trinn.engine.effects import as_list, queue_reminder
 from trinn.engine.errors import RefusedError
+from trinn.engine.status import TimerStatus
 
 if TYPE_CHECKING:
     from trinn.engine.command import Command
@@ -37,16 +38,16 @@ def tick_case(cmd: Command) -> None:
     """Fire the case's timers due at `cmd.now`, oldest first; `cmd.ticked` says what each did."""
     done: list[TickAction] = []
     for timer in sorted(cmd.case.timers, key=lambda t: (t.due_at, t.id or 0)):
-        if timer.status != "waiting" or timer.due_at > cmd.now or timer.id is None:
+        if timer.status != TimerStatus.WAITING or timer.due_at > cmd.now or timer.id is None:
             continue  # not due, or made by a transition this tick fired: the next tick's
         if timer.entry != cmd.case.entry:  # left behind by a transition this tick fired
-            timer.status, timer.dirty = CANCELLED, True
+            timer.status, timer.dirty = TimerStatus.CANCELLED, True
             continue
         state = cmd.spec.states[timer.state]
         timer.fired_count += 1
         timer.fired_at, timer.dirty = cmd.now, True
         if timer.kind == "timer":
-            timer.status = "fired"
+            timer.status = TimerStatus.FIRED
             trigger = state.timers[timer.position].fire
             try:
                 cmd.fire(trigger)
@@ -58,7 +59,7 @@ def tick_case(cmd: Command) -> None:
         queue_reminder(cmd, timer, reminder)
         following = next_repeat(reminder, timer.due_at, cmd.now, cmd.spec.language)
         if following is None:
-            timer.status = "fired"
+            timer.status = TimerStatus.FIRED
         else:
             timer.due_at = following
         done.append(TickAction(cmd.case.id, timer.kind, timer.state, "to " + ", ".join(as_list(reminder.to))))

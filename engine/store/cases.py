@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from trinn.engine.case import Case, TaskRecord, TimerRecord
 from trinn.engine.errors import CaseNotFoundError, StaleCaseError, StoreError
+from trinn.engine.status import OutboxStatus, TimerStatus
 from trinn.engine.store.driver import TransactionBase, from_db, shown_time, to_db
 from trinn.engine.store.statements import MAX_ROWS, TASK_CHANGES, TIMER_CHANGES, DriverStatement
 from trinn.engine.store.tables import cases, playbooks, tasks, timers
@@ -191,7 +192,7 @@ class CaseWrites(TransactionBase):
                 "created_at": now,
                 "kind": kind,
                 "payload": _plain(payload),
-                "status": "pending",
+                "status": OutboxStatus.PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "sent_at": None,
@@ -206,7 +207,7 @@ class CaseWrites(TransactionBase):
         first_due = sa.func.min(timers.c.due_at)
         query = (
             sa.select(timers.c.case_id)
-            .where(timers.c.status == "waiting", timers.c.due_at <= to_db(now))
+            .where(timers.c.status == TimerStatus.WAITING, timers.c.due_at <= to_db(now))
             .group_by(timers.c.case_id)
             .order_by(first_due, timers.c.case_id)
         )

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
+from trinn.engine.status import DeliveryStatus, OutboxStatus
 from trinn.engine.store.driver import TransactionBase, to_db
 from trinn.engine.store.tables import deliveries, outbox
 
@@ -30,11 +31,13 @@ class OutboxQueue(TransactionBase):
         (or a command that crashed before it could send left behind).
         """
         moment = to_db(now)
-        lapsed = sa.and_(outbox.c.status == "sending", outbox.c.claimed_until < moment)
+        lapsed = sa.and_(outbox.c.status == OutboxStatus.SENDING, outbox.c.claimed_until < moment)
         if fresh_only:
-            due = sa.and_(outbox.c.status == "pending", outbox.c.attempts == 0)
+            due = sa.and_(outbox.c.status == OutboxStatus.PENDING, outbox.c.attempts == 0)
         else:
-            due = sa.or_(sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= moment), lapsed)
+            due = sa.or_(
+                sa.and_(outbox.c.status == OutboxStatus.PENDING, outbox.c.next_attempt_at <= moment), lapsed
+            )
         query = (
             sa.select(outbox.c.id).where(outbox.c.kind == "notify", due).order_by(outbox.c.id).limit(limit)
         )
@@ -52,14 +55,17 @@ class OutboxQueue(TransactionBase):
                 outbox.c.kind == "notify",
                 sa.or_(
                     sa.and_(
-                        outbox.c.status == "pending",
+                        outbox.c.status == OutboxStatus.PENDING,
                         sa.or_(outbox.c.attempts == 0, outbox.c.next_attempt_at <= moment),
                     ),
-                    sa.and_(outbox.c.status == "sending", outbox.c.claimed_until < moment),
+                    sa.and_(outbox.c.status == OutboxStatus.SENDING, outbox.c.claimed_until < moment),
                 ),
             )
             .values(
-                status="sending", claimed_by=token, claimed_until=to_db(until), attempts=outbox.c.attempts + 1
+                status=OutboxStatus.SENDING,
+                claimed_by=token,
+                claimed_until=to_db(until),
+                attempts=outbox.c.attempts + 1,
             )
         )
         if claimed.rowcount != 1:
@@ -73,7 +79,7 @@ class OutboxQueue(TransactionBase):
             .where(
                 outbox.c.id == row_id,
                 outbox.c.claimed_by == token,
-                outbox.c.status == "sending",
+                outbox.c.status == OutboxStatus.SENDING,
             )
             .values(claimed_until=to_db(until))
         )
@@ -113,7 +119,7 @@ class OutboxQueue(TransactionBase):
         """
         rows = self.execute(
             sa.select(deliveries.c.channel, deliveries.c.url, deliveries.c.recipient).where(
-                deliveries.c.outbox_id == outbox_id, deliveries.c.status == "sent"
+                deliveries.c.outbox_id == outbox_id, deliveries.c.status == DeliveryStatus.SENT
             )
         )
         return {(row.channel or row.url, row.recipient) for row in rows}
@@ -134,7 +140,7 @@ class OutboxQueue(TransactionBase):
             .where(
                 outbox.c.id == row_id,
                 outbox.c.claimed_by == token,
-                outbox.c.status == "sending",
+                outbox.c.status == OutboxStatus.SENDING,
             )
             .values(
                 status=status,
@@ -152,8 +158,12 @@ class OutboxQueue(TransactionBase):
     ) -> RowMapping | None:
         """Make a failed (or waiting) row due now with a fresh count of attempts; a skipped
         one too, given its `payload` addressed anew (the field it was skipped for is set now)."""
-        statuses = ["failed", "pending", *(["skipped"] if payload is not None else [])]
-        values: dict[str, Any] = {"status": "pending", "attempts": 0, "next_attempt_at": to_db(now)}
+        statuses = [OutboxStatus.FAILED, OutboxStatus.PENDING, *([OutboxStatus.SKIPPED] if payload else [])]
+        values: dict[str, Any] = {
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": to_db(now),
+        }
         if payload is not None:
             values.update(payload=dict(payload), last_error=None)
         self.execute(

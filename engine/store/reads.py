@@ -13,12 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
+from trinn.engine.status import OutboxStatus, TaskStatus
 from trinn.engine.store.driver import TransactionBase, to_db
 from trinn.engine.store.tables import cases, deliveries, events, outbox, playbooks, tasks
 
 __all__ = ["Reads"]
 
-_OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+_OUTBOX_STATUSES = tuple(s for s in OutboxStatus if s is not OutboxStatus.LOST)
 
 
 class Reads(TransactionBase):
@@ -48,7 +49,7 @@ class Reads(TransactionBase):
             query = query.where(
                 sa.exists().where(
                     tasks.c.case_id == cases.c.id,
-                    tasks.c.status == "open",
+                    tasks.c.status == TaskStatus.OPEN,
                     tasks.c.due_at <= to_db(overdue_at),
                 )
             )
@@ -72,7 +73,9 @@ class Reads(TransactionBase):
                 cases.c.state.label("case_state"),
             )
             .join(cases, cases.c.id == tasks.c.case_id)
-            .where(tasks.c.status == "open", cases.c.closed_at.is_(None), tasks.c.entry == cases.c.entry)
+            .where(
+                tasks.c.status == TaskStatus.OPEN, cases.c.closed_at.is_(None), tasks.c.entry == cases.c.entry
+            )
             .order_by(tasks.c.due_at.is_(None), tasks.c.due_at, tasks.c.case_id, tasks.c.id)
         )
         if roles is not None and assignee is not None:
@@ -145,7 +148,7 @@ class Reads(TransactionBase):
         open_tasks: dict[int, tuple[int, Any, set[str]]] = {}
         for case_id, entry, role, due in self.execute(
             sa.select(tasks.c.case_id, tasks.c.entry, tasks.c.role, tasks.c.due_at).where(
-                tasks.c.status == "open"
+                tasks.c.status == TaskStatus.OPEN
             )
         ):
             if entries.get(case_id) != entry:
