@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.calendar import due_at
-from trinn.engine.errors import CommandError, choice_hint
+from trinn.engine.errors import CommandError, choice_hint, did_you_mean
 from trinn.engine.i18n import gettext as _
 from trinn.engine.status import TaskStatus, TimerStatus
 
@@ -133,14 +133,16 @@ class Case:
     def task_to_work(self, spec: PlaybookSpec, task: str, item: str | None, status: str) -> TaskRecord:
         """The task `task` (its `item`, for a for_each task) of the current state, in `status`:
         open to do it, done to reopen it; a refusal that says why there is none."""
+        current = sorted({t.task_id for t in self.current_tasks() if t.status != TaskStatus.CANCELLED})
+        listed = ", ".join(current) if current else _("none")
         if task not in task_specs(spec):
+            close = did_you_mean(task, task_specs(spec))
             raise CommandError(
-                _("unknown task '{task}'").format(task=task) + choice_hint(task, task_specs(spec))
+                _("unknown task '{task}'").format(task=task)
+                + (f" ({close})" if close else " " + _("(the tasks now: {tasks})").format(tasks=listed))
             )
         here = [t for t in self.current_tasks() if t.task_id == task]
         if not [t for t in here if t.status != TaskStatus.CANCELLED]:
-            current = sorted({t.task_id for t in self.current_tasks() if t.status != TaskStatus.CANCELLED})
-            listed = ", ".join(current) if current else _("none")
             raise CommandError(
                 _("task '{task}' is not a task of state '{state}' (its tasks: {tasks})").format(
                     task=task, state=self.state, tasks=listed

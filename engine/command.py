@@ -20,6 +20,7 @@ from trinn.engine.context import evaluation_context
 from trinn.engine.effects import queue_action, queue_notify
 from trinn.engine.errors import CommandError, choice_hint, did_you_mean
 from trinn.engine.i18n import gettext as _
+from trinn.engine.readable import fields_read, unreadable
 from trinn.engine.status import TaskStatus
 from trinn.engine.values import ValueProblem, normalize_value
 
@@ -125,6 +126,10 @@ class Command:
         values = normalized(self.spec, values)
         if by_user:
             check_people(self, values)
+        for name in fields_read(self.compiled) & values.keys():
+            problem = unreadable(name, values[name])
+            if problem is not None:
+                raise CommandError(problem, fields={name: problem})
         for name, value in values.items():
             if value is None:
                 if self.spec.fields[name].required and self.kind != "open":

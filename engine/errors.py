@@ -48,6 +48,7 @@ __all__ = [
     "TrinnError",
     "choice_hint",
     "did_you_mean",
+    "os_reason",
 ]
 
 
@@ -254,3 +255,10 @@ def choice_hint(name: str, choices: Iterable[str | None]) -> str:
     """`did_you_mean` as the end of a refusal: " (hint)", or nothing when there is none."""
     hint = did_you_mean(name, [c for c in choices if c is not None], list_if_few=8)
     return f" ({hint})" if hint else ""
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, as trinn's messages say it: the system's words
+    (`permission denied`), lowercase first, without the errno and path its text repeats."""
+    reason = exc.strerror or str(exc)
+    return reason[:1].lower() + reason[1:]

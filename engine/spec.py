@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from trinn.engine.i18n import Language
+
 __all__ = [
     "ActionSpec",
     "CustomActionSpec",
@@ -32,7 +34,6 @@ __all__ = [
     "FieldSpec",
     "FieldType",
     "FormSpec",
-    "Language",
     "LintIgnoreSpec",
     "MessageSpec",
     "NotifyActionSpec",
@@ -51,9 +52,6 @@ __all__ = [
     "TransitionSpec",
     "parse_duration",
 ]
-
-Language = Literal["nb", "da", "en"]
-LANGUAGES: tuple[str, ...] = ("nb", "da", "en")
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 PlaybookId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=100)]

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from trinn.engine.case import Case, TaskRecord, TimerRecord
 from trinn.engine.errors import CaseNotFoundError, StaleCaseError, StoreError
 from trinn.engine.status import OutboxStatus, TimerStatus
-from trinn.engine.store.driver import TransactionBase, from_db, shown_time, to_db
+from trinn.engine.store.driver import TransactionBase, shown_time
 from trinn.engine.store.statements import MAX_ROWS, TASK_CHANGES, TIMER_CHANGES, DriverStatement
 from trinn.engine.store.tables import cases, playbooks, tasks, timers
 
@@ -56,7 +56,7 @@ class CaseWrites(TransactionBase):
                     version=version,
                     language=language,
                     yaml=text,
-                    stored_at=to_db(now),
+                    stored_at=now,
                 ).on_conflict_do_nothing(index_elements=["sha256"])
             )
 
@@ -115,7 +115,7 @@ class CaseWrites(TransactionBase):
         ).first()
         if row is None:
             raise CaseNotFoundError(case_id)
-        raise StaleCaseError(case_id, row.updated_by, shown_time(from_db(row.updated_at)))
+        raise StaleCaseError(case_id, row.updated_by, shown_time(row.updated_at))
 
     def _save_children(self, case: Case) -> None:
         sql = self._statements
@@ -207,7 +207,7 @@ class CaseWrites(TransactionBase):
         first_due = sa.func.min(timers.c.due_at)
         query = (
             sa.select(timers.c.case_id)
-            .where(timers.c.status == TimerStatus.WAITING, timers.c.due_at <= to_db(now))
+            .where(timers.c.status == TimerStatus.WAITING, timers.c.due_at <= now)
             .group_by(timers.c.case_id)
             .order_by(first_due, timers.c.case_id)
         )

@@ -1,37 +1,22 @@
 """One open transaction's connection: SQLAlchemy's for composed statements, the driver's for a command's.
 
 `TransactionBase` is what each concern of the store builds on (`cases`,
-`queue`, `reads`); `store.Transaction` joins them on one transaction. Times are
-stored as naive UTC (`to_db`) and read back aware (`from_db`).
+`queue`, `reads`); `store.Transaction` joins them on one transaction. Times go
+in and come out aware in UTC (the column type in `tables`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any, Self, overload
+from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from trinn.engine.store.statements import DriverStatement, Statements, statements_for
 
-__all__ = ["TransactionBase", "from_db", "shown_time", "to_db"]
-
-
-def to_db(moment: dt.datetime | None) -> dt.datetime | None:
-    """Aware -> naive UTC, the form both databases store."""
-    if moment is None:
-        return None
-    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-@overload
-def from_db(moment: dt.datetime) -> dt.datetime: ...
-@overload
-def from_db(moment: None) -> None: ...
-def from_db(moment: dt.datetime | None) -> dt.datetime | None:
-    return None if moment is None else moment.replace(tzinfo=dt.UTC)
+__all__ = ["TransactionBase", "shown_time"]
 
 
 def shown_time(moment: dt.datetime) -> str:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from trinn.engine.status import DeliveryStatus, OutboxStatus
-from trinn.engine.store.driver import TransactionBase, to_db
+from trinn.engine.store.driver import TransactionBase
 from trinn.engine.store.tables import deliveries, outbox
 
 __all__ = ["OutboxQueue"]
@@ -30,7 +30,7 @@ class OutboxQueue(TransactionBase):
         `fresh_only` picks the never-tried ones, whatever their time: what a command just wrote
         (or a command that crashed before it could send left behind).
         """
-        moment = to_db(now)
+        moment = now
         lapsed = sa.and_(outbox.c.status == OutboxStatus.SENDING, outbox.c.claimed_until < moment)
         if fresh_only:
             due = sa.and_(outbox.c.status == OutboxStatus.PENDING, outbox.c.attempts == 0)
@@ -47,7 +47,7 @@ class OutboxQueue(TransactionBase):
         self, row_id: int, token: str, now: dt.datetime, until: dt.datetime
     ) -> RowMapping | None:
         """Take a row for sending (counting the attempt); None if another dispatcher has it."""
-        moment = to_db(now)
+        moment = now
         claimed = self.execute(
             outbox.update()
             .where(
@@ -64,7 +64,7 @@ class OutboxQueue(TransactionBase):
             .values(
                 status=OutboxStatus.SENDING,
                 claimed_by=token,
-                claimed_until=to_db(until),
+                claimed_until=until,
                 attempts=outbox.c.attempts + 1,
             )
         )
@@ -81,7 +81,7 @@ class OutboxQueue(TransactionBase):
                 outbox.c.claimed_by == token,
                 outbox.c.status == OutboxStatus.SENDING,
             )
-            .values(claimed_until=to_db(until))
+            .values(claimed_until=until)
         )
         return renewed.rowcount == 1
 
@@ -102,7 +102,7 @@ class OutboxQueue(TransactionBase):
             deliveries.insert().values(
                 outbox_id=outbox_id,
                 attempt=attempt,
-                at=to_db(at),
+                at=at,
                 service=service,
                 channel=channel,
                 url=url,
@@ -144,8 +144,8 @@ class OutboxQueue(TransactionBase):
             )
             .values(
                 status=status,
-                next_attempt_at=to_db(next_attempt_at),
-                sent_at=to_db(sent_at),
+                next_attempt_at=next_attempt_at,
+                sent_at=sent_at,
                 last_error=last_error,
                 claimed_by=None,
                 claimed_until=None,
@@ -162,7 +162,7 @@ class OutboxQueue(TransactionBase):
         values: dict[str, Any] = {
             "status": OutboxStatus.PENDING,
             "attempts": 0,
-            "next_attempt_at": to_db(now),
+            "next_attempt_at": now,
         }
         if payload is not None:
             values.update(payload=dict(payload), last_error=None)

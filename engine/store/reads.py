@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from trinn.engine.status import OutboxStatus, TaskStatus
-from trinn.engine.store.driver import TransactionBase, to_db
+from trinn.engine.store.driver import TransactionBase
 from trinn.engine.store.tables import cases, deliveries, events, outbox, playbooks, tasks
 
 __all__ = ["Reads"]
@@ -50,7 +50,7 @@ class Reads(TransactionBase):
                 sa.exists().where(
                     tasks.c.case_id == cases.c.id,
                     tasks.c.status == TaskStatus.OPEN,
-                    tasks.c.due_at <= to_db(overdue_at),
+                    tasks.c.due_at <= overdue_at,
                 )
             )
         return list(self.execute(query).mappings())
@@ -83,7 +83,7 @@ class Reads(TransactionBase):
         elif roles is not None:
             query = query.where(tasks.c.role.in_(list(roles)))
         if overdue_at is not None:
-            query = query.where(tasks.c.due_at <= to_db(overdue_at))
+            query = query.where(tasks.c.due_at <= overdue_at)
         return list(self.execute(query).mappings())
 
     def event_rows(self, case_id: int) -> list[RowMapping]:

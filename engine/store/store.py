@@ -22,12 +22,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from trinn.engine.errors import StoreError
 from trinn.engine.store.cases import CaseWrites
 from trinn.engine.store.database import begin_write, shown_url
-from trinn.engine.store.driver import from_db, to_db
 from trinn.engine.store.queue import OutboxQueue
 from trinn.engine.store.reads import Reads
 from trinn.engine.store.statements import Statements, statements_for
 
-__all__ = ["Store", "Transaction", "from_db", "to_db"]
+__all__ = ["Store", "Transaction"]
 
 
 class Transaction(CaseWrites, OutboxQueue, Reads):
