@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.authority import check_people
+from trinn.engine.calendar import zone_of
 from trinn.engine.case import Case, TaskRecord, enter_state, leave_state, sync_for_each, tallies
 from trinn.engine.compiler import CustomEffect, Effect, NotifyEffect, SetEffect, StartCaseEffect
 from trinn.engine.context import evaluation_context
@@ -153,6 +154,7 @@ class Command:
 def normalized(spec: PlaybookSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     """`values` as the case keeps them (None for a value cleared), or a refusal naming the field."""
     result: dict[str, Any] = {}
+    zone = zone_of(spec.language, spec.timezone)
     for name, value in values.items():
         if name not in spec.fields:
             message = _("unknown field '{name}'").format(name=name)
@@ -161,7 +163,7 @@ def normalized(spec: PlaybookSpec, values: Mapping[str, Any]) -> dict[str, Any]:
             result[name] = None
             continue
         try:
-            result[name] = normalize_value(spec.fields[name], value)
+            result[name] = normalize_value(spec.fields[name], value, zone=zone)
         except ValueProblem as problem:
             raise CommandError(
                 _("field '{name}': {problem}").format(name=name, problem=problem),

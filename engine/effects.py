@@ -51,12 +51,21 @@ def queue_action(cmd: Command, effect: CustomEffect) -> None:
     cmd.outbox.append(OutboxAction(effect.kind, effect.params))
 
 
-def queue_reminder(cmd: Command, timer: TimerRecord, reminder: ReminderSpec) -> None:
-    """A reminder or escalation that fell due (`timer.fired_count` times so far)."""
+def queue_reminder(
+    cmd: Command,
+    timer: TimerRecord,
+    reminder: ReminderSpec,
+    *,
+    reason: str | None = None,
+    deadline: str | None = None,
+) -> None:
+    """A reminder or escalation that fell due (`timer.fired_count` times so far): of the
+    state `timer.state`, or of the case-wide `deadline` (in whatever state the case is)."""
     cmd.outbox.append(
         OutboxMessage(
-            reason=Reason(timer.kind),
-            state=timer.state,
+            reason=Reason(reason or timer.kind),
+            state=cmd.case.state if deadline is not None else timer.state,
+            deadline=deadline,
             to=tuple(as_list(reminder.to)),
             message=reminder.message,
             count=timer.fired_count,

@@ -22,6 +22,7 @@ from trinn.engine.i18n import gettext as _
 from trinn.engine.people import People
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.store import Store, Transaction
+from trinn.engine.timers import retime
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text
 
 __all__ = ["CommandRunner"]
@@ -62,7 +63,8 @@ class CommandRunner:
         try:
             self._compile_ahead(case_id)
             with self.store.write() as tx:
-                case = tx.load_case(case_id, lock=True, with_timers=system)
+                # every command may move timers (a date field set, a deadline met, a meeting left)
+                case = tx.load_case(case_id, lock=True, with_timers=True)
                 if expected_version is not None and case.row_version != expected_version:
                     tx.raise_stale(case.id)
                 compiled = self.compiled_for(tx, case)
@@ -158,6 +160,7 @@ class CommandRunner:
         case.row_version = (read_version or 0) + 1
         case.updated_at, case.updated_by = cmd.now, cmd.actor
         case.subject = subject_text(cmd.spec, case.fields)
+        retime(cmd, opening=read_version is None)
         if read_version is None:
             tx.insert_case(case)
         else:
