@@ -109,7 +109,10 @@ def load_playbook_text(
 
 
 def load_playbook(
-    path: Path | str, known_playbooks: Iterable[str] | None = None, display: str | None = None
+    path: Path | str,
+    known_playbooks: Iterable[str] | None = None,
+    display: str | None = None,
+    cache: PlaybookCache | None = None,
 ) -> LoadedPlaybook:
     """Load a playbook file; `display` is the name problems are reported under."""
     path = Path(path)
@@ -118,7 +121,7 @@ def load_playbook(
         raw = read_capped(path)
     except OSError as exc:
         raise PlaybookIOError(shown, os_reason(exc)) from exc
-    return load_playbook_text(raw, shown, known_playbooks)
+    return load_playbook_text(raw, shown, known_playbooks, cache)
 
 
 def size_problems(data: dict[str, Any], source_map: SourceMap) -> list[Problem]:

@@ -107,3 +107,18 @@ def test_cache_commands_fill_the_user_cache(tmp_path: Path, monkeypatch: pytest.
     assert first.output == second.output
     folder = tmp_path / "cache" / "trinn" / "playbooks"
     assert {p.name.rsplit("-", 1)[1] for p in folder.iterdir()} >= {"any.json"}
+
+
+def test_cache_check_twice_then_broken_still_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    playbook = tmp_path / "fase72.yaml"
+    playbook.write_bytes(FASE_72.read_bytes())
+    runner = CliRunner()
+    for _ in range(2):
+        result = runner.invoke(app, ["check", str(playbook)])
+        assert (result.exit_code, result.output) == (0, f"{playbook}: ok\n")
+    assert len(list((tmp_path / "cache" / "trinn" / "playbooks").iterdir())) == 1
+    playbook.write_text(FASE_72.read_text().replace("initial:", "initail:", 1))
+    result = runner.invoke(app, ["check", str(playbook)])
+    assert result.exit_code == 1
+    assert f"{playbook}:" in result.output and "initail" in result.output

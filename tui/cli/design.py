@@ -49,14 +49,18 @@ def _each_playbook(
     1 findings, 2 a file that cannot be read or no files at all."""
     from trinn.engine.catalog import yaml_files
     from trinn.engine.loader import load_playbook
+    from trinn.tui.cli.settings import playbook_cache
 
     files = yaml_files(paths)
     known = _known_ids(settings, files)
+    # a text that checked clean before (same trinn, same start_case targets) is not parsed again;
+    # problems are never cached, so every one is still found with its position
+    cache = playbook_cache()
     found: list[dict[str, Any]] = []
     unreadable = False
     for path in files:
         try:
-            loaded = load_playbook(path, known)
+            loaded = load_playbook(path, known, cache=cache)
         except PlaybookError as exc:
             found.extend(problem_view(p) for p in exc.problems)
             if not as_json:
