@@ -103,7 +103,9 @@ class TrinnApp(App[None]):
         from trinn.tui.screens.palette import Palette
 
         if self.use_command_palette and not Palette.is_open(self):  # type: ignore[arg-type]
-            self.push_screen(Palette(id="--command-palette"))
+            # no id, unlike Textual's own: a palette just closed is still registered under its id
+            # while Textual removes it, and ctrl+p then would be a DuplicateIds crash
+            self.push_screen(Palette())
 
     def action_help_quit(self) -> None:
         """ctrl+c: Textual's own hint is markup, which our toasts never read."""
