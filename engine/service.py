@@ -45,6 +45,7 @@ from trinn.engine.i18n import gettext as _
 from trinn.engine.messages import rendered
 from trinn.engine.outbox_message import OutboxAction, OutboxMessage, Reason
 from trinn.engine.people import People, Person
+from trinn.engine.readable import fields_read, unreadable
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.spec import FieldType, PlaybookSpec
 from trinn.engine.status import TaskStatus, TimerStatus
@@ -775,6 +776,11 @@ class Service:
         normalized = self._normalized(cmd.spec, values)
         if by_user:
             self._check_people(cmd, normalized)
+        read = fields_read(cmd.compiled)
+        for name in read & normalized.keys():
+            problem = unreadable(name, normalized[name])
+            if problem is not None:
+                raise CommandError(problem, fields={name: problem})
         for name, value in normalized.items():
             if value is None:
                 if cmd.spec.fields[name].required and cmd.kind != "open":
@@ -791,12 +797,16 @@ class Service:
 
     def _task(self, cmd: _Command, task: str, item: str | None, status: str) -> TaskRecord:
         spec, case = cmd.spec, cmd.case
+        current = sorted({t.task_id for t in case.current_tasks() if t.status != TaskStatus.CANCELLED})
+        listed = ", ".join(current) if current else _("none")
         if task not in task_specs(spec):
-            raise CommandError(_("unknown task '{task}'").format(task=task) + _hint(task, task_specs(spec)))
+            close = did_you_mean(task, task_specs(spec))
+            raise CommandError(
+                _("unknown task '{task}'").format(task=task)
+                + (f" ({close})" if close else " " + _("(the tasks now: {tasks})").format(tasks=listed))
+            )
         here = [t for t in case.current_tasks() if t.task_id == task]
         if not [t for t in here if t.status != TaskStatus.CANCELLED]:
-            current = sorted({t.task_id for t in case.current_tasks() if t.status != TaskStatus.CANCELLED})
-            listed = ", ".join(current) if current else _("none")
             raise CommandError(
                 _("task '{task}' is not a task of state '{state}' (its tasks: {tasks})").format(
                     task=task, state=case.state, tasks=listed

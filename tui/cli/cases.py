@@ -28,12 +28,13 @@ __all__ = ["COMMANDS", "show_case"]
 
 def show_case(service: Service, settings: Settings, case: Case, as_json: bool) -> None:
     """A case as `trinn show` prints it (or its JSON view), read again after a command."""
-    from trinn.engine.views import case_view
+    from trinn.engine.views import case_view, forms_now
     from trinn.tui.cli.render import case_text
 
     case, compiled, children = service.load(case.id)
     language = language_for(settings, compiled.spec.language)
     view = case_view(compiled, case, service.clock(), settings.language, children)
+    view["forms"] = forms_now(compiled.spec, case, settings.language)
     if as_json:
         print_json(view)
     else:
@@ -185,6 +186,7 @@ def tasks(
 
 def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
     """A case's history: every command, who, when, and what it changed."""
+    from trinn.engine.text import localize
     from trinn.engine.views import event_view
     from trinn.tui.cli.render import history_lines
 
@@ -196,7 +198,9 @@ def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
     if as_json:
         print_json(events)
     else:
-        for line in history_lines(events, language):
+        spec = compiled.spec
+        roles = {role: localize(r.title, language, spec.language) for role, r in spec.roles.items()}
+        for line in history_lines(events, language, roles):
             out.print(line, markup=False)
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from trinn.engine.errors import PlaybookError, PlaybookIOError, Problem, TrinnError, os_reason
-from trinn.tui.cli.output import err, fail, out, print_json
+from trinn.tui.cli.output import err, fail, json_chosen, out, print_json
 from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMANDS"]
 
-Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.", callback=json_chosen)]
 
 
 def _known_ids(settings: Settings, given: Iterable[Path] = ()) -> set[str]:
@@ -83,7 +83,9 @@ def _each_playbook(
 def check(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Playbook files or folders of them.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print problems as JSON.", callback=json_chosen)
+    ] = False,
 ) -> None:
     """Check playbooks: every problem as file:line:col: message (hint)."""
 
@@ -169,7 +171,9 @@ def schema() -> None:
 
 def playbooks(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the list as JSON.", callback=json_chosen)
+    ] = False,
 ) -> None:
     """List the bundled playbooks and your own, with their check status."""
     rows = _playbook_rows(ctx.obj)

@@ -17,10 +17,11 @@ from typing import Annotated
 import typer
 
 from trinn.engine.errors import CommandError, TrinnError
-from trinn.tui.cli import cases, design, notify, scenarios, writing
+from trinn.tui.cli import cases, design, forms, notify, scenarios, writing
 from trinn.tui.cli import channels as channel_commands
 from trinn.tui.cli.output import err
 from trinn.tui.cli.output import fail as _fail
+from trinn.tui.cli.output import json_chosen as _json_chosen
 from trinn.tui.cli.settings import Settings
 
 __all__ = ["INTERNAL_ERROR", "app", "internal_error", "main"]
@@ -92,6 +93,7 @@ def _global(
         ),
     ] = None,
 ) -> None:
+    _json_chosen(False)  # until the command's own --json says otherwise
     settings = Settings(
         _dirs(playbooks),
         lang,
@@ -143,12 +145,13 @@ _COMMANDS = {
     **channel_commands.COMMANDS,
     **notify.COMMANDS,
     **scenarios.COMMANDS,
+    **forms.COMMANDS,
 }
 # as `trinn --help` lists them: reading playbooks, a case's life, messages, the designer's tools
 _ORDER = (
     *("check", "graph", "schema", "playbooks"),
     *("open", "cases", "show", "can", "fire", "done", "reopen", "set", "form", "assign", "comment"),
-    *("tasks", "history", "tick", "export"),
+    *("tasks", "history", "tick", "export", "forms"),
     *("channels", "notify-test", "send"),
     *("lint", "test", "new"),
 )

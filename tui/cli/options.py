@@ -18,7 +18,7 @@ import typer
 from trinn.engine.errors import CommandError, FileProblemsError, TrinnError
 from trinn.engine.i18n import LANGUAGES
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, parse_moment
-from trinn.tui.cli.output import fail
+from trinn.tui.cli.output import fail, json_chosen
 from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ __all__ = [
 
 MAX_ID = 2**63 - 1  # the largest id both databases store
 _CASE_ID = re.compile(r"#?[0-9]+")  # ASCII digits: str.isdigit() takes '²' and '١' too
-Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.", callback=json_chosen)]
 CaseId = Annotated[str, typer.Argument(help="The case id, as `trinn cases` shows it.", metavar="CASE")]
 Note = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
 Item = Annotated[str | None, typer.Option("--item", help="Which item of a for-each task.")]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trinn.engine.errors import PlaybookError, PlaybookIOError
-from trinn.tui.cli.output import err, fail, out, print_json
+from trinn.tui.cli.output import err, fail, json_chosen, out, print_json
 from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS"]
 
 Paths = Annotated[list[Path], typer.Argument(help="Files or folders.")]
-Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.", callback=json_chosen)]
 
 
 def _scenario_files(paths: list[Path]) -> list[Path]:
