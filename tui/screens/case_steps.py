@@ -144,6 +144,11 @@ def open_form(screen: CaseScreen, form_id: str) -> None:
         spec.language,
         submit,
         intro=page.text(form.intro) if form.intro else "",
+        instructions="\n".join(
+            page.text(t.instructions)
+            for t in spec.all_tasks().values()
+            if t.form == form_id and t.instructions
+        ),
         reread=reread,
     )
     screen.app.push_screen(dialog, closed)
