@@ -116,6 +116,55 @@ async def test_outbox_shows_pending_and_plugs_in_a_retry(tmp_path: Path) -> None
         assert retried == [int(screen.rows[0]["id"])]
 
 
+async def test_outbox_opens_a_message_in_full_with_each_deliverys_whole_error(tmp_path: Path) -> None:
+    """Enter on a message: recipients, subject, body, and each try with its full error (issue 15)."""
+    from trinn.tui.screens.message import MessageDialog
+
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    store = settings.store()
+    long_error = "smtp refused: " + "550 mailbox unavailable " * 8 + "[/] end"
+    with store.write() as tx:
+        case = tx.load_case(case_id)
+        payload = {
+            "reason": "notify",
+            "to": ["ledelsen"],
+            "message": "purring",
+            "title": "Purring: Acme AS",
+            "body": "Hei!\nSaken [b]venter[/b] på dere.",
+        }
+        tx.add_outbox(case, "notify", payload, dt.datetime(2026, 12, 1, 8, tzinfo=dt.UTC))
+    with store.write() as tx:
+        (row,) = tx.outbox_listing(status=None)
+        tx.add_delivery(
+            int(row["id"]),
+            attempt=1,
+            at=dt.datetime(2026, 12, 1, 8, 5, tzinfo=dt.UTC),
+            service="mailto",
+            channel="epost",
+            url="mailto://***@example.no",
+            recipient="ledelsen",
+            status="failed",
+            error=long_error,
+        )
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, MessageDialog)
+        text = str(dialog.query_one("#message-text").render())
+        assert text.splitlines()[:2] == ["To: ledelsen", "Subject: Purring: Acme AS"]
+        assert "Hei!\nSaken [b]venter[/b] på dere." in text
+        assert "mailto  ledelsen  failed\n    " + long_error in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, OutboxScreen)
+
+
 async def test_outbox_without_sending_says_so(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     app = make_app(settings)

@@ -292,6 +292,11 @@ class Desk:
         rows = self.service.outbox()
         return [r for r in rows if statuses is None or r["status"] in statuses]
 
+    def deliveries(self, outbox_id: int) -> list[Any]:
+        """Each try to deliver outbox message `outbox_id`, oldest first (errors masked as stored)."""
+        with self.settings.store().read() as tx:
+            return list(tx.delivery_rows([outbox_id]))
+
     def change_mark(self) -> tuple[int, ...]:
         with self.settings.store().read() as tx:
             return tx.change_mark()
