@@ -225,7 +225,7 @@ def _fase_7_2_invited(trinn: Trinn) -> Case:
     )
     case.form(
         "mote",
-        motetidspunkt="2026-12-03",
+        motetidspunkt="03.12.2026 10:00",
         agenda="Presentasjon av partnerskapet",
         moteform="digitalt",
         ledelsen_deltar=False,
@@ -988,6 +988,6 @@ def test_case_is_walked_through_the_cli_to_a_final_state(trinn: Trinn, playbook:
 def test_a_refusal_shows_a_date_as_it_was_written(trinn: Trinn) -> None:
     case = open_case(trinn, "padriv.fase-7-2", virksomhet="Byggmester Hansen AS", meldt_av="Kari Nordmann")
     case.done("registrer_virksomhet").done("avklar_interesse").fire("vis_interesse")
-    case.form("mote", motetidspunkt="2026-12-03", agenda="Presentasjon", moteform="fysisk")
+    case.form("mote", motetidspunkt="03.12.2026 10:00", agenda="Presentasjon", moteform="fysisk")
     (reason,) = case.can("avtal_mote")["reasons"]
-    assert "motetidspunkt = '2026-12-03'" in reason
+    assert "motetidspunkt = '2026-12-03T09:00:00+00:00'" in reason

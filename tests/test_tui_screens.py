@@ -288,3 +288,39 @@ async def test_checking_the_playbooks_shows_progress(tmp_path: Path) -> None:
         await settle(pilot)
         assert bar.progress == total and bar.total == total
         assert not bar.display  # gone once every playbook is checked
+
+
+def test_help_lists_every_key_of_every_screen() -> None:
+    """Each key a screen binds (with a label) is in the help, so a new key cannot be missed."""
+    from textual.binding import Binding
+
+    from trinn.tui.app import TrinnApp
+    from trinn.tui.screens.case import CaseScreen
+    from trinn.tui.screens.cases import CasesScreen
+    from trinn.tui.screens.help import _written, help_text
+    from trinn.tui.screens.playbooks import PlaybooksScreen
+    from trinn.tui.screens.tasks import MyTasksScreen
+
+    text = help_text()
+    sections = dict(
+        zip(
+            ["Everywhere", "Cases", "A case", "My tasks", "Playbooks", "Outbox"],
+            text.split("\n\n"),
+            strict=False,
+        )
+    )
+    screens = {
+        "Everywhere": TrinnApp,
+        "Cases": CasesScreen,
+        "A case": CaseScreen,
+        "My tasks": MyTasksScreen,
+        "Playbooks": PlaybooksScreen,
+        "Outbox": OutboxScreen,
+    }
+    for title, screen in screens.items():
+        keys = {line.split()[0] for line in sections[title].splitlines()[1:]}
+        for binding in screen.BINDINGS:
+            if isinstance(binding, Binding) and binding.description:
+                assert _written(binding.key).split(" / ")[0] in keys, (title, binding.key)
+    assert "  enter    read the message in full" in sections["Outbox"]
+    assert "  g        assign" in sections["A case"]
