@@ -9,13 +9,14 @@ scenarios took (transitions, states entered) is kept for `--coverage`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from trinn.engine.calendar import due_at, local_time
-from trinn.engine.case import OPEN, Case
+from trinn.engine.case import Case
 from trinn.engine.errors import CommandError, Problem, RefusedError, TrinnError
+from trinn.engine.outbox_message import OutboxMessage
 from trinn.engine.people import People
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.scenario import (
@@ -25,12 +26,13 @@ from trinn.engine.scenario import (
     MessageExpectation,
     Scenario,
     Step,
-    parse_moment,
 )
 from trinn.engine.service import Service
 from trinn.engine.source import Loc
 from trinn.engine.spec import PlaybookSpec
+from trinn.engine.status import TaskStatus
 from trinn.engine.store import Store, open_database
+from trinn.engine.values import parse_moment
 
 __all__ = ["ACTOR", "Coverage", "ScenarioResult", "coverage_gaps", "run_scenarios"]
 
@@ -219,7 +221,7 @@ class _Run:
             ]
         if rows:
             self.seen_outbox = max(r["id"] for r in rows)
-        queued = [r["payload"] for r in rows]
+        queued = [OutboxMessage.from_json(r["payload"]) for r in rows]
         for i, wanted in enumerate(expected):
             matching = [p for p in queued if _matches(p, wanted)]
             if not matching:
@@ -261,28 +263,17 @@ def _due_day(moment: dt.datetime, language: str) -> dt.date:
 
 
 def _open_tasks(case: Case) -> dict[str, Any]:
-    return {t.label(): t for t in case.current_tasks() if t.status == OPEN}
+    return {t.label(): t for t in case.current_tasks() if t.status == TaskStatus.OPEN}
 
 
-def _matches(payload: Mapping[str, Any], wanted: MessageExpectation) -> bool:
-    if wanted.message is not None and payload.get("message") != wanted.message:
+def _matches(queued: OutboxMessage, wanted: MessageExpectation) -> bool:
+    if wanted.message is not None and queued.message != wanted.message:
         return False
-    if wanted.to is None:
-        return True
-    recipients = [
-        *(payload.get("to") or []),
-        payload.get("to_person"),
-        payload.get("to_field"),
-        payload.get("address"),
-    ]
-    address = payload.get("address")
-    if isinstance(address, list):
-        recipients.extend(address)
-    return wanted.to in recipients
+    return wanted.to is None or queued.names(wanted.to)
 
 
-def _text(payload: Mapping[str, Any]) -> str:
-    return f"{payload.get('title') or ''}\n{payload.get('body') or ''}".strip()
+def _text(queued: OutboxMessage) -> str:
+    return f"{queued.title or ''}\n{queued.body or ''}".strip()
 
 
 def _described(wanted: MessageExpectation) -> str:
@@ -292,11 +283,10 @@ def _described(wanted: MessageExpectation) -> str:
     return " ".join(parts)
 
 
-def _queued(payloads: Iterable[Mapping[str, Any]]) -> str:
+def _queued(queued: Iterable[OutboxMessage]) -> str:
     shown = []
-    for p in payloads:
-        to = [*(p.get("to") or []), *[p[k] for k in ("to_person", "to_field") if p.get(k)]]
-        shown.append(f"'{p.get('message')}' to {', '.join(to) or 'nobody'} ({p.get('reason')})")
+    for m in queued:
+        shown.append(f"'{m.message}' to {', '.join(m.addressed()) or 'nobody'} ({m.reason})")
     return "; ".join(shown) or "none"
 
 

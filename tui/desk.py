@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from trinn.engine.status import OutboxStatus
 from trinn.engine.text import localize
 from trinn.tui.i18n import language
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from trinn.engine.compiler import CompiledPlaybook
     from trinn.engine.service import Possibility, Service
     from trinn.engine.spec import PlaybookSpec
-    from trinn.tui.settings import Settings
+    from trinn.tui.cli.settings import Settings
 
 __all__ = ["CaseFilter", "CasePage", "CaseRow", "Desk", "PlaybookEntry", "TaskRow"]
 
@@ -224,8 +225,8 @@ class Desk:
                     state=row["state"],
                     state_title=states.get(row["state"], row["state"]),
                     open_tasks=count,
-                    next_due=_utc(first_due),
-                    updated_at=_utc(row["updated_at"]) or dt.datetime.min.replace(tzinfo=dt.UTC),
+                    next_due=first_due,
+                    updated_at=row["updated_at"],
                     updated_by=row["updated_by"],
                     closed=row["closed_at"] is not None,
                     roles=frozenset(roles),
@@ -276,7 +277,7 @@ class Desk:
                     title=localize(task.title, language(), spec.language) if task else row["task_id"],
                     role=row["role"],
                     form=task.form if task else None,
-                    due_at=_utc(row["due_at"]),
+                    due_at=row["due_at"],
                     language=spec.language,
                 )
             )
@@ -284,7 +285,9 @@ class Desk:
         result.sort(key=lambda t: (not t.overdue(now), t.due_at is None, t.due_at or now, t.case_id))
         return result
 
-    def outbox(self, statuses: tuple[str, ...] | None = ("pending", "failed")) -> list[Any]:
+    def outbox(
+        self, statuses: tuple[str, ...] | None = (OutboxStatus.PENDING, OutboxStatus.FAILED)
+    ) -> list[Any]:
         rows = self.service.outbox()
         return [r for r in rows if statuses is None or r["status"] in statuses]
 
@@ -364,9 +367,3 @@ class Desk:
 
     def comment(self, case_id: int, text: str, version: int | None) -> Case:
         return self.service.comment(case_id, text, actor=self.actor, expected_version=version)
-
-
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from itertools import starmap
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
@@ -24,6 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from trinn.engine.case import Case, TaskRecord, TimerRecord
 from trinn.engine.errors import CaseNotFoundError, StaleCaseError, StoreError
+from trinn.engine.status import DeliveryStatus, OutboxStatus, TaskStatus, TimerStatus
 from trinn.engine.store.database import begin_write, shown_url
 from trinn.engine.store.statements import (
     MAX_ROWS,
@@ -38,24 +39,9 @@ from trinn.engine.store.tables import cases, deliveries, events, outbox, playboo
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["Store", "Transaction", "from_db", "to_db"]
+__all__ = ["Store", "Transaction"]
 
-_OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
-
-
-def to_db(moment: dt.datetime | None) -> dt.datetime | None:
-    """Aware -> naive UTC, the form both databases store."""
-    if moment is None:
-        return None
-    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-@overload
-def from_db(moment: dt.datetime) -> dt.datetime: ...
-@overload
-def from_db(moment: None) -> None: ...
-def from_db(moment: dt.datetime | None) -> dt.datetime | None:
-    return None if moment is None else moment.replace(tzinfo=dt.UTC)
+_OUTBOX_STATUSES = tuple(s for s in OutboxStatus if s is not OutboxStatus.LOST)
 
 
 def shown_time(moment: dt.datetime) -> str:
@@ -254,7 +240,7 @@ class Transaction:
                     version=version,
                     language=language,
                     yaml=text,
-                    stored_at=to_db(now),
+                    stored_at=now,
                 ).on_conflict_do_nothing(index_elements=["sha256"])
             )
 
@@ -313,7 +299,7 @@ class Transaction:
         ).first()
         if row is None:
             raise CaseNotFoundError(case_id)
-        raise StaleCaseError(case_id, row.updated_by, shown_time(from_db(row.updated_at)))
+        raise StaleCaseError(case_id, row.updated_by, shown_time(row.updated_at))
 
     def _save_children(self, case: Case) -> None:
         sql = self._statements
@@ -390,7 +376,7 @@ class Transaction:
                 "created_at": now,
                 "kind": kind,
                 "payload": _plain(payload),
-                "status": "pending",
+                "status": OutboxStatus.PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "sent_at": None,
@@ -426,8 +412,8 @@ class Transaction:
             query = query.where(
                 sa.exists().where(
                     tasks.c.case_id == cases.c.id,
-                    tasks.c.status == "open",
-                    tasks.c.due_at <= to_db(overdue_at),
+                    tasks.c.status == TaskStatus.OPEN,
+                    tasks.c.due_at <= overdue_at,
                 )
             )
         return list(self.execute(query).mappings())
@@ -450,7 +436,9 @@ class Transaction:
                 cases.c.state.label("case_state"),
             )
             .join(cases, cases.c.id == tasks.c.case_id)
-            .where(tasks.c.status == "open", cases.c.closed_at.is_(None), tasks.c.entry == cases.c.entry)
+            .where(
+                tasks.c.status == TaskStatus.OPEN, cases.c.closed_at.is_(None), tasks.c.entry == cases.c.entry
+            )
             .order_by(tasks.c.due_at.is_(None), tasks.c.due_at, tasks.c.case_id, tasks.c.id)
         )
         if roles is not None and assignee is not None:
@@ -458,7 +446,7 @@ class Transaction:
         elif roles is not None:
             query = query.where(tasks.c.role.in_(list(roles)))
         if overdue_at is not None:
-            query = query.where(tasks.c.due_at <= to_db(overdue_at))
+            query = query.where(tasks.c.due_at <= overdue_at)
         return list(self.execute(query).mappings())
 
     def event_rows(self, case_id: int) -> list[RowMapping]:
@@ -479,7 +467,7 @@ class Transaction:
         first_due = sa.func.min(timers.c.due_at)
         query = (
             sa.select(timers.c.case_id)
-            .where(timers.c.status == "waiting", timers.c.due_at <= to_db(now))
+            .where(timers.c.status == TimerStatus.WAITING, timers.c.due_at <= now)
             .group_by(timers.c.case_id)
             .order_by(first_due, timers.c.case_id)
         )
@@ -501,12 +489,14 @@ class Transaction:
         `fresh_only` picks the never-tried ones, whatever their time: what a command just wrote
         (or a command that crashed before it could send left behind).
         """
-        moment = to_db(now)
-        lapsed = sa.and_(outbox.c.status == "sending", outbox.c.claimed_until < moment)
+        moment = now
+        lapsed = sa.and_(outbox.c.status == OutboxStatus.SENDING, outbox.c.claimed_until < moment)
         if fresh_only:
-            due = sa.and_(outbox.c.status == "pending", outbox.c.attempts == 0)
+            due = sa.and_(outbox.c.status == OutboxStatus.PENDING, outbox.c.attempts == 0)
         else:
-            due = sa.or_(sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= moment), lapsed)
+            due = sa.or_(
+                sa.and_(outbox.c.status == OutboxStatus.PENDING, outbox.c.next_attempt_at <= moment), lapsed
+            )
         query = (
             sa.select(outbox.c.id).where(outbox.c.kind == "notify", due).order_by(outbox.c.id).limit(limit)
         )
@@ -516,7 +506,7 @@ class Transaction:
         self, row_id: int, token: str, now: dt.datetime, until: dt.datetime
     ) -> RowMapping | None:
         """Take a row for sending (counting the attempt); None if another dispatcher has it."""
-        moment = to_db(now)
+        moment = now
         claimed = self.execute(
             outbox.update()
             .where(
@@ -524,14 +514,17 @@ class Transaction:
                 outbox.c.kind == "notify",
                 sa.or_(
                     sa.and_(
-                        outbox.c.status == "pending",
+                        outbox.c.status == OutboxStatus.PENDING,
                         sa.or_(outbox.c.attempts == 0, outbox.c.next_attempt_at <= moment),
                     ),
-                    sa.and_(outbox.c.status == "sending", outbox.c.claimed_until < moment),
+                    sa.and_(outbox.c.status == OutboxStatus.SENDING, outbox.c.claimed_until < moment),
                 ),
             )
             .values(
-                status="sending", claimed_by=token, claimed_until=to_db(until), attempts=outbox.c.attempts + 1
+                status=OutboxStatus.SENDING,
+                claimed_by=token,
+                claimed_until=until,
+                attempts=outbox.c.attempts + 1,
             )
         )
         if claimed.rowcount != 1:
@@ -545,9 +538,9 @@ class Transaction:
             .where(
                 outbox.c.id == row_id,
                 outbox.c.claimed_by == token,
-                outbox.c.status == "sending",
+                outbox.c.status == OutboxStatus.SENDING,
             )
-            .values(claimed_until=to_db(until))
+            .values(claimed_until=until)
         )
         return renewed.rowcount == 1
 
@@ -568,7 +561,7 @@ class Transaction:
             deliveries.insert().values(
                 outbox_id=outbox_id,
                 attempt=attempt,
-                at=to_db(at),
+                at=at,
                 service=service,
                 channel=channel,
                 url=url,
@@ -585,7 +578,7 @@ class Transaction:
         """
         rows = self.execute(
             sa.select(deliveries.c.channel, deliveries.c.url, deliveries.c.recipient).where(
-                deliveries.c.outbox_id == outbox_id, deliveries.c.status == "sent"
+                deliveries.c.outbox_id == outbox_id, deliveries.c.status == DeliveryStatus.SENT
             )
         )
         return {(row.channel or row.url, row.recipient) for row in rows}
@@ -606,12 +599,12 @@ class Transaction:
             .where(
                 outbox.c.id == row_id,
                 outbox.c.claimed_by == token,
-                outbox.c.status == "sending",
+                outbox.c.status == OutboxStatus.SENDING,
             )
             .values(
                 status=status,
-                next_attempt_at=to_db(next_attempt_at),
-                sent_at=to_db(sent_at),
+                next_attempt_at=next_attempt_at,
+                sent_at=sent_at,
                 last_error=last_error,
                 claimed_by=None,
                 claimed_until=None,
@@ -624,8 +617,12 @@ class Transaction:
     ) -> RowMapping | None:
         """Make a failed (or waiting) row due now with a fresh count of attempts; a skipped
         one too, given its `payload` addressed anew (the field it was skipped for is set now)."""
-        statuses = ["failed", "pending", *(["skipped"] if payload is not None else [])]
-        values: dict[str, Any] = {"status": "pending", "attempts": 0, "next_attempt_at": to_db(now)}
+        statuses = [OutboxStatus.FAILED, OutboxStatus.PENDING, *([OutboxStatus.SKIPPED] if payload else [])]
+        values: dict[str, Any] = {
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
         if payload is not None:
             values.update(payload=dict(payload), last_error=None)
         self.execute(
@@ -676,7 +673,7 @@ class Transaction:
         open_tasks: dict[int, tuple[int, Any, set[str]]] = {}
         for case_id, entry, role, due in self.execute(
             sa.select(tasks.c.case_id, tasks.c.entry, tasks.c.role, tasks.c.due_at).where(
-                tasks.c.status == "open"
+                tasks.c.status == TaskStatus.OPEN
             )
         ):
             if entries.get(case_id) != entry:

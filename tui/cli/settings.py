@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from trinn.engine.people import People
+    from trinn.engine.playbook_cache import PlaybookCache
     from trinn.engine.service import Service
     from trinn.engine.store import Store
     from trinn.notifiers.channels import Channels
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "playbook_cache"]
 
 
 @dataclass
@@ -25,7 +26,6 @@ class Settings:
     actor: str | None = None
     people_file: Path | None = None
     channels_file: Path | None = None
-    deliver: bool = False  # a command that writes: it sends what it queued, after its commit
     _service: Service | None = None
     _store: Store | None = None
 
@@ -69,7 +69,8 @@ class Settings:
             from trinn.engine.service import Service
 
             people = self.people()
-            self._service = Service(self.store(), PlaybookRegistry(self.playbook_dirs), people)
+            registry = PlaybookRegistry(self.playbook_dirs, playbook_cache())
+            self._service = Service(self.store(), registry, people)
         return self._service
 
     def channels(self) -> Channels | None:
@@ -84,11 +85,17 @@ class Settings:
         return load_channels(path)
 
     def close(self) -> None:
-        if self.deliver and self._store is not None:
-            from trinn.tui.notify_commands import deliver_after_command
-
-            self.deliver = False
-            deliver_after_command(self)
+        """Close the database (a command that writes has sent what it queued before this)."""
         if self._store is not None:
             self._store.close()
         self._store = self._service = None
+
+
+def playbook_cache() -> PlaybookCache:
+    """Checked playbooks in the user's cache folder (`$XDG_CACHE_HOME/trinn/playbooks`):
+    a command on a version seen before reads JSON instead of parsing YAML."""
+    from platformdirs import user_cache_path
+
+    from trinn.engine.playbook_cache import PlaybookCache
+
+    return PlaybookCache(user_cache_path("trinn", appauthor=False) / "playbooks")

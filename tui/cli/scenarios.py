@@ -1,87 +1,29 @@
-"""The process designers' commands: lint, test and new.
+"""`trinn test`: scenario files run on in-memory databases, pytest-style.
 
-`trinn lint` reports what a human process should not do (exit 1 on any finding,
-warnings included: accept one with a reason in the playbook's `lint:` list);
-`trinn test` runs scenario files on in-memory databases, pytest-style, and with
-`--coverage` lists the transitions and states no scenario took (also exit 1);
-`trinn new` writes a starting playbook and its scenarios.
+With `--coverage` it lists the transitions and states no scenario took (exit 1
+then too). The other designers' commands are in tui/cli/design.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from trinn.engine.errors import PlaybookError, PlaybookIOError
-from trinn.tui.output import err, fail, out, print_json
-from trinn.tui.settings import Settings
+from trinn.tui.cli.output import err, fail, json_chosen, out, print_json
+from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
     from trinn.engine.scenario import LoadedScenarios
     from trinn.engine.scenario_run import ScenarioResult
 
-__all__ = ["register"]
+__all__ = ["COMMANDS"]
 
 Paths = Annotated[list[Path], typer.Argument(help="Files or folders.")]
-Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-def lint(
-    ctx: typer.Context,
-    paths: Annotated[list[Path] | None, typer.Argument(help="Playbook files or folders of them.")] = None,
-    as_json: Json = False,
-    rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
-) -> None:
-    """Lint playbooks: what a human process should not do, as file:line:col: severity: message [rule]."""
-    from trinn.engine.catalog import PlaybookFile, playbook_files, yaml_files
-    from trinn.engine.lint import lint_playbook, rule_table
-    from trinn.engine.loader import load_playbook
-
-    if rules:
-        for rule_id, severity, summary in rule_table():
-            out.print(f"{rule_id:26} {severity:8} {summary}", markup=False)
-        return
-    if not paths:
-        raise fail("give playbook files or folders to lint")
-    settings: Settings = ctx.obj
-    files = yaml_files(paths)
-    known = {pid for f in playbook_files(settings.playbook_dirs) if (pid := f.declared_id)} | {
-        pid for p in files if (pid := PlaybookFile(p, False).declared_id)
-    }
-    found: list[dict[str, Any]] = []
-    unreadable = False
-    for path in files:
-        try:
-            findings = lint_playbook(load_playbook(path, known))
-        except PlaybookError as exc:
-            found.extend(
-                {**p.as_dict(), "rule": "check", "severity": "error", "subject": None} for p in exc.problems
-            )
-            if not as_json:
-                out.print(exc.report(), markup=False)
-            continue
-        except PlaybookIOError as exc:
-            unreadable = True
-            err.print(f"trinn: {exc}", markup=False)
-            continue
-        found.extend(f.as_dict() for f in findings)
-        if not as_json:
-            for finding in findings:
-                out.print(str(finding), markup=False)
-            count = len(findings)
-            out.print(
-                f"{count} finding{'s' if count != 1 else ''} in {path}" if count else f"{path}: ok",
-                markup=False,
-            )
-    if as_json:
-        print_json(found)
-    if unreadable or not files:
-        if not files:
-            err.print("trinn: no playbooks found in the given folders", markup=False)
-        raise typer.Exit(2)
-    raise typer.Exit(1 if found else 0)
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.", callback=json_chosen)]
 
 
 def _scenario_files(paths: list[Path]) -> list[Path]:
@@ -210,38 +152,7 @@ def _coverage(
     return len(missing)
 
 
-def new(
-    name: Annotated[str, typer.Argument(help="The playbook's id and file name.")],
-    language: Annotated[str, typer.Option("--language", "-l", help="nb, da or en.")] = "en",
-    folder: Annotated[Path, typer.Option("--dir", help="Where to write the files.")] = Path("."),
-) -> None:
-    """Write a starting playbook NAME.yaml and its scenarios NAME.test.yaml."""
-    from trinn.engine.starter import LANGUAGES, starter_files
-
-    if language not in LANGUAGES:
-        raise fail(f"unknown language '{language}' (expected one of {', '.join(LANGUAGES)})")
-    try:
-        files = starter_files(name, language)
-    except ValueError as exc:
-        raise fail(str(exc)) from exc
-    targets = {folder / file_name: text for file_name, text in files.items()}
-    existing = [str(p) for p in targets if p.exists() and not p.name.endswith(".schema.json")]
-    if existing:
-        raise fail(f"{existing[0]} exists already (choose another name, or move it away)")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for path, text in targets.items():
-            if path.name.endswith(".schema.json") and path.exists():
-                continue  # the schema beside other playbooks serves the new one too
-            path.write_text(text, encoding="utf-8")
-            out.print(f"wrote {path}", markup=False)
-    except OSError as exc:
-        raise fail(f"cannot write in {folder}: {(exc.strerror or str(exc)).lower()}") from exc
-
-
-_COMMANDS = ((lint, "lint"), (scenario_test, "test"), (new, "new"))
-
-
-def register(app: typer.Typer) -> None:
-    for function, name in _COMMANDS:
-        app.command(name)(function)
+# the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "test": scenario_test,
+}

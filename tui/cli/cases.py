@@ -1,0 +1,289 @@
+"""The coordinators' commands that read cases: cases, show, can, tasks, history, export.
+
+Each builds the service from the global options and calls one query of it; the
+commands that change a case are in tui/cli/writing.py, what both share in
+tui/cli/options.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from trinn.engine.shown import shown
+from trinn.tui.cli.options import CaseId, Json, case_id, errors, language_for, plain_option, service_for
+from trinn.tui.cli.output import fail, json_text, out, print_columns, print_json
+from trinn.tui.cli.settings import Settings
+
+if TYPE_CHECKING:
+    from trinn.engine.case import Case
+    from trinn.engine.service import Service
+
+__all__ = ["COMMANDS", "show_case"]
+
+
+def show_case(service: Service, settings: Settings, case: Case, as_json: bool) -> None:
+    """A case as `trinn show` prints it (or its JSON view), read again after a command."""
+    from trinn.engine.views import case_view, forms_now
+    from trinn.tui.cli.render import case_text
+
+    case, compiled, children = service.load(case.id)
+    language = language_for(settings, compiled.spec.language)
+    view = case_view(compiled, case, service.clock(), settings.language, children)
+    view["forms"] = forms_now(compiled.spec, case, settings.language)
+    if as_json:
+        print_json(view)
+    else:
+        out.print(case_text(view, language))
+
+
+def cases(
+    ctx: typer.Context,
+    playbook: Annotated[str | None, typer.Option("--playbook", help="Only this playbook id.")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="Only cases in this state.")] = None,
+    only_open: Annotated[bool, typer.Option("--open", help="Only open cases.")] = False,
+    only_closed: Annotated[bool, typer.Option("--closed", help="Only closed cases.")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only cases with overdue tasks.")] = False,
+    as_json: Json = False,
+) -> None:
+    """List cases."""
+    from trinn.engine.views import iso
+
+    if only_open and only_closed:
+        raise fail("give --open or --closed, not both")
+    playbook, state = plain_option(playbook, "--playbook"), plain_option(state, "--state")
+    settings: Settings = ctx.obj
+    now = None
+    if overdue:
+        from trinn.engine.service import utc_now  # the service's clock; only here: it loads the compiler
+
+        now = utc_now()
+    with errors(), settings.store().read() as tx:  # a listing needs no playbook compiled
+        rows = tx.case_rows(
+            playbook=playbook,
+            state=state,
+            closed=True if only_closed else False if only_open else None,
+            overdue_at=now,
+        )
+        data = [
+            {
+                "id": r["id"],
+                "playbook": r["playbook_id"],
+                "version": r["playbook_version"],
+                "state": r["state"],
+                "subject": r["subject"],
+                "opened_at": iso(r["opened_at"]),
+                "closed_at": iso(r["closed_at"]),
+                "outcome": r["outcome"],
+                "parent": r["parent_id"],
+                "row_version": r["row_version"],
+            }
+            for r in rows
+        ]
+    if as_json:
+        print_json(data)
+        return
+    if not data:
+        out.print("no cases", markup=False)
+        return
+    print_columns(
+        ["id", "playbook", "state", "subject", "opened"],
+        [
+            [
+                str(row["id"]),
+                row["playbook"],
+                row["state"] + (" (closed)" if row["closed_at"] else ""),
+                row["subject"] or "",
+                (row["opened_at"] or "")[:10],
+            ]
+            for row in data
+        ],
+    )
+
+
+def show(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
+    """Show a case: its state, fields and the tasks of its state."""
+    with service_for(ctx) as (service, settings):
+        loaded, _compiled, _children = service.load(case_id(case))
+        show_case(service, settings, loaded, as_json)
+
+
+def can(
+    ctx: typer.Context,
+    case: CaseId,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every trigger of the playbook, also those of other states.")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Below each reason, the guard that is false and what it read.")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """What you can do to the case now: the triggers out of its state, possible ones first, and why not."""
+    with service_for(ctx) as (service, settings):
+        found = service.can(case_id(case), actor=settings.acting_as())
+    shown = [p for p in found if p.allowed] + [p for p in found if not p.allowed and (p.here or every)]
+    if as_json:
+        print_json(
+            [
+                {"trigger": p.trigger, "allowed": p.allowed, "reasons": p.reasons, "to": p.to}
+                | ({"explained": p.explained} if explain else {})
+                for p in shown
+            ]
+        )
+        return
+    for p in shown:
+        if p.allowed:
+            out.print(f"yes  {p.trigger} -> {', '.join(p.to)}", markup=False)
+            continue
+        out.print(f"no   {p.trigger}: {'; '.join(p.reasons)}", markup=False)
+        for line in p.explained if explain else ():
+            out.print(f"       {line}", markup=False)
+    hidden = len(found) - len(shown)
+    if hidden:
+        out.print(f"({hidden} more from other states: --all)", markup=False)
+
+
+def tasks(
+    ctx: typer.Context,
+    mine: Annotated[bool, typer.Option("--mine", help="Tasks of your roles or given to you.")] = False,
+    role: Annotated[str | None, typer.Option("--role", help="Tasks of this role.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue tasks.")] = False,
+    as_json: Json = False,
+) -> None:
+    """Open tasks of open cases, soonest due first."""
+    from trinn.engine.views import task_view
+
+    if mine and role:
+        raise fail("give --mine or --role, not both")
+    role = plain_option(role, "--role")
+    with service_for(ctx) as (service, settings):
+        now = service.clock()
+        roles = assignee = None
+        if mine:
+            person = service.person(settings.acting_as())
+            assignee = person.id
+            roles = None if person.every_role else sorted(person.roles)
+        elif role:
+            roles = [role]
+        rows = service.open_tasks(
+            roles=roles, assignee=assignee if roles is not None else None, overdue_at=now if overdue else None
+        )
+        data = []
+        for row, compiled in rows:
+            view = task_view(compiled.spec, row, now, settings.language)
+            view.update(
+                case=row["case_id"],
+                playbook=row["playbook_id"],
+                subject=row["subject"],
+                state=row["case_state"],
+                language=compiled.spec.language,
+            )
+            data.append(view)
+    if as_json:
+        print_json([{k: v for k, v in view.items() if k != "language"} for view in data])
+        return
+    if not data:
+        out.print("no open tasks", markup=False)
+        return
+    from trinn.tui.cli.render import due_text
+
+    table = []
+    for view in data:
+        label = view["task"] + (f" [{view['item']}]" if view["item"] is not None else "")
+        due = due_text(view["due_at"], view["language"]) + (" OVERDUE" if view["overdue"] else "")
+        who = view["role"] + (f" ({view['assignee']})" if view["assignee"] else "")
+        table.append([str(view["case"]), label, who, due, view["subject"] or ""])
+    print_columns(["case", "task", "role", "due", "subject"], table)
+
+
+def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
+    """A case's history: every command, who, when, and what it changed."""
+    from trinn.engine.text import localize
+    from trinn.engine.views import event_view
+    from trinn.tui.cli.render import history_lines
+
+    with service_for(ctx) as (service, settings):
+        number = case_id(case)
+        events = [event_view(row) for row in service.history(number)]
+        _loaded, compiled, _ = service.load(number)
+        language = language_for(settings, compiled.spec.language)
+    if as_json:
+        print_json(events)
+    else:
+        spec = compiled.spec
+        roles = {role: localize(r.title, language, spec.language) for role, r in spec.roles.items()}
+        for line in history_lines(events, language, roles):
+            out.print(line, markup=False)
+
+
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json or csv.")] = "json",
+    as_json: Json = False,
+) -> None:
+    """Every case with its fields: JSON (with tasks and history) or CSV (one row per case)."""
+    from trinn.engine.views import case_view, event_view
+
+    if fmt not in ("json", "csv"):
+        raise fail(f"unknown format '{fmt}' (expected 'json' or 'csv')")
+    with service_for(ctx) as (service, settings):
+        now = service.clock()
+        views = []
+        for row in service.cases():
+            case, compiled, children = service.load(row["id"])
+            view = case_view(compiled, case, now, settings.language, children)
+            if fmt == "json":
+                view["history"] = [event_view(e) for e in service.history(case.id)]
+            views.append(view)
+    if fmt == "json" or as_json:
+        print_json(views)
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(
+        [
+            "id",
+            "playbook",
+            "playbook_version",
+            "state",
+            "closed_at",
+            "outcome",
+            "subject",
+            "opened_at",
+            "opened_by",
+            "parent",
+            "fields",
+        ]
+    )
+    for view in views:
+        writer.writerow(
+            shown(cell) if isinstance(cell, str) else cell
+            for cell in [
+                view["id"],
+                view["playbook"],
+                view["playbook_version"],
+                view["state"],
+                view["closed_at"] or "",
+                view["outcome"] or "",
+                view["subject"] or "",
+                view["opened_at"],
+                view["opened_by"],
+                view["parent"] or "",
+                json_text(dict(sorted(view["fields"].items())), indent=None),
+            ]
+        )
+
+
+# the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "cases": cases,
+    "show": show,
+    "can": can,
+    "tasks": tasks,
+    "history": history,
+    "export": export,
+}
