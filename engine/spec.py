@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from trinn.engine.i18n import Language
+from trinn.engine.i18n import LANGUAGES, Language
 
 __all__ = [
     "ActionSpec",
