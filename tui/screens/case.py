@@ -429,6 +429,11 @@ class CaseScreen(DeskScreen):
             spec.language,
             submit,
             intro=page.text(form.intro) if form.intro else "",
+            instructions="\n".join(
+                page.text(t.instructions)
+                for t in spec.all_tasks().values()
+                if t.form == form_id and t.instructions
+            ),
             reread=reread,
         )
         self.app.push_screen(dialog, closed)
