@@ -763,7 +763,7 @@ def _fem_trin_meeting_held(walker: Walker) -> Walker:
     """«et indledende møde af 30 min. varighed» with the people chosen in trin 3b: held."""
     assert walker.state == "indledende_moede"
     refused = _refusal(walker, "moede_holdt", FORENINGEN).reasons[0]
-    assert "moedetid = None" in refused and "tasks_done = False" in refused
+    assert "field «Tidspunkt for det indledende møde» is empty" in refused and "is not done" in refused
     walker.set(moedetid="2026-11-20T16:00:00Z", moedested="Biblioteket").done_all()
     walker.fire("moede_holdt", roles=FORENINGEN)
     assert walker.state == "trin_4"
@@ -801,7 +801,7 @@ def walk_fem_trin_plan_b(compiled: CompiledPlaybook) -> Walker:
     assert walker.fields["partner_email"] is None
     # plan B clears the follow-up date: a new partner, a new date
     assert walker.fields["opfoelgningsdato"] is None
-    assert "opfoelgningsdato = None" in _refusal(walker, "kontakt_partner", FORENINGEN).reasons[0]
+    assert "field «Opfølgningsdato» is empty" in _refusal(walker, "kontakt_partner", FORENINGEN).reasons[0]
     walker.set(opfoelgningsdato="2026-12-22")
     # plan B without an e-mail address: contacted some other way
     walker.done("forbered_ny_kontakt", "aftal_ny_opfoelgningsdato").fire("kontakt_partner", roles=FORENINGEN)
