@@ -22,7 +22,7 @@ from trinn.engine.expressions import CompiledExpression, Context
 from trinn.engine.i18n import gettext as _
 from trinn.engine.i18n import language
 from trinn.engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec, TransitionSpec
-from trinn.engine.template import locale_of, shown_value
+from trinn.engine.template import local_moment, locale_of, shown_value
 from trinn.engine.text import localize, yes_no
 
 __all__ = ["explained", "guard_words"]
@@ -173,6 +173,8 @@ def _field_words(spec: PlaybookSpec, name: str, found: Atom, context: Context) -
 def _local(field: FieldSpec, value: Any) -> str:
     """One value of `field` the way a reader of the engine's language writes it."""
     lang = language()
+    if isinstance(value, dt.datetime) and field.type is FieldType.datetime:
+        return local_moment(value, lang)
     if isinstance(value, dt.datetime):  # a date field: the day, as the screens show it
         from babel.dates import format_date
 

@@ -223,7 +223,7 @@ def _fase_7_2_invited(trinn: Trinn) -> Case:
     )
     case.form(
         "mote",
-        motetidspunkt="2026-12-03",
+        motetidspunkt="03.12.2026 10:00",
         agenda="Presentasjon av partnerskapet",
         moteform="digitalt",
         ledelsen_deltar=False,
@@ -945,7 +945,7 @@ def test_case_is_walked_through_the_cli_to_a_final_state(trinn: Trinn, playbook:
 def test_a_refusal_explained_shows_a_date_as_it_was_written(trinn: Trinn) -> None:
     case = open_case(trinn, "padriv.fase-7-2", virksomhet="Byggmester Hansen AS", meldt_av="Kari Nordmann")
     case.done("registrer_virksomhet").done("avklar_interesse").fire("vis_interesse")
-    case.form("mote", motetidspunkt="2026-12-03", agenda="Presentasjon", moteform="fysisk")
+    case.form("mote", motetidspunkt="03.12.2026 10:00", agenda="Presentasjon", moteform="fysisk")
     listed = json.loads(trinn("can", case.id, "--json", "--explain").stdout)
     (explained,) = next(p["explained"] for p in listed if p["trigger"] == "avtal_mote")
-    assert "motetidspunkt = '2026-12-03'" in explained
+    assert "motetidspunkt = '2026-12-03T09:00:00+00:00'" in explained
