@@ -19,7 +19,7 @@ from trinn.engine.case import Case, TaskRecord, enter_state, leave_state, sync_f
 from trinn.engine.compiler import CustomEffect, Effect, NotifyEffect, SetEffect, StartCaseEffect
 from trinn.engine.context import evaluation_context
 from trinn.engine.effects import queue_action, queue_notify
-from trinn.engine.errors import CommandError, choice_hint, did_you_mean
+from trinn.engine.errors import CommandError, RefusedError, choice_hint, did_you_mean
 from trinn.engine.i18n import gettext as _
 from trinn.engine.readable import fields_read, unreadable
 from trinn.engine.status import TaskStatus
@@ -97,6 +97,11 @@ class Command:
                 _("unknown trigger '{trigger}'").format(trigger=trigger) + (f" ({hint})" if hint else "")
             )
         before = case.state
+        if trigger not in compiled.triggers_from(before) and case.updated_by != self.actor:
+            # someone else moved the case on since this person looked: say who and when
+            moved_at = case.updated_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            reasons = compiled.why_not(before, trigger, self.context(None, before), self.roles)
+            raise RefusedError(trigger, before, reasons, moved_by=case.updated_by, moved_at=moved_at)
         # made only if a guard or action reads it, of the case as it was before the fire
         firing = compiled.fire(case, trigger, lambda reads: self.context(reads, before), self.roles)
         case.state = before  # leave the old state's tasks and timers before moving on

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.case import tallies
@@ -37,6 +37,8 @@ class Possibility:
     allowed: bool
     reasons: list[str]
     to: list[str]
+    explained: list[str] = field(default_factory=list)  # the raw guards that are false, for designers
+    here: bool = True  # whether it leads out of the case's current state at all
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ def possibilities(
             allowed, reasons = False, [_("not from state '{state}'").format(state=case.state)]
         else:
             allowed, reasons = compiled.may(case.state, trigger, context, roles)
+        here = not case.is_closed and case.state in sources
         result.append(
             Possibility(
                 trigger,
@@ -200,6 +203,8 @@ def possibilities(
                 allowed,
                 reasons,
                 list(dict.fromkeys(t.spec.to for t in transitions)),
+                compiled.explain(case.state, trigger, context) if here and not allowed else [],
+                here,
             )
         )
     return result

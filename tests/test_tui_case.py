@@ -62,9 +62,9 @@ async def test_case_disabled_action_says_why(tmp_path: Path) -> None:
         shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         interest = next(s for s in shown if "Virksomheten viser interesse" in s)
         assert interest.startswith("✗")
-        assert (
-            "Not now: guard 'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done'"
-            " is false" in interest
+        assert interest.endswith(
+            "Not now: task «Registrer virksomheten som mulig ny samarbeidspartner» is not done; "
+            "task «Avklar om virksomheten viser interesse» is not done"
         )
         assert options.get_option("vis_interesse").disabled
 
