@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from trinn.engine.authority import authorise, may_do, person_of, roles_of
+from trinn.engine.authority import authorise, may_do, person_of
 from trinn.engine.case import Case, task_specs
 from trinn.engine.clock import Clock, utc_now
 from trinn.engine.command import Command, missing_fields, normalized
@@ -24,7 +24,6 @@ from trinn.engine.people import People, Person
 from trinn.engine.queries import Queries
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.runner import CommandRunner
-from trinn.engine.spec import PlaybookSpec
 from trinn.engine.status import TaskStatus
 from trinn.engine.store import Store
 from trinn.engine.timers import SYSTEM_ACTOR, TickAction, tick_case
@@ -49,10 +48,6 @@ class Service:
 
     def person(self, actor: str) -> Person:
         return person_of(self.people, actor)
-
-    def roles_of(self, person: Person, spec: PlaybookSpec) -> frozenset[str]:
-        """The playbook roles `person` acts in; external roles never act."""
-        return roles_of(person, spec)
 
     # commands -----------------------------------------------------------------
 
