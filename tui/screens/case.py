@@ -58,6 +58,10 @@ class CaseScreen(DeskScreen):
         Binding("n", "comment", N_("Comment"), show=False),
         Binding("h", "tab('history')", N_("History"), show=False),
         Binding("r", "reload", N_("Reload"), show=False),
+        *(
+            Binding(str(number), f"tab('{tab}')", show=False)
+            for number, tab in enumerate(("tasks", "actions", "fields", "forms", "history", "messages"), 1)
+        ),
     ]
 
     def __init__(self, case_id: int, open_form: str | None = None) -> None:
@@ -75,20 +79,21 @@ class CaseScreen(DeskScreen):
         yield Header()
         yield Static(_("Loading case {id}…").format(id=self.case_id), id="case-head")
         with TabbedContent(id="case-tabs"):
-            with TabPane(_("Tasks"), id="tasks"):
+            # each tab's number is its key (1-6), shown in the tab itself
+            with TabPane("1 " + _("Tasks"), id="tasks"):
                 table: DataTable[Any] = DataTable(id="task-table", cursor_type="row")
                 yield table
-            with TabPane(_("Actions"), id="actions"):
+            with TabPane("2 " + _("Actions"), id="actions"):
                 yield OptionList(id="action-list")
-            with TabPane(_("Fields"), id="fields"):
+            with TabPane("3 " + _("Fields"), id="fields"):
                 yield VerticalScroll(id="field-list")
                 with Horizontal(classes="dialog-buttons"):
                     yield Button(_("Save fields"), id="save-fields", variant="primary")
-            with TabPane(_("Forms"), id="forms"):
+            with TabPane("4 " + _("Forms"), id="forms"):
                 yield OptionList(id="form-list")
-            with TabPane(_("History"), id="history"), VerticalScroll():
+            with TabPane("5 " + _("History"), id="history"), VerticalScroll():
                 yield Static(id="history-text")
-            with TabPane(_("Messages"), id="messages"):
+            with TabPane("6 " + _("Messages"), id="messages"):
                 messages: DataTable[Any] = DataTable(id="message-table", cursor_type="row")
                 yield messages
         yield Footer()
@@ -221,8 +226,11 @@ class CaseScreen(DeskScreen):
         if not listed:
             listed.append(Option(_("No actions from this state."), disabled=True))
         options.add_options(listed)
-        if highlighted is not None and highlighted < len(listed):
+        possible = [index for index, option in enumerate(listed) if not option.disabled]
+        if highlighted is not None and highlighted in possible:
             options.highlighted = highlighted
+        elif possible:  # the first action possible now: Enter does it, no arrow key first
+            options.highlighted = possible[0]
 
     def _fields(self, page: CasePage, first: bool) -> None:
         """Inputs made once (a case's fields never change); later reads update the ones the
@@ -502,7 +510,12 @@ class CaseScreen(DeskScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#case-tabs", TabbedContent).active = tab
-        focus = {"actions": "#action-list", "tasks": "#task-table", "forms": "#form-list"}
+        focus = {
+            "actions": "#action-list",
+            "tasks": "#task-table",
+            "forms": "#form-list",
+            "messages": "#message-table",
+        }
         if tab in focus:
             self.query_one(focus[tab]).focus()
         elif tab == "fields":  # the first field takes the typing at once
