@@ -125,7 +125,9 @@ class TrinnApp(App[None]):
     def action_command_palette(self) -> None:
         from trinn.tui.screens.palette import Palette
 
-        if self.use_command_palette and not Palette.is_open(self):  # type: ignore[arg-type]
+        # open anywhere in the stack (a dialog of one of its commands over it) counts as open
+        opened = any(screen.id == "--command-palette" for screen in self.screen_stack)
+        if self.use_command_palette and not opened and not Palette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(Palette(id="--command-palette", placeholder=_("Search for commands…")))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
