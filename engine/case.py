@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.calendar import due_at
+from trinn.engine.due import is_overdue
 from trinn.engine.status import TaskStatus, TimerStatus
 from trinn.engine.timing import moment_of
 
@@ -78,7 +79,7 @@ class TaskRecord:
     dirty: bool = False
 
     def is_overdue(self, now: dt.datetime) -> bool:
-        return self.status == TaskStatus.OPEN and self.due_at is not None and self.due_at <= now
+        return self.status == TaskStatus.OPEN and is_overdue(self.due_at, now)
 
     def label(self) -> str:
         return f"{self.task_id} [{self.item}]" if self.item is not None else self.task_id

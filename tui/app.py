@@ -125,10 +125,10 @@ class TrinnApp(App[None]):
     def action_command_palette(self) -> None:
         from trinn.tui.screens.palette import Palette
 
-        # open anywhere in the stack (a dialog of one of its commands over it) counts as open
-        opened = any(screen.id == "--command-palette" for screen in self.screen_stack)
-        if self.use_command_palette and not opened and not Palette.is_open(self):  # type: ignore[arg-type]
-            self.push_screen(Palette(id="--command-palette", placeholder=_("Search for commands…")))
+        if self.use_command_palette and not Palette.is_open(self):  # type: ignore[arg-type]
+            # no id, unlike Textual's own: a palette just closed is still registered under its id
+            # while Textual removes it, and ctrl+p then would be a DuplicateIds crash
+            self.push_screen(Palette(placeholder=_("Search for commands…")))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own commands of the palette (Quit, Keys, Theme, ...) in the user's language."""
