@@ -159,7 +159,7 @@ class _Run:
     # expectations -----------------------------------------------------------------
 
     def expect(self, loc: Loc, expected: Expectation) -> None:
-        case, compiled, children = self.service.load(self.case_id)
+        case, compiled, children = self.service.queries.load(self.case_id)
         language = compiled.spec.language
         if expected.state is not None and case.state != expected.state:
             raise _Failed(

@@ -44,7 +44,7 @@ async def test_case_complete_task_with_a_note(tmp_path: Path) -> None:
         await pilot.press(*"ringte dem", "enter")
         await settle(pilot)
         assert "Task done." in notices(app)
-    case, _compiled, _children = settings.service().load(case_id)
+    case, _compiled, _children = settings.queries().load(case_id)
     done = next(t for t in case.tasks if t.task_id == "avklar_interesse")
     assert done.status == "done" and done.note == "ringte dem" and done.done_by == "kari"
 
@@ -90,7 +90,7 @@ async def test_case_fire_an_action(tmp_path: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert "State: Virksomheten viser interesse" in screen_text(pilot)
-    assert service.load(case_id)[0].state == "interessert"
+    assert service.queries.load(case_id)[0].state == "interessert"
 
 
 async def test_case_form_invalid_value_then_valid(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ async def test_case_form_invalid_value_then_valid(tmp_path: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
         assert "Form saved." in notices(app)
-    case = settings.service().load(case_id)[0]
+    case = settings.queries().load(case_id)[0]
     assert case.fields["kontakt_epost"] == "kari@example.no"
     assert [t.status for t in case.tasks if t.task_id == "registrer_virksomhet"] == ["done"]
 
@@ -142,7 +142,7 @@ async def test_case_field_edit_message_at_the_field(tmp_path: Path) -> None:
         date.query_one(Input).value = "01.12.2026 14:00"
         await pilot.press("ctrl+s")
         await settle(pilot)
-    assert settings.service().load(case_id)[0].fields["motetidspunkt"] == "2026-12-01T13:00:00Z"
+    assert settings.queries().load(case_id)[0].fields["motetidspunkt"] == "2026-12-01T13:00:00Z"
 
 
 async def test_case_shows_another_process_change(tmp_path: Path) -> None:
@@ -178,7 +178,7 @@ async def test_case_conflict_says_so_and_reloads(tmp_path: Path) -> None:
         await settle(pilot)
         assert f"Case {case_id} was changed by ola at" in notices(app)
         assert screen.version == 2  # reloaded
-    case = settings.service().load(case_id)[0]
+    case = settings.queries().load(case_id)[0]
     assert [t.status for t in case.tasks if t.task_id == "bruk_felles_kommunikasjon"] == ["open"]
 
 
@@ -206,7 +206,7 @@ async def test_case_assign_a_task_to_a_role_holder(tmp_path: Path) -> None:
         assert "Task assigned to anne." in notices(app)
         table = app.screen.query_one("#task-table", DataTable)
         assert str(table.get_row_at(2)[1]) == "Avklar om virksomheten viser interesse → anne"
-    case, _compiled, _children = settings.service().load(case_id)
+    case, _compiled, _children = settings.queries().load(case_id)
     task = next(t for t in case.tasks if t.task_id == "avklar_interesse")
     assert task.assignee == "anne"
 
