@@ -261,3 +261,38 @@ async def test_case_form_shows_its_tasks_instructions(tmp_path: Path) -> None:
         assert isinstance(dialog, FieldsDialog)
         instructions = dialog.query_one("#dialog-instructions", Static)
         assert str(instructions.render()) == "Ledelsen skal delta på møtet."
+
+
+async def test_case_tabs_by_number_and_the_first_possible_action_highlighted(tmp_path: Path) -> None:
+    """Keys 1-6 open the tabs (their numbers stand in the tabs); the Actions tab highlights the
+    first action possible now, so Enter does it; a digit typed in a field stays in the field."""
+    from textual.widgets import TabbedContent
+
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    settings.service().set_fields(case_id, {"begrunnelse": "Ikke aktuell nå"}, actor="kari")
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        tabs = screen.query_one("#case-tabs", TabbedContent)
+        for key, tab in (
+            ("4", "forms"),
+            ("5", "history"),
+            ("6", "messages"),
+            ("1", "tasks"),
+            ("2", "actions"),
+        ):
+            await pilot.press(key)
+            await settle(pilot)
+            assert tabs.active == tab, key
+        actions = screen.query_one("#action-list", OptionList)
+        assert actions.highlighted is not None
+        assert actions.get_option_at_index(actions.highlighted).id == "avslutt"
+        assert "1 Tasks" in screen_text(pilot) and "6 Messages" in screen_text(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("1", "2")
+        await settle(pilot)
+        assert tabs.active == "fields"
+        assert screen.query_one("#field-virksomhet", FieldInput).value == "12"  # typed over the selected text
