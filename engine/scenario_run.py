@@ -15,7 +15,7 @@ from typing import Any
 
 from trinn.engine.calendar import due_at, local_time
 from trinn.engine.case import Case
-from trinn.engine.errors import CommandError, Problem, TrinnError
+from trinn.engine.errors import CommandError, Problem, RefusedError, TrinnError
 from trinn.engine.outbox_message import OutboxMessage
 from trinn.engine.people import People
 from trinn.engine.registry import PlaybookRegistry
@@ -131,7 +131,9 @@ class _Run:
         except CommandError as exc:
             if step.refused is None:
                 raise _Failed((*loc, action), f"'{action}' was refused: {exc.message}") from None
-            if step.refused not in exc.message:
+            # said in words, or as the guard that is false with what it read (designers' view)
+            explained = exc.explained if isinstance(exc, RefusedError) else []
+            if not any(step.refused in text for text in (exc.message, *explained)):
                 raise _Failed(
                     (*loc, "refused"), f"refused, but not for '{step.refused}': {exc.message}"
                 ) from None
@@ -157,7 +159,7 @@ class _Run:
     # expectations -----------------------------------------------------------------
 
     def expect(self, loc: Loc, expected: Expectation) -> None:
-        case, compiled, children = self.service.load(self.case_id)
+        case, compiled, children = self.service.queries.load(self.case_id)
         language = compiled.spec.language
         if expected.state is not None and case.state != expected.state:
             raise _Failed(

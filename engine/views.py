@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.case import Case, TaskRecord
+from trinn.engine.due import is_overdue
 from trinn.engine.status import TaskStatus, TimerStatus
 from trinn.engine.text import localize
 
@@ -57,7 +58,7 @@ def task_view(
         "optional": bool(task_spec and task_spec.optional),
         "form": task_spec.form if task_spec else None,
         "due_at": iso(due),
-        "overdue": row["status"] == TaskStatus.OPEN and due is not None and due <= now,
+        "overdue": row["status"] == TaskStatus.OPEN and is_overdue(due, now),
         "done_at": iso(row["done_at"]),
         "done_by": row["done_by"],
         "note": row["note"],

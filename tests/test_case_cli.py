@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from trinn.engine import service as engine_service
 from trinn.tui.cli import app
 
 CASES = Path(__file__).parent / "data" / "cases"
@@ -23,7 +22,6 @@ bo: {name: Bo Board, roles: [board]}
 @pytest.fixture
 def trinn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Run `trinn` on a fresh database with the test playbooks and a people file, at NOW."""
-    monkeypatch.setattr(engine_service, "utc_now", lambda: NOW)
     for name in ("TRINN_DB", "TRINN_USER", "TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG"):
         monkeypatch.delenv(name, raising=False)
     people = tmp_path / "people.yaml"
@@ -31,7 +29,7 @@ def trinn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     base = ["--db", str(tmp_path / "trinn.db"), "--playbooks", str(CASES), "--people", str(people)]
 
     def run(*args: str, who: str = "lea") -> Result:
-        return CliRunner().invoke(app, [*base, "--as", who, *args])
+        return CliRunner().invoke(app, [*base, "--as", who, *args], obj=lambda: NOW)
 
     return run
 
@@ -147,13 +145,43 @@ def test_tasks_mine_follows_roles_and_assignment(trinn, opened) -> None:
     )
 
 
-def test_can_says_yes_or_why_not(trinn, opened) -> None:
+def test_can_says_yes_first_then_why_not(trinn, opened) -> None:
     assert _lines(trinn("can", "1", who="bo")) == [
+        "yes  drop -> dropped",
+        "no   to_signing: needs the role 'lead'",
+        "(2 more from other states: --all)",
+    ]
+    assert _lines(trinn("can", "1", "--all", who="bo")) == [
+        "yes  drop -> dropped",
         "no   to_signing: needs the role 'lead'",
         "no   approve: not from state 'new'",
         "no   give_up: not from state 'new'",
-        "yes  drop -> dropped",
     ]
+
+
+def test_can_explain_shows_the_guard_that_is_false(trinn, opened) -> None:
+    assert _lines(trinn("can", "1", "--explain")) == [
+        "yes  drop -> dropped",
+        "no   to_signing: task «Intake» is not done",
+        "       guard 'tasks_done && size(members) >= 1' is false (tasks_done = false, members = ['a', 'b'])",
+        "(2 more from other states: --all)",
+    ]
+    listed = json.loads(trinn("can", "1", "--json", "--explain").output)
+    (to_signing,) = [p for p in listed if not p["allowed"]]
+    assert to_signing["explained"] == [
+        "guard 'tasks_done && size(members) >= 1' is false (tasks_done = false, members = ['a', 'b'])"
+    ]
+
+
+def test_fire_after_someone_else_moved_the_case_says_who_and_when(trinn, opened) -> None:
+    trinn("form", "1", "intake", "contact=x@acme.no")
+    assert trinn("fire", "1", "to_signing").exit_code == 0
+    late = trinn("fire", "1", "to_signing", who="bo")
+    assert (late.output, late.exit_code) == (
+        "trinn: case 1: 'to_signing' is no longer possible: lea moved the case to 'signing' at "
+        "2026-11-24 09:00:00 UTC (allowed: approve, give_up, drop)\n",
+        1,
+    )
 
 
 def test_history_lists_every_command(trinn, opened) -> None:

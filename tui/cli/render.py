@@ -14,6 +14,7 @@ from typing import Any
 from rich.table import Table
 
 from trinn.engine.calendar import local_time
+from trinn.engine.due import due_moment
 from trinn.engine.shown import shown
 from trinn.engine.status import TaskStatus
 
@@ -33,10 +34,8 @@ def due_text(moment: str | None, language: str) -> str:
     parsed = _parse(moment)
     if parsed is None:
         return ""
-    local = local_time(parsed, language)
-    if local.time() == dt.time(0):
-        return (local.date() - dt.timedelta(days=1)).isoformat()
-    return local.strftime("%Y-%m-%d %H:%M")
+    said = due_moment(parsed, language)
+    return said.strftime("%Y-%m-%d %H:%M") if isinstance(said, dt.datetime) else said.isoformat()
 
 
 def value_text(value: Any) -> str:
