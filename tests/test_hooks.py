@@ -69,30 +69,30 @@ def service(tmp_path: Path) -> Service:
 
 
 def _messages(service: Service, case_id: int) -> list[tuple[str, str]]:
-    return [(row["payload"]["message"], row["payload"]["title"]) for row in service.outbox(case_id)]
+    return [(row["payload"]["message"], row["payload"]["title"]) for row in service.queries.outbox(case_id)]
 
 
 def test_hooks_on_submit_sets_and_notifies_in_the_same_command(service: Service) -> None:
     case_id = service.open_case("test.review", {"name": "Acme"}, actor="kari").id
     service.submit_form(case_id, "review", {"review": "Fine work."}, actor="kari")
-    case = service.load(case_id)[0]
+    case = service.queries.load(case_id)[0]
     assert case.fields["reviews"] == 1
     assert _messages(service, case_id) == [("ready", "Review of Acme ready")]
-    event = service.history(case_id)[-1]
+    event = service.queries.history(case_id)[-1]
     assert (event["kind"], event["details"]["hooks"]) == ("form", [{"form": "review"}])
 
 
 def test_hooks_on_complete_starts_a_case_and_makes_the_tasks_of_the_list_it_sets(service: Service) -> None:
     case_id = service.open_case("test.review", {"name": "Acme"}, actor="kari").id
     service.complete_task(case_id, "welcome", actor="kari")
-    case, _compiled, children = service.load(case_id)
+    case, _compiled, children = service.queries.load(case_id)
     assert sorted(t.label() for t in case.current_tasks() if t.status == "open") == [
         "thank_helper [ada]",
         "thank_helper [bo]",
         "write_review",
     ]
     assert _messages(service, case_id) == [("thanks", "Thanks")]
-    assert len(children) == 1 and service.load(children[0])[0].fields == {"org": "Acme"}
+    assert len(children) == 1 and service.queries.load(children[0])[0].fields == {"org": "Acme"}
 
 
 def test_hooks_a_failing_hook_undoes_the_whole_command(service: Service, tmp_path: Path) -> None:
@@ -106,6 +106,6 @@ def test_hooks_a_failing_hook_undoes_the_whole_command(service: Service, tmp_pat
     with pytest.raises(CommandError) as refused:
         service.complete_task(case_id, "welcome", actor="kari")
     assert str(refused.value) == "case 1: start_case 'test.followup': 'test.followup' needs 'owner'"
-    case = service.load(case_id)[0]
+    case = service.queries.load(case_id)[0]
     assert [t.status for t in case.current_tasks() if t.task_id == "welcome"] == ["open"]
     assert (case.fields.get("helpers"), _messages(service, case_id)) == (None, [])

@@ -128,11 +128,11 @@ def test_permissions_refusals_name_the_field_and_who_may_change_it(hand: Service
     assert _refused(lambda: hand.fire(case, "assess", values={"decision": "yes"}, actor="kari")) == (
         "case 1: field 'decision': kari may not change it (only 'board' may)"
     )
-    assert hand.load(case)[0].state == "draft"
+    assert hand.queries.load(case)[0].state == "draft"
     assert _refused(lambda: hand.fire(case, "assess", values={"partners": ["Bo"]}, actor="kari")) == (
         "case 1: field 'partners': it cannot be changed in state 'draft' (only in 'assessing')"
     )
-    assert hand.load(case)[0].fields.get("partners") is None
+    assert hand.queries.load(case)[0].fields.get("partners") is None
 
 
 def test_permissions_allowed_writes_happen(hand: Service) -> None:
@@ -141,7 +141,7 @@ def test_permissions_allowed_writes_happen(hand: Service) -> None:
     hand.set_fields(case, {"partners": ["Bo", "Eva"]}, actor="kari")
     hand.submit_form(case, "assess", {"assessment": "Both fit."}, actor="kari")
     hand.set_fields(case, {"decision": "yes", "partners": ["Bo", "Eva"]}, actor="stig")  # unchanged: no write
-    fields = hand.load(case)[0].fields
+    fields = hand.queries.load(case)[0].fields
     assert (fields["partners"], fields["assessment"], fields["decision"]) == (
         ["Bo", "Eva"],
         "Both fit.",
@@ -265,8 +265,8 @@ def test_permissions_no_command_writes_what_the_rules_forbid_and_every_allowed_w
             service.submit_form(case_id, form, {name: value}, actor="who")
     except CommandError as refused:
         assert not _may(table, state), str(refused)
-        assert service.load(case_id)[0].fields.get(name) is None
-        assert service.load(case_id)[0].state == state
+        assert service.queries.load(case_id)[0].fields.get(name) is None
+        assert service.queries.load(case_id)[0].state == state
         return
     assert _may(table, state)
-    assert service.load(case_id)[0].fields[name] == value
+    assert service.queries.load(case_id)[0].fields[name] == value
