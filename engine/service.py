@@ -51,6 +51,7 @@ from trinn.engine.errors import (
     did_you_mean,
 )
 from trinn.engine.i18n import gettext as _
+from trinn.engine.links import FormLinks, LinkClaim, LinkError, linked_task
 from trinn.engine.messages import message_payload
 from trinn.engine.people import People, Person
 from trinn.engine.registry import PlaybookRegistry
@@ -147,10 +148,12 @@ class Service:
         people: People,
         *,
         clock: Callable[[], dt.datetime] | None = None,
+        links: FormLinks | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
         self.people = people
+        self.links = links  # signs the form links messages carry (`form_link`); None: no links
         # looked up on each call, so a test can stop the clock for a whole command line session
         self.clock = clock or (lambda: utc_now())
         self._last_sha: dict[int, str] = {}  # each case's playbook version, as last seen
@@ -281,20 +284,29 @@ class Service:
         note: str | None = None,
         expected_version: int | None = None,
         now: dt.datetime | None = None,
+        link: LinkClaim | None = None,
     ) -> Case:
         """Fill a form: its fields validated together; it completes the open task it belongs to.
 
         Filling a form is doing its task: the task must be open in the case's state, and the
         actor must be allowed to do it (its role, or its assignee), as for `done`.
+
+        With `link` (a genuine link, read by `FormLinks.read`), the outside party fills its
+        public form itself: `actor` is ignored, the history names the task's external role and
+        the web form, and the form's `fires` triggers are tried in order (the first whose guard
+        holds fires). A link for a form already sent or a state since left raises LinkError.
         """
 
         def work(cmd: _Command) -> None:
             spec = cmd.spec
             if form not in spec.forms:
                 raise CommandError(_("unknown form '{form}'").format(form=form) + _hint(form, spec.forms))
-            record = self._form_task(cmd, form)
-            if record is not None:
-                self._authorise(cmd, record, form=form)
+            if link is not None:
+                record: TaskRecord | None = self._linked_task(cmd, form, link)
+            else:
+                record = self._form_task(cmd, form)
+                if record is not None:
+                    self._authorise(cmd, record, form=form)
             allowed = spec.forms[form].fields
             if not values:
                 raise CommandError(
@@ -314,8 +326,14 @@ class Service:
             self._set_values(cmd, values)
             if record is not None:
                 self._complete(cmd, record)
+            if link is not None:
+                self._fire_first(cmd, spec.forms[form].triggers)
 
-        return self._run(case_id, actor, "form", form, note, expected_version, now, work).case
+        if link is not None and link.case_id != case_id:
+            raise LinkError("for another case")
+        return self._run(
+            case_id, actor, "form", form, note, expected_version, now, work, outsider=link is not None
+        ).case
 
     def assign_task(
         self,
@@ -538,6 +556,7 @@ class Service:
         *,
         closed_ok: bool = False,
         system: bool = False,
+        outsider: bool = False,
     ) -> _Command:
         now = now or self.clock()
         note = self._checked_note(note)
@@ -551,6 +570,10 @@ class Service:
                 spec = compiled.spec
                 if system:
                     roles = frozenset(r for r, role in spec.roles.items() if not role.external)
+                elif outsider:  # an outside party, through a link: `_linked_task` names its role
+                    if case.is_closed:
+                        raise LinkError("the case has moved on")
+                    roles = frozenset()
                 else:
                     roles = self._acting_roles(actor, spec)
                 if case.is_closed and not closed_ok:
@@ -674,7 +697,7 @@ class Service:
         for kind, payload in cmd.outbox:
             if kind == "notify":  # rendered now: the text says what the case was at this command
                 payload = message_payload(
-                    cmd.spec, case, payload, people=self.people, actor=cmd.actor, now=cmd.now
+                    cmd.spec, case, payload, people=self.people, actor=cmd.actor, now=cmd.now, links=self.links
                 )
             tx.add_outbox(case, kind, payload, cmd.now)
 
@@ -898,6 +921,30 @@ class Service:
             )
         return next((t for t in waiting if self._may_do(cmd, t)), waiting[0])
 
+    def _linked_task(self, cmd: _Command, form: str, link: LinkClaim) -> TaskRecord:
+        """The task the outsider's link fills (`linked_task`); the command then acts as its
+        external role, through the web form."""
+        if link.form != form:
+            raise LinkError("for another form")
+        record = linked_task(cmd.spec, cmd.case, link)
+        cmd.actor, cmd.roles = record.role, frozenset({record.role})
+        cmd.details["via"] = "web"
+        return record
+
+    def _fire_first(self, cmd: _Command, triggers: list[str]) -> None:
+        """Fire the first of a public form's `fires` whose guard holds now, if any.
+
+        The playbook's `fires` is what authorises the outsider here, so the transition's own
+        roles are not asked for; its guard is.
+        """
+        roles = frozenset(cmd.spec.roles)
+        for trigger in triggers:
+            allowed, _reasons = cmd.compiled.may(cmd.case.state, trigger, cmd.context(), roles)
+            if allowed:
+                cmd.roles = roles
+                self._fire(cmd, trigger)
+                return
+
     def _check_people(self, cmd: _Command, normalized: Mapping[str, Any]) -> None:
         """Refuse a person_list value naming anyone but people of the people file who hold the
         role the field stands for: the role of the for_each tasks made for each listed person,
@@ -941,7 +988,7 @@ class Service:
         record.note, record.dirty = cmd.note, True
         done = {"task": record.task_id, "item": record.item}
         role = cmd.spec.roles.get(record.role)
-        if role is not None and role.external:
+        if role is not None and role.external and cmd.details.get("via") != "web":
             done["on_behalf_of"] = record.role  # a coordinator records what an outsider did
         cmd.details.setdefault("done", []).append(done)
 

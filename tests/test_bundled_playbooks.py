@@ -121,11 +121,7 @@ def _fase_7_2_meeting_agreed(compiled: CompiledPlaybook) -> Walker:
 def _fase_7_2_to_vote(compiled: CompiledPlaybook) -> Walker:
     """From registration to Styringsgruppen's vote on Ledelsen's recommendation."""
     walker = _fase_7_2_meeting_agreed(compiled)
-    walker.set(
-        enighet=True,
-        hovedsteg="Påmelding, innstilling, behandling",
-        pameldingsskjema_lenke="https://padriv.no/pamelding",
-    )
+    walker.set(enighet=True, hovedsteg="Påmelding, innstilling, behandling")
     walker.done("gjennomfor_mote", "forbered_invitasjon").fire("send_invitasjon", roles=LEDELSEN)
     assert walker.state == "invitert"
     assert _notifies(walker) == [("invitasjon", (), "kontakt_epost")]
@@ -161,7 +157,11 @@ def walk_fase_7_2_formalisert(compiled: CompiledPlaybook) -> Walker:
     assert walker.state == "velkommen_sendt"
     assert _notifies(walker) == [("velkommen", (), "kontakt_epost")]
 
-    walker.set(padrivere=["Per Hansen", "Lise Hansen"])
+    walker.set(
+        padrivere=["Per Hansen", "Lise Hansen"],
+        tilslutningsavtale_lenke="https://padriv.no/avtaler/1",
+        forpliktelser="Deltar i arbeidsgruppen.",
+    )
     walker.done(
         "hent_strategisk_initiativ", "registrer_padrivere", "hent_logo_og_tekst", "lag_tilslutningsavtale"
     ).fire("send_tilslutningsavtale", roles=LEDELSEN)
@@ -188,7 +188,8 @@ def walk_fase_7_2_underkjent(compiled: CompiledPlaybook) -> Walker:
     walker.set(begrunnelse="Virksomheten passer ikke med partnerskapets formål.")
     walker.fire("underkjenn", roles=STYRINGSGRUPPEN)
     assert (walker.state, walker.fields["vedtak"]) == ("underkjent", "underkjent")
-    assert _notifies(walker) == [("vedtak", ("ledelsen",), None)]
+    # Ledelsen gets the decision; the company is told politely
+    assert _notifies(walker) == [("vedtak", ("ledelsen",), None), ("avslag", (), "kontakt_epost")]
     return walker
 
 
@@ -197,6 +198,7 @@ def walk_fase_7_2_ikke_aktuell(compiled: CompiledPlaybook) -> Walker:
     walker.set(begrunnelse="Virksomheten viser ikke interesse.")
     walker.fire("avslutt", roles=LEDELSEN)
     assert walker.state == "ikke_aktuell"
+    assert _notifies(walker) == [("ikke_aktuell", (), "meldt_av_epost")]  # who reported it is told
     return walker
 
 
@@ -235,12 +237,13 @@ def test_fase_7_2_styringsgruppen_rejects_with_a_reason(fase_7_2) -> None:
 def test_fase_7_2_no_interest_closes_with_a_reason(fase_7_2) -> None:
     walker = walk_fase_7_2_ikke_aktuell(fase_7_2)
     assert fase_7_2.spec.states[walker.state].final
-    assert walker.messages() == []
+    assert fase_7_2.spec.states[walker.state].outcome == "negative"
+    assert walker.messages() == ["ikke_aktuell"]
 
 
 def _fase_7_2_invited(compiled: CompiledPlaybook) -> Walker:
     walker = _fase_7_2_meeting_agreed(compiled)
-    walker.set(enighet=True, pameldingsskjema_lenke="https://padriv.no/pamelding")
+    walker.set(enighet=True)
     return walker.done_all().fire("send_invitasjon", roles=LEDELSEN)
 
 
@@ -303,7 +306,7 @@ def test_fase_7_2_meeting_needs_time_agenda_form_and_ledelsen(fase_7_2) -> None:
 
 def test_fase_7_2_no_invitation_before_the_meeting_is_held(fase_7_2) -> None:
     walker = _fase_7_2_meeting_agreed(fase_7_2)
-    walker.set(enighet=True, pameldingsskjema_lenke="https://padriv.no/pamelding")
+    walker.set(enighet=True)
     walker.done("forbered_invitasjon")
     (reason,) = _refusal(walker, "send_invitasjon", LEDELSEN).reasons
     assert reason.startswith("guard 'tasks_done && enighet")
@@ -312,22 +315,24 @@ def test_fase_7_2_no_invitation_before_the_meeting_is_held(fase_7_2) -> None:
 
 def test_fase_7_2_no_invitation_without_agreement(fase_7_2) -> None:
     walker = _fase_7_2_meeting_agreed(fase_7_2)
-    walker.set(pameldingsskjema_lenke="https://padriv.no/pamelding").done_all()
+    walker.done_all()
     (reason,) = _refusal(walker, "send_invitasjon", LEDELSEN).reasons
     assert "tasks_done = True" in reason and "enighet = False" in reason
     walker.set(enighet=False)
     assert "enighet = False" in _refusal(walker, "send_invitasjon", LEDELSEN).reasons[0]
 
 
-def test_fase_7_2_no_invitation_without_the_link_to_the_form(fase_7_2) -> None:
+def test_fase_7_2_no_invitation_without_the_address_the_link_goes_to(fase_7_2) -> None:
     walker = _fase_7_2_meeting_agreed(fase_7_2).set(enighet=True).done_all()
-    assert "pameldingsskjema_lenke = None" in _refusal(walker, "send_invitasjon", LEDELSEN).reasons[0]
+    walker.fields.pop("kontakt_epost")
+    assert "kontakt_epost = None" in _refusal(walker, "send_invitasjon", LEDELSEN).reasons[0]
 
 
 def _fase_7_2_formalising(compiled: CompiledPlaybook, *, contribution: bool) -> Walker:
     walker = _fase_7_2_to_vote(compiled).set(har_okonomisk_bidrag=contribution)
     walker.fire("godkjenn", roles=STYRINGSGRUPPEN)
     walker.done_all().fire("send_velkommen", roles=LEDELSEN)
+    walker.set(tilslutningsavtale_lenke="https://padriv.no/avtaler/1", forpliktelser="Bidrar.")
     walker.done_all().fire("send_tilslutningsavtale", roles=LEDELSEN)
     walker.done_all().fire("motta_signert_avtale", roles=LEDELSEN)
     assert walker.state == "formaliseres"
@@ -386,14 +391,30 @@ def test_fase_7_2_agreement_is_sent_once_welcome_requests_are_in(fase_7_2) -> No
     ]
     walker.done_all().fire("send_velkommen", roles=LEDELSEN)
     walker.done("hent_strategisk_initiativ", "hent_logo_og_tekst", "lag_tilslutningsavtale")
+    walker.set(tilslutningsavtale_lenke="https://padriv.no/avtaler/1", forpliktelser="Bidrar.")
     assert _refusal(walker, "send_tilslutningsavtale", LEDELSEN).reasons == [
-        "guard 'tasks_done' is false (tasks_done = False)"
+        "guard 'tasks_done && tilslutningsavtale_lenke != null && forpliktelser != null' is false "
+        "(tasks_done = False, tilslutningsavtale_lenke = 'https://padriv.no/avtaler/1', "
+        "forpliktelser = 'Bidrar.')"
     ]
+
+
+def test_fase_7_2_agreement_needs_its_link_and_the_commitments(fase_7_2) -> None:
+    walker = _fase_7_2_to_vote(fase_7_2).fire("godkjenn", roles=STYRINGSGRUPPEN)
+    walker.done_all().fire("send_velkommen", roles=LEDELSEN)
+    walker.done_all().set(tilslutningsavtale_lenke="https://padriv.no/avtaler/1")
+    (reason,) = _refusal(walker, "send_tilslutningsavtale", LEDELSEN).reasons
+    assert "forpliktelser = None" in reason
+    walker.fields.pop("tilslutningsavtale_lenke")
+    walker.set(forpliktelser="Bidrar.")
+    (reason,) = _refusal(walker, "send_tilslutningsavtale", LEDELSEN).reasons
+    assert "tilslutningsavtale_lenke = None" in reason
 
 
 def test_fase_7_2_signed_agreement_must_be_returned(fase_7_2) -> None:
     walker = _fase_7_2_to_vote(fase_7_2).fire("godkjenn", roles=STYRINGSGRUPPEN)
     walker.done_all().fire("send_velkommen", roles=LEDELSEN)
+    walker.set(tilslutningsavtale_lenke="https://padriv.no/avtaler/1", forpliktelser="Bidrar.")
     walker.done_all().fire("send_tilslutningsavtale", roles=LEDELSEN)
     assert _refusal(walker, "motta_signert_avtale", LEDELSEN).reasons == [
         "guard 'tasks.signer_tilslutningsavtale.done' is false (tasks.signer_tilslutningsavtale.done = False)"

@@ -32,7 +32,15 @@ if TYPE_CHECKING:
     from trinn.engine.case import Case
     from trinn.engine.service import Service
 
-__all__ = ["MAX_ANSWERS_BYTES", "MAX_ANSWERS_DEPTH", "MAX_NOTE", "now_option", "plain_option", "register"]
+__all__ = [
+    "MAX_ANSWERS_BYTES",
+    "MAX_ANSWERS_DEPTH",
+    "MAX_NOTE",
+    "case_id_argument",
+    "now_option",
+    "plain_option",
+    "register",
+]
 
 MAX_ID = 2**63 - 1  # the largest id both databases store
 MAX_ANSWERS_BYTES = 1024 * 1024  # a form's answers file (--file)
@@ -86,12 +94,16 @@ def _pairs(items: list[str] | None) -> dict[str, str]:
 
 
 def _case_id(text: str) -> int:
+    """A CASE argument as a case id, or a usage error saying what a case id is."""
     if not _CASE_ID.fullmatch(text):
         raise fail(f"'{text}' is not a case id (a case id is a number, as `trinn cases` shows)")
     digits = text.lstrip("#")
     if len(digits) > 19 or int(digits) > MAX_ID:  # beyond any database id: no such case, no crash
         raise fail(f"no case '{text}'", 1)
     return int(digits)
+
+
+case_id_argument = _case_id  # for the other command modules
 
 
 def plain_option(value: str | None, option: str, *, lines: bool = False, limit: int = 1_000) -> str | None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from trinn.engine.errors import CommandError, PlaybookError, PlaybookIOError, TrinnError
-from trinn.tui import case_commands, design_commands, notify_commands
+from trinn.tui import case_commands, design_commands, notify_commands, serve_commands
 from trinn.tui.output import err, out
 from trinn.tui.output import fail as _fail
 from trinn.tui.output import print_json as _print_json
@@ -303,6 +303,7 @@ def _shown_path(path: Path, bundled: bool) -> str:
 case_commands.register(app)
 notify_commands.register(app)
 design_commands.register(app)
+serve_commands.register(app)
 
 
 def main() -> None:
