@@ -96,7 +96,9 @@ def load_key(path: Path | str | None) -> str:
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingError(f"the key file '{path}' cannot be read: {exc}") from None
     if len(key) < MIN_KEY_CHARS:
-        raise SettingError(f"the key in '{path}' is too short (at least {MIN_KEY_CHARS} characters; {MAKE_KEY})")
+        raise SettingError(
+            f"the key in '{path}' is too short (at least {MIN_KEY_CHARS} characters; {MAKE_KEY})"
+        )
     return key
 
 

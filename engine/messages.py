@@ -89,7 +89,9 @@ def template_variables(
     return variables
 
 
-def _form_link(spec: PlaybookSpec, case: Case, now: dt.datetime, links: FormLinks | None) -> Callable[[str], str]:
+def _form_link(
+    spec: PlaybookSpec, case: Case, now: dt.datetime, links: FormLinks | None
+) -> Callable[[str], str]:
     """`form_link('id')` of a message: the signed address of the case's public form `id`, for
     this visit to the state the message is sent in, working for the form's `expires`."""
 

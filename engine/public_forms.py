@@ -63,7 +63,9 @@ def _form_findings(spec: PlaybookSpec) -> Iterator[tuple[Loc, str, str]]:
                         "or drop 'public: true'",
                     )
         for j, trigger in enumerate(form.triggers):
-            loc: Loc = ("forms", form_id, "fires") if isinstance(form.fires, str) else ("forms", form_id, "fires", j)
+            loc: Loc = (
+                ("forms", form_id, "fires") if isinstance(form.fires, str) else ("forms", form_id, "fires", j)
+            )
             out = set().union(*(leaving.get(s, set()) for s in states)) if states else set()
             if trigger not in out:
                 yield (

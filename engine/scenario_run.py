@@ -80,9 +80,7 @@ class _Run:
         self.store = Store(open_database("sqlite://"))
         # a key of this run's own: the links messages carry work in its `web` steps only
         links = FormLinks(secrets.token_urlsafe(32), SCENARIO_BASE_URL)
-        self.service = Service(
-            self.store, registry, People.single_user(ACTOR), clock=self.clock, links=links
-        )
+        self.service = Service(self.store, registry, People.single_user(ACTOR), clock=self.clock, links=links)
         self.case_id = 0
         self.spec: PlaybookSpec | None = None
         self.seen_outbox = 0

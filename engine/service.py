@@ -697,7 +697,13 @@ class Service:
         for kind, payload in cmd.outbox:
             if kind == "notify":  # rendered now: the text says what the case was at this command
                 payload = message_payload(
-                    cmd.spec, case, payload, people=self.people, actor=cmd.actor, now=cmd.now, links=self.links
+                    cmd.spec,
+                    case,
+                    payload,
+                    people=self.people,
+                    actor=cmd.actor,
+                    now=cmd.now,
+                    links=self.links,
                 )
             tx.add_outbox(case, kind, payload, cmd.now)
 

@@ -26,8 +26,8 @@ from pydantic import (
 )
 
 __all__ = [
-    "ActionSpec",
     "DEFAULT_LINK_EXPIRY",
+    "ActionSpec",
     "CustomActionSpec",
     "Duration",
     "FieldSpec",

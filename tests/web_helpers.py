@@ -53,7 +53,9 @@ def make_service(folder: Path, db_url: str, clock: Clock, base_url: str = "https
     people = folder / "people.yaml"
     people.write_text(PEOPLE)
     store = Store(open_database(db_url))
-    return Service(store, PlaybookRegistry([]), load_people(people), clock=clock, links=FormLinks(KEY, base_url))
+    return Service(
+        store, PlaybookRegistry([]), load_people(people), clock=clock, links=FormLinks(KEY, base_url)
+    )
 
 
 def invited_case(service: Service, virksomhet: str = "Fjordkraft AS") -> int:
@@ -65,8 +67,16 @@ def invited_case(service: Service, virksomhet: str = "Fjordkraft AS") -> int:
         ("form", "registrering", {"kontaktperson": "Per Hansen", "kontakt_epost": "per@fjordkraft.test"}),
         ("done", "avklar_interesse", {}),
         ("fire", "vis_interesse", {}),
-        ("form", "mote", {"motetidspunkt": "2026-01-12", "agenda": "Presentasjon", "moteform": "fysisk",
-                          "ledelsen_deltar": True}),
+        (
+            "form",
+            "mote",
+            {
+                "motetidspunkt": "2026-01-12",
+                "agenda": "Presentasjon",
+                "moteform": "fysisk",
+                "ledelsen_deltar": True,
+            },
+        ),
         ("fire", "avtal_mote", {}),
         ("form", "motereferat", {"enighet": True, "hovedsteg": "Påmelding, innstilling, behandling"}),
         ("form", "invitasjon", {"samarbeidspartner_info": "Verdi og forventninger."}),
@@ -90,7 +100,9 @@ def serving(service: Service, options: ServeOptions | None = None) -> Iterator[s
     assert service.links is not None
     app = build_app(service, service.links, options or ServeOptions(secure_cookies=False, language="nb"))
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

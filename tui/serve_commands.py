@@ -86,11 +86,16 @@ def serve(
 def link(
     ctx: typer.Context,
     case: Annotated[str, typer.Argument(help="The case id, as `trinn cases` shows it.", metavar="CASE")],
-    form: Annotated[str, typer.Argument(help="A public form of the case, waiting for answers.", metavar="FORM")],
+    form: Annotated[
+        str, typer.Argument(help="A public form of the case, waiting for answers.", metavar="FORM")
+    ],
     base_url: Annotated[
         str | None,
         typer.Option(
-            "--base-url", envvar=BASE_URL_ENV, metavar="URL", help="The address outsiders reach `trinn serve` at."
+            "--base-url",
+            envvar=BASE_URL_ENV,
+            metavar="URL",
+            help="The address outsiders reach `trinn serve` at.",
         ),
     ] = None,
     key_file: KeyFile = None,

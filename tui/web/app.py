@@ -159,7 +159,10 @@ class _Forms:
         from starlette.responses import RedirectResponse
 
         claim = self.claim(request)
-        if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+        if (
+            request.headers.get("content-type", "").split(";")[0].strip()
+            != "application/x-www-form-urlencoded"
+        ):
             raise _Refused(*_BAD)
         try:
             body = await read_body(request.receive, self.options.max_body)
@@ -184,7 +187,9 @@ class _Forms:
         outcome = await run_in_threadpool(self.send, claim, spec, answers)
         if outcome is not None:
             errors, problem = outcome
-            return self.page(request, claim, case, spec, values=answers, errors=errors, problem=problem, status=422)
+            return self.page(
+                request, claim, case, spec, values=answers, errors=errors, problem=problem, status=422
+            )
         return RedirectResponse(f"/f/sent?lang={spec.language}", status_code=303)
 
     @staticmethod
@@ -244,7 +249,6 @@ class _Forms:
 def build_app(service: Service, links: FormLinks, options: ServeOptions | None = None) -> ASGIApp:
     """The app: the public forms of `service`'s cases, opened by the links `links` signs."""
     from starlette.applications import Starlette
-    from starlette.requests import Request
     from starlette.responses import HTMLResponse, PlainTextResponse, Response
     from starlette.routing import Route
 

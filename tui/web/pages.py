@@ -99,7 +99,9 @@ def field_views(
             error=errors.get(field_id),
         )
         labels = field_spec.option_labels or {}
-        view.options = [(o, localize(labels[o], language) if o in labels else o) for o in field_spec.options or []]
+        view.options = [
+            (o, localize(labels[o], language) if o in labels else o) for o in field_spec.options or []
+        ]
         if isinstance(value, list):
             view.chosen = [str(v) for v in value]
             view.value = "\n".join(view.chosen)
@@ -138,17 +140,21 @@ def form_page(
 ) -> str:
     form = spec.forms[form_id]
     language = page_language(spec.language)
-    return _environment().get_template("form.html").render(
-        lang=language,
-        t=texts(language),
-        title=localize(form.title, spec.language),
-        intro=localize(form.intro, spec.language) if form.intro else None,
-        subject=subject,
-        fields=field_views(spec, form, values, errors),
-        problem=problem,
-        has_errors=bool(errors) or problem is not None,
-        csrf=csrf,
-        action=action,
+    return (
+        _environment()
+        .get_template("form.html")
+        .render(
+            lang=language,
+            t=texts(language),
+            title=localize(form.title, spec.language),
+            intro=localize(form.intro, spec.language) if form.intro else None,
+            subject=subject,
+            fields=field_views(spec, form, values, errors),
+            problem=problem,
+            has_errors=bool(errors) or problem is not None,
+            csrf=csrf,
+            action=action,
+        )
     )
 
 
@@ -156,6 +162,8 @@ def notice_page(language: str, title_key: str, text_key: str) -> str:
     """A short page that says one thing: sent, not found, refused."""
     language = page_language(language)
     words = texts(language)
-    return _environment().get_template("notice.html").render(
-        lang=language, t=words, title=words[title_key], text=words[text_key]
+    return (
+        _environment()
+        .get_template("notice.html")
+        .render(lang=language, t=words, title=words[title_key], text=words[text_key])
     )
