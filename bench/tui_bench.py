@@ -108,8 +108,8 @@ def child(db: str) -> None:
     """Run the app headless; print `drawn` at the first drawn full listing, then filter timings."""
     # the same steps as `trinn` (tui.cli._run_tui), with a subclass of the app that reports
     from trinn.tui import i18n
+    from trinn.tui.cli.settings import Settings
     from trinn.tui.desk import Desk
-    from trinn.tui.settings import Settings
 
     i18n.install("en")
     settings = Settings([], "en", db, ACTOR, None)

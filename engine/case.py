@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.calendar import due_at
+from trinn.engine.status import TaskStatus, TimerStatus
 
 if TYPE_CHECKING:  # reading cases (listing them) needs no playbook models
     from trinn.engine.spec import PlaybookSpec, ReminderSpec, TaskSpec
@@ -35,9 +36,6 @@ __all__ = [
     "tallies",
     "task_specs",
 ]
-
-OPEN, DONE, CANCELLED = "open", "done", "cancelled"
-WAITING, FIRED = "waiting", "fired"
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ class TaskRecord:
     created_at: dt.datetime
     item: str | None = None
     assignee: str | None = None
-    status: str = OPEN
+    status: str = TaskStatus.OPEN
     due_at: dt.datetime | None = None
     done_at: dt.datetime | None = None
     done_by: str | None = None
@@ -72,7 +70,7 @@ class TaskRecord:
     dirty: bool = False
 
     def is_overdue(self, now: dt.datetime) -> bool:
-        return self.status == OPEN and self.due_at is not None and self.due_at <= now
+        return self.status == TaskStatus.OPEN and self.due_at is not None and self.due_at <= now
 
     def label(self) -> str:
         return f"{self.task_id} [{self.item}]" if self.item is not None else self.task_id
@@ -87,7 +85,7 @@ class TimerRecord:
     entry: int
     state: str
     due_at: dt.datetime
-    status: str = WAITING
+    status: str = TimerStatus.WAITING
     fired_at: dt.datetime | None = None
     fired_count: int = 0
     id: int | None = None
@@ -136,7 +134,9 @@ def tallies(case: Case, spec: PlaybookSpec, only: Collection[str] | None = None)
     A task of an earlier state keeps the tally of the last time it was created,
     so a guard can still ask whether it was done then.
     """
-    counted = [t for t in case.tasks if t.status != CANCELLED and (only is None or t.task_id in only)]
+    counted = [
+        t for t in case.tasks if t.status != TaskStatus.CANCELLED and (only is None or t.task_id in only)
+    ]
     latest: dict[str, int] = {}
     for task in counted:
         if task.entry > latest.get(task.task_id, -1):
@@ -146,7 +146,7 @@ def tallies(case: Case, spec: PlaybookSpec, only: Collection[str] | None = None)
         if task.entry == latest[task.task_id]:
             count = counts.setdefault(task.task_id, [0, 0])
             count[0] += 1
-            count[1] += task.status == DONE
+            count[1] += task.status == TaskStatus.DONE
     return {task_id: TaskTally(*counts[task_id]) for task_id in task_specs(spec) if task_id in counts}
 
 
@@ -171,11 +171,11 @@ def leave_state(case: Case, now: dt.datetime, *, timed: bool = True) -> None:
     timers, so the stored ones need no cancelling.
     """
     for task in case.current_tasks():
-        if task.status == OPEN:
-            task.status, task.done_at, task.dirty = CANCELLED, now, True
+        if task.status == TaskStatus.OPEN:
+            task.status, task.done_at, task.dirty = TaskStatus.CANCELLED, now, True
     for timer in case.timers:
-        if timer.status == WAITING:
-            timer.status, timer.dirty = "cancelled", True
+        if timer.status == TimerStatus.WAITING:
+            timer.status, timer.dirty = TimerStatus.CANCELLED, True
     if timed:
         case.timers_cancelled = True
 
@@ -233,10 +233,12 @@ def sync_for_each(case: Case, spec: PlaybookSpec, changed: Iterable[str], now: d
         if task.for_each not in changed:
             continue
         wanted = _items(task, case.fields)
-        present = [t for t in case.current_tasks() if t.task_id == task.id and t.status != CANCELLED]
+        present = [
+            t for t in case.current_tasks() if t.task_id == task.id and t.status != TaskStatus.CANCELLED
+        ]
         for record in present:
-            if record.item not in wanted and record.status == OPEN:
-                record.status, record.done_at, record.dirty = CANCELLED, now, True
+            if record.item not in wanted and record.status == TaskStatus.OPEN:
+                record.status, record.done_at, record.dirty = TaskStatus.CANCELLED, now, True
         have = {t.item for t in present}
         for item in wanted:
             if item not in have:

@@ -10,7 +10,6 @@ commit in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -98,20 +97,15 @@ class Reads:
     tasks: frozenset[str] | None
 
 
-_TASK_CHAIN = re.compile(r"\btasks\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*(?:done_count|done|count)\b")
-_TASKS = re.compile(r"\btasks\b")
-
-
 def _reads(expressions: Iterable[CompiledExpression]) -> Reads:
     names: set[str] = set()
     task_ids: set[str] | None = set()
     for expression in expressions:
         names.update(name for name in expression.names if "." not in name)
-        chained = _TASK_CHAIN.findall(expression.source)
-        if len(chained) != len(_TASKS.findall(expression.source)):
-            task_ids = None  # `tasks` read some other way (whole, indexed, or in a string): all
+        if expression.reading.tasks is None:
+            task_ids = None  # `tasks` read some other way (whole, indexed): all of them
         elif task_ids is not None:
-            task_ids.update(chained)
+            task_ids.update(expression.reading.tasks)
     return Reads(frozenset(names), None if task_ids is None else frozenset(task_ids))
 
 

@@ -23,22 +23,13 @@ where they enter, into these; callers never see the foreign ones.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from trinn.engine.i18n import N_
 from trinn.engine.i18n import gettext as _
 
 __all__ = [
-    "FIELD_MESSAGES",
-    "FIELD_PROBLEM",
-    "FIELD_REQUIRED",
-    "FORM_HAS_NO_FIELD",
-    "FORM_NEEDS",
     "MAX_PROBLEMS",
-    "NEEDS_MESSAGES",
-    "PLAYBOOK_NEEDS",
-    "UNKNOWN_FIELD",
     "CalendarError",
     "CaseNotFoundError",
     "CommandError",
@@ -57,18 +48,6 @@ __all__ = [
     "TrinnError",
     "did_you_mean",
 ]
-
-
-# Refusals about fields, said by the service: the UI finds in them which field to mark
-# (through engine.i18n.message_pattern, so in any language).
-FIELD_PROBLEM = N_("field '{name}': {problem}")
-FIELD_REQUIRED = N_("field '{name}' is required")
-UNKNOWN_FIELD = N_("unknown field '{name}'")
-FORM_HAS_NO_FIELD = N_("form '{form}' has no field '{name}'")
-PLAYBOOK_NEEDS = N_("'{playbook}' needs {fields}")
-FORM_NEEDS = N_("form '{form}' needs {fields}")
-FIELD_MESSAGES = (FIELD_PROBLEM, FIELD_REQUIRED, FORM_HAS_NO_FIELD, UNKNOWN_FIELD)
-NEEDS_MESSAGES = (FORM_NEEDS, PLAYBOOK_NEEDS)
 
 
 # a file with more problems than this says how many more: the first ones are what to fix
@@ -113,9 +92,13 @@ class FileProblemsError(TrinnError):
         self.more = len(found) - len(self.problems)  # and how many past them
         super().__init__(self.report())
 
-    def summary(self) -> str:
+    def counted(self) -> str:
+        """How many errors, in words: `2 errors`."""
         count = len(self.problems) + self.more
-        return f"{count} error{'s' if count != 1 else ''} in {self.path}"
+        return f"{count} error{'s' if count != 1 else ''}"
+
+    def summary(self) -> str:
+        return f"{self.counted()} in {self.path}"
 
     def report(self) -> str:
         lines = [str(p) for p in self.problems]
@@ -166,12 +149,25 @@ class CommandError(TrinnError):
     """A command on a case that cannot be done as asked; nothing was written.
 
     `case_id` is set when the command named a case, and the message then starts
-    with `case N: `.
+    with `case N: `. What the refusal is about is kept for the UIs to read (never to be
+    parsed out of the message): `fields`, each field it is about with its problem in
+    words ('' when the field is missing); `task` and `trigger`, the task or trigger it names.
     """
 
-    def __init__(self, message: str, case_id: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        case_id: int | None = None,
+        *,
+        fields: Mapping[str, str] | None = None,
+        task: str | None = None,
+        trigger: str | None = None,
+    ) -> None:
         self.message = message
         self.case_id = case_id
+        self.fields: dict[str, str] = dict(fields or {})
+        self.task = task
+        self.trigger = trigger
         super().__init__(self._text())
 
     def _text(self) -> str:
@@ -191,13 +187,13 @@ class RefusedError(CommandError):
     """A trigger that may not fire now; `reasons` says why, one line per transition."""
 
     def __init__(self, trigger: str, state: str, reasons: list[str]) -> None:
-        self.trigger = trigger
         self.state = state
         self.reasons = reasons
         super().__init__(
             _("cannot '{trigger}' in state '{state}' ({reasons})").format(
                 trigger=trigger, state=state, reasons="; ".join(reasons)
-            )
+            ),
+            trigger=trigger,
         )
 
 

@@ -2,19 +2,34 @@
 
 CEL cannot reach Python objects and always terminates, which is why guards are
 written in it. The binding reports parse errors with a column but knows nothing
-of our names, so a small tokenizer here finds every name an expression uses,
-with its column, and checks it against what the playbook declares.
+of our names, so the tokens of engine.cel_text (the one reader of CEL text) give
+every name an expression uses, with its column, to check against what the
+playbook declares; its reading (what the expression reads, its top-level `&&`
+parts) is kept with the compiled program.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import cel
 
+from trinn.engine.cel_text import (
+    KEYWORDS,
+    TASK_MEMBERS,
+    Part,
+    Reading,
+    Token,
+    bound_names,
+    chain,
+    read_expression,
+    strip_brackets,
+    tokenize,
+    top_level,
+)
 from trinn.engine.errors import ExpressionError, did_you_mean
 from trinn.engine.expression_cost import estimate
 from trinn.engine.limits import CEL_COST, CEL_ITEM_CHARS, CEL_LIST_ITEMS, CEL_TEXT_CHARS
@@ -25,8 +40,13 @@ __all__ = [
     "MAX_LENGTH",
     "OVERSIZED",
     "CompiledExpression",
+    "Part",
+    "Reading",
     "Scope",
     "compile_expression",
+    "read_expression",
+    "strip_brackets",
+    "top_level",
 ]
 
 MAX_LENGTH = 1000
@@ -40,7 +60,6 @@ BUILTIN_NAMES = {
     "tasks_done": "every non-optional task of the current state is done",
     "actor": "who acts: actor.id, actor.roles",
 }
-TASK_MEMBERS = ("done", "count", "done_count")
 ACTOR_MEMBERS = ("id", "roles")
 
 # Functions of the binding's Rust core; Python-side extras are left out on purpose.
@@ -81,33 +100,6 @@ FUNCTIONS = frozenset(
         "getMilliseconds",
     }
 )
-_MACROS_BINDING = frozenset({"all", "exists", "exists_one", "map", "filter"})
-_KEYWORDS = frozenset({"true", "false", "null", "in"})
-
-_TOKEN = re.compile(
-    r"""(?P<space>\s+)
-      | (?P<string>[rRbB]{0,2}(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"
-                   |'(?:\\.|[^\\'\n])*'|"(?:\\.|[^\\"\n])*"))
-      | (?P<number>0x[0-9a-fA-F]+u?|\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?u?)
-      | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-      | (?P<punct>&&|\|\||==|!=|<=|>=|[-+*/%!<>?:.,()\[\]{}])
-      | (?P<other>.)""",
-    re.VERBOSE | re.DOTALL,
-)
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str
-    text: str
-    column: int  # 1-based
-
-
-def _tokens(text: str) -> Iterator[_Token]:
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind != "space":
-            yield _Token(kind, match.group(), match.start() + 1)
 
 
 @dataclass(frozen=True)
@@ -128,14 +120,22 @@ class Scope:
 
 
 class CompiledExpression:
-    """A CEL program compiled once, run many times against a case's context."""
+    """A CEL program compiled once, run many times against a case's context.
 
-    __slots__ = ("names", "program", "source")
+    `reading` is what its text reads and its top-level parts; `names` the declared names
+    among what it reads (and `tasks.<id>.<property>`), to explain a false guard.
+    """
 
-    def __init__(self, source: str, program: cel.Program, names: tuple[str, ...] = ()) -> None:
+    __slots__ = ("_parts", "names", "program", "reading", "source")
+
+    def __init__(
+        self, source: str, program: cel.Program, reading: Reading, declared: frozenset[str] = frozenset()
+    ) -> None:
         self.source = source
         self.program = program
-        self.names = names  # the case's names it reads, to explain a false guard
+        self.reading = reading
+        self.names = tuple(n for n in reading.names if n.split(".")[0] in declared)
+        self._parts: tuple[CompiledExpression, ...] | None = None
 
     def evaluate(self, context: cel.Context | dict[str, Any]) -> Any:
         try:
@@ -145,6 +145,20 @@ class CompiledExpression:
         except BaseException as exc:  # the binding raises pyo3 panics as BaseException
             reason = _oversized(exc, context) or _first_line(exc)
             raise ExpressionError(f"'{self.source}' failed: {reason}") from exc
+
+    def parts(self) -> tuple[CompiledExpression, ...]:
+        """Its top-level `&&` parts, each compiled on its own (when first asked: only a false
+        guard is taken apart, to say which part failed)."""
+        if self._parts is None:
+            if len(self.reading.parts) == 1:
+                self._parts = (self,)
+            else:
+                declared = frozenset(n.split(".")[0] for n in self.names)
+                self._parts = tuple(
+                    CompiledExpression(p.text, _compile(p.text), read_expression(p.text), declared)
+                    for p in self.reading.parts
+                )
+        return self._parts
 
     def __repr__(self) -> str:
         return f"CompiledExpression({self.source!r})"
@@ -171,7 +185,7 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _check_shape(text: str, tokens: list[_Token]) -> None:
+def _check_shape(text: str, tokens: list[Token]) -> None:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
             f"expression is too long ({len(text)} characters)", 1, f"the limit is {MAX_LENGTH}"
@@ -190,18 +204,10 @@ def _check_shape(text: str, tokens: list[_Token]) -> None:
             raise ExpressionError(f"unexpected character '{token.text}'", token.column)
 
 
-def _check_names(tokens: list[_Token], scope: Scope) -> None:
-    bound = {
-        tokens[i + 2].text
-        for i in range(len(tokens) - 2)
-        if tokens[i].kind == "name"
-        and tokens[i].text in _MACROS_BINDING
-        and tokens[i + 1].text == "("
-        and tokens[i + 2].kind == "name"
-    }
-    known = scope.names() | bound
+def _check_names(tokens: list[Token], scope: Scope) -> None:
+    known = scope.names() | bound_names(tokens)
     for i, token in enumerate(tokens):
-        if token.kind != "name" or token.text in _KEYWORDS:
+        if token.kind != "name" or token.text in KEYWORDS:
             continue
         after_dot = i > 0 and tokens[i - 1].text == "."
         called = i + 1 < len(tokens) and tokens[i + 1].text == "("
@@ -220,31 +226,20 @@ def _check_names(tokens: list[_Token], scope: Scope) -> None:
             )
 
 
-def _chain(tokens: list[_Token], i: int) -> list[str]:
-    """The dotted names ending at token i: `tasks.mote.done` -> ['tasks', 'mote', 'done']."""
-    chain = [tokens[i].text]
-    while i >= 2 and tokens[i - 1].text == "." and tokens[i - 2].kind == "name":
-        i -= 2
-        chain.insert(0, tokens[i].text)
-    if i >= 1 and tokens[i - 1].text == ".":
-        return []  # the chain hangs off a call or an index: not a declared name
-    return chain
-
-
-def _check_member(tokens: list[_Token], i: int, scope: Scope) -> None:
+def _check_member(tokens: list[Token], i: int, scope: Scope) -> None:
     """Check `tasks.<id>`, `tasks.<id>.<property>` and `actor.<property>`."""
-    token, chain = tokens[i], _chain(tokens, i)
-    if chain[:1] == ["tasks"] and len(chain) == 2 and token.text not in scope.tasks:
+    token, names = tokens[i], chain(tokens, i)
+    if names[:1] == ["tasks"] and len(names) == 2 and token.text not in scope.tasks:
         raise ExpressionError(
             f"unknown task '{token.text}'", token.column, did_you_mean(token.text, scope.tasks, list_if_few=8)
         )
-    if chain[:1] == ["tasks"] and len(chain) == 3 and token.text not in TASK_MEMBERS:
+    if names[:1] == ["tasks"] and len(names) == 3 and token.text not in TASK_MEMBERS:
         raise ExpressionError(
             f"unknown task property '{token.text}'",
             token.column,
             did_you_mean(token.text, TASK_MEMBERS, list_if_few=3),
         )
-    if chain[:1] == ["actor"] and len(chain) == 2 and token.text not in ACTOR_MEMBERS:
+    if names[:1] == ["actor"] and len(names) == 2 and token.text not in ACTOR_MEMBERS:
         raise ExpressionError(
             f"unknown actor property '{token.text}'",
             token.column,
@@ -278,7 +273,7 @@ def _compile(text: str) -> cel.Program:
         raise ExpressionError(f"invalid expression: {_first_line(exc)}") from exc
 
 
-def _check_cost(text: str, tokens: list[_Token], scope: Scope, what: str) -> None:
+def _check_cost(text: str, tokens: list[Token], scope: Scope, what: str) -> None:
     """Refuse an expression whose worst case on the largest allowed values is too slow."""
     found = estimate(tokens, scope.fields, len(scope.tasks), scope.lists, scope.texts)
     if found.cost > CEL_COST:
@@ -297,18 +292,9 @@ def compile_expression(text: str, scope: Scope, what: str = "expression") -> Com
 
     `what` names the expression in a refusal: 'guard' or 'expression'.
     """
-    tokens = list(_tokens(text))
-    _check_shape(text, tokens)
+    found = list(tokenize(text))
+    _check_shape(text, found)
     program = _compile(text)
-    _check_names(tokens, scope)
-    _check_cost(text, tokens, scope, what)
-    names: list[str] = []
-    for i, t in enumerate(tokens):
-        if t.kind != "name" or (i + 1 < len(tokens) and tokens[i + 1].text == "("):
-            continue
-        if i == 0 or tokens[i - 1].text != ".":
-            if t.text in scope.names():
-                names.append(t.text)
-        elif (chain := _chain(tokens, i))[:1] == ["tasks"] and len(chain) == 3:
-            names.append(".".join(chain))  # a task's property: worth showing when a guard fails
-    return CompiledExpression(text, program, tuple(dict.fromkeys(names)))
+    _check_names(found, scope)
+    _check_cost(text, found, scope, what)
+    return CompiledExpression(text, program, read_expression(text, found), scope.names())

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import functools
 import gettext as _gettext
-import re
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "N_", "gettext", "language", "message_pattern", "set_language", "update_catalogues"]
+__all__ = ["LANGUAGES", "N_", "gettext", "language", "set_language", "update_catalogues"]
 
 LANGUAGES = ("nb", "da", "en")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -52,26 +51,6 @@ _ = gettext
 def N_(message: str) -> str:
     """Marks a message kept as a constant, translated where it is used."""
     return message
-
-
-def message_pattern(message: str) -> re.Pattern[str]:
-    """A regex that finds `message` as said in the current language, each `{place}` a named group.
-
-    For the UI to find what a message is about (a field's name) in whichever language it came.
-    """
-    return _pattern(gettext(message))
-
-
-@functools.cache
-def _pattern(translated: str) -> re.Pattern[str]:
-    parts = re.split(r"\{([a-z_]+)\}", translated)
-    regex = ""
-    for index, part in enumerate(parts):
-        if index % 2 == 0:
-            regex += re.escape(part)
-        else:  # a place that ends the message takes the rest of it; others as little as fits
-            regex += f"(?P<{part}>.*)" if index == len(parts) - 2 and not parts[-1] else f"(?P<{part}>.*?)"
-    return re.compile(regex)
 
 
 @functools.cache

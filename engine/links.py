@@ -171,7 +171,8 @@ class FormLinks:
 def linked_task(spec: PlaybookSpec, case: Case, claim: LinkClaim) -> TaskRecord:
     """The open task of an external role that the link's form fills, in the visit to the state
     the link was made for; LinkError if the form is sent, the case moved on or closed."""
-    from trinn.engine.case import OPEN, task_specs
+    from trinn.engine.case import task_specs
+    from trinn.engine.status import TaskStatus
 
     form = spec.forms.get(claim.form)
     if case.id != claim.case_id or form is None or not form.public:
@@ -182,7 +183,7 @@ def linked_task(spec: PlaybookSpec, case: Case, claim: LinkClaim) -> TaskRecord:
     for record in case.current_tasks():
         role = spec.roles.get(record.role)
         task = specs.get(record.task_id)
-        if record.status == OPEN and task and task.form == claim.form and role and role.external:
+        if record.status == TaskStatus.OPEN and task and task.form == claim.form and role and role.external:
             return record
     raise LinkError("the form is sent or its task is not open")
 

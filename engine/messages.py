@@ -13,11 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.calendar import local_time
 from trinn.engine.errors import CommandError
+from trinn.engine.outbox_message import OutboxMessage, Reason
 from trinn.engine.spec import FieldType
+from trinn.engine.status import TaskStatus
 from trinn.engine.text import localize, yes_no
 
 if TYPE_CHECKING:
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
     from trinn.engine.people import People
     from trinn.engine.spec import PlaybookSpec
 
-__all__ = ["message_payload", "template_variables"]
+__all__ = ["rendered", "template_variables"]
 
 
 def template_variables(
@@ -60,7 +63,7 @@ def template_variables(
             "due": local_date(local_time(t.due_at, language).date(), language) if t.due_at else "",
         }
         for t in case.current_tasks()
-        if t.status == "open" and t.task_id in spec.all_tasks()
+        if t.status == TaskStatus.OPEN and t.task_id in spec.all_tasks()
     ]
     raw = {field_id: case.fields.get(field_id) for field_id in spec.fields}
     shown = {field_id: shown_value(field, raw[field_id], language) for field_id, field in spec.fields.items()}
@@ -136,28 +139,27 @@ def _summary(
     return "\n".join(lines)
 
 
-def message_payload(
+def rendered(
     spec: PlaybookSpec,
     case: Case,
-    payload: Mapping[str, Any],
+    queued: OutboxMessage,
     *,
     people: People | None,
     actor: str,
     now: dt.datetime,
     links: FormLinks | None = None,
-) -> dict[str, Any]:
-    """`payload` (a notify or reminder row) with its message rendered and its recipients known.
+) -> OutboxMessage:
+    """`queued` (a notify or reminder) with its message rendered and its recipients known.
 
-    Adds `title`, `body`, `language`, `message_id` (stable: receivers drop a repeat by
+    Fills in `title`, `body`, `language`, `message_id` (stable: receivers drop a repeat by
     it), `persons` (person ids it is for) and `people` (person id -> e-mail, members of
-    roles included) to the keys the command wrote.
+    roles included).
     """
     from trinn.engine.template import render
 
-    result = dict(payload)
     language = spec.language
-    variables = template_variables(spec, case, actor=actor, now=now, count=payload.get("count"), links=links)
-    message_id = payload.get("message")
+    variables = template_variables(spec, case, actor=actor, now=now, count=queued.count, links=links)
+    message_id = queued.message
     if message_id is not None and message_id in spec.messages:
         message = spec.messages[message_id]
         try:
@@ -166,20 +168,20 @@ def message_payload(
         except ValueError as exc:
             raise CommandError(f"message '{message_id}' cannot be written: {exc}") from None
     else:  # a reminder without a message of its own
-        title, body = _default_reminder(spec, case, variables, payload)
-    persons = _persons(spec, case, payload)
-    roles = list(payload.get("to") or [])
+        title, body = _default_reminder(spec, case, variables, queued)
+    persons = _persons(spec, case, queued)
     known: dict[str, str | None] = {}
-    members: dict[str, list[str]] = {}
+    members: dict[str, tuple[str, ...]] = {}
     if people is not None:
-        for role in roles:
+        for role in queued.to:
             holders = [p for p in people.members(role) if not p.every_role]
-            members[role] = [p.id for p in holders]
+            members[role] = tuple(p.id for p in holders)
             known.update({p.id: p.email for p in holders})
         for person_id in persons:
             person = people.by_id.get(person_id)
             known[person_id] = person.email if person is not None else None
-    result.update(
+    return replace(
+        queued,
         title=title.strip(),
         body=body.strip() + "\n",
         language=language,
@@ -189,12 +191,11 @@ def message_payload(
         people=known,
         subject=case.subject,
     )
-    return result
 
 
-def _persons(spec: PlaybookSpec, case: Case, payload: Mapping[str, Any]) -> list[str]:
-    persons = [payload["to_person"]] if payload.get("to_person") else []
-    field_id = payload.get("to_field")
+def _persons(spec: PlaybookSpec, case: Case, queued: OutboxMessage) -> tuple[str, ...]:
+    persons = [queued.to_person] if queued.to_person else []
+    field_id = queued.to_field
     if (
         field_id
         and field_id in spec.fields
@@ -202,7 +203,7 @@ def _persons(spec: PlaybookSpec, case: Case, payload: Mapping[str, Any]) -> list
     ):
         value = case.fields.get(field_id)
         persons.extend(value if isinstance(value, list) else [value] if value else [])
-    return list(dict.fromkeys(persons))
+    return tuple(dict.fromkeys(persons))
 
 
 _REMINDER = {
@@ -213,7 +214,7 @@ _REMINDER = {
 
 
 def _default_reminder(
-    spec: PlaybookSpec, case: Case, variables: Mapping[str, Any], payload: Mapping[str, Any]
+    spec: PlaybookSpec, case: Case, variables: Mapping[str, Any], queued: OutboxMessage
 ) -> tuple[str, str]:
     title, body = _REMINDER.get(spec.language, _REMINDER["en"])
     values = {
@@ -221,6 +222,6 @@ def _default_reminder(
         "state": variables["state_title"],
         "summary": variables["summary"],
     }
-    if payload.get("reason") == "escalate":
+    if queued.reason == Reason.ESCALATE:
         title = "!! " + title
     return title.format(**values), body.format(**values)

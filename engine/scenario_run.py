@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trinn.engine.calendar import due_at, local_time
-from trinn.engine.case import OPEN, Case
+from trinn.engine.case import Case
 from trinn.engine.errors import CommandError, Problem, TrinnError
 from trinn.engine.links import FormLinks, LinkError, case_link
+from trinn.engine.outbox_message import OutboxMessage
 from trinn.engine.people import People
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.scenario import (
@@ -32,6 +33,7 @@ from trinn.engine.scenario import (
 from trinn.engine.service import Service
 from trinn.engine.source import Loc
 from trinn.engine.spec import PlaybookSpec
+from trinn.engine.status import TaskStatus
 from trinn.engine.store import Store, open_database
 
 __all__ = ["ACTOR", "SCENARIO_BASE_URL", "Coverage", "ScenarioResult", "coverage_gaps", "run_scenarios"]
@@ -238,7 +240,7 @@ class _Run:
             ]
         if rows:
             self.seen_outbox = max(r["id"] for r in rows)
-        queued = [r["payload"] for r in rows]
+        queued = [OutboxMessage.from_json(r["payload"]) for r in rows]
         for i, wanted in enumerate(expected):
             matching = [p for p in queued if _matches(p, wanted)]
             if not matching:
@@ -280,28 +282,17 @@ def _due_day(moment: dt.datetime, language: str) -> dt.date:
 
 
 def _open_tasks(case: Case) -> dict[str, Any]:
-    return {t.label(): t for t in case.current_tasks() if t.status == OPEN}
+    return {t.label(): t for t in case.current_tasks() if t.status == TaskStatus.OPEN}
 
 
-def _matches(payload: Mapping[str, Any], wanted: MessageExpectation) -> bool:
-    if wanted.message is not None and payload.get("message") != wanted.message:
+def _matches(queued: OutboxMessage, wanted: MessageExpectation) -> bool:
+    if wanted.message is not None and queued.message != wanted.message:
         return False
-    if wanted.to is None:
-        return True
-    recipients = [
-        *(payload.get("to") or []),
-        payload.get("to_person"),
-        payload.get("to_field"),
-        payload.get("address"),
-    ]
-    address = payload.get("address")
-    if isinstance(address, list):
-        recipients.extend(address)
-    return wanted.to in recipients
+    return wanted.to is None or queued.names(wanted.to)
 
 
-def _text(payload: Mapping[str, Any]) -> str:
-    return f"{payload.get('title') or ''}\n{payload.get('body') or ''}".strip()
+def _text(queued: OutboxMessage) -> str:
+    return f"{queued.title or ''}\n{queued.body or ''}".strip()
 
 
 def _described(wanted: MessageExpectation) -> str:
@@ -311,11 +302,11 @@ def _described(wanted: MessageExpectation) -> str:
     return " ".join(parts)
 
 
-def _queued(payloads: Iterable[Mapping[str, Any]]) -> str:
+def _queued(queued: Iterable[OutboxMessage]) -> str:
     shown = []
-    for p in payloads:
-        to = [*(p.get("to") or []), *[p[k] for k in ("to_person", "to_field") if p.get(k)]]
-        shown.append(f"'{p.get('message')}' to {', '.join(to) or 'nobody'} ({p.get('reason')})")
+    for m in queued:
+        to = [*m.to, *[name for name in (m.to_person, m.to_field) if name]]
+        shown.append(f"'{m.message}' to {', '.join(to) or 'nobody'} ({m.reason})")
     return "; ".join(shown) or "none"
 
 

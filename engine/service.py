@@ -15,9 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trinn.engine.case import (
-    CANCELLED,
-    DONE,
-    OPEN,
     Case,
     TaskRecord,
     enter_state,
@@ -39,12 +36,6 @@ from trinn.engine.compiler import (
 )
 from trinn.engine.context import evaluation_context
 from trinn.engine.errors import (
-    FIELD_PROBLEM,
-    FIELD_REQUIRED,
-    FORM_HAS_NO_FIELD,
-    FORM_NEEDS,
-    PLAYBOOK_NEEDS,
-    UNKNOWN_FIELD,
     CommandError,
     RefusedError,
     SettingError,
@@ -52,10 +43,12 @@ from trinn.engine.errors import (
 )
 from trinn.engine.i18n import gettext as _
 from trinn.engine.links import FormLinks, LinkClaim, LinkError, linked_task
-from trinn.engine.messages import message_payload
+from trinn.engine.messages import rendered
+from trinn.engine.outbox_message import OutboxAction, OutboxMessage, Reason
 from trinn.engine.people import People, Person
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.spec import FieldType, PlaybookSpec
+from trinn.engine.status import TaskStatus, TimerStatus
 from trinn.engine.store import Store, Transaction
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, normalize_value
 
@@ -107,7 +100,7 @@ class _Command:
     state_before: str | None = None
     fields_before: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
-    outbox: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    outbox: list[OutboxMessage | OutboxAction] = field(default_factory=list)
     starts: list[StartCaseEffect] = field(default_factory=list)
     ticked: list[TickAction] = field(default_factory=list)
 
@@ -221,17 +214,20 @@ class Service:
         now: dt.datetime | None = None,
     ) -> Case:
         def work(cmd: _Command) -> None:
-            record = self._task(cmd, task, item, OPEN)
+            record = self._task(cmd, task, item, TaskStatus.OPEN)
             self._authorise(cmd, record)
             form = task_specs(cmd.spec)[record.task_id].form
             if form is not None:
                 names = cmd.spec.forms[form].fields
                 missing = self._missing(cmd.spec, cmd.case.fields, names)
                 if missing or not any(cmd.case.fields.get(n) not in (None, [], "") for n in names):
-                    shown = _(" (missing: {fields})").format(fields=", ".join(missing)) if missing else ""
+                    listed = ", ".join(f"'{m}'" for m in missing)
+                    shown = _(" (missing: {fields})").format(fields=listed) if missing else ""
                     raise CommandError(
                         _("task '{task}' is done by filling the form '{form}'").format(task=task, form=form)
-                        + shown
+                        + shown,
+                        fields=dict.fromkeys(missing, ""),
+                        task=task,
                     )
             self._complete(cmd, record)
 
@@ -249,9 +245,9 @@ class Service:
         now: dt.datetime | None = None,
     ) -> Case:
         def work(cmd: _Command) -> None:
-            record = self._task(cmd, task, item, DONE)
+            record = self._task(cmd, task, item, TaskStatus.DONE)
             self._authorise(cmd, record)
-            record.status, record.done_at, record.done_by, record.note = OPEN, None, None, None
+            record.status, record.done_at, record.done_by, record.note = TaskStatus.OPEN, None, None, None
             record.dirty = True
             cmd.details.update(task=record.task_id, item=record.item)
 
@@ -316,13 +312,17 @@ class Service:
                 )
             for name in values:
                 if name not in allowed:
-                    raise CommandError(
-                        _(FORM_HAS_NO_FIELD).format(form=form, name=name) + _hint(name, allowed)
-                    )
+                    message = _("form '{form}' has no field '{name}'").format(form=form, name=name)
+                    raise CommandError(message + _hint(name, allowed), fields={name: message})
             merged = {**cmd.case.fields, **self._normalized(spec, values)}
             missing = self._missing(spec, merged, allowed)
             if missing:
-                raise CommandError(_(FORM_NEEDS).format(form=form, fields=", ".join(missing)))
+                raise CommandError(
+                    _("form '{form}' needs {fields}").format(
+                        form=form, fields=", ".join(f"'{m}'" for m in missing)
+                    ),
+                    fields=dict.fromkeys(missing, ""),
+                )
             self._set_values(cmd, values)
             if record is not None:
                 self._complete(cmd, record)
@@ -347,7 +347,7 @@ class Service:
         now: dt.datetime | None = None,
     ) -> Case:
         def work(cmd: _Command) -> None:
-            record = self._task(cmd, task, item, OPEN)
+            record = self._task(cmd, task, item, TaskStatus.OPEN)
             self._authorise(cmd, record, assigning=True)
             assignee = self.person(person)
             if (
@@ -488,16 +488,16 @@ class Service:
     def _tick_case(self, cmd: _Command) -> None:
         done: list[TickAction] = []
         for timer in sorted(cmd.case.timers, key=lambda t: (t.due_at, t.id or 0)):
-            if timer.status != "waiting" or timer.due_at > cmd.now or timer.id is None:
+            if timer.status != TimerStatus.WAITING or timer.due_at > cmd.now or timer.id is None:
                 continue  # not due, or made by a transition this tick fired: the next tick's
             if timer.entry != cmd.case.entry:  # left behind by a transition this tick fired
-                timer.status, timer.dirty = CANCELLED, True
+                timer.status, timer.dirty = TimerStatus.CANCELLED, True
                 continue
             state = cmd.spec.states[timer.state]
             timer.fired_count += 1
             timer.fired_at, timer.dirty = cmd.now, True
             if timer.kind == "timer":
-                timer.status = "fired"
+                timer.status = TimerStatus.FIRED
                 trigger = state.timers[timer.position].fire
                 try:
                     self._fire(cmd, trigger)
@@ -509,20 +509,17 @@ class Service:
                 continue
             reminder = (state.remind if timer.kind == "remind" else state.escalate)[timer.position]
             cmd.outbox.append(
-                (
-                    "notify",
-                    {
-                        "reason": timer.kind,
-                        "state": timer.state,
-                        "to": _as_list(reminder.to),
-                        "message": reminder.message,
-                        "count": timer.fired_count,
-                    },
+                OutboxMessage(
+                    reason=Reason(timer.kind),
+                    state=timer.state,
+                    to=tuple(_as_list(reminder.to)),
+                    message=reminder.message,
+                    count=timer.fired_count,
                 )
             )
             following = next_repeat(reminder, timer.due_at, cmd.now, cmd.spec.language)
             if following is None:
-                timer.status = "fired"
+                timer.status = TimerStatus.FIRED
             else:
                 timer.due_at = following
             done.append(
@@ -656,7 +653,12 @@ class Service:
         self._set_values(cmd, values, sync=False, by_user=parent is None)
         missing = self._missing(spec, case.fields, spec.fields)
         if missing:
-            raise CommandError(_(PLAYBOOK_NEEDS).format(playbook=spec.id, fields=", ".join(missing)))
+            raise CommandError(
+                _("'{playbook}' needs {fields}").format(
+                    playbook=spec.id, fields=", ".join(f"'{m}'" for m in missing)
+                ),
+                fields=dict.fromkeys(missing, ""),
+            )
         self._apply(cmd, compiled.enter_effects(spec.initial, cmd.context))
         enter_state(case, spec, spec.initial, 1, now)
         self._save(cmd, read_version=None)
@@ -694,18 +696,12 @@ class Service:
             note=cmd.note,
             details=cmd.details,
         )
-        for kind, payload in cmd.outbox:
-            if kind == "notify":  # rendered now: the text says what the case was at this command
-                payload = message_payload(
-                    cmd.spec,
-                    case,
-                    payload,
-                    people=self.people,
-                    actor=cmd.actor,
-                    now=cmd.now,
-                    links=self.links,
+        for entry in cmd.outbox:
+            if isinstance(entry, OutboxMessage):  # rendered now: the text says what the case was
+                entry = rendered(
+                    cmd.spec, case, entry, people=self.people, actor=cmd.actor, now=cmd.now, links=self.links
                 )
-            tx.add_outbox(case, kind, payload, cmd.now)
+            tx.add_outbox(case, entry.row_kind, entry.to_json(), cmd.now)
 
     def _start(self, cmd: _Command, start: StartCaseEffect) -> int:
         if cmd.depth >= _MAX_START_DEPTH:
@@ -759,38 +755,41 @@ class Service:
             elif isinstance(effect, NotifyEffect):
                 notify = effect.notify
                 cmd.details.setdefault("notify", []).append(notify.message)
+                address = cmd.case.fields.get(notify.to_field) if notify.to_field else None
                 cmd.outbox.append(
-                    (
-                        "notify",
-                        {
-                            "reason": "notify",
-                            "state": cmd.case.state,
-                            "message": notify.message,
-                            "to": _as_list(notify.to),
-                            "to_person": notify.to_person,
-                            "to_field": notify.to_field,
-                            "channel": notify.channel,
-                            "address": cmd.case.fields.get(notify.to_field) if notify.to_field else None,
-                        },
+                    OutboxMessage(
+                        reason=Reason.NOTIFY,
+                        state=cmd.case.state,
+                        message=notify.message,
+                        to=tuple(_as_list(notify.to)),
+                        to_person=notify.to_person,
+                        to_field=notify.to_field,
+                        channel=notify.channel,
+                        # an e-mail field's address; a person field's people are found when rendered
+                        address=address if isinstance(address, str) and "@" in address else None,
                     )
                 )
             elif isinstance(effect, StartCaseEffect):
                 cmd.starts.append(effect)
             elif isinstance(effect, CustomEffect):
-                cmd.outbox.append(("action", {"kind": effect.kind, "params": effect.params}))
+                cmd.outbox.append(OutboxAction(effect.kind, effect.params))
 
     def _normalized(self, spec: PlaybookSpec, values: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for name, value in values.items():
             if name not in spec.fields:
-                raise CommandError(_(UNKNOWN_FIELD).format(name=name) + _hint(name, spec.fields))
+                message = _("unknown field '{name}'").format(name=name)
+                raise CommandError(message + _hint(name, spec.fields), fields={name: message})
             if value is None or value == "":
                 result[name] = None
                 continue
             try:
                 result[name] = normalize_value(spec.fields[name], value)
             except ValueProblem as problem:
-                raise CommandError(_(FIELD_PROBLEM).format(name=name, problem=problem)) from None
+                raise CommandError(
+                    _("field '{name}': {problem}").format(name=name, problem=problem),
+                    fields={name: str(problem)},
+                ) from None
         return result
 
     def _set_values(
@@ -804,7 +803,7 @@ class Service:
         for name, value in normalized.items():
             if value is None:
                 if cmd.spec.fields[name].required and cmd.kind != "open":
-                    raise CommandError(_(FIELD_REQUIRED).format(name=name))
+                    raise CommandError(_("field '{name}' is required").format(name=name), fields={name: ""})
                 cmd.case.fields.pop(name, None)
             else:
                 cmd.case.fields[name] = value
@@ -813,17 +812,15 @@ class Service:
 
     @staticmethod
     def _missing(spec: PlaybookSpec, fields: Mapping[str, Any], names: Any) -> list[str]:
-        return [
-            f"'{name}'" for name in names if spec.fields[name].required and fields.get(name) in (None, [], "")
-        ]
+        return [name for name in names if spec.fields[name].required and fields.get(name) in (None, [], "")]
 
     def _task(self, cmd: _Command, task: str, item: str | None, status: str) -> TaskRecord:
         spec, case = cmd.spec, cmd.case
         if task not in task_specs(spec):
             raise CommandError(_("unknown task '{task}'").format(task=task) + _hint(task, task_specs(spec)))
         here = [t for t in case.current_tasks() if t.task_id == task]
-        if not [t for t in here if t.status != CANCELLED]:
-            current = sorted({t.task_id for t in case.current_tasks() if t.status != CANCELLED})
+        if not [t for t in here if t.status != TaskStatus.CANCELLED]:
+            current = sorted({t.task_id for t in case.current_tasks() if t.status != TaskStatus.CANCELLED})
             listed = ", ".join(current) if current else _("none")
             raise CommandError(
                 _("task '{task}' is not a task of state '{state}' (its tasks: {tasks})").format(
@@ -833,24 +830,26 @@ class Service:
         if item is not None:
             named = [t for t in here if t.item == item]
             if not named:
-                known = [t.item for t in here if t.status != CANCELLED]
+                known = [t.item for t in here if t.status != TaskStatus.CANCELLED]
                 raise CommandError(
                     _("task '{task}' has no item '{item}'").format(task=task, item=item) + _hint(item, known)
                 )
             here = named
-            if all(t.status == CANCELLED for t in here):
+            if all(t.status == TaskStatus.CANCELLED for t in here):
                 raise CommandError(
                     _("task '{task}' [{item}] was cancelled: '{item}' was taken off its list").format(
                         task=task, item=item
                     )
                 )
-        here = [t for t in here if t.status != CANCELLED]
+        here = [t for t in here if t.status != TaskStatus.CANCELLED]
         matching = [t for t in here if t.status == status]
         if not matching:
             shown = f"'{task}'" + (f" [{item}]" if item is not None else "")
             raise CommandError(
                 (
-                    _("task {task} is already done") if status == OPEN else _("task {task} is already open")
+                    _("task {task} is already done")
+                    if status == TaskStatus.OPEN
+                    else _("task {task} is already open")
                 ).format(task=shown)
             )
         if len(matching) > 1 and item is None:
@@ -858,7 +857,7 @@ class Service:
             raise CommandError(
                 (
                     _("task '{task}' has {count} open items; name one with --item ({items})")
-                    if status == OPEN
+                    if status == TaskStatus.OPEN
                     else _("task '{task}' has {count} done items; name one with --item ({items})")
                 ).format(task=task, count=len(matching), items=items)
             )
@@ -903,14 +902,16 @@ class Service:
         if not any(task.form == form for task in specs.values()):
             return None
         here = [
-            t for t in cmd.case.current_tasks() if t.status != CANCELLED and specs[t.task_id].form == form
+            t
+            for t in cmd.case.current_tasks()
+            if t.status != TaskStatus.CANCELLED and specs[t.task_id].form == form
         ]
         if not here:
             forms = sorted(
                 {
                     name
                     for t in cmd.case.current_tasks()
-                    if t.status == OPEN and (name := specs[t.task_id].form) is not None
+                    if t.status == TaskStatus.OPEN and (name := specs[t.task_id].form) is not None
                 }
             )
             raise CommandError(
@@ -918,7 +919,7 @@ class Service:
                     form=form, state=cmd.case.state, forms=", ".join(forms) if forms else _("none")
                 )
             )
-        waiting = [t for t in here if t.status == OPEN]
+        waiting = [t for t in here if t.status == TaskStatus.OPEN]
         if not waiting:
             raise CommandError(
                 _(
@@ -986,11 +987,12 @@ class Service:
                         person=person_id, playbook=spec.id
                     )
                 raise CommandError(
-                    _(FIELD_PROBLEM).format(name=name, problem=problem) + _hint(person_id, fit)
+                    _("field '{name}': {problem}").format(name=name, problem=problem) + _hint(person_id, fit),
+                    fields={name: problem + _hint(person_id, fit)},
                 )
 
     def _complete(self, cmd: _Command, record: TaskRecord) -> None:
-        record.status, record.done_at, record.done_by = DONE, cmd.now, cmd.actor
+        record.status, record.done_at, record.done_by = TaskStatus.DONE, cmd.now, cmd.actor
         record.note, record.dirty = cmd.note, True
         done = {"task": record.task_id, "item": record.item}
         role = cmd.spec.roles.get(record.role)

@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from trinn.engine.case import OPEN, Case, TaskRecord
+from trinn.engine.case import Case, TaskRecord
+from trinn.engine.status import TaskStatus
 from trinn.engine.text import localize
 
 if TYPE_CHECKING:  # a listing (`iso`) must not load the compiler
@@ -51,7 +52,7 @@ def task_view(
         "optional": bool(task_spec and task_spec.optional),
         "form": task_spec.form if task_spec else None,
         "due_at": iso(due),
-        "overdue": row["status"] == OPEN and due is not None and due <= now,
+        "overdue": row["status"] == TaskStatus.OPEN and due is not None and due <= now,
         "done_at": iso(row["done_at"]),
         "done_by": row["done_by"],
         "note": row["note"],
@@ -82,7 +83,11 @@ def case_view(
         "fields": {
             name: case.fields[name] for name in [*spec.fields, *case.fields] if name in case.fields
         },  # in the playbook's order
-        "tasks": [task_view(spec, t, now, language) for t in case.current_tasks() if t.status != "cancelled"],
+        "tasks": [
+            task_view(spec, t, now, language)
+            for t in case.current_tasks()
+            if t.status != TaskStatus.CANCELLED
+        ],
         "parent": case.parent_id,
         "children": children or [],
         "opened_at": iso(case.opened_at),

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.errors import CommandError
+from trinn.engine.outbox_message import OutboxMessage
+from trinn.engine.status import DeliveryStatus, OutboxStatus
 from trinn.notifiers.channels import Channels, capture_apprise_log
 from trinn.notifiers.routing import Target, route
 
@@ -68,7 +70,7 @@ class RowResult:
     case_id: int
     # sent, pending (will retry), failed, skipped (no recipient: a field left empty), lost (the
     # claim lapsed while sending: another dispatcher took the row over)
-    status: str
+    status: OutboxStatus
     attempts: int
     sent_to: list[str] = field(default_factory=list)  # masked URLs (and addresses) this time
     errors: list[str] = field(default_factory=list)  # masked
@@ -79,20 +81,20 @@ class RowResult:
 class DispatchReport:
     results: list[RowResult] = field(default_factory=list)
 
-    def count(self, status: str) -> int:
+    def count(self, status: OutboxStatus) -> int:
         return sum(r.status == status for r in self.results)
 
     @property
     def sent(self) -> int:
-        return self.count("sent")
+        return self.count(OutboxStatus.SENT)
 
     @property
     def failed(self) -> int:
-        return self.count("failed")
+        return self.count(OutboxStatus.FAILED)
 
     @property
     def waiting(self) -> int:
-        return self.count("pending")
+        return self.count(OutboxStatus.PENDING)
 
 
 def send_pending(
@@ -132,19 +134,19 @@ def retry(
     clock = _clock(now)
     with store.write() as tx:
         row = tx.requeue_outbox(row_id, clock())
-        if row is not None and row["status"] == "skipped":
-            payload = _readdressed(tx, row)
-            if payload is not None:
-                row = tx.requeue_outbox(row_id, clock(), payload=payload)
+        if row is not None and row["status"] == OutboxStatus.SKIPPED:
+            message = _readdressed(tx, row)
+            if message is not None:
+                row = tx.requeue_outbox(row_id, clock(), payload=message.to_json())
     if row is None or row["kind"] != "notify":
         raise CommandError(f"no message {row_id} in the outbox (see `trinn outbox`)")
-    if row["status"] == "sent":
+    if row["status"] == OutboxStatus.SENT:
         raise CommandError(
             f"message {row_id} was sent already, at {row['sent_at']:%Y-%m-%d %H:%M} UTC; it is not sent twice"
         )
-    if row["status"] == "skipped":
+    if row["status"] == OutboxStatus.SKIPPED:
         raise CommandError(_still_skipped(row))
-    if row["status"] == "sending":
+    if row["status"] == OutboxStatus.SENDING:
         raise CommandError(f"message {row_id} is being sent by another dispatcher right now")
     result = _send_row(store, channels, row_id, uuid.uuid4().hex, clock, policy)
     if result is None:
@@ -152,20 +154,19 @@ def retry(
     return result
 
 
-def _readdressed(tx: Transaction, row: Any) -> dict[str, Any] | None:
-    """A skipped row's payload addressed to what its field holds now; None if still no address."""
-    payload: dict[str, Any] = dict(row["payload"])
-    field_id = payload.get("to_field")
-    if not field_id:
+def _readdressed(tx: Transaction, row: Any) -> OutboxMessage | None:
+    """A skipped row's message addressed to what its field holds now; None if still no address."""
+    message = OutboxMessage.from_json(row["payload"])
+    if not message.to_field:
         return None
-    value = tx.load_case(int(row["case_id"])).fields.get(field_id)
+    value = tx.load_case(int(row["case_id"])).fields.get(message.to_field)
     if not isinstance(value, str) or "@" not in value:
         return None  # still empty, or a person field: its person was not known when queued
-    return {**payload, "address": value}
+    return message.readdressed(value)
 
 
 def _still_skipped(row: Any) -> str:
-    field_id = row["payload"].get("to_field")
+    field_id = OutboxMessage.from_json(row["payload"]).to_field
     if not field_id:
         return f"message {row['id']} was not sent: {row['last_error']}; there is nothing to retry"
     return (
@@ -175,12 +176,10 @@ def _still_skipped(row: Any) -> str:
     )
 
 
-def send_direct(
-    payload: dict[str, Any], channels: Channels
-) -> tuple[list[tuple[str, str | None]], list[str]]:
+def send_direct(message: OutboxMessage, channels: Channels) -> tuple[list[tuple[str, str | None]], list[str]]:
     """Send a message that is not in the outbox (a test message) to each channel it reaches."""
-    targets, unreached = route(payload, channels)
-    return [(target.shown, _send(target, payload, channels)) for target in targets], unreached
+    targets, unreached = route(message, channels)
+    return [(target.shown, _send(target, message, channels)) for target in targets], unreached
 
 
 def _clock(now: dt.datetime | None) -> Callable[[], dt.datetime]:
@@ -201,20 +200,25 @@ def _send_row(
         row = tx.claim_outbox(row_id, token, clock(), clock() + policy.lease)
         if row is None:
             return None  # another dispatcher has it, or it was sent meanwhile
-    payload: dict[str, Any] = dict(row["payload"])
+    message = OutboxMessage.from_json(row["payload"])
     attempt = int(row["attempts"])
     case_id = int(row["case_id"])
-    targets, unreached = route(payload, channels)
+    targets, unreached = route(message, channels)
     errors = [f"no channel reaches '{who}'" for who in unreached]
     if not targets and not unreached:  # e.g. `to_field` on a field left empty: nothing to retry
-        field_id = payload.get("to_field")
+        field_id = message.to_field
         reason = f"field '{field_id}' is empty" if field_id else "the message names no recipient"
         with store.write() as tx:
             if not tx.finish_outbox(
-                row_id, token, status="skipped", next_attempt_at=None, sent_at=None, last_error=reason
+                row_id,
+                token,
+                status=OutboxStatus.SKIPPED,
+                next_attempt_at=None,
+                sent_at=None,
+                last_error=reason,
             ):
                 return _lost(row_id, case_id, attempt, [], policy)
-        return RowResult(row_id, case_id, "skipped", attempt, [], [reason], None)
+        return RowResult(row_id, case_id, OutboxStatus.SKIPPED, attempt, [], [reason], None)
     sent_to: list[str] = []
     for target in targets:
         # the claim is renewed, and what was sent re-read, in one transaction before each send:
@@ -227,7 +231,7 @@ def _send_row(
             return _lost(row_id, case_id, attempt, sent_to, policy)
         if target.done(done):
             continue
-        error = _send(target, payload, channels)
+        error = _send(target, message, channels)
         with store.write() as tx:  # recorded even if the claim lapsed meanwhile: it happened
             tx.add_delivery(
                 row_id,
@@ -237,7 +241,7 @@ def _send_row(
                 channel=target.channel.key,
                 url=target.channel.masked,
                 recipient=target.recipient,
-                status="failed" if error else "sent",
+                status=DeliveryStatus.FAILED if error else DeliveryStatus.SENT,
                 error=error,
             )
         if error:
@@ -247,12 +251,14 @@ def _send_row(
             sent_to.append(target.shown)
             log.info("message %s: sent to %s %s", row_id, target.channel.service, target.shown)
     now = clock()
+    following: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
     if not errors:
-        status, following, sent_at = "sent", None, now
+        status, sent_at = OutboxStatus.SENT, now
     elif attempt >= policy.max_attempts:
-        status, following, sent_at = "failed", None, None
+        status = OutboxStatus.FAILED
     else:
-        status, following, sent_at = "pending", now + policy.delay(attempt), None
+        status, following = OutboxStatus.PENDING, now + policy.delay(attempt)
     last_error = "; ".join(errors) if errors else None
     with store.write() as tx:
         finished = tx.finish_outbox(
@@ -270,7 +276,7 @@ def _lost(row_id: int, case_id: int, attempt: int, sent_to: list[str], policy: D
         "dispatcher took the message over"
     )
     log.warning("message %s: %s", row_id, reason)
-    return RowResult(row_id, case_id, "lost", attempt, sent_to, [reason], None)
+    return RowResult(row_id, case_id, OutboxStatus.LOST, attempt, sent_to, [reason], None)
 
 
 def _minutes(span: dt.timedelta) -> str:
@@ -278,14 +284,14 @@ def _minutes(span: dt.timedelta) -> str:
     return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
-def _send(target: Target, payload: dict[str, Any], channels: Channels) -> str | None:
+def _send(target: Target, message: OutboxMessage, channels: Channels) -> str | None:
     """Send to one channel; None when it took the message, else why not (masked)."""
     with capture_apprise_log() as notes:
         try:
-            plugin = target.channel.plugin(address=target.address, message_id=payload.get("message_id"))
+            plugin = target.channel.plugin(address=target.address, message_id=message.message_id)
             if plugin is None:
                 return channels.mask("; ".join(notes) or "apprise cannot use this URL")
-            accepted = plugin.notify(body=payload.get("body") or "", title=payload.get("title") or "")
+            accepted = plugin.notify(body=message.body or "", title=message.title or "")
         except Exception as exc:  # a plugin's own failure is this channel's, not the dispatcher's
             return channels.mask(f"{type(exc).__name__}: {exc}".splitlines()[0])
     if accepted:

@@ -12,10 +12,9 @@ A channel reached twice (two roles sharing a team channel) is sent to once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from trinn.engine.outbox_message import OutboxMessage
 from trinn.notifiers.channels import OUTGOING_MAIL, Channel, Channels
 
 __all__ = ["Target", "route"]
@@ -44,13 +43,11 @@ class Target:
         return self.channel.masked + (f" -> {self.address}" if self.address else "")
 
 
-def route(payload: Mapping[str, Any], channels: Channels) -> tuple[list[Target], list[str]]:
+def route(message: OutboxMessage, channels: Channels) -> tuple[list[Target], list[str]]:
     """The sends a notify row makes, and the recipients no channel reaches."""
     targets: dict[tuple[str, str | None], Target] = {}
     unreached: list[str] = []
-    forced = payload.get("channel")
-    people: Mapping[str, str | None] = payload.get("people") or {}
-    members: Mapping[str, list[str]] = payload.get("members") or {}
+    forced = message.channel
 
     def add(channel: Channel, recipient: str, address: str | None = None) -> None:
         targets.setdefault((channel.key, address), Target(channel, recipient, address))
@@ -70,25 +67,19 @@ def route(payload: Mapping[str, Any], channels: Channels) -> tuple[list[Target],
     def person(person_id: str) -> bool:
         if by_tag(person_id):
             return True
-        email = people.get(person_id)
+        email = message.people.get(person_id)
         return bool(email) and by_mail(person_id, str(email))
 
-    for role in payload.get("to") or []:
+    for role in message.to:
         if by_tag(role):
             continue
-        reached = [person(p) for p in members.get(role, [])]
+        reached = [person(p) for p in message.members.get(role, ())]
         if not reached or not all(reached):
             unreached.append(role)
-    for person_id in payload.get("persons") or []:
+    for person_id in message.persons:
         if not person(person_id):
             unreached.append(person_id)
-    address = payload.get("address")
-    if (
-        payload.get("to_field")
-        and isinstance(address, str)
-        and "@" in address
-        and address not in (payload.get("persons") or [])
-        and not by_mail(address, address)
-    ):
+    address = message.address
+    if message.to_field and address and address not in message.persons and not by_mail(address, address):
         unreached.append(address)
     return list(targets.values()), unreached

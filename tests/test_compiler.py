@@ -127,7 +127,7 @@ def test_reads_name_the_tasks_a_guard_reads_or_all_of_them() -> None:
     in_text = compile_expression("navn == 'tasks'", scope)
     assert _reads([chained]) == Reads(frozenset({"tasks"}), frozenset({"meet", "sign"}))
     assert _reads([chained, whole]).tasks is None
-    assert _reads([in_text]) == Reads(frozenset({"navn"}), None)  # unsure: every task
+    assert _reads([in_text]) == Reads(frozenset({"navn"}), frozenset())  # a quoted 'tasks' is text
 
 
 def _chain(states: int) -> str:

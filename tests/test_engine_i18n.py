@@ -171,10 +171,12 @@ def test_engine_i18n_the_app_finds_the_field_in_a_refusal(
 
     case_id = service.open_case("test.onboarding", {"org": "Acme", "note": "n"}, actor="boss").id
     tui_i18n.install(code)
-    refusal = _refusal(lambda: service.set_fields(case_id, {"contact": "nope"}, actor="boss"))
-    assert error_fields(refusal) == {"contact": field_problem}
-    refusal = _refusal(lambda: service.submit_form(case_id, "intake", {"note": ""}, actor="boss"))
-    assert error_fields(refusal) == {"note": needs}
+    with pytest.raises(CommandError) as refused:
+        service.set_fields(case_id, {"contact": "nope"}, actor="boss")
+    assert error_fields(refused.value) == {"contact": field_problem}
+    with pytest.raises(CommandError) as refused:
+        service.submit_form(case_id, "intake", {"note": ""}, actor="boss")
+    assert error_fields(refused.value) == {"note": needs}
 
 
 @pytest.mark.parametrize(

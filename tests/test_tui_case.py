@@ -12,9 +12,9 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, OptionList
 
 from tests.tui_helpers import make_app, make_settings, notices, open_case, screen_text, settle
+from trinn.tui.cli.settings import Settings
 from trinn.tui.screens.case import CaseScreen
 from trinn.tui.screens.dialogs import FieldsDialog, NoteDialog, PickDialog
-from trinn.tui.settings import Settings
 from trinn.tui.widgets.field_input import FieldInput
 
 TRINN = [sys.executable, "-m", "trinn.tui.cli"]

@@ -12,9 +12,9 @@ import pytest
 
 from tests.notify_receivers import HttpReceiver, Mailbox
 from tests.tui_helpers import make_app, notices, settle
+from trinn.tui.cli.settings import Settings
 from trinn.tui.screens.outbox import OutboxScreen
 from trinn.tui.sender import Sender
-from trinn.tui.settings import Settings
 
 DATA = Path(__file__).parent / "data" / "notify"
 

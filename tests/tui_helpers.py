@@ -11,8 +11,8 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
+from trinn.tui.cli.settings import Settings
 from trinn.tui.desk import Desk
-from trinn.tui.settings import Settings
 
 FASE_7_2 = "padriv.fase-7-2"
 

@@ -19,6 +19,7 @@ from textual.notifications import SeverityLevel
 
 from trinn.engine.errors import TrinnError
 from trinn.engine.shown import shown
+from trinn.engine.status import OutboxStatus
 from trinn.tui.desk import Desk, PlaybookEntry
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import ngettext
@@ -145,7 +146,7 @@ class TrinnApp(App[None]):
         if report is None or not report.results:
             return
         for result in report.results:
-            if result.status not in ("sent", "skipped"):
+            if result.status not in (OutboxStatus.SENT, OutboxStatus.SKIPPED):
                 self.notify(problem_text(result), severity="warning", timeout=10)
         if report.sent:
             self.notify(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from trinn.engine.status import OutboxStatus
 from trinn.engine.text import localize
 from trinn.tui.i18n import language
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from trinn.engine.compiler import CompiledPlaybook
     from trinn.engine.service import Possibility, Service
     from trinn.engine.spec import PlaybookSpec
-    from trinn.tui.settings import Settings
+    from trinn.tui.cli.settings import Settings
 
 __all__ = ["CaseFilter", "CasePage", "CaseRow", "Desk", "PlaybookEntry", "TaskRow"]
 
@@ -284,7 +285,9 @@ class Desk:
         result.sort(key=lambda t: (not t.overdue(now), t.due_at is None, t.due_at or now, t.case_id))
         return result
 
-    def outbox(self, statuses: tuple[str, ...] | None = ("pending", "failed")) -> list[Any]:
+    def outbox(
+        self, statuses: tuple[str, ...] | None = (OutboxStatus.PENDING, OutboxStatus.FAILED)
+    ) -> list[Any]:
         rows = self.service.outbox()
         return [r for r in rows if statuses is None or r["status"] in statuses]
 

@@ -14,12 +14,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from trinn.engine.errors import CommandError
+from trinn.engine.status import OutboxStatus
 from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
     from trinn.notifiers.channels import Channels
     from trinn.notifiers.dispatch import DispatchReport, RowResult
-    from trinn.tui.settings import Settings
+    from trinn.tui.cli.settings import Settings
 
 __all__ = ["Sender", "problem_text"]
 
@@ -73,7 +74,7 @@ class Sender:
 
         with self._busy:
             result = retry(self.settings.store(), self.channels(), outbox_id, now=self._now())
-        if result.status not in ("sent", "skipped"):
+        if result.status not in (OutboxStatus.SENT, OutboxStatus.SKIPPED):
             raise CommandError(problem_text(result))
 
     def _now(self) -> dt.datetime:

@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from trinn.engine.cel_text import read_expression, strip_brackets, top_level
+
 __all__ = ["Atom", "atoms", "contradiction"]
 
 _OPS = ("==", "!=", "<=", ">=", "<", ">")
@@ -34,47 +36,6 @@ class Atom:
     text: str
 
 
-def _top_level(text: str) -> list[tuple[int, str]]:
-    """(index, token) of every `&&`, `||` and comparison operator outside brackets and strings."""
-    found: list[tuple[int, str]] = []
-    depth, i, quote = 0, 0, ""
-    while i < len(text):
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 2
-                continue
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif depth == 0:
-            for token in ("&&", "||", *_OPS):
-                if text.startswith(token, i):
-                    found.append((i, token))
-                    i += len(token) - 1
-                    break
-        i += 1
-    return found
-
-
-def _strip_parens(text: str) -> str:
-    text = text.strip()
-    while text.startswith("(") and text.endswith(")"):
-        depth = 0
-        for i, char in enumerate(text):
-            depth += char == "("
-            depth -= char == ")"
-            if depth == 0 and i < len(text) - 1:
-                return text  # `(a) && (b)`: the brackets do not wrap the whole
-        text = text[1:-1].strip()
-    return text
-
-
 def _literal(text: str) -> tuple[bool, Any]:
     text = text.strip()
     if text in ("true", "false"):
@@ -89,7 +50,7 @@ def _literal(text: str) -> tuple[bool, Any]:
 
 
 def _atom(text: str) -> Atom | None:
-    text = _strip_parens(text)
+    text = strip_brackets(text)
     if text in ("true", "false"):
         return Atom("true", "==", text == "true", text)
     negated = text.startswith("!") and not text.startswith("!=")
@@ -97,8 +58,9 @@ def _atom(text: str) -> Atom | None:
         return Atom(text[1:].strip(), "==", False, text)
     if _NAME.match(text):
         return Atom(text, "==", True, text)
-    operators = [(i, t) for i, t in _top_level(text) if t in _OPS]
-    if len(operators) != 1:
+    found = top_level(text)
+    operators = [(i, t) for i, t in found if t in _OPS]
+    if len(operators) != 1 or any(t == "?" for _, t in found):  # `a ? b : c == 1` is no comparison
         return None
     index, op = operators[0]
     left, right = text[:index].strip(), text[index + len(op) :].strip()
@@ -113,19 +75,12 @@ def _atom(text: str) -> Atom | None:
 
 def atoms(guard: str) -> list[Atom] | None:
     """The guard's conjuncts, or None when it is not a plain conjunction of atoms."""
-    text = _strip_parens(guard)
-    tokens = _top_level(text)
-    if any(t == "||" for _, t in tokens):
+    reading = read_expression(guard)
+    if reading.any_of:
         return None
-    parts, start = [], 0
-    for index, token in tokens:
-        if token == "&&":
-            parts.append(text[start:index])
-            start = index + 2
-    parts.append(text[start:])
     result = []
-    for part in parts:
-        atom = _atom(part)
+    for part in reading.parts:
+        atom = _atom(part.text)
         if atom is None:
             return None
         result.append(atom)

@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from trinn.engine.status import TimerStatus
 from trinn.engine.store.tables import cases, events, outbox, playbooks, tasks, timers
 
 __all__ = ["MAX_ROWS", "DriverStatement", "Statements", "statements_for"]
@@ -206,7 +207,7 @@ class Statements:
         """A case's waiting timers, each row in the order of TimerRecord's fields."""
         return self._compile(
             sa.select(*[timers.c[name] for name in TIMER_RECORD])
-            .where(timers.c.case_id == _by_case(), timers.c.status == "waiting")
+            .where(timers.c.case_id == _by_case(), timers.c.status == TimerStatus.WAITING)
             .order_by(timers.c.due_at, timers.c.id)
         )
 
@@ -233,8 +234,8 @@ class Statements:
     def cancel_timers(self) -> DriverStatement:
         return self._compile(
             timers.update()
-            .where(timers.c.case_id == _by_case(), timers.c.status == "waiting")
-            .values(status="cancelled")
+            .where(timers.c.case_id == _by_case(), timers.c.status == TimerStatus.WAITING)
+            .values(status=TimerStatus.CANCELLED)
         )
 
     @cached_property

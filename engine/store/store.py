@@ -24,6 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from trinn.engine.case import Case, TaskRecord, TimerRecord
 from trinn.engine.errors import CaseNotFoundError, StaleCaseError, StoreError
+from trinn.engine.status import DeliveryStatus, OutboxStatus, TaskStatus, TimerStatus
 from trinn.engine.store.database import begin_write, shown_url
 from trinn.engine.store.statements import (
     MAX_ROWS,
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Store", "Transaction", "from_db", "to_db"]
 
-_OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+_OUTBOX_STATUSES = tuple(s for s in OutboxStatus if s is not OutboxStatus.LOST)
 
 
 def to_db(moment: dt.datetime | None) -> dt.datetime | None:
@@ -390,7 +391,7 @@ class Transaction:
                 "created_at": now,
                 "kind": kind,
                 "payload": _plain(payload),
-                "status": "pending",
+                "status": OutboxStatus.PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "sent_at": None,
@@ -426,7 +427,7 @@ class Transaction:
             query = query.where(
                 sa.exists().where(
                     tasks.c.case_id == cases.c.id,
-                    tasks.c.status == "open",
+                    tasks.c.status == TaskStatus.OPEN,
                     tasks.c.due_at <= to_db(overdue_at),
                 )
             )
@@ -450,7 +451,9 @@ class Transaction:
                 cases.c.state.label("case_state"),
             )
             .join(cases, cases.c.id == tasks.c.case_id)
-            .where(tasks.c.status == "open", cases.c.closed_at.is_(None), tasks.c.entry == cases.c.entry)
+            .where(
+                tasks.c.status == TaskStatus.OPEN, cases.c.closed_at.is_(None), tasks.c.entry == cases.c.entry
+            )
             .order_by(tasks.c.due_at.is_(None), tasks.c.due_at, tasks.c.case_id, tasks.c.id)
         )
         if roles is not None and assignee is not None:
@@ -479,7 +482,7 @@ class Transaction:
         first_due = sa.func.min(timers.c.due_at)
         query = (
             sa.select(timers.c.case_id)
-            .where(timers.c.status == "waiting", timers.c.due_at <= to_db(now))
+            .where(timers.c.status == TimerStatus.WAITING, timers.c.due_at <= to_db(now))
             .group_by(timers.c.case_id)
             .order_by(first_due, timers.c.case_id)
         )
@@ -502,11 +505,13 @@ class Transaction:
         (or a command that crashed before it could send left behind).
         """
         moment = to_db(now)
-        lapsed = sa.and_(outbox.c.status == "sending", outbox.c.claimed_until < moment)
+        lapsed = sa.and_(outbox.c.status == OutboxStatus.SENDING, outbox.c.claimed_until < moment)
         if fresh_only:
-            due = sa.and_(outbox.c.status == "pending", outbox.c.attempts == 0)
+            due = sa.and_(outbox.c.status == OutboxStatus.PENDING, outbox.c.attempts == 0)
         else:
-            due = sa.or_(sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= moment), lapsed)
+            due = sa.or_(
+                sa.and_(outbox.c.status == OutboxStatus.PENDING, outbox.c.next_attempt_at <= moment), lapsed
+            )
         query = (
             sa.select(outbox.c.id).where(outbox.c.kind == "notify", due).order_by(outbox.c.id).limit(limit)
         )
@@ -524,14 +529,17 @@ class Transaction:
                 outbox.c.kind == "notify",
                 sa.or_(
                     sa.and_(
-                        outbox.c.status == "pending",
+                        outbox.c.status == OutboxStatus.PENDING,
                         sa.or_(outbox.c.attempts == 0, outbox.c.next_attempt_at <= moment),
                     ),
-                    sa.and_(outbox.c.status == "sending", outbox.c.claimed_until < moment),
+                    sa.and_(outbox.c.status == OutboxStatus.SENDING, outbox.c.claimed_until < moment),
                 ),
             )
             .values(
-                status="sending", claimed_by=token, claimed_until=to_db(until), attempts=outbox.c.attempts + 1
+                status=OutboxStatus.SENDING,
+                claimed_by=token,
+                claimed_until=to_db(until),
+                attempts=outbox.c.attempts + 1,
             )
         )
         if claimed.rowcount != 1:
@@ -545,7 +553,7 @@ class Transaction:
             .where(
                 outbox.c.id == row_id,
                 outbox.c.claimed_by == token,
-                outbox.c.status == "sending",
+                outbox.c.status == OutboxStatus.SENDING,
             )
             .values(claimed_until=to_db(until))
         )
@@ -585,7 +593,7 @@ class Transaction:
         """
         rows = self.execute(
             sa.select(deliveries.c.channel, deliveries.c.url, deliveries.c.recipient).where(
-                deliveries.c.outbox_id == outbox_id, deliveries.c.status == "sent"
+                deliveries.c.outbox_id == outbox_id, deliveries.c.status == DeliveryStatus.SENT
             )
         )
         return {(row.channel or row.url, row.recipient) for row in rows}
@@ -606,7 +614,7 @@ class Transaction:
             .where(
                 outbox.c.id == row_id,
                 outbox.c.claimed_by == token,
-                outbox.c.status == "sending",
+                outbox.c.status == OutboxStatus.SENDING,
             )
             .values(
                 status=status,
@@ -624,8 +632,12 @@ class Transaction:
     ) -> RowMapping | None:
         """Make a failed (or waiting) row due now with a fresh count of attempts; a skipped
         one too, given its `payload` addressed anew (the field it was skipped for is set now)."""
-        statuses = ["failed", "pending", *(["skipped"] if payload is not None else [])]
-        values: dict[str, Any] = {"status": "pending", "attempts": 0, "next_attempt_at": to_db(now)}
+        statuses = [OutboxStatus.FAILED, OutboxStatus.PENDING, *([OutboxStatus.SKIPPED] if payload else [])]
+        values: dict[str, Any] = {
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": to_db(now),
+        }
         if payload is not None:
             values.update(payload=dict(payload), last_error=None)
         self.execute(
@@ -676,7 +688,7 @@ class Transaction:
         open_tasks: dict[int, tuple[int, Any, set[str]]] = {}
         for case_id, entry, role, due in self.execute(
             sa.select(tasks.c.case_id, tasks.c.entry, tasks.c.role, tasks.c.due_at).where(
-                tasks.c.status == "open"
+                tasks.c.status == TaskStatus.OPEN
             )
         ):
             if entries.get(case_id) != entry:

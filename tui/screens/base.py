@@ -3,14 +3,12 @@ dialogs that close once."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual.screen import ModalScreen, Screen
 
-from trinn.engine.errors import FIELD_MESSAGES, NEEDS_MESSAGES, FileProblemsError, StaleCaseError, TrinnError
-from trinn.engine.i18n import message_pattern
+from trinn.engine.errors import CommandError, FileProblemsError, StaleCaseError, TrinnError
 from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -21,8 +19,6 @@ __all__ = ["DeskScreen", "Dialog", "error_fields", "error_text", "run_db"]
 
 T = TypeVar("T")
 R = TypeVar("R")
-_NAME = re.compile(r"[a-z][a-z0-9_]*")
-_QUOTED = re.compile(r"'([a-z][a-z0-9_]*)'")
 
 
 def error_text(exc: TrinnError) -> str:
@@ -37,18 +33,12 @@ def error_text(exc: TrinnError) -> str:
     return str(exc)
 
 
-def error_fields(message: str) -> dict[str, str]:
-    """The fields an engine refusal is about, each with what to show at it (the refusal is in
-    the language the engine speaks, the app's)."""
-    for template in FIELD_MESSAGES:
-        found = message_pattern(template).search(message)
-        if found and _NAME.fullmatch(found["name"]):
-            return {found["name"]: found.groupdict().get("problem") or message[found.start() :]}
-    for template in NEEDS_MESSAGES:
-        found = message_pattern(template).search(message)
-        if found:
-            return {name: _("required") for name in _QUOTED.findall(found["fields"])}
-    return {}
+def error_fields(exc: TrinnError) -> dict[str, str]:
+    """The fields a refusal is about, each with what to show at it (read from the error's
+    `fields`, in the language the engine speaks, the app's)."""
+    if not isinstance(exc, CommandError):
+        return {}
+    return {name: problem or _("required") for name, problem in exc.fields.items()}
 
 
 def run_db(

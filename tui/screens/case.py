@@ -27,7 +27,9 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from trinn.engine.errors import StaleCaseError, TrinnError
+from trinn.engine.outbox_message import outbox_entry
 from trinn.engine.shown import shown
+from trinn.engine.status import OutboxStatus, TaskStatus
 from trinn.tui.desk import CasePage
 from trinn.tui.i18n import due_text, ngettext
 from trinn.tui.i18n import gettext as _
@@ -38,7 +40,7 @@ from trinn.tui.widgets.timeline import history_lines
 
 __all__ = ["CaseScreen"]
 
-_STATUS = {"open": "☐", "done": "☑"}
+_STATUS: dict[str, str] = {TaskStatus.OPEN: "☐", TaskStatus.DONE: "☑"}
 
 
 class CaseScreen(DeskScreen):
@@ -157,7 +159,7 @@ class CaseScreen(DeskScreen):
         table.clear()
         now = self.desk.now()
         spec = page.spec
-        records = [t for t in page.case.current_tasks() if t.status != "cancelled"]
+        records = [t for t in page.case.current_tasks() if t.status != TaskStatus.CANCELLED]
         order = {role: index for index, role in enumerate(spec.roles)}
         records.sort(key=lambda t: (order.get(t.role, 99), t.id or 0))
         self.task_rows = records
@@ -171,11 +173,11 @@ class CaseScreen(DeskScreen):
                 title += f" [{shown(record.item)}]"
             if task and task.optional:
                 title += " " + _("(optional)")
-            if record.assignee and record.status == "open":
+            if record.assignee and record.status == TaskStatus.OPEN:
                 title += " → " + shown(record.assignee)
-            overdue = record.status == "open" and record.due_at is not None and record.due_at <= now
-            due = due_text(record.due_at, spec.language) if record.status == "open" else ""
-            style = "bold red" if overdue else ("dim" if record.status == "done" else "")
+            overdue = record.status == TaskStatus.OPEN and record.due_at is not None and record.due_at <= now
+            due = due_text(record.due_at, spec.language) if record.status == TaskStatus.OPEN else ""
+            style = "bold red" if overdue else ("dim" if record.status == TaskStatus.DONE else "")
             table.add_row(
                 plain(role_title if role_title != previous else ""),
                 Text(title, style=style),
@@ -248,7 +250,7 @@ class CaseScreen(DeskScreen):
         open_forms = {
             tasks[t.task_id].form
             for t in page.case.current_tasks()
-            if t.status == "open" and t.task_id in tasks
+            if t.status == TaskStatus.OPEN and t.task_id in tasks
         }
         for form_id, form in page.spec.forms.items():
             label = page.text(form.title)
@@ -260,19 +262,11 @@ class CaseScreen(DeskScreen):
         table = self.query_one("#message-table", DataTable)
         table.clear()
         for row in page.messages:
-            payload = row["payload"] or {}
-            to = (
-                ", ".join(payload.get("to") or [])
-                or payload.get("address")
-                or payload.get("to_person")
-                or payload.get("to_field")
-                or ""
-            )
-            what = payload.get("message") or payload.get("kind") or row["kind"]
+            entry = outbox_entry(row["kind"], row["payload"])
             table.add_row(
                 _status_word(row["status"]),
-                plain(to),
-                plain(what),
+                plain(entry.recipients_text()),
+                plain(entry.headline()),
                 str(row["attempts"]),
                 plain(row["last_error"] or ""),
             )
@@ -309,7 +303,7 @@ class CaseScreen(DeskScreen):
         if record is None or page is None:
             self.notify(_("Choose a task first."), severity="warning")
             return
-        if record.status != "open":
+        if record.status != TaskStatus.OPEN:
             self.notify(_("That task is already done (u reopens it)."), severity="warning")
             return
         task = page.spec.all_tasks().get(record.task_id)
@@ -333,7 +327,7 @@ class CaseScreen(DeskScreen):
     def action_assign(self) -> None:
         """Give the chosen open task to a person holding its role."""
         record = self.selected_task()
-        if record is None or record.status != "open":
+        if record is None or record.status != TaskStatus.OPEN:
             self.notify(_("Choose an open task to assign."), severity="warning")
             return
         from trinn.tui.screens.dialogs import PickDialog
@@ -355,7 +349,7 @@ class CaseScreen(DeskScreen):
 
     def action_reopen(self) -> None:
         record = self.selected_task()
-        if record is None or record.status != "done":
+        if record is None or record.status != TaskStatus.DONE:
             self.notify(_("Choose a done task to reopen."), severity="warning")
             return
         from trinn.tui.screens.dialogs import ConfirmDialog
@@ -466,7 +460,7 @@ class CaseScreen(DeskScreen):
                 self.notify(message, severity="error", timeout=10)
                 run_db(self, lambda: self.desk.case_page(self.case_id), self._rebase, group="case")
                 return
-            at_fields = error_fields(message)
+            at_fields = error_fields(exc)
             for field in dirty:
                 if field.field_name in at_fields:
                     field.set_error(at_fields[field.field_name])
@@ -545,4 +539,9 @@ class CaseScreen(DeskScreen):
 
 
 def _status_word(status: str) -> str:
-    return {"pending": _("pending"), "sent": _("sent"), "failed": _("failed")}.get(status, status)
+    words: dict[str, str] = {
+        OutboxStatus.PENDING: _("pending"),
+        OutboxStatus.SENT: _("sent"),
+        OutboxStatus.FAILED: _("failed"),
+    }
+    return words.get(status, status)

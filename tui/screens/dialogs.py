@@ -187,7 +187,7 @@ class FieldsDialog(Dialog[Any]):
             run_db(self, reread, lambda values: self._rebase(values, exc.by), self._reread_failed)
             return
         self.busy = False
-        at_fields = error_fields(message)
+        at_fields = error_fields(exc)
         placed = False
         for field in self.query(FieldInput):
             if field.field_name in at_fields:

@@ -14,6 +14,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
+from trinn.engine.outbox_message import outbox_entry
+from trinn.engine.status import OutboxStatus
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import local_datetime, ngettext
 from trinn.tui.screens.base import DeskScreen, run_db
@@ -61,7 +63,7 @@ class OutboxScreen(DeskScreen):
         table.focus()
 
     def refresh_data(self) -> None:
-        statuses = None if self.show_sent else ("pending", "failed")
+        statuses = None if self.show_sent else (OutboxStatus.PENDING, OutboxStatus.FAILED)
         run_db(self, lambda: self.desk.outbox(statuses), self._show, group="outbox", exclusive=True)
 
     def _show(self, rows: list[Any]) -> None:
@@ -69,25 +71,18 @@ class OutboxScreen(DeskScreen):
         table = self.query_one("#outbox", DataTable)
         table.clear()
         for row in rows:
-            payload = row["payload"] or {}
-            to = (
-                ", ".join(payload.get("to") or [])
-                or payload.get("address")
-                or payload.get("to_person")
-                or payload.get("to_field")
-                or ""
-            )
+            entry = outbox_entry(row["kind"], row["payload"])
             table.add_row(
                 str(row["id"]),
                 str(row["case_id"]),
                 plain(row["status"]),
-                plain(to),
-                plain(payload.get("message") or payload.get("kind") or row["kind"]),
+                plain(entry.recipients_text()),
+                plain(entry.headline()),
                 str(row["attempts"]),
                 local_datetime(row["created_at"]),
                 plain(row["last_error"] or ""),
             )
-        failed = sum(1 for r in rows if r["status"] == "failed")
+        failed = sum(1 for r in rows if r["status"] == OutboxStatus.FAILED)
         text = ngettext("{count} message", "{count} messages", len(rows)).format(count=len(rows))
         text += " · " + _("{count} failed").format(count=failed)
         if self.retry is None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.css.query import NoMatches
 
+from trinn.engine.status import TaskStatus
 from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class TrinnCommands(Provider):
                     do = _("Do: {action}").format(action=title)
                     commands.append((do, fire, _("an action possible now")))
             for index, record in enumerate(getattr(screen, "task_rows", [])):
-                if record.status == "open":
+                if record.status == TaskStatus.OPEN:
                     task = page.spec.all_tasks().get(record.task_id)
                     title = page.text(task.title) if task else record.task_id
 

@@ -107,7 +107,7 @@ class Settings:
 
     def close(self) -> None:
         if self.deliver and self._store is not None:
-            from trinn.tui.notify_commands import deliver_after_command
+            from trinn.tui.cli.notify import deliver_after_command
 
             self.deliver = False
             deliver_after_command(self)

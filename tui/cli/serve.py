@@ -16,8 +16,8 @@ import typer
 
 from trinn.engine.errors import CommandError, TrinnError
 from trinn.engine.links import BASE_URL_ENV, KEY_ENV
-from trinn.tui.output import fail, out
-from trinn.tui.settings import Settings
+from trinn.tui.cli.output import fail, out
+from trinn.tui.cli.settings import Settings
 
 __all__ = ["register"]
 
@@ -103,7 +103,7 @@ def link(
 ) -> None:
     """Print the signed link to a case's public form, to give by phone or in your own e-mail."""
     from trinn.engine.links import case_link
-    from trinn.tui.case_commands import case_id_argument
+    from trinn.tui.cli.cases import case_id_argument
 
     settings: Settings = ctx.obj
     case_id = case_id_argument(case)

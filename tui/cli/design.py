@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trinn.engine.errors import PlaybookError, PlaybookIOError
-from trinn.tui.output import err, fail, out, print_json
-from trinn.tui.settings import Settings
+from trinn.tui.cli.output import err, fail, out, print_json
+from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
     from trinn.engine.scenario import LoadedScenarios

@@ -25,8 +25,8 @@ import typer
 from trinn.engine.errors import CommandError, FileProblemsError, TrinnError
 from trinn.engine.shown import shown
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, parse_moment
-from trinn.tui.output import fail, json_text, out, print_columns, print_json
-from trinn.tui.settings import Settings
+from trinn.tui.cli.output import fail, json_text, out, print_columns, print_json
+from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
     from trinn.engine.case import Case
@@ -138,7 +138,7 @@ def _language(settings: Settings, spec_language: str) -> str:
 
 def _show_case(service: Service, settings: Settings, case: Case, as_json: bool) -> None:
     from trinn.engine.views import case_view
-    from trinn.tui.render import case_text
+    from trinn.tui.cli.render import case_text
 
     case, compiled, children = service.load(case.id)
     language = _language(settings, compiled.spec.language)
@@ -524,7 +524,7 @@ def tasks(
     if not data:
         out.print("no open tasks", markup=False)
         return
-    from trinn.tui.render import due_text
+    from trinn.tui.cli.render import due_text
 
     table = []
     for view in data:
@@ -538,7 +538,7 @@ def tasks(
 def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
     """A case's history: every command, who, when, and what it changed."""
     from trinn.engine.views import event_view
-    from trinn.tui.render import history_lines
+    from trinn.tui.cli.render import history_lines
 
     with _service(ctx) as (service, settings):
         case_id = _case_id(case)

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trinn.engine.errors import CommandError, TrinnError
-from trinn.tui.case_commands import now_option
-from trinn.tui.output import err, fail, out, print_columns, print_json
-from trinn.tui.settings import Settings
+from trinn.engine.outbox_message import OutboxMessage, Reason
+from trinn.engine.status import OutboxStatus
+from trinn.tui.cli.cases import now_option
+from trinn.tui.cli.output import err, fail, out, print_columns, print_json
+from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
     from trinn.notifiers.channels import Channels
@@ -66,18 +68,18 @@ def deliver_after_command(settings: Settings) -> None:
         err.print(f"trinn: messages not sent: {exc} (they wait in the outbox)", markup=False)
         return
     for result in report.results:
-        if result.status not in ("sent", "skipped"):
+        if result.status not in (OutboxStatus.SENT, OutboxStatus.SKIPPED):
             err.print(f"trinn: {_problem_line(result)}", markup=False)
 
 
 def _problem_line(result: RowResult) -> str:
-    if result.status == "lost":  # not a failure: the dispatcher that took it over finishes it
+    if result.status == OutboxStatus.LOST:  # not a failure: the dispatcher that took it over finishes it
         return f"message {result.outbox_id} (case {result.case_id}): {'; '.join(result.errors)}"
     when = (
         f"; next try {result.next_attempt_at:%Y-%m-%d %H:%M} UTC"
-        if result.status == "pending" and result.next_attempt_at
+        if result.status == OutboxStatus.PENDING and result.next_attempt_at
         else "; failed for good (`trinn outbox retry " + str(result.outbox_id) + "`)"
-        if result.status == "failed"
+        if result.status == OutboxStatus.FAILED
         else ""
     )
     return (
@@ -166,12 +168,13 @@ def _unreached_roles(settings: Settings, found: Channels) -> tuple[dict[str, lis
             if role.external:
                 continue
             members = [p for p in people.members(role_id)] if people is not None else []
-            payload = {
-                "to": [role_id],
-                "members": {role_id: [p.id for p in members]},
-                "people": {p.id: p.email for p in members},
-            }
-            if route(payload, found)[1]:
+            message = OutboxMessage(
+                reason=Reason.NOTIFY,
+                to=(role_id,),
+                members={role_id: tuple(p.id for p in members)},
+                people={p.id: p.email for p in members},
+            )
+            if route(message, found)[1]:
                 unreached.setdefault(role_id, []).append(spec.id)
     return unreached, known
 
@@ -206,15 +209,16 @@ def notify_test(
         raise fail(str(exc)) from exc
     members = [p for p in people.members(to) if not p.every_role] if people is not None else []
     person = people.by_id.get(to) if people is not None else None
-    payload: dict[str, Any] = {
-        "to": [] if person is not None else [to],
-        "persons": [to] if person is not None else [],
-        "members": {to: [p.id for p in members]},
-        "people": {p.id: p.email for p in [*members, *([person] if person else [])]},
-        "title": "trinn: test message",
-        "body": f"A test message from trinn to '{to}'. If you read this, the channel works.\n",
-    }
-    results, unreached = send_direct(payload, found)
+    message = OutboxMessage(
+        reason=Reason.NOTIFY,
+        to=() if person is not None else (to,),
+        persons=(to,) if person is not None else (),
+        members={to: tuple(p.id for p in members)},
+        people={p.id: p.email for p in [*members, *([person] if person else [])]},
+        title="trinn: test message",
+        body=f"A test message from trinn to '{to}'. If you read this, the channel works.\n",
+    )
+    results, unreached = send_direct(message, found)
     if as_json:
         print_json(
             {
@@ -260,13 +264,13 @@ def send(ctx: typer.Context, now: Now = None, as_json: Json = False) -> None:
         if not report.results:
             out.print("nothing to send", markup=False)
         for result in report.results:
-            if result.status == "sent":
+            if result.status == OutboxStatus.SENT:
                 out.print(
                     f"message {result.outbox_id} (case {result.case_id}): sent"
                     + (f" to {', '.join(result.sent_to)}" if result.sent_to else ""),
                     markup=False,
                 )
-            elif result.status == "skipped":
+            elif result.status == OutboxStatus.SKIPPED:
                 out.print(
                     f"message {result.outbox_id} (case {result.case_id}): not sent: "
                     f"{'; '.join(result.errors)}",
@@ -312,7 +316,7 @@ def outbox(
     settings: Settings = ctx.obj
     try:
         with settings.store().read() as tx:
-            rows = tx.outbox_listing(status="failed" if failed else None)
+            rows = tx.outbox_listing(status=OutboxStatus.FAILED if failed else None)
             deliveries = tx.delivery_rows([r["id"] for r in rows])
     except TrinnError as exc:
         raise fail(str(exc)) from exc
@@ -331,10 +335,7 @@ def outbox(
         )
     views = []
     for row in rows:
-        payload = row["payload"]
-        to = [*payload.get("to", []), *payload.get("persons", [])]
-        if payload.get("address") and payload["address"] not in to:
-            to.append(str(payload["address"]))
+        message = OutboxMessage.from_json(row["payload"])
         views.append(
             {
                 "id": row["id"],
@@ -342,12 +343,14 @@ def outbox(
                 "status": row["status"],
                 "attempts": row["attempts"],
                 "created_at": iso(row["created_at"]),
-                "next_attempt_at": iso(row["next_attempt_at"]) if row["status"] == "pending" else None,
+                "next_attempt_at": (
+                    iso(row["next_attempt_at"]) if row["status"] == OutboxStatus.PENDING else None
+                ),
                 "sent_at": iso(row["sent_at"]),
-                "reason": payload.get("reason"),
-                "message": payload.get("message"),
-                "to": to,
-                "title": payload.get("title"),
+                "reason": message.reason,
+                "message": message.message,
+                "to": message.recipients(),
+                "title": message.title,
                 "last_error": _stored_text(row["last_error"]),
                 "deliveries": by_row.get(row["id"], []),
             }
@@ -373,7 +376,7 @@ def outbox(
         ],
     )
     for v in views:
-        if v["last_error"] and v["status"] != "sent":
+        if v["last_error"] and v["status"] != OutboxStatus.SENT:
             out.print(f"  {v['id']}: {v['last_error']}", markup=False)
 
 
@@ -415,7 +418,7 @@ def outbox_retry(
         raise fail(str(exc)) from exc
     if as_json:
         print_json(_result_view(result))
-    elif result.status == "sent":
+    elif result.status == OutboxStatus.SENT:
         out.print(
             f"message {row_id} (case {result.case_id}): sent"
             + (f" to {', '.join(result.sent_to)}" if result.sent_to else ""),
@@ -423,7 +426,7 @@ def outbox_retry(
         )
     else:
         err.print(f"trinn: {_problem_line(result)}", markup=False)
-    if result.status != "sent":
+    if result.status != OutboxStatus.SENT:
         raise typer.Exit(1)
 
 

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from trinn.engine.calendar import local_time
 from trinn.engine.shown import shown
+from trinn.engine.status import TaskStatus
 
 __all__ = ["case_text", "due_text", "history_lines", "time_text", "value_text"]
 
@@ -78,13 +79,13 @@ def case_text(view: dict[str, Any], language: str) -> Table:
     for name, value in view["fields"].items():
         table.add_row(f"  {name}", value_text(value))
     for task in view["tasks"]:
-        mark = "[x]" if task["status"] == "done" else "[ ]"
+        mark = "[x]" if task["status"] == TaskStatus.DONE else "[ ]"
         label = task["task"] + (f" [{task['item']}]" if task["item"] is not None else "")
         parts = [
             f"{mark} {label}: {task['title']}",
             f"({task['role']}" + (f", {task['assignee']}" if task["assignee"] else "") + ")",
         ]
-        if task["status"] == "done":
+        if task["status"] == TaskStatus.DONE:
             parts.append(f"done by {task['done_by']} {time_text(task['done_at'], language)}")
         elif task["due_at"]:
             parts.append(

@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from trinn.engine.errors import CommandError, PlaybookError, PlaybookIOError, TrinnError
-from trinn.tui import case_commands, design_commands, notify_commands, serve_commands
-from trinn.tui.output import err, out
-from trinn.tui.output import fail as _fail
-from trinn.tui.output import print_json as _print_json
-from trinn.tui.settings import Settings
+from trinn.tui.cli import cases as case_commands
+from trinn.tui.cli import design as design_commands
+from trinn.tui.cli import notify as notify_commands
+from trinn.tui.cli import serve as serve_commands
+from trinn.tui.cli.output import err, out
+from trinn.tui.cli.output import fail as _fail
+from trinn.tui.cli.output import print_json as _print_json
+from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
     from trinn.engine.catalog import PlaybookFile
@@ -287,7 +290,7 @@ def _playbook_rows(settings: Settings) -> list[dict[str, Any]]:
                 title=localize(spec.title, settings.language or spec.language, spec.language),
             )
         except PlaybookError as exc:
-            row["status"] = exc.summary().split(" in ")[0]
+            row["status"] = exc.counted()
         except PlaybookIOError as exc:
             row["status"] = str(exc)
         rows.append(row)

@@ -1,0 +1,172 @@
+"""The message an outbox row carries: what a command queued, for whom, and its rendered text.
+
+A command writes one `OutboxMessage` per notification (reason, state, the
+recipients as the playbook names them); `engine.messages.rendered` fills in its
+text and what the people file knows of its recipients before the row is
+stored; the notifiers and the user interfaces read it back with `from_json`.
+`recipients()` is the one answer to "who is this to".
+
+A custom action's row (`kind: action`) carries an `OutboxAction` instead.
+
+Rows written by older versions of trinn still read: `from_json` takes their
+shape too (an `address` that held a `person_list` field's ids as a list, keys
+left out instead of null).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any, ClassVar
+
+__all__ = ["OutboxAction", "OutboxMessage", "Reason", "outbox_entry"]
+
+
+class Reason(StrEnum):
+    """Why a message was queued: a `notify` action, or a state's reminder or escalation timer."""
+
+    NOTIFY = "notify"
+    REMIND = "remind"
+    ESCALATE = "escalate"
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One notification: its recipients as the playbook names them, and (once rendered) its text."""
+
+    row_kind: ClassVar[str] = "notify"
+
+    reason: Reason
+    state: str | None = None
+    message: str | None = None  # the playbook's message id; None: a reminder's default text
+    to: tuple[str, ...] = ()  # role ids
+    to_person: str | None = None
+    to_field: str | None = None
+    channel: str | None = None  # a channel tag that replaces the recipients' own channels
+    address: str | None = None  # the e-mail address `to_field` held when it was queued
+    count: int | None = None  # the how-manieth reminder
+    # filled in when rendered (engine.messages.rendered)
+    title: str | None = None
+    body: str | None = None
+    language: str | None = None
+    message_id: str | None = None  # stable: receivers drop a repeat by it
+    subject: str | None = None
+    persons: tuple[str, ...] = ()  # person ids it is for (a person, or the people a field names)
+    members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # role -> person ids
+    people: Mapping[str, str | None] = field(default_factory=dict)  # person id -> e-mail
+
+    def recipients(self) -> list[str]:
+        """Who it is for, each once: its roles, its people, and the e-mail address it names."""
+        persons = self.persons or ((self.to_person,) if self.to_person else ())
+        found = [*self.to, *persons, *([self.address] if self.address else [])]
+        return list(dict.fromkeys(found))
+
+    def recipients_text(self) -> str:
+        """`recipients()` on one line; the field's id when the field named nobody."""
+        return ", ".join(self.recipients()) or (self.to_field or "")
+
+    def headline(self) -> str:
+        """What the row is, in a word: the playbook's message id (`notify` for a default reminder)."""
+        return self.message or self.row_kind
+
+    def names(self, who: str) -> bool:
+        """Is `who` (a role, a person, a field id or an address) among those it is for?"""
+        return who in self.recipients() or who in (self.to_person, self.to_field)
+
+    def readdressed(self, address: str) -> OutboxMessage:
+        """The message sent to `address` (what its field holds now)."""
+        return replace(self, address=address)
+
+    def to_json(self) -> dict[str, Any]:
+        """The row's JSON: plain strings, lists and dicts."""
+        return {
+            "reason": str(self.reason),
+            "state": self.state,
+            "message": self.message,
+            "to": list(self.to),
+            "to_person": self.to_person,
+            "to_field": self.to_field,
+            "channel": self.channel,
+            "address": self.address,
+            "count": self.count,
+            "title": self.title,
+            "body": self.body,
+            "language": self.language,
+            "message_id": self.message_id,
+            "subject": self.subject,
+            "persons": list(self.persons),
+            "members": {role: list(ids) for role, ids in self.members.items()},
+            "people": dict(self.people),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> OutboxMessage:
+        """A message from its row's JSON, as this version or an older one wrote it."""
+        address = data.get("address")
+        count = data.get("count")
+        return cls(
+            reason=Reason(data.get("reason") or Reason.NOTIFY),
+            state=_text(data.get("state")),
+            message=_text(data.get("message")),
+            to=_texts(data.get("to")),
+            to_person=_text(data.get("to_person")),
+            to_field=_text(data.get("to_field")),
+            channel=_text(data.get("channel")),
+            # older rows kept whatever the field held: a person's id, or a person_list's ids
+            address=address if isinstance(address, str) and "@" in address else None,
+            count=count if isinstance(count, int) else None,
+            title=_text(data.get("title")),
+            body=_text(data.get("body")),
+            language=_text(data.get("language")),
+            message_id=_text(data.get("message_id")),
+            subject=_text(data.get("subject")),
+            persons=_texts(data.get("persons")),
+            members={str(role): _texts(ids) for role, ids in (data.get("members") or {}).items()},
+            people={str(p): _text(email) for p, email in (data.get("people") or {}).items()},
+        )
+
+
+@dataclass(frozen=True)
+class OutboxAction:
+    """A custom action (a playbook's `do: - kind: ...`) queued for whoever handles it."""
+
+    row_kind: ClassVar[str] = "action"
+
+    kind: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def recipients(self) -> list[str]:
+        """Nobody: an action is for whatever handles it."""
+        return []
+
+    def recipients_text(self) -> str:
+        return ""
+
+    def headline(self) -> str:
+        """What the row is, in a word: the action's kind."""
+        return self.kind or self.row_kind
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "params": dict(self.params)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> OutboxAction:
+        return cls(kind=str(data.get("kind") or ""), params=dict(data.get("params") or {}))
+
+
+def outbox_entry(kind: str, payload: Mapping[str, Any] | None) -> OutboxMessage | OutboxAction:
+    """An outbox row's payload read as what its `kind` says it is."""
+    if kind == OutboxMessage.row_kind:
+        return OutboxMessage.from_json(payload or {})
+    return OutboxAction.from_json(payload or {})
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _texts(values: Any) -> tuple[str, ...]:
+    if isinstance(values, str):
+        return (values,)
+    return tuple(str(v) for v in values or ())
