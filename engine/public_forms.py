@@ -120,15 +120,21 @@ def _link_problems(spec: PlaybookSpec, source_map: SourceMap) -> Iterator[Proble
                             "form_link needs a form id in quotes",
                             "write e.g. form_link('" + (public[0] if public else "form") + "')",
                         )
-                    elif form_id not in spec.forms or not spec.forms[form_id].public:
-                        what = "not public" if form_id in spec.forms else "not a form"
+                    elif form_id not in spec.forms:
                         yield Problem(
                             source_map.path,
                             line,
                             column,
-                            f"form_link('{form_id}'): '{form_id}' is {what}",
-                            did_you_mean(form_id, public, list_if_few=8)
-                            or "mark the form 'public: true' (filled by an external role)",
+                            f"form_link('{form_id}'): unknown form '{form_id}'",
+                            did_you_mean(form_id, spec.forms, list_if_few=8),
+                        )
+                    elif not spec.forms[form_id].public:
+                        yield Problem(
+                            source_map.path,
+                            line,
+                            column,
+                            f"form_link('{form_id}'): form '{form_id}' is not public",
+                            "mark it 'public: true', with its task in an external role",
                         )
                     else:
                         linked[form_id] = None
