@@ -26,13 +26,23 @@ from trinn.engine.spec import (
 )
 from trinn.engine.values import check_value
 
-__all__ = ["CheckResult", "check_playbook", "graph_problems"]
+__all__ = ["CheckResult", "check_playbook", "graph_problems", "playbook_scope"]
 
 _ADDRESS_TYPES = frozenset({FieldType.email, FieldType.person, FieldType.person_list})
 # fields whose values are free text of any length: an expression reading one is priced so
 _TEXT_TYPES = frozenset(
     {FieldType.text, FieldType.long_text, FieldType.email, FieldType.url, FieldType.phone, FieldType.person}
 )
+
+
+def playbook_scope(spec: PlaybookSpec) -> Scope:
+    """The names a playbook's expressions may read, and which of them are lists and free text."""
+    return Scope(
+        frozenset(spec.fields),
+        frozenset(spec.all_tasks()),
+        lists=frozenset(f for f, s in spec.fields.items() if s.type in LIST_TYPES),
+        texts=frozenset(f for f, s in spec.fields.items() if s.type in _TEXT_TYPES),
+    )
 
 
 @dataclass
@@ -56,12 +66,7 @@ class _Checker:
         for transition in spec.transitions:
             for source in spec.source_states(transition):
                 self.leaving.setdefault(source, set()).add(transition.trigger)
-        self.scope = Scope(
-            frozenset(spec.fields),
-            frozenset(self.tasks),
-            lists=frozenset(f for f, s in spec.fields.items() if s.type in LIST_TYPES),
-            texts=frozenset(f for f, s in spec.fields.items() if s.type in _TEXT_TYPES),
-        )
+        self.scope = playbook_scope(spec)
 
     def add(self, loc: Loc, message: str, hint: str = "", *, at_key: bool = False) -> None:
         self.result.problems.append(self.map.problem(loc, message, hint, at_key=at_key))

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import cel
 from transitions import EventData, Machine
 
 from trinn.engine.actions import registered_actions
+from trinn.engine.cel_runtime import cel
 from trinn.engine.errors import ExpressionError, RefusedError
 from trinn.engine.expressions import CompiledExpression
 from trinn.engine.i18n import gettext as _

@@ -11,9 +11,8 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-import cel
-
 from trinn.engine.case import TaskTally, task_specs
+from trinn.engine.cel_runtime import cel
 from trinn.engine.expressions import OVERSIZED
 from trinn.engine.limits import CEL_ITEM_CHARS, CEL_LIST_ITEMS, CEL_TEXT_CHARS
 from trinn.engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec
@@ -95,7 +94,7 @@ def evaluation_context(
     if "state" in wanted:
         variables["state"] = state
     if "now" in wanted:
-        variables["now"] = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+        variables["now"] = now
     if "tasks" in wanted or "tasks_done" in wanted:
         all_tasks = task_specs(spec)
         none = TaskTally()

@@ -47,6 +47,7 @@ __all__ = [
     "StoreError",
     "TrinnError",
     "did_you_mean",
+    "os_reason",
 ]
 
 
@@ -247,3 +248,10 @@ def did_you_mean(name: str, choices: Iterable[str], *, list_if_few: int = 0) -> 
     if options and len(options) <= list_if_few:
         return _("expected one of {options}").format(options=", ".join(f"'{o}'" for o in options))
     return ""
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, as trinn's messages say it: the system's words
+    (`permission denied`), lowercase first, without the errno and path its text repeats."""
+    reason = exc.strerror or str(exc)
+    return reason[:1].lower() + reason[1:]

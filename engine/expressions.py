@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import cel
-
+from trinn.engine.cel_runtime import cel
 from trinn.engine.cel_text import (
     KEYWORDS,
     TASK_MEMBERS,

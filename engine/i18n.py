@@ -17,10 +17,13 @@ from __future__ import annotations
 import functools
 import gettext as _gettext
 from pathlib import Path
+from typing import Literal, get_args
 
-__all__ = ["LANGUAGES", "N_", "gettext", "language", "set_language", "update_catalogues"]
+__all__ = ["LANGUAGES", "N_", "Language", "gettext", "language", "set_language", "update_catalogues"]
 
-LANGUAGES = ("nb", "da", "en")
+# the languages trinn speaks, and that a playbook may be written in: the one list of them
+Language = Literal["nb", "da", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "engine"
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from trinn.engine.checks import check_playbook
-from trinn.engine.errors import PlaybookError, PlaybookIOError, Problem
+from trinn.engine.errors import PlaybookError, PlaybookIOError, Problem, os_reason
 from trinn.engine.expressions import CompiledExpression
-from trinn.engine.source import SourceMap, parse_yaml, read_capped, strip_bom
+from trinn.engine.playbook_cache import PlaybookCache, checked_against
+from trinn.engine.source import SourceMap, decode_text, parse_yaml, read_capped, strip_bom
 from trinn.engine.spec import PlaybookSpec
 from trinn.engine.validation import validate_model
 
@@ -43,26 +44,50 @@ MAX_FIELDS = 500
 
 @dataclass(frozen=True)
 class LoadedPlaybook:
-    """A playbook that checked clean, with what it was made from."""
+    """A playbook that checked clean, with what it was made from.
+
+    One read from the playbook cache has no source positions until something asks
+    for them (lint, scenario coverage): then its text is parsed once.
+    """
 
     spec: PlaybookSpec
     path: str
     text: str
     sha256: str
-    source_map: SourceMap
+    positions: SourceMap | None
     expressions: dict[str, CompiledExpression]
 
     @property
     def key(self) -> tuple[str, int]:
         return self.spec.id, self.spec.version
 
+    @property
+    def source_map(self) -> SourceMap:
+        if self.positions is None:
+            _, source_map, _ = parse_yaml(self.text.encode("utf-8", "surrogatepass"), self.path)
+            object.__setattr__(self, "positions", source_map)  # parsed once, on first use
+            return source_map
+        return self.positions
+
 
 def load_playbook_text(
-    text: str | bytes, path: str, known_playbooks: Iterable[str] | None = None
+    text: str | bytes,
+    path: str,
+    known_playbooks: Iterable[str] | None = None,
+    cache: PlaybookCache | None = None,
 ) -> LoadedPlaybook:
-    """Parse, validate and check; raise PlaybookError holding every problem found."""
+    """Parse, validate and check; raise PlaybookError holding every problem found.
+
+    With a cache, a text that checked clean before (against the same start_case
+    targets) is taken from it, and a text that checks clean now is put in it.
+    """
     # a byte-order mark is no part of the playbook: the same text has the same hash with or without
     raw = strip_bom(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    against = checked_against(known_playbooks)
+    if cache is not None and (hit := cache.get(sha256, against)) is not None:
+        decoded, _ = decode_text(raw, path)  # it decoded clean when it was put there
+        return LoadedPlaybook(hit.spec, path, decoded or "", sha256, None, hit.expressions)
     data, source_map, problems = parse_yaml(raw, path)
     if problems:
         raise PlaybookError(path, problems)
@@ -78,13 +103,16 @@ def load_playbook_text(
     result = check_playbook(spec, source_map, known_playbooks)
     if result.problems:
         raise PlaybookError(path, result.problems)
-    return LoadedPlaybook(
-        spec, path, source_map.text, hashlib.sha256(raw).hexdigest(), source_map, result.expressions
-    )
+    if cache is not None:
+        cache.put(sha256, against, spec, result.expressions)
+    return LoadedPlaybook(spec, path, source_map.text, sha256, source_map, result.expressions)
 
 
 def load_playbook(
-    path: Path | str, known_playbooks: Iterable[str] | None = None, display: str | None = None
+    path: Path | str,
+    known_playbooks: Iterable[str] | None = None,
+    display: str | None = None,
+    cache: PlaybookCache | None = None,
 ) -> LoadedPlaybook:
     """Load a playbook file; `display` is the name problems are reported under."""
     path = Path(path)
@@ -92,9 +120,8 @@ def load_playbook(
     try:
         raw = read_capped(path)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise PlaybookIOError(shown, reason[:1].lower() + reason[1:]) from exc
-    return load_playbook_text(raw, shown, known_playbooks)
+        raise PlaybookIOError(shown, os_reason(exc)) from exc
+    return load_playbook_text(raw, shown, known_playbooks, cache)
 
 
 def size_problems(data: dict[str, Any], source_map: SourceMap) -> list[Problem]:

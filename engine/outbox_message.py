@@ -66,13 +66,17 @@ class OutboxMessage:
         """`recipients()` on one line; the field's id when the field named nobody."""
         return ", ".join(self.recipients()) or (self.to_field or "")
 
+    def addressed(self) -> list[str]:
+        """Whom the playbook addressed it to, as it names them: roles, a person, a field."""
+        return [*self.to, *[name for name in (self.to_person, self.to_field) if name]]
+
     def headline(self) -> str:
         """What the row is, in a word: the playbook's message id (`notify` for a default reminder)."""
         return self.message or self.row_kind
 
     def names(self, who: str) -> bool:
         """Is `who` (a role, a person, a field id or an address) among those it is for?"""
-        return who in self.recipients() or who in (self.to_person, self.to_field)
+        return who in self.recipients() or who in self.addressed()
 
     def readdressed(self, address: str) -> OutboxMessage:
         """The message sent to `address` (what its field holds now)."""

@@ -19,7 +19,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
-from trinn.engine.errors import PeopleFileError, Problem, did_you_mean
+from trinn.engine.errors import PeopleFileError, Problem, did_you_mean, os_reason
 from trinn.engine.source import parse_yaml, read_capped
 from trinn.engine.validation import validate_model
 
@@ -90,8 +90,8 @@ def load_people(path: Path) -> People:
     try:
         raw = read_capped(path)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise PeopleFileError(shown, [Problem(shown, 1, 1, f"cannot read: {reason.lower()}")]) from exc
+        problem = Problem(shown, 1, 1, f"cannot read: {os_reason(exc)}")
+        raise PeopleFileError(shown, [problem]) from exc
     data, source_map, problems = parse_yaml(raw, shown)
     if problems:
         raise PeopleFileError(shown, problems)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from trinn.engine.catalog import find_playbook, playbook_files
 from trinn.engine.compiler import CompiledPlaybook, compile_playbook
-from trinn.engine.errors import PlaybookIOError
+from trinn.engine.errors import PlaybookIOError, os_reason
 from trinn.engine.loader import load_playbook_text
+from trinn.engine.playbook_cache import PlaybookCache
 from trinn.engine.source import read_capped, strip_bom
 
 __all__ = ["PlaybookRegistry"]
@@ -24,8 +25,9 @@ __all__ = ["PlaybookRegistry"]
 class PlaybookRegistry:
     """Compiled playbooks by file (for new cases) and by stored hash (for running ones)."""
 
-    def __init__(self, folders: Sequence[Path] = ()) -> None:
+    def __init__(self, folders: Sequence[Path] = (), cache: PlaybookCache | None = None) -> None:
         self.folders = list(folders)
+        self.cache = cache
         self._by_sha: dict[str, CompiledPlaybook] = {}
         self._known: set[str] | None = None
 
@@ -44,12 +46,11 @@ class PlaybookRegistry:
         try:
             raw = strip_bom(read_capped(path))  # hashed as the loader hashes it
         except OSError as exc:
-            reason = exc.strerror or str(exc)
-            raise PlaybookIOError(str(path), reason[:1].lower() + reason[1:]) from exc
+            raise PlaybookIOError(str(path), os_reason(exc)) from exc
         sha256 = hashlib.sha256(raw).hexdigest()
         compiled = self._by_sha.get(sha256)
         if compiled is None:
-            compiled = compile_playbook(load_playbook_text(raw, str(path), self.known_ids()))
+            compiled = compile_playbook(load_playbook_text(raw, str(path), self.known_ids(), self.cache))
             self._by_sha[sha256] = compiled
         return compiled
 
@@ -61,6 +62,6 @@ class PlaybookRegistry:
         compiled = self._by_sha.get(sha256)
         if compiled is None:
             # checked when first stored; start_case targets are checked when the case starts one
-            compiled = compile_playbook(load_playbook_text(text(), label, None))
+            compiled = compile_playbook(load_playbook_text(text(), label, None, self.cache))
             self._by_sha[sha256] = compiled
         return compiled

@@ -28,10 +28,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from trinn.engine.errors import FileProblemsError, Problem
+from trinn.engine.errors import FileProblemsError, Problem, os_reason
 from trinn.engine.source import SourceMap, parse_yaml, read_capped
 from trinn.engine.spec import Duration
 from trinn.engine.validation import validate_model
+from trinn.engine.values import ValueProblem, parse_moment
 
 __all__ = [
     "DEFAULT_START",
@@ -43,7 +44,6 @@ __all__ = [
     "ScenarioFile",
     "Step",
     "load_scenarios",
-    "parse_moment",
     "scenario_file_for",
 ]
 
@@ -56,19 +56,14 @@ class ScenarioError(FileProblemsError):
     """A scenario file that cannot be read or run, with every problem found."""
 
 
-def parse_moment(text: Any) -> dt.datetime:
-    """A date or time from a scenario file; without a zone it is UTC."""
+def _moment(text: str) -> str:
+    """A date or time as `--now` takes it (engine.values.parse_moment); checked, kept as written."""
     try:
-        moment = dt.datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
-    except ValueError:
+        parse_moment(text)
+    except ValueProblem:
         raise ValueError(
             f"invalid time '{text}' (write e.g. '2026-01-05T09:00:00Z' or '2026-01-05')"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def _moment(text: str) -> str:
-    parse_moment(text)
     return text
 
 
@@ -185,8 +180,7 @@ def load_scenarios(path: Path, display: str | None = None) -> LoadedScenarios:
     try:
         raw = read_capped(path)
     except OSError as exc:
-        reason = (exc.strerror or str(exc)).lower()
-        raise ScenarioError(shown, [Problem(shown, 1, 1, f"cannot read: {reason}")]) from exc
+        raise ScenarioError(shown, [Problem(shown, 1, 1, f"cannot read: {os_reason(exc)}")]) from exc
     data, source_map, problems = parse_yaml(raw, shown)
     if problems:
         raise ScenarioError(shown, problems)

@@ -28,13 +28,13 @@ from trinn.engine.scenario import (
     MessageExpectation,
     Scenario,
     Step,
-    parse_moment,
 )
 from trinn.engine.service import Service
 from trinn.engine.source import Loc
 from trinn.engine.spec import PlaybookSpec
 from trinn.engine.status import TaskStatus
 from trinn.engine.store import Store, open_database
+from trinn.engine.values import parse_moment
 
 __all__ = ["ACTOR", "SCENARIO_BASE_URL", "Coverage", "ScenarioResult", "coverage_gaps", "run_scenarios"]
 
@@ -305,8 +305,7 @@ def _described(wanted: MessageExpectation) -> str:
 def _queued(queued: Iterable[OutboxMessage]) -> str:
     shown = []
     for m in queued:
-        to = [*m.to, *[name for name in (m.to_person, m.to_field) if name]]
-        shown.append(f"'{m.message}' to {', '.join(to) or 'nobody'} ({m.reason})")
+        shown.append(f"'{m.message}' to {', '.join(m.addressed()) or 'nobody'} ({m.reason})")
     return "; ".join(shown) or "none"
 
 

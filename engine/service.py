@@ -816,12 +816,16 @@ class Service:
 
     def _task(self, cmd: _Command, task: str, item: str | None, status: str) -> TaskRecord:
         spec, case = cmd.spec, cmd.case
+        current = sorted({t.task_id for t in case.current_tasks() if t.status != TaskStatus.CANCELLED})
+        listed = ", ".join(current) if current else _("none")
         if task not in task_specs(spec):
-            raise CommandError(_("unknown task '{task}'").format(task=task) + _hint(task, task_specs(spec)))
+            close = did_you_mean(task, task_specs(spec))
+            raise CommandError(
+                _("unknown task '{task}'").format(task=task)
+                + (f" ({close})" if close else " " + _("(the tasks now: {tasks})").format(tasks=listed))
+            )
         here = [t for t in case.current_tasks() if t.task_id == task]
         if not [t for t in here if t.status != TaskStatus.CANCELLED]:
-            current = sorted({t.task_id for t in case.current_tasks() if t.status != TaskStatus.CANCELLED})
-            listed = ", ".join(current) if current else _("none")
             raise CommandError(
                 _("task '{task}' is not a task of state '{state}' (its tasks: {tasks})").format(
                     task=task, state=case.state, tasks=listed

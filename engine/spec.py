@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from trinn.engine.i18n import Language
+
 __all__ = [
     "DEFAULT_LINK_EXPIRY",
     "ActionSpec",
@@ -33,7 +35,6 @@ __all__ = [
     "FieldSpec",
     "FieldType",
     "FormSpec",
-    "Language",
     "LintIgnoreSpec",
     "MessageSpec",
     "NotifyActionSpec",
@@ -52,9 +53,6 @@ __all__ = [
     "TransitionSpec",
     "parse_duration",
 ]
-
-Language = Literal["nb", "da", "en"]
-LANGUAGES: tuple[str, ...] = ("nb", "da", "en")
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 PlaybookId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=100)]
@@ -148,6 +146,7 @@ class FieldSpec(_Spec):
     default: Any = None
     options: list[Id] | None = Field(None, description="the choices of a choice or multi_choice")
     option_labels: dict[Id, Text] | None = None
+    negative: bool = Field(False, description="a money field that may hold amounts below zero")
 
     @model_validator(mode="after")
     def _options_fit_type(self) -> FieldSpec:
@@ -155,6 +154,8 @@ class FieldSpec(_Spec):
             raise ValueError(f"a '{self.type.value}' field needs 'options'")
         if self.type not in CHOICE_TYPES and self.options is not None:
             raise ValueError(f"'options' only apply to choice fields, not '{self.type.value}'")
+        if self.negative and self.type is not FieldType.money:
+            raise ValueError(f"'negative' only applies to money fields, not '{self.type.value}'")
         return self
 
 

@@ -12,9 +12,7 @@ from string import Template
 
 from trinn.engine.schema import json_schema_text
 
-__all__ = ["LANGUAGES", "starter_files"]
-
-LANGUAGES = ("da", "nb", "en")
+__all__ = ["starter_files"]
 
 _WORDS = {
     "da": dict(

@@ -8,6 +8,9 @@ own message:
 - numbers and money are finite, with at most 15 digits before the decimal mark
   (|value| < 10**15: exact in a double, within CEL's 64-bit integers); `nan`,
   `inf`, `1e309` and digit strings of any length are refused before conversion;
+  money is not below zero unless its field says `negative: true`;
+- dates and numbers are read as people write them (engine.written: `15.12.2026`,
+  `15/12/2026`, `1 500,50`, `1.500,50 kr.`), in every language alike;
 - text is valid Unicode in NFC, without NUL, C0/C1 controls (ANSI escapes),
   bidirectional overrides or invisible format characters: anything `shown`
   would have to escape is refused, so a stored value reads on screen as it is.
@@ -31,6 +34,7 @@ from trinn.engine.i18n import N_
 from trinn.engine.i18n import gettext as _
 from trinn.engine.shown import first_unsafe, shown
 from trinn.engine.spec import FieldSpec, FieldType
+from trinn.engine.written import read_date, read_number
 
 __all__ = [
     "FIRST_DATE",
@@ -44,6 +48,7 @@ __all__ = [
     "check_text",
     "check_value",
     "normalize_value",
+    "parse_date",
     "parse_moment",
 ]
 
@@ -55,15 +60,11 @@ MAX_ITEMS = 10_000  # items of a list value (what a guard may do with them is bo
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2200, 12, 31)
 _LIMIT = 10**MAX_DIGITS
-_NUMBER_CHARS = 40  # a number written longer than this is no number trinn stores
+_DATE_CHARS = 64  # a date written longer than this is no date
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _PHONE = re.compile(r"^\+?[0-9 ()\-.]{5,20}$")
-# ASCII digits only (int() and float() would take Arabic-Indic or superscript digits too);
-# spaces, no-break spaces and narrow no-break spaces group thousands, as nb and da write them
-_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?(?:[eE][+-]?[0-9]{1,3})?")
-_GROUPING = str.maketrans("", "", " \u00a0\u202f")
 _QUOTED = 60  # characters of a refused value quoted in its message
 
 
@@ -133,7 +134,7 @@ def _text(value: Any, kind: str, *, lines: bool = False) -> str:
     return text if lines else text.strip()
 
 
-def _number(value: Any) -> int | float:
+def _number(value: Any, *, money: bool = False) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueProblem(_("expected a number, got {value}").format(value=_quoted(value)))
     if not isinstance(value, str):
@@ -142,15 +143,11 @@ def _number(value: Any) -> int | float:
         if isinstance(number, float) and not math.isfinite(number):
             raise ValueProblem(_("'{value}' is not a finite number").format(value=written))
     else:
-        written = value.strip().translate(_GROUPING)
-        if len(written) > _NUMBER_CHARS or not _NUMBER.fullmatch(written):
+        written = value.strip()
+        read = read_number(written, money=money)
+        if read is None:
             raise ValueProblem(_("expected a number, got {value}").format(value=_quoted(value)))
-        if not any(mark in written for mark in ".,eE"):
-            number = int(written)  # at most 40 digits: far from Python's 4,300-digit limit
-        else:
-            number = float(written.replace(",", "."))  # 1e309 is infinite: out of range below
-            if math.isfinite(number) and number.is_integer() and not any(m in written for m in ".,"):
-                number = int(number)  # 1e3 is the whole number 1000
+        number = read
     if not -_LIMIT < number < _LIMIT:  # an infinity too
         raise ValueProblem(
             _("'{value}' is out of range").format(value=_clipped(written)),
@@ -159,19 +156,29 @@ def _number(value: Any) -> int | float:
     return number
 
 
-def _date(value: Any) -> str:
-    if isinstance(value, dt.datetime):  # a CEL timestamp, e.g. from `now`
-        day = value.date()
-    elif isinstance(value, dt.date):
-        day = value
-    else:
-        text = _text(value, N_("a date"))
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError:
-            raise ValueProblem(
-                _("'{value}' is not a date").format(value=_clipped(value)), _("write it as YYYY-MM-DD")
-            ) from None
+def _money(spec: FieldSpec, value: Any) -> int | float:
+    amount = _number(value, money=True)
+    if amount < 0 and not spec.negative:
+        raise ValueProblem(
+            _("'{value}' is below zero").format(value=_clipped(str(value).strip())),
+            _("this amount cannot be negative"),
+        )
+    return amount
+
+
+def parse_date(text: str) -> dt.date:
+    """A date as a person writes it (engine.written: ISO, 15.12.2026, 15/12/2026, 15. desember
+    2026), within 1900..2200; or ValueProblem saying why `text` is no such date."""
+    day = read_date(text) if len(text) <= _DATE_CHARS else None
+    if day is None:
+        raise ValueProblem(
+            _("'{value}' is not a date").format(value=_clipped(text.strip())),
+            _("write e.g. 15.12.2026 or 2026-12-15"),
+        )
+    return _in_range(day)
+
+
+def _in_range(day: dt.date) -> dt.date:
     if not FIRST_DATE <= day <= LAST_DATE:
         raise ValueProblem(
             _("'{value}' is out of range").format(value=day.isoformat()),
@@ -179,7 +186,15 @@ def _date(value: Any) -> str:
                 first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat()
             ),
         )
-    return day.isoformat()
+    return day
+
+
+def _date(value: Any) -> str:
+    if isinstance(value, dt.datetime):  # a CEL timestamp, e.g. from `now`
+        return _in_range(value.date()).isoformat()
+    if isinstance(value, dt.date):
+        return _in_range(value).isoformat()
+    return parse_date(_text(value, N_("a date"))).isoformat()
 
 
 def _list(value: Any) -> list[Any]:
@@ -227,8 +242,10 @@ def normalize_value(spec: FieldSpec, value: Any) -> Any:
                 _("digits, spaces and a leading +"),
             )
         return text
-    if kind in (FieldType.number, FieldType.money):
+    if kind is FieldType.number:
         return _number(value)
+    if kind is FieldType.money:
+        return _money(spec, value)
     if kind is FieldType.bool:
         if isinstance(value, bool):
             return value

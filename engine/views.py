@@ -18,14 +18,12 @@ if TYPE_CHECKING:  # a listing (`iso`) must not load the compiler
     from trinn.engine.compiler import CompiledPlaybook
     from trinn.engine.spec import PlaybookSpec
 
-__all__ = ["case_view", "event_view", "iso", "task_view"]
+__all__ = ["case_view", "event_view", "form_view", "forms_now", "iso", "task_view"]
 
 
 def iso(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
-    if moment.tzinfo is None:  # as read from the database: naive UTC
-        moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -40,8 +38,6 @@ def task_view(
     row = task if isinstance(task, Mapping) else vars(task)
     task_spec = spec.all_tasks().get(row["task_id"])
     due = row["due_at"]
-    if due is not None and due.tzinfo is None:
-        due = due.replace(tzinfo=dt.UTC)
     return {
         "task": row["task_id"],
         "item": row["item"],
@@ -113,3 +109,50 @@ def event_view(row: Mapping[str, Any]) -> dict[str, Any]:
         "note": row["note"],
         "details": row["details"],
     }
+
+
+def form_view(spec: PlaybookSpec, form: str, language: str | None = None) -> dict[str, Any]:
+    """A form as a person filling it needs it: each field's label, type, whether it is
+    required, and a choice's options with their labels (what `trinn form` takes)."""
+    form_spec = spec.forms[form]
+    fields = []
+    for name in form_spec.fields:
+        field = spec.fields[name]
+        labels = field.option_labels or {}
+        fields.append(
+            {
+                "field": name,
+                "label": _text(spec, field.label, language),
+                "type": field.type.value,
+                "required": field.required,
+                "options": None
+                if field.options is None
+                else [{"option": o, "label": _text(spec, labels.get(o, o), language)} for o in field.options],
+                "help": _text(spec, field.help, language) if field.help is not None else None,
+            }
+        )
+    return {
+        "form": form,
+        "title": _text(spec, form_spec.title, language),
+        "intro": _text(spec, form_spec.intro, language) if form_spec.intro is not None else None,
+        "fields": fields,
+    }
+
+
+def forms_now(spec: PlaybookSpec, case: Case, language: str | None = None) -> list[dict[str, Any]]:
+    """The forms that can be filled now: those of the open tasks of the case's state (each
+    with the task it completes), then those no task fills (any time the case is open)."""
+    if case.is_closed:
+        return []
+    found: dict[str, dict[str, Any]] = {}
+    tasks = spec.all_tasks()
+    for record in case.current_tasks():
+        task = tasks.get(record.task_id)
+        if record.status != TaskStatus.OPEN or task is None or task.form is None or task.form in found:
+            continue
+        found[task.form] = {**form_view(spec, task.form, language), "task": record.task_id}
+    filled_by_tasks = {task.form for task in tasks.values()}
+    for form in spec.forms:
+        if form not in filled_by_tasks:
+            found[form] = {**form_view(spec, form, language), "task": None}
+    return list(found.values())

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
-from trinn.engine.errors import SettingError
+from trinn.engine.errors import SettingError, os_reason
 
 __all__ = [
     "MAX_BYTES",
@@ -227,8 +227,7 @@ def _read(path: Path) -> tuple[str, int]:
     except FileNotFoundError:
         raise SettingError(f"no channels file at {path} (see `trinn channels --help`)") from None
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise SettingError(f"cannot read the channels file {path}: {reason.lower()}") from None
+        raise SettingError(f"cannot read the channels file {path}: {os_reason(exc)}") from None
     if len(raw) > MAX_BYTES:  # it grew between the look and the read
         raise SettingError(f"{path}: the channels file is too large (the limit is {MAX_BYTES} bytes)")
     try:

@@ -48,6 +48,21 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
         yield
 
 
+@pytest.fixture(autouse=True)
+def language_kept() -> Iterator[None]:
+    """The language is the process's (a command's `--lang`, `i18n.install`): a test that chose
+    one hands the next test the language it found, not its own (a footer in Norwegian after a
+    test of `--lang nb` was the symptom)."""
+    from trinn.engine import i18n as engine_i18n
+    from trinn.tui import i18n
+
+    app_language, engine_language = i18n.language(), engine_i18n.language()
+    yield
+    if (i18n.language(), engine_i18n.language()) != (app_language, engine_language):
+        i18n.install(app_language)
+        engine_i18n.set_language(engine_language)
+
+
 @pytest.fixture
 def data_dir() -> Path:
     return DATA

@@ -64,7 +64,73 @@ def test_show_prints_fields_in_playbook_order_and_tasks(trinn, opened) -> None:
         "  note     hi",
         "  task     [ ] intake: Intake (lead) due 2026-11-26",
         "  task     [ ] call: Call (lead) optional",
+        "  form     intake: Intake (task intake)",
+        "             contact (email): Contact",
+        "             note (long_text; required): Note",
     ]
+
+
+def test_show_json_lists_the_forms_possible_now_with_fields_and_options(trinn, opened) -> None:
+    (form,) = json.loads(trinn("show", "1", "--json").output)["forms"]
+    assert form == {
+        "form": "intake",
+        "title": "Intake",
+        "intro": None,
+        "task": "intake",
+        "fields": [
+            {
+                "field": "contact",
+                "label": "Contact",
+                "type": "email",
+                "required": False,
+                "options": None,
+                "help": None,
+            },
+            {
+                "field": "note",
+                "label": "Note",
+                "type": "long_text",
+                "required": True,
+                "options": None,
+                "help": None,
+            },
+        ],
+    }
+    trinn("form", "1", "intake", "contact=x@acme.no")
+    assert json.loads(trinn("show", "1", "--json").output)["forms"] == []  # its task is done
+
+
+def test_unknown_task_lists_the_tasks_of_the_state(trinn, opened) -> None:
+    unknown = trinn("done", "1", "xyz")
+    assert (unknown.output, unknown.exit_code) == (
+        "trinn: case 1: unknown task 'xyz' (the tasks now: call, intake)\n",
+        1,
+    )
+    assert (
+        trinn("done", "1", "intak").output == "trinn: case 1: unknown task 'intak' (did you mean 'intake'?)\n"
+    )
+
+
+def test_form_without_answers_is_refused_with_its_fields(trinn, opened) -> None:
+    refused = trinn("form", "1", "intake")
+    assert (refused.output, refused.exit_code) == (
+        "trinn: case 1: form 'intake' has no answers (its fields: contact, note)\n",
+        1,
+    )
+
+
+def test_errors_under_json_are_json_on_stdout_and_a_line_on_stderr(trinn, opened) -> None:
+    refused = trinn("fire", "1", "to_signing", "--json", who="bo")
+    message = "case 1: cannot 'to_signing' in state 'new' (needs the role 'lead')"
+    assert (json.loads(refused.stdout), refused.stderr, refused.exit_code) == (
+        {"error": message, "code": 1},
+        f"trinn: {message}\n",
+        1,
+    )
+    usage = trinn("show", "x", "--json")
+    assert (json.loads(usage.stdout)["code"], usage.exit_code) == (2, 2)
+    plain = trinn("show", "9")
+    assert (plain.stdout, plain.stderr) == ("", "trinn: no case '9'\n")
 
 
 def test_tasks_mine_follows_roles_and_assignment(trinn, opened) -> None:
@@ -101,6 +167,10 @@ def test_history_lists_every_command(trinn, opened) -> None:
         "  3  2026-11-24 10:00  lea  fire to_signing  [new -> signing]  approved=false",
         "  4  2026-11-24 10:00  bo  comment  [signing]  note: called them",
     ]
+    trinn("done", "1", "sign", "--item", "a")
+    assert _lines(trinn("history", "1"))[-1] == (
+        "  5  2026-11-24 10:00  lea  done sign (sign [a]) on behalf of Partner  [signing]"
+    )
 
 
 def test_tick_reports_and_does_nothing_twice(trinn, opened) -> None:

@@ -108,7 +108,7 @@ def test_new_refuses_to_overwrite_and_bad_names(runner: CliRunner, tmp_path: Pat
             f"trinn: invalid playbook name '{name}' (without '{hint}': try 'x')\n",
         )
     unknown = runner.invoke(app, ["new", "p", "--language", "sv"])
-    assert unknown.stderr == "trinn: unknown language 'sv' (expected one of da, nb, en)\n"
+    assert unknown.stderr == "trinn: unknown language 'sv' (expected one of nb, da, en)\n"
 
 
 @pytest.fixture

@@ -272,9 +272,8 @@ def _strict_json(text: str) -> object:
 def test_hostile_values_poisoned_show_prints_escapes(poisoned: Path, tmp_path: Path) -> None:
     outcome = _trinn(poisoned, tmp_path, "show", "1")
     assert (outcome.code, outcome.stderr) == (0, "")
-    fields = [
-        line.rstrip() for line in outcome.stdout.splitlines() if line.startswith("  ") and "task" not in line
-    ]
+    lines = outcome.stdout.split("\n  form ")[0].splitlines()  # the forms to fill come last
+    fields = [line.rstrip() for line in lines if line.startswith("  ") and "task" not in line]
     assert fields == [
         "  line    Ac\\ud800me \\x1b[31mred \\u202eevil",
         "  story   nul\\x00",

@@ -54,9 +54,9 @@ def test_engine_imports_neither_tui_nor_notifiers(path: Path) -> None:
 @pytest.mark.parametrize(
     ("library", "allowed"),
     [
-        ("ruamel", {"source.py"}),
+        ("ruamel", {"yaml_reader.py"}),
         ("transitions", {"compiler.py", "diagram.py"}),
-        ("cel", {"expressions.py", "context.py", "compiler.py"}),
+        ("cel", {"cel_runtime.py"}),  # loads the evaluator without cel.cli
     ],
 )
 def test_engine_library_used_only_in_its_module(library: str, allowed: set[str]) -> None:
@@ -85,3 +85,70 @@ def test_pydantic_playbook_models_live_in_spec() -> None:
 @pytest.mark.parametrize("path", _modules("notifiers"), ids=lambda p: p.name)
 def test_notifiers_import_engine_only(path: Path) -> None:
     assert "tui" not in _imports(path)
+
+
+def _trinn_parts(path: Path) -> set[str]:
+    """The modules of trinn a module imports, without `trinn.` (`engine.store.store`, `tui.cli.settings`)."""
+    return {name.partition(".")[2] for name in _imported_modules(path) if name.startswith("trinn.")}
+
+
+@pytest.mark.parametrize("path", _modules("tui"), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_tui_imports_engine_and_notifiers_only(path: Path) -> None:
+    assert {part.split(".")[0] for part in _trinn_parts(path)} <= {"engine", "notifiers", "tui"}
+
+
+# the playbook language: YAML text to a compiled playbook, its expressions and templates
+LANGUAGE = {
+    "source", "spec", "schema", "loader", "checks", "validation", "expressions", "expression_cost",
+    "cel_text", "template", "sandbox", "compiler", "actions", "limits", "text", "calendar",
+}  # fmt: skip
+# cases at run time, and the store they are kept in
+CASES = {
+    "case",
+    "context",
+    "service",
+    "messages",
+    "views",
+    "scenario_run",
+    "timers",
+    "queries",
+    "outbox",
+    "store",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LANGUAGE))
+def test_playbook_language_imports_nothing_of_cases_or_the_store(name: str) -> None:
+    path = ROOT / "engine" / f"{name}.py"
+    if not path.exists():
+        pytest.skip(f"engine/{name}.py is gone")
+    used = {part.split(".")[1] for part in _trinn_parts(path) if part.startswith("engine.")}
+    assert used & CASES == set()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "engine" / "store").rglob("*.py")), ids=lambda p: p.name)
+def test_store_imports_nothing_of_the_service(path: Path) -> None:
+    used = {part for part in _trinn_parts(path) if part.startswith("engine.")}
+    assert used & {"engine.service", "engine.timers", "engine.queries", "engine.scenario_run"} == set()
+
+
+_APP_SIDE = [p for p in _modules("tui") if "cli" not in p.relative_to(ROOT / "tui").parts]
+_CLI_SIDE = [p for p in _modules("tui") if "cli" in p.relative_to(ROOT / "tui").parts]
+
+
+@pytest.mark.parametrize("path", _APP_SIDE, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_the_app_uses_no_command_only_the_shared_wiring(path: Path) -> None:
+    commands = {part for part in _trinn_parts(path) if part.startswith("tui.cli")} - {"tui.cli.settings"}
+    assert commands == set()
+    assert "typer" not in _imports(path)
+
+
+@pytest.mark.parametrize("path", _CLI_SIDE, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_the_command_line_starts_the_app_in_one_place(path: Path) -> None:
+    """Only `trinn tui` (cli/main.py) reaches the Textual app; no other command loads textual."""
+    app_side = {
+        part for part in _trinn_parts(path) if part.startswith("tui.") and not part.startswith("tui.cli")
+    }
+    if path.name != "main.py":
+        assert app_side - {"tui.i18n"} == set()
+        assert "textual" not in _imports(path)

@@ -216,6 +216,7 @@ def test_json_round_trip_keeps_every_field() -> None:
     )
     assert OutboxMessage.from_json(json.loads(json.dumps(message.to_json()))) == message
     assert message.recipients() == ["board", "kari", "boss@roof.test"]
+    assert message.addressed() == ["board", "kari", "contact_email"]
     assert message.names("contact_email") and not message.names("per")
 
 

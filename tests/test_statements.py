@@ -42,12 +42,11 @@ def _walk(service: Service) -> int:
 
 def test_commands_store_what_sqlalchemy_reads_back(service: Service) -> None:
     case_id = _walk(service)
-    naive = NOW.replace(tzinfo=None)
     with service.store.engine.connect() as connection:  # read through SQLAlchemy's own layer
         case = connection.execute(sa.select(cases).where(cases.c.id == case_id)).mappings().one()
         history = connection.execute(sa.select(events).order_by(events.c.seq)).mappings().all()
         rows = connection.execute(sa.select(tasks).order_by(tasks.c.id)).mappings().all()
-    assert (case["state"], case["row_version"], case["updated_at"]) == ("signing", 5, naive)
+    assert (case["state"], case["row_version"], case["updated_at"]) == ("signing", 5, NOW)
     assert case["fields"] == {
         "org": "Acme",
         "note": "n",
@@ -58,11 +57,11 @@ def test_commands_store_what_sqlalchemy_reads_back(service: Service) -> None:
         "approved": False,
     }
     assert [(e["case_version"], e["kind"], e["at"]) for e in history] == [
-        (1, "open", naive),
-        (2, "set", naive),
-        (3, "form", naive),
-        (4, "fire", naive),
-        (5, "done", naive),
+        (1, "open", NOW),
+        (2, "set", NOW),
+        (3, "form", NOW),
+        (4, "fire", NOW),
+        (5, "done", NOW),
     ]
     assert history[1]["changes"] == {"members": [None, ["a", "b", "c"]]}
     assert history[3]["details"]["transitions"] == [
@@ -76,7 +75,7 @@ def test_commands_store_what_sqlalchemy_reads_back(service: Service) -> None:
     ]
     assert signing == [
         ("sign", "a", "open", None, None),
-        ("sign", "b", "done", naive, "signed"),
+        ("sign", "b", "done", NOW, "signed"),
         ("sign", "c", "open", None, None),
     ]
 

@@ -19,7 +19,7 @@ from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.service import Service
 from trinn.engine.store import Store, open_database
 from trinn.engine.store.database import HEAD, resolve_url
-from trinn.engine.store.tables import metadata
+from trinn.engine.store.tables import cases, metadata
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "engine" / "store" / "migrations"
 CASES = Path(__file__).parent / "data" / "cases"
@@ -227,3 +227,31 @@ def test_a_pool_timeout_is_a_store_error(sqlite_url: str) -> None:
     with store.read(), pytest.raises(StoreError, match=r"^database .*QueuePool limit"), store.read():
         pass
     store.close()
+
+
+def test_times_read_back_aware_in_utc_whoever_wrote_them(db_url: str) -> None:
+    """One column type for every time: an aware time is stored as its UTC instant, a naive one
+    (as older trinn and hand-written rows hold) is taken as UTC; both read back aware in UTC,
+    through SQLAlchemy's own layer and through the commands' compiled statements alike."""
+    oslo = dt.timezone(dt.timedelta(hours=1))
+    engine = open_database(db_url)
+    service = Service(
+        Store(engine),
+        PlaybookRegistry([CASES]),
+        People.single_user("kari"),
+        clock=lambda: dt.datetime(2026, 11, 24, 10, tzinfo=oslo),
+    )
+    case = service.open_case("test.followup", {"org": "Acme"}, actor="kari")
+    assert case.opened_at == NOW
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE cases SET updated_at = :naive"), {"naive": dt.datetime(2026, 11, 25, 8, 30)}
+        )
+        row = connection.execute(sa.select(cases.c.opened_at, cases.c.updated_at)).one()
+    assert tuple(row) == (NOW, dt.datetime(2026, 11, 25, 8, 30, tzinfo=dt.UTC))
+    assert all(moment.tzinfo is dt.UTC for moment in row)
+    with Store(engine).read() as tx:
+        loaded = tx.load_case(case.id)
+    assert (loaded.opened_at, loaded.updated_at) == tuple(row)
+    assert loaded.updated_at.tzinfo is dt.UTC
+    engine.dispose()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, OptionList
 
-from tests.tui_helpers import make_app, make_settings, notices, open_case, screen_text, settle
+from tests.tui_helpers import make_app, make_settings, notices, open_case, open_screen, screen_text, settle
 from trinn.tui.cli.settings import Settings
 from trinn.tui.screens.case import CaseScreen
 from trinn.tui.screens.dialogs import FieldsDialog, NoteDialog, PickDialog
@@ -28,14 +28,6 @@ def other_process(settings: Settings, *args: str) -> None:
         [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0, done.stderr
-
-
-async def open_screen(pilot, case_id: int) -> CaseScreen:  # type: ignore[no-untyped-def]
-    pilot.app.open_case_screen(case_id)
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, CaseScreen)
-    return screen
 
 
 async def test_case_complete_task_with_a_note(tmp_path: Path) -> None:
@@ -144,10 +136,10 @@ async def test_case_field_edit_message_at_the_field(tmp_path: Path) -> None:
         date = screen.query_one("#field-motetidspunkt", FieldInput)
         date.query_one(Input).value = "next tuesday"
         await settle(pilot)
-        assert "'next tuesday' is not a date (write it as YYYY-MM-DD)" in str(
+        assert "'next tuesday' is not a date (write e.g. 15.12.2026 or 2026-12-15)" in str(
             date.query_one(".field-error").render()
         )
-        date.query_one(Input).value = "2026-12-01"
+        date.query_one(Input).value = "1.12.2026"
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert settings.service().load(case_id)[0].fields["motetidspunkt"] == "2026-12-01"

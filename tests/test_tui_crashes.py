@@ -6,25 +6,27 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from textual.widgets import DataTable, Input
 
-from tests.tui_helpers import burst, make_app, make_settings, notices, open_case, screen_text, settle
+from tests.tui_helpers import (
+    burst,
+    make_app,
+    make_settings,
+    notices,
+    open_case,
+    open_screen,
+    screen_text,
+    settle,
+)
+from trinn.tui.screens.base import run_db
 from trinn.tui.screens.case import CaseScreen
 from trinn.tui.screens.cases import CasesScreen
 from trinn.tui.screens.dialogs import ConfirmDialog, FieldsDialog, NoteDialog
 from trinn.tui.screens.tasks import MyTasksScreen
 from trinn.tui.widgets.field_input import FieldInput
-
-
-async def open_screen(pilot, case_id: int) -> CaseScreen:  # type: ignore[no-untyped-def]
-    pilot.app.open_case_screen(case_id)
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, CaseScreen)
-    return screen
-
 
 # 1. user text is text ------------------------------------------------------------------------
 
@@ -208,6 +210,25 @@ async def test_escape_with_unsaved_fields_asks_first(tmp_path: Path) -> None:
         await settle(pilot)
         await pilot.press("enter")  # yes (the default button): leave
         await settle(pilot)
+        assert isinstance(app.screen, CasesScreen)
+
+
+async def test_a_result_arriving_after_its_case_page_closed_is_dropped(tmp_path: Path) -> None:
+    """A closed page stays attached while Textual removes its widgets: a worker's result that
+    arrives then is not shown on it (it once failed with NoMatches '#case-head')."""
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        gate = threading.Event()
+        shown: list[object] = []
+        run_db(screen, lambda: gate.wait(10), shown.append, group="late")
+        app.pop_screen()  # closing: out of the screen stack, its widgets on their way out
+        gate.set()
+        await settle(pilot)
+        assert shown == []
         assert isinstance(app.screen, CasesScreen)
 
 

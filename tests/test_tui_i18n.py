@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 
 from tests.catalogues import compiled_meaning, source_meaning
 from tests.tui_helpers import make_app, make_settings, open_case, screen_text, settle
+from trinn.engine.i18n import LANGUAGES
 from trinn.tui import i18n
 from trinn.tui.widgets.virtual_table import VirtualTable
 
@@ -34,7 +35,7 @@ def _extracted() -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("code", i18n.LANGUAGES)
+@pytest.mark.parametrize("code", LANGUAGES)
 def test_i18n_mo_files_are_compiled_from_their_po(code: str) -> None:
     folder = LOCALE / code / "LC_MESSAGES"
     assert compiled_meaning(folder / "trinn.mo") == source_meaning(folder / "trinn.po", code), (
@@ -98,3 +99,19 @@ async def test_i18n_app_speaks_norwegian(tmp_path: Path, english: None) -> None:
         assert "Sak   Gjelder" in screen_text(pilot)
         assert app.screen.title == "Saker"
         assert app.sub_title == "som kari"
+
+
+async def test_i18n_key_labels_in_the_language_of_each_app(tmp_path: Path, english: None) -> None:
+    """The footer's key labels are translated when an app is made, not when its modules were
+    first imported: a Norwegian app and then an English one in the same process each speak theirs."""
+    settings = make_settings(tmp_path)
+    open_case(settings)
+    for code, case_key in (("nb", "Tilbake"), ("en", "Back")):
+        i18n.install(code)
+        app = make_app(settings)
+        async with app.run_test(size=(100, 24)) as pilot:
+            await settle(pilot)
+            assert ("Ny sak" if code == "nb" else "New case") in screen_text(pilot)
+            app.open_case_screen(1)
+            await settle(pilot)
+            assert case_key in screen_text(pilot)

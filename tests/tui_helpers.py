@@ -13,6 +13,7 @@ from textual.worker import WorkerCancelled
 
 from trinn.tui.cli.settings import Settings
 from trinn.tui.desk import Desk
+from trinn.tui.screens.case import CaseScreen
 
 FASE_7_2 = "padriv.fase-7-2"
 
@@ -65,3 +66,12 @@ def burst(pilot: Pilot[Any], *keys: str) -> None:
         event = events.Key(key, key if len(key) == 1 else None)
         event.set_sender(pilot.app)
         driver.send_message(event)
+
+
+async def open_screen(pilot: Pilot[Any], case_id: int) -> CaseScreen:
+    """Open case `case_id` as the app does, and return its page once it has settled."""
+    pilot.app.open_case_screen(case_id)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CaseScreen)
+    return screen

@@ -18,12 +18,13 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 
 from trinn.engine.errors import TrinnError
+from trinn.engine.i18n import N_
 from trinn.engine.shown import shown
 from trinn.engine.status import OutboxStatus
 from trinn.tui.desk import Desk, PlaybookEntry
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import ngettext
-from trinn.tui.screens.base import DeskScreen, error_text, run_db
+from trinn.tui.screens.base import DeskScreen, error_text, run_db, translate_keys
 from trinn.tui.screens.cases import CasesScreen
 from trinn.tui.screens.outbox import OutboxScreen, Retry
 from trinn.tui.screens.palette import TrinnCommands
@@ -48,11 +49,11 @@ class TrinnApp(App[None]):
     DEFAULT_MODE = "cases"
     COMMANDS = App.COMMANDS | {TrinnCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1,question_mark", "help", _("Help")),
-        Binding("f2", "show_cases", _("Cases")),
-        Binding("f3", "switch_mode('tasks')", _("My tasks")),
-        Binding("f4", "switch_mode('playbooks')", _("Playbooks")),
-        Binding("f5", "switch_mode('outbox')", _("Outbox")),
+        Binding("f1,question_mark", "help", N_("Help")),
+        Binding("f2", "show_cases", N_("Cases")),
+        Binding("f3", "switch_mode('tasks')", N_("My tasks")),
+        Binding("f4", "switch_mode('playbooks')", N_("Playbooks")),
+        Binding("f5", "switch_mode('outbox')", N_("Outbox")),
         # Tab moves the focus before the next key is read: as a plain binding it waits in the
         # focused field's queue, and the letters typed right after it land in the old field
         Binding("tab", "focus_next", show=False, priority=True),
@@ -69,6 +70,7 @@ class TrinnApp(App[None]):
         send_seconds: float = 30.0,
     ) -> None:
         super().__init__()
+        translate_keys(self)
         self.desk = desk
         self.refresh_seconds = refresh_seconds
         self.sender = sender

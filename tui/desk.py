@@ -225,8 +225,8 @@ class Desk:
                     state=row["state"],
                     state_title=states.get(row["state"], row["state"]),
                     open_tasks=count,
-                    next_due=_utc(first_due),
-                    updated_at=_utc(row["updated_at"]) or dt.datetime.min.replace(tzinfo=dt.UTC),
+                    next_due=first_due,
+                    updated_at=row["updated_at"],
                     updated_by=row["updated_by"],
                     closed=row["closed_at"] is not None,
                     roles=frozenset(roles),
@@ -277,7 +277,7 @@ class Desk:
                     title=localize(task.title, language(), spec.language) if task else row["task_id"],
                     role=row["role"],
                     form=task.form if task else None,
-                    due_at=_utc(row["due_at"]),
+                    due_at=row["due_at"],
                     language=spec.language,
                 )
             )
@@ -367,9 +367,3 @@ class Desk:
 
     def comment(self, case_id: int, text: str, version: int | None) -> Case:
         return self.service.comment(case_id, text, actor=self.actor, expected_version=version)
-
-
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -21,7 +21,6 @@ from typing import Any
 from trinn.engine import i18n as engine_i18n
 
 __all__ = [
-    "LANGUAGES",
     "due_text",
     "gettext",
     "install",
@@ -32,7 +31,6 @@ __all__ = [
     "resolve_language",
 ]
 
-LANGUAGES = ("nb", "da", "en")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "trinn"
 _BABEL_LOCALE = {"nb": "nb_NO", "da": "da_DK", "en": "en_GB"}
@@ -87,7 +85,7 @@ def local_datetime(moment: dt.datetime | None, playbook_language: str = "nb") ->
 
     from trinn.engine.calendar import local_time
 
-    return format_datetime(local_time(_aware(moment), playbook_language), "short", locale=_locale(_language))
+    return format_datetime(local_time(moment, playbook_language), "short", locale=_locale(_language))
 
 
 def local_date(moment: dt.datetime | dt.date | None, playbook_language: str = "nb") -> str:
@@ -99,7 +97,7 @@ def local_date(moment: dt.datetime | dt.date | None, playbook_language: str = "n
     if isinstance(moment, dt.datetime):
         from trinn.engine.calendar import local_time
 
-        moment = local_time(_aware(moment), playbook_language).date()
+        moment = local_time(moment, playbook_language).date()
     return format_date(moment, "short", locale=_locale(_language))
 
 
@@ -109,7 +107,7 @@ def due_text(moment: dt.datetime | None, playbook_language: str = "nb") -> str:
         return ""
     from trinn.engine.calendar import local_time
 
-    local = local_time(_aware(moment), playbook_language)
+    local = local_time(moment, playbook_language)
     if local.time() == dt.time(0):
         return local_date((local - dt.timedelta(days=1)).date())
     return local_datetime(moment, playbook_language)
@@ -121,10 +119,6 @@ def _locale(code: str) -> Any:
     from babel import Locale
 
     return Locale.parse(_BABEL_LOCALE[code])
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _update_catalogues() -> None:

@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from trinn.engine.i18n import LANGUAGES
 from trinn.engine.lint.guards import atoms, contradiction
 from trinn.engine.loader import LoadedPlaybook
 from trinn.engine.source import Loc, parse_yaml
 from trinn.engine.spec import (
     CHOICE_TYPES,
-    LANGUAGES,
     ActionSpec,
     NotifyActionSpec,
     SetActionSpec,

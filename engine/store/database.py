@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from trinn.engine.errors import StoreError
+from trinn.engine.errors import StoreError, os_reason
 
 __all__ = ["HEAD", "default_url", "open_database", "resolve_url", "shown_url"]
 
@@ -105,9 +105,7 @@ def _create_engine(url: URL) -> Engine:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(
-                    f"cannot create the folder for {path}: {(exc.strerror or str(exc)).lower()}"
-                ) from exc
+                raise StoreError(f"cannot create the folder for {path}: {os_reason(exc)}") from exc
         try:
             engine = sa.create_engine(url, connect_args={"timeout": _BUSY_TIMEOUT_S})
         except (ArgumentError, ValueError, TypeError) as exc:

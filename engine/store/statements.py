@@ -9,12 +9,12 @@ with SQLAlchemy's own type processors on the values going in and coming out:
 what is stored is exactly what SQLAlchemy would store, and an existing
 database reads the same.
 
-Times go in aware or naive-UTC and come out aware (UTC), as `to_db`/`from_db` do.
+Times go through their column type (`UtcDateTime`) like every other value: in
+aware or naive-UTC, out aware (UTC).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from operator import itemgetter
@@ -24,66 +24,41 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from trinn.engine.status import TimerStatus
-from trinn.engine.store.tables import cases, events, outbox, playbooks, tasks, timers
+from trinn.engine.store.tables import UtcDateTime, cases, events, outbox, playbooks, tasks, timers
 
 __all__ = ["MAX_ROWS", "DriverStatement", "Statements", "statements_for"]
 
 MAX_ROWS = 40  # rows per multi-row INSERT: 40 x 14 values stays under SQLite's old 999 limit
-_UTC = dt.UTC
-
-
-def _to_db(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(_UTC).replace(tzinfo=None)
 
 
 def _bind_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     process: Callable[[Any], Any] | None = type_.dialect_impl(dialect).bind_processor(dialect)
-    if isinstance(type_, sa.DateTime):
-        return _naive(process)
+    if isinstance(type_, UtcDateTime) and process is not None:
+        return _remembered(process)
     return process
-
-
-def _naive(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
-    """Aware time -> what the database stores for naive UTC, remembered: a command writes
-    its one `now` into several columns and rows."""
-    seen: dict[dt.datetime, Any] = {}
-
-    def convert(moment: dt.datetime | None) -> Any:
-        if moment is None:
-            return None
-        stored = seen.get(moment)
-        if stored is None:
-            if len(seen) >= 4096:
-                seen.clear()
-            naive = _to_db(moment)
-            stored = seen[moment] = naive if process is None else process(naive)
-        return stored
-
-    return convert
 
 
 def _result_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     process: Callable[[Any], Any] | None = type_.dialect_impl(dialect).result_processor(dialect, None)
-    if isinstance(type_, sa.DateTime):
-        return _aware(process)
+    if isinstance(type_, UtcDateTime) and process is not None:
+        return _remembered(process)
     return process
 
 
-def _aware(process: Callable[[Any], Any] | None) -> Callable[[Any], dt.datetime | None]:
-    """Stored time -> aware UTC datetime, remembered: a case's tasks share a few moments."""
-    seen: dict[Any, dt.datetime] = {}
+def _remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A time's processor (the column type's own), remembered: a command writes its one `now`
+    into several columns and rows, and a case's tasks share a few moments."""
+    seen: dict[Any, Any] = {}
 
-    def convert(value: Any) -> dt.datetime | None:
+    def convert(value: Any) -> Any:
         if value is None:
             return None
-        moment = seen.get(value)
-        if moment is None:
+        done = seen.get(value)
+        if done is None:
             if len(seen) >= 4096:
                 seen.clear()
-            moment = seen[value] = (value if process is None else process(value)).replace(tzinfo=_UTC)
-        return moment
+            done = seen[value] = process(value)
+        return done
 
     return convert
 

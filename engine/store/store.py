@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from itertools import starmap
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
@@ -39,24 +39,9 @@ from trinn.engine.store.tables import cases, deliveries, events, outbox, playboo
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["Store", "Transaction", "from_db", "to_db"]
+__all__ = ["Store", "Transaction"]
 
 _OUTBOX_STATUSES = tuple(s for s in OutboxStatus if s is not OutboxStatus.LOST)
-
-
-def to_db(moment: dt.datetime | None) -> dt.datetime | None:
-    """Aware -> naive UTC, the form both databases store."""
-    if moment is None:
-        return None
-    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-@overload
-def from_db(moment: dt.datetime) -> dt.datetime: ...
-@overload
-def from_db(moment: None) -> None: ...
-def from_db(moment: dt.datetime | None) -> dt.datetime | None:
-    return None if moment is None else moment.replace(tzinfo=dt.UTC)
 
 
 def shown_time(moment: dt.datetime) -> str:
@@ -255,7 +240,7 @@ class Transaction:
                     version=version,
                     language=language,
                     yaml=text,
-                    stored_at=to_db(now),
+                    stored_at=now,
                 ).on_conflict_do_nothing(index_elements=["sha256"])
             )
 
@@ -314,7 +299,7 @@ class Transaction:
         ).first()
         if row is None:
             raise CaseNotFoundError(case_id)
-        raise StaleCaseError(case_id, row.updated_by, shown_time(from_db(row.updated_at)))
+        raise StaleCaseError(case_id, row.updated_by, shown_time(row.updated_at))
 
     def _save_children(self, case: Case) -> None:
         sql = self._statements
@@ -428,7 +413,7 @@ class Transaction:
                 sa.exists().where(
                     tasks.c.case_id == cases.c.id,
                     tasks.c.status == TaskStatus.OPEN,
-                    tasks.c.due_at <= to_db(overdue_at),
+                    tasks.c.due_at <= overdue_at,
                 )
             )
         return list(self.execute(query).mappings())
@@ -461,7 +446,7 @@ class Transaction:
         elif roles is not None:
             query = query.where(tasks.c.role.in_(list(roles)))
         if overdue_at is not None:
-            query = query.where(tasks.c.due_at <= to_db(overdue_at))
+            query = query.where(tasks.c.due_at <= overdue_at)
         return list(self.execute(query).mappings())
 
     def event_rows(self, case_id: int) -> list[RowMapping]:
@@ -482,7 +467,7 @@ class Transaction:
         first_due = sa.func.min(timers.c.due_at)
         query = (
             sa.select(timers.c.case_id)
-            .where(timers.c.status == TimerStatus.WAITING, timers.c.due_at <= to_db(now))
+            .where(timers.c.status == TimerStatus.WAITING, timers.c.due_at <= now)
             .group_by(timers.c.case_id)
             .order_by(first_due, timers.c.case_id)
         )
@@ -504,7 +489,7 @@ class Transaction:
         `fresh_only` picks the never-tried ones, whatever their time: what a command just wrote
         (or a command that crashed before it could send left behind).
         """
-        moment = to_db(now)
+        moment = now
         lapsed = sa.and_(outbox.c.status == OutboxStatus.SENDING, outbox.c.claimed_until < moment)
         if fresh_only:
             due = sa.and_(outbox.c.status == OutboxStatus.PENDING, outbox.c.attempts == 0)
@@ -521,7 +506,7 @@ class Transaction:
         self, row_id: int, token: str, now: dt.datetime, until: dt.datetime
     ) -> RowMapping | None:
         """Take a row for sending (counting the attempt); None if another dispatcher has it."""
-        moment = to_db(now)
+        moment = now
         claimed = self.execute(
             outbox.update()
             .where(
@@ -538,7 +523,7 @@ class Transaction:
             .values(
                 status=OutboxStatus.SENDING,
                 claimed_by=token,
-                claimed_until=to_db(until),
+                claimed_until=until,
                 attempts=outbox.c.attempts + 1,
             )
         )
@@ -555,7 +540,7 @@ class Transaction:
                 outbox.c.claimed_by == token,
                 outbox.c.status == OutboxStatus.SENDING,
             )
-            .values(claimed_until=to_db(until))
+            .values(claimed_until=until)
         )
         return renewed.rowcount == 1
 
@@ -576,7 +561,7 @@ class Transaction:
             deliveries.insert().values(
                 outbox_id=outbox_id,
                 attempt=attempt,
-                at=to_db(at),
+                at=at,
                 service=service,
                 channel=channel,
                 url=url,
@@ -618,8 +603,8 @@ class Transaction:
             )
             .values(
                 status=status,
-                next_attempt_at=to_db(next_attempt_at),
-                sent_at=to_db(sent_at),
+                next_attempt_at=next_attempt_at,
+                sent_at=sent_at,
                 last_error=last_error,
                 claimed_by=None,
                 claimed_until=None,
@@ -636,7 +621,7 @@ class Transaction:
         values: dict[str, Any] = {
             "status": OutboxStatus.PENDING,
             "attempts": 0,
-            "next_attempt_at": to_db(now),
+            "next_attempt_at": now,
         }
         if payload is not None:
             values.update(payload=dict(payload), last_error=None)

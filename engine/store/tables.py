@@ -1,12 +1,16 @@
 """The database tables, in SQLAlchemy Core: one definition for SQLite and PostgreSQL.
 
-Times are naive UTC (`DateTime` without a zone stores the same way in both).
+Times are `UtcDateTime`: stored as naive UTC (`DateTime` without a zone stores the same
+way in both, and every database trinn has written holds them so), read back aware in UTC.
 Field values and event details are JSON in their normal form (engine.values).
 The migrations in `migrations/versions` create exactly these tables; a test
 compares the two.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -23,12 +27,45 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 
-__all__ = ["cases", "deliveries", "events", "metadata", "outbox", "playbooks", "tasks", "timers"]
+__all__ = [
+    "UtcDateTime",
+    "cases",
+    "deliveries",
+    "events",
+    "metadata",
+    "outbox",
+    "playbooks",
+    "tasks",
+    "timers",
+]
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 # SQLite only makes INTEGER PRIMARY KEY an alias of its rowid, not BIGINT
 Key = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A moment: written as naive UTC (an aware time converted, a naive one taken as UTC),
+    always read back aware in UTC, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+    @property
+    def python_type(self) -> type[dt.datetime]:
+        return dt.datetime
+
 
 metadata = MetaData()
 
@@ -40,7 +77,7 @@ playbooks = Table(
     Column("version", Integer, nullable=False),
     Column("language", String(8), nullable=False),
     Column("yaml", Text, nullable=False),
-    Column("stored_at", DateTime, nullable=False),
+    Column("stored_at", UtcDateTime, nullable=False),
 )
 
 cases = Table(
@@ -55,11 +92,11 @@ cases = Table(
     Column("subject", Text),
     Column("fields", Json, nullable=False),
     Column("parent_id", Key, ForeignKey("cases.id")),
-    Column("opened_at", DateTime, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
     Column("opened_by", String(64), nullable=False),
-    Column("closed_at", DateTime),
+    Column("closed_at", UtcDateTime),
     Column("outcome", String(16)),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
     Column("updated_by", String(64), nullable=False),
     Column("row_version", Integer, nullable=False),
 )
@@ -72,7 +109,7 @@ events = Table(
     Column("seq", Key, primary_key=True, autoincrement=True),
     Column("case_id", Key, ForeignKey("cases.id"), nullable=False),
     Column("case_version", Integer, nullable=False),  # the row version this event made
-    Column("at", DateTime, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
     Column("actor", String(64), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("name", String(64)),  # the trigger, task or form the command named
@@ -96,9 +133,9 @@ tasks = Table(
     Column("role", String(64), nullable=False),
     Column("assignee", String(64)),
     Column("status", String(16), nullable=False),  # open, done, cancelled
-    Column("created_at", DateTime, nullable=False),
-    Column("due_at", DateTime),
-    Column("done_at", DateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime),
+    Column("done_at", UtcDateTime),
     Column("done_by", String(64)),
     Column("note", Text),
 )
@@ -114,9 +151,9 @@ timers = Table(
     Column("state", String(64), nullable=False),
     Column("kind", String(16), nullable=False),  # remind, escalate, timer
     Column("position", Integer, nullable=False),  # index in the state's list of that kind
-    Column("due_at", DateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
     Column("status", String(16), nullable=False),  # waiting, fired, cancelled
-    Column("fired_at", DateTime),
+    Column("fired_at", UtcDateTime),
     Column("fired_count", Integer, nullable=False),
 )
 Index("timers_due", timers.c.status, timers.c.due_at)
@@ -127,17 +164,17 @@ outbox = Table(
     Column("id", Key, primary_key=True, autoincrement=True),
     Column("case_id", Key, ForeignKey("cases.id"), nullable=False),
     Column("case_version", Integer, nullable=False),
-    Column("created_at", DateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
     Column("kind", String(16), nullable=False),  # notify, action
     Column("payload", Json, nullable=False),
     Column("status", String(16), nullable=False),  # pending, sent, failed
     Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", DateTime),
-    Column("sent_at", DateTime),
+    Column("next_attempt_at", UtcDateTime),
+    Column("sent_at", UtcDateTime),
     Column("last_error", Text),
     # a dispatcher claims a row (status 'sending') until `claimed_until`; a crashed one's lapses
     Column("claimed_by", String(64)),
-    Column("claimed_until", DateTime),
+    Column("claimed_until", UtcDateTime),
 )
 Index("outbox_pending", outbox.c.status, outbox.c.next_attempt_at)
 
@@ -148,7 +185,7 @@ deliveries = Table(
     Column("id", Key, primary_key=True, autoincrement=True),
     Column("outbox_id", Key, ForeignKey("outbox.id"), nullable=False),
     Column("attempt", Integer, nullable=False),
-    Column("at", DateTime, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
     Column("service", String(64), nullable=False),
     Column("url", Text, nullable=False),
     Column("recipient", Text, nullable=False),  # the tag or address it was sent for

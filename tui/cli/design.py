@@ -1,64 +1,68 @@
-"""The process designers' commands: lint, test and new.
+"""The process designers' commands that read playbooks: check, lint, graph, schema, playbooks,
+and `new`, which writes a starting one (`trinn test` is in tui/cli/scenarios.py).
 
-`trinn lint` reports what a human process should not do (exit 1 on any finding,
-warnings included: accept one with a reason in the playbook's `lint:` list);
-`trinn test` runs scenario files on in-memory databases, pytest-style, and with
-`--coverage` lists the transitions and states no scenario took (also exit 1);
-`trinn new` writes a starting playbook and its scenarios.
+`trinn check` reports every problem as file:line:col: message (hint); `trinn lint`
+reports what a human process should not do (exit 1 on any finding, warnings
+included: accept one with a reason in the playbook's `lint:` list). Both read the
+given files the same way, in one loop; a playbook's `start_case` targets are
+checked against the ids the known playbooks and the given files declare.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from trinn.engine.errors import PlaybookError, PlaybookIOError
-from trinn.tui.cli.output import err, fail, out, print_json
+from trinn.engine.errors import PlaybookError, PlaybookIOError, Problem, TrinnError, os_reason
+from trinn.tui.cli.output import err, fail, json_chosen, out, print_json
 from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
-    from trinn.engine.scenario import LoadedScenarios
-    from trinn.engine.scenario_run import ScenarioResult
+    from trinn.engine.loader import LoadedPlaybook
 
-__all__ = ["register"]
+__all__ = ["COMMANDS"]
 
-Paths = Annotated[list[Path], typer.Argument(help="Files or folders.")]
-Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.", callback=json_chosen)]
 
 
-def lint(
-    ctx: typer.Context,
-    paths: Annotated[list[Path] | None, typer.Argument(help="Playbook files or folders of them.")] = None,
-    as_json: Json = False,
-    rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
+def _known_ids(settings: Settings, given: Iterable[Path] = ()) -> set[str]:
+    """The playbook ids a `start_case` may name: those the playbooks in the folders declare, and
+    those of the files given (unreadable ones left out)."""
+    from trinn.engine.catalog import PlaybookFile, playbook_files
+
+    files = [*playbook_files(settings.playbook_dirs), *(PlaybookFile(path, False) for path in given)]
+    return {pid for f in files if (pid := f.declared_id)}
+
+
+def _each_playbook(
+    settings: Settings,
+    paths: list[Path],
+    as_json: bool,
+    problem_view: Callable[[Problem], dict[str, Any]],
+    loaded_view: Callable[[Path, LoadedPlaybook], list[dict[str, Any]]],
 ) -> None:
-    """Lint playbooks: what a human process should not do, as file:line:col: severity: message [rule]."""
-    from trinn.engine.catalog import PlaybookFile, playbook_files, yaml_files
-    from trinn.engine.lint import lint_playbook, rule_table
+    """Load each playbook file given (folders read for them), say what is wrong with it or hand
+    it to `loaded_view` (which prints its own lines unless `as_json`), and exit: 0 clean,
+    1 findings, 2 a file that cannot be read or no files at all."""
+    from trinn.engine.catalog import yaml_files
     from trinn.engine.loader import load_playbook
+    from trinn.tui.cli.settings import playbook_cache
 
-    if rules:
-        for rule_id, severity, summary in rule_table():
-            out.print(f"{rule_id:26} {severity:8} {summary}", markup=False)
-        return
-    if not paths:
-        raise fail("give playbook files or folders to lint")
-    settings: Settings = ctx.obj
     files = yaml_files(paths)
-    known = {pid for f in playbook_files(settings.playbook_dirs) if (pid := f.declared_id)} | {
-        pid for p in files if (pid := PlaybookFile(p, False).declared_id)
-    }
+    known = _known_ids(settings, files)
+    # a text that checked clean before (same trinn, same start_case targets) is not parsed again;
+    # problems are never cached, so every one is still found with its position
+    cache = playbook_cache()
     found: list[dict[str, Any]] = []
     unreadable = False
     for path in files:
         try:
-            findings = lint_playbook(load_playbook(path, known))
+            loaded = load_playbook(path, known, cache=cache)
         except PlaybookError as exc:
-            found.extend(
-                {**p.as_dict(), "rule": "check", "severity": "error", "subject": None} for p in exc.problems
-            )
+            found.extend(problem_view(p) for p in exc.problems)
             if not as_json:
                 out.print(exc.report(), markup=False)
             continue
@@ -66,15 +70,7 @@ def lint(
             unreadable = True
             err.print(f"trinn: {exc}", markup=False)
             continue
-        found.extend(f.as_dict() for f in findings)
-        if not as_json:
-            for finding in findings:
-                out.print(str(finding), markup=False)
-            count = len(findings)
-            out.print(
-                f"{count} finding{'s' if count != 1 else ''} in {path}" if count else f"{path}: ok",
-                markup=False,
-            )
+        found.extend(loaded_view(path, loaded))
     if as_json:
         print_json(found)
     if unreadable or not files:
@@ -84,130 +80,163 @@ def lint(
     raise typer.Exit(1 if found else 0)
 
 
-def _scenario_files(paths: list[Path]) -> list[Path]:
-    """Scenario files as given, beside the playbooks given, and inside the folders given."""
-    from trinn.engine.scenario import SUFFIXES, scenario_file_for
-
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.name.endswith(SUFFIXES)))
-        elif path.name.endswith(SUFFIXES) or not path.is_file():
-            found.append(path)
-        else:
-            beside = scenario_file_for(path)
-            if beside is None:
-                raise fail(
-                    f"no scenario file beside {path} (write "
-                    f"{path.with_name(path.name.rsplit('.', 1)[0] + '.test.yaml')})"
-                )
-            found.append(beside)
-    return list(dict.fromkeys(found))
-
-
-def scenario_test(
+def check(
     ctx: typer.Context,
-    paths: Paths,
-    as_json: Json = False,
-    coverage: Annotated[
-        bool, typer.Option("--coverage", help="List the transitions and states no scenario took.")
+    paths: Annotated[list[Path], typer.Argument(help="Playbook files or folders of them.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print problems as JSON.", callback=json_chosen)
     ] = False,
 ) -> None:
-    """Run scenario files (<playbook>.test.yaml), each scenario on a fresh in-memory database."""
-    from trinn.engine.registry import PlaybookRegistry
-    from trinn.engine.scenario import ScenarioError, load_scenarios
+    """Check playbooks: every problem as file:line:col: message (hint)."""
+
+    def checked(path: Path, _loaded: LoadedPlaybook) -> list[dict[str, Any]]:
+        if not as_json:
+            out.print(f"{path}: ok", markup=False)
+        return []
+
+    _each_playbook(ctx.obj, paths, as_json, lambda problem: problem.as_dict(), checked)
+
+
+def lint(
+    ctx: typer.Context,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Playbook files or folders of them.")] = None,
+    as_json: Json = False,
+    rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
+) -> None:
+    """Lint playbooks: what a human process should not do, as file:line:col: severity: message [rule]."""
+    from trinn.engine.lint import lint_playbook, rule_table
+
+    if rules:
+        for rule_id, severity, summary in rule_table():
+            out.print(f"{rule_id:26} {severity:8} {summary}", markup=False)
+        return
+    if not paths:
+        raise fail("give playbook files or folders to lint")
+
+    def linted(path: Path, loaded: LoadedPlaybook) -> list[dict[str, Any]]:
+        findings = lint_playbook(loaded)
+        if not as_json:
+            for finding in findings:
+                out.print(str(finding), markup=False)
+            count = len(findings)
+            out.print(
+                f"{count} finding{'s' if count != 1 else ''} in {path}" if count else f"{path}: ok",
+                markup=False,
+            )
+        return [f.as_dict() for f in findings]
+
+    def unloadable(problem: Problem) -> dict[str, Any]:
+        return {**problem.as_dict(), "rule": "check", "severity": "error", "subject": None}
+
+    _each_playbook(ctx.obj, paths, as_json, unloadable, linted)
+
+
+def graph(
+    ctx: typer.Context,
+    playbook: Annotated[str, typer.Argument(help="A playbook file or a playbook id.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="mermaid or dot.")] = "mermaid",
+) -> None:
+    """Draw a playbook's states and transitions (Mermaid, or DOT with graphviz)."""
+    from trinn.engine.catalog import find_playbook
+    from trinn.engine.diagram import draw
+    from trinn.engine.loader import load_playbook
 
     settings: Settings = ctx.obj
-    files = _scenario_files(paths)
-    if not files:
-        raise fail("no scenario files (*.test.yaml) found in the given folders")
-    passed = failed = gaps = 0
-    broken = unreadable = False
-    report: list[dict[str, Any]] = []
-    failures: list[str] = []
-    for path in files:
-        if not path.is_file():
-            err.print(f"trinn: cannot read {path}: no such file", markup=False)
-            unreadable = True
-            continue
-        try:
-            loaded = load_scenarios(path)
-            registry = PlaybookRegistry([*settings.playbook_dirs, loaded.playbook.parent])
-            results = _run(loaded, registry)
-        except (ScenarioError, PlaybookError) as exc:
-            broken = True
-            if not as_json:
-                out.print(exc.report(), markup=False)
-            report.append({"file": str(path), "problems": [p.as_dict() for p in exc.problems]})
-            continue
-        except PlaybookIOError as exc:
-            err.print(f"trinn: {exc}", markup=False)
-            unreadable = True
-            continue
-        entry: dict[str, Any] = {"file": str(path), "playbook": str(loaded.playbook), "scenarios": []}
-        for result in results:
-            status = "PASSED" if result.passed else "FAILED"
-            entry["scenarios"].append(
-                {
-                    "name": result.name,
-                    "status": status.lower(),
-                    "failure": result.failure.as_dict() if result.failure else None,
-                }
-            )
-            if not as_json:
-                out.print(f"{path}::{result.name} {status}", markup=False)
-            if result.passed:
-                passed += 1
-            else:
-                failed += 1
-                failures.append(f"FAILED {path}::{result.name}\n  {result.failure}")
-        if coverage:
-            gaps += _coverage(loaded, results, entry, as_json)
-        report.append(entry)
+    if fmt not in ("mermaid", "dot"):
+        raise fail(f"unknown format '{fmt}' (expected 'mermaid' or 'dot')")
+    loaded = _load_or_exit(lambda: load_playbook(find_playbook(playbook, settings.playbook_dirs)))
+    try:
+        shape: Literal["mermaid", "dot"] = "dot" if fmt == "dot" else "mermaid"  # fmt is checked above
+        out.print(draw(loaded.spec, shape, settings.language), markup=False, end="")
+    except TrinnError as exc:
+        raise fail(str(exc)) from exc
+
+
+def _load_or_exit(load: Callable[[], LoadedPlaybook]) -> LoadedPlaybook:
+    try:
+        return load()
+    except PlaybookError as exc:
+        err.print(exc.report(), markup=False)
+        raise typer.Exit(1) from exc
+    except TrinnError as exc:
+        raise fail(str(exc)) from exc
+
+
+def schema() -> None:
+    """Print the JSON Schema (draft-07) of the playbook format, for editors."""
+    from trinn.engine.schema import json_schema_text
+
+    out.print(json_schema_text(), markup=False, end="")
+
+
+def playbooks(
+    ctx: typer.Context,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the list as JSON.", callback=json_chosen)
+    ] = False,
+) -> None:
+    """List the bundled playbooks and your own, with their check status."""
+    rows = _playbook_rows(ctx.obj)
+    broken = any(row["status"] != "ok" for row in rows)
     if as_json:
-        print_json(report)
-    else:
-        for failure in failures:
-            out.print(failure, markup=False)
-        summary = f"{passed} passed" + (f", {failed} failed" if failed else "")
-        if coverage:
-            summary += f", {gaps} not covered" if gaps else ", everything covered"
-        out.print(summary, markup=False)
-    if unreadable:
-        raise typer.Exit(2)
-    raise typer.Exit(1 if failed or broken or gaps else 0)
+        print_json(rows)
+        raise typer.Exit(1 if broken else 0)
+    from rich.table import Table
 
-
-def _run(loaded: LoadedScenarios, registry: Any) -> list[ScenarioResult]:
-    from trinn.engine.scenario_run import run_scenarios
-
-    return run_scenarios(loaded, registry)
-
-
-def _coverage(
-    loaded: LoadedScenarios, results: list[ScenarioResult], entry: dict[str, Any], as_json: bool
-) -> int:
-    from trinn.engine.loader import load_playbook
-    from trinn.engine.scenario_run import coverage_gaps
-
-    playbook = load_playbook(loaded.playbook)
-    gaps = coverage_gaps(playbook.spec, playbook.source_map, results)
-    missing = [*gaps.transitions, *gaps.states]
-    entry["not_covered"] = [
-        {"path": str(loaded.playbook), "line": line, "column": column, "what": what}
-        for line, column, what in missing
-    ]
-    if not as_json:
-        spec = playbook.spec
-        out.print(
-            f"coverage of {loaded.playbook}: "
-            f"{len(spec.transitions) - len(gaps.transitions)}/{len(spec.transitions)} "
-            f"transitions, {len(spec.states) - len(gaps.states)}/{len(spec.states)} states",
-            markup=False,
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "version", "language", "status", "title"):
+        table.add_column(column, no_wrap=column != "title")
+    for row in rows:
+        table.add_row(
+            row["id"] or row["path"],
+            str(row["version"] or ""),
+            row["language"] or "",
+            row["status"],
+            row["title"] or row["path"],
         )
-        for line, column, what in missing:
-            out.print(f"{loaded.playbook}:{line}:{column}: {what}", markup=False)
-    return len(missing)
+    out.print(table)
+    raise typer.Exit(1 if broken else 0)
+
+
+def _playbook_rows(settings: Settings) -> list[dict[str, Any]]:
+    from trinn.engine.catalog import playbook_files
+    from trinn.engine.loader import load_playbook
+    from trinn.engine.text import localize
+
+    files = playbook_files(settings.playbook_dirs)
+    known = _known_ids(settings)
+    rows = []
+    for entry in files:
+        shown = _shown_path(entry.path, entry.bundled)
+        row: dict[str, Any] = {
+            "id": entry.declared_id,
+            "version": None,
+            "language": None,
+            "title": None,
+            "status": "ok",
+            "path": shown,
+            "bundled": entry.bundled,
+        }
+        try:
+            spec = load_playbook(entry.path, known, display=shown).spec
+            row.update(
+                id=spec.id,
+                version=spec.version,
+                language=spec.language,
+                title=localize(spec.title, settings.language or spec.language, spec.language),
+            )
+        except PlaybookError as exc:
+            row["status"] = exc.counted()
+        except PlaybookIOError as exc:
+            row["status"] = str(exc)
+        rows.append(row)
+    return rows
+
+
+def _shown_path(path: Path, bundled: bool) -> str:
+    if bundled:
+        return f"playbooks/{path.name}"
+    return str(path)
 
 
 def new(
@@ -216,7 +245,8 @@ def new(
     folder: Annotated[Path, typer.Option("--dir", help="Where to write the files.")] = Path("."),
 ) -> None:
     """Write a starting playbook NAME.yaml and its scenarios NAME.test.yaml."""
-    from trinn.engine.starter import LANGUAGES, starter_files
+    from trinn.engine.i18n import LANGUAGES
+    from trinn.engine.starter import starter_files
 
     if language not in LANGUAGES:
         raise fail(f"unknown language '{language}' (expected one of {', '.join(LANGUAGES)})")
@@ -236,12 +266,15 @@ def new(
             path.write_text(text, encoding="utf-8")
             out.print(f"wrote {path}", markup=False)
     except OSError as exc:
-        raise fail(f"cannot write in {folder}: {(exc.strerror or str(exc)).lower()}") from exc
+        raise fail(f"cannot write in {folder}: {os_reason(exc)}") from exc
 
 
-_COMMANDS = ((lint, "lint"), (scenario_test, "test"), (new, "new"))
-
-
-def register(app: typer.Typer) -> None:
-    for function, name in _COMMANDS:
-        app.command(name)(function)
+# the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "check": check,
+    "lint": lint,
+    "graph": graph,
+    "schema": schema,
+    "playbooks": playbooks,
+    "new": new,
+}

@@ -11,25 +11,18 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated
 
 import typer
 
-from trinn.engine.errors import CommandError, PlaybookError, PlaybookIOError, TrinnError
-from trinn.tui.cli import cases as case_commands
-from trinn.tui.cli import design as design_commands
-from trinn.tui.cli import notify as notify_commands
-from trinn.tui.cli import serve as serve_commands
-from trinn.tui.cli.output import err, out
+from trinn.engine.errors import CommandError, TrinnError
+from trinn.tui.cli import cases, design, forms, notify, scenarios, serve, writing
+from trinn.tui.cli import channels as channel_commands
+from trinn.tui.cli.output import err
 from trinn.tui.cli.output import fail as _fail
-from trinn.tui.cli.output import print_json as _print_json
+from trinn.tui.cli.output import json_chosen as _json_chosen
 from trinn.tui.cli.settings import Settings
-
-if TYPE_CHECKING:
-    from trinn.engine.catalog import PlaybookFile
-    from trinn.engine.loader import LoadedPlaybook
 
 __all__ = ["INTERNAL_ERROR", "app", "internal_error", "main"]
 
@@ -100,6 +93,7 @@ def _global(
         ),
     ] = None,
 ) -> None:
+    _json_chosen(False)  # until the command's own --json says otherwise
     settings = Settings(
         _dirs(playbooks),
         lang,
@@ -107,7 +101,6 @@ def _global(
         actor or None,
         people,
         channels_file=channels,
-        deliver=ctx.invoked_subcommand in notify_commands.WRITING_COMMANDS,
     )
     ctx.obj = settings
     ctx.call_on_close(settings.close)
@@ -145,168 +138,28 @@ def _run_tui(settings: Settings) -> None:
     TrinnApp(desk, sender=Sender.configured(settings)).run()
 
 
-@app.command()
-def check(
-    ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Playbook files or folders of them.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
-) -> None:
-    """Check playbooks: every problem as file:line:col: message (hint)."""
-    from trinn.engine.catalog import playbook_files, yaml_files
-    from trinn.engine.loader import load_playbook
-
-    settings: Settings = ctx.obj
-    files = yaml_files(paths)
-    known = _known_ids(playbook_files(settings.playbook_dirs)) | {
-        pid for p in files if (pid := _declared_id(p))
-    }
-    problems: list[dict[str, Any]] = []
-    unreadable = False
-    for path in files:
-        try:
-            load_playbook(path, known)
-            if not as_json:
-                out.print(f"{path}: ok", markup=False)
-        except PlaybookError as exc:
-            problems.extend(p.as_dict() for p in exc.problems)
-            if not as_json:
-                out.print(exc.report(), markup=False)
-        except PlaybookIOError as exc:
-            unreadable = True
-            err.print(f"trinn: {exc}", markup=False)
-    if as_json:
-        _print_json(problems)
-    if unreadable or not files:
-        if not files:
-            err.print("trinn: no playbooks found in the given folders", markup=False)
-        raise typer.Exit(2)
-    raise typer.Exit(1 if problems else 0)
-
-
-def _known_ids(files: list[PlaybookFile]) -> set[str]:
-    """Ids the playbooks declare, for checking `start_case` targets (unreadable ones left out)."""
-    return {pid for f in files if (pid := f.declared_id)}
-
-
-def _declared_id(path: Path) -> str | None:
-    from trinn.engine.catalog import PlaybookFile
-
-    return PlaybookFile(path, False).declared_id
-
-
-@app.command()
-def graph(
-    ctx: typer.Context,
-    playbook: Annotated[str, typer.Argument(help="A playbook file or a playbook id.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="mermaid or dot.")] = "mermaid",
-) -> None:
-    """Draw a playbook's states and transitions (Mermaid, or DOT with graphviz)."""
-    from trinn.engine.catalog import find_playbook
-    from trinn.engine.diagram import draw
-    from trinn.engine.loader import load_playbook
-
-    settings: Settings = ctx.obj
-    if fmt not in ("mermaid", "dot"):
-        raise _fail(f"unknown format '{fmt}' (expected 'mermaid' or 'dot')")
-    loaded = _load_or_exit(lambda: load_playbook(find_playbook(playbook, settings.playbook_dirs)))
-    try:
-        shape: Literal["mermaid", "dot"] = "dot" if fmt == "dot" else "mermaid"  # fmt is checked above
-        out.print(draw(loaded.spec, shape, settings.language), markup=False, end="")
-    except TrinnError as exc:
-        raise _fail(str(exc)) from exc
-
-
-def _load_or_exit(load: Callable[[], LoadedPlaybook]) -> LoadedPlaybook:
-    try:
-        return load()
-    except PlaybookError as exc:
-        err.print(exc.report(), markup=False)
-        raise typer.Exit(1) from exc
-    except TrinnError as exc:
-        raise _fail(str(exc)) from exc
-
-
-@app.command()
-def schema() -> None:
-    """Print the JSON Schema (draft-07) of the playbook format, for editors."""
-    from trinn.engine.schema import json_schema_text
-
-    out.print(json_schema_text(), markup=False, end="")
-
-
-@app.command()
-def playbooks(
-    ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
-) -> None:
-    """List the bundled playbooks and your own, with their check status."""
-    rows = _playbook_rows(ctx.obj)
-    broken = any(row["status"] != "ok" for row in rows)
-    if as_json:
-        _print_json(rows)
-        raise typer.Exit(1 if broken else 0)
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False)
-    for column in ("id", "version", "language", "status", "title"):
-        table.add_column(column, no_wrap=column != "title")
-    for row in rows:
-        table.add_row(
-            row["id"] or row["path"],
-            str(row["version"] or ""),
-            row["language"] or "",
-            row["status"],
-            row["title"] or row["path"],
-        )
-    out.print(table)
-    raise typer.Exit(1 if broken else 0)
-
-
-def _playbook_rows(settings: Settings) -> list[dict[str, Any]]:
-    from trinn.engine.catalog import playbook_files
-    from trinn.engine.loader import load_playbook
-    from trinn.engine.text import localize
-
-    files = playbook_files(settings.playbook_dirs)
-    known = _known_ids(files)
-    rows = []
-    for entry in files:
-        shown = _shown_path(entry.path, entry.bundled)
-        row: dict[str, Any] = {
-            "id": entry.declared_id,
-            "version": None,
-            "language": None,
-            "title": None,
-            "status": "ok",
-            "path": shown,
-            "bundled": entry.bundled,
-        }
-        try:
-            spec = load_playbook(entry.path, known, display=shown).spec
-            row.update(
-                id=spec.id,
-                version=spec.version,
-                language=spec.language,
-                title=localize(spec.title, settings.language or spec.language, spec.language),
-            )
-        except PlaybookError as exc:
-            row["status"] = exc.counted()
-        except PlaybookIOError as exc:
-            row["status"] = str(exc)
-        rows.append(row)
-    return rows
-
-
-def _shown_path(path: Path, bundled: bool) -> str:
-    if bundled:
-        return f"playbooks/{path.name}"
-    return str(path)
-
-
-case_commands.register(app)
-notify_commands.register(app)
-design_commands.register(app)
-serve_commands.register(app)
+_COMMANDS = {
+    **design.COMMANDS,
+    **cases.COMMANDS,
+    **writing.COMMANDS,
+    **channel_commands.COMMANDS,
+    **notify.COMMANDS,
+    **scenarios.COMMANDS,
+    **forms.COMMANDS,
+    **serve.COMMANDS,
+}
+# as `trinn --help` lists them: reading playbooks, a case's life, messages, the designer's tools
+_ORDER = (
+    *("check", "graph", "schema", "playbooks"),
+    *("open", "cases", "show", "can", "fire", "done", "reopen", "set", "form", "assign", "comment"),
+    *("tasks", "history", "tick", "export", "forms"),
+    *("channels", "notify-test", "send"),
+    *("lint", "test", "new"),
+    *("serve", "link"),
+)
+for name in _ORDER:
+    app.command(name)(_COMMANDS[name])
+app.add_typer(notify.outbox_app, name="outbox")
 
 
 def main() -> None:

@@ -1,51 +1,30 @@
-"""The notification commands: channels, notify-test, send, outbox (and outbox retry).
+"""Sending the outbox: send, outbox (and outbox retry), and the delivery after a command.
 
 A command that changes cases sends the messages it queued right after its
-commit (`deliver_after_command`); `trinn send` sends every due message, for
-cron. Every text shown here has the channels file's secrets masked.
+commit (`deliver_after_command`, called by each writing command); `trinn send`
+sends every due message, for cron. Every text shown here has the channels
+file's secrets masked. The channels commands are in tui/cli/channels.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from trinn.engine.errors import CommandError, TrinnError
-from trinn.engine.outbox_message import OutboxMessage, Reason
+from trinn.engine.outbox_message import OutboxMessage
 from trinn.engine.status import OutboxStatus
-from trinn.tui.cli.cases import now_option
+from trinn.tui.cli.channels import configured_channels
+from trinn.tui.cli.options import Json, Now, moment
 from trinn.tui.cli.output import err, fail, out, print_columns, print_json
 from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
-    from trinn.notifiers.channels import Channels
     from trinn.notifiers.dispatch import RowResult
 
-__all__ = ["WRITING_COMMANDS", "deliver_after_command", "register"]
-
-# the commands that may queue messages: each sends them after its commit
-WRITING_COMMANDS = frozenset({"open", "fire", "done", "reopen", "set", "form", "assign", "comment", "tick"})
-
-Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-def _channels(settings: Settings, *, required: bool) -> Channels | None:
-    try:
-        channels = settings.channels()
-    except TrinnError as exc:
-        raise fail(str(exc)) from exc
-    if channels is None and required:
-        from trinn.notifiers.channels import default_channels_path
-
-        raise fail(
-            f"no channels file (give --channels FILE or TRINN_CHANNELS, or write {default_channels_path()})"
-        )
-    if channels is not None:
-        for warning in channels.warnings:
-            err.print(f"trinn: warning: {warning}", markup=False)
-    return channels
+__all__ = ["COMMANDS", "deliver_after_command", "outbox_app"]
 
 
 def deliver_after_command(settings: Settings) -> None:
@@ -87,175 +66,16 @@ def _problem_line(result: RowResult) -> str:
     )
 
 
-def channels(ctx: typer.Context, as_json: Json = False) -> None:
-    """List the channels (secrets masked) and the roles no channel reaches."""
-    from trinn.notifiers.channels import OUTGOING_MAIL
-
-    settings: Settings = ctx.obj
-    found = _channels(settings, required=True)
-    assert found is not None
-    rows: list[dict[str, Any]] = [
-        {"position": c.position, "service": c.service, "tags": sorted(c.tags), "url": c.masked}
-        for c in found.channels
-    ]
-    unreached, known = _unreached_roles(settings, found)
-    for channel in found.channels:
-        if not channel.tags:
-            err.print(
-                f"trinn: warning: channel {channel.position} ({channel.masked}) has no tag "
-                "(give it 'tag:' with role or person ids): nothing reaches it",
-                markup=False,
-            )
-        elif not channel.tags & known:
-            err.print(
-                f"trinn: warning: channel {channel.position} ({channel.masked}) has no tag "
-                f"that is a role, a person or '{OUTGOING_MAIL}' "
-                f"({', '.join(sorted(channel.tags))}): nothing reaches it",
-                markup=False,
-            )
-    mailers = [c.position for c in found.tagged(OUTGOING_MAIL) if c.is_email]
-    if as_json:
-        print_json(
-            {
-                "file": str(found.path),
-                "channels": rows,
-                "outgoing_mail": mailers,
-                "unreached_roles": unreached,
-            }
-        )
-        return
-    out.print(f"channels in {found.path}:", markup=False)
-    print_columns(
-        ["#", "service", "tags", "url"],
-        [[str(r["position"]), r["service"], ",".join(r["tags"]), r["url"]] for r in rows],
-    )
-    if mailers:
-        out.print(
-            f"outgoing e-mail (tag '{OUTGOING_MAIL}'): channel " + ", ".join(map(str, mailers)), markup=False
-        )
-    else:
-        out.print(
-            f"no e-mail channel is tagged '{OUTGOING_MAIL}': messages to addresses held "
-            "in cases cannot be sent",
-            markup=False,
-        )
-    for role, playbooks in unreached.items():
-        out.print(f"no channel reaches role '{role}' ({', '.join(playbooks)})", markup=False)
-
-
-def _unreached_roles(settings: Settings, found: Channels) -> tuple[dict[str, list[str]], set[str]]:
-    """Each internal role of the known playbooks that neither a tag nor a member reaches; and
-    every tag something can reach (roles, people, `channel:` tags of notify actions)."""
-    from trinn.engine.catalog import playbook_files
-    from trinn.engine.loader import load_playbook
-    from trinn.notifiers.channels import OUTGOING_MAIL
-    from trinn.notifiers.routing import route
-
-    try:
-        people = settings.people() if settings.people_file is not None else None
-    except TrinnError as exc:
-        raise fail(str(exc)) from exc
-    known = {OUTGOING_MAIL, *(people.by_id if people is not None else ())}
-    unreached: dict[str, list[str]] = {}
-    for entry in playbook_files(settings.playbook_dirs):
-        try:
-            spec = load_playbook(entry.path).spec
-        except TrinnError:
-            continue  # `trinn check` reports those
-        known.update(spec.roles)
-        known.update(_notify_channels(spec.model_dump()))
-        for role_id, role in spec.roles.items():
-            if role.external:
-                continue
-            members = [p for p in people.members(role_id)] if people is not None else []
-            message = OutboxMessage(
-                reason=Reason.NOTIFY,
-                to=(role_id,),
-                members={role_id: tuple(p.id for p in members)},
-                people={p.id: p.email for p in members},
-            )
-            if route(message, found)[1]:
-                unreached.setdefault(role_id, []).append(spec.id)
-    return unreached, known
-
-
-def _notify_channels(node: Any) -> set[str]:
-    """The `channel:` tags of every notify action in a dumped playbook, wherever it sits."""
-    if isinstance(node, list):
-        return {tag for item in node for tag in _notify_channels(item)}
-    if not isinstance(node, dict):
-        return set()
-    found = {tag for value in node.values() for tag in _notify_channels(value)}
-    notify = node.get("notify")
-    if isinstance(notify, dict) and isinstance(notify.get("channel"), str):
-        found.add(notify["channel"])
-    return found
-
-
-def notify_test(
-    ctx: typer.Context,
-    to: Annotated[str, typer.Option("--to", metavar="ROLE", help="A role id or a person id.")],
-    as_json: Json = False,
-) -> None:
-    """Send a test message to a role (or a person) through its channels, now."""
-    from trinn.notifiers.dispatch import send_direct
-
-    settings: Settings = ctx.obj
-    found = _channels(settings, required=True)
-    assert found is not None
-    try:
-        people = settings.people() if settings.people_file is not None else None
-    except TrinnError as exc:
-        raise fail(str(exc)) from exc
-    members = [p for p in people.members(to) if not p.every_role] if people is not None else []
-    person = people.by_id.get(to) if people is not None else None
-    message = OutboxMessage(
-        reason=Reason.NOTIFY,
-        to=() if person is not None else (to,),
-        persons=(to,) if person is not None else (),
-        members={to: tuple(p.id for p in members)},
-        people={p.id: p.email for p in [*members, *([person] if person else [])]},
-        title="trinn: test message",
-        body=f"A test message from trinn to '{to}'. If you read this, the channel works.\n",
-    )
-    results, unreached = send_direct(message, found)
-    if as_json:
-        print_json(
-            {
-                "sent": [r for r, e in results if e is None],
-                "failed": [{"channel": r, "error": e} for r, e in results if e is not None],
-                "unreached": unreached,
-            }
-        )
-    else:
-        for shown, error in results:
-            out.print(f"{shown}: " + ("sent" if error is None else f"failed: {error}"), markup=False)
-        for who in unreached:
-            out.print(f"no channel reaches '{who}'", markup=False)
-    if unreached or any(e is not None for _, e in results) or not results:
-        raise typer.Exit(1)
-
-
-def _moment(text: str | None) -> dt.datetime:
-    """`--now` read the one way every command reads it, else the wall clock."""
-    return now_option(text) or dt.datetime.now(dt.UTC)
-
-
-Now = Annotated[
-    str | None, typer.Option("--now", metavar="ISO-TIME", help="Act as if it were this time (default: now).")
-]
-
-
 def send(ctx: typer.Context, now: Now = None, as_json: Json = False) -> None:
     """Send every due message of the outbox (run it from cron); retries wait their turn."""
     from trinn.notifiers.dispatch import send_pending
 
     settings: Settings = ctx.obj
-    moment = _moment(now)
-    found = _channels(settings, required=True)
+    when = moment(now)
+    found = configured_channels(settings, required=True)
     assert found is not None
     try:
-        report = send_pending(settings.store(), found, now=moment)
+        report = send_pending(settings.store(), found, now=when)
     except TrinnError as exc:
         raise fail(str(exc)) from exc
     if as_json:
@@ -407,11 +227,11 @@ def outbox_retry(
     from trinn.notifiers.dispatch import retry
 
     settings: Settings = ctx.obj
-    moment = _moment(now)
-    found = _channels(settings, required=True)
+    when = moment(now)
+    found = configured_channels(settings, required=True)
     assert found is not None
     try:
-        result = retry(settings.store(), found, row_id, now=moment)
+        result = retry(settings.store(), found, row_id, now=when)
     except CommandError as exc:
         raise fail(str(exc), 1) from exc
     except TrinnError as exc:
@@ -430,8 +250,7 @@ def outbox_retry(
         raise typer.Exit(1)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("channels")(channels)
-    app.command("notify-test")(notify_test)
-    app.command("send")(send)
-    app.add_typer(outbox_app, name="outbox")
+# the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "send": send,
+}

@@ -21,7 +21,7 @@ from rich.segment import Segment
 
 from trinn.engine.shown import shown, shown_json
 
-__all__ = ["err", "fail", "json_text", "out", "print_columns", "print_json"]
+__all__ = ["err", "fail", "json_chosen", "json_text", "out", "print_columns", "print_json"]
 
 
 class _Shown:
@@ -60,9 +60,25 @@ err = _ShownConsole(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    """Say what went wrong on one line of stderr; the caller raises the returned Exit."""
+    """Say what went wrong on one line of stderr; the caller raises the returned Exit.
+
+    Under `--json` the same is said on stdout too, as `{"error": message, "code": status}` (the
+    exit status), so a script reading stdout gets JSON whether the command worked or not.
+    """
     err.print(f"trinn: {message}", markup=False)
+    if _json_errors:
+        sys.stdout.write(json_text({"error": message, "code": code}) + "\n")
     return typer.Exit(code)
+
+
+_json_errors = False  # one command runs per process (per CliRunner call: reset by the root callback)
+
+
+def json_chosen(value: bool) -> bool:
+    """The `--json` option's callback: errors of this command are JSON on stdout too."""
+    global _json_errors
+    _json_errors = bool(value)
+    return value
 
 
 def json_text(data: Any, indent: int | None = 2) -> str:

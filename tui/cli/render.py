@@ -17,7 +17,7 @@ from trinn.engine.calendar import local_time
 from trinn.engine.shown import shown
 from trinn.engine.status import TaskStatus
 
-__all__ = ["case_text", "due_text", "history_lines", "time_text", "value_text"]
+__all__ = ["case_text", "due_text", "field_line", "form_heading", "history_lines", "time_text", "value_text"]
 
 
 def _parse(moment: str | None) -> dt.datetime | None:
@@ -94,11 +94,37 @@ def case_text(view: dict[str, Any], language: str) -> Table:
         if task["optional"]:
             parts.append("optional")
         table.add_row("  task", " ".join(parts))
+    for form in view.get("forms", []):
+        table.add_row("  form", form_heading(form))
+        for field in form["fields"]:
+            table.add_row("", "  " + field_line(field))
     return table
 
 
-def history_lines(events: list[dict[str, Any]], language: str) -> list[str]:
-    """`trinn history`: one line per command, oldest first (lines, so they grep and never wrap)."""
+def form_heading(form: dict[str, Any]) -> str:
+    """'registrering: Registrering (task registrer_virksomhet)', from engine.views.form_view."""
+    task = f" (task {form['task']})" if form.get("task") else ""
+    return f"{form['form']}: {form['title']}{task}"
+
+
+def field_line(field: dict[str, Any]) -> str:
+    """'vedtak (choice of godkjent, underkjent; required): Vedtak': what `trinn form` takes."""
+    kind = field["type"]
+    if field["options"] is not None:
+        kind += " of " + ", ".join(option["option"] for option in field["options"])
+    if field["required"]:
+        kind += "; required"
+    return f"{field['field']} ({kind}): {field['label']}"
+
+
+def history_lines(
+    events: list[dict[str, Any]], language: str, roles: dict[str, str] | None = None
+) -> list[str]:
+    """`trinn history`: one line per command, oldest first (lines, so they grep and never wrap).
+
+    `roles` gives the titles of roles: a task of an outside party, recorded by a coordinator,
+    reads "on behalf of Virksomheten".
+    """
     lines = []
     for event in events:
         what = event["kind"] + (f" {event['name']}" if event["name"] else "")
@@ -108,6 +134,8 @@ def history_lines(events: list[dict[str, Any]], language: str) -> list[str]:
         for done in details.get("done", []):
             if event["kind"] != "done" or done.get("item"):
                 what += f" ({done['task']}" + (f" [{done['item']}]" if done.get("item") else "") + ")"
+            if done.get("on_behalf_of"):
+                what += f" on behalf of {(roles or {}).get(done['on_behalf_of'], done['on_behalf_of'])}"
         if details.get("started"):
             what += " (started " + ", ".join(f"case {c}" for c in details["started"]) + ")"
         state = event["state_after"]

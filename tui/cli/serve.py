@@ -9,8 +9,9 @@ server's public address in TRINN_BASE_URL.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,7 +20,7 @@ from trinn.engine.links import BASE_URL_ENV, KEY_ENV
 from trinn.tui.cli.output import fail, out
 from trinn.tui.cli.settings import Settings
 
-__all__ = ["register"]
+__all__ = ["COMMANDS"]
 
 KeyFile = Annotated[
     Path | None,
@@ -103,7 +104,7 @@ def link(
 ) -> None:
     """Print the signed link to a case's public form, to give by phone or in your own e-mail."""
     from trinn.engine.links import case_link
-    from trinn.tui.cli.cases import case_id_argument
+    from trinn.tui.cli.options import case_id as case_id_argument
 
     settings: Settings = ctx.obj
     case_id = case_id_argument(case)
@@ -123,6 +124,4 @@ def link(
         print(url)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
-    app.command("link")(link)
+COMMANDS: dict[str, Callable[..., Any]] = {"serve": serve, "link": link}

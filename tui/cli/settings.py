@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from trinn.engine.links import FormLinks
     from trinn.engine.people import People
+    from trinn.engine.playbook_cache import PlaybookCache
     from trinn.engine.service import Service
     from trinn.engine.store import Store
     from trinn.notifiers.channels import Channels
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "playbook_cache"]
 
 
 @dataclass
@@ -26,7 +27,6 @@ class Settings:
     actor: str | None = None
     people_file: Path | None = None
     channels_file: Path | None = None
-    deliver: bool = False  # a command that writes: it sends what it queued, after its commit
     _service: Service | None = None
     _store: Store | None = None
     _links: FormLinks | None = None
@@ -71,7 +71,7 @@ class Settings:
             from trinn.engine.service import Service
 
             people = self.people()
-            registry = PlaybookRegistry(self.playbook_dirs)
+            registry = PlaybookRegistry(self.playbook_dirs, playbook_cache())
             self._service = Service(self.store(), registry, people, links=self.links())
         return self._service
 
@@ -106,11 +106,17 @@ class Settings:
         return load_channels(path)
 
     def close(self) -> None:
-        if self.deliver and self._store is not None:
-            from trinn.tui.cli.notify import deliver_after_command
-
-            self.deliver = False
-            deliver_after_command(self)
+        """Close the database (a command that writes has sent what it queued before this)."""
         if self._store is not None:
             self._store.close()
         self._store = self._service = None
+
+
+def playbook_cache() -> PlaybookCache:
+    """Checked playbooks in the user's cache folder (`$XDG_CACHE_HOME/trinn/playbooks`):
+    a command on a version seen before reads JSON instead of parsing YAML."""
+    from platformdirs import user_cache_path
+
+    from trinn.engine.playbook_cache import PlaybookCache
+
+    return PlaybookCache(user_cache_path("trinn", appauthor=False) / "playbooks")

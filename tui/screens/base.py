@@ -4,8 +4,11 @@ dialogs that close once."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from textual.binding import BindingsMap
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 
 from trinn.engine.errors import CommandError, FileProblemsError, StaleCaseError, TrinnError
@@ -15,7 +18,7 @@ if TYPE_CHECKING:
     from trinn.tui.app import TrinnApp
     from trinn.tui.desk import Desk
 
-__all__ = ["DeskScreen", "Dialog", "error_fields", "error_text", "run_db"]
+__all__ = ["DeskScreen", "Dialog", "error_fields", "error_text", "run_db", "translate_keys"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -59,7 +62,7 @@ def run_db(
 
     def deliver(callback: Callable[[Any], None], value: Any) -> None:
         try:
-            if widget.is_attached:
+            if _still_shown(widget):
                 callback(value)
             elif isinstance(value, TrinnError):
                 app.notify(error_text(value), severity="error", timeout=8)
@@ -83,6 +86,27 @@ def run_db(
     widget.run_worker(thread, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
 
+def _still_shown(widget: Any) -> bool:
+    """Whether `widget` is on a screen the app still holds. A closed screen stays attached while
+    Textual removes its widgets one by one, so being attached is not enough: its screen must
+    still be in one of the app's screen stacks (the test Textual 8.2 makes before removing a
+    screen, on its private `_screen_stacks`)."""
+    if not widget.is_attached:
+        return False
+    screen = widget if isinstance(widget, Screen) else widget.screen
+    return any(screen in stack for stack in widget.app._screen_stacks.values())
+
+
+def translate_keys(node: DOMNode) -> None:
+    """The key labels of `node` (its BINDINGS, marked with N_) in the language in use when it
+    is made. Translated in the class body, they would stay in whatever language was in use
+    when the module was first imported, for every later app in the process."""
+    node._bindings = BindingsMap(
+        binding if not binding.description else replace(binding, description=_(binding.description))
+        for _key, binding in node._bindings
+    )
+
+
 def _unexpected(app: Any, exc: Exception) -> None:
     failures = getattr(app, "failures", None)
     if failures is not None:
@@ -98,6 +122,10 @@ class DeskScreen(Screen[None]):
     """A screen that shows data from the database and refreshes when other processes change it."""
 
     _desk: Desk | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        translate_keys(self)
 
     @property
     def desk(self) -> Desk:
@@ -122,6 +150,10 @@ class Dialog(ModalScreen[R]):
     one would close the page under the dialog)."""
 
     _answered = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        translate_keys(self)
 
     def close(self, result: R | None = None) -> None:
         if self._answered or self.app.screen is not self:

@@ -27,6 +27,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from trinn.engine.errors import StaleCaseError, TrinnError
+from trinn.engine.i18n import N_
 from trinn.engine.outbox_message import outbox_entry
 from trinn.engine.shown import shown
 from trinn.engine.status import OutboxStatus, TaskStatus
@@ -47,16 +48,16 @@ class CaseScreen(DeskScreen):
     """One case; Escape goes back to the list."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", _("Back")),
-        Binding("d", "complete", _("Done")),
-        Binding("u", "reopen", _("Reopen"), show=False),
-        Binding("g", "assign", _("Assign"), show=False),
-        Binding("a", "tab('actions')", _("Actions")),
-        Binding("e", "tab('fields')", _("Fields")),
-        Binding("ctrl+s", "save_fields", _("Save"), show=False),
-        Binding("n", "comment", _("Comment"), show=False),
-        Binding("h", "tab('history')", _("History"), show=False),
-        Binding("r", "reload", _("Reload"), show=False),
+        Binding("escape", "back", N_("Back")),
+        Binding("d", "complete", N_("Done")),
+        Binding("u", "reopen", N_("Reopen"), show=False),
+        Binding("g", "assign", N_("Assign"), show=False),
+        Binding("a", "tab('actions')", N_("Actions")),
+        Binding("e", "tab('fields')", N_("Fields")),
+        Binding("ctrl+s", "save_fields", N_("Save"), show=False),
+        Binding("n", "comment", N_("Comment"), show=False),
+        Binding("h", "tab('history')", N_("History"), show=False),
+        Binding("r", "reload", N_("Reload"), show=False),
     ]
 
     def __init__(self, case_id: int, open_form: str | None = None) -> None:

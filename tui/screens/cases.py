@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 
 from trinn.engine.errors import TrinnError
+from trinn.engine.i18n import N_
 from trinn.tui.desk import ALL, CLOSED, CaseFilter, CaseRow
 from trinn.tui.i18n import due_text, local_datetime, ngettext
 from trinn.tui.i18n import gettext as _
@@ -28,12 +29,12 @@ class CasesScreen(DeskScreen):
     """The list of cases, filtered and searched; Enter opens one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_case", _("Open"), show=False),
-        Binding("n", "new_case", _("New case")),
-        Binding("f", "filters", _("Filter")),
-        Binding("slash", "search", _("Search")),
-        Binding("x", "toggle_overdue", _("Overdue")),
-        Binding("r", "reload", _("Reload")),
+        Binding("enter", "open_case", N_("Open"), show=False),
+        Binding("n", "new_case", N_("New case")),
+        Binding("f", "filters", N_("Filter")),
+        Binding("slash", "search", N_("Search")),
+        Binding("x", "toggle_overdue", N_("Overdue")),
+        Binding("r", "reload", N_("Reload")),
     ]
 
     def __init__(self) -> None:

@@ -21,6 +21,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 from textual.widgets.option_list import Option
 
 from trinn.engine.errors import StaleCaseError, TrinnError
+from trinn.engine.i18n import N_
 from trinn.engine.spec import FieldSpec
 from trinn.tui.desk import ALL, CLOSED, OPEN, CaseFilter
 from trinn.tui.i18n import gettext as _
@@ -34,7 +35,7 @@ __all__ = ["ConfirmDialog", "FieldsDialog", "FilterDialog", "NoteDialog", "PickD
 class NoteDialog(Dialog[str]):
     """Asks for an optional note (or a required text); returns None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, *, prompt: str | None = None, required: bool = False) -> None:
         super().__init__()
@@ -80,8 +81,8 @@ class FieldsDialog(Dialog[Any]):
     """Fields to fill; `submit(values)` runs in a worker and its result is what the dialog returns."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", _("Cancel")),
-        Binding("ctrl+s", "submit", _("Save")),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "submit", N_("Save")),
     ]
 
     def __init__(
@@ -241,7 +242,7 @@ class FieldsDialog(Dialog[Any]):
 class PickDialog(Dialog[str]):
     """One choice from a list (which playbook to open a case of)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, choices: Sequence[tuple[str, str, bool]]) -> None:
         super().__init__()
@@ -275,7 +276,7 @@ class PickDialog(Dialog[str]):
 class FilterDialog(Dialog[CaseFilter]):
     """The cases listing's filters (besides the search line)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(
         self,
@@ -348,7 +349,7 @@ class FilterDialog(Dialog[CaseFilter]):
 class ConfirmDialog(Dialog[bool]):
     """A yes/no question; Enter says yes (the first button), Escape no."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, question: str, yes: str) -> None:
         super().__init__()

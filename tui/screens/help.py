@@ -9,6 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
+from trinn.engine.i18n import N_
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import Dialog
 
@@ -64,7 +65,7 @@ def help_text() -> str:
 
 
 class HelpScreen(Dialog[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f1,question_mark", "close", _("Close"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f1,question_mark", "close", N_("Close"))]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide"):

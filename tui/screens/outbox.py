@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
+from trinn.engine.i18n import N_
 from trinn.engine.outbox_message import outbox_entry
 from trinn.engine.status import OutboxStatus
 from trinn.tui.i18n import gettext as _
@@ -28,9 +29,9 @@ Retry = Callable[[int], None]
 
 class OutboxScreen(DeskScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "retry", _("Retry")),
-        Binding("s", "toggle_sent", _("Show sent")),
-        Binding("r", "reload", _("Reload")),
+        Binding("t", "retry", N_("Retry")),
+        Binding("s", "toggle_sent", N_("Show sent")),
+        Binding("r", "reload", N_("Reload")),
     ]
 
     def __init__(self, retry: Retry | None = None) -> None:

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from trinn.engine.i18n import N_
 from trinn.engine.shown import shown
 from trinn.tui.desk import PlaybookEntry
 from trinn.tui.i18n import gettext as _
@@ -21,8 +22,8 @@ __all__ = ["PlaybooksScreen"]
 
 class PlaybooksScreen(DeskScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "reload", _("Reload")),
-        Binding("n", "new_case", _("New case")),
+        Binding("r", "reload", N_("Reload")),
+        Binding("n", "new_case", N_("New case")),
     ]
 
     def __init__(self) -> None:

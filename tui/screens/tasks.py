@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
+from trinn.engine.i18n import N_
 from trinn.tui.desk import TaskRow
 from trinn.tui.i18n import due_text, ngettext
 from trinn.tui.i18n import gettext as _
@@ -20,9 +21,9 @@ __all__ = ["MyTasksScreen"]
 
 class MyTasksScreen(DeskScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "complete", _("Done")),
-        Binding("enter", "open_case", _("Open case"), show=False),
-        Binding("r", "reload", _("Reload")),
+        Binding("d", "complete", N_("Done")),
+        Binding("enter", "open_case", N_("Open case"), show=False),
+        Binding("r", "reload", N_("Reload")),
     ]
 
     def __init__(self) -> None:

@@ -8,6 +8,7 @@ a Select of the playbook's option labels; several choices a SelectionList.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from textual.app import ComposeResult
@@ -15,6 +16,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
+from trinn.engine.i18n import N_
 from trinn.engine.spec import FieldSpec, FieldType
 from trinn.engine.text import localize
 from trinn.engine.values import check_value
@@ -25,7 +27,8 @@ from trinn.tui.widgets.plain import plain
 __all__ = ["FieldInput", "shown_value"]
 
 _PLACEHOLDERS = {
-    FieldType.date: "YYYY-MM-DD",
+    FieldType.date: N_("DD.MM.YYYY"),
+    FieldType.money: "1 500,50",
     FieldType.email: "name@example.no",
     FieldType.url: "https://",
     FieldType.phone: "+47 ...",
@@ -79,6 +82,8 @@ class FieldInput(Vertical):
             return value if value in (self.spec.options or []) else None
         if isinstance(value, list):
             value = ", ".join(map(str, value))
+        if kind is FieldType.date and isinstance(value, str):
+            value = _day_first(value)
         return None if value is None or str(value).strip() == "" else str(value).strip()
 
     def set_value(self, value: Any) -> None:
@@ -135,9 +140,12 @@ class FieldInput(Vertical):
             )
         if isinstance(value, list):
             value = ", ".join(map(str, value))
+        if kind is FieldType.date and isinstance(value, str):
+            value = _day_first(value)
+        placeholder = _PLACEHOLDERS.get(kind, "")
         return Input(
             "" if value is None else str(value),
-            placeholder=_PLACEHOLDERS.get(kind, ""),
+            placeholder=_(placeholder) if placeholder else "",
             classes="field-control",
         )
 
@@ -200,6 +208,15 @@ class FieldInput(Vertical):
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         event.stop()
         self._changed()
+
+
+def _day_first(value: str) -> str:
+    """A stored date as people write it and the engine reads it back: '15.12.2026'."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day.day:02}.{day.month:02}.{day.year}"
 
 
 def _same(value: Any) -> Any:

@@ -1,0 +1,70 @@
+"""What a command imports stays within its budget, so that start-up speed does not rot.
+
+Each command runs in a fresh interpreter (as `trinn` does) and reports `sys.modules`
+when it is done. Two budgets: libraries a command has no use for are never imported
+(the database for `--help` and `check`, the YAML parser for a case whose playbook is
+in the playbook cache, the terminal UI and the notifiers for any command line), and
+the number of modules stays under a listed ceiling, about a tenth above today's.
+A change that needs more says so here, on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAYBOOK = ROOT / "playbooks" / "padriv-fase-7-2.yaml"
+# never wanted by a command-line command: the app, the delivery stack, the CEL package's REPL
+NEVER = {"textual", "apprise", "prompt_toolkit", "requests", "cel.cli"}
+
+BUDGETS = {
+    "help": (["--help"], NEVER | {"sqlalchemy", "transitions", "jinja2", "ruamel", "cel.cel"}, 360),
+    "check": (["check", str(PLAYBOOK)], NEVER | {"sqlalchemy", "transitions"}, 450),
+    "show": (["show", "1"], NEVER | {"ruamel", "jinja2"}, 590),
+}
+
+_REPORT = """
+import json, sys
+sys.argv = ["trinn", *json.loads(sys.argv[1])]
+from trinn.tui.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+"""
+
+
+def _modules(args: list[str], db: Path) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _REPORT, json.dumps(["--db", str(db), *args])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    marker = done.stderr.rsplit("\nMODULES ", 1)
+    assert len(marker) == 2, done.stderr
+    return set(json.loads(marker[1]))
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("budget") / "trinn.db"
+    _modules(["open", "padriv.fase-7-2", "--set", "virksomhet=Acme AS", "--set", "meldt_av=Ola"], path)
+    _modules(["show", "1"], path)  # the first command on the stored version fills the playbook cache
+    return path
+
+
+@pytest.mark.parametrize("command", sorted(BUDGETS))
+def test_import_budget_of_command(command: str, db: Path) -> None:
+    args, forbidden, ceiling = BUDGETS[command]
+    modules = _modules(args, db)
+    imported = {name for name in forbidden if name in modules}
+    assert not imported, f"`trinn {' '.join(args)}` imports {sorted(imported)}"
+    assert len(modules) <= ceiling, f"`trinn {' '.join(args)}` imports {len(modules)} modules"

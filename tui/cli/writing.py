@@ -1,0 +1,262 @@
+"""The commands that change a case: open, fire, done, reopen, set, form, assign, comment, tick.
+
+Each builds the service from the global options and calls one command of it;
+after the commit, and only after a commit, it sends the messages the command
+queued (`deliver_after_command`): an explicit step of every writing command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from trinn.engine.values import MAX_NOTE
+from trinn.tui.cli.answers import read_answers
+from trinn.tui.cli.cases import show_case
+from trinn.tui.cli.notify import deliver_after_command
+from trinn.tui.cli.options import (
+    CaseId,
+    Expect,
+    Item,
+    Json,
+    Note,
+    Sets,
+    case_id,
+    note_option,
+    now_option,
+    pairs,
+    plain_option,
+    service_for,
+)
+from trinn.tui.cli.output import fail, out, print_json
+from trinn.tui.cli.settings import Settings
+
+if TYPE_CHECKING:
+    from trinn.engine.case import Case
+    from trinn.engine.service import Service
+
+__all__ = ["COMMANDS"]
+
+
+@contextmanager
+def _writing(ctx: typer.Context) -> Iterator[tuple[Service, Settings]]:
+    """The service for a command that writes; when the command has committed (its block ended
+    without a refusal), the messages it queued are sent."""
+    with service_for(ctx) as (service, settings):
+        yield service, settings
+    deliver_after_command(settings)
+
+
+def open_(
+    ctx: typer.Context,
+    playbook: Annotated[str, typer.Argument(help="A playbook id (see `trinn playbooks`) or file.")],
+    sets: Sets = None,
+    as_json: Json = False,
+) -> None:
+    """Open a case; prints its id."""
+    with _writing(ctx) as (service, settings):
+        case = service.open_case(playbook, pairs(sets), actor=settings.acting_as())
+        if as_json:
+            show_case(service, settings, case, True)
+        else:
+            out.print(str(case.id), markup=False)
+
+
+def fire(
+    ctx: typer.Context,
+    case: CaseId,
+    trigger: Annotated[str, typer.Argument(help="The trigger (see `trinn can CASE`).")],
+    sets: Sets = None,
+    note: Note = None,
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
+    """Fire a trigger: the case moves if its role and guard allow it."""
+    with _writing(ctx) as (service, settings):
+        done = service.fire(
+            case_id(case),
+            trigger,
+            actor=settings.acting_as(),
+            values=pairs(sets),
+            note=note_option(note),
+            expected_version=expect,
+        )
+        _report(service, settings, done, as_json)
+
+
+def _report(service: Service, settings: Settings, case: Case, as_json: bool) -> None:
+    if as_json:
+        show_case(service, settings, case, True)
+    else:
+        out.print(f"case {case.id}: {case.state} (version {case.row_version})", markup=False)
+
+
+def done(
+    ctx: typer.Context,
+    case: CaseId,
+    task: Annotated[str, typer.Argument(help="The task id (see `trinn show CASE`).")],
+    note: Note = None,
+    item: Item = None,
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
+    """Mark a task of the case's state done."""
+    with _writing(ctx) as (service, settings):
+        result = service.complete_task(
+            case_id(case),
+            task,
+            actor=settings.acting_as(),
+            note=note_option(note),
+            item=item,
+            expected_version=expect,
+        )
+        _report(service, settings, result, as_json)
+
+
+def reopen(
+    ctx: typer.Context,
+    case: CaseId,
+    task: Annotated[str, typer.Argument(help="The task id.")],
+    note: Note = None,
+    item: Item = None,
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
+    """Open a done task again."""
+    with _writing(ctx) as (service, settings):
+        result = service.reopen_task(
+            case_id(case),
+            task,
+            actor=settings.acting_as(),
+            note=note_option(note),
+            item=item,
+            expected_version=expect,
+        )
+        _report(service, settings, result, as_json)
+
+
+def set_(
+    ctx: typer.Context,
+    case: CaseId,
+    values: Annotated[
+        list[str], typer.Argument(metavar="FIELD=VALUE...", help="Field values; an empty value clears.")
+    ],
+    note: Note = None,
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
+    """Set fields of a case."""
+    with _writing(ctx) as (service, settings):
+        result = service.set_fields(
+            case_id(case),
+            pairs(values),
+            actor=settings.acting_as(),
+            note=note_option(note),
+            expected_version=expect,
+        )
+        _report(service, settings, result, as_json)
+
+
+def form(
+    ctx: typer.Context,
+    case: CaseId,
+    form_id: Annotated[str, typer.Argument(metavar="FORM", help="The form id.")],
+    values: Annotated[list[str] | None, typer.Argument(metavar="[FIELD=VALUE...]")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="A JSON object of answers (instead of FIELD=VALUE).")
+    ] = None,
+    note: Note = None,
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
+    """Submit a form: its fields checked together; it completes the task it belongs to."""
+    if file is not None and values:
+        raise fail("give --file or FIELD=VALUE, not both")
+    answers: dict[str, Any] = read_answers(file) if file is not None else pairs(values)
+    with _writing(ctx) as (service, settings):
+        result = service.submit_form(
+            case_id(case),
+            form_id,
+            answers,
+            actor=settings.acting_as(),
+            note=note_option(note),
+            expected_version=expect,
+        )
+        _report(service, settings, result, as_json)
+
+
+def assign(
+    ctx: typer.Context,
+    case: CaseId,
+    task: Annotated[str, typer.Argument(help="The task id.")],
+    person: Annotated[str, typer.Argument(help="A person id of the people file.")],
+    item: Item = None,
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
+    """Give a task to a person."""
+    with _writing(ctx) as (service, settings):
+        result = service.assign_task(
+            case_id(case), task, person, actor=settings.acting_as(), item=item, expected_version=expect
+        )
+        _report(service, settings, result, as_json)
+
+
+def comment(
+    ctx: typer.Context,
+    case: CaseId,
+    text: Annotated[str, typer.Argument(help="The comment.")],
+    expect: Expect = None,
+    as_json: Json = False,
+) -> None:
+    """Add a comment to a case's history."""
+    with _writing(ctx) as (service, settings):
+        result = service.comment(
+            case_id(case),
+            plain_option(text, "comment", lines=True, limit=MAX_NOTE) or "",
+            actor=settings.acting_as(),
+            expected_version=expect,
+        )
+        _report(service, settings, result, as_json)
+
+
+def tick(
+    ctx: typer.Context,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now", metavar="ISO-TIME", help="Act as if it were this time (default: now; no zone means UTC)."
+        ),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Fire every due reminder, escalation and timed transition, once."""
+    moment = now_option(now)
+    with _writing(ctx) as (service, _settings):
+        actions = service.tick(moment)
+        if as_json:
+            print_json(
+                [{"case": a.case_id, "kind": a.kind, "state": a.state, "detail": a.detail} for a in actions]
+            )
+        elif not actions:
+            out.print("nothing due", markup=False)
+        for a in [] if as_json else actions:
+            out.print(f"case {a.case_id}: {a.kind} in {a.state or '?'}: {a.detail}", markup=False)
+
+
+# the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "open": open_,
+    "fire": fire,
+    "done": done,
+    "reopen": reopen,
+    "set": set_,
+    "form": form,
+    "assign": assign,
+    "comment": comment,
+    "tick": tick,
+}
