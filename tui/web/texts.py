@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import gettext as _gettext
 
-from trinn.engine.i18n import N_
-from trinn.tui.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
+from trinn.engine.i18n import LANGUAGES, N_
+from trinn.tui.i18n import DOMAIN, LOCALE_DIR
 
 __all__ = ["TEXTS", "page_language", "texts"]
 
@@ -48,7 +48,7 @@ def _catalogue(language: str) -> _gettext.NullTranslations:
 
 
 def page_language(language: str | None) -> str:
-    return language if language in LANGUAGES else "en"
+    return language if language is not None and language in LANGUAGES else "en"
 
 
 def texts(language: str) -> dict[str, str]:
