@@ -46,6 +46,7 @@ from trinn.engine.links import FormLinks, LinkClaim, LinkError, linked_task
 from trinn.engine.messages import rendered
 from trinn.engine.outbox_message import OutboxAction, OutboxMessage, Reason
 from trinn.engine.people import People, Person
+from trinn.engine.readable import fields_read, unreadable
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.spec import FieldType, PlaybookSpec
 from trinn.engine.status import TaskStatus, TimerStatus
@@ -800,6 +801,11 @@ class Service:
         normalized = self._normalized(cmd.spec, values)
         if by_user:
             self._check_people(cmd, normalized)
+        read = fields_read(cmd.compiled)
+        for name in read & normalized.keys():
+            problem = unreadable(name, normalized[name])
+            if problem is not None:
+                raise CommandError(problem, fields={name: problem})
         for name, value in normalized.items():
             if value is None:
                 if cmd.spec.fields[name].required and cmd.kind != "open":

@@ -104,14 +104,6 @@ def _history(home: Path, base: list[str]) -> str:
 
 
 FIRE_CASES = {
-    "pairs over 3,000 items": (
-        PAIRS,
-        "Hello",
-        ("items=" + ",".join(f"item{i}" for i in range(3000)),),
-        2,
-        f"trinn: '{PAIRS}' failed: field 'items' has 3,000 items, more than an expression may read "
-        "(the limit is 50)",
-    ),
     "a field times a hundred million": (
         "true",
         "{{ navn * 100000000 }}",
@@ -147,3 +139,24 @@ def test_fire_refuses_costly_guard_or_message_and_writes_nothing(name: str, tmp_
     assert fired.clean
     assert (fired.code, fired.stderr.strip()) == (code, expected)
     assert _history(tmp_path, base) == before
+
+
+def test_a_list_larger_than_its_guards_read_is_refused_when_set(tmp_path: Path) -> None:
+    """A field's type takes 10,000 items, a guard reads 50: the list is refused when set, not
+    stored to make every later command whose guard reads it fail far from the cause."""
+    base = _opened(tmp_path, PAIRS, "Hello")
+    many = "items=" + ",".join(f"item{i}" for i in range(3000))
+    refused = run_bounded([*base, "set", "1", many], home=tmp_path, wall_seconds=10)
+    assert (refused.code, refused.stderr.strip()) == (
+        1,
+        "trinn: case 1: field 'items' has 3,000 items; the playbook's guards read at most 50",
+    )
+    opened = run_bounded(
+        [*base, "open", str(tmp_path / "p.yaml"), "--set", "navn=x", "--set", many], home=tmp_path
+    )
+    assert (opened.code, opened.stderr.strip()) == (
+        1,
+        "trinn: field 'items' has 3,000 items; the playbook's guards read at most 50",
+    )
+    fifty = "items=" + ",".join(f"item{i}" for i in range(50))
+    assert run_bounded([*base, "set", "1", fifty], home=tmp_path).code == 0

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from tests.tui_helpers import make_app, make_settings, notices, open_case, open_screen, screen_text, settle
 from trinn.tui.cli.settings import Settings
@@ -209,3 +209,39 @@ async def test_case_assign_a_task_to_a_role_holder(tmp_path: Path) -> None:
     case, _compiled, _children = settings.service().load(case_id)
     task = next(t for t in case.tasks if t.task_id == "avklar_interesse")
     assert task.assignee == "anne"
+
+
+async def test_case_history_reads_labels_and_values_not_ids(tmp_path: Path) -> None:
+    """History says "Ledelsen deltar på møtet: ja", not `ledelsen_deltar = True`: field labels,
+    option labels, local dates and amounts (issue 15)."""
+    from trinn.tui import i18n
+
+    i18n.install("nb")
+    try:
+        settings = make_settings(tmp_path)
+        case_id = open_case(settings)
+        settings.service().set_fields(
+            case_id,
+            {
+                "ledelsen_deltar": True,
+                "moteform": "digitalt",
+                "motetidspunkt": "15.12.2026",
+                "okonomisk_bidrag": "50 000",
+                "kontaktperson": "Kari",
+            },
+            actor="kari",
+        )
+        settings.service().set_fields(case_id, {"kontaktperson": None}, actor="kari")
+        app = make_app(settings)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await open_screen(pilot, case_id)
+            text = str(screen.query_one("#history-text", Static).render())
+    finally:
+        i18n.install("en")
+    assert "Ledelsen deltar på møtet: ja" in text
+    assert "Fysisk eller digitalt møte: Digitalt møte" in text
+    assert "15. desember 2026" in text
+    assert "50\xa0000\xa0kr" in text or "50 000 kr" in text
+    assert "Kontaktperson i virksomheten: tømt" in text
+    assert "ledelsen_deltar" not in text and "True" not in text

@@ -115,3 +115,28 @@ async def test_i18n_key_labels_in_the_language_of_each_app(tmp_path: Path, engli
             app.open_case_screen(1)
             await settle(pilot)
             assert case_key in screen_text(pilot)
+
+
+@pytest.mark.parametrize(
+    ("code", "words"), [("nb", ("kommandoer", "Avslutt")), ("da", ("kommandoer", "Afslut"))]
+)
+async def test_i18n_textuals_own_words_in_the_users_language(
+    tmp_path: Path, english: None, code: str, words: tuple[str, str]
+) -> None:
+    """The footer's palette key, the palette's placeholder and Textual's own commands (Quit,
+    Keys, Theme ...) speak the app's language, as trinn's own words do."""
+    from textual.command import CommandInput
+
+    i18n.install(code)
+    app = make_app(make_settings(tmp_path))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        palette_key, quit_word = words
+        assert palette_key in screen_text(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert app.screen.query_one(CommandInput).placeholder == i18n.gettext("Search for commands…")
+        assert app.screen.query_one(CommandInput).placeholder != "Search for commands…"
+        await pilot.press(*quit_word[:3].lower())
+        await settle(pilot)
+        assert quit_word in screen_text(pilot)

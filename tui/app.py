@@ -10,10 +10,11 @@ visible), and a crash ends the process with status 1, never 0.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 
@@ -33,9 +34,29 @@ from trinn.tui.screens.tasks import MyTasksScreen
 from trinn.tui.sender import Sender, problem_text
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from trinn.notifiers.dispatch import DispatchReport
 
 __all__ = ["TrinnApp"]
+
+
+# Textual's own words, as its palette says them: marked here so that the catalogues translate them
+_TEXTUAL_WORDS = (
+    N_("Theme"),
+    N_("Change the current theme"),
+    N_("Quit"),
+    N_("Quit the application as soon as possible"),
+    N_("Keys"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Hide the keys and widget help panel"),
+    N_("Maximize"),
+    N_("Maximize the focused widget"),
+    N_("Minimize"),
+    N_("Minimize the widget and restore to normal size"),
+    N_("Screenshot"),
+    N_("Save an SVG 'screenshot' of the current screen"),
+)
 
 
 class TrinnApp(App[None]):
@@ -54,6 +75,8 @@ class TrinnApp(App[None]):
         Binding("f3", "switch_mode('tasks')", N_("My tasks")),
         Binding("f4", "switch_mode('playbooks')", N_("Playbooks")),
         Binding("f5", "switch_mode('outbox')", N_("Outbox")),
+        # Textual adds this one itself, with its description in English: here it is translated
+        Binding("ctrl+p", "command_palette", N_("palette"), show=False, priority=True),
         # Tab moves the focus before the next key is read: as a plain binding it waits in the
         # focused field's queue, and the letters typed right after it land in the old field
         Binding("tab", "focus_next", show=False, priority=True),
@@ -103,7 +126,12 @@ class TrinnApp(App[None]):
         from trinn.tui.screens.palette import Palette
 
         if self.use_command_palette and not Palette.is_open(self):  # type: ignore[arg-type]
-            self.push_screen(Palette(id="--command-palette"))
+            self.push_screen(Palette(id="--command-palette", placeholder=_("Search for commands…")))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own commands of the palette (Quit, Keys, Theme, ...) in the user's language."""
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=_(command.title), help=_(command.help))
 
     def action_help_quit(self) -> None:
         """ctrl+c: Textual's own hint is markup, which our toasts never read."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
 from trinn.engine.shown import shown
+from trinn.engine.template import shown_value
 from trinn.tui.i18n import gettext as _
-from trinn.tui.i18n import local_datetime
+from trinn.tui.i18n import language, local_datetime
 
 if TYPE_CHECKING:
     from trinn.tui.desk import CasePage
@@ -35,14 +36,37 @@ def _what(page: CasePage, event: dict) -> str:
     if kind == "set":
         return _("changed fields")
     if kind == "assign":
+        task = spec.all_tasks().get(name or "")
         return _("assigned “{task}” to {person}").format(
-            task=name, person=event["details"].get("assignee", "")
+            task=page.text(task.title) if task else name, person=event["details"].get("assignee", "")
         )
     if kind == "comment":
         return _("commented")
     if kind == "tick":
         return _("timers: {what}").format(what="; ".join(event["details"].get("fired", [])))
     return f"{kind} {name or ''}".strip()
+
+
+def _change(page: CasePage, name: str, new: Any) -> str:
+    """'Ledelsen deltar: ja', not `ledelsen_deltar = True`: a field's label and its value as
+    people read it (option labels, local dates and amounts, yes/no)."""
+    field = page.spec.fields.get(name)
+    label = page.text(field.label) if field is not None else name
+    if new is None or new == [] or new == "":
+        return _("{field}: cleared").format(field=label)
+    if isinstance(new, bool):
+        value: Any = _("yes") if new else _("no")
+    elif field is not None:
+        value = shown_value(field, new, language())
+        if field.option_labels:  # shown_value gives the labels as the playbook writes them
+            value = (
+                [page.text(field.option_labels.get(v, v)) for v in new]
+                if isinstance(new, list)
+                else page.text(field.option_labels.get(new, new))
+            )
+    else:
+        value = new
+    return f"{label}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
 
 
 def history_lines(page: CasePage, actor: str) -> Text:
@@ -60,9 +84,7 @@ def history_lines(page: CasePage, actor: str) -> Text:
             text.append(f"\n    {shown(moved)}", style="green")
         changes = event["changes"] or {}
         if changes:
-            changed = ", ".join(
-                f"{name} = {new if new is not None else '∅'}" for name, (_old, new) in changes.items()
-            )
+            changed = ", ".join(_change(page, name, new) for name, (_old, new) in changes.items())
             text.append(f"\n    {shown(changed)}", style="cyan")
         if event["note"]:
             text.append("\n    “" + shown(event["note"]) + "”", style="italic")
