@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/notify_bench.py
 	$(BIN)/python bench/tui_bench.py
 	$(BIN)/python bench/command_bench.py
+	$(BIN)/python bench/tick_bench.py
 
 clean:
 	rm -rf $(VENV) $(LATEST) .pytest_cache .ruff_cache .mypy_cache *.egg-info build dist

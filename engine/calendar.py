@@ -13,11 +13,22 @@ The rules, by unit:
   the next local day, 23 or 25 hours later across a DST change. A wall-clock
   time that does not exist (the hour skipped in spring) comes out one hour
   later; one that happens twice (autumn) is the first of the two.
+- `months` and `years` are calendar arithmetic on the local wall clock: 1 month
+  after 31 January is the last day of February (28 or 29), the same time of day;
+  1 year after 29 February is 28 February.
 - `workdays` end at local midnight: N workdays after a start are due at the
   local midnight that ends the Nth working day after the start's local calendar
   day. The start day itself never counts, so a start on a weekend or holiday
   counts from the next working day. 0 workdays are due at the end of the
   start's day if that is a working day, else at the end of the next working day.
+
+Counted backwards (`shift` with `before`, for "2 workdays before moetetid"), the
+same rules run the other way, except that N workdays before a moment are the
+local midnight that *starts* the Nth working day before its local day: by then
+the thing should have been done or said.
+
+A playbook may name its own zone (`timezone: Europe/Oslo`); the country's
+holidays still follow its language.
 
 A working day is Monday to Friday and not a public holiday. Public holidays are
 the `holidays` package's "public" category: the days off by law. Days many have
@@ -31,6 +42,7 @@ moment at which the thing is late.
 
 from __future__ import annotations
 
+import calendar
 import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -43,7 +55,9 @@ __all__ = [
     "due_at",
     "is_working_day",
     "local_time",
+    "shift",
     "working_days_between",
+    "zone_of",
 ]
 
 
@@ -60,39 +74,82 @@ _COUNTRIES: dict[str, _Country] = {
 }
 
 
-def due_at(start: datetime, duration: str, language: str) -> datetime:
+def due_at(start: datetime, duration: str, language: str, zone: str | None = None) -> datetime:
     """The moment, in UTC, at which something started at `start` is due."""
     from trinn.engine.spec import parse_duration  # the playbook models load only when a date is due
 
-    country = _country(language)
-    if start.tzinfo is None or start.utcoffset() is None:
-        raise CalendarError(f"start time '{start.isoformat()}' has no time zone (give an aware datetime)")
     try:
         amount, unit = parse_duration(duration)
     except ValueError as exc:
         raise CalendarError(str(exc)) from exc
-    zone = _zone(country)
     try:
-        if unit == "hours":
-            # Aware arithmetic in one zone is wall-clock arithmetic: convert to UTC first.
-            return start.astimezone(UTC) + timedelta(hours=amount)
-        local = start.astimezone(zone)
-        if unit == "workdays":
-            end = _nth_working_day(local.date(), amount, country)
-            return datetime.combine(end + timedelta(days=1), time(0), zone).astimezone(UTC)
-        days = amount * 7 if unit == "weeks" else amount
-        # Naive arithmetic keeps the wall clock; fold=0 picks the first of a repeated hour.
-        wall = local.replace(tzinfo=None) + timedelta(days=days)
-        return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+        return _shift(start, amount, unit, language, before=False, zone=zone)
     except OverflowError as exc:
         raise CalendarError(
             f"duration '{duration}' from '{start.isoformat()}' ends after the year 9999"
         ) from exc
 
 
-def local_time(moment: datetime, language: str) -> datetime:
-    """`moment` on the wall clock of the language's country, for showing to people."""
-    return moment.astimezone(_zone(_country(language)))
+def shift(
+    start: datetime, amount: int, unit: str, language: str, *, before: bool = False, zone: str | None = None
+) -> datetime:
+    """`amount` `unit`s after (or `before`) `start`, by the rules above, in UTC."""
+    try:
+        return _shift(start, amount, unit, language, before=before, zone=zone)
+    except OverflowError as exc:
+        raise CalendarError(
+            f"{amount} {unit} {'before' if before else 'after'} '{start.isoformat()}' "
+            f"ends {'before the year 1' if before else 'after the year 9999'}"
+        ) from exc
+
+
+def _shift(
+    start: datetime, amount: int, unit: str, language: str, *, before: bool, zone: str | None
+) -> datetime:
+    country = _country(language)
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise CalendarError(f"start time '{start.isoformat()}' has no time zone (give an aware datetime)")
+    local_zone = zone_of(language, zone)
+    sign = -1 if before else 1
+    if unit == "hours":
+        # Aware arithmetic in one zone is wall-clock arithmetic: convert to UTC first.
+        return start.astimezone(UTC) + timedelta(hours=sign * amount)
+    local = start.astimezone(local_zone)
+    if unit == "workdays":
+        if before:
+            end = _nth_working_day_before(local.date(), amount, country)
+            return datetime.combine(end, time(0), local_zone).astimezone(UTC)
+        end = _nth_working_day(local.date(), amount, country)
+        return datetime.combine(end + timedelta(days=1), time(0), local_zone).astimezone(UTC)
+    wall = local.replace(tzinfo=None)
+    if unit in ("months", "years"):
+        wall = _add_months(wall, sign * amount * (12 if unit == "years" else 1))
+    else:
+        wall += timedelta(days=sign * amount * (7 if unit == "weeks" else 1))
+    # Naive arithmetic keeps the wall clock; fold=0 picks the first of a repeated hour.
+    return wall.replace(tzinfo=local_zone, fold=0).astimezone(UTC)
+
+
+def _add_months(wall: datetime, months: int) -> datetime:
+    """`wall` moved by whole calendar months, its day clipped to the target month's last day."""
+    index = wall.year * 12 + wall.month - 1 + months
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        raise OverflowError("date value out of range")
+    last = calendar.monthrange(year, month + 1)[1]
+    return wall.replace(year=year, month=month + 1, day=min(wall.day, last))
+
+
+def local_time(moment: datetime, language: str, zone: str | None = None) -> datetime:
+    """`moment` on the wall clock of the language's country (or of `zone`), for showing to people."""
+    return moment.astimezone(zone_of(language, zone))
+
+
+def zone_of(language: str, zone: str | None = None) -> ZoneInfo:
+    """The time zone a playbook's times are in: its own `zone`, else its language's country's."""
+    if zone is not None:
+        return _zone(_Country(None, zone))
+    return _zone(_country(language))
 
 
 def is_working_day(day: date, language: str) -> bool:
@@ -126,6 +183,23 @@ def _nth_working_day(start: date, n: int, country: _Country) -> date:
     counted = 0
     while counted < n:
         day += timedelta(days=1)
+        if _is_working_day(day, country):
+            counted += 1
+    return day
+
+
+def _nth_working_day_before(start: date, n: int, country: _Country) -> date:
+    """The Nth working day before `start`; for 0, `start` itself or the working day before it."""
+    day = start
+    if n == 0:
+        while not _is_working_day(day, country):
+            day -= timedelta(days=1)
+        return day
+    if start.toordinal() - n < 1:
+        raise OverflowError("date value out of range")
+    counted = 0
+    while counted < n:
+        day -= timedelta(days=1)
         if _is_working_day(day, country):
             counted += 1
     return day

@@ -19,12 +19,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.calendar import due_at
+from trinn.engine.due import is_overdue
 from trinn.engine.status import TaskStatus, TimerStatus
+from trinn.engine.timing import moment_of
 
 if TYPE_CHECKING:  # reading cases (listing them) needs no playbook models
-    from trinn.engine.spec import PlaybookSpec, ReminderSpec, TaskSpec
+    from trinn.engine.spec import PlaybookSpec, ReminderSpec, StateSpec, TaskSpec
 
 __all__ = [
+    "CASE_WIDE",
+    "KEPT_ON_LEAVING",
     "Case",
     "TaskRecord",
     "TaskTally",
@@ -36,6 +40,11 @@ __all__ = [
     "tallies",
     "task_specs",
 ]
+
+# timer kinds of case-wide deadlines (engine.deadlines): leaving a state leaves them be
+CASE_WIDE = frozenset({"deadline", "dl_remind", "dl_escalate"})
+# ... nor a meeting's row (engine.meetings): it decides whether to send a cancellation
+KEPT_ON_LEAVING = CASE_WIDE | {"meeting"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,7 @@ class TaskRecord:
     dirty: bool = False
 
     def is_overdue(self, now: dt.datetime) -> bool:
-        return self.status == TaskStatus.OPEN and self.due_at is not None and self.due_at <= now
+        return self.status == TaskStatus.OPEN and is_overdue(self.due_at, now)
 
     def label(self) -> str:
         return f"{self.task_id} [{self.item}]" if self.item is not None else self.task_id
@@ -174,7 +183,7 @@ def leave_state(case: Case, now: dt.datetime, *, timed: bool = True) -> None:
         if task.status == TaskStatus.OPEN:
             task.status, task.done_at, task.dirty = TaskStatus.CANCELLED, now, True
     for timer in case.timers:
-        if timer.status == TimerStatus.WAITING:
+        if timer.status == TimerStatus.WAITING and timer.kind not in KEPT_ON_LEAVING:
             timer.status, timer.dirty = TimerStatus.CANCELLED, True
     if timed:
         case.timers_cancelled = True
@@ -186,20 +195,24 @@ def enter_state(case: Case, spec: PlaybookSpec, state_id: str, entry: int, now: 
     case.state, case.entry = state_id, entry
     for task in state.tasks:
         for item in _items(task, case.fields):
-            case.tasks.append(_new_task(task, item, state_id, entry, spec.language, now))
-    for kind, reminders in (("remind", state.remind), ("escalate", state.escalate)):
-        for position, reminder in enumerate(reminders):
-            case.timers.append(
-                TimerRecord(kind, position, entry, state_id, due_at(now, reminder.after, spec.language))
-            )
-    for position, timer in enumerate(state.timers):
-        case.timers.append(
-            TimerRecord("timer", position, entry, state_id, due_at(now, timer.after, spec.language))
-        )
+            case.tasks.append(_new_task(task, item, state_id, entry, spec, case.fields, now))
+    for kind, position, when in timed_items(state):
+        moment = moment_of(when, now, spec, case.fields)
+        if moment is not None:  # relative to a field with no value yet: made when it gets one
+            case.timers.append(TimerRecord(kind, position, entry, state_id, moment))
     if state.final:
         case.closed_at, case.outcome = now, state.outcome
     else:
         case.closed_at, case.outcome = None, None
+
+
+def timed_items(state: StateSpec) -> list[tuple[str, int, str]]:
+    """A state's reminders, escalations and timers as (kind, position, when)."""
+    return [
+        *(("remind", i, r.when) for i, r in enumerate(state.remind)),
+        *(("escalate", i, r.when) for i, r in enumerate(state.escalate)),
+        *(("timer", i, t.when) for i, t in enumerate(state.timers)),
+    ]
 
 
 def _items(task: TaskSpec, fields: Mapping[str, Any]) -> list[str | None]:
@@ -209,7 +222,13 @@ def _items(task: TaskSpec, fields: Mapping[str, Any]) -> list[str | None]:
 
 
 def _new_task(
-    task: TaskSpec, item: str | None, state_id: str, entry: int, language: str, now: dt.datetime
+    task: TaskSpec,
+    item: str | None,
+    state_id: str,
+    entry: int,
+    spec: PlaybookSpec,
+    fields: Mapping[str, Any],
+    now: dt.datetime,
 ) -> TaskRecord:
     return TaskRecord(
         task.id,
@@ -218,7 +237,7 @@ def _new_task(
         task.role,
         now,
         item=item,
-        due_at=due_at(now, task.due, language) if task.due else None,
+        due_at=moment_of(task.due, now, spec, fields, end_of_day=True) if task.due else None,
     )
 
 
@@ -242,7 +261,7 @@ def sync_for_each(case: Case, spec: PlaybookSpec, changed: Iterable[str], now: d
         have = {t.item for t in present}
         for item in wanted:
             if item not in have:
-                case.tasks.append(_new_task(task, item, case.state, case.entry, spec.language, now))
+                case.tasks.append(_new_task(task, item, case.state, case.entry, spec, case.fields, now))
 
 
 def next_repeat(

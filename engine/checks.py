@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 
 from trinn.engine.actions import registered_actions
+from trinn.engine.calendar import zone_of
 from trinn.engine.errors import MAX_PROBLEMS, ExpressionError, Problem, did_you_mean
 from trinn.engine.expressions import BUILTIN_NAMES, CompiledExpression, Scope, compile_expression
 from trinn.engine.source import Loc, SourceMap
@@ -24,6 +25,7 @@ from trinn.engine.spec import (
     SetActionSpec,
     StartCaseActionSpec,
 )
+from trinn.engine.timing_checks import check_timing
 from trinn.engine.values import check_value
 
 __all__ = ["CheckResult", "check_playbook", "graph_problems", "playbook_scope"]
@@ -111,6 +113,7 @@ class _Checker:
                 self.ref(("forms", form_id, "fields", i), "field", field_id, spec.fields)
         self.check_states()
         self.check_transitions()
+        check_timing(self)
         self.check_messages()
         self.hint_shown()
         return self.result
@@ -126,7 +129,9 @@ class _Checker:
                     at_key=True,
                 )
             if spec.default is not None:
-                problem = check_value(spec, spec.default)
+                problem = check_value(
+                    spec, spec.default, zone=zone_of(self.spec.language, self.spec.timezone)
+                )
                 if problem is not None:
                     self.add((*loc, "default"), f"invalid default: {problem.message}", problem.hint)
             for option in spec.option_labels or {}:

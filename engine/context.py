@@ -58,6 +58,10 @@ def field_value(spec: FieldSpec, value: Any) -> Any:
     if spec.type is FieldType.date:
         day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
         return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    if spec.type is FieldType.datetime:
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(dt.UTC)
     return value
 
 

@@ -167,6 +167,10 @@ def rendered(
             body = render(localize(message.body, language), variables, language)
         except ValueError as exc:
             raise CommandError(f"message '{message_id}' cannot be written: {exc}") from None
+    elif queued.reason == Reason.MEETING:
+        from trinn.engine.meetings import invitation_text
+
+        title, body = invitation_text(spec, case, queued)
     else:  # a reminder without a message of its own
         title, body = _default_reminder(spec, case, variables, queued)
     persons = _persons(spec, case, queued)
@@ -180,8 +184,17 @@ def rendered(
         for person_id in persons:
             person = people.by_id.get(person_id)
             known[person_id] = person.email if person is not None else None
+    ics = None
+    if queued.reason == Reason.MEETING:
+        from trinn.engine.meetings import calendar_text
+
+        attendees = [e for e in known.values() if e] + list(queued.addresses)
+        sender = people.by_id.get(actor) if people is not None else None
+        organizer = sender.email if sender is not None else None
+        ics = calendar_text(spec, case, queued, list(dict.fromkeys(attendees)), organizer, now)
     return replace(
         queued,
+        ics=ics,
         title=title.strip(),
         body=body.strip() + "\n",
         language=language,
@@ -194,7 +207,7 @@ def rendered(
 
 
 def _persons(spec: PlaybookSpec, case: Case, queued: OutboxMessage) -> tuple[str, ...]:
-    persons = [queued.to_person] if queued.to_person else []
+    persons = [queued.to_person] if queued.to_person else list(queued.to_persons)
     field_id = queued.to_field
     if (
         field_id

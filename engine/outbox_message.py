@@ -29,6 +29,7 @@ class Reason(StrEnum):
     NOTIFY = "notify"
     REMIND = "remind"
     ESCALATE = "escalate"
+    MEETING = "meeting"  # an invitation or cancellation (engine.meetings)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,12 @@ class OutboxMessage:
     channel: str | None = None  # a channel tag that replaces the recipients' own channels
     address: str | None = None  # the e-mail address `to_field` held when it was queued
     count: int | None = None  # the how-manieth reminder
+    # time (engine.deadlines, engine.meetings): left out of the JSON when unset
+    deadline: str | None = None  # the case-wide deadline a reminder is about
+    to_persons: tuple[str, ...] = ()  # a meeting's people ids (from its `to_person` and field)
+    addresses: tuple[str, ...] = ()  # a meeting's e-mail addresses held in a list field
+    meeting: Mapping[str, Any] = field(default_factory=dict)  # method, sequence, entry, start
+    ics: str | None = None  # the calendar attachment, written when rendered
     # filled in when rendered (engine.messages.rendered)
     title: str | None = None
     body: str | None = None
@@ -58,8 +65,8 @@ class OutboxMessage:
 
     def recipients(self) -> list[str]:
         """Who it is for, each once: its roles, its people, and the e-mail address it names."""
-        persons = self.persons or ((self.to_person,) if self.to_person else ())
-        found = [*self.to, *persons, *([self.address] if self.address else [])]
+        persons = self.persons or ((self.to_person,) if self.to_person else self.to_persons)
+        found = [*self.to, *persons, *([self.address] if self.address else []), *self.addresses]
         return list(dict.fromkeys(found))
 
     def recipients_text(self) -> str:
@@ -102,7 +109,17 @@ class OutboxMessage:
             "persons": list(self.persons),
             "members": {role: list(ids) for role, ids in self.members.items()},
             "people": dict(self.people),
+        } | self._time_json()
+
+    def _time_json(self) -> dict[str, Any]:
+        found = {
+            "deadline": self.deadline,
+            "to_persons": list(self.to_persons),
+            "addresses": list(self.addresses),
+            "meeting": dict(self.meeting),
+            "ics": self.ics,
         }
+        return {key: value for key, value in found.items() if value}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> OutboxMessage:
@@ -128,6 +145,11 @@ class OutboxMessage:
             persons=_texts(data.get("persons")),
             members={str(role): _texts(ids) for role, ids in (data.get("members") or {}).items()},
             people={str(p): _text(email) for p, email in (data.get("people") or {}).items()},
+            deadline=_text(data.get("deadline")),
+            to_persons=_texts(data.get("to_persons")),
+            addresses=_texts(data.get("addresses")),
+            meeting=dict(data.get("meeting") or {}),
+            ics=_text(data.get("ics")),
         )
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -81,6 +81,9 @@ class MessageExpectation(_Model):
     to: str | None = None
     message: Name | None = None
     contains: str | None = Field(None, description="text found in the rendered title or body")
+    calendar: Literal["REQUEST", "CANCEL"] | None = Field(
+        None, description="a meeting's .ics is attached, with this METHOD"
+    )
 
 
 class Expectation(_Model):

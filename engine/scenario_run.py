@@ -288,6 +288,8 @@ def _open_tasks(case: Case) -> dict[str, Any]:
 def _matches(queued: OutboxMessage, wanted: MessageExpectation) -> bool:
     if wanted.message is not None and queued.message != wanted.message:
         return False
+    if wanted.calendar is not None and f"METHOD:{wanted.calendar}" not in (queued.ics or ""):
+        return False
     return wanted.to is None or queued.names(wanted.to)
 
 
@@ -297,6 +299,8 @@ def _text(queued: OutboxMessage) -> str:
 
 def _described(wanted: MessageExpectation) -> str:
     parts = [f"'{wanted.message}'" if wanted.message else "any"]
+    if wanted.calendar:
+        parts.append(f"with a {wanted.calendar} invitation")
     if wanted.to:
         parts.append(f"to '{wanted.to}'")
     return " ".join(parts)
@@ -305,7 +309,8 @@ def _described(wanted: MessageExpectation) -> str:
 def _queued(queued: Iterable[OutboxMessage]) -> str:
     shown = []
     for m in queued:
-        shown.append(f"'{m.message}' to {', '.join(m.addressed()) or 'nobody'} ({m.reason})")
+        reason = f"{m.reason} {m.meeting['method']}" if m.meeting else str(m.reason)
+        shown.append(f"'{m.message}' to {', '.join(m.addressed()) or 'nobody'} ({reason})")
     return "; ".join(shown) or "none"
 
 

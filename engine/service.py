@@ -14,9 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from trinn.engine.calendar import zone_of
 from trinn.engine.case import (
+    CASE_WIDE,
     Case,
     TaskRecord,
+    TimerRecord,
     enter_state,
     leave_state,
     next_repeat,
@@ -35,6 +38,7 @@ from trinn.engine.compiler import (
     StartCaseEffect,
 )
 from trinn.engine.context import evaluation_context
+from trinn.engine.deadlines import deadline_reminder, update_deadlines
 from trinn.engine.errors import (
     CommandError,
     RefusedError,
@@ -42,12 +46,17 @@ from trinn.engine.errors import (
     did_you_mean,
 )
 from trinn.engine.i18n import gettext as _
+<<<<<<< HEAD
 from trinn.engine.links import FormLinks, LinkClaim, LinkError, linked_task
+=======
+from trinn.engine.meetings import update_meetings
+>>>>>>> main
 from trinn.engine.messages import rendered
 from trinn.engine.outbox_message import OutboxAction, OutboxMessage, Reason
 from trinn.engine.people import People, Person
 from trinn.engine.readable import fields_read, unreadable
 from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.reschedule import reschedule
 from trinn.engine.spec import FieldType, PlaybookSpec
 from trinn.engine.status import TaskStatus, TimerStatus
 from trinn.engine.store import Store, Transaction
@@ -491,6 +500,9 @@ class Service:
         for timer in sorted(cmd.case.timers, key=lambda t: (t.due_at, t.id or 0)):
             if timer.status != TimerStatus.WAITING or timer.due_at > cmd.now or timer.id is None:
                 continue  # not due, or made by a transition this tick fired: the next tick's
+            if timer.kind in CASE_WIDE:
+                done.extend(self._tick_deadline(cmd, timer))
+                continue
             if timer.entry != cmd.case.entry:  # left behind by a transition this tick fired
                 timer.status, timer.dirty = TimerStatus.CANCELLED, True
                 continue
@@ -529,6 +541,26 @@ class Service:
         cmd.details["fired"] = [f"{a.kind}: {a.detail}" for a in done]
         cmd.ticked = done
 
+    def _tick_deadline(self, cmd: _Command, timer: TimerRecord) -> list[TickAction]:
+        """A case-wide deadline's row falls due: its moment passes, or a message goes out."""
+        timer.fired_count += 1
+        timer.fired_at, timer.status, timer.dirty = cmd.now, TimerStatus.FIRED, True
+        reminder = deadline_reminder(cmd.spec, timer)
+        if reminder is None:
+            return [TickAction(cmd.case.id, "deadline", timer.state, "missed")]
+        kind = "remind" if timer.kind == "dl_remind" else "escalate"
+        cmd.outbox.append(
+            OutboxMessage(
+                reason=Reason(kind),
+                state=cmd.case.state,
+                deadline=timer.state,
+                to=tuple(_as_list(reminder.to)),
+                message=reminder.message,
+                count=timer.fired_count,
+            )
+        )
+        return [TickAction(cmd.case.id, kind, timer.state, "to " + ", ".join(_as_list(reminder.to)))]
+
     # the shape of every command on an existing case ------------------------------
 
     @staticmethod
@@ -561,7 +593,8 @@ class Service:
         try:
             self._compile_ahead(case_id)
             with self.store.write() as tx:
-                case = tx.load_case(case_id, lock=True, with_timers=system)
+                # every command may move timers (a date field set, a deadline met, a meeting left)
+                case = tx.load_case(case_id, lock=True, with_timers=True)
                 if expected_version is not None and case.row_version != expected_version:
                     tx.raise_stale(case.id)
                 compiled = self.compiled_for(tx, case)
@@ -670,6 +703,7 @@ class Service:
         case.row_version = (read_version or 0) + 1
         case.updated_at, case.updated_by = cmd.now, cmd.actor
         case.subject = subject_text(cmd.spec, case.fields)
+        self._retime(cmd, opening=read_version is None)
         if read_version is None:
             tx.insert_case(case)
         else:
@@ -703,6 +737,32 @@ class Service:
                     cmd.spec, case, entry, people=self.people, actor=cmd.actor, now=cmd.now, links=self.links
                 )
             tx.add_outbox(case, entry.row_kind, entry.to_json(), cmd.now)
+
+    def _retime(self, cmd: _Command, *, opening: bool) -> None:
+        """What a command does to time: moves what dates in fields time, starts, meets or
+        ends case-wide deadlines; each said in the history."""
+        case = cmd.case
+        if not opening and cmd.fields_before != case.fields:
+            names = {*cmd.fields_before, *case.fields}
+            changed = [n for n in names if cmd.fields_before.get(n) != case.fields.get(n)]
+            moved = reschedule(case, cmd.spec, changed, cmd.now)
+            if moved:
+                cmd.details["moved"] = moved
+        entered = [t["to"] for t in cmd.details.get("transitions", [])]
+        deadlines = update_deadlines(
+            case,
+            cmd.spec,
+            cmd.now,
+            entered=[cmd.spec.initial] if opening else entered,
+            fields_before=cmd.fields_before,
+            context=cmd.context,
+        )
+        if deadlines:
+            cmd.details["deadlines"] = deadlines
+        for invitation in update_meetings(case, cmd.spec, cmd.now):
+            cmd.outbox.append(invitation)
+            sent = {k: invitation.meeting[k] for k in ("method", "sequence", "start")}
+            cmd.details.setdefault("meetings", []).append({"state": invitation.state, **sent})
 
     def _start(self, cmd: _Command, start: StartCaseEffect) -> int:
         if cmd.depth >= _MAX_START_DEPTH:
@@ -777,6 +837,7 @@ class Service:
 
     def _normalized(self, spec: PlaybookSpec, values: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = {}
+        zone = zone_of(spec.language, spec.timezone)
         for name, value in values.items():
             if name not in spec.fields:
                 message = _("unknown field '{name}'").format(name=name)
@@ -785,7 +846,7 @@ class Service:
                 result[name] = None
                 continue
             try:
-                result[name] = normalize_value(spec.fields[name], value)
+                result[name] = normalize_value(spec.fields[name], value, zone=zone)
             except ValueProblem as problem:
                 raise CommandError(
                     _("field '{name}': {problem}").format(name=name, problem=problem),

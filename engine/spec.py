@@ -31,11 +31,15 @@ __all__ = [
     "DEFAULT_LINK_EXPIRY",
     "ActionSpec",
     "CustomActionSpec",
+    "DeadlineMetSpec",
+    "DeadlineSpec",
+    "DeadlineStartSpec",
     "Duration",
     "FieldSpec",
     "FieldType",
     "FormSpec",
     "LintIgnoreSpec",
+    "MeetingSpec",
     "MessageSpec",
     "NotifyActionSpec",
     "NotifySpec",
@@ -65,7 +69,7 @@ Text = Annotated[
 ]
 
 MAX_DURATION = 9999  # about 40 years of workdays: enough for any process, cheap to count
-_DURATION = re.compile(r"^\s*(\d+)\s*(hours?|days?|workdays?|weeks?)\s*$")
+_DURATION = re.compile(r"^\s*(\d+)\s*(hours?|days?|workdays?|weeks?|months?|years?)\s*$")
 
 
 def parse_duration(text: str) -> tuple[int, str]:
@@ -73,7 +77,8 @@ def parse_duration(text: str) -> tuple[int, str]:
     match = _DURATION.match(text)
     if match is None:
         raise ValueError(
-            f"invalid duration '{text}' (write e.g. '10 workdays', '14 days', '2 weeks' or '4 hours')"
+            f"invalid duration '{text}' (write e.g. '10 workdays', '14 days', '2 weeks', "
+            "'3 months', '1 year' or '4 hours')"
         )
     unit, amount = match.group(2), int(match.group(1))
     if amount > MAX_DURATION:
@@ -93,7 +98,40 @@ Duration = Annotated[
         {
             "type": "string",
             "pattern": _DURATION.pattern,
-            "description": "e.g. '10 workdays', '14 days', '2 weeks', '4 hours'",
+            "description": "e.g. '10 workdays', '14 days', '2 weeks', '3 months', '1 year', '4 hours'",
+        }
+    ),
+]
+
+
+def _check_zone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        if len(name) > 64 or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-/]*", name):
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ValueError(f"unknown time zone '{name}' (write an IANA name, e.g. 'Europe/Oslo')") from None
+    return name
+
+
+def _check_when(text: str) -> str:
+    from trinn.engine.timing import parse_when
+
+    parse_when(text)
+    return text
+
+
+# a duration from entering the state, or a moment relative to a date field (engine.timing)
+WhenText = Annotated[
+    str,
+    AfterValidator(_check_when),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "e.g. '10 workdays', 'moetetid', '2 workdays before moetetid', "
+            "'3 days after oppfolgingsdato'",
         }
     ),
 ]
@@ -125,6 +163,7 @@ class FieldType(StrEnum):
     money = "money"
     bool = "bool"
     date = "date"
+    datetime = "datetime"  # a moment: stored UTC, typed and shown in the playbook's zone
     choice = "choice"
     multi_choice = "multi_choice"
     text_list = "text_list"
@@ -217,7 +256,9 @@ class TaskSpec(_Spec):
     id: Id
     title: Text
     role: Id
-    due: Duration | None = None
+    due: WhenText | None = Field(
+        None, description="a duration from entering the state, or relative to a date field"
+    )
     optional: bool = False
     instructions: Text | None = None
     for_each: Id | None = Field(None, description="a list field: one task per item")
@@ -225,19 +266,48 @@ class TaskSpec(_Spec):
 
 
 class ReminderSpec(_Spec):
-    """A message sent some time after a state is entered, while the case stays there."""
+    """A message sent some time after a state is entered (`after`), or at a moment relative to
+    a date field (`at`), while the case stays there."""
 
-    after: Duration
+    after: Duration | None = None
+    at: WhenText | None = Field(
+        None, description="'moetetid', '1 days before moetetid', '3 days after oppfolgingsdato'"
+    )
     to: Id | Annotated[list[Id], Field(min_length=1)]
     message: Id | None = None
     every: Duration | None = Field(None, description="repeat at this interval")
 
+    @model_validator(mode="after")
+    def _after_or_at(self) -> ReminderSpec:
+        _one_of_after_at(self.after, self.at)
+        return self
+
+    @property
+    def when(self) -> str:
+        return self.after if self.after is not None else str(self.at)
+
 
 class TimerSpec(_Spec):
-    """Fire a trigger by itself when the case has stayed in a state this long."""
+    """Fire a trigger by itself when the case has stayed in a state this long (`after`), or at
+    a moment relative to a date field (`at`)."""
 
-    after: Duration
+    after: Duration | None = None
+    at: WhenText | None = None
     fire: Id = Field(description="a trigger with a transition out of this state")
+
+    @model_validator(mode="after")
+    def _after_or_at(self) -> TimerSpec:
+        _one_of_after_at(self.after, self.at)
+        return self
+
+    @property
+    def when(self) -> str:
+        return self.after if self.after is not None else str(self.at)
+
+
+def _one_of_after_at(after: str | None, at: str | None) -> None:
+    if (after is None) == (at is None):
+        raise ValueError("give exactly one of 'after' (from entering the state) and 'at' (a date field)")
 
 
 class NotifySpec(_Spec):
@@ -337,6 +407,7 @@ class StateSpec(_Spec):
     remind: list[ReminderSpec] = Field(default_factory=list)
     escalate: list[ReminderSpec] = Field(default_factory=list)
     timers: list[TimerSpec] = Field(default_factory=list)
+    meeting: MeetingSpec | None = Field(None, description="this step is a meeting; invitations go out")
     final: bool = False
     outcome: Literal["positive", "negative", "neutral"] | None = Field(
         None, description="how a final state ends the case"
@@ -378,6 +449,85 @@ class TransitionSpec(_Spec):
         return [self.by] if isinstance(self.by, str) else list(self.by)
 
 
+class DeadlineStartSpec(_Spec):
+    """What starts a case-wide deadline: entering a state, or a field getting a value."""
+
+    enter: Id | None = Field(None, description="a state: entering it starts the deadline")
+    set: Id | None = Field(None, description="a field: its getting a value starts the deadline")
+
+    @model_validator(mode="after")
+    def _one(self) -> DeadlineStartSpec:
+        if (self.enter is None) == (self.set is None):
+            raise ValueError("a deadline starts at exactly one of 'enter' (a state) and 'set' (a field)")
+        return self
+
+
+class DeadlineMetSpec(_Spec):
+    """What meets a deadline: reaching a state, or a CEL condition becoming true."""
+
+    state: Id | Annotated[list[Id], Field(min_length=1)] | None = None
+    when: Expr | None = Field(None, description="a CEL condition over the case")
+
+    @model_validator(mode="after")
+    def _one(self) -> DeadlineMetSpec:
+        if self.state is None and self.when is None:
+            raise ValueError("a deadline is met by 'state' (reaching it) or 'when' (a condition)")
+        return self
+
+    @property
+    def states(self) -> list[str]:
+        return [] if self.state is None else [self.state] if isinstance(self.state, str) else list(self.state)
+
+
+class DeadlineSpec(_Spec):
+    """A deadline over the whole case: from its start until it is met, whatever states it passes."""
+
+    title: Text
+    start: DeadlineStartSpec
+    within: Duration = Field(description="late this long after the start")
+    met: DeadlineMetSpec
+    remind: list[ReminderSpec] = Field(default_factory=list, description="'after' counts from the start")
+    escalate: list[ReminderSpec] = Field(default_factory=list, description="'after' counts from the start")
+
+
+_MEETING_LENGTH = r"^[1-9][0-9]{0,3} (minutes?|hours?|days?)$"
+
+
+class MeetingSpec(_Spec):
+    """A state that is a meeting: its participants get a calendar invitation (iCalendar)."""
+
+    time: Id = Field(description="a datetime field: when the meeting starts")
+    duration: Annotated[str, StringConstraints(pattern=_MEETING_LENGTH)] = Field(
+        "1 hours", description="how long it lasts: '30 minutes', '2 hours', '1 days'"
+    )
+    title: Text | None = Field(None, description="the invitation's summary; default: the state's title")
+    place: str | None = Field(None, description="where: an address or a video link")
+    place_field: Id | None = Field(None, description="a field holding where (a text or url field)")
+    agenda: Text | None = None
+    to: Id | list[Id] = Field(default_factory=list, description="roles invited")
+    to_person: list[str] = Field(default_factory=list, description="people ids invited")
+    to_field: Id | list[Id] | None = Field(
+        None, description="email, person or list fields holding who is invited (addresses or people ids)"
+    )
+    organizer: Id | None = Field(None, description="the role that calls the meeting")
+
+    @property
+    def to_fields(self) -> list[str]:
+        return (
+            []
+            if self.to_field is None
+            else [self.to_field]
+            if isinstance(self.to_field, str)
+            else list(self.to_field)
+        )
+
+    @property
+    def length(self) -> dict[str, int]:
+        """The duration as `timedelta` keywords: {'minutes': 30}."""
+        amount, unit = self.duration.split()
+        return {unit if unit.endswith("s") else unit + "s": int(amount)}
+
+
 class LintIgnoreSpec(_Spec):
     """A lint finding the designer has looked at and accepts, with the reason why."""
 
@@ -403,6 +553,11 @@ class PlaybookSpec(_Spec):
     languages: list[Language] = Field(
         default_factory=list, description="further languages its text maps provide"
     )
+    timezone: Annotated[str, AfterValidator(_check_zone)] | None = Field(
+        None,
+        description="the IANA zone of its dates and times; default: its language's country "
+        "(Europe/Oslo for nb, Europe/Copenhagen for da, UTC for en)",
+    )
     title: Text
     description: Text | None = None
     source: str | None = Field(None, description="the text this method comes from")
@@ -414,6 +569,9 @@ class PlaybookSpec(_Spec):
     initial: Id
     states: Annotated[dict[Id, StateSpec], Field(min_length=1)]
     transitions: list[TransitionSpec] = Field(default_factory=list)
+    deadlines: dict[Id, DeadlineSpec] = Field(
+        default_factory=dict, description="case-wide deadlines that survive state changes"
+    )
     lint: list[LintIgnoreSpec] = Field(
         default_factory=list, description="lint findings accepted, each with a reason"
     )

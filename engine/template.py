@@ -292,6 +292,11 @@ def shown_value(field: FieldSpec, value: Any, language: str) -> Any:
             return local_date(dt.date.fromisoformat(value), language)
         except ValueError:
             return value
+    if field.type is FieldType.datetime and isinstance(value, str):
+        try:
+            return local_moment(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), language)
+        except ValueError:
+            return value
     return value
 
 

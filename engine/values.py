@@ -16,7 +16,9 @@ own message:
   would have to escape is refused, so a stored value reads on screen as it is.
   Line breaks (CR LF and CR become LF) and tabs only in `long_text`; one line
   elsewhere, trimmed. Lengths: 1,000 characters a line, 100,000 a long text;
-- lists hold at most 10,000 items; dates lie within 1900-01-01 .. 2200-12-31.
+- lists hold at most 10,000 items; dates lie within 1900-01-01 .. 2200-12-31;
+- a date-time (engine.moments) is read in the playbook's zone and kept as UTC
+  ISO text with a Z.
 
 The same rules hold for the other text a person types into a command (a note,
 who acts, a filter): `check_text`. A `--now` moment is read by `parse_moment`.
@@ -29,6 +31,7 @@ import math
 import re
 import unicodedata
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from trinn.engine.i18n import N_
 from trinn.engine.i18n import gettext as _
@@ -197,6 +200,33 @@ def _date(value: Any) -> str:
     return parse_date(_text(value, N_("a date"))).isoformat()
 
 
+def _moment(value: Any, zone: ZoneInfo | None) -> str:
+    from trinn.engine.moments import parse_local_moment, stored_moment
+
+    if isinstance(value, dt.datetime):  # a CEL timestamp, e.g. `now`
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    elif isinstance(value, dt.date):  # a date in YAML: the start of that local day
+        local = dt.datetime.combine(value, dt.time(0)).replace(tzinfo=zone or ZoneInfo("UTC"))
+        moment = local.astimezone(dt.UTC)
+    else:
+        text = _text(value, N_("a date and time"))
+        found = parse_local_moment(text, zone or ZoneInfo("UTC"))
+        if found is None:
+            raise ValueProblem(
+                _("'{value}' is not a date and time").format(value=_clipped(value)),
+                _("write it as 15.12.2026 18:30, 15/12/2026 or 2026-12-15T18:30"),
+            )
+        moment = found
+    if not FIRST_DATE <= moment.astimezone(dt.UTC).date() <= LAST_DATE:
+        raise ValueProblem(
+            _("'{value}' is out of range").format(value=_clipped(stored_moment(moment))),
+            _("dates from {first} to {last}").format(
+                first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat()
+            ),
+        )
+    return stored_moment(moment)
+
+
 def _list(value: Any) -> list[Any]:
     if isinstance(value, str):
         items: list[Any] = [part for part in value.split(",") if part.strip()]
@@ -212,8 +242,12 @@ def _list(value: Any) -> list[Any]:
     return items
 
 
-def normalize_value(spec: FieldSpec, value: Any) -> Any:
-    """The normal form of `value` for `spec`, or ValueProblem saying why it does not fit."""
+def normalize_value(spec: FieldSpec, value: Any, *, zone: ZoneInfo | None = None) -> Any:
+    """The normal form of `value` for `spec`, or ValueProblem saying why it does not fit.
+
+    `zone` is the playbook's (engine.calendar.zone_of): a date-time without an offset is
+    read on its wall clock; without a zone, on UTC's.
+    """
     kind = spec.type
     if kind is FieldType.long_text:
         return _text(value, N_("text"), lines=True)
@@ -257,6 +291,8 @@ def normalize_value(spec: FieldSpec, value: Any) -> Any:
         raise ValueProblem(_("expected true or false, got {value}").format(value=_quoted(value)))
     if kind is FieldType.date:
         return _date(value)
+    if kind is FieldType.datetime:
+        return _moment(value, zone)
     if kind is FieldType.choice:
         text = _text(value, N_("one of the options"))
         _check_options(spec, [text])
@@ -278,9 +314,9 @@ def _check_options(spec: FieldSpec, chosen: list[str]) -> None:
             )
 
 
-def check_value(spec: FieldSpec, value: Any) -> ValueProblem | None:
+def check_value(spec: FieldSpec, value: Any, *, zone: ZoneInfo | None = None) -> ValueProblem | None:
     try:
-        normalize_value(spec, value)
+        normalize_value(spec, value, zone=zone)
     except ValueProblem as problem:
         return problem
     return None

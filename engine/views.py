@@ -11,14 +11,24 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.case import Case, TaskRecord
-from trinn.engine.status import TaskStatus
+from trinn.engine.due import is_overdue
+from trinn.engine.status import TaskStatus, TimerStatus
 from trinn.engine.text import localize
 
 if TYPE_CHECKING:  # a listing (`iso`) must not load the compiler
     from trinn.engine.compiler import CompiledPlaybook
     from trinn.engine.spec import PlaybookSpec
 
-__all__ = ["case_view", "event_view", "form_view", "forms_now", "iso", "task_view"]
+__all__ = [
+    "case_view",
+    "event_view",
+    "form_view",
+    "forms_now",
+    "iso",
+    "local_fields",
+    "task_view",
+    "timing_view",
+]
 
 
 def iso(moment: dt.datetime | None) -> str | None:
@@ -48,7 +58,7 @@ def task_view(
         "optional": bool(task_spec and task_spec.optional),
         "form": task_spec.form if task_spec else None,
         "due_at": iso(due),
-        "overdue": row["status"] == TaskStatus.OPEN and due is not None and due <= now,
+        "overdue": row["status"] == TaskStatus.OPEN and is_overdue(due, now),
         "done_at": iso(row["done_at"]),
         "done_by": row["done_by"],
         "note": row["note"],
@@ -79,11 +89,14 @@ def case_view(
         "fields": {
             name: case.fields[name] for name in [*spec.fields, *case.fields] if name in case.fields
         },  # in the playbook's order
+        # date-times as people type them, on the wall clock of the playbook's zone
+        "local_fields": local_fields(spec, case.fields),
         "tasks": [
             task_view(spec, t, now, language)
             for t in case.current_tasks()
             if t.status != TaskStatus.CANCELLED
         ],
+        "timing": timing_view(spec, case, language),
         "parent": case.parent_id,
         "children": children or [],
         "opened_at": iso(case.opened_at),
@@ -92,6 +105,71 @@ def case_view(
         "updated_at": iso(case.updated_at),
         "updated_by": case.updated_by,
         "row_version": case.row_version,
+    }
+
+
+def timing_view(spec: PlaybookSpec, case: Case, language: str | None = None) -> list[dict[str, Any]]:
+    """What waits for a date: the state's reminders, escalations and timers relative to a
+    date field (when, or that the field has no date yet), and the running case-wide deadlines."""
+    from trinn.engine.case import CASE_WIDE, timed_items
+    from trinn.engine.timing import parse_when
+
+    waiting = [t for t in case.timers if t.status == TimerStatus.WAITING]
+    result: list[dict[str, Any]] = []
+    state = spec.states.get(case.state)
+    if state is not None and not case.is_closed:
+        for kind, position, when in timed_items(state):
+            field = parse_when(when).field
+            if field is None:
+                continue  # a duration from entering the state: its tasks' due dates say enough
+            found = [t for t in waiting if (t.kind, t.position, t.entry) == (kind, position, case.entry)]
+            result.append(
+                {
+                    "kind": kind,
+                    "position": position,
+                    "when": when,
+                    "due_at": iso(found[0].due_at) if found else None,
+                    "waiting_for": field if not found and case.fields.get(field) is None else None,
+                }
+            )
+    if state is not None and state.meeting is not None and not case.is_closed:
+        rows = [t for t in waiting if (t.kind, t.state, t.entry) == ("meeting", case.state, case.entry)]
+        result.append(
+            {
+                "kind": "meeting",
+                "when": state.meeting.time,
+                "due_at": iso(rows[0].due_at) if rows else None,
+                "sequence": rows[0].fired_count if rows else None,
+                "waiting_for": None if rows else state.meeting.time,
+            }
+        )
+    for deadline_id, deadline in spec.deadlines.items():
+        rows = [t for t in waiting if t.kind in CASE_WIDE and t.state == deadline_id]
+        if rows:
+            late = [t.due_at for t in rows if t.kind == "deadline"]
+            result.append(
+                {
+                    "kind": "deadline",
+                    "deadline": deadline_id,
+                    "title": _text(spec, deadline.title, language),
+                    "when": deadline.within,
+                    "due_at": iso(late[0]) if late else None,
+                    "waiting_for": None,
+                }
+            )
+    return result
+
+
+def local_fields(spec: PlaybookSpec, fields: Mapping[str, Any]) -> dict[str, str]:
+    """The case's date-time values as `15.12.2026 18:30` in the playbook's zone."""
+    from trinn.engine.calendar import zone_of
+    from trinn.engine.moments import local_moment_text
+
+    zone = zone_of(spec.language, spec.timezone)
+    return {
+        name: local_moment_text(fields[name], zone, spec.language)
+        for name, field in spec.fields.items()
+        if field.type == "datetime" and isinstance(fields.get(name), str)
     }
 
 

@@ -16,11 +16,14 @@ again for the channels that did not take it, up to a limit; then it is
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.errors import CommandError
@@ -284,6 +287,20 @@ def _minutes(span: dt.timedelta) -> str:
     return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
+@contextlib.contextmanager
+def _attachments(message: OutboxMessage, plugin: Any) -> Iterator[Any]:
+    """A meeting's `.ics` as a file apprise attaches, for a service that takes attachments."""
+    if message.ics is None or not getattr(plugin, "attachment_support", False):
+        yield None
+        return
+    from apprise import AppriseAttachment
+
+    with tempfile.TemporaryDirectory(prefix="trinn-") as folder:
+        path = Path(folder) / "invitation.ics"
+        path.write_text(message.ics, encoding="utf-8", newline="")
+        yield AppriseAttachment(str(path))
+
+
 def _send(target: Target, message: OutboxMessage, channels: Channels) -> str | None:
     """Send to one channel; None when it took the message, else why not (masked)."""
     with capture_apprise_log() as notes:
@@ -291,7 +308,8 @@ def _send(target: Target, message: OutboxMessage, channels: Channels) -> str | N
             plugin = target.channel.plugin(address=target.address, message_id=message.message_id)
             if plugin is None:
                 return channels.mask("; ".join(notes) or "apprise cannot use this URL")
-            accepted = plugin.notify(body=message.body or "", title=message.title or "")
+            with _attachments(message, plugin) as attach:
+                accepted = plugin.notify(body=message.body or "", title=message.title or "", attach=attach)
         except Exception as exc:  # a plugin's own failure is this channel's, not the dispatcher's
             return channels.mask(f"{type(exc).__name__}: {exc}".splitlines()[0])
     if accepted:

@@ -82,4 +82,7 @@ def route(message: OutboxMessage, channels: Channels) -> tuple[list[Target], lis
     address = message.address
     if message.to_field and address and address not in message.persons and not by_mail(address, address):
         unreached.append(address)
+    for extra in message.addresses:  # a meeting's invitees held in a list field
+        if "@" in extra and not by_mail(extra, extra):
+            unreached.append(extra)
     return list(targets.values()), unreached

@@ -771,10 +771,27 @@ def _fem_trin_trin_4_done(walker: Walker) -> Walker:
     )
 
 
+def _fem_trin_meeting_held(walker: Walker) -> Walker:
+    """«et indledende møde af 30 min. varighed» with the people chosen in trin 3b: held."""
+    assert walker.state == "indledende_moede"
+    refused = _refusal(walker, "moede_holdt", FORENINGEN).reasons[0]
+    assert "moedetid = None" in refused and "tasks_done = False" in refused
+    walker.set(moedetid="2026-11-20T16:00:00Z", moedested="Biblioteket").done_all()
+    walker.fire("moede_holdt", roles=FORENINGEN)
+    assert walker.state == "trin_4"
+    return walker
+
+
+def _fem_trin_yes(walker: Walker) -> Walker:
+    """A positive answer, the introductory meeting, then trin 4."""
+    return _fem_trin_meeting_held(walker.fire("positivt_svar", roles=FORENINGEN))
+
+
 def walk_fem_trin_aftale(compiled: CompiledPlaybook) -> Walker:
     walker = _fem_trin_contacted(compiled).fire("positivt_svar", roles=FORENINGEN)
-    assert walker.state == "trin_4"
+    assert walker.state == "indledende_moede"
     assert _notifies(walker) == [("positivt_svar", ("foreningen",), None)]
+    _fem_trin_meeting_held(walker)
     _fem_trin_trin_4_done(walker).fire("lav_partnerskabsaftale", roles=FORENINGEN)
     assert walker.state == "trin_5"
     walker.set(
@@ -794,12 +811,17 @@ def walk_fem_trin_plan_b(compiled: CompiledPlaybook) -> Walker:
     walker.fire("afslag", roles=FORENINGEN)
     assert (walker.state, walker.fields["aktuel_partner"]) == ("plan_b", "Boligforeningen")
     assert walker.fields["partner_email"] is None
+    # plan B clears the follow-up date: a new partner, a new date
+    assert walker.fields["opfoelgningsdato"] is None
+    assert "opfoelgningsdato = None" in _refusal(walker, "kontakt_partner", FORENINGEN).reasons[0]
+    walker.set(opfoelgningsdato="2026-12-22")
     # plan B without an e-mail address: contacted some other way
-    walker.done("forbered_ny_kontakt").fire("kontakt_partner", roles=FORENINGEN)
+    walker.done("forbered_ny_kontakt", "aftal_ny_opfoelgningsdato").fire("kontakt_partner", roles=FORENINGEN)
     assert walker.state == "afventer_svar" and _notifies(walker) == []
     walker.fire("afslag", roles=FORENINGEN)
     assert (walker.state, walker.fields["aktuel_partner"]) == ("plan_b", "Skolen")
-    walker.set(partner_email="skolen@skole.dk").done("forbered_ny_kontakt")
+    walker.set(partner_email="skolen@skole.dk", opfoelgningsdato="2027-01-05")
+    walker.done("forbered_ny_kontakt", "aftal_ny_opfoelgningsdato")
     walker.fire("kontakt_partner", roles=FORENINGEN)
     assert _notifies(walker) == [("kontakt_mail", (), "partner_email")]
     walker.fire("afslag", roles=FORENINGEN)
@@ -811,10 +833,9 @@ def walk_fem_trin_plan_b(compiled: CompiledPlaybook) -> Walker:
     # a new prioritised list, a new trin 3, and a yes
     walker.set(prioriteret_liste=["Kirken"]).done_all().fire("skab_overbevisning", roles=FORENINGEN)
     assert (walker.state, walker.fields["aktuel_partner"]) == ("trin_3", "Kirken")
-    walker.set(partner_email="kirken@sogn.dk").done_all().fire("kontakt_partner", roles=FORENINGEN)
-    walker.fire("positivt_svar", roles=FORENINGEN)
-    assert walker.state == "trin_4"
-    return walker
+    walker.set(partner_email="kirken@sogn.dk", opfoelgningsdato="2027-01-12").done_all()
+    walker.fire("kontakt_partner", roles=FORENINGEN)
+    return _fem_trin_yes(walker)
 
 
 def walk_fem_trin_opgivet(compiled: CompiledPlaybook) -> Walker:
@@ -832,6 +853,7 @@ def test_fem_trin_walks_meeting_one_and_two_to_an_agreement(fem_trin) -> None:
         "trin_2",
         "trin_3",
         "afventer_svar",
+        "indledende_moede",
         "trin_4",
         "trin_5",
     ]
@@ -867,7 +889,9 @@ def test_fem_trin_can_be_given_up_with_a_reason(fem_trin) -> None:
     assert _refusal(walker, "opgiv", FORENINGEN).reasons == ["allowed: nothing, the case is closed"]
 
 
-@pytest.mark.parametrize("step", ["trin_1", "trin_2", "trin_3", "plan_b", "trin_4", "trin_5"])
+@pytest.mark.parametrize(
+    "step", ["trin_1", "trin_2", "trin_3", "plan_b", "indledende_moede", "trin_4", "trin_5"]
+)
 def test_fem_trin_can_be_given_up_from_every_step(fem_trin, step: str) -> None:
     if step == "trin_1":
         walker = Walker(fem_trin, partnerskab="Lektiecafé")
@@ -878,6 +902,8 @@ def test_fem_trin_can_be_given_up_from_every_step(fem_trin, step: str) -> None:
         if step == "trin_2":  # the only partner on the list said no
             walker.set(prioriteret_liste=["Bydelsbiblioteket"])
         walker.fire("afslag" if step in ("trin_2", "plan_b") else "positivt_svar", roles=FORENINGEN)
+        if step in ("trin_4", "trin_5"):
+            _fem_trin_meeting_held(walker)
         if step == "trin_5":
             _fem_trin_trin_4_done(walker).fire("lav_partnerskabsaftale", roles=FORENINGEN)
     assert walker.state == step
@@ -933,7 +959,7 @@ def test_fem_trin_contact_ends_meeting_one(fem_trin) -> None:
 
 
 def test_fem_trin_no_agreement_without_responsible_people_from_both_parties(fem_trin) -> None:
-    walker = _fem_trin_contacted(fem_trin).fire("positivt_svar", roles=FORENINGEN)
+    walker = _fem_trin_yes(_fem_trin_contacted(fem_trin))
     _fem_trin_trin_4_done(walker).set(ansvarspersoner_partner=[])
     (reason,) = _refusal(walker, "lav_partnerskabsaftale", FORENINGEN).reasons
     assert "ansvarspersoner_partner = []" in reason
@@ -944,7 +970,7 @@ def test_fem_trin_no_agreement_without_responsible_people_from_both_parties(fem_
 
 
 def test_fem_trin_outside_money_needs_someone_responsible(fem_trin) -> None:
-    walker = _fem_trin_contacted(fem_trin).fire("positivt_svar", roles=FORENINGEN)
+    walker = _fem_trin_yes(_fem_trin_contacted(fem_trin))
     _fem_trin_trin_4_done(walker).fields["finansiering_ansvarlig"] = None
     (reason,) = _refusal(walker, "lav_partnerskabsaftale", FORENINGEN).reasons
     assert "ekstern_finansiering = True" in reason and "finansiering_ansvarlig = None" in reason
@@ -953,7 +979,7 @@ def test_fem_trin_outside_money_needs_someone_responsible(fem_trin) -> None:
 
 
 def test_fem_trin_contract_needs_the_partners_approval(fem_trin) -> None:
-    walker = _fem_trin_contacted(fem_trin).fire("positivt_svar", roles=FORENINGEN)
+    walker = _fem_trin_yes(_fem_trin_contacted(fem_trin))
     _fem_trin_trin_4_done(walker).fire("lav_partnerskabsaftale", roles=FORENINGEN)
     walker.set(aktiviteter="Lektiecafé", tidsplan="Forår 2027").done("udarbejd_kontrakt")
     assert "tasks_done = False" in _refusal(walker, "indgaa_aftale", FORENINGEN).reasons[0]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from trinn.engine.calendar import CalendarError, due_at, is_working_day, working_days_between
+from trinn.engine.calendar import CalendarError, due_at, is_working_day, shift, working_days_between
 from trinn.engine.errors import TrinnError
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -247,3 +247,69 @@ def test_is_working_day_refuses_a_datetime() -> None:
         is_working_day(utc("2026-04-01 09:00"), "nb")
     with pytest.raises(CalendarError, match="expected a date, got the datetime"):
         working_days_between(date(2026, 4, 1), utc("2026-04-08 09:00"), "nb")
+
+
+@pytest.mark.parametrize(
+    ("start", "duration", "language", "due"),
+    [
+        # 31 January + 1 month: the last day of February, same wall-clock time (10:00 Oslo, UTC+1)
+        ("2026-01-31 09:00", "1 months", "nb", "2026-02-28 09:00"),
+        ("2028-01-31 09:00", "1 month", "nb", "2028-02-29 09:00"),  # a leap year
+        ("2026-11-30 09:00", "3 months", "da", "2027-02-28 09:00"),
+        ("2026-08-31 09:00", "1 months", "en", "2026-09-30 09:00"),
+        # 15 March 11:00 Oslo (UTC+1) + 1 month is 15 April 11:00 Oslo, now UTC+2: 09:00 UTC
+        ("2026-03-15 10:00", "1 months", "nb", "2026-04-15 09:00"),
+        ("2026-10-15 09:00", "1 months", "da", "2026-11-15 10:00"),  # and back over the autumn change
+        # 29 February + 1 year: 28 February; 12 months are a year
+        ("2028-02-29 08:00", "1 years", "nb", "2029-02-28 08:00"),
+        ("2026-05-12 08:00", "12 months", "nb", "2027-05-12 08:00"),
+        ("2026-05-12 08:00", "1 year", "nb", "2027-05-12 08:00"),
+    ],
+)
+def test_due_at_months_and_years_are_calendar_arithmetic(
+    start: str, duration: str, language: str, due: str
+) -> None:
+    assert due_at(utc(start), duration, language) == utc(due)
+
+
+@pytest.mark.parametrize(
+    ("start", "amount", "unit", "language", "moment"),
+    [
+        # a follow-up date Thursday 7 January 2027 (its local day starts 6 Jan 23:00 UTC):
+        # 1 workday before is Wed 6, 2 before Tue 5 January, at the start of that day
+        ("2027-01-06 23:00", 2, "workdays", "nb", "2027-01-04 23:00"),
+        ("2027-01-06 23:00", 0, "workdays", "nb", "2027-01-06 23:00"),
+        # before Tuesday 7 April 2026: Mon 6, Fri 3, Thu 2 April are Easter holidays in NO and DK
+        ("2026-04-06 22:00", 1, "workdays", "nb", "2026-03-31 22:00"),
+        ("2026-04-06 22:00", 2, "workdays", "da", "2026-03-30 22:00"),
+        ("2026-04-07 00:00", 2, "workdays", "en", "2026-04-03 00:00"),
+        # 1 May is a public holiday in Norway, not in Denmark: 1 workday before Monday 4 May 2026
+        ("2026-05-03 22:00", 1, "workdays", "nb", "2026-04-29 22:00"),
+        ("2026-05-03 22:00", 1, "workdays", "da", "2026-04-30 22:00"),
+        # 0 workdays before a Sunday: the Friday before
+        ("2026-05-09 22:00", 0, "workdays", "nb", "2026-05-07 22:00"),
+        # 1 day before 29 March 12:00 Oslo (UTC+2) is 28 March 12:00 Oslo (UTC+1): 23 hours earlier
+        ("2026-03-29 10:00", 1, "days", "nb", "2026-03-28 11:00"),
+        ("2026-03-29 10:00", 24, "hours", "nb", "2026-03-28 10:00"),
+        # 31 October - 1 month: 30 September, 13:00 Oslo both times
+        ("2026-10-31 12:00", 1, "months", "nb", "2026-09-30 11:00"),
+        ("2029-02-28 08:00", 1, "years", "da", "2028-02-28 08:00"),
+        ("2026-12-15 17:30", 1, "weeks", "da", "2026-12-08 17:30"),
+    ],
+)
+def test_shift_before_counts_backwards(
+    start: str, amount: int, unit: str, language: str, moment: str
+) -> None:
+    assert shift(utc(start), amount, unit, language, before=True) == utc(moment)
+
+
+def test_shift_in_a_playbook_zone_of_its_own() -> None:
+    # a Norwegian playbook run from Svalbard's zone keeps Norway's holidays
+    start = utc("2026-03-15 10:00")
+    assert shift(start, 1, "months", "nb", zone="Europe/Helsinki") == utc("2026-04-15 09:00")
+    assert shift(start, 1, "months", "nb", zone="UTC") == utc("2026-04-15 10:00")
+
+
+def test_shift_before_the_year_1_is_refused() -> None:
+    with pytest.raises(CalendarError, match=re.escape("3 months before '0001-01-31T09:00:00+00:00'")):
+        shift(datetime(1, 1, 31, 9, tzinfo=UTC), 3, "months", "en", before=True)

@@ -695,8 +695,9 @@ def _fem_trin_contact(case: Case, email: str) -> Case:
 
 def walk_fem_trin_partnerskab_aftalt(trinn: Trinn) -> Case:
     case = _fem_trin_meeting_one(trinn)
-    # the follow-up date passes without an answer: a reminder
-    assert case.tick(days=15) == [reminder(case, "remind", "foreningen")]
+    # two working days before the follow-up date (Tuesday 15 December): a reminder on Friday
+    assert case.tick(days=16) == []
+    assert case.tick(days=1) == [reminder(case, "remind", "foreningen")]
     case.refused(
         "fire",
         case.id,
@@ -707,9 +708,13 @@ def walk_fem_trin_partnerskab_aftalt(trinn: Trinn) -> Case:
     case.fire("afslag")
     assert (case.state, case.fields["aktuel_partner"]) == ("plan_b", "Boligforeningen")
     assert "partner_email" not in case.fields
+    # plan B clears the follow-up date: the next partner gets a date of its own
+    assert "opfoelgningsdato" not in case.fields
+    case.form("ny_opfoelgningsdato", opfoelgningsdato="22.12.2026")
     # plan B without an e-mail address: contacted some other way ... and another afslag
     case.form("kontakt", aktuel_partner="Boligforeningen").fire("kontakt_partner").fire("afslag")
     assert (case.state, case.fields["aktuel_partner"]) == ("plan_b", "Skolen")
+    case.form("ny_opfoelgningsdato", opfoelgningsdato="2027-01-05")
     case.form("kontakt", partner_email="skolen@skole.dk").fire("kontakt_partner").fire("afslag")
     # everyone on the list said no: back to trin 2 for a new list
     assert case.state == "trin_2"
@@ -719,6 +724,13 @@ def walk_fem_trin_partnerskab_aftalt(trinn: Trinn) -> Case:
     case.fire("skab_overbevisning")
     assert (case.state, case.fields["aktuel_partner"]) == ("trin_3", "Kirken")
     _fem_trin_contact(case, "kirken@sogn.dk").fire("positivt_svar")
+
+    # «et indledende møde af 30 min.» with the two or three chosen in trin 3b
+    assert case.state == "indledende_moede"
+    case.form("indledende_moede", moedetid="14.12.2026 10:00", moedested="Kirkens sognegård")
+    assert case.view["local_fields"] == {"moedetid": "14.12.2026 10:00"}
+    assert case.tick(days=4) == []  # the meeting is no timer: nothing to tick
+    case.done("hold_moedet").fire("moede_holdt")
 
     # «Når I har en interesseret partner», møde 2 with the partner.
     # Trin 4: Sikre fælles ejerskab – Skærp ideen
@@ -778,8 +790,9 @@ def walk_fem_trin_partnerskab_aftalt(trinn: Trinn) -> Case:
 
 def walk_fem_trin_opgivet(trinn: Trinn) -> Case:
     case = _fem_trin_meeting_one(trinn)
-    # no answer: reminded after two weeks, and again a week later
-    assert case.tick(days=15) == [reminder(case, "remind", "foreningen")]
+    # no answer: reminded two working days before the follow-up date, on it, and a week later
+    assert case.tick(days=17) == [reminder(case, "remind", "foreningen")]
+    assert case.tick(days=4) == [reminder(case, "remind", "foreningen")]
     assert case.tick(days=7) == [reminder(case, "remind", "foreningen")]
     # the forening gives up, with a reason
     case.refused(
@@ -876,7 +889,8 @@ WALKS: dict[tuple[str, str], tuple[Walk, list[tuple[str, str]]]] = {
             ("afslag", "trin_2"),
             ("skab_overbevisning", "trin_3"),
             ("kontakt_partner", "afventer_svar"),
-            ("positivt_svar", "trin_4"),
+            ("positivt_svar", "indledende_moede"),
+            ("moede_holdt", "trin_4"),
             ("lav_partnerskabsaftale", "trin_5"),
             ("indgaa_aftale", "partnerskab_aftalt"),
         ],

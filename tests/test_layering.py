@@ -164,3 +164,20 @@ def test_the_command_line_starts_the_app_in_one_place(path: Path) -> None:
     if path.name != "main.py":
         assert app_side - {"tui.i18n"} == set()
         assert "textual" not in _imports(path)
+
+
+MAX_MODULE_LINES, MAX_CLASS_LINES = 400, 250
+
+
+@pytest.mark.parametrize("path", _modules("tui"), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_tui_modules_and_classes_stay_small(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= MAX_MODULE_LINES
+    tree = ast.parse(text)
+    long = {
+        node.name: (node.end_lineno or node.lineno) - node.lineno + 1
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        and (node.end_lineno or node.lineno) - node.lineno >= MAX_CLASS_LINES
+    }
+    assert long == {}

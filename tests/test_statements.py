@@ -115,12 +115,22 @@ def test_a_case_loaded_reads_the_same_as_it_was_saved(service: Service) -> None:
 def test_parameters_come_in_the_drivers_paramstyle_with_fixed_values(dialect) -> None:
     statement = Statements(dialect).cancel_timers
     parameters = statement.parameters({"case_id": 7})
+    # leaving a state cancels its waiting timers, not case-wide deadlines nor a meeting's row
+    kept = ("deadline", "dl_escalate", "dl_remind", "meeting")
     if dialect.positional:
-        assert statement.sql == ("UPDATE timers SET status=? WHERE timers.case_id = ? AND timers.status = ?")
-        assert parameters == ("cancelled", 7, "waiting")
+        assert statement.sql == (
+            "UPDATE timers SET status=? WHERE timers.case_id = ? AND timers.status = ?"
+            + " AND timers.kind != ?" * len(kept)
+        )
+        assert parameters == ("cancelled", 7, "waiting", *kept)
     else:
         assert "%(case_id)s" in statement.sql
-        assert parameters == {"status": "cancelled", "case_id": 7, "status_1": "waiting"}
+        assert parameters == {
+            "status": "cancelled",
+            "case_id": 7,
+            "status_1": "waiting",
+            **{f"kind_{i}": kind for i, kind in enumerate(kept, 1)},
+        }
 
 
 def test_many_rows_go_in_several_inserts(service: Service) -> None:

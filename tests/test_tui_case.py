@@ -245,3 +245,19 @@ async def test_case_history_reads_labels_and_values_not_ids(tmp_path: Path) -> N
     assert "50\xa0000\xa0kr" in text or "50 000 kr" in text
     assert "Kontaktperson i virksomheten: tømt" in text
     assert "ledelsen_deltar" not in text and "True" not in text
+
+
+async def test_case_form_shows_its_tasks_instructions(tmp_path: Path) -> None:
+    """A task's `instructions` stand beside its form: what to do, not only what to fill (issue 15)."""
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        screen.open_form("mote")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FieldsDialog)
+        instructions = dialog.query_one("#dialog-instructions", Static)
+        assert str(instructions.render()) == "Ledelsen skal delta på møtet."

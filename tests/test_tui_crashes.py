@@ -363,7 +363,7 @@ async def test_reopening_a_done_task_asks_first(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = await open_screen(pilot, case_id)
-        done_row = next(i for i, t in enumerate(screen.task_rows) if t.status == "done")
+        done_row = next(i for i, t in enumerate(screen.task_table.records) if t.status == "done")
         screen.query_one("#task-table", DataTable).move_cursor(row=done_row)
         await pilot.press("u")
         await settle(pilot)

@@ -116,6 +116,55 @@ async def test_outbox_shows_pending_and_plugs_in_a_retry(tmp_path: Path) -> None
         assert retried == [int(screen.rows[0]["id"])]
 
 
+async def test_outbox_opens_a_message_in_full_with_each_deliverys_whole_error(tmp_path: Path) -> None:
+    """Enter on a message: recipients, subject, body, and each try with its full error (issue 15)."""
+    from trinn.tui.screens.message import MessageDialog
+
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    store = settings.store()
+    long_error = "smtp refused: " + "550 mailbox unavailable " * 8 + "[/] end"
+    with store.write() as tx:
+        case = tx.load_case(case_id)
+        payload = {
+            "reason": "notify",
+            "to": ["ledelsen"],
+            "message": "purring",
+            "title": "Purring: Acme AS",
+            "body": "Hei!\nSaken [b]venter[/b] på dere.",
+        }
+        tx.add_outbox(case, "notify", payload, dt.datetime(2026, 12, 1, 8, tzinfo=dt.UTC))
+    with store.write() as tx:
+        (row,) = tx.outbox_listing(status=None)
+        tx.add_delivery(
+            int(row["id"]),
+            attempt=1,
+            at=dt.datetime(2026, 12, 1, 8, 5, tzinfo=dt.UTC),
+            service="mailto",
+            channel="epost",
+            url="mailto://***@example.no",
+            recipient="ledelsen",
+            status="failed",
+            error=long_error,
+        )
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, MessageDialog)
+        text = str(dialog.query_one("#message-text").render())
+        assert text.splitlines()[:2] == ["To: ledelsen", "Subject: Purring: Acme AS"]
+        assert "Hei!\nSaken [b]venter[/b] på dere." in text
+        assert "mailto  ledelsen  failed\n    " + long_error in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, OutboxScreen)
+
+
 async def test_outbox_without_sending_says_so(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     app = make_app(settings)
@@ -239,3 +288,39 @@ async def test_checking_the_playbooks_shows_progress(tmp_path: Path) -> None:
         await settle(pilot)
         assert bar.progress == total and bar.total == total
         assert not bar.display  # gone once every playbook is checked
+
+
+def test_help_lists_every_key_of_every_screen() -> None:
+    """Each key a screen binds (with a label) is in the help, so a new key cannot be missed."""
+    from textual.binding import Binding
+
+    from trinn.tui.app import TrinnApp
+    from trinn.tui.screens.case import CaseScreen
+    from trinn.tui.screens.cases import CasesScreen
+    from trinn.tui.screens.help import _written, help_text
+    from trinn.tui.screens.playbooks import PlaybooksScreen
+    from trinn.tui.screens.tasks import MyTasksScreen
+
+    text = help_text()
+    sections = dict(
+        zip(
+            ["Everywhere", "Cases", "A case", "My tasks", "Playbooks", "Outbox"],
+            text.split("\n\n"),
+            strict=False,
+        )
+    )
+    screens = {
+        "Everywhere": TrinnApp,
+        "Cases": CasesScreen,
+        "A case": CaseScreen,
+        "My tasks": MyTasksScreen,
+        "Playbooks": PlaybooksScreen,
+        "Outbox": OutboxScreen,
+    }
+    for title, screen in screens.items():
+        keys = {line.split()[0] for line in sections[title].splitlines()[1:]}
+        for binding in screen.BINDINGS:
+            if isinstance(binding, Binding) and binding.description:
+                assert _written(binding.key).split(" / ")[0] in keys, (title, binding.key)
+    assert "  enter    read the message in full" in sections["Outbox"]
+    assert "  g        assign" in sections["A case"]

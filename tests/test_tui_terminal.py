@@ -87,8 +87,7 @@ class Terminal:
         raise AssertionError(f"{text!r} did not appear; the screen shows:\n{shown}")
 
 
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Terminal]:
+def _terminal(tmp_path: Path, language: str) -> Iterator[Terminal]:
     tmux = tmux_path()
     name = f"trinn-{uuid.uuid4().hex[:8]}"
     trinn = shutil.which("trinn", path=str(Path(sys.executable).parent)) or "trinn"
@@ -96,7 +95,7 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
         "TERM": "xterm-256color",
         "TRINN_DB": f"sqlite:///{tmp_path / 'fresh.db'}",
         "TRINN_USER": "kari",
-        "TRINN_LANG": "en",
+        "TRINN_LANG": language,
         "HOME": str(tmp_path),
         "PATH": os.environ.get("PATH", ""),
     }
@@ -111,6 +110,16 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
         yield term
     finally:
         subprocess.run([tmux, "-L", name, "kill-server"], capture_output=True, timeout=30, check=False)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    yield from _terminal(tmp_path, "en")
+
+
+@pytest.fixture
+def norwegian_terminal(tmp_path: Path) -> Iterator[Terminal]:
+    yield from _terminal(tmp_path, "nb")
 
 
 def test_terminal_open_a_case_and_complete_its_first_task(terminal: Terminal) -> None:
@@ -135,3 +144,49 @@ def test_terminal_open_a_case_and_complete_its_first_task(terminal: Terminal) ->
     lines = [line for line in screen.splitlines() if "Registrer virksomheten" in line]
     assert lines and lines[0].rstrip().endswith("☑"), screen
     assert screen.count("☐") == 2  # the other two tasks are still open
+
+
+# The keys (besides typed text) from an empty database to a closed case: n, Down Down, Enter
+# (playbook), Tab, Enter (opened), e, Tab x5 (to Begrunnelse), ctrl+s, Escape, a, Down, Enter
+# (the action), Enter (no note): 18 presses and three texts typed.
+CLOSING_KEYS = 18
+
+
+def test_terminal_fase_7_2_from_open_to_a_final_state_in_norwegian(norwegian_terminal: Terminal) -> None:
+    """Issue 15: a fase 7.2 case from open to a final state ("Ikke aktuell") with key presses
+    only, in nb, at 80x24, each step read back from the screen."""
+    terminal = norwegian_terminal
+    pressed: list[str] = []
+
+    def keys(*names: str) -> None:
+        pressed.extend(names)
+        terminal.keys(*names)
+
+    terminal.wait_for("0 av 0 saker")
+    keys("n")
+    terminal.wait_for("Opprette en sak etter hvilken dreiebok?")
+    position = [f.path.name for f in bundled_files()].index("padriv-fase-7-2.yaml")
+    keys(*["Down"] * position, "Enter")
+    terminal.wait_for("Ny sak: Fase 7.2")
+    terminal.type("Acme AS")
+    keys("Tab")
+    terminal.type("Ola Nordmann")
+    keys("Enter")
+    terminal.wait_for("Steg: Registrert som mulig ny samarbeidspartner (åpen, versjon 1)")
+    terminal.wait_for("☐")
+    keys("e")  # the Fields tab, its first field focused
+    terminal.wait_for("Lagre feltene")
+    keys(*["Tab"] * 5)  # virksomhet, meldt_av, meldt_av_gruppe, kontaktperson, kontakt_epost
+    terminal.type("Ikke aktuell nå")
+    terminal.wait_for("Begrunnelse")  # scrolled into view, with what was typed
+    terminal.wait_for("Ikke aktuell nå")
+    keys("C-s")
+    terminal.wait_for("versjon 2")
+    keys("Escape", "a")
+    terminal.wait_for("Avslutt – ikke aktuell")
+    keys("Down", "Enter")
+    terminal.wait_for("Notat (valgfritt)")
+    keys("Enter")
+    screen = terminal.wait_for("Steg: Ikke aktuell som samarbeidspartner (avsluttet, versjon 3)")
+    assert "Saken er avsluttet" in screen, screen
+    assert len(pressed) == CLOSING_KEYS, pressed

@@ -126,7 +126,9 @@ class TrinnApp(App[None]):
         from trinn.tui.screens.palette import Palette
 
         if self.use_command_palette and not Palette.is_open(self):  # type: ignore[arg-type]
-            self.push_screen(Palette(id="--command-palette", placeholder=_("Search for commands…")))
+            # no id, unlike Textual's own: a palette just closed is still registered under its id
+            # while Textual removes it, and ctrl+p then would be a DuplicateIds crash
+            self.push_screen(Palette(placeholder=_("Search for commands…")))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own commands of the palette (Quit, Keys, Theme, ...) in the user's language."""

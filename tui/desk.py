@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from trinn.engine.due import is_overdue
 from trinn.engine.status import OutboxStatus
 from trinn.engine.text import localize
 from trinn.tui.i18n import language
@@ -48,7 +49,7 @@ class CaseRow:
     roles: frozenset[str]
 
     def overdue(self, now: dt.datetime) -> bool:
-        return not self.closed and self.next_due is not None and self.next_due <= now
+        return not self.closed and is_overdue(self.next_due, now)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class TaskRow:
     row_version: int | None = None
 
     def overdue(self, now: dt.datetime) -> bool:
-        return self.due_at is not None and self.due_at <= now
+        return is_overdue(self.due_at, now)
 
 
 @dataclass
@@ -290,6 +291,11 @@ class Desk:
     ) -> list[Any]:
         rows = self.service.outbox()
         return [r for r in rows if statuses is None or r["status"] in statuses]
+
+    def deliveries(self, outbox_id: int) -> list[Any]:
+        """Each try to deliver outbox message `outbox_id`, oldest first (errors masked as stored)."""
+        with self.settings.store().read() as tx:
+            return list(tx.delivery_rows([outbox_id]))
 
     def change_mark(self) -> tuple[int, ...]:
         with self.settings.store().read() as tx:

@@ -105,12 +105,12 @@ def due_text(moment: dt.datetime | None, playbook_language: str = "nb") -> str:
     """A deadline as people say it: one at local midnight is the day it ends."""
     if moment is None:
         return ""
-    from trinn.engine.calendar import local_time
+    from trinn.engine.due import due_moment
 
-    local = local_time(moment, playbook_language)
-    if local.time() == dt.time(0):
-        return local_date((local - dt.timedelta(days=1)).date())
-    return local_datetime(moment, playbook_language)
+    said = due_moment(moment, playbook_language)
+    if isinstance(said, dt.datetime):
+        return local_datetime(moment, playbook_language)
+    return local_date(said)
 
 
 @functools.cache

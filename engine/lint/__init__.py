@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trinn.engine.errors import did_you_mean
+from trinn.engine.lint import time_rules  # noqa: F401  (registers its rules)
 from trinn.engine.lint.rules import RULES, Hit, Rule
 from trinn.engine.loader import LoadedPlaybook
 

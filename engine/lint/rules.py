@@ -30,6 +30,7 @@ from trinn.engine.spec import (
     NotifyActionSpec,
     SetActionSpec,
 )
+from trinn.engine.timing import time_fields_read
 
 __all__ = ["RULES", "Hit", "Rule"]
 
@@ -106,6 +107,7 @@ def fields_read(loaded: LoadedPlaybook) -> set[str]:
     for _loc, action in _actions(loaded):
         if isinstance(action, NotifyActionSpec) and action.notify.to_field:
             read.add(action.notify.to_field)
+    read |= time_fields_read(spec)
     return read & set(spec.fields)
 
 
@@ -191,6 +193,7 @@ def _unused_message(loaded: LoadedPlaybook) -> Iterator[Hit]:
         action.notify.message for _loc, action in _actions(loaded) if isinstance(action, NotifyActionSpec)
     }
     sent |= {r.message for s in spec.states.values() for r in [*s.remind, *s.escalate]}
+    sent |= {r.message for d in spec.deadlines.values() for r in [*d.remind, *d.escalate]}
     for message_id in spec.messages:
         if message_id not in sent:
             yield Hit(

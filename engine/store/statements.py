@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from trinn.engine.case import KEPT_ON_LEAVING
 from trinn.engine.status import TimerStatus
 from trinn.engine.store.tables import UtcDateTime, cases, events, outbox, playbooks, tasks, timers
 
@@ -209,7 +210,12 @@ class Statements:
     def cancel_timers(self) -> DriverStatement:
         return self._compile(
             timers.update()
-            .where(timers.c.case_id == _by_case(), timers.c.status == TimerStatus.WAITING)
+            .where(
+                timers.c.case_id == _by_case(),
+                timers.c.status == TimerStatus.WAITING,
+                # deadlines outlive the state; a meeting's row is settled by engine.meetings
+                *(timers.c.kind != kind for kind in sorted(KEPT_ON_LEAVING)),
+            )
             .values(status=TimerStatus.CANCELLED)
         )
 

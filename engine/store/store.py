@@ -467,7 +467,12 @@ class Transaction:
         first_due = sa.func.min(timers.c.due_at)
         query = (
             sa.select(timers.c.case_id)
-            .where(timers.c.status == TimerStatus.WAITING, timers.c.due_at <= now)
+            # a meeting's row keeps its start for showing, and is settled by the next command
+            .where(
+                timers.c.status == TimerStatus.WAITING,
+                timers.c.due_at <= now,
+                timers.c.kind != "meeting",
+            )
             .group_by(timers.c.case_id)
             .order_by(first_due, timers.c.case_id)
         )

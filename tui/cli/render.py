@@ -14,6 +14,7 @@ from typing import Any
 from rich.table import Table
 
 from trinn.engine.calendar import local_time
+from trinn.engine.due import due_moment
 from trinn.engine.shown import shown
 from trinn.engine.status import TaskStatus
 
@@ -33,10 +34,8 @@ def due_text(moment: str | None, language: str) -> str:
     parsed = _parse(moment)
     if parsed is None:
         return ""
-    local = local_time(parsed, language)
-    if local.time() == dt.time(0):
-        return (local.date() - dt.timedelta(days=1)).isoformat()
-    return local.strftime("%Y-%m-%d %H:%M")
+    said = due_moment(parsed, language)
+    return said.strftime("%Y-%m-%d %H:%M") if isinstance(said, dt.datetime) else said.isoformat()
 
 
 def value_text(value: Any) -> str:
@@ -76,8 +75,9 @@ def case_text(view: dict[str, Any], language: str) -> Table:
         table.add_row("started by", f"case {view['parent']}")
     if view["children"]:
         table.add_row("started", ", ".join(f"case {c}" for c in view["children"]))
+    local = view.get("local_fields", {})
     for name, value in view["fields"].items():
-        table.add_row(f"  {name}", value_text(value))
+        table.add_row(f"  {name}", local.get(name) or value_text(value))
     for task in view["tasks"]:
         mark = "[x]" if task["status"] == TaskStatus.DONE else "[ ]"
         label = task["task"] + (f" [{task['item']}]" if task["item"] is not None else "")
@@ -98,7 +98,26 @@ def case_text(view: dict[str, Any], language: str) -> Table:
         table.add_row("  form", form_heading(form))
         for field in form["fields"]:
             table.add_row("", "  " + field_line(field))
+    for timed in view.get("timing", []):
+        table.add_row(f"  {timed['kind']}", timing_text(timed, language))
     return table
+
+
+def timing_text(timed: dict[str, Any], language: str) -> str:
+    """One waiting reminder, timer or deadline: when, or the date it waits for."""
+    if timed["kind"] == "deadline":
+        return f"{timed['deadline']} ({timed['title']}): {time_text(timed['due_at'], language)}"
+    what = timed["when"]
+    if timed["waiting_for"]:
+        return f"{what}: no date yet"  # the field is empty: nothing waits
+    if timed["kind"] == "meeting":
+        return f"{what}: {time_text(timed['due_at'], language)}, invited (sequence {timed['sequence']})"
+    if timed["due_at"] is None:
+        return f"{what}: done"
+    return f"{what}: {time_text(timed['due_at'], language)}"
+
+
+_TIMED = ("remind", "escalate", "timer")
 
 
 def form_heading(form: dict[str, Any]) -> str:
@@ -136,6 +155,14 @@ def history_lines(
                 what += f" ({done['task']}" + (f" [{done['item']}]" if done.get("item") else "") + ")"
             if done.get("on_behalf_of"):
                 what += f" on behalf of {(roles or {}).get(done['on_behalf_of'], done['on_behalf_of'])}"
+        for moved in details.get("moved", []):
+            label = moved.get("task") or next(f"{k} {v}" for k, v in moved.items() if k in _TIMED)
+            shown = due_text if "task" in moved else time_text
+            what += f" (moved {label}: {shown(moved['from'], language) or '-'} -> "
+            what += f"{shown(moved['to'], language) or '-'})"
+        for deadline in details.get("deadlines", []):
+            how = "started" if "started" in deadline else deadline.get("ended", "")
+            what += f" (deadline {deadline['deadline']} {how})"
         if details.get("started"):
             what += " (started " + ", ".join(f"case {c}" for c in details["started"]) + ")"
         state = event["state_after"]

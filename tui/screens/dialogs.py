@@ -94,6 +94,7 @@ class FieldsDialog(Dialog[Any]):
         submit: Callable[[dict[str, Any]], Any],
         *,
         intro: str = "",
+        instructions: str = "",
         required: Sequence[str] = (),
         reread: Callable[[], Mapping[str, Any]] | None = None,
     ) -> None:
@@ -107,6 +108,7 @@ class FieldsDialog(Dialog[Any]):
         self.playbook_language = playbook_language
         self.submit = submit
         self.intro = intro
+        self.instructions = instructions  # the task's, beside its form: what to do, not only what to fill
         self.required = set(required)
 
     def compose(self) -> ComposeResult:
@@ -114,6 +116,8 @@ class FieldsDialog(Dialog[Any]):
             yield Label(plain(self.title_text), classes="dialog-title")
             if self.intro:
                 yield Static(plain(self.intro), classes="dialog-intro")
+            if self.instructions:
+                yield Static(plain(self.instructions), id="dialog-instructions", classes="dialog-intro")
             yield Static("", id="dialog-error", classes="field-error")
             with VerticalScroll(classes="dialog-fields"):
                 for name, spec in self.fields:

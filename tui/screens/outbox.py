@@ -106,6 +106,21 @@ class OutboxScreen(DeskScreen):
 
         run_db(self, lambda: retry(outbox_id), sent, group="write")
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a message: read it in full, with each try's whole error."""
+        from trinn.tui.screens.message import MessageDialog
+
+        event.stop()
+        if not 0 <= event.cursor_row < len(self.rows):
+            return
+        row = self.rows[event.cursor_row]
+        run_db(
+            self,
+            lambda: self.desk.deliveries(int(row["id"])),
+            lambda found: self.app.push_screen(MessageDialog(row, found)),
+            group="outbox-message",
+        )
+
     def action_toggle_sent(self) -> None:
         self.show_sent = not self.show_sent
         self.refresh_data()

@@ -44,14 +44,13 @@ class TrinnCommands(Provider):
 
                     do = _("Do: {action}").format(action=title)
                     commands.append((do, fire, _("an action possible now")))
-            for index, record in enumerate(getattr(screen, "task_rows", [])):
+            for index, record in enumerate(screen.task_table.records):
                 if record.status == TaskStatus.OPEN:
                     task = page.spec.all_tasks().get(record.task_id)
                     title = page.text(task.title) if task else record.task_id
 
                     def complete(i: int = index) -> None:
-                        screen.query_one("#task-table").move_cursor(row=i)  # type: ignore[attr-defined]
-                        screen.action_complete()
+                        screen.complete_task(i)
 
                     commands.append(
                         (_("Complete: {task}").format(task=title), complete, _("a task of this case"))

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
+from textual.widgets import Footer, Header, OptionList, ProgressBar
 from textual.widgets.option_list import Option
 
 from trinn.engine.i18n import N_
@@ -16,6 +16,7 @@ from trinn.engine.shown import shown
 from trinn.tui.desk import PlaybookEntry
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import DeskScreen, run_db
+from trinn.tui.widgets.outline import PlaybookDetail
 
 __all__ = ["PlaybooksScreen"]
 
@@ -36,7 +37,7 @@ class PlaybooksScreen(DeskScreen):
         with Horizontal():
             yield OptionList(id="playbook-list")
             with VerticalScroll(id="playbook-detail"):
-                yield Static(_("Checking the playbooks…"), id="playbook-text")
+                yield PlaybookDetail(_("Checking the playbooks…"), id="playbook-text")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -76,20 +77,7 @@ class PlaybooksScreen(DeskScreen):
             self._detail(self.entries[int(event.option.id)])
 
     def _detail(self, entry: PlaybookEntry) -> None:
-        text = Text()
-        text.append(shown(entry.title) + "\n", style="bold")
-        text.append(shown(entry.shown) + "  ", style="dim")
-        if entry.ok and entry.spec is not None:
-            from trinn.tui.widgets.outline import playbook_outline
-
-            text.append(_("checks ok") + "\n\n", style="green")
-            text.append_text(playbook_outline(entry.spec))
-        else:
-            count = len(entry.problems)
-            text.append(_("{count} problem(s)").format(count=count) + "\n\n", style="red")
-            for problem in entry.problems:
-                text.append(shown(problem) + "\n")
-        self.query_one("#playbook-text", Static).update(text)
+        self.query_one(PlaybookDetail).show(entry)
 
     def action_new_case(self) -> None:
         self.app.action_new_case()  # type: ignore[attr-defined]

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
+from trinn.engine.calendar import zone_of
 from trinn.engine.i18n import N_
+from trinn.engine.moments import local_moment_text
 from trinn.engine.spec import FieldSpec, FieldType
 from trinn.engine.text import localize
 from trinn.engine.values import check_value
@@ -28,6 +31,7 @@ __all__ = ["FieldInput", "shown_value"]
 
 _PLACEHOLDERS = {
     FieldType.date: N_("DD.MM.YYYY"),
+    FieldType.datetime: "15.12.2026 18:30",
     FieldType.money: "1 500,50",
     FieldType.email: "name@example.no",
     FieldType.url: "https://",
@@ -48,6 +52,8 @@ def shown_value(spec: FieldSpec | None, value: Any, playbook_language: str) -> s
         return ", ".join(localize(labels.get(v, v), language(), playbook_language) for v in value)
     if isinstance(value, str) and value in labels:
         return localize(labels[value], language(), playbook_language)
+    if spec is not None and spec.type is FieldType.datetime and isinstance(value, str):
+        return local_moment_text(value, zone_of(playbook_language), playbook_language)
     return str(value)
 
 
@@ -82,6 +88,8 @@ class FieldInput(Vertical):
             return value if value in (self.spec.options or []) else None
         if isinstance(value, list):
             value = ", ".join(map(str, value))
+        if kind is FieldType.datetime and isinstance(value, str):
+            value = local_moment_text(value, self._zone(), self.playbook_language)
         if kind is FieldType.date and isinstance(value, str):
             value = _day_first(value)
         return None if value is None or str(value).strip() == "" else str(value).strip()
@@ -104,6 +112,10 @@ class FieldInput(Vertical):
         elif isinstance(control, Input):
             control.value = shown or ""
         self.set_error("")
+
+    def _zone(self) -> ZoneInfo:
+        """Date-times are typed and shown on the wall clock of the playbook's country."""
+        return zone_of(self.playbook_language)
 
     def _text(self, text: Any) -> str:
         return localize(text, language(), self.playbook_language)
@@ -140,6 +152,8 @@ class FieldInput(Vertical):
             )
         if isinstance(value, list):
             value = ", ".join(map(str, value))
+        if kind is FieldType.datetime and isinstance(value, str):
+            value = local_moment_text(value, self._zone(), self.playbook_language)
         if kind is FieldType.date and isinstance(value, str):
             value = _day_first(value)
         placeholder = _PLACEHOLDERS.get(kind, "")
@@ -178,7 +192,7 @@ class FieldInput(Vertical):
         if value is None:
             message = _("required") if self.required else ""
         else:
-            problem = check_value(self.spec, value)
+            problem = check_value(self.spec, value, zone=self._zone())
             message = str(problem) if problem else ""
         self.set_error(message)
         return not message

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.widgets import Static
 
 from trinn.engine.shown import shown
 from trinn.engine.text import localize
@@ -18,11 +19,31 @@ from trinn.tui.i18n import language
 
 if TYPE_CHECKING:
     from trinn.engine.spec import PlaybookSpec
+    from trinn.tui.desk import PlaybookEntry
 
-__all__ = ["playbook_outline"]
+__all__ = ["PlaybookDetail"]
 
 
-def playbook_outline(spec: PlaybookSpec) -> Text:
+class PlaybookDetail(Static):
+    """One playbook of the Playbooks screen: its title and file, then its outline when it checks,
+    else its problems at file:line:col."""
+
+    def show(self, entry: PlaybookEntry) -> None:
+        text = Text()
+        text.append(shown(entry.title) + "\n", style="bold")
+        text.append(shown(entry.shown) + "  ", style="dim")
+        if entry.ok and entry.spec is not None:
+            text.append(_("checks ok") + "\n\n", style="green")
+            text.append_text(_outline(entry.spec))
+        else:
+            count = len(entry.problems)
+            text.append(_("{count} problem(s)").format(count=count) + "\n\n", style="red")
+            for problem in entry.problems:
+                text.append(shown(problem) + "\n")
+        self.update(text)
+
+
+def _outline(spec: PlaybookSpec) -> Text:
     def say(value: object) -> str:
         return shown(localize(value, language(), spec.language))  # type: ignore[arg-type]
 

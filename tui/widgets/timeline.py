@@ -1,10 +1,11 @@
-"""A case's history as a timeline: when, who, what, and how the state moved."""
+"""A case's history as a timeline (the History tab): when, who, what, and how the state moved."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual.widgets import Static
 
 from trinn.engine.shown import shown
 from trinn.engine.template import shown_value
@@ -14,7 +15,7 @@ from trinn.tui.i18n import language, local_datetime
 if TYPE_CHECKING:
     from trinn.tui.desk import CasePage
 
-__all__ = ["history_lines"]
+__all__ = ["Timeline"]
 
 
 def _what(page: CasePage, event: dict) -> str:
@@ -69,8 +70,15 @@ def _change(page: CasePage, name: str, new: Any) -> str:
     return f"{label}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
 
 
-def history_lines(page: CasePage, actor: str) -> Text:
-    """Oldest first; each entry two lines at most, so it reads at 80 columns."""
+class Timeline(Static):
+    """A case's events, oldest first; each entry two lines at most, so it reads at 80 columns."""
+
+    def show(self, page: CasePage, actor: str) -> None:
+        """The events of `page`; those `actor` did are marked as yours."""
+        self.update(_timeline(page, actor))
+
+
+def _timeline(page: CasePage, actor: str) -> Text:
     text = Text()
     for event in page.events:
         event = dict(event)

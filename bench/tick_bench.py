@@ -1,0 +1,168 @@
+"""Tick benchmark: `trinn tick` over 10,000 open cases with pending time-based work.
+
+    python bench/tick_bench.py [--cases 10000] [--due 100] [--json]
+
+Every case waits in a state whose reminders hang on a follow-up date (tests/data/cases/
+timing.yaml: two reminders and an escalation relative to `oppfolgingsdato`); `--due` of
+them have a reminder due at the tick's moment, the rest weeks later. The cases are made
+by opening one through the Service and copying its rows in SQL (10,000 opens would time
+the opening, not the tick).
+
+Reported, each beside the bare cost of the same thing:
+
+1. finding the due cases: `Transaction.due_timer_cases(now)` against the same SELECT on
+   the sqlite3 module (the ratio), and that SELECT's query plan (it must search the index
+   `timers_due`, not scan every case or timer);
+2. a tick with nothing due, and a whole tick (`Service.tick`: every due reminder queued,
+   each case written in its own transaction): time per due case;
+3. the whole process, `trinn --db FILE tick --now T` with nothing due, against a bare
+   `python -c pass`.
+
+Targets are reported, never asserted: these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from trinn.engine.people import People  # noqa: E402
+from trinn.engine.registry import PlaybookRegistry  # noqa: E402
+from trinn.engine.service import Service  # noqa: E402
+from trinn.engine.store import Store, open_database  # noqa: E402
+
+CASES = ROOT / "tests" / "data" / "cases"
+OPENED = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+TICK = dt.datetime(2027, 1, 5, 8, tzinfo=dt.UTC)  # 2 workdays before 7 January: the first reminder
+DUE_QUERY = (
+    "SELECT case_id FROM timers WHERE status = 'waiting' AND due_at <= ? AND kind != 'meeting' "
+    "GROUP BY case_id ORDER BY min(due_at), case_id"
+)
+
+
+def _best(run: Any, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _fill(path: Path, count: int, due: int) -> Service:
+    """`count` open cases waiting on a follow-up date; `due` of them due at TICK."""
+    engine = open_database(f"sqlite:///{path}")
+    service = Service(
+        Store(engine), PlaybookRegistry([CASES]), People.single_user("bench"), clock=lambda: OPENED
+    )
+    values = {"navn": "Acme", "oppfolgingsdato": "2027-01-07"}
+    service.open_case("test.timing", values, actor="bench")
+    connection = sqlite3.connect(path)
+    with connection:
+        columns = [r[1] for r in connection.execute("PRAGMA table_info(cases)") if r[1] != "id"]
+        listed = ", ".join(columns)
+        connection.execute(
+            f"INSERT INTO cases ({listed}) SELECT {listed} FROM cases, "
+            "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) SELECT i FROM n)",
+            (count - 1,),
+        )
+        for table in ("tasks", "timers", "events"):
+            names = [r[1] for r in connection.execute(f"PRAGMA table_info({table})")]
+            key = "seq" if table == "events" else "id"
+            copied = [n for n in names if n not in (key, "case_id")]
+            connection.execute(
+                f"INSERT INTO {table} (case_id, {', '.join(copied)}) "
+                f"SELECT cases.id, {', '.join('t.' + n for n in copied)} FROM {table} t, cases "
+                "WHERE t.case_id = 1 AND cases.id > 1"
+            )
+        # all but `due` cases: their reminders a month later
+        connection.execute(
+            "UPDATE timers SET due_at = datetime(due_at, '+30 days') WHERE case_id > ?", (due,)
+        )
+    connection.close()
+    return service
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--due", type=int, default=100)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "tick.db"
+        service = _fill(path, args.cases, args.due)
+        bare = sqlite3.connect(path)
+        moment = TICK.replace(tzinfo=None).isoformat(sep=" ")
+        plan = [row[3] for row in bare.execute("EXPLAIN QUERY PLAN " + DUE_QUERY, (moment,))]
+        found_bare = _best(lambda: bare.execute(DUE_QUERY, (moment,)).fetchall())
+
+        def find() -> list[int]:
+            with service.store.read() as tx:
+                return tx.due_timer_cases(TICK)
+
+        assert len(find()) == args.due, len(find())
+        found_trinn = _best(find)
+        nothing = _best(lambda: service.tick(now=TICK - dt.timedelta(days=1)))
+        start = time.perf_counter()
+        ticked = service.tick(now=TICK)
+        whole = time.perf_counter() - start
+        assert len(ticked) == args.due, len(ticked)
+        command = [sys.executable, "-m", "trinn.tui.cli", "--db", str(path), "tick", "--now", "2027-01-04"]
+        process = statistics.median(
+            _timed(lambda: subprocess.run(command, check=True, capture_output=True)) for _ in range(3)
+        )
+        python = statistics.median(
+            _timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True)) for _ in range(3)
+        )
+        bare.close()
+    result = {
+        "cases": args.cases,
+        "due": args.due,
+        "find_due_trinn_ms": round(found_trinn * 1000, 3),
+        "find_due_bare_ms": round(found_bare * 1000, 3),
+        "find_due_ratio": round(found_trinn / found_bare, 2),
+        "query_plan": plan,
+        "tick_nothing_due_ms": round(nothing * 1000, 3),
+        "tick_ms": round(whole * 1000, 1),
+        "tick_per_due_case_ms": round(whole * 1000 / args.due, 3),
+        "process_tick_ms": round(process * 1000, 1),
+        "python_pass_ms": round(python * 1000, 1),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"{args.cases:,} open cases, {args.due} with a reminder due")
+    print(
+        f"find due cases: trinn {result['find_due_trinn_ms']} ms, bare sqlite3 "
+        f"{result['find_due_bare_ms']} ms (ratio {result['find_due_ratio']})"
+    )
+    print("query plan: " + "; ".join(plan))
+    print(f"tick, nothing due: {result['tick_nothing_due_ms']} ms")
+    print(f"tick, {args.due} due: {result['tick_ms']} ms ({result['tick_per_due_case_ms']} ms a due case)")
+    print(
+        f"whole process `trinn tick`, nothing due: {result['process_tick_ms']} ms "
+        f"(python -c pass: {result['python_pass_ms']} ms)"
+    )
+
+
+def _timed(run: Any) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    main()

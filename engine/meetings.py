@@ -1,0 +1,215 @@
+"""Meetings as a step: a state with `meeting:` invites its participants with a calendar event.
+
+    states:
+      indledende_moede:
+        title: Indledende møde med partneren
+        meeting:
+          time: moedetid                 # a datetime field
+          duration: 1 hours
+          place_field: moedested         # or place: "Foreningshuset"
+          agenda: Præsentation af foreningen og idéen
+          to: [foreningen]               # roles, and/or
+          to_field: moededeltagere       # e-mail addresses or people ids in a field
+          organizer: foreningen
+
+What happens, after each command on the case (one `meeting` timer row per
+meeting keeps its start and its SEQUENCE in `fired_count`):
+
+- the case is in the meeting's state and its time is set, with no invitation out:
+  every participant gets an invitation (`METHOD:REQUEST`, SEQUENCE 0) as an `.ics`
+  attachment to a message saying when and where;
+- the time changes: a new invitation with the same UID and the SEQUENCE raised;
+- the time is cleared, or the case leaves the state (or closes) before the meeting
+  began: a cancellation (`METHOD:CANCEL`, the SEQUENCE raised);
+- the case leaves after the meeting began: it was held; nothing is sent.
+
+The UID is the case's and the state entry's (`trinn-7-indledende_moede-3@<playbook>`),
+so a calendar replaces the event it has instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from trinn.engine.case import Case, TimerRecord
+from trinn.engine.outbox_message import OutboxMessage, Reason
+from trinn.engine.spec import FieldType, MeetingSpec, PlaybookSpec
+from trinn.engine.status import TimerStatus
+from trinn.engine.text import localize
+
+__all__ = ["MEETING", "calendar_text", "invitation_text", "update_meetings"]
+
+MEETING = "meeting"  # the timer kind that keeps a meeting's start and sequence
+
+_TEXT = {
+    "nb": ("Invitasjon: {title}", "Avlyst: {title}", "Tid", "Sted", "Agenda", "Møtet er avlyst."),
+    "da": ("Invitation: {title}", "Aflyst: {title}", "Tid", "Sted", "Dagsorden", "Mødet er aflyst."),
+    "en": (
+        "Invitation: {title}",
+        "Cancelled: {title}",
+        "Time",
+        "Place",
+        "Agenda",
+        "The meeting is cancelled.",
+    ),
+}
+
+
+def update_meetings(case: Case, spec: PlaybookSpec, now: dt.datetime) -> list[OutboxMessage]:
+    """Invite, re-invite or cancel after a command; the messages to queue."""
+    payloads: list[OutboxMessage] = []
+    rows = [t for t in case.timers if t.kind == MEETING and t.status == TimerStatus.WAITING]
+    for row in rows:
+        if (row.state, row.entry) == (case.state, case.entry) and not case.is_closed:
+            continue
+        if row.due_at > now:  # left before it began
+            row.fired_count += 1
+            row.status, row.dirty = TimerStatus.CANCELLED, True
+            payloads.append(_payload(spec, case, row, "CANCEL"))
+        else:
+            row.status, row.fired_at, row.dirty = TimerStatus.FIRED, row.due_at, True  # held
+    state = spec.states.get(case.state)
+    if state is None or state.meeting is None or case.is_closed:
+        return payloads
+    start = _start(case.fields.get(state.meeting.time))
+    current = [r for r in rows if (r.state, r.entry) == (case.state, case.entry)]
+    if not current:
+        if start is not None:
+            row = TimerRecord(MEETING, 0, case.entry, case.state, start)
+            case.timers.append(row)
+            payloads.append(_payload(spec, case, row, "REQUEST"))
+        return payloads
+    row = current[0]
+    if start == row.due_at:
+        return payloads
+    row.fired_count += 1
+    row.dirty = True
+    if start is None:
+        row.status = TimerStatus.CANCELLED
+        payloads.append(_payload(spec, case, row, "CANCEL"))
+    else:
+        row.due_at = start
+        payloads.append(_payload(spec, case, row, "REQUEST"))
+    return payloads
+
+
+def _start(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
+
+
+def _payload(spec: PlaybookSpec, case: Case, row: TimerRecord, method: str) -> OutboxMessage:
+    meeting = spec.states[row.state].meeting
+    assert meeting is not None
+    persons = list(meeting.to_person)
+    addresses: list[str] = []
+    for field_id in meeting.to_fields:
+        value = case.fields.get(field_id)
+        items = value if isinstance(value, list) else [value] if value else []
+        kind = spec.fields[field_id].type
+        for item in map(str, items):
+            if kind is FieldType.email or "@" in item:
+                addresses.append(item)
+            else:
+                persons.append(item)
+    return OutboxMessage(
+        reason=Reason.MEETING,
+        state=row.state,
+        to=(meeting.to,) if isinstance(meeting.to, str) else tuple(meeting.to),
+        to_persons=tuple(dict.fromkeys(persons)),
+        addresses=tuple(dict.fromkeys(addresses)),
+        meeting={
+            "method": method,
+            "sequence": row.fired_count,
+            "entry": row.entry,
+            "start": row.due_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    )
+
+
+def _state(payload: OutboxMessage) -> str:
+    assert payload.state is not None
+    return payload.state
+
+
+def _details(spec: PlaybookSpec, case: Case, payload: OutboxMessage) -> tuple[MeetingSpec, str, str | None]:
+    meeting = spec.states[_state(payload)].meeting
+    assert meeting is not None
+    state = spec.states[_state(payload)]
+    title = localize(meeting.title or state.title, spec.language)
+    if case.subject:
+        title = f"{title} ({case.subject})"
+    place = meeting.place
+    if meeting.place_field is not None and case.fields.get(meeting.place_field):
+        place = str(case.fields[meeting.place_field])
+    return meeting, title, place
+
+
+def invitation_text(spec: PlaybookSpec, case: Case, payload: OutboxMessage) -> tuple[str, str]:
+    """The message an invitation or cancellation is attached to: its title and body."""
+    from trinn.engine.template import local_moment
+
+    meeting, title, place = _details(spec, case, payload)
+    invite, cancel, when, where, agenda, cancelled = _TEXT.get(spec.language, _TEXT["en"])
+    start = _start(payload.meeting["start"])
+    assert start is not None
+    lines = [f"{when}: {local_moment(start, spec.language)}"]
+    if place:
+        lines.append(f"{where}: {place}")
+    if meeting.agenda:
+        lines += ["", f"{agenda}:", localize(meeting.agenda, spec.language)]
+    if payload.meeting["method"] == "CANCEL":
+        return cancel.format(title=title), "\n".join([cancelled, "", *lines])
+    return invite.format(title=title), "\n".join(lines)
+
+
+def calendar_text(
+    spec: PlaybookSpec,
+    case: Case,
+    payload: OutboxMessage,
+    attendees: list[str],
+    organizer: str | None,
+    now: dt.datetime,
+) -> str:
+    """The `.ics` of an invitation or cancellation (RFC 5545/5546), in the playbook's zone."""
+    from icalendar import Calendar, Event, vCalAddress
+
+    from trinn.engine.calendar import zone_of
+
+    meeting, title, place = _details(spec, case, payload)
+    details = payload.meeting
+    start = _start(details["start"])
+    assert start is not None
+    local = start.astimezone(zone_of(spec.language, spec.timezone))
+    calendar = Calendar()
+    calendar.add("prodid", "-//trinn//trinn meeting//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", details["method"])
+    event = Event()
+    event.add("uid", f"trinn-{case.id}-{_state(payload)}-{details['entry']}@{spec.id}")
+    event.add("sequence", details["sequence"])
+    event.add("dtstamp", now.astimezone(dt.UTC))
+    event.add("dtstart", local)
+    event.add("dtend", local + dt.timedelta(**meeting.length))
+    event.add("summary", title)
+    if place:
+        event.add("location", place)
+    if meeting.agenda:
+        event.add("description", localize(meeting.agenda, spec.language))
+    if details["method"] == "CANCEL":
+        event.add("status", "CANCELLED")
+    else:
+        event.add("status", "CONFIRMED")
+    if organizer:
+        event.add("organizer", vCalAddress(f"mailto:{organizer}"))
+    for address in attendees:
+        attendee = vCalAddress(f"mailto:{address}")
+        attendee.params["ROLE"] = "REQ-PARTICIPANT"
+        attendee.params["RSVP"] = "TRUE"
+        event.add("attendee", attendee, encode=False)
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    text: str = calendar.to_ical().decode("utf-8")
+    return text

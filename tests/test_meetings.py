@@ -1,0 +1,138 @@
+"""Meetings as a step (engine.meetings): invitations with an `.ics` through apprise to a loopback
+SMTP receiver, parsed back with `icalendar`: the time in UTC and in Oslo, one UID per meeting,
+SEQUENCE raised when the time moves, METHOD:CANCEL when the case leaves before the meeting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from tests.notify_receivers import Mailbox
+from trinn.engine.people import load_people
+from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.service import Service
+from trinn.engine.store import Store, open_database
+from trinn.notifiers.channels import load_channels
+from trinn.notifiers.dispatch import send_pending
+
+DATA = Path(__file__).parent / "data" / "meetings"
+NOW = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+@pytest.fixture
+def service(sqlite_url: str, tmp_path: Path) -> Iterator[Service]:
+    people = tmp_path / "people.yaml"
+    people.write_text("kari: {name: Kari, email: kari@example.org, roles: [ledelsen]}\n")
+    store = Store(open_database(sqlite_url))
+    yield Service(store, PlaybookRegistry([DATA]), load_people(people), clock=lambda: NOW)
+    store.close()
+
+
+@pytest.fixture
+def channels(tmp_path: Path, box: Mailbox, monkeypatch: pytest.MonkeyPatch) -> object:
+    monkeypatch.setenv("SMTP_PASSWORD", box.password)
+    path = tmp_path / "channels.yaml"
+    path.write_text(
+        "version: 1\nurls:\n"
+        f"  - mailto://{box.user}:${{SMTP_PASSWORD}}@127.0.0.1:{box.port}?from=post@example.org&mode=insecure:\n"
+        "      tag: outgoing-mail\n"
+    )
+    path.chmod(0o600)
+    return load_channels(path)
+
+
+def _invitations(box: Mailbox) -> list[tuple[list[str], EmailMessage, icalendar.Calendar]]:
+    found = []
+    for _sender, recipients, message in box.messages:
+        (part,) = [p for p in message.iter_attachments() if p.get_filename() == "invitation.ics"]
+        assert part.get_content_type() == "text/calendar"
+        found.append((recipients, message, icalendar.Calendar.from_ical(part.get_payload(decode=True))))
+    box.messages.clear()
+    return found
+
+
+def _event(calendar: icalendar.Calendar) -> icalendar.Event:
+    (event,) = calendar.walk("VEVENT")
+    return event
+
+
+def test_meetings_invite_update_and_cancel_through_smtp(
+    service: Service, channels: object, box: Mailbox
+) -> None:
+    values = {"virksomhet": "Acme", "motested": "Pådriv, Oslo", "deltakere": "ola@acme.test, kari"}
+    case_id = service.open_case("test.meeting", values, actor="kari").id
+    service.fire(case_id, "avtal", actor="kari")
+    assert send_pending(service.store, channels, now=NOW).results == []  # no time yet: no invitation
+    service.set_fields(case_id, {"motetid": "15.12.2026 18:30"}, actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    first = _invitations(box)
+    assert sorted(r for recipients, _m, _c in first for r in recipients) == [
+        "kari@example.org",
+        "ola@acme.test",
+    ]
+    _recipients, message, calendar = first[0]
+    assert message["Subject"] == "Invitasjon: Første møte med virksomheten (Acme)"
+    assert (
+        message.get_body(("plain",))
+        .get_content()
+        .replace("\r\n", "\n")
+        .startswith(
+            "Tid: 15. desember 2026 18:30\nSted: Pådriv, Oslo\n\n"
+            "Agenda:\nEr deltakelse i partnerskapet aktuelt?"
+        )
+    )
+    event = _event(calendar)
+    assert str(calendar["METHOD"]) == "REQUEST"
+    start = event.decoded("DTSTART")
+    assert start.astimezone(dt.UTC) == dt.datetime(2026, 12, 15, 17, 30, tzinfo=dt.UTC)
+    assert start.astimezone(OSLO).strftime("%d.%m.%Y %H:%M") == "15.12.2026 18:30"
+    assert event.decoded("DTEND") - start == dt.timedelta(hours=1)
+    assert str(event["UID"]) == "trinn-1-mote-2@test.meeting"
+    assert int(event["SEQUENCE"]) == 0
+    assert str(event["LOCATION"]) == "Pådriv, Oslo"
+    assert sorted(str(a) for a in event.get("ATTENDEE")) == [
+        "mailto:kari@example.org",
+        "mailto:ola@acme.test",
+    ]
+    # moved to the next day: same UID, SEQUENCE 1, the new time
+    service.set_fields(case_id, {"motetid": "2026-12-16T09:00"}, actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    moved = _event(_invitations(box)[0][2])
+    assert (str(moved["UID"]), int(moved["SEQUENCE"])) == ("trinn-1-mote-2@test.meeting", 1)
+    assert moved.decoded("DTSTART").astimezone(dt.UTC) == dt.datetime(2026, 12, 16, 8, 0, tzinfo=dt.UTC)
+    # the case leaves before the meeting: a cancellation
+    service.fire(case_id, "avbryt", actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    cancels = _invitations(box)
+    assert len(cancels) == 2
+    _recipients, message, calendar = cancels[0]
+    assert message["Subject"] == "Avlyst: Første møte med virksomheten (Acme)"
+    assert str(calendar["METHOD"]) == "CANCEL"
+    cancel = _event(calendar)
+    assert (str(cancel["UID"]), int(cancel["SEQUENCE"]), str(cancel["STATUS"])) == (
+        "trinn-1-mote-2@test.meeting",
+        2,
+        "CANCELLED",
+    )
+    assert [e["details"].get("meetings") for e in service.history(case_id)][2:] == [
+        [{"state": "mote", "method": "REQUEST", "sequence": 0, "start": "2026-12-15T17:30:00Z"}],
+        [{"state": "mote", "method": "REQUEST", "sequence": 1, "start": "2026-12-16T08:00:00Z"}],
+        [{"state": "mote", "method": "CANCEL", "sequence": 2, "start": "2026-12-16T08:00:00Z"}],
+    ]
+
+
+def test_meetings_held_then_left_send_nothing_more(service: Service, channels: object, box: Mailbox) -> None:
+    values = {"virksomhet": "Acme", "motetid": "15.12.2026 18:30", "deltakere": ["ola@acme.test"]}
+    case_id = service.open_case("test.meeting", values, actor="kari").id
+    service.fire(case_id, "avtal", actor="kari")  # entering the state with its time set invites
+    assert service.tick(now=dt.datetime(2026, 12, 15, 18, tzinfo=dt.UTC)) == []  # a meeting is no timer
+    service.fire(case_id, "gjennomfort", actor="kari", now=dt.datetime(2026, 12, 15, 19, tzinfo=dt.UTC))
+    send_pending(service.store, channels, now=NOW)
+    assert [str(c["METHOD"]) for _r, _m, c in _invitations(box)] == ["REQUEST", "REQUEST"]

@@ -1,0 +1,166 @@
+"""What a case page asks before it writes: each step opens a dialog (a note, a person, a
+confirmation, a form) and hands the answer to `CaseScreen.write`, naming the row version the
+page showed, so that a change made meanwhile is refused, not overwritten."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from trinn.engine.status import TaskStatus
+from trinn.tui.i18n import gettext as _
+from trinn.tui.screens.base import run_db
+
+if TYPE_CHECKING:
+    from trinn.tui.screens.case import CaseScreen
+
+__all__ = ["assign", "comment", "complete", "fire", "open_form", "reopen"]
+
+
+def complete(screen: CaseScreen) -> None:
+    record = screen.selected_task()
+    page = screen.page
+    if record is None or page is None:
+        screen.notify(_("Choose a task first."), severity="warning")
+        return
+    if record.status != TaskStatus.OPEN:
+        screen.notify(_("That task is already done (u reopens it)."), severity="warning")
+        return
+    task = page.spec.all_tasks().get(record.task_id)
+    if task is not None and task.form is not None:
+        screen.open_form(task.form)
+        return
+    from trinn.tui.screens.dialogs import NoteDialog
+
+    title = _("Complete: {task}").format(task=page.text(task.title) if task else record.task_id)
+    version = screen.version
+
+    def noted(note: str | None) -> None:
+        if note is not None:
+            screen.write(
+                lambda: screen.desk.complete(screen.case_id, record.task_id, note, record.item, version),
+                _("Task done."),
+            )
+
+    screen.app.push_screen(NoteDialog(title), noted)
+
+
+def assign(screen: CaseScreen) -> None:
+    """Give the chosen open task to a person holding its role."""
+    record = screen.selected_task()
+    if record is None or record.status != TaskStatus.OPEN:
+        screen.notify(_("Choose an open task to assign."), severity="warning")
+        return
+    from trinn.tui.screens.dialogs import PickDialog
+
+    version = screen.version
+
+    def listed(people: list[tuple[str, str]]) -> None:
+        choices = [(pid, f"{name} ({pid})" if name != pid else pid, True) for pid, name in people]
+        screen.app.push_screen(PickDialog(_("Assign to whom?"), choices), picked)
+
+    def picked(person: str | None) -> None:
+        if person is not None:
+            screen.write(
+                lambda: screen.desk.assign(screen.case_id, record.task_id, person, record.item, version),
+                _("Task assigned to {person}.").format(person=person),
+            )
+
+    run_db(screen, lambda: screen.desk.candidates(record.role), listed)
+
+
+def reopen(screen: CaseScreen) -> None:
+    record = screen.selected_task()
+    if record is None or record.status != TaskStatus.DONE:
+        screen.notify(_("Choose a done task to reopen."), severity="warning")
+        return
+    from trinn.tui.screens.dialogs import ConfirmDialog
+
+    version = screen.version
+    page = screen.page
+    task = page.spec.all_tasks().get(record.task_id) if page else None
+    title = page.text(task.title) if page and task else record.task_id
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            screen.write(
+                lambda: screen.desk.reopen(screen.case_id, record.task_id, record.item, version),
+                _("Task reopened."),
+            )
+
+    screen.app.push_screen(
+        ConfirmDialog(_("Reopen the done task “{task}”?").format(task=title), _("Reopen")), answered
+    )
+
+
+def fire(screen: CaseScreen, trigger: str) -> None:
+    from trinn.tui.screens.dialogs import NoteDialog
+
+    page = screen.page
+    if page is None:
+        return
+    version = screen.version
+    titles = {p.trigger: page.text(p.title) or p.trigger for p in page.possibilities}
+
+    def noted(note: str | None) -> None:
+        if note is not None:
+            screen.write(
+                lambda: screen.desk.fire(screen.case_id, trigger, note, version),
+                _("Done: {action}.").format(action=titles.get(trigger, trigger)),
+            )
+
+    screen.app.push_screen(NoteDialog(titles.get(trigger, trigger)), noted)
+
+
+def open_form(screen: CaseScreen, form_id: str) -> None:
+    from trinn.tui.screens.dialogs import FieldsDialog
+
+    page = screen.page
+    if page is None:
+        return
+    spec = page.spec
+    form = spec.forms[form_id]
+    version = screen.version
+
+    def submit(values: dict[str, Any]) -> Any:
+        return screen.desk.submit_form(screen.case_id, form_id, values, version)
+
+    def reread() -> Any:
+        """After a conflict (in the worker): the case as it is now; the next save goes
+        against this version."""
+        nonlocal version
+        fresh = screen.desk.case_page(screen.case_id)
+        version = fresh.case.row_version
+        return fresh.case.fields
+
+    def closed(result: Any) -> None:
+        if result is not None:
+            screen.notify(_("Form saved."), timeout=4)
+        screen.refresh_data()
+
+    dialog = FieldsDialog(
+        page.text(form.title),
+        [(n, spec.fields[n]) for n in form.fields],
+        page.case.fields,
+        spec.language,
+        submit,
+        intro=page.text(form.intro) if form.intro else "",
+        instructions="\n".join(
+            page.text(t.instructions)
+            for t in spec.all_tasks().values()
+            if t.form == form_id and t.instructions
+        ),
+        reread=reread,
+    )
+    screen.app.push_screen(dialog, closed)
+
+
+def comment(screen: CaseScreen) -> None:
+    from trinn.tui.screens.dialogs import NoteDialog
+
+    version = screen.version
+
+    def noted(text: str | None) -> None:
+        if text:
+            screen.write(lambda: screen.desk.comment(screen.case_id, text, version), _("Comment added."))
+
+    screen.app.push_screen(NoteDialog(_("Comment"), prompt=_("Comment"), required=True), noted)

@@ -1,0 +1,61 @@
+"""The fields tab of a case's page: one input per field of the playbook, made once, and the
+row version they were filled from (the version a save goes against)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.containers import VerticalScroll
+
+from trinn.tui.desk import CasePage
+from trinn.tui.i18n import gettext as _
+from trinn.tui.widgets.field_input import FieldInput, shown_value
+
+__all__ = ["FieldList"]
+
+
+class FieldList(VerticalScroll):
+    """Inputs made once (a case's fields never change); later reads update the ones the user has
+    not touched, so typing is never lost to a refresh."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.filled_from: int | None = None  # the row version the inputs show; a save names it
+        self._made = False
+
+    def show(self, page: CasePage) -> None:
+        spec = page.spec
+        if not self._made:
+            self._made = True
+            self.mount_all(
+                [
+                    FieldInput(name, field, page.case.fields.get(name), spec.language)
+                    for name, field in spec.fields.items()
+                ]
+            )
+            self.filled_from = page.case.row_version
+            return
+        dirty = self.dirty()
+        for field in self.query(FieldInput):
+            if field not in dirty and field.initial != page.case.fields.get(field.field_name):
+                field.set_value(page.case.fields.get(field.field_name))
+        if not dirty:
+            self.filled_from = page.case.row_version
+
+    def dirty(self) -> list[FieldInput]:
+        """The fields typed in but not saved."""
+        return [f for f in self.query(FieldInput) if f.dirty]
+
+    def rebase(self, page: CasePage) -> None:
+        """After a conflict, with the page as it is now: typed values stay, each told what the
+        other change left there, and the next save goes against the new version."""
+        for field in self.dirty():
+            now = page.case.fields.get(field.field_name)
+            if now != field.initial:
+                field.set_error(
+                    _("changed meanwhile to '{value}'; Save again to replace it").format(
+                        value=shown_value(field.spec, now, page.spec.language)
+                    )
+                )
+            field.initial = now  # what a save now replaces, as the user was just told
+        self.filled_from = page.case.row_version
