@@ -46,11 +46,8 @@ from trinn.engine.errors import (
     did_you_mean,
 )
 from trinn.engine.i18n import gettext as _
-<<<<<<< HEAD
 from trinn.engine.links import FormLinks, LinkClaim, LinkError, linked_task
-=======
 from trinn.engine.meetings import update_meetings
->>>>>>> main
 from trinn.engine.messages import rendered
 from trinn.engine.outbox_message import OutboxAction, OutboxMessage, Reason
 from trinn.engine.people import People, Person
