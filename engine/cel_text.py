@@ -12,14 +12,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "KEYWORDS",
     "MACROS_BINDING",
     "TASK_MEMBERS",
+    "Atom",
     "Part",
     "Reading",
     "Token",
+    "atom",
     "bound_names",
     "chain",
     "read_expression",
@@ -196,3 +199,58 @@ def chain(tokens: list[Token], i: int) -> list[str]:
     if i >= 1 and tokens[i - 1].text == ".":
         return []  # the chain hangs off a call or an index: not a declared name
     return names
+
+
+_OPS = ("==", "!=", "<=", ">=", "<", ">")
+_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Atom:
+    """A comparison with a literal: `term op value`; a bare name is `name == true`, `!name`
+    is `name == false`. `value` is a float for a number, None for null."""
+
+    term: str
+    op: str
+    value: Any
+    text: str
+
+
+def _literal(text: str) -> tuple[bool, Any]:
+    text = text.strip()
+    if text in ("true", "false"):
+        return True, text == "true"
+    if text == "null":
+        return True, None
+    if _NUMBER.match(text):
+        return True, float(text)
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" and text[0] not in text[1:-1]:
+        return True, text[1:-1]
+    return False, None
+
+
+def atom(text: str) -> Atom | None:
+    """`text` as one comparison with a literal (`size(x) >= 8`, `!done`), or None when it is not."""
+    text = strip_brackets(text)
+    if text in ("true", "false"):
+        return Atom("true", "==", text == "true", text)
+    negated = text.startswith("!") and not text.startswith("!=")
+    if negated and _NAME.match(text[1:].strip()):
+        return Atom(text[1:].strip(), "==", False, text)
+    if _NAME.match(text):
+        return Atom(text, "==", True, text)
+    found = top_level(text)
+    operators = [(i, t) for i, t in found if t in _OPS]
+    if len(operators) != 1 or any(t == "?" for _, t in found):  # `a ? b : c == 1` is no comparison
+        return None
+    index, op = operators[0]
+    left, right = text[:index].strip(), text[index + len(op) :].strip()
+    is_literal, value = _literal(right)
+    if is_literal and not _literal(left)[0]:
+        return Atom(" ".join(left.split()), op, value, text)
+    is_literal, value = _literal(left)
+    if is_literal and not _literal(right)[0]:
+        return Atom(" ".join(right.split()), _FLIP[op], value, text)
+    return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from trinn.engine.actions import registered_actions
 from trinn.engine.calendar import zone_of
+from trinn.engine.cel_text import read_expression
 from trinn.engine.errors import MAX_PROBLEMS, ExpressionError, Problem, did_you_mean
 from trinn.engine.expressions import BUILTIN_NAMES, CompiledExpression, Scope, compile_expression
 from trinn.engine.source import Loc, SourceMap
@@ -24,6 +25,7 @@ from trinn.engine.spec import (
     PlaybookSpec,
     SetActionSpec,
     StartCaseActionSpec,
+    TransitionSpec,
 )
 from trinn.engine.timing_checks import check_timing
 from trinn.engine.values import check_value
@@ -224,6 +226,8 @@ class _Checker:
                     )
             if transition.when is not None:
                 self.expression((*loc, "when"), transition.when, "guard")
+            if transition.because is not None:
+                self.because((*loc, "because"), transition)
             self.actions((*loc, "do"), transition.do)
             for source in spec.source_states(transition):
                 earlier = unguarded.get((transition.trigger, source))
@@ -236,6 +240,20 @@ class _Checker:
                     )
                 elif transition.when is None:
                     unguarded[(transition.trigger, source)] = i
+
+    def because(self, loc: Loc, transition: TransitionSpec) -> None:
+        """`because` needs a guard, and each part it names must be a top-level part of it."""
+        if transition.when is None:
+            self.add(loc, "'because' explains a guard, and there is none", "add 'when'", at_key=True)
+            return
+        if transition.because_guard() is not None or not isinstance(transition.because, dict):
+            return
+        parts = [" ".join(p.text.split()) for p in read_expression(transition.when).parts]
+        for written in transition.because:
+            part = " ".join(written.split())
+            if part not in parts:
+                hint = did_you_mean(part, parts) or "its parts: " + ", ".join(f"'{p}'" for p in parts)
+                self.add((*loc, written), f"'{part}' is not a part of the guard", hint, at_key=True)
 
     def actions(self, loc: Loc, actions: list[ActionSpec]) -> None:
         for i, action in enumerate(actions):

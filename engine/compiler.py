@@ -9,7 +9,6 @@ commit in one transaction.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from trinn.engine.errors import ExpressionError, RefusedError
 from trinn.engine.expressions import CompiledExpression
 from trinn.engine.i18n import gettext as _
 from trinn.engine.loader import LoadedPlaybook
+from trinn.engine.reason import explained, guard_words
 from trinn.engine.spec import (
     ActionSpec,
     CustomActionSpec,
@@ -294,7 +294,10 @@ class CompiledPlaybook:
         if firing.transition is None:
             if trigger not in self.by_trigger:
                 raise RefusedError(trigger, state, [_("unknown trigger")])
-            raise RefusedError(trigger, state, self.why_not(state, trigger, firing.context, firing.roles))
+            # said with the whole case in view: which tasks are open, not only what the guard read
+            everything = firing._make(_EVERYTHING) if firing._make is not None else firing.context
+            reasons = self.why_not(state, trigger, everything, firing.roles)
+            raise RefusedError(trigger, state, reasons, explained=self.explain(state, trigger, everything))
         return firing
 
     def enter_effects(self, state: str, context: ContextSource) -> list[Effect]:
@@ -308,7 +311,7 @@ class CompiledPlaybook:
         """Whether `trigger` would fire from `state` now, and if not, why (without firing)."""
         roles = frozenset(roles)
         candidates = self._candidates.get((state, trigger), [])
-        if any(not _refusal(t, context, roles) for t in candidates):
+        if any(not _refusal(self.spec, t, context, roles, state) for t in candidates):
             return True, []
         return False, self.why_not(state, trigger, context, roles)
 
@@ -323,8 +326,14 @@ class CompiledPlaybook:
                     triggers=", ".join(allowed) if allowed else _("nothing, the case is closed")
                 )
             ]
-        reasons = [reason for t in candidates if (reason := _refusal(t, context, roles))]
+        reasons = [reason for t in candidates if (reason := _refusal(self.spec, t, context, roles, state))]
         return list(dict.fromkeys(reasons))  # several transitions may fail alike
+
+    def explain(self, state: str, trigger: str, context: cel.Context) -> list[str]:
+        """For designers: the raw guards of `trigger`'s transitions from `state` that are false now,
+        with the values they read."""
+        guards = [t.guard for t in self._candidates.get((state, trigger), []) if t.guard is not None]
+        return list(dict.fromkeys(explained(g, context) for g in guards if not _holds(g, context)))
 
 
 _EVERYTHING = Reads(None, None)
@@ -344,7 +353,13 @@ def _action_sources(actions: Iterable[ActionSpec]) -> list[str]:
     ]
 
 
-def _refusal(transition: CompiledTransition, context: cel.Context, roles: frozenset[str]) -> str:
+def _refusal(
+    spec: PlaybookSpec,
+    transition: CompiledTransition,
+    context: cel.Context,
+    roles: frozenset[str],
+    state: str,
+) -> str:
     if transition.roles and not transition.roles & roles:
         needed = _(" or ").join(f"'{r}'" for r in sorted(transition.roles))
         return _("needs the role {roles}").format(roles=needed)
@@ -357,29 +372,14 @@ def _refusal(transition: CompiledTransition, context: cel.Context, roles: frozen
         return str(exc)
     if value is True:
         return ""
-    variables = context.variables
-    shown = ", ".join(
-        f"{name} = {_show(_lookup(variables, name))}" for name in guard.names if name not in ("tasks", "now")
-    )
-    if not shown:
-        return _("guard '{guard}' is false").format(guard=guard.source)
-    return _("guard '{guard}' is false ({values})").format(guard=guard.source, values=shown)
+    return guard_words(spec, transition.spec, guard, context, state)
 
 
-def _lookup(variables: dict[str, Any], dotted: str) -> Any:
-    value: Any = variables
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dt.datetime):  # a date field or `now`, as people write them
-        midnight = value.time() == dt.time(0) and value.utcoffset() in (None, dt.timedelta(0))
-        text = f"'{value.date().isoformat()}'" if midnight else f"'{value.isoformat()}'"
-    else:
-        text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _holds(guard: CompiledExpression, context: cel.Context) -> bool:
+    try:
+        return guard.evaluate(context) is True
+    except ExpressionError:
+        return False
 
 
 class _Allowed:

@@ -185,17 +185,37 @@ class CommandError(TrinnError):
 
 
 class RefusedError(CommandError):
-    """A trigger that may not fire now; `reasons` says why, one line per transition."""
+    """A trigger that may not fire now; `reasons` says why, one line per transition.
 
-    def __init__(self, trigger: str, state: str, reasons: list[str]) -> None:
+    `explained` holds the raw guards that are false with the values they read, for designers.
+    `moved_by` and `moved_at` are set when the trigger does not lead out of the case's state
+    because someone else moved the case meanwhile: the losing side of a race is told so.
+    """
+
+    def __init__(
+        self,
+        trigger: str,
+        state: str,
+        reasons: list[str],
+        *,
+        moved_by: str | None = None,
+        moved_at: str | None = None,
+        explained: list[str] | None = None,
+    ) -> None:
         self.state = state
         self.reasons = reasons
-        super().__init__(
-            _("cannot '{trigger}' in state '{state}' ({reasons})").format(
+        self.explained = explained or []
+        self.moved_by = moved_by
+        self.moved_at = moved_at
+        if moved_by is not None:
+            said = _("'{trigger}' is no longer possible: {who} moved the case to '{state}' at {at}")
+            message = said.format(trigger=trigger, who=moved_by, state=state, at=moved_at)
+            message += f" ({'; '.join(reasons)})" if reasons else ""
+        else:
+            message = _("cannot '{trigger}' in state '{state}' ({reasons})").format(
                 trigger=trigger, state=state, reasons="; ".join(reasons)
-            ),
-            trigger=trigger,
-        )
+            )
+        super().__init__(message, trigger=trigger)
 
 
 class StaleCaseError(CommandError):

@@ -39,6 +39,7 @@ __all__ = [
     "MAX_LENGTH",
     "OVERSIZED",
     "CompiledExpression",
+    "Context",
     "Part",
     "Reading",
     "Scope",
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 MAX_LENGTH = 1000
+Context = cel.Context  # what an expression is evaluated against, named for modules that do not import cel
 MAX_DEPTH = 24
 
 # What an expression may name besides the playbook's fields.

@@ -8,7 +8,7 @@
         steps:
           - done: prepare
           - fire: reject
-            refused: "reason = None"         # the step must be refused, for this reason
+            refused: "reason = null"         # the step must be refused: a text in its reason
           - fire: approve
             with: {decision: approved}       # values set first; the guard sees them
           - advance: 10 days                 # the clock moves on, and due timers fire
@@ -115,7 +115,9 @@ class Step(_Model):
     item: str | None = None
     note: str | None = None
     refused: Annotated[str, StringConstraints(min_length=1)] | None = Field(
-        None, description="the step must be refused, with a reason containing this text"
+        None,
+        description="the step must be refused, with this text in the reason said in words or in "
+        "the guard that is false with the values it read ('begrunnelse = null')",
     )
 
     @model_validator(mode="after")

@@ -16,7 +16,7 @@ from typing import Any
 
 from trinn.engine.calendar import due_at, local_time
 from trinn.engine.case import Case
-from trinn.engine.errors import CommandError, Problem, TrinnError
+from trinn.engine.errors import CommandError, Problem, RefusedError, TrinnError
 from trinn.engine.links import FormLinks, LinkError, case_link
 from trinn.engine.outbox_message import OutboxMessage
 from trinn.engine.people import People
@@ -136,7 +136,9 @@ class _Run:
         except CommandError as exc:
             if step.refused is None:
                 raise _Failed((*loc, action), f"'{action}' was refused: {exc.message}") from None
-            if step.refused not in exc.message:
+            # said in words, or as the guard that is false with what it read (designers' view)
+            explained = exc.explained if isinstance(exc, RefusedError) else []
+            if not any(step.refused in text for text in (exc.message, *explained)):
                 raise _Failed(
                     (*loc, "refused"), f"refused, but not for '{step.refused}': {exc.message}"
                 ) from None

@@ -78,6 +78,8 @@ class Possibility:
     allowed: bool
     reasons: list[str]
     to: list[str]
+    explained: list[str] = field(default_factory=list)  # the raw guards that are false, for designers
+    here: bool = True  # whether it leads out of the case's current state at all
 
 
 @dataclass(frozen=True)
@@ -462,6 +464,7 @@ class Service:
                 allowed, reasons = False, [_("not from state '{state}'").format(state=case.state)]
             else:
                 allowed, reasons = compiled.may(case.state, trigger, context, roles)
+            here = not case.is_closed and case.state in sources
             result.append(
                 Possibility(
                     trigger,
@@ -469,6 +472,8 @@ class Service:
                     allowed,
                     reasons,
                     list(dict.fromkeys(t.spec.to for t in transitions)),
+                    compiled.explain(case.state, trigger, context) if here and not allowed else [],
+                    here,
                 )
             )
         return result
@@ -793,6 +798,11 @@ class Service:
                 _("unknown trigger '{trigger}'").format(trigger=trigger) + (f" ({hint})" if hint else "")
             )
         before = case.state
+        if trigger not in compiled.triggers_from(before) and case.updated_by != cmd.actor:
+            # someone else moved the case on since this person looked: say who and when
+            moved_at = case.updated_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            reasons = compiled.why_not(before, trigger, cmd.context(None, before), cmd.roles)
+            raise RefusedError(trigger, before, reasons, moved_by=case.updated_by, moved_at=moved_at)
         # made only if a guard or action reads it, of the case as it was before the fire
         firing = compiled.fire(case, trigger, lambda reads: cmd.context(reads, before), cmd.roles)
         case.state = before  # leave the old state's tasks and timers before moving on

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from trinn.engine.i18n import Language
+from trinn.engine.i18n import LANGUAGES, Language
 
 __all__ = [
     "DEFAULT_LINK_EXPIRY",
@@ -431,6 +431,11 @@ class TransitionSpec(_Spec):
     to: Id
     by: Id | list[Id] = Field(default_factory=list, description="roles that may fire it")
     when: Expr | None = Field(None, description="a CEL guard; the transition fires only if true")
+    because: Text | dict[Expr, Text] | None = Field(
+        None,
+        description="why it cannot fire while the guard is false, in words: a text for the whole "
+        "guard, or a map from parts of the guard (its top-level && parts) to their texts",
+    )
     do: list[ActionSpec] = Field(default_factory=list)
 
     @property
@@ -443,6 +448,21 @@ class TransitionSpec(_Spec):
     @property
     def from_any(self) -> bool:
         return self.source == "*"
+
+    def because_guard(self) -> str | dict[Language, str] | None:
+        """The text `because` gives the whole guard (a string or a map of languages), if any."""
+        if isinstance(self.because, str) or (
+            isinstance(self.because, dict) and set(self.because) <= set(LANGUAGES)
+        ):
+            return self.because  # type: ignore[return-value]  # a map of languages, checked above
+        return None
+
+    def because_parts(self) -> dict[str, Any]:
+        """The texts `because` gives parts of the guard, by the part with its spaces normalised."""
+        if self.because is None or self.because_guard() is not None:
+            return {}
+        assert isinstance(self.because, dict)
+        return {" ".join(part.split()): text for part, text in self.because.items()}
 
     @property
     def roles(self) -> list[str]:

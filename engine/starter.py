@@ -270,7 +270,7 @@ scenarios:
     open: {$name: $example}
     steps:
       - fire: $send
-        refused: "tasks.$describe.done = False"
+        refused: "tasks.$describe.done = false"
       - form: $form
         with: {$text: $example_text, $email: kontakt@example.org}
       - fire: $send
@@ -298,7 +298,7 @@ scenarios:
       - fire: $send
       - done: $handle
       - fire: $reject
-        refused: "$reason = None"
+        refused: "$reason = null"
       - fire: $reject
         with: {$reason: $example_reason}
       - expect:

@@ -40,6 +40,7 @@ __all__ = [
     "form_link_calls",
     "local_date",
     "local_moment",
+    "locale_of",
     "render",
     "shown_value",
 ]
@@ -284,7 +285,7 @@ def shown_value(field: FieldSpec, value: Any, language: str) -> Any:
     if field.type is FieldType.number and isinstance(value, int | float):
         from babel.numbers import format_decimal
 
-        return format_decimal(value, locale=_locale(language))
+        return format_decimal(value, locale=locale_of(language))
     if field.type is FieldType.money and isinstance(value, int | float):
         return _money(value, language)
     if field.type is FieldType.date and isinstance(value, str):
@@ -304,7 +305,7 @@ def local_date(day: dt.date, language: str) -> str:
     """'2. februar 2026' (nb, da), '2 February 2026' (en)."""
     from babel.dates import format_date
 
-    return format_date(day, "long", locale=_locale(language))
+    return format_date(day, "long", locale=locale_of(language))
 
 
 def local_moment(moment: dt.datetime, language: str) -> str:
@@ -314,10 +315,11 @@ def local_moment(moment: dt.datetime, language: str) -> str:
     from trinn.engine.calendar import local_time
 
     local = local_time(moment, language)
-    return f"{local_date(local.date(), language)} {format_time(local, 'short', locale=_locale(language))}"
+    return f"{local_date(local.date(), language)} {format_time(local, 'short', locale=locale_of(language))}"
 
 
-def _locale(language: str) -> str:
+def locale_of(language: str) -> str:
+    """The Babel locale of one of trinn's languages: `nb` -> `nb_NO`."""
     return _LOCALES.get(language, language)
 
 
@@ -327,11 +329,13 @@ def _money(amount: float, language: str) -> str:
 
     currency = _CURRENCIES.get(language)
     if currency is None:
-        return format_decimal(amount, format="#,##0.00", locale=_locale(language))
-    pattern = Locale.parse(_locale(language)).currency_formats["standard"].pattern
+        return format_decimal(amount, format="#,##0.00", locale=locale_of(language))
+    pattern = Locale.parse(locale_of(language)).currency_formats["standard"].pattern
     if float(amount).is_integer():  # "50 000 kr", not "50 000,00 kr"
         pattern = pattern.replace(".00", "")
-    return format_currency(amount, currency, format=pattern, locale=_locale(language), currency_digits=False)
+    return format_currency(
+        amount, currency, format=pattern, locale=locale_of(language), currency_digits=False
+    )
 
 
 def render(text: str, variables: Mapping[str, Any], language: str) -> str:

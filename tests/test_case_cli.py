@@ -147,13 +147,43 @@ def test_tasks_mine_follows_roles_and_assignment(trinn, opened) -> None:
     )
 
 
-def test_can_says_yes_or_why_not(trinn, opened) -> None:
+def test_can_says_yes_first_then_why_not(trinn, opened) -> None:
     assert _lines(trinn("can", "1", who="bo")) == [
+        "yes  drop -> dropped",
+        "no   to_signing: needs the role 'lead'",
+        "(2 more from other states: --all)",
+    ]
+    assert _lines(trinn("can", "1", "--all", who="bo")) == [
+        "yes  drop -> dropped",
         "no   to_signing: needs the role 'lead'",
         "no   approve: not from state 'new'",
         "no   give_up: not from state 'new'",
-        "yes  drop -> dropped",
     ]
+
+
+def test_can_explain_shows_the_guard_that_is_false(trinn, opened) -> None:
+    assert _lines(trinn("can", "1", "--explain")) == [
+        "yes  drop -> dropped",
+        "no   to_signing: task «Intake» is not done",
+        "       guard 'tasks_done && size(members) >= 1' is false (tasks_done = false, members = ['a', 'b'])",
+        "(2 more from other states: --all)",
+    ]
+    listed = json.loads(trinn("can", "1", "--json", "--explain").output)
+    (to_signing,) = [p for p in listed if not p["allowed"]]
+    assert to_signing["explained"] == [
+        "guard 'tasks_done && size(members) >= 1' is false (tasks_done = false, members = ['a', 'b'])"
+    ]
+
+
+def test_fire_after_someone_else_moved_the_case_says_who_and_when(trinn, opened) -> None:
+    trinn("form", "1", "intake", "contact=x@acme.no")
+    assert trinn("fire", "1", "to_signing").exit_code == 0
+    late = trinn("fire", "1", "to_signing", who="bo")
+    assert (late.output, late.exit_code) == (
+        "trinn: case 1: 'to_signing' is no longer possible: lea moved the case to 'signing' at "
+        "2026-11-24 09:00:00 UTC (allowed: approve, give_up, drop)\n",
+        1,
+    )
 
 
 def test_history_lists_every_command(trinn, opened) -> None:

@@ -66,10 +66,11 @@ def test_fire_refuses_with_the_failing_guard_and_its_values(compiled_mini) -> No
     context = _context(compiled_mini, record, ["a"], {"meet": TaskTally(1, 1)})
     with pytest.raises(RefusedError) as info:
         compiled_mini.fire(record, "finish", context, roles={"lead"})
-    assert str(info.value) == (
-        "cannot 'finish' in state 'start' (guard 'tasks_done && "
-        "size(members) >= 2' is false (tasks_done = True, members = ['a']))"
-    )
+    assert str(info.value) == "cannot 'finish' in state 'start' («Members» has 1, needs at least 2)"
+    assert info.value.explained == [
+        "guard 'tasks_done && size(members) >= 2' is false (tasks_done = true, members = ['a'])"
+    ]
+    assert (info.value.trigger, info.value.state) == ("finish", "start")
     assert record.state == "start"
 
 

@@ -80,8 +80,8 @@ def test_engine_i18n_every_message_is_translated_with_its_places(code: str) -> N
 EXPECTED = {
     "nb": {
         "reasons": {"to_signing": ["krever rollen 'lead'"], "approve": ["ikke fra steget 'new'"]},
-        "guard": "sak 1: kan ikke 'to_signing' i steget 'new' (vilkåret 'tasks_done && "
-        "size(members) >= 1' er usant (tasks_done = False, members = []))",
+        "guard": "sak 1: kan ikke 'to_signing' i steget 'new' "
+        "(oppgaven «Intake» er ikke utført; feltet «Members» er tomt)",
         "state": "sak 1: kan ikke 'approve' i steget 'new' (tillatt: to_signing, drop)",
         "value": "sak 1: feltet 'contact': 'nope' er ikke en e-postadresse (skriv f.eks. 'ola@example.no')",
         "stale": "sak 1 ble endret av boss 2026-11-24 09:00:00 UTC; last inn på nytt og prøv igjen",
@@ -89,8 +89,8 @@ EXPECTED = {
     },
     "da": {
         "reasons": {"to_signing": ["kræver rollen 'lead'"], "approve": ["ikke fra trinnet 'new'"]},
-        "guard": "sag 1: kan ikke 'to_signing' i trinnet 'new' (betingelsen 'tasks_done && "
-        "size(members) >= 1' er falsk (tasks_done = False, members = []))",
+        "guard": "sag 1: kan ikke 'to_signing' i trinnet 'new' "
+        "(opgaven «Intake» er ikke udført; feltet «Members» er tomt)",
         "state": "sag 1: kan ikke 'approve' i trinnet 'new' (tilladt: to_signing, drop)",
         "value": "sag 1: feltet 'contact': 'nope' er ikke en e-mailadresse (skriv f.eks. 'ole@example.dk')",
         "stale": "sag 1 blev ændret af boss 2026-11-24 09:00:00 UTC; indlæs igen og prøv på ny",
@@ -98,8 +98,8 @@ EXPECTED = {
     },
     "en": {
         "reasons": {"to_signing": ["needs the role 'lead'"], "approve": ["not from state 'new'"]},
-        "guard": "case 1: cannot 'to_signing' in state 'new' (guard 'tasks_done && "
-        "size(members) >= 1' is false (tasks_done = False, members = []))",
+        "guard": "case 1: cannot 'to_signing' in state 'new' "
+        "(task «Intake» is not done; field «Members» is empty)",
         "state": "case 1: cannot 'approve' in state 'new' (allowed: to_signing, drop)",
         "value": "case 1: field 'contact': 'nope' is not an e-mail address (write e.g. 'ola@example.no')",
         "stale": "case 1 was changed by boss at 2026-11-24 09:00:00 UTC; reload and try again",
@@ -184,12 +184,14 @@ def test_engine_i18n_the_app_finds_the_field_in_a_refusal(
     [
         (
             "nb",
-            "Ikke nå: vilkåret 'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done' er usant",
+            "Ikke nå: oppgaven «Registrer virksomheten som mulig ny samarbeidspartner» er ikke utført; "
+            "oppgaven «Avklar om virksomheten viser interesse» er ikke utført",
             "'ikke en adresse' er ikke en e-postadresse (skriv f.eks. 'ola@example.no')",
         ),
         (
             "da",
-            "Ikke nu: betingelsen 'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done' er falsk",
+            "Ikke nu: opgaven «Registrer virksomheten som mulig ny samarbeidspartner» er ikke udført; "
+            "opgaven «Avklar om virksomheten viser interesse» er ikke udført",
             "'ikke en adresse' er ikke en e-mailadresse (skriv f.eks. 'ole@example.dk')",
         ),
     ],
@@ -245,7 +247,7 @@ def test_engine_i18n_the_command_line_speaks_the_chosen_language(
         return result.output, result.exit_code
 
     assert trinn("open", "test.onboarding", "--set", "org=Acme", "--set", "note=hi") == ("1\n", 0)
-    assert trinn("--lang", "nb", "can", "1", who="bo")[0].splitlines()[:2] == [
+    assert trinn("--lang", "nb", "can", "1", "--all", who="bo")[0].splitlines()[1:3] == [
         "no   to_signing: krever rollen 'lead'",
         "no   approve: ikke fra steget 'new'",
     ]

@@ -128,8 +128,7 @@ def test_scenario_failures_are_said_at_the_step(folder: Path) -> None:
     ) == [
         "proc.test.yaml:5:25: expected state 'in_review', the case is in 'created'",
         "proc.test.yaml:10:18: refused, but not for 'description = None': cannot "
-        "'send_for_review' in state 'created' (guard 'tasks.describe.done' is false "
-        "(tasks.describe.done = False))",
+        "'send_for_review' in state 'created' (task «Describe the case» is not done)",
         "proc.test.yaml:15:18: expected 'set' to be refused ('anything'), but it was done",
         "proc.test.yaml:19:15: 'fire' was refused: cannot 'approve' in state 'created' "
         "(allowed: send_for_review)",

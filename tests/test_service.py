@@ -106,9 +106,7 @@ def test_fire_refuses_with_the_failing_guard_and_changes_nothing(service: Servic
     with pytest.raises(RefusedError) as refused:
         service.fire(case_id, "to_signing", actor=BOSS)
     assert str(refused.value) == (
-        "case 1: cannot 'to_signing' in state 'new' "
-        "(guard 'tasks_done && size(members) >= 1' is false "
-        "(tasks_done = False, members = []))"
+        "case 1: cannot 'to_signing' in state 'new' (task «Intake» is not done; field «Members» is empty)"
     )
     assert _counts(service) == before
 

@@ -62,9 +62,9 @@ async def test_case_disabled_action_says_why(tmp_path: Path) -> None:
         shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         interest = next(s for s in shown if "Virksomheten viser interesse" in s)
         assert interest.startswith("✗")
-        assert (
-            "Not now: guard 'tasks.registrer_virksomhet.done && tasks.avklar_interesse.done'"
-            " is false" in interest
+        assert interest.endswith(
+            "Not now: task «Registrer virksomheten som mulig ny samarbeidspartner» is not done; "
+            "task «Avklar om virksomheten viser interesse» is not done"
         )
         assert options.get_option("vis_interesse").disabled
 
@@ -136,13 +136,13 @@ async def test_case_field_edit_message_at_the_field(tmp_path: Path) -> None:
         date = screen.query_one("#field-motetidspunkt", FieldInput)
         date.query_one(Input).value = "next tuesday"
         await settle(pilot)
-        assert "'next tuesday' is not a date (write e.g. 15.12.2026 or 2026-12-15)" in str(
+        assert "'next tuesday' is not a date and time (write it as 15.12.2026 18:30" in str(
             date.query_one(".field-error").render()
         )
-        date.query_one(Input).value = "1.12.2026"
+        date.query_one(Input).value = "01.12.2026 14:00"
         await pilot.press("ctrl+s")
         await settle(pilot)
-    assert settings.service().load(case_id)[0].fields["motetidspunkt"] == "2026-12-01"
+    assert settings.service().load(case_id)[0].fields["motetidspunkt"] == "2026-12-01T13:00:00Z"
 
 
 async def test_case_shows_another_process_change(tmp_path: Path) -> None:

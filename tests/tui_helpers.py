@@ -31,7 +31,17 @@ def make_app(settings: Settings, **options: Any) -> Any:
     from trinn.tui.app import TrinnApp
 
     options.setdefault("refresh_seconds", 0)
-    return TrinnApp(Desk(settings), **options)
+    app = TrinnApp(Desk(settings), **options)
+    # every toast is kept for `notices`: on a busy machine a toast can expire before a test reads it
+    app.notices_seen = []
+    show = app.notify
+
+    def recording(message: str, **kwargs: Any) -> None:
+        app.notices_seen.append(str(message))
+        show(message, **kwargs)
+
+    app.notify = recording
+    return app
 
 
 async def settle(pilot: Pilot[Any], rounds: int = 4) -> None:
@@ -52,8 +62,10 @@ def screen_text(pilot: Pilot[Any]) -> str:
 
 
 def notices(app: Any) -> str:
-    """Every notification the app has shown and still holds, one per line."""
-    return "\n".join(n.message for n in app._notifications)
+    """Every notification the app has shown, one per line (expired ones too, for apps made by
+    make_app)."""
+    seen = getattr(app, "notices_seen", None)
+    return "\n".join(seen if seen is not None else (n.message for n in app._notifications))
 
 
 def burst(pilot: Pilot[Any], *keys: str) -> None:

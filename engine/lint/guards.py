@@ -11,66 +11,12 @@ left undecided, and no rule reports on it: lint never guesses.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from trinn.engine.cel_text import read_expression, strip_brackets, top_level
+from trinn.engine.cel_text import Atom, atom, read_expression
 
 __all__ = ["Atom", "atoms", "contradiction"]
-
-_OPS = ("==", "!=", "<=", ">=", "<", ">")
-_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-
-
-@dataclass(frozen=True)
-class Atom:
-    """One conjunct: `term op value`; a bare name is `name == true`."""
-
-    term: str
-    op: str
-    value: Any
-    text: str
-
-
-def _literal(text: str) -> tuple[bool, Any]:
-    text = text.strip()
-    if text in ("true", "false"):
-        return True, text == "true"
-    if text == "null":
-        return True, None
-    if _NUMBER.match(text):
-        return True, float(text)
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" and text[0] not in text[1:-1]:
-        return True, text[1:-1]
-    return False, None
-
-
-def _atom(text: str) -> Atom | None:
-    text = strip_brackets(text)
-    if text in ("true", "false"):
-        return Atom("true", "==", text == "true", text)
-    negated = text.startswith("!") and not text.startswith("!=")
-    if negated and _NAME.match(text[1:].strip()):
-        return Atom(text[1:].strip(), "==", False, text)
-    if _NAME.match(text):
-        return Atom(text, "==", True, text)
-    found = top_level(text)
-    operators = [(i, t) for i, t in found if t in _OPS]
-    if len(operators) != 1 or any(t == "?" for _, t in found):  # `a ? b : c == 1` is no comparison
-        return None
-    index, op = operators[0]
-    left, right = text[:index].strip(), text[index + len(op) :].strip()
-    is_literal, value = _literal(right)
-    if is_literal and not _literal(left)[0]:
-        return Atom(" ".join(left.split()), op, value, text)
-    is_literal, value = _literal(left)
-    if is_literal and not _literal(right)[0]:
-        return Atom(" ".join(right.split()), _FLIP[op], value, text)
-    return None
 
 
 def atoms(guard: str) -> list[Atom] | None:
@@ -80,10 +26,10 @@ def atoms(guard: str) -> list[Atom] | None:
         return None
     result = []
     for part in reading.parts:
-        atom = _atom(part.text)
-        if atom is None:
+        found = atom(part.text)
+        if found is None:
             return None
-        result.append(atom)
+        result.append(found)
     return result
 
 
@@ -141,12 +87,12 @@ def contradiction(
 ) -> str | None:
     """Which atoms exclude each other, in words; None when all of them can hold at once."""
     by_term: dict[str, list[Atom]] = {}
-    for atom in conjuncts:
-        if atom.term == "true":
-            if atom.value is False:
-                return f"'{atom.text}'"
+    for conjunct in conjuncts:
+        if conjunct.term == "true":
+            if conjunct.value is False:
+                return f"'{conjunct.text}'"
             continue
-        by_term.setdefault(atom.term, []).append(atom)
+        by_term.setdefault(conjunct.term, []).append(conjunct)
     for term, conds in by_term.items():
         found = _term_contradiction(term, conds, options or {})
         if found:

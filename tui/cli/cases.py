@@ -112,23 +112,40 @@ def show(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
         show_case(service, settings, loaded, as_json)
 
 
-def can(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
-    """Every trigger of the case's playbook: may you fire it now, and if not, why."""
+def can(
+    ctx: typer.Context,
+    case: CaseId,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every trigger of the playbook, also those of other states.")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Below each reason, the guard that is false and what it read.")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """What you can do to the case now: the triggers out of its state, possible ones first, and why not."""
     with service_for(ctx) as (service, settings):
-        possibilities = service.can(case_id(case), actor=settings.acting_as())
+        found = service.can(case_id(case), actor=settings.acting_as())
+    shown = [p for p in found if p.allowed] + [p for p in found if not p.allowed and (p.here or every)]
     if as_json:
         print_json(
             [
                 {"trigger": p.trigger, "allowed": p.allowed, "reasons": p.reasons, "to": p.to}
-                for p in possibilities
+                | ({"explained": p.explained} if explain else {})
+                for p in shown
             ]
         )
         return
-    for p in possibilities:
+    for p in shown:
         if p.allowed:
             out.print(f"yes  {p.trigger} -> {', '.join(p.to)}", markup=False)
-        else:
-            out.print(f"no   {p.trigger}: {'; '.join(p.reasons)}", markup=False)
+            continue
+        out.print(f"no   {p.trigger}: {'; '.join(p.reasons)}", markup=False)
+        for line in p.explained if explain else ():
+            out.print(f"       {line}", markup=False)
+    hidden = len(found) - len(shown)
+    if hidden:
+        out.print(f"({hidden} more from other states: --all)", markup=False)
 
 
 def tasks(

@@ -1,0 +1,250 @@
+"""Why a guard is false, in words a coordinator reads.
+
+A false guard is taken apart into its top-level `&&` parts (engine.cel_text) and
+each part is evaluated alone; only the parts that fail are said, in words built
+from field labels, task titles and values formatted the local way: `size(x) >= 8`
+becomes "«Deltakere» has 7, needs at least 8". A playbook's own `because:` text
+wins, for the whole guard or for a part. A part that fails only because an
+earlier one did (`size(x)` of an empty `x`) is not said twice. A part no rule
+here reads is shown as written, with its values as CEL literals (null, true,
+false); `explained` is the raw guard with its values, for designers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from trinn.engine.cel_text import Atom, atom
+from trinn.engine.errors import ExpressionError
+from trinn.engine.expressions import CompiledExpression, Context
+from trinn.engine.i18n import gettext as _
+from trinn.engine.i18n import language
+from trinn.engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec, TransitionSpec
+from trinn.engine.template import local_moment, locale_of, shown_value
+from trinn.engine.text import localize, yes_no
+
+__all__ = ["explained", "guard_words"]
+
+_TASK_DONE = re.compile(r"tasks\.([a-z][a-z0-9_]*)\.done")
+_SIZE = re.compile(r"size\(([a-z][a-z0-9_]*)\)")
+_SHOWN = 60  # characters of one value in a reason; the rest is cut
+
+
+def guard_words(
+    spec: PlaybookSpec,
+    transition: TransitionSpec,
+    guard: CompiledExpression,
+    context: Context,
+    state: str,
+) -> str:
+    """Why `guard` (of `transition`) is false in `context`, in the engine's language."""
+    lang = language()
+    whole = transition.because_guard()
+    if whole is not None:
+        return localize(whole, lang, spec.language)
+    own = transition.because_parts()
+    said: list[str] = []
+    failed = False
+    for part in guard.parts():
+        try:
+            value = part.evaluate(context)
+        except ExpressionError as exc:
+            if not failed:  # else it fails because an earlier part did: said already
+                said.append(str(exc))
+                failed = True
+            continue
+        if value is True:
+            continue
+        failed = True
+        text = own.get(" ".join(part.source.split()))
+        said.append(
+            localize(text, lang, spec.language) if text is not None else _part(spec, part, context, state)
+        )
+    if not said:  # every part holds alone, yet the whole does not: say it whole
+        said.append(_as_written(guard, context))
+    return "; ".join(dict.fromkeys(said))
+
+
+def explained(guard: CompiledExpression, context: Context) -> str:
+    """The raw guard and the values it read, for designers."""
+    values = _values(guard, context)
+    if not values:
+        return _("guard '{guard}' is false").format(guard=guard.source)
+    return _("guard '{guard}' is false ({values})").format(guard=guard.source, values=values)
+
+
+def _part(spec: PlaybookSpec, part: CompiledExpression, context: Context, state: str) -> str:
+    found = atom(part.source)
+    if found is not None:
+        term = found.term.replace(" ", "")
+        said = _task_words(spec, found, term, context, state)
+        if said is None and (size := _SIZE.fullmatch(term)) and size.group(1) in spec.fields:
+            said = _size_words(spec, size.group(1), found, context)
+        if said is None and term in spec.fields:
+            said = _field_words(spec, term, found, context)
+        if said is not None:
+            return said
+    return _as_written(part, context)
+
+
+def _task_words(spec: PlaybookSpec, found: Atom, term: str, context: Context, state: str) -> str | None:
+    if term == "tasks_done" and found.op == "==" and found.value is True:
+        tallies = context.variables.get("tasks")
+        current = spec.states[state].tasks if state in spec.states else []
+        if not isinstance(tallies, dict):
+            return _("not every task of this step is done")
+        open_tasks = [
+            task
+            for task in current
+            if not task.optional
+            and (tally := tallies.get(task.id, {}))
+            and not (tally.get("done") or (task.for_each is not None and tally.get("count") == 0))
+        ]
+        return (
+            "; ".join(_("task «{task}» is not done").format(task=_title(spec, t.title)) for t in open_tasks)
+            or None
+        )
+    done = _TASK_DONE.fullmatch(term)
+    if done is None or found.op != "==" or not isinstance(found.value, bool):
+        return None
+    task = spec.all_tasks().get(done.group(1))
+    if task is None:
+        return None
+    title = _title(spec, task.title)
+    if found.value:
+        return _("task «{task}» is not done").format(task=title)
+    return _("task «{task}» is done already").format(task=title)
+
+
+def _size_words(spec: PlaybookSpec, name: str, found: Atom, context: Context) -> str | None:
+    value = context.variables.get(name)
+    count = len(value) if isinstance(value, list | str) else 0
+    wanted = found.value
+    if isinstance(wanted, bool) or not isinstance(wanted, float) or not wanted.is_integer():
+        return None
+    n = int(wanted)
+    label = _label(spec, name)
+    # the bound a whole count must reach: `> 7` is "at least 8", `< 16` is "at most 15"
+    bounds = {">=": (_("at least {n}"), n), ">": (_("at least {n}"), n + 1), "<=": (_("at most {n}"), n)}
+    bounds |= {"<": (_("at most {n}"), n - 1), "==": (_("exactly {n}"), n), "!=": (_("other than {n}"), n)}
+    if found.op not in bounds:
+        return None
+    words, bound = bounds[found.op]
+    if count == 0 and found.op in (">=", ">") and bound <= 1:
+        return _("field «{field}» is empty").format(field=label)
+    return _("«{field}» has {count}, needs {bound}").format(
+        field=label, count=_number(count), bound=words.format(n=_number(bound))
+    )
+
+
+def _field_words(spec: PlaybookSpec, name: str, found: Atom, context: Context) -> str | None:
+    field, label = spec.fields[name], _label(spec, name)
+    value, wanted, op = context.variables.get(name), found.value, found.op
+    if field.type is FieldType.bool and op == "==" and isinstance(wanted, bool):
+        return _("«{field}» is {value}").format(field=label, value=yes_no(bool(value), language()))
+    empty = value is None or value == "" or value == []
+    if wanted is None or wanted == "":
+        if op == "!=" and empty:
+            return _("field «{field}» is empty").format(field=label)
+        if op == "==" and not empty:
+            return _("«{field}» is {value}, needs to be empty").format(
+                field=label, value=_local(field, value)
+            )
+        return None
+    if empty:
+        return _("field «{field}» is empty").format(field=label)
+    needs = {
+        "==": _("«{field}» is {value}, needs to be {wanted}"),
+        "!=": _("«{field}» must not be {wanted}"),
+        ">=": _("«{field}» is {value}, needs at least {wanted}"),
+        ">": _("«{field}» is {value}, needs more than {wanted}"),
+        "<=": _("«{field}» is {value}, needs at most {wanted}"),
+        "<": _("«{field}» is {value}, needs less than {wanted}"),
+    }
+    if op not in needs:
+        return None
+    if isinstance(wanted, float) and wanted.is_integer() and field.type is not FieldType.money:
+        wanted = int(wanted)
+    return needs[op].format(field=label, value=_local(field, value), wanted=_local(field, wanted))
+
+
+def _local(field: FieldSpec, value: Any) -> str:
+    """One value of `field` the way a reader of the engine's language writes it."""
+    lang = language()
+    if isinstance(value, dt.datetime) and field.type is FieldType.datetime:
+        return local_moment(value, lang)
+    if isinstance(value, dt.datetime):  # a date field: the day, as the screens show it
+        from babel.dates import format_date
+
+        return str(format_date(value.date(), "short", locale=locale_of(lang)))
+    if isinstance(value, bool):
+        return yes_no(value, lang)
+    if field.type in LIST_TYPES and isinstance(value, list):
+        items = shown_value(field, value, lang) or []
+        return _clip(", ".join(f"'{item}'" for item in items))
+    if field.type not in (FieldType.number, FieldType.money) and isinstance(value, int | float):
+        return _number(value)
+    shown = shown_value(field, value, lang)
+    return str(shown) if isinstance(value, int | float) else _clip(f"'{shown}'")
+
+
+def _number(value: float) -> str:
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, locale=locale_of(language())))
+
+
+def _as_written(expression: CompiledExpression, context: Context) -> str:
+    values = _values(expression, context)
+    if not values:
+        return _("'{condition}' does not hold").format(condition=expression.source)
+    return _("'{condition}' does not hold ({values})").format(condition=expression.source, values=values)
+
+
+def _values(expression: CompiledExpression, context: Context) -> str:
+    variables = context.variables
+    return ", ".join(
+        f"{name} = {_literal(_lookup(variables, name))}"
+        for name in expression.names
+        if name not in ("tasks", "now")
+    )
+
+
+def _lookup(variables: dict[str, Any], dotted: str) -> Any:
+    value: Any = variables
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _literal(value: Any) -> str:
+    """`value` as CEL writes it: null, true, false, '2026-03-01', [...] (cut when long)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):  # a date field or `now`, as people write them
+        midnight = value.time() == dt.time(0) and value.utcoffset() in (None, dt.timedelta(0))
+        return f"'{value.date().isoformat()}'" if midnight else f"'{value.isoformat()}'"
+    if isinstance(value, list):
+        text = "[" + ", ".join(_literal(item) for item in value) + "]"
+        return (
+            text
+            if len(text) <= _SHOWN
+            else text[: _SHOWN - 4] + "...] " + _("({count} items)").format(count=len(value))
+        )
+    return _clip(repr(value))
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def _label(spec: PlaybookSpec, name: str) -> str:
+    return localize(spec.fields[name].label, language(), spec.language)
+
+
+def _title(spec: PlaybookSpec, title: Any) -> str:
+    return localize(title, language(), spec.language)
