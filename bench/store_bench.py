@@ -208,7 +208,7 @@ def run_step(service: Service, case_id: int, step: Step) -> None:
 
 
 def check_formalised(service: Service, case_ids: list[int]) -> None:
-    states = {service.load(case_id)[0].state for case_id in case_ids}
+    states = {service.queries.load(case_id)[0].state for case_id in case_ids}
     if states != {"formalisert"}:
         raise RuntimeError(f"the walk ended in {states}, not in 'formalisert'")
 
@@ -521,10 +521,10 @@ def listing_figures(tmp: Path, n_open: int = 10_000, n_closed: int = 2_000) -> d
     path = tmp / "listing.db"
     _fill(path, n_open, n_closed)
     service = new_service(path)
-    listed = len(service.cases(closed=False))
+    listed = len(service.queries.cases(closed=False))
     if listed != n_open:
         raise RuntimeError(f"listed {listed} open cases, not {n_open}")
-    query_s = best_of(7, lambda: service.cases(closed=False))
+    query_s = best_of(7, lambda: service.queries.cases(closed=False))
     service.store.close()
     connection = bare_connection(path)
     bare_s = best_of(

@@ -14,12 +14,14 @@ the history as they were.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.calendar import due_at
 from trinn.engine.due import is_overdue
+from trinn.engine.errors import CommandError, choice_hint, did_you_mean
+from trinn.engine.i18n import gettext as _
 from trinn.engine.status import TaskStatus, TimerStatus
 from trinn.engine.timing import moment_of
 
@@ -134,6 +136,99 @@ class Case:
     def current_tasks(self) -> list[TaskRecord]:
         """The tasks of the state the case is in now (open, done or cancelled)."""
         return [t for t in self.tasks if t.entry == self.entry]
+
+    # which task a command works on -------------------------------------------------
+
+    def task_to_work(self, spec: PlaybookSpec, task: str, item: str | None, status: str) -> TaskRecord:
+        """The task `task` (its `item`, for a for_each task) of the current state, in `status`:
+        open to do it, done to reopen it; a refusal that says why there is none."""
+        current = sorted({t.task_id for t in self.current_tasks() if t.status != TaskStatus.CANCELLED})
+        listed = ", ".join(current) if current else _("none")
+        if task not in task_specs(spec):
+            close = did_you_mean(task, task_specs(spec))
+            raise CommandError(
+                _("unknown task '{task}'").format(task=task)
+                + (f" ({close})" if close else " " + _("(the tasks now: {tasks})").format(tasks=listed))
+            )
+        here = [t for t in self.current_tasks() if t.task_id == task]
+        if not [t for t in here if t.status != TaskStatus.CANCELLED]:
+            raise CommandError(
+                _("task '{task}' is not a task of state '{state}' (its tasks: {tasks})").format(
+                    task=task, state=self.state, tasks=listed
+                )
+            )
+        if item is not None:
+            named = [t for t in here if t.item == item]
+            if not named:
+                known = [t.item for t in here if t.status != TaskStatus.CANCELLED]
+                raise CommandError(
+                    _("task '{task}' has no item '{item}'").format(task=task, item=item)
+                    + choice_hint(item, known)
+                )
+            here = named
+            if all(t.status == TaskStatus.CANCELLED for t in here):
+                raise CommandError(
+                    _("task '{task}' [{item}] was cancelled: '{item}' was taken off its list").format(
+                        task=task, item=item
+                    )
+                )
+        here = [t for t in here if t.status != TaskStatus.CANCELLED]
+        matching = [t for t in here if t.status == status]
+        if not matching:
+            shown = f"'{task}'" + (f" [{item}]" if item is not None else "")
+            raise CommandError(
+                (
+                    _("task {task} is already done")
+                    if status == TaskStatus.OPEN
+                    else _("task {task} is already open")
+                ).format(task=shown)
+            )
+        if len(matching) > 1 and item is None:
+            items = ", ".join(f"'{t.item}'" for t in matching)
+            raise CommandError(
+                (
+                    _("task '{task}' has {count} open items; name one with --item ({items})")
+                    if status == TaskStatus.OPEN
+                    else _("task '{task}' has {count} done items; name one with --item ({items})")
+                ).format(task=task, count=len(matching), items=items)
+            )
+        return matching[0]
+
+    def form_task(
+        self, spec: PlaybookSpec, form: str, may_do: Callable[[TaskRecord], bool]
+    ) -> TaskRecord | None:
+        """The open task of the current state that filling `form` does (one `may_do` allows,
+        if any does); None for a form no task of the playbook fills (then any coordinator
+        fills it, in any open state)."""
+        specs = task_specs(spec)
+        if not any(task.form == form for task in specs.values()):
+            return None
+        here = [
+            t
+            for t in self.current_tasks()
+            if t.status != TaskStatus.CANCELLED and specs[t.task_id].form == form
+        ]
+        if not here:
+            forms = sorted(
+                {
+                    name
+                    for t in self.current_tasks()
+                    if t.status == TaskStatus.OPEN and (name := specs[t.task_id].form) is not None
+                }
+            )
+            raise CommandError(
+                _("form '{form}' is not a form of state '{state}' (its open forms: {forms})").format(
+                    form=form, state=self.state, forms=", ".join(forms) if forms else _("none")
+                )
+            )
+        waiting = [t for t in here if t.status == TaskStatus.OPEN]
+        if not waiting:
+            raise CommandError(
+                _(
+                    "form '{form}' is filled already: its task '{task}' is done (reopen it to fill it again)"
+                ).format(form=form, task=here[0].task_id)
+            )
+        return next((t for t in waiting if may_do(t)), waiting[0])
 
 
 def tallies(case: Case, spec: PlaybookSpec, only: Collection[str] | None = None) -> dict[str, TaskTally]:

@@ -46,6 +46,7 @@ __all__ = [
     "StaleCaseError",
     "StoreError",
     "TrinnError",
+    "choice_hint",
     "did_you_mean",
     "os_reason",
 ]
@@ -268,6 +269,12 @@ def did_you_mean(name: str, choices: Iterable[str], *, list_if_few: int = 0) -> 
     if options and len(options) <= list_if_few:
         return _("expected one of {options}").format(options=", ".join(f"'{o}'" for o in options))
     return ""
+
+
+def choice_hint(name: str, choices: Iterable[str | None]) -> str:
+    """`did_you_mean` as the end of a refusal: " (hint)", or nothing when there is none."""
+    hint = did_you_mean(name, [c for c in choices if c is not None], list_if_few=8)
+    return f" ({hint})" if hint else ""
 
 
 def os_reason(exc: OSError) -> str:

@@ -57,11 +57,15 @@ class PlaybookRegistry:
     def cached(self, sha256: str) -> CompiledPlaybook | None:
         return self._by_sha.get(sha256)
 
-    def stored(self, sha256: str, label: str, text: Callable[[], str]) -> CompiledPlaybook:
-        """The version a running case was opened on; `text` fetches it when not yet compiled."""
+    def stored(
+        self, sha256: str, playbook_id: str, version: int, text: Callable[[str], str]
+    ) -> CompiledPlaybook:
+        """The version a running case was opened on; `text(sha256)` fetches it (from the store)
+        when not yet compiled."""
         compiled = self._by_sha.get(sha256)
         if compiled is None:
             # checked when first stored; start_case targets are checked when the case starts one
-            compiled = compile_playbook(load_playbook_text(text(), label, None, self.cache))
+            label = f"{playbook_id} version {version} (stored)"
+            compiled = compile_playbook(load_playbook_text(text(sha256), label, None, self.cache))
             self._by_sha[sha256] = compiled
         return compiled

@@ -168,7 +168,7 @@ class _Run:
         now, and sends `values`: what `trinn serve` does with a submission."""
         service = self.service
         assert service.links is not None
-        case, compiled, _children = service.load(self.case_id)
+        case, compiled, _children = service.queries.load(self.case_id)
         url, _expires = case_link(service.links, compiled.spec, case, form, service.clock())
         token = url.partition("?k=")[2]
         try:
@@ -180,7 +180,7 @@ class _Run:
     # expectations -----------------------------------------------------------------
 
     def expect(self, loc: Loc, expected: Expectation) -> None:
-        case, compiled, children = self.service.load(self.case_id)
+        case, compiled, children = self.service.queries.load(self.case_id)
         language = compiled.spec.language
         if expected.state is not None and case.state != expected.state:
             raise _Failed(

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from trinn.engine import service as engine_service
 from trinn.tui.cli import app
 
 NOW = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
@@ -39,7 +38,7 @@ class Cli:
         self.base = ["--db", str(tmp_path / "trinn.db"), "--people", str(people)]
 
     def __call__(self, *args: str, who: str = "kari", code: int = 0, lang: str = "en") -> Result:
-        result = CliRunner().invoke(app, [*self.base, "--lang", lang, "--as", who, *args])
+        result = CliRunner().invoke(app, [*self.base, "--lang", lang, "--as", who, *args], obj=lambda: NOW)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         assert result.exit_code == code, (args, result.stdout, result.stderr)
@@ -63,7 +62,6 @@ class Cli:
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    monkeypatch.setattr(engine_service, "utc_now", lambda: NOW)
     return Cli(tmp_path)
 
 

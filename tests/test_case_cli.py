@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from trinn.engine import service as engine_service
 from trinn.tui.cli import app
 
 CASES = Path(__file__).parent / "data" / "cases"
@@ -23,7 +22,6 @@ bo: {name: Bo Board, roles: [board]}
 @pytest.fixture
 def trinn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Run `trinn` on a fresh database with the test playbooks and a people file, at NOW."""
-    monkeypatch.setattr(engine_service, "utc_now", lambda: NOW)
     for name in ("TRINN_DB", "TRINN_USER", "TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG"):
         monkeypatch.delenv(name, raising=False)
     people = tmp_path / "people.yaml"
@@ -31,7 +29,7 @@ def trinn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     base = ["--db", str(tmp_path / "trinn.db"), "--playbooks", str(CASES), "--people", str(people)]
 
     def run(*args: str, who: str = "lea") -> Result:
-        return CliRunner().invoke(app, [*base, "--as", who, *args])
+        return CliRunner().invoke(app, [*base, "--as", who, *args], obj=lambda: NOW)
 
     return run
 

@@ -27,7 +27,6 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from trinn.engine import service as engine_service
 from trinn.engine.catalog import bundled_files
 from trinn.engine.loader import load_playbook
 from trinn.engine.spec import PlaybookSpec, StartCaseActionSpec
@@ -56,7 +55,9 @@ class Trinn:
 
     def __call__(self, *args: str, code: int = 0) -> Result:
         """Run one command; its exit status must be `code`."""
-        result = self.runner.invoke(app, ["--db", self.db_url, "--as", COORDINATOR, *args])
+        result = self.runner.invoke(
+            app, ["--db", self.db_url, "--as", COORDINATOR, *args], obj=lambda: self.now
+        )
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception  # a traceback instead of an exit status: always a bug
         assert result.exit_code == code, (args, result.stdout, result.stderr)
@@ -76,7 +77,6 @@ def trinn(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Trinn
     monkeypatch.setenv("TRINN_SERVE_KEY_FILE", str(key))
     monkeypatch.setenv("TRINN_BASE_URL", "https://skjema.padriv.test")
     cli = Trinn(db_url)
-    monkeypatch.setattr(engine_service, "utc_now", lambda: cli.now)
     return cli
 
 

@@ -188,9 +188,9 @@ def _open_case(service: Service) -> int:
 
 def _history(service: Service, case_id: int) -> list[Any]:
     """The case's history, checked to be whole: versions 1..n once each, the row at the last one."""
-    history = service.history(case_id)
+    history = service.queries.history(case_id)
     assert [event["case_version"] for event in history] == list(range(1, len(history) + 1))
-    case, _compiled, _children = service.load(case_id)
+    case, _compiled, _children = service.queries.load(case_id)
     assert case.row_version == history[-1]["case_version"]
     assert case.state == history[-1]["state_after"]
     return history
@@ -233,14 +233,14 @@ def test_cli_fire_race_with_expected_version_has_one_winner(
         "registrert",
         "interessert",
     )
-    assert len(service.history(case_id)) == version + 1  # the refused command wrote nothing
+    assert len(service.queries.history(case_id)) == version + 1  # the refused command wrote nothing
 
 
 def test_cli_set_races_with_expected_version_have_one_winner_each_round(
     service: Service, db_url: str, race: Races
 ) -> None:
     case_id = _open_case(service)
-    first = service.load(case_id)[0].row_version
+    first = service.queries.load(case_id)[0].row_version
     rounds = [
         [
             (
@@ -260,13 +260,13 @@ def test_cli_set_races_with_expected_version_have_one_winner_each_round(
     previous = None
     for round_, runs in enumerate(race.rounds(db_url, rounds)):
         version = first + round_
-        assert service.load(case_id)[0].row_version == version + 1
+        assert service.queries.load(case_id)[0].row_version == version + 1
         winner, stale = _one_winner(runs, version, "registrert")
         last = _check_winner_event(service, winner, stale, version)
         assert last["changes"] == {"kontaktperson": [previous, f"{winner.actor} {round_}"]}
         previous = f"{winner.actor} {round_}"
-        assert service.load(case_id)[0].fields["kontaktperson"] == previous
-    assert service.load(case_id)[0].row_version == 1 + ROUNDS
+        assert service.queries.load(case_id)[0].fields["kontaktperson"] == previous
+    assert service.queries.load(case_id)[0].row_version == 1 + ROUNDS
 
 
 def test_cli_set_races_without_expected_version_lose_no_update(
@@ -293,7 +293,7 @@ def test_cli_set_races_without_expected_version_lose_no_update(
                 field: [f"{actor} {round_ - 1}" if round_ else None, f"{actor} {round_}"]
             }
         assert {history[-2]["actor"], history[-1]["actor"]} == {"alice", "bob"}
-        stored = service.load(case_id)[0].fields
+        stored = service.queries.load(case_id)[0].fields
         assert (stored["kontaktperson"], stored["agenda"]) == (f"alice {round_}", f"bob {round_}")
 
 
@@ -472,9 +472,9 @@ def test_sqlite_store_survives_sigkill_mid_stream(sqlite_url: str) -> None:
         engine = open_database(sqlite_url)
         try:  # still usable: a new command succeeds, on top of what the worker left
             service = Service(Store(engine), PlaybookRegistry(), People.single_user("anne"))
-            written = sum(row["row_version"] for row in service.cases())
+            written = sum(row["row_version"] for row in service.queries.cases())
             assert written > written_before, "the stream did not move on"
-            version = service.load(1)[0].row_version
+            version = service.queries.load(1)[0].row_version
             assert service.comment(1, f"after kill {kill + 1}", actor="anne").row_version == version + 1
             written_before = written + 1
         finally:

@@ -120,7 +120,7 @@ def test_engine_i18n_service_speaks_the_chosen_language(service: Service, englis
     tui_i18n.install(code)  # the UI's choice is the engine's too
     assert i18n.language() == code
     expected = EXPECTED[code]
-    reasons = {p.trigger: p.reasons for p in service.can(case_id, actor="bo")}
+    reasons = {p.trigger: p.reasons for p in service.queries.can(case_id, actor="bo")}
     assert {k: reasons[k] for k in expected["reasons"]} == expected["reasons"]
     with pytest.raises(RefusedError) as refused:
         service.fire(case_id, "to_signing", actor="boss")
@@ -234,16 +234,14 @@ def test_engine_i18n_the_command_line_speaks_the_chosen_language(
 ) -> None:
     from typer.testing import CliRunner
 
-    from trinn.engine import service as engine_service
     from trinn.tui.cli import app
 
-    monkeypatch.setattr(engine_service, "utc_now", lambda: NOW)
     people = tmp_path / "people.yaml"
     people.write_text("lea: {name: Lea, roles: [lead]}\nbo: {name: Bo, roles: [board]}\n")
     base = ["--db", str(tmp_path / "trinn.db"), "--playbooks", str(CASES), "--people", str(people)]
 
     def trinn(*args: str, who: str = "lea") -> tuple[str, int]:
-        result = CliRunner().invoke(app, [*base, "--as", who, *args])
+        result = CliRunner().invoke(app, [*base, "--as", who, *args], obj=lambda: NOW)
         return result.output, result.exit_code
 
     assert trinn("open", "test.onboarding", "--set", "org=Acme", "--set", "note=hi") == ("1\n", 0)

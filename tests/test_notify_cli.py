@@ -10,7 +10,6 @@ from typer.testing import CliRunner, Result
 
 from tests.notify_receivers import HttpReceiver, Mailbox, http_receiver, smtp_receiver
 from tests.test_notify_dispatch import DATA, JSON_SECRET, NOW, channels_file
-from trinn.engine import service as engine_service
 from trinn.engine.people import load_people
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.service import Service
@@ -24,7 +23,6 @@ def setup(
 ) -> Iterator[tuple[list[str], HttpReceiver, Mailbox, list[str]]]:
     for name in ("TRINN_DB", "TRINN_USER", "TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG", "TRINN_CHANNELS"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(engine_service, "utc_now", lambda: NOW)
     people = tmp_path / "people.yaml"
     people.write_text(
         "kari: {name: Kari, email: kari@example.org, roles: [board, coordinator]}\n"
@@ -52,7 +50,7 @@ def setup(
 
 def run(setup: tuple[list[str], HttpReceiver, Mailbox, list[str]], *args: str, code: int = 0) -> Result:
     base, _web, _box, outputs = setup
-    result = CliRunner().invoke(app, [*base, *args])
+    result = CliRunner().invoke(app, [*base, *args], obj=lambda: NOW)
     outputs.extend([result.stdout, result.stderr])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == code, (args, result.stdout, result.stderr)

@@ -188,9 +188,9 @@ def _wait_held(here: World, process: subprocess.Popen[str]) -> None:
 def _assert_committed(here: World, case_id: int, stdout: str) -> None:
     """The killed command stands: it said so, and the case and its history hold it."""
     assert stdout == f"case {case_id}: approved (version 2)\n"
-    case = here.service.load(case_id)[0]
+    case = here.service.queries.load(case_id)[0]
     assert (case.state, case.row_version, case.fields["approved"]) == ("approved", 2, True)
-    history = here.service.history(case_id)
+    history = here.service.queries.history(case_id)
     assert [(e["kind"], e["name"], e["state_after"]) for e in history][-1] == ("fire", "approve", "approved")
 
 

@@ -52,17 +52,17 @@ def test_readme_case_session_runs_as_written(tmp_path: Path, monkeypatch: pytest
     import datetime as dt
     import shlex
 
-    from trinn.engine import service as engine_service
-
-    monkeypatch.setattr(engine_service, "utc_now", lambda: dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC))
     monkeypatch.setenv("TRINN_USER", "you")
     for name in ("TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG"):
         monkeypatch.delenv(name, raising=False)
+    now = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
     session = _block_after("<!-- session: cases -->")
     steps = re.findall(r"^\$ trinn (.*)\n((?:(?!\$ ).*\n)*)", session, re.MULTILINE)
     assert len(steps) >= 5
     for command, shown in steps:
-        result = CliRunner().invoke(app, ["--db", str(tmp_path / "trinn.db"), *shlex.split(command)])
+        result = CliRunner().invoke(
+            app, ["--db", str(tmp_path / "trinn.db"), *shlex.split(command)], obj=lambda: now
+        )
         assert result.output == shown, command
         assert result.exit_code == (1 if shown.startswith("trinn: ") else 0), command
 

@@ -21,7 +21,6 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from tests.notify_receivers import HttpReceiver, Mailbox, free_port, http_receiver, smtp_receiver
-from trinn.engine import service as engine_service
 from trinn.notifiers.channels import mask_urls, masked_url
 from trinn.tui.cli import app
 
@@ -104,7 +103,7 @@ class Cli:
         self.outputs: list[tuple[list[str], str]] = []
 
     def __call__(self, *args: str, code: int = 0) -> Result:
-        result = CliRunner().invoke(app, [*self.base, *args])
+        result = CliRunner().invoke(app, [*self.base, *args], obj=lambda: NOW)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         self.outputs.append((list(args), result.stdout + result.stderr))
@@ -114,7 +113,6 @@ class Cli:
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Cli, HttpReceiver, Mailbox]]:
-    monkeypatch.setattr(engine_service, "utc_now", lambda: NOW)
     dead = free_port()  # nothing listens here: what would leave the machine stops at once
     for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
         monkeypatch.setenv(name, f"http://127.0.0.1:{dead}")

@@ -71,7 +71,7 @@ def test_open_sets_defaults_runs_on_enter_and_makes_tasks_and_timers(service: Se
         ("escalate", NOW + dt.timedelta(days=10)),
         ("remind", NOW + dt.timedelta(days=3)),
     ]
-    (event,) = service.history(case.id)
+    (event,) = service.queries.history(case.id)
     assert (event["kind"], event["actor"], event["state_before"], event["state_after"]) == (
         "open",
         BOSS,
@@ -114,7 +114,7 @@ def test_fire_refuses_with_the_failing_guard_and_changes_nothing(service: Servic
 def test_fire_moves_applies_actions_and_makes_the_next_tasks(service: Service) -> None:
     case_id = _open(service)
     _to_signing(service, case_id)
-    case, _, _ = service.load(case_id)
+    case, _, _ = service.queries.load(case_id)
     assert case.state == "signing" and case.row_version == 4 and case.fields["approved"] is False
     assert [(t.task_id, t.item, t.status) for t in case.current_tasks()] == [
         ("sign", "a", "open"),
@@ -142,7 +142,7 @@ def test_role_is_enforced_and_named(service: Service) -> None:
         service.fire(case_id, "approve", actor="bob")
     case = service.fire(case_id, "approve", actor="bo")
     assert case.state == "approved" and case.is_closed and case.outcome == "positive"
-    done = [e["details"]["done"][0] for e in service.history(case_id) if e["kind"] == "done"]
+    done = [e["details"]["done"][0] for e in service.queries.history(case_id) if e["kind"] == "done"]
     assert done[0] == {"task": "sign", "item": "a", "on_behalf_of": "partner"}
 
 
@@ -152,9 +152,9 @@ def test_final_state_notifies_and_starts_a_linked_case(service: Service) -> None
     service.complete_task(case_id, "sign", item="a", actor=BOSS)
     service.complete_task(case_id, "sign", item="b", actor=BOSS)
     service.fire(case_id, "approve", actor=BOSS)
-    child, _compiled, _ = service.load(2)
+    child, _compiled, _ = service.queries.load(2)
     assert (child.parent_id, child.playbook_id, child.fields) == (1, "test.followup", {"org": "Acme"})
-    last = service.history(case_id)[-1]
+    last = service.queries.history(case_id)[-1]
     assert last["details"]["started"] == [2]
     with service.store.read() as tx:
         rows = tx.outbox_rows(case_id)
@@ -177,7 +177,7 @@ def test_stale_version_is_refused_with_who_and_when(service: Service) -> None:
     with pytest.raises(StaleCaseError) as stale:
         service.set_fields(case_id, {"size": 3}, actor=BOSS, expected_version=1)
     assert str(stale.value) == ("case 1 was changed by lea at 2026-11-24 09:00:00 UTC; reload and try again")
-    assert service.load(case_id)[0].fields["size"] == 2
+    assert service.queries.load(case_id)[0].fields["size"] == 2
 
 
 def test_unknown_names_are_refused_with_hints(service: Service) -> None:
@@ -261,15 +261,15 @@ def test_tick_fires_a_timed_transition(service: Service) -> None:
     _to_signing(service, case_id)
     actions = service.tick(NOW + dt.timedelta(days=31))
     assert [(a.kind, a.detail) for a in actions] == [("timer", "give_up -> dropped")]
-    case, _, _ = service.load(case_id)
+    case, _, _ = service.queries.load(case_id)
     assert case.state == "dropped" and case.is_closed
-    assert service.history(case_id)[-1]["actor"] == "trinn"
+    assert service.queries.history(case_id)[-1]["actor"] == "trinn"
     assert service.tick(NOW + dt.timedelta(days=62)) == []
 
 
 def test_can_lists_every_trigger_with_reasons(service: Service) -> None:
     case_id = _open(service)
-    answers = {p.trigger: (p.allowed, p.reasons) for p in service.can(case_id, actor="bo")}
+    answers = {p.trigger: (p.allowed, p.reasons) for p in service.queries.can(case_id, actor="bo")}
     assert answers == {
         "to_signing": (False, ["needs the role 'lead'"]),
         "approve": (False, ["not from state 'new'"]),
@@ -282,7 +282,7 @@ def test_history_is_one_event_per_command_without_gaps(service: Service) -> None
     case_id = _open(service)
     _to_signing(service, case_id)
     service.comment(case_id, "hello", actor="lea")
-    history = service.history(case_id)
+    history = service.queries.history(case_id)
     assert [e["case_version"] for e in history] == [1, 2, 3, 4, 5]
     assert [e["kind"] for e in history] == ["open", "set", "form", "fire", "comment"]
     assert history[1]["changes"] == {"members": [None, ["a", "b"]]}
@@ -294,18 +294,18 @@ def test_running_case_keeps_its_playbook_version(service: Service, tmp_path: Pat
     folder.mkdir()
     for name in ("onboarding.yaml", "followup.yaml"):
         (folder / name).write_text((CASES / name).read_text())
-    service.registry = PlaybookRegistry([folder])
+    service = Service(service.store, PlaybookRegistry([folder]), service.people, clock=service.clock)
     case_id = _open(service)
     text = (folder / "onboarding.yaml").read_text()
     (folder / "onboarding.yaml").write_text(
         text.replace("version: 1", "version: 2").replace("by: [lead, board]", "by: board")
     )
-    service.registry = PlaybookRegistry([folder])
+    service = Service(service.store, PlaybookRegistry([folder]), service.people, clock=service.clock)
     assert service.fire(case_id, "drop", actor="lea").state == "dropped"  # version 1 rules
     newer = _open(service)
     with pytest.raises(RefusedError, match="needs the role 'board'"):
         service.fire(newer, "drop", actor="lea")
-    assert service.load(newer)[0].playbook_version == 2
+    assert service.queries.load(newer)[0].playbook_version == 2
 
 
 def test_a_failing_action_undoes_the_whole_command(service: Service, tmp_path: Path) -> None:
@@ -321,7 +321,7 @@ def test_a_failing_action_undoes_the_whole_command(service: Service, tmp_path: P
             "  owner: {type: text, label: Owner, required: true}",
         )
     )
-    service.registry = PlaybookRegistry([folder])
+    service = Service(service.store, PlaybookRegistry([folder]), service.people, clock=service.clock)
     case_id = _open(service)
     _to_signing(service, case_id)
     service.complete_task(case_id, "sign", item="a", actor=BOSS)
@@ -334,7 +334,7 @@ def test_a_failing_action_undoes_the_whole_command(service: Service, tmp_path: P
     ):
         service.fire(case_id, "approve", actor=BOSS)
     assert _counts(service) == before
-    assert service.load(case_id)[0].state == "signing"
+    assert service.queries.load(case_id)[0].state == "signing"
 
 
 @pytest.mark.parametrize("note", ["done \x1b[2J", "see \u202eexe.txt", "\ud800", "x" * 10_001])

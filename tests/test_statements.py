@@ -98,7 +98,7 @@ def test_sqlite_times_are_stored_in_sqlalchemys_format(sqlite_url: str) -> None:
 
 def test_a_case_loaded_reads_the_same_as_it_was_saved(service: Service) -> None:
     case_id = _walk(service)
-    case, _compiled, _children = service.load(case_id)
+    case, _compiled, _children = service.queries.load(case_id)
     assert case.updated_at == NOW and case.updated_at.tzinfo is dt.UTC
     sign = [t for t in case.tasks if t.task_id == "sign"]
     assert [(t.item, t.status, t.done_at, t.done_by) for t in sign] == [
@@ -142,7 +142,7 @@ def test_many_rows_go_in_several_inserts(service: Service) -> None:
     case = service.fire(case_id, "to_signing", actor="kari")
     signs = [t for t in case.tasks if t.task_id == "sign"]
     assert [t.item for t in signs] == [f"m{i}" for i in range(MAX_ROWS + 5)]
-    loaded, _compiled, _children = service.load(case_id)
+    loaded, _compiled, _children = service.queries.load(case_id)
     assert [(t.id, t.item) for t in loaded.tasks if t.task_id == "sign"] == [(t.id, t.item) for t in signs]
 
 

@@ -38,12 +38,12 @@ def service(sqlite_url: str) -> Iterator[Service]:
 
 
 def _waiting(service: Service, case_id: int) -> list[tuple[str, int, dt.datetime]]:
-    case, _compiled, _children = service.load(case_id)
+    case, _compiled, _children = service.queries.load(case_id)
     return sorted((t.kind, t.position, t.due_at) for t in case.timers if t.status == "waiting")
 
 
 def _dues(service: Service, case_id: int) -> dict[str, dt.datetime | None]:
-    case, _compiled, _children = service.load(case_id)
+    case, _compiled, _children = service.queries.load(case_id)
     return {t.task_id: t.due_at for t in case.current_tasks()}
 
 
@@ -77,7 +77,7 @@ def test_timing_moving_the_date_moves_what_waits_and_says_so(service: Service) -
         ("remind", 1, utc("2027-01-13 23:00")),
     ]
     assert _dues(service, case.id)["folg_opp"] == utc("2027-01-14 23:00")
-    moved = service.history(case.id)[-1]["details"]["moved"]
+    moved = service.queries.history(case.id)[-1]["details"]["moved"]
     assert moved[0] == {"task": "folg_opp", "from": "2027-01-07T23:00:00Z", "to": "2027-01-14T23:00:00Z"}
     assert {
         "remind": 0,
@@ -117,14 +117,12 @@ def test_timing_readme_playbook_and_session_run_as_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The README's section on time: its playbook checks clean, each `$ trinn` line prints that."""
-    from trinn.engine import service as engine_service
-
     monkeypatch.chdir(tmp_path)
     (tmp_path / "oppfolging.yaml").write_text(
         _readme_block("<!-- time: oppfolging.yaml -->"), encoding="utf-8"
     )
     assert CliRunner().invoke(app, ["check", "oppfolging.yaml"]).output == "oppfolging.yaml: ok\n"
-    monkeypatch.setattr(engine_service, "utc_now", lambda: dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC))
+    now = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
     monkeypatch.setenv("TRINN_USER", "you")
     for name in ("TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG", "TRINN_DB"):
         monkeypatch.delenv(name, raising=False)
@@ -133,6 +131,8 @@ def test_timing_readme_playbook_and_session_run_as_written(
     )
     assert len(steps) == 13
     for command, shown in steps:
-        result = CliRunner().invoke(app, ["--db", str(tmp_path / "trinn.db"), *shlex.split(command)])
+        result = CliRunner().invoke(
+            app, ["--db", str(tmp_path / "trinn.db"), *shlex.split(command)], obj=lambda: now
+        )
         assert result.output == shown, command
         assert result.exit_code == 0, command

@@ -44,7 +44,7 @@ async def test_case_complete_task_with_a_note(tmp_path: Path) -> None:
         await pilot.press(*"ringte dem", "enter")
         await settle(pilot)
         assert "Task done." in notices(app)
-    case, _compiled, _children = settings.service().load(case_id)
+    case, _compiled, _children = settings.queries().load(case_id)
     done = next(t for t in case.tasks if t.task_id == "avklar_interesse")
     assert done.status == "done" and done.note == "ringte dem" and done.done_by == "kari"
 
@@ -90,7 +90,7 @@ async def test_case_fire_an_action(tmp_path: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert "State: Virksomheten viser interesse" in screen_text(pilot)
-    assert service.load(case_id)[0].state == "interessert"
+    assert service.queries.load(case_id)[0].state == "interessert"
 
 
 async def test_case_form_invalid_value_then_valid(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ async def test_case_form_invalid_value_then_valid(tmp_path: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
         assert "Form saved." in notices(app)
-    case = settings.service().load(case_id)[0]
+    case = settings.queries().load(case_id)[0]
     assert case.fields["kontakt_epost"] == "kari@example.no"
     assert [t.status for t in case.tasks if t.task_id == "registrer_virksomhet"] == ["done"]
 
@@ -142,7 +142,7 @@ async def test_case_field_edit_message_at_the_field(tmp_path: Path) -> None:
         date.query_one(Input).value = "01.12.2026 14:00"
         await pilot.press("ctrl+s")
         await settle(pilot)
-    assert settings.service().load(case_id)[0].fields["motetidspunkt"] == "2026-12-01T13:00:00Z"
+    assert settings.queries().load(case_id)[0].fields["motetidspunkt"] == "2026-12-01T13:00:00Z"
 
 
 async def test_case_shows_another_process_change(tmp_path: Path) -> None:
@@ -178,7 +178,7 @@ async def test_case_conflict_says_so_and_reloads(tmp_path: Path) -> None:
         await settle(pilot)
         assert f"Case {case_id} was changed by ola at" in notices(app)
         assert screen.version == 2  # reloaded
-    case = settings.service().load(case_id)[0]
+    case = settings.queries().load(case_id)[0]
     assert [t.status for t in case.tasks if t.task_id == "bruk_felles_kommunikasjon"] == ["open"]
 
 
@@ -206,7 +206,7 @@ async def test_case_assign_a_task_to_a_role_holder(tmp_path: Path) -> None:
         assert "Task assigned to anne." in notices(app)
         table = app.screen.query_one("#task-table", DataTable)
         assert str(table.get_row_at(2)[1]) == "Avklar om virksomheten viser interesse → anne"
-    case, _compiled, _children = settings.service().load(case_id)
+    case, _compiled, _children = settings.queries().load(case_id)
     task = next(t for t in case.tasks if t.task_id == "avklar_interesse")
     assert task.assignee == "anne"
 
@@ -261,3 +261,38 @@ async def test_case_form_shows_its_tasks_instructions(tmp_path: Path) -> None:
         assert isinstance(dialog, FieldsDialog)
         instructions = dialog.query_one("#dialog-instructions", Static)
         assert str(instructions.render()) == "Ledelsen skal delta på møtet."
+
+
+async def test_case_tabs_by_number_and_the_first_possible_action_highlighted(tmp_path: Path) -> None:
+    """Keys 1-6 open the tabs (their numbers stand in the tabs); the Actions tab highlights the
+    first action possible now, so Enter does it; a digit typed in a field stays in the field."""
+    from textual.widgets import TabbedContent
+
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    settings.service().set_fields(case_id, {"begrunnelse": "Ikke aktuell nå"}, actor="kari")
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        tabs = screen.query_one("#case-tabs", TabbedContent)
+        for key, tab in (
+            ("4", "forms"),
+            ("5", "history"),
+            ("6", "messages"),
+            ("1", "tasks"),
+            ("2", "actions"),
+        ):
+            await pilot.press(key)
+            await settle(pilot)
+            assert tabs.active == tab, key
+        actions = screen.query_one("#action-list", OptionList)
+        assert actions.highlighted is not None
+        assert actions.get_option_at_index(actions.highlighted).id == "avslutt"
+        assert "1 Tasks" in screen_text(pilot) and "6 Messages" in screen_text(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("1", "2")
+        await settle(pilot)
+        assert tabs.active == "fields"
+        assert screen.query_one("#field-virksomhet", FieldInput).value == "12"  # typed over the selected text

@@ -99,7 +99,7 @@ async def test_repeated_enter_in_a_note_dialog_saves_once_and_stays_on_the_case(
             await pilot.press("escape")
             await settle(pilot)
         assert app.screen is screen
-    history = settings.service().history(case_id)
+    history = settings.queries().history(case_id)
     assert [e["name"] for e in history if e["kind"] == "done"] == ["bruk_felles_kommunikasjon"]
 
 
@@ -148,7 +148,7 @@ async def test_form_after_another_change_keeps_typing_marks_theirs_and_saves(tmp
         await settle(pilot)
         assert app.screen is screen
         assert "Form saved." in notices(app)
-    case = settings.service().load(case_id)[0]
+    case = settings.queries().load(case_id)[0]
     assert case.fields["kontaktperson"] == "Kari K"
     assert case.fields["kontakt_epost"] == "ola@example.no"
     assert [t.status for t in case.tasks if t.task_id == "registrer_virksomhet"] == ["done"]
@@ -179,7 +179,7 @@ async def test_form_conflict_on_a_field_both_changed_keeps_mine_and_says_theirs(
         )
         await pilot.press("ctrl+s")
         await settle(pilot)
-    assert settings.service().load(case_id)[0].fields["kontakt_epost"] == "kari@example.no"
+    assert settings.queries().load(case_id)[0].fields["kontakt_epost"] == "kari@example.no"
 
 
 # 4. unsaved edits and crashes ------------------------------------------------------------------
@@ -370,11 +370,11 @@ async def test_reopening_a_done_task_asks_first(tmp_path: Path) -> None:
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("escape")
         await settle(pilot)
-        assert settings.service().load(case_id)[0].row_version == 2  # nothing reopened
+        assert settings.queries().load(case_id)[0].row_version == 2  # nothing reopened
         await pilot.press("u")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert "Task reopened." in notices(app)
-    case = settings.service().load(case_id)[0]
+    case = settings.queries().load(case_id)[0]
     assert [t.status for t in case.current_tasks() if t.task_id == "avklar_interesse"] == ["open"]

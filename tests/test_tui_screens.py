@@ -41,7 +41,7 @@ async def test_my_tasks_lists_and_completes(tmp_path: Path) -> None:
         await pilot.press(*"ok", "enter")
         await settle(pilot)
         assert len(screen.rows) == 5
-    case = settings.service().load(first)[0]
+    case = settings.queries().load(first)[0]
     assert [t.note for t in case.tasks if t.task_id == "avklar_interesse"] == ["ok"]
 
 
@@ -201,7 +201,7 @@ async def test_new_case_from_the_app(tmp_path: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
         assert "Case 1 opened." in notices(app)
-    assert settings.service().load(1)[0].subject == "Nye Acme"
+    assert settings.queries().load(1)[0].subject == "Nye Acme"
 
 
 async def test_palette_switches_screen_and_opens_a_case(tmp_path: Path) -> None:

@@ -336,7 +336,7 @@ def test_values_set_stores_the_normal_form_or_refuses(
         else:
             assert isinstance(expected, ValueProblem), f"{value!r} refused: {refused}"
             assert str(refused) == f"case {case.id}: field '{name}': {expected}"
-        assert service.load(case.id)[0].row_version == case.row_version  # nothing written
+        assert service.queries.load(case.id)[0].row_version == case.row_version  # nothing written
         return
     assert not isinstance(expected, ValueProblem), f"{value!r} stored, but {expected}"
     stored = _stored_fields(tmp_path / "values.db", case.id).get(name)
@@ -428,6 +428,6 @@ def test_values_both_backends_refuse_and_keep_alike(db_url: str) -> None:
                 service.set_fields(case.id, {name: value}, actor="lea")
             assert str(refused.value) == f"case {case.id}: field '{name}': {message}"
         service.set_fields(case.id, EXTREME_VALUES, actor="lea")
-        assert service.load(case.id)[0].fields == EXTREME_VALUES
+        assert service.queries.load(case.id)[0].fields == EXTREME_VALUES
     finally:
         engine.dispose()

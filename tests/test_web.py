@@ -54,10 +54,10 @@ class Served:
         return answer.status, answer.body
 
     def version(self) -> int:
-        return self.service.load(self.case_id)[0].row_version
+        return self.service.queries.load(self.case_id)[0].row_version
 
     def events(self) -> int:
-        return len(self.service.history(self.case_id))
+        return len(self.service.queries.history(self.case_id))
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     clock = Clock()
     service = make_service(tmp_path, f"sqlite:///{tmp_path / 'trinn.db'}", clock)
     case_id = invited_case(service)
-    (invitation,) = [r for r in service.outbox(case_id) if r["payload"]["message"] == "invitasjon"]
+    (invitation,) = [r for r in service.queries.outbox(case_id) if r["payload"]["message"] == "invitasjon"]
     found = LINK.search(invitation["payload"]["body"])
     assert found is not None
     with serving(service) as base:
@@ -94,15 +94,16 @@ def test_web_form_page_has_labels_headers_and_the_stored_answers(served: Served)
 def test_web_submission_moves_the_case_as_the_external_role(served: Served) -> None:
     status, _body = served.post(GOOD)
     assert status == 303
-    case = served.service.load(served.case_id)[0]
+    case = served.service.queries.load(served.case_id)[0]
     assert case.state == "pamelding_mottatt"
     assert case.fields["okonomisk_bidrag"] == 50000
-    last = served.service.history(served.case_id)[-1]
+    last = served.service.queries.history(served.case_id)[-1]
     assert (last["actor"], last["kind"], last["name"]) == ("virksomheten", "form", "pamelding")
     assert last["details"]["via"] == "web"
     assert last["details"]["transitions"][0]["trigger"] == "motta_pamelding"
     queued = [
-        (r["payload"]["message"], r["payload"]["address"]) for r in served.service.outbox(served.case_id)
+        (r["payload"]["message"], r["payload"]["address"])
+        for r in served.service.queries.outbox(served.case_id)
     ]
     assert queued[-2:] == [("kvittering", "per@fjordkraft.test"), ("ny_samarbeidspartner", None)]
     thanks = request(served.base + "/f/sent?lang=nb")
@@ -128,7 +129,9 @@ def test_web_script_tags_are_shown_as_text(served: Served) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and hostile not in body
     status, _body = served.post({**GOOD, "strategisk_initiativ": hostile})
     assert status == 303
-    receipt = [r for r in served.service.outbox(served.case_id) if r["payload"]["message"] == "kvittering"]
+    receipt = [
+        r for r in served.service.queries.outbox(served.case_id) if r["payload"]["message"] == "kvittering"
+    ]
     # an e-mail is plain text: the answer reads as typed, and no mail client runs it
     assert f"Strategisk prosjekt / initiativ: {hostile}" in receipt[0]["payload"]["body"]
 
@@ -253,7 +256,7 @@ def test_web_rapid_posts_are_rate_limited_and_the_server_stays_up(tmp_path: Path
         assert len(statuses) == 1000
         assert statuses.count(429) == 940 and statuses.count(404) == 60
         assert request(f"{base}/health").body == "ok\n"
-    assert service.load(case_id)[0].state == "invitert"
+    assert service.queries.load(case_id)[0].state == "invitert"
     service.store.close()
 
 
@@ -273,7 +276,7 @@ def test_web_a_crash_shows_no_traceback(served: Served, monkeypatch: pytest.Monk
     def broken(case_id: int) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(served.service, "load", broken)
+    monkeypatch.setattr(served.service.queries, "load", broken)
     logging.getLogger("trinn.serve").disabled = True  # the traceback goes to the log: not here
     try:
         answer = request(served.base + served.path)

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.due import is_overdue
+from trinn.engine.queries import CasePage as EngineCasePage
 from trinn.engine.status import OutboxStatus
 from trinn.engine.text import localize
 from trinn.tui.i18n import language
 
 if TYPE_CHECKING:
     from trinn.engine.case import Case
-    from trinn.engine.compiler import CompiledPlaybook
-    from trinn.engine.service import Possibility, Service
+    from trinn.engine.queries import Queries
+    from trinn.engine.service import Service
     from trinn.engine.spec import PlaybookSpec
     from trinn.tui.cli.settings import Settings
 
@@ -99,21 +100,9 @@ class TaskRow:
         return is_overdue(self.due_at, now)
 
 
-@dataclass
-class CasePage:
-    """Everything a case's screen shows, read at one row version."""
-
-    case: Case
-    compiled: CompiledPlaybook
-    children: list[int]
-    possibilities: list[Possibility]
-    events: list[Mapping[str, Any]]
-    messages: list[Mapping[str, Any]]
-    roles: frozenset[str]
-
-    @property
-    def spec(self) -> PlaybookSpec:
-        return self.compiled.spec
+@dataclass(frozen=True)
+class CasePage(EngineCasePage):
+    """A case's page (engine.queries.CasePage) with its playbook's text in the UI's language."""
 
     def text(self, value: Any) -> str:
         """Playbook text in the UI's language when the playbook has it, else its own."""
@@ -124,18 +113,6 @@ class CasePage:
             return ""
         state = self.spec.states.get(state_id)
         return self.text(state.title) if state else state_id
-
-    def path(self) -> list[str]:
-        """The states the case has been in, in order (repeats kept: it may go back)."""
-        states: list[str] = []
-        for event in self.events:
-            for state in (event["state_before"], event["state_after"]):
-                if state and (not states or states[-1] != state):
-                    states.append(state)
-        return states or [self.case.state]
-
-    def next_states(self) -> list[str]:
-        return list(dict.fromkeys(s for p in self.possibilities if p.allowed for s in p.to))
 
 
 @dataclass
@@ -157,23 +134,24 @@ class PlaybookEntry:
 class Desk:
     """The service and the person at the keyboard, for the screens."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.actor = settings.acting_as()
-        self._clock = clock
         self._titles: dict[str, tuple[str, str, dict[str, str]]] = {}  # sha -> title, lang, states
         self._prefetched: tuple[Any, list[Any]] | None = None
 
     @property
     def service(self) -> Service:
-        service = self.settings.service()
-        if self._clock is not None:
-            service.clock = self._clock
-        return service
+        return self.settings.service()
+
+    @property
+    def queries(self) -> Queries:
+        """The one door for reading (the store alone for a listing)."""
+        return self.settings.queries()
 
     def now(self) -> dt.datetime:
         """The time, without building the service (the first screen needs only the store)."""
-        return self._clock() if self._clock is not None else dt.datetime.now(dt.UTC)
+        return self.settings.clock()
 
     # reading ----------------------------------------------------------------
 
@@ -253,20 +231,15 @@ class Desk:
             )
 
     def case_page(self, case_id: int) -> CasePage:
-        service = self.service
-        case, compiled, children = service.load(case_id)
-        possibilities = service.can(case_id, actor=self.actor)
-        events = service.history(case_id)
-        messages = service.outbox(case_id)
-        roles = service.roles_of(service.person(self.actor), compiled.spec)
-        return CasePage(case, compiled, children, possibilities, list(events), list(messages), roles)
+        page = self.queries.case_page(case_id, actor=self.actor)
+        return CasePage(**{f.name: getattr(page, f.name) for f in fields(page)})
 
     def my_tasks(self) -> list[TaskRow]:
         service = self.service
         person = service.person(self.actor)
         roles = None if person.every_role else sorted(person.roles)
         result = []
-        for row, compiled in service.open_tasks(roles=roles, assignee=self.actor):
+        for row, compiled in self.queries.open_tasks(roles=roles, assignee=self.actor):
             spec = compiled.spec
             task = spec.all_tasks().get(row["task_id"])
             result.append(
@@ -289,7 +262,7 @@ class Desk:
     def outbox(
         self, statuses: tuple[str, ...] | None = (OutboxStatus.PENDING, OutboxStatus.FAILED)
     ) -> list[Any]:
-        rows = self.service.outbox()
+        rows = self.queries.outbox()
         return [r for r in rows if statuses is None or r["status"] in statuses]
 
     def deliveries(self, outbox_id: int) -> list[Any]:

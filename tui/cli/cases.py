@@ -31,7 +31,7 @@ def show_case(service: Service, settings: Settings, case: Case, as_json: bool) -
     from trinn.engine.views import case_view, forms_now
     from trinn.tui.cli.render import case_text
 
-    case, compiled, children = service.load(case.id)
+    case, compiled, children = service.queries.load(case.id)
     language = language_for(settings, compiled.spec.language)
     view = case_view(compiled, case, service.clock(), settings.language, children)
     view["forms"] = forms_now(compiled.spec, case, settings.language)
@@ -57,17 +57,12 @@ def cases(
         raise fail("give --open or --closed, not both")
     playbook, state = plain_option(playbook, "--playbook"), plain_option(state, "--state")
     settings: Settings = ctx.obj
-    now = None
-    if overdue:
-        from trinn.engine.service import utc_now  # the service's clock; only here: it loads the compiler
-
-        now = utc_now()
-    with errors(), settings.store().read() as tx:  # a listing needs no playbook compiled
-        rows = tx.case_rows(
+    with errors():  # a listing needs no playbook compiled
+        rows = settings.queries().cases(
             playbook=playbook,
             state=state,
             closed=True if only_closed else False if only_open else None,
-            overdue_at=now,
+            overdue_at=settings.clock() if overdue else None,
         )
         data = [
             {
@@ -108,7 +103,7 @@ def cases(
 def show(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
     """Show a case: its state, fields and the tasks of its state."""
     with service_for(ctx) as (service, settings):
-        loaded, _compiled, _children = service.load(case_id(case))
+        loaded, _compiled, _children = service.queries.load(case_id(case))
         show_case(service, settings, loaded, as_json)
 
 
@@ -125,7 +120,7 @@ def can(
 ) -> None:
     """What you can do to the case now: the triggers out of its state, possible ones first, and why not."""
     with service_for(ctx) as (service, settings):
-        found = service.can(case_id(case), actor=settings.acting_as())
+        found = service.queries.can(case_id(case), actor=settings.acting_as())
     shown = [p for p in found if p.allowed] + [p for p in found if not p.allowed and (p.here or every)]
     if as_json:
         print_json(
@@ -170,7 +165,7 @@ def tasks(
             roles = None if person.every_role else sorted(person.roles)
         elif role:
             roles = [role]
-        rows = service.open_tasks(
+        rows = service.queries.open_tasks(
             roles=roles, assignee=assignee if roles is not None else None, overdue_at=now if overdue else None
         )
         data = []
@@ -209,8 +204,8 @@ def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
 
     with service_for(ctx) as (service, settings):
         number = case_id(case)
-        events = [event_view(row) for row in service.history(number)]
-        _loaded, compiled, _ = service.load(number)
+        events = [event_view(row) for row in service.queries.history(number)]
+        _loaded, compiled, _ = service.queries.load(number)
         language = language_for(settings, compiled.spec.language)
     if as_json:
         print_json(events)
@@ -234,11 +229,11 @@ def export(
     with service_for(ctx) as (service, settings):
         now = service.clock()
         views = []
-        for row in service.cases():
-            case, compiled, children = service.load(row["id"])
+        for row in service.queries.cases():
+            case, compiled, children = service.queries.load(row["id"])
             view = case_view(compiled, case, now, settings.language, children)
             if fmt == "json":
-                view["history"] = [event_view(e) for e in service.history(case.id)]
+                view["history"] = [event_view(e) for e in service.queries.history(case.id)]
             views.append(view)
     if fmt == "json" or as_json:
         print_json(views)

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from trinn.engine.clock import utc_now
 from trinn.engine.errors import CommandError, TrinnError
 from trinn.tui.cli import cases, design, forms, notify, scenarios, serve, writing
 from trinn.tui.cli import channels as channel_commands
@@ -101,6 +102,8 @@ def _global(
         actor or None,
         people,
         channels_file=channels,
+        # a program that runs the command line (a test) may hand it a clock: `obj=clock`
+        clock=ctx.obj if callable(ctx.obj) else utc_now,
     )
     ctx.obj = settings
     ctx.call_on_close(settings.close)

@@ -29,20 +29,19 @@ __all__ = ["COMMANDS", "deliver_after_command", "outbox_app"]
 
 def deliver_after_command(settings: Settings) -> None:
     """Send what the command just queued; a failure is reported, the command still stands."""
-    from trinn.engine.service import utc_now
     from trinn.notifiers.dispatch import send_pending
 
     try:
         store = settings.store()
         with store.read() as tx:
-            if not tx.due_outbox_ids(utc_now(), fresh_only=True, limit=1):
+            if not tx.due_outbox_ids(settings.clock(), fresh_only=True, limit=1):
                 return  # nothing queued: the channels file and apprise stay unread
         channels = settings.channels()
         if channels is None:
             return  # no channels configured: messages wait in the outbox (`trinn outbox`)
         for warning in channels.warnings:
             err.print(f"trinn: warning: {warning}", markup=False)
-        report = send_pending(store, channels, now=utc_now(), fresh_only=True)
+        report = send_pending(store, channels, now=settings.clock(), fresh_only=True)
     except TrinnError as exc:
         err.print(f"trinn: messages not sent: {exc} (they wait in the outbox)", markup=False)
         return

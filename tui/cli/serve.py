@@ -112,7 +112,7 @@ def link(
         settings.link_settings(key_file, base_url)
         service = settings.service()
         assert service.links is not None
-        record, compiled, _children = service.load(case_id)
+        record, compiled, _children = service.queries.load(case_id)
         url, expires_at = case_link(service.links, compiled.spec, record, form, service.clock())
     except CommandError as exc:
         raise fail(str(exc), 1) from exc

@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trinn.engine.clock import Clock, utc_now
+
 if TYPE_CHECKING:
     from trinn.engine.links import FormLinks
     from trinn.engine.people import People
     from trinn.engine.playbook_cache import PlaybookCache
+    from trinn.engine.queries import Queries
     from trinn.engine.service import Service
     from trinn.engine.store import Store
     from trinn.notifiers.channels import Channels
@@ -27,8 +30,10 @@ class Settings:
     actor: str | None = None
     people_file: Path | None = None
     channels_file: Path | None = None
+    clock: Clock = utc_now  # the time commands act at when not given one (a test hands in its own)
     _service: Service | None = None
     _store: Store | None = None
+    _queries: Queries | None = None
     _links: FormLinks | None = None
 
     def people(self) -> People:
@@ -70,9 +75,10 @@ class Settings:
             from trinn.engine.registry import PlaybookRegistry
             from trinn.engine.service import Service
 
-            people = self.people()
             registry = PlaybookRegistry(self.playbook_dirs, playbook_cache())
-            self._service = Service(self.store(), registry, people, links=self.links())
+            self._service = Service(
+                self.store(), registry, self.people(), clock=self.clock, links=self.links()
+            )
         return self._service
 
     def link_settings(self, key_file: Path | None, base_url: str | None) -> None:
@@ -94,6 +100,17 @@ class Settings:
             self._links = FormLinks(load_key(os.environ[KEY_ENV]), os.environ[BASE_URL_ENV])
         return self._links
 
+    def queries(self) -> Queries:
+        """What the interfaces read; a listing reads the store alone (no playbook is compiled)."""
+        if self._queries is None:
+            from trinn.engine.queries import Queries
+
+            # the service's registry and people: each playbook version is compiled once
+            self._queries = Queries(
+                self.store(), lambda: self.service().registry, lambda: self.service().people, self.clock
+            )
+        return self._queries
+
     def channels(self) -> Channels | None:
         """The channels file (`--channels`, else the default one if it exists), or None."""
         from trinn.notifiers.channels import default_channels_path, load_channels
@@ -109,7 +126,7 @@ class Settings:
         """Close the database (a command that writes has sent what it queued before this)."""
         if self._store is not None:
             self._store.close()
-        self._store = self._service = None
+        self._store = self._service = self._queries = None
 
 
 def playbook_cache() -> PlaybookCache:

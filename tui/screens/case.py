@@ -45,6 +45,10 @@ class CaseScreen(DeskScreen):
         Binding("n", "comment", N_("Comment"), show=False),
         Binding("h", "tab('history')", N_("History"), show=False),
         Binding("r", "reload", N_("Reload"), show=False),
+        *(
+            Binding(str(number), f"tab('{tab}')", show=False)
+            for number, tab in enumerate(("tasks", "actions", "fields", "forms", "history", "messages"), 1)
+        ),
     ]
 
     def __init__(self, case_id: int, open_form: str | None = None) -> None:
@@ -61,19 +65,20 @@ class CaseScreen(DeskScreen):
         yield Header()
         yield CaseHead(_("Loading case {id}…").format(id=self.case_id), id="case-head")
         with TabbedContent(id="case-tabs"):
-            with TabPane(_("Tasks"), id="tasks"):
+            # each tab's number is its key (1-6), shown in the tab itself
+            with TabPane("1 " + _("Tasks"), id="tasks"):
                 yield TaskTable(id="task-table")
-            with TabPane(_("Actions"), id="actions"):
+            with TabPane("2 " + _("Actions"), id="actions"):
                 yield ActionList(id="action-list")
-            with TabPane(_("Fields"), id="fields"):
+            with TabPane("3 " + _("Fields"), id="fields"):
                 yield FieldList(id="field-list")
                 with Horizontal(classes="dialog-buttons"):
                     yield Button(_("Save fields"), id="save-fields", variant="primary")
-            with TabPane(_("Forms"), id="forms"):
+            with TabPane("4 " + _("Forms"), id="forms"):
                 yield FormList(id="form-list")
-            with TabPane(_("History"), id="history"), VerticalScroll():
+            with TabPane("5 " + _("History"), id="history"), VerticalScroll():
                 yield Timeline(id="history-text")
-            with TabPane(_("Messages"), id="messages"):
+            with TabPane("6 " + _("Messages"), id="messages"):
                 yield MessageTable(id="message-table")
         yield Footer()
 
@@ -199,7 +204,12 @@ class CaseScreen(DeskScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#case-tabs", TabbedContent).active = tab
-        focus = {"actions": "#action-list", "tasks": "#task-table", "forms": "#form-list"}
+        focus = {
+            "actions": "#action-list",
+            "tasks": "#task-table",
+            "forms": "#form-list",
+            "messages": "#message-table",
+        }
         if tab in focus:
             self.query_one(focus[tab]).focus()
         elif tab == "fields":  # the first field takes the typing at once

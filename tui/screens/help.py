@@ -91,6 +91,7 @@ def help_text() -> str:
                     ("e", _("fields; ctrl+s saves")),
                     ("n", _("comment")),
                     ("h", _("history")),
+                    ("1-6", _("the tabs: tasks, actions, fields, forms, history, messages")),
                     ("esc", _("back")),
                 ],
             ),

@@ -91,7 +91,7 @@ class _Forms:
     def waiting_case(self, claim: LinkClaim) -> tuple[Case, PlaybookSpec]:
         """The case whose form the link opens, if the form still waits for its answers."""
         try:
-            case, compiled, _children = self.service.load(claim.case_id)
+            case, compiled, _children = self.service.queries.load(claim.case_id)
             linked_task(compiled.spec, case, claim)
         except (LinkError, CaseNotFoundError):
             raise _Refused(*_NOT_FOUND) from None

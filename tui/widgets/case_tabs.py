@@ -159,8 +159,11 @@ class ActionList(OptionList):
         if not listed:
             listed.append(Option(_("No actions from this state."), disabled=True))
         options.add_options(listed)
-        if highlighted is not None and highlighted < len(listed):
+        possible = [index for index, option in enumerate(listed) if not option.disabled]
+        if highlighted is not None and highlighted in possible:
             options.highlighted = highlighted
+        elif possible:  # the first action possible now: Enter does it, no arrow key first
+            options.highlighted = possible[0]
 
 
 class FormList(OptionList):

@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
+from trinn.engine.clock import utc_now
 from trinn.engine.links import FormLinks
 from trinn.engine.people import People
 from trinn.engine.registry import PlaybookRegistry
-from trinn.engine.service import Service, utc_now
+from trinn.engine.service import Service
 from trinn.engine.store import Store, open_database
 
 PLAYBOOK = "padriv.fase-7-2"
@@ -64,7 +65,7 @@ def say(text: str) -> None:
 
 def advance(service: Service, case_id: int) -> None:
     """One command on the case: which one follows from what the database holds."""
-    case, compiled, _children = service.load(case_id)
+    case, compiled, _children = service.queries.load(case_id)
     spec, version = compiled.spec, case.row_version
     if version % 5 == 3:
         service.comment(case_id, f"note at version {version}", actor=ACTOR)
@@ -107,7 +108,7 @@ def main() -> None:
     )
     turn = 0
     while True:
-        open_ids = [int(row["id"]) for row in service.cases(closed=False)]
+        open_ids = [int(row["id"]) for row in service.queries.cases(closed=False)]
         while len(open_ids) < OPEN_CASES:
             case = service.open_case(
                 PLAYBOOK, {"virksomhet": f"Firma {len(open_ids)}", "meldt_av": "Kari"}, actor=ACTOR

@@ -1,0 +1,122 @@
+"""Who may do what: the people file's persons, the roles they act in, the checks of every write.
+
+Every write passes one check. Who acts must hold a role of the playbook
+(`acting_roles`, for every command a person gives); a trigger names the roles
+that may fire it (`compiled.fire`, with its guard); work on a task (done,
+reopen, form, assign) needs the task's role, or being its assignee
+(`authorise`); people named in a person_list field must be people of the people
+file who hold the role that field stands for (`check_people`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from trinn.engine.case import task_specs
+from trinn.engine.errors import CommandError, SettingError, choice_hint, did_you_mean
+from trinn.engine.i18n import gettext as _
+from trinn.engine.spec import FieldType
+
+if TYPE_CHECKING:
+    from trinn.engine.case import TaskRecord
+    from trinn.engine.command import Command
+    from trinn.engine.people import People, Person
+    from trinn.engine.spec import PlaybookSpec
+
+__all__ = ["acting_roles", "authorise", "check_people", "may_do", "person_of", "roles_of"]
+
+
+def person_of(people: People, actor: str) -> Person:
+    """The person `actor` names, or a refusal naming the closest id of the people file."""
+    person = people.by_id.get(actor)
+    if person is None:
+        hint = did_you_mean(actor, people.by_id, list_if_few=8)
+        raise SettingError(
+            _("'{actor}' is not in the people file").format(actor=actor) + (f" ({hint})" if hint else "")
+        )
+    return person
+
+
+def roles_of(person: Person, spec: PlaybookSpec) -> frozenset[str]:
+    """The playbook roles `person` acts in; external roles never act."""
+    return frozenset(
+        role_id for role_id, role in spec.roles.items() if not role.external and person.holds(role_id)
+    )
+
+
+def acting_roles(people: People, actor: str, spec: PlaybookSpec) -> frozenset[str]:
+    """The roles `actor` acts in, or a refusal if none: a command needs one."""
+    roles = roles_of(person_of(people, actor), spec)
+    if not roles:
+        internal = [r for r, role in spec.roles.items() if not role.external]
+        raise CommandError(
+            _("{actor} holds none of the roles of '{playbook}' ({roles})").format(
+                actor=actor, playbook=spec.id, roles=", ".join(internal)
+            )
+        )
+    return roles
+
+
+def may_do(cmd: Command, record: TaskRecord) -> bool:
+    role = cmd.spec.roles.get(record.role)
+    return (role is not None and role.external) or record.role in cmd.roles or record.assignee == cmd.actor
+
+
+def authorise(cmd: Command, record: TaskRecord, *, form: str | None = None, assigning: bool = False) -> None:
+    """May `cmd.actor` work on the task `record` (do it, reopen it, fill its form, assign it)?
+
+    A task of an external role is recorded by any coordinator on the outsider's behalf.
+    """
+    if may_do(cmd, record):
+        return
+    values = {"person": cmd.actor, "task": record.task_id, "role": record.role, "form": form}
+    if form is not None:
+        message = _("{person} cannot fill the form '{form}': its task '{task}' needs the role '{role}'")
+    elif assigning:
+        message = _("{person} cannot assign '{task}': it needs the role '{role}'")
+    else:
+        message = _("{person} cannot do '{task}': it needs the role '{role}'")
+    raise CommandError(message.format(**values))
+
+
+def check_people(cmd: Command, normalized: Mapping[str, Any]) -> None:
+    """Refuse a person_list value naming anyone but people of the people file who hold the
+    role the field stands for: the role of the for_each tasks made for each listed person,
+    or, when no task is made per person, any role of the playbook.
+
+    Without a people file (one user holding every role) there is no one to check against.
+    Only ids new to the list are checked: a member who has since left a role stays listed.
+    """
+    people = cmd.people
+    if any(person.every_role for person in people.by_id.values()):
+        return
+    spec = cmd.spec
+    for name, value in normalized.items():
+        if not isinstance(value, list) or spec.fields[name].type is not FieldType.person_list:
+            continue
+        before = cmd.case.fields.get(name) or []
+        needed = sorted({t.role for t in task_specs(spec).values() if t.for_each == name})
+        fit = [
+            p.id
+            for p in people.by_id.values()
+            if (all(p.holds(r) for r in needed) if needed else any(p.holds(r) for r in spec.roles))
+        ]
+        for person_id in value:
+            if person_id in before or person_id in fit:
+                continue
+            if person_id not in people.by_id:
+                problem = _("'{person}' is not in the people file").format(person=person_id)
+            elif needed:
+                problem = _("'{person}' does not hold the role {roles}").format(
+                    person=person_id, roles=", ".join(f"'{r}'" for r in needed)
+                )
+            else:
+                problem = _("'{person}' holds none of the roles of '{playbook}'").format(
+                    person=person_id, playbook=spec.id
+                )
+            raise CommandError(
+                _("field '{name}': {problem}").format(name=name, problem=problem)
+                + choice_hint(person_id, fit),
+                fields={name: problem + choice_hint(person_id, fit)},
+            )

@@ -1,0 +1,83 @@
+"""What a command queues in the outbox: its notify and custom actions, its reminders.
+
+A transition's actions and a reminder that falls due become typed outbox
+entries in memory (`queue_*`, engine.outbox_message); `outbox_entries` renders
+each message when the command saves, so its text says what the case was at
+that command. Delivery reads the rows after commit (notifiers.dispatch).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from trinn.engine.messages import rendered
+from trinn.engine.outbox_message import OutboxAction, OutboxMessage, Reason
+
+if TYPE_CHECKING:
+    from trinn.engine.case import TimerRecord
+    from trinn.engine.command import Command
+    from trinn.engine.compiler import CustomEffect, NotifyEffect
+    from trinn.engine.spec import ReminderSpec
+
+__all__ = ["as_list", "outbox_entries", "queue_action", "queue_notify", "queue_reminder"]
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def queue_notify(cmd: Command, effect: NotifyEffect) -> None:
+    """A transition's or a state's `notify` action, addressed as the case is now."""
+    notify = effect.notify
+    cmd.details.setdefault("notify", []).append(notify.message)
+    address = cmd.case.fields.get(notify.to_field) if notify.to_field else None
+    cmd.outbox.append(
+        OutboxMessage(
+            reason=Reason.NOTIFY,
+            state=cmd.case.state,
+            message=notify.message,
+            to=tuple(as_list(notify.to)),
+            to_person=notify.to_person,
+            to_field=notify.to_field,
+            channel=notify.channel,
+            # an e-mail field's address; a person field's people are found when rendered
+            address=address if isinstance(address, str) and "@" in address else None,
+        )
+    )
+
+
+def queue_action(cmd: Command, effect: CustomEffect) -> None:
+    """A custom action (a plugin's kind): the outbox carries it to whoever handles it."""
+    cmd.outbox.append(OutboxAction(effect.kind, effect.params))
+
+
+def queue_reminder(
+    cmd: Command,
+    timer: TimerRecord,
+    reminder: ReminderSpec,
+    *,
+    reason: str | None = None,
+    deadline: str | None = None,
+) -> None:
+    """A reminder or escalation that fell due (`timer.fired_count` times so far): of the
+    state `timer.state`, or of the case-wide `deadline` (in whatever state the case is)."""
+    cmd.outbox.append(
+        OutboxMessage(
+            reason=Reason(reason or timer.kind),
+            state=cmd.case.state if deadline is not None else timer.state,
+            deadline=deadline,
+            to=tuple(as_list(reminder.to)),
+            message=reminder.message,
+            count=timer.fired_count,
+        )
+    )
+
+
+def outbox_entries(cmd: Command) -> list[OutboxMessage | OutboxAction]:
+    """The command's entries as the store writes them: each message rendered now."""
+    return [
+        rendered(cmd.spec, cmd.case, entry, people=cmd.people, actor=cmd.actor, now=cmd.now, links=cmd.links)
+        if isinstance(entry, OutboxMessage)
+        else entry
+        for entry in cmd.outbox
+    ]

@@ -1,0 +1,314 @@
+"""A command's reads and writes of cases: the case row, its tasks, timers, history and outbox rows.
+
+A case row is only ever updated at the row version the command read: a stale
+write is refused, never merged. Everything a command writes passes the
+driver's cursor (`TransactionBase._driver`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from itertools import starmap
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from trinn.engine.case import Case, TaskRecord, TimerRecord
+from trinn.engine.errors import CaseNotFoundError, StaleCaseError, StoreError
+from trinn.engine.status import OutboxStatus, TimerStatus
+from trinn.engine.store.driver import TransactionBase, shown_time
+from trinn.engine.store.statements import MAX_ROWS, TASK_CHANGES, TIMER_CHANGES, DriverStatement
+from trinn.engine.store.tables import cases, playbooks, tasks, timers
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+__all__ = ["CaseWrites"]
+
+
+class CaseWrites(TransactionBase):
+    """Playbook versions, cases with their tasks and timers, events and outbox rows."""
+
+    # playbook versions ------------------------------------------------------
+
+    def store_playbook(
+        self, sha256: str, playbook_id: str, version: int, language: str, text: str, now: dt.datetime
+    ) -> None:
+        """Keep a playbook version's text, once (the first case of it stores it).
+
+        Two first cases may be opened at once: the second insert then does nothing.
+        """
+        if not self._rows(self._statements.playbook_stored, {"sha256": sha256}):
+            statement: postgresql.Insert | sqlite.Insert
+            if self.is_postgres:
+                from sqlalchemy.dialects.postgresql import insert as postgres_insert
+
+                statement = postgres_insert(playbooks)
+            else:
+                from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+                statement = sqlite_insert(playbooks)
+            self.execute(
+                statement.values(
+                    sha256=sha256,
+                    playbook_id=playbook_id,
+                    version=version,
+                    language=language,
+                    yaml=text,
+                    stored_at=now,
+                ).on_conflict_do_nothing(index_elements=["sha256"])
+            )
+
+    def playbook_text(self, sha256: str) -> str:
+        text = self.execute(sa.select(playbooks.c.yaml).where(playbooks.c.sha256 == sha256)).scalar()
+        if text is None:
+            raise StoreError(f"the playbook version {sha256[:12]} is missing from the database")
+        return str(text)
+
+    # cases --------------------------------------------------------------------
+
+    def load_case(self, case_id: int, *, lock: bool = False, with_timers: bool = False) -> Case:
+        """A case with all its tasks (and its waiting timers if asked); `lock` holds its row."""
+        key = {"case_id": case_id}
+        sql = self._statements
+        found = self._rows(sql.case_locked if lock else sql.case, key)
+        if not found:
+            raise CaseNotFoundError(case_id)
+        case = _case_of(found[0])
+        self._fields_read[case_id] = dict(case.fields)
+        case.tasks = list(starmap(TaskRecord, self._rows(sql.tasks_of, key)))
+        if with_timers:
+            case.timers = list(starmap(TimerRecord, self._rows(sql.waiting_timers_of, key)))
+        return case
+
+    def case_playbook(self, case_id: int) -> tuple[str, int, str]:
+        """The playbook id, version and hash a case runs on (without loading the case)."""
+        row = self.execute(
+            sa.select(cases.c.playbook_id, cases.c.playbook_version, cases.c.playbook_sha256).where(
+                cases.c.id == case_id
+            )
+        ).first()
+        if row is None:
+            raise CaseNotFoundError(case_id)
+        return row.playbook_id, row.playbook_version, row.playbook_sha256
+
+    def insert_case(self, case: Case) -> int:
+        values = _case_values(case)
+        case.id = int(self._rows(self._statements.insert_case, values)[0][0])
+        self._save_children(case)
+        return case.id
+
+    def update_case(self, case: Case, read_version: int) -> None:
+        """Write the case at `read_version` + 1, or refuse if someone else wrote first."""
+        values = _case_values(case)
+        values["_id"], values["_read"] = case.id, read_version
+        same = case.fields == self._fields_read.get(case.id)
+        sql = self._statements
+        if self._run(sql.update_case_same_fields if same else sql.update_case, values) != 1:
+            self.raise_stale(case.id)
+        self._save_children(case)
+
+    def raise_stale(self, case_id: int) -> None:
+        row = self.execute(
+            sa.select(cases.c.updated_by, cases.c.updated_at).where(cases.c.id == case_id)
+        ).first()
+        if row is None:
+            raise CaseNotFoundError(case_id)
+        raise StaleCaseError(case_id, row.updated_by, shown_time(row.updated_at))
+
+    def _save_children(self, case: Case) -> None:
+        sql = self._statements
+        if case.timers_cancelled:
+            self._run(sql.cancel_timers, {"case_id": case.id})
+            case.timers_cancelled = False
+        self._save(tasks, sql.update_task, TASK_CHANGES, case, case.tasks, _task_values)
+        self._save(timers, sql.update_timer, TIMER_CHANGES, case, case.timers, _timer_values)
+
+    def _save(
+        self,
+        table: sa.Table,
+        update: DriverStatement,
+        changeable: Sequence[str],
+        case: Case,
+        records: Sequence[TaskRecord | TimerRecord],
+        values: Any,
+    ) -> None:
+        """Insert the new records (learning their ids) and update the changed ones."""
+        new = [r for r in records if r.id is None]
+        dirty = [r for r in records if r.dirty and r.id is not None]
+        if dirty:
+            self._run_many(
+                update, [{**{name: getattr(r, name) for name in changeable}, "_id": r.id} for r in dirty]
+            )
+        for start in range(0, len(new), MAX_ROWS):
+            batch = new[start : start + MAX_ROWS]
+            statement, parameters = self._statements.insert_rows(
+                table, [{**values(r), "case_id": case.id} for r in batch]
+            )
+            # one statement hands out increasing ids in the order of its rows
+            ids = sorted(int(row[0]) for row in self._driver(statement.sql, parameters).fetchall())
+            for record, row_id in zip(batch, ids, strict=True):
+                record.id = row_id
+        for record in (*dirty, *new):
+            record.dirty = False
+
+    def add_event(
+        self,
+        case: Case,
+        *,
+        at: dt.datetime,
+        actor: str,
+        kind: str,
+        name: str | None,
+        state_before: str | None,
+        changes: Mapping[str, Any],
+        note: str | None,
+        details: Mapping[str, Any],
+    ) -> None:
+        self._run(
+            self._statements.insert_event,
+            {
+                "case_id": case.id,
+                "case_version": case.row_version,
+                "at": at,
+                "actor": actor,
+                "kind": kind,
+                "name": name,
+                "state_before": state_before,
+                "state_after": case.state,
+                "changes": _plain(changes),
+                "note": note,
+                "details": _plain(details),
+            },
+        )
+
+    def add_outbox(self, case: Case, kind: str, payload: Mapping[str, Any], now: dt.datetime) -> None:
+        self._run(
+            self._statements.insert_outbox,
+            {
+                "case_id": case.id,
+                "case_version": case.row_version,
+                "created_at": now,
+                "kind": kind,
+                "payload": _plain(payload),
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "sent_at": None,
+                "last_error": None,
+                "claimed_by": None,
+                "claimed_until": None,
+            },
+        )
+
+    def due_timer_cases(self, now: dt.datetime) -> list[int]:
+        """Cases with a timer due at `now`, in the order their first timer fell due."""
+        first_due = sa.func.min(timers.c.due_at)
+        query = (
+            sa.select(timers.c.case_id)
+            # a meeting's row keeps its start for showing, and is settled by the next command
+            .where(
+                timers.c.status == TimerStatus.WAITING,
+                timers.c.due_at <= now,
+                timers.c.kind != "meeting",
+            )
+            .group_by(timers.c.case_id)
+            .order_by(first_due, timers.c.case_id)
+        )
+        return [int(case_id) for case_id in self.execute(query).scalars()]
+
+
+def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """A dict as JSON encodes it (the commands' own dicts go as they are)."""
+    return mapping if isinstance(mapping, dict) else dict(mapping)
+
+
+def _case_of(row: Sequence[Any]) -> Case:
+    """A case from its row (the columns in the table's order, times already aware)."""
+    (
+        case_id,
+        playbook_id,
+        playbook_version,
+        playbook_sha256,
+        state,
+        entry,
+        subject,
+        fields,
+        parent_id,
+        opened_at,
+        opened_by,
+        closed_at,
+        outcome,
+        updated_at,
+        updated_by,
+        row_version,
+    ) = row
+    return Case(
+        id=int(case_id),
+        playbook_id=playbook_id,
+        playbook_version=playbook_version,
+        playbook_sha256=playbook_sha256,
+        state=state,
+        entry=entry,
+        fields=fields,
+        opened_at=opened_at,
+        opened_by=opened_by,
+        updated_at=updated_at,
+        updated_by=updated_by,
+        row_version=row_version,
+        subject=subject,
+        parent_id=parent_id,
+        closed_at=closed_at,
+        outcome=outcome,
+    )
+
+
+def _case_values(case: Case) -> dict[str, Any]:
+    return {
+        "playbook_id": case.playbook_id,
+        "playbook_version": case.playbook_version,
+        "playbook_sha256": case.playbook_sha256,
+        "state": case.state,
+        "entry": case.entry,
+        "subject": case.subject,
+        "fields": case.fields,
+        "parent_id": case.parent_id,
+        "opened_at": case.opened_at,
+        "opened_by": case.opened_by,
+        "closed_at": case.closed_at,
+        "outcome": case.outcome,
+        "updated_at": case.updated_at,
+        "updated_by": case.updated_by,
+        "row_version": case.row_version,
+    }
+
+
+def _task_values(task: TaskRecord) -> dict[str, Any]:
+    return {
+        "task_id": task.task_id,
+        "entry": task.entry,
+        "state": task.state,
+        "role": task.role,
+        "created_at": task.created_at,
+        "item": task.item,
+        "assignee": task.assignee,
+        "status": task.status,
+        "due_at": task.due_at,
+        "done_at": task.done_at,
+        "done_by": task.done_by,
+        "note": task.note,
+    }
+
+
+def _timer_values(timer: TimerRecord) -> dict[str, Any]:
+    return {
+        "kind": timer.kind,
+        "position": timer.position,
+        "entry": timer.entry,
+        "state": timer.state,
+        "due_at": timer.due_at,
+        "status": timer.status,
+        "fired_at": timer.fired_at,
+        "fired_count": timer.fired_count,
+    }
