@@ -10,8 +10,9 @@ left out of a hand-written list once broke `trinn lint` in the wheel.
 from setuptools import find_namespace_packages, setup
 
 FOLDERS = ("engine", "tui", "notifiers", "playbooks")
-# data the code reads at run time: playbooks, catalogues, the app's styles, alembic's template
-DATA = ["*.yaml", "*.po", "*.mo", "*.tcss", "*.mako"]
+# data the code reads at run time: playbooks, catalogues, the app's styles, alembic's template,
+# the web forms' templates and style sheet
+DATA = ["*.yaml", "*.po", "*.mo", "*.tcss", "*.mako", "*.html", "*.css"]
 
 
 def _packages() -> list[str]:

@@ -346,7 +346,10 @@ def check_playbook(
     spec: PlaybookSpec, source_map: SourceMap, known_playbooks: Iterable[str] | None = None
 ) -> CheckResult:
     """Every reference, expression and graph problem of a validated playbook."""
+    from trinn.engine.public_forms import public_form_problems
+
     result = _Checker(spec, source_map, known_playbooks).run()
+    result.problems.extend(public_form_problems(spec, source_map))
     if not any(p.message.startswith("unknown state ") for p in result.problems):
         # with a transition pointing nowhere, the graph findings would only echo it
         result.problems.extend(graph_problems(spec, source_map))

@@ -21,6 +21,7 @@ from trinn.engine.context import evaluation_context
 from trinn.engine.effects import queue_action, queue_notify
 from trinn.engine.errors import CommandError, RefusedError, choice_hint, did_you_mean
 from trinn.engine.i18n import gettext as _
+from trinn.engine.links import FormLinks
 from trinn.engine.permissions import check_writes
 from trinn.engine.readable import fields_read, unreadable
 from trinn.engine.status import TaskStatus
@@ -58,6 +59,7 @@ class Command:
     outbox: list[OutboxMessage | OutboxAction] = field(default_factory=list)
     starts: list[StartCaseEffect] = field(default_factory=list)
     ticked: list[TickAction] = field(default_factory=list)
+    links: FormLinks | None = None  # signs the `form_link`s of the messages it queues
 
     @property
     def spec(self) -> PlaybookSpec:
@@ -161,7 +163,7 @@ class Command:
         record.note, record.dirty = self.note, True
         done = {"task": record.task_id, "item": record.item}
         role = self.spec.roles.get(record.role)
-        if role is not None and role.external:
+        if role is not None and role.external and self.details.get("via") != "web":
             done["on_behalf_of"] = record.role  # a coordinator records what an outsider did
         self.details.setdefault("done", []).append(done)
         self.hook("task", record.task_id)

@@ -76,7 +76,7 @@ def queue_reminder(
 def outbox_entries(cmd: Command) -> list[OutboxMessage | OutboxAction]:
     """The command's entries as the store writes them: each message rendered now."""
     return [
-        rendered(cmd.spec, cmd.case, entry, people=cmd.people, actor=cmd.actor, now=cmd.now)
+        rendered(cmd.spec, cmd.case, entry, people=cmd.people, actor=cmd.actor, now=cmd.now, links=cmd.links)
         if isinstance(entry, OutboxMessage)
         else entry
         for entry in cmd.outbox

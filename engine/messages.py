@@ -24,7 +24,10 @@ from trinn.engine.status import TaskStatus
 from trinn.engine.text import localize, yes_no
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from trinn.engine.case import Case
+    from trinn.engine.links import FormLinks
     from trinn.engine.people import People
     from trinn.engine.spec import PlaybookSpec
 
@@ -32,7 +35,13 @@ __all__ = ["rendered", "template_variables"]
 
 
 def template_variables(
-    spec: PlaybookSpec, case: Case, *, actor: str, now: dt.datetime, count: int | None = None
+    spec: PlaybookSpec,
+    case: Case,
+    *,
+    actor: str,
+    now: dt.datetime,
+    count: int | None = None,
+    links: FormLinks | None = None,
 ) -> dict[str, Any]:
     """The names a message template sees (engine.template.TEMPLATE_NAMES), then the fields.
 
@@ -77,9 +86,30 @@ def template_variables(
         "actor": actor,
         "now": local_moment(now, language),
         "count": count or 1,
+        "form_link": _form_link(spec, case, now, links),
     }
     variables.update(shown)
     return variables
+
+
+def _form_link(
+    spec: PlaybookSpec, case: Case, now: dt.datetime, links: FormLinks | None
+) -> Callable[[str], str]:
+    """`form_link('id')` of a message: the signed address of the case's public form `id`, for
+    this visit to the state the message is sent in, working for the form's `expires`."""
+
+    def form_link(form_id: str) -> str:
+        from trinn.engine.calendar import due_at
+        from trinn.engine.links import MAKE_KEY
+
+        form = spec.forms.get(form_id) if isinstance(form_id, str) else None
+        if form is None or not form.public:
+            raise ValueError(f"form_link('{form_id}'): no public form '{form_id}'")
+        if links is None:
+            raise ValueError(f"form_link('{form_id}') needs a signing key and an address ({MAKE_KEY})")
+        return links.url(case.id, form_id, case.entry, due_at(now, form.link_expiry, spec.language))
+
+    return form_link
 
 
 def _summary(
@@ -117,6 +147,7 @@ def rendered(
     people: People | None,
     actor: str,
     now: dt.datetime,
+    links: FormLinks | None = None,
 ) -> OutboxMessage:
     """`queued` (a notify or reminder) with its message rendered and its recipients known.
 
@@ -127,7 +158,7 @@ def rendered(
     from trinn.engine.template import render
 
     language = spec.language
-    variables = template_variables(spec, case, actor=actor, now=now, count=queued.count)
+    variables = template_variables(spec, case, actor=actor, now=now, count=queued.count, links=links)
     message_id = queued.message
     if message_id is not None and message_id in spec.messages:
         message = spec.messages[message_id]

@@ -19,6 +19,7 @@ from trinn.engine.compiler import CompiledPlaybook, StartCaseEffect
 from trinn.engine.effects import outbox_entries
 from trinn.engine.errors import CommandError
 from trinn.engine.i18n import gettext as _
+from trinn.engine.links import FormLinks, LinkError
 from trinn.engine.people import People
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.store import Store, Transaction
@@ -33,10 +34,13 @@ _MAX_START_DEPTH = 8  # start_case chains deeper than this are a loop
 class CommandRunner:
     """Runs commands on the cases of one store, with the playbooks of one registry."""
 
-    def __init__(self, store: Store, registry: PlaybookRegistry, people: People) -> None:
+    def __init__(
+        self, store: Store, registry: PlaybookRegistry, people: People, links: FormLinks | None = None
+    ) -> None:
         self.store = store
         self.registry = registry
         self.people = people
+        self.links = links  # signs the form links messages carry (`form_link`); None: no links
         self._last_sha: dict[int, str] = {}  # each case's playbook version, as last seen
 
     def compiled_for(self, tx: Transaction, case: Case) -> CompiledPlaybook:
@@ -57,6 +61,7 @@ class CommandRunner:
         *,
         closed_ok: bool = False,
         system: bool = False,
+        outsider: bool = False,
     ) -> Command:
         """Run `work` on the case; `system` commands (tick) act in every internal role."""
         note = _checked_note(note)
@@ -71,6 +76,10 @@ class CommandRunner:
                 spec = compiled.spec
                 if system:
                     roles = frozenset(r for r, role in spec.roles.items() if not role.external)
+                elif outsider:  # an outside party, through a link: the service names its role
+                    if case.is_closed:
+                        raise LinkError("the case has moved on")
+                    roles = frozenset()
                 else:
                     roles = acting_roles(self.people, actor, spec)
                 if case.is_closed and not closed_ok:
@@ -88,6 +97,7 @@ class CommandRunner:
                     note,
                     state_before=case.state,
                     fields_before=dict(case.fields),
+                    links=self.links,
                 )
                 work(cmd)
                 self.save(cmd, read_version=case.row_version)
@@ -138,7 +148,9 @@ class CommandRunner:
             row_version=0,
             parent_id=parent,
         )
-        cmd = Command(tx, case, compiled, self.people, actor, roles, now, "open", spec.id, depth=depth)
+        cmd = Command(
+            tx, case, compiled, self.people, actor, roles, now, "open", spec.id, depth=depth, links=self.links
+        )
         case.fields = {name: f.default for name, f in spec.fields.items() if f.default is not None}
         cmd.set_values(values, sync=False, by_user=parent is None)
         missing = missing_fields(spec, case.fields, spec.fields)

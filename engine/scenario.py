@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 DEFAULT_START = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Oslo
-ACTIONS = ("fire", "done", "reopen", "form", "set", "advance", "expect")
+ACTIONS = ("fire", "done", "reopen", "form", "web", "set", "advance", "expect")
 SUFFIXES = (".test.yaml", ".test.yml")
 
 
@@ -105,6 +105,9 @@ class Step(_Model):
     done: Name | None = None
     reopen: Name | None = None
     form: Name | None = None
+    web: Name | None = Field(
+        None, description="a public form, filled by its outside party from its link (`trinn serve`)"
+    )
     set: dict[str, Any] | None = None
     advance: Duration | None = None
     expect: Expectation | None = None
@@ -126,8 +129,8 @@ class Step(_Model):
                 + ", ".join(f"'{a}'" for a in ACTIONS)
                 + (f" (found {', '.join(given)})" if given else "")
             )
-        if self.with_ is not None and self.action not in ("fire", "form"):
-            raise ValueError("'with' goes with 'fire' or 'form'")
+        if self.with_ is not None and self.action not in ("fire", "form", "web"):
+            raise ValueError("'with' goes with 'fire', 'form' or 'web'")
         if self.item is not None and self.action not in ("done", "reopen"):
             raise ValueError("'item' goes with 'done' or 'reopen'")
         if self.refused is not None and self.action in ("advance", "expect"):

@@ -9,13 +9,15 @@ scenarios took (transitions, states entered) is kept for `--coverage`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from trinn.engine.calendar import due_at, local_time
 from trinn.engine.case import Case
 from trinn.engine.errors import CommandError, Problem, RefusedError, TrinnError
+from trinn.engine.links import FormLinks, LinkError, case_link
 from trinn.engine.outbox_message import OutboxMessage
 from trinn.engine.people import People
 from trinn.engine.registry import PlaybookRegistry
@@ -34,9 +36,10 @@ from trinn.engine.status import TaskStatus
 from trinn.engine.store import Store, open_database
 from trinn.engine.values import parse_moment
 
-__all__ = ["ACTOR", "Coverage", "ScenarioResult", "coverage_gaps", "run_scenarios"]
+__all__ = ["ACTOR", "SCENARIO_BASE_URL", "Coverage", "ScenarioResult", "coverage_gaps", "run_scenarios"]
 
 ACTOR = "tester"  # holds every role, as the single user without a people file does
+SCENARIO_BASE_URL = "https://trinn.example"  # where the links in a scenario's messages point
 
 
 class _Failed(Exception):
@@ -77,7 +80,9 @@ class _Run:
         start = self.scenario.start or loaded.spec.start
         self.clock = _Clock(parse_moment(start) if start else DEFAULT_START)
         self.store = Store(open_database("sqlite://"))
-        self.service = Service(self.store, registry, People.single_user(ACTOR), clock=self.clock)
+        # a key of this run's own: the links messages carry work in its `web` steps only
+        links = FormLinks(secrets.token_urlsafe(32), SCENARIO_BASE_URL)
+        self.service = Service(self.store, registry, People.single_user(ACTOR), clock=self.clock, links=links)
         self.case_id = 0
         self.spec: PlaybookSpec | None = None
         self.seen_outbox = 0
@@ -153,8 +158,24 @@ class _Run:
             service.reopen_task(case_id, step.reopen, actor=ACTOR, item=step.item, note=step.note)
         elif step.form is not None:
             service.submit_form(case_id, step.form, step.with_ or {}, actor=ACTOR, note=step.note)
+        elif step.web is not None:
+            self.web(step.web, step.with_ or {}, step.note)
         elif step.set is not None:
             service.set_fields(case_id, step.set, actor=ACTOR, note=step.note)
+
+    def web(self, form: str, values: Mapping[str, Any], note: str | None) -> None:
+        """The outside party opens the form's link, as `form_link` or `trinn link` makes it
+        now, and sends `values`: what `trinn serve` does with a submission."""
+        service = self.service
+        assert service.links is not None
+        case, compiled, _children = service.queries.load(self.case_id)
+        url, _expires = case_link(service.links, compiled.spec, case, form, service.clock())
+        token = url.partition("?k=")[2]
+        try:
+            claim = service.links.read(token, self.case_id, form, service.clock())
+            service.submit_form(self.case_id, form, values, actor=ACTOR, note=note, link=claim)
+        except LinkError as exc:
+            raise CommandError(f"the link does not open the form '{form}' ({exc.reason})") from None
 
     # expectations -----------------------------------------------------------------
 

@@ -15,11 +15,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from trinn.engine.authority import authorise, may_do, person_of
-from trinn.engine.case import Case, task_specs
+from trinn.engine.case import Case, TaskRecord, task_specs
 from trinn.engine.clock import Clock, utc_now
 from trinn.engine.command import Command, missing_fields, normalized
 from trinn.engine.errors import CommandError, choice_hint
 from trinn.engine.i18n import gettext as _
+from trinn.engine.links import FormLinks, LinkClaim, LinkError, linked_task
 from trinn.engine.people import People, Person
 from trinn.engine.queries import Queries
 from trinn.engine.registry import PlaybookRegistry
@@ -35,14 +36,21 @@ class Service:
     """Cases of every playbook, on one store, acted on by the people of one people file."""
 
     def __init__(
-        self, store: Store, registry: PlaybookRegistry, people: People, *, clock: Clock = utc_now
+        self,
+        store: Store,
+        registry: PlaybookRegistry,
+        people: People,
+        *,
+        clock: Clock = utc_now,
+        links: FormLinks | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
         self.people = people
         self.clock = clock  # the time a command acts at when it is given none
+        self.links = links  # signs the form links messages carry (`form_link`); None: no links
         self.queries = Queries(store, lambda: registry, lambda: people, clock)  # the reads, on the same parts
-        self._runner = CommandRunner(store, registry, people)
+        self._runner = CommandRunner(store, registry, people, links)
 
     # who acts ---------------------------------------------------------------
 
@@ -158,11 +166,18 @@ class Service:
         note: str | None = None,
         expected_version: int | None = None,
         now: dt.datetime | None = None,
+        link: LinkClaim | None = None,
     ) -> Case:
         """Fill a form: its fields validated together; it completes the open task it belongs to.
 
         Filling a form is doing its task: the task must be open in the case's state, and the
         actor must be allowed to do it (its role, or its assignee), as for `done`.
+
+        With `link` (a genuine link, read by `FormLinks.read`), the outside party fills its
+        public form itself: `actor` is ignored, the history names the task's external role and
+        the web form, and the form's `fires` triggers are tried in order (the first whose guard
+        holds fires; the playbook's `fires` authorises it). A link for a form already sent or
+        a state since left raises LinkError.
         """
 
         def work(cmd: Command) -> None:
@@ -171,9 +186,17 @@ class Service:
                 raise CommandError(
                     _("unknown form '{form}'").format(form=form) + choice_hint(form, spec.forms)
                 )
-            record = cmd.case.form_task(spec, form, lambda task: may_do(cmd, task))
-            if record is not None:
-                authorise(cmd, record, form=form)
+            if link is not None:
+                if link.form != form:
+                    raise LinkError("for another form")
+                record: TaskRecord | None = linked_task(spec, cmd.case, link)
+                assert record is not None
+                cmd.actor, cmd.roles = record.role, frozenset({record.role})
+                cmd.details["via"] = "web"
+            else:
+                record = cmd.case.form_task(spec, form, lambda task: may_do(cmd, task))
+                if record is not None:
+                    authorise(cmd, record, form=form)
             allowed = spec.forms[form].fields
             if not values:
                 raise CommandError(
@@ -198,7 +221,15 @@ class Service:
             cmd.hook("form", form)
             if record is not None:
                 cmd.complete(record)
+            if link is not None:
+                _fire_first(cmd, spec.forms[form].triggers)
 
+        if link is not None:
+            if link.case_id != case_id:
+                raise LinkError("for another case")
+            return self._runner.run(
+                case_id, actor, "form", form, note, expected_version, now or self.clock(), work, outsider=True
+            ).case
         return self._run(case_id, actor, "form", form, note, expected_version, now, work).case
 
     def assign_task(
@@ -280,3 +311,18 @@ class Service:
         return self._runner.run(
             case_id, actor, kind, name, note, expected_version, now or self.clock(), work, closed_ok=closed_ok
         )
+
+
+def _fire_first(cmd: Command, triggers: list[str]) -> None:
+    """Fire the first of a public form's `fires` whose guard holds now, if any.
+
+    The playbook's `fires` is what authorises the outsider here, so the transition's own
+    roles are not asked for; its guard is.
+    """
+    roles = frozenset(cmd.spec.roles)
+    for trigger in triggers:
+        allowed, _reasons = cmd.compiled.may(cmd.case.state, trigger, cmd.context(), roles)
+        if allowed:
+            cmd.roles = roles
+            cmd.fire(trigger)
+            return

@@ -28,6 +28,7 @@ from pydantic import (
 from trinn.engine.i18n import LANGUAGES, Language
 
 __all__ = [
+    "DEFAULT_LINK_EXPIRY",
     "ActionSpec",
     "CustomActionSpec",
     "DeadlineMetSpec",
@@ -145,7 +146,11 @@ class RoleSpec(_Spec):
 
     title: Text
     description: Text | None = None
-    external: bool = Field(False, description="a party outside the system; a coordinator records what it did")
+    external: bool = Field(
+        False,
+        description="a party outside the system: a coordinator records what it did, "
+        "or it fills its public forms itself",
+    )
 
 
 class FieldType(StrEnum):
@@ -201,8 +206,11 @@ class FieldSpec(_Spec):
         return self
 
 
+DEFAULT_LINK_EXPIRY = "30 days"
+
+
 class FormSpec(_Spec):
-    """Fields filled together at one step."""
+    """Fields filled together at one step; a public one by an outside party, from a link."""
 
     title: Text
     intro: Text | None = None
@@ -210,6 +218,33 @@ class FormSpec(_Spec):
     on_submit: list[ActionSpec] = Field(
         default_factory=list, description="actions run when the form is filled, in the same command"
     )
+    public: bool = Field(
+        False,
+        description="filled by an outside party through a signed link (`form_link`, `trinn serve`); "
+        "its task belongs to an external role",
+    )
+    expires: Duration | None = Field(
+        None, description=f"how long a link to this public form works (default: {DEFAULT_LINK_EXPIRY})"
+    )
+    fires: Id | Annotated[list[Id], Field(min_length=1)] = Field(
+        default_factory=list,
+        description="triggers tried in order once the outside party has sent the form; "
+        "the first whose guard holds fires",
+    )
+
+    @model_validator(mode="after")
+    def _link_settings_need_public(self) -> FormSpec:
+        if not self.public and (self.expires is not None or self.fires):
+            raise ValueError("'expires' and 'fires' only apply to a form with 'public: true'")
+        return self
+
+    @property
+    def triggers(self) -> list[str]:
+        return [self.fires] if isinstance(self.fires, str) else list(self.fires)
+
+    @property
+    def link_expiry(self) -> str:
+        return self.expires or DEFAULT_LINK_EXPIRY
 
 
 class MessageSpec(_Spec):

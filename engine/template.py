@@ -37,6 +37,7 @@ __all__ = [
     "TEMPLATE_NAMES",
     "TemplateProblem",
     "check_template",
+    "form_link_calls",
     "local_date",
     "local_moment",
     "locale_of",
@@ -52,6 +53,7 @@ TEMPLATE_NAMES = {
     "state_title": "the current state's title",
     "tasks": "the open tasks of the current state: each with .title, .role, .due, .item",
     "summary": "the case in a few lines: subject, state, fields and open tasks (no links)",
+    "form_link": "form_link('id'): the signed address of the case's public form 'id' (`trinn serve`)",
     "actor": "who acted",
     "now": "the time the message was made, on the local clock (e.g. '2. februar 2026 09:05')",
     "count": "how many times a reminder has been sent (1 the first time)",
@@ -219,6 +221,39 @@ def _name_tokens(text: str) -> list[_NameToken]:
             previous.append((kind, value))
         offset += len(value)
     return result
+
+
+def form_link_calls(text: str) -> list[tuple[int, str | None]]:
+    """Each `form_link(...)` of a template: its offset, and the form id when it is given as one
+    quoted string (None otherwise: the checks then cannot tell which form it links to)."""
+    import ast
+
+    from jinja2 import TemplateSyntaxError
+
+    tokens: list[tuple[int, str, str]] = []
+    offset = 0
+    try:
+        for _lineno, kind, value in _environment().lexer.tokeniter(text, None):
+            if kind != "whitespace":
+                tokens.append((offset, kind, value))
+            offset += len(value)
+    except TemplateSyntaxError:
+        return []  # check_template reports it
+    calls: list[tuple[int, str | None]] = []
+    for i, (at, kind, value) in enumerate(tokens):
+        if kind != "name" or value != "form_link" or (i and tokens[i - 1][2] in (".", "|", "is")):
+            continue
+        following = [(k, v) for _at, k, v in tokens[i + 1 : i + 4]]
+        if (
+            len(following) == 3
+            and following[0][1] == "("
+            and following[1][0] == "string"
+            and following[2][1] == ")"
+        ):
+            calls.append((at, str(ast.literal_eval(following[1][1]))))
+        else:
+            calls.append((at, None))
+    return calls
 
 
 def _line_offset(text: str, line: int) -> int:

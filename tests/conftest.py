@@ -41,6 +41,8 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
             "TRINN_PLAYBOOKS",
             "TRINN_LANG",
             "TRINN_CHANNELS",
+            "TRINN_SERVE_KEY_FILE",
+            "TRINN_BASE_URL",
         ):
             patch.delenv(name, raising=False)
         yield

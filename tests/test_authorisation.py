@@ -111,7 +111,7 @@ def test_form_with_no_answers_is_refused_with_its_fields(cli: Cli) -> None:
         case,
         "registrering",
         stderr=f"trinn: case {case}: form 'registrering' has no answers (its fields: meldt_av, "
-        "meldt_av_gruppe, kontaktperson, kontakt_epost)",
+        "meldt_av_gruppe, meldt_av_epost, kontaktperson, kontakt_epost)",
     )
 
 
@@ -149,7 +149,7 @@ def test_refusals_are_said_in_the_users_language(cli: Cli) -> None:
         "registrering",
         lang="da",
         stderr=f"trinn: sag {case}: skemaet 'registrering' har ingen svar (felterne: meldt_av, "
-        "meldt_av_gruppe, kontaktperson, kontakt_epost)",
+        "meldt_av_gruppe, meldt_av_epost, kontaktperson, kontakt_epost)",
     )
 
 

@@ -122,11 +122,7 @@ def _fase_7_2_meeting_agreed(compiled: CompiledPlaybook) -> Walker:
 def _fase_7_2_to_vote(compiled: CompiledPlaybook) -> Walker:
     """From registration to Styringsgruppen's vote on Ledelsen's recommendation."""
     walker = _fase_7_2_meeting_agreed(compiled)
-    walker.set(
-        enighet=True,
-        hovedsteg="Påmelding, innstilling, behandling",
-        pameldingsskjema_lenke="https://padriv.no/pamelding",
-    )
+    walker.set(enighet=True, hovedsteg="Påmelding, innstilling, behandling")
     walker.done("gjennomfor_mote", "forbered_invitasjon").fire("send_invitasjon", roles=LEDELSEN)
     assert walker.state == "invitert"
     assert _notifies(walker) == [("invitasjon", (), "kontakt_epost")]
@@ -162,7 +158,11 @@ def walk_fase_7_2_formalisert(compiled: CompiledPlaybook) -> Walker:
     assert walker.state == "velkommen_sendt"
     assert _notifies(walker) == [("velkommen", (), "kontakt_epost")]
 
-    walker.set(padrivere=["Per Hansen", "Lise Hansen"])
+    walker.set(
+        padrivere=["Per Hansen", "Lise Hansen"],
+        tilslutningsavtale_lenke="https://padriv.no/avtaler/1",
+        forpliktelser="Deltar i arbeidsgruppen.",
+    )
     walker.done(
         "hent_strategisk_initiativ", "registrer_padrivere", "hent_logo_og_tekst", "lag_tilslutningsavtale"
     ).fire("send_tilslutningsavtale", roles=LEDELSEN)
@@ -189,7 +189,8 @@ def walk_fase_7_2_underkjent(compiled: CompiledPlaybook) -> Walker:
     walker.set(begrunnelse="Virksomheten passer ikke med partnerskapets formål.")
     walker.fire("underkjenn", roles=STYRINGSGRUPPEN)
     assert (walker.state, walker.fields["vedtak"]) == ("underkjent", "underkjent")
-    assert _notifies(walker) == [("vedtak", ("ledelsen",), None)]
+    # Ledelsen gets the decision; the company is told politely
+    assert _notifies(walker) == [("vedtak", ("ledelsen",), None), ("avslag", (), "kontakt_epost")]
     return walker
 
 
@@ -198,6 +199,7 @@ def walk_fase_7_2_ikke_aktuell(compiled: CompiledPlaybook) -> Walker:
     walker.set(begrunnelse="Virksomheten viser ikke interesse.")
     walker.fire("avslutt", roles=LEDELSEN)
     assert walker.state == "ikke_aktuell"
+    assert _notifies(walker) == [("ikke_aktuell", (), "meldt_av_epost")]  # who reported it is told
     return walker
 
 
@@ -236,12 +238,13 @@ def test_fase_7_2_styringsgruppen_rejects_with_a_reason(fase_7_2) -> None:
 def test_fase_7_2_no_interest_closes_with_a_reason(fase_7_2) -> None:
     walker = walk_fase_7_2_ikke_aktuell(fase_7_2)
     assert fase_7_2.spec.states[walker.state].final
-    assert walker.messages() == []
+    assert fase_7_2.spec.states[walker.state].outcome == "negative"
+    assert walker.messages() == ["ikke_aktuell"]
 
 
 def _fase_7_2_invited(compiled: CompiledPlaybook) -> Walker:
     walker = _fase_7_2_meeting_agreed(compiled)
-    walker.set(enighet=True, pameldingsskjema_lenke="https://padriv.no/pamelding")
+    walker.set(enighet=True)
     return walker.done_all().fire("send_invitasjon", roles=LEDELSEN)
 
 
@@ -297,7 +300,7 @@ def test_fase_7_2_meeting_needs_time_agenda_form_and_ledelsen(fase_7_2) -> None:
 
 def test_fase_7_2_no_invitation_before_the_meeting_is_held(fase_7_2) -> None:
     walker = _fase_7_2_meeting_agreed(fase_7_2)
-    walker.set(enighet=True, pameldingsskjema_lenke="https://padriv.no/pamelding")
+    walker.set(enighet=True)
     walker.done("forbered_invitasjon")
     (reason,) = _refusal(walker, "send_invitasjon", LEDELSEN).reasons
     assert reason == "task «Gjennomfør møtet» is not done"
@@ -305,17 +308,18 @@ def test_fase_7_2_no_invitation_before_the_meeting_is_held(fase_7_2) -> None:
 
 def test_fase_7_2_no_invitation_without_agreement(fase_7_2) -> None:
     walker = _fase_7_2_meeting_agreed(fase_7_2)
-    walker.set(pameldingsskjema_lenke="https://padriv.no/pamelding").done_all()
+    walker.done_all()
     (reason,) = _refusal(walker, "send_invitasjon", LEDELSEN).reasons
     assert reason == "«Enighet om at deltakelse i partnerskapet er aktuelt» is no"
     walker.set(enighet=False)
     assert _refusal(walker, "send_invitasjon", LEDELSEN).reasons == [reason]
 
 
-def test_fase_7_2_no_invitation_without_the_link_to_the_form(fase_7_2) -> None:
+def test_fase_7_2_no_invitation_without_the_address_the_link_goes_to(fase_7_2) -> None:
     walker = _fase_7_2_meeting_agreed(fase_7_2).set(enighet=True).done_all()
+    walker.fields.pop("kontakt_epost")
     assert _refusal(walker, "send_invitasjon", LEDELSEN).reasons == [
-        "field «Lenke til påmeldingsskjema for nye samarbeidspartnere» is empty"
+        "field «Kontaktpersonens e-post» is empty"
     ]
 
 
@@ -323,6 +327,7 @@ def _fase_7_2_formalising(compiled: CompiledPlaybook, *, contribution: bool) -> 
     walker = _fase_7_2_to_vote(compiled).set(har_okonomisk_bidrag=contribution)
     walker.fire("godkjenn", roles=STYRINGSGRUPPEN)
     walker.done_all().fire("send_velkommen", roles=LEDELSEN)
+    walker.set(tilslutningsavtale_lenke="https://padriv.no/avtaler/1", forpliktelser="Bidrar.")
     walker.done_all().fire("send_tilslutningsavtale", roles=LEDELSEN)
     walker.done_all().fire("motta_signert_avtale", roles=LEDELSEN)
     assert walker.state == "formaliseres"
@@ -384,14 +389,28 @@ def test_fase_7_2_agreement_is_sent_once_welcome_requests_are_in(fase_7_2) -> No
     ]
     walker.done_all().fire("send_velkommen", roles=LEDELSEN)
     walker.done("hent_strategisk_initiativ", "hent_logo_og_tekst", "lag_tilslutningsavtale")
+    walker.set(tilslutningsavtale_lenke="https://padriv.no/avtaler/1", forpliktelser="Bidrar.")
     assert _refusal(walker, "send_tilslutningsavtale", LEDELSEN).reasons == [
         "task «Registrer personer som dere ønsker skal bli Pådrivere» is not done"
     ]
 
 
+def test_fase_7_2_agreement_needs_its_link_and_the_commitments(fase_7_2) -> None:
+    walker = _fase_7_2_to_vote(fase_7_2).fire("godkjenn", roles=STYRINGSGRUPPEN)
+    walker.done_all().fire("send_velkommen", roles=LEDELSEN)
+    walker.done_all().set(tilslutningsavtale_lenke="https://padriv.no/avtaler/1")
+    (reason,) = _refusal(walker, "send_tilslutningsavtale", LEDELSEN).reasons
+    assert reason == "field «Virksomhetens spesifikke forpliktelser» is empty"
+    walker.fields.pop("tilslutningsavtale_lenke")
+    walker.set(forpliktelser="Bidrar.")
+    (reason,) = _refusal(walker, "send_tilslutningsavtale", LEDELSEN).reasons
+    assert reason == "field «Lenke til tilslutningsavtalen» is empty"
+
+
 def test_fase_7_2_signed_agreement_must_be_returned(fase_7_2) -> None:
     walker = _fase_7_2_to_vote(fase_7_2).fire("godkjenn", roles=STYRINGSGRUPPEN)
     walker.done_all().fire("send_velkommen", roles=LEDELSEN)
+    walker.set(tilslutningsavtale_lenke="https://padriv.no/avtaler/1", forpliktelser="Bidrar.")
     walker.done_all().fire("send_tilslutningsavtale", roles=LEDELSEN)
     assert _refusal(walker, "motta_signert_avtale", LEDELSEN).reasons == [
         "task «Returner tilslutningsavtalen i signert stand» is not done"

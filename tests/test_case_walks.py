@@ -21,6 +21,7 @@ import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,11 +65,17 @@ class Trinn:
 
 
 @pytest.fixture
-def trinn(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Trinn:
+def trinn(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Trinn:
     """The command line on a fresh database (each backend), with no people file: the
-    coordinator holds every role. Its clock stands still until a walk lets days pass."""
+    coordinator holds every role. Its clock stands still until a walk lets days pass.
+    The messages' form links are signed with a key of the test's own."""
     for name in ("TRINN_DB", "TRINN_USER", "TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG"):
         monkeypatch.delenv(name, raising=False)
+    key = tmp_path / "serve.key"
+    key.write_text("walk-test-signing-key-0123456789abcdef\n")
+    key.chmod(0o600)
+    monkeypatch.setenv("TRINN_SERVE_KEY_FILE", str(key))
+    monkeypatch.setenv("TRINN_BASE_URL", "https://skjema.padriv.test")
     cli = Trinn(db_url)
     return cli
 
@@ -117,6 +124,17 @@ class Case:
 
     def history(self) -> list[dict[str, Any]]:
         return json.loads(self.trinn("history", self.id, "--json").stdout)
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """The payloads of the case's messages, as the outbox holds them."""
+        from trinn.engine.store import Store, open_database
+
+        store = Store(open_database(self.trinn.db_url))
+        try:
+            with store.read() as tx:
+                return [row["payload"] for row in tx.outbox_rows(int(self.id))]
+        finally:
+            store.close()
 
     def can(self, trigger: str) -> dict[str, Any]:
         """What `trinn can CASE --json` says of one trigger: allowed, reasons, to."""
@@ -240,16 +258,18 @@ def _fase_7_2_invited(trinn: Trinn) -> Case:
         "form",
         case.id,
         "invitasjon",
-        "pameldingsskjema_lenke=padriv.no/pamelding",
+        "kontakt_epost=ola@hansen",
         stderr=refusal(
             case,
-            "field 'pameldingsskjema_lenke': 'padriv.no/pamelding' "
-            "is not a web address (start it with https://)",
+            "field 'kontakt_epost': 'ola@hansen' is not an e-mail address (write e.g. 'ola@example.no')",
         ),
     )
-    case.form("invitasjon", pameldingsskjema_lenke="https://padriv.no/pamelding")
+    case.form("invitasjon", samarbeidspartner_info="Et nettverk; vi forventer at dere deltar.")
     case.fire("send_invitasjon")
     assert case.state == "invitert"
+    # the invitation carries the company's own link to the sign-up form
+    (invitation,) = [r for r in case.outbox() if r["message"] == "invitasjon"]
+    assert f"https://skjema.padriv.test/f/{case.id}/pamelding?k=" in invitation["body"]
     return case
 
 
@@ -301,7 +321,13 @@ def walk_fase_7_2_formalisert(trinn: Trinn) -> Case:
     # «Velkommen som ny samarbeidspartner»: initiativ, Pådrivere, logo og tekst, avtale
     case.done("hent_strategisk_initiativ")
     case.form("padrivere", padrivere=["Per Hansen", "Lise Hansen"])
-    case.done("hent_logo_og_tekst", "lag_tilslutningsavtale").fire("send_tilslutningsavtale")
+    case.done("hent_logo_og_tekst")
+    case.form(
+        "tilslutningsavtale",
+        tilslutningsavtale_lenke="https://padriv.no/avtaler/1",
+        forpliktelser="Deltar i arbeidsgruppen.",
+    )
+    case.fire("send_tilslutningsavtale")
     assert case.state == "avtale_sendt"
     # the signed agreement is slow to come back: a reminder to Ledelsen
     assert case.tick(days=15) == [reminder(case, "remind", "ledelsen")]

@@ -83,7 +83,7 @@ def test_a_form_with_no_answers_is_refused(registered: Path) -> None:
         registered,
         *("--as", "kari", "form", "1", "registrering"),
         stderr="trinn: case 1: form 'registrering' has no answers (its fields: meldt_av, "
-        "meldt_av_gruppe, kontaktperson, kontakt_epost)",
+        "meldt_av_gruppe, meldt_av_epost, kontaktperson, kontakt_epost)",
     )
 
 

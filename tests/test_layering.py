@@ -136,6 +136,15 @@ _APP_SIDE = [p for p in _modules("tui") if "cli" not in p.relative_to(ROOT / "tu
 _CLI_SIDE = [p for p in _modules("tui") if "cli" in p.relative_to(ROOT / "tui").parts]
 
 
+_WEB = [p for p in _modules("tui") if "web" in p.relative_to(ROOT / "tui").parts]
+
+
+@pytest.mark.parametrize("path", _WEB, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_the_web_forms_load_neither_textual_nor_the_commands(path: Path) -> None:
+    assert {part for part in _trinn_parts(path) if part.startswith("tui.cli")} == set()
+    assert not {"textual", "typer"} & _imports(path)
+
+
 @pytest.mark.parametrize("path", _APP_SIDE, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_the_app_uses_no_command_only_the_shared_wiring(path: Path) -> None:
     commands = {part for part in _trinn_parts(path) if part.startswith("tui.cli")} - {"tui.cli.settings"}
@@ -145,9 +154,12 @@ def test_the_app_uses_no_command_only_the_shared_wiring(path: Path) -> None:
 
 @pytest.mark.parametrize("path", _CLI_SIDE, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_the_command_line_starts_the_app_in_one_place(path: Path) -> None:
-    """Only `trinn tui` (cli/main.py) reaches the Textual app; no other command loads textual."""
+    """Only `trinn tui` (cli/main.py) reaches the Textual app; no other command loads textual.
+    (`trinn serve` starts the web forms, tui/web/, which load no textual either.)"""
     app_side = {
-        part for part in _trinn_parts(path) if part.startswith("tui.") and not part.startswith("tui.cli")
+        part
+        for part in _trinn_parts(path)
+        if part.startswith("tui.") and not part.startswith(("tui.cli", "tui.web"))
     }
     if path.name != "main.py":
         assert app_side - {"tui.i18n"} == set()

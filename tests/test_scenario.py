@@ -63,12 +63,12 @@ def test_scenario_file_problems_have_positions(folder: Path) -> None:
         """,
     ) == [
         "proc.test.yaml:1:8: invalid time 'next monday' (write e.g. '2026-01-05T09:00:00Z' or '2026-01-05')",
-        "proc.test.yaml:5:9: a step has exactly one of 'fire', 'done', 'reopen', 'form', 'set', "
+        "proc.test.yaml:5:9: a step has exactly one of 'fire', 'done', 'reopen', 'form', 'web', 'set', "
         "'advance', 'expect' (found fire, done)",
         "proc.test.yaml:6:19: unknown key 'stat' (did you mean 'state'?)",
         "proc.test.yaml:7:19: invalid duration '3 fortnights' (write e.g. '10 workdays', '14 days', "
         "'2 weeks', '3 months', '1 year' or '4 hours')",
-        "proc.test.yaml:8:9: 'with' goes with 'fire' or 'form'",
+        "proc.test.yaml:8:9: 'with' goes with 'fire', 'form' or 'web'",
     ]
 
 

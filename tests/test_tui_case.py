@@ -296,3 +296,39 @@ async def test_case_tabs_by_number_and_the_first_possible_action_highlighted(tmp
         await settle(pilot)
         assert tabs.active == "fields"
         assert screen.query_one("#field-virksomhet", FieldInput).value == "12"  # typed over the selected text
+
+
+async def test_case_messages_tab_opens_a_message_in_full(tmp_path: Path) -> None:
+    """Enter on a row of the Messages tab reads that message in full, as from the Outbox (issue 15)."""
+    import datetime as dt
+
+    from trinn.tui.screens.message import MessageDialog
+
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    with settings.store().write() as tx:
+        case = tx.load_case(case_id)
+        payload = {"reason": "notify", "to": ["ledelsen"], "message": "purring", "title": "Purring: Acme AS"}
+        tx.add_outbox(
+            case,
+            "notify",
+            {**payload, "body": "Saken [b]venter[/b]."},
+            dt.datetime(2026, 12, 1, 8, tzinfo=dt.UTC),
+        )
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        await pilot.press("6")
+        await settle(pilot)
+        screen.query_one("#message-table", DataTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, MessageDialog)
+        text = str(dialog.query_one("#message-text").render())
+        assert text.splitlines()[:2] == ["To: ledelsen", "Subject: Purring: Acme AS"]
+        assert "Saken [b]venter[/b]." in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen

@@ -235,19 +235,22 @@ def _waiting_without_deadline(loaded: LoadedPlaybook) -> Iterator[Hit]:
         )
 
 
-@_rule("negative-end-untold", "warning", "a way to a negative end that tells nobody")
+# Neutral ends too: "not relevant after all" is how a company that showed no interest was left
+# untold in fase 7.2, the end being called neutral rather than negative.
+@_rule("negative-end-untold", "warning", "a way to a negative or neutral end that tells nobody")
 def _negative_end_untold(loaded: LoadedPlaybook) -> Iterator[Hit]:
     spec = loaded.spec
     external = {r for r, role in spec.roles.items() if role.external}
     for i, transition in enumerate(spec.transitions):
         end = spec.states[transition.to]
-        if not end.final or end.outcome != "negative":
+        if not end.final or end.outcome not in ("negative", "neutral"):
             continue
+        how = "negatively" if end.outcome == "negative" else "neutrally"
         notes = [a.notify for a in [*transition.do, *end.on_enter] if isinstance(a, NotifyActionSpec)]
         if not notes:
             yield Hit(
                 ("transitions", i, "to"),
-                f"'{transition.trigger}' ends the case negatively ('{transition.to}') without telling anyone",
+                f"'{transition.trigger}' ends the case {how} ('{transition.to}') without telling anyone",
                 "add a notify to the parties concerned",
                 transition.trigger,
             )
@@ -255,7 +258,7 @@ def _negative_end_untold(loaded: LoadedPlaybook) -> Iterator[Hit]:
             names = ", ".join(f"'{r}'" for r in sorted(external))
             yield Hit(
                 ("transitions", i, "to"),
-                f"'{transition.trigger}' ends the case negatively ('{transition.to}') "
+                f"'{transition.trigger}' ends the case {how} ('{transition.to}') "
                 f"without telling the outside party ({names})",
                 "notify them with 'to', 'to_field' or 'to_person'",
                 transition.trigger,

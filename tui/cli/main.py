@@ -18,7 +18,7 @@ import typer
 
 from trinn.engine.clock import utc_now
 from trinn.engine.errors import CommandError, TrinnError
-from trinn.tui.cli import cases, design, forms, notify, scenarios, writing
+from trinn.tui.cli import cases, design, forms, notify, scenarios, serve, writing
 from trinn.tui.cli import channels as channel_commands
 from trinn.tui.cli.output import err
 from trinn.tui.cli.output import fail as _fail
@@ -149,6 +149,7 @@ _COMMANDS = {
     **notify.COMMANDS,
     **scenarios.COMMANDS,
     **forms.COMMANDS,
+    **serve.COMMANDS,
 }
 # as `trinn --help` lists them: reading playbooks, a case's life, messages, the designer's tools
 _ORDER = (
@@ -157,6 +158,7 @@ _ORDER = (
     *("tasks", "history", "tick", "export", "forms"),
     *("channels", "notify-test", "send"),
     *("lint", "test", "new"),
+    *("serve", "link"),
 )
 for name in _ORDER:
     app.command(name)(_COMMANDS[name])

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from trinn.engine.clock import Clock, utc_now
 
 if TYPE_CHECKING:
+    from trinn.engine.links import FormLinks
     from trinn.engine.people import People
     from trinn.engine.playbook_cache import PlaybookCache
     from trinn.engine.queries import Queries
@@ -33,6 +34,7 @@ class Settings:
     _service: Service | None = None
     _store: Store | None = None
     _queries: Queries | None = None
+    _links: FormLinks | None = None
 
     def people(self) -> People:
         from trinn.engine.people import People, load_people
@@ -74,8 +76,29 @@ class Settings:
             from trinn.engine.service import Service
 
             registry = PlaybookRegistry(self.playbook_dirs, playbook_cache())
-            self._service = Service(self.store(), registry, self.people(), clock=self.clock)
+            self._service = Service(
+                self.store(), registry, self.people(), clock=self.clock, links=self.links()
+            )
         return self._service
+
+    def link_settings(self, key_file: Path | None, base_url: str | None) -> None:
+        """The signing key and public address a command was given (`trinn serve`, `trinn link`):
+        refused now, with how to make a key, if they cannot be used."""
+        from trinn.engine.links import FormLinks, check_base_url, load_key
+
+        self._links = FormLinks(load_key(key_file), check_base_url(base_url))
+
+    def links(self) -> FormLinks | None:
+        """What signs the form links messages carry: the command's own key and address, else
+        TRINN_SERVE_KEY_FILE and TRINN_BASE_URL when both are set, else nothing (a message
+        with a `form_link` is then refused, saying how to make a key)."""
+        import os
+
+        from trinn.engine.links import BASE_URL_ENV, KEY_ENV, FormLinks, load_key
+
+        if self._links is None and os.environ.get(KEY_ENV) and os.environ.get(BASE_URL_ENV):
+            self._links = FormLinks(load_key(os.environ[KEY_ENV]), os.environ[BASE_URL_ENV])
+        return self._links
 
     def queries(self) -> Queries:
         """What the interfaces read; a listing reads the store alone (no playbook is compiled)."""

@@ -151,6 +151,18 @@ class CaseScreen(DeskScreen):
     def on_form_list_chosen(self, event: FormList.Chosen) -> None:
         self.open_form(event.form_id)
 
+    def on_message_table_opened(self, event: MessageTable.Opened) -> None:
+        """Enter on a message of the Messages tab: read it in full, as from the Outbox."""
+        from trinn.tui.screens.message import MessageDialog
+
+        row, deliveries = event.row, self.desk.deliveries
+        run_db(
+            self,
+            lambda: deliveries(int(row["id"])),
+            lambda found: self.app.push_screen(MessageDialog(row, found)),
+            group="case-message",
+        )
+
     def fire(self, trigger: str) -> None:
         case_steps.fire(self, trigger)
 

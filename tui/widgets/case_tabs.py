@@ -197,10 +197,22 @@ class FormList(OptionList):
 
 
 class MessageTable(DataTable[Any]):
-    """The messages the case queued, with their delivery status."""
+    """The messages the case queued, with their delivery status; Enter on one posts
+    `MessageTable.Opened` with its outbox row."""
+
+    class Opened(Message):
+        def __init__(self, row: Any) -> None:
+            super().__init__()
+            self.row = row
 
     def __init__(self, **options: Any) -> None:
         super().__init__(cursor_type="row", **options)
+        self.outbox_rows: list[Any] = []
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if 0 <= event.cursor_row < len(self.outbox_rows):
+            self.post_message(self.Opened(self.outbox_rows[event.cursor_row]))
 
     def on_mount(self) -> None:
         for label in (_("Status"), _("To"), _("Message"), _("Tries"), _("Last error")):
@@ -209,7 +221,8 @@ class MessageTable(DataTable[Any]):
     def show(self, page: CasePage) -> None:
         table = self
         table.clear()
-        for row in page.messages:
+        self.outbox_rows = list(page.messages)
+        for row in self.outbox_rows:
             entry = outbox_entry(row["kind"], row["payload"])
             table.add_row(
                 _status_word(row["status"]),

@@ -15,6 +15,7 @@ import datetime as dt
 import sys
 
 from trinn.engine.clock import utc_now
+from trinn.engine.links import FormLinks
 from trinn.engine.people import People
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.service import Service
@@ -33,7 +34,6 @@ VALUES = {
     "ledelsen_deltar": True,
     "enighet": True,
     "hovedsteg": "Påmelding, innstilling, vedtak",
-    "pameldingsskjema_lenke": "https://example.org/pamelding",
     "strategisk_initiativ": "Grønn mobilitet",
     "har_okonomisk_bidrag": False,
     "anbefaling": "anbefales",
@@ -41,6 +41,8 @@ VALUES = {
     "behandlingsmote": "forstkommende_mote",
     "behandlet_dato": "2026-12-10",
     "padrivere": ["Ola", "Per"],
+    "tilslutningsavtale_lenke": "https://example.org/avtale",
+    "forpliktelser": "Deltar i arbeidsgruppen",
 }
 # the trigger that moves a case on from each state, once the state's tasks are done
 NEXT = {
@@ -100,7 +102,10 @@ def advance(service: Service, case_id: int) -> None:
 
 
 def main() -> None:
-    service = Service(Store(open_database(sys.argv[1])), PlaybookRegistry(), People.single_user(ACTOR))
+    links = FormLinks("crash-worker-signing-key-0123456789abcdef", "https://skjema.example.org")
+    service = Service(
+        Store(open_database(sys.argv[1])), PlaybookRegistry(), People.single_user(ACTOR), links=links
+    )
     turn = 0
     while True:
         open_ids = [int(row["id"]) for row in service.queries.cases(closed=False)]

@@ -1,0 +1,160 @@
+"""`trinn serve` for tests: the real app under uvicorn on a free loopback port, in a thread,
+with a signing key file, and a 7.2 case walked to the state where the company is invited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from tests.notify_receivers import free_port
+from trinn.engine.links import FormLinks
+from trinn.engine.people import load_people
+from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.service import Service
+from trinn.engine.store import Store, open_database
+from trinn.tui.web.app import ServeOptions, build_app
+
+__all__ = ["KEY", "NOW", "Answer", "Clock", "invited_case", "key_file", "make_service", "request", "serving"]
+
+KEY = "k" * 20 + "-test-signing-key-0123456789"
+NOW = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Oslo
+PEOPLE = (
+    "kari: {name: Kari, email: kari@padriv.test, roles: [ledelsen]}\n"
+    "sara: {name: Sara, email: sara@padriv.test, roles: [styringsgruppen]}\n"
+)
+
+
+@dataclass
+class Clock:
+    """The service's clock, moved by the test."""
+
+    now: dt.datetime = NOW
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def key_file(folder: Path, text: str = KEY, mode: int = 0o600) -> Path:
+    path = folder / "serve.key"
+    path.write_text(text + "\n")
+    path.chmod(mode)
+    return path
+
+
+def make_service(folder: Path, db_url: str, clock: Clock, base_url: str = "https://skjema.test") -> Service:
+    people = folder / "people.yaml"
+    people.write_text(PEOPLE)
+    store = Store(open_database(db_url))
+    return Service(
+        store, PlaybookRegistry([]), load_people(people), clock=clock, links=FormLinks(KEY, base_url)
+    )
+
+
+def invited_case(service: Service, virksomhet: str = "Fjordkraft AS") -> int:
+    """A fase 7.2 case in 'invitert': the invitation with the link to the sign-up form queued."""
+    case = service.open_case(
+        "padriv.fase-7-2", {"virksomhet": virksomhet, "meldt_av": "Lise Berg"}, actor="kari"
+    )
+    steps: list[tuple[str, str, dict[str, Any]]] = [
+        ("form", "registrering", {"kontaktperson": "Per Hansen", "kontakt_epost": "per@fjordkraft.test"}),
+        ("done", "avklar_interesse", {}),
+        ("fire", "vis_interesse", {}),
+        (
+            "form",
+            "mote",
+            {
+                "motetidspunkt": "2026-01-12",
+                "agenda": "Presentasjon",
+                "moteform": "fysisk",
+                "ledelsen_deltar": True,
+            },
+        ),
+        ("fire", "avtal_mote", {}),
+        ("form", "motereferat", {"enighet": True, "hovedsteg": "Påmelding, innstilling, behandling"}),
+        ("form", "invitasjon", {"samarbeidspartner_info": "Verdi og forventninger."}),
+        ("fire", "send_invitasjon", {}),
+    ]
+    for kind, name, values in steps:
+        if kind == "form":
+            service.submit_form(case.id, name, values, actor="kari")
+        elif kind == "done":
+            service.complete_task(case.id, name, actor="kari")
+        else:
+            service.fire(case.id, name, actor="kari")
+    return case.id
+
+
+@contextmanager
+def serving(service: Service, options: ServeOptions | None = None) -> Iterator[str]:
+    """The app on a free loopback port while the block runs; yields its base URL."""
+    import uvicorn
+
+    assert service.links is not None
+    app = build_app(service, service.links, options or ServeOptions(secure_cookies=False, language="nb"))
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("trinn serve did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: str
+    cookies: dict[str, str] = field(default_factory=dict)
+
+
+def request(
+    url: str,
+    method: str = "GET",
+    *,
+    form: list[tuple[str, str]] | dict[str, str] | None = None,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    cookies: dict[str, str] | None = None,
+) -> Answer:
+    """One HTTP request with the standard library (no redirect followed)."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+    sent = dict(headers or {})
+    if form is not None:
+        body = urlencode(form).encode()
+        sent.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    if cookies:
+        sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        got = {k.lower(): v for k, v in response.getheaders()}
+        jar = {}
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                jar[key] = rest.split(";")[0]
+        return Answer(response.status, got, text, jar)
+    finally:
+        connection.close()
