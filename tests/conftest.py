@@ -13,7 +13,13 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 # whole modules that start processes to kill, a real terminal (tmux) or races between processes
-SLOW_MODULES = {"test_concurrency", "test_notify_crash", "test_tui_terminal", "test_wheel"}
+SLOW_MODULES = {
+    "test_concurrency",
+    "test_notify_crash",
+    "test_tui_terminal",
+    "test_wheel",
+    "test_web_browser",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
