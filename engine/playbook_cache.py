@@ -100,7 +100,8 @@ class PlaybookCache:
     ) -> None:
         entry = {
             "format": self.format,
-            "spec": spec.model_dump_json(),
+            # what a text would say: defaults left out (some, like an empty `fires`, are not inputs)
+            "spec": spec.model_dump_json(exclude_defaults=True),
             "expressions": list(expressions),
         }
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -36,6 +37,15 @@ def test_cache_second_load_reads_json_not_yaml(cache: PlaybookCache) -> None:
     # the read-back playbook runs the same: every guard gives the same answer
     a, b = compile_playbook(first), compile_playbook(second)
     assert a.spec.transitions == b.spec.transitions
+
+
+@pytest.mark.parametrize("entry", bundled_files(), ids=lambda e: e.path.name)
+def test_cache_every_bundled_playbook_reads_back(entry: Any, cache: PlaybookCache) -> None:
+    raw = entry.path.read_bytes()
+    fresh = load_playbook_text(raw, entry.path.name, None, cache)
+    cached = load_playbook_text(raw, entry.path.name, None, cache)
+    assert cached.positions is None, "the entry did not read back"
+    assert cached.spec == fresh.spec
 
 
 def test_cache_positions_parsed_when_asked(cache: PlaybookCache) -> None:
