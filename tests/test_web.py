@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,8 +268,14 @@ def test_web_health_and_an_access_log_without_tokens(
     health = request(served.base + "/health")
     assert (health.status, health.body) == (200, "ok\n")
     request(served.base + served.path)
-    logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert f'"GET /f/{served.case_id}/pamelding" 200' in logged
+    wanted = f'"GET /f/{served.case_id}/pamelding" 200'
+    # the server's thread writes its log line after the answer has left: wait for it (bounded)
+    for _ in range(200):
+        logged = "\n".join(r.getMessage() for r in caplog.records)
+        if wanted in logged:
+            break
+        time.sleep(0.05)
+    assert wanted in logged
     assert "k=" not in logged and urlsplit(served.path).query[2:] not in logged
 
 
