@@ -60,6 +60,7 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile requirements/build.in $(LOCK_FLAGS) -o requirements/build.txt
 	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements/run.txt
 	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o requirements/dev.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o pylock.toml
 	$(BIN)/uv pip compile pyproject.toml --extra bench $(LOCK_FLAGS) -o requirements/bench.txt
 
 bench: $(STAMP)

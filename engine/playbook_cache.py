@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -57,8 +58,13 @@ def checked_against(known_playbooks: Iterable[str] | None) -> str:
 def _format() -> str:
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in _MEANING:
-        digest.update((here / name).read_bytes())
+    try:
+        for name in _MEANING:
+            digest.update((here / name).read_bytes())
+    except OSError:
+        # an install without its sources cannot say what wrote an entry: this process's own
+        # token, so entries are never shared across processes (no cache, never a wrong one)
+        return "unsourced-" + secrets.token_hex(8)
     return digest.hexdigest()[:16]
 
 
