@@ -48,10 +48,35 @@ def browser() -> Iterator[object]:
         options.add_argument(argument)
     driver = webdriver.Chrome(service=DriverService(driver_path), options=options)
     driver.set_page_load_timeout(60)
+    # Lookups wait (bounded) for the element while a page that a click started still loads.
+    driver.implicitly_wait(30)
     try:
         yield driver
     finally:
         driver.quit()
+
+
+def _heading_once_loaded(browser: object, expected: str) -> str:
+    """The page's heading once the page that says `expected` has loaded.
+
+    A click on submit returns before the POST, its redirect and the next page are done;
+    on a busy machine an immediate lookup reads the half-loaded document. The wait is
+    bounded, and its failure names the page the browser was left on."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    assert isinstance(browser, WebDriver)
+
+    def heading(driver: WebDriver) -> str | bool:
+        found = driver.find_elements(By.TAG_NAME, "h1")
+        return found[0].text if found and found[0].text == expected else False
+
+    try:
+        return str(WebDriverWait(browser, 60, poll_frequency=0.2).until(heading))
+    except TimeoutException:
+        pytest.fail(f"no heading {expected!r} at {browser.current_url}:\n{browser.page_source[:2000]}")
 
 
 def test_browser_company_signs_up_from_its_invitation(browser: object, tmp_path: Path) -> None:
@@ -91,7 +116,7 @@ def test_browser_company_signs_up_from_its_invitation(browser: object, tmp_path:
 
         fill("kontakt_epost", "per@fjordkraft.test")
         browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        assert browser.find_element(By.TAG_NAME, "h1").text == "Takk"
+        assert _heading_once_loaded(browser, "Takk") == "Takk"
 
     case = service.queries.load(case_id)[0]
     assert case.state == "pamelding_mottatt"
