@@ -1,7 +1,9 @@
 """Running scenario files: each scenario on a fresh in-memory SQLite database, with a stopped clock.
 
 Every step goes through `engine.service.Service`, the same commands `trinn fire`
-and friends run, as one user holding every role. A failed step or expectation
+and friends run, as one user holding every role (or, in the test suite, through the
+command line: `run_scenario`'s `via`, engine/scenario_steps.py). A refused step
+must leave the case as it was. A failed step or expectation
 stops its scenario and is reported at the step's line and column. What the
 scenarios took (transitions, states entered) is kept for `--coverage`.
 """
@@ -10,16 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from trinn.engine.calendar import due_at, local_time
 from trinn.engine.case import Case
 from trinn.engine.errors import CommandError, Problem, RefusedError, TrinnError
-from trinn.engine.links import FormLinks, LinkError, case_link
+from trinn.engine.links import FormLinks
 from trinn.engine.outbox_message import OutboxMessage
-from trinn.engine.people import People
+from trinn.engine.people import People, Person
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.scenario import (
     DEFAULT_START,
@@ -29,6 +31,7 @@ from trinn.engine.scenario import (
     Scenario,
     Step,
 )
+from trinn.engine.scenario_steps import Commands, ServiceCommands, StepRefused
 from trinn.engine.service import Service
 from trinn.engine.source import Loc
 from trinn.engine.spec import PlaybookSpec
@@ -36,10 +39,20 @@ from trinn.engine.status import TaskStatus
 from trinn.engine.store import Store, open_database
 from trinn.engine.values import parse_moment
 
-__all__ = ["ACTOR", "SCENARIO_BASE_URL", "Coverage", "ScenarioResult", "coverage_gaps", "run_scenarios"]
+__all__ = [
+    "ACTOR",
+    "SCENARIO_BASE_URL",
+    "Coverage",
+    "ScenarioResult",
+    "Via",
+    "coverage_gaps",
+    "run_scenario",
+    "run_scenarios",
+]
 
 ACTOR = "tester"  # holds every role, as the single user without a people file does
 SCENARIO_BASE_URL = "https://trinn.example"  # where the links in a scenario's messages point
+Via = Callable[[Service], Commands]  # the run's service -> the interface its steps go through
 
 
 class _Failed(Exception):
@@ -73,16 +86,27 @@ class _Clock:
 class _Run:
     """One scenario's database, clock and case."""
 
-    def __init__(self, loaded: LoadedScenarios, index: int, registry: PlaybookRegistry) -> None:
+    def __init__(
+        self, loaded: LoadedScenarios, index: int, registry: PlaybookRegistry, database: str, via: Via | None
+    ) -> None:
         self.loaded = loaded
         self.index = index
         self.scenario: Scenario = loaded.spec.scenarios[index]
         start = self.scenario.start or loaded.spec.start
         self.clock = _Clock(parse_moment(start) if start else DEFAULT_START)
-        self.store = Store(open_database("sqlite://"))
+        self.store = Store(open_database(database))
         # a key of this run's own: the links messages carry work in its `web` steps only
         links = FormLinks(secrets.token_urlsafe(32), SCENARIO_BASE_URL)
-        self.service = Service(self.store, registry, People.single_user(ACTOR), clock=self.clock, links=links)
+        # the one who holds every role, and whoever the steps' `as:` name, holding just those roles
+        people = People(
+            [
+                Person(ACTOR, ACTOR, None, frozenset(), every_role=True),
+                *(Person(pid, pid, None, roles) for pid, roles in loaded.role_people().items()),
+            ]
+        )
+        self.service = Service(self.store, registry, people, clock=self.clock, links=links)
+        # the steps go to the service, or through what `via` builds on it (the command line)
+        self.commands: Commands = via(self.service) if via else ServiceCommands(self.service, ACTOR)
         self.case_id = 0
         self.spec: PlaybookSpec | None = None
         self.seen_outbox = 0
@@ -110,13 +134,12 @@ class _Run:
 
     def open(self) -> None:
         try:
-            case = self.service.open_case(str(self.loaded.playbook), self.scenario.open, actor=ACTOR)
+            self.case_id = self.commands.open_case(str(self.loaded.playbook), self.scenario.open)
         except CommandError as exc:
             raise _Failed(
                 self.loc("open") if self.scenario.open else self.loc("name"),
                 f"cannot open the case: {exc.message}",
             ) from None
-        self.case_id = case.id
         self.spec = self.service.registry.current(str(self.loaded.playbook)).spec
 
     def step(self, j: int, step: Step) -> None:
@@ -129,53 +152,31 @@ class _Run:
         if action == "advance":
             assert step.advance is not None and self.spec is not None
             self.clock.now = due_at(self.clock.now, step.advance, self.spec.language)
-            self.service.tick()
+            self.commands.tick()
             return
+        version = self.version()
         try:
-            self.command(step)
+            self.commands.step(self.case_id, step)
         except CommandError as exc:
             if step.refused is None:
                 raise _Failed((*loc, action), f"'{action}' was refused: {exc.message}") from None
             # said in words, or as the guard that is false with what it read (designers' view)
-            explained = exc.explained if isinstance(exc, RefusedError) else []
+            explained = exc.explained if isinstance(exc, RefusedError | StepRefused) else []
             if not any(step.refused in text for text in (exc.message, *explained)):
                 raise _Failed(
                     (*loc, "refused"), f"refused, but not for '{step.refused}': {exc.message}"
                 ) from None
+            if self.version() != version:  # a refusal writes nothing
+                raise _Failed((*loc, action), f"'{action}' was refused, but the case changed") from None
             return
         if step.refused is not None:
             raise _Failed(
                 (*loc, "refused"), f"expected '{action}' to be refused ('{step.refused}'), but it was done"
             )
 
-    def command(self, step: Step) -> None:
-        service, case_id = self.service, self.case_id
-        if step.fire is not None:
-            service.fire(case_id, step.fire, actor=ACTOR, values=step.with_, note=step.note)
-        elif step.done is not None:
-            service.complete_task(case_id, step.done, actor=ACTOR, item=step.item, note=step.note)
-        elif step.reopen is not None:
-            service.reopen_task(case_id, step.reopen, actor=ACTOR, item=step.item, note=step.note)
-        elif step.form is not None:
-            service.submit_form(case_id, step.form, step.with_ or {}, actor=ACTOR, note=step.note)
-        elif step.web is not None:
-            self.web(step.web, step.with_ or {}, step.note)
-        elif step.set is not None:
-            service.set_fields(case_id, step.set, actor=ACTOR, note=step.note)
-
-    def web(self, form: str, values: Mapping[str, Any], note: str | None) -> None:
-        """The outside party opens the form's link, as `form_link` or `trinn link` makes it
-        now, and sends `values`: what `trinn serve` does with a submission."""
-        service = self.service
-        assert service.links is not None
-        case, compiled, _children = service.queries.load(self.case_id)
-        url, _expires = case_link(service.links, compiled.spec, case, form, service.clock())
-        token = url.partition("?k=")[2]
-        try:
-            claim = service.links.read(token, self.case_id, form, service.clock())
-            service.submit_form(self.case_id, form, values, actor=ACTOR, note=note, link=claim)
-        except LinkError as exc:
-            raise CommandError(f"the link does not open the form '{form}' ({exc.reason})") from None
+    def version(self) -> int:
+        case, _compiled, _children = self.service.queries.load(self.case_id)
+        return case.row_version
 
     # expectations -----------------------------------------------------------------
 
@@ -336,10 +337,21 @@ def _same(have: Any, expected: Any) -> bool:
 
 
 def run_scenarios(loaded: LoadedScenarios, registry: PlaybookRegistry | None = None) -> list[ScenarioResult]:
-    """Run every scenario of a file, each on its own database; PlaybookError if the playbook fails."""
+    """Run every scenario of a file, each on its own in-memory database, through the service;
+    PlaybookError if the playbook fails."""
     registry = registry or PlaybookRegistry([loaded.playbook.parent])
     registry.current(str(loaded.playbook))  # a broken playbook is the file's error, not a failure
-    return [_Run(loaded, i, registry).run() for i in range(len(loaded.spec.scenarios))]
+    return [_Run(loaded, i, registry, "sqlite://", None).run() for i in range(len(loaded.spec.scenarios))]
+
+
+def run_scenario(
+    loaded: LoadedScenarios, index: int, *, database: str, via: Via, registry: PlaybookRegistry | None = None
+) -> ScenarioResult:
+    """Run one scenario on the (empty) database at `database`, its steps sent through what
+    `via` builds on the run's service: another interface walking the same file."""
+    registry = registry or PlaybookRegistry([loaded.playbook.parent])
+    registry.current(str(loaded.playbook))
+    return _Run(loaded, index, registry, database, via).run()
 
 
 @dataclass(frozen=True)

@@ -297,3 +297,27 @@ def test_show_prints_markup_and_emoji_codes_as_typed(trinn, opened) -> None:
     assert trinn("set", "1", "org=[/bold] :b: [red]x").exit_code == 0
     assert _lines(trinn("show", "1"))[0] == "case       1: [/bold] :b: [red]x"
     assert "  org      [/bold] :b: [red]x" in _lines(trinn("show", "1"))
+
+
+def test_a_date_time_is_shown_and_explained_as_it_was_written(tmp_path: Path, monkeypatch) -> None:
+    """A datetime field is kept in UTC; `show` gives it back as it was typed, and a refusal
+    explained (`can --explain`) reads it as stored (found walking fase 7.2 through the CLI)."""
+    for name in ("TRINN_DB", "TRINN_USER", "TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+    def trinn(*args: str) -> Result:
+        result = CliRunner().invoke(app, ["--db", str(tmp_path / "t.db"), *args], obj=lambda: NOW)
+        assert result.exit_code == 0, result.output
+        return result
+
+    trinn("open", "padriv.fase-7-2", "--set", "virksomhet=Byggmester Hansen AS", "--set", "meldt_av=Kari")
+    trinn("form", "1", "registrering", "kontaktperson=Ola", "kontakt_epost=ola@hansen.no")
+    trinn("done", "1", "avklar_interesse")
+    trinn("fire", "1", "vis_interesse")
+    trinn("form", "1", "mote", "motetidspunkt=03.12.2026 10:00", "agenda=Presentasjon", "moteform=fysisk")
+    assert json.loads(trinn("show", "1", "--json").output)["local_fields"] == {
+        "motetidspunkt": "03.12.2026 10:00"
+    }
+    listed = json.loads(trinn("can", "1", "--json", "--explain").output)
+    (explained,) = next(p["explained"] for p in listed if p["trigger"] == "avtal_mote")
+    assert "motetidspunkt = '2026-12-03T09:00:00+00:00'" in explained

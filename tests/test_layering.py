@@ -110,6 +110,7 @@ CASES = {
     "messages",
     "views",
     "scenario_run",
+    "scenario_steps",
     "timers",
     "queries",
     "outbox",
