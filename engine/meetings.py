@@ -155,7 +155,7 @@ def invitation_text(spec: PlaybookSpec, case: Case, payload: OutboxMessage) -> t
     invite, cancel, when, where, agenda, cancelled = _TEXT.get(spec.language, _TEXT["en"])
     start = _start(payload.meeting["start"])
     assert start is not None
-    lines = [f"{when}: {local_moment(start, spec.language)}"]
+    lines = [f"{when}: {local_moment(start, spec.language, spec.timezone)}"]
     if place:
         lines.append(f"{where}: {place}")
     if meeting.agenda:
