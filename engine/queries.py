@@ -9,7 +9,7 @@ that need them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -169,6 +169,43 @@ class Queries:
         """Outbox rows, oldest first: every message a command queued and how its delivery went."""
         with self.store.read() as tx:
             return tx.outbox_rows(case_id)
+
+    def outbox_listing(self, *, status: str | None = None) -> tuple[list[Any], list[Any]]:
+        """The messages (`status` only, if given) and each try to deliver them, read together."""
+        with self.store.read() as tx:
+            rows = tx.outbox_listing(status=status)
+            return rows, tx.delivery_rows([r["id"] for r in rows])
+
+    def deliveries(self, outbox_id: int) -> list[Any]:
+        """Each try to deliver one outbox message, oldest first (errors masked as stored)."""
+        with self.store.read() as tx:
+            return tx.delivery_rows([outbox_id])
+
+    def anything_to_send(self, now: dt.datetime) -> bool:
+        """Whether a command queued a message not yet tried (delivery after a command asks)."""
+        with self.store.read() as tx:
+            return bool(tx.due_outbox_ids(now, fresh_only=True, limit=1))
+
+    def case_listing(
+        self, known: Collection[str]
+    ) -> tuple[list[Any], dict[int, tuple[int, Any, set[str]]], dict[str, str]]:
+        """Every case as the case list shows it, its open tasks (count, first due, roles), and
+        the text of each playbook version not in `known` (by hash), read in one transaction.
+        The store alone: a listing loads no compiler, CEL or transitions."""
+        with self.store.read() as tx:
+            rows, open_tasks = tx.case_listing()
+            missing = sorted({r["playbook_sha256"] for r in rows} - set(known))
+            return rows, open_tasks, tx.playbook_texts(missing) if missing else {}
+
+    def change_mark(self) -> tuple[int, ...]:
+        """A value that changes whenever any case or outbox row does (what a screen polls)."""
+        with self.store.read() as tx:
+            return tx.change_mark()
+
+    def reachable(self) -> None:
+        """Open and close a read: StoreError if the database cannot be reached (a health check)."""
+        with self.store.read():
+            pass
 
 
 def possibilities(

@@ -558,6 +558,9 @@ class MeetingSpec(_Spec):
         None, description="email, person or list fields holding who is invited (addresses or people ids)"
     )
     organizer: Id | None = Field(None, description="the role that calls the meeting")
+    message: Id | None = Field(
+        None, description="the message the invitation is written in; default: when, where and the agenda"
+    )
 
     @property
     def to_fields(self) -> list[str]:

@@ -183,10 +183,7 @@ class Desk:
 
     def _read_case_rows(self) -> list[CaseRow]:
         """From the store alone: listing cases must not load the compiler, CEL or transitions."""
-        with self.settings.store().read() as tx:
-            rows, open_tasks = tx.case_listing()
-            missing = sorted({r["playbook_sha256"] for r in rows} - set(self._titles))
-            texts = tx.playbook_texts(missing) if missing else {}
+        rows, open_tasks, texts = self.queries.case_listing(self._titles)
         if texts:
             self._read_titles(texts)
         result = []
@@ -267,12 +264,10 @@ class Desk:
 
     def deliveries(self, outbox_id: int) -> list[Any]:
         """Each try to deliver outbox message `outbox_id`, oldest first (errors masked as stored)."""
-        with self.settings.store().read() as tx:
-            return list(tx.delivery_rows([outbox_id]))
+        return self.queries.deliveries(outbox_id)
 
     def change_mark(self) -> tuple[int, ...]:
-        with self.settings.store().read() as tx:
-            return tx.change_mark()
+        return self.queries.change_mark()
 
     def playbooks(self, progress: Callable[[int, int], None] | None = None) -> list[PlaybookEntry]:
         """Every playbook file, loaded and checked; `progress(done, total)` before each and at the end

@@ -164,6 +164,7 @@ def open_form(screen: CaseScreen, form_id: str) -> None:
             if t.form == form_id and t.instructions
         ),
         reread=reread,
+        zone=spec.timezone,
     )
     screen.app.push_screen(dialog, closed)
 

@@ -58,7 +58,7 @@ def _change(page: CasePage, name: str, new: Any) -> str:
     if isinstance(new, bool):
         value: Any = _("yes") if new else _("no")
     elif field is not None:
-        value = shown_value(field, new, language())
+        value = shown_value(field, new, language(), page.spec.timezone)
         if field.option_labels:  # shown_value gives the labels as the playbook writes them
             value = (
                 [page.text(field.option_labels.get(v, v)) for v in new]
