@@ -14,12 +14,13 @@
             refused: "needs the role"
           - fire: approve
             with: {decision: approved}       # values set first; the guard sees them
+            against_advice: "the board met"  # the reason, when the step goes against advice
           - advance: 10 days                 # the clock moves on, and due timers fire
           - expect: {state: approved, tasks: [], messages: [{to: contact_email, message: welcome}]}
 
 Steps are maps with one action (`fire`, `done`, `reopen`, `form`, `web`, `set`, `advance`,
-`expect`) and its options (`with`, `item`, `note`, `as`, `refused`). The file is read with
-the playbook loader's YAML reader, so a mistake in it is reported as file:line:col.
+`expect`) and its options (`with`, `item`, `note`, `against_advice`, `as`, `refused`). The file
+is read with the playbook loader's YAML reader, so a mistake in it is reported as file:line:col.
 """
 
 from __future__ import annotations
@@ -137,6 +138,9 @@ class Step(_Model):
     with_: dict[str, Any] | None = Field(None, alias="with")
     item: str | None = None
     note: str | None = None
+    against_advice: str | None = Field(
+        None, description="with 'fire': the reason for going against the transition's advice"
+    )
     as_: Annotated[list[Name], BeforeValidator(_listed), Field(min_length=1)] | None = Field(
         None,
         alias="as",
@@ -161,6 +165,8 @@ class Step(_Model):
             raise ValueError("'with' goes with 'fire', 'form' or 'web'")
         if self.item is not None and self.action not in ("done", "reopen"):
             raise ValueError("'item' goes with 'done' or 'reopen'")
+        if self.against_advice is not None and self.action != "fire":
+            raise ValueError("'against_advice' goes with 'fire'")
         if self.refused is not None and self.action in ("advance", "expect"):
             raise ValueError(f"'{self.action}' cannot be refused")
         if self.as_ is not None and self.action in ("advance", "expect"):

@@ -83,7 +83,8 @@ class ServiceCommands:
     def step(self, case_id: int, step: Step) -> None:
         service, actor, note = self.service, step.actor or self.actor, step.note
         if step.fire is not None:
-            service.fire(case_id, step.fire, actor=actor, values=step.with_, note=note)
+            advice = step.against_advice
+            service.fire(case_id, step.fire, actor=actor, values=step.with_, note=note, against_advice=advice)
         elif step.done is not None:
             service.complete_task(case_id, step.done, actor=actor, item=step.item, note=note)
         elif step.reopen is not None:

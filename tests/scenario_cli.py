@@ -103,6 +103,8 @@ class CliCommands:
         item = ["--item", step.item] if step.item is not None else []
         if step.fire is not None:
             sets = [arg for pair in _pairs(step.with_) for arg in ("--set", pair)]
+            if step.against_advice is not None:
+                sets += ["--against-advice", step.against_advice]
             try:
                 self("fire", case, step.fire, *sets, *how, step=step)
             except StepRefused as refused:
