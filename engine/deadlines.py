@@ -26,6 +26,7 @@ from typing import Any
 from trinn.engine.calendar import due_at
 from trinn.engine.case import CASE_WIDE, Case, TimerRecord
 from trinn.engine.expressions import CompiledExpression, Scope, compile_expression
+from trinn.engine.records import record_width
 from trinn.engine.spec import LIST_TYPES, DeadlineSpec, PlaybookSpec, ReminderSpec
 from trinn.engine.status import TimerStatus
 
@@ -120,6 +121,7 @@ def _condition(spec: PlaybookSpec, deadline_id: str) -> CompiledExpression:
             frozenset(spec.fields),
             frozenset(spec.all_tasks()),
             lists=frozenset(f for f, s in spec.fields.items() if s.type in LIST_TYPES),
+            answers=record_width(spec),
         )
         text = spec.deadlines[deadline_id].met.when
         assert text is not None
