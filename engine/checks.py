@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 
 from trinn.engine.actions import registered_actions
+from trinn.engine.advice_checks import check_advice
 from trinn.engine.calendar import zone_of
 from trinn.engine.cel_text import read_expression
 from trinn.engine.errors import MAX_PROBLEMS, ExpressionError, Problem, did_you_mean
@@ -120,6 +121,7 @@ class _Checker:
         self.check_states()
         self.check_transitions()
         check_timing(self)
+        check_advice(self)
         self.check_messages()
         self.hint_shown()
         return self.result

@@ -11,13 +11,14 @@
             refused: "reason = null"         # the step must be refused: a text in its reason
           - fire: approve
             with: {decision: approved}       # values set first; the guard sees them
+            against_advice: "the board met"  # the reason, when the step goes against advice
           - advance: 10 days                 # the clock moves on, and due timers fire
           - expect: {state: approved, tasks: [], messages: [{to: contact_email, message: welcome}]}
 
 Steps are maps with one action (`fire`, `done`, `reopen`, `form`, `set`, `advance`,
-`expect`) and its options (`with`, `item`, `note`, `as`, `refused`). `as: anna` acts as a
-person of the file's `people:` (`anna: [deltaker]`, her roles); other steps act as a
-tester who holds every role. The file is read with
+`expect`) and its options (`with`, `item`, `note`, `as`, `against_advice`, `refused`).
+`as: anna` acts as a person of the file's `people:` (`anna: [deltaker]`, her roles); other
+steps act as a tester who holds every role. The file is read with
 the playbook loader's YAML reader, so a mistake in it is reported as file:line:col.
 """
 
@@ -121,6 +122,9 @@ class Step(_Model):
         alias="as",
         description="who acts: a person of the file's 'people' (default: a tester holding every role)",
     )
+    against_advice: str | None = Field(
+        None, description="with 'fire': the reason for going against the transition's advice"
+    )
     refused: Annotated[str, StringConstraints(min_length=1)] | None = Field(
         None,
         description="the step must be refused, with this text in the reason said in words or in "
@@ -142,6 +146,8 @@ class Step(_Model):
             raise ValueError("'item' goes with 'done', 'reopen' or 'form'")
         if self.as_ is not None and self.action in ("advance", "expect", "web"):
             raise ValueError(f"'{self.action}' is done by no one: 'as' goes with a person's command")
+        if self.against_advice is not None and self.action != "fire":
+            raise ValueError("'against_advice' goes with 'fire'")
         if self.refused is not None and self.action in ("advance", "expect"):
             raise ValueError(f"'{self.action}' cannot be refused")
         return self

@@ -30,6 +30,7 @@ from trinn.engine.i18n import LANGUAGES, Language
 __all__ = [
     "DEFAULT_LINK_EXPIRY",
     "ActionSpec",
+    "AdviceSpec",
     "CustomActionSpec",
     "DeadlineMetSpec",
     "DeadlineSpec",
@@ -454,6 +455,14 @@ class StateSpec(_Spec):
         return self
 
 
+class AdviceSpec(_Spec):
+    """A soft rule of a transition: what the method advises; the transition may go against it,
+    with a reason (engine.advice)."""
+
+    when: Expr = Field(description="a CEL condition: the advice is met while it is true")
+    text: Text = Field(description="the advice in words, as the method says it")
+
+
 class TransitionSpec(_Spec):
     """A move from one or several states to another, fired by a trigger."""
 
@@ -469,6 +478,11 @@ class TransitionSpec(_Spec):
         None,
         description="why it cannot fire while the guard is false, in words: a text for the whole "
         "guard, or a map from parts of the guard (its top-level && parts) to their texts",
+    )
+    advise: list[AdviceSpec] = Field(
+        default_factory=list,
+        description="soft rules: when one is not met the transition is still possible, but the "
+        "actor confirms with a reason, which the history keeps",
     )
     do: list[ActionSpec] = Field(default_factory=list)
 
@@ -564,6 +578,9 @@ class MeetingSpec(_Spec):
         None, description="email, person or list fields holding who is invited (addresses or people ids)"
     )
     organizer: Id | None = Field(None, description="the role that calls the meeting")
+    message: Id | None = Field(
+        None, description="the message the invitation is written in; default: when, where and the agenda"
+    )
 
     @property
     def to_fields(self) -> list[str]:

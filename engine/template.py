@@ -271,8 +271,9 @@ _LOCALES = {"nb": "nb_NO", "da": "da_DK", "en": "en_GB"}
 _CURRENCIES = {"nb": "NOK", "da": "DKK"}
 
 
-def shown_value(field: FieldSpec, value: Any, language: str) -> Any:
-    """`value` of `field` as a reader of `language` expects it; None when it is unset."""
+def shown_value(field: FieldSpec, value: Any, language: str, zone: str | None = None) -> Any:
+    """`value` of `field` as a reader of `language` expects it; None when it is unset.
+    `zone`: the playbook's own `timezone:` a date-time is shown in (else the language's country's)."""
     if value is None or value == "" or value == []:
         return None
     if field.type in CHOICE_TYPES:
@@ -295,7 +296,7 @@ def shown_value(field: FieldSpec, value: Any, language: str) -> Any:
             return value
     if field.type is FieldType.datetime and isinstance(value, str):
         try:
-            return local_moment(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), language)
+            return local_moment(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), language, zone)
         except ValueError:
             return value
     return value
@@ -308,13 +309,14 @@ def local_date(day: dt.date, language: str) -> str:
     return format_date(day, "long", locale=locale_of(language))
 
 
-def local_moment(moment: dt.datetime, language: str) -> str:
-    """A moment on the local clock of the language's country: '2. februar 2026 09:05'."""
+def local_moment(moment: dt.datetime, language: str, zone: str | None = None) -> str:
+    """A moment on the local clock of the language's country (or of `zone`, a playbook's own
+    `timezone:`): '2. februar 2026 09:05'."""
     from babel.dates import format_time
 
     from trinn.engine.calendar import local_time
 
-    local = local_time(moment, language)
+    local = local_time(moment, language, zone)
     return f"{local_date(local.date(), language)} {format_time(local, 'short', locale=locale_of(language))}"
 
 
