@@ -155,7 +155,7 @@ class Command:
             )
             check_people(self, values)
         for name in fields_read(self.compiled) & values.keys():
-            problem = unreadable(name, values[name])
+            problem = unreadable(name, values[name], self.spec.limits.caps)
             if problem is not None:
                 raise CommandError(problem, fields={name: problem})
         for name, value in values.items():

@@ -20,12 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from trinn.engine.errors import ExpressionError
-from trinn.engine.limits import (
-    CEL_COMPREHENSION_DEPTH,
-    CEL_ITEM_CHARS,
-    CEL_LIST_ITEMS,
-    CEL_TEXT_CHARS,
-)
+from trinn.engine.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["COPY_CHARS", "Estimate", "estimate"]
 
@@ -68,15 +63,16 @@ class _Shape:
 
 _SCALAR = _Shape()
 _NAME = _Shape(chars=_NAME_CHARS)
-# any field's value: a text and a list at once (a record's answers may be of any field)
-_ANY_FIELD = _Shape(chars=CEL_TEXT_CHARS, items=CEL_LIST_ITEMS, elem=_Shape(chars=CEL_ITEM_CHARS))
 
 
-def _task_shape(answers: int) -> _Shape:
+def _task_shape(answers: int, caps: Limits) -> _Shape:
     """`tasks.<id>`: done, count, done_count, and its records (one per item of a list field:
-    item, done, by, and the `answers` fields of the largest form kept per item)."""
-    record = _Shape(items=3, elem=_NAME, members=(("answers", _Shape(items=answers, elem=_ANY_FIELD)),))
-    return _Shape(items=3, elem=_SCALAR, members=(("records", _Shape(items=CEL_LIST_ITEMS, elem=record)),))
+    item, done, by, and the `answers` fields of the largest form kept per item, each priced
+    as any field: a text and a list at once)."""
+    items = caps.cel_list_items
+    field = _Shape(chars=caps.cel_text_chars, items=items, elem=_Shape(chars=caps.cel_item_chars))
+    record = _Shape(items=3, elem=_NAME, members=(("answers", _Shape(items=answers, elem=field)),))
+    return _Shape(items=3, elem=_SCALAR, members=(("records", _Shape(items=items, elem=record)),))
 
 
 def _join(a: _Shape, b: _Shape) -> _Shape:
@@ -314,11 +310,13 @@ class _Estimator:
         tasks: int,
         lists: frozenset[str] | None,
         texts: frozenset[str] | None,
+        limits: Limits,
         answers: int = 0,
     ) -> None:
+        self.limits = limits
         self.fields = fields
         self.tasks = tasks
-        self.task = _task_shape(answers)
+        self.task = _task_shape(answers, limits)
         self.lists = lists
         self.texts = texts
         self.deepest = (0, 0)  # (depth, column)
@@ -326,18 +324,20 @@ class _Estimator:
     def variable(self, name: str, scope: dict[str, _Shape]) -> _Shape:
         if name in scope:
             return scope[name]
+        caps = self.limits
         if name in self.fields:
+            item = _Shape(chars=caps.cel_item_chars)
             if self.lists is None or self.texts is None:  # unknown: price a text and a list at once
-                return _Shape(chars=CEL_TEXT_CHARS, items=CEL_LIST_ITEMS, elem=_Shape(chars=CEL_ITEM_CHARS))
+                return _Shape(chars=caps.cel_text_chars, items=caps.cel_list_items, elem=item)
             if name in self.lists:
-                return _Shape(items=CEL_LIST_ITEMS, elem=_Shape(chars=CEL_ITEM_CHARS))
+                return _Shape(items=caps.cel_list_items, elem=item)
             if name in self.texts:
-                return _Shape(chars=CEL_TEXT_CHARS)
+                return _Shape(chars=caps.cel_text_chars)
             return _NAME  # a number, a date, a yes/no, a choice's option id
         if name == "tasks":
             return _Shape(items=self.tasks, elem=self.task)
         if name == "actor":
-            return _Shape(items=2, elem=_Shape(chars=_NAME_CHARS, items=CEL_LIST_ITEMS, elem=_NAME))
+            return _Shape(items=2, elem=_Shape(chars=_NAME_CHARS, items=caps.cel_list_items, elem=_NAME))
         if name == "state":
             return _NAME
         return _SCALAR
@@ -448,12 +448,14 @@ def estimate(
     tasks: int,
     lists: frozenset[str] | None = None,
     texts: frozenset[str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
     answers: int = 0,
 ) -> Estimate:
     """The worst cost of the expression made of `tokens`; raise ExpressionError past a limit.
 
     `lists` and `texts` are the fields holding lists and texts; None prices every field as both.
     `answers` is how many fields the largest form kept per item has (`tasks.<id>.records`).
+    Values are priced at the largest `limits` lets a case hand to CEL.
     """
     try:
         tree = _Parser(tokens).parse()
@@ -461,12 +463,13 @@ def estimate(
         raise ExpressionError(
             "expression cannot be priced", 1, "write it with CEL's operators, calls and comprehensions"
         ) from None
-    estimator = _Estimator(fields, tasks, lists, texts, answers)
+    estimator = _Estimator(fields, tasks, lists, texts, limits, answers)
     steps, _shape, depth = estimator.cost(tree, {})
-    if depth > CEL_COMPREHENSION_DEPTH:
+    if depth > limits.cel_comprehension_depth:
         raise ExpressionError(
             "comprehensions are nested too deeply",
             estimator.deepest[1],
-            f"the limit is {CEL_COMPREHENSION_DEPTH} levels of all, exists, exists_one, map and filter",
+            f"the limit is {limits.cel_comprehension_depth} levels of "
+            "all, exists, exists_one, map and filter",
         )
     return Estimate(steps, depth, estimator.deepest[1] or 1)

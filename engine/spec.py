@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from trinn.engine.i18n import LANGUAGES, Language
+from trinn.engine.limits_spec import LimitsSpec
 
 __all__ = [
     "DEFAULT_LINK_EXPIRY",
@@ -646,6 +647,7 @@ class PlaybookSpec(_Spec):
     lint: list[LintIgnoreSpec] = Field(
         default_factory=list, description="lint findings accepted, each with a reason"
     )
+    limits: LimitsSpec = Field(default_factory=LimitsSpec, description="caps of engine/limits.py it raises")
 
     def source_states(self, transition: TransitionSpec) -> list[str]:
         """The states `transition` leaves from, with '*' spelled out as every non-final state."""
