@@ -165,8 +165,9 @@ def rendered(
     if message_id is not None and message_id in spec.messages:
         message = spec.messages[message_id]
         try:
-            title = render(localize(message.title, language), variables, language)
-            body = render(localize(message.body, language), variables, language)
+            caps = spec.limits.caps
+            title = render(localize(message.title, language), variables, language, caps)
+            body = render(localize(message.body, language), variables, language, caps)
         except ValueError as exc:
             raise CommandError(f"message '{message_id}' cannot be written: {exc}") from None
     elif queued.reason == Reason.MEETING:
@@ -191,6 +192,7 @@ def rendered(
         from trinn.engine.meetings import calendar_text
 
         attendees = [e for e in known.values() if e] + list(queued.addresses)
+        attendees += _also_invited(queued, people)
         sender = people.by_id.get(actor) if people is not None else None
         organizer = sender.email if sender is not None else None
         ics = calendar_text(spec, case, queued, list(dict.fromkeys(attendees)), organizer, now)
@@ -206,6 +208,19 @@ def rendered(
         people=known,
         subject=case.subject,
     )
+
+
+def _also_invited(queued: OutboxMessage, people: People | None) -> list[str]:
+    """The addresses of those invited before a late invitation: attendees of its `.ics` too."""
+    found = [item for item in queued.meeting.get("also", []) if "@" in item]
+    if people is not None:
+        for role in queued.meeting.get("also_roles", []):
+            found += [p.email for p in people.members(role) if p.email and not p.every_role]
+        for item in queued.meeting.get("also", []):
+            person = people.by_id.get(item)
+            if person is not None and person.email:
+                found.append(person.email)
+    return found
 
 
 def _persons(spec: PlaybookSpec, case: Case, queued: OutboxMessage) -> tuple[str, ...]:
