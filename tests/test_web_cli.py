@@ -11,14 +11,30 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
-from tests.web_helpers import KEY, NOW, Clock, invited_case, key_file, make_service, request, serving
+from tests.notify_receivers import Mailbox, free_port
+from tests.web_helpers import (
+    KEY,
+    NOW,
+    Clock,
+    invited_case,
+    key_file,
+    mail_channels,
+    make_service,
+    request,
+    serving,
+)
 from trinn.engine.links import FormLinks
+from trinn.engine.store import Store, open_database
+from trinn.notifiers.dispatch import send_pending
 from trinn.tui.cli import app
 
 LINK = re.compile(r"https://skjema\.test(/f/\S+)")
@@ -212,3 +228,79 @@ def test_a_base_url_that_is_no_web_address_is_refused(trinn: Trinn, tmp_path: Pa
         "link", str(case_id), "pamelding", "--key-file", str(key_file(tmp_path)), "--base-url", url, code=2
     )
     assert result.stderr == f"trinn: invalid base URL '{url}' (write e.g. https://skjema.example.org)\n"
+
+
+# `trinn serve` as a process, at the tests' moment (a clock handed in, as CliRunner does)
+_SERVE = (
+    "import datetime as dt, sys\n"
+    "from trinn.tui.cli import app\n"
+    "now = dt.datetime.fromisoformat(sys.argv[1])\n"
+    "app(sys.argv[2:], obj=lambda: now, prog_name='trinn')\n"
+)
+
+
+def test_serve_takes_a_submission_and_sends_its_receipt_at_once(
+    tmp_path: Path, box: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command itself: the key, the base URL, the database and the channels file it is
+    given; a submission through it is recorded, and its receipt leaves without `trinn send`."""
+    case_id, invited = _invited(tmp_path)
+    monkeypatch.setenv("SMTP_PASSWORD", box.password)
+    channels = mail_channels(tmp_path, box)
+    store = Store(open_database(f"sqlite:///{tmp_path / 'trinn.db'}"))
+    send_pending(store, channels, now=NOW)  # the invitation and the rest before it: sent
+    store.close()
+    box.messages.clear()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRINN_")}
+    env["SMTP_PASSWORD"] = box.password
+    command = [
+        *("--db", str(tmp_path / "trinn.db"), "--people", str(tmp_path / "people.yaml")),
+        *("--channels", str(tmp_path / "channels.yaml"), "--lang", "nb"),
+        *("serve", "--port", str(port), "--key-file", str(key_file(tmp_path))),
+        *("--base-url", "https://skjema.test"),
+    ]
+    server = subprocess.Popen(
+        [sys.executable, "-c", _SERVE, NOW.isoformat(), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while server.poll() is None and time.monotonic() < deadline:
+            try:
+                if request(base + "/health").status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert server.poll() is None, server.communicate()
+        path = invited.removeprefix("https://skjema.test")
+        page = request(base + path)
+        csrf = re.search(r'name="_csrf" value="([^"]+)"', page.body)
+        assert page.status == 200 and csrf is not None
+        answers = {
+            "_csrf": csrf.group(1),
+            "kontaktperson": "Per Hansen",
+            "kontakt_epost": "post@fjordkraft.test",
+            "har_okonomisk_bidrag": "no",
+        }
+        sent = request(base + path, "POST", form=answers, cookies=page.cookies)
+        assert (sent.status, sent.headers["location"]) == (303, "/f/sent?lang=nb")
+        deadline = time.monotonic() + 60
+        while len(box.messages) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        server.terminate()
+        out, errors = server.communicate(timeout=60)
+    got = sorted((message["Subject"], tuple(to)) for _from, to, message in box.messages)
+    assert got == [
+        ("Ny samarbeidspartner registrert: Fjordkraft AS", ("kari@padriv.test",)),
+        ("Påmeldingsskjemaet er mottatt", ("post@fjordkraft.test",)),
+    ]
+    assert out.startswith(f"trinn serve: the public forms on http://127.0.0.1:{port}")
+    # its access log: the form's path and status, never the link's token
+    assert f'"POST /f/{case_id}/pamelding" 303' in errors
+    assert invited.split("?k=")[1] not in out + errors
