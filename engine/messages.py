@@ -165,8 +165,9 @@ def rendered(
     if message_id is not None and message_id in spec.messages:
         message = spec.messages[message_id]
         try:
-            title = render(localize(message.title, language), variables, language)
-            body = render(localize(message.body, language), variables, language)
+            caps = spec.limits.caps
+            title = render(localize(message.title, language), variables, language, caps)
+            body = render(localize(message.body, language), variables, language, caps)
         except ValueError as exc:
             raise CommandError(f"message '{message_id}' cannot be written: {exc}") from None
     elif queued.reason == Reason.MEETING:

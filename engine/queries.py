@@ -39,6 +39,7 @@ class Possibility:
     to: list[str]
     explained: list[str] = field(default_factory=list)  # the raw guards that are false, for designers
     here: bool = True  # whether it leads out of the case's current state at all
+    advice: list[str] = field(default_factory=list)  # allowed, but against this advice (in words)
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,9 @@ class Queries:
 def possibilities(
     case: Case, compiled: CompiledPlaybook, actor: str, roles: frozenset[str], now: dt.datetime
 ) -> list[Possibility]:
-    """Every trigger of the case's playbook: may `actor` (acting in `roles`) fire it at `now`?"""
+    """Every trigger of the case's playbook: may `actor` (acting in `roles`) fire it at `now`,
+    and if so, against which advice?"""
+    from trinn.engine.advice import said
     from trinn.engine.context import evaluation_context  # CEL: not for a listing
 
     spec = compiled.spec
@@ -233,6 +236,7 @@ def possibilities(
         else:
             allowed, reasons = compiled.may(case.state, trigger, context, roles)
         here = not case.is_closed and case.state in sources
+        advice = said(spec, compiled.unmet_advice(case.state, trigger, context, roles)) if allowed else []
         result.append(
             Possibility(
                 trigger,
@@ -242,6 +246,7 @@ def possibilities(
                 list(dict.fromkeys(t.spec.to for t in transitions)),
                 compiled.explain(case.state, trigger, context) if here and not allowed else [],
                 here,
+                advice,
             )
         )
     return result

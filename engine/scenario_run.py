@@ -151,7 +151,14 @@ class _Run:
     def command(self, step: Step) -> None:
         service, case_id = self.service, self.case_id
         if step.fire is not None:
-            service.fire(case_id, step.fire, actor=ACTOR, values=step.with_, note=step.note)
+            service.fire(
+                case_id,
+                step.fire,
+                actor=ACTOR,
+                values=step.with_,
+                note=step.note,
+                against_advice=step.against_advice,
+            )
         elif step.done is not None:
             service.complete_task(case_id, step.done, actor=ACTOR, item=step.item, note=step.note)
         elif step.reopen is not None:

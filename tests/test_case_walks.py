@@ -286,11 +286,18 @@ def _fase_7_2_to_vote(trinn: Trinn) -> Case:
     case.fire("motta_pamelding")
     assert case.state == "pamelding_mottatt"
     # «Ledelsen lager en innstilling til styringsgruppen med anbefaling»
-    case.form("innstilling", anbefaling="anbefales", innstilling="Bør bli ny samarbeidspartner.")
+    # «... på førstkommende styringsgruppemøte»: Ledelsen records when that is (Thursday 10th)
+    case.form(
+        "innstilling",
+        anbefaling="anbefales",
+        innstilling="Bør bli ny samarbeidspartner.",
+        styringsgruppemote="10.12.2026",
+    )
     case.fire("send_innstilling")
     assert case.state == "til_behandling"
-    # two weeks on, the innstilling still waits: a reminder to Styringsgruppen
-    assert case.tick(days=15) == [reminder(case, "remind", "styringsgruppen")]
+    # two working days before that meeting, the innstilling still waits: a reminder
+    assert case.tick(days=13) == []
+    assert case.tick(days=2) == [reminder(case, "remind", "styringsgruppen")]
     # «Styringsgruppen behandler innstillingen på førstkommende styringsgruppemøte»
     case.form("behandling", behandlingsmote="forstkommende_mote", behandlet_dato="2027-01-12")
     return case

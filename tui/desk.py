@@ -328,9 +328,23 @@ class Desk:
     def reopen(self, case_id: int, task: str, item: str | None, version: int | None) -> Case:
         return self.service.reopen_task(case_id, task, actor=self.actor, item=item, expected_version=version)
 
-    def fire(self, case_id: int, trigger: str, note: str | None, version: int | None) -> Case:
+    def fire(
+        self,
+        case_id: int,
+        trigger: str,
+        note: str | None,
+        version: int | None,
+        *,
+        advice_reason: str | None = None,
+    ) -> Case:
+        """Fire `trigger`; `advice_reason` is the person's reason for going against its advice."""
         return self.service.fire(
-            case_id, trigger, actor=self.actor, note=note or None, expected_version=version
+            case_id,
+            trigger,
+            actor=self.actor,
+            note=note or None,
+            expected_version=version,
+            against_advice=advice_reason,
         )
 
     def set_fields(self, case_id: int, values: Mapping[str, Any], version: int | None) -> Case:
