@@ -10,36 +10,26 @@
           - fire: reject
             refused: "reason = null"         # the step must be refused: a text in its reason
           - fire: approve
-            as: clerk                        # done by someone who holds just this role
-            refused: "needs the role"
-          - fire: approve
             with: {decision: approved}       # values set first; the guard sees them
             against_advice: "the board met"  # the reason, when the step goes against advice
           - advance: 10 days                 # the clock moves on, and due timers fire
           - expect: {state: approved, tasks: [], messages: [{to: contact_email, message: welcome}]}
 
-Steps are maps with one action (`fire`, `done`, `reopen`, `form`, `web`, `set`, `advance`,
-`expect`) and its options (`with`, `item`, `note`, `against_advice`, `as`, `refused`). The file
-is read with the playbook loader's YAML reader, so a mistake in it is reported as file:line:col.
+Steps are maps with one action (`fire`, `done`, `reopen`, `form`, `set`, `advance`,
+`expect`) and its options (`with`, `item`, `note`, `as`, `against_advice`, `refused`).
+`as: anna` acts as a person of the file's `people:` (`anna: [deltaker]`, her roles); other
+steps act as a tester who holds every role. The file is read with
+the playbook loader's YAML reader, so a mistake in it is reported as file:line:col.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from trinn.engine.errors import FileProblemsError, Problem, os_reason
 from trinn.engine.source import SourceMap, parse_yaml, read_capped
@@ -56,7 +46,6 @@ __all__ = [
     "ScenarioError",
     "ScenarioFile",
     "Step",
-    "acting",
     "load_scenarios",
     "scenario_file_for",
 ]
@@ -114,16 +103,6 @@ class Expectation(_Model):
     )
 
 
-def _listed(value: Any) -> Any:
-    """`as: ledelsen` is `as: [ledelsen]`."""
-    return [value] if isinstance(value, str) else value
-
-
-def acting(roles: Iterable[str]) -> str:
-    """The person id of who holds just `roles` (a step's `as:`)."""
-    return "as_" + "_".join(sorted(set(roles)))
-
-
 class Step(_Model):
     fire: Name | None = None
     done: Name | None = None
@@ -138,13 +117,13 @@ class Step(_Model):
     with_: dict[str, Any] | None = Field(None, alias="with")
     item: str | None = None
     note: str | None = None
-    against_advice: str | None = Field(
-        None, description="with 'fire': the reason for going against the transition's advice"
-    )
-    as_: Annotated[list[Name], BeforeValidator(_listed), Field(min_length=1)] | None = Field(
+    as_: Name | None = Field(
         None,
         alias="as",
-        description="the roles of who does the step (default: someone who holds every role)",
+        description="who acts: a person of the file's 'people' (default: a tester holding every role)",
+    )
+    against_advice: str | None = Field(
+        None, description="with 'fire': the reason for going against the transition's advice"
     )
     refused: Annotated[str, StringConstraints(min_length=1)] | None = Field(
         None,
@@ -163,20 +142,15 @@ class Step(_Model):
             )
         if self.with_ is not None and self.action not in ("fire", "form", "web"):
             raise ValueError("'with' goes with 'fire', 'form' or 'web'")
-        if self.item is not None and self.action not in ("done", "reopen"):
-            raise ValueError("'item' goes with 'done' or 'reopen'")
+        if self.item is not None and self.action not in ("done", "reopen", "form"):
+            raise ValueError("'item' goes with 'done', 'reopen' or 'form'")
+        if self.as_ is not None and self.action in ("advance", "expect", "web"):
+            raise ValueError(f"'{self.action}' is done by no one: 'as' goes with a person's command")
         if self.against_advice is not None and self.action != "fire":
             raise ValueError("'against_advice' goes with 'fire'")
         if self.refused is not None and self.action in ("advance", "expect"):
             raise ValueError(f"'{self.action}' cannot be refused")
-        if self.as_ is not None and self.action in ("advance", "expect"):
-            raise ValueError(f"'{self.action}' is done by no one: 'as' goes with the other steps")
         return self
-
-    @property
-    def actor(self) -> str | None:
-        """Who does the step when it says `as:` (see `acting`); None: the one who holds every role."""
-        return acting(self.as_) if self.as_ is not None else None
 
     @property
     def action(self) -> str:
@@ -193,6 +167,10 @@ class Scenario(_Model):
 class ScenarioFile(_Model):
     playbook: str | None = Field(None, description="the playbook file, relative to this file")
     start: Moment | None = None
+    people: dict[Name, list[Name]] = Field(
+        default_factory=dict,
+        description="people steps act as ('as: anna'), with their roles; the tester holds every role",
+    )
     scenarios: Annotated[list[Scenario], Field(min_length=1)]
 
 
@@ -202,15 +180,6 @@ class LoadedScenarios:
     path: str
     playbook: Path
     source_map: SourceMap
-
-    def role_people(self) -> dict[str, frozenset[str]]:
-        """Whom the steps' `as:` name: person id -> the roles they hold, and nothing more."""
-        return {
-            step.actor: frozenset(step.as_)
-            for scenario in self.spec.scenarios
-            for step in scenario.steps
-            if step.as_ is not None and step.actor is not None
-        }
 
 
 def scenario_file_for(playbook: Path) -> Path | None:

@@ -97,11 +97,11 @@ class _Run:
         self.store = Store(open_database(database))
         # a key of this run's own: the links messages carry work in its `web` steps only
         links = FormLinks(secrets.token_urlsafe(32), SCENARIO_BASE_URL)
-        # the one who holds every role, and whoever the steps' `as:` name, holding just those roles
+        # the tester holds every role; the file's people (whom steps act `as:`) hold theirs
         people = People(
             [
-                Person(ACTOR, ACTOR, None, frozenset(), every_role=True),
-                *(Person(pid, pid, None, roles) for pid, roles in loaded.role_people().items()),
+                *People.single_user(ACTOR).by_id.values(),
+                *(Person(pid, pid, None, frozenset(roles)) for pid, roles in loaded.spec.people.items()),
             ]
         )
         self.service = Service(self.store, registry, people, clock=self.clock, links=links)

@@ -37,8 +37,8 @@ class Commands(Protocol):
         ...
 
     def step(self, case_id: int, step: Step) -> None:
-        """One command step (not `advance` or `expect`), done by `step.actor` if it says `as:`;
-        CommandError if it is refused."""
+        """One command step (not `advance` or `expect`), done by the person it names `as:`, if
+        any (one of the file's `people:`); CommandError if it is refused."""
         ...
 
     def tick(self) -> None:
@@ -81,7 +81,7 @@ class ServiceCommands:
         self.service.tick()
 
     def step(self, case_id: int, step: Step) -> None:
-        service, actor, note = self.service, step.actor or self.actor, step.note
+        service, actor, note = self.service, step.as_ or self.actor, step.note
         if step.fire is not None:
             advice = step.against_advice
             service.fire(case_id, step.fire, actor=actor, values=step.with_, note=note, against_advice=advice)
@@ -90,7 +90,7 @@ class ServiceCommands:
         elif step.reopen is not None:
             service.reopen_task(case_id, step.reopen, actor=actor, item=step.item, note=note)
         elif step.form is not None:
-            service.submit_form(case_id, step.form, step.with_ or {}, actor=actor, note=note)
+            service.submit_form(case_id, step.form, step.with_ or {}, actor=actor, note=note, item=step.item)
         elif step.web is not None:
             self.web(case_id, step.web, step.with_ or {}, actor, note)
         elif step.set is not None:

@@ -52,8 +52,8 @@ def trinn(
     actor: str = ACTOR,
 ) -> Result:
     """Run `trinn --db DATABASE --as ACTOR --lang en ARGS` at the service's time, with no
-    channels (messages wait in the outbox) and no people file unless given (then the
-    tester holds every role)."""
+    channels (messages wait in the outbox) and no people file unless given (without one,
+    the tester holds every role)."""
     env: dict[str, str | None] = dict.fromkeys(_UNSET)
     env |= {KEY_ENV: str(key_file), BASE_URL_ENV: SCENARIO_BASE_URL}
     who = ["--as", actor, *(["--people", str(people)] if people is not None else [])]
@@ -77,9 +77,14 @@ class CliCommands:
         """One command (by who `step` says it is done by): its output, or StepRefused (exit 1)
         or TrinnError (exit 2) with its line."""
         people, actor = None, ACTOR
-        if step is not None and step.as_ is not None and step.actor is not None:
-            actor, people = step.actor, self.key_file.with_name("people.yaml")
-            people.write_text(json.dumps({actor: {"name": actor, "roles": step.as_}}), encoding="utf-8")
+        if step is not None and step.as_ is not None:  # one of the file's people: a people file
+            actor, people = step.as_, self.key_file.with_name("people.yaml")
+            listed = {
+                p.id: {"name": p.name, "roles": sorted(p.roles)}
+                for p in self.service.people.by_id.values()
+                if not p.every_role
+            }
+            people.write_text(json.dumps(listed), encoding="utf-8")
         result = trinn(self.service, self.database, self.key_file, *args, people=people, actor=actor)
         if result.exit_code == 0:
             return result.stdout
@@ -114,7 +119,7 @@ class CliCommands:
         elif step.reopen is not None:
             self("reopen", case, step.reopen, *item, *how, step=step)
         elif step.form is not None:
-            self("form", case, step.form, *_pairs(step.with_), *how, step=step)
+            self("form", case, step.form, *_pairs(step.with_), *item, *how, step=step)
         elif step.set is not None:
             self("set", case, *_pairs(step.set), *how, step=step)
         elif step.web is not None:
@@ -129,7 +134,7 @@ class CliCommands:
         """`trinn link CASE FORM` prints the link; the outside party opens it and sends the form."""
         link = json.loads(self("link", str(case_id), form, "--json"))
         links = FormLinks(load_key(str(self.key_file)), SCENARIO_BASE_URL)
-        actor = step.actor or ACTOR
+        actor = step.as_ or ACTOR
         submit_from_link(
             self.service,
             links,

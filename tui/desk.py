@@ -17,6 +17,7 @@ from trinn.engine.due import is_overdue
 from trinn.engine.queries import CasePage as EngineCasePage
 from trinn.engine.status import OutboxStatus
 from trinn.engine.text import localize
+from trinn.notifiers.masking import shown_delivery, shown_outbox_row
 from trinn.tui.i18n import language
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class CaseRow:
     updated_by: str
     closed: bool
     roles: frozenset[str]
+    zone: str | None = None  # the playbook's own `timezone:`, the clock its times are shown on
 
     def overdue(self, now: dt.datetime) -> bool:
         return not self.closed and is_overdue(self.next_due, now)
@@ -137,7 +139,8 @@ class Desk:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.actor = settings.acting_as()
-        self._titles: dict[str, tuple[str, str, dict[str, str]]] = {}  # sha -> title, lang, states
+        # sha -> title, language, state titles, own time zone
+        self._titles: dict[str, tuple[str, str, dict[str, str], str | None]] = {}
         self._prefetched: tuple[Any, list[Any]] | None = None
 
     @property
@@ -189,7 +192,7 @@ class Desk:
         result = []
         nothing: tuple[int, Any, set[str]] = (0, None, set())
         for row in rows:
-            title, lang, states = self._titles[row["playbook_sha256"]]
+            title, lang, states, zone = self._titles[row["playbook_sha256"]]
             count, first_due, roles = open_tasks.get(row["id"], nothing)
             result.append(
                 CaseRow(
@@ -206,6 +209,7 @@ class Desk:
                     updated_by=row["updated_by"],
                     closed=row["closed_at"] is not None,
                     roles=frozenset(roles),
+                    zone=zone,
                 )
             )
         return result
@@ -225,11 +229,14 @@ class Desk:
                     sid: localize(s.get("title"), language(), lang) if isinstance(s, dict) else sid
                     for sid, s in states.items()
                 },
+                zone if isinstance(zone := data.get("timezone"), str) else None,
             )
 
     def case_page(self, case_id: int) -> CasePage:
         page = self.queries.case_page(case_id, actor=self.actor)
-        return CasePage(**{f.name: getattr(page, f.name) for f in fields(page)})
+        shown = {f.name: getattr(page, f.name) for f in fields(page)}
+        shown["messages"] = [shown_outbox_row(row) for row in page.messages]  # see `deliveries`
+        return CasePage(**shown)
 
     def my_tasks(self) -> list[TaskRow]:
         service = self.service
@@ -260,11 +267,12 @@ class Desk:
         self, statuses: tuple[str, ...] | None = (OutboxStatus.PENDING, OutboxStatus.FAILED)
     ) -> list[Any]:
         rows = self.queries.outbox()
-        return [r for r in rows if statuses is None or r["status"] in statuses]
+        return [shown_outbox_row(r) for r in rows if statuses is None or r["status"] in statuses]
 
     def deliveries(self, outbox_id: int) -> list[Any]:
-        """Each try to deliver outbox message `outbox_id`, oldest first (errors masked as stored)."""
-        return self.queries.deliveries(outbox_id)
+        """Each try to deliver outbox message `outbox_id`, oldest first. Errors were masked when
+        stored; they are masked again here, for rows an older trinn stored less masked."""
+        return [shown_delivery(row) for row in self.queries.deliveries(outbox_id)]
 
     def change_mark(self) -> tuple[int, ...]:
         return self.queries.change_mark()

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from trinn.engine.case import Case, TaskRecord, TimerRecord
 from trinn.engine.errors import CaseNotFoundError, StaleCaseError, StoreError
 from trinn.engine.status import OutboxStatus, TimerStatus
-from trinn.engine.store.driver import TransactionBase, shown_time
+from trinn.engine.store.driver import TransactionBase
 from trinn.engine.store.statements import MAX_ROWS, TASK_CHANGES, TIMER_CHANGES, DriverStatement
 from trinn.engine.store.tables import cases, playbooks, tasks, timers
 
@@ -115,7 +115,7 @@ class CaseWrites(TransactionBase):
         ).first()
         if row is None:
             raise CaseNotFoundError(case_id)
-        raise StaleCaseError(case_id, row.updated_by, shown_time(row.updated_at))
+        raise StaleCaseError(case_id, row.updated_by, row.updated_at)
 
     def _save_children(self, case: Case) -> None:
         sql = self._statements
@@ -298,6 +298,7 @@ def _task_values(task: TaskRecord) -> dict[str, Any]:
         "done_at": task.done_at,
         "done_by": task.done_by,
         "note": task.note,
+        "answers": task.answers,
     }
 
 

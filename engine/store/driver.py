@@ -7,7 +7,6 @@ in and come out aware in UTC (the column type in `tables`).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
@@ -16,11 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from trinn.engine.store.statements import DriverStatement, Statements, statements_for
 
-__all__ = ["TransactionBase", "shown_time"]
-
-
-def shown_time(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+__all__ = ["TransactionBase"]
 
 
 class TransactionBase:

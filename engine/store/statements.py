@@ -282,7 +282,7 @@ CASE_CHANGES = (
     "updated_by",
     "row_version",
 )
-TASK_CHANGES = ("assignee", "status", "due_at", "done_at", "done_by", "note")
+TASK_CHANGES = ("assignee", "status", "due_at", "done_at", "done_by", "note", "answers")
 # the columns of a loaded task or timer, in the order of TaskRecord's and TimerRecord's fields
 TASK_RECORD = (
     "task_id",
@@ -297,6 +297,7 @@ TASK_RECORD = (
     "done_at",
     "done_by",
     "note",
+    "answers",
     "id",
 )
 TIMER_RECORD = ("kind", "position", "entry", "state", "due_at", "status", "fired_at", "fired_count", "id")
