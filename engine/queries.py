@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from trinn.engine.registry import PlaybookRegistry
     from trinn.engine.spec import PlaybookSpec
     from trinn.engine.store import Store, Transaction
+    from trinn.engine.store.rows import CaseSummary, EventRow, OpenTask, OutboxRow
 
 __all__ = ["CasePage", "Possibility", "Queries"]
 
@@ -49,8 +50,8 @@ class CasePage:
     compiled: CompiledPlaybook
     children: list[int]
     possibilities: list[Possibility]
-    events: list[Any]
-    messages: list[Any]
+    events: list[EventRow]
+    messages: list[OutboxRow]
     roles: frozenset[str]
 
     @property
@@ -61,7 +62,7 @@ class CasePage:
         """The states the case has been in, in order (repeats kept: it may go back)."""
         states: list[str] = []
         for event in self.events:
-            for state in (event["state_before"], event["state_after"]):
+            for state in (event.state_before, event.state_after):
                 if state and (not states or states[-1] != state):
                     states.append(state)
         return states or [self.case.state]
@@ -104,7 +105,7 @@ class Queries:
             case = tx.load_case(case_id, with_timers=True)
             return case, self.compiled_for(tx, case), tx.child_ids(case_id)
 
-    def history(self, case_id: int) -> list[Any]:
+    def history(self, case_id: int) -> list[EventRow]:
         with self.store.read() as tx:
             tx.load_case(case_id)  # an unknown case is an error, not an empty history
             return tx.event_rows(case_id)
@@ -139,7 +140,7 @@ class Queries:
         state: str | None = None,
         closed: bool | None = None,
         overdue_at: dt.datetime | None = None,
-    ) -> list[Any]:
+    ) -> list[CaseSummary]:
         with self.store.read() as tx:
             return tx.case_rows(playbook=playbook, state=state, closed=closed, overdue_at=overdue_at)
 
@@ -149,7 +150,7 @@ class Queries:
         roles: list[str] | None = None,
         assignee: str | None = None,
         overdue_at: dt.datetime | None = None,
-    ) -> list[tuple[Any, CompiledPlaybook]]:
+    ) -> list[tuple[OpenTask, CompiledPlaybook]]:
         """Open tasks of open cases, each with the playbook version its case runs on."""
         registry = self._registry()
         with self.store.read() as tx:
@@ -158,13 +159,13 @@ class Queries:
                 (
                     row,
                     registry.stored(
-                        row["playbook_sha256"], row["playbook_id"], row["playbook_version"], tx.playbook_text
+                        row.playbook_sha256, row.playbook_id, row.playbook_version, tx.playbook_text
                     ),
                 )
                 for row in rows
             ]
 
-    def outbox(self, case_id: int | None = None) -> list[Any]:
+    def outbox(self, case_id: int | None = None) -> list[OutboxRow]:
         """Outbox rows, oldest first: every message a command queued and how its delivery went."""
         with self.store.read() as tx:
             return tx.outbox_rows(case_id)

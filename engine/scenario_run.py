@@ -236,13 +236,13 @@ class _Run:
     def messages(self, loc: Loc, case_ids: list[int], expected: list[MessageExpectation]) -> None:
         with self.store.read() as tx:
             rows = [
-                dict(r)
+                r
                 for r in tx.outbox_rows()
-                if r["case_id"] in case_ids and r["id"] > self.seen_outbox and r["kind"] == "notify"
+                if r.case_id in case_ids and r.id > self.seen_outbox and r.kind == "notify"
             ]
         if rows:
-            self.seen_outbox = max(r["id"] for r in rows)
-        queued = [OutboxMessage.from_json(r["payload"]) for r in rows]
+            self.seen_outbox = max(r.id for r in rows)
+        queued = [OutboxMessage.from_json(r.payload) for r in rows]
         for i, wanted in enumerate(expected):
             matching = [p for p in queued if _matches(p, wanted)]
             if not matching:
@@ -267,12 +267,12 @@ class _Run:
         if self.spec is None:
             return
         with self.store.read() as tx:
-            ids = [int(row["id"]) for row in tx.case_rows(playbook=self.spec.id)]
+            ids = [int(row.id) for row in tx.case_rows(playbook=self.spec.id)]
             for case_id in ids:
                 for event in tx.event_rows(case_id):
-                    if event["kind"] == "open":
-                        result.states.add(event["state_after"])
-                    for moved in (event["details"] or {}).get("transitions", []):
+                    if event.kind == "open":
+                        result.states.add(event.state_after)
+                    for moved in (event.details or {}).get("transitions", []):
                         result.transitions.add(int(moved["index"]))
                         result.states.add(moved["to"])
 

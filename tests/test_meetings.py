@@ -121,7 +121,7 @@ def test_meetings_invite_update_and_cancel_through_smtp(
         2,
         "CANCELLED",
     )
-    assert [e["details"].get("meetings") for e in service.queries.history(case_id)][2:] == [
+    assert [e.details.get("meetings") for e in service.queries.history(case_id)][2:] == [
         [{"state": "mote", "method": "REQUEST", "sequence": 0, "start": "2026-12-15T17:30:00Z"}],
         [{"state": "mote", "method": "REQUEST", "sequence": 1, "start": "2026-12-16T08:00:00Z"}],
         [{"state": "mote", "method": "CANCEL", "sequence": 2, "start": "2026-12-16T08:00:00Z"}],

@@ -86,8 +86,8 @@ def test_browser_company_signs_up_from_its_invitation(browser: object, tmp_path:
     assert isinstance(browser, WebDriver)
     service = make_service(tmp_path, f"sqlite:///{tmp_path / 'trinn.db'}", Clock())
     case_id = invited_case(service)
-    (invitation,) = [r for r in service.queries.outbox(case_id) if r["payload"]["message"] == "invitasjon"]
-    found = LINK.search(invitation["payload"]["body"])
+    (invitation,) = [r for r in service.queries.outbox(case_id) if r.payload["message"] == "invitasjon"]
+    found = LINK.search(invitation.payload["body"])
     assert found is not None
     with serving(service) as base:
         browser.get(base + found.group(1))
@@ -122,7 +122,7 @@ def test_browser_company_signs_up_from_its_invitation(browser: object, tmp_path:
     assert case.state == "pamelding_mottatt"
     assert case.fields["kontakt_epost"] == "per@fjordkraft.test"
     last = service.queries.history(case_id)[-1]
-    assert (last["actor"], last["details"]["via"]) == ("virksomheten", "web")
-    queued = [(r["payload"]["message"], r["payload"]["address"]) for r in service.queries.outbox(case_id)]
+    assert (last.actor, last.details["via"]) == ("virksomheten", "web")
+    queued = [(r.payload["message"], r.payload["address"]) for r in service.queries.outbox(case_id)]
     assert queued[-2:] == [("kvittering", "per@fjordkraft.test"), ("ny_samarbeidspartner", None)]
     service.store.close()

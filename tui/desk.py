@@ -185,29 +185,29 @@ class Desk:
         """From the store alone: listing cases must not load the compiler, CEL or transitions."""
         with self.settings.store().read() as tx:
             rows, open_tasks = tx.case_listing()
-            missing = sorted({r["playbook_sha256"] for r in rows} - set(self._titles))
+            missing = sorted({r.playbook_sha256 for r in rows} - set(self._titles))
             texts = tx.playbook_texts(missing) if missing else {}
         if texts:
             self._read_titles(texts)
         result = []
         nothing: tuple[int, Any, set[str]] = (0, None, set())
         for row in rows:
-            title, lang, states = self._titles[row["playbook_sha256"]]
-            count, first_due, roles = open_tasks.get(row["id"], nothing)
+            title, lang, states = self._titles[row.playbook_sha256]
+            count, first_due, roles = open_tasks.get(row.id, nothing)
             result.append(
                 CaseRow(
-                    id=int(row["id"]),
-                    playbook=row["playbook_id"],
+                    id=int(row.id),
+                    playbook=row.playbook_id,
                     playbook_title=title,
                     language=lang,
-                    subject=row["subject"] or "",
-                    state=row["state"],
-                    state_title=states.get(row["state"], row["state"]),
+                    subject=row.subject or "",
+                    state=row.state,
+                    state_title=states.get(row.state, row.state),
                     open_tasks=count,
                     next_due=first_due,
-                    updated_at=row["updated_at"],
-                    updated_by=row["updated_by"],
-                    closed=row["closed_at"] is not None,
+                    updated_at=row.updated_at,
+                    updated_by=row.updated_by,
+                    closed=row.closed_at is not None,
                     roles=frozenset(roles),
                 )
             )
@@ -241,17 +241,17 @@ class Desk:
         result = []
         for row, compiled in self.queries.open_tasks(roles=roles, assignee=self.actor):
             spec = compiled.spec
-            task = spec.all_tasks().get(row["task_id"])
+            task = spec.all_tasks().get(row.task_id)
             result.append(
                 TaskRow(
-                    case_id=int(row["case_id"]),
-                    subject=row["subject"] or "",
-                    task=row["task_id"],
-                    item=row["item"],
-                    title=localize(task.title, language(), spec.language) if task else row["task_id"],
-                    role=row["role"],
+                    case_id=int(row.case_id),
+                    subject=row.subject or "",
+                    task=row.task_id,
+                    item=row.item,
+                    title=localize(task.title, language(), spec.language) if task else row.task_id,
+                    role=row.role,
                     form=task.form if task else None,
-                    due_at=row["due_at"],
+                    due_at=row.due_at,
                     language=spec.language,
                 )
             )
@@ -263,7 +263,7 @@ class Desk:
         self, statuses: tuple[str, ...] | None = (OutboxStatus.PENDING, OutboxStatus.FAILED)
     ) -> list[Any]:
         rows = self.queries.outbox()
-        return [r for r in rows if statuses is None or r["status"] in statuses]
+        return [r for r in rows if statuses is None or r.status in statuses]
 
     def deliveries(self, outbox_id: int) -> list[Any]:
         """Each try to deliver outbox message `outbox_id`, oldest first (errors masked as stored)."""

@@ -136,42 +136,40 @@ def outbox(
     try:
         with settings.store().read() as tx:
             rows = tx.outbox_listing(status=OutboxStatus.FAILED if failed else None)
-            deliveries = tx.delivery_rows([r["id"] for r in rows])
+            deliveries = tx.delivery_rows([r.id for r in rows])
     except TrinnError as exc:
         raise fail(str(exc)) from exc
     by_row: dict[int, list[dict[str, Any]]] = {}
     for d in deliveries:
-        by_row.setdefault(d["outbox_id"], []).append(
+        by_row.setdefault(d.outbox_id, []).append(
             {
-                "attempt": d["attempt"],
-                "at": iso(d["at"]),
-                "service": d["service"],
-                "url": _stored_url(d["url"]),
-                "recipient": d["recipient"],
-                "status": d["status"],
-                "error": _stored_text(d["error"]),
+                "attempt": d.attempt,
+                "at": iso(d.at),
+                "service": d.service,
+                "url": _stored_url(d.url),
+                "recipient": d.recipient,
+                "status": d.status,
+                "error": _stored_text(d.error),
             }
         )
-    views = []
+    views: list[dict[str, Any]] = []
     for row in rows:
-        message = OutboxMessage.from_json(row["payload"])
+        message = OutboxMessage.from_json(row.payload)
         views.append(
             {
-                "id": row["id"],
-                "case": row["case_id"],
-                "status": row["status"],
-                "attempts": row["attempts"],
-                "created_at": iso(row["created_at"]),
-                "next_attempt_at": (
-                    iso(row["next_attempt_at"]) if row["status"] == OutboxStatus.PENDING else None
-                ),
-                "sent_at": iso(row["sent_at"]),
+                "id": row.id,
+                "case": row.case_id,
+                "status": row.status,
+                "attempts": row.attempts,
+                "created_at": iso(row.created_at),
+                "next_attempt_at": (iso(row.next_attempt_at) if row.status == OutboxStatus.PENDING else None),
+                "sent_at": iso(row.sent_at),
                 "reason": message.reason,
                 "message": message.message,
                 "to": message.recipients(),
                 "title": message.title,
-                "last_error": _stored_text(row["last_error"]),
-                "deliveries": by_row.get(row["id"], []),
+                "last_error": _stored_text(row.last_error),
+                "deliveries": by_row.get(row.id, []),
             }
         )
     if as_json:

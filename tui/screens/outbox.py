@@ -72,18 +72,18 @@ class OutboxScreen(DeskScreen):
         table = self.query_one("#outbox", DataTable)
         table.clear()
         for row in rows:
-            entry = outbox_entry(row["kind"], row["payload"])
+            entry = outbox_entry(row.kind, row.payload)
             table.add_row(
-                str(row["id"]),
-                str(row["case_id"]),
-                plain(row["status"]),
+                str(row.id),
+                str(row.case_id),
+                plain(row.status),
                 plain(entry.recipients_text()),
                 plain(entry.headline()),
-                str(row["attempts"]),
-                local_datetime(row["created_at"]),
-                plain(row["last_error"] or ""),
+                str(row.attempts),
+                local_datetime(row.created_at),
+                plain(row.last_error or ""),
             )
-        failed = sum(1 for r in rows if r["status"] == OutboxStatus.FAILED)
+        failed = sum(1 for r in rows if r.status == OutboxStatus.FAILED)
         text = ngettext("{count} message", "{count} messages", len(rows)).format(count=len(rows))
         text += " · " + _("{count} failed").format(count=failed)
         if self.retry is None:
@@ -116,7 +116,7 @@ class OutboxScreen(DeskScreen):
         row = self.rows[event.cursor_row]
         run_db(
             self,
-            lambda: self.desk.deliveries(int(row["id"])),
+            lambda: self.desk.deliveries(int(row.id)),
             lambda found: self.app.push_screen(MessageDialog(row, found)),
             group="outbox-message",
         )

@@ -223,13 +223,13 @@ class MessageTable(DataTable[Any]):
         table.clear()
         self.outbox_rows = list(page.messages)
         for row in self.outbox_rows:
-            entry = outbox_entry(row["kind"], row["payload"])
+            entry = outbox_entry(row.kind, row.payload)
             table.add_row(
-                _status_word(row["status"]),
+                _status_word(row.status),
                 plain(entry.recipients_text()),
                 plain(entry.headline()),
-                str(row["attempts"]),
-                plain(row["last_error"] or ""),
+                str(row.attempts),
+                plain(row.last_error or ""),
             )
 
 
