@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from trinn.engine.queries import Queries
     from trinn.engine.service import Service
     from trinn.engine.spec import PlaybookSpec
+    from trinn.engine.store.rows import DeliveryRow, OutboxRow
     from trinn.tui.cli.settings import Settings
 
 __all__ = ["CaseFilter", "CasePage", "CaseRow", "Desk", "PlaybookEntry", "TaskRow"]
@@ -261,11 +262,11 @@ class Desk:
 
     def outbox(
         self, statuses: tuple[str, ...] | None = (OutboxStatus.PENDING, OutboxStatus.FAILED)
-    ) -> list[Any]:
+    ) -> list[OutboxRow]:
         rows = self.queries.outbox()
         return [r for r in rows if statuses is None or r.status in statuses]
 
-    def deliveries(self, outbox_id: int) -> list[Any]:
+    def deliveries(self, outbox_id: int) -> list[DeliveryRow]:
         """Each try to deliver outbox message `outbox_id`, oldest first (errors masked as stored)."""
         with self.settings.store().read() as tx:
             return list(tx.delivery_rows([outbox_id]))

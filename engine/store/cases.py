@@ -125,7 +125,7 @@ class CaseWrites(TransactionBase):
                 parameters.update({f"{name}_{i}": value for name, value in row.items()})
             statement = self._dialect.text(sql.insert_rows(table, len(batch)))
             # one statement hands out increasing ids in the order of its rows
-            ids = sorted(int(row[0]) for row in self._cursor.execute(statement, parameters).fetchall())
+            ids = sorted(int(row[0]) for row in self._execute(statement, parameters).fetchall())
             for record, row_id in zip(batch, ids, strict=True):
                 record.id = row_id
         for record in (*dirty, *new):

@@ -33,11 +33,18 @@ class TransactionBase:
         self._cursor = connection.cursor()
         self._fields_read: dict[int, dict[str, Any]] = {}  # each loaded case's fields as stored
 
-    def _send(self, sql: str, values: Mapping[str, Any] | None) -> Any:
-        """Everything a command or a listing sends passes here (the benchmark records it)."""
+    def _execute(self, text: str, parameters: Any, many: bool = False) -> Any:
+        """Every statement sent passes here, in the driver's text and values (the store
+        benchmark records them, to replay on a bare sqlite3 connection)."""
         cursor = self._cursor
-        cursor.execute(self._dialect.text(sql), self._dialect.values(values) if values else {})
+        if many:
+            cursor.executemany(text, parameters)
+        else:
+            cursor.execute(text, parameters)
         return cursor
+
+    def _send(self, sql: str, values: Mapping[str, Any] | None) -> Any:
+        return self._execute(self._dialect.text(sql), self._dialect.values(values) if values else {})
 
     def _rows(self, sql: str, values: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """The rows of a SELECT (or RETURNING), times and JSON converted by column name."""
@@ -63,4 +70,4 @@ class TransactionBase:
         if len(rows) == 1:
             self._run(sql, rows[0])
         else:
-            self._cursor.executemany(self._dialect.text(sql), [self._dialect.values(row) for row in rows])
+            self._execute(self._dialect.text(sql), [self._dialect.values(row) for row in rows], many=True)

@@ -15,6 +15,7 @@ from trinn.engine.case import TaskRecord
 from trinn.engine.outbox_message import outbox_entry
 from trinn.engine.shown import shown
 from trinn.engine.status import OutboxStatus, TaskStatus
+from trinn.engine.store.rows import OutboxRow
 from trinn.tui.desk import CasePage
 from trinn.tui.i18n import due_text
 from trinn.tui.i18n import gettext as _
@@ -201,13 +202,13 @@ class MessageTable(DataTable[Any]):
     `MessageTable.Opened` with its outbox row."""
 
     class Opened(Message):
-        def __init__(self, row: Any) -> None:
+        def __init__(self, row: OutboxRow) -> None:
             super().__init__()
             self.row = row
 
     def __init__(self, **options: Any) -> None:
         super().__init__(cursor_type="row", **options)
-        self.outbox_rows: list[Any] = []
+        self.outbox_rows: list[OutboxRow] = []
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
