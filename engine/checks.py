@@ -11,10 +11,12 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 
 from trinn.engine.actions import registered_actions
+from trinn.engine.advice_checks import check_advice
 from trinn.engine.calendar import zone_of
 from trinn.engine.cel_text import read_expression
 from trinn.engine.errors import MAX_PROBLEMS, ExpressionError, Problem, did_you_mean
-from trinn.engine.expressions import BUILTIN_NAMES, CompiledExpression, Scope, compile_expression
+from trinn.engine.expressions import BUILTIN_NAMES, CompiledExpression, compile_expression
+from trinn.engine.playbook_scope import playbook_scope
 from trinn.engine.source import Loc, SourceMap
 from trinn.engine.spec import (
     LIST_TYPES,
@@ -33,20 +35,6 @@ from trinn.engine.values import check_value
 __all__ = ["CheckResult", "check_playbook", "graph_problems", "playbook_scope"]
 
 _ADDRESS_TYPES = frozenset({FieldType.email, FieldType.person, FieldType.person_list})
-# fields whose values are free text of any length: an expression reading one is priced so
-_TEXT_TYPES = frozenset(
-    {FieldType.text, FieldType.long_text, FieldType.email, FieldType.url, FieldType.phone, FieldType.person}
-)
-
-
-def playbook_scope(spec: PlaybookSpec) -> Scope:
-    """The names a playbook's expressions may read, and which of them are lists and free text."""
-    return Scope(
-        frozenset(spec.fields),
-        frozenset(spec.all_tasks()),
-        lists=frozenset(f for f, s in spec.fields.items() if s.type in LIST_TYPES),
-        texts=frozenset(f for f, s in spec.fields.items() if s.type in _TEXT_TYPES),
-    )
 
 
 @dataclass
@@ -117,6 +105,7 @@ class _Checker:
         self.check_states()
         self.check_transitions()
         check_timing(self)
+        check_advice(self)
         self.check_messages()
         self.hint_shown()
         return self.result
@@ -320,7 +309,7 @@ class _Checker:
                 )
                 for suffix, value in variants.items():
                     loc = ("messages", message_id, part, *suffix)
-                    for problem in check_template(value, names):
+                    for problem in check_template(value, names, self.spec.limits.caps):
                         line, column = self.map.position_in(loc, value, problem.offset)
                         self.result.problems.append(
                             Problem(self.map.path, line, column, problem.message, problem.hint)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from trinn.engine.advice import advice_refusal, recorded, said
 from trinn.engine.authority import check_people
 from trinn.engine.calendar import zone_of
 from trinn.engine.case import Case, TaskRecord, enter_state, leave_state, sync_for_each, tallies
@@ -60,6 +61,7 @@ class Command:
     starts: list[StartCaseEffect] = field(default_factory=list)
     ticked: list[TickAction] = field(default_factory=list)
     links: FormLinks | None = None  # signs the `form_link`s of the messages it queues
+    against_advice: str | None = None  # the person's reason for a step against advice, if given
 
     @property
     def spec(self) -> PlaybookSpec:
@@ -109,13 +111,21 @@ class Command:
         firing = compiled.fire(case, trigger, lambda reads: self.context(reads, before), self.roles)
         case.state = before  # leave the old state's tasks and timers before moving on
         assert firing.transition is not None
+        moved: dict[str, Any] = {
+            "trigger": trigger,
+            "index": firing.transition.index,
+            "from": before,
+            "to": firing.transition.spec.to,
+        }
+        if firing.unmet:  # a soft rule not met: only with the person's reason (engine.advice)
+            if self.against_advice is None:
+                raise advice_refusal(said(self.spec, firing.unmet))
+            moved["against_advice"] = recorded(self.spec, firing.unmet, self.against_advice)
         self.apply(firing.effects)
         left = self.spec.states[before]
         leave_state(case, self.now, timed=bool(left.remind or left.escalate or left.timers))
         enter_state(case, self.spec, firing.transition.spec.to, (case.row_version or 0) + 1, self.now)
-        self.details.setdefault("transitions", []).append(
-            {"trigger": trigger, "index": firing.transition.index, "from": before, "to": case.state}
-        )
+        self.details.setdefault("transitions", []).append(moved)
 
     def apply(self, effects: list[Effect]) -> None:
         for effect in effects:
@@ -145,7 +155,7 @@ class Command:
             )
             check_people(self, values)
         for name in fields_read(self.compiled) & values.keys():
-            problem = unreadable(name, values[name])
+            problem = unreadable(name, values[name], self.spec.limits.caps)
             if problem is not None:
                 raise CommandError(problem, fields={name: problem})
         for name, value in values.items():

@@ -16,6 +16,7 @@ from typing import Any
 from transitions import EventData, Machine
 
 from trinn.engine.actions import registered_actions
+from trinn.engine.advice import CompiledAdvice, unmet
 from trinn.engine.cel_runtime import cel
 from trinn.engine.errors import ExpressionError, RefusedError
 from trinn.engine.expressions import CompiledExpression
@@ -79,6 +80,7 @@ class CompiledTransition:
     spec: TransitionSpec
     guard: CompiledExpression | None
     roles: frozenset[str]
+    advice: tuple[CompiledAdvice, ...] = ()  # its soft rules (engine.advice)
 
     @property
     def trigger(self) -> str:
@@ -117,7 +119,7 @@ ContextSource = cel.Context | Callable[[Reads], cel.Context]
 class Firing:
     """One firing: what the guards see, and what it did (the transition taken, its effects)."""
 
-    __slots__ = ("_context", "_make", "effects", "reads", "roles", "source", "transition")
+    __slots__ = ("_context", "_make", "effects", "reads", "roles", "source", "transition", "unmet")
 
     def __init__(
         self, source: str, context: ContextSource, roles: frozenset[str], reads: Reads | None = None
@@ -133,6 +135,7 @@ class Firing:
         self.reads = reads
         self.transition: CompiledTransition | None = None
         self.effects: list[Effect] = []
+        self.unmet: list[CompiledAdvice] = []  # the taken transition's advice not met, if any
 
     @property
     def context(self) -> cel.Context:
@@ -200,7 +203,13 @@ class CompiledPlaybook:
         self.loaded = loaded
         spec = self.spec
         self.transitions = [
-            CompiledTransition(i, t, loaded.expressions[t.when] if t.when else None, frozenset(t.roles))
+            CompiledTransition(
+                i,
+                t,
+                loaded.expressions[t.when] if t.when else None,
+                frozenset(t.roles),
+                tuple(CompiledAdvice(a, loaded.expressions[a.when]) for a in t.advise),
+            )
             for i, t in enumerate(spec.transitions)
         ]
         self.by_trigger: dict[str, list[CompiledTransition]] = {}
@@ -256,6 +265,7 @@ class CompiledPlaybook:
         self._reads: dict[tuple[str, str], Reads] = {
             key: _reads(
                 [t.guard for t in candidates if t.guard is not None]
+                + [a.condition for t in candidates for a in t.advice]
                 + [loaded.expressions[e] for t in candidates for e in _action_sources(t.spec.do)]
                 + [
                     e
@@ -312,6 +322,8 @@ class CompiledPlaybook:
             everything = firing._make(_EVERYTHING) if firing._make is not None else firing.context
             reasons = self.why_not(state, trigger, everything, firing.roles)
             raise RefusedError(trigger, state, reasons, explained=self.explain(state, trigger, everything))
+        if firing.transition.advice:  # read from the view of the case the guard read
+            firing.unmet = unmet(firing.transition.advice, firing.context)
         return firing
 
     def enter_effects(self, state: str, context: ContextSource) -> list[Effect]:
@@ -333,6 +345,17 @@ class CompiledPlaybook:
         if any(not _refusal(self.spec, t, context, roles, state) for t in candidates):
             return True, []
         return False, self.why_not(state, trigger, context, roles)
+
+    def unmet_advice(
+        self, state: str, trigger: str, context: cel.Context, roles: Iterable[str] = ()
+    ) -> list[CompiledAdvice]:
+        """The advice not met of the transition `trigger` would take from `state` now (none if
+        it would not fire)."""
+        roles = frozenset(roles)
+        for transition in self._candidates.get((state, trigger), []):
+            if not _refusal(self.spec, transition, context, roles, state):
+                return unmet(transition.advice, context) if transition.advice else []
+        return []
 
     def why_not(self, state: str, trigger: str, context: cel.Context, roles: Iterable[str] = ()) -> list[str]:
         """In words, why each transition of `trigger` would not fire from `state` now."""

@@ -14,35 +14,35 @@ from typing import Any
 from trinn.engine.case import TaskTally, task_specs
 from trinn.engine.cel_runtime import cel
 from trinn.engine.expressions import OVERSIZED
-from trinn.engine.limits import CEL_ITEM_CHARS, CEL_LIST_ITEMS, CEL_TEXT_CHARS
+from trinn.engine.limits import DEFAULT_LIMITS, Limits
 from trinn.engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec
 
 __all__ = ["TaskTally", "evaluation_context", "field_value", "too_large"]
 
 
-def too_large(field_id: str, value: Any) -> str | None:
+def too_large(field_id: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:
     """Why `value` is too large for an expression to read, or None.
 
-    The cost of every expression is priced at load for values up to these caps
-    (engine.limits), so a larger one must never reach CEL: an expression reading it
-    fails with this reason and the command is refused.
+    The cost of every expression is priced at load for values up to the playbook's caps
+    (`limits`), so a larger one must never reach CEL: an expression reading it fails with
+    this reason and the command is refused.
     """
-    if isinstance(value, str) and len(value) > CEL_TEXT_CHARS:
+    if isinstance(value, str) and len(value) > limits.cel_text_chars:
         return (
             f"field '{field_id}' has {len(value):,} characters, more than an expression may read "
-            f"(the limit is {CEL_TEXT_CHARS:,})"
+            f"(the limit is {limits.cel_text_chars:,})"
         )
     if isinstance(value, list | tuple):
-        if len(value) > CEL_LIST_ITEMS:
+        if len(value) > limits.cel_list_items:
             return (
                 f"field '{field_id}' has {len(value):,} items, more than an expression may read "
-                f"(the limit is {CEL_LIST_ITEMS:,})"
+                f"(the limit is {limits.cel_list_items:,})"
             )
         longest = max((len(item) for item in value if isinstance(item, str)), default=0)
-        if longest > CEL_ITEM_CHARS:
+        if longest > limits.cel_item_chars:
             return (
                 f"an item of field '{field_id}' has {longest:,} characters, more than an expression "
-                f"may read (the limit is {CEL_ITEM_CHARS:,})"
+                f"may read (the limit is {limits.cel_item_chars:,})"
             )
     return None
 
@@ -85,10 +85,11 @@ def evaluation_context(
     wanted: Collection[str] = spec.fields.keys() | BUILTINS if names is None else names
     variables: dict[str, Any] = {}
     oversized: dict[str, str] = {}
+    caps = spec.limits.caps
     for field_id, field_spec in spec.fields.items():
         if field_id in wanted:
             value = field_value(field_spec, fields.get(field_id))
-            reason = too_large(field_id, value)
+            reason = too_large(field_id, value, caps)
             if reason is None:
                 variables[field_id] = value
             else:  # left out: an expression reading it fails with the reason, no other does

@@ -25,8 +25,9 @@ from typing import Any
 
 from trinn.engine.calendar import due_at
 from trinn.engine.case import CASE_WIDE, Case, TimerRecord
-from trinn.engine.expressions import CompiledExpression, Scope, compile_expression
-from trinn.engine.spec import LIST_TYPES, DeadlineSpec, PlaybookSpec, ReminderSpec
+from trinn.engine.expressions import CompiledExpression, compile_expression
+from trinn.engine.playbook_scope import playbook_scope
+from trinn.engine.spec import DeadlineSpec, PlaybookSpec, ReminderSpec
 from trinn.engine.status import TimerStatus
 
 __all__ = ["DEADLINE_KINDS", "deadline_reminder", "update_deadlines"]
@@ -116,11 +117,7 @@ def _condition(spec: PlaybookSpec, deadline_id: str) -> CompiledExpression:
         found = _CONDITIONS[id(spec)] = (spec, {})
     compiled = found[1].get(deadline_id)
     if compiled is None:
-        scope = Scope(
-            frozenset(spec.fields),
-            frozenset(spec.all_tasks()),
-            lists=frozenset(f for f, s in spec.fields.items() if s.type in LIST_TYPES),
-        )
+        scope = playbook_scope(spec)
         text = spec.deadlines[deadline_id].met.when
         assert text is not None
         compiled = found[1][deadline_id] = compile_expression(text, scope, "condition")

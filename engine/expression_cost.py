@@ -20,12 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from trinn.engine.errors import ExpressionError
-from trinn.engine.limits import (
-    CEL_COMPREHENSION_DEPTH,
-    CEL_ITEM_CHARS,
-    CEL_LIST_ITEMS,
-    CEL_TEXT_CHARS,
-)
+from trinn.engine.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["COPY_CHARS", "Estimate", "estimate"]
 
@@ -294,8 +289,14 @@ class Estimate:
 
 class _Estimator:
     def __init__(
-        self, fields: frozenset[str], tasks: int, lists: frozenset[str] | None, texts: frozenset[str] | None
+        self,
+        fields: frozenset[str],
+        tasks: int,
+        lists: frozenset[str] | None,
+        texts: frozenset[str] | None,
+        limits: Limits,
     ) -> None:
+        self.limits = limits
         self.fields = fields
         self.tasks = tasks
         self.lists = lists
@@ -305,18 +306,20 @@ class _Estimator:
     def variable(self, name: str, scope: dict[str, _Shape]) -> _Shape:
         if name in scope:
             return scope[name]
+        caps = self.limits
         if name in self.fields:
+            item = _Shape(chars=caps.cel_item_chars)
             if self.lists is None or self.texts is None:  # unknown: price a text and a list at once
-                return _Shape(chars=CEL_TEXT_CHARS, items=CEL_LIST_ITEMS, elem=_Shape(chars=CEL_ITEM_CHARS))
+                return _Shape(chars=caps.cel_text_chars, items=caps.cel_list_items, elem=item)
             if name in self.lists:
-                return _Shape(items=CEL_LIST_ITEMS, elem=_Shape(chars=CEL_ITEM_CHARS))
+                return _Shape(items=caps.cel_list_items, elem=item)
             if name in self.texts:
-                return _Shape(chars=CEL_TEXT_CHARS)
+                return _Shape(chars=caps.cel_text_chars)
             return _NAME  # a number, a date, a yes/no, a choice's option id
         if name == "tasks":
             return _Shape(items=self.tasks, elem=_Shape(items=3, elem=_SCALAR))
         if name == "actor":
-            return _Shape(items=2, elem=_Shape(chars=_NAME_CHARS, items=CEL_LIST_ITEMS, elem=_NAME))
+            return _Shape(items=2, elem=_Shape(chars=_NAME_CHARS, items=caps.cel_list_items, elem=_NAME))
         if name == "state":
             return _NAME
         return _SCALAR
@@ -427,10 +430,12 @@ def estimate(
     tasks: int,
     lists: frozenset[str] | None = None,
     texts: frozenset[str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Estimate:
     """The worst cost of the expression made of `tokens`; raise ExpressionError past a limit.
 
     `lists` and `texts` are the fields holding lists and texts; None prices every field as both.
+    Values are priced at the largest `limits` lets a case hand to CEL.
     """
     try:
         tree = _Parser(tokens).parse()
@@ -438,12 +443,13 @@ def estimate(
         raise ExpressionError(
             "expression cannot be priced", 1, "write it with CEL's operators, calls and comprehensions"
         ) from None
-    estimator = _Estimator(fields, tasks, lists, texts)
+    estimator = _Estimator(fields, tasks, lists, texts, limits)
     steps, _shape, depth = estimator.cost(tree, {})
-    if depth > CEL_COMPREHENSION_DEPTH:
+    if depth > limits.cel_comprehension_depth:
         raise ExpressionError(
             "comprehensions are nested too deeply",
             estimator.deepest[1],
-            f"the limit is {CEL_COMPREHENSION_DEPTH} levels of all, exists, exists_one, map and filter",
+            f"the limit is {limits.cel_comprehension_depth} levels of "
+            "all, exists, exists_one, map and filter",
         )
     return Estimate(steps, depth, estimator.deepest[1] or 1)

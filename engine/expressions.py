@@ -31,7 +31,7 @@ from trinn.engine.cel_text import (
 )
 from trinn.engine.errors import ExpressionError, did_you_mean
 from trinn.engine.expression_cost import estimate
-from trinn.engine.limits import CEL_COST, CEL_ITEM_CHARS, CEL_LIST_ITEMS, CEL_TEXT_CHARS
+from trinn.engine.limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
     "BUILTIN_NAMES",
@@ -108,13 +108,15 @@ class Scope:
     """The names a playbook declares for its expressions.
 
     `lists` and `texts` say which fields hold lists and which texts, to price what
-    reading them costs; without them every field is priced as both at once.
+    reading them costs; without them every field is priced as both at once. `limits` are
+    the caps the playbook runs under (its `limits:` section, engine.limits_spec).
     """
 
     fields: frozenset[str]
     tasks: frozenset[str]
     lists: frozenset[str] | None = None
     texts: frozenset[str] | None = None
+    limits: Limits = DEFAULT_LIMITS
 
     def names(self) -> frozenset[str]:
         return self.fields | frozenset(BUILTIN_NAMES)
@@ -276,14 +278,15 @@ def _compile(text: str) -> cel.Program:
 
 def _check_cost(text: str, tokens: list[Token], scope: Scope, what: str) -> None:
     """Refuse an expression whose worst case on the largest allowed values is too slow."""
-    found = estimate(tokens, scope.fields, len(scope.tasks), scope.lists, scope.texts)
-    if found.cost > CEL_COST:
+    caps = scope.limits
+    found = estimate(tokens, scope.fields, len(scope.tasks), scope.lists, scope.texts, caps)
+    if found.cost > caps.cel_cost:
         shown = text if len(text) <= 40 else text[:39] + "…"
         raise ExpressionError(
             f"{what} '{shown}' is too expensive: about {found.cost:,.0f} steps on the largest case",
             found.column,
-            f"the limit is {CEL_COST:,}; lists reach it with up to {CEL_LIST_ITEMS} items of "
-            f"{CEL_ITEM_CHARS:,} characters, texts with {CEL_TEXT_CHARS:,}: compare fewer pairs, "
+            f"the limit is {caps.cel_cost:,}; lists reach it with up to {caps.cel_list_items:,} items of "
+            f"{caps.cel_item_chars:,} characters, texts with {caps.cel_text_chars:,}: compare fewer pairs, "
             "filter or map once, or use 'in'",
         )
 

@@ -14,12 +14,16 @@ hand to CEL (`CEL_LIST_ITEMS`, `CEL_TEXT_CHARS`, `CEL_ITEM_CHARS`), refused abov
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 __all__ = [
+    "CEILINGS",
     "CEL_COMPREHENSION_DEPTH",
     "CEL_COST",
     "CEL_ITEM_CHARS",
     "CEL_LIST_ITEMS",
     "CEL_TEXT_CHARS",
+    "DEFAULT_LIMITS",
     "TEMPLATE_FILTER_CHARS",
     "TEMPLATE_INT_DIGITS",
     "TEMPLATE_LIST_ITEMS",
@@ -27,6 +31,7 @@ __all__ = [
     "TEMPLATE_OUTPUT_CHARS",
     "TEMPLATE_RANGE",
     "TEMPLATE_STEPS",
+    "Limits",
 ]
 
 # CEL guards and value expressions ------------------------------------------------------
@@ -63,3 +68,52 @@ TEMPLATE_INT_DIGITS = 100
 TEMPLATE_STEPS = 20_000
 # How deeply macros may call one another (a macro calling itself included).
 TEMPLATE_MACRO_DEPTH = 10
+
+
+# A playbook's own caps --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The caps one playbook runs under: the defaults above, or what its `limits:` section
+    raises them to (engine.limits_spec), never past CEILINGS.
+
+    Every place that enforces a cap reads it from here, so a raised cap is priced at load
+    and enforced at run time alike.
+    """
+
+    cel_comprehension_depth: int = CEL_COMPREHENSION_DEPTH
+    cel_cost: int = CEL_COST
+    cel_list_items: int = CEL_LIST_ITEMS
+    cel_text_chars: int = CEL_TEXT_CHARS
+    cel_item_chars: int = CEL_ITEM_CHARS
+    template_output_chars: int = TEMPLATE_OUTPUT_CHARS
+    template_filter_chars: int = TEMPLATE_FILTER_CHARS
+    template_list_items: int = TEMPLATE_LIST_ITEMS
+    template_range: int = TEMPLATE_RANGE
+    template_int_digits: int = TEMPLATE_INT_DIGITS
+    template_steps: int = TEMPLATE_STEPS
+    template_macro_depth: int = TEMPLATE_MACRO_DEPTH
+
+
+DEFAULT_LIMITS = Limits()
+
+# How far a playbook may raise each cap. The worst guard at CEL_COST's ceiling runs about
+# ten times the default's (bench/guard_bench.py: 28 ms at 100,000 steps), and a render at
+# TEMPLATE_STEPS' ceiling about 0.2 s: still short next to a person's command. Lists and
+# texts stop at what a field may hold at all (engine.values: MAX_ITEMS, MAX_LONG_TEXT).
+# CEL_ITEM_CHARS has no ceiling above its default: a list item is one line of at most
+# 1,000 characters (engine.values.MAX_LINE), so there is nothing to raise it for.
+CEILINGS: dict[str, int] = {
+    "cel_comprehension_depth": 3,
+    "cel_cost": 1_000_000,
+    "cel_list_items": 10_000,
+    "cel_text_chars": 100_000,
+    "template_output_chars": 1_000_000,
+    "template_filter_chars": 1_000_000,
+    "template_list_items": 100_000,
+    "template_range": 100_000,
+    "template_int_digits": 1_000,
+    "template_steps": 200_000,
+    "template_macro_depth": 20,
+}

@@ -50,7 +50,7 @@ def template_variables(
     """
     from trinn.engine.template import local_date, local_moment, shown_value
 
-    language = spec.language
+    language, zone = spec.language, spec.timezone  # times read on the playbook's wall clock
     state = spec.states.get(case.state)
     state_title = localize(state.title, language) if state is not None else case.state
     tasks = [
@@ -60,20 +60,22 @@ def template_variables(
             "role": t.role,
             "item": t.item,
             "assignee": t.assignee,
-            "due": local_date(local_time(t.due_at, language).date(), language) if t.due_at else "",
+            "due": local_date(local_time(t.due_at, language, zone).date(), language) if t.due_at else "",
         }
         for t in case.current_tasks()
         if t.status == TaskStatus.OPEN and t.task_id in spec.all_tasks()
     ]
     raw = {field_id: case.fields.get(field_id) for field_id in spec.fields}
-    shown = {field_id: shown_value(field, raw[field_id], language) for field_id, field in spec.fields.items()}
+    shown = {
+        field_id: shown_value(field, raw[field_id], language, zone) for field_id, field in spec.fields.items()
+    }
     info = {
         "id": case.id,
         "subject": case.subject or "",
         "state": case.state,
         "state_title": state_title,
         "playbook": localize(spec.title, language),
-        "opened_at": local_date(local_time(case.opened_at, language).date(), language),
+        "opened_at": local_date(local_time(case.opened_at, language, zone).date(), language),
         "opened_by": case.opened_by,
         "raw": raw,
     }
@@ -84,7 +86,7 @@ def template_variables(
         "tasks": tasks,
         "summary": _summary(spec, case, state_title, tasks, shown),
         "actor": actor,
-        "now": local_moment(now, language),
+        "now": local_moment(now, language, zone),
         "count": count or 1,
         "form_link": _form_link(spec, case, now, links),
     }
@@ -163,8 +165,9 @@ def rendered(
     if message_id is not None and message_id in spec.messages:
         message = spec.messages[message_id]
         try:
-            title = render(localize(message.title, language), variables, language)
-            body = render(localize(message.body, language), variables, language)
+            caps = spec.limits.caps
+            title = render(localize(message.title, language), variables, language, caps)
+            body = render(localize(message.body, language), variables, language, caps)
         except ValueError as exc:
             raise CommandError(f"message '{message_id}' cannot be written: {exc}") from None
     elif queued.reason == Reason.MEETING:
@@ -189,6 +192,7 @@ def rendered(
         from trinn.engine.meetings import calendar_text
 
         attendees = [e for e in known.values() if e] + list(queued.addresses)
+        attendees += _also_invited(queued, people)
         sender = people.by_id.get(actor) if people is not None else None
         organizer = sender.email if sender is not None else None
         ics = calendar_text(spec, case, queued, list(dict.fromkeys(attendees)), organizer, now)
@@ -204,6 +208,19 @@ def rendered(
         people=known,
         subject=case.subject,
     )
+
+
+def _also_invited(queued: OutboxMessage, people: People | None) -> list[str]:
+    """The addresses of those invited before a late invitation: attendees of its `.ics` too."""
+    found = [item for item in queued.meeting.get("also", []) if "@" in item]
+    if people is not None:
+        for role in queued.meeting.get("also_roles", []):
+            found += [p.email for p in people.members(role) if p.email and not p.every_role]
+        for item in queued.meeting.get("also", []):
+            person = people.by_id.get(item)
+            if person is not None and person.email:
+                found.append(person.email)
+    return found
 
 
 def _persons(spec: PlaybookSpec, case: Case, queued: OutboxMessage) -> tuple[str, ...]:

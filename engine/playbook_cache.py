@@ -30,16 +30,25 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from trinn.engine.checks import playbook_scope
 from trinn.engine.errors import TrinnError
 from trinn.engine.expressions import CompiledExpression, compile_expression
+from trinn.engine.playbook_scope import playbook_scope
 from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["CachedPlaybook", "PlaybookCache", "checked_against"]
 
 # an entry of a bundled playbook is about 30 KB; anything far larger is not ours
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
-_MEANING = ("spec.py", "source.py", "validation.py", "loader.py", "checks.py", "playbook_cache.py")
+_MEANING = (
+    "spec.py",
+    "limits_spec.py",
+    "limits.py",
+    "source.py",
+    "validation.py",
+    "loader.py",
+    "checks.py",
+    "playbook_cache.py",
+)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ that need them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from trinn.engine.registry import PlaybookRegistry
     from trinn.engine.spec import PlaybookSpec
     from trinn.engine.store import Store, Transaction
-    from trinn.engine.store.rows import CaseSummary, EventRow, OpenTask, OutboxRow
+    from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow
 
 __all__ = ["CasePage", "Possibility", "Queries"]
 
@@ -40,6 +40,7 @@ class Possibility:
     to: list[str]
     explained: list[str] = field(default_factory=list)  # the raw guards that are false, for designers
     here: bool = True  # whether it leads out of the case's current state at all
+    advice: list[str] = field(default_factory=list)  # allowed, but against this advice (in words)
 
 
 @dataclass(frozen=True)
@@ -170,11 +171,50 @@ class Queries:
         with self.store.read() as tx:
             return tx.outbox_rows(case_id)
 
+    def outbox_listing(self, *, status: str | None = None) -> tuple[list[OutboxRow], list[DeliveryRow]]:
+        """The messages (`status` only, if given) and each try to deliver them, read together."""
+        with self.store.read() as tx:
+            rows = tx.outbox_listing(status=status)
+            return rows, tx.delivery_rows([r.id for r in rows])
+
+    def deliveries(self, outbox_id: int) -> list[DeliveryRow]:
+        """Each try to deliver one outbox message, oldest first (errors masked as stored)."""
+        with self.store.read() as tx:
+            return tx.delivery_rows([outbox_id])
+
+    def anything_to_send(self, now: dt.datetime) -> bool:
+        """Whether a command queued a message not yet tried (delivery after a command asks)."""
+        with self.store.read() as tx:
+            return bool(tx.due_outbox_ids(now, fresh_only=True, limit=1))
+
+    def case_listing(
+        self, known: Collection[str]
+    ) -> tuple[list[CaseSummary], dict[int, tuple[int, Any, set[str]]], dict[str, str]]:
+        """Every case as the case list shows it, its open tasks (count, first due, roles), and
+        the text of each playbook version not in `known` (by hash), read in one transaction.
+        The store alone: a listing loads no compiler, CEL or transitions."""
+        with self.store.read() as tx:
+            rows, open_tasks = tx.case_listing()
+            missing = sorted({r.playbook_sha256 for r in rows} - set(known))
+            return rows, open_tasks, tx.playbook_texts(missing) if missing else {}
+
+    def change_mark(self) -> tuple[int, ...]:
+        """A value that changes whenever any case or outbox row does (what a screen polls)."""
+        with self.store.read() as tx:
+            return tx.change_mark()
+
+    def reachable(self) -> None:
+        """Open and close a read: StoreError if the database cannot be reached (a health check)."""
+        with self.store.read():
+            pass
+
 
 def possibilities(
     case: Case, compiled: CompiledPlaybook, actor: str, roles: frozenset[str], now: dt.datetime
 ) -> list[Possibility]:
-    """Every trigger of the case's playbook: may `actor` (acting in `roles`) fire it at `now`?"""
+    """Every trigger of the case's playbook: may `actor` (acting in `roles`) fire it at `now`,
+    and if so, against which advice?"""
+    from trinn.engine.advice import said
     from trinn.engine.context import evaluation_context  # CEL: not for a listing
 
     spec = compiled.spec
@@ -197,6 +237,7 @@ def possibilities(
         else:
             allowed, reasons = compiled.may(case.state, trigger, context, roles)
         here = not case.is_closed and case.state in sources
+        advice = said(spec, compiled.unmet_advice(case.state, trigger, context, roles)) if allowed else []
         result.append(
             Possibility(
                 trigger,
@@ -206,6 +247,7 @@ def possibilities(
                 list(dict.fromkeys(t.spec.to for t in transitions)),
                 compiled.explain(case.state, trigger, context) if here and not allowed else [],
                 here,
+                advice,
             )
         )
     return result

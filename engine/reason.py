@@ -150,7 +150,7 @@ def _field_words(spec: PlaybookSpec, name: str, found: Atom, context: Context) -
             return _("field «{field}» is empty").format(field=label)
         if op == "==" and not empty:
             return _("«{field}» is {value}, needs to be empty").format(
-                field=label, value=_local(field, value)
+                field=label, value=_local(field, value, spec.timezone)
             )
         return None
     if empty:
@@ -167,14 +167,17 @@ def _field_words(spec: PlaybookSpec, name: str, found: Atom, context: Context) -
         return None
     if isinstance(wanted, float) and wanted.is_integer() and field.type is not FieldType.money:
         wanted = int(wanted)
-    return needs[op].format(field=label, value=_local(field, value), wanted=_local(field, wanted))
+    return needs[op].format(
+        field=label, value=_local(field, value, spec.timezone), wanted=_local(field, wanted, spec.timezone)
+    )
 
 
-def _local(field: FieldSpec, value: Any) -> str:
-    """One value of `field` the way a reader of the engine's language writes it."""
+def _local(field: FieldSpec, value: Any, zone: str | None) -> str:
+    """One value of `field` the way a reader of the engine's language writes it (a date-time
+    on the wall clock of the playbook's `zone`)."""
     lang = language()
     if isinstance(value, dt.datetime) and field.type is FieldType.datetime:
-        return local_moment(value, lang)
+        return local_moment(value, lang, zone)
     if isinstance(value, dt.datetime):  # a date field: the day, as the screens show it
         from babel.dates import format_date
 
@@ -182,11 +185,11 @@ def _local(field: FieldSpec, value: Any) -> str:
     if isinstance(value, bool):
         return yes_no(value, lang)
     if field.type in LIST_TYPES and isinstance(value, list):
-        items = shown_value(field, value, lang) or []
+        items = shown_value(field, value, lang, zone) or []
         return _clip(", ".join(f"'{item}'" for item in items))
     if field.type not in (FieldType.number, FieldType.money) and isinstance(value, int | float):
         return _number(value)
-    shown = shown_value(field, value, lang)
+    shown = shown_value(field, value, lang, zone)
     return str(shown) if isinstance(value, int | float) else _clip(f"'{shown}'")
 
 

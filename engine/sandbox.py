@@ -5,8 +5,9 @@ billion characters (`'x' * 10**9`, `''|center(10**9)`, `'%*s' % (10**9, '')`), a
 number of a hundred million digits (`7 ** 100000000`) or ten thousand loops inside
 ten thousand loops. Here every operator that builds a value (`*`, `**`, `+`, `%`,
 `//`), every filter, every call (methods, macros) and every loop is priced before
-it runs, against engine.limits; past a limit the render stops with a SecurityError
-whose message says which limit. The same checks run at load over the template's
+it runs, against the caps of the render's Budget (engine.limits, as the playbook's
+`limits:` raise them); past a limit the render stops with a SecurityError whose
+message says which limit. The same checks run at load over the template's
 constant parts (engine.template.check_template), so `{{ 'x' * 10**9 }}` is refused by
 `trinn check`, in microseconds.
 """
@@ -25,14 +26,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from trinn.engine.limits import (
-    TEMPLATE_FILTER_CHARS,
-    TEMPLATE_INT_DIGITS,
-    TEMPLATE_LIST_ITEMS,
-    TEMPLATE_MACRO_DEPTH,
-    TEMPLATE_RANGE,
-    TEMPLATE_STEPS,
-)
+from trinn.engine.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["BoundedEnvironment", "Budget", "budget", "constant_problems", "fold", "recursive_macros"]
 
@@ -42,19 +36,21 @@ _BRACE_WIDTH = re.compile(r"\{[^{}]*?:[^{}]*?(\d+)[^{}]*\}")
 
 
 class Budget:
-    """Loop steps and calls one render may spend, and how deep macros are nested now."""
+    """The caps of one render, the loop steps and calls it has spent, and how deep macros
+    are nested now."""
 
-    __slots__ = ("depth", "steps")
+    __slots__ = ("depth", "limits", "steps")
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
         self.steps = 0
         self.depth = 0
 
     def spend(self, steps: int = 1) -> None:
         self.steps += steps
-        if self.steps > TEMPLATE_STEPS:
+        if self.steps > self.limits.template_steps:
             raise SecurityError(
-                f"the template loops or calls too often (the limit is {TEMPLATE_STEPS:,} steps)"
+                f"the template loops or calls too often (the limit is {self.limits.template_steps:,} steps)"
             )
 
 
@@ -62,15 +58,24 @@ _BUDGET: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("trinn_t
 
 
 class budget:  # a context manager, named like contextlib's
-    """A fresh Budget for one render: `with budget(): ...`."""
+    """A fresh Budget for one render under `limits`: `with budget(limits): ...`."""
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
 
     def __enter__(self) -> Budget:
-        self.budget = Budget()
+        self.budget = Budget(self.limits)
         self.token = _BUDGET.set(self.budget)
         return self.budget
 
     def __exit__(self, *exc: object) -> None:
         _BUDGET.reset(self.token)
+
+
+def _caps() -> Limits:
+    """The caps of the render under way (the defaults outside one)."""
+    current = _BUDGET.get()
+    return DEFAULT_LIMITS if current is None else current.limits
 
 
 def _spend(steps: int = 1) -> None:
@@ -85,12 +90,13 @@ def _too_big(what: str, size: int, limit: int, unit: str) -> SecurityError:
 
 def _size(value: Any) -> tuple[int, str, int] | None:
     """(size, unit, limit) of a value that can grow: a text, a list, a big integer."""
+    caps = _caps()
     if isinstance(value, str):
-        return len(value), "characters", TEMPLATE_FILTER_CHARS
+        return len(value), "characters", caps.template_filter_chars
     if isinstance(value, list | tuple):
-        return len(value), "items", TEMPLATE_LIST_ITEMS
+        return len(value), "items", caps.template_list_items
     if isinstance(value, int) and not isinstance(value, bool):
-        return _digits(value), "digits", TEMPLATE_INT_DIGITS
+        return _digits(value), "digits", caps.template_int_digits
     return None
 
 
@@ -110,21 +116,23 @@ def _check_widths(what: str, text: str, args: Iterable[Any]) -> None:
     widths = [int(n) for match in _PRINTF_WIDTH.finditer(text) for n in match.groups() if n]
     widths += [int(n) for n in _BRACE_WIDTH.findall(text)]
     widths += [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
+    limit = _caps().template_filter_chars
     for width in widths:
-        if width > TEMPLATE_FILTER_CHARS:
-            raise _too_big(what, width, TEMPLATE_FILTER_CHARS, "characters")
+        if width > limit:
+            raise _too_big(what, width, limit, "characters")
 
 
 def _binop_size(operator: str, left: Any, right: Any) -> tuple[int, str, int] | None:
     """What `left operator right` would make, priced before it is computed."""
     ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (left, right))
+    digits = _caps().template_int_digits
     if operator == "**" and ints:
         if right < 0 or abs(left) <= 1:
             return None
-        return math.ceil(right * math.log10(abs(left))), "digits", TEMPLATE_INT_DIGITS
+        return math.ceil(right * math.log10(abs(left))), "digits", digits
     if operator == "*":
         if ints:
-            return _digits(left) + _digits(right), "digits", TEMPLATE_INT_DIGITS
+            return _digits(left) + _digits(right), "digits", digits
         for sequence, count in ((left, right), (right, left)):
             if isinstance(sequence, str | list | tuple) and isinstance(count, int):
                 found = _size(sequence)
@@ -161,8 +169,9 @@ _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
 
 def bounded_range(*args: int) -> range:
     numbers = range(*args)
-    if len(numbers) > TEMPLATE_RANGE:
-        raise _too_big("range()", len(numbers), TEMPLATE_RANGE, "numbers")
+    limit = _caps().template_range
+    if len(numbers) > limit:
+        raise _too_big("range()", len(numbers), limit, "numbers")
     return numbers
 
 
@@ -224,8 +233,9 @@ def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
                 size = _FILTER_SIZES[name](value, *rest, **kwargs)
             except TypeError:
                 size = 0  # wrong arguments: the filter itself says what is wrong
-            if size > TEMPLATE_FILTER_CHARS:
-                raise _too_big(what, size, TEMPLATE_FILTER_CHARS, "characters")
+            limit = _caps().template_filter_chars
+            if size > limit:
+                raise _too_big(what, size, limit, "characters")
         _spend()
         return _check_result(what, function(*args, **kwargs))
 
@@ -259,8 +269,10 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         current = _BUDGET.get()
         if current is None:
             return super().call(__context, __obj, *args, **kwargs)
-        if current.depth >= TEMPLATE_MACRO_DEPTH:
-            raise SecurityError(f"macros call one another too deeply (the limit is {TEMPLATE_MACRO_DEPTH})")
+        if current.depth >= current.limits.template_macro_depth:
+            raise SecurityError(
+                f"macros call one another too deeply (the limit is {current.limits.template_macro_depth})"
+            )
         current.depth += 1
         try:
             return super().call(__context, __obj, *args, **kwargs)
@@ -284,16 +296,17 @@ def _check_method(owner: Any, name: str, args: tuple[Any, ...], kwargs: dict[str
     if name in ("format", "format_map") and isinstance(owner, str):
         _check_widths(what, owner, [*args, *kwargs.values()])
         return
+    limit = _caps().template_filter_chars
     for arg in (*args, *kwargs.values()):  # center, ljust, zfill, expandtabs: a number is a size
-        if isinstance(arg, int) and not isinstance(arg, bool) and arg > TEMPLATE_FILTER_CHARS:
-            raise _too_big(what, arg, TEMPLATE_FILTER_CHARS, "characters")
+        if isinstance(arg, int) and not isinstance(arg, bool) and arg > limit:
+            raise _too_big(what, arg, limit, "characters")
     size = 0
     if name == "replace":
         size = _replace_size(owner, *args)
     elif name == "join":
         size = _join_size(args[0] if args else "", owner)
-    if size > TEMPLATE_FILTER_CHARS:
-        raise _too_big(what, size, TEMPLATE_FILTER_CHARS, "characters")
+    if size > limit:
+        raise _too_big(what, size, limit, "characters")
 
 
 def _counted(iterable: Any) -> Iterator[Any]:
@@ -357,12 +370,13 @@ def _environment() -> BoundedEnvironment:
     return BoundedEnvironment(autoescape=False)
 
 
-def constant_problems(tree: nodes.Template) -> list[tuple[int, str]]:
-    """(line, message) of every constant part of `tree` that passes a limit."""
+def constant_problems(tree: nodes.Template, limits: Limits = DEFAULT_LIMITS) -> list[tuple[int, str]]:
+    """(line, message) of every constant part of `tree` that passes one of `limits`."""
     problems: list[tuple[int, str]] = []
     for node in tree.find_all(nodes.Expr):
         try:
-            fold(node)
+            with budget(limits):  # each part on its own: the caps, not the steps, are checked here
+                fold(node)
         except _NotConstant:
             continue
         except SecurityError as exc:

@@ -11,11 +11,12 @@
             refused: "reason = null"         # the step must be refused: a text in its reason
           - fire: approve
             with: {decision: approved}       # values set first; the guard sees them
+            against_advice: "the board met"  # the reason, when the step goes against advice
           - advance: 10 days                 # the clock moves on, and due timers fire
           - expect: {state: approved, tasks: [], messages: [{to: contact_email, message: welcome}]}
 
 Steps are maps with one action (`fire`, `done`, `reopen`, `form`, `set`, `advance`,
-`expect`) and its options (`with`, `item`, `note`, `refused`). The file is read with
+`expect`) and its options (`with`, `item`, `note`, `against_advice`, `refused`). The file is read with
 the playbook loader's YAML reader, so a mistake in it is reported as file:line:col.
 """
 
@@ -114,6 +115,9 @@ class Step(_Model):
     with_: dict[str, Any] | None = Field(None, alias="with")
     item: str | None = None
     note: str | None = None
+    against_advice: str | None = Field(
+        None, description="with 'fire': the reason for going against the transition's advice"
+    )
     refused: Annotated[str, StringConstraints(min_length=1)] | None = Field(
         None,
         description="the step must be refused, with this text in the reason said in words or in "
@@ -133,6 +137,8 @@ class Step(_Model):
             raise ValueError("'with' goes with 'fire', 'form' or 'web'")
         if self.item is not None and self.action not in ("done", "reopen"):
             raise ValueError("'item' goes with 'done' or 'reopen'")
+        if self.against_advice is not None and self.action != "fire":
+            raise ValueError("'against_advice' goes with 'fire'")
         if self.refused is not None and self.action in ("advance", "expect"):
             raise ValueError(f"'{self.action}' cannot be refused")
         return self

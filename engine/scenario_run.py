@@ -151,7 +151,14 @@ class _Run:
     def command(self, step: Step) -> None:
         service, case_id = self.service, self.case_id
         if step.fire is not None:
-            service.fire(case_id, step.fire, actor=ACTOR, values=step.with_, note=step.note)
+            service.fire(
+                case_id,
+                step.fire,
+                actor=ACTOR,
+                values=step.with_,
+                note=step.note,
+                against_advice=step.against_advice,
+            )
         elif step.done is not None:
             service.complete_task(case_id, step.done, actor=ACTOR, item=step.item, note=step.note)
         elif step.reopen is not None:
@@ -234,12 +241,13 @@ class _Run:
             )
 
     def messages(self, loc: Loc, case_ids: list[int], expected: list[MessageExpectation]) -> None:
-        with self.store.read() as tx:
-            rows = [
-                r
-                for r in tx.outbox_rows()
-                if r.case_id in case_ids and r.id > self.seen_outbox and r.kind == "notify"
-            ]
+        rows = [
+            r
+            for case_id in case_ids
+            for r in self.service.queries.outbox(case_id)
+            if r.id > self.seen_outbox and r.kind == "notify"
+        ]
+        rows.sort(key=lambda r: int(r.id))
         if rows:
             self.seen_outbox = max(r.id for r in rows)
         queued = [OutboxMessage.from_json(r.payload) for r in rows]
@@ -266,15 +274,14 @@ class _Run:
         """The transitions and states of this scenario's playbook that its cases went through."""
         if self.spec is None:
             return
-        with self.store.read() as tx:
-            ids = [int(row.id) for row in tx.case_rows(playbook=self.spec.id)]
-            for case_id in ids:
-                for event in tx.event_rows(case_id):
-                    if event.kind == "open":
-                        result.states.add(event.state_after)
-                    for moved in (event.details or {}).get("transitions", []):
-                        result.transitions.add(int(moved["index"]))
-                        result.states.add(moved["to"])
+        queries = self.service.queries
+        for row in queries.cases(playbook=self.spec.id):
+            for event in queries.history(int(row.id)):
+                if event.kind == "open":
+                    result.states.add(event.state_after)
+                for moved in (event.details or {}).get("transitions", []):
+                    result.transitions.add(int(moved["index"]))
+                    result.states.add(moved["to"])
 
 
 def _due_day(moment: dt.datetime, language: str) -> dt.date:

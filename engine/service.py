@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from trinn.engine.advice import checked_reason
 from trinn.engine.authority import authorise, may_do, person_of
 from trinn.engine.case import Case, TaskRecord, task_specs
 from trinn.engine.clock import Clock, utc_now
@@ -78,10 +79,16 @@ class Service:
         note: str | None = None,
         expected_version: int | None = None,
         now: dt.datetime | None = None,
+        against_advice: str | None = None,
     ) -> Case:
-        """Fire `trigger`, after setting `values` (which its guard then sees)."""
+        """Fire `trigger`, after setting `values` (which its guard then sees).
+
+        A transition whose advice is not met (engine.advice) is taken only with the person's
+        reason, `against_advice`, which the history keeps.
+        """
 
         def work(cmd: Command) -> None:
+            cmd.against_advice = checked_reason(against_advice)
             if values:
                 cmd.set_values(values, sync=False)
             cmd.fire(trigger)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.errors import did_you_mean
-from trinn.engine.limits import TEMPLATE_OUTPUT_CHARS
+from trinn.engine.limits import DEFAULT_LIMITS, Limits
 from trinn.engine.spec import CHOICE_TYPES, FieldSpec, FieldType
 from trinn.engine.text import localize, yes_no
 
@@ -144,8 +144,9 @@ def _compiled(text: str, language: str) -> Template:
     return _environment(language).from_string(text)
 
 
-def check_template(text: str, names: Iterable[str]) -> list[TemplateProblem]:
-    """Syntax errors and unknown names of `text`, each at its offset in the text."""
+def check_template(text: str, names: Iterable[str], limits: Limits = DEFAULT_LIMITS) -> list[TemplateProblem]:
+    """Syntax errors, unknown names and constant parts past one of `limits` (the playbook's
+    caps) of `text`, each at its offset in the text."""
     from jinja2 import TemplateSyntaxError, meta
 
     env = _environment()
@@ -162,7 +163,7 @@ def check_template(text: str, names: Iterable[str]) -> list[TemplateProblem]:
 
     problems = [
         TemplateProblem(_line_offset(text, line), message, "write a smaller constant")
-        for line, message in constant_problems(parsed)
+        for line, message in constant_problems(parsed, limits)
     ]
     problems += [
         TemplateProblem(_line_offset(text, line), f"macro '{name}' calls itself", "macros may not recurse")
@@ -271,8 +272,9 @@ _LOCALES = {"nb": "nb_NO", "da": "da_DK", "en": "en_GB"}
 _CURRENCIES = {"nb": "NOK", "da": "DKK"}
 
 
-def shown_value(field: FieldSpec, value: Any, language: str) -> Any:
-    """`value` of `field` as a reader of `language` expects it; None when it is unset."""
+def shown_value(field: FieldSpec, value: Any, language: str, zone: str | None = None) -> Any:
+    """`value` of `field` as a reader of `language` expects it; None when it is unset.
+    `zone`: the playbook's own `timezone:` a date-time is shown in (else the language's country's)."""
     if value is None or value == "" or value == []:
         return None
     if field.type in CHOICE_TYPES:
@@ -295,7 +297,7 @@ def shown_value(field: FieldSpec, value: Any, language: str) -> Any:
             return value
     if field.type is FieldType.datetime and isinstance(value, str):
         try:
-            return local_moment(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), language)
+            return local_moment(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), language, zone)
         except ValueError:
             return value
     return value
@@ -308,13 +310,14 @@ def local_date(day: dt.date, language: str) -> str:
     return format_date(day, "long", locale=locale_of(language))
 
 
-def local_moment(moment: dt.datetime, language: str) -> str:
-    """A moment on the local clock of the language's country: '2. februar 2026 09:05'."""
+def local_moment(moment: dt.datetime, language: str, zone: str | None = None) -> str:
+    """A moment on the local clock of the language's country (or of `zone`, a playbook's own
+    `timezone:`): '2. februar 2026 09:05'."""
     from babel.dates import format_time
 
     from trinn.engine.calendar import local_time
 
-    local = local_time(moment, language)
+    local = local_time(moment, language, zone)
     return f"{local_date(local.date(), language)} {format_time(local, 'short', locale=locale_of(language))}"
 
 
@@ -338,26 +341,26 @@ def _money(amount: float, language: str) -> str:
     )
 
 
-def render(text: str, variables: Mapping[str, Any], language: str) -> str:
+def render(text: str, variables: Mapping[str, Any], language: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """`text` rendered with `variables`; raises ValueError with a one-line reason.
 
-    Rendered in chunks within the budgets of engine.limits: past TEMPLATE_OUTPUT_CHARS the
-    render stops there and is refused, before the rest is ever made.
+    Rendered in chunks within `limits` (the playbook's caps, engine.limits): past
+    `template_output_chars` the render stops there and is refused, before the rest is made.
     """
     from jinja2 import TemplateError
 
     from trinn.engine.sandbox import budget
 
     try:
-        with budget():
+        with budget(limits):
             chunks: list[str] = []
             size = 0
             for chunk in _compiled(text, language).generate(variables):
                 size += len(chunk)
-                if size > TEMPLATE_OUTPUT_CHARS:
+                if size > limits.template_output_chars:
                     raise ValueError(
-                        f"the message is longer than {TEMPLATE_OUTPUT_CHARS:,} characters "
-                        f"(the limit is {TEMPLATE_OUTPUT_CHARS:,})"
+                        f"the message is longer than {limits.template_output_chars:,} characters "
+                        f"(the limit is {limits.template_output_chars:,})"
                     )
                 chunks.append(chunk)
             return "".join(chunks)

@@ -107,7 +107,9 @@ def retime(cmd: Command, *, opening: bool) -> None:
     )
     if deadlines:
         cmd.details["deadlines"] = deadlines
-    for invitation in update_meetings(case, cmd.spec, cmd.now):
+    for invitation in update_meetings(case, cmd.spec, cmd.now, None if opening else cmd.fields_before):
         cmd.outbox.append(invitation)
         sent = {k: invitation.meeting[k] for k in ("method", "sequence", "start")}
+        if "also" in invitation.meeting:  # to some of those invited: who
+            sent["to"] = [*invitation.to_persons, *invitation.addresses]
         cmd.details.setdefault("meetings", []).append({"state": invitation.state, **sent})

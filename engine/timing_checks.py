@@ -127,5 +127,7 @@ def _meeting(checker: _Checker, loc: Loc, state_id: str) -> None:
                 )
     if meeting.place_field is not None:
         checker.ref((*loc, "place_field"), "field", meeting.place_field, spec.fields)
+    if meeting.message is not None:
+        checker.ref((*loc, "message"), "message", meeting.message, spec.messages)
     if not (meeting.to or meeting.to_person or meeting.to_field):
         checker.add(loc, f"meeting of '{state_id}' invites no one", "give 'to', 'to_person' or 'to_field'")

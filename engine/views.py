@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # a listing (`iso`) must not load the compiler
     from trinn.engine.store.rows import EventRow, OpenTask
 
 __all__ = [
+    "against_advice_view",
     "case_view",
     "event_view",
     "form_view",
@@ -188,6 +189,24 @@ def event_view(row: EventRow) -> dict[str, Any]:
         "note": row.note,
         "details": row.details,
     }
+
+
+def against_advice_view(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The steps of a case's history taken against the playbook's advice, with the reasons
+    given (from `event_view`s), oldest first: what `trinn show` and the app keep in view."""
+    return [
+        {
+            "version": event["version"],
+            "at": event["at"],
+            "actor": event["actor"],
+            "trigger": moved["trigger"],
+            "advice": list(moved["against_advice"]["advice"]),
+            "reason": moved["against_advice"]["reason"],
+        }
+        for event in events
+        for moved in (event["details"] or {}).get("transitions", [])
+        if moved.get("against_advice")
+    ]
 
 
 def form_view(spec: PlaybookSpec, form: str, language: str | None = None) -> dict[str, Any]:

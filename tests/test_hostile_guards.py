@@ -160,3 +160,31 @@ def test_a_list_larger_than_its_guards_read_is_refused_when_set(tmp_path: Path) 
     )
     fifty = "items=" + ",".join(f"item{i}" for i in range(50))
     assert run_bounded([*base, "set", "1", fifty], home=tmp_path).code == 0
+
+
+def test_limits_raised_past_their_ceilings_are_refused_at_check(tmp_path: Path) -> None:
+    """A playbook cannot lift its own bounds: a cap past its ceiling is refused at its line."""
+    path = _playbook(tmp_path)
+    path.write_text(path.read_text() + "limits: {cel_cost: 1000000000000, template_steps: 10}\n")
+    outcome = run_bounded(["check", str(path)], home=tmp_path, wall_seconds=10)
+    assert outcome.clean
+    assert outcome.code == 1
+    assert outcome.stdout.splitlines() == [
+        f"{path}:30:20: cel_cost must be from 100,000 to 1,000,000, not 1,000,000,000,000 "
+        "(a playbook may raise a limit up to its ceiling, never lower it)",
+        f"{path}:30:51: template_steps must be from 20,000 to 200,000, not 10 "
+        "(a playbook may raise a limit up to its ceiling, never lower it)",
+        f"2 errors in {path}",
+    ]
+
+
+def test_every_cap_at_its_ceiling_still_refuses_the_pairwise_guard(tmp_path: Path) -> None:
+    """At the ceilings a list field may hold 10,000 items: comparing every pair is then priced
+    far past the ceiling of the cost, and refused at check."""
+    path = _playbook(tmp_path, PAIRS)
+    path.write_text(path.read_text() + "limits: {cel_list_items: 10000, cel_cost: 1000000}\n")
+    outcome = run_bounded(["check", str(path)], home=tmp_path, wall_seconds=10)
+    assert outcome.clean
+    assert outcome.code == 1
+    assert "is too expensive: about" in outcome.stdout
+    assert "(the limit is 1,000,000; lists reach it with up to 10,000 items" in outcome.stdout

@@ -78,7 +78,7 @@ def test_pydantic_playbook_models_live_in_spec() -> None:
     for path in _modules("engine"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         classes = [n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name.endswith("Spec")]
-        if path.name != "spec.py":
+        if path.name not in ("spec.py", "limits_spec.py"):  # the format, and its `limits:` section
             assert classes == [], f"{path.name} defines {classes}"
 
 

@@ -1,6 +1,8 @@
 """Meetings as a step (engine.meetings): invitations with an `.ics` through apprise to a loopback
 SMTP receiver, parsed back with `icalendar`: the time in UTC and in Oslo, one UID per meeting,
-SEQUENCE raised when the time moves, METHOD:CANCEL when the case leaves before the meeting."""
+SEQUENCE raised when the time moves, METHOD:CANCEL when the case leaves before the meeting,
+the invitation as it stands for people added later, and a new UID for the next meeting once
+one was held."""
 
 from __future__ import annotations
 
@@ -136,3 +138,106 @@ def test_meetings_held_then_left_send_nothing_more(service: Service, channels: o
     service.fire(case_id, "gjennomfort", actor="kari", now=dt.datetime(2026, 12, 15, 19, tzinfo=dt.UTC))
     send_pending(service.store, channels, now=NOW)
     assert [str(c["METHOD"]) for _r, _m, c in _invitations(box)] == ["REQUEST", "REQUEST"]
+
+
+def test_meetings_people_added_later_get_the_same_invitation(
+    service: Service, channels: object, box: Mailbox
+) -> None:
+    values = {"virksomhet": "Acme", "motetid": "15.12.2026 18:30", "deltakere": ["ola@acme.test"]}
+    case_id = service.open_case("test.meeting", values, actor="kari").id
+    service.fire(case_id, "avtal", actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    first = _event(_invitations(box)[0][2])
+    service.set_fields(case_id, {"deltakere": ["ola@acme.test", "eva@acme.test"]}, actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    ((recipients, message, calendar),) = _invitations(box)  # only the one added
+    assert recipients == ["eva@acme.test"]
+    assert message["Subject"] == "Invitasjon: Første møte med virksomheten (Acme)"
+    late = _event(calendar)
+    assert (str(calendar["METHOD"]), str(late["UID"]), int(late["SEQUENCE"])) == (
+        "REQUEST",
+        str(first["UID"]),
+        0,
+    )
+    assert late.decoded("DTSTART") == first.decoded("DTSTART")
+    assert sorted(str(a) for a in late.get("ATTENDEE")) == [
+        "mailto:eva@acme.test",
+        "mailto:kari@example.org",
+        "mailto:ola@acme.test",
+    ]
+    # taken off the list: a cancellation to her alone; the meeting stands for the others
+    service.set_fields(case_id, {"deltakere": ["ola@acme.test"]}, actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    ((recipients, _message, calendar),) = _invitations(box)
+    assert recipients == ["eva@acme.test"]
+    assert (str(calendar["METHOD"]), str(_event(calendar)["UID"])) == ("CANCEL", str(first["UID"]))
+    details = [e.details.get("meetings") for e in service.queries.history(case_id)][-2:]
+    assert details == [
+        [
+            {
+                "state": "mote",
+                "method": "REQUEST",
+                "sequence": 0,
+                "start": "2026-12-15T17:30:00Z",
+                "to": ["eva@acme.test"],
+            }
+        ],
+        [
+            {
+                "state": "mote",
+                "method": "CANCEL",
+                "sequence": 0,
+                "start": "2026-12-15T17:30:00Z",
+                "to": ["eva@acme.test"],
+            }
+        ],
+    ]
+    # after the meeting began, a change to the list invites no one
+    service.set_fields(
+        case_id,
+        {"deltakere": ["ola@acme.test", "per@acme.test"]},
+        actor="kari",
+        now=dt.datetime(2026, 12, 15, 18, tzinfo=dt.UTC),
+    )
+    assert send_pending(service.store, channels, now=NOW).results == []
+
+
+def test_meetings_recurring_each_held_one_then_the_next(
+    service: Service, channels: object, box: Mailbox
+) -> None:
+    values = {"virksomhet": "Acme", "deltakere": ["ola@acme.test"], "nestemote": "15.12.2026 18:30"}
+    case_id = service.open_case("test.meeting", values, actor="kari").id
+    service.fire(case_id, "drift", actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    ((_r, message, calendar),) = _invitations(box)
+    assert message["Subject"] == "Arbeidsgruppemøte i Acme"  # the playbook's message
+    assert (
+        "Du innkalles til arbeidsgruppemøte 15. desember 2026 18:30."
+        in message.get_body(("plain",)).get_content()
+    )
+    first = _event(calendar)
+    assert (str(first["UID"]), int(first["SEQUENCE"])) == ("trinn-1-drift-2@test.meeting", 0)
+    assert first.decoded("DTEND") - first.decoded("DTSTART") == dt.timedelta(hours=2)
+    # after it was held the next one is set: a meeting of its own, not a move of the held one
+    after = dt.datetime(2026, 12, 15, 21, tzinfo=dt.UTC)
+    service.set_fields(case_id, {"nestemote": "12.01.2027 18:30"}, actor="kari", now=after)
+    send_pending(service.store, channels, now=after)
+    ((_r, _m, calendar),) = _invitations(box)
+    second = _event(calendar)
+    assert (str(calendar["METHOD"]), str(second["UID"]), int(second["SEQUENCE"])) == (
+        "REQUEST",
+        "trinn-1-drift-2-1@test.meeting",
+        0,
+    )
+    assert second.decoded("DTSTART").astimezone(dt.UTC) == dt.datetime(2027, 1, 12, 17, 30, tzinfo=dt.UTC)
+    # moved before it began: the same UID, SEQUENCE 1
+    service.set_fields(case_id, {"nestemote": "13.01.2027 18:30"}, actor="kari", now=after)
+    send_pending(service.store, channels, now=after)
+    moved = _event(_invitations(box)[0][2])
+    assert (str(moved["UID"]), int(moved["SEQUENCE"])) == ("trinn-1-drift-2-1@test.meeting", 1)
+    # held, then its time cleared: nothing to cancel; then the case ends: nothing either
+    held = dt.datetime(2027, 1, 14, 9, tzinfo=dt.UTC)
+    service.set_fields(case_id, {"nestemote": ""}, actor="kari", now=held)
+    service.fire(case_id, "avbryt", actor="kari", now=held)
+    assert send_pending(service.store, channels, now=held).results == []
+    assert [e.details.get("meetings") for e in service.queries.history(case_id)][-2:] == [None, None]

@@ -332,3 +332,28 @@ async def test_case_messages_tab_opens_a_message_in_full(tmp_path: Path) -> None
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
+
+
+async def test_case_tasks_tab_shows_the_highlighted_tasks_instructions(tmp_path: Path) -> None:
+    """The Tasks tab says what to do: the highlighted task's `instructions` under the table, and
+    nothing for a task without any (issue 15)."""
+    from trinn.tui.widgets.task_note import TaskNote
+
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        note = screen.query_one("#task-note", TaskNote)
+        assert not note.display  # registrer_virksomhet has no instructions
+        await pilot.press("down")  # bruk_felles_kommunikasjon
+        await settle(pilot)
+        said = str(note.render())
+        assert note.display
+        assert "Bruk den felles kommunikasjonen i kontakten med virksomheten" in said
+        assert "Den felles kommunikasjonen sier tydelig hva samarbeidspartnerne får" in said
+        assert "sier tydelig" in screen_text(pilot)
+        await pilot.press("down")  # avklar_interesse: none
+        await settle(pilot)
+        assert not note.display

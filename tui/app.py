@@ -273,7 +273,12 @@ class TrinnApp(App[None]):
         defaults = {name: field.default for name, field in needed}
         self.push_screen(
             FieldsDialog(
-                title, needed, defaults, spec.language, lambda values: self.desk.open_case(playbook, values)
+                title,
+                needed,
+                defaults,
+                spec.language,
+                lambda values: self.desk.open_case(playbook, values),
+                zone=spec.timezone,
             ),
             opened,
         )

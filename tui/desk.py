@@ -184,10 +184,7 @@ class Desk:
 
     def _read_case_rows(self) -> list[CaseRow]:
         """From the store alone: listing cases must not load the compiler, CEL or transitions."""
-        with self.settings.store().read() as tx:
-            rows, open_tasks = tx.case_listing()
-            missing = sorted({r.playbook_sha256 for r in rows} - set(self._titles))
-            texts = tx.playbook_texts(missing) if missing else {}
+        rows, open_tasks, texts = self.queries.case_listing(self._titles)
         if texts:
             self._read_titles(texts)
         result = []
@@ -268,12 +265,10 @@ class Desk:
 
     def deliveries(self, outbox_id: int) -> list[DeliveryRow]:
         """Each try to deliver outbox message `outbox_id`, oldest first (errors masked as stored)."""
-        with self.settings.store().read() as tx:
-            return list(tx.delivery_rows([outbox_id]))
+        return self.queries.deliveries(outbox_id)
 
     def change_mark(self) -> tuple[int, ...]:
-        with self.settings.store().read() as tx:
-            return tx.change_mark()
+        return self.queries.change_mark()
 
     def playbooks(self, progress: Callable[[int, int], None] | None = None) -> list[PlaybookEntry]:
         """Every playbook file, loaded and checked; `progress(done, total)` before each and at the end
@@ -334,9 +329,23 @@ class Desk:
     def reopen(self, case_id: int, task: str, item: str | None, version: int | None) -> Case:
         return self.service.reopen_task(case_id, task, actor=self.actor, item=item, expected_version=version)
 
-    def fire(self, case_id: int, trigger: str, note: str | None, version: int | None) -> Case:
+    def fire(
+        self,
+        case_id: int,
+        trigger: str,
+        note: str | None,
+        version: int | None,
+        *,
+        advice_reason: str | None = None,
+    ) -> Case:
+        """Fire `trigger`; `advice_reason` is the person's reason for going against its advice."""
         return self.service.fire(
-            case_id, trigger, actor=self.actor, note=note or None, expected_version=version
+            case_id,
+            trigger,
+            actor=self.actor,
+            note=note or None,
+            expected_version=version,
+            against_advice=advice_reason,
         )
 
     def set_fields(self, case_id: int, values: Mapping[str, Any], version: int | None) -> Case:

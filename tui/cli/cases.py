@@ -28,13 +28,15 @@ __all__ = ["COMMANDS", "show_case"]
 
 def show_case(service: Service, settings: Settings, case: Case, as_json: bool) -> None:
     """A case as `trinn show` prints it (or its JSON view), read again after a command."""
-    from trinn.engine.views import case_view, forms_now
+    from trinn.engine.views import against_advice_view, case_view, event_view, forms_now
     from trinn.tui.cli.render import case_text
 
     case, compiled, children = service.queries.load(case.id)
     language = language_for(settings, compiled.spec.language)
     view = case_view(compiled, case, service.clock(), settings.language, children)
     view["forms"] = forms_now(compiled.spec, case, settings.language)
+    events = [event_view(row) for row in service.queries.history(case.id)]
+    view["against_advice"] = against_advice_view(events)
     if as_json:
         print_json(view)
     else:
@@ -119,6 +121,8 @@ def can(
     as_json: Json = False,
 ) -> None:
     """What you can do to the case now: the triggers out of its state, possible ones first, and why not."""
+    from trinn.engine.advice import against_advice_words
+
     with service_for(ctx) as (service, settings):
         found = service.queries.can(case_id(case), actor=settings.acting_as())
     shown = [p for p in found if p.allowed] + [p for p in found if not p.allowed and (p.here or every)]
@@ -126,6 +130,7 @@ def can(
         print_json(
             [
                 {"trigger": p.trigger, "allowed": p.allowed, "reasons": p.reasons, "to": p.to}
+                | ({"against_advice": p.advice} if p.advice else {})
                 | ({"explained": p.explained} if explain else {})
                 for p in shown
             ]
@@ -133,7 +138,8 @@ def can(
         return
     for p in shown:
         if p.allowed:
-            out.print(f"yes  {p.trigger} -> {', '.join(p.to)}", markup=False)
+            advised = f": {against_advice_words(p.advice)}" if p.advice else ""
+            out.print(f"yes  {p.trigger} -> {', '.join(p.to)}{advised}", markup=False)
             continue
         out.print(f"no   {p.trigger}: {'; '.join(p.reasons)}", markup=False)
         for line in p.explained if explain else ():

@@ -32,16 +32,14 @@ def deliver_after_command(settings: Settings) -> None:
     from trinn.notifiers.dispatch import send_pending
 
     try:
-        store = settings.store()
-        with store.read() as tx:
-            if not tx.due_outbox_ids(settings.clock(), fresh_only=True, limit=1):
-                return  # nothing queued: the channels file and apprise stay unread
+        if not settings.queries().anything_to_send(settings.clock()):
+            return  # nothing queued: the channels file and apprise stay unread
         channels = settings.channels()
         if channels is None:
             return  # no channels configured: messages wait in the outbox (`trinn outbox`)
         for warning in channels.warnings:
             err.print(f"trinn: warning: {warning}", markup=False)
-        report = send_pending(store, channels, now=settings.clock(), fresh_only=True)
+        report = send_pending(settings.store(), channels, now=settings.clock(), fresh_only=True)
     except TrinnError as exc:
         err.print(f"trinn: messages not sent: {exc} (they wait in the outbox)", markup=False)
         return
@@ -134,9 +132,7 @@ def outbox(
 
     settings: Settings = ctx.obj
     try:
-        with settings.store().read() as tx:
-            rows = tx.outbox_listing(status=OutboxStatus.FAILED if failed else None)
-            deliveries = tx.delivery_rows([r.id for r in rows])
+        rows, deliveries = settings.queries().outbox_listing(status=OutboxStatus.FAILED if failed else None)
     except TrinnError as exc:
         raise fail(str(exc)) from exc
     by_row: dict[int, list[dict[str, Any]]] = {}

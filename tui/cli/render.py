@@ -100,7 +100,17 @@ def case_text(view: dict[str, Any], language: str) -> Table:
             table.add_row("", "  " + field_line(field))
     for timed in view.get("timing", []):
         table.add_row(f"  {timed['kind']}", timing_text(timed, language))
+    for step in view.get("against_advice", []):
+        table.add_row("  against advice", against_advice_text(step, language))
     return table
+
+
+def against_advice_text(step: dict[str, Any], language: str) -> str:
+    """One step taken against advice: what, by whom and when, the advice and the reason."""
+    return (
+        f"{step['trigger']} by {step['actor']} {time_text(step['at'], language)} "
+        f"(version {step['version']}): {'; '.join(step['advice'])}; reason: {step['reason']}"
+    )
 
 
 def timing_text(timed: dict[str, Any], language: str) -> str:
@@ -163,6 +173,10 @@ def history_lines(
         for deadline in details.get("deadlines", []):
             how = "started" if "started" in deadline else deadline.get("ended", "")
             what += f" (deadline {deadline['deadline']} {how})"
+        for moved in details.get("transitions", []):
+            advised = moved.get("against_advice")
+            if advised:
+                what += f" (against advice: {'; '.join(advised['advice'])}; reason: {advised['reason']})"
         if details.get("started"):
             what += " (started " + ", ".join(f"case {c}" for c in details["started"]) + ")"
         state = event["state_after"]

@@ -72,10 +72,19 @@ def fire(
     trigger: Annotated[str, typer.Argument(help="The trigger (see `trinn can CASE`).")],
     sets: Sets = None,
     note: Note = None,
+    against_advice: Annotated[
+        str | None,
+        typer.Option(
+            "--against-advice",
+            metavar="REASON",
+            help="Go ahead against the playbook's advice, for this reason (kept in the history).",
+        ),
+    ] = None,
     expect: Expect = None,
     as_json: Json = False,
 ) -> None:
-    """Fire a trigger: the case moves if its role and guard allow it."""
+    """Fire a trigger: the case moves if its role and guard allow it (and, against its advice,
+    with a reason)."""
     with _writing(ctx) as (service, settings):
         done = service.fire(
             case_id(case),
@@ -84,6 +93,7 @@ def fire(
             values=pairs(sets),
             note=note_option(note),
             expected_version=expect,
+            against_advice=plain_option(against_advice, "--against-advice", lines=True, limit=MAX_NOTE),
         )
         _report(service, settings, done, as_json)
 

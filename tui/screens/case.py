@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Header, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Footer, Header, TabbedContent, TabPane
 
 from trinn.engine.case import TaskRecord
 from trinn.engine.errors import StaleCaseError, TrinnError
@@ -26,6 +26,7 @@ from trinn.tui.screens.base import DeskScreen, error_fields, error_text, run_db
 from trinn.tui.widgets.case_tabs import ActionList, CaseHead, FormList, MessageTable, TaskTable
 from trinn.tui.widgets.field_input import FieldInput
 from trinn.tui.widgets.field_list import FieldList
+from trinn.tui.widgets.task_note import TaskNote
 from trinn.tui.widgets.timeline import Timeline
 
 __all__ = ["CaseScreen"]
@@ -68,6 +69,7 @@ class CaseScreen(DeskScreen):
             # each tab's number is its key (1-6), shown in the tab itself
             with TabPane("1 " + _("Tasks"), id="tasks"):
                 yield TaskTable(id="task-table")
+                yield TaskNote(id="task-note")
             with TabPane("2 " + _("Actions"), id="actions"):
                 yield ActionList(id="action-list")
             with TabPane("3 " + _("Fields"), id="fields"):
@@ -104,6 +106,7 @@ class CaseScreen(DeskScreen):
         self.page = page
         self.query_one(CaseHead).show(page)
         self.task_table.show(page, self.desk.now())
+        self.query_one(TaskNote).show(page, self.task_table.selected())
         self.query_one(ActionList).show(page)
         self.field_list.show(page)
         self.query_one(FormList).show(page)
@@ -144,6 +147,11 @@ class CaseScreen(DeskScreen):
 
     def action_reopen(self) -> None:
         case_steps.reopen(self)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """A task highlighted: its instructions under the table."""
+        if event.data_table is self.task_table and self.page is not None:
+            self.query_one(TaskNote).show(self.page, self.task_table.selected())
 
     def on_action_list_chosen(self, event: ActionList.Chosen) -> None:
         self.fire(event.trigger)

@@ -100,14 +100,28 @@ def fire(screen: CaseScreen, trigger: str) -> None:
         return
     version = screen.version
     titles = {p.trigger: page.text(p.title) or p.trigger for p in page.possibilities}
+    # against the playbook's advice: asked to confirm with a reason, which the history keeps
+    advice = next((p.advice for p in page.possibilities if p.trigger == trigger), [])
 
     def noted(note: str | None) -> None:
         if note is not None:
             screen.write(
-                lambda: screen.desk.fire(screen.case_id, trigger, note, version),
+                lambda: screen.desk.fire(
+                    screen.case_id,
+                    trigger,
+                    None if advice else note,
+                    version,
+                    advice_reason=note if advice else None,
+                ),
                 _("Done: {action}.").format(action=titles.get(trigger, trigger)),
             )
 
+    if advice:
+        prompt = _("Against advice: {advice}. Why go ahead? (kept in the history)").format(
+            advice="; ".join(advice)
+        )
+        screen.app.push_screen(NoteDialog(titles.get(trigger, trigger), prompt=prompt, required=True), noted)
+        return
     screen.app.push_screen(NoteDialog(titles.get(trigger, trigger)), noted)
 
 
@@ -150,6 +164,7 @@ def open_form(screen: CaseScreen, form_id: str) -> None:
             if t.form == form_id and t.instructions
         ),
         reread=reread,
+        zone=spec.timezone,
     )
     screen.app.push_screen(dialog, closed)
 

@@ -97,8 +97,10 @@ class FieldsDialog(Dialog[Any]):
         instructions: str = "",
         required: Sequence[str] = (),
         reread: Callable[[], Mapping[str, Any]] | None = None,
+        zone: str | None = None,
     ) -> None:
-        """`reread()` (in a worker) gives the case's values as they are now and makes the next
+        """`zone`: the playbook's own `timezone:` (date-times are typed and shown in it).
+        `reread()` (in a worker) gives the case's values as they are now and makes the next
         `submit` go against that version: without it a conflict can only be cancelled."""
         super().__init__()
         self.title_text = title
@@ -106,6 +108,7 @@ class FieldsDialog(Dialog[Any]):
         self.fields = list(fields)
         self.values = dict(values)
         self.playbook_language = playbook_language
+        self.playbook_zone = zone
         self.submit = submit
         self.intro = intro
         self.instructions = instructions  # the task's, beside its form: what to do, not only what to fill
@@ -127,6 +130,7 @@ class FieldsDialog(Dialog[Any]):
                         self.values.get(name),
                         self.playbook_language,
                         required=spec.required or name in self.required,
+                        zone=self.playbook_zone,
                     )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save"), variant="primary", id="ok")
@@ -216,7 +220,7 @@ class FieldsDialog(Dialog[Any]):
             if field.dirty:
                 field.set_error(
                     _("changed meanwhile to '{value}'; Save again to replace it").format(
-                        value=shown_value(field.spec, now, self.playbook_language)
+                        value=shown_value(field.spec, now, self.playbook_language, self.playbook_zone)
                     )
                 )
                 field.initial = now  # what a save now replaces, as the user was just told

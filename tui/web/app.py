@@ -275,8 +275,7 @@ def build_app(service: Service, links: FormLinks, options: ServeOptions | None =
 
     async def health(request: Request) -> Response:
         try:
-            with service.store.read():
-                pass
+            service.queries.reachable()
         except TrinnError:
             return PlainTextResponse("database unavailable\n", status_code=503)
         return PlainTextResponse("ok\n")

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
+from trinn.engine.advice import against_advice_words
 from trinn.engine.case import TaskRecord
 from trinn.engine.outbox_message import outbox_entry
 from trinn.engine.shown import shown
@@ -149,6 +150,8 @@ class ActionList(OptionList):
             if possibility.allowed:
                 label.append(f"▶ {title}", style="bold")
                 label.append(f"  → {targets}")
+                if possibility.advice:  # allowed, but asks for a reason (engine.advice)
+                    label.append("\n   " + shown(against_advice_words(possibility.advice)), style="yellow")
             else:
                 label.append(f"✗ {title}", style="dim")
                 label.append(f"  → {targets}\n", style="dim")

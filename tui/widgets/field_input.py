@@ -41,8 +41,9 @@ _PLACEHOLDERS = {
 }
 
 
-def shown_value(spec: FieldSpec | None, value: Any, playbook_language: str) -> str:
-    """A stored value as text: option labels for choices, yes/no for booleans."""
+def shown_value(spec: FieldSpec | None, value: Any, playbook_language: str, zone: str | None = None) -> str:
+    """A stored value as text: option labels for choices, yes/no for booleans, date-times on
+    the wall clock of the playbook's `zone` (its `timezone:`, else its country's)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -53,7 +54,7 @@ def shown_value(spec: FieldSpec | None, value: Any, playbook_language: str) -> s
     if isinstance(value, str) and value in labels:
         return localize(labels[value], language(), playbook_language)
     if spec is not None and spec.type is FieldType.datetime and isinstance(value, str):
-        return local_moment_text(value, zone_of(playbook_language), playbook_language)
+        return local_moment_text(value, zone_of(playbook_language, zone), playbook_language)
     return str(value)
 
 
@@ -63,13 +64,22 @@ class FieldInput(Vertical):
     DEFAULT_CLASSES = "field-input"
 
     def __init__(
-        self, name: str, spec: FieldSpec, value: Any, playbook_language: str, *, required: bool | None = None
+        self,
+        name: str,
+        spec: FieldSpec,
+        value: Any,
+        playbook_language: str,
+        *,
+        required: bool | None = None,
+        zone: str | None = None,
     ) -> None:
+        """`zone`: the playbook's own `timezone:`, if it has one (else its language's country's)."""
         super().__init__(id=f"field-{name}")
         self.field_name = name
         self.spec = spec
         self.initial = value
         self.playbook_language = playbook_language
+        self.playbook_zone = zone
         self.required = spec.required if required is None else required
 
     @property
@@ -114,8 +124,8 @@ class FieldInput(Vertical):
         self.set_error("")
 
     def _zone(self) -> ZoneInfo:
-        """Date-times are typed and shown on the wall clock of the playbook's country."""
-        return zone_of(self.playbook_language)
+        """Date-times are typed and shown on the wall clock of the playbook's zone."""
+        return zone_of(self.playbook_language, self.playbook_zone)
 
     def _text(self, text: Any) -> str:
         return localize(text, language(), self.playbook_language)

@@ -29,7 +29,7 @@ class FieldList(VerticalScroll):
             self._made = True
             self.mount_all(
                 [
-                    FieldInput(name, field, page.case.fields.get(name), spec.language)
+                    FieldInput(name, field, page.case.fields.get(name), spec.language, zone=spec.timezone)
                     for name, field in spec.fields.items()
                 ]
             )
@@ -54,7 +54,7 @@ class FieldList(VerticalScroll):
             if now != field.initial:
                 field.set_error(
                     _("changed meanwhile to '{value}'; Save again to replace it").format(
-                        value=shown_value(field.spec, now, page.spec.language)
+                        value=shown_value(field.spec, now, page.spec.language, page.spec.timezone)
                     )
                 )
             field.initial = now  # what a save now replaces, as the user was just told

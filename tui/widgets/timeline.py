@@ -59,7 +59,7 @@ def _change(page: CasePage, name: str, new: Any) -> str:
     if isinstance(new, bool):
         value: Any = _("yes") if new else _("no")
     elif field is not None:
-        value = shown_value(field, new, language())
+        value = shown_value(field, new, language(), page.spec.timezone)
         if field.option_labels:  # shown_value gives the labels as the playbook writes them
             value = (
                 [page.text(field.option_labels.get(v, v)) for v in new]
@@ -90,6 +90,13 @@ def _timeline(page: CasePage, actor: str) -> Text:
         if before and before != after:
             moved = f"{page.state_title(before)} → {page.state_title(after)}"
             text.append(f"\n    {shown(moved)}", style="green")
+        for moved in (event.details or {}).get("transitions", []):
+            advised = moved.get("against_advice")
+            if advised:  # kept in view: the step went against the playbook's advice, and why
+                said = _("against advice: {advice}; reason: {reason}").format(
+                    advice="; ".join(advised["advice"]), reason=advised["reason"]
+                )
+                text.append(f"\n    {shown(said)}", style="yellow")
         changes = event.changes or {}
         if changes:
             changed = ", ".join(_change(page, name, new) for name, (_old, new) in changes.items())

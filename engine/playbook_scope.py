@@ -1,0 +1,30 @@
+"""The names a playbook's expressions may read, and what reading them may cost.
+
+One place builds the Scope every expression of a playbook is compiled in (by `trinn
+check`, by the playbook cache, for a deadline's condition), so each is priced over the
+same fields and under the caps of the playbook's own `limits:` section.
+"""
+
+from __future__ import annotations
+
+from trinn.engine.expressions import Scope
+from trinn.engine.spec import LIST_TYPES, FieldType, PlaybookSpec
+
+__all__ = ["TEXT_TYPES", "playbook_scope"]
+
+# fields whose values are free text of any length: an expression reading one is priced so
+TEXT_TYPES = frozenset(
+    {FieldType.text, FieldType.long_text, FieldType.email, FieldType.url, FieldType.phone, FieldType.person}
+)
+
+
+def playbook_scope(spec: PlaybookSpec) -> Scope:
+    """The names a playbook's expressions may read, which of them are lists and free text,
+    and the caps they run under."""
+    return Scope(
+        frozenset(spec.fields),
+        frozenset(spec.all_tasks()),
+        lists=frozenset(f for f, s in spec.fields.items() if s.type in LIST_TYPES),
+        texts=frozenset(f for f, s in spec.fields.items() if s.type in TEXT_TYPES),
+        limits=spec.limits.caps,
+    )
