@@ -22,10 +22,12 @@ from trinn.engine.context import evaluation_context
 from trinn.engine.effects import queue_action, queue_notify
 from trinn.engine.errors import CommandError, RefusedError, choice_hint, did_you_mean
 from trinn.engine.i18n import gettext as _
+from trinn.engine.i18n import language
 from trinn.engine.links import FormLinks
 from trinn.engine.permissions import check_writes
 from trinn.engine.readable import fields_read, unreadable
 from trinn.engine.status import TaskStatus
+from trinn.engine.text import localize
 from trinn.engine.values import ValueProblem, normalize_value
 
 if TYPE_CHECKING:
@@ -104,9 +106,17 @@ class Command:
         before = case.state
         if trigger not in compiled.triggers_from(before) and case.updated_by != self.actor:
             # someone else moved the case on since this person looked: say who and when
-            moved_at = case.updated_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             reasons = compiled.why_not(before, trigger, self.context(None, before), self.roles)
-            raise RefusedError(trigger, before, reasons, moved_by=case.updated_by, moved_at=moved_at)
+            state = self.spec.states[before]
+            raise RefusedError(
+                trigger,
+                before,
+                reasons,
+                moved_by=self.people.name_of(case.updated_by),
+                moved_at=case.updated_at,
+                zone=zone_of(self.spec.language, self.spec.timezone).key,
+                state_title=localize(state.title, language(), self.spec.language),
+            )
         # made only if a guard or action reads it, of the case as it was before the fire
         firing = compiled.fire(case, trigger, lambda reads: self.context(reads, before), self.roles)
         case.state = before  # leave the old state's tasks and timers before moving on

@@ -22,6 +22,7 @@ where they enter, into these; callers never see the foreign ones.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ __all__ = [
     "choice_hint",
     "did_you_mean",
     "os_reason",
+    "said_moment",
 ]
 
 
@@ -190,7 +192,8 @@ class RefusedError(CommandError):
 
     `explained` holds the raw guards that are false with the values they read, for designers.
     `moved_by` and `moved_at` are set when the trigger does not lead out of the case's state
-    because someone else moved the case meanwhile: the losing side of a race is told so.
+    because someone else moved the case meanwhile: the losing side of a race is told so, with
+    the state's title (`state_title`) and the moment on the playbook's clock (`zone`).
     """
 
     def __init__(
@@ -200,7 +203,9 @@ class RefusedError(CommandError):
         reasons: list[str],
         *,
         moved_by: str | None = None,
-        moved_at: str | None = None,
+        moved_at: dt.datetime | None = None,
+        zone: str | None = None,
+        state_title: str | None = None,
         explained: list[str] | None = None,
     ) -> None:
         self.state = state
@@ -208,9 +213,11 @@ class RefusedError(CommandError):
         self.explained = explained or []
         self.moved_by = moved_by
         self.moved_at = moved_at
-        if moved_by is not None:
-            said = _("'{trigger}' is no longer possible: {who} moved the case to '{state}' at {at}")
-            message = said.format(trigger=trigger, who=moved_by, state=state, at=moved_at)
+        if moved_by is not None and moved_at is not None:
+            said = _("'{trigger}' is no longer possible: {who} moved the case to «{state}» at {at}")
+            message = said.format(
+                trigger=trigger, who=moved_by, state=state_title or state, at=said_moment(moved_at, zone)
+            )
             message += f" ({'; '.join(reasons)})" if reasons else ""
         else:
             message = _("cannot '{trigger}' in state '{state}' ({reasons})").format(
@@ -220,17 +227,33 @@ class RefusedError(CommandError):
 
 
 class StaleCaseError(CommandError):
-    """The case changed after the command read it: someone else acted first."""
+    """The case changed after the command read it: someone else acted first.
 
-    def __init__(self, case_id: int, by: str, at: str) -> None:
+    `by` says who (a name where the people file has one), `changed_at` when, and `at` that
+    moment as the reader says it, on the clock of `zone` (the playbook's)."""
+
+    def __init__(self, case_id: int, by: str, changed_at: dt.datetime, zone: str | None = None) -> None:
         self.by = by
-        self.at = at
-        super().__init__(_("was changed by {by} at {at}; reload and try again").format(by=by, at=at), case_id)
+        self.changed_at = changed_at
+        self.at = said_moment(changed_at, zone)
+        super().__init__(
+            _("was changed by {by} at {at}; reload and try again").format(by=by, at=self.at), case_id
+        )
 
     def _text(self) -> str:
         return _("case {case} was changed by {by} at {at}; reload and try again").format(
             case=self.case_id, by=self.by, at=self.at
         )
+
+
+def said_moment(moment: dt.datetime, zone: str | None = None) -> str:
+    """A stored moment as the engine's reader says it: '2. februar 2026 09:05', on the wall
+    clock of `zone` (a playbook's), else of the reader's language's country; never bare UTC
+    text a coordinator must convert."""
+    from trinn.engine.i18n import language
+    from trinn.engine.template import local_moment
+
+    return local_moment(moment, language(), zone)
 
 
 class CaseNotFoundError(CommandError):

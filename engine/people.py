@@ -75,6 +75,12 @@ class People:
     def members(self, role: str) -> list[Person]:
         return [p for p in self.by_id.values() if p.holds(role)]
 
+    def name_of(self, person_id: str) -> str:
+        """Who `person_id` is, as people say it: the name in the people file, else the id
+        (someone no longer listed, or the system's own actors)."""
+        person = self.by_id.get(person_id)
+        return person.name if person is not None and person.name else person_id
+
 
 def default_user() -> str:
     """The OS user, as a person id; 'local' where the OS cannot say."""

@@ -13,16 +13,20 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from trinn.engine.authority import acting_roles
+from trinn.engine.calendar import zone_of
 from trinn.engine.case import Case, enter_state, subject_text
 from trinn.engine.command import Command, missing_fields
 from trinn.engine.compiler import CompiledPlaybook, StartCaseEffect
 from trinn.engine.effects import outbox_entries
-from trinn.engine.errors import CommandError
+from trinn.engine.errors import CommandError, StaleCaseError, said_moment
 from trinn.engine.i18n import gettext as _
+from trinn.engine.i18n import language
 from trinn.engine.links import FormLinks, LinkError
 from trinn.engine.people import People
 from trinn.engine.registry import PlaybookRegistry
+from trinn.engine.spec import PlaybookSpec
 from trinn.engine.store import Store, Transaction
+from trinn.engine.text import localize
 from trinn.engine.timers import retime
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text
 
@@ -70,10 +74,11 @@ class CommandRunner:
             with self.store.write() as tx:
                 # every command may move timers (a date field set, a deadline met, a meeting left)
                 case = tx.load_case(case_id, lock=True, with_timers=True)
-                if expected_version is not None and case.row_version != expected_version:
-                    tx.raise_stale(case.id)
                 compiled = self.compiled_for(tx, case)
                 spec = compiled.spec
+                if expected_version is not None and case.row_version != expected_version:
+                    zone = zone_of(spec.language, spec.timezone).key
+                    raise StaleCaseError(case.id, self.people.name_of(case.updated_by), case.updated_at, zone)
                 if system:
                     roles = frozenset(r for r, role in spec.roles.items() if not role.external)
                 elif outsider:  # an outside party, through a link: the service names its role
@@ -83,7 +88,7 @@ class CommandRunner:
                 else:
                     roles = acting_roles(self.people, actor, spec)
                 if case.is_closed and not closed_ok:
-                    raise CommandError(_("the case is closed (state '{state}')").format(state=case.state))
+                    raise _closed(case, spec, self.people)
                 cmd = Command(
                     tx,
                     case,
@@ -231,3 +236,16 @@ def _checked_note(note: str | None) -> str | None:
         return check_text(note, lines=True, limit=MAX_NOTE)
     except ValueProblem as problem:
         raise CommandError(_("the note: {problem}").format(problem=problem)) from None
+
+
+def _closed(case: Case, spec: PlaybookSpec, people: People) -> CommandError:
+    """A command on a closed case, refused with where it ended and who changed it last, when:
+    the losing side of a race that closed the case learns who won it."""
+    state = spec.states.get(case.state)
+    return CommandError(
+        _("the case is closed («{state}»; last changed by {who} at {at})").format(
+            state=localize(state.title, language(), spec.language) if state else case.state,
+            who=people.name_of(case.updated_by),
+            at=said_moment(case.updated_at, zone_of(spec.language, spec.timezone).key),
+        )
+    )

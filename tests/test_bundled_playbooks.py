@@ -139,7 +139,9 @@ def _fase_7_2_to_vote(compiled: CompiledPlaybook) -> Walker:
     ]
     assert walker.messages() == ["invitasjon", "kvittering", "ny_samarbeidspartner"]
 
-    walker.set(anbefaling="anbefales", innstilling="Bør bli ny samarbeidspartner.")
+    walker.set(
+        anbefaling="anbefales", innstilling="Bør bli ny samarbeidspartner.", styringsgruppemote="2027-01-12"
+    )
     walker.done("lag_innstilling").fire("send_innstilling", roles=LEDELSEN)
     assert walker.state == "til_behandling"
     assert _notifies(walker) == [("innstilling", ("styringsgruppen",), None)]

@@ -178,8 +178,8 @@ def test_fire_after_someone_else_moved_the_case_says_who_and_when(trinn, opened)
     assert trinn("fire", "1", "to_signing").exit_code == 0
     late = trinn("fire", "1", "to_signing", who="bo")
     assert (late.output, late.exit_code) == (
-        "trinn: case 1: 'to_signing' is no longer possible: lea moved the case to 'signing' at "
-        "2026-11-24 09:00:00 UTC (allowed: approve, give_up, drop)\n",
+        "trinn: case 1: 'to_signing' is no longer possible: Lea Lead moved the case to «Signing» at "
+        "24 November 2026 10:00 (allowed: approve, give_up, drop)\n",
         1,
     )
 

@@ -30,6 +30,7 @@ from typer.testing import CliRunner, Result
 from trinn.engine.catalog import bundled_files
 from trinn.engine.loader import load_playbook
 from trinn.engine.spec import PlaybookSpec, StartCaseActionSpec
+from trinn.engine.text import localize
 from trinn.tui.cli import app
 
 COORDINATOR = "coordinator"
@@ -191,6 +192,14 @@ def reminder(case: Case, kind: str, to: str) -> dict[str, Any]:
     return {"case": int(case.id), "kind": kind, "state": case.state, "detail": f"to {to}"}
 
 
+def _local(moment: dt.datetime, spec: PlaybookSpec) -> str:
+    """A moment as an English refusal says it: on the playbook's clock, to the minute."""
+    from trinn.engine.calendar import zone_of
+    from trinn.engine.template import local_moment
+
+    return local_moment(moment, "en", zone_of(spec.language, spec.timezone).key)
+
+
 def refusal(case: Case, text: str) -> str:
     """The line a refused command writes on stderr."""
     return f"trinn: case {case.id}: {text}"
@@ -286,11 +295,18 @@ def _fase_7_2_to_vote(trinn: Trinn) -> Case:
     case.fire("motta_pamelding")
     assert case.state == "pamelding_mottatt"
     # «Ledelsen lager en innstilling til styringsgruppen med anbefaling»
-    case.form("innstilling", anbefaling="anbefales", innstilling="Bør bli ny samarbeidspartner.")
+    # «... på førstkommende styringsgruppemøte»: Ledelsen records when that is (Thursday 10th)
+    case.form(
+        "innstilling",
+        anbefaling="anbefales",
+        innstilling="Bør bli ny samarbeidspartner.",
+        styringsgruppemote="10.12.2026",
+    )
     case.fire("send_innstilling")
     assert case.state == "til_behandling"
-    # two weeks on, the innstilling still waits: a reminder to Styringsgruppen
-    assert case.tick(days=15) == [reminder(case, "remind", "styringsgruppen")]
+    # two working days before that meeting, the innstilling still waits: a reminder
+    assert case.tick(days=13) == []
+    assert case.tick(days=2) == [reminder(case, "remind", "styringsgruppen")]
     # «Styringsgruppen behandler innstillingen på førstkommende styringsgruppemøte»
     case.form("behandling", behandlingsmote="forstkommende_mote", behandlet_dato="2027-01-12")
     return case
@@ -313,7 +329,7 @@ def walk_fase_7_2_formalisert(trinn: Trinn) -> Case:
         stale,
         stderr=(
             f"trinn: case {case.id} was changed by {COORDINATOR} at "
-            f"{trinn.now:%Y-%m-%d %H:%M:%S} UTC; reload and try again"
+            f"{_local(trinn.now, SPECS['padriv.fase-7-2'])}; reload and try again"
         ),
     )
     case.fire("send_velkommen")
@@ -969,11 +985,15 @@ def test_case_is_walked_through_the_cli_to_a_final_state(trinn: Trinn, playbook:
     ]
     open_tasks = json.loads(trinn("tasks", "--json").stdout)
     assert [t for t in open_tasks if t["case"] == int(case.id)] == []
-    # and a closed case takes no more commands
+    # and a closed case takes no more commands: where it ended, who changed it last, when
     case.view = view
-    case.refused(
-        "set", case.id, "begrunnelse=Likevel", stderr=refusal(case, f"the case is closed (state '{final}')")
+    last = history[-1]
+    closed = "the case is closed (\u00ab{state}\u00bb; last changed by {who} at {at})".format(
+        state=localize(spec.states[final].title, "en", spec.language),
+        who=last["actor"],
+        at=_local(dt.datetime.fromisoformat(last["at"].replace("Z", "+00:00")), spec),
     )
+    case.refused("set", case.id, "begrunnelse=Likevel", stderr=refusal(case, closed))
 
 
 # ---------------------------------------------------------------- found on the way

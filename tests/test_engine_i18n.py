@@ -84,7 +84,7 @@ EXPECTED = {
         "(oppgaven «Intake» er ikke utført; feltet «Members» er tomt)",
         "state": "sak 1: kan ikke 'approve' i steget 'new' (tillatt: to_signing, drop)",
         "value": "sak 1: feltet 'contact': 'nope' er ikke en e-postadresse (skriv f.eks. 'ola@example.no')",
-        "stale": "sak 1 ble endret av boss 2026-11-24 09:00:00 UTC; last inn på nytt og prøv igjen",
+        "stale": "sak 1 ble endret av Boss 24. november 2026 10:00; last inn på nytt og prøv igjen",
         "needs": "'test.onboarding' trenger 'note'",
     },
     "da": {
@@ -93,7 +93,7 @@ EXPECTED = {
         "(opgaven «Intake» er ikke udført; feltet «Members» er tomt)",
         "state": "sag 1: kan ikke 'approve' i trinnet 'new' (tilladt: to_signing, drop)",
         "value": "sag 1: feltet 'contact': 'nope' er ikke en e-mailadresse (skriv f.eks. 'ole@example.dk')",
-        "stale": "sag 1 blev ændret af boss 2026-11-24 09:00:00 UTC; indlæs igen og prøv på ny",
+        "stale": "sag 1 blev ændret af Boss 24. november 2026 10.00; indlæs igen og prøv på ny",
         "needs": "'test.onboarding' kræver 'note'",
     },
     "en": {
@@ -102,7 +102,7 @@ EXPECTED = {
         "(task «Intake» is not done; field «Members» is empty)",
         "state": "case 1: cannot 'approve' in state 'new' (allowed: to_signing, drop)",
         "value": "case 1: field 'contact': 'nope' is not an e-mail address (write e.g. 'ola@example.no')",
-        "stale": "case 1 was changed by boss at 2026-11-24 09:00:00 UTC; reload and try again",
+        "stale": "case 1 was changed by Boss at 24 November 2026 10:00; reload and try again",
         "needs": "'test.onboarding' needs 'note'",
     },
 }

@@ -162,7 +162,10 @@ def test_final_state_notifies_and_starts_a_linked_case(service: Service) -> None
 def test_closed_case_refuses_changes_but_takes_comments(service: Service) -> None:
     case_id = _open(service)
     service.fire(case_id, "drop", actor=BOSS)
-    with pytest.raises(CommandError, match=r"^case 1: the case is closed \(state 'dropped'\)$"):
+    with pytest.raises(
+        CommandError,
+        match=r"^case 1: the case is closed \(«Dropped»; last changed by Boss at 24 November 2026 10:00\)$",
+    ):
         service.set_fields(case_id, {"size": 2}, actor=BOSS)
     assert service.comment(case_id, "for the record", actor=BOSS).row_version == 3
 
@@ -172,7 +175,8 @@ def test_stale_version_is_refused_with_who_and_when(service: Service) -> None:
     service.set_fields(case_id, {"size": 2}, actor="lea")
     with pytest.raises(StaleCaseError) as stale:
         service.set_fields(case_id, {"size": 3}, actor=BOSS, expected_version=1)
-    assert str(stale.value) == ("case 1 was changed by lea at 2026-11-24 09:00:00 UTC; reload and try again")
+    # who by name, when on the playbook's clock (Oslo: 09:00 UTC is 10:00), never bare UTC
+    assert str(stale.value) == ("case 1 was changed by Lea at 24 November 2026 10:00; reload and try again")
     assert service.queries.load(case_id)[0].fields["size"] == 2
 
 

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from tests.tui_helpers import make_app, make_settings, notices, open_case, open_screen, screen_text, settle
@@ -357,3 +358,40 @@ async def test_case_tasks_tab_shows_the_highlighted_tasks_instructions(tmp_path:
         await pilot.press("down")  # avklar_interesse: none
         await settle(pilot)
         assert not note.display
+
+
+@pytest.mark.parametrize(
+    ("code", "changed"),
+    [
+        ("nb", "Sak {case} ble endret av ola {at} i mellomtiden"),
+        ("da", "Sag {case} blev ændret af ola {at} i mellemtiden"),
+        ("en", "Case {case} was changed by ola at {at} meanwhile"),
+    ],
+)
+async def test_case_conflict_says_who_and_when_on_the_local_clock(
+    tmp_path: Path, code: str, changed: str
+) -> None:
+    """The toast of a lost race says when the other change was made on the playbook's clock
+    (Oslo for fase 7.2), the way the reader's language writes a moment: never bare UTC (issue 15)."""
+    from trinn.engine.template import local_moment
+    from trinn.tui import i18n
+
+    i18n.install(code)
+    try:
+        settings = make_settings(tmp_path)
+        case_id = open_case(settings)
+        app = make_app(settings)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_screen(pilot, case_id)
+            other_process(settings, "done", str(case_id), "avklar_interesse")
+            await pilot.press("down", "d")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            seen = notices(app)
+    finally:
+        i18n.install("en")
+    moment = settings.queries().load(case_id)[0].updated_at
+    assert changed.format(case=case_id, at=local_moment(moment, code, "Europe/Oslo")) in seen
+    assert "UTC" not in seen

@@ -1,8 +1,10 @@
 """A real browser (Debian's chromium, driven by selenium) fills in fase 7.2's sign-up form.
 
-The company opens the link of its invitation, sends a bad e-mail address and reads the
-message at that field, corrects it, sends again, and is thanked; the case has moved as
-the company, and its receipt and Ledelsen's alert are queued. `scripts/ensure-chromium`
+The company opens the link in the invitation its mailbox got (apprise to a loopback SMTP
+receiver), sends a bad e-mail address and reads the message at that field, corrects it,
+sends again, and is thanked; the server then sends what the submission queued, so the
+receipt arrives at the address the company gave and Ledelsen's alert at Kari's, and the
+case has moved as the company. `scripts/ensure-chromium`
 installs the browser when it is missing (as the PostgreSQL and tmux tests install
 theirs); where it cannot, the test says why in a skip, and CI (CI=true) fails instead.
 """
@@ -12,12 +14,16 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.web_helpers import Clock, invited_case, make_service, serving
+from tests.notify_receivers import Mailbox
+from tests.web_helpers import Clock, invited_case, mail_channels, make_service, serving
+from trinn.notifiers.dispatch import send_pending
+from trinn.tui.web.delivery import outbox_sender
 
 ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r"https://skjema\.test(/f/\S+)")
@@ -56,40 +62,73 @@ def browser() -> Iterator[object]:
         driver.quit()
 
 
-def _heading_once_loaded(browser: object, expected: str) -> str:
-    """The page's heading once the page that says `expected` has loaded.
+def _text_once_loaded(browser: object, by: str, what: str, expected: str) -> str:
+    """The text of the first element `what` (found `by`) once the page where it says
+    `expected` has loaded.
 
     A click on submit returns before the POST, its redirect and the next page are done;
-    on a busy machine an immediate lookup reads the half-loaded document. The wait is
-    bounded, and its failure names the page the browser was left on."""
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.common.by import By
+    on a busy machine an immediate lookup reads the half-loaded document, or an element of
+    the page being left (stale by the time it is read). The wait is bounded, and its
+    failure names the page the browser was left on."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.remote.webdriver import WebDriver
     from selenium.webdriver.support.ui import WebDriverWait
 
     assert isinstance(browser, WebDriver)
 
-    def heading(driver: WebDriver) -> str | bool:
-        found = driver.find_elements(By.TAG_NAME, "h1")
-        return found[0].text if found and found[0].text == expected else False
+    def loaded(driver: WebDriver) -> str | bool:
+        found = driver.find_elements(by, what)
+        return found[0].text if found and expected in found[0].text else False
 
+    wait = WebDriverWait(browser, 60, poll_frequency=0.2, ignored_exceptions=[StaleElementReferenceException])
     try:
-        return str(WebDriverWait(browser, 60, poll_frequency=0.2).until(heading))
+        return str(wait.until(loaded))
     except TimeoutException:
-        pytest.fail(f"no heading {expected!r} at {browser.current_url}:\n{browser.page_source[:2000]}")
+        pytest.fail(
+            f"no {what!r} saying {expected!r} at {browser.current_url}:\n{browser.page_source[:2000]}"
+        )
 
 
-def test_browser_company_signs_up_from_its_invitation(browser: object, tmp_path: Path) -> None:
+def _mails(box: Mailbox, subject: str) -> list[tuple[list[str], str]]:
+    """The recipients and plain-text body of each e-mail with `subject` the receiver got."""
+    return [
+        (recipients, message.get_body(("plain",)).get_content())
+        for _sender, recipients, message in list(box.messages)
+        if message["Subject"] == subject
+    ]
+
+
+def _arrived(box: Mailbox, subject: str) -> list[tuple[list[str], str]]:
+    """The e-mails with `subject`, once the server's delivery after the answer has sent them
+    (it runs after the visitor's page is answered: a bounded wait, failing with what came)."""
+    deadline = time.monotonic() + 60
+    while not _mails(box, subject) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not _mails(box, subject):
+        pytest.fail(f"no e-mail {subject!r}; got {[m['Subject'] for _s, _r, m in box.messages]}")
+    return _mails(box, subject)
+
+
+def test_browser_company_signs_up_from_its_invitation(
+    browser: object, tmp_path: Path, box: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
 
     assert isinstance(browser, WebDriver)
-    service = make_service(tmp_path, f"sqlite:///{tmp_path / 'trinn.db'}", Clock())
+    monkeypatch.setenv("SMTP_PASSWORD", box.password)
+    clock = Clock()
+    service = make_service(tmp_path, f"sqlite:///{tmp_path / 'trinn.db'}", clock)
+    channels = mail_channels(tmp_path, box)
     case_id = invited_case(service)
-    (invitation,) = [r for r in service.queries.outbox(case_id) if r.payload["message"] == "invitasjon"]
-    found = LINK.search(invitation.payload["body"])
+    send_pending(service.store, channels, now=clock())
+    # the company's invitation, as its contact person's mailbox got it through apprise
+    (invitation,) = _mails(box, "Invitasjon til å bli ny samarbeidspartner i Pådriv")
+    assert invitation[0] == ["per@fjordkraft.test"]
+    found = LINK.search(invitation[1])
     assert found is not None
-    with serving(service) as base:
+    box.messages.clear()
+    with serving(service, deliver=outbox_sender(service.store, channels, clock)) as base:
         browser.get(base + found.group(1))
         assert browser.find_element(By.CSS_SELECTOR, "label[for='f-kontaktperson']").text.startswith(
             "Kontaktperson"
@@ -107,22 +146,31 @@ def test_browser_company_signs_up_from_its_invitation(browser: object, tmp_path:
         fill("okonomisk_bidrag", "50 000")
         browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
 
-        error = browser.find_element(By.ID, "err-kontakt_epost")
-        assert "ikke en e-postadresse" in error.text
-        box = browser.find_element(By.ID, "f-kontakt_epost")
-        assert box.get_attribute("aria-invalid") == "true"
-        assert "err-kontakt_epost" in (box.get_attribute("aria-describedby") or "")
+        _text_once_loaded(browser, By.ID, "err-kontakt_epost", "ikke en e-postadresse")
+        field = browser.find_element(By.ID, "f-kontakt_epost")
+        assert field.get_attribute("aria-invalid") == "true"
+        assert "err-kontakt_epost" in (field.get_attribute("aria-describedby") or "")
         assert service.queries.load(case_id)[0].state != "pamelding_mottatt"  # nothing written
 
-        fill("kontakt_epost", "per@fjordkraft.test")
+        fill("kontakt_epost", "post@fjordkraft.test")  # the receipt goes to the address given here
         browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        assert _heading_once_loaded(browser, "Takk") == "Takk"
+        assert _text_once_loaded(browser, By.TAG_NAME, "h1", "Takk") == "Takk"
+
+        # the automatic receipt reaches the address the company gave, with its answers
+        ((to, receipt),) = _arrived(box, "Påmeldingsskjemaet er mottatt")
+        assert to == ["post@fjordkraft.test"]
+        assert "Strategisk prosjekt / initiativ: Fornybar energi" in receipt
+        assert "Økonomisk bidrag: 50 000 kr" in " ".join(receipt.split())  # the spaces: any kind
+        # Ledelsen is alerted (Kari holds the role) through the same outbox
+        ((to, alert),) = _arrived(box, "Ny samarbeidspartner registrert: Fjordkraft AS")
+        assert to == ["kari@padriv.test"] and f"(sak {case_id})" in alert
 
     case = service.queries.load(case_id)[0]
     assert case.state == "pamelding_mottatt"
-    assert case.fields["kontakt_epost"] == "per@fjordkraft.test"
+    assert case.fields["kontakt_epost"] == "post@fjordkraft.test"
     last = service.queries.history(case_id)[-1]
     assert (last.actor, last.details["via"]) == ("virksomheten", "web")
-    queued = [(r.payload["message"], r.payload["address"]) for r in service.queries.outbox(case_id)]
-    assert queued[-2:] == [("kvittering", "per@fjordkraft.test"), ("ny_samarbeidspartner", None)]
+    sent = {r.payload["message"]: (r.status, r.payload["address"]) for r in service.queries.outbox(case_id)}
+    assert sent["kvittering"] == ("sent", "post@fjordkraft.test")
+    assert sent["ny_samarbeidspartner"] == ("sent", None)
     service.store.close()

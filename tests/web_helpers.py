@@ -7,22 +7,34 @@ import datetime as dt
 import http.client
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from tests.notify_receivers import free_port
+from tests.notify_receivers import Mailbox, free_port
 from trinn.engine.links import FormLinks
 from trinn.engine.people import load_people
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.service import Service
 from trinn.engine.store import Store, open_database
+from trinn.notifiers.channels import Channels, load_channels
 from trinn.tui.web.app import ServeOptions, build_app
 
-__all__ = ["KEY", "NOW", "Answer", "Clock", "invited_case", "key_file", "make_service", "request", "serving"]
+__all__ = [
+    "KEY",
+    "NOW",
+    "Answer",
+    "Clock",
+    "invited_case",
+    "key_file",
+    "mail_channels",
+    "make_service",
+    "request",
+    "serving",
+]
 
 KEY = "k" * 20 + "-test-signing-key-0123456789"
 NOW = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Oslo
@@ -92,13 +104,29 @@ def invited_case(service: Service, virksomhet: str = "Fjordkraft AS") -> int:
     return case.id
 
 
+def mail_channels(folder: Path, box: Mailbox) -> Channels:
+    """The organisation's channels: every e-mail through apprise to the loopback SMTP `box`
+    (the password from the environment, as a channels file gives it; the caller sets it)."""
+    path = folder / "channels.yaml"
+    path.write_text(
+        "version: 1\nurls:\n"
+        f"  - mailto://{box.user}:${{SMTP_PASSWORD}}@127.0.0.1:{box.port}?from=post@padriv.test&mode=insecure:\n"
+        "      tag: outgoing-mail\n"
+    )
+    path.chmod(0o600)
+    return load_channels(path)
+
+
 @contextmanager
-def serving(service: Service, options: ServeOptions | None = None) -> Iterator[str]:
+def serving(
+    service: Service, options: ServeOptions | None = None, deliver: Callable[[], None] | None = None
+) -> Iterator[str]:
     """The app on a free loopback port while the block runs; yields its base URL."""
     import uvicorn
 
     assert service.links is not None
-    app = build_app(service, service.links, options or ServeOptions(secure_cookies=False, language="nb"))
+    options = options or ServeOptions(secure_cookies=False, language="nb")
+    app = build_app(service, service.links, options, deliver)
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"

@@ -49,6 +49,7 @@ class CaseRow:
     updated_by: str
     closed: bool
     roles: frozenset[str]
+    zone: str | None = None  # the playbook's own `timezone:`, the clock its times are shown on
 
     def overdue(self, now: dt.datetime) -> bool:
         return not self.closed and is_overdue(self.next_due, now)
@@ -138,7 +139,8 @@ class Desk:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.actor = settings.acting_as()
-        self._titles: dict[str, tuple[str, str, dict[str, str]]] = {}  # sha -> title, lang, states
+        # sha -> title, language, state titles, own time zone
+        self._titles: dict[str, tuple[str, str, dict[str, str], str | None]] = {}
         self._prefetched: tuple[Any, list[Any]] | None = None
 
     @property
@@ -190,7 +192,7 @@ class Desk:
         result = []
         nothing: tuple[int, Any, set[str]] = (0, None, set())
         for row in rows:
-            title, lang, states = self._titles[row.playbook_sha256]
+            title, lang, states, zone = self._titles[row.playbook_sha256]
             count, first_due, roles = open_tasks.get(row.id, nothing)
             result.append(
                 CaseRow(
@@ -207,6 +209,7 @@ class Desk:
                     updated_by=row.updated_by,
                     closed=row.closed_at is not None,
                     roles=frozenset(roles),
+                    zone=zone,
                 )
             )
         return result
@@ -226,6 +229,7 @@ class Desk:
                     sid: localize(s.get("title"), language(), lang) if isinstance(s, dict) else sid
                     for sid, s in states.items()
                 },
+                zone if isinstance(zone := data.get("timezone"), str) else None,
             )
 
     def case_page(self, case_id: int) -> CasePage:

@@ -76,16 +76,16 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return _translations.ngettext(singular, plural, count)
 
 
-def local_datetime(moment: dt.datetime | None, playbook_language: str = "nb") -> str:
+def local_datetime(moment: dt.datetime | None, playbook_language: str = "nb", zone: str | None = None) -> str:
     """A moment the local way (`12.03.2026, 14:05` in nb), on the wall clock of the playbook's
-    country (where its deadlines are counted)."""
+    own `zone` or its country's (where its deadlines are counted)."""
     if moment is None:
         return ""
     from babel.dates import format_datetime
 
     from trinn.engine.calendar import local_time
 
-    return format_datetime(local_time(moment, playbook_language), "short", locale=_locale(_language))
+    return format_datetime(local_time(moment, playbook_language, zone), "short", locale=_locale(_language))
 
 
 def local_date(moment: dt.datetime | dt.date | None, playbook_language: str = "nb") -> str:

@@ -16,7 +16,7 @@ from trinn.engine.case import Case, TaskRecord, TimerRecord
 from trinn.engine.errors import CaseNotFoundError, StaleCaseError, StoreError
 from trinn.engine.status import OutboxStatus
 from trinn.engine.store import sql
-from trinn.engine.store.driver import TransactionBase, shown_time
+from trinn.engine.store.driver import TransactionBase
 
 __all__ = ["CaseWrites"]
 
@@ -92,7 +92,7 @@ class CaseWrites(TransactionBase):
         if not rows:
             raise CaseNotFoundError(case_id)
         updated_by, updated_at = rows[0]
-        raise StaleCaseError(case_id, updated_by, shown_time(updated_at))
+        raise StaleCaseError(case_id, updated_by, updated_at)
 
     def _save_children(self, case: Case) -> None:
         if case.timers_cancelled:

@@ -8,19 +8,14 @@ in and come out aware in UTC, JSON goes in and comes out as Python values
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from trinn.engine.store.database import Database
 
-__all__ = ["TransactionBase", "shown_time"]
+__all__ = ["TransactionBase"]
 
 Row = TypeVar("Row")
-
-
-def shown_time(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 class TransactionBase:

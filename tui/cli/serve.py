@@ -17,7 +17,7 @@ import typer
 
 from trinn.engine.errors import CommandError, TrinnError
 from trinn.engine.links import BASE_URL_ENV, KEY_ENV
-from trinn.tui.cli.output import fail, out
+from trinn.tui.cli.output import err, fail, out
 from trinn.tui.cli.settings import Settings
 
 __all__ = ["COMMANDS"]
@@ -62,12 +62,18 @@ def serve(
         settings.link_settings(key_file, base)
         service = settings.service()
         assert service.links is not None
+        channels = settings.channels()  # read now: a broken channels file stops the start
     except TrinnError as exc:
         raise fail(str(exc), 2) from exc
     from trinn.tui import i18n
+    from trinn.tui.web.delivery import outbox_sender
 
     options = ServeOptions(language=i18n.language(), secure_cookies=base.startswith("https://"))
-    app = build_app(service, service.links, options)
+    # without channels, a submission's receipt and alert wait in the outbox for `trinn send`
+    deliver = None if channels is None else outbox_sender(settings.store(), channels, settings.clock)
+    for warning in channels.warnings if channels is not None else []:
+        err.print(f"trinn: warning: {warning}", markup=False)
+    app = build_app(service, service.links, options, deliver)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     out.print(f"trinn serve: the public forms on http://{host}:{port} (links point to {base})", markup=False)
     config = uvicorn.Config(

@@ -74,7 +74,7 @@ class CasesScreen(DeskScreen):
                 lambda r: ("! " if r.overdue(now) else "") + due_text(r.next_due, r.language),
                 overdue,
             ),
-            Column(_("Changed"), 17, lambda r: local_datetime(r.updated_at, r.language)),
+            Column(_("Changed"), 17, lambda r: local_datetime(r.updated_at, r.language, r.zone)),
             Column(_("Playbook"), 30, lambda r: r.playbook_title),
         ]
 

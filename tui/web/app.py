@@ -19,6 +19,7 @@ import hmac
 import logging
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote
@@ -73,8 +74,14 @@ _CSRF = (403, "csrf_title", "csrf")
 class _Forms:
     """The endpoints, over one service and one key."""
 
-    def __init__(self, service: Service, links: FormLinks, options: ServeOptions) -> None:
-        self.service, self.links, self.options = service, links, options
+    def __init__(
+        self,
+        service: Service,
+        links: FormLinks,
+        options: ServeOptions,
+        deliver: Callable[[], None] | None,
+    ) -> None:
+        self.service, self.links, self.options, self.deliver = service, links, options, deliver
         self._language_lock = threading.Lock()  # the engine speaks one language at a time
         self._csrf_key = links.derived_key("csrf")
 
@@ -155,6 +162,7 @@ class _Forms:
         return self.page(request, claim, case, spec)
 
     async def submit(self, request: Request) -> Response:
+        from starlette.background import BackgroundTask
         from starlette.concurrency import run_in_threadpool
         from starlette.responses import RedirectResponse
 
@@ -190,7 +198,9 @@ class _Forms:
             return self.page(
                 request, claim, case, spec, values=answers, errors=errors, problem=problem, status=422
             )
-        return RedirectResponse(f"/f/sent?lang={spec.language}", status_code=303)
+        # what the submission queued (the receipt, the alert) leaves once the visitor is answered
+        after = BackgroundTask(self.deliver) if self.deliver is not None else None
+        return RedirectResponse(f"/f/sent?lang={spec.language}", status_code=303, background=after)
 
     @staticmethod
     def answers(spec: PlaybookSpec, form_id: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -246,14 +256,22 @@ class _Forms:
         return None
 
 
-def build_app(service: Service, links: FormLinks, options: ServeOptions | None = None) -> ASGIApp:
-    """The app: the public forms of `service`'s cases, opened by the links `links` signs."""
+def build_app(
+    service: Service,
+    links: FormLinks,
+    options: ServeOptions | None = None,
+    deliver: Callable[[], None] | None = None,
+) -> ASGIApp:
+    """The app: the public forms of `service`'s cases, opened by the links `links` signs.
+
+    `deliver` (tui.web.delivery.outbox_sender) sends what a submission queued, after the
+    answer; without it the messages wait in the outbox for `trinn send`."""
     from starlette.applications import Starlette
     from starlette.responses import HTMLResponse, PlainTextResponse, Response
     from starlette.routing import Route
 
     options = options or ServeOptions()
-    forms = _Forms(service, links, options)
+    forms = _Forms(service, links, options, deliver)
     css = (HERE / "static" / "trinn.css").read_bytes()
 
     def notice(language: str, status: int, title: str, text: str) -> Response:

@@ -83,7 +83,7 @@ def _timeline(page: CasePage, actor: str) -> Text:
     text = Text()
     for event in page.events:
         who = shown(event.actor) + (" " + _("(you)") if event.actor == actor else "")
-        text.append(f"{local_datetime(event.at, page.spec.language)}  ", style="dim")
+        text.append(f"{local_datetime(event.at, page.spec.language, page.spec.timezone)}  ", style="dim")
         text.append(who, style="bold")
         text.append("  " + shown(_what(page, event)))
         before, after = event.state_before, event.state_after
