@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from trinn.engine.people import People, Person
     from trinn.engine.spec import PlaybookSpec
 
-__all__ = ["acting_roles", "authorise", "check_people", "may_do", "person_of", "roles_of"]
+__all__ = ["acting_roles", "authorise", "check_people", "may_do", "on_behalf", "person_of", "roles_of"]
 
 
 def person_of(people: People, actor: str) -> Person:
@@ -59,15 +59,35 @@ def acting_roles(people: People, actor: str, spec: PlaybookSpec) -> frozenset[st
 
 
 def may_do(cmd: Command, record: TaskRecord) -> bool:
+    """May `cmd.actor` do `record` as their own work? A personal item only its person does."""
+    if _personal(cmd, record):
+        return record.item == cmd.actor
     role = cmd.spec.roles.get(record.role)
     return (role is not None and role.external) or record.role in cmd.roles or record.assignee == cmd.actor
+
+
+def _personal(cmd: Command, record: TaskRecord) -> bool:
+    task = task_specs(cmd.spec).get(record.task_id)
+    return task is not None and task.personal and record.item is not None
+
+
+def on_behalf(cmd: Command, record: TaskRecord) -> bool:
+    """Does `cmd.actor` record a personal item for its person (a role of the task's `on_behalf`)?"""
+    if not _personal(cmd, record) or record.item == cmd.actor:
+        return False
+    return bool(cmd.roles & set(task_specs(cmd.spec)[record.task_id].on_behalf))
 
 
 def authorise(cmd: Command, record: TaskRecord, *, form: str | None = None, assigning: bool = False) -> None:
     """May `cmd.actor` work on the task `record` (do it, reopen it, fill its form, assign it)?
 
-    A task of an external role is recorded by any coordinator on the outsider's behalf.
+    A task of an external role is recorded by any coordinator on the outsider's behalf. A
+    personal item is its person's own: only they do it, or a role of the task's
+    `on_behalf` records it for them, with a note saying how (a signature on paper, ...).
     """
+    if _personal(cmd, record):
+        _authorise_personal(cmd, record, assigning=assigning)
+        return
     if may_do(cmd, record):
         return
     values = {"person": cmd.actor, "task": record.task_id, "role": record.role, "form": form}
@@ -120,3 +140,33 @@ def check_people(cmd: Command, normalized: Mapping[str, Any]) -> None:
                 + choice_hint(person_id, fit),
                 fields={name: problem + choice_hint(person_id, fit)},
             )
+
+
+def _authorise_personal(cmd: Command, record: TaskRecord, *, assigning: bool) -> None:
+    task = task_specs(cmd.spec)[record.task_id]
+    values = {"person": cmd.actor, "task": record.task_id, "item": record.item}
+    if assigning:
+        raise CommandError(_("'{task}' [{item}] is {item}'s own: it cannot be assigned").format(**values))
+    if record.item == cmd.actor:
+        return
+    if not on_behalf(cmd, record):
+        behalf = ", ".join(f"'{role}'" for role in task.on_behalf)
+        raise CommandError(
+            _("{person} cannot do '{task}' [{item}] for {item}: it is {item}'s own").format(**values)
+            + (
+                " "
+                + _("(only {item}, or {roles} on their behalf with a note)").format(
+                    item=record.item, roles=behalf
+                )
+                if behalf
+                else " " + _("(only {item} may do it)").format(item=record.item)
+            ),
+            task=record.task_id,
+        )
+    if not (cmd.note or "").strip():
+        raise CommandError(
+            _("{person} records '{task}' [{item}] on {item}'s behalf: say how with a note (--note)").format(
+                **values
+            ),
+            task=record.task_id,
+        )

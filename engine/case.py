@@ -55,6 +55,7 @@ class TaskTally:
 
     count: int = 0
     done_count: int = 0
+    items: tuple[TaskRecord, ...] = ()  # its instances (one per item), for `tasks.<id>.records`
 
     @property
     def done(self) -> bool:
@@ -77,6 +78,7 @@ class TaskRecord:
     done_at: dt.datetime | None = None
     done_by: str | None = None
     note: str | None = None
+    answers: dict[str, Any] | None = None  # a for_each item's record: its form's answers
     id: int | None = None  # set by the store
     dirty: bool = False
 
@@ -195,7 +197,11 @@ class Case:
         return matching[0]
 
     def form_task(
-        self, spec: PlaybookSpec, form: str, may_do: Callable[[TaskRecord], bool]
+        self,
+        spec: PlaybookSpec,
+        form: str,
+        may_do: Callable[[TaskRecord], bool],
+        item: str | None = None,
     ) -> TaskRecord | None:
         """The open task of the current state that filling `form` does (one `may_do` allows,
         if any does); None for a form no task of the playbook fills (then any coordinator
@@ -221,6 +227,8 @@ class Case:
                     form=form, state=self.state, forms=", ".join(forms) if forms else _("none")
                 )
             )
+        if item is not None or any(t.item is not None for t in here):
+            return self._record_to_fill(form, here, may_do, item)
         waiting = [t for t in here if t.status == TaskStatus.OPEN]
         if not waiting:
             raise CommandError(
@@ -229,6 +237,44 @@ class Case:
                 ).format(form=form, task=here[0].task_id)
             )
         return next((t for t in waiting if may_do(t)), waiting[0])
+
+    def _record_to_fill(
+        self, form: str, here: list[TaskRecord], may_do: Callable[[TaskRecord], bool], item: str | None
+    ) -> TaskRecord:
+        """The item of a for_each task a record form is filled for: the one named, or the only
+        open one the actor may fill as their own."""
+        everyone = [t.item for t in here if t.item is not None]
+        if item is not None:
+            named = [t for t in here if t.item == item]
+            if not named:
+                raise CommandError(
+                    _("form '{form}' has no item '{item}'").format(form=form, item=item)
+                    + choice_hint(item, everyone)
+                )
+            if all(t.status != TaskStatus.OPEN for t in named):
+                raise CommandError(
+                    _(
+                        "form '{form}' is filled already for '{item}': its task '{task}' [{item}] is done "
+                        "(reopen it to fill it again)"
+                    ).format(form=form, item=item, task=named[0].task_id)
+                )
+            return next(t for t in named if t.status == TaskStatus.OPEN)
+        waiting = [t for t in here if t.status == TaskStatus.OPEN]
+        mine = [t for t in waiting if may_do(t)] or waiting
+        if len(mine) == 1:
+            return mine[0]
+        if not mine:
+            raise CommandError(
+                _("form '{form}' is filled already for every item (reopen one to fill it again)").format(
+                    form=form
+                )
+            )
+        items = ", ".join(f"'{t.item}'" for t in mine)
+        raise CommandError(
+            _("form '{form}' is filled for one item at a time; name one with --item ({items})").format(
+                form=form, items=items
+            )
+        )
 
 
 def tallies(case: Case, spec: PlaybookSpec, only: Collection[str] | None = None) -> dict[str, TaskTally]:
@@ -246,12 +292,18 @@ def tallies(case: Case, spec: PlaybookSpec, only: Collection[str] | None = None)
         if task.entry > latest.get(task.task_id, -1):
             latest[task.task_id] = task.entry
     counts: dict[str, list[int]] = {}
+    items: dict[str, list[TaskRecord]] = {}
     for task in counted:
         if task.entry == latest[task.task_id]:
             count = counts.setdefault(task.task_id, [0, 0])
             count[0] += 1
             count[1] += task.status == TaskStatus.DONE
-    return {task_id: TaskTally(*counts[task_id]) for task_id in task_specs(spec) if task_id in counts}
+            items.setdefault(task.task_id, []).append(task)
+    return {
+        task_id: TaskTally(counts[task_id][0], counts[task_id][1], tuple(items[task_id]))
+        for task_id in task_specs(spec)
+        if task_id in counts
+    }
 
 
 _TASK_SPECS: dict[int, tuple[PlaybookSpec, dict[str, TaskSpec]]] = {}

@@ -31,7 +31,7 @@ __all__ = [
     "top_level",
 ]
 
-TASK_MEMBERS = ("done", "count", "done_count")
+TASK_MEMBERS = ("done", "count", "done_count", "records")
 MACROS_BINDING = frozenset({"all", "exists", "exists_one", "map", "filter"})
 KEYWORDS = frozenset({"true", "false", "null", "in"})
 

@@ -27,6 +27,7 @@ from trinn.engine.spec import (
     PlaybookSpec,
     SetActionSpec,
     StartCaseActionSpec,
+    TaskSpec,
     TransitionSpec,
 )
 from trinn.engine.timing_checks import check_timing
@@ -34,7 +35,7 @@ from trinn.engine.values import check_value
 
 __all__ = ["CheckResult", "check_playbook", "graph_problems", "playbook_scope"]
 
-_ADDRESS_TYPES = frozenset({FieldType.email, FieldType.person, FieldType.person_list})
+_ADDRESS_TYPES = frozenset({FieldType.email, FieldType.email_list, FieldType.person, FieldType.person_list})
 
 
 @dataclass
@@ -148,6 +149,23 @@ class _Checker:
         for i, state in enumerate(states or []):
             self.ref((*loc, "in", i), "state", state, self.spec.states)
 
+    def record_form(self, tloc: Loc, task: TaskSpec) -> None:
+        """A form is filled per item (by a for_each task) or for the whole case, never both."""
+        if task.form is None or task.form not in self.spec.forms:
+            return
+        others = [
+            t
+            for t in self.tasks.values()
+            if t.form == task.form and (t.for_each is None) != (task.for_each is None)
+        ]
+        if others and task.for_each is None:
+            self.add(
+                (*tloc, "form"),
+                f"form '{task.form}' keeps a record per item of task '{others[0].id}', "
+                f"and task '{task.id}' fills it for the whole case",
+                "give each task its own form",
+            )
+
     def check_states(self) -> None:
         seen: dict[str, Loc] = {}
         triggers = {t.trigger for t in self.spec.transitions}
@@ -173,6 +191,15 @@ class _Checker:
                             f"for_each needs a list field, and '{task.for_each}' is '{kind.value}'",
                             "use text_list, person_list or multi_choice",
                         )
+                    elif task.personal and kind is not FieldType.person_list:
+                        self.add(
+                            (*tloc, "personal"),
+                            f"a personal task needs for_each over a person_list, and '{task.for_each}' "
+                            f"is '{kind.value}'",
+                            "each item must be a person of the people file",
+                        )
+                self.roles((*tloc, "on_behalf"), task.on_behalf)
+                self.record_form(tloc, task)
             self.actions((*loc, "on_enter"), state.on_enter)
             for which in ("remind", "escalate"):
                 for i, reminder in enumerate(getattr(state, which)):
@@ -291,7 +318,7 @@ class _Checker:
                 self.add(
                     (*loc, "to_field"),
                     f"field '{notify.to_field}' is '{kind.value}', not an address",
-                    "use an email, person or person_list field",
+                    "use an email, email_list, person or person_list field",
                 )
 
     def check_messages(self) -> None:

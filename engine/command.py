@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.advice import advice_refusal, recorded, said
-from trinn.engine.authority import check_people
+from trinn.engine.authority import check_people, on_behalf
 from trinn.engine.calendar import zone_of
 from trinn.engine.case import Case, TaskRecord, enter_state, leave_state, sync_for_each, tallies
 from trinn.engine.compiler import CustomEffect, Effect, NotifyEffect, SetEffect, StartCaseEffect
@@ -178,13 +178,18 @@ class Command:
         if sync:
             sync_for_each(self.case, self.spec, values, self.now)
 
-    def complete(self, record: TaskRecord) -> None:
+    def complete(self, record: TaskRecord, answers: Mapping[str, Any] | None = None) -> None:
+        """Mark `record` done; `answers` are its item's record, kept in the history with it."""
         record.status, record.done_at, record.done_by = TaskStatus.DONE, self.now, self.actor
         record.note, record.dirty = self.note, True
-        done = {"task": record.task_id, "item": record.item}
+        done: dict[str, Any] = {"task": record.task_id, "item": record.item}
         role = self.spec.roles.get(record.role)
-        if role is not None and role.external and self.details.get("via") != "web":
+        if on_behalf(self, record):
+            done["on_behalf_of"] = record.item  # a coordinator records a person's own item
+        elif role is not None and role.external and self.details.get("via") != "web":
             done["on_behalf_of"] = record.role  # a coordinator records what an outsider did
+        if answers is not None:
+            done["answers"] = dict(answers)
         self.details.setdefault("done", []).append(done)
         self.hook("task", record.task_id)
 

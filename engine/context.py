@@ -104,8 +104,15 @@ def evaluation_context(
         all_tasks = task_specs(spec)
         none = TaskTally()
         if "tasks" in wanted:
+            from trinn.engine.records import cel_records  # it reads values as this module does
+
             variables["tasks"] = {
-                task_id: {"done": t.done, "count": t.count, "done_count": t.done_count}
+                task_id: {
+                    "done": t.done,
+                    "count": t.count,
+                    "done_count": t.done_count,
+                    "records": cel_records(spec, t.items, all_tasks[task_id]),
+                }
                 for task_id in all_tasks
                 if task_ids is None or task_id in task_ids
                 for t in (tasks.get(task_id, none),)

@@ -48,21 +48,37 @@ class _Shape:
     chars: int = 0
     items: int = 0
     elem: _Shape | None = None
+    members: tuple[tuple[str, _Shape], ...] = ()  # a map's members larger than `elem`, by name
 
     @property
     def bulk(self) -> int:
         """Characters and items in the whole value: what copying or comparing it walks."""
         inner = self.elem.bulk if self.elem is not None else 0
-        return self.chars + self.items * (1 + inner)
+        return self.chars + self.items * (1 + inner) + sum(shape.bulk for _name, shape in self.members)
+
+    def member(self, name: str) -> _Shape:
+        """The shape of `value.name`."""
+        return next((shape for named, shape in self.members if named == name), self.elem or _SCALAR)
 
 
 _SCALAR = _Shape()
 _NAME = _Shape(chars=_NAME_CHARS)
 
 
+def _task_shape(answers: int, caps: Limits) -> _Shape:
+    """`tasks.<id>`: done, count, done_count, and its records (one per item of a list field:
+    item, done, by, and the `answers` fields of the largest form kept per item, each priced
+    as any field: a text and a list at once)."""
+    items = caps.cel_list_items
+    field = _Shape(chars=caps.cel_text_chars, items=items, elem=_Shape(chars=caps.cel_item_chars))
+    record = _Shape(items=3, elem=_NAME, members=(("answers", _Shape(items=answers, elem=field)),))
+    return _Shape(items=3, elem=_SCALAR, members=(("records", _Shape(items=items, elem=record)),))
+
+
 def _join(a: _Shape, b: _Shape) -> _Shape:
     """The larger of two shapes, part by part (a ternary's branches, a list's items)."""
-    return _Shape(max(a.chars, b.chars), max(a.items, b.items), _elem(a, b))
+    members = (a.members if a.bulk >= b.bulk else b.members) or a.members or b.members
+    return _Shape(max(a.chars, b.chars), max(a.items, b.items), _elem(a, b), members)
 
 
 @dataclass
@@ -295,10 +311,12 @@ class _Estimator:
         lists: frozenset[str] | None,
         texts: frozenset[str] | None,
         limits: Limits,
+        answers: int = 0,
     ) -> None:
         self.limits = limits
         self.fields = fields
         self.tasks = tasks
+        self.task = _task_shape(answers, limits)
         self.lists = lists
         self.texts = texts
         self.deepest = (0, 0)  # (depth, column)
@@ -317,7 +335,7 @@ class _Estimator:
                 return _Shape(chars=caps.cel_text_chars)
             return _NAME  # a number, a date, a yes/no, a choice's option id
         if name == "tasks":
-            return _Shape(items=self.tasks, elem=_Shape(items=3, elem=_SCALAR))
+            return _Shape(items=self.tasks, elem=self.task)
         if name == "actor":
             return _Shape(items=2, elem=_Shape(chars=_NAME_CHARS, items=caps.cel_list_items, elem=_NAME))
         if name == "state":
@@ -344,7 +362,7 @@ class _Estimator:
             return steps + count, _Shape(items=count, elem=elem), depth
         if kind == "select":
             owner = parts[0][1]
-            return steps, owner.elem or _SCALAR, depth
+            return steps, owner.member(node.text), depth
         if kind == "index":
             owner = parts[0][1]
             return steps + parts[1][1].bulk / COPY_CHARS, owner.elem or _SCALAR, depth
@@ -431,10 +449,12 @@ def estimate(
     lists: frozenset[str] | None = None,
     texts: frozenset[str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    answers: int = 0,
 ) -> Estimate:
     """The worst cost of the expression made of `tokens`; raise ExpressionError past a limit.
 
     `lists` and `texts` are the fields holding lists and texts; None prices every field as both.
+    `answers` is how many fields the largest form kept per item has (`tasks.<id>.records`).
     Values are priced at the largest `limits` lets a case hand to CEL.
     """
     try:
@@ -443,7 +463,7 @@ def estimate(
         raise ExpressionError(
             "expression cannot be priced", 1, "write it with CEL's operators, calls and comprehensions"
         ) from None
-    estimator = _Estimator(fields, tasks, lists, texts, limits)
+    estimator = _Estimator(fields, tasks, lists, texts, limits, answers)
     steps, _shape, depth = estimator.cost(tree, {})
     if depth > limits.cel_comprehension_depth:
         raise ExpressionError(

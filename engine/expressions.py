@@ -57,7 +57,8 @@ MAX_DEPTH = 24
 BUILTIN_NAMES = {
     "state": "the current state id",
     "now": "the current time (a timestamp)",
-    "tasks": "the tasks: tasks.<id>.done, .count, .done_count",
+    "tasks": "the tasks: tasks.<id>.done, .count, .done_count, "
+    ".records (each item's {item, done, by, answers})",
     "tasks_done": "every non-optional task of the current state is done",
     "actor": "who acts: actor.id, actor.roles",
 }
@@ -116,6 +117,7 @@ class Scope:
     tasks: frozenset[str]
     lists: frozenset[str] | None = None
     texts: frozenset[str] | None = None
+    answers: int = 0  # the fields of the largest form kept per item (a record's `answers`)
     limits: Limits = DEFAULT_LIMITS
 
     def names(self) -> frozenset[str]:
@@ -240,7 +242,7 @@ def _check_member(tokens: list[Token], i: int, scope: Scope) -> None:
         raise ExpressionError(
             f"unknown task property '{token.text}'",
             token.column,
-            did_you_mean(token.text, TASK_MEMBERS, list_if_few=3),
+            did_you_mean(token.text, TASK_MEMBERS, list_if_few=4),
         )
     if names[:1] == ["actor"] and len(names) == 2 and token.text not in ACTOR_MEMBERS:
         raise ExpressionError(
@@ -279,7 +281,7 @@ def _compile(text: str) -> cel.Program:
 def _check_cost(text: str, tokens: list[Token], scope: Scope, what: str) -> None:
     """Refuse an expression whose worst case on the largest allowed values is too slow."""
     caps = scope.limits
-    found = estimate(tokens, scope.fields, len(scope.tasks), scope.lists, scope.texts, caps)
+    found = estimate(tokens, scope.fields, len(scope.tasks), scope.lists, scope.texts, caps, scope.answers)
     if found.cost > caps.cel_cost:
         shown = text if len(text) <= 40 else text[:39] + "…"
         raise ExpressionError(

@@ -8,6 +8,7 @@ same fields and under the caps of the playbook's own `limits:` section.
 from __future__ import annotations
 
 from trinn.engine.expressions import Scope
+from trinn.engine.records import record_width
 from trinn.engine.spec import LIST_TYPES, FieldType, PlaybookSpec
 
 __all__ = ["TEXT_TYPES", "playbook_scope"]
@@ -27,4 +28,5 @@ def playbook_scope(spec: PlaybookSpec) -> Scope:
         lists=frozenset(f for f, s in spec.fields.items() if s.type in LIST_TYPES),
         texts=frozenset(f for f, s in spec.fields.items() if s.type in TEXT_TYPES),
         limits=spec.limits.caps,
+        answers=record_width(spec),
     )

@@ -23,6 +23,7 @@ from trinn.engine.i18n import gettext as _
 from trinn.engine.i18n import language
 from trinn.engine.links import FormLinks, LinkError
 from trinn.engine.people import People
+from trinn.engine.records import record_fields
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.spec import PlaybookSpec
 from trinn.engine.store import Store, Transaction
@@ -158,7 +159,8 @@ class CommandRunner:
         )
         case.fields = {name: f.default for name, f in spec.fields.items() if f.default is not None}
         cmd.set_values(values, sync=False, by_user=parent is None)
-        missing = missing_fields(spec, case.fields, spec.fields)
+        # a field only forms filled per item name is required of each record, not of the case
+        missing = missing_fields(spec, case.fields, [f for f in spec.fields if f not in record_fields(spec)])
         if missing:
             raise CommandError(
                 _("'{playbook}' needs {fields}").format(

@@ -16,7 +16,9 @@
           - expect: {state: approved, tasks: [], messages: [{to: contact_email, message: welcome}]}
 
 Steps are maps with one action (`fire`, `done`, `reopen`, `form`, `set`, `advance`,
-`expect`) and its options (`with`, `item`, `note`, `against_advice`, `refused`). The file is read with
+`expect`) and its options (`with`, `item`, `note`, `as`, `against_advice`, `refused`).
+`as: anna` acts as a person of the file's `people:` (`anna: [deltaker]`, her roles); other
+steps act as a tester who holds every role. The file is read with
 the playbook loader's YAML reader, so a mistake in it is reported as file:line:col.
 """
 
@@ -115,6 +117,11 @@ class Step(_Model):
     with_: dict[str, Any] | None = Field(None, alias="with")
     item: str | None = None
     note: str | None = None
+    as_: Name | None = Field(
+        None,
+        alias="as",
+        description="who acts: a person of the file's 'people' (default: a tester holding every role)",
+    )
     against_advice: str | None = Field(
         None, description="with 'fire': the reason for going against the transition's advice"
     )
@@ -135,8 +142,10 @@ class Step(_Model):
             )
         if self.with_ is not None and self.action not in ("fire", "form", "web"):
             raise ValueError("'with' goes with 'fire', 'form' or 'web'")
-        if self.item is not None and self.action not in ("done", "reopen"):
-            raise ValueError("'item' goes with 'done' or 'reopen'")
+        if self.item is not None and self.action not in ("done", "reopen", "form"):
+            raise ValueError("'item' goes with 'done', 'reopen' or 'form'")
+        if self.as_ is not None and self.action in ("advance", "expect", "web"):
+            raise ValueError(f"'{self.action}' is done by no one: 'as' goes with a person's command")
         if self.against_advice is not None and self.action != "fire":
             raise ValueError("'against_advice' goes with 'fire'")
         if self.refused is not None and self.action in ("advance", "expect"):
@@ -158,6 +167,10 @@ class Scenario(_Model):
 class ScenarioFile(_Model):
     playbook: str | None = Field(None, description="the playbook file, relative to this file")
     start: Moment | None = None
+    people: dict[Name, list[Name]] = Field(
+        default_factory=dict,
+        description="people steps act as ('as: anna'), with their roles; the tester holds every role",
+    )
     scenarios: Annotated[list[Scenario], Field(min_length=1)]
 
 

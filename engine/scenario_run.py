@@ -19,7 +19,7 @@ from trinn.engine.case import Case
 from trinn.engine.errors import CommandError, Problem, RefusedError, TrinnError
 from trinn.engine.links import FormLinks, LinkError, case_link
 from trinn.engine.outbox_message import OutboxMessage
-from trinn.engine.people import People
+from trinn.engine.people import People, Person
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.scenario import (
     DEFAULT_START,
@@ -82,7 +82,13 @@ class _Run:
         self.store = Store(open_database("sqlite://"))
         # a key of this run's own: the links messages carry work in its `web` steps only
         links = FormLinks(secrets.token_urlsafe(32), SCENARIO_BASE_URL)
-        self.service = Service(self.store, registry, People.single_user(ACTOR), clock=self.clock, links=links)
+        people = People(
+            [
+                *People.single_user(ACTOR).by_id.values(),
+                *(Person(pid, pid, None, frozenset(roles)) for pid, roles in loaded.spec.people.items()),
+            ]
+        )
+        self.service = Service(self.store, registry, people, clock=self.clock, links=links)
         self.case_id = 0
         self.spec: PlaybookSpec | None = None
         self.seen_outbox = 0
@@ -150,25 +156,28 @@ class _Run:
 
     def command(self, step: Step) -> None:
         service, case_id = self.service, self.case_id
+        actor = step.as_ or ACTOR
         if step.fire is not None:
             service.fire(
                 case_id,
                 step.fire,
-                actor=ACTOR,
+                actor=actor,
                 values=step.with_,
                 note=step.note,
                 against_advice=step.against_advice,
             )
         elif step.done is not None:
-            service.complete_task(case_id, step.done, actor=ACTOR, item=step.item, note=step.note)
+            service.complete_task(case_id, step.done, actor=actor, item=step.item, note=step.note)
         elif step.reopen is not None:
-            service.reopen_task(case_id, step.reopen, actor=ACTOR, item=step.item, note=step.note)
+            service.reopen_task(case_id, step.reopen, actor=actor, item=step.item, note=step.note)
         elif step.form is not None:
-            service.submit_form(case_id, step.form, step.with_ or {}, actor=ACTOR, note=step.note)
+            service.submit_form(
+                case_id, step.form, step.with_ or {}, actor=actor, note=step.note, item=step.item
+            )
         elif step.web is not None:
             self.web(step.web, step.with_ or {}, step.note)
         elif step.set is not None:
-            service.set_fields(case_id, step.set, actor=ACTOR, note=step.note)
+            service.set_fields(case_id, step.set, actor=actor, note=step.note)
 
     def web(self, form: str, values: Mapping[str, Any], note: str | None) -> None:
         """The outside party opens the form's link, as `form_link` or `trinn link` makes it

@@ -24,6 +24,7 @@ from trinn.engine.i18n import gettext as _
 from trinn.engine.links import FormLinks, LinkClaim, LinkError, linked_task
 from trinn.engine.people import People, Person
 from trinn.engine.queries import Queries
+from trinn.engine.records import fill_record, record_form, unanswered
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.runner import CommandRunner
 from trinn.engine.status import TaskStatus
@@ -110,6 +111,12 @@ class Service:
             record = cmd.case.task_to_work(cmd.spec, task, item, TaskStatus.OPEN)
             authorise(cmd, record)
             form = task_specs(cmd.spec)[record.task_id].form
+            if form is not None and record_form(cmd.spec, record.task_id) is not None:
+                refused = unanswered(cmd.spec, record, form)
+                if refused is not None:
+                    raise refused
+                cmd.complete(record, record.answers)
+                return
             if form is not None:
                 names = cmd.spec.forms[form].fields
                 missing = missing_fields(cmd.spec, cmd.case.fields, names)
@@ -174,6 +181,7 @@ class Service:
         expected_version: int | None = None,
         now: dt.datetime | None = None,
         link: LinkClaim | None = None,
+        item: str | None = None,
     ) -> Case:
         """Fill a form: its fields validated together; it completes the open task it belongs to.
 
@@ -185,6 +193,9 @@ class Service:
         the web form, and the form's `fires` triggers are tried in order (the first whose guard
         holds fires; the playbook's `fires` authorises it). A link for a form already sent or
         a state since left raises LinkError.
+
+        A form a `for_each` task fills is filled for one item (`item`, or the only one the actor
+        may fill): its answers are that item's record (`engine.records`), not the case's fields.
         """
 
         def work(cmd: Command) -> None:
@@ -201,7 +212,7 @@ class Service:
                 cmd.actor, cmd.roles = record.role, frozenset({record.role})
                 cmd.details["via"] = "web"
             else:
-                record = cmd.case.form_task(spec, form, lambda task: may_do(cmd, task))
+                record = cmd.case.form_task(spec, form, lambda task: may_do(cmd, task), item=item)
                 if record is not None:
                     authorise(cmd, record, form=form)
             allowed = spec.forms[form].fields
@@ -215,6 +226,13 @@ class Service:
                 if name not in allowed:
                     message = _("form '{form}' has no field '{name}'").format(form=form, name=name)
                     raise CommandError(message + choice_hint(name, allowed), fields={name: message})
+            if record is not None and record_form(spec, record.task_id) is not None:
+                answers = fill_record(cmd, record, form, values)  # the item's own record
+                cmd.hook("form", form)
+                cmd.complete(record, answers)
+                if link is not None:
+                    _fire_first(cmd, spec.forms[form].triggers)
+                return
             merged = {**cmd.case.fields, **normalized(spec, values)}
             missing = missing_fields(spec, merged, allowed)
             if missing:

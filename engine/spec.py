@@ -169,11 +169,14 @@ class FieldType(StrEnum):
     choice = "choice"
     multi_choice = "multi_choice"
     text_list = "text_list"
+    email_list = "email_list"  # e-mail addresses: a notify to it sends one message per address
     person = "person"
     person_list = "person_list"
 
 
-LIST_TYPES = frozenset({FieldType.multi_choice, FieldType.text_list, FieldType.person_list})
+LIST_TYPES = frozenset(
+    {FieldType.multi_choice, FieldType.text_list, FieldType.email_list, FieldType.person_list}
+)
 CHOICE_TYPES = frozenset({FieldType.choice, FieldType.multi_choice})
 
 
@@ -266,6 +269,14 @@ class SubjectSpec(_Spec):
 class TaskSpec(_Spec):
     """Work a role does while the case is in a state."""
 
+    @model_validator(mode="after")
+    def _personal_needs_items(self) -> TaskSpec:
+        if self.personal and self.for_each is None:
+            raise ValueError("a 'personal' task needs 'for_each' (a person_list field: one item per person)")
+        if self.on_behalf and not self.personal:
+            raise ValueError("'on_behalf' only applies to a 'personal' task")
+        return self
+
     id: Id
     title: Text
     role: Id
@@ -275,7 +286,19 @@ class TaskSpec(_Spec):
     optional: bool = False
     instructions: Text | None = None
     for_each: Id | None = Field(None, description="a list field: one task per item")
-    form: Id | None = Field(None, description="the form that completing this task fills")
+    form: Id | None = Field(
+        None,
+        description="the form that completing this task fills; with for_each, each item keeps "
+        "its own answers (a record per item)",
+    )
+    personal: bool = Field(
+        False,
+        description="with for_each over a person_list: each person does their own item, or a role "
+        "of 'on_behalf' records it for them with a note",
+    )
+    on_behalf: list[Id] = Field(
+        default_factory=list, description="roles that may record a personal item on its person's behalf"
+    )
     on_complete: list[ActionSpec] = Field(
         default_factory=list, description="actions run when the task (or one item of it) is done"
     )

@@ -64,6 +64,9 @@ def task_view(
         "done_at": iso(row.done_at),
         "done_by": row.done_by,
         "note": row.note,
+        # a for_each item's own record (its form's answers), and whether it is its person's own
+        "answers": row.answers,
+        "personal": bool(task_spec and task_spec.personal),
     }
 
 
@@ -246,11 +249,20 @@ def forms_now(spec: PlaybookSpec, case: Case, language: str | None = None) -> li
     tasks = spec.all_tasks()
     for record in case.current_tasks():
         task = tasks.get(record.task_id)
-        if record.status != TaskStatus.OPEN or task is None or task.form is None or task.form in found:
+        if record.status != TaskStatus.OPEN or task is None or task.form is None:
             continue
-        found[task.form] = {**form_view(spec, task.form, language), "task": record.task_id}
+        if task.form in found:
+            if record.item is not None:
+                found[task.form]["items"].append(record.item)
+            continue
+        found[task.form] = {
+            **form_view(spec, task.form, language),
+            "task": record.task_id,
+            # a form filled per item (a record each): the items still open, named with --item
+            "items": [] if record.item is None or task.for_each is None else [record.item],
+        }
     filled_by_tasks = {task.form for task in tasks.values()}
     for form in spec.forms:
         if form not in filled_by_tasks:
-            found[form] = {**form_view(spec, form, language), "task": None}
+            found[form] = {**form_view(spec, form, language), "task": None, "items": []}
     return list(found.values())

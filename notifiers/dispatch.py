@@ -30,6 +30,7 @@ from trinn.engine.errors import CommandError
 from trinn.engine.outbox_message import OutboxMessage
 from trinn.engine.status import DeliveryStatus, OutboxStatus
 from trinn.notifiers.channels import Channels, capture_apprise_log
+from trinn.notifiers.masking import stored_text
 from trinn.notifiers.routing import Target, route
 
 if TYPE_CHECKING:
@@ -171,7 +172,8 @@ def _readdressed(tx: Transaction, row: Any) -> OutboxMessage | None:
 def _still_skipped(row: Any) -> str:
     field_id = OutboxMessage.from_json(row.payload).to_field
     if not field_id:
-        return f"message {row.id} was not sent: {row.last_error}; there is nothing to retry"
+        why = stored_text(row.last_error)
+        return f"message {row.id} was not sent: {why}; there is nothing to retry"
     return (
         f"message {row.id} was not sent: field '{field_id}' of case {row.case_id} "
         f"holds no e-mail address; set it (`trinn set {row.case_id} {field_id}=...`) "

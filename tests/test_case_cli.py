@@ -72,6 +72,7 @@ def test_show_json_lists_the_forms_possible_now_with_fields_and_options(trinn, o
     (form,) = json.loads(trinn("show", "1", "--json").output)["forms"]
     assert form == {
         "form": "intake",
+        "items": [],  # filled for the case, not per item
         "title": "Intake",
         "intro": None,
         "task": "intake",

@@ -219,3 +219,65 @@ def test_urls_quoted_in_a_text_are_masked() -> None:
         f"and (json://a:{S['json password']}@h/{S['json path token']}): sent"
     )
     assert mask_urls(text) == "Unparseable URL msteams://z...x/z...x, and (json://****:****@h/z...x): sent"
+
+
+def test_rows_an_older_trinn_stored_unmasked_are_masked_when_shown(tmp_path: Path) -> None:
+    """Before a plugin's path tokens were masked, deliveries stored its URL and errors as
+    apprise wrote them. Those rows stay in the database; every reader masks them again: the
+    outbox listing and its JSON, the app's outbox, the case's messages and a message read in
+    full."""
+    import sqlite3
+
+    from trinn.tui.cli.settings import Settings
+    from trinn.tui.desk import Desk
+    from trinn.tui.screens.message import message_text
+
+    token = S["json path token"]
+    old_url = f"json://127.0.0.1:9/hooks/T0/B1/{token}"
+    settings = Settings([DATA], "en", f"sqlite:///{tmp_path / 'trinn.db'}", "kari", None)
+    service = settings.service()
+    case = service.open_case("test.welcome", {"organisation": "Acme"}, actor="kari")
+    service.fire(case.id, "approve", actor="kari")
+    settings.close()
+    with sqlite3.connect(tmp_path / "trinn.db") as db:  # the shape a trinn before 0003 wrote
+        outbox_id = db.execute("SELECT min(id) FROM outbox").fetchone()[0]
+        db.execute(
+            "UPDATE outbox SET status = 'failed', attempts = 1, last_error = ? WHERE id = ?",
+            (f"Json: {old_url} failed: connection refused", outbox_id),
+        )
+        db.execute(
+            "INSERT INTO deliveries (outbox_id, attempt, at, service, url, recipient, status, error,"
+            " channel) VALUES (?, 1, '2026-11-24 09:00:00.000000', 'JSON', ?, ?, 'failed', ?, NULL)",
+            (outbox_id, old_url, old_url, f"could not reach {old_url}: connection refused"),
+        )
+        assert db.execute("SELECT url FROM deliveries").fetchall() == [(old_url,)]  # kept as it was
+
+    base = ["--db", str(tmp_path / "trinn.db"), "--as", "kari", "--playbooks", str(DATA)]
+    shown = []
+    for args in (["outbox"], ["outbox", "--json"], ["outbox", "--failed"]):
+        result = CliRunner().invoke(app, [*base, *args], obj=lambda: NOW)
+        assert result.exit_code == 0, result.output
+        shown.append(result.stdout)
+    listed = json.loads(shown[1])
+    failed = next(row for row in listed if row["id"] == outbox_id)
+    assert failed["last_error"] == "Json: json://127.0.0.1:9/****/****/****/z...x failed: connection refused"
+    assert failed["deliveries"][0]["url"] == "json://127.0.0.1:9/****/****/****/z...x"
+    assert (
+        failed["deliveries"][0]["error"]
+        == "could not reach json://127.0.0.1:9/****/****/****/z...x: connection refused"
+    )
+
+    desk = Desk(Settings([DATA], "en", f"sqlite:///{tmp_path / 'trinn.db'}", "kari", None))
+    rows = desk.outbox(None)
+    deliveries = desk.deliveries(outbox_id)
+    page = desk.case_page(case.id)
+    row = next(r for r in rows if r.id == outbox_id)
+    shown += [
+        repr(rows),
+        repr(deliveries),
+        repr(page.messages),
+        message_text(row, deliveries),
+        message_text(row, []),  # a row without deliveries shows its last error
+    ]
+    assert "z...x" in shown[-1] and "z...x" in shown[-2]
+    assert [leaks(text) for text in shown] == [[]] * len(shown)

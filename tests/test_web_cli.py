@@ -74,9 +74,7 @@ def _invited(tmp_path: Path) -> tuple[int, str]:
     service = make_service(tmp_path, f"sqlite:///{tmp_path / 'trinn.db'}", Clock())
     try:
         case_id = invited_case(service)
-        (invitation,) = [
-            r for r in service.queries.outbox(case_id) if r.payload["message"] == "invitasjon"
-        ]
+        (invitation,) = [r for r in service.queries.outbox(case_id) if r.payload["message"] == "invitasjon"]
     finally:
         service.store.close()
     found = LINK.search(invitation.payload["body"])

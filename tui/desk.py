@@ -17,6 +17,7 @@ from trinn.engine.due import is_overdue
 from trinn.engine.queries import CasePage as EngineCasePage
 from trinn.engine.status import OutboxStatus
 from trinn.engine.text import localize
+from trinn.notifiers.masking import shown_delivery, shown_outbox_row
 from trinn.tui.i18n import language
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from trinn.engine.queries import Queries
     from trinn.engine.service import Service
     from trinn.engine.spec import PlaybookSpec
-    from trinn.engine.store.rows import DeliveryRow, OutboxRow
+    from trinn.engine.store.rows import OutboxRow
     from trinn.tui.cli.settings import Settings
 
 __all__ = ["CaseFilter", "CasePage", "CaseRow", "Desk", "PlaybookEntry", "TaskRow"]
@@ -234,7 +235,9 @@ class Desk:
 
     def case_page(self, case_id: int) -> CasePage:
         page = self.queries.case_page(case_id, actor=self.actor)
-        return CasePage(**{f.name: getattr(page, f.name) for f in fields(page)})
+        shown = {f.name: getattr(page, f.name) for f in fields(page)}
+        shown["messages"] = [shown_outbox_row(row) for row in page.messages]  # see `deliveries`
+        return CasePage(**shown)
 
     def my_tasks(self) -> list[TaskRow]:
         service = self.service
@@ -265,11 +268,12 @@ class Desk:
         self, statuses: tuple[str, ...] | None = (OutboxStatus.PENDING, OutboxStatus.FAILED)
     ) -> list[OutboxRow]:
         rows = self.queries.outbox()
-        return [r for r in rows if statuses is None or r.status in statuses]
+        return [shown_outbox_row(r) for r in rows if statuses is None or r.status in statuses]
 
-    def deliveries(self, outbox_id: int) -> list[DeliveryRow]:
-        """Each try to deliver outbox message `outbox_id`, oldest first (errors masked as stored)."""
-        return self.queries.deliveries(outbox_id)
+    def deliveries(self, outbox_id: int) -> list[Any]:
+        """Each try to deliver outbox message `outbox_id`, oldest first. Errors were masked when
+        stored; they are masked again here, for rows an older trinn stored less masked."""
+        return [shown_delivery(row) for row in self.queries.deliveries(outbox_id)]
 
     def change_mark(self) -> tuple[int, ...]:
         return self.queries.change_mark()

@@ -264,6 +264,7 @@ def _task_values(task: TaskRecord) -> dict[str, Any]:
         "done_at": task.done_at,
         "done_by": task.done_by,
         "note": task.note,
+        "answers": task.answers,
     }
 
 

@@ -39,7 +39,7 @@ TIME_COLUMNS = frozenset(
         "updated_at",
     }
 )
-JSON_COLUMNS = frozenset({"changes", "details", "fields", "payload"})
+JSON_COLUMNS = frozenset({"answers", "changes", "details", "fields", "payload"})
 TIME_PARAMETERS = TIME_COLUMNS | {"now"}  # a parameter compared with several time columns
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _MEMO = 4096  # distinct times remembered per conversion (a command's `now`, a case's moments)

@@ -51,6 +51,7 @@ class OpenTask(NamedTuple):
     done_at: dt.datetime | None
     done_by: str | None
     note: str | None
+    answers: dict[str, Any] | None  # a for_each item's record: its form's answers
     playbook_id: str
     playbook_version: int
     playbook_sha256: str

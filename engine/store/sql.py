@@ -66,6 +66,7 @@ TASK_COLUMNS = (
     "done_at",
     "done_by",
     "note",
+    "answers",
 )
 TIMER_COLUMNS = (
     "id",
@@ -91,7 +92,7 @@ CASE_CHANGES = (
     "updated_by",
     "row_version",
 )
-TASK_CHANGES = ("assignee", "status", "due_at", "done_at", "done_by", "note")
+TASK_CHANGES = ("assignee", "status", "due_at", "done_at", "done_by", "note", "answers")
 TIMER_CHANGES = ("due_at", "status", "fired_at", "fired_count")
 # the columns of a loaded task or timer, in the order of TaskRecord's and TimerRecord's fields
 TASK_RECORD = (
@@ -107,6 +108,7 @@ TASK_RECORD = (
     "done_at",
     "done_by",
     "note",
+    "answers",
     "id",
 )
 TIMER_RECORD = ("kind", "position", "entry", "state", "due_at", "status", "fired_at", "fired_count", "id")

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -35,6 +36,7 @@ __all__ = [
     "cases",
     "deliveries",
     "events",
+    "files",
     "metadata",
     "outbox",
     "playbooks",
@@ -138,6 +140,7 @@ tasks = Table(
     Column("done_at", UtcDateTime),
     Column("done_by", String(64)),
     Column("note", Text),
+    Column("answers", Json),  # the record of one item: its form's answers (engine.records)
 )
 Index("tasks_case", tasks.c.case_id, tasks.c.task_id)
 Index("tasks_open", tasks.c.status, tasks.c.role, tasks.c.due_at)
@@ -194,3 +197,15 @@ deliveries = Table(
     Column("channel", String(32)),  # the channel's key (notifiers.channels); empty before 0003
 )
 Index("deliveries_outbox", deliveries.c.outbox_id)
+
+# uploaded files, content-addressed: one row per distinct content, whoever sent it how often
+# (engine.files); a field keeps the sha256 with the name and type it was sent under
+files = Table(
+    "files",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("stored_at", UtcDateTime, nullable=False),
+)

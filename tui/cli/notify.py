@@ -129,23 +129,26 @@ def outbox(
     if ctx.invoked_subcommand is not None:
         return
     from trinn.engine.views import iso
+    from trinn.notifiers.masking import shown_delivery, shown_outbox_row
 
     settings: Settings = ctx.obj
     try:
         rows, deliveries = settings.queries().outbox_listing(status=OutboxStatus.FAILED if failed else None)
     except TrinnError as exc:
         raise fail(str(exc)) from exc
+    # masked when they were written; masked again, for rows an older trinn wrote
+    rows = [shown_outbox_row(row) for row in rows]
     by_row: dict[int, list[dict[str, Any]]] = {}
-    for d in deliveries:
+    for d in map(shown_delivery, deliveries):
         by_row.setdefault(d.outbox_id, []).append(
             {
                 "attempt": d.attempt,
                 "at": iso(d.at),
                 "service": d.service,
-                "url": _stored_url(d.url),
+                "url": d.url,
                 "recipient": d.recipient,
                 "status": d.status,
-                "error": _stored_text(d.error),
+                "error": d.error,
             }
         )
     views: list[dict[str, Any]] = []
@@ -164,7 +167,7 @@ def outbox(
                 "message": message.message,
                 "to": message.recipients(),
                 "title": message.title,
-                "last_error": _stored_text(row.last_error),
+                "last_error": row.last_error,
                 "deliveries": by_row.get(row.id, []),
             }
         )
@@ -191,22 +194,6 @@ def outbox(
     for v in views:
         if v["last_error"] and v["status"] != OutboxStatus.SENT:
             out.print(f"  {v['id']}: {v['last_error']}", markup=False)
-
-
-def _stored_url(url: str | None) -> str | None:
-    """A URL as stored: masked when it was written, masked again in case an older trinn wrote it."""
-    from trinn.notifiers.channels import masked_url
-
-    return masked_url(url) if url else url
-
-
-def _stored_text(text: str | None) -> str | None:
-    """An error as stored: masked when written; any URL in it masked again (see `_stored_url`)."""
-    if not text or "://" not in text:
-        return text
-    from trinn.notifiers.channels import mask_urls
-
-    return mask_urls(text)
 
 
 @outbox_app.command("retry")

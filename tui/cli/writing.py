@@ -180,10 +180,15 @@ def form(
         Path | None, typer.Option("--file", help="A JSON object of answers (instead of FIELD=VALUE).")
     ] = None,
     note: Note = None,
+    item: Annotated[
+        str | None,
+        typer.Option("--item", help="The item whose record it is (a form of a for_each task)."),
+    ] = None,
     expect: Expect = None,
     as_json: Json = False,
 ) -> None:
-    """Submit a form: its fields checked together; it completes the task it belongs to."""
+    """Submit a form: its fields checked together; it completes the task it belongs to
+    (of a for_each task: one item's, whose own record the answers are)."""
     if file is not None and values:
         raise fail("give --file or FIELD=VALUE, not both")
     answers: dict[str, Any] = read_answers(file) if file is not None else pairs(values)
@@ -195,6 +200,7 @@ def form(
             actor=settings.acting_as(),
             note=note_option(note),
             expected_version=expect,
+            item=item,
         )
         _report(service, settings, result, as_json)
 
