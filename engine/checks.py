@@ -35,7 +35,7 @@ from trinn.engine.values import check_value
 
 __all__ = ["CheckResult", "check_playbook", "graph_problems", "playbook_scope"]
 
-_ADDRESS_TYPES = frozenset({FieldType.email, FieldType.person, FieldType.person_list})
+_ADDRESS_TYPES = frozenset({FieldType.email, FieldType.email_list, FieldType.person, FieldType.person_list})
 
 
 @dataclass
@@ -318,7 +318,7 @@ class _Checker:
                 self.add(
                     (*loc, "to_field"),
                     f"field '{notify.to_field}' is '{kind.value}', not an address",
-                    "use an email, person or person_list field",
+                    "use an email, email_list, person or person_list field",
                 )
 
     def check_messages(self) -> None:

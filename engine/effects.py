@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 from trinn.engine.messages import rendered
 from trinn.engine.outbox_message import OutboxAction, OutboxMessage, Reason
+from trinn.engine.spec import FieldType
 
 if TYPE_CHECKING:
     from trinn.engine.case import TimerRecord
     from trinn.engine.command import Command
     from trinn.engine.compiler import CustomEffect, NotifyEffect
-    from trinn.engine.spec import ReminderSpec
+    from trinn.engine.spec import NotifySpec, ReminderSpec
 
 __all__ = ["as_list", "outbox_entries", "queue_action", "queue_notify", "queue_reminder"]
 
@@ -27,22 +28,46 @@ def as_list(value: str | list[str]) -> list[str]:
 
 
 def queue_notify(cmd: Command, effect: NotifyEffect) -> None:
-    """A transition's or a state's `notify` action, addressed as the case is now."""
+    """A transition's or a state's `notify` action, addressed as the case is now.
+
+    A list of addresses (an `email_list` field) gets one message per address, each its own
+    outbox row with its own id: one bad address, or one receiver that drops a message, does
+    not hold up or reveal the others. Roles and a person named beside it share one more row.
+    """
     notify = effect.notify
     cmd.details.setdefault("notify", []).append(notify.message)
-    address = cmd.case.fields.get(notify.to_field) if notify.to_field else None
-    cmd.outbox.append(
-        OutboxMessage(
-            reason=Reason.NOTIFY,
-            state=cmd.case.state,
-            message=notify.message,
-            to=tuple(as_list(notify.to)),
-            to_person=notify.to_person,
-            to_field=notify.to_field,
-            channel=notify.channel,
-            # an e-mail field's address; a person field's people are found when rendered
-            address=address if isinstance(address, str) and "@" in address else None,
+    value = cmd.case.fields.get(notify.to_field) if notify.to_field else None
+    if not isinstance(value, list) or _holds_people(cmd, notify.to_field):
+        # an e-mail field's address; a person field's people are found when rendered
+        address = value if isinstance(value, str) and "@" in value else None
+        cmd.outbox.append(_message(cmd, notify, notify.to_field, address, with_roles=True))
+        return
+    addresses = list(dict.fromkeys(str(item) for item in value))
+    if notify.to or notify.to_person or not addresses:  # an empty list: one row, skipped as empty
+        cmd.outbox.append(
+            _message(cmd, notify, None if addresses else notify.to_field, None, with_roles=True)
         )
+    for address in addresses:
+        cmd.outbox.append(_message(cmd, notify, notify.to_field, address, with_roles=False))
+
+
+def _holds_people(cmd: Command, field_id: str | None) -> bool:
+    field = cmd.spec.fields.get(field_id or "")
+    return field is not None and field.type in (FieldType.person, FieldType.person_list)
+
+
+def _message(
+    cmd: Command, notify: NotifySpec, to_field: str | None, address: str | None, *, with_roles: bool
+) -> OutboxMessage:
+    return OutboxMessage(
+        reason=Reason.NOTIFY,
+        state=cmd.case.state,
+        message=notify.message,
+        to=tuple(as_list(notify.to)) if with_roles else (),
+        to_person=notify.to_person if with_roles else None,
+        to_field=to_field,
+        channel=notify.channel,
+        address=address,
     )
 
 

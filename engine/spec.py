@@ -169,11 +169,14 @@ class FieldType(StrEnum):
     choice = "choice"
     multi_choice = "multi_choice"
     text_list = "text_list"
+    email_list = "email_list"  # e-mail addresses: a notify to it sends one message per address
     person = "person"
     person_list = "person_list"
 
 
-LIST_TYPES = frozenset({FieldType.multi_choice, FieldType.text_list, FieldType.person_list})
+LIST_TYPES = frozenset(
+    {FieldType.multi_choice, FieldType.text_list, FieldType.email_list, FieldType.person_list}
+)
 CHOICE_TYPES = frozenset({FieldType.choice, FieldType.multi_choice})
 
 

@@ -21,7 +21,13 @@ __all__ = ["check_timing"]
 
 Loc = tuple[str | int, ...]
 _DATES = (FieldType.date, FieldType.datetime)
-_INVITEES = (FieldType.email, FieldType.person, FieldType.person_list, FieldType.text_list)
+_INVITEES = (
+    FieldType.email,
+    FieldType.email_list,
+    FieldType.person,
+    FieldType.person_list,
+    FieldType.text_list,
+)
 
 
 class _Checker(Protocol):
@@ -123,7 +129,7 @@ def _meeting(checker: _Checker, loc: Loc, state_id: str) -> None:
                 checker.add(
                     floc,
                     f"'{field_id}' is '{kind.value}': it cannot hold who is invited",
-                    "use an email, person, person_list or text_list field",
+                    "use an email, email_list, person, person_list or text_list field",
                 )
     if meeting.place_field is not None:
         checker.ref((*loc, "place_field"), "field", meeting.place_field, spec.fields)

@@ -254,13 +254,7 @@ def normalize_value(spec: FieldSpec, value: Any, *, zone: ZoneInfo | None = None
     if kind in (FieldType.text, FieldType.person):
         return _text(value, N_("text"))
     if kind is FieldType.email:
-        text = _text(value, N_("an e-mail address"))
-        if len(text) > 254 or not _EMAIL.match(text):
-            raise ValueProblem(
-                _("'{value}' is not an e-mail address").format(value=_clipped(text)),
-                _("write e.g. 'ola@example.no'"),
-            )
-        return text
+        return _email(value)
     if kind is FieldType.url:
         text = _text(value, N_("a web address"))
         if not _URL.match(text):
@@ -301,7 +295,19 @@ def normalize_value(spec: FieldSpec, value: Any, *, zone: ZoneInfo | None = None
     if kind is FieldType.multi_choice:
         _check_options(spec, items)
         return list(dict.fromkeys(items))
+    if kind is FieldType.email_list:  # each address once: a notify sends one message to each
+        return list(dict.fromkeys(_email(item) for item in items))
     return items  # text_list, person_list
+
+
+def _email(value: Any) -> str:
+    text = _text(value, N_("an e-mail address"))
+    if len(text) > 254 or not _EMAIL.match(text):
+        raise ValueProblem(
+            _("'{value}' is not an e-mail address").format(value=_clipped(text)),
+            _("write e.g. 'ola@example.no'"),
+        )
+    return text
 
 
 def _check_options(spec: FieldSpec, chosen: list[str]) -> None:

@@ -133,7 +133,7 @@ class Case:
         store = Store(open_database(self.trinn.db_url))
         try:
             with store.read() as tx:
-                return [row["payload"] for row in tx.outbox_rows(int(self.id))]
+                return [row.payload for row in tx.outbox_rows(int(self.id))]
         finally:
             store.close()
 

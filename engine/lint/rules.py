@@ -71,6 +71,12 @@ def _actions(loaded: LoadedPlaybook) -> Iterator[tuple[Loc, ActionSpec]]:
     for state_id, state in spec.states.items():
         for i, action in enumerate(state.on_enter):
             yield ("states", state_id, "on_enter", i), action
+        for t, task in enumerate(state.tasks):  # hooks on completion act as a transition's do
+            for i, action in enumerate(task.on_complete):
+                yield ("states", state_id, "tasks", t, "on_complete", i), action
+    for form_id, form in spec.forms.items():
+        for i, action in enumerate(form.on_submit):
+            yield ("forms", form_id, "on_submit", i), action
     for i, transition in enumerate(spec.transitions):
         for j, action in enumerate(transition.do):
             yield ("transitions", i, "do", j), action

@@ -216,7 +216,7 @@ class _Forms:
                 answers.setdefault(name, []).append(value)
             elif name in answers:
                 raise _Refused(*_BAD)
-            elif kind in (FieldType.text_list, FieldType.person_list):
+            elif kind in (FieldType.text_list, FieldType.email_list, FieldType.person_list):
                 answers[name] = [line.strip() for line in value.splitlines() if line.strip()]
             elif kind is FieldType.bool:
                 answers[name] = {"yes": True, "no": False}.get(value, value or None)

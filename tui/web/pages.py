@@ -62,7 +62,7 @@ def widget(spec: FieldSpec) -> tuple[str, str, str | None]:
     kind = spec.type
     if kind is FieldType.long_text:
         return "textarea", "text", None
-    if kind in (FieldType.text_list, FieldType.person_list):
+    if kind in (FieldType.text_list, FieldType.email_list, FieldType.person_list):
         return "lines", "text", None
     if kind is FieldType.choice:
         return "radios", "text", None

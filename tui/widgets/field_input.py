@@ -37,6 +37,7 @@ _PLACEHOLDERS = {
     FieldType.url: "https://",
     FieldType.phone: "+47 ...",
     FieldType.text_list: "a, b, c",
+    FieldType.email_list: "ola@example.no, kari@example.no",
     FieldType.person_list: "a, b, c",
 }
 
