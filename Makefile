@@ -71,6 +71,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/tui_bench.py
 	$(BIN)/python bench/command_bench.py
 	$(BIN)/python bench/tick_bench.py
+	$(BIN)/python bench/guard_bench.py
+	$(BIN)/python bench/second_writer_bench.py
 
 clean:
 	rm -rf $(VENV) $(LATEST) .pytest_cache .ruff_cache .mypy_cache *.egg-info build dist

@@ -24,9 +24,10 @@ import cel
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from trinn.engine.cel_text import tokenize  # noqa: E402
 from trinn.engine.errors import ExpressionError  # noqa: E402
 from trinn.engine.expression_cost import estimate  # noqa: E402
-from trinn.engine.expressions import CompiledExpression, Scope, _tokens, compile_expression  # noqa: E402
+from trinn.engine.expressions import CompiledExpression, Scope, compile_expression  # noqa: E402
 from trinn.engine.limits import CEL_COST, CEL_ITEM_CHARS, CEL_LIST_ITEMS, CEL_TEXT_CHARS  # noqa: E402
 
 SCOPE = Scope(
@@ -116,7 +117,7 @@ def main() -> None:
             continue
         k, program = found
         ms = _time(program, context)
-        steps = estimate(list(_tokens(program.source)), SCOPE.fields, 1, SCOPE.lists, SCOPE.texts).cost
+        steps = estimate(list(tokenize(program.source)), SCOPE.fields, 1, SCOPE.lists, SCOPE.texts).cost
         rows.append(
             {
                 "family": name,

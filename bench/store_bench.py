@@ -45,7 +45,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from transitions import Machine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +54,8 @@ from trinn.engine.compiler import CompiledPlaybook  # noqa: E402
 from trinn.engine.people import People  # noqa: E402
 from trinn.engine.registry import PlaybookRegistry  # noqa: E402
 from trinn.engine.service import Service  # noqa: E402
-from trinn.engine.store import Store, Transaction, open_database  # noqa: E402
+from trinn.engine.store import Store, open_database  # noqa: E402
+from trinn.engine.store.driver import TransactionBase  # noqa: E402
 from trinn.engine.store.tables import cases, metadata, playbooks  # noqa: E402
 
 PLAYBOOK = "padriv.fase-7-2"
@@ -222,31 +222,24 @@ def bare_connection(path: Path) -> sqlite3.Connection:
 
 
 @contextmanager
-def recorded(engine: sa.Engine) -> Iterator[list[list[tuple[str, Any, bool]]]]:
+def recorded() -> Iterator[list[list[tuple[str, Any, bool]]]]:
     """The SQL each command sends, as the driver gets it; append a list before each command.
 
-    A command's own statements go to the driver's cursor through `Transaction._driver`;
-    anything else (storing a playbook version) through SQLAlchemy's cursor events.
+    Every statement passes `TransactionBase._execute` in the driver's own text and values;
+    the BEGIN and COMMIT are the store's (the replay begins and commits itself).
     """
     commands: list[list[tuple[str, Any, bool]]] = []
+    execute = TransactionBase._execute
 
-    def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:
-        if not statement.startswith("BEGIN"):  # the replay begins and commits itself
-            commands[-1].append((statement, parameters, executemany and isinstance(parameters, list)))
+    def recording(self: TransactionBase, text: str, parameters: Any, many: bool = False) -> Any:
+        commands[-1].append((text, parameters, many))
+        return execute(self, text, parameters, many)
 
-    driver = Transaction._driver
-
-    def recording_driver(self: Transaction, sql: str, parameters: Any, many: bool = False) -> Any:
-        commands[-1].append((sql, parameters, many))
-        return driver(self, sql, parameters, many)
-
-    event.listen(engine, "before_cursor_execute", record)
-    Transaction._driver = recording_driver  # type: ignore[method-assign]
+    TransactionBase._execute = recording  # type: ignore[method-assign]
     try:
         yield commands
     finally:
-        Transaction._driver = driver  # type: ignore[method-assign]
-        event.remove(engine, "before_cursor_execute", record)
+        TransactionBase._execute = execute  # type: ignore[method-assign]
 
 
 class Record:
@@ -289,7 +282,7 @@ def bare_fires(compiled: CompiledPlaybook) -> list[tuple[Any, str]]:
 def _record_walk(path: Path, n_cases: int) -> tuple[list[Any], list[Any]]:
     """Walk the cases once (the warm-up), recording every command's SQL for the bare replay."""
     service = new_service(path)
-    with recorded(service.store.engine) as commands:
+    with recorded() as commands:
         case_ids = []
         for _ in range(n_cases):
             commands.append([])
@@ -487,7 +480,8 @@ def _fill(path: Path, n_open: int, n_closed: int) -> None:
                 "row_version": 3,
             }
         )
-    engine = open_database(str(path))
+    open_database(str(path)).dispose()  # the schema; the rows go in through SQLAlchemy, in bulk
+    engine = sa.create_engine(f"sqlite:///{path}")
     with engine.begin() as connection:
         connection.execute(
             playbooks.insert().values(

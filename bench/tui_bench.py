@@ -35,6 +35,8 @@ ACTOR = "kari"
 
 def fill(path: Path, n_cases: int) -> None:
     """Cases in every open state of fase 7.2, each with two open tasks, inserted in bulk."""
+    import sqlalchemy as sa
+
     from trinn.engine.registry import PlaybookRegistry
     from trinn.engine.store import open_database
     from trinn.engine.store.tables import cases, playbooks, tasks
@@ -43,7 +45,8 @@ def fill(path: Path, n_cases: int) -> None:
     spec, loaded = compiled.spec, compiled.loaded
     open_states = [s for s, state in spec.states.items() if not state.final and state.tasks]
     now = dt.datetime(2026, 11, 24, 9)
-    engine = open_database(str(path))
+    open_database(str(path)).dispose()  # the schema; the rows go in through SQLAlchemy, in bulk
+    engine = sa.create_engine(f"sqlite:///{path}")
     with engine.begin() as connection:
         connection.execute(
             playbooks.insert().values(

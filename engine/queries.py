@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from trinn.engine.registry import PlaybookRegistry
     from trinn.engine.spec import PlaybookSpec
     from trinn.engine.store import Store, Transaction
+    from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow
 
 __all__ = ["CasePage", "Possibility", "Queries"]
 
@@ -50,8 +51,8 @@ class CasePage:
     compiled: CompiledPlaybook
     children: list[int]
     possibilities: list[Possibility]
-    events: list[Any]
-    messages: list[Any]
+    events: list[EventRow]
+    messages: list[OutboxRow]
     roles: frozenset[str]
 
     @property
@@ -62,7 +63,7 @@ class CasePage:
         """The states the case has been in, in order (repeats kept: it may go back)."""
         states: list[str] = []
         for event in self.events:
-            for state in (event["state_before"], event["state_after"]):
+            for state in (event.state_before, event.state_after):
                 if state and (not states or states[-1] != state):
                     states.append(state)
         return states or [self.case.state]
@@ -105,7 +106,7 @@ class Queries:
             case = tx.load_case(case_id, with_timers=True)
             return case, self.compiled_for(tx, case), tx.child_ids(case_id)
 
-    def history(self, case_id: int) -> list[Any]:
+    def history(self, case_id: int) -> list[EventRow]:
         with self.store.read() as tx:
             tx.load_case(case_id)  # an unknown case is an error, not an empty history
             return tx.event_rows(case_id)
@@ -140,7 +141,7 @@ class Queries:
         state: str | None = None,
         closed: bool | None = None,
         overdue_at: dt.datetime | None = None,
-    ) -> list[Any]:
+    ) -> list[CaseSummary]:
         with self.store.read() as tx:
             return tx.case_rows(playbook=playbook, state=state, closed=closed, overdue_at=overdue_at)
 
@@ -150,7 +151,7 @@ class Queries:
         roles: list[str] | None = None,
         assignee: str | None = None,
         overdue_at: dt.datetime | None = None,
-    ) -> list[tuple[Any, CompiledPlaybook]]:
+    ) -> list[tuple[OpenTask, CompiledPlaybook]]:
         """Open tasks of open cases, each with the playbook version its case runs on."""
         registry = self._registry()
         with self.store.read() as tx:
@@ -159,24 +160,24 @@ class Queries:
                 (
                     row,
                     registry.stored(
-                        row["playbook_sha256"], row["playbook_id"], row["playbook_version"], tx.playbook_text
+                        row.playbook_sha256, row.playbook_id, row.playbook_version, tx.playbook_text
                     ),
                 )
                 for row in rows
             ]
 
-    def outbox(self, case_id: int | None = None) -> list[Any]:
+    def outbox(self, case_id: int | None = None) -> list[OutboxRow]:
         """Outbox rows, oldest first: every message a command queued and how its delivery went."""
         with self.store.read() as tx:
             return tx.outbox_rows(case_id)
 
-    def outbox_listing(self, *, status: str | None = None) -> tuple[list[Any], list[Any]]:
+    def outbox_listing(self, *, status: str | None = None) -> tuple[list[OutboxRow], list[DeliveryRow]]:
         """The messages (`status` only, if given) and each try to deliver them, read together."""
         with self.store.read() as tx:
             rows = tx.outbox_listing(status=status)
-            return rows, tx.delivery_rows([r["id"] for r in rows])
+            return rows, tx.delivery_rows([r.id for r in rows])
 
-    def deliveries(self, outbox_id: int) -> list[Any]:
+    def deliveries(self, outbox_id: int) -> list[DeliveryRow]:
         """Each try to deliver one outbox message, oldest first (errors masked as stored)."""
         with self.store.read() as tx:
             return tx.delivery_rows([outbox_id])
@@ -188,13 +189,13 @@ class Queries:
 
     def case_listing(
         self, known: Collection[str]
-    ) -> tuple[list[Any], dict[int, tuple[int, Any, set[str]]], dict[str, str]]:
+    ) -> tuple[list[CaseSummary], dict[int, tuple[int, Any, set[str]]], dict[str, str]]:
         """Every case as the case list shows it, its open tasks (count, first due, roles), and
         the text of each playbook version not in `known` (by hash), read in one transaction.
         The store alone: a listing loads no compiler, CEL or transitions."""
         with self.store.read() as tx:
             rows, open_tasks = tx.case_listing()
-            missing = sorted({r["playbook_sha256"] for r in rows} - set(known))
+            missing = sorted({r.playbook_sha256 for r in rows} - set(known))
             return rows, open_tasks, tx.playbook_texts(missing) if missing else {}
 
     def change_mark(self) -> tuple[int, ...]:

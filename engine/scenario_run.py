@@ -239,12 +239,12 @@ class _Run:
             r
             for case_id in case_ids
             for r in self.service.queries.outbox(case_id)
-            if r["id"] > self.seen_outbox and r["kind"] == "notify"
+            if r.id > self.seen_outbox and r.kind == "notify"
         ]
-        rows.sort(key=lambda r: int(r["id"]))
+        rows.sort(key=lambda r: int(r.id))
         if rows:
-            self.seen_outbox = max(r["id"] for r in rows)
-        queued = [OutboxMessage.from_json(r["payload"]) for r in rows]
+            self.seen_outbox = max(r.id for r in rows)
+        queued = [OutboxMessage.from_json(r.payload) for r in rows]
         for i, wanted in enumerate(expected):
             matching = [p for p in queued if _matches(p, wanted)]
             if not matching:
@@ -270,10 +270,10 @@ class _Run:
             return
         queries = self.service.queries
         for row in queries.cases(playbook=self.spec.id):
-            for event in queries.history(int(row["id"])):
-                if event["kind"] == "open":
-                    result.states.add(event["state_after"])
-                for moved in (event["details"] or {}).get("transitions", []):
+            for event in queries.history(int(row.id)):
+                if event.kind == "open":
+                    result.states.add(event.state_after)
+                for moved in (event.details or {}).get("transitions", []):
                     result.transitions.add(int(moved["index"]))
                     result.states.add(moved["to"])
 

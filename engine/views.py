@@ -18,6 +18,7 @@ from trinn.engine.text import localize
 if TYPE_CHECKING:  # a listing (`iso`) must not load the compiler
     from trinn.engine.compiler import CompiledPlaybook
     from trinn.engine.spec import PlaybookSpec
+    from trinn.engine.store.rows import EventRow, OpenTask
 
 __all__ = [
     "against_advice_view",
@@ -43,28 +44,28 @@ def _text(spec: PlaybookSpec, text: Any, language: str | None) -> str:
 
 
 def task_view(
-    spec: PlaybookSpec, task: TaskRecord | Mapping[str, Any], now: dt.datetime, language: str | None = None
+    spec: PlaybookSpec, task: TaskRecord | OpenTask, now: dt.datetime, language: str | None = None
 ) -> dict[str, Any]:
-    """One task with its title; `task` is a record or a row read from the tasks table."""
-    row = task if isinstance(task, Mapping) else vars(task)
-    task_spec = spec.all_tasks().get(row["task_id"])
-    due = row["due_at"]
+    """One task with its title; `task` is a case's record or an open task as listed."""
+    row = task
+    task_spec = spec.all_tasks().get(row.task_id)
+    due = row.due_at
     return {
-        "task": row["task_id"],
-        "item": row["item"],
-        "title": _text(spec, task_spec.title, language) if task_spec else row["task_id"],
-        "role": row["role"],
-        "assignee": row["assignee"],
-        "status": row["status"],
+        "task": row.task_id,
+        "item": row.item,
+        "title": _text(spec, task_spec.title, language) if task_spec else row.task_id,
+        "role": row.role,
+        "assignee": row.assignee,
+        "status": row.status,
         "optional": bool(task_spec and task_spec.optional),
         "form": task_spec.form if task_spec else None,
         "due_at": iso(due),
-        "overdue": row["status"] == TaskStatus.OPEN and is_overdue(due, now),
-        "done_at": iso(row["done_at"]),
-        "done_by": row["done_by"],
-        "note": row["note"],
+        "overdue": row.status == TaskStatus.OPEN and is_overdue(due, now),
+        "done_at": iso(row.done_at),
+        "done_by": row.done_by,
+        "note": row.note,
         # a for_each item's own record (its form's answers), and whether it is its person's own
-        "answers": row.get("answers"),
+        "answers": row.answers,
         "personal": bool(task_spec and task_spec.personal),
     }
 
@@ -177,19 +178,19 @@ def local_fields(spec: PlaybookSpec, fields: Mapping[str, Any]) -> dict[str, str
     }
 
 
-def event_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def event_view(row: EventRow) -> dict[str, Any]:
     """One entry of a case's history."""
     return {
-        "version": row["case_version"],
-        "at": iso(row["at"]),
-        "actor": row["actor"],
-        "kind": row["kind"],
-        "name": row["name"],
-        "state_before": row["state_before"],
-        "state_after": row["state_after"],
-        "changes": row["changes"],
-        "note": row["note"],
-        "details": row["details"],
+        "version": row.case_version,
+        "at": iso(row.at),
+        "actor": row.actor,
+        "kind": row.kind,
+        "name": row.name,
+        "state_before": row.state_before,
+        "state_after": row.state_after,
+        "changes": row.changes,
+        "note": row.note,
+        "details": row.details,
     }
 
 

@@ -138,19 +138,19 @@ def retry(
     clock = _clock(now)
     with store.write() as tx:
         row = tx.requeue_outbox(row_id, clock())
-        if row is not None and row["status"] == OutboxStatus.SKIPPED:
+        if row is not None and row.status == OutboxStatus.SKIPPED:
             message = _readdressed(tx, row)
             if message is not None:
                 row = tx.requeue_outbox(row_id, clock(), payload=message.to_json())
-    if row is None or row["kind"] != "notify":
+    if row is None or row.kind != "notify":
         raise CommandError(f"no message {row_id} in the outbox (see `trinn outbox`)")
-    if row["status"] == OutboxStatus.SENT:
+    if row.status == OutboxStatus.SENT:
         raise CommandError(
-            f"message {row_id} was sent already, at {row['sent_at']:%Y-%m-%d %H:%M} UTC; it is not sent twice"
+            f"message {row_id} was sent already, at {row.sent_at:%Y-%m-%d %H:%M} UTC; it is not sent twice"
         )
-    if row["status"] == OutboxStatus.SKIPPED:
+    if row.status == OutboxStatus.SKIPPED:
         raise CommandError(_still_skipped(row))
-    if row["status"] == OutboxStatus.SENDING:
+    if row.status == OutboxStatus.SENDING:
         raise CommandError(f"message {row_id} is being sent by another dispatcher right now")
     result = _send_row(store, channels, row_id, uuid.uuid4().hex, clock, policy)
     if result is None:
@@ -160,23 +160,23 @@ def retry(
 
 def _readdressed(tx: Transaction, row: Any) -> OutboxMessage | None:
     """A skipped row's message addressed to what its field holds now; None if still no address."""
-    message = OutboxMessage.from_json(row["payload"])
+    message = OutboxMessage.from_json(row.payload)
     if not message.to_field:
         return None
-    value = tx.load_case(int(row["case_id"])).fields.get(message.to_field)
+    value = tx.load_case(int(row.case_id)).fields.get(message.to_field)
     if not isinstance(value, str) or "@" not in value:
         return None  # still empty, or a person field: its person was not known when queued
     return message.readdressed(value)
 
 
 def _still_skipped(row: Any) -> str:
-    field_id = OutboxMessage.from_json(row["payload"]).to_field
+    field_id = OutboxMessage.from_json(row.payload).to_field
     if not field_id:
-        why = stored_text(row["last_error"])
-        return f"message {row['id']} was not sent: {why}; there is nothing to retry"
+        why = stored_text(row.last_error)
+        return f"message {row.id} was not sent: {why}; there is nothing to retry"
     return (
-        f"message {row['id']} was not sent: field '{field_id}' of case {row['case_id']} "
-        f"holds no e-mail address; set it (`trinn set {row['case_id']} {field_id}=...`) "
+        f"message {row.id} was not sent: field '{field_id}' of case {row.case_id} "
+        f"holds no e-mail address; set it (`trinn set {row.case_id} {field_id}=...`) "
         "and retry"
     )
 
@@ -205,9 +205,9 @@ def _send_row(
         row = tx.claim_outbox(row_id, token, clock(), clock() + policy.lease)
         if row is None:
             return None  # another dispatcher has it, or it was sent meanwhile
-    message = OutboxMessage.from_json(row["payload"])
-    attempt = int(row["attempts"])
-    case_id = int(row["case_id"])
+    message = OutboxMessage.from_json(row.payload)
+    attempt = int(row.attempts)
+    case_id = int(row.case_id)
     targets, unreached = route(message, channels)
     errors = [f"no channel reaches '{who}'" for who in unreached]
     if not targets and not unreached:  # e.g. `to_field` on a field left empty: nothing to retry

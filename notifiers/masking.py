@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from trinn.notifiers.apprise_log import capture_apprise_log
+
+if TYPE_CHECKING:
+    from trinn.engine.store.rows import DeliveryRow, OutboxRow
 
 __all__ = [
     "GENERIC_PARAMS",
@@ -172,20 +174,15 @@ def stored_text(text: str | None) -> str | None:
     return mask_urls(text)
 
 
-def shown_delivery(row: Mapping[str, Any]) -> dict[str, Any]:
+def shown_delivery(row: DeliveryRow) -> DeliveryRow:
     """A delivery row with its URL, error and recipient masked again (see `stored_url`)."""
-    shown = dict(row)
-    if "url" in shown:
-        shown["url"] = stored_url(shown["url"])
-    for key in ("error", "recipient"):
-        if key in shown:
-            shown[key] = stored_text(shown[key])
-    return shown
+    return row._replace(
+        url=stored_url(row.url) or "",
+        error=stored_text(row.error),
+        recipient=stored_text(row.recipient) or "",
+    )
 
 
-def shown_outbox_row(row: Mapping[str, Any]) -> dict[str, Any]:
+def shown_outbox_row(row: OutboxRow) -> OutboxRow:
     """An outbox row with its last error masked again (see `stored_text`)."""
-    shown = dict(row)
-    if "last_error" in shown:
-        shown["last_error"] = stored_text(shown["last_error"])
-    return shown
+    return row._replace(last_error=stored_text(row.last_error))

@@ -100,7 +100,7 @@ def test_advice_not_met_goes_ahead_with_a_reason_kept_in_the_history(service: Se
     )
     assert service.queries.load(case_id)[0].state == "established"
     event = service.queries.history(case_id)[-1]
-    moved = event["details"]["transitions"][0]
+    moved = event.details["transitions"][0]
     assert moved["against_advice"] == {
         "advice": ["The group should have 8 to 15 members", "Twelve is plenty"],
         "reason": "Everyone nominated wants to take part",
@@ -110,7 +110,7 @@ def test_advice_not_met_goes_ahead_with_a_reason_kept_in_the_history(service: Se
 def test_advice_met_needs_no_reason_and_records_none(service: Service) -> None:
     case_id = _open(service, 9)
     service.fire(case_id, "establish", actor="kari", values={"fields_of_work": ["plan", "health"]})
-    moved = service.queries.history(case_id)[-1]["details"]["transitions"][0]
+    moved = service.queries.history(case_id)[-1].details["transitions"][0]
     assert "against_advice" not in moved
 
 

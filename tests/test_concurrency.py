@@ -189,10 +189,10 @@ def _open_case(service: Service) -> int:
 def _history(service: Service, case_id: int) -> list[Any]:
     """The case's history, checked to be whole: versions 1..n once each, the row at the last one."""
     history = service.queries.history(case_id)
-    assert [event["case_version"] for event in history] == list(range(1, len(history) + 1))
+    assert [event.case_version for event in history] == list(range(1, len(history) + 1))
     case, _compiled, _children = service.queries.load(case_id)
-    assert case.row_version == history[-1]["case_version"]
-    assert case.state == history[-1]["state_after"]
+    assert case.row_version == history[-1].case_version
+    assert case.state == history[-1].state_after
     return history
 
 
@@ -220,8 +220,8 @@ def _said(moment: dt.datetime) -> str:
 def _check_winner_event(service: Service, winner: Run, stale: re.Match[str], version: int) -> Any:
     """The winner's event is the last of a whole history, at the time the refusal named."""
     last = _history(service, 1)[-1]
-    assert (last["case_version"], last["actor"]) == (version + 1, winner.actor)
-    assert stale["at"] == _said(last["at"])
+    assert (last.case_version, last.actor) == (version + 1, winner.actor)
+    assert stale["at"] == _said(last.at)
     return last
 
 
@@ -236,7 +236,7 @@ def test_cli_fire_race_with_expected_version_has_one_winner(
     runs = race(db_url, [("alice", command), ("bob", command)])
     winner, stale = _one_winner(runs, version, "interessert")
     last = _check_winner_event(service, winner, stale, version)
-    assert (last["kind"], last["name"], last["state_before"], last["state_after"]) == (
+    assert (last.kind, last.name, last.state_before, last.state_after) == (
         "fire",
         "vis_interesse",
         "registrert",
@@ -272,7 +272,7 @@ def test_cli_set_races_with_expected_version_have_one_winner_each_round(
         assert service.queries.load(case_id)[0].row_version == version + 1
         winner, stale = _one_winner(runs, version, "registrert")
         last = _check_winner_event(service, winner, stale, version)
-        assert last["changes"] == {"kontaktperson": [previous, f"{winner.actor} {round_}"]}
+        assert last.changes == {"kontaktperson": [previous, f"{winner.actor} {round_}"]}
         previous = f"{winner.actor} {round_}"
         assert service.queries.load(case_id)[0].fields["kontaktperson"] == previous
     assert service.queries.load(case_id)[0].row_version == 1 + ROUNDS
@@ -296,14 +296,19 @@ def test_cli_set_races_without_expected_version_lose_no_update(
         history = _history(service, case_id)
         assert len(history) == before + 2
         for event in history[-2:]:  # each changed its own field only, from the last round's value
-            actor, field = event["actor"], fields[event["actor"]]
-            assert event["kind"] == "set"
-            assert event["changes"] == {
+            actor, field = event.actor, fields[event.actor]
+            assert event.kind == "set"
+            assert event.changes == {
                 field: [f"{actor} {round_ - 1}" if round_ else None, f"{actor} {round_}"]
             }
-        assert {history[-2]["actor"], history[-1]["actor"]} == {"alice", "bob"}
+        assert {history[-2].actor, history[-1].actor} == {"alice", "bob"}
         stored = service.queries.load(case_id)[0].fields
         assert (stored["kontaktperson"], stored["agenda"]) == (f"alice {round_}", f"bob {round_}")
+
+
+def _sqlalchemy(db_url: str) -> sa.Engine:
+    """SQLAlchemy's own engine on the same database, to look at it from outside the store."""
+    return sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
 
 
 def _wait_until_blocked(engine: sa.Engine, children: list[_Child]) -> None:
@@ -326,13 +331,14 @@ def _wait_until_blocked(engine: sa.Engine, children: list[_Child]) -> None:
 
 
 def test_cli_first_opens_of_a_playbook_at_once_both_succeed(db_url: str, tmp_path: Path) -> None:
-    engine = open_database(db_url)
+    open_database(db_url).dispose()
+    engine = _sqlalchemy(db_url)
     loaded = PlaybookRegistry().current(PLAYBOOK).loaded
     children: list[_Child] = []
     try:
         # The parent is a first opener still in its transaction: it holds the playbook's row, so both
         # children are surely inside theirs when it backs out, and then meet each other.
-        with engine.connect().execution_options(trinn_write=True) as first, first.begin() as transaction:
+        with engine.connect() as first, first.begin() as transaction:
             first.execute(
                 playbooks.insert().values(
                     sha256=loaded.sha256,
@@ -378,7 +384,8 @@ def test_cli_first_opens_of_a_playbook_at_once_both_succeed(db_url: str, tmp_pat
 
 def _crash_problems(url: str) -> list[str]:
     """Everything in the database that a half-written command could have left; [] when whole."""
-    engine = open_database(url)
+    open_database(url).dispose()
+    engine = _sqlalchemy(url)
     problems: list[str] = []
     try:
         with engine.connect() as connection:
@@ -481,7 +488,7 @@ def test_sqlite_store_survives_sigkill_mid_stream(sqlite_url: str) -> None:
         engine = open_database(sqlite_url)
         try:  # still usable: a new command succeeds, on top of what the worker left
             service = Service(Store(engine), PlaybookRegistry(), People.single_user("anne"))
-            written = sum(row["row_version"] for row in service.queries.cases())
+            written = sum(row.row_version for row in service.queries.cases())
             assert written > written_before, "the stream did not move on"
             version = service.queries.load(1)[0].row_version
             assert service.comment(1, f"after kill {kill + 1}", actor="anne").row_version == version + 1

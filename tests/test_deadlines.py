@@ -38,7 +38,7 @@ def _deadline_rows(service: Service, case_id: int) -> list[tuple[str, str, dt.da
 def test_deadlines_survive_state_changes_and_fire_once_each(service: Service) -> None:
     case_id = service.open_case("test.deadline", {"navn": "Acme"}, actor="mia").id
     service.fire(case_id, "start", actor="mia", now=START)
-    assert service.queries.history(case_id)[-1]["details"]["deadlines"] == [
+    assert service.queries.history(case_id)[-1].details["deadlines"] == [
         {"deadline": "maaling", "started": "2026-04-30T08:00:00Z"}  # 3 months: 30 April 10:00 Oslo
     ]
     # back and forth: the clock keeps running from the first start
@@ -51,10 +51,8 @@ def test_deadlines_survive_state_changes_and_fire_once_each(service: Service) ->
     ]
     fired = service.tick(now=utc("2026-04-12 00:00"))
     assert [(a.kind, a.state, a.detail) for a in fired] == [("remind", "maaling", "to megler")]
-    (message,) = [
-        row for row in service.queries.outbox(case_id) if row["payload"].get("deadline") == "maaling"
-    ]
-    assert message["payload"]["title"] == "Husk måling: Acme"
+    (message,) = [row for row in service.queries.outbox(case_id) if row.payload.get("deadline") == "maaling"]
+    assert message.payload["title"] == "Husk måling: Acme"
     assert service.tick(now=utc("2026-04-13 00:00")) == []
     fired = service.tick(now=utc("2026-05-01 00:00"))
     assert sorted((a.kind, a.detail) for a in fired) == [("deadline", "missed"), ("escalate", "to ledelsen")]
@@ -66,7 +64,7 @@ def test_deadlines_met_by_reaching_a_state_send_nothing_more(service: Service) -
     service.fire(case_id, "start", actor="mia", now=START)
     service.fire(case_id, "evaluer", actor="mia", now=START + dt.timedelta(days=20))
     service.fire(case_id, "maal", actor="mia", now=START + dt.timedelta(days=30))
-    assert service.queries.history(case_id)[-1]["details"]["deadlines"] == [
+    assert service.queries.history(case_id)[-1].details["deadlines"] == [
         {"deadline": "maaling", "ended": "closed"}
     ]
     assert _deadline_rows(service, case_id) == []
@@ -82,7 +80,7 @@ def test_deadlines_started_by_a_field_met_by_a_condition(service: Service) -> No
     ]
     service.fire(case_id, "start", actor="mia", now=START + dt.timedelta(days=1))
     service.set_fields(case_id, {"signert": "ja"}, actor="mia", now=START + dt.timedelta(days=2))
-    assert service.queries.history(case_id)[-1]["details"]["deadlines"] == [
+    assert service.queries.history(case_id)[-1].details["deadlines"] == [
         {"deadline": "signering", "ended": "met"}
     ]
     assert [row[0] for row in _deadline_rows(service, case_id)] == ["maaling"] * 3

@@ -69,7 +69,7 @@ def service(tmp_path: Path) -> Service:
 
 
 def _messages(service: Service, case_id: int) -> list[tuple[str, str]]:
-    return [(row["payload"]["message"], row["payload"]["title"]) for row in service.queries.outbox(case_id)]
+    return [(row.payload["message"], row.payload["title"]) for row in service.queries.outbox(case_id)]
 
 
 def test_hooks_on_submit_sets_and_notifies_in_the_same_command(service: Service) -> None:
@@ -79,7 +79,7 @@ def test_hooks_on_submit_sets_and_notifies_in_the_same_command(service: Service)
     assert case.fields["reviews"] == 1
     assert _messages(service, case_id) == [("ready", "Review of Acme ready")]
     event = service.queries.history(case_id)[-1]
-    assert (event["kind"], event["details"]["hooks"]) == ("form", [{"form": "review"}])
+    assert (event.kind, event.details["hooks"]) == ("form", [{"form": "review"}])
 
 
 def test_hooks_on_complete_starts_a_case_and_makes_the_tasks_of_the_list_it_sets(service: Service) -> None:

@@ -123,7 +123,7 @@ def test_meetings_invite_update_and_cancel_through_smtp(
         2,
         "CANCELLED",
     )
-    assert [e["details"].get("meetings") for e in service.queries.history(case_id)][2:] == [
+    assert [e.details.get("meetings") for e in service.queries.history(case_id)][2:] == [
         [{"state": "mote", "method": "REQUEST", "sequence": 0, "start": "2026-12-15T17:30:00Z"}],
         [{"state": "mote", "method": "REQUEST", "sequence": 1, "start": "2026-12-16T08:00:00Z"}],
         [{"state": "mote", "method": "CANCEL", "sequence": 2, "start": "2026-12-16T08:00:00Z"}],
@@ -171,7 +171,7 @@ def test_meetings_people_added_later_get_the_same_invitation(
     ((recipients, _message, calendar),) = _invitations(box)
     assert recipients == ["eva@acme.test"]
     assert (str(calendar["METHOD"]), str(_event(calendar)["UID"])) == ("CANCEL", str(first["UID"]))
-    details = [e["details"].get("meetings") for e in service.queries.history(case_id)][-2:]
+    details = [e.details.get("meetings") for e in service.queries.history(case_id)][-2:]
     assert details == [
         [
             {
@@ -240,4 +240,4 @@ def test_meetings_recurring_each_held_one_then_the_next(
     service.set_fields(case_id, {"nestemote": ""}, actor="kari", now=held)
     service.fire(case_id, "avbryt", actor="kari", now=held)
     assert send_pending(service.store, channels, now=held).results == []
-    assert [e["details"].get("meetings") for e in service.queries.history(case_id)][-2:] == [None, None]
+    assert [e.details.get("meetings") for e in service.queries.history(case_id)][-2:] == [None, None]

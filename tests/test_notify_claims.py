@@ -58,7 +58,7 @@ def alert_only(service: Service) -> int:
     service.fire(case.id, "approve", actor="kari")
     with service.store.read() as tx:
         rows = tx.outbox_listing()
-    return next(r["id"] for r in rows if r["payload"].get("to") == ["board", "coordinator"])
+    return next(r.id for r in rows if r.payload.get("to") == ["board", "coordinator"])
 
 
 def test_channels_that_differ_only_in_a_secret_are_two_channels(
@@ -81,8 +81,8 @@ def test_channels_that_differ_only_in_a_secret_are_two_channels(
     assert len(web.bodies("/hook-aaa-secret")) == 1
     with service.store.read() as tx:
         deliveries = tx.delivery_rows([row_id])
-    assert [(d["channel"], d["status"]) for d in deliveries] == [(first.key, "sent"), (second.key, "failed")]
-    assert {d["url"] for d in deliveries} == {first.masked}  # what users see is still masked
+    assert [(d.channel, d.status) for d in deliveries] == [(first.key, "sent"), (second.key, "failed")]
+    assert {d.url for d in deliveries} == {first.masked}  # what users see is still masked
     web.down = set()
     again = retry(service.store, channels, row_id, now=NOW + dt.timedelta(minutes=1), policy=POLICY)
     assert again.status == "sent"
@@ -120,7 +120,7 @@ def test_a_dispatcher_whose_claim_lapsed_stops_before_the_next_channel(
     assert len(web.bodies("/fast")) == 1 and len(web.bodies("/slow")) == 2
     with service.store.read() as tx:
         (row,) = tx.outbox_listing(ids=[row_id])
-    assert (row["status"], row["claimed_by"]) == ("sent", None)
+    assert (row.status, row.claimed_by) == ("sent", None)
 
 
 RECEIPT = """id: test.receipt

@@ -98,10 +98,10 @@ class World:
         """Each outbox row, and each row's recorded deliveries as (service, status)."""
         with self.service.store.read() as tx:
             rows = tx.outbox_listing()
-            deliveries = tx.delivery_rows([row["id"] for row in rows])
-        recorded: dict[int, list[tuple[str, str]]] = {row["id"]: [] for row in rows}
+            deliveries = tx.delivery_rows([row.id for row in rows])
+        recorded: dict[int, list[tuple[str, str]]] = {row.id: [] for row in rows}
         for delivery in deliveries:
-            recorded[delivery["outbox_id"]].append((delivery["service"], delivery["status"]))
+            recorded[delivery.outbox_id].append((delivery.service, delivery.status))
         return rows, recorded
 
     def mails_to(self, address: str) -> list[Any]:
@@ -191,7 +191,7 @@ def _assert_committed(here: World, case_id: int, stdout: str) -> None:
     case = here.service.queries.load(case_id)[0]
     assert (case.state, case.row_version, case.fields["approved"]) == ("approved", 2, True)
     history = here.service.queries.history(case_id)
-    assert [(e["kind"], e["name"], e["state_after"]) for e in history][-1] == ("fire", "approve", "approved")
+    assert [(e.kind, e.name, e.state_after) for e in history][-1] == ("fire", "approve", "approved")
 
 
 @pytest.mark.parametrize("hold", ["/board", "/coordinator"])
@@ -210,7 +210,7 @@ def test_a_process_killed_inside_a_send_repeats_that_send_once_and_nothing_else(
         assert JSON_SECRET not in stderr
 
         rows, recorded = here.outbox()
-        assert [(r["status"], r["attempts"]) for r in rows] == [
+        assert [(r.status, r.attempts) for r in rows] == [
             ("sent", 1),
             ("sending", 1),
             ("pending", 0),
@@ -218,7 +218,7 @@ def test_a_process_killed_inside_a_send_repeats_that_send_once_and_nothing_else(
         before = [("JSON", "sent")] if hold == "/coordinator" else []
         assert recorded == {1: [("E-Mail", "sent")], 2: before, 3: []}
         assert len(here.mails_to("ceo@acme.test")) == 1 and here.mails_to("per@example.org") == []
-        alert_id = rows[1]["payload"]["message_id"]
+        alert_id = rows[1].payload["message_id"]
         assert [b["message_id"] for b in here.web.bodies(hold)] == [alert_id]
         lease_end = rows[1]["claimed_until"]
         assert (
@@ -251,7 +251,7 @@ def test_a_process_killed_inside_a_send_repeats_that_send_once_and_nothing_else(
         assert [b["message_id"] for b in here.web.bodies(other)] == [alert_id]
         assert len(here.mails_to("ceo@acme.test")) == 1 and len(here.mails_to("per@example.org")) == 1
         rows, recorded = here.outbox()
-        assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 1), ("sent", 2), ("sent", 1)]
+        assert [(r.status, r.attempts) for r in rows] == [("sent", 1), ("sent", 2), ("sent", 1)]
         assert sorted(recorded[2]) == [("Form", "sent"), ("JSON", "sent")]  # one record each
 
 
@@ -278,7 +278,7 @@ def test_a_process_killed_after_commit_before_delivery_leaves_every_message_for_
             case_id = _approvable_case(here)
             stdout, _stderr = _kill_once_said(here.trinn("fire", str(case_id), "approve"))
             _assert_committed(here, case_id, stdout)
-            if any(r["claimed_by"] is not None or r["attempts"] for r in here.outbox()[0]):
+            if any(r.claimed_by is not None or r.attempts for r in here.outbox()[0]):
                 continue  # the process won the race to its first claim: not the moment tested here
             _after_commit_before_delivery(here, case_id)
             return
@@ -288,7 +288,7 @@ def test_a_process_killed_after_commit_before_delivery_leaves_every_message_for_
 def _after_commit_before_delivery(here: World, case_id: int) -> None:
     """Nothing was sent or claimed; the next `trinn send` delivers each message to each channel once."""
     rows, recorded = here.outbox()
-    assert [(r["status"], r["attempts"], r["claimed_by"]) for r in rows] == [("pending", 0, None)] * 3
+    assert [(r.status, r.attempts, r.claimed_by) for r in rows] == [("pending", 0, None)] * 3
     assert recorded == {1: [], 2: [], 3: []}
     assert here.web.requests == [] and here.box.messages == []
 
@@ -306,7 +306,7 @@ def _after_commit_before_delivery(here: World, case_id: int) -> None:
     assert [r["path"] for r in here.web.requests] == ["/board", "/coordinator"]
     assert len(here.mails_to("ceo@acme.test")) == 1 and len(here.mails_to("per@example.org")) == 1
     rows, recorded = here.outbox()
-    assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 1)] * 3
+    assert [(r.status, r.attempts) for r in rows] == [("sent", 1)] * 3
     assert recorded == {
         1: [("E-Mail", "sent")],
         2: [("JSON", "sent"), ("Form", "sent")],

@@ -84,8 +84,8 @@ def test_dispatch_delivers_each_message_to_its_receivers(
     )
     with service.store.read() as tx:
         rows = tx.outbox_listing()
-    assert mail["X-Trinn-Message-ID"] == f"<{rows[0]['payload']['message_id']}>"
-    assert [r["payload"]["language"] for r in rows] == ["en"] * 3
+    assert mail["X-Trinn-Message-ID"] == f"<{rows[0].payload['message_id']}>"
+    assert [r.payload["language"] for r in rows] == ["en"] * 3
     # sending again sends nothing: a row recorded as sent is done
     assert send_pending(service.store, channels, now=NOW + dt.timedelta(hours=1)).results == []
     assert len(web.requests) == 2 and len(box.messages) == 2
@@ -122,14 +122,14 @@ def test_dead_endpoint_is_retried_then_failed_then_retried_by_hand(
     assert len(box.messages) == 2
     with service.store.read() as tx:
         deliveries = tx.delivery_rows([alert.outbox_id])
-    assert [(d["attempt"], d["service"], d["status"]) for d in deliveries] == [
+    assert [(d.attempt, d.service, d.status) for d in deliveries] == [
         (1, "JSON", "failed"),
         (1, "Form", "sent"),
         (2, "JSON", "failed"),
         (3, "JSON", "failed"),
         (1, "JSON", "sent"),
     ]
-    assert all(d["url"].startswith(("json://****:****@", "form://")) for d in deliveries)
+    assert all(d.url.startswith(("json://****:****@", "form://")) for d in deliveries)
 
 
 def test_a_row_left_by_a_crash_is_sent_once(

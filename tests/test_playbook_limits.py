@@ -147,7 +147,7 @@ def test_limits_raised_list_size_reaches_set_guard_and_message(service: Service)
     service.set_fields(case.id, {"guests": GUESTS}, actor="hanne")
     fired = service.fire(case.id, "close", actor="hanne")
     assert fired.state == "closed"
-    queued = [OutboxMessage.from_json(row["payload"]) for row in service.queries.outbox(case.id)]
+    queued = [OutboxMessage.from_json(row.payload) for row in service.queries.outbox(case.id)]
     assert [message.title for message in queued] == ["Guests of Midsummer"]
     assert queued[0].body.count("guest ") == 150
 

@@ -58,7 +58,7 @@ def service(tmp_path: Path) -> Service:
 
 
 def _rows(service: Service, case_id: int) -> list[dict]:
-    return [row["payload"] for row in service.queries.outbox(case_id)]
+    return [row.payload for row in service.queries.outbox(case_id)]
 
 
 def test_recipient_list_one_row_and_one_id_per_address(service: Service) -> None:

@@ -105,7 +105,7 @@ def test_records_each_item_keeps_its_own_answers(service: Service) -> None:
     answers = {t.item: t.answers for t in case.current_tasks()}
     assert answers == {"alfa": {"fit": "no", "why": "too far"}, "beta": {"fit": "yes"}}
     assert "fit" not in case.fields  # the case's own fields are not written
-    history = [e["details"].get("done") for e in service.queries.history(case_id) if e["kind"] == "form"]
+    history = [e.details.get("done") for e in service.queries.history(case_id) if e.kind == "form"]
     assert history == [
         [{"task": "assess", "item": "alfa", "answers": {"fit": "no", "why": "too far"}}],
         [{"task": "assess", "item": "beta", "answers": {"fit": "yes"}}],
@@ -189,7 +189,7 @@ def test_personal_a_coordinator_records_it_on_their_behalf_with_a_note(service: 
         case_id, "signature", {"signed_on": "2026-12-01"}, actor="lea", item="anna", note="signed on paper"
     )
     event = service.queries.history(case_id)[-1]
-    assert (event["actor"], event["note"], event["details"]["done"]) == (
+    assert (event.actor, event.note, event.details["done"]) == (
         "lea",
         "signed on paper",
         [{"task": "sign", "item": "anna", "on_behalf_of": "anna", "answers": {"signed_on": "2026-12-01"}}],

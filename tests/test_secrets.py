@@ -271,7 +271,7 @@ def test_rows_an_older_trinn_stored_unmasked_are_masked_when_shown(tmp_path: Pat
     rows = desk.outbox(None)
     deliveries = desk.deliveries(outbox_id)
     page = desk.case_page(case.id)
-    row = next(r for r in rows if r["id"] == outbox_id)
+    row = next(r for r in rows if r.id == outbox_id)
     shown += [
         repr(rows),
         repr(deliveries),

@@ -7,15 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from trinn.engine.errors import CaseNotFoundError, CommandError, RefusedError, SettingError, StaleCaseError
 from trinn.engine.people import People, Person
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.service import Service
 from trinn.engine.store import Store, open_database
-from trinn.engine.store.tables import cases, events, outbox, tasks, timers
 
+TABLES = ("cases", "events", "tasks", "timers", "outbox")
 CASES = Path(__file__).parent / "data" / "cases"
 NOW = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)  # a Tuesday
 BOSS = "boss"
@@ -46,10 +45,7 @@ def _open(service: Service, **values: object) -> int:
 
 def _counts(service: Service) -> dict[str, int]:
     with service.store.read() as tx:
-        return {
-            t.name: tx.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-            for t in (cases, events, tasks, timers, outbox)
-        }
+        return {name: tx._scalar(f"SELECT count(*) FROM {name}") for name in TABLES}
 
 
 def _to_signing(service: Service, case_id: int) -> None:
@@ -72,13 +68,13 @@ def test_open_sets_defaults_runs_on_enter_and_makes_tasks_and_timers(service: Se
         ("remind", NOW + dt.timedelta(days=3)),
     ]
     (event,) = service.queries.history(case.id)
-    assert (event["kind"], event["actor"], event["state_before"], event["state_after"]) == (
+    assert (event.kind, event.actor, event.state_before, event.state_after) == (
         "open",
         BOSS,
         None,
         "new",
     )
-    assert event["changes"]["org"] == [None, "Acme"]
+    assert event.changes["org"] == [None, "Acme"]
 
 
 @pytest.mark.parametrize(
@@ -142,7 +138,7 @@ def test_role_is_enforced_and_named(service: Service) -> None:
         service.fire(case_id, "approve", actor="bob")
     case = service.fire(case_id, "approve", actor="bo")
     assert case.state == "approved" and case.is_closed and case.outcome == "positive"
-    done = [e["details"]["done"][0] for e in service.queries.history(case_id) if e["kind"] == "done"]
+    done = [e.details["done"][0] for e in service.queries.history(case_id) if e.kind == "done"]
     assert done[0] == {"task": "sign", "item": "a", "on_behalf_of": "partner"}
 
 
@@ -155,10 +151,10 @@ def test_final_state_notifies_and_starts_a_linked_case(service: Service) -> None
     child, _compiled, _ = service.queries.load(2)
     assert (child.parent_id, child.playbook_id, child.fields) == (1, "test.followup", {"org": "Acme"})
     last = service.queries.history(case_id)[-1]
-    assert last["details"]["started"] == [2]
+    assert last.details["started"] == [2]
     with service.store.read() as tx:
         rows = tx.outbox_rows(case_id)
-    assert [(r["kind"], r["payload"]["message"], r["payload"]["address"]) for r in rows] == [
+    assert [(r.kind, r.payload["message"], r.payload["address"]) for r in rows] == [
         ("notify", "welcome", "x@acme.no")
     ]
 
@@ -256,7 +252,7 @@ def test_tick_fires_each_due_timer_once(service: Service) -> None:
         ("remind", "to lead"),
     ]
     with service.store.read() as tx:
-        reasons = [r["payload"]["reason"] for r in tx.outbox_rows(case_id)]
+        reasons = [r.payload["reason"] for r in tx.outbox_rows(case_id)]
     assert reasons == ["remind", "remind", "escalate"]
 
 
@@ -267,7 +263,7 @@ def test_tick_fires_a_timed_transition(service: Service) -> None:
     assert [(a.kind, a.detail) for a in actions] == [("timer", "give_up -> dropped")]
     case, _, _ = service.queries.load(case_id)
     assert case.state == "dropped" and case.is_closed
-    assert service.queries.history(case_id)[-1]["actor"] == "trinn"
+    assert service.queries.history(case_id)[-1].actor == "trinn"
     assert service.tick(NOW + dt.timedelta(days=62)) == []
 
 
@@ -287,10 +283,10 @@ def test_history_is_one_event_per_command_without_gaps(service: Service) -> None
     _to_signing(service, case_id)
     service.comment(case_id, "hello", actor="lea")
     history = service.queries.history(case_id)
-    assert [e["case_version"] for e in history] == [1, 2, 3, 4, 5]
-    assert [e["kind"] for e in history] == ["open", "set", "form", "fire", "comment"]
-    assert history[1]["changes"] == {"members": [None, ["a", "b"]]}
-    assert history[-1]["note"] == "hello"
+    assert [e.case_version for e in history] == [1, 2, 3, 4, 5]
+    assert [e.kind for e in history] == ["open", "set", "form", "fire", "comment"]
+    assert history[1].changes == {"members": [None, ["a", "b"]]}
+    assert history[-1].note == "hello"
 
 
 def test_running_case_keeps_its_playbook_version(service: Service, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""A command's statements on the driver: they store exactly what SQLAlchemy stores, on both databases."""
+"""The store's plain SQL on the driver: it stores exactly what SQLAlchemy stores, on both databases,
+and reads back what SQLAlchemy stored; its columns and kinds are the tables' (`tables.py`)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,28 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 
 from trinn.engine.case import TaskRecord, TimerRecord
 from trinn.engine.people import People
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.service import Service
-from trinn.engine.store import Store, open_database
-from trinn.engine.store.statements import MAX_ROWS, TASK_RECORD, TIMER_RECORD, Statements
-from trinn.engine.store.tables import cases, events, tasks
+from trinn.engine.store import Store, open_database, resolve_url
+from trinn.engine.store import sql as statements
+from trinn.engine.store.dialect import JSON_COLUMNS, TIME_COLUMNS, dialect_named
+from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow
+from trinn.engine.store.sql import MAX_ROWS, TASK_RECORD, TIMER_RECORD
+from trinn.engine.store.tables import (
+    JSON,
+    UtcDateTime,
+    cases,
+    deliveries,
+    events,
+    metadata,
+    outbox,
+    tasks,
+    timers,
+)
 
 CASES = Path(__file__).parent / "data" / "cases"
 NOW = dt.datetime(2026, 11, 24, 9, 30, 15, 120_000, tzinfo=dt.UTC)
@@ -40,12 +54,14 @@ def _walk(service: Service) -> int:
     return case_id
 
 
-def test_commands_store_what_sqlalchemy_reads_back(service: Service) -> None:
+def test_commands_store_what_sqlalchemy_reads_back(service: Service, db_url: str) -> None:
     case_id = _walk(service)
-    with service.store.engine.connect() as connection:  # read through SQLAlchemy's own layer
+    engine = sa.create_engine(db_url)  # read through SQLAlchemy's own layer
+    with engine.connect() as connection:
         case = connection.execute(sa.select(cases).where(cases.c.id == case_id)).mappings().one()
         history = connection.execute(sa.select(events).order_by(events.c.seq)).mappings().all()
         rows = connection.execute(sa.select(tasks).order_by(tasks.c.id)).mappings().all()
+    engine.dispose()
     assert (case["state"], case["row_version"], case["updated_at"]) == ("signing", 5, NOW)
     assert case["fields"] == {
         "org": "Acme",
@@ -109,28 +125,120 @@ def test_a_case_loaded_reads_the_same_as_it_was_saved(service: Service) -> None:
     assert [t.id for t in case.tasks] == sorted(t.id for t in case.tasks if t.id is not None)
 
 
-@pytest.mark.parametrize(
-    "dialect", [sqlite.dialect(), postgresql.psycopg.dialect()], ids=["sqlite", "postgresql"]
-)
-def test_parameters_come_in_the_drivers_paramstyle_with_fixed_values(dialect) -> None:
-    statement = Statements(dialect).cancel_timers
-    parameters = statement.parameters({"case_id": 7})
+def test_postgresql_takes_named_parameters_in_its_own_style() -> None:
+    pytest.importorskip("psycopg")
+    text = dialect_named("postgresql").text(statements.CANCEL_TIMERS)
     # leaving a state cancels its waiting timers, not case-wide deadlines nor a meeting's row
-    kept = ("deadline", "dl_escalate", "dl_remind", "meeting")
-    if dialect.positional:
-        assert statement.sql == (
-            "UPDATE timers SET status=? WHERE timers.case_id = ? AND timers.status = ?"
-            + " AND timers.kind != ?" * len(kept)
+    assert text == (
+        "UPDATE timers SET status = 'cancelled' WHERE case_id = %(case_id)s AND status = 'waiting'"
+        " AND kind NOT IN ('deadline', 'dl_escalate', 'dl_remind', 'meeting')"
+    )
+    assert dialect_named("sqlite").text(statements.CANCEL_TIMERS) == statements.CANCEL_TIMERS
+
+
+def test_what_sqlalchemy_stored_reads_the_same_through_the_store(db_url: str) -> None:
+    """A row written by SQLAlchemy (as trinn before this store, and Alembic's migrations) reads
+    back through the store's own statements with the same values, times aware in UTC."""
+    database = open_database(db_url)
+    engine = sa.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(
+            metadata.tables["playbooks"]
+            .insert()
+            .values(sha256="abc", playbook_id="p", version=1, language="en", yaml="x", stored_at=NOW)
         )
-        assert parameters == ("cancelled", 7, "waiting", *kept)
-    else:
-        assert "%(case_id)s" in statement.sql
-        assert parameters == {
-            "status": "cancelled",
-            "case_id": 7,
-            "status_1": "waiting",
-            **{f"kind_{i}": kind for i, kind in enumerate(kept, 1)},
-        }
+        connection.execute(
+            cases.insert().values(
+                playbook_id="p",
+                playbook_version=1,
+                playbook_sha256="abc",
+                state="open",
+                entry=1,
+                subject="Acme",
+                fields={"org": "Acme", "n": [1, 2.5, None]},
+                opened_at=NOW,
+                opened_by="kari",
+                updated_at=NOW,
+                updated_by="kari",
+                row_version=1,
+            )
+        )
+        connection.execute(
+            events.insert().values(
+                case_id=1,
+                case_version=1,
+                at=NOW,
+                actor="kari",
+                kind="open",
+                state_after="open",
+                changes={"org": [None, "Acme"]},
+                details={"æ": "ø"},
+            )
+        )
+    engine.dispose()
+    with Store(database).read() as tx:
+        (summary,) = tx.case_rows()
+        (event,) = tx.event_rows(1)
+        case = tx.load_case(1)
+    database.dispose()
+    assert (summary.subject, summary.opened_at, summary.closed_at) == ("Acme", NOW, None)
+    assert case.fields == {"org": "Acme", "n": [1, 2.5, None]}
+    assert (event.at, event.changes, event.details) == (NOW, {"org": [None, "Acme"]}, {"æ": "ø"})
+    assert event.at.tzinfo is dt.UTC
+
+
+def test_column_kinds_are_the_tables_types() -> None:
+    """Times and JSON are converted by the column's name: the names must say what the tables do."""
+    columns = [column for table in metadata.tables.values() for column in table.c]
+    assert {c.name for c in columns if isinstance(c.type, UtcDateTime)} == TIME_COLUMNS
+    assert {c.name for c in columns if isinstance(c.type, JSON)} == JSON_COLUMNS
+    assert not any(
+        c.name in TIME_COLUMNS | JSON_COLUMNS for c in columns if not isinstance(c.type, UtcDateTime | JSON)
+    )
+
+
+def test_rows_have_the_tables_columns() -> None:
+    without_fields = [c.name for c in cases.c if c.name != "fields"]
+    assert list(CaseSummary._fields) == without_fields
+    assert list(EventRow._fields) == [c.name for c in events.c]
+    assert list(OutboxRow._fields) == [c.name for c in outbox.c]
+    assert list(DeliveryRow._fields) == [c.name for c in deliveries.c]
+    assert list(OpenTask._fields) == [
+        *(c.name for c in tasks.c),
+        "playbook_id",
+        "playbook_version",
+        "playbook_sha256",
+        "subject",
+        "case_state",
+    ]
+    assert list(statements.CASE_COLUMNS) == [c.name for c in cases.c]
+    assert list(statements.TASK_COLUMNS) == [c.name for c in tasks.c]
+    assert list(statements.TIMER_COLUMNS) == [c.name for c in timers.c]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sqlite:///relative.db",
+        "sqlite:////abs/olute.db",
+        "sqlite://",
+        "postgresql+psycopg://kari:s%40cret@db.example.org:5433/trinn?sslmode=require",
+        "postgresql+psycopg://kari@[::1]/trinn",
+        "postgresql+psycopg:///trinn?host=/run/postgresql",
+    ],
+)
+def test_urls_are_read_as_sqlalchemy_reads_them(text: str) -> None:
+    ours, theirs = resolve_url(text), make_url(text)
+    assert (ours.drivername, ours.username, ours.password, ours.host, ours.port, ours.database) == (
+        theirs.drivername,
+        theirs.username,
+        theirs.password,
+        theirs.host,
+        theirs.port,
+        theirs.database,
+    )
+    assert dict(ours.query) == dict(theirs.query)
+    assert ours.render_as_string() == theirs.render_as_string()
 
 
 def test_many_rows_go_in_several_inserts(service: Service) -> None:

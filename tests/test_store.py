@@ -37,8 +37,14 @@ def test_head_constant_is_the_migrations_head() -> None:
     assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == HEAD
 
 
+def _sqlalchemy(db_url: str) -> sa.Engine:
+    """SQLAlchemy's own engine on the same database, to look at it from outside the store."""
+    return sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+
+
 def test_migrations_make_exactly_the_tables(db_url: str) -> None:
-    engine = open_database(db_url)
+    open_database(db_url).dispose()
+    engine = _sqlalchemy(db_url)
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     engine.dispose()
@@ -58,13 +64,14 @@ def test_a_file_path_means_sqlite(tmp_path: Path) -> None:
 
 
 def test_sqlite_is_durable_and_checks_foreign_keys(sqlite_url: str) -> None:
-    engine = open_database(sqlite_url)
-    with engine.connect() as connection:
-        settings = [
-            connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
-        ]
-    engine.dispose()
+    database = open_database(sqlite_url)
+    connection = database.checkout()  # a connection as every command gets one
+    settings = [
+        connection.execute(f"PRAGMA {name}").fetchone()[0]
+        for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+    ]
+    database.checkin(connection)
+    database.dispose()
     assert settings == ["wal", 2, 1, 30000]  # synchronous 2 is FULL
 
 
@@ -95,7 +102,8 @@ def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
 
 
 def test_a_newer_schema_is_refused(sqlite_url: str) -> None:
-    engine = open_database(sqlite_url)
+    open_database(sqlite_url).dispose()
+    engine = _sqlalchemy(sqlite_url)
     with engine.begin() as connection:
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
     engine.dispose()
@@ -171,11 +179,13 @@ def test_a_database_of_the_first_schema_is_upgraded_in_place(db_url: str) -> Non
     )
     case = service.fire(1, "close", actor="kari")
     assert (case.state, case.row_version, case.is_closed) == ("closed", 2, True)
-    with upgraded.connect() as connection:
+    with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
+    engine.dispose()
     # the first schema's outbox row can be claimed and its deliveries recorded (0002)
     with Store(upgraded).write() as tx:
-        assert tx.claim_outbox(1, "me", NOW, NOW + dt.timedelta(minutes=5))["attempts"] == 1
+        claimed = tx.claim_outbox(1, "me", NOW, NOW + dt.timedelta(minutes=5))
+        assert claimed is not None and claimed.attempts == 1
         tx.add_delivery(
             1,
             attempt=1,
@@ -219,12 +229,12 @@ def test_writes_from_many_short_lived_threads_do_not_drain_the_pool(db_url: str)
 
 def test_a_pool_timeout_is_a_store_error(sqlite_url: str) -> None:
     """Every connection busy for longer than the pool waits: one clear error, not a traceback."""
-    open_database(sqlite_url).dispose()  # the schema
-    engine = sa.create_engine(
-        sqlite_url, poolclass=sa.QueuePool, pool_size=1, max_overflow=0, pool_timeout=0.01
-    )
-    store = Store(engine)
-    with store.read(), pytest.raises(StoreError, match=r"^database .*QueuePool limit"), store.read():
+    store = Store(open_database(sqlite_url, pool_size=1, pool_timeout=0.01))
+    with (
+        store.read(),
+        pytest.raises(StoreError, match=r"^database .*trinn.db: all 1 connections stayed busy for 0.01 s$"),
+        store.read(),
+    ):
         pass
     store.close()
 
@@ -232,17 +242,18 @@ def test_a_pool_timeout_is_a_store_error(sqlite_url: str) -> None:
 def test_times_read_back_aware_in_utc_whoever_wrote_them(db_url: str) -> None:
     """One column type for every time: an aware time is stored as its UTC instant, a naive one
     (as older trinn and hand-written rows hold) is taken as UTC; both read back aware in UTC,
-    through SQLAlchemy's own layer and through the commands' compiled statements alike."""
+    through SQLAlchemy's own layer and through the store's statements alike."""
     oslo = dt.timezone(dt.timedelta(hours=1))
-    engine = open_database(db_url)
+    database = open_database(db_url)
     service = Service(
-        Store(engine),
+        Store(database),
         PlaybookRegistry([CASES]),
         People.single_user("kari"),
         clock=lambda: dt.datetime(2026, 11, 24, 10, tzinfo=oslo),
     )
     case = service.open_case("test.followup", {"org": "Acme"}, actor="kari")
     assert case.opened_at == NOW
+    engine = _sqlalchemy(db_url)
     with engine.begin() as connection:
         connection.execute(
             sa.text("UPDATE cases SET updated_at = :naive"), {"naive": dt.datetime(2026, 11, 25, 8, 30)}
@@ -250,8 +261,9 @@ def test_times_read_back_aware_in_utc_whoever_wrote_them(db_url: str) -> None:
         row = connection.execute(sa.select(cases.c.opened_at, cases.c.updated_at)).one()
     assert tuple(row) == (NOW, dt.datetime(2026, 11, 25, 8, 30, tzinfo=dt.UTC))
     assert all(moment.tzinfo is dt.UTC for moment in row)
-    with Store(engine).read() as tx:
+    engine.dispose()
+    with Store(database).read() as tx:
         loaded = tx.load_case(case.id)
     assert (loaded.opened_at, loaded.updated_at) == tuple(row)
     assert loaded.updated_at.tzinfo is dt.UTC
-    engine.dispose()
+    database.dispose()

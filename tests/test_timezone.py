@@ -27,7 +27,7 @@ def test_timezone_messages_write_times_on_the_playbooks_clock(tmp_path: Path) ->
     assert case.fields["motetid"] == "2026-12-15T23:30:00Z"  # typed on New York's clock
     service.fire(case.id, "avtal", actor="kari", now=NOW)
     (row,) = service.queries.outbox(case.id)
-    assert row["payload"]["body"].strip() == "Møtet er 15. desember 2026 18:30. Sendt 1. desember 2026 09:00."
+    assert row.payload["body"].strip() == "Møtet er 15. desember 2026 18:30. Sendt 1. desember 2026 09:00."
 
 
 async def test_timezone_app_types_and_shows_times_on_the_playbooks_clock(tmp_path: Path) -> None:

@@ -77,7 +77,7 @@ def test_timing_moving_the_date_moves_what_waits_and_says_so(service: Service) -
         ("remind", 1, utc("2027-01-13 23:00")),
     ]
     assert _dues(service, case.id)["folg_opp"] == utc("2027-01-14 23:00")
-    moved = service.queries.history(case.id)[-1]["details"]["moved"]
+    moved = service.queries.history(case.id)[-1].details["moved"]
     assert moved[0] == {"task": "folg_opp", "from": "2027-01-07T23:00:00Z", "to": "2027-01-14T23:00:00Z"}
     assert {
         "remind": 0,

@@ -100,7 +100,7 @@ async def test_repeated_enter_in_a_note_dialog_saves_once_and_stays_on_the_case(
             await settle(pilot)
         assert app.screen is screen
     history = settings.queries().history(case_id)
-    assert [e["name"] for e in history if e["kind"] == "done"] == ["bruk_felles_kommunikasjon"]
+    assert [e.name for e in history if e.kind == "done"] == ["bruk_felles_kommunikasjon"]
 
 
 async def test_repeated_enter_on_an_action_never_pops_the_last_screen(tmp_path: Path) -> None:

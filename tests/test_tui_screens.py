@@ -113,7 +113,7 @@ async def test_outbox_shows_pending_and_plugs_in_a_retry(tmp_path: Path) -> None
         assert "purring" in screen_text(pilot) and "ledelsen" in screen_text(pilot)
         await pilot.press("t")
         await settle(pilot)
-        assert retried == [int(screen.rows[0]["id"])]
+        assert retried == [int(screen.rows[0].id)]
 
 
 async def test_outbox_opens_a_message_in_full_with_each_deliverys_whole_error(tmp_path: Path) -> None:
@@ -137,7 +137,7 @@ async def test_outbox_opens_a_message_in_full_with_each_deliverys_whole_error(tm
     with store.write() as tx:
         (row,) = tx.outbox_listing(status=None)
         tx.add_delivery(
-            int(row["id"]),
+            int(row.id),
             attempt=1,
             at=dt.datetime(2026, 12, 1, 8, 5, tzinfo=dt.UTC),
             service="mailto",

@@ -87,7 +87,7 @@ async def test_a_refused_message_is_said_and_retried_from_the_outbox(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, OutboxScreen)
-        assert [(r["id"], r["status"]) for r in screen.rows] == [(2, "pending")]
+        assert [(r.id, r.status) for r in screen.rows] == [(2, "pending")]
         web.down = set()
         await pilot.press("t")
         await settle(pilot)
@@ -109,7 +109,7 @@ async def test_a_broken_channels_file_is_said_once_and_nothing_is_lost(
         assert app.sender is None
     assert web.requests == []
     with settings.store().read() as tx:
-        assert {r["status"] for r in tx.outbox_rows()} == {"pending"}
+        assert {r.status for r in tx.outbox_rows()} == {"pending"}
 
 
 def test_the_change_mark_moves_with_every_outbox_change(settings: Settings, web: HttpReceiver) -> None:

@@ -66,8 +66,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
     clock = Clock()
     service = make_service(tmp_path, f"sqlite:///{tmp_path / 'trinn.db'}", clock)
     case_id = invited_case(service)
-    (invitation,) = [r for r in service.queries.outbox(case_id) if r["payload"]["message"] == "invitasjon"]
-    found = LINK.search(invitation["payload"]["body"])
+    (invitation,) = [r for r in service.queries.outbox(case_id) if r.payload["message"] == "invitasjon"]
+    found = LINK.search(invitation.payload["body"])
     assert found is not None
     with serving(service) as base:
         yield Served(service, clock, base, case_id, found.group(1))
@@ -99,12 +99,11 @@ def test_web_submission_moves_the_case_as_the_external_role(served: Served) -> N
     assert case.state == "pamelding_mottatt"
     assert case.fields["okonomisk_bidrag"] == 50000
     last = served.service.queries.history(served.case_id)[-1]
-    assert (last["actor"], last["kind"], last["name"]) == ("virksomheten", "form", "pamelding")
-    assert last["details"]["via"] == "web"
-    assert last["details"]["transitions"][0]["trigger"] == "motta_pamelding"
+    assert (last.actor, last.kind, last.name) == ("virksomheten", "form", "pamelding")
+    assert last.details["via"] == "web"
+    assert last.details["transitions"][0]["trigger"] == "motta_pamelding"
     queued = [
-        (r["payload"]["message"], r["payload"]["address"])
-        for r in served.service.queries.outbox(served.case_id)
+        (r.payload["message"], r.payload["address"]) for r in served.service.queries.outbox(served.case_id)
     ]
     assert queued[-2:] == [("kvittering", "per@fjordkraft.test"), ("ny_samarbeidspartner", None)]
     thanks = request(served.base + "/f/sent?lang=nb")
@@ -131,10 +130,10 @@ def test_web_script_tags_are_shown_as_text(served: Served) -> None:
     status, _body = served.post({**GOOD, "strategisk_initiativ": hostile})
     assert status == 303
     receipt = [
-        r for r in served.service.queries.outbox(served.case_id) if r["payload"]["message"] == "kvittering"
+        r for r in served.service.queries.outbox(served.case_id) if r.payload["message"] == "kvittering"
     ]
     # an e-mail is plain text: the answer reads as typed, and no mail client runs it
-    assert f"Strategisk prosjekt / initiativ: {hostile}" in receipt[0]["payload"]["body"]
+    assert f"Strategisk prosjekt / initiativ: {hostile}" in receipt[0].payload["body"]
 
 
 def _gone(served: Served, path: str, method: str = "GET") -> None:

@@ -169,11 +169,8 @@ def test_browser_company_signs_up_from_its_invitation(
     assert case.state == "pamelding_mottatt"
     assert case.fields["kontakt_epost"] == "post@fjordkraft.test"
     last = service.queries.history(case_id)[-1]
-    assert (last["actor"], last["details"]["via"]) == ("virksomheten", "web")
-    sent = {
-        r["payload"]["message"]: (r["status"], r["payload"]["address"])
-        for r in service.queries.outbox(case_id)
-    }
+    assert (last.actor, last.details["via"]) == ("virksomheten", "web")
+    sent = {r.payload["message"]: (r.status, r.payload["address"]) for r in service.queries.outbox(case_id)}
     assert sent["kvittering"] == ("sent", "post@fjordkraft.test")
     assert sent["ny_samarbeidspartner"] == ("sent", None)
     service.store.close()

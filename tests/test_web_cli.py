@@ -74,12 +74,10 @@ def _invited(tmp_path: Path) -> tuple[int, str]:
     service = make_service(tmp_path, f"sqlite:///{tmp_path / 'trinn.db'}", Clock())
     try:
         case_id = invited_case(service)
-        (invitation,) = [
-            r for r in service.queries.outbox(case_id) if r["payload"]["message"] == "invitasjon"
-        ]
+        (invitation,) = [r for r in service.queries.outbox(case_id) if r.payload["message"] == "invitasjon"]
     finally:
         service.store.close()
-    found = LINK.search(invitation["payload"]["body"])
+    found = LINK.search(invitation.payload["body"])
     assert found is not None
     return case_id, found.group(0)
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from trinn.engine.queries import Queries
     from trinn.engine.service import Service
     from trinn.engine.spec import PlaybookSpec
+    from trinn.engine.store.rows import OutboxRow
     from trinn.tui.cli.settings import Settings
 
 __all__ = ["CaseFilter", "CasePage", "CaseRow", "Desk", "PlaybookEntry", "TaskRow"]
@@ -192,22 +193,22 @@ class Desk:
         result = []
         nothing: tuple[int, Any, set[str]] = (0, None, set())
         for row in rows:
-            title, lang, states, zone = self._titles[row["playbook_sha256"]]
-            count, first_due, roles = open_tasks.get(row["id"], nothing)
+            title, lang, states, zone = self._titles[row.playbook_sha256]
+            count, first_due, roles = open_tasks.get(row.id, nothing)
             result.append(
                 CaseRow(
-                    id=int(row["id"]),
-                    playbook=row["playbook_id"],
+                    id=int(row.id),
+                    playbook=row.playbook_id,
                     playbook_title=title,
                     language=lang,
-                    subject=row["subject"] or "",
-                    state=row["state"],
-                    state_title=states.get(row["state"], row["state"]),
+                    subject=row.subject or "",
+                    state=row.state,
+                    state_title=states.get(row.state, row.state),
                     open_tasks=count,
                     next_due=first_due,
-                    updated_at=row["updated_at"],
-                    updated_by=row["updated_by"],
-                    closed=row["closed_at"] is not None,
+                    updated_at=row.updated_at,
+                    updated_by=row.updated_by,
+                    closed=row.closed_at is not None,
                     roles=frozenset(roles),
                     zone=zone,
                 )
@@ -245,17 +246,17 @@ class Desk:
         result = []
         for row, compiled in self.queries.open_tasks(roles=roles, assignee=self.actor):
             spec = compiled.spec
-            task = spec.all_tasks().get(row["task_id"])
+            task = spec.all_tasks().get(row.task_id)
             result.append(
                 TaskRow(
-                    case_id=int(row["case_id"]),
-                    subject=row["subject"] or "",
-                    task=row["task_id"],
-                    item=row["item"],
-                    title=localize(task.title, language(), spec.language) if task else row["task_id"],
-                    role=row["role"],
+                    case_id=int(row.case_id),
+                    subject=row.subject or "",
+                    task=row.task_id,
+                    item=row.item,
+                    title=localize(task.title, language(), spec.language) if task else row.task_id,
+                    role=row.role,
                     form=task.form if task else None,
-                    due_at=row["due_at"],
+                    due_at=row.due_at,
                     language=spec.language,
                 )
             )
@@ -265,9 +266,9 @@ class Desk:
 
     def outbox(
         self, statuses: tuple[str, ...] | None = (OutboxStatus.PENDING, OutboxStatus.FAILED)
-    ) -> list[Any]:
+    ) -> list[OutboxRow]:
         rows = self.queries.outbox()
-        return [shown_outbox_row(r) for r in rows if statuses is None or r["status"] in statuses]
+        return [shown_outbox_row(r) for r in rows if statuses is None or r.status in statuses]
 
     def deliveries(self, outbox_id: int) -> list[Any]:
         """Each try to deliver outbox message `outbox_id`, oldest first. Errors were masked when

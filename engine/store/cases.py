@@ -10,19 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from itertools import starmap
-from typing import TYPE_CHECKING, Any
-
-import sqlalchemy as sa
+from typing import Any
 
 from trinn.engine.case import Case, TaskRecord, TimerRecord
 from trinn.engine.errors import CaseNotFoundError, StaleCaseError, StoreError
-from trinn.engine.status import OutboxStatus, TimerStatus
+from trinn.engine.status import OutboxStatus
+from trinn.engine.store import sql
 from trinn.engine.store.driver import TransactionBase
-from trinn.engine.store.statements import MAX_ROWS, TASK_CHANGES, TIMER_CHANGES, DriverStatement
-from trinn.engine.store.tables import cases, playbooks, tasks, timers
-
-if TYPE_CHECKING:
-    from sqlalchemy.dialects import postgresql, sqlite
 
 __all__ = ["CaseWrites"]
 
@@ -35,33 +29,22 @@ class CaseWrites(TransactionBase):
     def store_playbook(
         self, sha256: str, playbook_id: str, version: int, language: str, text: str, now: dt.datetime
     ) -> None:
-        """Keep a playbook version's text, once (the first case of it stores it).
-
-        Two first cases may be opened at once: the second insert then does nothing.
-        """
-        if not self._rows(self._statements.playbook_stored, {"sha256": sha256}):
-            statement: postgresql.Insert | sqlite.Insert
-            if self.is_postgres:
-                from sqlalchemy.dialects.postgresql import insert as postgres_insert
-
-                statement = postgres_insert(playbooks)
-            else:
-                from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-                statement = sqlite_insert(playbooks)
-            self.execute(
-                statement.values(
-                    sha256=sha256,
-                    playbook_id=playbook_id,
-                    version=version,
-                    language=language,
-                    yaml=text,
-                    stored_at=now,
-                ).on_conflict_do_nothing(index_elements=["sha256"])
+        """Keep a playbook version's text, once (the first case of it stores it)."""
+        if not self._rows(sql.PLAYBOOK_STORED, {"sha256": sha256}):
+            self._run(
+                sql.INSERT_PLAYBOOK,
+                {
+                    "sha256": sha256,
+                    "playbook_id": playbook_id,
+                    "version": version,
+                    "language": language,
+                    "yaml": text,
+                    "stored_at": now,
+                },
             )
 
     def playbook_text(self, sha256: str) -> str:
-        text = self.execute(sa.select(playbooks.c.yaml).where(playbooks.c.sha256 == sha256)).scalar()
+        text = self._scalar(sql.PLAYBOOK_TEXT, {"sha256": sha256})
         if text is None:
             raise StoreError(f"the playbook version {sha256[:12]} is missing from the database")
         return str(text)
@@ -71,31 +54,27 @@ class CaseWrites(TransactionBase):
     def load_case(self, case_id: int, *, lock: bool = False, with_timers: bool = False) -> Case:
         """A case with all its tasks (and its waiting timers if asked); `lock` holds its row."""
         key = {"case_id": case_id}
-        sql = self._statements
-        found = self._rows(sql.case_locked if lock else sql.case, key)
+        # SQLite: the writer holds the whole file; PostgreSQL locks the case's row
+        found = self._rows(sql.CASE + (" FOR UPDATE" if lock and self.is_postgres else ""), key)
         if not found:
             raise CaseNotFoundError(case_id)
         case = _case_of(found[0])
         self._fields_read[case_id] = dict(case.fields)
-        case.tasks = list(starmap(TaskRecord, self._rows(sql.tasks_of, key)))
+        case.tasks = list(starmap(TaskRecord, self._rows(sql.TASKS_OF, key)))
         if with_timers:
-            case.timers = list(starmap(TimerRecord, self._rows(sql.waiting_timers_of, key)))
+            case.timers = list(starmap(TimerRecord, self._rows(sql.WAITING_TIMERS_OF, key)))
         return case
 
     def case_playbook(self, case_id: int) -> tuple[str, int, str]:
         """The playbook id, version and hash a case runs on (without loading the case)."""
-        row = self.execute(
-            sa.select(cases.c.playbook_id, cases.c.playbook_version, cases.c.playbook_sha256).where(
-                cases.c.id == case_id
-            )
-        ).first()
-        if row is None:
+        rows = self._rows(sql.CASE_PLAYBOOK, {"case_id": case_id})
+        if not rows:
             raise CaseNotFoundError(case_id)
-        return row.playbook_id, row.playbook_version, row.playbook_sha256
+        playbook_id, version, sha256 = rows[0]
+        return str(playbook_id), int(version), str(sha256)
 
     def insert_case(self, case: Case) -> int:
-        values = _case_values(case)
-        case.id = int(self._rows(self._statements.insert_case, values)[0][0])
+        case.id = int(self._rows(sql.INSERT_CASE, _case_values(case))[0][0])
         self._save_children(case)
         return case.id
 
@@ -104,31 +83,28 @@ class CaseWrites(TransactionBase):
         values = _case_values(case)
         values["_id"], values["_read"] = case.id, read_version
         same = case.fields == self._fields_read.get(case.id)
-        sql = self._statements
-        if self._run(sql.update_case_same_fields if same else sql.update_case, values) != 1:
+        if self._run(sql.UPDATE_CASE_SAME_FIELDS if same else sql.UPDATE_CASE, values) != 1:
             self.raise_stale(case.id)
         self._save_children(case)
 
     def raise_stale(self, case_id: int) -> None:
-        row = self.execute(
-            sa.select(cases.c.updated_by, cases.c.updated_at).where(cases.c.id == case_id)
-        ).first()
-        if row is None:
+        rows = self._rows(sql.CASE_WRITER, {"case_id": case_id})
+        if not rows:
             raise CaseNotFoundError(case_id)
-        raise StaleCaseError(case_id, row.updated_by, row.updated_at)
+        updated_by, updated_at = rows[0]
+        raise StaleCaseError(case_id, updated_by, updated_at)
 
     def _save_children(self, case: Case) -> None:
-        sql = self._statements
         if case.timers_cancelled:
-            self._run(sql.cancel_timers, {"case_id": case.id})
+            self._run(sql.CANCEL_TIMERS, {"case_id": case.id})
             case.timers_cancelled = False
-        self._save(tasks, sql.update_task, TASK_CHANGES, case, case.tasks, _task_values)
-        self._save(timers, sql.update_timer, TIMER_CHANGES, case, case.timers, _timer_values)
+        self._save("tasks", sql.UPDATE_TASK, sql.TASK_CHANGES, case, case.tasks, _task_values)
+        self._save("timers", sql.UPDATE_TIMER, sql.TIMER_CHANGES, case, case.timers, _timer_values)
 
     def _save(
         self,
-        table: sa.Table,
-        update: DriverStatement,
+        table: str,
+        update: str,
         changeable: Sequence[str],
         case: Case,
         records: Sequence[TaskRecord | TimerRecord],
@@ -141,13 +117,15 @@ class CaseWrites(TransactionBase):
             self._run_many(
                 update, [{**{name: getattr(r, name) for name in changeable}, "_id": r.id} for r in dirty]
             )
-        for start in range(0, len(new), MAX_ROWS):
-            batch = new[start : start + MAX_ROWS]
-            statement, parameters = self._statements.insert_rows(
-                table, [{**values(r), "case_id": case.id} for r in batch]
-            )
+        for start in range(0, len(new), sql.MAX_ROWS):
+            batch = new[start : start + sql.MAX_ROWS]
+            parameters = {}
+            for i, record in enumerate(batch):
+                row = self._dialect.values({**values(record), "case_id": case.id})
+                parameters.update({f"{name}_{i}": value for name, value in row.items()})
+            statement = self._dialect.text(sql.insert_rows(table, len(batch)))
             # one statement hands out increasing ids in the order of its rows
-            ids = sorted(int(row[0]) for row in self._driver(statement.sql, parameters).fetchall())
+            ids = sorted(int(row[0]) for row in self._execute(statement, parameters).fetchall())
             for record, row_id in zip(batch, ids, strict=True):
                 record.id = row_id
         for record in (*dirty, *new):
@@ -167,7 +145,7 @@ class CaseWrites(TransactionBase):
         details: Mapping[str, Any],
     ) -> None:
         self._run(
-            self._statements.insert_event,
+            sql.INSERT_EVENT,
             {
                 "case_id": case.id,
                 "case_version": case.row_version,
@@ -185,7 +163,7 @@ class CaseWrites(TransactionBase):
 
     def add_outbox(self, case: Case, kind: str, payload: Mapping[str, Any], now: dt.datetime) -> None:
         self._run(
-            self._statements.insert_outbox,
+            sql.INSERT_OUTBOX,
             {
                 "case_id": case.id,
                 "case_version": case.row_version,
@@ -204,19 +182,7 @@ class CaseWrites(TransactionBase):
 
     def due_timer_cases(self, now: dt.datetime) -> list[int]:
         """Cases with a timer due at `now`, in the order their first timer fell due."""
-        first_due = sa.func.min(timers.c.due_at)
-        query = (
-            sa.select(timers.c.case_id)
-            # a meeting's row keeps its start for showing, and is settled by the next command
-            .where(
-                timers.c.status == TimerStatus.WAITING,
-                timers.c.due_at <= now,
-                timers.c.kind != "meeting",
-            )
-            .group_by(timers.c.case_id)
-            .order_by(first_due, timers.c.case_id)
-        )
-        return [int(case_id) for case_id in self.execute(query).scalars()]
+        return [int(row[0]) for row in self._rows(sql.DUE_TIMER_CASES, {"now": now})]
 
 
 def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:

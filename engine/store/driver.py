@@ -1,93 +1,68 @@
-"""One open transaction's connection: SQLAlchemy's for composed statements, the driver's for a command's.
+"""One open transaction on a driver connection: the plain SQL of `sql`, run through the dialect.
 
 `TransactionBase` is what each concern of the store builds on (`cases`,
 `queue`, `reads`); `store.Transaction` joins them on one transaction. Times go
-in and come out aware in UTC (the column type in `tables`).
+in and come out aware in UTC, JSON goes in and comes out as Python values
+(`dialect`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Self
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-
-from trinn.engine.store.statements import DriverStatement, Statements, statements_for
+from trinn.engine.store.database import Database
 
 __all__ = ["TransactionBase"]
 
+Row = TypeVar("Row")
+
 
 class TransactionBase:
-    """An open transaction: `execute` for SQLAlchemy statements, `_run`/`_rows` for driver SQL."""
+    """An open transaction: `_rows` and `_run` send a statement of `sql` on its cursor."""
 
-    def __init__(
-        self, connection: Connection | None, is_postgres: bool, statements: Statements | None = None
-    ) -> None:
-        self._connection: Connection | None = connection
-        if connection is not None:  # else `_pooled` set the engine and the pooled connection
-            self._engine: Engine = connection.engine
-            self._pool_connection: Any = None
-        self.is_postgres = is_postgres
-        self._statements = statements or statements_for(self._engine.dialect)
-        self._cursor: Any = None
+    def __init__(self, database: Database, connection: Any) -> None:
+        self.database = database
+        self.is_postgres = database.is_postgres
+        self._dialect = database.dialect
+        self._cursor = connection.cursor()
         self._fields_read: dict[int, dict[str, Any]] = {}  # each loaded case's fields as stored
 
-    @classmethod
-    def _pooled(cls, engine: Engine, pool_connection: Any, is_postgres: bool, statements: Statements) -> Self:
-        """A command's transaction on a pooled driver connection (see `Store.write`)."""
-        tx = cls.__new__(cls)
-        tx._engine, tx._pool_connection = engine, pool_connection
-        cls.__init__(tx, None, is_postgres, statements)  # as every transaction
-        return tx
-
-    @property
-    def connection(self) -> Connection:
-        """SQLAlchemy's connection of this transaction (made on first use by a command's)."""
-        if self._connection is None:
-            self._connection = Connection(self._engine, self._pool_connection)
-        return self._connection
-
-    def _end(self, commit: bool) -> None:
-        connection = self._connection
-        if connection is not None and connection.in_transaction():
-            connection.commit() if commit else connection.rollback()
-        else:
-            driver = self._pool_connection.driver_connection
-            driver.commit() if commit else driver.rollback()
-
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()  # hands the pooled connection back too
-        else:
-            self._pool_connection.close()
-
-    def execute(self, statement: Any, *args: Any) -> sa.CursorResult[*tuple[Any, ...]]:
-        return self.connection.execute(statement, *args)
-
-    # a command's statements, on the driver's cursor of the same transaction
-
-    def _driver(self, sql: str, parameters: Any, many: bool = False) -> Any:
-        """Run driver SQL; everything a command writes passes here (the benchmark records it)."""
-        if self._cursor is None:
-            pooled = self._pool_connection or self.connection.connection
-            # sqlite3's or psycopg's connection; SQLAlchemy types it Optional (None once detached)
-            driver: Any = pooled.driver_connection
-            self._cursor = driver.cursor()
+    def _execute(self, text: str, parameters: Any, many: bool = False) -> Any:
+        """Every statement sent passes here, in the driver's text and values (the store
+        benchmark records them, to replay on a bare sqlite3 connection)."""
+        cursor = self._cursor
         if many:
-            self._cursor.executemany(sql, parameters)
+            cursor.executemany(text, parameters)
         else:
-            self._cursor.execute(sql, parameters)
-        return self._cursor
+            cursor.execute(text, parameters)
+        return cursor
 
-    def _rows(self, statement: DriverStatement, values: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
-        return statement.rows(self._driver(statement.sql, statement.parameters(values)).fetchall())
+    def _send(self, sql: str, values: Mapping[str, Any] | None) -> Any:
+        return self._execute(self._dialect.text(sql), self._dialect.values(values) if values else {})
 
-    def _run(self, statement: DriverStatement, values: Mapping[str, Any]) -> int:
-        return int(self._driver(statement.sql, statement.parameters(values)).rowcount)
+    def _rows(self, sql: str, values: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """The rows of a SELECT (or RETURNING), times and JSON converted by column name."""
+        cursor = self._send(sql, values)
+        names = [column[0] for column in cursor.description]
+        return self._dialect.rows(names, cursor.fetchall())
 
-    def _run_many(self, statement: DriverStatement, rows: Sequence[Mapping[str, Any]]) -> None:
+    def _typed(
+        self, row_type: Callable[..., Row], sql: str, values: Mapping[str, Any] | None = None
+    ) -> list[Row]:
+        make: Any = getattr(row_type, "_make", row_type)  # a named tuple from the row as it is
+        return list(map(make, self._rows(sql, values)))
+
+    def _scalar(self, sql: str, values: Mapping[str, Any] | None = None) -> Any:
+        rows = self._rows(sql, values)
+        return rows[0][0] if rows else None
+
+    def _run(self, sql: str, values: Mapping[str, Any]) -> int:
+        """Run an INSERT, UPDATE or DELETE; how many rows it touched."""
+        return int(self._send(sql, values).rowcount)
+
+    def _run_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if len(rows) == 1:
-            self._run(statement, rows[0])
+            self._run(sql, rows[0])
         else:
-            self._driver(statement.sql, [statement.parameters(row) for row in rows], many=True)
+            self._execute(self._dialect.text(sql), [self._dialect.values(row) for row in rows], many=True)

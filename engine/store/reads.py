@@ -10,12 +10,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import RowMapping
-
-from trinn.engine.status import OutboxStatus, TaskStatus
+from trinn.engine.status import OutboxStatus
+from trinn.engine.store import sql
 from trinn.engine.store.driver import TransactionBase
-from trinn.engine.store.tables import cases, deliveries, events, outbox, playbooks, tasks
+from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow
 
 __all__ = ["Reads"]
 
@@ -32,28 +30,21 @@ class Reads(TransactionBase):
         state: str | None = None,
         closed: bool | None = None,
         overdue_at: dt.datetime | None = None,
-        ids: Sequence[int] | None = None,
-    ) -> list[RowMapping]:
+    ) -> list[CaseSummary]:
         """Cases as a listing shows them (without their fields: decoding those is half the cost)."""
-        listed = [c for c in cases.c if c.name != "fields"]
-        query = sa.select(*listed).order_by(cases.c.id)
+        where: list[str] = []
         if playbook is not None:
-            query = query.where(cases.c.playbook_id == playbook)
+            where.append("playbook_id = :playbook_id")
         if state is not None:
-            query = query.where(cases.c.state == state)
+            where.append("state = :state")
         if closed is not None:
-            query = query.where(cases.c.closed_at.is_not(None) if closed else cases.c.closed_at.is_(None))
-        if ids is not None:
-            query = query.where(cases.c.id.in_(list(ids)))
+            where.append("closed_at IS NOT NULL" if closed else "closed_at IS NULL")
         if overdue_at is not None:
-            query = query.where(
-                sa.exists().where(
-                    tasks.c.case_id == cases.c.id,
-                    tasks.c.status == TaskStatus.OPEN,
-                    tasks.c.due_at <= overdue_at,
-                )
-            )
-        return list(self.execute(query).mappings())
+            where.append(sql.OVERDUE)
+        query = sql.CASE_SUMMARIES + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        return self._typed(
+            CaseSummary, query, {"playbook_id": playbook, "state": state, "due_at": overdue_at}
+        )
 
     def open_task_rows(
         self,
@@ -61,96 +52,57 @@ class Reads(TransactionBase):
         roles: Sequence[str] | None = None,
         assignee: str | None = None,
         overdue_at: dt.datetime | None = None,
-    ) -> list[RowMapping]:
+    ) -> list[OpenTask]:
         """Open tasks of open cases, joined with their case, soonest due first."""
-        query = (
-            sa.select(
-                tasks,
-                cases.c.playbook_id,
-                cases.c.playbook_version,
-                cases.c.playbook_sha256,
-                cases.c.subject,
-                cases.c.state.label("case_state"),
-            )
-            .join(cases, cases.c.id == tasks.c.case_id)
-            .where(
-                tasks.c.status == TaskStatus.OPEN, cases.c.closed_at.is_(None), tasks.c.entry == cases.c.entry
-            )
-            .order_by(tasks.c.due_at.is_(None), tasks.c.due_at, tasks.c.case_id, tasks.c.id)
-        )
-        if roles is not None and assignee is not None:
-            query = query.where(sa.or_(tasks.c.role.in_(list(roles)), tasks.c.assignee == assignee))
-        elif roles is not None:
-            query = query.where(tasks.c.role.in_(list(roles)))
+        query = sql.OPEN_TASKS
+        values: dict[str, Any] = {"assignee": assignee, "due_at": overdue_at}
+        if roles is not None:
+            listed, named = sql.placeholders("role", list(roles) or [""])  # no role: matches none
+            values.update(named)
+            mine = " OR tasks.assignee = :assignee" if assignee is not None else ""
+            query += f" AND (tasks.role IN {listed}{mine})"
         if overdue_at is not None:
-            query = query.where(tasks.c.due_at <= overdue_at)
-        return list(self.execute(query).mappings())
+            query += " AND tasks.due_at <= :due_at"
+        return self._typed(OpenTask, query + sql.OPEN_TASKS_ORDER, values)
 
-    def event_rows(self, case_id: int) -> list[RowMapping]:
-        return list(
-            self.execute(
-                sa.select(events).where(events.c.case_id == case_id).order_by(events.c.case_version)
-            ).mappings()
-        )
+    def event_rows(self, case_id: int) -> list[EventRow]:
+        return self._typed(EventRow, sql.EVENTS_OF, {"case_id": case_id})
 
-    def outbox_rows(self, case_id: int | None = None) -> list[RowMapping]:
-        query = sa.select(outbox).order_by(outbox.c.id)
-        if case_id is not None:
-            query = query.where(outbox.c.case_id == case_id)
-        return list(self.execute(query).mappings())
+    def outbox_rows(self, case_id: int | None = None) -> list[OutboxRow]:
+        where = " WHERE case_id = :case_id" if case_id is not None else ""
+        return self._typed(OutboxRow, sql.OUTBOX_ROWS + where + " ORDER BY id", {"case_id": case_id})
 
     def child_ids(self, case_id: int) -> list[int]:
-        return [
-            int(i)
-            for i in self.execute(
-                sa.select(cases.c.id).where(cases.c.parent_id == case_id).order_by(cases.c.id)
-            ).scalars()
-        ]
+        return [int(row[0]) for row in self._rows(sql.CHILD_IDS, {"case_id": case_id})]
 
     def outbox_listing(
         self, *, status: str | None = None, ids: Sequence[int] | None = None
-    ) -> list[RowMapping]:
-        query = sa.select(outbox).where(outbox.c.kind == "notify").order_by(outbox.c.id)
+    ) -> list[OutboxRow]:
+        """The notifications in the outbox (not the actions), of one status or the ids asked for."""
+        query = sql.OUTBOX_ROWS + " WHERE kind = 'notify'"
+        values: dict[str, Any] = {"status": status}
         if status is not None:
-            query = query.where(outbox.c.status == status)
+            query += " AND status = :status"
         if ids is not None:
-            query = query.where(outbox.c.id.in_(list(ids)))
-        return list(self.execute(query).mappings())
+            listed, named = sql.placeholders("id", list(ids) or [None])
+            query += f" AND id IN {listed}"
+            values.update(named)
+        return self._typed(OutboxRow, query + " ORDER BY id", values)
 
-    def delivery_rows(self, outbox_ids: Sequence[int]) -> list[RowMapping]:
+    def delivery_rows(self, outbox_ids: Sequence[int]) -> list[DeliveryRow]:
         if not outbox_ids:
             return []
-        return list(
-            self.execute(
-                sa.select(deliveries)
-                .where(deliveries.c.outbox_id.in_(list(outbox_ids)))
-                .order_by(deliveries.c.id)
-            ).mappings()
-        )
+        listed, named = sql.placeholders("outbox_id", list(outbox_ids))
+        return self._typed(DeliveryRow, f"{sql.DELIVERIES} WHERE outbox_id IN {listed} ORDER BY id", named)
 
-    def case_listing(self) -> tuple[list[RowMapping], dict[int, tuple[int, Any, set[str]]]]:
+    def case_listing(self) -> tuple[list[CaseSummary], dict[int, tuple[int, Any, set[str]]]]:
         """Every case as a listing shows it, and for each case with open tasks in its current
         state: how many, the first due date, their roles. Two plain scans joined in Python:
         a GROUP BY over the join costs twice as much on SQLite."""
-        query = sa.select(
-            cases.c.id,
-            cases.c.playbook_id,
-            cases.c.playbook_sha256,
-            cases.c.state,
-            cases.c.entry,
-            cases.c.subject,
-            cases.c.closed_at,
-            cases.c.updated_at,
-            cases.c.updated_by,
-        ).order_by(cases.c.id)
-        rows = list(self.execute(query).mappings())
-        entries = {row["id"]: row["entry"] for row in rows if row["closed_at"] is None}
+        rows = self._typed(CaseSummary, sql.CASE_SUMMARIES + " ORDER BY id")
+        entries = {row.id: row.entry for row in rows if row.closed_at is None}
         open_tasks: dict[int, tuple[int, Any, set[str]]] = {}
-        for case_id, entry, role, due in self.execute(
-            sa.select(tasks.c.case_id, tasks.c.entry, tasks.c.role, tasks.c.due_at).where(
-                tasks.c.status == TaskStatus.OPEN
-            )
-        ):
+        for case_id, entry, role, due in self._rows(sql.OPEN_TASK_TALLY):
             if entries.get(case_id) != entry:
                 continue  # a task of a state the case has left, or of a closed case
             count, first_due, roles = open_tasks.get(case_id, (0, None, set()))
@@ -162,26 +114,24 @@ class Reads(TransactionBase):
 
     def playbook_texts(self, sha256s: Sequence[str]) -> dict[str, str]:
         """The stored text of each playbook version asked for, by hash."""
-        query = sa.select(playbooks.c.sha256, playbooks.c.yaml).where(playbooks.c.sha256.in_(list(sha256s)))
-        return {row.sha256: str(row.yaml) for row in self.execute(query)}
+        if not sha256s:
+            return {}
+        listed, named = sql.placeholders("sha256", list(sha256s))
+        return {str(sha): str(text) for sha, text in self._rows(sql.PLAYBOOK_TEXTS + listed, named)}
 
     def change_mark(self) -> tuple[int, ...]:
         """Changes whenever any case or outbox row changes: the last event, the last outbox
         row, the outbox's attempts so far, the last delivery result, and how many rows are in
         each status (deliveries write no event; a row can fail or be requeued without a new
         delivery or attempt)."""
-        last_event = self.execute(sa.select(sa.func.max(events.c.seq))).scalar() or 0
-        outbox_mark = self.execute(
-            sa.select(sa.func.max(outbox.c.id), sa.func.sum(outbox.c.attempts))
-        ).first()
-        last_delivery = self.execute(sa.select(sa.func.max(deliveries.c.id))).scalar() or 0
-        counts = dict(
-            self.execute(sa.select(outbox.c.status, sa.func.count()).group_by(outbox.c.status)).all()
-        )
+        last_event = self._scalar(sql.LAST_EVENT) or 0
+        last_outbox, attempts = self._rows(sql.OUTBOX_MARK)[0]
+        last_delivery = self._scalar(sql.LAST_DELIVERY) or 0
+        counts = dict(self._rows(sql.OUTBOX_COUNTS))
         return (
             int(last_event),
-            int(outbox_mark[0] or 0) if outbox_mark else 0,
-            int(outbox_mark[1] or 0) if outbox_mark else 0,
+            int(last_outbox or 0),
+            int(attempts or 0),
             int(last_delivery),
             *(int(counts.get(status, 0)) for status in _OUTBOX_STATUSES),
         )

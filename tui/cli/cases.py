@@ -66,18 +66,18 @@ def cases(
             closed=True if only_closed else False if only_open else None,
             overdue_at=settings.clock() if overdue else None,
         )
-        data = [
+        data: list[dict[str, Any]] = [
             {
-                "id": r["id"],
-                "playbook": r["playbook_id"],
-                "version": r["playbook_version"],
-                "state": r["state"],
-                "subject": r["subject"],
-                "opened_at": iso(r["opened_at"]),
-                "closed_at": iso(r["closed_at"]),
-                "outcome": r["outcome"],
-                "parent": r["parent_id"],
-                "row_version": r["row_version"],
+                "id": r.id,
+                "playbook": r.playbook_id,
+                "version": r.playbook_version,
+                "state": r.state,
+                "subject": r.subject,
+                "opened_at": iso(r.opened_at),
+                "closed_at": iso(r.closed_at),
+                "outcome": r.outcome,
+                "parent": r.parent_id,
+                "row_version": r.row_version,
             }
             for r in rows
         ]
@@ -178,10 +178,10 @@ def tasks(
         for row, compiled in rows:
             view = task_view(compiled.spec, row, now, settings.language)
             view.update(
-                case=row["case_id"],
-                playbook=row["playbook_id"],
-                subject=row["subject"],
-                state=row["case_state"],
+                case=row.case_id,
+                playbook=row.playbook_id,
+                subject=row.subject,
+                state=row.case_state,
                 language=compiled.spec.language,
             )
             data.append(view)
@@ -236,7 +236,7 @@ def export(
         now = service.clock()
         views = []
         for row in service.queries.cases():
-            case, compiled, children = service.queries.load(row["id"])
+            case, compiled, children = service.queries.load(row.id)
             view = case_view(compiled, case, now, settings.language, children)
             if fmt == "json":
                 view["history"] = [event_view(e) for e in service.queries.history(case.id)]

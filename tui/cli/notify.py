@@ -140,37 +140,35 @@ def outbox(
     rows = [shown_outbox_row(row) for row in rows]
     by_row: dict[int, list[dict[str, Any]]] = {}
     for d in map(shown_delivery, deliveries):
-        by_row.setdefault(d["outbox_id"], []).append(
+        by_row.setdefault(d.outbox_id, []).append(
             {
-                "attempt": d["attempt"],
-                "at": iso(d["at"]),
-                "service": d["service"],
-                "url": d["url"],
-                "recipient": d["recipient"],
-                "status": d["status"],
-                "error": d["error"],
+                "attempt": d.attempt,
+                "at": iso(d.at),
+                "service": d.service,
+                "url": d.url,
+                "recipient": d.recipient,
+                "status": d.status,
+                "error": d.error,
             }
         )
-    views = []
+    views: list[dict[str, Any]] = []
     for row in rows:
-        message = OutboxMessage.from_json(row["payload"])
+        message = OutboxMessage.from_json(row.payload)
         views.append(
             {
-                "id": row["id"],
-                "case": row["case_id"],
-                "status": row["status"],
-                "attempts": row["attempts"],
-                "created_at": iso(row["created_at"]),
-                "next_attempt_at": (
-                    iso(row["next_attempt_at"]) if row["status"] == OutboxStatus.PENDING else None
-                ),
-                "sent_at": iso(row["sent_at"]),
+                "id": row.id,
+                "case": row.case_id,
+                "status": row.status,
+                "attempts": row.attempts,
+                "created_at": iso(row.created_at),
+                "next_attempt_at": (iso(row.next_attempt_at) if row.status == OutboxStatus.PENDING else None),
+                "sent_at": iso(row.sent_at),
                 "reason": message.reason,
                 "message": message.message,
                 "to": message.recipients(),
                 "title": message.title,
-                "last_error": row["last_error"],
-                "deliveries": by_row.get(row["id"], []),
+                "last_error": row.last_error,
+                "deliveries": by_row.get(row.id, []),
             }
         )
     if as_json:

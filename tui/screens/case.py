@@ -166,7 +166,7 @@ class CaseScreen(DeskScreen):
         row, deliveries = event.row, self.desk.deliveries
         run_db(
             self,
-            lambda: deliveries(int(row["id"])),
+            lambda: deliveries(int(row.id)),
             lambda found: self.app.push_screen(MessageDialog(row, found)),
             group="case-message",
         )

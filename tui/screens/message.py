@@ -3,8 +3,8 @@ to deliver it with the channel's whole answer (the table's columns cut them shor
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,6 +13,7 @@ from textual.widgets import Label, Static
 
 from trinn.engine.i18n import N_
 from trinn.engine.outbox_message import outbox_entry
+from trinn.engine.store.rows import DeliveryRow, OutboxRow
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import local_datetime
 from trinn.tui.screens.base import Dialog
@@ -21,15 +22,15 @@ from trinn.tui.widgets.plain import plain
 __all__ = ["MessageDialog", "message_text"]
 
 
-def message_text(row: Mapping[str, Any], deliveries: Sequence[Mapping[str, Any]]) -> str:
+def message_text(row: OutboxRow, deliveries: Sequence[DeliveryRow]) -> str:
     """The message of outbox `row` as a person reads it, with its `deliveries` (oldest first)."""
-    entry = outbox_entry(row["kind"], row["payload"])
+    entry = outbox_entry(row.kind, row.payload)
     title = getattr(entry, "title", None) or entry.headline()
     body = getattr(entry, "body", None) or ""
     lines = [
         _("To: {recipients}").format(recipients=entry.recipients_text() or "—"),
         _("Subject: {title}").format(title=title),
-        _("Status: {status}, {count} tries").format(status=row["status"], count=row["attempts"]),
+        _("Status: {status}, {count} tries").format(status=row.status, count=row.attempts),
         "",
         body,
     ]
@@ -37,23 +38,23 @@ def message_text(row: Mapping[str, Any], deliveries: Sequence[Mapping[str, Any]]
         lines += ["", _("Deliveries:")]
     for delivery in deliveries:
         lines.append(
-            f"{local_datetime(delivery['at'])}  {delivery['service'] or ''}  "
-            f"{delivery['recipient'] or ''}  {delivery['status']}"
+            f"{local_datetime(delivery.at)}  {delivery.service or ''}  "
+            f"{delivery.recipient or ''}  {delivery.status}"
         )
-        if delivery["error"]:
-            lines.append("    " + str(delivery["error"]))
-    if row["last_error"] and not deliveries:
-        lines += ["", _("Last error: {error}").format(error=row["last_error"])]
+        if delivery.error:
+            lines.append("    " + str(delivery.error))
+    if row.last_error and not deliveries:
+        lines += ["", _("Last error: {error}").format(error=row.last_error)]
     return "\n".join(lines)
 
 
 class MessageDialog(Dialog[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close_message", N_("Close"))]
 
-    def __init__(self, row: Mapping[str, Any], deliveries: Sequence[Mapping[str, Any]]) -> None:
+    def __init__(self, row: OutboxRow, deliveries: Sequence[DeliveryRow]) -> None:
         super().__init__()
         self.text = message_text(row, deliveries)
-        self.heading = _("Message {id} of case {case}").format(id=row["id"], case=row["case_id"])
+        self.heading = _("Message {id} of case {case}").format(id=row.id, case=row.case_id)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide"):

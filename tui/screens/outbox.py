@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from trinn.engine.i18n import N_
 from trinn.engine.outbox_message import outbox_entry
 from trinn.engine.status import OutboxStatus
+from trinn.engine.store.rows import OutboxRow
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import local_datetime, ngettext
 from trinn.tui.screens.base import DeskScreen, run_db
@@ -38,7 +39,7 @@ class OutboxScreen(DeskScreen):
         super().__init__()
         self.retry = retry
         self.show_sent = False
-        self.rows: list[Any] = []
+        self.rows: list[OutboxRow] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,23 +68,23 @@ class OutboxScreen(DeskScreen):
         statuses = None if self.show_sent else (OutboxStatus.PENDING, OutboxStatus.FAILED)
         run_db(self, lambda: self.desk.outbox(statuses), self._show, group="outbox", exclusive=True)
 
-    def _show(self, rows: list[Any]) -> None:
+    def _show(self, rows: list[OutboxRow]) -> None:
         self.rows = rows
         table = self.query_one("#outbox", DataTable)
         table.clear()
         for row in rows:
-            entry = outbox_entry(row["kind"], row["payload"])
+            entry = outbox_entry(row.kind, row.payload)
             table.add_row(
-                str(row["id"]),
-                str(row["case_id"]),
-                plain(row["status"]),
+                str(row.id),
+                str(row.case_id),
+                plain(row.status),
                 plain(entry.recipients_text()),
                 plain(entry.headline()),
-                str(row["attempts"]),
-                local_datetime(row["created_at"]),
-                plain(row["last_error"] or ""),
+                str(row.attempts),
+                local_datetime(row.created_at),
+                plain(row.last_error or ""),
             )
-        failed = sum(1 for r in rows if r["status"] == OutboxStatus.FAILED)
+        failed = sum(1 for r in rows if r.status == OutboxStatus.FAILED)
         text = ngettext("{count} message", "{count} messages", len(rows)).format(count=len(rows))
         text += " · " + _("{count} failed").format(count=failed)
         if self.retry is None:
@@ -97,7 +98,7 @@ class OutboxScreen(DeskScreen):
         if self.retry is None:
             self.notify(_("Retrying needs the notifications set up (channels)."), severity="warning")
             return
-        outbox_id = int(self.rows[table.cursor_row]["id"])
+        outbox_id = int(self.rows[table.cursor_row].id)
         retry = self.retry
 
         def sent(_r: object) -> None:
@@ -116,7 +117,7 @@ class OutboxScreen(DeskScreen):
         row = self.rows[event.cursor_row]
         run_db(
             self,
-            lambda: self.desk.deliveries(int(row["id"])),
+            lambda: self.desk.deliveries(int(row.id)),
             lambda found: self.app.push_screen(MessageDialog(row, found)),
             group="outbox-message",
         )

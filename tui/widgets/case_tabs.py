@@ -16,6 +16,7 @@ from trinn.engine.case import TaskRecord
 from trinn.engine.outbox_message import outbox_entry
 from trinn.engine.shown import shown
 from trinn.engine.status import OutboxStatus, TaskStatus
+from trinn.engine.store.rows import OutboxRow
 from trinn.tui.desk import CasePage
 from trinn.tui.i18n import due_text
 from trinn.tui.i18n import gettext as _
@@ -204,13 +205,13 @@ class MessageTable(DataTable[Any]):
     `MessageTable.Opened` with its outbox row."""
 
     class Opened(Message):
-        def __init__(self, row: Any) -> None:
+        def __init__(self, row: OutboxRow) -> None:
             super().__init__()
             self.row = row
 
     def __init__(self, **options: Any) -> None:
         super().__init__(cursor_type="row", **options)
-        self.outbox_rows: list[Any] = []
+        self.outbox_rows: list[OutboxRow] = []
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -226,13 +227,13 @@ class MessageTable(DataTable[Any]):
         table.clear()
         self.outbox_rows = list(page.messages)
         for row in self.outbox_rows:
-            entry = outbox_entry(row["kind"], row["payload"])
+            entry = outbox_entry(row.kind, row.payload)
             table.add_row(
-                _status_word(row["status"]),
+                _status_word(row.status),
                 plain(entry.recipients_text()),
                 plain(entry.headline()),
-                str(row["attempts"]),
-                plain(row["last_error"] or ""),
+                str(row.attempts),
+                plain(row.last_error or ""),
             )
 
 

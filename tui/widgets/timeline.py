@@ -13,13 +13,14 @@ from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import language, local_datetime
 
 if TYPE_CHECKING:
+    from trinn.engine.store.rows import EventRow
     from trinn.tui.desk import CasePage
 
 __all__ = ["Timeline"]
 
 
-def _what(page: CasePage, event: dict) -> str:
-    kind, name = event["kind"], event["name"]
+def _what(page: CasePage, event: EventRow) -> str:
+    kind, name = event.kind, event.name
     spec = page.spec
     if kind == "open":
         return _("opened the case")
@@ -29,7 +30,7 @@ def _what(page: CasePage, event: dict) -> str:
         return _("did “{action}”").format(action=title or name)
     if kind in ("done", "reopen"):
         task = spec.all_tasks().get(name or "")
-        title = page.text(task.title) if task else name
+        title = page.text(task.title) if task else name or ""
         return (_("completed “{task}”") if kind == "done" else _("reopened “{task}”")).format(task=title)
     if kind == "form":
         form = spec.forms.get(name or "")
@@ -39,12 +40,12 @@ def _what(page: CasePage, event: dict) -> str:
     if kind == "assign":
         task = spec.all_tasks().get(name or "")
         return _("assigned “{task}” to {person}").format(
-            task=page.text(task.title) if task else name, person=event["details"].get("assignee", "")
+            task=page.text(task.title) if task else name, person=event.details.get("assignee", "")
         )
     if kind == "comment":
         return _("commented")
     if kind == "tick":
-        return _("timers: {what}").format(what="; ".join(event["details"].get("fired", [])))
+        return _("timers: {what}").format(what="; ".join(event.details.get("fired", [])))
     return f"{kind} {name or ''}".strip()
 
 
@@ -81,27 +82,26 @@ class Timeline(Static):
 def _timeline(page: CasePage, actor: str) -> Text:
     text = Text()
     for event in page.events:
-        event = dict(event)
-        who = shown(event["actor"]) + (" " + _("(you)") if event["actor"] == actor else "")
-        text.append(f"{local_datetime(event['at'], page.spec.language, page.spec.timezone)}  ", style="dim")
+        who = shown(event.actor) + (" " + _("(you)") if event.actor == actor else "")
+        text.append(f"{local_datetime(event.at, page.spec.language, page.spec.timezone)}  ", style="dim")
         text.append(who, style="bold")
         text.append("  " + shown(_what(page, event)))
-        before, after = event["state_before"], event["state_after"]
+        before, after = event.state_before, event.state_after
         if before and before != after:
             moved = f"{page.state_title(before)} → {page.state_title(after)}"
             text.append(f"\n    {shown(moved)}", style="green")
-        for moved in (event["details"] or {}).get("transitions", []):
+        for moved in (event.details or {}).get("transitions", []):
             advised = moved.get("against_advice")
             if advised:  # kept in view: the step went against the playbook's advice, and why
                 said = _("against advice: {advice}; reason: {reason}").format(
                     advice="; ".join(advised["advice"]), reason=advised["reason"]
                 )
                 text.append(f"\n    {shown(said)}", style="yellow")
-        changes = event["changes"] or {}
+        changes = event.changes or {}
         if changes:
             changed = ", ".join(_change(page, name, new) for name, (_old, new) in changes.items())
             text.append(f"\n    {shown(changed)}", style="cyan")
-        if event["note"]:
-            text.append("\n    “" + shown(event["note"]) + "”", style="italic")
+        if event.note:
+            text.append("\n    “" + shown(event.note) + "”", style="italic")
         text.append("\n")
     return text

@@ -108,7 +108,7 @@ def main() -> None:
     )
     turn = 0
     while True:
-        open_ids = [int(row["id"]) for row in service.queries.cases(closed=False)]
+        open_ids = [int(row.id) for row in service.queries.cases(closed=False)]
         while len(open_ids) < OPEN_CASES:
             case = service.open_case(
                 PLAYBOOK, {"virksomhet": f"Firma {len(open_ids)}", "meldt_av": "Kari"}, actor=ACTOR
