@@ -15,6 +15,7 @@ from typing import Any
 from trinn.engine.authority import acting_roles
 from trinn.engine.calendar import zone_of
 from trinn.engine.case import Case, enter_state, subject_text
+from trinn.engine.clock import Clock
 from trinn.engine.command import Command, missing_fields
 from trinn.engine.compiler import CompiledPlaybook, StartCaseEffect
 from trinn.engine.effects import outbox_entries
@@ -40,11 +41,17 @@ class CommandRunner:
     """Runs commands on the cases of one store, with the playbooks of one registry."""
 
     def __init__(
-        self, store: Store, registry: PlaybookRegistry, people: People, links: FormLinks | None = None
+        self,
+        store: Store,
+        registry: PlaybookRegistry,
+        people: People,
+        clock: Clock,
+        links: FormLinks | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
         self.people = people
+        self.clock = clock  # the time a command acts at when it is given none
         self.links = links  # signs the form links messages carry (`form_link`); None: no links
         self._last_sha: dict[int, str] = {}  # each case's playbook version, as last seen
 
@@ -61,15 +68,17 @@ class CommandRunner:
         name: str | None,
         note: str | None,
         expected_version: int | None,
-        now: dt.datetime,
+        now: dt.datetime | None,
         work: Callable[[Command], None],
         *,
         closed_ok: bool = False,
         system: bool = False,
         outsider: bool = False,
     ) -> Command:
-        """Run `work` on the case; `system` commands (tick) act in every internal role."""
+        """Run `work` on the case at `now` (default: the clock's); `system` commands (tick) act
+        in every internal role."""
         note = _checked_note(note)
+        now = now or self.clock()
         try:
             self._compile_ahead(case_id)
             with self.store.write() as tx:

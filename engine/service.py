@@ -11,7 +11,7 @@ event. Any failure leaves the database as it was. What the interfaces read is
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from trinn.engine.advice import checked_reason
@@ -52,7 +52,7 @@ class Service:
         self.clock = clock  # the time a command acts at when it is given none
         self.links = links  # signs the form links messages carry (`form_link`); None: no links
         self.queries = Queries(store, lambda: registry, lambda: people, clock)  # the reads, on the same parts
-        self._runner = CommandRunner(store, registry, people, links)
+        self._runner = CommandRunner(store, registry, people, clock, links)
 
     # who acts ---------------------------------------------------------------
 
@@ -94,7 +94,7 @@ class Service:
                 cmd.set_values(values, sync=False)
             cmd.fire(trigger)
 
-        return self._run(case_id, actor, "fire", trigger, note, expected_version, now, work).case
+        return self._runner.run(case_id, actor, "fire", trigger, note, expected_version, now, work).case
 
     def complete_task(
         self,
@@ -131,7 +131,7 @@ class Service:
                     )
             cmd.complete(record)
 
-        return self._run(case_id, actor, "done", task, note, expected_version, now, work).case
+        return self._runner.run(case_id, actor, "done", task, note, expected_version, now, work).case
 
     def reopen_task(
         self,
@@ -151,7 +151,7 @@ class Service:
             record.dirty = True
             cmd.details.update(task=record.task_id, item=record.item)
 
-        return self._run(case_id, actor, "reopen", task, note, expected_version, now, work).case
+        return self._runner.run(case_id, actor, "reopen", task, note, expected_version, now, work).case
 
     def set_fields(
         self,
@@ -168,7 +168,7 @@ class Service:
                 raise CommandError(_("nothing to set (give field=value)"))
             cmd.set_values(values)
 
-        return self._run(case_id, actor, "set", None, note, expected_version, now, work).case
+        return self._runner.run(case_id, actor, "set", None, note, expected_version, now, work).case
 
     def submit_form(
         self,
@@ -253,9 +253,9 @@ class Service:
             if link.case_id != case_id:
                 raise LinkError("for another case")
             return self._runner.run(
-                case_id, actor, "form", form, note, expected_version, now or self.clock(), work, outsider=True
+                case_id, actor, "form", form, note, expected_version, now, work, outsider=True
             ).case
-        return self._run(case_id, actor, "form", form, note, expected_version, now, work).case
+        return self._runner.run(case_id, actor, "form", form, note, expected_version, now, work).case
 
     def assign_task(
         self,
@@ -285,7 +285,7 @@ class Service:
             record.assignee, record.dirty = person, True
             cmd.details.update(task=record.task_id, item=record.item, assignee=person)
 
-        return self._run(case_id, actor, "assign", task, None, expected_version, now, work).case
+        return self._runner.run(case_id, actor, "assign", task, None, expected_version, now, work).case
 
     def comment(
         self,
@@ -299,7 +299,7 @@ class Service:
         """Add a note to the history; allowed on a closed case too."""
         if not text.strip():
             raise CommandError(_("an empty comment"))
-        return self._run(
+        return self._runner.run(
             case_id, actor, "comment", None, text, expected_version, now, lambda cmd: None, closed_ok=True
         ).case
 
@@ -319,23 +319,6 @@ class Service:
             except CommandError as exc:  # another command won the race: the next tick retries
                 actions.append(TickAction(case_id, "error", "", exc.message))
         return actions
-
-    def _run(
-        self,
-        case_id: int,
-        actor: str,
-        kind: str,
-        name: str | None,
-        note: str | None,
-        expected_version: int | None,
-        now: dt.datetime | None,
-        work: Callable[[Command], None],
-        *,
-        closed_ok: bool = False,
-    ) -> Command:
-        return self._runner.run(
-            case_id, actor, kind, name, note, expected_version, now or self.clock(), work, closed_ok=closed_ok
-        )
 
 
 def _fire_first(cmd: Command, triggers: list[str]) -> None:

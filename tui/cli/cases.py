@@ -204,21 +204,22 @@ def tasks(
 
 def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:
     """A case's history: every command, who, when, and what it changed."""
+    from trinn.engine.history import history_entry
     from trinn.engine.text import localize
     from trinn.engine.views import event_view
     from trinn.tui.cli.render import history_lines
 
     with service_for(ctx) as (service, settings):
         number = case_id(case)
-        events = [event_view(row) for row in service.queries.history(number)]
+        rows = service.queries.history(number)
         _loaded, compiled, _ = service.queries.load(number)
         language = language_for(settings, compiled.spec.language)
     if as_json:
-        print_json(events)
+        print_json([event_view(row) for row in rows])
     else:
         spec = compiled.spec
         roles = {role: localize(r.title, language, spec.language) for role, r in spec.roles.items()}
-        for line in history_lines(events, language, roles):
+        for line in history_lines([history_entry(row) for row in rows], language, roles):
             out.print(line, markup=False)
 
 

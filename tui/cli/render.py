@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
@@ -18,14 +18,19 @@ from trinn.engine.due import due_moment
 from trinn.engine.shown import shown
 from trinn.engine.status import TaskStatus
 
+if TYPE_CHECKING:
+    from trinn.engine.history import HistoryEntry
+
 __all__ = ["case_text", "due_text", "field_line", "form_heading", "history_lines", "time_text", "value_text"]
 
 
-def _parse(moment: str | None) -> dt.datetime | None:
-    return None if moment is None else dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+def _parse(moment: str | dt.datetime | None) -> dt.datetime | None:
+    if moment is None or isinstance(moment, dt.datetime):
+        return moment
+    return dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
 
 
-def time_text(moment: str | None, language: str) -> str:
+def time_text(moment: str | dt.datetime | None, language: str) -> str:
     parsed = _parse(moment)
     return "" if parsed is None else local_time(parsed, language).strftime("%Y-%m-%d %H:%M")
 
@@ -127,9 +132,6 @@ def timing_text(timed: dict[str, Any], language: str) -> str:
     return f"{what}: {time_text(timed['due_at'], language)}"
 
 
-_TIMED = ("remind", "escalate", "timer")
-
-
 def form_heading(form: dict[str, Any]) -> str:
     """'registrering: Registrering (task registrer_virksomhet)', from engine.views.form_view."""
     task = f" (task {form['task']})" if form.get("task") else ""
@@ -147,7 +149,7 @@ def field_line(field: dict[str, Any]) -> str:
 
 
 def history_lines(
-    events: list[dict[str, Any]], language: str, roles: dict[str, str] | None = None
+    entries: list[HistoryEntry], language: str, roles: dict[str, str] | None = None
 ) -> list[str]:
     """`trinn history`: one line per command, oldest first (lines, so they grep and never wrap).
 
@@ -155,46 +157,33 @@ def history_lines(
     reads "on behalf of Virksomheten".
     """
     lines = []
-    for event in events:
-        what = event["kind"] + (f" {event['name']}" if event["name"] else "")
-        details = event["details"]
-        if event["kind"] == "tick" and details.get("fired"):
-            what += ": " + "; ".join(details["fired"])
-        for done in details.get("done", []):
-            if event["kind"] != "done" or done.get("item"):
-                what += f" ({done['task']}" + (f" [{done['item']}]" if done.get("item") else "") + ")"
-            if done.get("on_behalf_of"):
-                what += f" on behalf of {(roles or {}).get(done['on_behalf_of'], done['on_behalf_of'])}"
-        for moved in details.get("moved", []):
-            label = moved.get("task") or next(f"{k} {v}" for k, v in moved.items() if k in _TIMED)
-            shown = due_text if "task" in moved else time_text
-            what += f" (moved {label}: {shown(moved['from'], language) or '-'} -> "
-            what += f"{shown(moved['to'], language) or '-'})"
-        for deadline in details.get("deadlines", []):
-            how = "started" if "started" in deadline else deadline.get("ended", "")
-            what += f" (deadline {deadline['deadline']} {how})"
-        for moved in details.get("transitions", []):
-            advised = moved.get("against_advice")
-            if advised:
-                what += f" (against advice: {'; '.join(advised['advice'])}; reason: {advised['reason']})"
-        if details.get("started"):
-            what += " (started " + ", ".join(f"case {c}" for c in details["started"]) + ")"
-        state = event["state_after"]
-        if event["state_before"] and event["state_before"] != event["state_after"]:
-            state = f"{event['state_before']} -> {state}"
-        parts = [
-            f"{event['version']:>3}",
-            time_text(event["at"], language),
-            event["actor"],
-            what,
-            f"[{state}]",
-        ]
+    for entry in entries:
+        what = entry.kind + (f" {entry.name}" if entry.name else "")
+        if entry.fired:
+            what += ": " + "; ".join(entry.fired)
+        for done in entry.done:
+            if entry.kind != "done" or done.item:
+                what += f" ({done.task}" + (f" [{done.item}]" if done.item else "") + ")"
+            if done.on_behalf_of:
+                what += f" on behalf of {(roles or {}).get(done.on_behalf_of, done.on_behalf_of)}"
+        for date in entry.moved:
+            said = due_text if date.task else time_text
+            what += f" (moved {date.label}: {said(date.before, language) or '-'} -> "
+            what += f"{said(date.after, language) or '-'})"
+        for deadline, how in entry.deadlines:
+            what += f" (deadline {deadline} {how})"
+        for advised in entry.against_advice:
+            what += f" (against advice: {'; '.join(advised.advice)}; reason: {advised.reason})"
+        if entry.started:
+            what += " (started " + ", ".join(f"case {c}" for c in entry.started) + ")"
+        state = f"{entry.state_before} -> {entry.state_after}" if entry.moved_state else entry.state_after
+        parts = [f"{entry.version:>3}", time_text(entry.at, language), entry.actor, what, f"[{state}]"]
         changes = ", ".join(
-            f"{name}={json.dumps(new, ensure_ascii=False)}" for name, (_old, new) in event["changes"].items()
+            f"{name}={json.dumps(new, ensure_ascii=False)}" for name, new in entry.changes.items()
         )
         if changes:
             parts.append(changes)
-        if event["note"]:
-            parts.append(f"note: {event['note']}")
+        if entry.note:
+            parts.append(f"note: {entry.note}")
         lines.append("  ".join(parts))
     return lines

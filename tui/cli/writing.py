@@ -66,6 +66,22 @@ def open_(
             out.print(str(case.id), markup=False)
 
 
+# (service, case id, who acts) -> the case after the command
+CaseCommand = Callable[["Service", int, str], "Case"]
+Task = Annotated[str, typer.Argument(help="The task id (see `trinn show CASE`).")]
+
+
+def _on_case(ctx: typer.Context, case: str, as_json: bool, command: CaseCommand) -> None:
+    """One command on a case, by whoever acts; then the case as it is now (`--json`: in full)."""
+    number = case_id(case)
+    with _writing(ctx) as (service, settings):
+        done = command(service, number, settings.acting_as())
+        if as_json:
+            show_case(service, settings, done, True)
+        else:
+            out.print(f"case {done.id}: {done.state} (version {done.row_version})", markup=False)
+
+
 def fire(
     ctx: typer.Context,
     case: CaseId,
@@ -85,68 +101,53 @@ def fire(
 ) -> None:
     """Fire a trigger: the case moves if its role and guard allow it (and, against its advice,
     with a reason)."""
-    with _writing(ctx) as (service, settings):
-        done = service.fire(
-            case_id(case),
+    values, said = pairs(sets), note_option(note)
+    reason = plain_option(against_advice, "--against-advice", lines=True, limit=MAX_NOTE)
+    _on_case(
+        ctx,
+        case,
+        as_json,
+        lambda service, number, actor: service.fire(
+            number,
             trigger,
-            actor=settings.acting_as(),
-            values=pairs(sets),
-            note=note_option(note),
+            actor=actor,
+            values=values,
+            note=said,
             expected_version=expect,
-            against_advice=plain_option(against_advice, "--against-advice", lines=True, limit=MAX_NOTE),
+            against_advice=reason,
+        ),
+    )
+
+
+def _task_command(method: Callable[[Service], Callable[..., Case]], doc: str) -> Callable[..., None]:
+    """`trinn done` and `trinn reopen`: one task of the case's state (an item's, with --item),
+    done by the service's `method`."""
+
+    def command(
+        ctx: typer.Context,
+        case: CaseId,
+        task: Task,
+        note: Note = None,
+        item: Item = None,
+        expect: Expect = None,
+        as_json: Json = False,
+    ) -> None:
+        said = note_option(note)
+        _on_case(
+            ctx,
+            case,
+            as_json,
+            lambda service, number, actor: method(service)(
+                number, task, actor=actor, note=said, item=item, expected_version=expect
+            ),
         )
-        _report(service, settings, done, as_json)
+
+    command.__doc__ = doc
+    return command
 
 
-def _report(service: Service, settings: Settings, case: Case, as_json: bool) -> None:
-    if as_json:
-        show_case(service, settings, case, True)
-    else:
-        out.print(f"case {case.id}: {case.state} (version {case.row_version})", markup=False)
-
-
-def done(
-    ctx: typer.Context,
-    case: CaseId,
-    task: Annotated[str, typer.Argument(help="The task id (see `trinn show CASE`).")],
-    note: Note = None,
-    item: Item = None,
-    expect: Expect = None,
-    as_json: Json = False,
-) -> None:
-    """Mark a task of the case's state done."""
-    with _writing(ctx) as (service, settings):
-        result = service.complete_task(
-            case_id(case),
-            task,
-            actor=settings.acting_as(),
-            note=note_option(note),
-            item=item,
-            expected_version=expect,
-        )
-        _report(service, settings, result, as_json)
-
-
-def reopen(
-    ctx: typer.Context,
-    case: CaseId,
-    task: Annotated[str, typer.Argument(help="The task id.")],
-    note: Note = None,
-    item: Item = None,
-    expect: Expect = None,
-    as_json: Json = False,
-) -> None:
-    """Open a done task again."""
-    with _writing(ctx) as (service, settings):
-        result = service.reopen_task(
-            case_id(case),
-            task,
-            actor=settings.acting_as(),
-            note=note_option(note),
-            item=item,
-            expected_version=expect,
-        )
-        _report(service, settings, result, as_json)
+done = _task_command(lambda service: service.complete_task, "Mark a task of the case's state done.")
+reopen = _task_command(lambda service: service.reopen_task, "Open a done task again.")
 
 
 def set_(
@@ -160,15 +161,15 @@ def set_(
     as_json: Json = False,
 ) -> None:
     """Set fields of a case."""
-    with _writing(ctx) as (service, settings):
-        result = service.set_fields(
-            case_id(case),
-            pairs(values),
-            actor=settings.acting_as(),
-            note=note_option(note),
-            expected_version=expect,
-        )
-        _report(service, settings, result, as_json)
+    given, said = pairs(values), note_option(note)
+    _on_case(
+        ctx,
+        case,
+        as_json,
+        lambda service, number, actor: service.set_fields(
+            number, given, actor=actor, note=said, expected_version=expect
+        ),
+    )
 
 
 def form(
@@ -192,17 +193,15 @@ def form(
     if file is not None and values:
         raise fail("give --file or FIELD=VALUE, not both")
     answers: dict[str, Any] = read_answers(file) if file is not None else pairs(values)
-    with _writing(ctx) as (service, settings):
-        result = service.submit_form(
-            case_id(case),
-            form_id,
-            answers,
-            actor=settings.acting_as(),
-            note=note_option(note),
-            expected_version=expect,
-            item=item,
-        )
-        _report(service, settings, result, as_json)
+    said = note_option(note)
+    _on_case(
+        ctx,
+        case,
+        as_json,
+        lambda service, number, actor: service.submit_form(
+            number, form_id, answers, actor=actor, note=said, expected_version=expect, item=item
+        ),
+    )
 
 
 def assign(
@@ -215,11 +214,14 @@ def assign(
     as_json: Json = False,
 ) -> None:
     """Give a task to a person."""
-    with _writing(ctx) as (service, settings):
-        result = service.assign_task(
-            case_id(case), task, person, actor=settings.acting_as(), item=item, expected_version=expect
-        )
-        _report(service, settings, result, as_json)
+    _on_case(
+        ctx,
+        case,
+        as_json,
+        lambda service, number, actor: service.assign_task(
+            number, task, person, actor=actor, item=item, expected_version=expect
+        ),
+    )
 
 
 def comment(
@@ -230,14 +232,13 @@ def comment(
     as_json: Json = False,
 ) -> None:
     """Add a comment to a case's history."""
-    with _writing(ctx) as (service, settings):
-        result = service.comment(
-            case_id(case),
-            plain_option(text, "comment", lines=True, limit=MAX_NOTE) or "",
-            actor=settings.acting_as(),
-            expected_version=expect,
-        )
-        _report(service, settings, result, as_json)
+    said = plain_option(text, "comment", lines=True, limit=MAX_NOTE) or ""
+    _on_case(
+        ctx,
+        case,
+        as_json,
+        lambda service, number, actor: service.comment(number, said, actor=actor, expected_version=expect),
+    )
 
 
 def tick(

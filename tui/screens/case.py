@@ -154,10 +154,10 @@ class CaseScreen(DeskScreen):
             self.query_one(TaskNote).show(self.page, self.task_table.selected())
 
     def on_action_list_chosen(self, event: ActionList.Chosen) -> None:
-        self.fire(event.trigger)
+        self.fire(event.choice)
 
     def on_form_list_chosen(self, event: FormList.Chosen) -> None:
-        self.open_form(event.form_id)
+        self.open_form(event.choice)
 
     def on_message_table_opened(self, event: MessageTable.Opened) -> None:
         """Enter on a message of the Messages tab: read it in full, as from the Outbox."""

@@ -11,6 +11,7 @@ from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import run_db
 
 if TYPE_CHECKING:
+    from trinn.engine.case import TaskRecord
     from trinn.tui.screens.case import CaseScreen
 
 __all__ = ["assign", "comment", "complete", "fire", "open_form", "reopen"]
@@ -44,11 +45,19 @@ def complete(screen: CaseScreen) -> None:
     screen.app.push_screen(NoteDialog(title), noted)
 
 
+def _chosen(screen: CaseScreen, status: str, warning: str) -> TaskRecord | None:
+    """The task under the cursor if it has `status`; otherwise `warning` is shown, and None."""
+    record = screen.selected_task()
+    if record is None or record.status != status:
+        screen.notify(warning, severity="warning")
+        return None
+    return record
+
+
 def assign(screen: CaseScreen) -> None:
     """Give the chosen open task to a person holding its role."""
-    record = screen.selected_task()
-    if record is None or record.status != TaskStatus.OPEN:
-        screen.notify(_("Choose an open task to assign."), severity="warning")
+    record = _chosen(screen, TaskStatus.OPEN, _("Choose an open task to assign."))
+    if record is None:
         return
     from trinn.tui.screens.dialogs import PickDialog
 
@@ -69,9 +78,8 @@ def assign(screen: CaseScreen) -> None:
 
 
 def reopen(screen: CaseScreen) -> None:
-    record = screen.selected_task()
-    if record is None or record.status != TaskStatus.DONE:
-        screen.notify(_("Choose a done task to reopen."), severity="warning")
+    record = _chosen(screen, TaskStatus.DONE, _("Choose a done task to reopen."))
+    if record is None:
         return
     from trinn.tui.screens.dialogs import ConfirmDialog
 

@@ -22,7 +22,7 @@ from trinn.tui.i18n import due_text
 from trinn.tui.i18n import gettext as _
 from trinn.tui.widgets.plain import plain
 
-__all__ = ["ActionList", "CaseHead", "FormList", "MessageTable", "TaskTable"]
+__all__ = ["ActionList", "CaseHead", "ChoiceList", "FormList", "MessageTable", "TaskTable"]
 
 _STATUS: dict[str, str] = {TaskStatus.OPEN: "☐", TaskStatus.DONE: "☑"}
 
@@ -115,19 +115,27 @@ class TaskTable(DataTable[Any]):
             table.move_cursor(row=min(max(cursor, 0), len(records) - 1))
 
 
-class ActionList(OptionList):
-    """The actions of the case's state: ▶ possible now, ✗ not now and why. Choosing one posts
-    `ActionList.Chosen`."""
+class ChoiceList(OptionList):
+    """A list of choices, each an option with an id; choosing one posts `Chosen` with it (a
+    subclass declares its own `Chosen`, so its handler is named for it)."""
 
     class Chosen(Message):
-        def __init__(self, trigger: str) -> None:
+        def __init__(self, choice: str) -> None:
             super().__init__()
-            self.trigger = trigger
+            self.choice = choice
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id:
             self.post_message(self.Chosen(event.option.id))
+
+
+class ActionList(ChoiceList):
+    """The actions of the case's state: ▶ possible now, ✗ not now and why. Choosing one posts
+    `ActionList.Chosen` with its trigger."""
+
+    class Chosen(ChoiceList.Chosen):
+        """An action chosen: `choice` is its trigger."""
 
     def show(self, page: CasePage) -> None:
         options = self
@@ -170,19 +178,12 @@ class ActionList(OptionList):
             options.highlighted = possible[0]
 
 
-class FormList(OptionList):
+class FormList(ChoiceList):
     """The playbook's forms, those that complete an open task marked. Choosing one posts
-    `FormList.Chosen`."""
+    `FormList.Chosen` with its id."""
 
-    class Chosen(Message):
-        def __init__(self, form_id: str) -> None:
-            super().__init__()
-            self.form_id = form_id
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option.id:
-            self.post_message(self.Chosen(event.option.id))
+    class Chosen(ChoiceList.Chosen):
+        """A form chosen: `choice` is its id."""
 
     def show(self, page: CasePage) -> None:
         options = self

@@ -12,8 +12,10 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
@@ -214,23 +216,13 @@ class FieldInput(Vertical):
         elif self.has_class("invalid"):  # a notice (changed by someone else) stays until typed over
             self.set_error("")
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._changed()
-
-    def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        event.stop()
-        self._changed()
-
-    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        event.stop()
-        self._changed()
-
-    def on_select_changed(self, event: Select.Changed) -> None:
-        event.stop()
-        self._changed()
-
-    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Checkbox.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _edited(self, event: Message) -> None:
+        """Whichever widget holds the value changed: checked again (this field's own event)."""
         event.stop()
         self._changed()
 

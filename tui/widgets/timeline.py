@@ -7,20 +7,21 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.widgets import Static
 
+from trinn.engine.history import history_entry
 from trinn.engine.shown import shown
 from trinn.engine.template import shown_value
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import language, local_datetime
 
 if TYPE_CHECKING:
-    from trinn.engine.store.rows import EventRow
+    from trinn.engine.history import HistoryEntry
     from trinn.tui.desk import CasePage
 
 __all__ = ["Timeline"]
 
 
-def _what(page: CasePage, event: EventRow) -> str:
-    kind, name = event.kind, event.name
+def _what(page: CasePage, entry: HistoryEntry) -> str:
+    kind, name = entry.kind, entry.name
     spec = page.spec
     if kind == "open":
         return _("opened the case")
@@ -40,12 +41,12 @@ def _what(page: CasePage, event: EventRow) -> str:
     if kind == "assign":
         task = spec.all_tasks().get(name or "")
         return _("assigned “{task}” to {person}").format(
-            task=page.text(task.title) if task else name, person=event.details.get("assignee", "")
+            task=page.text(task.title) if task else name, person=entry.assignee or ""
         )
     if kind == "comment":
         return _("commented")
     if kind == "tick":
-        return _("timers: {what}").format(what="; ".join(event.details.get("fired", [])))
+        return _("timers: {what}").format(what="; ".join(entry.fired))
     return f"{kind} {name or ''}".strip()
 
 
@@ -81,27 +82,23 @@ class Timeline(Static):
 
 def _timeline(page: CasePage, actor: str) -> Text:
     text = Text()
-    for event in page.events:
-        who = shown(event.actor) + (" " + _("(you)") if event.actor == actor else "")
-        text.append(f"{local_datetime(event.at, page.spec.language, page.spec.timezone)}  ", style="dim")
+    for entry in map(history_entry, page.events):
+        who = shown(entry.actor) + (" " + _("(you)") if entry.actor == actor else "")
+        text.append(f"{local_datetime(entry.at, page.spec.language, page.spec.timezone)}  ", style="dim")
         text.append(who, style="bold")
-        text.append("  " + shown(_what(page, event)))
-        before, after = event.state_before, event.state_after
-        if before and before != after:
-            moved = f"{page.state_title(before)} → {page.state_title(after)}"
+        text.append("  " + shown(_what(page, entry)))
+        if entry.moved_state and entry.state_before:
+            moved = f"{page.state_title(entry.state_before)} → {page.state_title(entry.state_after)}"
             text.append(f"\n    {shown(moved)}", style="green")
-        for moved in (event.details or {}).get("transitions", []):
-            advised = moved.get("against_advice")
-            if advised:  # kept in view: the step went against the playbook's advice, and why
-                said = _("against advice: {advice}; reason: {reason}").format(
-                    advice="; ".join(advised["advice"]), reason=advised["reason"]
-                )
-                text.append(f"\n    {shown(said)}", style="yellow")
-        changes = event.changes or {}
-        if changes:
-            changed = ", ".join(_change(page, name, new) for name, (_old, new) in changes.items())
+        for advised in entry.against_advice:  # kept in view: against the playbook's advice, and why
+            said = _("against advice: {advice}; reason: {reason}").format(
+                advice="; ".join(advised.advice), reason=advised.reason
+            )
+            text.append(f"\n    {shown(said)}", style="yellow")
+        if entry.changes:
+            changed = ", ".join(_change(page, name, new) for name, new in entry.changes.items())
             text.append(f"\n    {shown(changed)}", style="cyan")
-        if event.note:
-            text.append("\n    “" + shown(event.note) + "”", style="italic")
+        if entry.note:
+            text.append("\n    “" + shown(entry.note) + "”", style="italic")
         text.append("\n")
     return text
