@@ -1,7 +1,7 @@
-"""A case at run time, and what entering a state or changing its data does to it.
+"""A case at run time: its state, fields, tasks and timers, and which task a command means.
 
 A `Case` is a plain record: the compiled playbook's machine moves its `state`,
-and the functions here keep its tasks and timers in step. Nothing here touches
+and engine/entering.py keeps its tasks and timers in step. Nothing here touches
 the database: the service loads a case, changes it through these functions,
 and the store writes what changed (records marked `dirty`, or new without an
 id) in one transaction.
@@ -14,19 +14,17 @@ the history as they were.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from trinn.engine.calendar import due_at
 from trinn.engine.due import is_overdue
 from trinn.engine.errors import CommandError, choice_hint, did_you_mean
 from trinn.engine.i18n import gettext as _
 from trinn.engine.status import TaskStatus, TimerStatus
-from trinn.engine.timing import moment_of
 
 if TYPE_CHECKING:  # reading cases (listing them) needs no playbook models
-    from trinn.engine.spec import PlaybookSpec, ReminderSpec, StateSpec, TaskSpec
+    from trinn.engine.spec import PlaybookSpec, TaskSpec
 
 __all__ = [
     "CASE_WIDE",
@@ -35,10 +33,7 @@ __all__ = [
     "TaskRecord",
     "TaskTally",
     "TimerRecord",
-    "enter_state",
-    "leave_state",
     "subject_text",
-    "sync_for_each",
     "tallies",
     "task_specs",
 ]
@@ -318,109 +313,6 @@ def task_specs(spec: PlaybookSpec) -> dict[str, TaskSpec]:
             _TASK_SPECS.clear()
         found = _TASK_SPECS[id(spec)] = (spec, spec.all_tasks())
     return found[1]
-
-
-def leave_state(case: Case, now: dt.datetime, *, timed: bool = True) -> None:
-    """Cancel what the state left behind: its open tasks and waiting timers.
-
-    A state that declares no reminders, escalations or timers (`timed` false) made no
-    timers, so the stored ones need no cancelling.
-    """
-    for task in case.current_tasks():
-        if task.status == TaskStatus.OPEN:
-            task.status, task.done_at, task.dirty = TaskStatus.CANCELLED, now, True
-    for timer in case.timers:
-        if timer.status == TimerStatus.WAITING and timer.kind not in KEPT_ON_LEAVING:
-            timer.status, timer.dirty = TimerStatus.CANCELLED, True
-    if timed:
-        case.timers_cancelled = True
-
-
-def enter_state(case: Case, spec: PlaybookSpec, state_id: str, entry: int, now: dt.datetime) -> None:
-    """Create the tasks, reminders, escalations and timers of `state_id`, due from `now`."""
-    state = spec.states[state_id]
-    case.state, case.entry = state_id, entry
-    for task in state.tasks:
-        for item in _items(task, case.fields):
-            case.tasks.append(_new_task(task, item, state_id, entry, spec, case.fields, now))
-    for kind, position, when in timed_items(state):
-        moment = moment_of(when, now, spec, case.fields)
-        if moment is not None:  # relative to a field with no value yet: made when it gets one
-            case.timers.append(TimerRecord(kind, position, entry, state_id, moment))
-    if state.final:
-        case.closed_at, case.outcome = now, state.outcome
-    else:
-        case.closed_at, case.outcome = None, None
-
-
-def timed_items(state: StateSpec) -> list[tuple[str, int, str]]:
-    """A state's reminders, escalations and timers as (kind, position, when)."""
-    return [
-        *(("remind", i, r.when) for i, r in enumerate(state.remind)),
-        *(("escalate", i, r.when) for i, r in enumerate(state.escalate)),
-        *(("timer", i, t.when) for i, t in enumerate(state.timers)),
-    ]
-
-
-def _items(task: TaskSpec, fields: Mapping[str, Any]) -> list[str | None]:
-    if task.for_each is None:
-        return [None]
-    return [str(item) for item in fields.get(task.for_each) or []]
-
-
-def _new_task(
-    task: TaskSpec,
-    item: str | None,
-    state_id: str,
-    entry: int,
-    spec: PlaybookSpec,
-    fields: Mapping[str, Any],
-    now: dt.datetime,
-) -> TaskRecord:
-    return TaskRecord(
-        task.id,
-        entry,
-        state_id,
-        task.role,
-        now,
-        item=item,
-        due_at=moment_of(task.due, now, spec, fields, end_of_day=True) if task.due else None,
-    )
-
-
-def sync_for_each(case: Case, spec: PlaybookSpec, changed: Iterable[str], now: dt.datetime) -> None:
-    """Keep `for_each` tasks of the current state in step with their list fields.
-
-    A new item gets its task; an item taken off the list has its open task
-    cancelled (a done one stays done: it happened).
-    """
-    changed = set(changed)
-    for task in spec.states[case.state].tasks:
-        if task.for_each not in changed:
-            continue
-        wanted = _items(task, case.fields)
-        present = [
-            t for t in case.current_tasks() if t.task_id == task.id and t.status != TaskStatus.CANCELLED
-        ]
-        for record in present:
-            if record.item not in wanted and record.status == TaskStatus.OPEN:
-                record.status, record.done_at, record.dirty = TaskStatus.CANCELLED, now, True
-        have = {t.item for t in present}
-        for item in wanted:
-            if item not in have:
-                case.tasks.append(_new_task(task, item, case.state, case.entry, spec, case.fields, now))
-
-
-def next_repeat(
-    reminder: ReminderSpec, due: dt.datetime, now: dt.datetime, language: str
-) -> dt.datetime | None:
-    """When a repeating reminder is next due after `now`; None if it does not repeat."""
-    if reminder.every is None:
-        return None
-    following = due_at(due, reminder.every, language)
-    while following <= now:  # a tick that comes late sends one reminder, not a backlog
-        following = due_at(following, reminder.every, language)
-    return following
 
 
 def subject_text(spec: PlaybookSpec, fields: Mapping[str, Any]) -> str | None:

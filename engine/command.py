@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 from trinn.engine.advice import advice_refusal, recorded, said
 from trinn.engine.authority import check_people, on_behalf
 from trinn.engine.calendar import zone_of
-from trinn.engine.case import Case, TaskRecord, enter_state, leave_state, sync_for_each, tallies
+from trinn.engine.case import Case, TaskRecord, tallies
 from trinn.engine.compiler import CustomEffect, Effect, NotifyEffect, SetEffect, StartCaseEffect
 from trinn.engine.context import evaluation_context
 from trinn.engine.effects import queue_action, queue_notify
+from trinn.engine.entering import enter_state, leave_state, sync_for_each
 from trinn.engine.errors import CommandError, RefusedError, choice_hint, did_you_mean
 from trinn.engine.i18n import gettext as _
 from trinn.engine.i18n import language

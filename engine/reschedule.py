@@ -19,7 +19,8 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from trinn.engine.case import Case, TimerRecord, task_specs, timed_items
+from trinn.engine.case import Case, TimerRecord, task_specs
+from trinn.engine.entering import timed_items
 from trinn.engine.spec import PlaybookSpec
 from trinn.engine.status import TaskStatus, TimerStatus
 from trinn.engine.timing import moment_of, parse_when

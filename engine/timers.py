@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from trinn.engine.case import CASE_WIDE, next_repeat
+from trinn.engine.case import CASE_WIDE
 from trinn.engine.deadlines import deadline_reminder, update_deadlines
 from trinn.engine.effects import as_list, queue_reminder
+from trinn.engine.entering import next_repeat
 from trinn.engine.errors import RefusedError
 from trinn.engine.meetings import update_meetings
 from trinn.engine.reschedule import reschedule

@@ -116,7 +116,8 @@ def case_view(
 def timing_view(spec: PlaybookSpec, case: Case, language: str | None = None) -> list[dict[str, Any]]:
     """What waits for a date: the state's reminders, escalations and timers relative to a
     date field (when, or that the field has no date yet), and the running case-wide deadlines."""
-    from trinn.engine.case import CASE_WIDE, timed_items
+    from trinn.engine.case import CASE_WIDE
+    from trinn.engine.entering import timed_items
     from trinn.engine.timing import parse_when
 
     waiting = [t for t in case.timers if t.status == TimerStatus.WAITING]

@@ -111,6 +111,11 @@ CASES = {
     "views",
     "scenario_run",
     "scenario_steps",
+    "entering",
+    "form_command",
+    "history",
+    "runner",
+    "command",
     "timers",
     "queries",
     "outbox",
@@ -168,17 +173,33 @@ def test_the_command_line_starts_the_app_in_one_place(path: Path) -> None:
 
 
 MAX_MODULE_LINES, MAX_CLASS_LINES = 400, 250
+# Over the limits still, being split (issue 13, the `limits` work): each may only shrink to
+# the limit, never grow. The rest of the tree is held to the limits themselves.
+OVER_THE_LIMIT = {
+    "engine/spec.py": 662,
+    "engine/checks.py": 521,
+    "engine/expression_cost.py": 475,
+    "engine/compiler.py": 458,
+    "engine/checks.py:_Checker": 312,
+}
+_SOURCES = [
+    p
+    for p in [*_modules("engine"), *_modules("tui"), *_modules("notifiers")]
+    if "migrations" not in p.relative_to(ROOT).parts
+]
 
 
-@pytest.mark.parametrize("path", _modules("tui"), ids=lambda p: p.relative_to(ROOT).as_posix())
-def test_tui_modules_and_classes_stay_small(path: Path) -> None:
+@pytest.mark.parametrize("path", _SOURCES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_modules_and_classes_stay_small(path: Path) -> None:
+    name = path.relative_to(ROOT).as_posix()
     text = path.read_text(encoding="utf-8")
-    assert len(text.splitlines()) <= MAX_MODULE_LINES
+    assert len(text.splitlines()) <= OVER_THE_LIMIT.get(name, MAX_MODULE_LINES)
     tree = ast.parse(text)
     long = {
         node.name: (node.end_lineno or node.lineno) - node.lineno + 1
         for node in ast.walk(tree)
         if isinstance(node, ast.ClassDef)
-        and (node.end_lineno or node.lineno) - node.lineno >= MAX_CLASS_LINES
+        and (node.end_lineno or node.lineno) - node.lineno + 1
+        > OVER_THE_LIMIT.get(f"{name}:{node.name}", MAX_CLASS_LINES)
     }
     assert long == {}
