@@ -11,8 +11,8 @@ event. Any failure leaves the database as it was. What the interfaces read is
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypedDict, Unpack
 
 from trinn.engine.advice import checked_reason
 from trinn.engine.authority import authorise, person_of
@@ -31,7 +31,18 @@ from trinn.engine.status import TaskStatus
 from trinn.engine.store import Store
 from trinn.engine.timers import SYSTEM_ACTOR, TickAction, tick_case
 
-__all__ = ["Service"]
+__all__ = ["Service", "TaskCommand"]
+
+Work = Callable[[Command], None]  # a command's steps on the case, inside its transaction
+
+
+class TaskCommand(TypedDict, total=False):
+    """How `done` and `reopen` are asked: with a note, for an item, at a row version, at a time."""
+
+    note: str | None
+    item: str | None
+    expected_version: int | None
+    now: dt.datetime | None
 
 
 class Service:
@@ -96,33 +107,15 @@ class Service:
 
         return self._runner.run(case_id, actor, "fire", trigger, note, expected_version, now, work).case
 
-    def complete_task(
-        self,
-        case_id: int,
-        task: str,
-        *,
-        actor: str,
-        note: str | None = None,
-        item: str | None = None,
-        expected_version: int | None = None,
-        now: dt.datetime | None = None,
-    ) -> Case:
-        def work(cmd: Command) -> None:
-            do_task(cmd, task, item)
+    def complete_task(self, case_id: int, task: str, *, actor: str, **how: Unpack[TaskCommand]) -> Case:
+        """Mark `task` (one `item` of a for-each task) done; a task with a form, by its answers."""
+        item = how.get("item")
+        return self._on_task(case_id, "done", task, actor, how, lambda cmd: do_task(cmd, task, item))
 
-        return self._runner.run(case_id, actor, "done", task, note, expected_version, now, work).case
+    def reopen_task(self, case_id: int, task: str, *, actor: str, **how: Unpack[TaskCommand]) -> Case:
+        """Open a done task (an item's) again."""
+        item = how.get("item")
 
-    def reopen_task(
-        self,
-        case_id: int,
-        task: str,
-        *,
-        actor: str,
-        note: str | None = None,
-        item: str | None = None,
-        expected_version: int | None = None,
-        now: dt.datetime | None = None,
-    ) -> Case:
         def work(cmd: Command) -> None:
             record = cmd.case.task_to_work(cmd.spec, task, item, TaskStatus.DONE)
             authorise(cmd, record)
@@ -130,7 +123,11 @@ class Service:
             record.dirty = True
             cmd.details.update(task=record.task_id, item=record.item)
 
-        return self._runner.run(case_id, actor, "reopen", task, note, expected_version, now, work).case
+        return self._on_task(case_id, "reopen", task, actor, how, work)
+
+    def _on_task(self, case_id: int, kind: str, task: str, actor: str, how: TaskCommand, work: Work) -> Case:
+        note, version, now = how.get("note"), how.get("expected_version"), how.get("now")
+        return self._runner.run(case_id, actor, kind, task, note, version, now, work).case
 
     def set_fields(
         self,

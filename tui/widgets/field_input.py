@@ -99,13 +99,19 @@ class FieldInput(Vertical):
             return list(value or [])
         if kind is FieldType.choice:
             return value if value in (self.spec.options or []) else None
-        if isinstance(value, list):
-            value = ", ".join(map(str, value))
-        if kind is FieldType.datetime and isinstance(value, str):
-            value = local_moment_text(value, self._zone(), self.playbook_language)
-        if kind is FieldType.date and isinstance(value, str):
-            value = _day_first(value)
+        value = self._typed(value)
         return None if value is None or str(value).strip() == "" else str(value).strip()
+
+    def _typed(self, value: Any) -> Any:
+        """A stored value as a person types it in a text input: a list comma-separated, a date
+        day first, a moment on the playbook's clock."""
+        if isinstance(value, list):
+            return ", ".join(map(str, value))
+        if self.spec.type is FieldType.datetime and isinstance(value, str):
+            return local_moment_text(value, self._zone(), self.playbook_language)
+        if self.spec.type is FieldType.date and isinstance(value, str):
+            return _day_first(value)
+        return value
 
     def set_value(self, value: Any) -> None:
         """Show a stored value (read again from the database); the input is then not dirty."""
@@ -163,12 +169,7 @@ class FieldInput(Vertical):
                 *[(plain(self._text(labels.get(o, o))), o, o in chosen) for o in spec.options or []],
                 classes="field-control",
             )
-        if isinstance(value, list):
-            value = ", ".join(map(str, value))
-        if kind is FieldType.datetime and isinstance(value, str):
-            value = local_moment_text(value, self._zone(), self.playbook_language)
-        if kind is FieldType.date and isinstance(value, str):
-            value = _day_first(value)
+        value = self._typed(value)
         placeholder = _PLACEHOLDERS.get(kind, "")
         return Input(
             "" if value is None else str(value),
