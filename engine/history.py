@@ -9,7 +9,6 @@ tab in words with the playbook's titles, and neither reads `details` itself.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -51,15 +50,11 @@ class Advised:
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    version: int
-    at: dt.datetime
-    actor: str
-    kind: str
-    name: str | None
-    state_before: str | None
-    state_after: str
+    """A stored event (`event`: who, when, which command, the states before and after, the
+    note) and what its details say, read once."""
+
+    event: EventRow
     changes: dict[str, Any]  # field -> its value after the command
-    note: str | None
     fired: tuple[str, ...]  # a tick: the timers that fired
     done: tuple[DoneTask, ...]
     moved: tuple[MovedDate, ...]
@@ -71,7 +66,7 @@ class HistoryEntry:
     @property
     def moved_state(self) -> bool:
         """Whether the command took the case from one state to another."""
-        return bool(self.state_before) and self.state_before != self.state_after
+        return bool(self.event.state_before) and self.event.state_before != self.event.state_after
 
 
 def history_entry(row: EventRow) -> HistoryEntry:
@@ -81,15 +76,8 @@ def history_entry(row: EventRow) -> HistoryEntry:
         label = date.get("task") or next(f"{k} {v}" for k, v in date.items() if k in _TIMED)
         moved.append(MovedDate(label, "task" in date, date.get("from"), date.get("to")))
     return HistoryEntry(
-        version=row.case_version,
-        at=row.at,
-        actor=row.actor,
-        kind=row.kind,
-        name=row.name,
-        state_before=row.state_before,
-        state_after=row.state_after,
+        event=row,
         changes={name: new for name, (_old, new) in (row.changes or {}).items()},
-        note=row.note,
         fired=tuple(details.get("fired", [])) if row.kind == "tick" else (),
         done=tuple(
             DoneTask(done["task"], done.get("item"), done.get("on_behalf_of"))

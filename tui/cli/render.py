@@ -158,11 +158,12 @@ def history_lines(
     """
     lines = []
     for entry in entries:
-        what = entry.kind + (f" {entry.name}" if entry.name else "")
+        event = entry.event
+        what = event.kind + (f" {event.name}" if event.name else "")
         if entry.fired:
             what += ": " + "; ".join(entry.fired)
         for done in entry.done:
-            if entry.kind != "done" or done.item:
+            if event.kind != "done" or done.item:
                 what += f" ({done.task}" + (f" [{done.item}]" if done.item else "") + ")"
             if done.on_behalf_of:
                 what += f" on behalf of {(roles or {}).get(done.on_behalf_of, done.on_behalf_of)}"
@@ -176,14 +177,14 @@ def history_lines(
             what += f" (against advice: {'; '.join(advised.advice)}; reason: {advised.reason})"
         if entry.started:
             what += " (started " + ", ".join(f"case {c}" for c in entry.started) + ")"
-        state = f"{entry.state_before} -> {entry.state_after}" if entry.moved_state else entry.state_after
-        parts = [f"{entry.version:>3}", time_text(entry.at, language), entry.actor, what, f"[{state}]"]
+        state = f"{event.state_before} -> {event.state_after}" if entry.moved_state else event.state_after
+        parts = [f"{event.case_version:>3}", time_text(event.at, language), event.actor, what, f"[{state}]"]
         changes = ", ".join(
             f"{name}={json.dumps(new, ensure_ascii=False)}" for name, new in entry.changes.items()
         )
         if changes:
             parts.append(changes)
-        if entry.note:
-            parts.append(f"note: {entry.note}")
+        if event.note:
+            parts.append(f"note: {event.note}")
         lines.append("  ".join(parts))
     return lines

@@ -21,7 +21,7 @@ __all__ = ["Timeline"]
 
 
 def _what(page: CasePage, entry: HistoryEntry) -> str:
-    kind, name = entry.kind, entry.name
+    kind, name = entry.event.kind, entry.event.name
     spec = page.spec
     if kind == "open":
         return _("opened the case")
@@ -83,12 +83,13 @@ class Timeline(Static):
 def _timeline(page: CasePage, actor: str) -> Text:
     text = Text()
     for entry in map(history_entry, page.events):
-        who = shown(entry.actor) + (" " + _("(you)") if entry.actor == actor else "")
-        text.append(f"{local_datetime(entry.at, page.spec.language, page.spec.timezone)}  ", style="dim")
+        event = entry.event
+        who = shown(event.actor) + (" " + _("(you)") if event.actor == actor else "")
+        text.append(f"{local_datetime(event.at, page.spec.language, page.spec.timezone)}  ", style="dim")
         text.append(who, style="bold")
         text.append("  " + shown(_what(page, entry)))
-        if entry.moved_state and entry.state_before:
-            moved = f"{page.state_title(entry.state_before)} → {page.state_title(entry.state_after)}"
+        if entry.moved_state and event.state_before:
+            moved = f"{page.state_title(event.state_before)} → {page.state_title(event.state_after)}"
             text.append(f"\n    {shown(moved)}", style="green")
         for advised in entry.against_advice:  # kept in view: against the playbook's advice, and why
             said = _("against advice: {advice}; reason: {reason}").format(
@@ -98,7 +99,7 @@ def _timeline(page: CasePage, actor: str) -> Text:
         if entry.changes:
             changed = ", ".join(_change(page, name, new) for name, new in entry.changes.items())
             text.append(f"\n    {shown(changed)}", style="cyan")
-        if entry.note:
-            text.append("\n    “" + shown(entry.note) + "”", style="italic")
+        if event.note:
+            text.append("\n    “" + shown(event.note) + "”", style="italic")
         text.append("\n")
     return text
