@@ -220,9 +220,9 @@ def test_a_process_killed_inside_a_send_repeats_that_send_once_and_nothing_else(
         assert len(here.mails_to("ceo@acme.test")) == 1 and here.mails_to("per@example.org") == []
         alert_id = rows[1].payload["message_id"]
         assert [b["message_id"] for b in here.web.bodies(hold)] == [alert_id]
-        lease_end = rows[1]["claimed_until"]
+        lease_end = rows[1].claimed_until
         assert (
-            lease_end is not None and lease_end - rows[1]["created_at"] >= DEFAULT_POLICY.lease
+            lease_end is not None and lease_end - rows[1].created_at >= DEFAULT_POLICY.lease
         )  # claimed at or after the command's commit, for the lease
 
         # while the dead process's claim holds, no one takes its row; the untouched row goes

@@ -38,6 +38,7 @@ VALUES = {
     "har_okonomisk_bidrag": False,
     "anbefaling": "anbefales",
     "innstilling": "Anbefales",
+    "styringsgruppemote": "2026-12-10",  # fase 7.2 v3: the steering group's next meeting
     "behandlingsmote": "forstkommende_mote",
     "behandlet_dato": "2026-12-10",
     "padrivere": ["Ola", "Per"],
