@@ -16,7 +16,7 @@ an id and a severity. The terms the rules use are defined here, in the data:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,6 +128,15 @@ def fields_set(loaded: LoadedPlaybook) -> set[str]:
     return filled
 
 
+def _unused(
+    section: str, declared: Iterable[str], used: Collection[str | None], said: str, hint: str
+) -> Iterator[Hit]:
+    """A finding at each id of `section` (roles, fields, forms, messages) nothing uses."""
+    for declared_id in declared:
+        if declared_id not in used:
+            yield Hit((section, declared_id), said.format(declared_id), hint, declared_id, at_key=True)
+
+
 @_rule("transition-without-role", "warning", "a transition anyone may fire (no 'by')")
 def _transition_without_role(loaded: LoadedPlaybook) -> Iterator[Hit]:
     # every task has a role (the schema requires it); a transition is the other place work is owned
@@ -153,43 +162,22 @@ def _unused_role(loaded: LoadedPlaybook) -> Iterator[Hit]:
     for _loc, action in _actions(loaded):
         if isinstance(action, NotifyActionSpec):
             used.update(_as_list(action.notify.to))
-    for role_id in spec.roles:
-        if role_id not in used:
-            yield Hit(
-                ("roles", role_id),
-                f"role '{role_id}' is not used",
-                "give it a task, a transition or a message, or remove it",
-                role_id,
-                at_key=True,
-            )
+    hint = "give it a task, a transition or a message, or remove it"
+    yield from _unused("roles", spec.roles, used, "role '{}' is not used", hint)
 
 
 @_rule("unused-field", "warning", "a field nothing sets or reads")
 def _unused_field(loaded: LoadedPlaybook) -> Iterator[Hit]:
-    read, filled = fields_read(loaded), fields_set(loaded)
-    for field_id in loaded.spec.fields:
-        if field_id not in read and field_id not in filled:
-            yield Hit(
-                ("fields", field_id),
-                f"field '{field_id}' is neither set nor read",
-                "put it in a form, set it in an action, or use it in a guard or message",
-                field_id,
-                at_key=True,
-            )
+    used = fields_read(loaded) | fields_set(loaded)
+    hint = "put it in a form, set it in an action, or use it in a guard or message"
+    yield from _unused("fields", loaded.spec.fields, used, "field '{}' is neither set nor read", hint)
 
 
 @_rule("unused-form", "warning", "a form no task fills")
 def _unused_form(loaded: LoadedPlaybook) -> Iterator[Hit]:
     used = {task.form for task in loaded.spec.all_tasks().values()}
-    for form_id in loaded.spec.forms:
-        if form_id not in used:
-            yield Hit(
-                ("forms", form_id),
-                f"form '{form_id}' is not filled by any task",
-                "name it in a task's 'form', or remove it",
-                form_id,
-                at_key=True,
-            )
+    hint = "name it in a task's 'form', or remove it"
+    yield from _unused("forms", loaded.spec.forms, used, "form '{}' is not filled by any task", hint)
 
 
 @_rule("unused-message", "warning", "a message nothing sends")
@@ -200,15 +188,8 @@ def _unused_message(loaded: LoadedPlaybook) -> Iterator[Hit]:
     }
     sent |= {r.message for s in spec.states.values() for r in [*s.remind, *s.escalate]}
     sent |= {r.message for d in spec.deadlines.values() for r in [*d.remind, *d.escalate]}
-    for message_id in spec.messages:
-        if message_id not in sent:
-            yield Hit(
-                ("messages", message_id),
-                f"message '{message_id}' is never sent",
-                "send it with a notify action or a reminder, or remove it",
-                message_id,
-                at_key=True,
-            )
+    hint = "send it with a notify action or a reminder, or remove it"
+    yield from _unused("messages", spec.messages, sent, "message '{}' is never sent", hint)
 
 
 @_rule(
