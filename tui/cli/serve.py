@@ -33,18 +33,19 @@ KeyFile = Annotated[
 ]
 
 
+def _base_url(said: str) -> Any:
+    """The `--base-url` option (or $TRINN_BASE_URL), as each command says it."""
+    return typer.Option("--base-url", envvar=BASE_URL_ENV, metavar="URL", help=said)
+
+
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="The port to listen on.")] = 8080,
     base_url: Annotated[
         str | None,
-        typer.Option(
-            "--base-url",
-            envvar=BASE_URL_ENV,
-            metavar="URL",
-            help="The address outsiders reach the server at (behind a proxy, its public one; "
-            "default: http://HOST:PORT).",
+        _base_url(
+            "The address outsiders reach the server at (behind a proxy, its public one; default: http://HOST:PORT)."
         ),
     ] = None,
     key_file: KeyFile = None,
@@ -96,15 +97,7 @@ def link(
     form: Annotated[
         str, typer.Argument(help="A public form of the case, waiting for answers.", metavar="FORM")
     ],
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            envvar=BASE_URL_ENV,
-            metavar="URL",
-            help="The address outsiders reach `trinn serve` at.",
-        ),
-    ] = None,
+    base_url: Annotated[str | None, _base_url("The address outsiders reach `trinn serve` at.")] = None,
     key_file: KeyFile = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
