@@ -21,10 +21,10 @@ from pydantic import (
     RootModel,
     StringConstraints,
     Tag,
-    WithJsonSchema,
     model_validator,
 )
 
+from trinn.engine.durations import Duration, WhenText, parse_duration
 from trinn.engine.i18n import LANGUAGES, Language
 from trinn.engine.limits_spec import LimitsSpec
 
@@ -39,6 +39,7 @@ __all__ = [
     "Duration",
     "FieldSpec",
     "FieldType",
+    "FileKind",
     "FormSpec",
     "LintIgnoreSpec",
     "MeetingSpec",
@@ -70,41 +71,6 @@ Text = Annotated[
     Field(description="A string, or a map of languages: {nb: ..., da: ..., en: ...}"),
 ]
 
-MAX_DURATION = 9999  # about 40 years of workdays: enough for any process, cheap to count
-_DURATION = re.compile(r"^\s*(\d+)\s*(hours?|days?|workdays?|weeks?|months?|years?)\s*$")
-
-
-def parse_duration(text: str) -> tuple[int, str]:
-    """'10 workdays' -> (10, 'workdays'); units are normalised to the plural."""
-    match = _DURATION.match(text)
-    if match is None:
-        raise ValueError(
-            f"invalid duration '{text}' (write e.g. '10 workdays', '14 days', '2 weeks', "
-            "'3 months', '1 year' or '4 hours')"
-        )
-    unit, amount = match.group(2), int(match.group(1))
-    if amount > MAX_DURATION:
-        raise ValueError(f"duration '{text}' is too long (at most {MAX_DURATION} {unit})")
-    return amount, unit if unit.endswith("s") else unit + "s"
-
-
-def _check_duration(text: str) -> str:
-    parse_duration(text)
-    return text
-
-
-Duration = Annotated[
-    str,
-    AfterValidator(_check_duration),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": _DURATION.pattern,
-            "description": "e.g. '10 workdays', '14 days', '2 weeks', '3 months', '1 year', '4 hours'",
-        }
-    ),
-]
-
 
 def _check_zone(name: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -116,27 +82,6 @@ def _check_zone(name: str) -> str:
     except (ValueError, ZoneInfoNotFoundError):
         raise ValueError(f"unknown time zone '{name}' (write an IANA name, e.g. 'Europe/Oslo')") from None
     return name
-
-
-def _check_when(text: str) -> str:
-    from trinn.engine.timing import parse_when
-
-    parse_when(text)
-    return text
-
-
-# a duration from entering the state, or a moment relative to a date field (engine.timing)
-WhenText = Annotated[
-    str,
-    AfterValidator(_check_when),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "description": "e.g. '10 workdays', 'moetetid', '2 workdays before moetetid', "
-            "'3 days after oppfolgingsdato'",
-        }
-    ),
-]
 
 
 class _Spec(BaseModel):
@@ -172,12 +117,15 @@ class FieldType(StrEnum):
     email_list = "email_list"  # e-mail addresses: a notify to it sends one message per address
     person = "person"
     person_list = "person_list"
+    file = "file"  # an uploaded file, kept by its sha256 (engine.files); the value says its name
 
 
 LIST_TYPES = frozenset(
     {FieldType.multi_choice, FieldType.text_list, FieldType.email_list, FieldType.person_list}
 )
 CHOICE_TYPES = frozenset({FieldType.choice, FieldType.multi_choice})
+# the kinds of file a `file` field may take, known by their first bytes (engine.files)
+FileKind = Literal["pdf", "png", "jpeg", "gif", "docx", "xlsx", "odt", "txt"]
 
 
 class FieldSpec(_Spec):
@@ -199,6 +147,9 @@ class FieldSpec(_Spec):
         None, alias="in", description="the states in which people may write it; default: any"
     )
     negative: bool = Field(False, description="a money field that may hold amounts below zero")
+    accept: list[FileKind] | None = Field(
+        None, description="the kinds of file a file field takes (default: all: pdf, png, jpeg, ...)"
+    )
 
     @model_validator(mode="after")
     def _options_fit_type(self) -> FieldSpec:
@@ -208,6 +159,8 @@ class FieldSpec(_Spec):
             raise ValueError(f"'options' only apply to choice fields, not '{self.type.value}'")
         if self.negative and self.type is not FieldType.money:
             raise ValueError(f"'negative' only applies to money fields, not '{self.type.value}'")
+        if self.accept is not None and self.type is not FieldType.file:
+            raise ValueError(f"'accept' only applies to file fields, not '{self.type.value}'")
         return self
 
 
@@ -257,6 +210,11 @@ class MessageSpec(_Spec):
 
     title: Text
     body: Text
+    attach: list[Annotated[str, StringConstraints(min_length=1, max_length=255)]] = Field(
+        default_factory=list,
+        description="file fields of the case, or files beside the playbook (a path in its folder), "
+        "sent with the message",
+    )
 
 
 class SubjectSpec(_Spec):
