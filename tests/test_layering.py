@@ -177,7 +177,6 @@ MAX_MODULE_LINES, MAX_CLASS_LINES = 400, 250
 # Over the limits still, being split (issue 13, the `limits` work): each may only shrink to
 # the limit, never grow. The rest of the tree is held to the limits themselves.
 OVER_THE_LIMIT = {
-    "engine/spec.py": 662,
     "engine/checks.py": 521,
     "engine/expression_cost.py": 475,
     "engine/compiler.py": 458,
