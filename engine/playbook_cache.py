@@ -41,6 +41,10 @@ __all__ = ["CachedPlaybook", "PlaybookCache", "checked_against"]
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 _MEANING = (
     "spec.py",
+    "scalar_spec.py",
+    "field_spec.py",
+    "action_spec.py",
+    "timing_spec.py",
     "limits_spec.py",
     "limits.py",
     "source.py",

@@ -78,7 +78,7 @@ def test_pydantic_playbook_models_live_in_spec() -> None:
     for path in _modules("engine"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         classes = [n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name.endswith("Spec")]
-        if path.name not in ("spec.py", "limits_spec.py"):  # the format, and its `limits:` section
+        if path.name != "spec.py" and not path.name.endswith("_spec.py"):  # the format, and its parts
             assert classes == [], f"{path.name} defines {classes}"
 
 
@@ -99,7 +99,8 @@ def test_tui_imports_engine_and_notifiers_only(path: Path) -> None:
 
 # the playbook language: YAML text to a compiled playbook, its expressions and templates
 LANGUAGE = {
-    "source", "spec", "schema", "loader", "checks", "validation", "expressions", "expression_cost",
+    "source", "spec", "scalar_spec", "field_spec", "action_spec", "timing_spec", "limits_spec", "schema",
+    "loader", "checks", "validation", "expressions", "expression_cost",
     "cel_text", "template", "sandbox", "compiler", "actions", "limits", "text", "calendar",
 }  # fmt: skip
 # cases at run time, and the store they are kept in
@@ -176,7 +177,6 @@ MAX_MODULE_LINES, MAX_CLASS_LINES = 400, 250
 # Over the limits still, being split (issue 13, the `limits` work): each may only shrink to
 # the limit, never grow. The rest of the tree is held to the limits themselves.
 OVER_THE_LIMIT = {
-    "engine/spec.py": 662,
     "engine/checks.py": 521,
     "engine/expression_cost.py": 475,
     "engine/compiler.py": 458,
