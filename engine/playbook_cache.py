@@ -51,6 +51,11 @@ _MEANING = (
     "validation.py",
     "loader.py",
     "checks.py",
+    "checker.py",
+    "action_checks.py",
+    "timing_checks.py",
+    "advice_checks.py",
+    "graph_checks.py",
     "playbook_cache.py",
 )
 

@@ -100,7 +100,8 @@ def test_tui_imports_engine_and_notifiers_only(path: Path) -> None:
 # the playbook language: YAML text to a compiled playbook, its expressions and templates
 LANGUAGE = {
     "source", "spec", "scalar_spec", "field_spec", "action_spec", "timing_spec", "limits_spec", "schema",
-    "loader", "checks", "validation", "expressions", "expression_cost",
+    "loader", "checks", "checker", "action_checks", "timing_checks", "advice_checks", "graph_checks",
+    "validation", "expressions", "expression_cost",
     "cel_text", "template", "sandbox", "compiler", "actions", "limits", "text", "calendar",
 }  # fmt: skip
 # cases at run time, and the store they are kept in
@@ -177,10 +178,8 @@ MAX_MODULE_LINES, MAX_CLASS_LINES = 400, 250
 # Over the limits still, being split (issue 13, the `limits` work): each may only shrink to
 # the limit, never grow. The rest of the tree is held to the limits themselves.
 OVER_THE_LIMIT = {
-    "engine/checks.py": 521,
     "engine/expression_cost.py": 475,
     "engine/compiler.py": 458,
-    "engine/checks.py:_Checker": 312,
 }
 _SOURCES = [
     p
