@@ -76,7 +76,7 @@ _COUNTRIES: dict[str, _Country] = {
 
 def due_at(start: datetime, duration: str, language: str, zone: str | None = None) -> datetime:
     """The moment, in UTC, at which something started at `start` is due."""
-    from trinn.engine.durations import parse_duration  # the playbook models load only when a date is due
+    from trinn.engine.spec import parse_duration  # the playbook models load only when a date is due
 
     try:
         amount, unit = parse_duration(duration)

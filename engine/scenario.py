@@ -31,9 +31,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from trinn.engine.durations import Duration
 from trinn.engine.errors import FileProblemsError, Problem, os_reason
 from trinn.engine.source import SourceMap, parse_yaml, read_capped
+from trinn.engine.spec import Duration
 from trinn.engine.validation import validate_model
 from trinn.engine.values import ValueProblem, parse_moment
 

@@ -51,7 +51,7 @@ class When:
 
 def parse_when(text: str) -> When:
     """'2 workdays before moetetid' -> When; a plain duration too; ValueError in words."""
-    from trinn.engine.durations import MAX_DURATION, parse_duration
+    from trinn.engine.spec import MAX_DURATION, parse_duration
 
     match = _ANCHORED.match(text)
     if match is None:

@@ -1,8 +1,7 @@
-"""Durations and moments as playbooks write them: `10 workdays`, `2 days before moetetid`.
+"""The playbook format's scalar values: ids, expressions, texts in languages, durations.
 
-The playbook format's (engine.spec) text types for time, with their checks: a duration is a
-whole number of a unit, at most MAX_DURATION of it; a moment is a duration from entering a
-state, or a date field with an optional offset (engine.timing.parse_when).
+Every model of the format (`*Spec`, engine.spec) is built from these and from `SpecModel`,
+their one configuration: strict (unknown keys refused), frozen, named by key or alias.
 """
 
 from __future__ import annotations
@@ -10,9 +9,31 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
-__all__ = ["MAX_DURATION", "Duration", "WhenText", "parse_duration"]
+from trinn.engine.i18n import Language
+
+__all__ = [
+    "MAX_DURATION",
+    "Duration",
+    "Expr",
+    "Id",
+    "PlaybookId",
+    "SpecModel",
+    "Text",
+    "WhenText",
+    "parse_duration",
+]
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+PlaybookId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=100)]
+Expr = Annotated[str, StringConstraints(min_length=1)]
+
+# Text shown to people: one string, or the same text in several languages.
+Text = Annotated[
+    str | Annotated[dict[Language, str], Field(min_length=1)],
+    Field(description="A string, or a map of languages: {nb: ..., da: ..., en: ...}"),
+]
 
 MAX_DURATION = 9999  # about 40 years of workdays: enough for any process, cheap to count
 _DURATION = re.compile(r"^\s*(\d+)\s*(hours?|days?|workdays?|weeks?|months?|years?)\s*$")
@@ -69,3 +90,7 @@ WhenText = Annotated[
         }
     ),
 ]
+
+
+class SpecModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
