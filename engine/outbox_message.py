@@ -53,6 +53,8 @@ class OutboxMessage:
     addresses: tuple[str, ...] = ()  # a meeting's e-mail addresses held in a list field
     meeting: Mapping[str, Any] = field(default_factory=dict)  # method, sequence, entry, start
     ics: str | None = None  # the calendar attachment, written when rendered
+    # the files `attach:` names, each {sha256, name, size, type}: the bytes are in the store
+    attachments: tuple[Mapping[str, Any], ...] = ()
     # filled in when rendered (engine.messages.rendered)
     title: str | None = None
     body: str | None = None
@@ -118,6 +120,7 @@ class OutboxMessage:
             "addresses": list(self.addresses),
             "meeting": dict(self.meeting),
             "ics": self.ics,
+            "attachments": [dict(item) for item in self.attachments],
         }
         return {key: value for key, value in found.items() if value}
 
@@ -150,6 +153,7 @@ class OutboxMessage:
             addresses=_texts(data.get("addresses")),
             meeting=dict(data.get("meeting") or {}),
             ics=_text(data.get("ics")),
+            attachments=tuple(dict(item) for item in data.get("attachments") or () if isinstance(item, dict)),
         )
 
 
