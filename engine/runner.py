@@ -17,10 +17,11 @@ from trinn.engine.calendar import zone_of
 from trinn.engine.case import Case, subject_text
 from trinn.engine.clock import Clock
 from trinn.engine.command import Command, missing_fields
-from trinn.engine.compiler import CompiledPlaybook, StartCaseEffect
+from trinn.engine.compiler import CompiledPlaybook
 from trinn.engine.effects import outbox_entries
 from trinn.engine.entering import enter_state
 from trinn.engine.errors import CommandError, StaleCaseError, said_moment
+from trinn.engine.firing import StartCaseEffect
 from trinn.engine.i18n import gettext as _
 from trinn.engine.i18n import language
 from trinn.engine.links import FormLinks, LinkError
@@ -190,6 +191,8 @@ class CommandRunner:
         case.updated_at, case.updated_by = cmd.now, cmd.actor
         case.subject = subject_text(cmd.spec, case.fields)
         retime(cmd, opening=read_version is None)
+        for kept in cmd.files.values():  # each content once, whoever sent it how often
+            tx.store_file(kept.sha256, kept.size, kept.type, kept.content, cmd.now)
         if read_version is None:
             tx.insert_case(case)
         else:
