@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from trinn.engine.case import tallies
 from trinn.engine.clock import Clock, utc_now
+from trinn.engine.errors import CommandError
 from trinn.engine.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -105,6 +106,22 @@ class Queries:
         with self.store.read() as tx:
             case = tx.load_case(case_id, with_timers=True)
             return case, self.compiled_for(tx, case), tx.child_ids(case_id)
+
+    def stored_file(self, case_id: int, field: str, item: str | None = None) -> tuple[dict[str, Any], bytes]:
+        """A file field's value (the case's, or one item's record) and the file's bytes."""
+        from trinn.engine.files import held_file
+
+        try:
+            with self.store.read() as tx:
+                case = tx.load_case(case_id)
+                value = held_file(self.compiled_for(tx, case).spec, case, field, item)
+                content = tx.file_content(value["sha256"])
+            if content is None:
+                missing = _("the file of field '{name}' is missing from the database").format(name=field)
+                raise CommandError(missing)
+        except CommandError as exc:
+            raise exc.for_case(case_id) from None
+        return value, content
 
     def history(self, case_id: int) -> list[EventRow]:
         with self.store.read() as tx:

@@ -191,6 +191,8 @@ class CommandRunner:
         case.updated_at, case.updated_by = cmd.now, cmd.actor
         case.subject = subject_text(cmd.spec, case.fields)
         retime(cmd, opening=read_version is None)
+        for kept in cmd.files.values():  # each content once, whoever sent it how often
+            tx.store_file(kept.sha256, kept.size, kept.type, kept.content, cmd.now)
         if read_version is None:
             tx.insert_case(case)
         else:

@@ -284,6 +284,8 @@ def shown_value(field: FieldSpec, value: Any, language: str, zone: str | None = 
             return localize(labels[option], language) if option in labels else option
 
         return [label(v) for v in value] if isinstance(value, list) else label(value)
+    if field.type is FieldType.file and isinstance(value, dict):
+        return value.get("name")  # the file goes as an attachment (`attach:`); its name reads here
     if field.type is FieldType.number and isinstance(value, int | float):
         from babel.numbers import format_decimal
 
