@@ -34,6 +34,7 @@ __all__ = [
     "make_service",
     "request",
     "serving",
+    "walk",
 ]
 
 KEY = "k" * 20 + "-test-signing-key-0123456789"
@@ -61,9 +62,11 @@ def key_file(folder: Path, text: str = KEY, mode: int = 0o600) -> Path:
     return path
 
 
-def make_service(folder: Path, db_url: str, clock: Clock, base_url: str = "https://skjema.test") -> Service:
+def make_service(
+    folder: Path, db_url: str, clock: Clock, base_url: str = "https://skjema.test", people_text: str = PEOPLE
+) -> Service:
     people = folder / "people.yaml"
-    people.write_text(PEOPLE)
+    people.write_text(people_text)
     store = Store(open_database(db_url))
     return Service(
         store, PlaybookRegistry([]), load_people(people), clock=clock, links=FormLinks(KEY, base_url)
@@ -94,14 +97,20 @@ def invited_case(service: Service, virksomhet: str = "Fjordkraft AS") -> int:
         ("form", "invitasjon", {"samarbeidspartner_info": "Verdi og forventninger."}),
         ("fire", "send_invitasjon", {}),
     ]
+    walk(service, case.id, steps, "kari")
+    return case.id
+
+
+def walk(service: Service, case_id: int, steps: list[tuple[str, str, dict[str, Any]]], actor: str) -> None:
+    """Take `steps` on the case as `actor`: ("form", form, answers), ("done", task, {}) or
+    ("fire", trigger, {})."""
     for kind, name, values in steps:
         if kind == "form":
-            service.submit_form(case.id, name, values, actor="kari")
+            service.submit_form(case_id, name, values, actor=actor)
         elif kind == "done":
-            service.complete_task(case.id, name, actor="kari")
+            service.complete_task(case_id, name, actor=actor)
         else:
-            service.fire(case.id, name, actor="kari")
-    return case.id
+            service.fire(case_id, name, actor=actor)
 
 
 def mail_channels(folder: Path, box: Mailbox) -> Channels:

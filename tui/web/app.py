@@ -252,7 +252,12 @@ class _Forms:
             except (LinkError, CaseNotFoundError):
                 raise _Refused(*_NOT_FOUND) from None
             except CommandError as exc:
-                return {}, exc.message
+                # said at the form's fields it names; the engine's words never reach an outsider
+                # (they may name what the case holds beyond the form)
+                named = {
+                    n: p or texts(spec.language)["missing"] for n, p in exc.fields.items() if n in answers
+                }
+                return named, None if named else texts(spec.language)["refused"]
         return None
 
 
