@@ -11,24 +11,14 @@ Refused, each at its position:
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
+from trinn.engine.checker import Checker
+from trinn.engine.source import Loc
 from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["check_advice"]
 
-Loc = tuple[str | int, ...]
 
-
-class _Checker(Protocol):
-    spec: PlaybookSpec
-
-    def add(self, loc: Loc, message: str, hint: str = "", *, at_key: bool = False) -> None: ...
-    def ref(self, loc: Loc, kind: str, name: str, known: Any, *, at_key: bool = False) -> bool: ...
-    def expression(self, loc: Loc, text: str, what: str = "expression") -> None: ...
-
-
-def check_advice(checker: _Checker) -> None:
+def check_advice(checker: Checker) -> None:
     spec = checker.spec
     unattended = _fired_unattended(spec)
     for i, transition in enumerate(spec.transitions):

@@ -1,93 +1,33 @@
 """What the schema cannot see: references between parts, expressions, and the graph.
 
 Pure functions over a validated PlaybookSpec and its source map; each returns
-Problems with positions. Expressions are compiled here, once, and handed on to
-the compiler so it never compiles them again.
+Problems with positions. Expressions are compiled once (engine.checker) and handed
+on to the compiler so it never compiles them again. The checks of actions, time,
+advice and the graph are their own modules; `check_playbook` runs them all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
 
-from trinn.engine.actions import registered_actions
+from trinn.engine.action_checks import check_actions
 from trinn.engine.advice_checks import check_advice
 from trinn.engine.calendar import zone_of
 from trinn.engine.cel_text import read_expression
-from trinn.engine.errors import MAX_PROBLEMS, ExpressionError, Problem, did_you_mean
-from trinn.engine.expressions import BUILTIN_NAMES, CompiledExpression, compile_expression
-from trinn.engine.playbook_scope import playbook_scope
+from trinn.engine.checker import Checker, CheckResult
+from trinn.engine.errors import Problem, did_you_mean
+from trinn.engine.expressions import BUILTIN_NAMES
+from trinn.engine.graph_checks import graph_problems
 from trinn.engine.source import Loc, SourceMap
-from trinn.engine.spec import (
-    LIST_TYPES,
-    ActionSpec,
-    CustomActionSpec,
-    FieldType,
-    NotifyActionSpec,
-    PlaybookSpec,
-    SetActionSpec,
-    StartCaseActionSpec,
-    TaskSpec,
-    TransitionSpec,
-)
+from trinn.engine.spec import LIST_TYPES, FieldType, PlaybookSpec, TaskSpec, TransitionSpec
 from trinn.engine.timing_checks import check_timing
 from trinn.engine.values import check_value
 
-__all__ = ["CheckResult", "check_playbook", "graph_problems", "playbook_scope"]
-
-_ADDRESS_TYPES = frozenset({FieldType.email, FieldType.email_list, FieldType.person, FieldType.person_list})
+__all__ = ["CheckResult", "check_playbook"]
 
 
-@dataclass
-class CheckResult:
-    problems: list[Problem] = field(default_factory=list)
-    expressions: dict[str, CompiledExpression] = field(default_factory=dict)
-
-
-class _Checker:
-    def __init__(
-        self, spec: PlaybookSpec, source_map: SourceMap, known_playbooks: Iterable[str] | None
-    ) -> None:
-        self.spec = spec
-        self.map = source_map
-        self.known_playbooks = None if known_playbooks is None else set(known_playbooks)
-        self.result = CheckResult()
-        self.hints: dict[int, Callable[[], str]] = {}
-        self.tasks = spec.all_tasks()
-        # the triggers leaving each state, with '*' spelled out once
-        self.leaving: dict[str, set[str]] = {state_id: set() for state_id in spec.states}
-        for transition in spec.transitions:
-            for source in spec.source_states(transition):
-                self.leaving.setdefault(source, set()).add(transition.trigger)
-        self.scope = playbook_scope(spec)
-
-    def add(self, loc: Loc, message: str, hint: str = "", *, at_key: bool = False) -> None:
-        self.result.problems.append(self.map.problem(loc, message, hint, at_key=at_key))
-
-    def ref(self, loc: Loc, kind: str, name: str, known: Collection[str], *, at_key: bool = False) -> bool:
-        """Report `name` if it is not among `known` (a dict or set: looked up, not searched)."""
-        if name in known:
-            return True
-        # the hint compares `name` with every known one: worked out only if the report shows it
-        self.hints[len(self.result.problems)] = lambda: did_you_mean(name, known, list_if_few=8)
-        self.add(loc, f"unknown {kind} '{name}'", at_key=at_key)
-        return False
-
-    def hint_shown(self) -> None:
-        """Fill in the did-you-mean hints of the problems a report shows (the first by position)."""
-        problems = self.result.problems
-        for i in sorted(range(len(problems)), key=problems.__getitem__)[:MAX_PROBLEMS]:
-            if i in self.hints:
-                problems[i] = replace(problems[i], hint=self.hints[i]())
-
-    def expression(self, loc: Loc, text: str, what: str = "expression") -> None:
-        if text in self.result.expressions:
-            return
-        try:
-            self.result.expressions[text] = compile_expression(text, self.scope, what)
-        except ExpressionError as exc:
-            line, column = self.map.position_in(loc, text, max(exc.column - 1, 0))
-            self.result.problems.append(Problem(self.map.path, line, column, exc.message, exc.hint))
+class _PlaybookChecker(Checker):
+    """The checks of the playbook's own parts: fields, forms, states, transitions, messages."""
 
     def run(self) -> CheckResult:
         spec = self.spec
@@ -102,7 +42,7 @@ class _Checker:
         for form_id, form in spec.forms.items():
             for i, field_id in enumerate(form.fields):
                 self.ref(("forms", form_id, "fields", i), "field", field_id, spec.fields)
-            self.actions(("forms", form_id, "on_submit"), form.on_submit)
+            check_actions(self, ("forms", form_id, "on_submit"), form.on_submit)
         self.check_states()
         self.check_transitions()
         check_timing(self)
@@ -178,7 +118,7 @@ class _Checker:
                     self.add((*tloc, "id"), f"duplicate task id '{task.id}'", f"first defined on line {line}")
                 seen.setdefault(task.id, tloc)
                 self.ref((*tloc, "role"), "role", task.role, self.spec.roles)
-                self.actions((*tloc, "on_complete"), task.on_complete)
+                check_actions(self, (*tloc, "on_complete"), task.on_complete)
                 if task.form is not None:
                     self.ref((*tloc, "form"), "form", task.form, self.spec.forms)
                 if task.for_each is not None and self.ref(
@@ -200,7 +140,7 @@ class _Checker:
                         )
                 self.roles((*tloc, "on_behalf"), task.on_behalf)
                 self.record_form(tloc, task)
-            self.actions((*loc, "on_enter"), state.on_enter)
+            check_actions(self, (*loc, "on_enter"), state.on_enter)
             for which in ("remind", "escalate"):
                 for i, reminder in enumerate(getattr(state, which)):
                     rloc = (*loc, which, i)
@@ -223,13 +163,6 @@ class _Checker:
                     f"final state '{state_id}' cannot have {what}",
                     "a closed case has no work left",
                 )
-
-    def roles(self, loc: Loc, roles: str | list[str]) -> None:
-        if isinstance(roles, str):
-            self.ref(loc, "role", roles, self.spec.roles)
-        else:
-            for i, role in enumerate(roles):
-                self.ref((*loc, i), "role", role, self.spec.roles)
 
     def check_transitions(self) -> None:
         spec = self.spec
@@ -259,7 +192,7 @@ class _Checker:
                 self.expression((*loc, "when"), transition.when, "guard")
             if transition.because is not None:
                 self.because((*loc, "because"), transition)
-            self.actions((*loc, "do"), transition.do)
+            check_actions(self, (*loc, "do"), transition.do)
             for source in spec.source_states(transition):
                 earlier = unguarded.get((transition.trigger, source))
                 if earlier is not None:
@@ -286,41 +219,6 @@ class _Checker:
                 hint = did_you_mean(part, parts) or "its parts: " + ", ".join(f"'{p}'" for p in parts)
                 self.add((*loc, written), f"'{part}' is not a part of the guard", hint, at_key=True)
 
-    def actions(self, loc: Loc, actions: list[ActionSpec]) -> None:
-        for i, action in enumerate(actions):
-            aloc = (*loc, i)
-            if isinstance(action, NotifyActionSpec):
-                self.notify((*aloc, "notify"), action)
-            elif isinstance(action, SetActionSpec):
-                for field_id, text in action.set.items():
-                    if self.ref((*aloc, "set", field_id), "field", field_id, self.spec.fields, at_key=True):
-                        self.expression((*aloc, "set", field_id), text)
-            elif isinstance(action, StartCaseActionSpec):
-                start = action.start_case
-                if self.known_playbooks is not None:
-                    self.ref(
-                        (*aloc, "start_case", "playbook"), "playbook", start.playbook, self.known_playbooks
-                    )
-                for field_id, text in start.fields.items():
-                    self.expression((*aloc, "start_case", "fields", field_id), text)
-            elif isinstance(action, CustomActionSpec):
-                self.custom(aloc, action)
-
-    def notify(self, loc: Loc, action: NotifyActionSpec) -> None:
-        notify = action.notify
-        self.roles((*loc, "to"), notify.to)
-        self.ref((*loc, "message"), "message", notify.message, self.spec.messages)
-        if notify.to_field is not None and self.ref(
-            (*loc, "to_field"), "field", notify.to_field, self.spec.fields
-        ):
-            kind = self.spec.fields[notify.to_field].type
-            if kind not in _ADDRESS_TYPES:
-                self.add(
-                    (*loc, "to_field"),
-                    f"field '{notify.to_field}' is '{kind.value}', not an address",
-                    "use an email, email_list, person or person_list field",
-                )
-
     def check_messages(self) -> None:
         """Each message's title and body, in every language, parse and name only what exists."""
         if not self.spec.messages:
@@ -342,21 +240,6 @@ class _Checker:
                             Problem(self.map.path, line, column, problem.message, problem.hint)
                         )
 
-    def custom(self, loc: Loc, action: CustomActionSpec) -> None:
-        registry = registered_actions()
-        kind = action.kind
-        if kind not in registry:
-            known = ["notify", "set", "start_case", *registry]
-            self.add(
-                (*loc, kind),
-                f"unknown action '{kind}'",
-                did_you_mean(kind, known, list_if_few=8),
-                at_key=True,
-            )
-            return
-        for problem in registry[kind].check(action.params):
-            self.add((*loc, kind), problem)
-
 
 def check_playbook(
     spec: PlaybookSpec, source_map: SourceMap, known_playbooks: Iterable[str] | None = None
@@ -364,158 +247,9 @@ def check_playbook(
     """Every reference, expression and graph problem of a validated playbook."""
     from trinn.engine.public_forms import public_form_problems
 
-    result = _Checker(spec, source_map, known_playbooks).run()
+    result = _PlaybookChecker(spec, source_map, known_playbooks).run()
     result.problems.extend(public_form_problems(spec, source_map))
     if not any(p.message.startswith("unknown state ") for p in result.problems):
         # with a transition pointing nowhere, the graph findings would only echo it
         result.problems.extend(graph_problems(spec, source_map))
     return result
-
-
-def _successors(spec: PlaybookSpec) -> dict[str, set[str]]:
-    following: dict[str, set[str]] = {state_id: set() for state_id in spec.states}
-    for transition in spec.transitions:
-        if transition.to not in spec.states:
-            continue
-        for source in spec.source_states(transition):
-            if source in following:
-                following[source].add(transition.to)
-    return following
-
-
-def _closure(start: Iterable[str], step: Callable[[str], Iterable[str]]) -> set[str]:
-    seen = set(start)
-    todo = list(seen)
-    while todo:
-        for nxt in step(todo.pop()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
-
-
-def graph_problems(spec: PlaybookSpec, source_map: SourceMap) -> list[Problem]:
-    """Unreachable states, dead ends, and states from which the case can never end."""
-    if spec.initial not in spec.states or spec.states[spec.initial].final:
-        return []  # reported as such; every state would echo it
-    following = _successors(spec)
-    preceding: dict[str, set[str]] = {s: set() for s in spec.states}
-    for source, targets in following.items():
-        for target in targets:
-            preceding[target].add(source)
-    problems = []
-    reachable = _closure([spec.initial], lambda s: following[s])
-    finals = [s for s, st in spec.states.items() if st.final]
-    if not finals:
-        problems.append(
-            source_map.problem(
-                ("states",),
-                "no state is final",
-                "mark the states that end a case with 'final: true'",
-                at_key=True,
-            )
-        )
-    can_end = _closure(finals, lambda s: preceding[s])
-    trapped: dict[str, list[str]] | None = None
-    for state_id, state in spec.states.items():
-        loc = ("states", state_id)
-        if state_id not in reachable:
-            problems.append(
-                source_map.problem(
-                    loc,
-                    f"state '{state_id}' cannot be reached from '{spec.initial}'",
-                    "add a transition to it or remove it",
-                    at_key=True,
-                )
-            )
-        if not state.final and not following[state_id]:
-            problems.append(
-                source_map.problem(
-                    loc,
-                    f"state '{state_id}' is not final and has no way out",
-                    "add a transition from it or mark it 'final: true'",
-                    at_key=True,
-                )
-            )
-        elif finals and state_id not in can_end:
-            if trapped is None:
-                trapped = _trapped(spec.states, following, can_end)
-            names = ", ".join(f"'{s}'" for s in trapped[state_id][:_TRAPPED_SHOWN])
-            more = " and more" if len(trapped[state_id]) > _TRAPPED_SHOWN else ""
-            problems.append(
-                source_map.problem(
-                    loc,
-                    f"no final state can be reached from '{state_id}'",
-                    f"the case would be stuck among {names}{more}",
-                    at_key=True,
-                )
-            )
-    return problems
-
-
-_TRAPPED_SHOWN = 8
-
-
-def _trapped(
-    states: Iterable[str], following: dict[str, set[str]], can_end: set[str]
-) -> dict[str, list[str]]:
-    """For each state that cannot end, the first names (sorted) of the states it can reach.
-
-    At most one more than shown is kept: the smallest names of a union are among the smallest
-    of its parts, so each group of states that reach each other is worked out once from the
-    groups it leads to, linear in the moves, where a walk from every state would be quadratic.
-    """
-    stuck = [s for s in states if s not in can_end]
-    trapped: dict[str, list[str]] = {}
-    for group in _groups(stuck, following):  # each group after every group it leads to
-        names = set(group)
-        for state_id in group:
-            for target in following[state_id]:
-                if target not in names:
-                    names.update(trapped[target])
-        first = sorted(names)[: _TRAPPED_SHOWN + 1]
-        for state_id in group:
-            trapped[state_id] = first
-    return trapped
-
-
-def _groups(nodes: list[str], following: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected groups (Tarjan's, without recursion), each after those it leads to."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    groups: list[list[str]] = []
-    for root in nodes:
-        if root in index:
-            continue
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(sorted(following[root])))]
-        while work:
-            node, targets = work[-1]
-            for target in targets:
-                if target not in index:
-                    index[target] = low[target] = len(index)
-                    stack.append(target)
-                    on_stack.add(target)
-                    work.append((target, iter(sorted(following[target]))))
-                    break
-                if target in on_stack:
-                    low[node] = min(low[node], index[target])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-                if low[node] == index[node]:
-                    group: list[str] = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        group.append(member)
-                        if member == node:
-                            break
-                    groups.append(group)
-    return groups

@@ -17,11 +17,11 @@ from trinn.engine.advice import advice_refusal, recorded, said
 from trinn.engine.authority import check_people, on_behalf
 from trinn.engine.calendar import zone_of
 from trinn.engine.case import Case, TaskRecord, tallies
-from trinn.engine.compiler import CustomEffect, Effect, NotifyEffect, SetEffect, StartCaseEffect
 from trinn.engine.context import evaluation_context
 from trinn.engine.effects import queue_action, queue_notify
 from trinn.engine.entering import enter_state, leave_state, sync_for_each
 from trinn.engine.errors import CommandError, RefusedError, choice_hint, did_you_mean
+from trinn.engine.firing import CustomEffect, Effect, NotifyEffect, SetEffect, StartCaseEffect
 from trinn.engine.i18n import gettext as _
 from trinn.engine.i18n import language
 from trinn.engine.links import FormLinks
@@ -32,7 +32,8 @@ from trinn.engine.text import localize
 from trinn.engine.values import ValueProblem, normalize_value
 
 if TYPE_CHECKING:
-    from trinn.engine.compiler import CompiledPlaybook, Reads
+    from trinn.engine.compiler import CompiledPlaybook
+    from trinn.engine.firing import Reads
     from trinn.engine.outbox_message import OutboxAction, OutboxMessage
     from trinn.engine.people import People
     from trinn.engine.spec import PlaybookSpec

@@ -3,14 +3,13 @@
 Cases are plain records with a `state` attribute. A trigger is fired with
 `machine.events[name].trigger(record, ...)`: no per-case Machine and no
 `add_model`, so a case costs nothing to set up. Guards and actions are the
-machine's callbacks; actions do not act, they append Effects for the store to
-commit in one transaction.
+machine's callbacks; actions do not act, they append Effects (engine.firing) for
+the store to commit in one transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from transitions import EventData, Machine
@@ -20,6 +19,19 @@ from trinn.engine.advice import CompiledAdvice, unmet
 from trinn.engine.cel_runtime import cel
 from trinn.engine.errors import ExpressionError, RefusedError
 from trinn.engine.expressions import CompiledExpression
+from trinn.engine.firing import (
+    EVERYTHING,
+    CompiledTransition,
+    ContextSource,
+    CustomEffect,
+    Effect,
+    Firing,
+    NotifyEffect,
+    Reads,
+    SetEffect,
+    StartCaseEffect,
+    reads_of,
+)
 from trinn.engine.i18n import gettext as _
 from trinn.engine.loader import LoadedPlaybook
 from trinn.engine.reason import explained, guard_words
@@ -27,126 +39,13 @@ from trinn.engine.spec import (
     ActionSpec,
     CustomActionSpec,
     NotifyActionSpec,
-    NotifySpec,
     PlaybookSpec,
     SetActionSpec,
     StartCaseActionSpec,
-    TransitionSpec,
 )
 
-__all__ = [
-    "CompiledPlaybook",
-    "CompiledTransition",
-    "CustomEffect",
-    "Effect",
-    "Firing",
-    "NotifyEffect",
-    "Reads",
-    "RefusedError",
-    "SetEffect",
-    "StartCaseEffect",
-    "compile_playbook",
-]
-
-
-@dataclass(frozen=True)
-class SetEffect:
-    values: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class NotifyEffect:
-    notify: NotifySpec
-
-
-@dataclass(frozen=True)
-class StartCaseEffect:
-    playbook: str
-    fields: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class CustomEffect:
-    kind: str
-    params: dict[str, Any]
-
-
-Effect = SetEffect | NotifyEffect | StartCaseEffect | CustomEffect
-
-
-@dataclass(frozen=True)
-class CompiledTransition:
-    index: int
-    spec: TransitionSpec
-    guard: CompiledExpression | None
-    roles: frozenset[str]
-    advice: tuple[CompiledAdvice, ...] = ()  # its soft rules (engine.advice)
-
-    @property
-    def trigger(self) -> str:
-        return self.spec.trigger
-
-
-@dataclass(frozen=True)
-class Reads:
-    """What some expressions read of a case: its top-level names and which tasks (None: all).
-
-    A context with only these holds the same values for them, and costs a fraction: most
-    of a full context's cost is handing every task's tally over to CEL.
-    """
-
-    names: frozenset[str] | None
-    tasks: frozenset[str] | None
-
-
-def _reads(expressions: Iterable[CompiledExpression]) -> Reads:
-    names: set[str] = set()
-    task_ids: set[str] | None = set()
-    for expression in expressions:
-        names.update(name for name in expression.names if "." not in name)
-        if expression.reading.tasks is None:
-            task_ids = None  # `tasks` read some other way (whole, indexed): all of them
-        elif task_ids is not None:
-            task_ids.update(expression.reading.tasks)
-    return Reads(frozenset(names), None if task_ids is None else frozenset(task_ids))
-
-
-# a context, or what makes it (of what it must hold) when a guard or an action first reads
-# it; most fires read little of the case, and some nothing
-ContextSource = cel.Context | Callable[[Reads], cel.Context]
-
-
-class Firing:
-    """One firing: what the guards see, and what it did (the transition taken, its effects)."""
-
-    __slots__ = ("_context", "_make", "effects", "reads", "roles", "source", "transition", "unmet")
-
-    def __init__(
-        self, source: str, context: ContextSource, roles: frozenset[str], reads: Reads | None = None
-    ) -> None:
-        self.source = source
-        self._context: cel.Context | None
-        self._make: Callable[[Reads], cel.Context] | None
-        if isinstance(context, cel.Context):
-            self._context, self._make = context, None
-        else:
-            self._context, self._make = None, context
-        self.roles = roles
-        self.reads = reads
-        self.transition: CompiledTransition | None = None
-        self.effects: list[Effect] = []
-        self.unmet: list[CompiledAdvice] = []  # the taken transition's advice not met, if any
-
-    @property
-    def context(self) -> cel.Context:
-        if self._context is None:
-            assert self._make is not None  # set whenever no context was given
-            self._context = self._make(self.reads or _EVERYTHING)
-        return self._context
-
-    def __repr__(self) -> str:
-        taken = self.transition.trigger if self.transition else None
-        return f"Firing(source={self.source!r}, taken={taken!r}, effects={self.effects!r})"
+# a firing's parts (what it saw, what it did) live in engine.firing
+__all__ = ["CompiledPlaybook", "RefusedError", "compile_playbook"]
 
 
 class _Actions:
@@ -159,7 +58,7 @@ class _Actions:
     def __init__(self, actions: list[ActionSpec], expressions: dict[str, CompiledExpression]):
         self.steps = [self._compile(action, expressions) for action in actions]
         self.expressions = [expressions[source] for source in _action_sources(actions)]
-        self.reads = _reads(self.expressions)
+        self.reads = reads_of(self.expressions)
         # notify and custom actions read nothing of the case: no context needed for them alone
         self.reads_context = bool(self.expressions)
 
@@ -263,7 +162,7 @@ class CompiledPlaybook:
         # what firing a trigger from a state may read: the guards and actions of its
         # transitions, and the on_enter actions of where they lead
         self._reads: dict[tuple[str, str], Reads] = {
-            key: _reads(
+            key: reads_of(
                 [t.guard for t in candidates if t.guard is not None]
                 + [a.condition for t in candidates for a in t.advice]
                 + [loaded.expressions[e] for t in candidates for e in _action_sources(t.spec.do)]
@@ -319,7 +218,7 @@ class CompiledPlaybook:
             if trigger not in self.by_trigger:
                 raise RefusedError(trigger, state, [_("unknown trigger")])
             # said with the whole case in view: which tasks are open, not only what the guard read
-            everything = firing._make(_EVERYTHING) if firing._make is not None else firing.context
+            everything = firing._make(EVERYTHING) if firing._make is not None else firing.context
             reasons = self.why_not(state, trigger, everything, firing.roles)
             raise RefusedError(trigger, state, reasons, explained=self.explain(state, trigger, everything))
         if firing.transition.advice:  # read from the view of the case the guard read
@@ -376,9 +275,6 @@ class CompiledPlaybook:
         with the values they read."""
         guards = [t.guard for t in self._candidates.get((state, trigger), []) if t.guard is not None]
         return list(dict.fromkeys(explained(g, context) for g in guards if not _holds(g, context)))
-
-
-_EVERYTHING = Reads(None, None)
 
 
 def _action_sources(actions: Iterable[ActionSpec]) -> list[str]:

@@ -17,7 +17,7 @@ from trinn.engine.spec import FieldType
 if TYPE_CHECKING:
     from trinn.engine.case import TimerRecord
     from trinn.engine.command import Command
-    from trinn.engine.compiler import CustomEffect, NotifyEffect
+    from trinn.engine.firing import CustomEffect, NotifyEffect
     from trinn.engine.spec import NotifySpec, ReminderSpec
 
 __all__ = ["as_list", "outbox_entries", "queue_action", "queue_notify", "queue_reminder"]

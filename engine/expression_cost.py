@@ -3,7 +3,7 @@
 The binding has no step budget, and its interpreter is slower than the CEL
 specification's cost model assumes: `map` and `filter` copy their result list at
 every step (quadratic in the list's length), and `matches` compiles its pattern at
-every call (half a millisecond for one `\\w`). So the expression is parsed here
+every call (half a millisecond for one `\\w`). So the expression is parsed (engine.cel_tree)
 into a small tree, and each node is charged what it costs on the largest values a
 case may hand to CEL (engine.limits): one step per node evaluated (about 0.3 us),
 one step per 1,000 characters copied or compared and per 200 searched,
@@ -14,31 +14,21 @@ The figures were measured on the binding (bench/guard_bench.py checks them).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
 
+from trinn.engine.cel_text import MACROS_BINDING, Token
+from trinn.engine.cel_tree import RELATIONS, Node, Unparsable, parse_tree
 from trinn.engine.errors import ExpressionError
 from trinn.engine.limits import DEFAULT_LIMITS, Limits
+from trinn.engine.pattern_cost import pattern_cost, string_value
 
 __all__ = ["COPY_CHARS", "Estimate", "estimate"]
 
 COPY_CHARS = 1000  # characters copied or compared per step
 SCAN_CHARS = 200  # characters searched per step (contains, a pattern's subject)
 ITERATION = 5  # steps a comprehension spends per item besides its body (measured)
-_COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
-_RELATIONS = frozenset({"==", "!=", "<", "<=", ">", ">=", "in"})
 _NAME_CHARS = 64  # a state id, a person id, an option id
-
-
-class _Token(Protocol):
-    @property
-    def kind(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def column(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -79,219 +69,6 @@ def _join(a: _Shape, b: _Shape) -> _Shape:
     """The larger of two shapes, part by part (a ternary's branches, a list's items)."""
     members = (a.members if a.bulk >= b.bulk else b.members) or a.members or b.members
     return _Shape(max(a.chars, b.chars), max(a.items, b.items), _elem(a, b), members)
-
-
-@dataclass
-class _Node:
-    kind: str  # literal, string, name, list, map, select, index, unary, binary, ternary, call
-    text: str
-    column: int
-    children: list[_Node] = field(default_factory=list)
-    receiver: _Node | None = None
-
-
-class _Unparsable(Exception):
-    pass
-
-
-class _Parser:
-    """CEL's grammar, precedence climbing over the tokens expressions.py makes."""
-
-    def __init__(self, tokens: Sequence[_Token]) -> None:
-        self.tokens = tokens
-        self.i = 0
-
-    def peek(self, offset: int = 0) -> str:
-        i = self.i + offset
-        return self.tokens[i].text if i < len(self.tokens) else ""
-
-    def take(self, expected: str | None = None) -> _Token:
-        if self.i >= len(self.tokens):
-            raise _Unparsable
-        token = self.tokens[self.i]
-        if expected is not None and token.text != expected:
-            raise _Unparsable
-        self.i += 1
-        return token
-
-    def parse(self) -> _Node:
-        node = self.expr()
-        if self.i != len(self.tokens):
-            raise _Unparsable
-        return node
-
-    def expr(self) -> _Node:
-        node = self.binary(0)
-        if self.peek() == "?":
-            column = self.take().column
-            yes = self.binary(0)
-            self.take(":")
-            no = self.expr()
-            return _Node("ternary", "?", column, [node, yes, no])
-        return node
-
-    _LEVELS: tuple[frozenset[str], ...] = (
-        frozenset({"||"}),
-        frozenset({"&&"}),
-        _RELATIONS,
-        frozenset({"+", "-"}),
-        frozenset({"*", "/", "%"}),
-    )
-
-    def binary(self, level: int) -> _Node:
-        if level == len(self._LEVELS):
-            return self.unary()
-        node = self.binary(level + 1)
-        while self.peek() in self._LEVELS[level] and self.i < len(self.tokens):
-            token = self.take()
-            node = _Node("binary", token.text, token.column, [node, self.binary(level + 1)])
-        return node
-
-    def unary(self) -> _Node:
-        if self.peek() in ("!", "-"):
-            token = self.take()
-            return _Node("unary", token.text, token.column, [self.unary()])
-        return self.member()
-
-    def member(self) -> _Node:
-        node = self.primary()
-        while True:
-            if self.peek() == ".":
-                self.take()
-                name = self.take()
-                if name.kind != "name":
-                    raise _Unparsable
-                if self.peek() == "(":
-                    node = _Node("call", name.text, name.column, self.arguments(")"), receiver=node)
-                else:
-                    node = _Node("select", name.text, name.column, [node])
-            elif self.peek() == "[":
-                column = self.take().column
-                index = self.expr()
-                self.take("]")
-                node = _Node("index", "[", column, [node, index])
-            else:
-                return node
-
-    def arguments(self, close: str) -> list[_Node]:
-        self.take()  # the opening bracket
-        found: list[_Node] = []
-        while self.peek() != close:
-            found.append(self.expr())
-            if self.peek() == ",":
-                self.take()
-            elif self.peek() != close:
-                raise _Unparsable
-        self.take(close)
-        return found
-
-    def entries(self) -> list[_Node]:
-        self.take("{")
-        found: list[_Node] = []
-        while self.peek() != "}":
-            found.append(self.expr())
-            self.take(":")
-            found.append(self.expr())
-            if self.peek() == ",":
-                self.take()
-            elif self.peek() != "}":
-                raise _Unparsable
-        self.take("}")
-        return found
-
-    def primary(self) -> _Node:
-        if self.peek() == ".":
-            self.take()  # a leading dot names the root scope: `.state`
-        if self.i >= len(self.tokens):
-            raise _Unparsable
-        token = self.tokens[self.i]
-        if token.kind == "name":
-            self.take()
-            if self.peek() == "(":
-                return _Node("call", token.text, token.column, self.arguments(")"))
-            return _Node("name", token.text, token.column)
-        if token.kind == "string":
-            self.take()
-            return _Node("string", token.text, token.column)
-        if token.kind == "number":
-            self.take()
-            return _Node("literal", token.text, token.column)
-        if token.text == "(":
-            self.take()
-            node = self.expr()
-            self.take(")")
-            return node
-        if token.text == "[":
-            return _Node("list", "[", token.column, self.arguments("]"))
-        if token.text == "{":
-            return _Node("map", "{", token.column, self.entries())
-        raise _Unparsable
-
-
-def _string_value(token_text: str) -> str:
-    """A CEL string literal's characters, near enough to price a pattern."""
-    prefix = re.match(r"[rRbB]*", token_text)
-    raw = "r" in (prefix.group().lower() if prefix else "")
-    body = token_text[len(prefix.group()) if prefix else 0 :]
-    quote = 3 if body[:3] in ("'''", '"""') else 1
-    body = body[quote:-quote]
-    return body if raw else body.replace("\\\\", "\\")
-
-
-# What compiling one pattern atom costs, in steps (measured: `\w` 0.55 ms, `\d` 0.15 ms).
-_CLASS_COST = {"w": 1800, "W": 1800, "p": 1800, "P": 1800, "d": 500, "D": 500, "s": 250, "S": 250}
-_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
-
-
-def _pattern_cost(pattern: str) -> float:
-    """Steps to compile `pattern` in the binding's regex engine, a generous estimate.
-
-    Unicode classes are what is dear; a counted repetition multiplies what it repeats
-    by more than its count (the compiled automaton grows faster than the count).
-    """
-    total, _ = _pattern_sequence(pattern, 0)
-    return 100 + total
-
-
-def _pattern_sequence(pattern: str, i: int) -> tuple[float, int]:
-    total, last = 0.0, 0.0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == ")":
-            return total, i + 1
-        if char == "|":
-            i += 1
-            continue
-        if char == "(":
-            last, i = _pattern_sequence(pattern, i + 1)
-        elif char == "\\" and i + 1 < len(pattern):
-            kind = pattern[i + 1]
-            last = _CLASS_COST.get(kind, 2)
-            i += 2
-            if kind in "pP" and i < len(pattern) and pattern[i] == "{":
-                i = pattern.find("}", i) + 1 or len(pattern)
-        elif char == "[":
-            end = pattern.find("]", i + 2)
-            end = len(pattern) if end < 0 else end + 1
-            inside = pattern[i:end]
-            last = 2 + sum(cost for kind, cost in _CLASS_COST.items() if "\\" + kind in inside)
-            i = end
-        elif char == "{" and (repeat := _REPEAT.match(pattern, i)):
-            count = max(int(repeat.group(1)), int(repeat.group(2) or 0))
-            if repeat.group(2) == "":
-                count += 1
-            total += last * (max(count, 1) ** 1.5 - 1)
-            last = 0
-            i = repeat.end()
-            continue
-        elif char == ".":
-            last = 250
-            i += 1
-        else:
-            last = 2
-            i += 1
-        total += last
-    return total, i
 
 
 @dataclass
@@ -342,7 +119,7 @@ class _Estimator:
             return _NAME
         return _SCALAR
 
-    def cost(self, node: _Node, scope: dict[str, _Shape]) -> tuple[float, _Shape, int]:
+    def cost(self, node: Node, scope: dict[str, _Shape]) -> tuple[float, _Shape, int]:
         """(steps, shape of the value, comprehension depth) of `node`."""
         kind = node.kind
         if kind == "literal":
@@ -375,14 +152,14 @@ class _Estimator:
             if node.text == "+":
                 shape = _Shape(left.chars + right.chars, left.items + right.items, _elem(left, right))
                 return steps + shape.bulk / COPY_CHARS, shape, depth
-            if node.text in _RELATIONS:
+            if node.text in RELATIONS:
                 return steps + (left.bulk + right.bulk) / COPY_CHARS + right.items, _SCALAR, depth
             return steps, _SCALAR, depth
         return self.call(node, scope)
 
-    def call(self, node: _Node, scope: dict[str, _Shape]) -> tuple[float, _Shape, int]:
+    def call(self, node: Node, scope: dict[str, _Shape]) -> tuple[float, _Shape, int]:
         name = node.text
-        if node.receiver is not None and name in _COMPREHENSIONS and node.children:
+        if node.receiver is not None and name in MACROS_BINDING and node.children:
             return self.comprehension(node, scope)
         args = node.children if node.receiver is None else [node.receiver, *node.children]
         if name == "has":
@@ -399,7 +176,7 @@ class _Estimator:
                     node.column,
                     "matches() compiles its pattern each time: a pattern from the case could take seconds",
                 )
-            return steps + _pattern_cost(_string_value(pattern.text)) + bulk / SCAN_CHARS, _SCALAR, depth
+            return steps + pattern_cost(string_value(pattern.text)) + bulk / SCAN_CHARS, _SCALAR, depth
         if name in ("startsWith", "endsWith") and len(parts) == 2:
             return steps + parts[1][1].bulk / COPY_CHARS, _SCALAR, depth  # reads the prefix only
         if name == "contains":
@@ -411,12 +188,12 @@ class _Estimator:
             return steps + bulk / COPY_CHARS + sum(p[1].items for p in parts), _SCALAR, depth
         return steps + bulk / COPY_CHARS, _SCALAR, depth
 
-    def comprehension(self, node: _Node, scope: dict[str, _Shape]) -> tuple[float, _Shape, int]:
+    def comprehension(self, node: Node, scope: dict[str, _Shape]) -> tuple[float, _Shape, int]:
         assert node.receiver is not None
         over_steps, over, over_depth = self.cost(node.receiver, scope)
         variable = node.children[0]
         if variable.kind != "name":
-            raise _Unparsable
+            raise Unparsable
         count = max(over.items, 1)
         inner = {**scope, variable.text: over.elem or _SCALAR}
         bodies = [self.cost(child, inner) for child in node.children[1:]]
@@ -443,7 +220,7 @@ def _elem(left: _Shape, right: _Shape) -> _Shape | None:
 
 
 def estimate(
-    tokens: Sequence[_Token],
+    tokens: Sequence[Token],
     fields: frozenset[str],
     tasks: int,
     lists: frozenset[str] | None = None,
@@ -458,8 +235,8 @@ def estimate(
     Values are priced at the largest `limits` lets a case hand to CEL.
     """
     try:
-        tree = _Parser(tokens).parse()
-    except (_Unparsable, RecursionError):
+        tree = parse_tree(tokens)
+    except (Unparsable, RecursionError):
         raise ExpressionError(
             "expression cannot be priced", 1, "write it with CEL's operators, calls and comprehensions"
         ) from None

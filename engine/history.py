@@ -2,7 +2,8 @@
 
 A command's event keeps what it did in `details` (the tasks it did, on whose behalf,
 the timers that fired, the dates it moved, the deadlines it started or ended, the
-steps taken against advice, the cases it started). `history_entry` is the one reader
+steps taken against advice, the cases it started, and `via: web` when an outside party
+sent its public form itself). `history_entry` is the one reader
 of that shape; `trinn history` writes an entry as one line of ids, the app's History
 tab in words with the playbook's titles, and neither reads `details` itself.
 """
@@ -62,6 +63,7 @@ class HistoryEntry:
     against_advice: tuple[Advised, ...]
     started: tuple[int, ...]  # cases a start_case action opened
     assignee: str | None
+    via: str | None  # 'web': an outside party sent its public form from its link (`trinn serve`)
 
     @property
     def moved_state(self) -> bool:
@@ -95,4 +97,5 @@ def history_entry(row: EventRow) -> HistoryEntry:
         ),
         started=tuple(int(c) for c in details.get("started", [])),
         assignee=details.get("assignee"),
+        via=details.get("via"),
     )

@@ -41,12 +41,21 @@ __all__ = ["CachedPlaybook", "PlaybookCache", "checked_against"]
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 _MEANING = (
     "spec.py",
+    "scalar_spec.py",
+    "field_spec.py",
+    "action_spec.py",
+    "timing_spec.py",
     "limits_spec.py",
     "limits.py",
     "source.py",
     "validation.py",
     "loader.py",
     "checks.py",
+    "checker.py",
+    "action_checks.py",
+    "timing_checks.py",
+    "advice_checks.py",
+    "graph_checks.py",
     "playbook_cache.py",
 )
 

@@ -17,10 +17,11 @@ from trinn.engine.calendar import zone_of
 from trinn.engine.case import Case, subject_text
 from trinn.engine.clock import Clock
 from trinn.engine.command import Command, missing_fields
-from trinn.engine.compiler import CompiledPlaybook, StartCaseEffect
+from trinn.engine.compiler import CompiledPlaybook
 from trinn.engine.effects import outbox_entries
 from trinn.engine.entering import enter_state
 from trinn.engine.errors import CommandError, StaleCaseError, said_moment
+from trinn.engine.firing import StartCaseEffect
 from trinn.engine.i18n import gettext as _
 from trinn.engine.i18n import language
 from trinn.engine.links import FormLinks, LinkError

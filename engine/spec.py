@@ -9,27 +9,56 @@ expressions) are checked afterwards by `engine.checks`, which knows positions.
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    RootModel,
-    StringConstraints,
-    Tag,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from trinn.engine.action_spec import (
+    ActionSpec,
+    CustomActionSpec,
+    NotifyActionSpec,
+    NotifySpec,
+    SetActionSpec,
+    StartCaseActionSpec,
+    StartCaseSpec,
+)
+from trinn.engine.field_spec import (
+    CHOICE_TYPES,
+    DEFAULT_LINK_EXPIRY,
+    LIST_TYPES,
+    FieldSpec,
+    FieldType,
+    FormSpec,
+)
 from trinn.engine.i18n import LANGUAGES, Language
 from trinn.engine.limits_spec import LimitsSpec
+from trinn.engine.scalar_spec import (
+    MAX_DURATION,
+    Duration,
+    Expr,
+    Id,
+    PlaybookId,
+    SpecModel,
+    Text,
+    WhenText,
+    parse_duration,
+)
+from trinn.engine.timing_spec import (
+    DeadlineMetSpec,
+    DeadlineSpec,
+    DeadlineStartSpec,
+    MeetingSpec,
+    ReminderSpec,
+    TimerSpec,
+)
 
+# the models of parts live beside it (scalar_spec, field_spec, action_spec, timing_spec); this
+# module names them all, so a reader of the format imports from one place
 __all__ = [
+    "CHOICE_TYPES",
     "DEFAULT_LINK_EXPIRY",
+    "LIST_TYPES",
+    "MAX_DURATION",
     "ActionSpec",
     "AdviceSpec",
     "CustomActionSpec",
@@ -60,51 +89,6 @@ __all__ = [
     "parse_duration",
 ]
 
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-PlaybookId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=100)]
-Expr = Annotated[str, StringConstraints(min_length=1)]
-
-# Text shown to people: one string, or the same text in several languages.
-Text = Annotated[
-    str | Annotated[dict[Language, str], Field(min_length=1)],
-    Field(description="A string, or a map of languages: {nb: ..., da: ..., en: ...}"),
-]
-
-MAX_DURATION = 9999  # about 40 years of workdays: enough for any process, cheap to count
-_DURATION = re.compile(r"^\s*(\d+)\s*(hours?|days?|workdays?|weeks?|months?|years?)\s*$")
-
-
-def parse_duration(text: str) -> tuple[int, str]:
-    """'10 workdays' -> (10, 'workdays'); units are normalised to the plural."""
-    match = _DURATION.match(text)
-    if match is None:
-        raise ValueError(
-            f"invalid duration '{text}' (write e.g. '10 workdays', '14 days', '2 weeks', "
-            "'3 months', '1 year' or '4 hours')"
-        )
-    unit, amount = match.group(2), int(match.group(1))
-    if amount > MAX_DURATION:
-        raise ValueError(f"duration '{text}' is too long (at most {MAX_DURATION} {unit})")
-    return amount, unit if unit.endswith("s") else unit + "s"
-
-
-def _check_duration(text: str) -> str:
-    parse_duration(text)
-    return text
-
-
-Duration = Annotated[
-    str,
-    AfterValidator(_check_duration),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": _DURATION.pattern,
-            "description": "e.g. '10 workdays', '14 days', '2 weeks', '3 months', '1 year', '4 hours'",
-        }
-    ),
-]
-
 
 def _check_zone(name: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -118,32 +102,7 @@ def _check_zone(name: str) -> str:
     return name
 
 
-def _check_when(text: str) -> str:
-    from trinn.engine.timing import parse_when
-
-    parse_when(text)
-    return text
-
-
-# a duration from entering the state, or a moment relative to a date field (engine.timing)
-WhenText = Annotated[
-    str,
-    AfterValidator(_check_when),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "description": "e.g. '10 workdays', 'moetetid', '2 workdays before moetetid', "
-            "'3 days after oppfolgingsdato'",
-        }
-    ),
-]
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class RoleSpec(_Spec):
+class RoleSpec(SpecModel):
     """Who may act: a group of people, or a party outside the system."""
 
     title: Text
@@ -155,118 +114,21 @@ class RoleSpec(_Spec):
     )
 
 
-class FieldType(StrEnum):
-    text = "text"
-    long_text = "long_text"
-    email = "email"
-    url = "url"
-    phone = "phone"
-    number = "number"
-    money = "money"
-    bool = "bool"
-    date = "date"
-    datetime = "datetime"  # a moment: stored UTC, typed and shown in the playbook's zone
-    choice = "choice"
-    multi_choice = "multi_choice"
-    text_list = "text_list"
-    email_list = "email_list"  # e-mail addresses: a notify to it sends one message per address
-    person = "person"
-    person_list = "person_list"
-
-
-LIST_TYPES = frozenset(
-    {FieldType.multi_choice, FieldType.text_list, FieldType.email_list, FieldType.person_list}
-)
-CHOICE_TYPES = frozenset({FieldType.choice, FieldType.multi_choice})
-
-
-class FieldSpec(_Spec):
-    """One typed item of a case's data."""
-
-    type: FieldType
-    label: Text
-    help: Text | None = None
-    required: bool = Field(False, description="must have a value when the case is opened")
-    default: Any = None
-    options: list[Id] | None = Field(None, description="the choices of a choice or multi_choice")
-    option_labels: dict[Id, Text] | None = None
-    edit: list[Id] | None = Field(
-        None,
-        description="roles that may change it freely (trinn set, fire --set, the field editor); "
-        "default: none, a form's field is filled through its form",
-    )
-    in_states: list[Id] | None = Field(
-        None, alias="in", description="the states in which people may write it; default: any"
-    )
-    negative: bool = Field(False, description="a money field that may hold amounts below zero")
-
-    @model_validator(mode="after")
-    def _options_fit_type(self) -> FieldSpec:
-        if self.type in CHOICE_TYPES and not self.options:
-            raise ValueError(f"a '{self.type.value}' field needs 'options'")
-        if self.type not in CHOICE_TYPES and self.options is not None:
-            raise ValueError(f"'options' only apply to choice fields, not '{self.type.value}'")
-        if self.negative and self.type is not FieldType.money:
-            raise ValueError(f"'negative' only applies to money fields, not '{self.type.value}'")
-        return self
-
-
-DEFAULT_LINK_EXPIRY = "30 days"
-
-
-class FormSpec(_Spec):
-    """Fields filled together at one step; a public one by an outside party, from a link."""
-
-    title: Text
-    intro: Text | None = None
-    fields: Annotated[list[Id], Field(min_length=1)]
-    on_submit: list[ActionSpec] = Field(
-        default_factory=list, description="actions run when the form is filled, in the same command"
-    )
-    public: bool = Field(
-        False,
-        description="filled by an outside party through a signed link (`form_link`, `trinn serve`); "
-        "its task belongs to an external role",
-    )
-    expires: Duration | None = Field(
-        None, description=f"how long a link to this public form works (default: {DEFAULT_LINK_EXPIRY})"
-    )
-    fires: Id | Annotated[list[Id], Field(min_length=1)] = Field(
-        default_factory=list,
-        description="triggers tried in order once the outside party has sent the form; "
-        "the first whose guard holds fires",
-    )
-
-    @model_validator(mode="after")
-    def _link_settings_need_public(self) -> FormSpec:
-        if not self.public and (self.expires is not None or self.fires):
-            raise ValueError("'expires' and 'fires' only apply to a form with 'public: true'")
-        return self
-
-    @property
-    def triggers(self) -> list[str]:
-        return [self.fires] if isinstance(self.fires, str) else list(self.fires)
-
-    @property
-    def link_expiry(self) -> str:
-        return self.expires or DEFAULT_LINK_EXPIRY
-
-
-class MessageSpec(_Spec):
+class MessageSpec(SpecModel):
     """A message a `notify` action sends, with a title and a body."""
 
     title: Text
     body: Text
 
 
-class SubjectSpec(_Spec):
+class SubjectSpec(SpecModel):
     """What one case is about, and which field names it."""
 
     title: Text
     field: Id
 
 
-class TaskSpec(_Spec):
+class TaskSpec(SpecModel):
     """Work a role does while the case is in a state."""
 
     @model_validator(mode="after")
@@ -304,139 +166,7 @@ class TaskSpec(_Spec):
     )
 
 
-class ReminderSpec(_Spec):
-    """A message sent some time after a state is entered (`after`), or at a moment relative to
-    a date field (`at`), while the case stays there."""
-
-    after: Duration | None = None
-    at: WhenText | None = Field(
-        None, description="'moetetid', '1 days before moetetid', '3 days after oppfolgingsdato'"
-    )
-    to: Id | Annotated[list[Id], Field(min_length=1)]
-    message: Id | None = None
-    every: Duration | None = Field(None, description="repeat at this interval")
-
-    @model_validator(mode="after")
-    def _after_or_at(self) -> ReminderSpec:
-        _one_of_after_at(self.after, self.at)
-        return self
-
-    @property
-    def when(self) -> str:
-        return self.after if self.after is not None else str(self.at)
-
-
-class TimerSpec(_Spec):
-    """Fire a trigger by itself when the case has stayed in a state this long (`after`), or at
-    a moment relative to a date field (`at`)."""
-
-    after: Duration | None = None
-    at: WhenText | None = None
-    fire: Id = Field(description="a trigger with a transition out of this state")
-
-    @model_validator(mode="after")
-    def _after_or_at(self) -> TimerSpec:
-        _one_of_after_at(self.after, self.at)
-        return self
-
-    @property
-    def when(self) -> str:
-        return self.after if self.after is not None else str(self.at)
-
-
-def _one_of_after_at(after: str | None, at: str | None) -> None:
-    if (after is None) == (at is None):
-        raise ValueError("give exactly one of 'after' (from entering the state) and 'at' (a date field)")
-
-
-class NotifySpec(_Spec):
-    """Send a message to roles, to one person, or to an address held in a field."""
-
-    to: Id | list[Id] = Field(default_factory=list, description="role ids")
-    to_person: str | None = Field(None, description="a person id from the people file")
-    to_field: Id | None = Field(None, description="an email or person field of the case")
-    message: Id
-    channel: str | None = Field(None, description="a channel tag; default: the recipients' own")
-
-    @model_validator(mode="after")
-    def _has_recipient(self) -> NotifySpec:
-        if not self.to and self.to_person is None and self.to_field is None:
-            raise ValueError("a notify needs 'to', 'to_person' or 'to_field'")
-        return self
-
-
-class StartCaseSpec(_Spec):
-    """Open a case of another playbook, linked to this one as its parent."""
-
-    playbook: PlaybookId
-    fields: dict[Id, Expr] = Field(
-        default_factory=dict, description="the new case's fields, from expressions"
-    )
-
-
-class NotifyActionSpec(_Spec):
-    notify: NotifySpec
-
-
-class SetActionSpec(_Spec):
-    set: Annotated[dict[Id, Expr], Field(min_length=1, description="field: CEL expression")]
-
-
-class StartCaseActionSpec(_Spec):
-    start_case: StartCaseSpec
-
-
-class CustomActionSpec(RootModel[dict[Id, dict[str, Any]]]):
-    """An action an organisation registered (`engine.actions.register_action`)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> CustomActionSpec:
-        if len(self.root) != 1:
-            raise ValueError("an action is a map with exactly one key, its kind")
-        return self
-
-    @property
-    def kind(self) -> str:
-        return next(iter(self.root))
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return self.root[self.kind]
-
-
-BUILTIN_ACTIONS = ("notify", "set", "start_case")
-
-
-def _action_kind(value: Any) -> str | None:
-    if isinstance(value, dict):
-        keys = list(value)
-    elif isinstance(value, BaseModel):
-        return {NotifyActionSpec: "notify", SetActionSpec: "set", StartCaseActionSpec: "start_case"}.get(
-            type(value), "custom"
-        )
-    else:
-        return None
-    if len(keys) == 1 and keys[0] in BUILTIN_ACTIONS:
-        return str(keys[0])
-    return "custom"
-
-
-ActionSpec = Annotated[
-    Annotated[NotifyActionSpec, Tag("notify")]
-    | Annotated[SetActionSpec, Tag("set")]
-    | Annotated[StartCaseActionSpec, Tag("start_case")]
-    | Annotated[CustomActionSpec, Tag("custom")],
-    Discriminator(
-        _action_kind,
-        custom_error_type="action",
-        custom_error_message="an action is a map with exactly one key, its kind",
-    ),
-]
-
-
-class StateSpec(_Spec):
+class StateSpec(SpecModel):
     """A step of the process: its tasks, what happens on entry, its timers."""
 
     title: Text
@@ -459,7 +189,7 @@ class StateSpec(_Spec):
         return self
 
 
-class AdviceSpec(_Spec):
+class AdviceSpec(SpecModel):
     """A soft rule of a transition: what the method advises; the transition may go against it,
     with a reason (engine.advice)."""
 
@@ -467,7 +197,7 @@ class AdviceSpec(_Spec):
     text: Text = Field(description="the advice in words, as the method says it")
 
 
-class TransitionSpec(_Spec):
+class TransitionSpec(SpecModel):
     """A move from one or several states to another, fired by a trigger."""
 
     trigger: Id
@@ -521,89 +251,7 @@ class TransitionSpec(_Spec):
         return [self.by] if isinstance(self.by, str) else list(self.by)
 
 
-class DeadlineStartSpec(_Spec):
-    """What starts a case-wide deadline: entering a state, or a field getting a value."""
-
-    enter: Id | None = Field(None, description="a state: entering it starts the deadline")
-    set: Id | None = Field(None, description="a field: its getting a value starts the deadline")
-
-    @model_validator(mode="after")
-    def _one(self) -> DeadlineStartSpec:
-        if (self.enter is None) == (self.set is None):
-            raise ValueError("a deadline starts at exactly one of 'enter' (a state) and 'set' (a field)")
-        return self
-
-
-class DeadlineMetSpec(_Spec):
-    """What meets a deadline: reaching a state, or a CEL condition becoming true."""
-
-    state: Id | Annotated[list[Id], Field(min_length=1)] | None = None
-    when: Expr | None = Field(None, description="a CEL condition over the case")
-
-    @model_validator(mode="after")
-    def _one(self) -> DeadlineMetSpec:
-        if self.state is None and self.when is None:
-            raise ValueError("a deadline is met by 'state' (reaching it) or 'when' (a condition)")
-        return self
-
-    @property
-    def states(self) -> list[str]:
-        return [] if self.state is None else [self.state] if isinstance(self.state, str) else list(self.state)
-
-
-class DeadlineSpec(_Spec):
-    """A deadline over the whole case: from its start until it is met, whatever states it passes."""
-
-    title: Text
-    start: DeadlineStartSpec
-    within: Duration = Field(description="late this long after the start")
-    met: DeadlineMetSpec
-    remind: list[ReminderSpec] = Field(default_factory=list, description="'after' counts from the start")
-    escalate: list[ReminderSpec] = Field(default_factory=list, description="'after' counts from the start")
-
-
-_MEETING_LENGTH = r"^[1-9][0-9]{0,3} (minutes?|hours?|days?)$"
-
-
-class MeetingSpec(_Spec):
-    """A state that is a meeting: its participants get a calendar invitation (iCalendar)."""
-
-    time: Id = Field(description="a datetime field: when the meeting starts")
-    duration: Annotated[str, StringConstraints(pattern=_MEETING_LENGTH)] = Field(
-        "1 hours", description="how long it lasts: '30 minutes', '2 hours', '1 days'"
-    )
-    title: Text | None = Field(None, description="the invitation's summary; default: the state's title")
-    place: str | None = Field(None, description="where: an address or a video link")
-    place_field: Id | None = Field(None, description="a field holding where (a text or url field)")
-    agenda: Text | None = None
-    to: Id | list[Id] = Field(default_factory=list, description="roles invited")
-    to_person: list[str] = Field(default_factory=list, description="people ids invited")
-    to_field: Id | list[Id] | None = Field(
-        None, description="email, person or list fields holding who is invited (addresses or people ids)"
-    )
-    organizer: Id | None = Field(None, description="the role that calls the meeting")
-    message: Id | None = Field(
-        None, description="the message the invitation is written in; default: when, where and the agenda"
-    )
-
-    @property
-    def to_fields(self) -> list[str]:
-        return (
-            []
-            if self.to_field is None
-            else [self.to_field]
-            if isinstance(self.to_field, str)
-            else list(self.to_field)
-        )
-
-    @property
-    def length(self) -> dict[str, int]:
-        """The duration as `timedelta` keywords: {'minutes': 30}."""
-        amount, unit = self.duration.split()
-        return {unit if unit.endswith("s") else unit + "s": int(amount)}
-
-
-class LintIgnoreSpec(_Spec):
+class LintIgnoreSpec(SpecModel):
     """A lint finding the designer has looked at and accepts, with the reason why."""
 
     rule: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=64)] = Field(
@@ -619,7 +267,7 @@ class LintIgnoreSpec(_Spec):
     )
 
 
-class PlaybookSpec(_Spec):
+class PlaybookSpec(SpecModel):
     """A whole method: who takes part, what data a case holds, its steps and moves."""
 
     id: PlaybookId

@@ -12,14 +12,13 @@ Refused, each at its position:
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
-from trinn.engine.spec import FieldType, PlaybookSpec, ReminderSpec
+from trinn.engine.checker import Checker
+from trinn.engine.source import Loc
+from trinn.engine.spec import FieldType, ReminderSpec
 from trinn.engine.timing import parse_when
 
 __all__ = ["check_timing"]
 
-Loc = tuple[str | int, ...]
 _DATES = (FieldType.date, FieldType.datetime)
 _INVITEES = (
     FieldType.email,
@@ -30,16 +29,7 @@ _INVITEES = (
 )
 
 
-class _Checker(Protocol):
-    spec: PlaybookSpec
-
-    def add(self, loc: Loc, message: str, hint: str = "", *, at_key: bool = False) -> None: ...
-    def ref(self, loc: Loc, kind: str, name: str, known: Any, *, at_key: bool = False) -> bool: ...
-    def roles(self, loc: Loc, roles: str | list[str]) -> None: ...
-    def expression(self, loc: Loc, text: str, what: str = "expression") -> None: ...
-
-
-def check_timing(checker: _Checker) -> None:
+def check_timing(checker: Checker) -> None:
     spec = checker.spec
     for state_id, state in spec.states.items():
         loc: Loc = ("states", state_id)
@@ -83,7 +73,7 @@ def check_timing(checker: _Checker) -> None:
                     )
 
 
-def _when(checker: _Checker, loc: Loc, text: str) -> None:
+def _when(checker: Checker, loc: Loc, text: str) -> None:
     when = parse_when(text)
     if when.field is None:
         return
@@ -105,7 +95,7 @@ def _when(checker: _Checker, loc: Loc, text: str) -> None:
         )
 
 
-def _meeting(checker: _Checker, loc: Loc, state_id: str) -> None:
+def _meeting(checker: Checker, loc: Loc, state_id: str) -> None:
     spec = checker.spec
     meeting = spec.states[state_id].meeting
     assert meeting is not None

@@ -8,17 +8,10 @@ from pathlib import Path
 import pytest
 import transitions
 
-from trinn.engine.compiler import (
-    CompiledPlaybook,
-    NotifyEffect,
-    Reads,
-    RefusedError,
-    SetEffect,
-    _reads,
-    compile_playbook,
-)
+from trinn.engine.compiler import CompiledPlaybook, RefusedError, compile_playbook
 from trinn.engine.context import TaskTally, evaluation_context
 from trinn.engine.expressions import Scope, compile_expression
+from trinn.engine.firing import NotifyEffect, Reads, SetEffect, reads_of
 from trinn.engine.loader import load_playbook
 
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
@@ -126,9 +119,9 @@ def test_reads_name_the_tasks_a_guard_reads_or_all_of_them() -> None:
     chained = compile_expression("tasks.meet.done && tasks . sign.count > 1", scope)
     whole = compile_expression("tasks.meet.done && size(tasks) > 1", scope)
     in_text = compile_expression("navn == 'tasks'", scope)
-    assert _reads([chained]) == Reads(frozenset({"tasks"}), frozenset({"meet", "sign"}))
-    assert _reads([chained, whole]).tasks is None
-    assert _reads([in_text]) == Reads(frozenset({"navn"}), frozenset())  # a quoted 'tasks' is text
+    assert reads_of([chained]) == Reads(frozenset({"tasks"}), frozenset({"meet", "sign"}))
+    assert reads_of([chained, whole]).tasks is None
+    assert reads_of([in_text]) == Reads(frozenset({"navn"}), frozenset())  # a quoted 'tasks' is text
 
 
 def _chain(states: int) -> str:

@@ -64,18 +64,18 @@ def test_report_shows_the_first_problems_and_counts_the_rest(monkeypatch: pytest
 
 
 def test_check_hints_only_the_problems_shown(monkeypatch: pytest.MonkeyPatch) -> None:
-    from trinn.engine import checks
+    from trinn.engine import checker
     from trinn.engine.errors import MAX_PROBLEMS
     from trinn.engine.loader import load_playbook_text
 
     hinted: list[str] = []
-    original = checks.did_you_mean
+    original = checker.did_you_mean
 
     def counted(name: str, choices, **kwargs):  # type: ignore[no-untyped-def]
         hinted.append(name)
         return original(name, choices, **kwargs)
 
-    monkeypatch.setattr(checks, "did_you_mean", counted)
+    monkeypatch.setattr(checker, "did_you_mean", counted)
     text = MINI.read_text(encoding="utf-8") + "".join(
         f"  - {{trigger: t{i}, from: start, to: dome, by: lead}}\n" for i in range(300)
     )

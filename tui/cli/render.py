@@ -175,6 +175,8 @@ def history_lines(
             what += f" (deadline {deadline} {how})"
         for advised in entry.against_advice:
             what += f" (against advice: {'; '.join(advised.advice)}; reason: {advised.reason})"
+        if entry.via == "web":
+            what += " (through the web form)"
         if entry.started:
             what += " (started " + ", ".join(f"case {c}" for c in entry.started) + ")"
         state = f"{event.state_before} -> {event.state_after}" if entry.moved_state else event.state_after

@@ -35,7 +35,10 @@ def _what(page: CasePage, entry: HistoryEntry) -> str:
         return (_("completed “{task}”") if kind == "done" else _("reopened “{task}”")).format(task=title)
     if kind == "form":
         form = spec.forms.get(name or "")
-        return _("filled in “{form}”").format(form=page.text(form.title) if form else name)
+        title = page.text(form.title) if form else name or ""
+        if entry.via == "web":  # the outside party sent it itself, from its link
+            return _("filled in “{form}” through the web form").format(form=title)
+        return _("filled in “{form}”").format(form=title)
     if kind == "set":
         return _("changed fields")
     if kind == "assign":

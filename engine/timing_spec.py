@@ -1,0 +1,148 @@
+"""Time in the playbook format: reminders, timers, case-wide deadlines and meetings.
+
+Their cross-references (fields, states, roles) are checked by engine.timing_checks.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, model_validator
+
+from trinn.engine.scalar_spec import Duration, Expr, Id, SpecModel, Text, WhenText
+
+__all__ = [
+    "DeadlineMetSpec",
+    "DeadlineSpec",
+    "DeadlineStartSpec",
+    "MeetingSpec",
+    "ReminderSpec",
+    "TimerSpec",
+]
+
+
+class ReminderSpec(SpecModel):
+    """A message sent some time after a state is entered (`after`), or at a moment relative to
+    a date field (`at`), while the case stays there."""
+
+    after: Duration | None = None
+    at: WhenText | None = Field(
+        None, description="'moetetid', '1 days before moetetid', '3 days after oppfolgingsdato'"
+    )
+    to: Id | Annotated[list[Id], Field(min_length=1)]
+    message: Id | None = None
+    every: Duration | None = Field(None, description="repeat at this interval")
+
+    @model_validator(mode="after")
+    def _after_or_at(self) -> ReminderSpec:
+        _one_of_after_at(self.after, self.at)
+        return self
+
+    @property
+    def when(self) -> str:
+        return self.after if self.after is not None else str(self.at)
+
+
+class TimerSpec(SpecModel):
+    """Fire a trigger by itself when the case has stayed in a state this long (`after`), or at
+    a moment relative to a date field (`at`)."""
+
+    after: Duration | None = None
+    at: WhenText | None = None
+    fire: Id = Field(description="a trigger with a transition out of this state")
+
+    @model_validator(mode="after")
+    def _after_or_at(self) -> TimerSpec:
+        _one_of_after_at(self.after, self.at)
+        return self
+
+    @property
+    def when(self) -> str:
+        return self.after if self.after is not None else str(self.at)
+
+
+def _one_of_after_at(after: str | None, at: str | None) -> None:
+    if (after is None) == (at is None):
+        raise ValueError("give exactly one of 'after' (from entering the state) and 'at' (a date field)")
+
+
+class DeadlineStartSpec(SpecModel):
+    """What starts a case-wide deadline: entering a state, or a field getting a value."""
+
+    enter: Id | None = Field(None, description="a state: entering it starts the deadline")
+    set: Id | None = Field(None, description="a field: its getting a value starts the deadline")
+
+    @model_validator(mode="after")
+    def _one(self) -> DeadlineStartSpec:
+        if (self.enter is None) == (self.set is None):
+            raise ValueError("a deadline starts at exactly one of 'enter' (a state) and 'set' (a field)")
+        return self
+
+
+class DeadlineMetSpec(SpecModel):
+    """What meets a deadline: reaching a state, or a CEL condition becoming true."""
+
+    state: Id | Annotated[list[Id], Field(min_length=1)] | None = None
+    when: Expr | None = Field(None, description="a CEL condition over the case")
+
+    @model_validator(mode="after")
+    def _one(self) -> DeadlineMetSpec:
+        if self.state is None and self.when is None:
+            raise ValueError("a deadline is met by 'state' (reaching it) or 'when' (a condition)")
+        return self
+
+    @property
+    def states(self) -> list[str]:
+        return [] if self.state is None else [self.state] if isinstance(self.state, str) else list(self.state)
+
+
+class DeadlineSpec(SpecModel):
+    """A deadline over the whole case: from its start until it is met, whatever states it passes."""
+
+    title: Text
+    start: DeadlineStartSpec
+    within: Duration = Field(description="late this long after the start")
+    met: DeadlineMetSpec
+    remind: list[ReminderSpec] = Field(default_factory=list, description="'after' counts from the start")
+    escalate: list[ReminderSpec] = Field(default_factory=list, description="'after' counts from the start")
+
+
+_MEETING_LENGTH = r"^[1-9][0-9]{0,3} (minutes?|hours?|days?)$"
+
+
+class MeetingSpec(SpecModel):
+    """A state that is a meeting: its participants get a calendar invitation (iCalendar)."""
+
+    time: Id = Field(description="a datetime field: when the meeting starts")
+    duration: Annotated[str, StringConstraints(pattern=_MEETING_LENGTH)] = Field(
+        "1 hours", description="how long it lasts: '30 minutes', '2 hours', '1 days'"
+    )
+    title: Text | None = Field(None, description="the invitation's summary; default: the state's title")
+    place: str | None = Field(None, description="where: an address or a video link")
+    place_field: Id | None = Field(None, description="a field holding where (a text or url field)")
+    agenda: Text | None = None
+    to: Id | list[Id] = Field(default_factory=list, description="roles invited")
+    to_person: list[str] = Field(default_factory=list, description="people ids invited")
+    to_field: Id | list[Id] | None = Field(
+        None, description="email, person or list fields holding who is invited (addresses or people ids)"
+    )
+    organizer: Id | None = Field(None, description="the role that calls the meeting")
+    message: Id | None = Field(
+        None, description="the message the invitation is written in; default: when, where and the agenda"
+    )
+
+    @property
+    def to_fields(self) -> list[str]:
+        return (
+            []
+            if self.to_field is None
+            else [self.to_field]
+            if isinstance(self.to_field, str)
+            else list(self.to_field)
+        )
+
+    @property
+    def length(self) -> dict[str, int]:
+        """The duration as `timedelta` keywords: {'minutes': 30}."""
+        amount, unit = self.duration.split()
+        return {unit if unit.endswith("s") else unit + "s": int(amount)}
