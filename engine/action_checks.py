@@ -51,16 +51,13 @@ def _notify(checker: Checker, loc: Loc, action: NotifyActionSpec) -> None:
     notify = action.notify
     checker.roles((*loc, "to"), notify.to)
     checker.ref((*loc, "message"), "message", notify.message, checker.spec.messages)
-    if notify.to_field is not None and checker.ref(
-        (*loc, "to_field"), "field", notify.to_field, checker.spec.fields
-    ):
-        kind = checker.spec.fields[notify.to_field].type
-        if kind not in _ADDRESS_TYPES:
-            checker.add(
-                (*loc, "to_field"),
-                f"field '{notify.to_field}' is '{kind.value}', not an address",
-                "use an email, email_list, person or person_list field",
-            )
+    kind = None if notify.to_field is None else checker.field_type((*loc, "to_field"), notify.to_field)
+    if kind is not None and kind not in _ADDRESS_TYPES:
+        checker.add(
+            (*loc, "to_field"),
+            f"field '{notify.to_field}' is '{kind.value}', not an address",
+            "use an email, email_list, person or person_list field",
+        )
 
 
 def _custom(checker: Checker, loc: Loc, action: CustomActionSpec) -> None:

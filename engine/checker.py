@@ -15,7 +15,7 @@ from trinn.engine.errors import MAX_PROBLEMS, ExpressionError, Problem, did_you_
 from trinn.engine.expressions import CompiledExpression, compile_expression
 from trinn.engine.playbook_scope import playbook_scope
 from trinn.engine.source import Loc, SourceMap
-from trinn.engine.spec import PlaybookSpec
+from trinn.engine.spec import FieldType, PlaybookSpec
 
 __all__ = ["CheckResult", "Checker"]
 
@@ -54,6 +54,12 @@ class Checker:
         self.hints[len(self.result.problems)] = lambda: did_you_mean(name, known, list_if_few=8)
         self.add(loc, f"unknown {kind} '{name}'", at_key=at_key)
         return False
+
+    def field_type(self, loc: Loc, field_id: str) -> FieldType | None:
+        """The type of field `field_id`, or None (reported) when there is no such field."""
+        if not self.ref(loc, "field", field_id, self.spec.fields):
+            return None
+        return self.spec.fields[field_id].type
 
     def hint_shown(self) -> None:
         """Fill in the did-you-mean hints of the problems a report shows (the first by position)."""

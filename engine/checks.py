@@ -121,10 +121,8 @@ class _PlaybookChecker(Checker):
                 check_actions(self, (*tloc, "on_complete"), task.on_complete)
                 if task.form is not None:
                     self.ref((*tloc, "form"), "form", task.form, self.spec.forms)
-                if task.for_each is not None and self.ref(
-                    (*tloc, "for_each"), "field", task.for_each, self.spec.fields
-                ):
-                    kind = self.spec.fields[task.for_each].type
+                kind = None if task.for_each is None else self.field_type((*tloc, "for_each"), task.for_each)
+                if kind is not None:
                     if kind not in LIST_TYPES:
                         self.add(
                             (*tloc, "for_each"),

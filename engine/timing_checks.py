@@ -77,10 +77,9 @@ def _when(checker: Checker, loc: Loc, text: str) -> None:
     when = parse_when(text)
     if when.field is None:
         return
-    fields = checker.spec.fields
-    if not checker.ref(loc, "field", when.field, fields):
+    kind = checker.field_type(loc, when.field)
+    if kind is None:
         return
-    kind = fields[when.field].type
     if kind not in _DATES:
         checker.add(
             loc,
@@ -99,28 +98,26 @@ def _meeting(checker: Checker, loc: Loc, state_id: str) -> None:
     spec = checker.spec
     meeting = spec.states[state_id].meeting
     assert meeting is not None
-    if checker.ref((*loc, "time"), "field", meeting.time, spec.fields):
-        kind = spec.fields[meeting.time].type
-        if kind is not FieldType.datetime:
-            checker.add(
-                (*loc, "time"),
-                f"meeting of '{state_id}' needs a datetime field for its time, and "
-                f"'{meeting.time}' is '{kind.value}'",
-                "make it 'type: datetime': an invitation has a time of day",
-            )
+    kind = checker.field_type((*loc, "time"), meeting.time)
+    if kind is not None and kind is not FieldType.datetime:
+        checker.add(
+            (*loc, "time"),
+            f"meeting of '{state_id}' needs a datetime field for its time, and "
+            f"'{meeting.time}' is '{kind.value}'",
+            "make it 'type: datetime': an invitation has a time of day",
+        )
     checker.roles((*loc, "to"), meeting.to)
     if meeting.organizer is not None:
         checker.ref((*loc, "organizer"), "role", meeting.organizer, spec.roles)
     for i, field_id in enumerate(meeting.to_fields):
         floc = (*loc, "to_field") if isinstance(meeting.to_field, str) else (*loc, "to_field", i)
-        if checker.ref(floc, "field", field_id, spec.fields):
-            kind = spec.fields[field_id].type
-            if kind not in _INVITEES:
-                checker.add(
-                    floc,
-                    f"'{field_id}' is '{kind.value}': it cannot hold who is invited",
-                    "use an email, email_list, person, person_list or text_list field",
-                )
+        kind = checker.field_type(floc, field_id)
+        if kind is not None and kind not in _INVITEES:
+            checker.add(
+                floc,
+                f"'{field_id}' is '{kind.value}': it cannot hold who is invited",
+                "use an email, email_list, person, person_list or text_list field",
+            )
     if meeting.place_field is not None:
         checker.ref((*loc, "place_field"), "field", meeting.place_field, spec.fields)
     if meeting.message is not None:

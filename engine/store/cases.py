@@ -74,13 +74,13 @@ class CaseWrites(TransactionBase):
         return str(playbook_id), int(version), str(sha256)
 
     def insert_case(self, case: Case) -> int:
-        case.id = int(self._rows(sql.INSERT_CASE, _case_values(case))[0][0])
+        case.id = int(self._rows(sql.INSERT_CASE, _values(case, sql.CASE_COLUMNS[1:]))[0][0])
         self._save_children(case)
         return case.id
 
     def update_case(self, case: Case, read_version: int) -> None:
         """Write the case at `read_version` + 1, or refuse if someone else wrote first."""
-        values = _case_values(case)
+        values = _values(case, sql.CASE_COLUMNS[1:])
         values["_id"], values["_read"] = case.id, read_version
         same = case.fields == self._fields_read.get(case.id)
         if self._run(sql.UPDATE_CASE_SAME_FIELDS if same else sql.UPDATE_CASE, values) != 1:
@@ -98,8 +98,9 @@ class CaseWrites(TransactionBase):
         if case.timers_cancelled:
             self._run(sql.CANCEL_TIMERS, {"case_id": case.id})
             case.timers_cancelled = False
-        self._save("tasks", sql.UPDATE_TASK, sql.TASK_CHANGES, case, case.tasks, _task_values)
-        self._save("timers", sql.UPDATE_TIMER, sql.TIMER_CHANGES, case, case.timers, _timer_values)
+        # a task or timer writes every column of its row but its id and its case's (ids come back)
+        self._save("tasks", sql.UPDATE_TASK, sql.TASK_CHANGES, case, case.tasks, sql.TASK_COLUMNS[2:])
+        self._save("timers", sql.UPDATE_TIMER, sql.TIMER_CHANGES, case, case.timers, sql.TIMER_COLUMNS[2:])
 
     def _save(
         self,
@@ -108,20 +109,18 @@ class CaseWrites(TransactionBase):
         changeable: Sequence[str],
         case: Case,
         records: Sequence[TaskRecord | TimerRecord],
-        values: Any,
+        columns: Sequence[str],
     ) -> None:
         """Insert the new records (learning their ids) and update the changed ones."""
         new = [r for r in records if r.id is None]
         dirty = [r for r in records if r.dirty and r.id is not None]
         if dirty:
-            self._run_many(
-                update, [{**{name: getattr(r, name) for name in changeable}, "_id": r.id} for r in dirty]
-            )
+            self._run_many(update, [{**_values(r, changeable), "_id": r.id} for r in dirty])
         for start in range(0, len(new), sql.MAX_ROWS):
             batch = new[start : start + sql.MAX_ROWS]
             parameters = {}
             for i, record in enumerate(batch):
-                row = self._dialect.values({**values(record), "case_id": case.id})
+                row = self._dialect.values({**_values(record, columns), "case_id": case.id})
                 parameters.update({f"{name}_{i}": value for name, value in row.items()})
             statement = self._dialect.text(sql.insert_rows(table, len(batch)))
             # one statement hands out increasing ids in the order of its rows
@@ -192,90 +191,11 @@ def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
 
 def _case_of(row: Sequence[Any]) -> Case:
     """A case from its row (the columns in the table's order, times already aware)."""
-    (
-        case_id,
-        playbook_id,
-        playbook_version,
-        playbook_sha256,
-        state,
-        entry,
-        subject,
-        fields,
-        parent_id,
-        opened_at,
-        opened_by,
-        closed_at,
-        outcome,
-        updated_at,
-        updated_by,
-        row_version,
-    ) = row
-    return Case(
-        id=int(case_id),
-        playbook_id=playbook_id,
-        playbook_version=playbook_version,
-        playbook_sha256=playbook_sha256,
-        state=state,
-        entry=entry,
-        fields=fields,
-        opened_at=opened_at,
-        opened_by=opened_by,
-        updated_at=updated_at,
-        updated_by=updated_by,
-        row_version=row_version,
-        subject=subject,
-        parent_id=parent_id,
-        closed_at=closed_at,
-        outcome=outcome,
-    )
+    values = dict(zip(sql.CASE_COLUMNS, row, strict=True))
+    values["id"] = int(values["id"])
+    return Case(**values)
 
 
-def _case_values(case: Case) -> dict[str, Any]:
-    return {
-        "playbook_id": case.playbook_id,
-        "playbook_version": case.playbook_version,
-        "playbook_sha256": case.playbook_sha256,
-        "state": case.state,
-        "entry": case.entry,
-        "subject": case.subject,
-        "fields": case.fields,
-        "parent_id": case.parent_id,
-        "opened_at": case.opened_at,
-        "opened_by": case.opened_by,
-        "closed_at": case.closed_at,
-        "outcome": case.outcome,
-        "updated_at": case.updated_at,
-        "updated_by": case.updated_by,
-        "row_version": case.row_version,
-    }
-
-
-def _task_values(task: TaskRecord) -> dict[str, Any]:
-    return {
-        "task_id": task.task_id,
-        "entry": task.entry,
-        "state": task.state,
-        "role": task.role,
-        "created_at": task.created_at,
-        "item": task.item,
-        "assignee": task.assignee,
-        "status": task.status,
-        "due_at": task.due_at,
-        "done_at": task.done_at,
-        "done_by": task.done_by,
-        "note": task.note,
-        "answers": task.answers,
-    }
-
-
-def _timer_values(timer: TimerRecord) -> dict[str, Any]:
-    return {
-        "kind": timer.kind,
-        "position": timer.position,
-        "entry": timer.entry,
-        "state": timer.state,
-        "due_at": timer.due_at,
-        "status": timer.status,
-        "fired_at": timer.fired_at,
-        "fired_count": timer.fired_count,
-    }
+def _values(record: Case | TaskRecord | TimerRecord, columns: Sequence[str]) -> dict[str, Any]:
+    """What a case, task or timer writes into `columns` of its row: its attributes of their names."""
+    return {name: getattr(record, name) for name in columns}
