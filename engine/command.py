@@ -21,12 +21,14 @@ from trinn.engine.context import evaluation_context
 from trinn.engine.effects import queue_action, queue_notify
 from trinn.engine.entering import enter_state, leave_state, sync_for_each
 from trinn.engine.errors import CommandError, RefusedError, choice_hint, did_you_mean
+from trinn.engine.files import StoredFile, Upload, refuse_copied, stored_file
 from trinn.engine.firing import CustomEffect, Effect, NotifyEffect, SetEffect, StartCaseEffect
 from trinn.engine.i18n import gettext as _
 from trinn.engine.i18n import language
 from trinn.engine.links import FormLinks
 from trinn.engine.permissions import check_writes
 from trinn.engine.readable import fields_read, unreadable
+from trinn.engine.spec import FieldType
 from trinn.engine.status import TaskStatus
 from trinn.engine.text import localize
 from trinn.engine.values import ValueProblem, normalize_value
@@ -66,6 +68,7 @@ class Command:
     ticked: list[TickAction] = field(default_factory=list)
     links: FormLinks | None = None  # signs the `form_link`s of the messages it queues
     against_advice: str | None = None  # the person's reason for a step against advice, if given
+    files: dict[str, StoredFile] = field(default_factory=dict)  # uploads to store, by sha256
 
     @property
     def spec(self) -> PlaybookSpec:
@@ -154,8 +157,9 @@ class Command:
     def set_values(self, values: Mapping[str, Any], *, sync: bool = True, by_user: bool = True) -> None:
         """Set fields by the user's command (`by_user`) or by the playbook's actions; `sync`
         keeps for_each tasks in step (not mid-move)."""
-        values = normalized(self.spec, values)
+        values = normalized(self.spec, values, self.files)
         if by_user:
+            refuse_copied(self.spec, values, self.case.fields, self.files)
             check_writes(  # who may change what: the one check of every write by a person
                 self.spec,
                 values,
@@ -208,8 +212,13 @@ class Command:
         self.details.setdefault("hooks", []).append({kind: name})
 
 
-def normalized(spec: PlaybookSpec, values: Mapping[str, Any]) -> dict[str, Any]:
-    """`values` as the case keeps them (None for a value cleared), or a refusal naming the field."""
+def normalized(
+    spec: PlaybookSpec, values: Mapping[str, Any], files: dict[str, StoredFile] | None = None
+) -> dict[str, Any]:
+    """`values` as the case keeps them (None for a value cleared), or a refusal naming the field.
+
+    An upload (engine.files) becomes its file field's value, the file itself kept in `files`
+    for the store; a field that takes no file takes the text the person typed for it."""
     result: dict[str, Any] = {}
     zone = zone_of(spec.language, spec.timezone)
     for name, value in values.items():
@@ -219,8 +228,16 @@ def normalized(spec: PlaybookSpec, values: Mapping[str, Any]) -> dict[str, Any]:
         if value is None or value == "":
             result[name] = None
             continue
+        field_spec = spec.fields[name]
         try:
-            result[name] = normalize_value(spec.fields[name], value, zone=zone)
+            if isinstance(value, Upload) and field_spec.type is FieldType.file:
+                kept = stored_file(field_spec, value, spec.limits.caps)
+                if files is not None:
+                    files[kept.sha256] = kept
+                result[name] = kept.value
+            else:
+                written = value.written if isinstance(value, Upload) else value
+                result[name] = normalize_value(field_spec, written, zone=zone)
         except ValueProblem as problem:
             raise CommandError(
                 _("field '{name}': {problem}").format(name=name, problem=problem),

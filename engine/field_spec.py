@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from trinn.engine.action_spec import ActionSpec
 from trinn.engine.scalar_spec import Duration, Id, SpecModel, Text
 
-__all__ = ["CHOICE_TYPES", "DEFAULT_LINK_EXPIRY", "LIST_TYPES", "FieldSpec", "FieldType", "FormSpec"]
+__all__ = [
+    "CHOICE_TYPES",
+    "DEFAULT_LINK_EXPIRY",
+    "LIST_TYPES",
+    "FieldSpec",
+    "FieldType",
+    "FileKind",
+    "FormSpec",
+]
 
 
 class FieldType(StrEnum):
@@ -30,12 +38,15 @@ class FieldType(StrEnum):
     email_list = "email_list"  # e-mail addresses: a notify to it sends one message per address
     person = "person"
     person_list = "person_list"
+    file = "file"  # an uploaded file, kept by its sha256 (engine.files); the value says its name
 
 
 LIST_TYPES = frozenset(
     {FieldType.multi_choice, FieldType.text_list, FieldType.email_list, FieldType.person_list}
 )
 CHOICE_TYPES = frozenset({FieldType.choice, FieldType.multi_choice})
+# the kinds of file a `file` field may take, known by their first bytes (engine.files)
+FileKind = Literal["pdf", "png", "jpeg", "gif", "docx", "xlsx", "odt", "txt"]
 
 
 class FieldSpec(SpecModel):
@@ -57,6 +68,9 @@ class FieldSpec(SpecModel):
         None, alias="in", description="the states in which people may write it; default: any"
     )
     negative: bool = Field(False, description="a money field that may hold amounts below zero")
+    accept: list[FileKind] | None = Field(
+        None, description="the kinds of file a file field takes (default: all: pdf, png, jpeg, ...)"
+    )
 
     @model_validator(mode="after")
     def _options_fit_type(self) -> FieldSpec:
@@ -66,6 +80,8 @@ class FieldSpec(SpecModel):
             raise ValueError(f"'options' only apply to choice fields, not '{self.type.value}'")
         if self.negative and self.type is not FieldType.money:
             raise ValueError(f"'negative' only applies to money fields, not '{self.type.value}'")
+        if self.accept is not None and self.type is not FieldType.file:
+            raise ValueError(f"'accept' only applies to file fields, not '{self.type.value}'")
         return self
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "CEL_LIST_ITEMS",
     "CEL_TEXT_CHARS",
     "DEFAULT_LIMITS",
+    "FILE_BYTES",
     "TEMPLATE_FILTER_CHARS",
     "TEMPLATE_INT_DIGITS",
     "TEMPLATE_LIST_ITEMS",
@@ -70,6 +71,14 @@ TEMPLATE_STEPS = 20_000
 TEMPLATE_MACRO_DEPTH = 10
 
 
+# Files ---------------------------------------------------------------------------------
+
+# The largest file a `file` field takes (engine.files): it is read into memory, hashed and
+# stored in the database inside the command's transaction, and may go out as an e-mail
+# attachment, where 10 MiB passes most mail servers.
+FILE_BYTES = 10 * 1024 * 1024
+
+
 # A playbook's own caps --------------------------------------------------------------------
 
 
@@ -94,6 +103,7 @@ class Limits:
     template_int_digits: int = TEMPLATE_INT_DIGITS
     template_steps: int = TEMPLATE_STEPS
     template_macro_depth: int = TEMPLATE_MACRO_DEPTH
+    file_bytes: int = FILE_BYTES
 
 
 DEFAULT_LIMITS = Limits()
@@ -116,4 +126,6 @@ CEILINGS: dict[str, int] = {
     "template_int_digits": 1_000,
     "template_steps": 200_000,
     "template_macro_depth": 20,
+    # a file past 25 MiB is refused by many mail servers, and held whole in memory meanwhile
+    "file_bytes": 25 * 1024 * 1024,
 }

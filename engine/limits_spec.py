@@ -89,6 +89,7 @@ class LimitsSpec(BaseModel):
     template_macro_depth: Annotated[StrictInt, _RaiseOnly("template_macro_depth")] = (
         DEFAULT_LIMITS.template_macro_depth
     )
+    file_bytes: Annotated[StrictInt, _RaiseOnly("file_bytes")] = DEFAULT_LIMITS.file_bytes
 
     @functools.cached_property
     def caps(self) -> Limits:

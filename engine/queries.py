@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from trinn.engine.case import tallies
 from trinn.engine.clock import Clock, utc_now
+from trinn.engine.errors import CommandError
 from trinn.engine.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -24,7 +25,15 @@ if TYPE_CHECKING:
     from trinn.engine.registry import PlaybookRegistry
     from trinn.engine.spec import PlaybookSpec
     from trinn.engine.store import Store, Transaction
-    from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow
+    from trinn.engine.store.rows import (
+        CaseFilter,
+        CaseSummary,
+        DeliveryRow,
+        EventRow,
+        OpenTask,
+        OutboxRow,
+        TaskFilter,
+    )
 
 __all__ = ["CasePage", "Possibility", "Queries"]
 
@@ -106,6 +115,22 @@ class Queries:
             case = tx.load_case(case_id, with_timers=True)
             return case, self.compiled_for(tx, case), tx.child_ids(case_id)
 
+    def stored_file(self, case_id: int, field: str, item: str | None = None) -> tuple[dict[str, Any], bytes]:
+        """A file field's value (the case's, or one item's record) and the file's bytes."""
+        from trinn.engine.files import held_file
+
+        try:
+            with self.store.read() as tx:
+                case = tx.load_case(case_id)
+                value = held_file(self.compiled_for(tx, case).spec, case, field, item)
+                content = tx.file_content(value["sha256"])
+            if content is None:
+                missing = _("the file of field '{name}' is missing from the database").format(name=field)
+                raise CommandError(missing)
+        except CommandError as exc:
+            raise exc.for_case(case_id) from None
+        return value, content
+
     def history(self, case_id: int) -> list[EventRow]:
         with self.store.read() as tx:
             tx.load_case(case_id)  # an unknown case is an error, not an empty history
@@ -134,28 +159,16 @@ class Queries:
 
     # listings ------------------------------------------------------------------------
 
-    def cases(
-        self,
-        *,
-        playbook: str | None = None,
-        state: str | None = None,
-        closed: bool | None = None,
-        overdue_at: dt.datetime | None = None,
-    ) -> list[CaseSummary]:
+    def cases(self, **filters: Unpack[CaseFilter]) -> list[CaseSummary]:
+        """Cases of a playbook, in a state, open or closed, overdue at a moment (engine.store.rows)."""
         with self.store.read() as tx:
-            return tx.case_rows(playbook=playbook, state=state, closed=closed, overdue_at=overdue_at)
+            return tx.case_rows(**filters)
 
-    def open_tasks(
-        self,
-        *,
-        roles: list[str] | None = None,
-        assignee: str | None = None,
-        overdue_at: dt.datetime | None = None,
-    ) -> list[tuple[OpenTask, CompiledPlaybook]]:
+    def open_tasks(self, **filters: Unpack[TaskFilter]) -> list[tuple[OpenTask, CompiledPlaybook]]:
         """Open tasks of open cases, each with the playbook version its case runs on."""
         registry = self._registry()
         with self.store.read() as tx:
-            rows = tx.open_task_rows(roles=roles, assignee=assignee, overdue_at=overdue_at)
+            rows = tx.open_task_rows(**filters)
             return [
                 (
                     row,

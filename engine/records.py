@@ -82,10 +82,12 @@ def fill_record(cmd: Command, record: TaskRecord, form: str, values: Mapping[str
     a required field must be answered. Returns the answers as kept.
     """
     from trinn.engine.command import missing_fields, normalized
+    from trinn.engine.files import refuse_copied
 
     spec = cmd.spec
-    answers = normalized(spec, values)
+    answers = normalized(spec, values, cmd.files)
     before = dict(record.answers or {})
+    refuse_copied(spec, answers, before, cmd.files)
     check_writes(spec, answers, before, actor=cmd.actor, roles=cmd.roles, state=cmd.case.state, how=cmd.kind)
     for name, value in answers.items():
         problem = unreadable(name, value)  # guards read every record (`tasks.<id>.records`)

@@ -215,7 +215,6 @@ def load_scenarios(path: Path, display: str | None = None) -> LoadedScenarios:
     spec, problems = validate_model(ScenarioFile, data, source_map)
     if spec is None:
         raise ScenarioError(shown, problems)
-    assert isinstance(spec, ScenarioFile)
     playbook = path.parent / spec.playbook if spec.playbook else _default_playbook(path)
     names: dict[str, int] = {}
     for i, scenario in enumerate(spec.scenarios):

@@ -119,6 +119,11 @@ class MessageSpec(SpecModel):
 
     title: Text
     body: Text
+    attach: list[Annotated[str, StringConstraints(min_length=1, max_length=255)]] = Field(
+        default_factory=list,
+        description="file fields of the case, or files beside the playbook (a path in its folder), "
+        "sent with the message",
+    )
 
 
 class SubjectSpec(SpecModel):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -178,21 +178,19 @@ def check_template(text: str, names: Iterable[str], limits: Limits = DEFAULT_LIM
             TemplateProblem(offset, f"unknown name '{name}'", did_you_mean(name, known, list_if_few=8))
         )
     if "case" in known:
+        # `case.x` names a property of the case, `raw.x` a field: each must be one
+        members: dict[str | None, tuple[str, Collection[str]]] = {
+            "case": ("case property", CASE_MEMBERS),
+            "raw": ("field", fields),
+        }
         for token in tokens:
-            if token.member and token.owner == "case" and token.name not in CASE_MEMBERS:
+            what, allowed = members.get(token.owner, ("", ())) if token.member else ("", ())
+            if what and token.name not in allowed:
                 problems.append(
                     TemplateProblem(
                         token.offset,
-                        f"unknown case property '{token.name}'",
-                        did_you_mean(token.name, CASE_MEMBERS, list_if_few=8),
-                    )
-                )
-            elif token.member and token.owner == "raw" and token.name not in fields:
-                problems.append(
-                    TemplateProblem(
-                        token.offset,
-                        f"unknown field '{token.name}'",
-                        did_you_mean(token.name, fields, list_if_few=8),
+                        f"unknown {what} '{token.name}'",
+                        did_you_mean(token.name, allowed, list_if_few=8),
                     )
                 )
     return sorted(problems, key=lambda p: p.offset)
@@ -284,6 +282,8 @@ def shown_value(field: FieldSpec, value: Any, language: str, zone: str | None = 
             return localize(labels[option], language) if option in labels else option
 
         return [label(v) for v in value] if isinstance(value, list) else label(value)
+    if field.type is FieldType.file and isinstance(value, dict):
+        return value.get("name")  # the file goes as an attachment (`attach:`); its name reads here
     if field.type is FieldType.number and isinstance(value, int | float):
         from babel.numbers import format_decimal
 

@@ -249,6 +249,10 @@ def normalize_value(spec: FieldSpec, value: Any, *, zone: ZoneInfo | None = None
     read on its wall clock; without a zone, on UTC's.
     """
     kind = spec.type
+    if kind is FieldType.file:  # a file as kept; an upload is checked by engine.command first
+        from trinn.engine.files import file_value
+
+        return file_value(value)
     if kind is FieldType.long_text:
         return _text(value, N_("text"), lines=True)
     if kind in (FieldType.text, FieldType.person):

@@ -167,16 +167,20 @@ def timing_view(spec: PlaybookSpec, case: Case, language: str | None = None) -> 
 
 
 def local_fields(spec: PlaybookSpec, fields: Mapping[str, Any]) -> dict[str, str]:
-    """The case's date-time values as `15.12.2026 18:30` in the playbook's zone."""
+    """The case's values said otherwise than stored: date-times as `15.12.2026 18:30` in the
+    playbook's zone, files as `avtale.pdf (120 KiB, pdf)`."""
     from trinn.engine.calendar import zone_of
+    from trinn.engine.files import described
     from trinn.engine.moments import local_moment_text
 
     zone = zone_of(spec.language, spec.timezone)
-    return {
+    said = {
         name: local_moment_text(fields[name], zone, spec.language)
         for name, field in spec.fields.items()
         if field.type == "datetime" and isinstance(fields.get(name), str)
     }
+    files = {n: described(fields[n]) for n, f in spec.fields.items() if f.type == "file" and fields.get(n)}
+    return {**said, **files}
 
 
 def event_view(row: EventRow) -> dict[str, Any]:

@@ -120,7 +120,7 @@ def test_form_without_answers_is_refused_with_its_fields(trinn, opened) -> None:
 
 def test_errors_under_json_are_json_on_stdout_and_a_line_on_stderr(trinn, opened) -> None:
     refused = trinn("fire", "1", "to_signing", "--json", who="bo")
-    message = "case 1: cannot 'to_signing' in state 'new' (needs the role 'lead')"
+    message = "case 1: cannot 'to_signing' in state 'new' (needs the role «Lead»)"
     assert (json.loads(refused.stdout), refused.stderr, refused.exit_code) == (
         {"error": message, "code": 1},
         f"trinn: {message}\n",
@@ -149,12 +149,12 @@ def test_tasks_mine_follows_roles_and_assignment(trinn, opened) -> None:
 def test_can_says_yes_first_then_why_not(trinn, opened) -> None:
     assert _lines(trinn("can", "1", who="bo")) == [
         "yes  drop -> dropped",
-        "no   to_signing: needs the role 'lead'",
+        "no   to_signing: needs the role «Lead»",
         "(2 more from other states: --all)",
     ]
     assert _lines(trinn("can", "1", "--all", who="bo")) == [
         "yes  drop -> dropped",
-        "no   to_signing: needs the role 'lead'",
+        "no   to_signing: needs the role «Lead»",
         "no   approve: not from state 'new'",
         "no   give_up: not from state 'new'",
     ]
@@ -254,7 +254,7 @@ def test_form_answers_from_a_json_file(trinn, opened, tmp_path: Path) -> None:
         (
             ["fire", "1", "to_signing"],
             "bo",
-            "case 1: cannot 'to_signing' in state 'new' (needs the role 'lead')",
+            "case 1: cannot 'to_signing' in state 'new' (needs the role «Lead»)",
             1,
         ),
         (

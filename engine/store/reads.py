@@ -6,14 +6,21 @@ fields are half the cost of a listing).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from trinn.engine.status import OutboxStatus
 from trinn.engine.store import sql
 from trinn.engine.store.driver import TransactionBase
-from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow
+from trinn.engine.store.rows import (
+    CaseFilter,
+    CaseSummary,
+    DeliveryRow,
+    EventRow,
+    OpenTask,
+    OutboxRow,
+    TaskFilter,
+)
 
 __all__ = ["Reads"]
 
@@ -23,15 +30,10 @@ _OUTBOX_STATUSES = tuple(s for s in OutboxStatus if s is not OutboxStatus.LOST)
 class Reads(TransactionBase):
     """Listings, for the queries (engine.queries) and the scenario runner."""
 
-    def case_rows(
-        self,
-        *,
-        playbook: str | None = None,
-        state: str | None = None,
-        closed: bool | None = None,
-        overdue_at: dt.datetime | None = None,
-    ) -> list[CaseSummary]:
+    def case_rows(self, **filters: Unpack[CaseFilter]) -> list[CaseSummary]:
         """Cases as a listing shows them (without their fields: decoding those is half the cost)."""
+        playbook, state = filters.get("playbook"), filters.get("state")
+        closed, overdue_at = filters.get("closed"), filters.get("overdue_at")
         where: list[str] = []
         if playbook is not None:
             where.append("playbook_id = :playbook_id")
@@ -46,14 +48,9 @@ class Reads(TransactionBase):
             CaseSummary, query, {"playbook_id": playbook, "state": state, "due_at": overdue_at}
         )
 
-    def open_task_rows(
-        self,
-        *,
-        roles: Sequence[str] | None = None,
-        assignee: str | None = None,
-        overdue_at: dt.datetime | None = None,
-    ) -> list[OpenTask]:
+    def open_task_rows(self, **filters: Unpack[TaskFilter]) -> list[OpenTask]:
         """Open tasks of open cases, joined with their case, soonest due first."""
+        roles, assignee, overdue_at = filters.get("roles"), filters.get("assignee"), filters.get("overdue_at")
         query = sql.OPEN_TASKS
         values: dict[str, Any] = {"assignee": assignee, "due_at": overdue_at}
         if roles is not None:

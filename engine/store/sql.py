@@ -150,6 +150,17 @@ INSERT_PLAYBOOK = (
 )
 PLAYBOOK_TEXT = "SELECT yaml FROM playbooks WHERE sha256 = :sha256"
 
+# uploaded files, one row per content (engine.store.files) --------------------------------
+
+FILE_STORED = "SELECT sha256 FROM files WHERE sha256 = :sha256"
+# two commands may send the same new file at once: the second insert then does nothing
+INSERT_FILE = (
+    _inserted("files", ("sha256", "size", "content_type", "content", "stored_at"))
+    + " ON CONFLICT (sha256) DO NOTHING"
+)
+FILE_CONTENT = "SELECT content FROM files WHERE sha256 = :sha256"
+FILE_COUNT = "SELECT count(*) FROM files"
+
 # a command's case ---------------------------------------------------------------------
 
 CASE = f"SELECT {listed(CASE_COLUMNS)} FROM cases WHERE id = :case_id"

@@ -3,8 +3,9 @@
 `Store.write()` opens a write transaction (BEGIN IMMEDIATE on SQLite, row
 locks on PostgreSQL) and yields a `Transaction` with the operations of each
 concern: a command's case writes (`cases`), the dispatcher's outbox queue
-(`queue`), and the listings the interfaces read (`reads`, through
-engine.queries); leaving the block commits, an exception rolls everything back.
+(`queue`), the listings the interfaces read (`reads`, through engine.queries)
+and the uploaded files (`files`); leaving the block commits, an exception
+rolls everything back.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from contextlib import contextmanager
 
 from trinn.engine.store.cases import CaseWrites
 from trinn.engine.store.database import Database
+from trinn.engine.store.files import FileRows
 from trinn.engine.store.queue import OutboxQueue
 from trinn.engine.store.reads import Reads
 
 __all__ = ["Store", "Transaction"]
 
 
-class Transaction(CaseWrites, OutboxQueue, Reads):
+class Transaction(CaseWrites, OutboxQueue, Reads, FileRows):
     """One open transaction, with the operations of each concern of the store."""
 
 

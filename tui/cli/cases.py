@@ -1,4 +1,4 @@
-"""The coordinators' commands that read cases: cases, show, can, tasks, history, export.
+"""The coordinators' commands that read cases: cases, show, can, tasks, history, export, file.
 
 Each builds the service from the global options and calls one query of it; the
 commands that change a case are in tui/cli/writing.py, what both share in
@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from trinn.engine.errors import os_reason
 from trinn.engine.shown import shown
-from trinn.tui.cli.options import CaseId, Json, case_id, errors, language_for, plain_option, service_for
+from trinn.tui.cli.options import CaseId, Item, Json, case_id, errors, language_for, plain_option, service_for
 from trinn.tui.cli.output import fail, json_text, out, print_columns, print_json
 from trinn.tui.cli.settings import Settings
 
@@ -280,6 +282,41 @@ def export(
         )
 
 
+_Out = Annotated[
+    str | None,
+    typer.Option("--out", metavar="PATH", help="Where to write it (default: its name, here; - for stdout)."),
+]
+
+
+def file(
+    ctx: typer.Context,
+    case: CaseId,
+    field: Annotated[str, typer.Argument(help="The file field.")],
+    item: Item = None,
+    out_path: _Out = None,
+    as_json: Json = False,
+) -> None:
+    """Save a file a case holds (a file field's upload) out to a file."""
+    with service_for(ctx) as (service, _settings):
+        value, content = service.queries.stored_file(case_id(case), field, item)
+    if as_json:
+        print_json(value)
+        return
+    if out_path == "-":
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+        return
+    target = Path(out_path) if out_path else Path(value["name"])  # a kept name has no folder part
+    try:
+        with target.open("xb") as handle:  # never over a file that is there
+            handle.write(content)
+    except FileExistsError:
+        raise fail(f"{target} exists already (give another --out, or move it away)") from None
+    except OSError as exc:
+        raise fail(f"cannot write {target}: {os_reason(exc)}") from exc
+    out.print(f"{target}: {len(content):,} bytes ({value['type']})")
+
+
 # the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
 COMMANDS: dict[str, Callable[..., Any]] = {
     "cases": cases,
@@ -288,4 +325,5 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "tasks": tasks,
     "history": history,
     "export": export,
+    "file": file,
 }

@@ -155,7 +155,7 @@ _COMMANDS = {
 _ORDER = (
     *("check", "graph", "schema", "playbooks"),
     *("open", "cases", "show", "can", "fire", "done", "reopen", "set", "form", "assign", "comment"),
-    *("tasks", "history", "tick", "export", "forms"),
+    *("tasks", "history", "tick", "export", "forms", "file"),
     *("channels", "notify-test", "send"),
     *("lint", "test", "new"),
     *("serve", "link"),

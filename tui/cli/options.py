@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -85,13 +85,17 @@ def service_for(ctx: typer.Context) -> Iterator[tuple[Service, Settings]]:
         yield settings.service(), settings
 
 
-def pairs(items: list[str] | None) -> dict[str, str]:
-    values: dict[str, str] = {}
+def pairs(items: list[str] | None) -> dict[str, Any]:
+    """FIELD=VALUE arguments; FIELD=@PATH gives a file field the file at PATH (read here, within
+    the largest size a playbook takes), a field of another type the text `@PATH` as typed."""
+    from trinn.engine.files import read_upload
+
+    values: dict[str, Any] = {}
     for item in items or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise fail(f"expected field=value, got '{item}'")
-        values[name.strip()] = value
+        values[name.strip()] = read_upload(value) if value.startswith("@") and len(value) > 1 else value
     return values
 
 
