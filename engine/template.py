@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from trinn.engine.errors import did_you_mean
 from trinn.engine.limits import DEFAULT_LIMITS, Limits
+from trinn.engine.moments import moment_of
 from trinn.engine.spec import CHOICE_TYPES, FieldSpec, FieldType
 from trinn.engine.text import localize, yes_no
 
@@ -297,7 +298,7 @@ def shown_value(field: FieldSpec, value: Any, language: str, zone: str | None = 
             return value
     if field.type is FieldType.datetime and isinstance(value, str):
         try:
-            return local_moment(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), language, zone)
+            return local_moment(moment_of(value), language, zone)
         except ValueError:
             return value
     return value
