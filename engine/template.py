@@ -42,6 +42,7 @@ __all__ = [
     "local_date",
     "local_moment",
     "locale_of",
+    "names_read",
     "render",
     "shown_value",
 ]
@@ -221,6 +222,11 @@ def _name_tokens(text: str) -> list[_NameToken]:
             previous.append((kind, value))
         offset += len(value)
     return result
+
+
+def names_read(text: str) -> set[str]:
+    """The names a (checked) template reads: its variables, and the fields it reads as `raw.x`."""
+    return {token.name for token in _name_tokens(text) if not token.member or token.owner == "raw"}
 
 
 def form_link_calls(text: str) -> list[tuple[int, str | None]]:
