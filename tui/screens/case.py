@@ -46,6 +46,7 @@ class CaseScreen(DeskScreen):
         Binding("n", "comment", N_("Comment"), show=False),
         Binding("h", "tab('history')", N_("History"), show=False),
         Binding("r", "reload", N_("Reload"), show=False),
+        Binding("x", "guards", N_("Guards as written"), show=False),
         *(
             Binding(str(number), f"tab('{tab}')", show=False)
             for number, tab in enumerate(("tasks", "actions", "fields", "forms", "history", "messages"), 1)
@@ -236,6 +237,15 @@ class CaseScreen(DeskScreen):
             first = self.query(".field-control").first()
             first.focus()
             self.query_one("#field-list", VerticalScroll).scroll_to_widget(first, animate=False)
+
+    def action_guards(self) -> None:
+        """For designers: show (or hide again) each blocked action's guard as written, with the
+        values it read; coordinators read the reasons in words."""
+        actions = self.query_one(ActionList)
+        actions.guards = not actions.guards
+        if self.page is not None:
+            actions.show(self.page)
+        self.action_tab("actions")
 
     def action_reload(self) -> None:
         self.refresh_data()

@@ -91,6 +91,11 @@ def _timeline(page: CasePage, actor: str) -> Text:
         text.append(f"{local_datetime(event.at, page.spec.language, page.spec.timezone)}  ", style="dim")
         text.append(who, style="bold")
         text.append("  " + shown(_what(page, entry)))
+        for done in entry.done:  # an outside party's task, recorded for them by a coordinator
+            if done.on_behalf_of:
+                role = page.spec.roles.get(done.on_behalf_of)
+                title = page.text(role.title) if role else done.on_behalf_of
+                text.append(" " + shown(_("on behalf of {role}").format(role=title)))
         if entry.moved_state and event.state_before:
             moved = f"{page.state_title(event.state_before)} → {page.state_title(event.state_after)}"
             text.append(f"\n    {shown(moved)}", style="green")
