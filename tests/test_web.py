@@ -17,19 +17,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.web_helpers import Clock, invited_case, make_service, request, serving
+from tests.web_helpers import SIGN_UP, Clock, invited_case, make_service, request, serving
 from trinn.engine.service import Service
 from trinn.tui.web.app import ServeOptions
 
 LINK = re.compile(r"https://skjema\.test(/f/\S+)")
 CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
-GOOD = {
-    "kontaktperson": "Per Hansen",
-    "kontakt_epost": "per@fjordkraft.test",
-    "strategisk_initiativ": "Fornybar energi",
-    "har_okonomisk_bidrag": "yes",
-    "okonomisk_bidrag": "50 000",
-}
+GOOD = SIGN_UP
 
 
 @dataclass

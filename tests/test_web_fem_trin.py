@@ -125,8 +125,12 @@ def test_web_fem_trin_no_moves_to_plan_b_as_the_association_recording_it(fem_tri
         ["Biblioteket"],
     )
     assert messages == [("plan_b", None)]
-    again = request(fem_trin.base + path)  # the answer is given: the link is spent
+    again = request(fem_trin.base + path)  # the answer is given: the link is spent, said in Danish
     assert again.status == 404
+    assert '<html lang="da">' in again.body and "<h1>Dette link virker ikke</h1>" in again.body
+    tampered = request(fem_trin.base + path[:-2] + ("AA" if not path.endswith("AA") else "BB"))
+    # a wrong link learns nothing: the server's own language (nb here), whatever the case's
+    assert (tampered.status, "<h1>Denne lenken virker ikke</h1>" in tampered.body) == (404, True)
 
 
 def test_web_fem_trin_an_answer_that_is_no_option_is_said_at_its_field(fem_trin: FemTrin) -> None:

@@ -26,12 +26,14 @@ from trinn.tui.web.app import ServeOptions, build_app
 __all__ = [
     "KEY",
     "NOW",
+    "SIGN_UP",
     "Answer",
     "Clock",
     "invited_case",
     "key_file",
     "mail_channels",
     "make_service",
+    "on_loopback",
     "request",
     "serving",
     "walk",
@@ -39,6 +41,14 @@ __all__ = [
 
 KEY = "k" * 20 + "-test-signing-key-0123456789"
 NOW = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Oslo
+# the fase 7.2 sign-up form filled in right, as a browser posts it
+SIGN_UP = {
+    "kontaktperson": "Per Hansen",
+    "kontakt_epost": "per@fjordkraft.test",
+    "strategisk_initiativ": "Fornybar energi",
+    "har_okonomisk_bidrag": "yes",
+    "okonomisk_bidrag": "50 000",
+}
 PEOPLE = (
     "kari: {name: Kari, email: kari@padriv.test, roles: [ledelsen]}\n"
     "sara: {name: Sara, email: sara@padriv.test, roles: [styringsgruppen]}\n"
@@ -127,15 +137,11 @@ def mail_channels(folder: Path, box: Mailbox) -> Channels:
 
 
 @contextmanager
-def serving(
-    service: Service, options: ServeOptions | None = None, deliver: Callable[[], None] | None = None
-) -> Iterator[str]:
-    """The app on a free loopback port while the block runs; yields its base URL."""
+def on_loopback(app: Any) -> Iterator[int]:
+    """The ASGI `app` under uvicorn on a free loopback port, in a thread, while the block runs;
+    yields the port."""
     import uvicorn
 
-    assert service.links is not None
-    options = options or ServeOptions(secure_cookies=False, language="nb")
-    app = build_app(service, service.links, options, deliver)
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
@@ -146,13 +152,24 @@ def serving(
     deadline = time.monotonic() + 30
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("trinn serve did not start")
+            raise RuntimeError("the server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield port
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+@contextmanager
+def serving(
+    service: Service, options: ServeOptions | None = None, deliver: Callable[[], None] | None = None
+) -> Iterator[str]:
+    """`trinn serve`'s app on a free loopback port while the block runs; yields its base URL."""
+    assert service.links is not None
+    options = options or ServeOptions(secure_cookies=False, language="nb")
+    with on_loopback(build_app(service, service.links, options, deliver)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @dataclass

@@ -59,11 +59,12 @@ class ServeOptions:
 
 
 class _Refused(Exception):
-    """A request answered with one of the notices, and nothing written."""
+    """A request answered with one of the notices, and nothing written; in the server's
+    language unless `language` is given."""
 
-    def __init__(self, status: int, title: str, text: str) -> None:
+    def __init__(self, status: int, title: str, text: str, language: str | None = None) -> None:
         super().__init__(title)
-        self.status, self.title, self.text = status, title, text
+        self.status, self.title, self.text, self.language = status, title, text, language
 
 
 _NOT_FOUND = (404, "gone_title", "gone")
@@ -99,9 +100,14 @@ class _Forms:
         """The case whose form the link opens, if the form still waits for its answers."""
         try:
             case, compiled, _children = self.service.queries.load(claim.case_id)
-            linked_task(compiled.spec, case, claim)
-        except (LinkError, CaseNotFoundError):
+        except CaseNotFoundError:
             raise _Refused(*_NOT_FOUND) from None
+        try:
+            linked_task(compiled.spec, case, claim)
+        except LinkError:
+            # a genuine link (signed by our key, for this case and form) that is spent: the
+            # same page, in its playbook's words; a wrong link learns nothing of the case
+            raise _Refused(*_NOT_FOUND, language=compiled.spec.language) from None
         return case, compiled.spec
 
     def csrf_token(self, cookie: str, claim: LinkClaim) -> str:
@@ -250,7 +256,7 @@ class _Forms:
                     claim.case_id, claim.form, answers, actor="web", note=None, link=claim
                 )
             except (LinkError, CaseNotFoundError):
-                raise _Refused(*_NOT_FOUND) from None
+                raise _Refused(*_NOT_FOUND, language=spec.language) from None
             except CommandError as exc:
                 # said at the form's fields it names; the engine's words never reach an outsider
                 # (they may name what the case holds beyond the form)
@@ -288,7 +294,8 @@ def build_app(
                 return await forms.submit(request)
             return await forms.show(request)
         except _Refused as refused:
-            return notice(options.language, refused.status, refused.title, refused.text)
+            language = refused.language or options.language
+            return notice(language, refused.status, refused.title, refused.text)
 
     async def sent(request: Request) -> Response:
         return notice(request.query_params.get("lang", options.language), 200, "thanks_title", "thanks")
