@@ -53,6 +53,8 @@ class OutboxMessage:
     addresses: tuple[str, ...] = ()  # a meeting's e-mail addresses held in a list field
     meeting: Mapping[str, Any] = field(default_factory=dict)  # method, sequence, entry, start
     ics: str | None = None  # the calendar attachment, written when rendered
+    # the files `attach:` names, each {sha256, name, size, type}: the bytes are in the store
+    attachments: tuple[Mapping[str, Any], ...] = ()
     # filled in when rendered (engine.messages.rendered)
     title: str | None = None
     body: str | None = None
@@ -109,6 +111,7 @@ class OutboxMessage:
             members={str(role): _texts(ids) for role, ids in (data.get("members") or {}).items()},
             people={str(p): _text(email) for p, email in (data.get("people") or {}).items()},
             meeting=dict(data.get("meeting") or {}),
+            attachments=tuple(dict(item) for item in data.get("attachments") or () if isinstance(item, dict)),
         )
         return cls(**read)
 
@@ -153,7 +156,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, StrEnum):
         return str(value)
     if isinstance(value, tuple):
-        return list(value)
+        return [_plain(item) for item in value]
     if isinstance(value, Mapping):
         return {key: _plain(item) for key, item in value.items()}
     return value
@@ -171,5 +174,6 @@ def _texts(values: Any) -> tuple[str, ...]:
 
 # how a field is read back, by its declared type (the fields of other types are read one by one)
 _DECODE = {"str | None": _text, "tuple[str, ...]": _texts}
-# the parts about time (engine.deadlines, engine.meetings): left out of the JSON when unset
-_TIME_PARTS = frozenset({"deadline", "to_persons", "addresses", "meeting", "ics"})
+# the parts about time (engine.deadlines, engine.meetings) and the files attached (`attach:`):
+# left out of the JSON when unset
+_TIME_PARTS = frozenset({"deadline", "to_persons", "addresses", "meeting", "ics", "attachments"})

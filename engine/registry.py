@@ -14,7 +14,7 @@ from pathlib import Path
 
 from trinn.engine.catalog import find_playbook, playbook_files
 from trinn.engine.compiler import CompiledPlaybook, compile_playbook
-from trinn.engine.errors import PlaybookIOError, os_reason
+from trinn.engine.errors import PlaybookIOError, TrinnError, os_reason
 from trinn.engine.loader import load_playbook_text
 from trinn.engine.playbook_cache import PlaybookCache
 from trinn.engine.source import read_capped, strip_bom
@@ -53,6 +53,17 @@ class PlaybookRegistry:
             compiled = compile_playbook(load_playbook_text(raw, str(path), self.known_ids(), self.cache))
             self._by_sha[sha256] = compiled
         return compiled
+
+    def folder_of(self, compiled: CompiledPlaybook) -> Path | None:
+        """The folder a playbook's shipped files lie in (its `attach:`): the file it was read
+        from, or, for a version read from the database, the file its id is found in now."""
+        path = Path(compiled.loaded.path)
+        if path.is_file():
+            return path.parent
+        try:
+            return find_playbook(compiled.spec.id, self.folders).parent
+        except TrinnError:
+            return None
 
     def cached(self, sha256: str) -> CompiledPlaybook | None:
         return self._by_sha.get(sha256)

@@ -193,8 +193,6 @@ class CommandRunner(Parts):
         case.updated_at, case.updated_by = cmd.now, cmd.actor
         case.subject = subject_text(cmd.spec, case.fields)
         retime(cmd, opening=read_version is None)
-        for kept in cmd.files.values():  # each content once, whoever sent it how often
-            tx.store_file(kept.sha256, kept.size, kept.type, kept.content, cmd.now)
         if read_version is None:
             tx.insert_case(case)
         else:
@@ -222,8 +220,10 @@ class CommandRunner(Parts):
             note=cmd.note,
             details=cmd.details,
         )
-        for entry in outbox_entries(cmd):
+        for entry in outbox_entries(cmd, lambda: self.registry.folder_of(cmd.compiled)):
             tx.add_outbox(case, entry.row_kind, entry.to_json(), cmd.now)
+        for kept in cmd.files.values():  # uploads and attachments: each content once
+            tx.store_file(kept.sha256, kept.size, kept.type, kept.content, cmd.now)
 
     def _start(self, cmd: Command, start: StartCaseEffect) -> int:
         if cmd.depth >= _MAX_START_DEPTH:

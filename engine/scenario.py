@@ -87,6 +87,9 @@ class MessageExpectation(_Model):
     calendar: Literal["REQUEST", "CANCEL"] | None = Field(
         None, description="a meeting's .ics is attached, with this METHOD"
     )
+    attached: list[str] | None = Field(
+        None, description="the names of the files it carries (`attach:`), exactly"
+    )
 
 
 class Expectation(_Model):

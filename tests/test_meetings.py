@@ -20,7 +20,7 @@ from trinn.engine.people import load_people
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.service import Service
 from trinn.engine.store import Store, open_database
-from trinn.notifiers.channels import load_channels
+from trinn.notifiers.channels import Channels
 from trinn.notifiers.dispatch import send_pending
 
 DATA = Path(__file__).parent / "data" / "meetings"
@@ -38,16 +38,8 @@ def service(sqlite_url: str, tmp_path: Path) -> Iterator[Service]:
 
 
 @pytest.fixture
-def channels(tmp_path: Path, box: Mailbox, monkeypatch: pytest.MonkeyPatch) -> object:
-    monkeypatch.setenv("SMTP_PASSWORD", box.password)
-    path = tmp_path / "channels.yaml"
-    path.write_text(
-        "version: 1\nurls:\n"
-        f"  - mailto://{box.user}:${{SMTP_PASSWORD}}@127.0.0.1:{box.port}?from=post@example.org&mode=insecure:\n"
-        "      tag: outgoing-mail\n"
-    )
-    path.chmod(0o600)
-    return load_channels(path)
+def channels(mail_channels: Channels) -> Channels:
+    return mail_channels
 
 
 def _invitations(box: Mailbox) -> list[tuple[list[str], EmailMessage, icalendar.Calendar]]:

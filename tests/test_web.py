@@ -56,9 +56,10 @@ class Served:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
+def served(tmp_path: Path, db_url: str) -> Iterator[Served]:
+    """The server over a case waiting for the sign-up form, on SQLite and on PostgreSQL."""
     clock = Clock()
-    service = make_service(tmp_path, f"sqlite:///{tmp_path / 'trinn.db'}", clock)
+    service = make_service(tmp_path, db_url, clock)
     case_id = invited_case(service)
     (invitation,) = [r for r in service.queries.outbox(case_id) if r.payload["message"] == "invitasjon"]
     found = LINK.search(invitation.payload["body"])
@@ -285,3 +286,30 @@ def test_web_a_crash_shows_no_traceback(served: Served, monkeypatch: pytest.Monk
     assert answer.status == 500
     assert "<h1>Noe gikk galt</h1>" in answer.body
     assert "secret" not in answer.body and "Traceback" not in answer.body
+
+
+@pytest.mark.parametrize("arrival", ["15.12.2026", "15/12/2026", "15. desember 2026", "2026-12-15"])
+def test_web_dates_and_amounts_are_taken_as_people_write_them(tmp_path: Path, arrival: str) -> None:
+    """The same value rules as `trinn form` and the app: local dates and amounts are read,
+    a month-first date is refused at its field (not guessed)."""
+    from trinn.engine.links import case_link
+
+    people = "hanna: {name: Hanna, email: hanna@hotel.test, roles: [host]}\n"
+    folder = Path(__file__).parent / "data" / "web"
+    service = make_service(
+        tmp_path, f"sqlite:///{tmp_path / 'trinn.db'}", Clock(), people_text=people, playbook_dirs=(folder,)
+    )
+    case_id = service.open_case("test.booking", {"guest": "Ann"}, actor="hanna").id
+    case, compiled, _children = service.queries.load(case_id)
+    assert service.links is not None
+    url, _expires = case_link(service.links, compiled.spec, case, "booking", service.clock())
+    with serving(service) as base:
+        served = Served(service, Clock(), base, case_id, url.removeprefix("https://skjema.test"))
+        status, body = served.post({"arrival": "12/31/2026", "deposit": "1 500,50"})
+        assert status == 422 and '<p class="error" id="err-arrival">' in body
+        assert 'lang="en"' in body and "<h1>Your booking</h1>" in body
+        status, _body = served.post({"arrival": arrival, "deposit": "1 500,50"})
+        assert status == 303
+    case = service.queries.load(case_id)[0]
+    assert (case.state, case.fields["arrival"], case.fields["deposit"]) == ("booked", "2026-12-15", 1500.5)
+    service.store.close()
