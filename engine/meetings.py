@@ -45,6 +45,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trinn.engine.case import Case, TimerRecord
+from trinn.engine.moments import moment_of
 from trinn.engine.outbox_message import OutboxMessage, Reason
 from trinn.engine.spec import MeetingSpec, PlaybookSpec
 from trinn.engine.status import TimerStatus
@@ -166,7 +167,7 @@ def _invited(spec: PlaybookSpec, row: TimerRecord, fields: Mapping[str, Any]) ->
 def _start(value: Any) -> dt.datetime | None:
     if not isinstance(value, str) or not value:
         return None
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
+    return moment_of(value)
 
 
 def _payload(

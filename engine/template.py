@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from trinn.engine.errors import did_you_mean
 from trinn.engine.limits import DEFAULT_LIMITS, Limits
+from trinn.engine.moments import moment_of
 from trinn.engine.spec import CHOICE_TYPES, FieldSpec, FieldType
 from trinn.engine.text import localize, yes_no
 
@@ -41,6 +42,7 @@ __all__ = [
     "local_date",
     "local_moment",
     "locale_of",
+    "names_read",
     "render",
     "shown_value",
 ]
@@ -222,6 +224,11 @@ def _name_tokens(text: str) -> list[_NameToken]:
     return result
 
 
+def names_read(text: str) -> set[str]:
+    """The names a (checked) template reads: its variables, and the fields it reads as `raw.x`."""
+    return {token.name for token in _name_tokens(text) if not token.member or token.owner == "raw"}
+
+
 def form_link_calls(text: str) -> list[tuple[int, str | None]]:
     """Each `form_link(...)` of a template: its offset, and the form id when it is given as one
     quoted string (None otherwise: the checks then cannot tell which form it links to)."""
@@ -297,7 +304,7 @@ def shown_value(field: FieldSpec, value: Any, language: str, zone: str | None = 
             return value
     if field.type is FieldType.datetime and isinstance(value, str):
         try:
-            return local_moment(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), language, zone)
+            return local_moment(moment_of(value), language, zone)
         except ValueError:
             return value
     return value

@@ -27,7 +27,7 @@ from trinn.engine.text import localize
 from trinn.engine.values import check_value
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import language
-from trinn.tui.widgets.plain import plain
+from trinn.tui.widgets.plain import plain, visible_controls
 
 __all__ = ["FieldInput", "shown_value"]
 
@@ -223,8 +223,11 @@ class FieldInput(Vertical):
     @on(Select.Changed)
     @on(SelectionList.SelectedChanged)
     def _edited(self, event: Message) -> None:
-        """Whichever widget holds the value changed: checked again (this field's own event)."""
+        """Whichever widget holds the value changed: checked again (this field's own event); a
+        pasted terminal escape is made visible first (tui.widgets.plain.visible_controls)."""
         event.stop()
+        if visible_controls(self.query_one(".field-control")):
+            return  # its own Changed event checks the visible text
         self._changed()
 
 
