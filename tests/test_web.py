@@ -96,6 +96,8 @@ def test_web_submission_moves_the_case_as_the_external_role(served: Served) -> N
     last = served.service.queries.history(served.case_id)[-1]
     assert (last.actor, last.kind, last.name) == ("virksomheten", "form", "pamelding")
     assert last.details["via"] == "web"
+    # what the visitor's browser and address were is kept nowhere: only what the form asked
+    assert sorted(last.details) == ["done", "notify", "transitions", "via"] and "127.0.0.1" not in repr(last)
     assert last.details["transitions"][0]["trigger"] == "motta_pamelding"
     queued = [
         (r.payload["message"], r.payload["address"]) for r in served.service.queries.outbox(served.case_id)
@@ -119,6 +121,11 @@ def test_web_bad_value_is_said_at_its_field_and_nothing_is_written(served: Serve
 
 def test_web_script_tags_are_shown_as_text(served: Served) -> None:
     hostile = "<script>alert(1)</script>"
+    version = served.version()
+    status, body = served.post(dict.fromkeys(GOOD, hostile))  # in every field of the form
+    assert status == 422
+    assert body.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= len(GOOD) and "<script" not in body
+    assert served.version() == version
     status, body = served.post({**GOOD, "kontaktperson": hostile, "okonomisk_bidrag": "mange"})
     assert status == 422
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and hostile not in body
@@ -161,6 +168,27 @@ def test_web_a_used_link_and_a_second_submission_record_one_event(served: Served
     assert (first.status, again.status) == (303, 404)
     assert served.events() == events + 1
     _gone(served, served.path)
+
+
+def test_web_a_link_dies_when_the_case_moves_on_without_it(served: Served) -> None:
+    served.service.fire(
+        served.case_id, "avslutt", actor="kari", values={"begrunnelse": "Virksomheten trakk seg."}
+    )
+    _gone(served, served.path)
+
+
+def test_web_health_says_when_the_database_cannot_be_read(tmp_path: Path) -> None:
+    database = tmp_path / "trinn.db"
+    service = make_service(tmp_path, f"sqlite:///{database}", Clock())
+    invited_case(service)
+    with serving(service) as base:
+        assert request(base + "/health").status == 200
+        service.store.close()
+        for name in ("trinn.db", "trinn.db-wal", "trinn.db-shm"):
+            (tmp_path / name).unlink(missing_ok=True)
+        database.mkdir()  # where the database was, something no SQLite can open
+        health = request(base + "/health")
+    assert (health.status, health.body) == (503, "database unavailable\n")
 
 
 def test_web_two_racing_submissions_record_one(served: Served) -> None:
