@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from trinn.engine.catalog import find_playbook, playbook_files
+from trinn.engine.catalog import find_playbook, known_ids
 from trinn.engine.compiler import CompiledPlaybook, compile_playbook
 from trinn.engine.errors import PlaybookIOError, TrinnError, os_reason
 from trinn.engine.loader import load_playbook_text
@@ -33,7 +33,7 @@ class PlaybookRegistry:
 
     def known_ids(self) -> set[str]:
         if self._known is None:
-            self._known = {pid for f in playbook_files(self.folders) if (pid := f.declared_id)}
+            self._known = known_ids(self.folders)
         return self._known
 
     def current(self, name: str) -> CompiledPlaybook:

@@ -13,33 +13,11 @@ from typing import Any
 
 import pytest
 
-from tests.web_helpers import Clock, make_service, request, serving, walk
+from tests.web_helpers import FEM_TRIN_PEOPLE, Clock, fem_trin_waiting, make_service, request, serving
 from trinn.engine.service import Service
 
-FEM_TRIN = "partnerskab.fem-trin"
-PEOPLE = "anna: {name: Anna, email: anna@klubnord.test, roles: [foreningen]}\n"
 LINK = re.compile(r"https://skjema\.test(/f/\S+)")
 CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
-
-
-def _waiting_case(service: Service, partners: list[str]) -> int:
-    """A fem trin case in 'afventer_svar': the e-mail with the link to the answer queued."""
-    case = service.open_case(FEM_TRIN, {"partnerskab": "Lektiecafé", "forening": "Klub Nord"}, actor="anna")
-    steps: list[tuple[str, str, dict[str, Any]]] = [
-        ("done", "introducer_opgaven", {}),
-        ("form", "trin_1a", {"passer_til_vision": "Fællesskab"}),
-        ("form", "trin_1b", {"ide": "En lektiecafé"}),
-        ("fire", "vaelg_partner", {}),
-        ("form", "trin_2a", {"forslag": partners}),
-        ("form", "trin_2b", {"prioriteret_liste": partners}),
-        ("fire", "skab_overbevisning", {}),
-        ("form", "kontakt", {"partner_email": "post@partner.test"}),
-        ("form", "trin_3b", {"moededeltagere": ["anna@klubnord.test", "bo@klubnord.test"]}),
-        ("form", "trin_3c", {"ansvarspersoner": ["Anna"], "opfoelgningsdato": "2026-01-19"}),
-        ("fire", "kontakt_partner", {}),
-    ]
-    walk(service, case.id, steps, "anna")
-    return case.id
 
 
 @dataclass
@@ -49,7 +27,7 @@ class FemTrin:
 
     def waiting(self, partners: list[str]) -> tuple[int, str]:
         """A case waiting for the partner's answer, and the path of the link its e-mail carries."""
-        case_id = _waiting_case(self.service, partners)
+        case_id = fem_trin_waiting(self.service, partners)
         (mail,) = [r for r in self.service.queries.outbox(case_id) if r.payload["message"] == "kontakt_mail"]
         found = LINK.search(mail.payload["body"])
         assert found is not None
@@ -73,8 +51,9 @@ class FemTrin:
 
 
 @pytest.fixture
-def fem_trin(tmp_path: Path) -> Iterator[FemTrin]:
-    service = make_service(tmp_path, f"sqlite:///{tmp_path / 'trinn.db'}", Clock(), people_text=PEOPLE)
+def fem_trin(tmp_path: Path, db_url: str) -> Iterator[FemTrin]:
+    """The server over fem trin cases, on SQLite and on PostgreSQL."""
+    service = make_service(tmp_path, db_url, Clock(), people_text=FEM_TRIN_PEOPLE)
     with serving(service) as base:
         yield FemTrin(service, base)
     service.store.close()

@@ -24,11 +24,13 @@ from trinn.notifiers.channels import Channels, load_channels
 from trinn.tui.web.app import ServeOptions, build_app
 
 __all__ = [
+    "FEM_TRIN_PEOPLE",
     "KEY",
     "NOW",
     "SIGN_UP",
     "Answer",
     "Clock",
+    "fem_trin_waiting",
     "invited_case",
     "key_file",
     "mail_channels",
@@ -49,6 +51,7 @@ SIGN_UP = {
     "har_okonomisk_bidrag": "yes",
     "okonomisk_bidrag": "50 000",
 }
+FEM_TRIN_PEOPLE = "anna: {name: Anna, email: anna@klubnord.test, roles: [foreningen]}\n"
 PEOPLE = (
     "kari: {name: Kari, email: kari@padriv.test, roles: [ledelsen]}\n"
     "sara: {name: Sara, email: sara@padriv.test, roles: [styringsgruppen]}\n"
@@ -73,14 +76,19 @@ def key_file(folder: Path, text: str = KEY, mode: int = 0o600) -> Path:
 
 
 def make_service(
-    folder: Path, db_url: str, clock: Clock, base_url: str = "https://skjema.test", people_text: str = PEOPLE
+    folder: Path,
+    db_url: str,
+    clock: Clock,
+    base_url: str = "https://skjema.test",
+    people_text: str = PEOPLE,
+    playbook_dirs: tuple[Path, ...] = (),
 ) -> Service:
+    """The service `trinn serve` runs on: the bundled playbooks and those in `playbook_dirs`."""
     people = folder / "people.yaml"
     people.write_text(people_text)
     store = Store(open_database(db_url))
-    return Service(
-        store, PlaybookRegistry([]), load_people(people), clock=clock, links=FormLinks(KEY, base_url)
-    )
+    registry = PlaybookRegistry(list(playbook_dirs))
+    return Service(store, registry, load_people(people), clock=clock, links=FormLinks(KEY, base_url))
 
 
 def invited_case(service: Service, virksomhet: str = "Fjordkraft AS") -> int:
@@ -121,6 +129,28 @@ def walk(service: Service, case_id: int, steps: list[tuple[str, str, dict[str, A
             service.complete_task(case_id, name, actor=actor)
         else:
             service.fire(case_id, name, actor=actor)
+
+
+def fem_trin_waiting(service: Service, partners: list[str]) -> int:
+    """A fem trin case in 'afventer_svar': the e-mail with the link to the answer queued."""
+    case = service.open_case(
+        "partnerskab.fem-trin", {"partnerskab": "Lektiecafé", "forening": "Klub Nord"}, actor="anna"
+    )
+    steps: list[tuple[str, str, dict[str, Any]]] = [
+        ("done", "introducer_opgaven", {}),
+        ("form", "trin_1a", {"passer_til_vision": "Fællesskab"}),
+        ("form", "trin_1b", {"ide": "En lektiecafé"}),
+        ("fire", "vaelg_partner", {}),
+        ("form", "trin_2a", {"forslag": partners}),
+        ("form", "trin_2b", {"prioriteret_liste": partners}),
+        ("fire", "skab_overbevisning", {}),
+        ("form", "kontakt", {"partner_email": "post@partner.test"}),
+        ("form", "trin_3b", {"moededeltagere": ["anna@klubnord.test", "bo@klubnord.test"]}),
+        ("form", "trin_3c", {"ansvarspersoner": ["Anna"], "opfoelgningsdato": "2026-01-19"}),
+        ("fire", "kontakt_partner", {}),
+    ]
+    walk(service, case.id, steps, "anna")
+    return case.id
 
 
 def mail_channels(folder: Path, box: Mailbox) -> Channels:
