@@ -52,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 from bench.bare import bare_machine  # noqa: E402
 from bench.bulk import bulk_database, case_row  # noqa: E402
 from trinn.engine.compiler import CompiledPlaybook  # noqa: E402
+from trinn.engine.files import Upload  # noqa: E402
 from trinn.engine.people import People  # noqa: E402
 from trinn.engine.registry import PlaybookRegistry  # noqa: E402
 from trinn.engine.service import Service  # noqa: E402
@@ -162,7 +163,12 @@ WALK = (
     Step("done", "hent_logo_og_tekst"),
     Step("done", "lag_tilslutningsavtale"),
     Step("fire", "send_tilslutningsavtale"),
-    Step("done", "signer_tilslutningsavtale"),
+    Step(
+        "form",
+        "signert_avtale",
+        {"signert_tilslutningsavtale": Upload("signert-avtale.pdf", b"%PDF-1.7\n%%EOF\n")},
+        bpmn="signer_tilslutningsavtale",
+    ),
     Step("fire", "motta_signert_avtale"),
     *(Step("done", task) for task in FORMALISING),
     Step("fire", "formaliser"),
