@@ -16,8 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from trinn.engine.compiler import CompiledPlaybook
-from trinn.engine.store import open_database
-from trinn.engine.store.tables import playbooks
+from trinn.engine.store import Store, open_database
 
 __all__ = ["bulk_database", "case_row"]
 
@@ -25,20 +24,13 @@ __all__ = ["bulk_database", "case_row"]
 @contextmanager
 def bulk_database(path: Path, compiled: CompiledPlaybook, now: dt.datetime) -> Iterator[sa.Connection]:
     """A connection to a new database at `path` holding `compiled`'s text, in one transaction."""
-    open_database(str(path)).dispose()  # the schema; the rows go in through SQLAlchemy, in bulk
-    engine = sa.create_engine(f"sqlite:///{path}")
+    store = Store(open_database(str(path)))  # the schema, and the playbook stored as trinn stores it
     spec, loaded = compiled.spec, compiled.loaded
+    with store.write() as tx:
+        tx.store_playbook(loaded.sha256, spec.id, spec.version, spec.language, loaded.text, now)
+    store.close()
+    engine = sa.create_engine(f"sqlite:///{path}")  # the rows go in through SQLAlchemy, in bulk
     with engine.begin() as connection:
-        connection.execute(
-            playbooks.insert().values(
-                sha256=loaded.sha256,
-                playbook_id=spec.id,
-                version=spec.version,
-                language=spec.language,
-                yaml=loaded.text,
-                stored_at=now,
-            )
-        )
         yield connection
     engine.dispose()
 

@@ -45,13 +45,14 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from transitions import Machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bare import bare_machine  # noqa: E402
 from bench.bulk import bulk_database, case_row  # noqa: E402
 from trinn.engine.compiler import CompiledPlaybook  # noqa: E402
+from trinn.engine.files import Upload  # noqa: E402
 from trinn.engine.people import People  # noqa: E402
 from trinn.engine.registry import PlaybookRegistry  # noqa: E402
 from trinn.engine.service import Service  # noqa: E402
@@ -162,7 +163,12 @@ WALK = (
     Step("done", "hent_logo_og_tekst"),
     Step("done", "lag_tilslutningsavtale"),
     Step("fire", "send_tilslutningsavtale"),
-    Step("done", "signer_tilslutningsavtale"),
+    Step(
+        "form",
+        "signert_avtale",
+        {"signert_tilslutningsavtale": Upload("signert-avtale.pdf", b"%PDF-1.7\n%%EOF\n")},
+        bpmn="signer_tilslutningsavtale",
+    ),
     Step("fire", "motta_signert_avtale"),
     *(Step("done", task) for task in FORMALISING),
     Step("fire", "formaliser"),
@@ -253,19 +259,7 @@ class Record:
 def bare_fires(compiled: CompiledPlaybook) -> list[tuple[Any, str]]:
     """Per step of the walk: a bare Machine's event for the trigger the case heads for, and its source."""
     spec = compiled.spec
-    configs = [
-        {"trigger": t.trigger, "source": source, "dest": t.to}
-        for t in spec.transitions
-        for source in spec.source_states(t)
-    ]
-    machine = Machine(
-        model=None,
-        states=list(spec.states),
-        transitions=configs,
-        initial=spec.initial,
-        auto_transitions=False,
-        send_event=True,
-    )
+    machine = bare_machine(compiled)
     state, fires = spec.initial, []
     for index, step in enumerate(WALK):
         trigger = next(s.name for s in WALK[index:] if s.kind == "fire")

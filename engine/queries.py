@@ -25,15 +25,8 @@ if TYPE_CHECKING:
     from trinn.engine.registry import PlaybookRegistry
     from trinn.engine.spec import PlaybookSpec
     from trinn.engine.store import Store, Transaction
-    from trinn.engine.store.rows import (
-        CaseFilter,
-        CaseSummary,
-        DeliveryRow,
-        EventRow,
-        OpenTask,
-        OutboxRow,
-        TaskFilter,
-    )
+    from trinn.engine.store.reads import CaseFilter, TaskFilter
+    from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow
 
 __all__ = ["CasePage", "Possibility", "Queries"]
 

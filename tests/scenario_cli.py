@@ -46,7 +46,9 @@ def _pairs(values: Mapping[str, Any] | None, folder: Path) -> list[str]:
     pairs = []
     for name, value in given(values).items():
         if isinstance(value, Upload):
-            path = folder / f"upload-{len(list(folder.glob('upload-*')))}" / value.name
+            path = (
+                folder / f"upload-{len(list(folder.glob('upload-*')))}" / Path(value.name).name
+            )  # as on a disk
             path.parent.mkdir(parents=True)
             path.write_bytes(value.content)
             pairs.append(f"{name}=@{path}")

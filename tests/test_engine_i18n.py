@@ -246,8 +246,8 @@ def test_engine_i18n_the_command_line_speaks_the_chosen_language(
 
     assert trinn("open", "test.onboarding", "--set", "org=Acme", "--set", "note=hi") == ("1\n", 0)
     assert trinn("--lang", "nb", "can", "1", "--all", who="bo")[0].splitlines()[1:3] == [
-        "no   to_signing: krever rollen «Lead»",
-        "no   approve: ikke fra steget 'new'",
+        "nei  to_signing: krever rollen «Lead»",
+        "nei  approve: ikke fra steget 'new'",
     ]
     assert trinn("--lang", "da", "fire", "1", "to_signing", who="bo") == (
         "trinn: sag 1: kan ikke 'to_signing' i trinnet 'new' (kræver rollen «Lead»)\n",

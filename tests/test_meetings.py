@@ -262,3 +262,24 @@ def test_meetings_self_transition_keeps_the_next_meeting(
     following = _event(calendar)
     assert (str(calendar["METHOD"]), int(following["SEQUENCE"])) == ("REQUEST", 0)
     assert str(following["UID"]) != uid
+
+
+def test_meetings_minutes_are_a_form_whose_decisions_open_tasks(service: Service) -> None:
+    values = {"virksomhet": "Acme", "motetid": "15.12.2026 18:30"}
+    case_id = service.open_case("test.meeting", values, actor="kari").id
+    service.fire(case_id, "avtal", actor="kari")
+    held = dt.datetime(2026, 12, 15, 20, tzinfo=dt.UTC)
+    answers = {"referat": "Acme vil delta.", "beslutninger": ["Send avtalen", "Avtal neste møte"]}
+    service.submit_form(case_id, "referat", answers, actor="kari", now=held)
+    case = service.queries.load(case_id)[0]
+    assert sorted(t.label() for t in case.current_tasks() if t.status == "open") == [
+        "folg_opp [Avtal neste møte]",
+        "folg_opp [Send avtalen]",
+    ]
+    assert case.fields["referat"] == "Acme vil delta."
+    # the minutes corrected (their task opened again): a decision taken back closes its task
+    service.reopen_task(case_id, "skriv_referat", actor="kari", now=held)
+    answers["beslutninger"] = ["Send avtalen"]
+    service.submit_form(case_id, "referat", answers, actor="kari", now=held)
+    case = service.queries.load(case_id)[0]
+    assert [t.label() for t in case.current_tasks() if t.status == "open"] == ["folg_opp [Send avtalen]"]

@@ -6,23 +6,34 @@ fields are half the cost of a listing).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Unpack
+from typing import Any, TypedDict, Unpack
 
 from trinn.engine.status import OutboxStatus
 from trinn.engine.store import sql
 from trinn.engine.store.driver import TransactionBase
-from trinn.engine.store.rows import (
-    CaseFilter,
-    CaseSummary,
-    DeliveryRow,
-    EventRow,
-    OpenTask,
-    OutboxRow,
-    TaskFilter,
-)
+from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow
 
-__all__ = ["Reads"]
+__all__ = ["CaseFilter", "Reads", "TaskFilter"]
+
+
+class CaseFilter(TypedDict, total=False):
+    """Which cases a listing shows (engine.queries passes it on unchanged)."""
+
+    playbook: str | None
+    state: str | None
+    closed: bool | None
+    overdue_at: dt.datetime | None
+
+
+class TaskFilter(TypedDict, total=False):
+    """Which open tasks a listing shows: of these roles (or this assignee's), due by then."""
+
+    roles: Sequence[str] | None
+    assignee: str | None
+    overdue_at: dt.datetime | None
+
 
 _OUTBOX_STATUSES = tuple(s for s in OutboxStatus if s is not OutboxStatus.LOST)
 

@@ -9,18 +9,9 @@ statements in `sql` select them (a test keeps them equal to the tables').
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, NamedTuple
 
-__all__ = [
-    "CaseFilter",
-    "CaseSummary",
-    "DeliveryRow",
-    "EventRow",
-    "OpenTask",
-    "OutboxRow",
-    "TaskFilter",
-]
+__all__ = ["CaseSummary", "DeliveryRow", "EventRow", "OpenTask", "OutboxRow"]
 
 
 class CaseSummary(NamedTuple):
@@ -116,20 +107,3 @@ class DeliveryRow(NamedTuple):
     status: str
     error: str | None
     channel: str | None
-
-
-class CaseFilter(TypedDict, total=False):
-    """Which cases a listing shows (engine.queries passes it on to the store's read unchanged)."""
-
-    playbook: str | None
-    state: str | None
-    closed: bool | None
-    overdue_at: dt.datetime | None
-
-
-class TaskFilter(TypedDict, total=False):
-    """Which open tasks a listing shows: of these roles (or this assignee's), due by then."""
-
-    roles: Sequence[str] | None
-    assignee: str | None
-    overdue_at: dt.datetime | None
