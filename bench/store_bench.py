@@ -45,11 +45,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from transitions import Machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bare import bare_machine  # noqa: E402
 from bench.bulk import bulk_database, case_row  # noqa: E402
 from trinn.engine.compiler import CompiledPlaybook  # noqa: E402
 from trinn.engine.files import Upload  # noqa: E402
@@ -259,19 +259,7 @@ class Record:
 def bare_fires(compiled: CompiledPlaybook) -> list[tuple[Any, str]]:
     """Per step of the walk: a bare Machine's event for the trigger the case heads for, and its source."""
     spec = compiled.spec
-    configs = [
-        {"trigger": t.trigger, "source": source, "dest": t.to}
-        for t in spec.transitions
-        for source in spec.source_states(t)
-    ]
-    machine = Machine(
-        model=None,
-        states=list(spec.states),
-        transitions=configs,
-        initial=spec.initial,
-        auto_transitions=False,
-        send_event=True,
-    )
+    machine = bare_machine(compiled)
     state, fires = spec.initial, []
     for index, step in enumerate(WALK):
         trigger = next(s.name for s in WALK[index:] if s.kind == "fire")

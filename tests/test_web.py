@@ -341,3 +341,17 @@ def test_web_dates_and_amounts_are_taken_as_people_write_them(tmp_path: Path, ar
     case = service.queries.load(case_id)[0]
     assert (case.state, case.fields["arrival"], case.fields["deposit"]) == ("booked", "2026-12-15", 1500.5)
     service.store.close()
+
+
+def test_web_datetime_field_shown_on_the_playbooks_clock_as_people_type_it() -> None:
+    from trinn.engine.loader import load_playbook
+    from trinn.tui.web.pages import field_views
+
+    root = Path(__file__).resolve().parent.parent
+    spec = load_playbook(root / "playbooks" / "padriv-fase-7-2.yaml").spec
+    stored = {"motetidspunkt": "2026-12-15T17:30:00Z"}  # 18:30 in Oslo
+    (view,) = [v for v in field_views(spec, spec.forms["mote"], stored, {}) if v.id == "motetidspunkt"]
+    assert (view.input_type, view.value) == ("text", "15.12.2026 18:30")
+    typed = {"motetidspunkt": "2026-12-15T18:30"}  # sent back with a problem: as typed
+    (view,) = [v for v in field_views(spec, spec.forms["mote"], typed, {}) if v.id == "motetidspunkt"]
+    assert view.value == "2026-12-15T18:30"

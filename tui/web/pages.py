@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trinn.engine.calendar import zone_of
+from trinn.engine.moments import local_moment_text
 from trinn.engine.spec import FieldType
 from trinn.engine.text import localize
 from trinn.tui.web.texts import page_language, texts
@@ -107,6 +109,10 @@ def field_views(
             view.value = "\n".join(view.chosen)
         elif isinstance(value, bool):
             view.value = "yes" if value else "no"
+        elif field_spec.type is FieldType.datetime and isinstance(value, str) and value.endswith("Z"):
+            # a stored moment (UTC) shown as people type it, on the playbook's clock; what
+            # was typed (a form sent back with its problems) is shown as typed
+            view.value = local_moment_text(value, zone_of(language, spec.timezone), language)
         elif value is not None:
             view.value = str(value)
             view.chosen = [view.value]
