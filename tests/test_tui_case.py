@@ -208,6 +208,8 @@ async def test_case_assign_a_task_to_a_role_holder(tmp_path: Path) -> None:
         assert "Task assigned to anne." in notices(app)
         table = app.screen.query_one("#task-table", DataTable)
         assert str(table.get_row_at(2)[1]) == "Avklar om virksomheten viser interesse → anne"
+        history = str(app.screen.query_one("#history-text", Static).render())
+        assert "Kari Nord (you)  assigned “Avklar om virksomheten viser interesse” to Anne Aas" in history
     case, _compiled, _children = settings.queries().load(case_id)
     task = next(t for t in case.tasks if t.task_id == "avklar_interesse")
     assert task.assignee == "anne"
