@@ -208,6 +208,8 @@ async def test_case_assign_a_task_to_a_role_holder(tmp_path: Path) -> None:
         assert "Task assigned to anne." in notices(app)
         table = app.screen.query_one("#task-table", DataTable)
         assert str(table.get_row_at(2)[1]) == "Avklar om virksomheten viser interesse → anne"
+        history = str(app.screen.query_one("#history-text", Static).render())
+        assert "Kari Nord (you)  assigned “Avklar om virksomheten viser interesse” to Anne Aas" in history
     case, _compiled, _children = settings.queries().load(case_id)
     task = next(t for t in case.tasks if t.task_id == "avklar_interesse")
     assert task.assignee == "anne"
@@ -433,3 +435,27 @@ async def test_case_history_says_on_whose_behalf_a_task_was_done(tmp_path: Path)
     async with tui_helpers.case_on_screen(settings, case_id, (120, 40)) as (_pilot, screen):
         text = str(screen.query_one("#history-text", Static).render())
     assert "on behalf of Partner" in text, text
+
+
+async def test_case_field_edit_sends_a_file_from_its_path(tmp_path: Path) -> None:
+    """A file field takes the path of the file to send; a path to nothing says so at the field."""
+    pdf = tmp_path / "forpliktelser.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        await pilot.press("e")
+        await settle(pilot)
+        upload = screen.query_one("#field-forpliktelser_vedlegg", FieldInput)
+        upload.query_one(Input).value = str(tmp_path / "missing.pdf")
+        await settle(pilot)
+        assert "missing.pdf" in str(upload.query_one(".field-error").render())
+        upload.query_one(Input).value = str(pdf)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    stored = settings.queries().stored_file(case_id, "forpliktelser_vedlegg")
+    assert stored[0]["name"] == "forpliktelser.pdf"
+    assert stored[1] == pdf.read_bytes()

@@ -111,7 +111,7 @@ class CaseScreen(DeskScreen):
         self.query_one(ActionList).show(page)
         self.field_list.show(page)
         self.query_one(FormList).show(page)
-        self.query_one(Timeline).show(page, self.desk.actor)
+        self.query_one(Timeline).show(page, self.desk.actor, self.desk.service.people.name_of)
         self.query_one(MessageTable).show(page)
         if first and self.open_form_first in page.spec.forms:
             self.open_form(self.open_form_first)
