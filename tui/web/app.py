@@ -26,10 +26,12 @@ from urllib.parse import parse_qsl, quote
 
 from trinn.engine import i18n as engine_i18n
 from trinn.engine.errors import CaseNotFoundError, CommandError, TrinnError
+from trinn.engine.files import Upload, stored_file
 from trinn.engine.links import FormLinks, LinkClaim, LinkError, linked_task
 from trinn.engine.spec import FieldType
-from trinn.engine.values import check_value
+from trinn.engine.values import ValueProblem, check_value
 from trinn.tui.web.guard import BodyTooLarge, Guard, RateLimiter, read_body
+from trinn.tui.web.multipart import read_multipart
 from trinn.tui.web.pages import HERE, form_page, notice_page
 from trinn.tui.web.texts import texts
 
@@ -48,6 +50,8 @@ log = logging.getLogger("trinn.serve")
 CSRF_COOKIE = "trinn_csrf"
 CSRF_FIELD = "_csrf"
 _MAX_FIELDS = 1_000  # name=value pairs in one submission (a form has far fewer)
+_URLENCODED = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"  # a form with a file field (tui.web.multipart)
 
 
 @dataclass(frozen=True)
@@ -173,31 +177,40 @@ class _Forms:
         from starlette.responses import RedirectResponse
 
         claim = self.claim(request)
-        if (
-            request.headers.get("content-type", "").split(";")[0].strip()
-            != "application/x-www-form-urlencoded"
-        ):
+        content_type = request.headers.get("content-type", "")
+        media = content_type.split(";")[0].strip()
+        if media not in (_URLENCODED, _MULTIPART):
             raise _Refused(*_BAD)
+        limit = self.options.max_body
+        if media == _MULTIPART:  # room for the form's files, each within the playbook's file_bytes
+            _case, spec = await run_in_threadpool(self.waiting_case, claim)
+            limit += sum(
+                spec.limits.caps.file_bytes for f in spec.forms[claim.form].fields if _is_file(spec, f)
+            )
         try:
-            body = await read_body(request.receive, self.options.max_body)
+            body = await read_body(request.receive, limit)
         except BodyTooLarge:
             raise _Refused(413, "too_large_title", "too_large") from None
+        files: dict[str, Upload] = {}
         try:
-            pairs = parse_qsl(
-                body.decode("utf-8"),
-                keep_blank_values=True,
-                strict_parsing=False,
-                max_num_fields=_MAX_FIELDS,
-                errors="strict",
-            )
-        except (UnicodeDecodeError, ValueError):
+            if media == _MULTIPART:
+                pairs, files = read_multipart(body, content_type, _MAX_FIELDS)
+            else:
+                pairs = parse_qsl(
+                    body.decode("utf-8"),
+                    keep_blank_values=True,
+                    strict_parsing=False,
+                    max_num_fields=_MAX_FIELDS,
+                    errors="strict",
+                )
+        except (UnicodeDecodeError, ValueError):  # BadMultipart too
             raise _Refused(*_BAD) from None
         cookie = request.cookies.get(CSRF_COOKIE, "")
         sent = [v for k, v in pairs if k == CSRF_FIELD]
         if not cookie or len(sent) != 1 or not hmac.compare_digest(sent[0], self.csrf_token(cookie, claim)):
             raise _Refused(*_CSRF)
         case, spec = await run_in_threadpool(self.waiting_case, claim)
-        answers = self.answers(spec, claim.form, [(k, v) for k, v in pairs if k != CSRF_FIELD])
+        answers = self.answers(spec, claim.form, [(k, v) for k, v in pairs if k != CSRF_FIELD], files)
         outcome = await run_in_threadpool(self.send, claim, spec, answers)
         if outcome is not None:
             errors, problem = outcome
@@ -209,13 +222,19 @@ class _Forms:
         return RedirectResponse(f"/f/sent?lang={spec.language}", status_code=303, background=after)
 
     @staticmethod
-    def answers(spec: PlaybookSpec, form_id: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    def answers(
+        spec: PlaybookSpec, form_id: str, pairs: list[tuple[str, str]], files: dict[str, Upload]
+    ) -> dict[str, Any]:
         """The form's answers from the posted pairs: lists from checkboxes and lines, None for
-        an empty answer; any other name, or a one-answer field sent twice, is refused."""
+        an empty answer, the files sent for file fields (a file field sent none keeps what it
+        holds); any other name, text for a file field, or a one-answer field sent twice, is
+        refused."""
         names = spec.forms[form_id].fields
-        answers: dict[str, Any] = {}
+        if any(name not in names or not _is_file(spec, name) for name in files):
+            raise _Refused(*_BAD)
+        answers: dict[str, Any] = dict(files)
         for name, value in pairs:
-            if name not in names:
+            if name not in names or _is_file(spec, name):
                 raise _Refused(*_BAD)
             kind = spec.fields[name].type
             if kind is FieldType.multi_choice:
@@ -229,7 +248,7 @@ class _Forms:
             else:
                 answers[name] = value if value.strip() else None
         for name in names:  # an unticked box and an unchosen radio send nothing
-            if name not in answers:
+            if name not in answers and not _is_file(spec, name):
                 answers[name] = [] if spec.fields[name].type is FieldType.multi_choice else None
         return answers
 
@@ -246,7 +265,11 @@ class _Forms:
                     if field_spec.required:
                         errors[name] = texts(spec.language)["missing"]
                     continue
-                problem = check_value(field_spec, value)
+                problem = (
+                    _file_problem(spec, name, value)
+                    if isinstance(value, Upload)
+                    else check_value(field_spec, value)
+                )
                 if problem is not None:
                     errors[name] = str(problem)
             if errors:
@@ -265,6 +288,19 @@ class _Forms:
                 }
                 return named, None if named else texts(spec.language)["refused"]
         return None
+
+
+def _is_file(spec: PlaybookSpec, name: str) -> bool:
+    return name in spec.fields and spec.fields[name].type is FieldType.file
+
+
+def _file_problem(spec: PlaybookSpec, name: str, upload: Upload) -> ValueProblem | None:
+    """Why the file sent for `name` is refused (empty, too large, a kind it does not take)."""
+    try:
+        stored_file(upload, spec.limits.caps, spec.fields[name].accept)
+    except ValueProblem as problem:
+        return problem
+    return None
 
 
 def build_app(

@@ -74,6 +74,8 @@ def widget(spec: FieldSpec) -> tuple[str, str, str | None]:
         return "yesno", "text", None
     if kind in (FieldType.number, FieldType.money):
         return "input", "text", "decimal"  # "50 000" and "1,5" as people write them
+    if kind is FieldType.file:
+        return "input", "file", None  # sent as multipart/form-data; never shown back or served
     return "input", _INPUTS.get(kind, "text"), None
 
 
@@ -104,7 +106,9 @@ def field_views(
         view.options = [
             (o, localize(labels[o], language) if o in labels else o) for o in field_spec.options or []
         ]
-        if isinstance(value, list):
+        if field_spec.type is FieldType.file:
+            pass  # a file input starts empty: the visitor picks the file (again)
+        elif isinstance(value, list):
             view.chosen = [str(v) for v in value]
             view.value = "\n".join(view.chosen)
         elif isinstance(value, bool):
