@@ -237,6 +237,10 @@ def form_view(spec: PlaybookSpec, form: str, language: str | None = None) -> dic
                 "help": _text(spec, field.help, language) if field.help is not None else None,
             }
         )
+        if field.type == "file":  # the kinds it takes, given as FIELD=@PATH
+            from trinn.engine.files import KINDS
+
+            fields[-1]["accept"] = list(field.accept or KINDS)
     return {
         "form": form,
         "title": _text(spec, form_spec.title, language),
