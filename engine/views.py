@@ -221,7 +221,7 @@ def form_view(spec: PlaybookSpec, form: str, language: str | None = None) -> dic
     """A form as a person filling it needs it: each field's label, type, whether it is
     required, and a choice's options with their labels (what `trinn form` takes)."""
     form_spec = spec.forms[form]
-    fields = []
+    fields: list[dict[str, Any]] = []
     for name in form_spec.fields:
         field = spec.fields[name]
         labels = field.option_labels or {}
