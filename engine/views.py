@@ -229,7 +229,7 @@ def form_view(spec: PlaybookSpec, form: str, language: str | None = None) -> dic
     """A form as a person filling it needs it: each field's label, type, whether it is
     required, and a choice's options with their labels (what `trinn form` takes)."""
     form_spec = spec.forms[form]
-    fields = []
+    fields: list[dict[str, Any]] = []
     for name in form_spec.fields:
         field = spec.fields[name]
         labels = field.option_labels or {}
@@ -245,6 +245,10 @@ def form_view(spec: PlaybookSpec, form: str, language: str | None = None) -> dic
                 "help": _text(spec, field.help, language) if field.help is not None else None,
             }
         )
+        if field.type == "file":  # the kinds it takes, given as FIELD=@PATH
+            from trinn.engine.files import KINDS
+
+            fields[-1]["accept"] = list(field.accept or KINDS)
     return {
         "form": form,
         "title": _text(spec, form_spec.title, language),
