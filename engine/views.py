@@ -17,7 +17,7 @@ from trinn.engine.text import localize
 
 if TYPE_CHECKING:  # a listing (`iso`) must not load the compiler
     from trinn.engine.compiler import CompiledPlaybook
-    from trinn.engine.spec import PlaybookSpec
+    from trinn.engine.spec import PlaybookSpec, TaskSpec
     from trinn.engine.store.rows import EventRow, OpenTask
 
 __all__ = [
@@ -44,11 +44,18 @@ def _text(spec: PlaybookSpec, text: Any, language: str | None) -> str:
 
 
 def task_view(
-    spec: PlaybookSpec, task: TaskRecord | OpenTask, now: dt.datetime, language: str | None = None
+    spec: PlaybookSpec,
+    task: TaskRecord | OpenTask,
+    now: dt.datetime,
+    language: str | None = None,
+    tasks: Mapping[str, TaskSpec] | None = None,
 ) -> dict[str, Any]:
-    """One task with its title; `task` is a case's record or an open task as listed."""
+    """One task with its title; `task` is a case's record or an open task as listed.
+
+    `tasks` is `spec.all_tasks()` when the caller lists many: built once, not once a row.
+    """
     row = task
-    task_spec = spec.all_tasks().get(row.task_id)
+    task_spec = (spec.all_tasks() if tasks is None else tasks).get(row.task_id)
     due = row.due_at
     return {
         "task": row.task_id,
@@ -80,6 +87,7 @@ def case_view(
     """A case as `trinn show` knows it: fields, the tasks of its state, its links."""
     spec = compiled.spec
     state = spec.states.get(case.state)
+    all_tasks = spec.all_tasks()
     return {
         "id": case.id,
         "playbook": case.playbook_id,
@@ -97,7 +105,7 @@ def case_view(
         # date-times as people type them, on the wall clock of the playbook's zone
         "local_fields": local_fields(spec, case.fields),
         "tasks": [
-            task_view(spec, t, now, language)
+            task_view(spec, t, now, language, all_tasks)
             for t in case.current_tasks()
             if t.status != TaskStatus.CANCELLED
         ],
