@@ -73,6 +73,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/tick_bench.py
 	$(BIN)/python bench/guard_bench.py
 	$(BIN)/python bench/second_writer_bench.py
+	$(BIN)/python bench/web_bench.py
 
 clean:
 	rm -rf $(VENV) $(LATEST) .pytest_cache .ruff_cache .mypy_cache *.egg-info build dist

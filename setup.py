@@ -11,8 +11,8 @@ from setuptools import find_namespace_packages, setup
 
 FOLDERS = ("engine", "tui", "notifiers", "playbooks")
 # data the code reads at run time: playbooks, catalogues, the app's styles, alembic's template,
-# the web forms' templates and style sheet
-DATA = ["*.yaml", "*.po", "*.mo", "*.tcss", "*.mako", "*.html", "*.css"]
+# the web forms' templates and style sheet, the words of `trinn new`'s playbook
+DATA = ["*.yaml", "*.po", "*.mo", "*.tcss", "*.mako", "*.html", "*.css", "*.json"]
 
 
 def _packages() -> list[str]:

@@ -23,11 +23,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from transitions import Machine
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bare import bare_machine  # noqa: E402
 from trinn.engine.catalog import bundled_files  # noqa: E402
 from trinn.engine.compiler import CompiledPlaybook, compile_playbook  # noqa: E402
 from trinn.engine.context import TaskTally, evaluation_context  # noqa: E402
@@ -115,23 +114,6 @@ def guard_figures(compiled: list[CompiledPlaybook]) -> dict[str, object]:
     }
 
 
-def _bare_machine(compiled: CompiledPlaybook) -> Machine:
-    """The same states and transitions, with no guards, roles or actions."""
-    spec = compiled.spec
-    transitions = []
-    for t in spec.transitions:
-        for source in spec.source_states(t):
-            transitions.append({"trigger": t.trigger, "source": source, "dest": t.to})
-    return Machine(
-        model=None,
-        states=list(spec.states),
-        transitions=transitions,
-        initial=spec.initial,
-        auto_transitions=False,
-        send_event=True,
-    )
-
-
 def fire_figures(compiled: CompiledPlaybook) -> dict[str, object]:
     """Fire the playbook's first guarded transition that the sample case passes, again and again."""
 
@@ -143,7 +125,7 @@ def fire_figures(compiled: CompiledPlaybook) -> dict[str, object]:
     context = _sample_context(compiled, source)
     roles = frozenset(compiled.spec.roles)
     record = Record(source)
-    bare = _bare_machine(compiled)
+    bare = bare_machine(compiled)
     bare_event = bare.events[trigger]
 
     def ours() -> None:

@@ -45,18 +45,20 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from transitions import Machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bare import bare_machine  # noqa: E402
+from bench.bulk import bulk_database, case_row  # noqa: E402
 from trinn.engine.compiler import CompiledPlaybook  # noqa: E402
+from trinn.engine.files import Upload  # noqa: E402
 from trinn.engine.people import People  # noqa: E402
 from trinn.engine.registry import PlaybookRegistry  # noqa: E402
 from trinn.engine.service import Service  # noqa: E402
 from trinn.engine.store import Store, open_database  # noqa: E402
 from trinn.engine.store.driver import TransactionBase  # noqa: E402
-from trinn.engine.store.tables import cases, metadata, playbooks  # noqa: E402
+from trinn.engine.store.tables import cases, metadata  # noqa: E402
 
 PLAYBOOK = "padriv.fase-7-2"
 ACTOR = "bench"
@@ -161,7 +163,12 @@ WALK = (
     Step("done", "hent_logo_og_tekst"),
     Step("done", "lag_tilslutningsavtale"),
     Step("fire", "send_tilslutningsavtale"),
-    Step("done", "signer_tilslutningsavtale"),
+    Step(
+        "form",
+        "signert_avtale",
+        {"signert_tilslutningsavtale": Upload("signert-avtale.pdf", b"%PDF-1.7\n%%EOF\n")},
+        bpmn="signer_tilslutningsavtale",
+    ),
     Step("fire", "motta_signert_avtale"),
     *(Step("done", task) for task in FORMALISING),
     Step("fire", "formaliser"),
@@ -252,19 +259,7 @@ class Record:
 def bare_fires(compiled: CompiledPlaybook) -> list[tuple[Any, str]]:
     """Per step of the walk: a bare Machine's event for the trigger the case heads for, and its source."""
     spec = compiled.spec
-    configs = [
-        {"trigger": t.trigger, "source": source, "dest": t.to}
-        for t in spec.transitions
-        for source in spec.source_states(t)
-    ]
-    machine = Machine(
-        model=None,
-        states=list(spec.states),
-        transitions=configs,
-        initial=spec.initial,
-        auto_transitions=False,
-        send_event=True,
-    )
+    machine = bare_machine(compiled)
     state, fires = spec.initial, []
     for index, step in enumerate(WALK):
         trigger = next(s.name for s in WALK[index:] if s.kind == "fire")
@@ -445,56 +440,37 @@ def profile_commands(tmp: Path, n_cases: int = 30) -> str:
 def _fill(path: Path, n_open: int, n_closed: int) -> None:
     """Cases of fase 7.2 in every open state (and closed ones), inserted in bulk."""
     compiled = PlaybookRegistry().current(PLAYBOOK)
-    spec, loaded = compiled.spec, compiled.loaded
-    open_states = [s for s, state in spec.states.items() if not state.final]
+    open_states = [s for s, state in compiled.spec.states.items() if not state.final]
     now = dt.datetime(2026, 11, 24, 9)
     rows = []
     for i in range(n_open + n_closed):
         closed = i >= n_open
-        opened = now - dt.timedelta(minutes=i)
         name = f"Virksomhet {i} AS"
+        fields = {
+            **OPEN_VALUES,
+            "virksomhet": name,
+            "meldt_av_gruppe": "padriver",
+            "kontaktperson": "Ola Hansen",
+            "kontakt_epost": f"post{i}@example.no",
+            "agenda": "Presentasjon av partnerskapet",
+            "moteform": "digitalt",
+        }
+        state = "formalisert" if closed else open_states[i % len(open_states)]
         rows.append(
-            {
-                "playbook_id": spec.id,
-                "playbook_version": spec.version,
-                "playbook_sha256": loaded.sha256,
-                "state": "formalisert" if closed else open_states[i % len(open_states)],
-                "entry": 3,
-                "subject": name,
-                "parent_id": None,
-                "opened_at": opened,
-                "opened_by": ACTOR,
-                "fields": {
-                    **OPEN_VALUES,
-                    "virksomhet": name,
-                    "meldt_av_gruppe": "padriver",
-                    "kontaktperson": "Ola Hansen",
-                    "kontakt_epost": f"post{i}@example.no",
-                    "agenda": "Presentasjon av partnerskapet",
-                    "moteform": "digitalt",
-                },
-                "closed_at": now if closed else None,
-                "outcome": "positive" if closed else None,
-                "updated_at": now,
-                "updated_by": ACTOR,
-                "row_version": 3,
-            }
-        )
-    open_database(str(path)).dispose()  # the schema; the rows go in through SQLAlchemy, in bulk
-    engine = sa.create_engine(f"sqlite:///{path}")
-    with engine.begin() as connection:
-        connection.execute(
-            playbooks.insert().values(
-                sha256=loaded.sha256,
-                playbook_id=spec.id,
-                version=spec.version,
-                language=spec.language,
-                yaml=loaded.text,
-                stored_at=now,
+            case_row(
+                compiled,
+                state,
+                fields,
+                ACTOR,
+                now,
+                subject=name,
+                opened_at=now - dt.timedelta(minutes=i),
+                closed_at=now if closed else None,
+                outcome="positive" if closed else None,
             )
         )
+    with bulk_database(path, compiled, now) as connection:
         connection.execute(cases.insert(), rows)
-    engine.dispose()
 
 
 def _process_s(cmd: list[str], runs: int, pycache: Path) -> float:

@@ -12,9 +12,14 @@ Reported, each beside the bare cost of the same thing:
 
 1. finding the due cases: `Transaction.due_timer_cases(now)` against the same SELECT on
    the sqlite3 module (the ratio), and that SELECT's query plan (it must search the index
-   `timers_due`, not scan every case or timer);
+   `timers_due`, not scan every case or timer); and the plan of loading one due case's
+   waiting timers (the index `timers_case`: by its id, not every waiting timer);
 2. a tick with nothing due, and a whole tick (`Service.tick`: every due reminder queued,
-   each case written in its own transaction): time per due case;
+   each case written in its own transaction): time per due case, against the bare SQL
+   a tick must at least do per due case on a copy of the same database (the ratio): in
+   one transaction each, select its due timers by the index, mark them fired, raise the
+   case's version, and insert its history event and its outbox row (no template, no
+   playbook, no JSON of the case);
 3. the whole process, `trinn --db FILE tick --now T` with nothing due, against a bare
    `python -c pass`.
 
@@ -41,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 from trinn.engine.people import People  # noqa: E402
 from trinn.engine.registry import PlaybookRegistry  # noqa: E402
 from trinn.engine.service import Service  # noqa: E402
-from trinn.engine.store import Store, open_database  # noqa: E402
+from trinn.engine.store import Store, open_database, sql  # noqa: E402
 
 CASES = ROOT / "tests" / "data" / "cases"
 OPENED = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
@@ -95,6 +100,46 @@ def _fill(path: Path, count: int, due: int) -> Service:
     return service
 
 
+def _bare_tick(path: Path, moment: str) -> tuple[float, int]:
+    """The least SQL a tick writes for each due case, each case in its own transaction
+    (synchronous=FULL in WAL, as trinn's store opens SQLite): the seconds it takes, and
+    how many cases it wrote."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    start = time.perf_counter()
+    cases = connection.execute(DUE_QUERY, (moment,)).fetchall()
+    for (case_id,) in cases:
+        connection.execute("BEGIN IMMEDIATE")
+        due = connection.execute(
+            "SELECT id FROM timers WHERE case_id = ? AND status = 'waiting' AND due_at <= ?",
+            (case_id, moment),
+        ).fetchall()
+        connection.executemany(
+            "UPDATE timers SET status = 'fired', fired_at = ?, fired_count = fired_count + 1 WHERE id = ?",
+            [(moment, timer) for (timer,) in due],
+        )
+        (version,) = connection.execute(
+            "UPDATE cases SET row_version = row_version + 1, updated_at = ?"
+            " WHERE id = ? RETURNING row_version",
+            (moment, case_id),
+        ).fetchone()
+        connection.execute(
+            "INSERT INTO events (case_id, case_version, at, actor, kind, state_after, changes, details) "
+            "VALUES (?, ?, ?, 'system', 'tick', 'venter', '{}', '{}')",
+            (case_id, version, moment),
+        )
+        connection.execute(
+            "INSERT INTO outbox (case_id, case_version, created_at, kind, payload, status, attempts) "
+            "VALUES (?, ?, ?, 'notify', '{}', 'pending', 0)",
+            (case_id, version, moment),
+        )
+        connection.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed, len(cases)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=10_000)
@@ -104,10 +149,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "tick.db"
         service = _fill(path, args.cases, args.due)
+        copy = Path(folder) / "bare.db"
+        with sqlite3.connect(path) as source, sqlite3.connect(copy) as target:
+            source.backup(target)
         bare = sqlite3.connect(path)
         moment = TICK.replace(tzinfo=None).isoformat(sep=" ")
         plan = [row[3] for row in bare.execute("EXPLAIN QUERY PLAN " + DUE_QUERY, (moment,))]
+        # each due case's own timers, as the tick loads the case: by its id, not every waiting one
+        case_plan = [row[3] for row in bare.execute("EXPLAIN QUERY PLAN " + sql.WAITING_TIMERS_OF, (1,))]
         found_bare = _best(lambda: bare.execute(DUE_QUERY, (moment,)).fetchall())
+        bare_tick, bare_cases = _bare_tick(copy, moment)
+        assert bare_cases == args.due, bare_cases
 
         def find() -> list[int]:
             with service.store.read() as tx:
@@ -135,9 +187,12 @@ def main() -> None:
         "find_due_bare_ms": round(found_bare * 1000, 3),
         "find_due_ratio": round(found_trinn / found_bare, 2),
         "query_plan": plan,
+        "case_timers_plan": case_plan,
         "tick_nothing_due_ms": round(nothing * 1000, 3),
         "tick_ms": round(whole * 1000, 1),
         "tick_per_due_case_ms": round(whole * 1000 / args.due, 3),
+        "bare_sql_per_due_case_ms": round(bare_tick * 1000 / args.due, 3),
+        "tick_per_case_ratio": round(whole / bare_tick, 1),
         "process_tick_ms": round(process * 1000, 1),
         "python_pass_ms": round(python * 1000, 1),
     }
@@ -150,8 +205,13 @@ def main() -> None:
         f"{result['find_due_bare_ms']} ms (ratio {result['find_due_ratio']})"
     )
     print("query plan: " + "; ".join(plan))
+    print("a due case's timers, loading it: " + "; ".join(case_plan))
     print(f"tick, nothing due: {result['tick_nothing_due_ms']} ms")
     print(f"tick, {args.due} due: {result['tick_ms']} ms ({result['tick_per_due_case_ms']} ms a due case)")
+    print(
+        f"bare SQL a due case (select, mark fired, version, event, outbox row; one transaction): "
+        f"{result['bare_sql_per_due_case_ms']} ms (ratio {result['tick_per_case_ratio']})"
+    )
     print(
         f"whole process `trinn tick`, nothing due: {result['process_tick_ms']} ms "
         f"(python -c pass: {result['python_pass_ms']} ms)"

@@ -35,52 +35,27 @@ ACTOR = "kari"
 
 def fill(path: Path, n_cases: int) -> None:
     """Cases in every open state of fase 7.2, each with two open tasks, inserted in bulk."""
-    import sqlalchemy as sa
-
+    from bench.bulk import bulk_database, case_row
     from trinn.engine.registry import PlaybookRegistry
-    from trinn.engine.store import open_database
-    from trinn.engine.store.tables import cases, playbooks, tasks
+    from trinn.engine.store.tables import cases, tasks
 
     compiled = PlaybookRegistry().current(PLAYBOOK)
-    spec, loaded = compiled.spec, compiled.loaded
+    spec = compiled.spec
     open_states = [s for s, state in spec.states.items() if not state.final and state.tasks]
     now = dt.datetime(2026, 11, 24, 9)
-    open_database(str(path)).dispose()  # the schema; the rows go in through SQLAlchemy, in bulk
-    engine = sa.create_engine(f"sqlite:///{path}")
-    with engine.begin() as connection:
-        connection.execute(
-            playbooks.insert().values(
-                sha256=loaded.sha256,
-                playbook_id=spec.id,
-                version=spec.version,
-                language=spec.language,
-                yaml=loaded.text,
-                stored_at=now,
-            )
+    rows = [
+        case_row(
+            compiled,
+            open_states[i % len(open_states)],
+            {"virksomhet": f"Virksomhet {i} AS", "meldt_av": "Ola"},
+            ACTOR,
+            now,
+            id=i + 1,
+            subject=f"Virksomhet {i} AS",
         )
-        rows = []
-        for i in range(n_cases):
-            name = f"Virksomhet {i} AS"
-            rows.append(
-                {
-                    "id": i + 1,
-                    "playbook_id": spec.id,
-                    "playbook_version": spec.version,
-                    "playbook_sha256": loaded.sha256,
-                    "state": open_states[i % len(open_states)],
-                    "entry": 3,
-                    "subject": name,
-                    "parent_id": None,
-                    "opened_at": now,
-                    "opened_by": ACTOR,
-                    "fields": {"virksomhet": name, "meldt_av": "Ola"},
-                    "closed_at": None,
-                    "outcome": None,
-                    "updated_at": now,
-                    "updated_by": ACTOR,
-                    "row_version": 3,
-                }
-            )
+        for i in range(n_cases)
+    ]
+    with bulk_database(path, compiled, now) as connection:
         connection.execute(cases.insert(), rows)
         task_rows = []
         for row in rows:
@@ -104,7 +79,6 @@ def fill(path: Path, n_cases: int) -> None:
                     }
                 )
         connection.execute(tasks.insert(), task_rows)
-    engine.dispose()
 
 
 def child(db: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from trinn.engine.errors import PlaybookIOError, PlaybookNotFoundError
 from trinn.engine.source import read_capped, strip_bom
 
-__all__ = ["PlaybookFile", "bundled_files", "find_playbook", "playbook_files", "yaml_files"]
+__all__ = ["PlaybookFile", "bundled_files", "find_playbook", "known_ids", "playbook_files", "yaml_files"]
 
 _ID_LINE = re.compile(r"^id:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
 
@@ -60,6 +60,13 @@ def playbook_files(folders: Sequence[Path] = ()) -> list[PlaybookFile]:
     """The bundled playbooks, then those in `folders` (TRINN_PLAYBOOKS / --playbooks)."""
     extra = [PlaybookFile(p, False) for p in yaml_files(folders) if p.is_file()]
     return bundled_files() + extra
+
+
+def known_ids(folders: Sequence[Path] = (), given: Iterable[Path] = ()) -> set[str]:
+    """The playbook ids a `start_case` may name: those the playbooks (bundled, in `folders`)
+    declare, and those of the files `given` (unreadable ones left out)."""
+    files = [*playbook_files(folders), *(PlaybookFile(path, False) for path in given)]
+    return {pid for f in files if (pid := f.declared_id)}
 
 
 def find_playbook(name: str, folders: Sequence[Path] = ()) -> Path:

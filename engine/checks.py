@@ -225,6 +225,7 @@ class _PlaybookChecker(Checker):
 
         names = frozenset(self.spec.fields) | frozenset(TEMPLATE_NAMES)
         for message_id, message in self.spec.messages.items():
+            self.check_attachments(message_id, message.attach)
             for part in ("title", "body"):
                 text = getattr(message, part)
                 variants = (
@@ -237,6 +238,26 @@ class _PlaybookChecker(Checker):
                         self.result.problems.append(
                             Problem(self.map.path, line, column, problem.message, problem.hint)
                         )
+
+    def check_attachments(self, message_id: str, attach: list[str]) -> None:
+        """Each name of a message's `attach:` is a file field, or a file inside the playbook's
+        folder (looked for only when the playbook was read from a file)."""
+        from pathlib import Path
+
+        from trinn.engine.attachments import is_shipped, shipped_problem
+
+        source = Path(self.map.path)
+        folder = source.parent if source.is_file() else None
+        for i, name in enumerate(attach):
+            loc = ("messages", message_id, "attach", i)
+            if not is_shipped(name):
+                kind = self.field_type(loc, name)
+                if kind is not None and kind is not FieldType.file:
+                    self.add(loc, f"attachment '{name}' is a {kind.value} field, not a file field")
+                continue
+            problem = shipped_problem(folder, name)
+            if problem is not None:
+                self.add(loc, *problem)
 
 
 def check_playbook(

@@ -231,7 +231,7 @@ def normalized(
         field_spec = spec.fields[name]
         try:
             if isinstance(value, Upload) and field_spec.type is FieldType.file:
-                kept = stored_file(field_spec, value, spec.limits.caps)
+                kept = stored_file(value, spec.limits.caps, field_spec.accept)
                 if files is not None:
                     files[kept.sha256] = kept
                 result[name] = kept.value

@@ -34,7 +34,7 @@ from trinn.engine.firing import (
 )
 from trinn.engine.i18n import gettext as _
 from trinn.engine.loader import LoadedPlaybook
-from trinn.engine.reason import explained, guard_words
+from trinn.engine.reason import explained, refusal
 from trinn.engine.spec import (
     ActionSpec,
     CustomActionSpec,
@@ -267,8 +267,13 @@ class CompiledPlaybook:
                     triggers=", ".join(allowed) if allowed else _("nothing, the case is closed")
                 )
             ]
-        reasons = [reason for t in candidates if (reason := _refusal(self.spec, t, context, roles, state))]
-        return list(dict.fromkeys(reasons))  # several transitions may fail alike
+        said: dict[str, None] = {}  # several transitions may fail alike: each phrase said once
+        reasons = []
+        for transition in candidates:
+            if new := [p for p in _refusal(self.spec, transition, context, roles, state) if p not in said]:
+                said.update(dict.fromkeys(new))
+                reasons.append("; ".join(new))
+        return reasons
 
     def explain(self, state: str, trigger: str, context: cel.Context) -> list[str]:
         """For designers: the raw guards of `trigger`'s transitions from `state` that are false now,
@@ -292,25 +297,9 @@ def _action_sources(actions: Iterable[ActionSpec]) -> list[str]:
 
 
 def _refusal(
-    spec: PlaybookSpec,
-    transition: CompiledTransition,
-    context: cel.Context,
-    roles: frozenset[str],
-    state: str,
-) -> str:
-    if transition.roles and not transition.roles & roles:
-        needed = _(" or ").join(f"'{r}'" for r in sorted(transition.roles))
-        return _("needs the role {roles}").format(roles=needed)
-    guard = transition.guard
-    if guard is None:
-        return ""
-    try:
-        value = guard.evaluate(context)
-    except ExpressionError as exc:
-        return str(exc)
-    if value is True:
-        return ""
-    return guard_words(spec, transition.spec, guard, context, state)
+    spec: PlaybookSpec, transition: CompiledTransition, context: cel.Context, roles: frozenset[str], at: str
+) -> list[str]:
+    return refusal(spec, transition.spec, transition.roles, transition.guard, context, roles, at)
 
 
 def _holds(guard: CompiledExpression, context: cel.Context) -> bool:

@@ -15,6 +15,7 @@ from trinn.engine.case import TaskTally, task_specs
 from trinn.engine.cel_runtime import cel
 from trinn.engine.expressions import OVERSIZED
 from trinn.engine.limits import DEFAULT_LIMITS, Limits
+from trinn.engine.moments import moment_of
 from trinn.engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec
 
 __all__ = ["TaskTally", "evaluation_context", "field_value", "too_large"]
@@ -61,7 +62,7 @@ def field_value(spec: FieldSpec, value: Any) -> Any:
     if spec.type is FieldType.datetime:
         if isinstance(value, dt.datetime):
             return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(dt.UTC)
+        return moment_of(str(value))
     return value
 
 

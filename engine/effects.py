@@ -8,6 +8,9 @@ that command. Delivery reads the rows after commit (notifiers.dispatch).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trinn.engine.messages import rendered
@@ -98,11 +101,23 @@ def queue_reminder(
     )
 
 
-def outbox_entries(cmd: Command) -> list[OutboxMessage | OutboxAction]:
-    """The command's entries as the store writes them: each message rendered now."""
-    return [
-        rendered(cmd.spec, cmd.case, entry, people=cmd.people, actor=cmd.actor, now=cmd.now, links=cmd.links)
-        if isinstance(entry, OutboxMessage)
-        else entry
-        for entry in cmd.outbox
-    ]
+def outbox_entries(
+    cmd: Command, folder: Callable[[], Path | None] = lambda: None
+) -> list[OutboxMessage | OutboxAction]:
+    """The command's entries as the store writes them: each message rendered now, with the
+    files its `attach:` names (engine.attachments; shipped ones read from `folder()`, the
+    playbook's, and kept in `cmd.files` for the store)."""
+    entries: list[OutboxMessage | OutboxAction] = []
+    for entry in cmd.outbox:
+        if isinstance(entry, OutboxMessage):
+            entry = rendered(
+                cmd.spec, cmd.case, entry, people=cmd.people, actor=cmd.actor, now=cmd.now, links=cmd.links
+            )
+            message = cmd.spec.messages.get(entry.message or "")
+            if message is not None and message.attach:
+                from trinn.engine.attachments import attached
+
+                files = attached(cmd.spec, cmd.case, message, folder(), cmd.files)
+                entry = replace(entry, attachments=files)
+        entries.append(entry)
+    return entries

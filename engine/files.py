@@ -20,7 +20,7 @@ import re
 import stat
 import unicodedata
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from trinn.engine.errors import CommandError, os_reason
 from trinn.engine.i18n import gettext as _
 from trinn.engine.limits import CEILINGS, Limits
-from trinn.engine.spec import FieldSpec, FieldType, PlaybookSpec
+from trinn.engine.spec import FieldType, PlaybookSpec
 from trinn.engine.values import ValueProblem
 
 if TYPE_CHECKING:
@@ -197,9 +197,10 @@ def safe_name(name: str, kind: str = "") -> str:
     return cleaned or f"file.{kind or 'bin'}"
 
 
-def stored_file(spec: FieldSpec, upload: Upload, limits: Limits) -> StoredFile:
-    """`upload` checked for a field of `spec` under the playbook's `limits`; ValueProblem
-    says why it is refused (unreadable, empty, too large, a kind the field does not take)."""
+def stored_file(upload: Upload, limits: Limits, accept: Sequence[str] | None = None) -> StoredFile:
+    """`upload` checked under the playbook's `limits`, for a field that takes the kinds `accept`
+    (default: all); ValueProblem says why it is refused (unreadable, empty, too large, a kind not
+    taken)."""
     if upload.problem is not None:
         raise ValueProblem(upload.problem)
     size = upload.length
@@ -212,7 +213,7 @@ def stored_file(spec: FieldSpec, upload: Upload, limits: Limits) -> StoredFile:
                 limit=f"{limits.file_bytes:,}"
             ),
         )
-    accepted = list(spec.accept or KINDS)
+    accepted = list(accept or KINDS)
     kind = sniff(upload.content)
     if kind is None or kind not in accepted:
         what = _("a {kind} file").format(kind=kind) if kind else _("of a kind trinn does not take")

@@ -59,7 +59,7 @@ def fill_form(
         cmd.hook("form", form)
         cmd.complete(record, answers)
         if link is not None:
-            _fire_first(cmd, spec.forms[form].triggers)
+            _fire_first(cmd, form)
         return
     merged = {**cmd.case.fields, **normalized(spec, values)}
     missing = missing_fields(spec, merged, allowed)
@@ -73,7 +73,7 @@ def fill_form(
     if record is not None:
         cmd.complete(record)
     if link is not None:
-        _fire_first(cmd, spec.forms[form].triggers)
+        _fire_first(cmd, form)
 
 
 def do_task(cmd: Command, task: str, item: str | None) -> None:
@@ -101,16 +101,37 @@ def do_task(cmd: Command, task: str, item: str | None) -> None:
     cmd.complete(record)
 
 
-def _fire_first(cmd: Command, triggers: list[str]) -> None:
-    """Fire the first of a public form's `fires` whose guard holds now, if any.
+def _fire_first(cmd: Command, form: str) -> None:
+    """Fire the first of the public form `form`'s `fires` whose guard holds now.
 
     The playbook's `fires` is what authorises the outsider here, so the transition's own
-    roles are not asked for; its guard is.
+    roles are not asked for; its guard is. When none holds, the submission is refused with
+    the reasons: recorded, it would spend the link and leave the case waiting for an answer
+    that did not move it (fem trin's invitation sent back with no choice made).
     """
+    triggers = cmd.spec.forms[form].triggers
     roles = frozenset(cmd.spec.roles)
+    why: list[str] = []
     for trigger in triggers:
-        allowed, _reasons = cmd.compiled.may(cmd.case.state, trigger, cmd.context(), roles)
+        allowed, reasons = cmd.compiled.may(cmd.case.state, trigger, cmd.context(), roles)
         if allowed:
             cmd.roles = roles
             cmd.fire(trigger)
             return
+        why.extend(r for r in reasons if r not in why)
+    if triggers:
+        # the form's own fields the guards read and the answers left empty: said at each field
+        read = {
+            name
+            for trigger in triggers
+            for transition in cmd.compiled.by_trigger.get(trigger, [])
+            if transition.guard is not None
+            for name in transition.guard.names
+        }
+        empty = [
+            n for n in cmd.spec.forms[form].fields if n in read and cmd.case.fields.get(n) in (None, [], "")
+        ]
+        raise CommandError(
+            _("the answers do not move the case on yet: {reasons}").format(reasons="; ".join(why)),
+            fields=dict.fromkeys(empty, ""),
+        )

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from trinn.engine.errors import SettingError, TrinnError
+from trinn.engine.errors import SettingError, TrinnError, os_reason
 
 if TYPE_CHECKING:
     from trinn.engine.case import Case, TaskRecord
@@ -81,7 +81,7 @@ def load_key(path: Path | str | None) -> str:
     except FileNotFoundError:
         raise SettingError(f"the key file '{path}' does not exist ({MAKE_KEY})") from None
     except OSError as exc:
-        raise SettingError(f"the key file '{path}' cannot be read: {exc.strerror}") from None
+        raise SettingError(f"the key file '{path}' cannot be read: {os_reason(exc)}") from None
     if not stat.S_ISREG(info.st_mode):
         raise SettingError(f"the key file '{path}' is not a file ({MAKE_KEY})")
     if info.st_mode & 0o077:

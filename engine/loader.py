@@ -99,7 +99,6 @@ def load_playbook_text(
     spec, problems = validate_model(PlaybookSpec, data, source_map)
     if spec is None:
         raise PlaybookError(path, problems)
-    assert isinstance(spec, PlaybookSpec)
     result = check_playbook(spec, source_map, known_playbooks)
     if result.problems:
         raise PlaybookError(path, result.problems)

@@ -16,9 +16,12 @@ What happens, after each command on the case (one `meeting` timer row per
 meeting keeps its start and its SEQUENCE in `fired_count`, and its number within
 the visit to the state in `position`):
 
-- the case is in the meeting's state and its time is set, with no invitation out:
-  every participant gets an invitation (`METHOD:REQUEST`, SEQUENCE 0) as an `.ics`
-  attachment to a message saying when and where (or the playbook's `message:`);
+- the case is in the meeting's state and its time is set (and still to come), with no
+  invitation out: every participant gets an invitation (`METHOD:REQUEST`, SEQUENCE 0)
+  as an `.ics` attachment to a message saying when and where (or the playbook's
+  `message:`);
+- a transition from the meeting's state back into it (recording minutes, say) keeps
+  the meeting as it is: no cancellation, no second invitation;
 - the time changes before the meeting began: a new invitation with the same UID and
   the SEQUENCE raised;
 - people are added to the invitees' field before the meeting began: they (only) get
@@ -42,6 +45,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trinn.engine.case import Case, TimerRecord
+from trinn.engine.moments import moment_of
 from trinn.engine.outbox_message import OutboxMessage, Reason
 from trinn.engine.spec import MeetingSpec, PlaybookSpec
 from trinn.engine.status import TimerStatus
@@ -76,7 +80,9 @@ def update_meetings(
     payloads: list[OutboxMessage] = []
     rows = [t for t in case.timers if t.kind == MEETING and t.status == TimerStatus.WAITING]
     for row in rows:
-        if (row.state, row.entry) == (case.state, case.entry) and not case.is_closed:
+        # a transition back into the same state (a self-transition) keeps its meeting: the
+        # state is left and entered in one command, and the meeting still stands
+        if row.state == case.state and not case.is_closed:
             continue
         if row.due_at > now:  # left before it began
             row.fired_count += 1
@@ -88,7 +94,7 @@ def update_meetings(
     if state is None or state.meeting is None or case.is_closed:
         return payloads
     start = _start(case.fields.get(state.meeting.time))
-    current = [r for r in rows if (r.state, r.entry) == (case.state, case.entry)]
+    current = [r for r in rows if r.state == case.state]
     if current and current[0].due_at <= now and start != current[0].due_at:
         _held(current[0])  # it began: a new time is the next meeting, a cleared one ends it
         if start is None or start <= current[0].due_at:
@@ -97,7 +103,7 @@ def update_meetings(
         case.timers.append(row)
         return [*payloads, _payload(spec, case, row, "REQUEST")]
     if not current:
-        if start is not None:
+        if start is not None and start > now:  # entering with a time gone by: nothing to invite to
             row = TimerRecord(MEETING, 0, case.entry, case.state, start)
             case.timers.append(row)
             payloads.append(_payload(spec, case, row, "REQUEST"))
@@ -161,7 +167,7 @@ def _invited(spec: PlaybookSpec, row: TimerRecord, fields: Mapping[str, Any]) ->
 def _start(value: Any) -> dt.datetime | None:
     if not isinstance(value, str) or not value:
         return None
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
+    return moment_of(value)
 
 
 def _payload(

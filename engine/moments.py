@@ -19,7 +19,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-__all__ = ["local_moment_text", "parse_local_date", "parse_local_moment", "stored_moment"]
+__all__ = ["local_moment_text", "moment_of", "parse_local_date", "parse_local_moment", "stored_moment"]
 
 # day.month.year or day/month/year, the way nb and da write dates (one or two digit day and month)
 _LOCAL_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
@@ -79,13 +79,19 @@ def stored_moment(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def moment_of(stored: str) -> dt.datetime:
+    """A stored moment (`stored_moment`'s text; one without a zone is UTC) as an aware UTC
+    datetime; ValueError if the text is no moment."""
+    moment = dt.datetime.fromisoformat(stored.replace("Z", "+00:00"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+
+
 def local_moment_text(stored: str, zone: ZoneInfo, language: str) -> str:
     """A stored moment as people type it back: `15.12.2026 18:30` (nb, da), `2026-12-15 18:30` (en)."""
     try:
-        moment = dt.datetime.fromisoformat(stored.replace("Z", "+00:00"))
+        local = moment_of(stored).astimezone(zone)
     except ValueError:
         return stored
-    local = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(zone)
     if language in ("nb", "da"):
         return local.strftime("%d.%m.%Y %H:%M")
     return local.strftime("%Y-%m-%d %H:%M")

@@ -16,7 +16,7 @@ left out instead of null).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -53,6 +53,8 @@ class OutboxMessage:
     addresses: tuple[str, ...] = ()  # a meeting's e-mail addresses held in a list field
     meeting: Mapping[str, Any] = field(default_factory=dict)  # method, sequence, entry, start
     ics: str | None = None  # the calendar attachment, written when rendered
+    # the files `attach:` names, each {sha256, name, size, type}: the bytes are in the store
+    attachments: tuple[Mapping[str, Any], ...] = ()
     # filled in when rendered (engine.messages.rendered)
     title: str | None = None
     body: str | None = None
@@ -90,67 +92,28 @@ class OutboxMessage:
         return replace(self, address=address)
 
     def to_json(self) -> dict[str, Any]:
-        """The row's JSON: plain strings, lists and dicts."""
-        return {
-            "reason": str(self.reason),
-            "state": self.state,
-            "message": self.message,
-            "to": list(self.to),
-            "to_person": self.to_person,
-            "to_field": self.to_field,
-            "channel": self.channel,
-            "address": self.address,
-            "count": self.count,
-            "title": self.title,
-            "body": self.body,
-            "language": self.language,
-            "message_id": self.message_id,
-            "subject": self.subject,
-            "persons": list(self.persons),
-            "members": {role: list(ids) for role, ids in self.members.items()},
-            "people": dict(self.people),
-        } | self._time_json()
-
-    def _time_json(self) -> dict[str, Any]:
-        found = {
-            "deadline": self.deadline,
-            "to_persons": list(self.to_persons),
-            "addresses": list(self.addresses),
-            "meeting": dict(self.meeting),
-            "ics": self.ics,
-        }
-        return {key: value for key, value in found.items() if value}
+        """The row's JSON: plain strings, lists and dicts; the parts about time only when set."""
+        found = {item.name: _plain(getattr(self, item.name)) for item in fields(self)}
+        return {name: value for name, value in found.items() if value or name not in _TIME_PARTS}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> OutboxMessage:
         """A message from its row's JSON, as this version or an older one wrote it."""
-        address = data.get("address")
-        count = data.get("count")
-        return cls(
+        address, count = data.get("address"), data.get("count")
+        read: dict[str, Any] = {
+            item.name: _DECODE[item.type](data.get(item.name)) for item in fields(cls) if item.type in _DECODE
+        }
+        read.update(
             reason=Reason(data.get("reason") or Reason.NOTIFY),
-            state=_text(data.get("state")),
-            message=_text(data.get("message")),
-            to=_texts(data.get("to")),
-            to_person=_text(data.get("to_person")),
-            to_field=_text(data.get("to_field")),
-            channel=_text(data.get("channel")),
             # older rows kept whatever the field held: a person's id, or a person_list's ids
             address=address if isinstance(address, str) and "@" in address else None,
             count=count if isinstance(count, int) else None,
-            title=_text(data.get("title")),
-            body=_text(data.get("body")),
-            language=_text(data.get("language")),
-            message_id=_text(data.get("message_id")),
-            subject=_text(data.get("subject")),
-            persons=_texts(data.get("persons")),
             members={str(role): _texts(ids) for role, ids in (data.get("members") or {}).items()},
             people={str(p): _text(email) for p, email in (data.get("people") or {}).items()},
-            deadline=_text(data.get("deadline")),
-            to_persons=_texts(data.get("to_persons")),
-            addresses=_texts(data.get("addresses")),
             meeting=dict(data.get("meeting") or {}),
-            ics=_text(data.get("ics")),
+            attachments=tuple(dict(item) for item in data.get("attachments") or () if isinstance(item, dict)),
         )
+        return cls(**read)
 
 
 @dataclass(frozen=True)
@@ -188,6 +151,17 @@ def outbox_entry(kind: str, payload: Mapping[str, Any] | None) -> OutboxMessage 
     return OutboxAction.from_json(payload or {})
 
 
+def _plain(value: Any) -> Any:
+    """A value as JSON holds it: a reason as its text, tuples as lists, mappings as dicts."""
+    if isinstance(value, StrEnum):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -196,3 +170,10 @@ def _texts(values: Any) -> tuple[str, ...]:
     if isinstance(values, str):
         return (values,)
     return tuple(str(v) for v in values or ())
+
+
+# how a field is read back, by its declared type (the fields of other types are read one by one)
+_DECODE = {"str | None": _text, "tuple[str, ...]": _texts}
+# the parts about time (engine.deadlines, engine.meetings) and the files attached (`attach:`):
+# left out of the JSON when unset
+_TIME_PARTS = frozenset({"deadline", "to_persons", "addresses", "meeting", "ics", "attachments"})

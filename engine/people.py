@@ -104,7 +104,6 @@ def load_people(path: Path) -> People:
     model, problems = validate_model(_PeopleFile, data, source_map)
     if model is None:
         raise PeopleFileError(shown, problems)
-    assert isinstance(model, _PeopleFile)
     return People(
         Person(pid, entry.name, entry.email, frozenset(entry.roles)) for pid, entry in model.root.items()
     )

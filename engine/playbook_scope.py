@@ -8,10 +8,9 @@ same fields and under the caps of the playbook's own `limits:` section.
 from __future__ import annotations
 
 from trinn.engine.expressions import Scope
-from trinn.engine.records import record_width
 from trinn.engine.spec import LIST_TYPES, FieldType, PlaybookSpec
 
-__all__ = ["TEXT_TYPES", "playbook_scope"]
+__all__ = ["TEXT_TYPES", "playbook_scope", "record_forms", "record_width"]
 
 # fields whose values are free text of any length: an expression reading one is priced so
 TEXT_TYPES = frozenset(
@@ -30,3 +29,15 @@ def playbook_scope(spec: PlaybookSpec) -> Scope:
         limits=spec.limits.caps,
         answers=record_width(spec),
     )
+
+
+def record_forms(spec: PlaybookSpec) -> frozenset[str]:
+    """The forms filled per item, by a `for_each` task (their answers never reach the case's
+    fields: each item keeps its own, engine.records)."""
+    tasks = spec.all_tasks().values()
+    return frozenset(t.form for t in tasks if t.form is not None and t.for_each is not None)
+
+
+def record_width(spec: PlaybookSpec) -> int:
+    """How many fields the largest form kept per item has: what a record's answers hold at most."""
+    return max((len(spec.forms[f].fields) for f in record_forms(spec) if f in spec.forms), default=0)

@@ -7,9 +7,10 @@ in a message, `trinn link`), so:
   outsider has only the link), and some task fills it;
 - a message links only to a public form (a link to any other form would open a
   page no one may see);
-- a message with a link is sent only in a state where the form's task is open:
-  sent earlier, the link would die on arrival, since a link works for the visit
-  to the state it was made in;
+- a message with a link is sent only in a state where the form's task is open
+  (from a transition into it, its on_enter, its reminders, a task's on_complete
+  there, or a form's on_submit filled there): sent elsewhere, the link would die
+  on arrival, since a link works for the visit to the state it was made in;
 - what the form `fires` has a transition out of the form's state.
 """
 
@@ -95,6 +96,18 @@ def _senders(spec: PlaybookSpec) -> dict[str, list[tuple[Loc, str]]]:
                 if reminder.message is not None:
                     loc = ("states", state_id, which, j, "message")
                     found.setdefault(reminder.message, []).append((loc, state_id))
+        for i, task in enumerate(state.tasks):  # a task is done in its own state
+            for j, action in enumerate(task.on_complete):
+                if isinstance(action, NotifyActionSpec):
+                    loc = ("states", state_id, "tasks", i, "on_complete", j, "notify", "message")
+                    found.setdefault(action.notify.message, []).append((loc, state_id))
+    for form_id, form in spec.forms.items():
+        # a form a task fills is filled in that task's states; any other, in any open state
+        states = _form_states(spec, form_id) or [s for s, state in spec.states.items() if not state.final]
+        for j, action in enumerate(form.on_submit):
+            if isinstance(action, NotifyActionSpec):
+                loc = ("forms", form_id, "on_submit", j, "notify", "message")
+                found.setdefault(action.notify.message, []).extend((loc, s) for s in states)
     return found
 
 
@@ -140,8 +153,10 @@ def _link_problems(spec: PlaybookSpec, source_map: SourceMap) -> Iterator[Proble
                         linked[form_id] = None
         for form_id in linked:
             states = _form_states(spec, form_id)
+            reported: set[Loc] = set()  # a form's on_submit is one place, sent from many states
             for loc, state_id in senders.get(message_id, []):
-                if state_id not in states:
+                if state_id not in states and loc not in reported:
+                    reported.add(loc)
                     where = ", ".join(f"'{s}'" for s in states)
                     yield source_map.problem(
                         loc,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from trinn.engine.case import tallies
 from trinn.engine.clock import Clock, utc_now
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from trinn.engine.registry import PlaybookRegistry
     from trinn.engine.spec import PlaybookSpec
     from trinn.engine.store import Store, Transaction
+    from trinn.engine.store.reads import CaseFilter, TaskFilter
     from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow
 
 __all__ = ["CasePage", "Possibility", "Queries"]
@@ -151,28 +152,16 @@ class Queries:
 
     # listings ------------------------------------------------------------------------
 
-    def cases(
-        self,
-        *,
-        playbook: str | None = None,
-        state: str | None = None,
-        closed: bool | None = None,
-        overdue_at: dt.datetime | None = None,
-    ) -> list[CaseSummary]:
+    def cases(self, **filters: Unpack[CaseFilter]) -> list[CaseSummary]:
+        """Cases of a playbook, in a state, open or closed, overdue at a moment (engine.store.rows)."""
         with self.store.read() as tx:
-            return tx.case_rows(playbook=playbook, state=state, closed=closed, overdue_at=overdue_at)
+            return tx.case_rows(**filters)
 
-    def open_tasks(
-        self,
-        *,
-        roles: list[str] | None = None,
-        assignee: str | None = None,
-        overdue_at: dt.datetime | None = None,
-    ) -> list[tuple[OpenTask, CompiledPlaybook]]:
+    def open_tasks(self, **filters: Unpack[TaskFilter]) -> list[tuple[OpenTask, CompiledPlaybook]]:
         """Open tasks of open cases, each with the playbook version its case runs on."""
         registry = self._registry()
         with self.store.read() as tx:
-            rows = tx.open_task_rows(roles=roles, assignee=assignee, overdue_at=overdue_at)
+            rows = tx.open_task_rows(**filters)
             return [
                 (
                     row,
@@ -221,9 +210,10 @@ class Queries:
             return tx.change_mark()
 
     def reachable(self) -> None:
-        """Open and close a read: StoreError if the database cannot be reached (a health check)."""
-        with self.store.read():
-            pass
+        """Read from the store's tables: StoreError if the database cannot be read (a health
+        check; beginning a read alone touches no file on SQLite and no server on PostgreSQL)."""
+        with self.store.read() as tx:
+            tx.event_rows(0)  # no case has id 0: an indexed read that finds nothing
 
 
 def possibilities(

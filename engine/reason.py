@@ -25,11 +25,34 @@ from trinn.engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec, Tr
 from trinn.engine.template import local_moment, locale_of, shown_value
 from trinn.engine.text import localize, yes_no
 
-__all__ = ["explained", "guard_words"]
+__all__ = ["explained", "guard_phrases", "guard_words", "refusal"]
 
 _TASK_DONE = re.compile(r"tasks\.([a-z][a-z0-9_]*)\.done")
 _SIZE = re.compile(r"size\(([a-z][a-z0-9_]*)\)")
 _SHOWN = 60  # characters of one value in a reason; the rest is cut
+
+
+def refusal(
+    spec: PlaybookSpec,
+    transition: TransitionSpec,
+    needed: frozenset[str],
+    guard: CompiledExpression | None,
+    context: Context,
+    roles: frozenset[str],
+    state: str,
+) -> list[str]:
+    """Why a transition would not fire for someone holding `roles`: the roles it `needed`
+    (by their titles), else the failing parts of its guard; none if it would fire."""
+    if needed and not needed & roles:
+        titles = _(" or ").join(f"«{_title(spec, spec.roles[r].title)}»" for r in sorted(needed))
+        return [_("needs the role {roles}").format(roles=titles)]
+    if guard is None:
+        return []
+    try:
+        value = guard.evaluate(context)
+    except ExpressionError as exc:
+        return [str(exc)]
+    return [] if value is True else guard_phrases(spec, transition, guard, context, state)
 
 
 def guard_words(
@@ -40,10 +63,22 @@ def guard_words(
     state: str,
 ) -> str:
     """Why `guard` (of `transition`) is false in `context`, in the engine's language."""
+    return "; ".join(guard_phrases(spec, transition, guard, context, state))
+
+
+def guard_phrases(
+    spec: PlaybookSpec,
+    transition: TransitionSpec,
+    guard: CompiledExpression,
+    context: Context,
+    state: str,
+) -> list[str]:
+    """Why `guard` is false, one phrase per failing part, each said once (a caller telling why
+    several transitions fail leaves out a phrase an earlier one said)."""
     lang = language()
     whole = transition.because_guard()
     if whole is not None:
-        return localize(whole, lang, spec.language)
+        return [localize(whole, lang, spec.language)]
     own = transition.because_parts()
     said: list[str] = []
     failed = False
@@ -64,7 +99,7 @@ def guard_words(
         )
     if not said:  # every part holds alone, yet the whole does not: say it whole
         said.append(_as_written(guard, context))
-    return "; ".join(dict.fromkeys(said))
+    return list(dict.fromkeys(said))
 
 
 def explained(guard: CompiledExpression, context: Context) -> str:

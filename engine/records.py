@@ -25,6 +25,7 @@ from trinn.engine.context import field_value
 from trinn.engine.errors import CommandError
 from trinn.engine.i18n import gettext as _
 from trinn.engine.permissions import check_writes
+from trinn.engine.playbook_scope import record_forms
 from trinn.engine.readable import unreadable
 from trinn.engine.status import TaskStatus
 
@@ -38,9 +39,7 @@ __all__ = [
     "fill_record",
     "record_fields",
     "record_form",
-    "record_forms",
     "record_task",
-    "record_width",
     "unanswered",
 ]
 
@@ -50,22 +49,11 @@ def record_task(spec: PlaybookSpec, form: str) -> TaskSpec | None:
     return next((t for t in task_specs(spec).values() if t.form == form and t.for_each is not None), None)
 
 
-def record_forms(spec: PlaybookSpec) -> frozenset[str]:
-    """The forms filled per item (their answers never reach the case's fields)."""
-    tasks = task_specs(spec).values()
-    return frozenset(t.form for t in tasks if t.form is not None and t.for_each is not None)
-
-
 def record_fields(spec: PlaybookSpec) -> frozenset[str]:
     """The fields only forms filled per item name: the answers of records, never the case's."""
     per_item = record_forms(spec)
     named = {n for form_id, form in spec.forms.items() if form_id not in per_item for n in form.fields}
     return frozenset(n for form_id in per_item for n in spec.forms[form_id].fields) - named
-
-
-def record_width(spec: PlaybookSpec) -> int:
-    """How many fields the largest form kept per item has: what a record's answers hold at most."""
-    return max((len(spec.forms[f].fields) for f in record_forms(spec) if f in spec.forms), default=0)
 
 
 def record_form(spec: PlaybookSpec, task_id: str) -> str | None:

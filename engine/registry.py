@@ -12,9 +12,9 @@ import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from trinn.engine.catalog import find_playbook, playbook_files
+from trinn.engine.catalog import find_playbook, known_ids
 from trinn.engine.compiler import CompiledPlaybook, compile_playbook
-from trinn.engine.errors import PlaybookIOError, os_reason
+from trinn.engine.errors import PlaybookIOError, TrinnError, os_reason
 from trinn.engine.loader import load_playbook_text
 from trinn.engine.playbook_cache import PlaybookCache
 from trinn.engine.source import read_capped, strip_bom
@@ -33,7 +33,7 @@ class PlaybookRegistry:
 
     def known_ids(self) -> set[str]:
         if self._known is None:
-            self._known = {pid for f in playbook_files(self.folders) if (pid := f.declared_id)}
+            self._known = known_ids(self.folders)
         return self._known
 
     def current(self, name: str) -> CompiledPlaybook:
@@ -53,6 +53,17 @@ class PlaybookRegistry:
             compiled = compile_playbook(load_playbook_text(raw, str(path), self.known_ids(), self.cache))
             self._by_sha[sha256] = compiled
         return compiled
+
+    def folder_of(self, compiled: CompiledPlaybook) -> Path | None:
+        """The folder a playbook's shipped files lie in (its `attach:`): the file it was read
+        from, or, for a version read from the database, the file its id is found in now."""
+        path = Path(compiled.loaded.path)
+        if path.is_file():
+            return path.parent
+        try:
+            return find_playbook(compiled.spec.id, self.folders).parent
+        except TrinnError:
+            return None
 
     def cached(self, sha256: str) -> CompiledPlaybook | None:
         return self._by_sha.get(sha256)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from trinn.engine.authority import acting_roles
@@ -34,28 +35,29 @@ from trinn.engine.text import localize
 from trinn.engine.timers import retime
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text
 
-__all__ = ["CommandRunner"]
+__all__ = ["CommandRunner", "Parts"]
 
 _MAX_START_DEPTH = 8  # start_case chains deeper than this are a loop
 
 
-class CommandRunner:
+@dataclass(eq=False)
+class Parts:
+    """What commands run on: one store, the playbooks of one registry, the people of one file
+    (the service and its runner hold the same ones)."""
+
+    store: Store
+    registry: PlaybookRegistry
+    people: People
+    clock: Clock  # the time a command acts at when it is given none
+    links: FormLinks | None = None  # signs the form links messages carry (`form_link`); None: no links
+
+
+@dataclass(eq=False)
+class CommandRunner(Parts):
     """Runs commands on the cases of one store, with the playbooks of one registry."""
 
-    def __init__(
-        self,
-        store: Store,
-        registry: PlaybookRegistry,
-        people: People,
-        clock: Clock,
-        links: FormLinks | None = None,
-    ) -> None:
-        self.store = store
-        self.registry = registry
-        self.people = people
-        self.clock = clock  # the time a command acts at when it is given none
-        self.links = links  # signs the form links messages carry (`form_link`); None: no links
-        self._last_sha: dict[int, str] = {}  # each case's playbook version, as last seen
+    # each case's playbook version, as last seen
+    _last_sha: dict[int, str] = field(default_factory=dict, init=False, repr=False)
 
     def compiled_for(self, tx: Transaction, case: Case) -> CompiledPlaybook:
         return self.registry.stored(
@@ -191,8 +193,6 @@ class CommandRunner:
         case.updated_at, case.updated_by = cmd.now, cmd.actor
         case.subject = subject_text(cmd.spec, case.fields)
         retime(cmd, opening=read_version is None)
-        for kept in cmd.files.values():  # each content once, whoever sent it how often
-            tx.store_file(kept.sha256, kept.size, kept.type, kept.content, cmd.now)
         if read_version is None:
             tx.insert_case(case)
         else:
@@ -220,8 +220,10 @@ class CommandRunner:
             note=cmd.note,
             details=cmd.details,
         )
-        for entry in outbox_entries(cmd):
+        for entry in outbox_entries(cmd, lambda: self.registry.folder_of(cmd.compiled)):
             tx.add_outbox(case, entry.row_kind, entry.to_json(), cmd.now)
+        for kept in cmd.files.values():  # uploads and attachments: each content once
+            tx.store_file(kept.sha256, kept.size, kept.type, kept.content, cmd.now)
 
     def _start(self, cmd: Command, start: StartCaseEffect) -> int:
         if cmd.depth >= _MAX_START_DEPTH:

@@ -7,6 +7,7 @@ their one configuration: strict (unknown keys refused), frozen, named by key or 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
@@ -53,42 +54,39 @@ def parse_duration(text: str) -> tuple[int, str]:
     return amount, unit if unit.endswith("s") else unit + "s"
 
 
-def _check_duration(text: str) -> str:
-    parse_duration(text)
-    return text
+def _accepted_by(parse: Callable[[str], object]) -> AfterValidator:
+    """A text's check: it passes as written if `parse` takes it (whose ValueError refuses it)."""
+
+    def check(text: str) -> str:
+        parse(text)
+        return text
+
+    return AfterValidator(check)
+
+
+def _string(description: str, **schema: str) -> WithJsonSchema:
+    """How a checked text shows in the JSON Schema: a string, described by examples."""
+    return WithJsonSchema({"type": "string", **schema, "description": description})
+
+
+def _parse_when(text: str) -> object:
+    from trinn.engine.timing import parse_when  # engine.timing reads these types: imported late
+
+    return parse_when(text)
 
 
 Duration = Annotated[
     str,
-    AfterValidator(_check_duration),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": _DURATION.pattern,
-            "description": "e.g. '10 workdays', '14 days', '2 weeks', '3 months', '1 year', '4 hours'",
-        }
+    _accepted_by(parse_duration),
+    _string(
+        "e.g. '10 workdays', '14 days', '2 weeks', '3 months', '1 year', '4 hours'", pattern=_DURATION.pattern
     ),
 ]
-
-
-def _check_when(text: str) -> str:
-    from trinn.engine.timing import parse_when
-
-    parse_when(text)
-    return text
-
-
 # a duration from entering the state, or a moment relative to a date field (engine.timing)
 WhenText = Annotated[
     str,
-    AfterValidator(_check_when),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "description": "e.g. '10 workdays', 'moetetid', '2 workdays before moetetid', "
-            "'3 days after oppfolgingsdato'",
-        }
-    ),
+    _accepted_by(_parse_when),
+    _string("e.g. '10 workdays', 'moetetid', '2 workdays before moetetid', '3 days after oppfolgingsdato'"),
 ]
 
 

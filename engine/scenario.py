@@ -87,6 +87,9 @@ class MessageExpectation(_Model):
     calendar: Literal["REQUEST", "CANCEL"] | None = Field(
         None, description="a meeting's .ics is attached, with this METHOD"
     )
+    attached: list[str] | None = Field(
+        None, description="the names of the files it carries (`attach:`), exactly"
+    )
 
 
 class Expectation(_Model):
@@ -215,7 +218,6 @@ def load_scenarios(path: Path, display: str | None = None) -> LoadedScenarios:
     spec, problems = validate_model(ScenarioFile, data, source_map)
     if spec is None:
         raise ScenarioError(shown, problems)
-    assert isinstance(spec, ScenarioFile)
     playbook = path.parent / spec.playbook if spec.playbook else _default_playbook(path)
     names: dict[str, int] = {}
     for i, scenario in enumerate(spec.scenarios):

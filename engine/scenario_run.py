@@ -293,6 +293,8 @@ def _matches(queued: OutboxMessage, wanted: MessageExpectation) -> bool:
         return False
     if wanted.calendar is not None and f"METHOD:{wanted.calendar}" not in (queued.ics or ""):
         return False
+    if wanted.attached is not None and [str(a.get("name")) for a in queued.attachments] != wanted.attached:
+        return False
     return wanted.to is None or queued.names(wanted.to)
 
 
@@ -304,6 +306,10 @@ def _described(wanted: MessageExpectation) -> str:
     parts = [f"'{wanted.message}'" if wanted.message else "any"]
     if wanted.calendar:
         parts.append(f"with a {wanted.calendar} invitation")
+    if wanted.attached is not None:
+        parts.append(
+            "with " + (", ".join(f"'{name}'" for name in wanted.attached) or "no files") + " attached"
+        )
     if wanted.to:
         parts.append(f"to '{wanted.to}'")
     return " ".join(parts)

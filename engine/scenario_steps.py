@@ -13,11 +13,24 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from trinn.engine.errors import CommandError
+from trinn.engine.files import Upload
 from trinn.engine.links import FormLinks, LinkError
 from trinn.engine.scenario import Step
 from trinn.engine.service import Service
 
-__all__ = ["Commands", "ServiceCommands", "StepRefused", "submit_from_link"]
+__all__ = ["Commands", "ServiceCommands", "StepRefused", "given", "submit_from_link"]
+
+
+def given(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A step's values as a person gives them: a file written in the scenario as
+    `{file: NAME, content: TEXT}` is that file sent (its bytes the text's UTF-8)."""
+    return {name: _file(value) for name, value in (values or {}).items()}
+
+
+def _file(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"file", "content"}:
+        return Upload(str(value["file"]), str(value["content"]).encode("utf-8"))
+    return value
 
 
 class StepRefused(CommandError):
@@ -75,7 +88,7 @@ class ServiceCommands:
         self.actor = actor
 
     def open_case(self, playbook: str, values: Mapping[str, Any]) -> int:
-        return self.service.open_case(playbook, values, actor=self.actor).id
+        return self.service.open_case(playbook, given(values), actor=self.actor).id
 
     def tick(self) -> None:
         self.service.tick()
@@ -84,17 +97,18 @@ class ServiceCommands:
         service, actor, note = self.service, step.as_ or self.actor, step.note
         if step.fire is not None:
             advice = step.against_advice
-            service.fire(case_id, step.fire, actor=actor, values=step.with_, note=note, against_advice=advice)
+            values = given(step.with_)
+            service.fire(case_id, step.fire, actor=actor, values=values, note=note, against_advice=advice)
         elif step.done is not None:
             service.complete_task(case_id, step.done, actor=actor, item=step.item, note=note)
         elif step.reopen is not None:
             service.reopen_task(case_id, step.reopen, actor=actor, item=step.item, note=note)
         elif step.form is not None:
-            service.submit_form(case_id, step.form, step.with_ or {}, actor=actor, note=note, item=step.item)
+            service.submit_form(case_id, step.form, given(step.with_), actor=actor, note=note, item=step.item)
         elif step.web is not None:
-            self.web(case_id, step.web, step.with_ or {}, actor, note)
+            self.web(case_id, step.web, given(step.with_), actor, note)
         elif step.set is not None:
-            service.set_fields(case_id, step.set, actor=actor, note=note)
+            service.set_fields(case_id, given(step.set), actor=actor, note=note)
 
     def web(self, case_id: int, form: str, values: Mapping[str, Any], actor: str, note: str | None) -> None:
         """The outside party opens the form's link, as `trinn link` makes it now, and sends it."""

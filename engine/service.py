@@ -26,7 +26,7 @@ from trinn.engine.links import FormLinks, LinkClaim, LinkError
 from trinn.engine.people import People, Person
 from trinn.engine.queries import Queries
 from trinn.engine.registry import PlaybookRegistry
-from trinn.engine.runner import CommandRunner
+from trinn.engine.runner import CommandRunner, Parts
 from trinn.engine.status import TaskStatus
 from trinn.engine.store import Store
 from trinn.engine.timers import SYSTEM_ACTOR, TickAction, tick_case
@@ -45,7 +45,7 @@ class TaskCommand(TypedDict, total=False):
     now: dt.datetime | None
 
 
-class Service:
+class Service(Parts):
     """Cases of every playbook, on one store, acted on by the people of one people file."""
 
     def __init__(
@@ -57,11 +57,7 @@ class Service:
         clock: Clock = utc_now,
         links: FormLinks | None = None,
     ) -> None:
-        self.store = store
-        self.registry = registry
-        self.people = people
-        self.clock = clock  # the time a command acts at when it is given none
-        self.links = links  # signs the form links messages carry (`form_link`); None: no links
+        super().__init__(store, registry, people, clock, links)
         self.queries = Queries(store, lambda: registry, lambda: people, clock)  # the reads, on the same parts
         self._runner = CommandRunner(store, registry, people, clock, links)
 

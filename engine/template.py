@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.errors import did_you_mean
 from trinn.engine.limits import DEFAULT_LIMITS, Limits
+from trinn.engine.moments import moment_of
 from trinn.engine.spec import CHOICE_TYPES, FieldSpec, FieldType
 from trinn.engine.text import localize, yes_no
 
@@ -41,6 +42,7 @@ __all__ = [
     "local_date",
     "local_moment",
     "locale_of",
+    "names_read",
     "render",
     "shown_value",
 ]
@@ -178,21 +180,19 @@ def check_template(text: str, names: Iterable[str], limits: Limits = DEFAULT_LIM
             TemplateProblem(offset, f"unknown name '{name}'", did_you_mean(name, known, list_if_few=8))
         )
     if "case" in known:
+        # `case.x` names a property of the case, `raw.x` a field: each must be one
+        members: dict[str | None, tuple[str, Collection[str]]] = {
+            "case": ("case property", CASE_MEMBERS),
+            "raw": ("field", fields),
+        }
         for token in tokens:
-            if token.member and token.owner == "case" and token.name not in CASE_MEMBERS:
+            what, allowed = members.get(token.owner, ("", ())) if token.member else ("", ())
+            if what and token.name not in allowed:
                 problems.append(
                     TemplateProblem(
                         token.offset,
-                        f"unknown case property '{token.name}'",
-                        did_you_mean(token.name, CASE_MEMBERS, list_if_few=8),
-                    )
-                )
-            elif token.member and token.owner == "raw" and token.name not in fields:
-                problems.append(
-                    TemplateProblem(
-                        token.offset,
-                        f"unknown field '{token.name}'",
-                        did_you_mean(token.name, fields, list_if_few=8),
+                        f"unknown {what} '{token.name}'",
+                        did_you_mean(token.name, allowed, list_if_few=8),
                     )
                 )
     return sorted(problems, key=lambda p: p.offset)
@@ -222,6 +222,11 @@ def _name_tokens(text: str) -> list[_NameToken]:
             previous.append((kind, value))
         offset += len(value)
     return result
+
+
+def names_read(text: str) -> set[str]:
+    """The names a (checked) template reads: its variables, and the fields it reads as `raw.x`."""
+    return {token.name for token in _name_tokens(text) if not token.member or token.owner == "raw"}
 
 
 def form_link_calls(text: str) -> list[tuple[int, str | None]]:
@@ -299,7 +304,7 @@ def shown_value(field: FieldSpec, value: Any, language: str, zone: str | None = 
             return value
     if field.type is FieldType.datetime and isinstance(value, str):
         try:
-            return local_moment(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), language, zone)
+            return local_moment(moment_of(value), language, zone)
         except ValueError:
             return value
     return value

@@ -21,49 +21,40 @@ __all__ = [
 ]
 
 
-class ReminderSpec(SpecModel):
-    """A message sent some time after a state is entered (`after`), or at a moment relative to
-    a date field (`at`), while the case stays there."""
+class _Scheduled(SpecModel):
+    """When something happens while a case stays in a state: `after` it entered, or `at` a
+    moment relative to a date field; exactly one of the two."""
 
     after: Duration | None = None
     at: WhenText | None = Field(
         None, description="'moetetid', '1 days before moetetid', '3 days after oppfolgingsdato'"
     )
+
+    @model_validator(mode="after")
+    def _after_or_at(self) -> _Scheduled:
+        if (self.after is None) == (self.at is None):
+            raise ValueError("give exactly one of 'after' (from entering the state) and 'at' (a date field)")
+        return self
+
+    @property
+    def when(self) -> str:
+        return self.after if self.after is not None else str(self.at)
+
+
+class ReminderSpec(_Scheduled):
+    """A message sent some time after a state is entered (`after`), or at a moment relative to
+    a date field (`at`), while the case stays there."""
+
     to: Id | Annotated[list[Id], Field(min_length=1)]
     message: Id | None = None
     every: Duration | None = Field(None, description="repeat at this interval")
 
-    @model_validator(mode="after")
-    def _after_or_at(self) -> ReminderSpec:
-        _one_of_after_at(self.after, self.at)
-        return self
 
-    @property
-    def when(self) -> str:
-        return self.after if self.after is not None else str(self.at)
-
-
-class TimerSpec(SpecModel):
+class TimerSpec(_Scheduled):
     """Fire a trigger by itself when the case has stayed in a state this long (`after`), or at
     a moment relative to a date field (`at`)."""
 
-    after: Duration | None = None
-    at: WhenText | None = None
     fire: Id = Field(description="a trigger with a transition out of this state")
-
-    @model_validator(mode="after")
-    def _after_or_at(self) -> TimerSpec:
-        _one_of_after_at(self.after, self.at)
-        return self
-
-    @property
-    def when(self) -> str:
-        return self.after if self.after is not None else str(self.at)
-
-
-def _one_of_after_at(after: str | None, at: str | None) -> None:
-    if (after is None) == (at is None):
-        raise ValueError("give exactly one of 'after' (from entering the state) and 'at' (a date field)")
 
 
 class DeadlineStartSpec(SpecModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any, get_args, get_origin
+from typing import Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -18,6 +18,8 @@ from trinn.engine.errors import MAX_PROBLEMS, Problem, did_you_mean
 from trinn.engine.source import Loc, SourceMap
 
 __all__ = ["problems_from_validation", "validate_model"]
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 _TYPE_ERRORS = {
     "string_type": "a string",
@@ -244,8 +246,8 @@ def _problem(
 
 
 def validate_model(
-    root: type[BaseModel], data: Any, source_map: SourceMap
-) -> tuple[BaseModel | None, list[Problem]]:
+    root: type[_Model], data: Any, source_map: SourceMap
+) -> tuple[_Model | None, list[Problem]]:
     """The validated model, or None and every problem with its position."""
     try:
         return root.model_validate(data), []

@@ -21,7 +21,7 @@ import datetime as dt
 import logging
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -206,6 +206,7 @@ def _send_row(
         if row is None:
             return None  # another dispatcher has it, or it was sent meanwhile
     message = OutboxMessage.from_json(row.payload)
+    contents = _contents(store, message)
     attempt = int(row.attempts)
     case_id = int(row.case_id)
     targets, unreached = route(message, channels)
@@ -236,7 +237,7 @@ def _send_row(
             return _lost(row_id, case_id, attempt, sent_to, policy)
         if target.done(done):
             continue
-        error = _send(target, message, channels)
+        error = _send(target, message, channels, contents)
         with store.write() as tx:  # recorded even if the claim lapsed meanwhile: it happened
             tx.add_delivery(
                 row_id,
@@ -289,28 +290,54 @@ def _minutes(span: dt.timedelta) -> str:
     return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
+def _contents(store: Store, message: OutboxMessage) -> dict[str, bytes]:
+    """The stored bytes of the files a message carries (`attach:`), by sha256."""
+    if not message.attachments:
+        return {}
+    with store.read() as tx:
+        found = {
+            str(item.get("sha256")): tx.file_content(str(item.get("sha256"))) for item in message.attachments
+        }
+    return {sha: content for sha, content in found.items() if content is not None}
+
+
 @contextlib.contextmanager
-def _attachments(message: OutboxMessage, plugin: Any) -> Iterator[Any]:
-    """A meeting's `.ics` as a file apprise attaches, for a service that takes attachments."""
-    if message.ics is None or not getattr(plugin, "attachment_support", False):
+def _attachments(message: OutboxMessage, plugin: Any, contents: Mapping[str, bytes]) -> Iterator[Any]:
+    """A meeting's `.ics` and the files of `attach:` as files apprise attaches, for a service
+    that takes attachments; a file missing from the store fails the send (said in words)."""
+    if (message.ics is None and not message.attachments) or not getattr(plugin, "attachment_support", False):
         yield None
         return
     from apprise import AppriseAttachment
 
     with tempfile.TemporaryDirectory(prefix="trinn-") as folder:
-        path = Path(folder) / "invitation.ics"
-        path.write_text(message.ics, encoding="utf-8", newline="")
-        yield AppriseAttachment(str(path))
+        paths: list[str] = []
+        if message.ics is not None:
+            path = Path(folder) / "invitation.ics"
+            path.write_text(message.ics, encoding="utf-8", newline="")
+            paths.append(str(path))
+        for number, item in enumerate(message.attachments):
+            content = contents.get(str(item.get("sha256")))
+            name = Path(str(item.get("name"))).name  # kept without folders (engine.files.safe_name)
+            if content is None or not name:
+                raise LookupError(f"the attachment '{name}' is missing from the database")
+            path = Path(folder) / str(number) / name  # a folder each: two files may share a name
+            path.parent.mkdir()
+            path.write_bytes(content)
+            paths.append(str(path))
+        yield AppriseAttachment(paths)
 
 
-def _send(target: Target, message: OutboxMessage, channels: Channels) -> str | None:
+def _send(
+    target: Target, message: OutboxMessage, channels: Channels, contents: Mapping[str, bytes] | None = None
+) -> str | None:
     """Send to one channel; None when it took the message, else why not (masked)."""
     with capture_apprise_log() as notes:
         try:
             plugin = target.channel.plugin(address=target.address, message_id=message.message_id)
             if plugin is None:
                 return channels.mask("; ".join(notes) or "apprise cannot use this URL")
-            with _attachments(message, plugin) as attach:
+            with _attachments(message, plugin, contents or {}) as attach:
                 accepted = plugin.notify(body=message.body or "", title=message.title or "", attach=attach)
         except Exception as exc:  # a plugin's own failure is this channel's, not the dispatcher's
             return channels.mask(f"{type(exc).__name__}: {exc}".splitlines()[0])

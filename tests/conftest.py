@@ -9,6 +9,7 @@ import pytest
 
 if TYPE_CHECKING:
     from tests.notify_receivers import HttpReceiver, Mailbox
+    from trinn.notifiers.channels import Channels
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -111,3 +112,20 @@ def box() -> Iterator[Mailbox]:
 
     with smtp_receiver() as mailbox:
         yield mailbox
+
+
+@pytest.fixture
+def mail_channels(tmp_path: Path, box: Mailbox, monkeypatch: pytest.MonkeyPatch) -> Channels:
+    """A channels file whose `outgoing-mail` is the loopback SMTP server `box` (its password
+    from the environment, as a real file keeps it)."""
+    from trinn.notifiers.channels import load_channels
+
+    monkeypatch.setenv("SMTP_PASSWORD", box.password)
+    path = tmp_path / "channels.yaml"
+    path.write_text(
+        "version: 1\nurls:\n"
+        f"  - mailto://{box.user}:${{SMTP_PASSWORD}}@127.0.0.1:{box.port}?from=post@example.org&mode=insecure:\n"
+        "      tag: outgoing-mail\n"
+    )
+    path.chmod(0o600)
+    return load_channels(path)

@@ -18,10 +18,11 @@ from typing import Any
 from typer.testing import CliRunner, Result
 
 from trinn.engine.errors import TrinnError
+from trinn.engine.files import Upload
 from trinn.engine.links import BASE_URL_ENV, KEY_ENV, FormLinks, load_key
 from trinn.engine.scenario import Step
 from trinn.engine.scenario_run import ACTOR, SCENARIO_BASE_URL
-from trinn.engine.scenario_steps import StepRefused, submit_from_link
+from trinn.engine.scenario_steps import StepRefused, given, submit_from_link
 from trinn.engine.service import Service
 from trinn.tui.cli import app
 
@@ -39,8 +40,21 @@ def as_typed(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _pairs(values: Mapping[str, Any] | None) -> list[str]:
-    return [f"{name}={as_typed(value)}" for name, value in (values or {}).items()]
+def _pairs(values: Mapping[str, Any] | None, folder: Path) -> list[str]:
+    """FIELD=VALUE arguments; a file the scenario writes inline (`{file, content}`) is written
+    into `folder` and given as FIELD=@PATH, as a person gives one."""
+    pairs = []
+    for name, value in given(values).items():
+        if isinstance(value, Upload):
+            path = (
+                folder / f"upload-{len(list(folder.glob('upload-*')))}" / Path(value.name).name
+            )  # as on a disk
+            path.parent.mkdir(parents=True)
+            path.write_bytes(value.content)
+            pairs.append(f"{name}=@{path}")
+        else:
+            pairs.append(f"{name}={as_typed(value)}")
+    return pairs
 
 
 def trinn(
@@ -95,7 +109,11 @@ class CliCommands:
         raise TrinnError(f"exit status {result.exit_code}: {said}")
 
     def open_case(self, playbook: str, values: Mapping[str, Any]) -> int:
-        printed = self("open", playbook, *(arg for pair in _pairs(values) for arg in ("--set", pair)))
+        printed = self(
+            "open",
+            playbook,
+            *(arg for pair in _pairs(values, self.key_file.parent) for arg in ("--set", pair)),
+        )
         assert printed.strip().isdigit(), printed  # the new case's id, alone on its line
         return int(printed)
 
@@ -107,7 +125,7 @@ class CliCommands:
         how = ["--note", step.note] if step.note is not None else []
         item = ["--item", step.item] if step.item is not None else []
         if step.fire is not None:
-            sets = [arg for pair in _pairs(step.with_) for arg in ("--set", pair)]
+            sets = [arg for pair in _pairs(step.with_, self.key_file.parent) for arg in ("--set", pair)]
             if step.against_advice is not None:
                 sets += ["--against-advice", step.against_advice]
             try:
@@ -119,9 +137,9 @@ class CliCommands:
         elif step.reopen is not None:
             self("reopen", case, step.reopen, *item, *how, step=step)
         elif step.form is not None:
-            self("form", case, step.form, *_pairs(step.with_), *item, *how, step=step)
+            self("form", case, step.form, *_pairs(step.with_, self.key_file.parent), *item, *how, step=step)
         elif step.set is not None:
-            self("set", case, *_pairs(step.set), *how, step=step)
+            self("set", case, *_pairs(step.set, self.key_file.parent), *how, step=step)
         elif step.web is not None:
             self.web(case_id, step, step.web)
 
@@ -140,7 +158,7 @@ class CliCommands:
             links,
             link["url"],
             form,
-            step.with_ or {},
+            given(step.with_),
             case_id=case_id,
             actor=actor,
             note=step.note,

@@ -68,6 +68,44 @@ def test_show_prints_fields_in_playbook_order_and_tasks(trinn, opened) -> None:
     ]
 
 
+def test_show_can_cases_tasks_speak_norwegian_and_danish(trinn, opened) -> None:
+    """Issue 15: with --lang nb or da no English word is left in what a coordinator reads (ids,
+    which commands take, stay ids)."""
+    assert _lines(trinn("--lang", "nb", "show", "1"))[:5] + _lines(trinn("--lang", "nb", "show", "1"))[
+        -5:
+    ] == [
+        "sak        1: Acme",
+        "dreiebok   test.onboarding versjon 1",
+        "steg       new (New)",
+        "opprettet  2026-11-24 10:00 av lea",
+        "versjon    1 (sist av lea 2026-11-24 10:00)",
+        "  oppgave  [ ] intake: Intake (lead) frist 2026-11-26",
+        "  oppgave  [ ] call: Call (lead) valgfri",
+        "  skjema   intake: Intake (oppgave intake)",
+        "             contact (email): Contact",
+        "             note (long_text; må fylles ut): Note",
+    ]
+    assert _lines(trinn("--lang", "da", "cases"))[0].split() == [
+        "id",
+        "drejebog",
+        "trin",
+        "vedrører",
+        "oprettet",
+    ]
+    assert _lines(trinn("--lang", "da", "tasks"))[0].split() == [
+        "sag",
+        "opgave",
+        "rolle",
+        "frist",
+        "vedrører",
+    ]
+    can = _lines(trinn("--lang", "nb", "can", "1"))
+    assert [line.split()[0] for line in can if not line.startswith("(")] == ["ja", "nei"]
+    assert can[-1].endswith("fra andre steg: --all)")
+    trinn("comment", "1", "ringte")
+    assert _lines(trinn("--lang", "da", "history", "1"))[-1].endswith("note: ringte")
+
+
 def test_show_json_lists_the_forms_possible_now_with_fields_and_options(trinn, opened) -> None:
     (form,) = json.loads(trinn("show", "1", "--json").output)["forms"]
     assert form == {
@@ -120,7 +158,7 @@ def test_form_without_answers_is_refused_with_its_fields(trinn, opened) -> None:
 
 def test_errors_under_json_are_json_on_stdout_and_a_line_on_stderr(trinn, opened) -> None:
     refused = trinn("fire", "1", "to_signing", "--json", who="bo")
-    message = "case 1: cannot 'to_signing' in state 'new' (needs the role 'lead')"
+    message = "case 1: cannot 'to_signing' in state 'new' (needs the role «Lead»)"
     assert (json.loads(refused.stdout), refused.stderr, refused.exit_code) == (
         {"error": message, "code": 1},
         f"trinn: {message}\n",
@@ -149,12 +187,12 @@ def test_tasks_mine_follows_roles_and_assignment(trinn, opened) -> None:
 def test_can_says_yes_first_then_why_not(trinn, opened) -> None:
     assert _lines(trinn("can", "1", who="bo")) == [
         "yes  drop -> dropped",
-        "no   to_signing: needs the role 'lead'",
+        "no   to_signing: needs the role «Lead»",
         "(2 more from other states: --all)",
     ]
     assert _lines(trinn("can", "1", "--all", who="bo")) == [
         "yes  drop -> dropped",
-        "no   to_signing: needs the role 'lead'",
+        "no   to_signing: needs the role «Lead»",
         "no   approve: not from state 'new'",
         "no   give_up: not from state 'new'",
     ]
@@ -254,7 +292,7 @@ def test_form_answers_from_a_json_file(trinn, opened, tmp_path: Path) -> None:
         (
             ["fire", "1", "to_signing"],
             "bo",
-            "case 1: cannot 'to_signing' in state 'new' (needs the role 'lead')",
+            "case 1: cannot 'to_signing' in state 'new' (needs the role «Lead»)",
             1,
         ),
         (

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from trinn.tui.cli import app
+from trinn.tui.cli.main import _ORDER, _app_for
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).parent / "data" / "mini.yaml"
@@ -124,3 +125,26 @@ def test_graph_of_a_folder_says_so(runner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["graph", str(tmp_path)])
     assert result.output == (f"trinn: cannot read {tmp_path}: it is a folder (give a playbook file or id)\n")
     assert result.exit_code == 2
+
+
+def test_app_for_keeps_only_the_command_named() -> None:
+    slim = _app_for(["--db", "x.db", "--lang=en", "show", "1"])
+    assert [info.name for info in slim.registered_commands] == ["show"]
+    assert slim.registered_callback is app.registered_callback
+    assert len(app.registered_commands) == len(_ORDER) + 1  # the whole app is untouched (and `tui`)
+
+
+WHOLE = [[], ["--help"], ["--bogus", "show"], ["showx"], ["outbox", "list"], ["--db"], ["tui"]]
+
+
+@pytest.mark.parametrize("argv", WHOLE)
+def test_app_for_is_the_whole_app_unless_a_command_is_plainly_named(argv: list[str]) -> None:
+    assert _app_for(argv) is app
+
+
+@pytest.mark.parametrize("tail", [["--help"], [], ["--json"]])
+def test_app_for_answers_as_the_whole_app(runner, broken: Path, tail: list[str]) -> None:
+    argv = ["check", *tail, str(broken)] if tail != ["--help"] else ["check", "--help"]
+    whole, slim = runner.invoke(app, argv), runner.invoke(_app_for(argv), argv)
+    assert (slim.output, slim.exit_code) == (whole.output, whole.exit_code)
+    assert slim.exit_code in (0, 1)

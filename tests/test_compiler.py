@@ -70,7 +70,7 @@ def test_fire_refuses_with_the_failing_guard_and_its_values(compiled_mini) -> No
 def test_fire_refuses_an_actor_without_the_role(compiled_mini) -> None:
     record = Record("start")
     context = _context(compiled_mini, record, ["a", "b"], {"meet": TaskTally(1, 1)})
-    with pytest.raises(RefusedError, match="needs the role 'lead'"):
+    with pytest.raises(RefusedError, match="needs the role «Lead»"):
         compiled_mini.fire(record, "finish", context, roles={"partner"})
 
 

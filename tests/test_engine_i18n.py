@@ -79,7 +79,7 @@ def test_engine_i18n_every_message_is_translated_with_its_places(code: str) -> N
 
 EXPECTED = {
     "nb": {
-        "reasons": {"to_signing": ["krever rollen 'lead'"], "approve": ["ikke fra steget 'new'"]},
+        "reasons": {"to_signing": ["krever rollen «Lead»"], "approve": ["ikke fra steget 'new'"]},
         "guard": "sak 1: kan ikke 'to_signing' i steget 'new' "
         "(oppgaven «Intake» er ikke utført; feltet «Members» er tomt)",
         "state": "sak 1: kan ikke 'approve' i steget 'new' (tillatt: to_signing, drop)",
@@ -88,7 +88,7 @@ EXPECTED = {
         "needs": "'test.onboarding' trenger 'note'",
     },
     "da": {
-        "reasons": {"to_signing": ["kræver rollen 'lead'"], "approve": ["ikke fra trinnet 'new'"]},
+        "reasons": {"to_signing": ["kræver rollen «Lead»"], "approve": ["ikke fra trinnet 'new'"]},
         "guard": "sag 1: kan ikke 'to_signing' i trinnet 'new' "
         "(opgaven «Intake» er ikke udført; feltet «Members» er tomt)",
         "state": "sag 1: kan ikke 'approve' i trinnet 'new' (tilladt: to_signing, drop)",
@@ -97,7 +97,7 @@ EXPECTED = {
         "needs": "'test.onboarding' kræver 'note'",
     },
     "en": {
-        "reasons": {"to_signing": ["needs the role 'lead'"], "approve": ["not from state 'new'"]},
+        "reasons": {"to_signing": ["needs the role «Lead»"], "approve": ["not from state 'new'"]},
         "guard": "case 1: cannot 'to_signing' in state 'new' "
         "(task «Intake» is not done; field «Members» is empty)",
         "state": "case 1: cannot 'approve' in state 'new' (allowed: to_signing, drop)",
@@ -246,11 +246,11 @@ def test_engine_i18n_the_command_line_speaks_the_chosen_language(
 
     assert trinn("open", "test.onboarding", "--set", "org=Acme", "--set", "note=hi") == ("1\n", 0)
     assert trinn("--lang", "nb", "can", "1", "--all", who="bo")[0].splitlines()[1:3] == [
-        "no   to_signing: krever rollen 'lead'",
-        "no   approve: ikke fra steget 'new'",
+        "nei  to_signing: krever rollen «Lead»",
+        "nei  approve: ikke fra steget 'new'",
     ]
     assert trinn("--lang", "da", "fire", "1", "to_signing", who="bo") == (
-        "trinn: sag 1: kan ikke 'to_signing' i trinnet 'new' (kræver rollen 'lead')\n",
+        "trinn: sag 1: kan ikke 'to_signing' i trinnet 'new' (kræver rollen «Lead»)\n",
         1,
     )
     # no --lang and a C locale: English, as every other test of the command line expects

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -289,6 +290,8 @@ def test_readme_files_section_runs_as_written(tmp_path: Path, monkeypatch: pytes
     work.mkdir(), scans.mkdir()
     (work / "agreement.yaml").write_text(block_after("<!-- files: agreement.yaml -->"))
     (work / "logo.png").write_bytes(PNG)
+    (work / "terms").mkdir()
+    (work / "terms" / "partner-terms.pdf").write_bytes(PDF)
     (scans / "avtale.pdf").write_bytes(PDF + b"\n")
     monkeypatch.chdir(work)
     monkeypatch.setenv("TRINN_USER", "you")
@@ -298,3 +301,12 @@ def test_readme_files_section_runs_as_written(tmp_path: Path, monkeypatch: pytes
     assert CliRunner().invoke(app, ["check", "agreement.yaml"]).output == "agreement.yaml: ok\n"
     assert run_session("<!-- session: files -->", tmp_path / "trinn.db", NOW) >= 4
     assert (work / "acme-avtale.pdf").read_bytes() == PDF + b"\n"
+    assert (
+        CliRunner()
+        .invoke(app, ["--db", str(tmp_path / "trinn.db"), "fire", "1", "receive"], obj=lambda: NOW)
+        .exit_code
+        == 0
+    )
+    settings = ["--db", str(tmp_path / "trinn.db"), "outbox", "--json"]
+    (row,) = json.loads(CliRunner().invoke(app, settings, obj=lambda: NOW).output)
+    assert [item["name"] for item in row["attachments"]] == ["avtale.pdf", "partner-terms.pdf"]

@@ -22,7 +22,7 @@ def test_forms_lists_each_field_with_its_type_and_options(tmp_path: Path) -> Non
     result = _trinn(tmp_path, "forms", "padriv.fase-7-2", "behandling")
     assert (result.output, result.exit_code) == (
         "behandling: Styringsgruppens behandling\n"
-        "  behandlingsmote (choice of forstkommende_mote, digitalt_mote): Behandlet på\n"
+        "  behandlingsmote (choice blant forstkommende_mote, digitalt_mote): Behandlet på\n"
         "  behandlet_dato (date): Dato for styringsgruppens behandling\n",
         0,
     )
@@ -31,7 +31,7 @@ def test_forms_lists_each_field_with_its_type_and_options(tmp_path: Path) -> Non
 def test_forms_of_a_playbook_file_all_at_once(tmp_path: Path) -> None:
     result = _trinn(tmp_path, "forms", str(CASES / "onboarding.yaml"))
     assert (result.output, result.exit_code) == (
-        "intake: Intake\n  contact (email): Contact\n  note (long_text; required): Note\n",
+        "intake: Intake\n  contact (email): Contact\n  note (long_text; må fylles ut): Note\n",
         0,
     )
     (view,) = json.loads(_trinn(tmp_path, "forms", "test.onboarding", "--json").output)

@@ -20,7 +20,7 @@ from trinn.engine.people import load_people
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.service import Service
 from trinn.engine.store import Store, open_database
-from trinn.notifiers.channels import load_channels
+from trinn.notifiers.channels import Channels
 from trinn.notifiers.dispatch import send_pending
 
 DATA = Path(__file__).parent / "data" / "meetings"
@@ -38,16 +38,8 @@ def service(sqlite_url: str, tmp_path: Path) -> Iterator[Service]:
 
 
 @pytest.fixture
-def channels(tmp_path: Path, box: Mailbox, monkeypatch: pytest.MonkeyPatch) -> object:
-    monkeypatch.setenv("SMTP_PASSWORD", box.password)
-    path = tmp_path / "channels.yaml"
-    path.write_text(
-        "version: 1\nurls:\n"
-        f"  - mailto://{box.user}:${{SMTP_PASSWORD}}@127.0.0.1:{box.port}?from=post@example.org&mode=insecure:\n"
-        "      tag: outgoing-mail\n"
-    )
-    path.chmod(0o600)
-    return load_channels(path)
+def channels(mail_channels: Channels) -> Channels:
+    return mail_channels
 
 
 def _invitations(box: Mailbox) -> list[tuple[list[str], EmailMessage, icalendar.Calendar]]:
@@ -202,14 +194,22 @@ def test_meetings_people_added_later_get_the_same_invitation(
     assert send_pending(service.store, channels, now=NOW).results == []
 
 
-def test_meetings_recurring_each_held_one_then_the_next(
+def _in_drift(
     service: Service, channels: object, box: Mailbox
-) -> None:
+) -> tuple[int, EmailMessage, icalendar.Calendar]:
+    """A case in the recurring meetings' state, its next meeting set: its id and invitation."""
     values = {"virksomhet": "Acme", "deltakere": ["ola@acme.test"], "nestemote": "15.12.2026 18:30"}
     case_id = service.open_case("test.meeting", values, actor="kari").id
     service.fire(case_id, "drift", actor="kari")
     send_pending(service.store, channels, now=NOW)
     ((_r, message, calendar),) = _invitations(box)
+    return case_id, message, calendar
+
+
+def test_meetings_recurring_each_held_one_then_the_next(
+    service: Service, channels: object, box: Mailbox
+) -> None:
+    case_id, message, calendar = _in_drift(service, channels, box)
     assert message["Subject"] == "Arbeidsgruppemøte i Acme"  # the playbook's message
     assert (
         "Du innkalles til arbeidsgruppemøte 15. desember 2026 18:30."
@@ -241,3 +241,45 @@ def test_meetings_recurring_each_held_one_then_the_next(
     service.fire(case_id, "avbryt", actor="kari", now=held)
     assert send_pending(service.store, channels, now=held).results == []
     assert [e.details.get("meetings") for e in service.queries.history(case_id)][-2:] == [None, None]
+
+
+def test_meetings_self_transition_keeps_the_next_meeting(
+    service: Service, channels: object, box: Mailbox
+) -> None:
+    case_id, _message, calendar = _in_drift(service, channels, box)
+    uid = str(_event(calendar)["UID"])
+    # minutes recorded before the meeting (back into the same state): the meeting stands
+    service.fire(case_id, "referat", actor="kari", now=NOW + dt.timedelta(days=1))
+    assert send_pending(service.store, channels, now=NOW).results == []
+    # held; minutes recorded after it: its time has gone by, so nothing is sent either
+    after = dt.datetime(2026, 12, 16, 9, tzinfo=dt.UTC)
+    service.fire(case_id, "referat", actor="kari", now=after)
+    assert send_pending(service.store, channels, now=after).results == []
+    # the next one is a meeting of its own
+    service.set_fields(case_id, {"nestemote": "12.01.2027 18:30"}, actor="kari", now=after)
+    send_pending(service.store, channels, now=after)
+    ((_r, _m, calendar),) = _invitations(box)
+    following = _event(calendar)
+    assert (str(calendar["METHOD"]), int(following["SEQUENCE"])) == ("REQUEST", 0)
+    assert str(following["UID"]) != uid
+
+
+def test_meetings_minutes_are_a_form_whose_decisions_open_tasks(service: Service) -> None:
+    values = {"virksomhet": "Acme", "motetid": "15.12.2026 18:30"}
+    case_id = service.open_case("test.meeting", values, actor="kari").id
+    service.fire(case_id, "avtal", actor="kari")
+    held = dt.datetime(2026, 12, 15, 20, tzinfo=dt.UTC)
+    answers = {"referat": "Acme vil delta.", "beslutninger": ["Send avtalen", "Avtal neste møte"]}
+    service.submit_form(case_id, "referat", answers, actor="kari", now=held)
+    case = service.queries.load(case_id)[0]
+    assert sorted(t.label() for t in case.current_tasks() if t.status == "open") == [
+        "folg_opp [Avtal neste møte]",
+        "folg_opp [Send avtalen]",
+    ]
+    assert case.fields["referat"] == "Acme vil delta."
+    # the minutes corrected (their task opened again): a decision taken back closes its task
+    service.reopen_task(case_id, "skriv_referat", actor="kari", now=held)
+    answers["beslutninger"] = ["Send avtalen"]
+    service.submit_form(case_id, "referat", answers, actor="kari", now=held)
+    case = service.queries.load(case_id)[0]
+    assert [t.label() for t in case.current_tasks() if t.status == "open"] == ["folg_opp [Send avtalen]"]

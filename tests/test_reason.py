@@ -46,6 +46,18 @@ transitions:
     from: start
     to: slutt
     when: "begrunnelse != null && size(begrunnelse) > 0"
+  - trigger: avbryt
+    from: start
+    to: slutt
+    when: "begrunnelse != null"
+  - trigger: avbryt
+    from: start
+    to: slutt
+    when: "begrunnelse != null && tasks.mote.done"
+  - trigger: lukk
+    from: start
+    to: slutt
+    by: lead
   - trigger: forklart
     from: start
     to: slutt
@@ -138,3 +150,18 @@ def test_reason_says_a_part_it_cannot_put_in_words_as_written_with_cel_literals(
         "'frist < timestamp('2026-01-01T00:00:00Z')' does not hold (frist = '2026-03-01'); "
         "'enig || budsjett == 1' does not hold (enig = false, budsjett = 2)"
     ]
+
+
+def test_reason_of_several_transitions_says_each_phrase_once(compiled) -> None:
+    # both of avbryt's transitions miss the reason; the second adds only the meeting
+    assert _refused(compiled, "avbryt").reasons == [
+        "field «Begrunnelse» is empty",
+        "task «Hold the meeting» is not done",
+    ]
+
+
+def test_reason_names_a_role_by_its_title(compiled, language) -> None:
+    context = evaluation_context(compiled.spec, state="start", fields={"navn": "Lag"}, tasks={}, now=NOW)
+    assert compiled.why_not("start", "lukk", context, roles={"gjest"}) == ["needs the role «Ledelsen»"]
+    language("nb")
+    assert compiled.why_not("start", "lukk", context, roles=set()) == ["krever rollen «Ledelsen»"]

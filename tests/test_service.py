@@ -126,7 +126,7 @@ def test_role_is_enforced_and_named(service: Service) -> None:
     _to_signing(service, case_id)
     service.complete_task(case_id, "sign", item="a", actor="lea")  # on behalf of the partner
     service.complete_task(case_id, "sign", item="b", actor="lea")
-    with pytest.raises(RefusedError, match=r"needs the role 'board'"):
+    with pytest.raises(RefusedError, match=r"needs the role «Board»"):
         service.fire(case_id, "approve", actor="lea")
     with pytest.raises(
         CommandError,
@@ -271,7 +271,7 @@ def test_can_lists_every_trigger_with_reasons(service: Service) -> None:
     case_id = _open(service)
     answers = {p.trigger: (p.allowed, p.reasons) for p in service.queries.can(case_id, actor="bo")}
     assert answers == {
-        "to_signing": (False, ["needs the role 'lead'"]),
+        "to_signing": (False, ["needs the role «Lead»"]),
         "approve": (False, ["not from state 'new'"]),
         "give_up": (False, ["not from state 'new'"]),
         "drop": (True, []),
@@ -303,7 +303,7 @@ def test_running_case_keeps_its_playbook_version(service: Service, tmp_path: Pat
     service = Service(service.store, PlaybookRegistry([folder]), service.people, clock=service.clock)
     assert service.fire(case_id, "drop", actor="lea").state == "dropped"  # version 1 rules
     newer = _open(service)
-    with pytest.raises(RefusedError, match="needs the role 'board'"):
+    with pytest.raises(RefusedError, match="needs the role «Board»"):
         service.fire(newer, "drop", actor="lea")
     assert service.queries.load(newer)[0].playbook_version == 2
 

@@ -7,6 +7,7 @@ Oslo is UTC+1 in winter: a local day starts at 23:00 UTC the day before.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shlex
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.web_helpers import key_file
 from trinn.engine.people import People, Person
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.service import Service
@@ -136,3 +138,61 @@ def test_timing_readme_playbook_and_session_run_as_written(
         )
         assert result.output == shown, command
         assert result.exit_code == 0, command
+
+
+def test_timing_tick_cli_fem_trin_follow_up_moved_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`trinn tick --now` on a real SQLite file at several points of a fem trin case whose
+    follow-up date is moved twice: each reminder once, at the date as it stands then."""
+    for name in ("TRINN_PEOPLE", "TRINN_PLAYBOOKS", "TRINN_LANG", "TRINN_DB", "TRINN_CHANNELS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TRINN_USER", "you")
+    monkeypatch.setenv("TRINN_SERVE_KEY_FILE", str(key_file(tmp_path)))  # the mail's answer link
+    monkeypatch.setenv("TRINN_BASE_URL", "https://trinn.example")
+    database = tmp_path / "trinn.db"
+
+    def trinn(*args: str, now: str = "2026-01-05 17:00") -> str:
+        result = CliRunner().invoke(app, ["--db", str(database), *args], obj=lambda: utc(now))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert trinn("open", "partnerskab.fem-trin", "--set", "partnerskab=Lektiecafé") == "1\n"
+    for command in (
+        "done 1 introducer_opgaven",
+        "form 1 trin_1a passer_til_vision=Fællesskab vi_tilbyder=Lokaler",
+        "form 1 trin_1b ide=Lektiecafé",
+        "fire 1 vaelg_partner",
+        "form 1 trin_2a forslag=Biblioteket,Skolen",
+        "form 1 trin_2b prioriteret_liste=Biblioteket,Skolen",
+        "fire 1 skab_overbevisning",
+        "form 1 kontakt partner_email=biblioteket@example.dk",
+        "form 1 trin_3b moededeltagere=anna@klub.dk,bo@klub.dk plan_b=Skolen",
+        "form 1 trin_3c ansvarspersoner=Anna opfoelgningsdato=19.01.2026",
+        "fire 1 kontakt_partner",
+    ):
+        trinn(*shlex.split(command))
+    snart = "case 1: remind in afventer_svar: to foreningen\n"
+    assert trinn("tick", "--now", "2026-01-12T09:00") == "nothing due\n"
+    # moved a week before anything was due: Monday 26 January, the first reminder Thursday 22
+    trinn("set", "1", "opfoelgningsdato=26.01.2026", now="2026-01-12 09:30")
+    assert trinn("tick", "--now", "2026-01-15T09:00") == "nothing due\n"  # the old 2 workdays before
+    assert trinn("tick", "--now", "2026-01-19T09:00") == "nothing due\n"  # the old date
+    assert trinn("tick", "--now", "2026-01-21T22:30") == "nothing due\n"  # 23:30 in Copenhagen
+    assert trinn("tick", "--now", "2026-01-21T23:00") == snart  # Thursday 22 begins there
+    assert trinn("tick", "--now", "2026-01-22T12:00") == "nothing due\n"
+    # moved again after that reminder: it comes again, once, for the new date
+    trinn("set", "1", "opfoelgningsdato=02.02.2026", now="2026-01-23 09:00")
+    assert trinn("tick", "--now", "2026-01-26T09:00") == "nothing due\n"  # the first moved date
+    assert trinn("tick", "--now", "2026-01-29T09:00") == snart  # Thursday 29: 2 workdays before
+    assert trinn("tick", "--now", "2026-01-30T09:00") == "nothing due\n"
+    assert trinn("tick", "--now", "2026-02-02T09:00") == snart  # on the day
+    assert trinn("tick", "--now", "2026-02-02T15:00") == "nothing due\n"
+    assert trinn("tick", "--now", "2026-02-09T09:00") == snart  # `every: 7 days` after the date
+    queued = json.loads(trinn("outbox", "--json"))
+    assert [(q["message"], q["title"], q["created_at"]) for q in queued if q["reason"] == "remind"] == [
+        ("opfoelgning_snart", "Snart opfølgning: Biblioteket (26. januar 2026)", "2026-01-21T23:00:00Z"),
+        ("opfoelgning_snart", "Snart opfølgning: Biblioteket (2. februar 2026)", "2026-01-29T09:00:00Z"),
+        ("opfoelgning", "Opfølgning: svar fra Biblioteket?", "2026-02-02T09:00:00Z"),
+        ("opfoelgning", "Opfølgning: svar fra Biblioteket?", "2026-02-09T09:00:00Z"),
+    ]

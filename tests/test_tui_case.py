@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static, TabbedContent
 
+from tests import tui_helpers
 from tests.tui_helpers import make_app, make_settings, notices, open_case, open_screen, screen_text, settle
 from trinn.tui.cli.settings import Settings
 from trinn.tui.screens.case import CaseScreen
@@ -207,6 +208,8 @@ async def test_case_assign_a_task_to_a_role_holder(tmp_path: Path) -> None:
         assert "Task assigned to anne." in notices(app)
         table = app.screen.query_one("#task-table", DataTable)
         assert str(table.get_row_at(2)[1]) == "Avklar om virksomheten viser interesse → anne"
+        history = str(app.screen.query_one("#history-text", Static).render())
+        assert "Kari Nord (you)  assigned “Avklar om virksomheten viser interesse” to Anne Aas" in history
     case, _compiled, _children = settings.queries().load(case_id)
     task = next(t for t in case.tasks if t.task_id == "avklar_interesse")
     assert task.assignee == "anne"
@@ -397,3 +400,64 @@ async def test_case_conflict_says_who_and_when_on_the_local_clock(
     moment = settings.queries().load(case_id)[0].updated_at
     assert changed.format(case=case_id, at=local_moment(moment, code, "Europe/Oslo")) in seen
     assert "UTC" not in seen
+
+
+async def test_case_guards_as_written_toggle_for_designers(tmp_path: Path) -> None:
+    """x shows each blocked action's guard as written beside the reason in words, and hides it
+    again; by default a coordinator reads only the words (issue 15)."""
+    settings = make_settings(tmp_path)
+    async with tui_helpers.case_on_screen(settings, open_case(settings), (120, 40)) as (pilot, screen):
+        options = screen.query_one("#action-list", OptionList)
+
+        def interest() -> str:
+            return str(options.get_option("vis_interesse").prompt)
+
+        assert "tasks.avklar_interesse.done" not in interest()
+        await pilot.press("x")
+        await settle(pilot)
+        assert "Not now: task «Registrer virksomheten" in interest()
+        assert "(tasks.registrer_virksomhet.done = false, tasks.avklar_interesse.done = false)" in interest()
+        assert screen.query_one("#case-tabs", TabbedContent).active == "actions"
+        await pilot.press("x")
+        await settle(pilot)
+        assert "tasks.avklar_interesse.done" not in interest()
+
+
+async def test_case_history_says_on_whose_behalf_a_task_was_done(tmp_path: Path) -> None:
+    settings = Settings(
+        [Path(__file__).parent / "data" / "cases"], "en", f"sqlite:///{tmp_path / 't.db'}", "lea"
+    )
+    service = settings.service()
+    case_id = service.open_case(
+        "test.onboarding", {"org": "Acme", "note": "hi", "members": ["a"]}, actor="lea"
+    ).id
+    service.submit_form(case_id, "intake", {"contact": "x@acme.no"}, actor="lea")
+    service.fire(case_id, "to_signing", actor="lea")
+    service.complete_task(case_id, "sign", actor="lea", item="a")
+    async with tui_helpers.case_on_screen(settings, case_id, (120, 40)) as (_pilot, screen):
+        text = str(screen.query_one("#history-text", Static).render())
+    assert "on behalf of Partner" in text, text
+
+
+async def test_case_field_edit_sends_a_file_from_its_path(tmp_path: Path) -> None:
+    """A file field takes the path of the file to send; a path to nothing says so at the field."""
+    pdf = tmp_path / "forpliktelser.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    settings = make_settings(tmp_path)
+    case_id = open_case(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        await pilot.press("e")
+        await settle(pilot)
+        upload = screen.query_one("#field-forpliktelser_vedlegg", FieldInput)
+        upload.query_one(Input).value = str(tmp_path / "missing.pdf")
+        await settle(pilot)
+        assert "missing.pdf" in str(upload.query_one(".field-error").render())
+        upload.query_one(Input).value = str(pdf)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    stored = settings.queries().stored_file(case_id, "forpliktelser_vedlegg")
+    assert stored[0]["name"] == "forpliktelser.pdf"
+    assert stored[1] == pdf.read_bytes()

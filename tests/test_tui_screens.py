@@ -35,6 +35,7 @@ async def test_my_tasks_lists_and_completes(tmp_path: Path) -> None:
         assert len(screen.rows) == 6
         assert screen.rows[0].task == "avklar_interesse" and screen.rows[0].case_id == first
         assert "6 open tasks" in screen_text(pilot)
+        assert screen.rows[0].role_title == "Ledelsen" and "Ledels" in screen_text(pilot)  # its title
         await pilot.press("d")
         await settle(pilot)
         assert isinstance(app.screen, NoteDialog)

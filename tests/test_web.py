@@ -17,19 +17,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.web_helpers import Clock, invited_case, make_service, request, serving
+from tests.web_helpers import SIGN_UP, Clock, invited_case, make_service, request, serving
 from trinn.engine.service import Service
 from trinn.tui.web.app import ServeOptions
 
 LINK = re.compile(r"https://skjema\.test(/f/\S+)")
 CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
-GOOD = {
-    "kontaktperson": "Per Hansen",
-    "kontakt_epost": "per@fjordkraft.test",
-    "strategisk_initiativ": "Fornybar energi",
-    "har_okonomisk_bidrag": "yes",
-    "okonomisk_bidrag": "50 000",
-}
+GOOD = SIGN_UP
 
 
 @dataclass
@@ -62,9 +56,10 @@ class Served:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
+def served(tmp_path: Path, db_url: str) -> Iterator[Served]:
+    """The server over a case waiting for the sign-up form, on SQLite and on PostgreSQL."""
     clock = Clock()
-    service = make_service(tmp_path, f"sqlite:///{tmp_path / 'trinn.db'}", clock)
+    service = make_service(tmp_path, db_url, clock)
     case_id = invited_case(service)
     (invitation,) = [r for r in service.queries.outbox(case_id) if r.payload["message"] == "invitasjon"]
     found = LINK.search(invitation.payload["body"])
@@ -101,6 +96,8 @@ def test_web_submission_moves_the_case_as_the_external_role(served: Served) -> N
     last = served.service.queries.history(served.case_id)[-1]
     assert (last.actor, last.kind, last.name) == ("virksomheten", "form", "pamelding")
     assert last.details["via"] == "web"
+    # what the visitor's browser and address were is kept nowhere: only what the form asked
+    assert sorted(last.details) == ["done", "notify", "transitions", "via"] and "127.0.0.1" not in repr(last)
     assert last.details["transitions"][0]["trigger"] == "motta_pamelding"
     queued = [
         (r.payload["message"], r.payload["address"]) for r in served.service.queries.outbox(served.case_id)
@@ -124,6 +121,11 @@ def test_web_bad_value_is_said_at_its_field_and_nothing_is_written(served: Serve
 
 def test_web_script_tags_are_shown_as_text(served: Served) -> None:
     hostile = "<script>alert(1)</script>"
+    version = served.version()
+    status, body = served.post(dict.fromkeys(GOOD, hostile))  # in every field of the form
+    assert status == 422
+    assert body.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= len(GOOD) and "<script" not in body
+    assert served.version() == version
     status, body = served.post({**GOOD, "kontaktperson": hostile, "okonomisk_bidrag": "mange"})
     assert status == 422
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and hostile not in body
@@ -166,6 +168,27 @@ def test_web_a_used_link_and_a_second_submission_record_one_event(served: Served
     assert (first.status, again.status) == (303, 404)
     assert served.events() == events + 1
     _gone(served, served.path)
+
+
+def test_web_a_link_dies_when_the_case_moves_on_without_it(served: Served) -> None:
+    served.service.fire(
+        served.case_id, "avslutt", actor="kari", values={"begrunnelse": "Virksomheten trakk seg."}
+    )
+    _gone(served, served.path)
+
+
+def test_web_health_says_when_the_database_cannot_be_read(tmp_path: Path) -> None:
+    database = tmp_path / "trinn.db"
+    service = make_service(tmp_path, f"sqlite:///{database}", Clock())
+    invited_case(service)
+    with serving(service) as base:
+        assert request(base + "/health").status == 200
+        service.store.close()
+        for name in ("trinn.db", "trinn.db-wal", "trinn.db-shm"):
+            (tmp_path / name).unlink(missing_ok=True)
+        database.mkdir()  # where the database was, something no SQLite can open
+        health = request(base + "/health")
+    assert (health.status, health.body) == (503, "database unavailable\n")
 
 
 def test_web_two_racing_submissions_record_one(served: Served) -> None:
@@ -291,3 +314,44 @@ def test_web_a_crash_shows_no_traceback(served: Served, monkeypatch: pytest.Monk
     assert answer.status == 500
     assert "<h1>Noe gikk galt</h1>" in answer.body
     assert "secret" not in answer.body and "Traceback" not in answer.body
+
+
+@pytest.mark.parametrize("arrival", ["15.12.2026", "15/12/2026", "15. desember 2026", "2026-12-15"])
+def test_web_dates_and_amounts_are_taken_as_people_write_them(tmp_path: Path, arrival: str) -> None:
+    """The same value rules as `trinn form` and the app: local dates and amounts are read,
+    a month-first date is refused at its field (not guessed)."""
+    from trinn.engine.links import case_link
+
+    people = "hanna: {name: Hanna, email: hanna@hotel.test, roles: [host]}\n"
+    folder = Path(__file__).parent / "data" / "web"
+    service = make_service(
+        tmp_path, f"sqlite:///{tmp_path / 'trinn.db'}", Clock(), people_text=people, playbook_dirs=(folder,)
+    )
+    case_id = service.open_case("test.booking", {"guest": "Ann"}, actor="hanna").id
+    case, compiled, _children = service.queries.load(case_id)
+    assert service.links is not None
+    url, _expires = case_link(service.links, compiled.spec, case, "booking", service.clock())
+    with serving(service) as base:
+        served = Served(service, Clock(), base, case_id, url.removeprefix("https://skjema.test"))
+        status, body = served.post({"arrival": "12/31/2026", "deposit": "1 500,50"})
+        assert status == 422 and '<p class="error" id="err-arrival">' in body
+        assert 'lang="en"' in body and "<h1>Your booking</h1>" in body
+        status, _body = served.post({"arrival": arrival, "deposit": "1 500,50"})
+        assert status == 303
+    case = service.queries.load(case_id)[0]
+    assert (case.state, case.fields["arrival"], case.fields["deposit"]) == ("booked", "2026-12-15", 1500.5)
+    service.store.close()
+
+
+def test_web_datetime_field_shown_on_the_playbooks_clock_as_people_type_it() -> None:
+    from trinn.engine.loader import load_playbook
+    from trinn.tui.web.pages import field_views
+
+    root = Path(__file__).resolve().parent.parent
+    spec = load_playbook(root / "playbooks" / "padriv-fase-7-2.yaml").spec
+    stored = {"motetidspunkt": "2026-12-15T17:30:00Z"}  # 18:30 in Oslo
+    (view,) = [v for v in field_views(spec, spec.forms["mote"], stored, {}) if v.id == "motetidspunkt"]
+    assert (view.input_type, view.value) == ("text", "15.12.2026 18:30")
+    typed = {"motetidspunkt": "2026-12-15T18:30"}  # sent back with a problem: as typed
+    (view,) = [v for v in field_views(spec, spec.forms["mote"], typed, {}) if v.id == "motetidspunkt"]
+    assert view.value == "2026-12-15T18:30"

@@ -4,7 +4,8 @@ The company opens the link in the invitation its mailbox got (apprise to a loopb
 receiver), sends a bad e-mail address and reads the message at that field, corrects it,
 sends again, and is thanked; the server then sends what the submission queued, so the
 receipt arrives at the address the company gave and Ledelsen's alert at Kari's, and the
-case has moved as the company. `scripts/ensure-chromium`
+case has moved as the company. Fem trin's partner answers its invitation with the keyboard
+alone. `scripts/ensure-chromium`
 installs the browser when it is missing (as the PostgreSQL and tmux tests install
 theirs); where it cannot, the test says why in a skip, and CI (CI=true) fails instead.
 """
@@ -21,7 +22,15 @@ from pathlib import Path
 import pytest
 
 from tests.notify_receivers import Mailbox
-from tests.web_helpers import Clock, invited_case, mail_channels, make_service, serving
+from tests.web_helpers import (
+    FEM_TRIN_PEOPLE,
+    Clock,
+    fem_trin_waiting,
+    invited_case,
+    mail_channels,
+    make_service,
+    serving,
+)
 from trinn.notifiers.dispatch import send_pending
 from trinn.tui.web.delivery import outbox_sender
 
@@ -173,4 +182,50 @@ def test_browser_company_signs_up_from_its_invitation(
     sent = {r.payload["message"]: (r.status, r.payload["address"]) for r in service.queries.outbox(case_id)}
     assert sent["kvittering"] == ("sent", "post@fjordkraft.test")
     assert sent["ny_samarbeidspartner"] == ("sent", None)
+    service.store.close()
+
+
+def test_browser_partner_answers_with_the_keyboard_alone(browser: object, tmp_path: Path) -> None:
+    """Fem trin's answer page works without a mouse: Tab reaches the choice, Space picks it,
+    the message is typed, and Enter on the button sends it."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+    assert isinstance(browser, WebDriver)
+    service = make_service(
+        tmp_path, f"sqlite:///{tmp_path / 'trinn.db'}", Clock(), people_text=FEM_TRIN_PEOPLE
+    )
+    case_id = fem_trin_waiting(service, ["Biblioteket"])
+    (mail,) = [r for r in service.queries.outbox(case_id) if r.payload["message"] == "kontakt_mail"]
+    found = LINK.search(mail.payload["body"])
+    assert found is not None
+
+    def tab_to(element_id: str) -> None:
+        for _ in range(12):  # a bounded walk through the page's focus order
+            ActionChains(browser).send_keys(Keys.TAB).perform()
+            if browser.switch_to.active_element.get_attribute("id") == element_id:
+                return
+        pytest.fail(f"Tab never reached #{element_id}")
+
+    with serving(service) as base:
+        browser.get(base + found.group(1))
+        assert (
+            _text_once_loaded(browser, "tag name", "h1", "Svar")
+            == "Svar på invitationen til et indledende møde"
+        )
+        tab_to("f-moedesvar-1")
+        ActionChains(browser).send_keys(Keys.SPACE).perform()
+        tab_to("f-moedesvar_besked")
+        ActionChains(browser).send_keys("Tirsdag passer os.").perform()
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        assert browser.switch_to.active_element.tag_name == "button"
+        ActionChains(browser).send_keys(Keys.ENTER).perform()
+        assert _text_once_loaded(browser, "tag name", "h1", "Tak") == "Tak"
+    case = service.queries.load(case_id)[0]
+    assert (case.state, case.fields["moedesvar"], case.fields["moedesvar_besked"]) == (
+        "indledende_moede",
+        "ja",
+        "Tirsdag passer os.",
+    )
     service.store.close()

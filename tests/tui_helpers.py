@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import html
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,17 @@ def burst(pilot: Pilot[Any], *keys: str) -> None:
         event = events.Key(key, key if len(key) == 1 else None)
         event.set_sender(pilot.app)
         driver.send_message(event)
+
+
+@contextlib.asynccontextmanager
+async def case_on_screen(
+    settings: Settings, case_id: int, size: tuple[int, int] = (80, 24)
+) -> AsyncIterator[tuple[Pilot[Any], CaseScreen]]:
+    """The app running on `settings` with case `case_id` open and settled."""
+    app = make_app(settings)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot, await open_screen(pilot, case_id)
 
 
 async def open_screen(pilot: Pilot[Any], case_id: int) -> CaseScreen:

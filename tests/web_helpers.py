@@ -24,20 +24,34 @@ from trinn.notifiers.channels import Channels, load_channels
 from trinn.tui.web.app import ServeOptions, build_app
 
 __all__ = [
+    "FEM_TRIN_PEOPLE",
     "KEY",
     "NOW",
+    "SIGN_UP",
     "Answer",
     "Clock",
+    "fem_trin_waiting",
     "invited_case",
     "key_file",
     "mail_channels",
     "make_service",
+    "on_loopback",
     "request",
     "serving",
+    "walk",
 ]
 
 KEY = "k" * 20 + "-test-signing-key-0123456789"
 NOW = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Oslo
+# the fase 7.2 sign-up form filled in right, as a browser posts it
+SIGN_UP = {
+    "kontaktperson": "Per Hansen",
+    "kontakt_epost": "per@fjordkraft.test",
+    "strategisk_initiativ": "Fornybar energi",
+    "har_okonomisk_bidrag": "yes",
+    "okonomisk_bidrag": "50 000",
+}
+FEM_TRIN_PEOPLE = "anna: {name: Anna, email: anna@klubnord.test, roles: [foreningen]}\n"
 PEOPLE = (
     "kari: {name: Kari, email: kari@padriv.test, roles: [ledelsen]}\n"
     "sara: {name: Sara, email: sara@padriv.test, roles: [styringsgruppen]}\n"
@@ -61,13 +75,20 @@ def key_file(folder: Path, text: str = KEY, mode: int = 0o600) -> Path:
     return path
 
 
-def make_service(folder: Path, db_url: str, clock: Clock, base_url: str = "https://skjema.test") -> Service:
+def make_service(
+    folder: Path,
+    db_url: str,
+    clock: Clock,
+    base_url: str = "https://skjema.test",
+    people_text: str = PEOPLE,
+    playbook_dirs: tuple[Path, ...] = (),
+) -> Service:
+    """The service `trinn serve` runs on: the bundled playbooks and those in `playbook_dirs`."""
     people = folder / "people.yaml"
-    people.write_text(PEOPLE)
+    people.write_text(people_text)
     store = Store(open_database(db_url))
-    return Service(
-        store, PlaybookRegistry([]), load_people(people), clock=clock, links=FormLinks(KEY, base_url)
-    )
+    registry = PlaybookRegistry(list(playbook_dirs))
+    return Service(store, registry, load_people(people), clock=clock, links=FormLinks(KEY, base_url))
 
 
 def invited_case(service: Service, virksomhet: str = "Fjordkraft AS") -> int:
@@ -94,13 +115,41 @@ def invited_case(service: Service, virksomhet: str = "Fjordkraft AS") -> int:
         ("form", "invitasjon", {"samarbeidspartner_info": "Verdi og forventninger."}),
         ("fire", "send_invitasjon", {}),
     ]
+    walk(service, case.id, steps, "kari")
+    return case.id
+
+
+def walk(service: Service, case_id: int, steps: list[tuple[str, str, dict[str, Any]]], actor: str) -> None:
+    """Take `steps` on the case as `actor`: ("form", form, answers), ("done", task, {}) or
+    ("fire", trigger, {})."""
     for kind, name, values in steps:
         if kind == "form":
-            service.submit_form(case.id, name, values, actor="kari")
+            service.submit_form(case_id, name, values, actor=actor)
         elif kind == "done":
-            service.complete_task(case.id, name, actor="kari")
+            service.complete_task(case_id, name, actor=actor)
         else:
-            service.fire(case.id, name, actor="kari")
+            service.fire(case_id, name, actor=actor)
+
+
+def fem_trin_waiting(service: Service, partners: list[str]) -> int:
+    """A fem trin case in 'afventer_svar': the e-mail with the link to the answer queued."""
+    case = service.open_case(
+        "partnerskab.fem-trin", {"partnerskab": "Lektiecafé", "forening": "Klub Nord"}, actor="anna"
+    )
+    steps: list[tuple[str, str, dict[str, Any]]] = [
+        ("done", "introducer_opgaven", {}),
+        ("form", "trin_1a", {"passer_til_vision": "Fællesskab"}),
+        ("form", "trin_1b", {"ide": "En lektiecafé"}),
+        ("fire", "vaelg_partner", {}),
+        ("form", "trin_2a", {"forslag": partners}),
+        ("form", "trin_2b", {"prioriteret_liste": partners}),
+        ("fire", "skab_overbevisning", {}),
+        ("form", "kontakt", {"partner_email": "post@partner.test"}),
+        ("form", "trin_3b", {"moededeltagere": ["anna@klubnord.test", "bo@klubnord.test"]}),
+        ("form", "trin_3c", {"ansvarspersoner": ["Anna"], "opfoelgningsdato": "2026-01-19"}),
+        ("fire", "kontakt_partner", {}),
+    ]
+    walk(service, case.id, steps, "anna")
     return case.id
 
 
@@ -118,15 +167,11 @@ def mail_channels(folder: Path, box: Mailbox) -> Channels:
 
 
 @contextmanager
-def serving(
-    service: Service, options: ServeOptions | None = None, deliver: Callable[[], None] | None = None
-) -> Iterator[str]:
-    """The app on a free loopback port while the block runs; yields its base URL."""
+def on_loopback(app: Any) -> Iterator[int]:
+    """The ASGI `app` under uvicorn on a free loopback port, in a thread, while the block runs;
+    yields the port."""
     import uvicorn
 
-    assert service.links is not None
-    options = options or ServeOptions(secure_cookies=False, language="nb")
-    app = build_app(service, service.links, options, deliver)
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
@@ -137,13 +182,24 @@ def serving(
     deadline = time.monotonic() + 30
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("trinn serve did not start")
+            raise RuntimeError("the server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield port
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+@contextmanager
+def serving(
+    service: Service, options: ServeOptions | None = None, deliver: Callable[[], None] | None = None
+) -> Iterator[str]:
+    """`trinn serve`'s app on a free loopback port while the block runs; yields its base URL."""
+    assert service.links is not None
+    options = options or ServeOptions(secure_cookies=False, language="nb")
+    with on_loopback(build_app(service, service.links, options, deliver)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @dataclass

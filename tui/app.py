@@ -14,9 +14,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
+from textual.widgets import Input
 
 from trinn.engine.errors import TrinnError
 from trinn.engine.i18n import N_
@@ -32,6 +34,7 @@ from trinn.tui.screens.palette import TrinnCommands
 from trinn.tui.screens.playbooks import PlaybooksScreen
 from trinn.tui.screens.tasks import MyTasksScreen
 from trinn.tui.sender import Sender, problem_text
+from trinn.tui.widgets.plain import visible_controls
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -121,6 +124,13 @@ class TrinnApp(App[None]):
     ) -> None:
         """A toast, always plain text: messages quote subjects, values and errors people typed."""
         super().notify(shown(message), title=shown(title), severity=severity, timeout=timeout, markup=False)
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        """Every input of every screen and dialog (a field's own input is seen to by its
+        FieldInput, which stops the event): a pasted terminal escape is shown as text, never
+        drawn raw."""
+        visible_controls(event.input)
 
     def action_command_palette(self) -> None:
         from trinn.tui.screens.palette import Palette

@@ -98,6 +98,7 @@ class TaskRow:
     due_at: dt.datetime | None
     language: str
     row_version: int | None = None
+    role_title: str = ""  # the role as people read it (its title), beside its id
 
     def overdue(self, now: dt.datetime) -> bool:
         return is_overdue(self.due_at, now)
@@ -247,6 +248,7 @@ class Desk:
         for row, compiled in self.queries.open_tasks(roles=roles, assignee=self.actor):
             spec = compiled.spec
             task = spec.all_tasks().get(row.task_id)
+            role = spec.roles.get(row.role)
             result.append(
                 TaskRow(
                     case_id=int(row.case_id),
@@ -258,6 +260,7 @@ class Desk:
                     form=task.form if task else None,
                     due_at=row.due_at,
                     language=spec.language,
+                    role_title=localize(role.title, language(), spec.language) if role else row.role,
                 )
             )
         now = self.now()

@@ -15,7 +15,6 @@ an id and a severity. The terms the rules use are defined here, in the data:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -86,17 +85,11 @@ def _as_list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-_TEMPLATE_BLOCK = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.DOTALL)
-_IDENTIFIER = re.compile(r"(?<![.\w'\"])([a-z_][a-z0-9_]*)")
-
-
 def _template_names(text: Any) -> set[str]:
+    from trinn.engine.template import names_read  # Jinja2, only when a playbook has messages
+
     texts = [text] if isinstance(text, str) else list((text or {}).values())
-    names: set[str] = set()
-    for one in texts:
-        for match in _TEMPLATE_BLOCK.finditer(one):
-            names.update(_IDENTIFIER.findall(match.group(1) or match.group(2) or ""))
-    return names
+    return {name for one in texts for name in names_read(one)}
 
 
 def fields_read(loaded: LoadedPlaybook) -> set[str]:

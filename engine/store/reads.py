@@ -8,14 +8,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from trinn.engine.status import OutboxStatus
 from trinn.engine.store import sql
 from trinn.engine.store.driver import TransactionBase
 from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow
 
-__all__ = ["Reads"]
+__all__ = ["CaseFilter", "Reads", "TaskFilter"]
+
+
+class CaseFilter(TypedDict, total=False):
+    """Which cases a listing shows (engine.queries passes it on unchanged)."""
+
+    playbook: str | None
+    state: str | None
+    closed: bool | None
+    overdue_at: dt.datetime | None
+
+
+class TaskFilter(TypedDict, total=False):
+    """Which open tasks a listing shows: of these roles (or this assignee's), due by then."""
+
+    roles: Sequence[str] | None
+    assignee: str | None
+    overdue_at: dt.datetime | None
+
 
 _OUTBOX_STATUSES = tuple(s for s in OutboxStatus if s is not OutboxStatus.LOST)
 
@@ -23,15 +41,10 @@ _OUTBOX_STATUSES = tuple(s for s in OutboxStatus if s is not OutboxStatus.LOST)
 class Reads(TransactionBase):
     """Listings, for the queries (engine.queries) and the scenario runner."""
 
-    def case_rows(
-        self,
-        *,
-        playbook: str | None = None,
-        state: str | None = None,
-        closed: bool | None = None,
-        overdue_at: dt.datetime | None = None,
-    ) -> list[CaseSummary]:
+    def case_rows(self, **filters: Unpack[CaseFilter]) -> list[CaseSummary]:
         """Cases as a listing shows them (without their fields: decoding those is half the cost)."""
+        playbook, state = filters.get("playbook"), filters.get("state")
+        closed, overdue_at = filters.get("closed"), filters.get("overdue_at")
         where: list[str] = []
         if playbook is not None:
             where.append("playbook_id = :playbook_id")
@@ -46,14 +59,9 @@ class Reads(TransactionBase):
             CaseSummary, query, {"playbook_id": playbook, "state": state, "due_at": overdue_at}
         )
 
-    def open_task_rows(
-        self,
-        *,
-        roles: Sequence[str] | None = None,
-        assignee: str | None = None,
-        overdue_at: dt.datetime | None = None,
-    ) -> list[OpenTask]:
+    def open_task_rows(self, **filters: Unpack[TaskFilter]) -> list[OpenTask]:
         """Open tasks of open cases, joined with their case, soonest due first."""
+        roles, assignee, overdue_at = filters.get("roles"), filters.get("assignee"), filters.get("overdue_at")
         query = sql.OPEN_TASKS
         values: dict[str, Any] = {"assignee": assignee, "due_at": overdue_at}
         if roles is not None:

@@ -160,6 +160,8 @@ timers = Table(
     Column("fired_count", Integer, nullable=False),
 )
 Index("timers_due", timers.c.status, timers.c.due_at)
+# a case's own waiting timers in order (loading a case), not every waiting timer
+Index("timers_case", timers.c.case_id, timers.c.status, timers.c.due_at)
 
 outbox = Table(
     "outbox",

@@ -20,6 +20,7 @@ from trinn.engine.shown import shown
 from trinn.tui.cli.options import CaseId, Item, Json, case_id, errors, language_for, plain_option, service_for
 from trinn.tui.cli.output import fail, json_text, out, print_columns, print_json
 from trinn.tui.cli.settings import Settings
+from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
     from trinn.engine.case import Case
@@ -87,15 +88,15 @@ def cases(
         print_json(data)
         return
     if not data:
-        out.print("no cases", markup=False)
+        out.print(_("no cases"), markup=False)
         return
     print_columns(
-        ["id", "playbook", "state", "subject", "opened"],
+        [_("id"), _("playbook"), _("state"), _("subject"), _("opened")],
         [
             [
                 str(row["id"]),
                 row["playbook"],
-                row["state"] + (" (closed)" if row["closed_at"] else ""),
+                row["state"] + (" " + _("(closed)") if row["closed_at"] else ""),
                 row["subject"] or "",
                 (row["opened_at"] or "")[:10],
             ]
@@ -141,14 +142,14 @@ def can(
     for p in shown:
         if p.allowed:
             advised = f": {against_advice_words(p.advice)}" if p.advice else ""
-            out.print(f"yes  {p.trigger} -> {', '.join(p.to)}{advised}", markup=False)
+            out.print(f"{_('yes'):<4} {p.trigger} -> {', '.join(p.to)}{advised}", markup=False)
             continue
-        out.print(f"no   {p.trigger}: {'; '.join(p.reasons)}", markup=False)
+        out.print(f"{_('no'):<4} {p.trigger}: {'; '.join(p.reasons)}", markup=False)
         for line in p.explained if explain else ():
             out.print(f"       {line}", markup=False)
     hidden = len(found) - len(shown)
     if hidden:
-        out.print(f"({hidden} more from other states: --all)", markup=False)
+        out.print(_("({count} more from other states: --all)").format(count=hidden), markup=False)
 
 
 def tasks(
@@ -191,17 +192,17 @@ def tasks(
         print_json([{k: v for k, v in view.items() if k != "language"} for view in data])
         return
     if not data:
-        out.print("no open tasks", markup=False)
+        out.print(_("no open tasks"), markup=False)
         return
     from trinn.tui.cli.render import due_text
 
     table = []
     for view in data:
         label = view["task"] + (f" [{view['item']}]" if view["item"] is not None else "")
-        due = due_text(view["due_at"], view["language"]) + (" OVERDUE" if view["overdue"] else "")
+        due = due_text(view["due_at"], view["language"]) + (" " + _("OVERDUE") if view["overdue"] else "")
         who = view["role"] + (f" ({view['assignee']})" if view["assignee"] else "")
         table.append([str(view["case"]), label, who, due, view["subject"] or ""])
-    print_columns(["case", "task", "role", "due", "subject"], table)
+    print_columns([_("case"), _("task"), _("role"), _("due"), _("subject")], table)
 
 
 def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:

@@ -29,12 +29,9 @@ Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.", 
 
 
 def _known_ids(settings: Settings, given: Iterable[Path] = ()) -> set[str]:
-    """The playbook ids a `start_case` may name: those the playbooks in the folders declare, and
-    those of the files given (unreadable ones left out)."""
-    from trinn.engine.catalog import PlaybookFile, playbook_files
+    from trinn.engine.catalog import known_ids
 
-    files = [*playbook_files(settings.playbook_dirs), *(PlaybookFile(path, False) for path in given)]
-    return {pid for f in files if (pid := f.declared_id)}
+    return known_ids(settings.playbook_dirs, given)
 
 
 def _each_playbook(

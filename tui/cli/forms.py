@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from trinn.engine.errors import PlaybookError, TrinnError
+from trinn.engine.i18n import LANGUAGES
 from trinn.tui.cli.output import err, fail, json_chosen, out, print_json
 from trinn.tui.cli.render import field_line, form_heading
 from trinn.tui.cli.settings import Settings
@@ -43,7 +44,7 @@ def forms(
     if form is not None and form not in spec.forms:
         listed = ", ".join(spec.forms) or "none"
         raise fail(f"playbook '{spec.id}' has no form '{form}' (its forms: {listed})", 1)
-    language = settings.language if settings.language in ("nb", "da", "en") else spec.language
+    language = settings.language if settings.language in LANGUAGES else spec.language
     views = [form_view(spec, name, language) for name in ([form] if form else spec.forms)]
     if as_json:
         print_json(views)

@@ -167,6 +167,7 @@ def outbox(
                 "message": message.message,
                 "to": message.recipients(),
                 "title": message.title,
+                "attachments": [dict(item) for item in message.attachments],
                 "last_error": row.last_error,
                 "deliveries": by_row.get(row.id, []),
             }

@@ -17,6 +17,7 @@ from trinn.engine.calendar import local_time
 from trinn.engine.due import due_moment
 from trinn.engine.shown import shown
 from trinn.engine.status import TaskStatus
+from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
     from trinn.engine.history import HistoryEntry
@@ -47,7 +48,7 @@ def value_text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(map(str, value))
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)
 
 
@@ -63,23 +64,23 @@ def case_text(view: dict[str, Any], language: str) -> Table:
     table = _ShownTable(box=None, show_header=False, pad_edge=False)
     table.add_column(no_wrap=True)
     table.add_column()
-    table.add_row("case", f"{view['id']}: {view['subject'] or ''}".rstrip(": "))
-    table.add_row("playbook", f"{view['playbook']} version {view['playbook_version']}")
+    table.add_row(_("case"), f"{view['id']}: {view['subject'] or ''}".rstrip(": "))
+    table.add_row(_("playbook"), f"{view['playbook']} " + _("version {n}").format(n=view["playbook_version"]))
     state = f"{view['state']} ({view['state_title']})"
     if view["closed"]:
-        state += f", closed {time_text(view['closed_at'], language)}"
+        state += ", " + _("closed {at}").format(at=time_text(view["closed_at"], language))
         if view["outcome"]:
             state += f", {view['outcome']}"
-    table.add_row("state", state)
-    table.add_row("opened", f"{time_text(view['opened_at'], language)} by {view['opened_by']}")
-    table.add_row(
-        "version",
-        f"{view['row_version']} (last by {view['updated_by']} {time_text(view['updated_at'], language)})",
-    )
+    table.add_row(_("state"), state)
+    opened = _("{at} by {person}").format(at=time_text(view["opened_at"], language), person=view["opened_by"])
+    table.add_row(_("opened"), opened)
+    last_at = time_text(view["updated_at"], language)
+    last = _("last by {person} {at}").format(person=view["updated_by"], at=last_at)
+    table.add_row(_("version"), f"{view['row_version']} ({last})")
     if view["parent"] is not None:
-        table.add_row("started by", f"case {view['parent']}")
+        table.add_row(_("started by"), _("case {id}").format(id=view["parent"]))
     if view["children"]:
-        table.add_row("started", ", ".join(f"case {c}" for c in view["children"]))
+        table.add_row(_("started"), ", ".join(_("case {id}").format(id=c) for c in view["children"]))
     local = view.get("local_fields", {})
     for name, value in view["fields"].items():
         table.add_row(f"  {name}", local.get(name) or value_text(value))
@@ -91,30 +92,36 @@ def case_text(view: dict[str, Any], language: str) -> Table:
             f"({task['role']}" + (f", {task['assignee']}" if task["assignee"] else "") + ")",
         ]
         if task["status"] == TaskStatus.DONE:
-            parts.append(f"done by {task['done_by']} {time_text(task['done_at'], language)}")
+            done_at = time_text(task["done_at"], language)
+            parts.append(_("done by {person} {at}").format(person=task["done_by"], at=done_at))
         elif task["due_at"]:
             parts.append(
-                f"due {due_text(task['due_at'], language)}" + (" OVERDUE" if task["overdue"] else "")
+                _("due {day}").format(day=due_text(task["due_at"], language))
+                + (" " + _("OVERDUE") if task["overdue"] else "")
             )
         if task["optional"]:
-            parts.append("optional")
-        table.add_row("  task", " ".join(parts))
+            parts.append(_("optional"))
+        table.add_row("  " + _("task"), " ".join(parts))
     for form in view.get("forms", []):
-        table.add_row("  form", form_heading(form))
+        table.add_row("  " + _("form"), form_heading(form))
         for field in form["fields"]:
             table.add_row("", "  " + field_line(field))
     for timed in view.get("timing", []):
         table.add_row(f"  {timed['kind']}", timing_text(timed, language))
     for step in view.get("against_advice", []):
-        table.add_row("  against advice", against_advice_text(step, language))
+        table.add_row("  " + _("against advice"), against_advice_text(step, language))
     return table
 
 
 def against_advice_text(step: dict[str, Any], language: str) -> str:
     """One step taken against advice: what, by whom and when, the advice and the reason."""
-    return (
-        f"{step['trigger']} by {step['actor']} {time_text(step['at'], language)} "
-        f"(version {step['version']}): {'; '.join(step['advice'])}; reason: {step['reason']}"
+    return _("{trigger} by {person} {at} (version {version}): {advice}; reason: {reason}").format(
+        trigger=step["trigger"],
+        person=step["actor"],
+        at=time_text(step["at"], language),
+        version=step["version"],
+        advice="; ".join(step["advice"]),
+        reason=step["reason"],
     )
 
 
@@ -124,17 +131,18 @@ def timing_text(timed: dict[str, Any], language: str) -> str:
         return f"{timed['deadline']} ({timed['title']}): {time_text(timed['due_at'], language)}"
     what = timed["when"]
     if timed["waiting_for"]:
-        return f"{what}: no date yet"  # the field is empty: nothing waits
+        return f"{what}: " + _("no date yet")  # the field is empty: nothing waits
     if timed["kind"] == "meeting":
-        return f"{what}: {time_text(timed['due_at'], language)}, invited (sequence {timed['sequence']})"
+        invited = _("invited (sequence {n})").format(n=timed["sequence"])
+        return f"{what}: {time_text(timed['due_at'], language)}, {invited}"
     if timed["due_at"] is None:
-        return f"{what}: done"
+        return f"{what}: " + _("done")
     return f"{what}: {time_text(timed['due_at'], language)}"
 
 
 def form_heading(form: dict[str, Any]) -> str:
     """'registrering: Registrering (task registrer_virksomhet)', from engine.views.form_view."""
-    task = f" (task {form['task']})" if form.get("task") else ""
+    task = " (" + _("task {id}").format(id=form["task"]) + ")" if form.get("task") else ""
     return f"{form['form']}: {form['title']}{task}"
 
 
@@ -142,9 +150,11 @@ def field_line(field: dict[str, Any]) -> str:
     """'vedtak (choice of godkjent, underkjent; required): Vedtak': what `trinn form` takes."""
     kind = field["type"]
     if field["options"] is not None:
-        kind += " of " + ", ".join(option["option"] for option in field["options"])
+        kind = _("{type} of {options}").format(
+            type=kind, options=", ".join(option["option"] for option in field["options"])
+        )
     if field["required"]:
-        kind += "; required"
+        kind += "; " + _("required")
     return f"{field['field']} ({kind}): {field['label']}"
 
 
@@ -166,19 +176,36 @@ def history_lines(
             if event.kind != "done" or done.item:
                 what += f" ({done.task}" + (f" [{done.item}]" if done.item else "") + ")"
             if done.on_behalf_of:
-                what += f" on behalf of {(roles or {}).get(done.on_behalf_of, done.on_behalf_of)}"
+                role = (roles or {}).get(done.on_behalf_of, done.on_behalf_of)
+                what += " " + _("on behalf of {role}").format(role=role)
         for date in entry.moved:
             said = due_text if date.task else time_text
-            what += f" (moved {date.label}: {said(date.before, language) or '-'} -> "
-            what += f"{said(date.after, language) or '-'})"
+            what += " (" + _("moved {what}").format(what=date.label)
+            what += f": {said(date.before, language) or '-'} -> {said(date.after, language) or '-'})"
         for deadline, how in entry.deadlines:
-            what += f" (deadline {deadline} {how})"
+            what += (
+                " ("
+                + _("deadline {id} {how}").format(id=deadline, how=_(how) if how == "started" else how)
+                + ")"
+            )
         for advised in entry.against_advice:
-            what += f" (against advice: {'; '.join(advised.advice)}; reason: {advised.reason})"
+            what += (
+                " ("
+                + _("against advice: {advice}; reason: {reason}").format(
+                    advice="; ".join(advised.advice), reason=advised.reason
+                )
+                + ")"
+            )
         if entry.via == "web":
-            what += " (through the web form)"
+            what += " (" + _("through the web form") + ")"
         if entry.started:
-            what += " (started " + ", ".join(f"case {c}" for c in entry.started) + ")"
+            what += (
+                " ("
+                + _("started {cases}").format(
+                    cases=", ".join(_("case {id}").format(id=c) for c in entry.started)
+                )
+                + ")"
+            )
         state = f"{event.state_before} -> {event.state_after}" if entry.moved_state else event.state_after
         parts = [f"{event.case_version:>3}", time_text(event.at, language), event.actor, what, f"[{state}]"]
         changes = ", ".join(
@@ -187,6 +214,6 @@ def history_lines(
         if changes:
             parts.append(changes)
         if event.note:
-            parts.append(f"note: {event.note}")
+            parts.append(_("note: {note}").format(note=event.note))
         lines.append("  ".join(parts))
     return lines

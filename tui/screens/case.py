@@ -46,6 +46,7 @@ class CaseScreen(DeskScreen):
         Binding("n", "comment", N_("Comment"), show=False),
         Binding("h", "tab('history')", N_("History"), show=False),
         Binding("r", "reload", N_("Reload"), show=False),
+        Binding("x", "guards", N_("Guards as written"), show=False),
         *(
             Binding(str(number), f"tab('{tab}')", show=False)
             for number, tab in enumerate(("tasks", "actions", "fields", "forms", "history", "messages"), 1)
@@ -110,7 +111,7 @@ class CaseScreen(DeskScreen):
         self.query_one(ActionList).show(page)
         self.field_list.show(page, self.desk.actor)
         self.query_one(FormList).show(page)
-        self.query_one(Timeline).show(page, self.desk.actor)
+        self.query_one(Timeline).show(page, self.desk.actor, self.desk.service.people.name_of)
         self.query_one(MessageTable).show(page)
         if first and self.open_form_first in page.spec.forms:
             self.open_form(self.open_form_first)
@@ -239,6 +240,15 @@ class CaseScreen(DeskScreen):
             first = controls[0]
             first.focus()
             self.query_one("#field-list", VerticalScroll).scroll_to_widget(first, animate=False)
+
+    def action_guards(self) -> None:
+        """For designers: show (or hide again) each blocked action's guard as written, with the
+        values it read; coordinators read the reasons in words."""
+        actions = self.query_one(ActionList)
+        actions.guards = not actions.guards
+        if self.page is not None:
+            actions.show(self.page)
+        self.action_tab("actions")
 
     def action_reload(self) -> None:
         self.refresh_data()

@@ -19,7 +19,7 @@ from trinn.tui.desk import ALL, CLOSED, CaseFilter, CaseRow
 from trinn.tui.i18n import due_text, local_datetime, ngettext
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import DeskScreen, run_db
-from trinn.tui.widgets.plain import plain
+from trinn.tui.widgets.plain import plain, visible_controls
 from trinn.tui.widgets.virtual_table import Column, VirtualTable
 
 __all__ = ["CasesScreen"]
@@ -153,6 +153,8 @@ class CasesScreen(DeskScreen):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "search":
             event.stop()
+            if visible_controls(event.input):
+                return  # a pasted terminal escape, now text: searched when its own change comes
             self.apply_filter(CaseFilter(**{**vars(self.filter), "search": event.value.strip()}))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

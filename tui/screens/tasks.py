@@ -70,7 +70,7 @@ class MyTasksScreen(DeskScreen):
                 str(row.case_id),
                 plain(row.subject),
                 plain(title, style),
-                plain(row.role),
+                plain(row.role_title or row.role),
             )
         if rows:
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))

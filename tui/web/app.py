@@ -26,10 +26,12 @@ from urllib.parse import parse_qsl, quote
 
 from trinn.engine import i18n as engine_i18n
 from trinn.engine.errors import CaseNotFoundError, CommandError, TrinnError
+from trinn.engine.files import Upload, stored_file
 from trinn.engine.links import FormLinks, LinkClaim, LinkError, linked_task
 from trinn.engine.spec import FieldType
-from trinn.engine.values import check_value
+from trinn.engine.values import ValueProblem, check_value
 from trinn.tui.web.guard import BodyTooLarge, Guard, RateLimiter, read_body
+from trinn.tui.web.multipart import read_multipart
 from trinn.tui.web.pages import HERE, form_page, notice_page
 from trinn.tui.web.texts import texts
 
@@ -48,6 +50,8 @@ log = logging.getLogger("trinn.serve")
 CSRF_COOKIE = "trinn_csrf"
 CSRF_FIELD = "_csrf"
 _MAX_FIELDS = 1_000  # name=value pairs in one submission (a form has far fewer)
+_URLENCODED = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"  # a form with a file field (tui.web.multipart)
 
 
 @dataclass(frozen=True)
@@ -59,11 +63,12 @@ class ServeOptions:
 
 
 class _Refused(Exception):
-    """A request answered with one of the notices, and nothing written."""
+    """A request answered with one of the notices, and nothing written; in the server's
+    language unless `language` is given."""
 
-    def __init__(self, status: int, title: str, text: str) -> None:
+    def __init__(self, status: int, title: str, text: str, language: str | None = None) -> None:
         super().__init__(title)
-        self.status, self.title, self.text = status, title, text
+        self.status, self.title, self.text, self.language = status, title, text, language
 
 
 _NOT_FOUND = (404, "gone_title", "gone")
@@ -99,9 +104,14 @@ class _Forms:
         """The case whose form the link opens, if the form still waits for its answers."""
         try:
             case, compiled, _children = self.service.queries.load(claim.case_id)
-            linked_task(compiled.spec, case, claim)
-        except (LinkError, CaseNotFoundError):
+        except CaseNotFoundError:
             raise _Refused(*_NOT_FOUND) from None
+        try:
+            linked_task(compiled.spec, case, claim)
+        except LinkError:
+            # a genuine link (signed by our key, for this case and form) that is spent: the
+            # same page, in its playbook's words; a wrong link learns nothing of the case
+            raise _Refused(*_NOT_FOUND, language=compiled.spec.language) from None
         return case, compiled.spec
 
     def csrf_token(self, cookie: str, claim: LinkClaim) -> str:
@@ -167,31 +177,40 @@ class _Forms:
         from starlette.responses import RedirectResponse
 
         claim = self.claim(request)
-        if (
-            request.headers.get("content-type", "").split(";")[0].strip()
-            != "application/x-www-form-urlencoded"
-        ):
+        content_type = request.headers.get("content-type", "")
+        media = content_type.split(";")[0].strip()
+        if media not in (_URLENCODED, _MULTIPART):
             raise _Refused(*_BAD)
+        limit = self.options.max_body
+        if media == _MULTIPART:  # room for the form's files, each within the playbook's file_bytes
+            _case, spec = await run_in_threadpool(self.waiting_case, claim)
+            limit += sum(
+                spec.limits.caps.file_bytes for f in spec.forms[claim.form].fields if _is_file(spec, f)
+            )
         try:
-            body = await read_body(request.receive, self.options.max_body)
+            body = await read_body(request.receive, limit)
         except BodyTooLarge:
             raise _Refused(413, "too_large_title", "too_large") from None
+        files: dict[str, Upload] = {}
         try:
-            pairs = parse_qsl(
-                body.decode("utf-8"),
-                keep_blank_values=True,
-                strict_parsing=False,
-                max_num_fields=_MAX_FIELDS,
-                errors="strict",
-            )
-        except (UnicodeDecodeError, ValueError):
+            if media == _MULTIPART:
+                pairs, files = read_multipart(body, content_type, _MAX_FIELDS)
+            else:
+                pairs = parse_qsl(
+                    body.decode("utf-8"),
+                    keep_blank_values=True,
+                    strict_parsing=False,
+                    max_num_fields=_MAX_FIELDS,
+                    errors="strict",
+                )
+        except (UnicodeDecodeError, ValueError):  # BadMultipart too
             raise _Refused(*_BAD) from None
         cookie = request.cookies.get(CSRF_COOKIE, "")
         sent = [v for k, v in pairs if k == CSRF_FIELD]
         if not cookie or len(sent) != 1 or not hmac.compare_digest(sent[0], self.csrf_token(cookie, claim)):
             raise _Refused(*_CSRF)
         case, spec = await run_in_threadpool(self.waiting_case, claim)
-        answers = self.answers(spec, claim.form, [(k, v) for k, v in pairs if k != CSRF_FIELD])
+        answers = self.answers(spec, claim.form, [(k, v) for k, v in pairs if k != CSRF_FIELD], files)
         outcome = await run_in_threadpool(self.send, claim, spec, answers)
         if outcome is not None:
             errors, problem = outcome
@@ -203,13 +222,19 @@ class _Forms:
         return RedirectResponse(f"/f/sent?lang={spec.language}", status_code=303, background=after)
 
     @staticmethod
-    def answers(spec: PlaybookSpec, form_id: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    def answers(
+        spec: PlaybookSpec, form_id: str, pairs: list[tuple[str, str]], files: dict[str, Upload]
+    ) -> dict[str, Any]:
         """The form's answers from the posted pairs: lists from checkboxes and lines, None for
-        an empty answer; any other name, or a one-answer field sent twice, is refused."""
+        an empty answer, the files sent for file fields (a file field sent none keeps what it
+        holds); any other name, text for a file field, or a one-answer field sent twice, is
+        refused."""
         names = spec.forms[form_id].fields
-        answers: dict[str, Any] = {}
+        if any(name not in names or not _is_file(spec, name) for name in files):
+            raise _Refused(*_BAD)
+        answers: dict[str, Any] = dict(files)
         for name, value in pairs:
-            if name not in names:
+            if name not in names or _is_file(spec, name):
                 raise _Refused(*_BAD)
             kind = spec.fields[name].type
             if kind is FieldType.multi_choice:
@@ -223,7 +248,7 @@ class _Forms:
             else:
                 answers[name] = value if value.strip() else None
         for name in names:  # an unticked box and an unchosen radio send nothing
-            if name not in answers:
+            if name not in answers and not _is_file(spec, name):
                 answers[name] = [] if spec.fields[name].type is FieldType.multi_choice else None
         return answers
 
@@ -240,7 +265,11 @@ class _Forms:
                     if field_spec.required:
                         errors[name] = texts(spec.language)["missing"]
                     continue
-                problem = check_value(field_spec, value)
+                problem = (
+                    _file_problem(spec, name, value)
+                    if isinstance(value, Upload)
+                    else check_value(field_spec, value)
+                )
                 if problem is not None:
                     errors[name] = str(problem)
             if errors:
@@ -250,10 +279,28 @@ class _Forms:
                     claim.case_id, claim.form, answers, actor="web", note=None, link=claim
                 )
             except (LinkError, CaseNotFoundError):
-                raise _Refused(*_NOT_FOUND) from None
+                raise _Refused(*_NOT_FOUND, language=spec.language) from None
             except CommandError as exc:
-                return {}, exc.message
+                # said at the form's fields it names; the engine's words never reach an outsider
+                # (they may name what the case holds beyond the form)
+                named = {
+                    n: p or texts(spec.language)["missing"] for n, p in exc.fields.items() if n in answers
+                }
+                return named, None if named else texts(spec.language)["refused"]
         return None
+
+
+def _is_file(spec: PlaybookSpec, name: str) -> bool:
+    return name in spec.fields and spec.fields[name].type is FieldType.file
+
+
+def _file_problem(spec: PlaybookSpec, name: str, upload: Upload) -> ValueProblem | None:
+    """Why the file sent for `name` is refused (empty, too large, a kind it does not take)."""
+    try:
+        stored_file(upload, spec.limits.caps, spec.fields[name].accept)
+    except ValueProblem as problem:
+        return problem
+    return None
 
 
 def build_app(
@@ -283,7 +330,8 @@ def build_app(
                 return await forms.submit(request)
             return await forms.show(request)
         except _Refused as refused:
-            return notice(options.language, refused.status, refused.title, refused.text)
+            language = refused.language or options.language
+            return notice(language, refused.status, refused.title, refused.text)
 
     async def sent(request: Request) -> Response:
         return notice(request.query_params.get("lang", options.language), 200, "thanks_title", "thanks")

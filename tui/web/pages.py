@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trinn.engine.calendar import zone_of
+from trinn.engine.moments import local_moment_text
 from trinn.engine.spec import FieldType
 from trinn.engine.text import localize
 from trinn.tui.web.texts import page_language, texts
@@ -72,6 +74,8 @@ def widget(spec: FieldSpec) -> tuple[str, str, str | None]:
         return "yesno", "text", None
     if kind in (FieldType.number, FieldType.money):
         return "input", "text", "decimal"  # "50 000" and "1,5" as people write them
+    if kind is FieldType.file:
+        return "input", "file", None  # sent as multipart/form-data; never shown back or served
     return "input", _INPUTS.get(kind, "text"), None
 
 
@@ -102,11 +106,17 @@ def field_views(
         view.options = [
             (o, localize(labels[o], language) if o in labels else o) for o in field_spec.options or []
         ]
-        if isinstance(value, list):
+        if field_spec.type is FieldType.file:
+            pass  # a file input starts empty: the visitor picks the file (again)
+        elif isinstance(value, list):
             view.chosen = [str(v) for v in value]
             view.value = "\n".join(view.chosen)
         elif isinstance(value, bool):
             view.value = "yes" if value else "no"
+        elif field_spec.type is FieldType.datetime and isinstance(value, str) and value.endswith("Z"):
+            # a stored moment (UTC) shown as people type it, on the playbook's clock; what
+            # was typed (a form sent back with its problems) is shown as typed
+            view.value = local_moment_text(value, zone_of(language, spec.timezone), language)
         elif value is not None:
             view.value = str(value)
             view.chosen = [view.value]

@@ -39,6 +39,7 @@ TEXTS = {
     "error_title": N_("Something went wrong"),
     "error": N_("Nothing was saved. Please try again later."),
     "one_per_line": N_("One per line."),
+    "refused": N_("The answers could not be recorded. Check them and send the form again."),
 }
 
 

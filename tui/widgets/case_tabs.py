@@ -137,6 +137,8 @@ class ActionList(ChoiceList):
     class Chosen(ChoiceList.Chosen):
         """An action chosen: `choice` is its trigger."""
 
+    guards = False  # for designers: each ✗ also shows its raw guard with the values it read
+
     def show(self, page: CasePage) -> None:
         options = self
         highlighted = options.highlighted
@@ -167,6 +169,8 @@ class ActionList(ChoiceList):
                     "   " + _("Not now: {reasons}").format(reasons=shown("; ".join(possibility.reasons))),
                     style="italic",
                 )
+                if self.guards and possibility.explained:
+                    label.append("\n   " + shown("; ".join(possibility.explained)), style="dim")
             listed.append(Option(label, id=possibility.trigger, disabled=not possibility.allowed))
         if not listed:
             listed.append(Option(_("No actions from this state."), disabled=True))

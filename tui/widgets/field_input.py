@@ -3,7 +3,8 @@
 Text-like types get an Input checked on every keystroke by the engine's own
 value rules (engine.values), so the message a user sees while typing is the
 one the engine would give; long text a TextArea; yes/no a Checkbox; a choice
-a Select of the playbook's option labels; several choices a SelectionList.
+a Select of the playbook's option labels; several choices a SelectionList; a file
+the path of the file to send (read when saved, checked by the engine: engine.files).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
 from trinn.engine.calendar import zone_of
+from trinn.engine.files import Upload, described, read_upload
 from trinn.engine.i18n import N_
 from trinn.engine.moments import local_moment_text
 from trinn.engine.spec import FieldSpec, FieldType
@@ -27,7 +29,7 @@ from trinn.engine.text import localize
 from trinn.engine.values import check_value
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import language
-from trinn.tui.widgets.plain import plain
+from trinn.tui.widgets.plain import plain, visible_controls
 
 __all__ = ["FieldInput", "shown_value"]
 
@@ -41,6 +43,7 @@ _PLACEHOLDERS = {
     FieldType.text_list: "a, b, c",
     FieldType.email_list: "ola@example.no, kari@example.no",
     FieldType.person_list: "a, b, c",
+    FieldType.file: N_("path of the file, e.g. ~/avtale.pdf"),
 }
 
 
@@ -58,6 +61,8 @@ def shown_value(spec: FieldSpec | None, value: Any, playbook_language: str, zone
         return localize(labels[value], language(), playbook_language)
     if spec is not None and spec.type is FieldType.datetime and isinstance(value, str):
         return local_moment_text(value, zone_of(playbook_language, zone), playbook_language)
+    if spec is not None and spec.type is FieldType.file:
+        return described(value)
     return str(value)
 
 
@@ -88,12 +93,17 @@ class FieldInput(Vertical):
 
     @property
     def dirty(self) -> bool:
-        """True when the input holds something else than the stored value it was given."""
+        """True when the input holds something else than the stored value it was given (for a
+        file: a path to send one)."""
+        if self.spec.type is FieldType.file:
+            return bool(self.query_one(".field-control", Input).value.strip())
         return _same(self.value) != _same(self._as_shown(self.initial))
 
     def _as_shown(self, value: Any) -> Any:
         """What the control gives back when it shows `value`."""
         kind = self.spec.type
+        if kind is FieldType.file:  # the input holds a path to send, never the file kept
+            return None
         if kind is FieldType.bool:
             return bool(value)
         if kind is FieldType.multi_choice:
@@ -142,6 +152,8 @@ class FieldInput(Vertical):
 
     def compose(self) -> ComposeResult:
         label = self._text(self.spec.label) + (" *" if self.required else "")
+        if self.spec.type is FieldType.file and isinstance(self.initial, dict):
+            label += f" ({described(self.initial)})"  # what it holds; a path typed replaces it
         yield Label(plain(label), classes="field-label")
         yield Static("", classes="field-lock")
         yield self._input()
@@ -171,7 +183,7 @@ class FieldInput(Vertical):
                 *[(plain(self._text(labels.get(o, o))), o, o in chosen) for o in spec.options or []],
                 classes="field-control",
             )
-        value = self._typed(value)
+        value = "" if kind is FieldType.file else self._typed(value)  # a file: a path to send
         placeholder = _PLACEHOLDERS.get(kind, "")
         return Input(
             "" if value is None else str(value),
@@ -192,6 +204,9 @@ class FieldInput(Vertical):
         if isinstance(control, TextArea):
             return control.text.strip() or None
         assert isinstance(control, Input)
+        if self.spec.type is FieldType.file:  # no path: the file it holds stays
+            path = control.value.strip()
+            return read_upload(path) if path else self.initial
         return control.value.strip() or None
 
     def hold_back(self, reason: str | None) -> None:
@@ -221,6 +236,8 @@ class FieldInput(Vertical):
         value = self.value
         if value is None:
             message = _("required") if self.required else ""
+        elif isinstance(value, Upload):  # its size and kind are the engine's to check, once saved
+            message = value.problem or ""
         else:
             problem = check_value(self.spec, value, zone=self._zone())
             message = str(problem) if problem else ""
@@ -239,8 +256,11 @@ class FieldInput(Vertical):
     @on(Select.Changed)
     @on(SelectionList.SelectedChanged)
     def _edited(self, event: Message) -> None:
-        """Whichever widget holds the value changed: checked again (this field's own event)."""
+        """Whichever widget holds the value changed: checked again (this field's own event); a
+        pasted terminal escape is made visible first (tui.widgets.plain.visible_controls)."""
         event.stop()
+        if visible_controls(self.query_one(".field-control")):
+            return  # its own Changed event checks the visible text
         self._changed()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["Timeline"]
 
 
-def _what(page: CasePage, entry: HistoryEntry) -> str:
+def _what(page: CasePage, entry: HistoryEntry, name_of: Callable[[str], str]) -> str:
     kind, name = entry.event.kind, entry.event.name
     spec = page.spec
     if kind == "open":
@@ -44,7 +45,7 @@ def _what(page: CasePage, entry: HistoryEntry) -> str:
     if kind == "assign":
         task = spec.all_tasks().get(name or "")
         return _("assigned “{task}” to {person}").format(
-            task=page.text(task.title) if task else name, person=entry.assignee or ""
+            task=page.text(task.title) if task else name, person=name_of(entry.assignee or "")
         )
     if kind == "comment":
         return _("commented")
@@ -78,19 +79,24 @@ def _change(page: CasePage, name: str, new: Any) -> str:
 class Timeline(Static):
     """A case's events, oldest first; each entry two lines at most, so it reads at 80 columns."""
 
-    def show(self, page: CasePage, actor: str) -> None:
-        """The events of `page`; those `actor` did are marked as yours."""
-        self.update(_timeline(page, actor))
+    def show(self, page: CasePage, actor: str, name_of: Callable[[str], str] = str) -> None:
+        """The events of `page`; those `actor` did are marked as yours; people by `name_of`."""
+        self.update(_timeline(page, actor, name_of))
 
 
-def _timeline(page: CasePage, actor: str) -> Text:
+def _timeline(page: CasePage, actor: str, name_of: Callable[[str], str]) -> Text:
     text = Text()
     for entry in map(history_entry, page.events):
         event = entry.event
-        who = shown(event.actor) + (" " + _("(you)") if event.actor == actor else "")
+        who = shown(name_of(event.actor)) + (" " + _("(you)") if event.actor == actor else "")
         text.append(f"{local_datetime(event.at, page.spec.language, page.spec.timezone)}  ", style="dim")
         text.append(who, style="bold")
-        text.append("  " + shown(_what(page, entry)))
+        text.append("  " + shown(_what(page, entry, name_of)))
+        for done in entry.done:  # an outside party's task, recorded for them by a coordinator
+            if done.on_behalf_of:
+                role = page.spec.roles.get(done.on_behalf_of)
+                title = page.text(role.title) if role else done.on_behalf_of
+                text.append(" " + shown(_("on behalf of {role}").format(role=title)))
         if entry.moved_state and event.state_before:
             moved = f"{page.state_title(event.state_before)} → {page.state_title(event.state_after)}"
             text.append(f"\n    {shown(moved)}", style="green")

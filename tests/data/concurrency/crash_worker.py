@@ -15,6 +15,7 @@ import datetime as dt
 import sys
 
 from trinn.engine.clock import utc_now
+from trinn.engine.files import Upload
 from trinn.engine.links import FormLinks
 from trinn.engine.people import People
 from trinn.engine.registry import PlaybookRegistry
@@ -44,6 +45,8 @@ VALUES = {
     "padrivere": ["Ola", "Per"],
     "tilslutningsavtale_lenke": "https://example.org/avtale",
     "forpliktelser": "Deltar i arbeidsgruppen",
+    # fase 7.2 v4: Ledelsen records the signed agreement with its file
+    "signert_tilslutningsavtale": Upload("signert-avtale.pdf", b"%PDF-1.7\n%%EOF\n"),
 }
 # the trigger that moves a case on from each state, once the state's tasks are done
 NEXT = {
