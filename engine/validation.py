@@ -112,6 +112,18 @@ def _allowed_keys(root: type[BaseModel], path: Loc) -> list[str]:
     )
 
 
+def _described(root: type[BaseModel], path: Loc) -> str:
+    """The description of the key at `path` in the format, or "" (a key named alike elsewhere
+    gives none: a hint must not guess)."""
+    found = {
+        model.model_fields[str(path[-1])].description or ""
+        for model in _models_at(root, path[:-1])
+        if str(path[-1]) in model.model_fields
+    }
+    text = found.pop() if len(found) == 1 else ""
+    return text[:1].lower() + text[1:]  # a hint starts lowercase, as every message does
+
+
 def _describe(error: Any, key: str | int | None, value: Any) -> tuple[str, str]:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "missing":
@@ -233,8 +245,8 @@ def _problem(
             did_you_mean(str(key), _allowed_keys(root, path[:-1]), list_if_few=8) if with_hint else ""
         )
         return source_map.problem(path, f"unknown key '{key}'", suggestion, at_key=True)
-    if error["type"] == "missing":
-        return source_map.problem(path[:-1], f"missing required key '{key}'")
+    if error["type"] == "missing":  # what the key says, from the format's own description
+        return source_map.problem(path[:-1], f"missing required key '{key}'", _described(root, path))
     value = key if is_key else _value_at(data, path)
     message, hint = _describe(error, key, value)
     kinds = sorted({_TYPE_ERRORS[e["type"]] for e in alternatives if e["type"] in _TYPE_ERRORS})

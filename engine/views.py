@@ -17,7 +17,7 @@ from trinn.engine.text import localize
 
 if TYPE_CHECKING:  # a listing (`iso`) must not load the compiler
     from trinn.engine.compiler import CompiledPlaybook
-    from trinn.engine.spec import PlaybookSpec
+    from trinn.engine.spec import PlaybookSpec, TaskSpec
     from trinn.engine.store.rows import EventRow, OpenTask
 
 __all__ = [
@@ -44,11 +44,18 @@ def _text(spec: PlaybookSpec, text: Any, language: str | None) -> str:
 
 
 def task_view(
-    spec: PlaybookSpec, task: TaskRecord | OpenTask, now: dt.datetime, language: str | None = None
+    spec: PlaybookSpec,
+    task: TaskRecord | OpenTask,
+    now: dt.datetime,
+    language: str | None = None,
+    tasks: Mapping[str, TaskSpec] | None = None,
 ) -> dict[str, Any]:
-    """One task with its title; `task` is a case's record or an open task as listed."""
+    """One task with its title; `task` is a case's record or an open task as listed.
+
+    `tasks` is `spec.all_tasks()` when the caller lists many: built once, not once a row.
+    """
     row = task
-    task_spec = spec.all_tasks().get(row.task_id)
+    task_spec = (spec.all_tasks() if tasks is None else tasks).get(row.task_id)
     due = row.due_at
     return {
         "task": row.task_id,
@@ -80,6 +87,7 @@ def case_view(
     """A case as `trinn show` knows it: fields, the tasks of its state, its links."""
     spec = compiled.spec
     state = spec.states.get(case.state)
+    all_tasks = spec.all_tasks()
     return {
         "id": case.id,
         "playbook": case.playbook_id,
@@ -97,7 +105,7 @@ def case_view(
         # date-times as people type them, on the wall clock of the playbook's zone
         "local_fields": local_fields(spec, case.fields),
         "tasks": [
-            task_view(spec, t, now, language)
+            task_view(spec, t, now, language, all_tasks)
             for t in case.current_tasks()
             if t.status != TaskStatus.CANCELLED
         ],
@@ -221,7 +229,7 @@ def form_view(spec: PlaybookSpec, form: str, language: str | None = None) -> dic
     """A form as a person filling it needs it: each field's label, type, whether it is
     required, and a choice's options with their labels (what `trinn form` takes)."""
     form_spec = spec.forms[form]
-    fields = []
+    fields: list[dict[str, Any]] = []
     for name in form_spec.fields:
         field = spec.fields[name]
         labels = field.option_labels or {}
@@ -237,6 +245,10 @@ def form_view(spec: PlaybookSpec, form: str, language: str | None = None) -> dic
                 "help": _text(spec, field.help, language) if field.help is not None else None,
             }
         )
+        if field.type == "file":  # the kinds it takes, given as FIELD=@PATH
+            from trinn.engine.files import KINDS
+
+            fields[-1]["accept"] = list(field.accept or KINDS)
     return {
         "form": form,
         "title": _text(spec, form_spec.title, language),

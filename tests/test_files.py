@@ -310,3 +310,11 @@ def test_readme_files_section_runs_as_written(tmp_path: Path, monkeypatch: pytes
     settings = ["--db", str(tmp_path / "trinn.db"), "outbox", "--json"]
     (row,) = json.loads(CliRunner().invoke(app, settings, obj=lambda: NOW).output)
     assert [item["name"] for item in row["attachments"]] == ["avtale.pdf", "partner-terms.pdf"]
+
+
+def test_cli_forms_lists_the_kinds_a_file_field_takes(trinn) -> None:
+    listed = trinn("forms", "padriv.fase-7-2", "signert_avtale")
+    assert listed.output == (
+        "signert_avtale: Signert tilslutningsavtale\n"
+        "  signert_tilslutningsavtale (file of pdf, docx, odt, png, jpeg): Signert tilslutningsavtale\n"
+    )

@@ -47,7 +47,10 @@ def test_lint_silencing_needs_a_reason() -> None:
     broken = text.replace("    reason: The board joins in the next version of the method.\n", "")
     with pytest.raises(PlaybookError) as info:
         load_playbook_text(broken, "silenced.yaml")
-    assert [str(p) for p in info.value.problems] == ["silenced.yaml:9:5: missing required key 'reason'"]
+    assert [str(p) for p in info.value.problems] == [
+        "silenced.yaml:9:5: missing required key 'reason' "
+        "(why the finding does not apply here (e.g. what the source text says))"
+    ]
 
 
 def test_lint_rules_have_ids_and_severities() -> None:

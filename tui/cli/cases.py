@@ -25,6 +25,7 @@ from trinn.tui.i18n import gettext as _
 if TYPE_CHECKING:
     from trinn.engine.case import Case
     from trinn.engine.service import Service
+    from trinn.engine.spec import TaskSpec
 
 __all__ = ["COMMANDS", "show_case"]
 
@@ -178,8 +179,12 @@ def tasks(
             roles=roles, assignee=assignee if roles is not None else None, overdue_at=now if overdue else None
         )
         data = []
+        tasks_of: dict[int, dict[str, TaskSpec]] = {}  # by spec: a few versions, thousands of rows
         for row, compiled in rows:
-            view = task_view(compiled.spec, row, now, settings.language)
+            tasks = tasks_of.get(id(compiled.spec))
+            if tasks is None:
+                tasks = tasks_of[id(compiled.spec)] = compiled.spec.all_tasks()
+            view = task_view(compiled.spec, row, now, settings.language, tasks)
             view.update(
                 case=row.case_id,
                 playbook=row.playbook_id,

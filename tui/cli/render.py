@@ -153,6 +153,8 @@ def field_line(field: dict[str, Any]) -> str:
         kind = _("{type} of {options}").format(
             type=kind, options=", ".join(option["option"] for option in field["options"])
         )
+    if field.get("accept"):  # a file field: FIELD=@PATH, of these kinds
+        kind = _("{type} of {options}").format(type=kind, options=", ".join(field["accept"]))
     if field["required"]:
         kind += "; " + _("required")
     return f"{field['field']} ({kind}): {field['label']}"
