@@ -12,6 +12,10 @@ import pytest
 from trinn.engine.catalog import bundled_files
 from trinn.engine.compiler import compile_playbook
 from trinn.engine.loader import load_playbook
+from trinn.engine.scenario import load_scenarios, scenario_file_for
+from trinn.engine.scenario_run import ACTOR, run_scenario
+from trinn.engine.scenario_steps import ServiceCommands
+from trinn.engine.service import Service
 
 # file name -> the seed text (in the seeds folder, outside the repository) it was made from
 SEEDS = {
@@ -250,3 +254,49 @@ def test_playbook_names_what_its_seed_names(name: str) -> None:
     text = " ".join(path.read_text(encoding="utf-8").casefold().split())  # folded lines
     missing = [phrase for phrase in SEED_PHRASES[name] if phrase.casefold() not in text]
     assert missing == []
+
+
+# ------------------------------------------------- forankring: «ALLE partnerskaber» (seed 003)
+
+
+@pytest.mark.parametrize(
+    ("name", "end", "named_by"),
+    [
+        ("partnerskab-fem-trin.yaml", "partnerskab_aftalt", "partnerskab"),
+        ("padriv-fase-7-2.yaml", "formalisert", "virksomhet"),
+    ],
+)
+def test_a_new_partnership_opens_its_forankring_case_linked_both_ways(
+    tmp_path: Path, name: str, end: str, named_by: str
+) -> None:
+    (playbook,) = [f.path for f in BUNDLED if f.path.name == name]
+    scenarios = scenario_file_for(playbook)
+    assert scenarios is not None
+    loaded = load_scenarios(scenarios)
+    services: list[Service] = []
+
+    def commands(service: Service) -> ServiceCommands:
+        services.append(service)
+        return ServiceCommands(service, ACTOR)
+
+    anchored = 0
+    for index in range(len(loaded.spec.scenarios)):
+        result = run_scenario(loaded, index, database=f"sqlite:///{tmp_path / f'{index}.db'}", via=commands)
+        assert result.failure is None, str(result.failure)
+        queries = services[-1].queries
+        for row in queries.cases():
+            case, _compiled, children = queries.load(row.id)
+            if row.playbook_id == "partnerskab.forankring":
+                parent, _parent_compiled, siblings = queries.load(row.parent_id or 0)
+                assert parent.state == end and row.id in siblings  # started by the positive end only
+                continue
+            if case.state != end:
+                assert children == []
+                continue
+            (child_id,) = children
+            child, child_compiled, _ = queries.load(child_id)
+            assert child_compiled.spec.id == "partnerskab.forankring"
+            assert (child.parent_id, child.state) == (case.id, "kobles")
+            assert child.fields["partnerskab"] == case.fields[named_by]
+            anchored += 1
+    assert anchored >= 1

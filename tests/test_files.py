@@ -257,6 +257,8 @@ def test_cli_sets_shows_and_saves_a_file(trinn, tmp_path: Path) -> None:
     shown = [line.strip().split(None, 1) for line in trinn("show", "1").output.splitlines()]
     assert ["signed", f"signert avtale.pdf ({len(PDF)} B, pdf)"] in shown
     assert ["note", "@acme"] in shown
+    history = trinn("history", "1").output
+    assert f'signed="signert avtale.pdf ({len(PDF)} B, pdf)", note="@acme"' in history
     saved = trinn("file", "1", "signed", "--out", "copy.pdf")
     assert (saved.exit_code, saved.output) == (0, f"copy.pdf: {len(PDF)} bytes (application/pdf)\n")
     assert (tmp_path / "copy.pdf").read_bytes() == PDF

@@ -192,9 +192,10 @@ async def test_escape_with_unsaved_fields_asks_first(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = await open_screen(pilot, case_id)
-        await pilot.press("e", "end", *"Kari")  # the first field has focus and takes the letters
+        await pilot.press("e", "end", *"Kari")  # the first field kari may change has focus, takes the letters
         await settle(pilot)
-        assert [f.field_name for f in screen.query(FieldInput) if f.dirty] == ["virksomhet"]
+        first = next(f for f in screen.query(FieldInput) if f.held_back is None)  # not the opening data
+        assert [f.field_name for f in screen.query(FieldInput) if f.dirty] == [first.field_name]
         await pilot.press("escape")  # out of the field: letters are keys again
         await settle(pilot)
         assert app.screen is screen and not screen.focused.has_class("field-control")  # type: ignore[union-attr]
@@ -205,7 +206,7 @@ async def test_escape_with_unsaved_fields_asks_first(tmp_path: Path) -> None:
         await pilot.press("escape")  # no: back to the fields, the typing still there
         await settle(pilot)
         assert app.screen is screen
-        assert screen.query_one("#field-virksomhet", FieldInput).value == "Acme ASKari"
+        assert first.value == "Kari"
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("enter")  # yes (the default button): leave
@@ -314,7 +315,10 @@ async def test_keys_typed_right_after_tab_land_in_the_next_field(tmp_path: Path)
         screen = await open_screen(pilot, case_id)
         await pilot.press("e")
         await settle(pilot)
-        first, second = list(screen.query(FieldInput))[:2]  # virksomhet, meldt_av
+        first = screen.query_one("#field-kontaktperson", FieldInput)
+        second = screen.query_one("#field-kontakt_epost", FieldInput)  # the next field
+        first.query_one(Input).focus()
+        await settle(pilot)
         burst(pilot, "x", "tab", "y", "z")  # a focused field's text is selected: typing replaces it
         await settle(pilot)
         assert (first.value, second.value) == ("x", "yz")
@@ -329,7 +333,8 @@ async def test_e_focuses_a_field_and_letters_act_as_keys_elsewhere(tmp_path: Pat
         screen = await open_screen(pilot, case_id)
         await pilot.press("e")
         await settle(pilot)
-        assert screen.focused is screen.query_one("#field-virksomhet", FieldInput).query_one(Input)
+        first = next(f for f in screen.query(FieldInput) if f.held_back is None)  # kari may change it
+        assert screen.focused is first.query_one(Input)
         screen.query_one("#save-fields").focus()  # the Save button: letters are keys again
         await pilot.press("a")
         await settle(pilot)

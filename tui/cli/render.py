@@ -160,6 +160,15 @@ def field_line(field: dict[str, Any]) -> str:
     return f"{field['field']} ({kind}): {field['label']}"
 
 
+def _file_said(value: Any) -> Any:
+    """A file field's value as `avtale.pdf (51 B, pdf)` (its sha256 is in `--json`); others as they are."""
+    if isinstance(value, dict) and set(value) == {"sha256", "name", "size", "type"}:
+        from trinn.engine.files import described
+
+        return described(value)
+    return value
+
+
 def history_lines(
     entries: list[HistoryEntry], language: str, roles: dict[str, str] | None = None
 ) -> list[str]:
@@ -211,7 +220,7 @@ def history_lines(
         state = f"{event.state_before} -> {event.state_after}" if entry.moved_state else event.state_after
         parts = [f"{event.case_version:>3}", time_text(event.at, language), event.actor, what, f"[{state}]"]
         changes = ", ".join(
-            f"{name}={json.dumps(new, ensure_ascii=False)}" for name, new in entry.changes.items()
+            f"{name}={json.dumps(_file_said(new), ensure_ascii=False)}" for name, new in entry.changes.items()
         )
         if changes:
             parts.append(changes)

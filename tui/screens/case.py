@@ -109,7 +109,7 @@ class CaseScreen(DeskScreen):
         self.task_table.show(page, self.desk.now())
         self.query_one(TaskNote).show(page, self.task_table.selected())
         self.query_one(ActionList).show(page)
-        self.field_list.show(page)
+        self.field_list.show(page, self.desk.actor)
         self.query_one(FormList).show(page)
         self.query_one(Timeline).show(page, self.desk.actor, self.desk.service.people.name_of)
         self.query_one(MessageTable).show(page)
@@ -233,8 +233,11 @@ class CaseScreen(DeskScreen):
         }
         if tab in focus:
             self.query_one(focus[tab]).focus()
-        elif tab == "fields":  # the first field takes the typing at once
-            first = self.query(".field-control").first()
+        elif tab == "fields":  # the first field this person may change takes the typing at once
+            controls = [c for c in self.query(".field-control") if not c.disabled]
+            if not controls:
+                return
+            first = controls[0]
             first.focus()
             self.query_one("#field-list", VerticalScroll).scroll_to_widget(first, animate=False)
 

@@ -89,6 +89,7 @@ class FieldInput(Vertical):
         self.playbook_language = playbook_language
         self.playbook_zone = zone
         self.required = spec.required if required is None else required
+        self.held_back: str | None = None  # why this person may not change it here (engine.permissions)
 
     @property
     def dirty(self) -> bool:
@@ -154,6 +155,7 @@ class FieldInput(Vertical):
         if self.spec.type is FieldType.file and isinstance(self.initial, dict):
             label += f" ({described(self.initial)})"  # what it holds; a path typed replaces it
         yield Label(plain(label), classes="field-label")
+        yield Static("", classes="field-lock")
         yield self._input()
         if self.spec.help:
             yield Static(plain(self._text(self.spec.help)), classes="field-help")
@@ -206,6 +208,20 @@ class FieldInput(Vertical):
             path = control.value.strip()
             return read_upload(path) if path else self.initial
         return control.value.strip() or None
+
+    def hold_back(self, reason: str | None) -> None:
+        """Not editable, greyed, saying why (`reason`: who may change it, or where); None opens it."""
+        self.held_back = reason
+        self.set_class(reason is not None, "locked")
+        if self.is_mounted:
+            self._show_lock()
+
+    def on_mount(self) -> None:
+        self._show_lock()
+
+    def _show_lock(self) -> None:
+        self.query_one(".field-control").disabled = self.held_back is not None
+        self.query_one(".field-lock", Static).update(plain(self.held_back or ""))
 
     def set_error(self, message: str, *, invalid: bool = True) -> None:
         """Show `message` under the input (quoted values shown as typed); `invalid=False` for a

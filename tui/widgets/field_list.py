@@ -1,5 +1,7 @@
 """The fields tab of a case's page: one input per field of the playbook, made once, and the
-row version they were filled from (the version a save goes against)."""
+row version they were filled from (the version a save goes against). A field the person may
+not change in the case's state (engine.permissions) is shown greyed, not editable, saying who
+may change it, or where: the engine's own refusal, so the screen and a save never disagree."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 
 from textual.containers import VerticalScroll
 
+from trinn.engine.permissions import field_rule, refusal
 from trinn.tui.desk import CasePage
 from trinn.tui.i18n import gettext as _
 from trinn.tui.widgets.field_input import FieldInput, shown_value
@@ -23,24 +26,32 @@ class FieldList(VerticalScroll):
         self.filled_from: int | None = None  # the row version the inputs show; a save names it
         self._made = False
 
-    def show(self, page: CasePage) -> None:
+    def show(self, page: CasePage, actor: str) -> None:
+        """Show `page`'s fields, as `actor` (holding `page.roles`) may change them now."""
         spec = page.spec
         if not self._made:
             self._made = True
-            self.mount_all(
-                [
-                    FieldInput(name, field, page.case.fields.get(name), spec.language, zone=spec.timezone)
-                    for name, field in spec.fields.items()
-                ]
-            )
+            inputs = [
+                FieldInput(name, field, page.case.fields.get(name), spec.language, zone=spec.timezone)
+                for name, field in spec.fields.items()
+            ]
+            self._apply_rules(page, actor, inputs)
+            self.mount_all(inputs)
             self.filled_from = page.case.row_version
             return
+        self._apply_rules(page, actor, list(self.query(FieldInput)))
         dirty = self.dirty()
         for field in self.query(FieldInput):
             if field not in dirty and field.initial != page.case.fields.get(field.field_name):
                 field.set_value(page.case.fields.get(field.field_name))
         if not dirty:
             self.filled_from = page.case.row_version
+
+    def _apply_rules(self, page: CasePage, actor: str, inputs: list[FieldInput]) -> None:
+        state = page.case.state
+        for field in inputs:
+            rule = field_rule(page.spec, field.field_name)
+            field.hold_back(refusal(rule, actor=actor, roles=page.roles, state=state, how="set"))
 
     def dirty(self) -> list[FieldInput]:
         """The fields typed in but not saved."""
