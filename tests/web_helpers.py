@@ -120,11 +120,12 @@ def invited_case(service: Service, virksomhet: str = "Fjordkraft AS") -> int:
 
 
 def walk(service: Service, case_id: int, steps: list[tuple[str, str, dict[str, Any]]], actor: str) -> None:
-    """Take `steps` on the case as `actor`: ("form", form, answers), ("done", task, {}) or
-    ("fire", trigger, {})."""
+    """Take `steps` on the case as `actor`: ("form", form, answers) (`form@item` for one item of
+    a for_each task), ("done", task, {}) or ("fire", trigger, {})."""
     for kind, name, values in steps:
         if kind == "form":
-            service.submit_form(case_id, name, values, actor=actor)
+            form, _, item = name.partition("@")
+            service.submit_form(case_id, form, values, actor=actor, item=item or None)
         elif kind == "done":
             service.complete_task(case_id, name, actor=actor)
         else:
@@ -142,6 +143,7 @@ def fem_trin_waiting(service: Service, partners: list[str]) -> int:
         ("form", "trin_1b", {"ide": "En lektiecafé"}),
         ("fire", "vaelg_partner", {}),
         ("form", "trin_2a", {"forslag": partners}),
+        *[("form", f"partnervurdering@{p}", {"egnet": "godt"}) for p in partners],
         ("form", "trin_2b", {"prioriteret_liste": partners}),
         ("fire", "skab_overbevisning", {}),
         ("form", "kontakt", {"partner_email": "post@partner.test"}),

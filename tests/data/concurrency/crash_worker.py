@@ -5,7 +5,8 @@
 It works from whatever the database holds, so a stream killed half-way carries on where it stopped:
 it keeps three cases of padriv.fase-7-2 open and moves each one step a turn (a field, a task, a form,
 a trigger, a comment; now and then a tick 60 days ahead). Every case is eventually formalised, closed as
-not relevant, or rejected, and a new one is opened in its place. After each command it prints one line
+not relevant, or rejected, and a new one is opened in its place (a formalised one's forankring
+case, opened by the playbook, stays as it is). After each command it prints one line
 and flushes, so the parent knows how far it got. Any error ends it with a traceback and status 1.
 """
 
@@ -112,7 +113,8 @@ def main() -> None:
     )
     turn = 0
     while True:
-        open_ids = [int(row.id) for row in service.queries.cases(closed=False)]
+        # a formalised case opens its partnerskab.forankring case: the stream leaves those be
+        open_ids = [int(row.id) for row in service.queries.cases(closed=False) if row.playbook_id == PLAYBOOK]
         while len(open_ids) < OPEN_CASES:
             case = service.open_case(
                 PLAYBOOK, {"virksomhet": f"Firma {len(open_ids)}", "meldt_av": "Kari"}, actor=ACTOR
