@@ -63,7 +63,7 @@ def test_cache_entry_per_start_case_targets(cache: PlaybookCache) -> None:
     sha256 = load_playbook_text(raw, "x").sha256
     assert names == [f"{sha256}-{checked_against({'partnerskab.forankring'})}.json"]
     # checked against other targets: not the same verdict, so parsed again
-    other = load_playbook_text(raw, "fase72.yaml", {"padriv.fase-2"}, cache)
+    other = load_playbook_text(raw, "fase72.yaml", {"partnerskab.forankring", "padriv.fase-2"}, cache)
     assert other.positions is not None
 
 
