@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from trinn.engine.case import task_specs
 from trinn.engine.errors import CommandError, SettingError, choice_hint, did_you_mean
 from trinn.engine.i18n import gettext as _
+from trinn.engine.i18n import language
 from trinn.engine.spec import FieldType
+from trinn.engine.text import localize
 
 if TYPE_CHECKING:
     from trinn.engine.case import TaskRecord
@@ -24,7 +26,16 @@ if TYPE_CHECKING:
     from trinn.engine.people import People, Person
     from trinn.engine.spec import PlaybookSpec
 
-__all__ = ["acting_roles", "authorise", "check_people", "may_do", "on_behalf", "person_of", "roles_of"]
+__all__ = [
+    "acting_roles",
+    "authorise",
+    "check_people",
+    "may_do",
+    "needs_role",
+    "on_behalf",
+    "person_of",
+    "roles_of",
+]
 
 
 def person_of(people: People, actor: str) -> Person:
@@ -90,14 +101,30 @@ def authorise(cmd: Command, record: TaskRecord, *, form: str | None = None, assi
         return
     if may_do(cmd, record):
         return
-    values = {"person": cmd.actor, "task": record.task_id, "role": record.role, "form": form}
+    why = needs_role(cmd.spec, cmd.actor, record.task_id, record.role, form=form, assigning=assigning)
+    raise CommandError(why)
+
+
+def needs_role(
+    spec: PlaybookSpec, person: str, task: str, role: str, *, form: str | None = None, assigning: bool = False
+) -> str:
+    """Why `person` may not work on `task`, naming the task, the role and the form by their
+    titles in the reader's language (the ids are what the command line typed; a person reads
+    the titles)."""
+    spec_of_task = task_specs(spec).get(task)
+    values = {
+        "person": person,
+        "task": localize(spec_of_task.title, language(), spec.language) if spec_of_task else task,
+        "role": localize(spec.roles[role].title, language(), spec.language) if role in spec.roles else role,
+        "form": localize(spec.forms[form].title, language(), spec.language) if form in spec.forms else form,
+    }
     if form is not None:
-        message = _("{person} cannot fill the form '{form}': its task '{task}' needs the role '{role}'")
+        message = _("{person} cannot fill the form «{form}»: its task «{task}» needs the role «{role}»")
     elif assigning:
-        message = _("{person} cannot assign '{task}': it needs the role '{role}'")
+        message = _("{person} cannot assign «{task}»: it needs the role «{role}»")
     else:
-        message = _("{person} cannot do '{task}': it needs the role '{role}'")
-    raise CommandError(message.format(**values))
+        message = _("{person} cannot do «{task}»: it needs the role «{role}»")
+    return message.format(**values)
 
 
 def check_people(cmd: Command, normalized: Mapping[str, Any]) -> None:

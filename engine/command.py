@@ -24,13 +24,11 @@ from trinn.engine.errors import CommandError, RefusedError, choice_hint, did_you
 from trinn.engine.files import StoredFile, Upload, refuse_copied, stored_file
 from trinn.engine.firing import CustomEffect, Effect, NotifyEffect, SetEffect, StartCaseEffect
 from trinn.engine.i18n import gettext as _
-from trinn.engine.i18n import language
 from trinn.engine.links import FormLinks
 from trinn.engine.permissions import check_writes
 from trinn.engine.readable import fields_read, unreadable
 from trinn.engine.spec import FieldType
 from trinn.engine.status import TaskStatus
-from trinn.engine.text import localize
 from trinn.engine.values import ValueProblem, normalize_value
 
 if TYPE_CHECKING:
@@ -112,7 +110,7 @@ class Command:
         if trigger not in compiled.triggers_from(before) and case.updated_by != self.actor:
             # someone else moved the case on since this person looked: say who and when
             reasons = compiled.why_not(before, trigger, self.context(None, before), self.roles)
-            state = self.spec.states[before]
+            action_title, state_title = compiled.titles(before, trigger)
             raise RefusedError(
                 trigger,
                 before,
@@ -120,7 +118,8 @@ class Command:
                 moved_by=self.people.name_of(case.updated_by),
                 moved_at=case.updated_at,
                 zone=zone_of(self.spec.language, self.spec.timezone).key,
-                state_title=localize(state.title, language(), self.spec.language),
+                trigger_title=action_title,
+                state_title=state_title,
             )
         # made only if a guard or action reads it, of the case as it was before the fire
         firing = compiled.fire(case, trigger, lambda reads: self.context(reads, before), self.roles)

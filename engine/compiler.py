@@ -33,6 +33,7 @@ from trinn.engine.firing import (
     reads_of,
 )
 from trinn.engine.i18n import gettext as _
+from trinn.engine.i18n import language
 from trinn.engine.loader import LoadedPlaybook
 from trinn.engine.reason import explained, refusal
 from trinn.engine.spec import (
@@ -43,6 +44,7 @@ from trinn.engine.spec import (
     SetActionSpec,
     StartCaseActionSpec,
 )
+from trinn.engine.text import localize
 
 # a firing's parts (what it saw, what it did) live in engine.firing
 __all__ = ["CompiledPlaybook", "RefusedError", "compile_playbook"]
@@ -196,6 +198,19 @@ class CompiledPlaybook:
             config["before"] = [_Actions(transition.spec.do, self.loaded.expressions)]
         return [{**config, "source": source} for source in sources]
 
+    def titles(self, state: str, trigger: str) -> tuple[str, str]:
+        """The action's and the state's titles in the reader's language, as a refusal names
+        them: the title of the trigger's move out of `state`, else of any of its moves, else
+        the trigger itself; then the state's title."""
+        spec, reader = self.spec, language()
+        moves = self._candidates.get((state, trigger)) or self.by_trigger.get(trigger, [])
+        titled = next((t.spec.title for t in moves if t.spec.title), None)
+        known = spec.states.get(state)
+        return (
+            localize(titled, reader, spec.language) if titled else trigger,
+            localize(known.title, reader, spec.language) if known else state,
+        )
+
     def triggers_from(self, state: str) -> list[str]:
         """The triggers that have a transition out of `state`, in playbook order."""
         return list(dict.fromkeys(t.trigger for t in self._from.get(state, ())))
@@ -216,11 +231,17 @@ class CompiledPlaybook:
             self.machine.events[trigger].trigger(record, firing)
         if firing.transition is None:
             if trigger not in self.by_trigger:
-                raise RefusedError(trigger, state, [_("unknown trigger")])
+                said, where = self.titles(state, trigger)
+                unknown = [_("unknown trigger")]
+                raise RefusedError(trigger, state, unknown, trigger_title=said, state_title=where)
             # said with the whole case in view: which tasks are open, not only what the guard read
             everything = firing._make(EVERYTHING) if firing._make is not None else firing.context
             reasons = self.why_not(state, trigger, everything, firing.roles)
-            raise RefusedError(trigger, state, reasons, explained=self.explain(state, trigger, everything))
+            explained = self.explain(state, trigger, everything)
+            said, where = self.titles(state, trigger)
+            raise RefusedError(
+                trigger, state, reasons, explained=explained, trigger_title=said, state_title=where
+            )
         if firing.transition.advice:  # read from the view of the case the guard read
             firing.unmet = unmet(firing.transition.advice, firing.context)
         return firing

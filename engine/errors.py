@@ -206,6 +206,7 @@ class RefusedError(CommandError):
         moved_at: dt.datetime | None = None,
         zone: str | None = None,
         state_title: str | None = None,
+        trigger_title: str | None = None,
         explained: list[str] | None = None,
     ) -> None:
         self.state = state
@@ -214,14 +215,17 @@ class RefusedError(CommandError):
         self.moved_by = moved_by
         self.moved_at = moved_at
         if moved_by is not None and moved_at is not None:
-            said = _("'{trigger}' is no longer possible: {who} moved the case to «{state}» at {at}")
+            said = _("«{trigger}» is no longer possible: {who} moved the case to «{state}» at {at}")
             message = said.format(
-                trigger=trigger, who=moved_by, state=state_title or state, at=said_moment(moved_at, zone)
+                trigger=trigger_title or trigger,
+                who=moved_by,
+                state=state_title or state,
+                at=said_moment(moved_at, zone),
             )
             message += f" ({'; '.join(reasons)})" if reasons else ""
         else:
-            message = _("cannot '{trigger}' in state '{state}' ({reasons})").format(
-                trigger=trigger, state=state, reasons="; ".join(reasons)
+            message = _("cannot «{trigger}» in «{state}» ({reasons})").format(
+                trigger=trigger_title or trigger, state=state_title or state, reasons="; ".join(reasons)
             )
         super().__init__(message, trigger=trigger)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypedDict, Unpack
 
 from trinn.engine.advice import checked_reason
-from trinn.engine.authority import authorise, person_of
+from trinn.engine.authority import authorise, needs_role, person_of
 from trinn.engine.case import Case
 from trinn.engine.clock import Clock, utc_now
 from trinn.engine.command import Command
@@ -201,11 +201,7 @@ class Service(Parts):
                 and not cmd.spec.roles[record.role].external
                 and not assignee.holds(record.role)
             ):
-                raise CommandError(
-                    _("{person} cannot do '{task}': it needs the role '{role}'").format(
-                        person=person, task=task, role=record.role
-                    )
-                )
+                raise CommandError(needs_role(cmd.spec, person, task, record.role))
             record.assignee, record.dirty = person, True
             cmd.details.update(task=record.task_id, item=record.item, assignee=person)
 

@@ -80,8 +80,9 @@ def test_form_of_another_roles_task_is_refused(cli: Cli) -> None:
         "registrering",
         "kontaktperson=Ola Hansen",
         who="stig",
-        stderr=f"trinn: case {case}: stig cannot fill the form 'registrering': its task "
-        "'registrer_virksomhet' needs the role 'ledelsen'",
+        stderr=f"trinn: case {case}: stig cannot fill the form «Registrer mulig ny samarbeidspartner»: "
+        "its task "
+        "«Registrer virksomheten som mulig ny samarbeidspartner» needs the role «Ledelsen»",
     )
     cli("form", case, "registrering", "kontaktperson=Ola Hansen")
     tasks = {t["task"]: t for t in cli.show(case)["tasks"]}
@@ -140,8 +141,9 @@ def test_refusals_are_said_in_the_users_language(cli: Cli) -> None:
         "kontaktperson=Ola",
         who="stig",
         lang="nb",
-        stderr=f"trinn: sak {case}: stig kan ikke fylle ut skjemaet 'registrering': oppgaven "
-        "'registrer_virksomhet' krever rollen 'ledelsen'",
+        stderr=f"trinn: sak {case}: stig kan ikke fylle ut skjemaet «Registrer mulig ny samarbeidspartner»: "
+        "oppgaven "
+        "«Registrer virksomheten som mulig ny samarbeidspartner» krever rollen «Ledelsen»",
     )
     cli.refused(
         "form",
@@ -160,7 +162,8 @@ def test_reopen_done_and_assign_need_the_tasks_role(cli: Cli) -> None:
         case,
         "avklar_interesse",
         who="stig",
-        stderr=f"trinn: case {case}: stig cannot do 'avklar_interesse': it needs the role 'ledelsen'",
+        stderr=f"trinn: case {case}: stig cannot do «Avklar om virksomheten viser interesse»: "
+        "it needs the role «Ledelsen»",
     )
     cli.refused(
         "assign",
@@ -168,7 +171,8 @@ def test_reopen_done_and_assign_need_the_tasks_role(cli: Cli) -> None:
         "avklar_interesse",
         "kari",
         who="stig",
-        stderr=f"trinn: case {case}: stig cannot assign 'avklar_interesse': it needs the role 'ledelsen'",
+        stderr=f"trinn: case {case}: stig cannot assign «Avklar om virksomheten viser interesse»: "
+        "it needs the role «Ledelsen»",
     )
     cli("done", case, "avklar_interesse")
     cli.refused(
@@ -176,7 +180,8 @@ def test_reopen_done_and_assign_need_the_tasks_role(cli: Cli) -> None:
         case,
         "avklar_interesse",
         who="stig",
-        stderr=f"trinn: case {case}: stig cannot do 'avklar_interesse': it needs the role 'ledelsen'",
+        stderr=f"trinn: case {case}: stig cannot do «Avklar om virksomheten viser interesse»: "
+        "it needs the role «Ledelsen»",
     )
 
 

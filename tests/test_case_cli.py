@@ -158,7 +158,7 @@ def test_form_without_answers_is_refused_with_its_fields(trinn, opened) -> None:
 
 def test_errors_under_json_are_json_on_stdout_and_a_line_on_stderr(trinn, opened) -> None:
     refused = trinn("fire", "1", "to_signing", "--json", who="bo")
-    message = "case 1: cannot 'to_signing' in state 'new' (needs the role «Lead»)"
+    message = "case 1: cannot «to_signing» in «New» (needs the role «Lead»)"
     assert (json.loads(refused.stdout), refused.stderr, refused.exit_code) == (
         {"error": message, "code": 1},
         f"trinn: {message}\n",
@@ -179,7 +179,7 @@ def test_tasks_mine_follows_roles_and_assignment(trinn, opened) -> None:
     ]
     refused = trinn("assign", "1", "intake", "bo")
     assert (refused.output, refused.exit_code) == (
-        "trinn: case 1: bo cannot do 'intake': it needs the role 'lead'\n",
+        "trinn: case 1: bo cannot do «Intake»: it needs the role «Lead»\n",
         1,
     )
 
@@ -217,7 +217,7 @@ def test_fire_after_someone_else_moved_the_case_says_who_and_when(trinn, opened)
     assert trinn("fire", "1", "to_signing").exit_code == 0
     late = trinn("fire", "1", "to_signing", who="bo")
     assert (late.output, late.exit_code) == (
-        "trinn: case 1: 'to_signing' is no longer possible: Lea Lead moved the case to «Signing» at "
+        "trinn: case 1: «to_signing» is no longer possible: Lea Lead moved the case to «Signing» at "
         "24 November 2026 10:00 (allowed: approve, give_up, drop)\n",
         1,
     )
@@ -292,7 +292,7 @@ def test_form_answers_from_a_json_file(trinn, opened, tmp_path: Path) -> None:
         (
             ["fire", "1", "to_signing"],
             "bo",
-            "case 1: cannot 'to_signing' in state 'new' (needs the role «Lead»)",
+            "case 1: cannot «to_signing» in «New» (needs the role «Lead»)",
             1,
         ),
         (

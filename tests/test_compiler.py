@@ -59,7 +59,7 @@ def test_fire_refuses_with_the_failing_guard_and_its_values(compiled_mini) -> No
     context = _context(compiled_mini, record, ["a"], {"meet": TaskTally(1, 1)})
     with pytest.raises(RefusedError) as info:
         compiled_mini.fire(record, "finish", context, roles={"lead"})
-    assert str(info.value) == "cannot 'finish' in state 'start' («Members» has 1, needs at least 2)"
+    assert str(info.value) == "cannot «finish» in «Start» («Members» has 1, needs at least 2)"
     assert info.value.explained == [
         "guard 'tasks_done && size(members) >= 2' is false (tasks_done = true, members = ['a'])"
     ]
@@ -81,7 +81,7 @@ def test_fire_from_any_state_and_not_from_a_final_one(compiled_mini) -> None:
     assert record.state == "stopped"
     with pytest.raises(RefusedError) as info:
         compiled_mini.fire(record, "stop", context, roles={"lead"})
-    assert str(info.value) == ("cannot 'stop' in state 'stopped' (allowed: nothing, the case is closed)")
+    assert str(info.value) == ("cannot «stop» in «Stopped» (allowed: nothing, the case is closed)")
 
 
 def test_fire_unknown_trigger_is_refused(compiled_mini) -> None:

@@ -80,27 +80,26 @@ def test_engine_i18n_every_message_is_translated_with_its_places(code: str) -> N
 EXPECTED = {
     "nb": {
         "reasons": {"to_signing": ["krever rollen «Lead»"], "approve": ["ikke fra steget 'new'"]},
-        "guard": "sak 1: kan ikke 'to_signing' i steget 'new' "
+        "guard": "sak 1: kan ikke «to_signing» i «New» "
         "(oppgaven «Intake» er ikke utført; feltet «Members» er tomt)",
-        "state": "sak 1: kan ikke 'approve' i steget 'new' (tillatt: to_signing, drop)",
+        "state": "sak 1: kan ikke «approve» i «New» (tillatt: to_signing, drop)",
         "value": "sak 1: feltet 'contact': 'nope' er ikke en e-postadresse (skriv f.eks. 'ola@example.no')",
         "stale": "sak 1 ble endret av Boss 24. november 2026 10:00; last inn på nytt og prøv igjen",
         "needs": "'test.onboarding' trenger 'note'",
     },
     "da": {
         "reasons": {"to_signing": ["kræver rollen «Lead»"], "approve": ["ikke fra trinnet 'new'"]},
-        "guard": "sag 1: kan ikke 'to_signing' i trinnet 'new' "
+        "guard": "sag 1: kan ikke «to_signing» i «New» "
         "(opgaven «Intake» er ikke udført; feltet «Members» er tomt)",
-        "state": "sag 1: kan ikke 'approve' i trinnet 'new' (tilladt: to_signing, drop)",
+        "state": "sag 1: kan ikke «approve» i «New» (tilladt: to_signing, drop)",
         "value": "sag 1: feltet 'contact': 'nope' er ikke en e-mailadresse (skriv f.eks. 'ole@example.dk')",
         "stale": "sag 1 blev ændret af Boss 24. november 2026 10.00; indlæs igen og prøv på ny",
         "needs": "'test.onboarding' kræver 'note'",
     },
     "en": {
         "reasons": {"to_signing": ["needs the role «Lead»"], "approve": ["not from state 'new'"]},
-        "guard": "case 1: cannot 'to_signing' in state 'new' "
-        "(task «Intake» is not done; field «Members» is empty)",
-        "state": "case 1: cannot 'approve' in state 'new' (allowed: to_signing, drop)",
+        "guard": "case 1: cannot «to_signing» in «New» (task «Intake» is not done; field «Members» is empty)",
+        "state": "case 1: cannot «approve» in «New» (allowed: to_signing, drop)",
         "value": "case 1: field 'contact': 'nope' is not an e-mail address (write e.g. 'ola@example.no')",
         "stale": "case 1 was changed by Boss at 24 November 2026 10:00; reload and try again",
         "needs": "'test.onboarding' needs 'note'",
@@ -250,7 +249,7 @@ def test_engine_i18n_the_command_line_speaks_the_chosen_language(
         "nei  approve: ikke fra steget 'new'",
     ]
     assert trinn("--lang", "da", "fire", "1", "to_signing", who="bo") == (
-        "trinn: sag 1: kan ikke 'to_signing' i trinnet 'new' (kræver rollen «Lead»)\n",
+        "trinn: sag 1: kan ikke «to_signing» i «New» (kræver rollen «Lead»)\n",
         1,
     )
     # no --lang and a C locale: English, as every other test of the command line expects

@@ -64,8 +64,8 @@ def test_a_form_of_another_roles_task_is_refused(registered: Path) -> None:
     refused(
         registered,
         *("--as", "stig", "form", "1", "registrering", "kontaktperson=Ola"),
-        stderr="trinn: case 1: stig cannot fill the form 'registrering': its task "
-        "'registrer_virksomhet' needs the role 'ledelsen'",
+        stderr="trinn: case 1: stig cannot fill the form «Registrer mulig ny samarbeidspartner»: its task "
+        "«Registrer virksomheten som mulig ny samarbeidspartner» needs the role «Ledelsen»",
     )
 
 

@@ -128,10 +128,9 @@ def test_scenario_failures_are_said_at_the_step(folder: Path) -> None:
     ) == [
         "proc.test.yaml:5:25: expected state 'in_review', the case is in 'created'",
         "proc.test.yaml:10:18: refused, but not for 'description = None': cannot "
-        "'send_for_review' in state 'created' (task «Describe the case» is not done)",
+        "«Send for review» in «Created» (task «Describe the case» is not done)",
         "proc.test.yaml:15:18: expected 'set' to be refused ('anything'), but it was done",
-        "proc.test.yaml:19:15: 'fire' was refused: cannot 'approve' in state 'created' "
-        "(allowed: send_for_review)",
+        "proc.test.yaml:19:15: 'fire' was refused: cannot «Approve» in «Created» (allowed: send_for_review)",
         "proc.test.yaml:20:11: cannot open the case: 'proc' needs 'name'",
         "proc.test.yaml:25:25: expected open tasks ['review'], the case has ['describe']",
         "proc.test.yaml:29:34: expected 'describe' due on 2026-01-09, it is due on 2026-01-12",

@@ -102,7 +102,7 @@ def test_fire_refuses_with_the_failing_guard_and_changes_nothing(service: Servic
     with pytest.raises(RefusedError) as refused:
         service.fire(case_id, "to_signing", actor=BOSS)
     assert str(refused.value) == (
-        "case 1: cannot 'to_signing' in state 'new' (task «Intake» is not done; field «Members» is empty)"
+        "case 1: cannot «to_signing» in «New» (task «Intake» is not done; field «Members» is empty)"
     )
     assert _counts(service) == before
 
@@ -233,7 +233,7 @@ def test_for_each_tasks_follow_their_list(service: Service) -> None:
 
 def test_assign_needs_the_tasks_role(service: Service) -> None:
     case_id = _open(service)
-    with pytest.raises(CommandError, match=r"bo cannot do 'intake': it needs the role 'lead'"):
+    with pytest.raises(CommandError, match=r"bo cannot do «Intake»: it needs the role «Lead»"):
         service.assign_task(case_id, "intake", "bo", actor=BOSS)
     case = service.assign_task(case_id, "intake", "lea", actor=BOSS)
     assert [t.assignee for t in case.current_tasks() if t.task_id == "intake"] == ["lea"]
