@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -68,7 +69,7 @@ def _remembered(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return cached
 
 
-class Dialect:
+class Dialect(ABC):
     """SQLite's or PostgreSQL's way with parameters, times and JSON."""
 
     name: str
@@ -93,17 +94,21 @@ class Dialect:
     def _rewrite(self, sql: str) -> str:
         return sql
 
+    @abstractmethod
     def _time_in(self, value: dt.datetime) -> Any:
-        raise NotImplementedError
+        """An aware time as this driver takes it."""
 
+    @abstractmethod
     def _time_out(self, value: Any) -> dt.datetime:
-        raise NotImplementedError
+        """A time this driver returned, made aware in UTC."""
 
+    @abstractmethod
     def json_in(self, value: Any) -> Any:
-        raise NotImplementedError
+        """A value for a JSON column, as this driver takes it."""
 
+    @abstractmethod
     def json_out(self, value: Any) -> Any:
-        raise NotImplementedError
+        """A JSON column's value as this driver returned it, made Python."""
 
     def values(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """`values` as the driver takes them: times and JSON converted by the column's name."""
