@@ -27,7 +27,9 @@ from typing import Any
 from trinn.engine.case import task_specs
 from trinn.engine.errors import CommandError
 from trinn.engine.i18n import gettext as _
+from trinn.engine.i18n import language
 from trinn.engine.spec import PlaybookSpec
+from trinn.engine.text import localize
 
 __all__ = ["FieldRule", "check_writes", "field_rule", "refusal", "writable_fields"]
 
@@ -64,29 +66,33 @@ def field_rule(spec: PlaybookSpec, name: str) -> FieldRule:
     )
 
 
-def refusal(rule: FieldRule, *, actor: str, roles: Collection[str], state: str, how: str) -> str | None:
+def refusal(
+    spec: PlaybookSpec, rule: FieldRule, *, actor: str, roles: Collection[str], state: str, how: str
+) -> str | None:
     """Why `actor` (holding `roles`) may not write the field `rule` is about in `state`, by
-    `how` (open, set or form); None if they may."""
+    `how` (open, set or form); None if they may. Roles, forms and states are named by their
+    titles in the reader's language: a coordinator reads titles, not ids."""
+    titles = _Titles(spec)
     if how == FORM:
         # the form itself is authorised by its task (engine.service); here only where
         if rule.states is not None and state not in rule.states:
-            return _in_states(rule, state)
+            return _in_states(titles, rule, state)
         return None
     if how == OPEN and (rule.required or (rule.edit is None and not rule.forms)):
-        return None if rule.states is None or state in rule.states else _in_states(rule, state)
+        return None if rule.states is None or state in rule.states else _in_states(titles, rule, state)
     if rule.edit is None:
         if rule.forms:
-            by = _(" (by {roles})").format(roles=_names(rule.form_roles)) if rule.form_roles else ""
+            by = _(" (by {roles})").format(roles=titles.roles(rule.form_roles)) if rule.form_roles else ""
             return _("it is changed only through the form {forms}{by}").format(
-                forms=_names(rule.forms), by=by
+                forms=titles.forms(rule.forms), by=by
             )
         return _("no one changes it after the case is opened (the playbook gives it no 'edit' roles)")
     if not rule.edit & set(roles):
         return _("{person} may not change it (only {roles} may)").format(
-            person=actor, roles=_names(sorted(rule.edit))
+            person=actor, roles=titles.roles(sorted(rule.edit))
         )
     if rule.states is not None and state not in rule.states:
-        return _in_states(rule, state)
+        return _in_states(titles, rule, state)
     return None
 
 
@@ -104,10 +110,11 @@ def check_writes(
     for name, value in values.items():
         if name not in spec.fields or before.get(name) == value:
             continue
-        problem = refusal(field_rule(spec, name), actor=actor, roles=roles, state=state, how=how)
+        problem = refusal(spec, field_rule(spec, name), actor=actor, roles=roles, state=state, how=how)
         if problem is not None:
+            label = localize(spec.fields[name].label, language(), spec.language)
             raise CommandError(
-                _("field '{name}': {problem}").format(name=name, problem=problem), fields={name: problem}
+                _("field «{label}»: {problem}").format(label=label, problem=problem), fields={name: problem}
             )
 
 
@@ -116,16 +123,34 @@ def writable_fields(spec: PlaybookSpec, *, actor: str, roles: Collection[str], s
     return [
         name
         for name in spec.fields
-        if refusal(field_rule(spec, name), actor=actor, roles=roles, state=state, how=SET) is None
+        if refusal(spec, field_rule(spec, name), actor=actor, roles=roles, state=state, how=SET) is None
     ]
 
 
-def _in_states(rule: FieldRule, state: str) -> str:
+def _in_states(titles: _Titles, rule: FieldRule, state: str) -> str:
     assert rule.states is not None
-    return _("it cannot be changed in state '{state}' (only in {states})").format(
-        state=state, states=_names(sorted(rule.states))
+    return _("it cannot be changed in the state {state} (only in {states})").format(
+        state=titles.states([state]), states=titles.states(sorted(rule.states))
     )
 
 
-def _names(names: Iterable[str]) -> str:
-    return ", ".join(f"'{name}'" for name in names)
+class _Titles:
+    """Roles, forms and states named as a person reads them: each by its title in the reader's
+    language, in «», alternatives joined by "or"; an id the playbook does not know stays as it is."""
+
+    def __init__(self, spec: PlaybookSpec) -> None:
+        self._spec, self._reader = spec, language()
+
+    def roles(self, ids: Iterable[str]) -> str:
+        return self._join(ids, {key: role.title for key, role in self._spec.roles.items()})
+
+    def forms(self, ids: Iterable[str]) -> str:
+        return self._join(ids, {key: form.title for key, form in self._spec.forms.items()})
+
+    def states(self, ids: Iterable[str]) -> str:
+        return self._join(ids, {key: state.title for key, state in self._spec.states.items()})
+
+    def _join(self, ids: Iterable[str], titles: Mapping[str, Any]) -> str:
+        source = self._spec.language
+        named = (localize(titles[key], self._reader, source) if titles.get(key) else key for key in ids)
+        return _(" or ").join(f"«{name}»" for name in named)

@@ -239,7 +239,10 @@ def test_person_list_with_no_tasks_per_person_takes_anyone_with_a_role_of_the_pl
 
 
 def test_a_nomination_is_written_only_through_its_form(cli: Cli) -> None:
-    only_form = "field 'deltakere': it is changed only through the form 'nominasjon' (by 'styringsgruppen')"
+    only_form = (
+        "field «Deltakere i Arbeidsgruppen»: it is changed only through the form "
+        "«Nominerte deltakere til Arbeidsgruppen» (by «Styringsgruppen»)"
+    )
     refused = cli("open", "padriv.fase-2", "--set", "deltakere=ghost", code=1)
     assert refused.stderr == f"trinn: {only_form}\n"
     case = _nominating(cli)

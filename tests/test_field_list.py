@@ -30,7 +30,7 @@ async def test_field_list_greys_what_this_person_may_not_change_and_says_who_may
         await settle(pilot)
         when = screen.query_one("#field-motetidspunkt", FieldInput)  # edit: [ledelsen]
         assert when.has_class("locked") and when.query_one(Input).disabled
-        assert _lock_text(when) == "stig may not change it (only 'ledelsen' may)"
+        assert _lock_text(when) == "stig may not change it (only «Ledelsen» may)"
         name = screen.query_one("#field-virksomhet", FieldInput)  # the case's opening data
         assert name.query_one(Input).disabled
         assert "no one changes it after the case is opened" in _lock_text(name)

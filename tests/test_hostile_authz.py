@@ -92,8 +92,8 @@ def test_a_person_list_takes_no_stranger_and_no_one_without_the_role(tmp_path: P
     refused(  # the steering group nominates: Ledelsen may not write the list at all
         tmp_path,
         *("--as", "kari", "open", "padriv.fase-2", "--set", "deltakere=anna,ghost"),
-        stderr="trinn: field 'deltakere': it is changed only through the form 'nominasjon' "
-        "(by 'styringsgruppen')",
+        stderr="trinn: field «Deltakere i Arbeidsgruppen»: it is changed only through the form "
+        "«Nominerte deltakere til Arbeidsgruppen» (by «Styringsgruppen»)",
     )
     trinn(tmp_path, "--as", "kari", "form", "1", "utkast", "mandat_utkast=Utkast")
     trinn(tmp_path, "--as", "kari", "fire", "1", "send_til_styringsgruppen")

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from trinn.engine import i18n
 from trinn.engine.errors import CommandError
 from trinn.engine.people import People, Person
 from trinn.engine.permissions import field_rule, writable_fields
@@ -112,27 +113,41 @@ def _refused(work: Any) -> str:
 def test_permissions_refusals_name_the_field_and_who_may_change_it(hand: Service) -> None:
     case = hand.open_case("test.rules", {"name": "Acme", "opened_note": "met at a fair"}, actor="kari").id
     assert _refused(lambda: hand.set_fields(case, {"partners": ["Bo"]}, actor="stig")) == (
-        "case 1: field 'partners': stig may not change it (only 'lead' may)"
+        "case 1: field «Partners»: stig may not change it (only «Lead» may)"
     )
     assert _refused(lambda: hand.set_fields(case, {"partners": ["Bo"]}, actor="kari")) == (
-        "case 1: field 'partners': it cannot be changed in state 'draft' (only in 'assessing')"
+        "case 1: field «Partners»: it cannot be changed in the state «Draft» (only in «Assessing»)"
     )
     assert _refused(lambda: hand.set_fields(case, {"assessment": "good"}, actor="kari")) == (
-        "case 1: field 'assessment': it is changed only through the form 'assess' (by 'lead')"
+        "case 1: field «Assessment»: it is changed only through the form «Assess» (by «Lead»)"
     )
     assert _refused(lambda: hand.set_fields(case, {"opened_note": "x"}, actor="kari")) == (
-        "case 1: field 'opened_note': no one changes it after the case is opened "
+        "case 1: field «Note»: no one changes it after the case is opened "
         "(the playbook gives it no 'edit' roles)"
     )
     # fire --set is a free write too: the guard never sees a value its actor may not write
     assert _refused(lambda: hand.fire(case, "assess", values={"decision": "yes"}, actor="kari")) == (
-        "case 1: field 'decision': kari may not change it (only 'board' may)"
+        "case 1: field «Decision»: kari may not change it (only «Board» may)"
     )
     assert hand.queries.load(case)[0].state == "draft"
     assert _refused(lambda: hand.fire(case, "assess", values={"partners": ["Bo"]}, actor="kari")) == (
-        "case 1: field 'partners': it cannot be changed in state 'draft' (only in 'assessing')"
+        "case 1: field «Partners»: it cannot be changed in the state «Draft» (only in «Assessing»)"
     )
     assert hand.queries.load(case)[0].fields.get("partners") is None
+
+
+def test_permissions_refusals_speak_the_readers_language(hand: Service) -> None:
+    case = hand.open_case("test.rules", {"name": "Acme"}, actor="kari").id
+    i18n.set_language("nb")
+    try:
+        assert _refused(lambda: hand.set_fields(case, {"partners": ["Bo"]}, actor="kari")) == (
+            "sak 1: feltet «Partners»: det kan ikke endres i steget «Draft» (bare i «Assessing»)"
+        )
+        assert _refused(lambda: hand.set_fields(case, {"assessment": "x"}, actor="kari")) == (
+            "sak 1: feltet «Assessment»: det endres bare gjennom skjemaet «Assess» (av «Lead»)"
+        )
+    finally:
+        i18n.set_language("en")
 
 
 def test_permissions_allowed_writes_happen(hand: Service) -> None:
@@ -151,10 +166,10 @@ def test_permissions_allowed_writes_happen(hand: Service) -> None:
 
 def test_permissions_opening_data_is_given_at_open_only(hand: Service) -> None:
     assert _refused(lambda: hand.open_case("test.rules", {"name": "A", "assessment": "x"}, actor="kari")) == (
-        "field 'assessment': it is changed only through the form 'assess' (by 'lead')"
+        "field «Assessment»: it is changed only through the form «Assess» (by «Lead»)"
     )
     assert _refused(lambda: hand.open_case("test.rules", {"name": "A", "decision": "x"}, actor="kari")) == (
-        "field 'decision': kari may not change it (only 'board' may)"
+        "field «Decision»: kari may not change it (only «Board» may)"
     )
     case = hand.open_case("test.rules", {"name": "A", "decision": "x"}, actor="stig")
     assert case.fields == {"name": "A", "decision": "x"}

@@ -51,7 +51,7 @@ class FieldList(VerticalScroll):
         state = page.case.state
         for field in inputs:
             rule = field_rule(page.spec, field.field_name)
-            field.hold_back(refusal(rule, actor=actor, roles=page.roles, state=state, how="set"))
+            field.hold_back(refusal(page.spec, rule, actor=actor, roles=page.roles, state=state, how="set"))
 
     def dirty(self) -> list[FieldInput]:
         """The fields typed in but not saved."""
