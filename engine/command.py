@@ -217,7 +217,8 @@ def normalized(
     """`values` as the case keeps them (None for a value cleared), or a refusal naming the field.
 
     An upload (engine.files) becomes its file field's value, the file itself kept in `files`
-    for the store; a field that takes no file takes the text the person typed for it."""
+    for the store; a field that takes no file takes the text the person typed for it (and
+    refuses a file named where only a file was meant)."""
     result: dict[str, Any] = {}
     zone = zone_of(spec.language, spec.timezone)
     for name, value in values.items():
@@ -234,6 +235,8 @@ def normalized(
                 if files is not None:
                     files[kept.sha256] = kept
                 result[name] = kept.value
+            elif isinstance(value, Upload) and value.written is None:  # a file, and nothing typed
+                raise ValueProblem(_("a {kind} field takes no file").format(kind=field_spec.type.value))
             else:
                 written = value.written if isinstance(value, Upload) else value
                 result[name] = normalize_value(field_spec, written, zone=zone)

@@ -48,6 +48,7 @@ __all__ = [
     "safe_name",
     "sniff",
     "stored_file",
+    "upload_at",
 ]
 
 # each kind a field may accept, and the content type it is stored and sent as
@@ -116,7 +117,13 @@ def read_upload(written: str) -> Upload:
     """The file `written` names (`@PATH`, or a bare path), read within the largest size any
     playbook takes; a file that cannot be read comes back with its `problem`, so only a
     field that wants a file refuses it."""
-    path = Path(written[1:] if written.startswith("@") else written).expanduser()
+    return upload_at(Path(written[1:] if written.startswith("@") else written).expanduser(), written)
+
+
+def upload_at(path: Path, written: str | None = None) -> Upload:
+    """The file at `path`, read as `read_upload` reads it. Without `written` (a file named
+    where only a file is meant: `{"path": ...}` in a form's answers file) a field that takes
+    no file refuses it rather than keeping some text in its place."""
     limit = CEILINGS["file_bytes"]
     try:
         with path.open("rb") as handle:

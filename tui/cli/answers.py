@@ -1,5 +1,12 @@
 """A form's answers from a JSON file (`trinn form CASE FORM --file answers.json`): read within
-bounds, whatever the file holds, its values left to the fields' own checks."""
+bounds, whatever the file holds, its values left to the fields' own checks.
+
+A file field's answer is `{"path": "scan.pdf"}`, a path relative to the answers file's folder
+(or absolute, or `~/...`): the file is read as `FIELD=@PATH` reads it on the command line, and
+checked by its field the same way (size, kind sniffed from its bytes, name cut to its last
+part). An object, not the command line's `@`: a JSON text value is always text, so answers a
+script writes from other people's words never make trinn read a file.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from trinn.engine.errors import os_reason
+from trinn.engine.values import ValueProblem, check_text
 from trinn.tui.cli.output import fail
 
 __all__ = ["MAX_ANSWERS_BYTES", "MAX_ANSWERS_DEPTH", "read_answers"]
@@ -36,7 +44,25 @@ def read_answers(file: Path) -> dict[str, Any]:
         ) from exc
     if not isinstance(data, dict):
         raise fail(f"{file} must hold a JSON object of field: value")
-    return data
+    return {name: _file_named(file, name, value) for name, value in data.items()}
+
+
+def _file_named(file: Path, name: str, value: Any) -> Any:
+    """`value` as given, or, for `{"path": PATH}`, the file at PATH (relative to `file`'s folder)
+    as an upload its field checks (engine.files)."""
+    from trinn.engine.files import upload_at
+
+    if not isinstance(value, dict) or "path" not in value:
+        return value  # a stored file's value written back is the field's to check
+    path = value["path"]
+    if set(value) != {"path"} or not isinstance(path, str) or not path.strip():
+        raise fail(f'{file}: field \'{name}\': a file is given as {{"path": "FILE"}} and nothing else')
+    try:
+        check_text(path, limit=4096)  # NUL or half a surrogate would end open() in a ValueError
+    except ValueProblem as problem:
+        raise fail(f"{file}: field '{name}': the path: {problem}") from None
+    where = Path(path).expanduser()
+    return upload_at(where if where.is_absolute() else file.parent / where)
 
 
 def _bounded_text(file: Path) -> str:
