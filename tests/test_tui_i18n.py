@@ -117,6 +117,27 @@ async def test_i18n_key_labels_in_the_language_of_each_app(tmp_path: Path, engli
             assert case_key in screen_text(pilot)
 
 
+@pytest.mark.parametrize("code", ["nb", "da", "en"])
+async def test_i18n_case_footer_shows_the_tab_keys_and_help_at_80_columns(
+    tmp_path: Path, english: None, code: str
+) -> None:
+    """The case page's footer names its tab keys (one entry, 1-6) and still has room for F1,
+    in the longest of the three languages' words, at 80 columns."""
+    i18n.install(code)
+    settings = make_settings(tmp_path)
+    open_case(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_case_screen(1)
+        await settle(pilot)
+        footer = screen_text(pilot).splitlines()[-1]
+        assert f"1-6 {i18n.gettext('Tabs')}" in footer and f"f1 {i18n.gettext('Help')}" in footer, footer
+        await pilot.press("5")
+        await settle(pilot)
+        assert app.screen.query_one("#case-tabs").active == "history"
+
+
 @pytest.mark.parametrize(
     ("code", "words"), [("nb", ("kommandoer", "Avslutt")), ("da", ("kommandoer", "Afslut"))]
 )
