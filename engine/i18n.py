@@ -17,9 +17,21 @@ from __future__ import annotations
 import functools
 import gettext as _gettext
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
-__all__ = ["LANGUAGES", "N_", "Language", "gettext", "language", "set_language", "update_catalogues"]
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
+
+__all__ = [
+    "LANGUAGES",
+    "N_",
+    "Language",
+    "gettext",
+    "language",
+    "set_language",
+    "update_catalogues",
+    "write_catalogues",
+]
 
 # the languages trinn speaks, and that a playbook may be written in: the one list of them
 Language = Literal["nb", "da", "en"]
@@ -66,14 +78,22 @@ def update_catalogues(source_root: Path, locale_dir: Path, domain: str) -> None:
     language's .po file, and compile the .mo files."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po, write_po
 
     template = Catalog(project="trinn")
     for filename, lineno, message, comments, _context in extract_from_dir(
         source_root, method_map=[("**.py", "python")], keywords=KEYWORDS
     ):
         template.add(message, locations=[(filename, lineno)], auto_comments=comments)
+    write_catalogues(template, locale_dir, domain)
+
+
+def write_catalogues(template: Catalog, locale_dir: Path, domain: str) -> None:
+    """Merge the messages of `template` into every language's .po file (keeping what is
+    translated), and compile the .mo files."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po, write_po
+
     for code in LANGUAGES:
         folder = locale_dir / code / "LC_MESSAGES"
         folder.mkdir(parents=True, exist_ok=True)

@@ -122,12 +122,15 @@ def _locale(code: str) -> Any:
 
 
 def _update_catalogues() -> None:
-    """Extract the app's messages and the engine's, merge them into every .po file, compile the
-    .mo files (one tool for both domains)."""
+    """Extract the app's messages, the engine's and the command line's help, merge them into
+    every .po file, compile the .mo files (one tool for the three domains)."""
     from trinn.engine import i18n as engine_i18n
 
     engine_i18n.update_catalogues(LOCALE_DIR.parent, LOCALE_DIR, DOMAIN)
     engine_i18n.update_catalogues(engine_i18n.LOCALE_DIR.parent, engine_i18n.LOCALE_DIR, engine_i18n.DOMAIN)
+    from trinn.tui.cli import help_language
+
+    engine_i18n.write_catalogues(help_language.template(), LOCALE_DIR, help_language.DOMAIN)
 
 
 if __name__ == "__main__":

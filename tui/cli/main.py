@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.main
 
 from trinn.engine.clock import utc_now
 from trinn.engine.errors import CommandError, TrinnError
-from trinn.tui.cli import cases, design, forms, notify, scenarios, serve, writing
+from trinn.tui.cli import cases, design, forms, help_language, notify, scenarios, serve, writing
 from trinn.tui.cli import channels as channel_commands
 from trinn.tui.cli.output import err
 from trinn.tui.cli.output import fail as _fail
@@ -172,8 +173,12 @@ def main() -> None:
     A refusal exits 1, a setting or I/O problem 2, Ctrl-C 130. Anything else is a bug: one line
     names it and the log file that holds its traceback, and the exit status is 70 (EX_SOFTWARE).
     """
+    argv = sys.argv[1:]
     try:
-        _app_for(sys.argv[1:])()
+        with help_language.speaking(_language_asked(argv)) as words:
+            command = typer.main.get_command(_app_for(argv))
+            help_language.translate_help(command, words)
+            command()
     except CommandError as exc:
         err.print(f"trinn: {exc}", markup=False)
         sys.exit(1)
@@ -192,6 +197,23 @@ def main() -> None:
 
 # the global options that take a value (`--db URL` or `--db=URL`), as `_global` declares them
 _VALUED = frozenset({"--playbooks", "--lang", "--db", "--as", "--people", "--channels"})
+
+
+def _language_asked(argv: list[str]) -> str:
+    """The language of the help and the usage errors, known before any option is parsed (a help
+    page is printed while parsing): `--lang` among the global options, else TRINN_LANG, else the
+    locale, as the settings resolve it later."""
+    from trinn.tui.i18n import resolve_language
+
+    chosen = os.environ.get("TRINN_LANG")
+    for index, word in enumerate(argv):
+        if not word.startswith("-"):
+            break  # the command's own options follow; `--lang` is a global one
+        if word.startswith("--lang="):
+            chosen = word.split("=", 1)[1]
+        elif word == "--lang" and index + 1 < len(argv):
+            chosen = argv[index + 1]
+    return resolve_language(chosen)
 
 
 def _app_for(argv: list[str]) -> typer.Typer:
