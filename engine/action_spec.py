@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, RootModel, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from trinn.engine.scalar_spec import Expr, Id, PlaybookId, SpecModel
+from trinn.engine.validation import DeferredRootModel
 
 __all__ = [
     "BUILTIN_ACTIONS",
@@ -58,10 +59,10 @@ class StartCaseActionSpec(SpecModel):
     start_case: StartCaseSpec
 
 
-class CustomActionSpec(RootModel[dict[Id, dict[str, Any]]]):
+class CustomActionSpec(DeferredRootModel[dict[Id, dict[str, Any]]]):
     """An action an organisation registered (`engine.actions.register_action`)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     @model_validator(mode="after")
     def _one_kind(self) -> CustomActionSpec:

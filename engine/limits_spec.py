@@ -63,7 +63,7 @@ class _RaiseOnly:
 class LimitsSpec(BaseModel):
     """Caps this playbook raises (engine.limits); each key left out keeps its default."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     # the names are engine.limits' constants in lower case, as the README lists them
     cel_comprehension_depth: Annotated[StrictInt, _RaiseOnly("cel_comprehension_depth")] = (

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from trinn.engine.errors import PeopleFileError, Problem, did_you_mean, os_reason
 from trinn.engine.source import parse_yaml, read_capped
-from trinn.engine.validation import validate_model
+from trinn.engine.validation import DeferredRootModel, validate_model
 
 __all__ = ["People", "Person", "default_user", "load_people"]
 
@@ -30,15 +30,15 @@ _RoleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_len
 
 
 class _PersonEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built when a file is read
 
     name: Annotated[str, StringConstraints(min_length=1)]
     email: str | None = None
     roles: list[_RoleId] = Field(default_factory=list)
 
 
-class _PeopleFile(RootModel[dict[_Id, _PersonEntry]]):
-    model_config = ConfigDict(frozen=True)
+class _PeopleFile(DeferredRootModel[dict[_Id, _PersonEntry]]):
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 @dataclass(frozen=True)

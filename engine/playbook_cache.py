@@ -1,12 +1,20 @@
-"""Checked playbooks kept as JSON, so that a command on a known version never parses YAML.
+"""Checked playbooks kept as pickles, so that a command on a known version never parses YAML.
 
 Parsing a playbook (ruamel's pure-Python composer) and checking its message
 templates cost most of a short command's time, and give the same answer for the
 same bytes every time. So once a text has checked clean, its validated spec and
-the CEL expressions the checker found are written to one small JSON file, named
-by the text's sha256 and by the start_case targets it was checked against.
-Reading it back is pydantic's `model_validate_json` and a compile of each
+the CEL expressions the checker found are written to one small file, named by the
+text's sha256 and by the start_case targets it was checked against. Reading it
+back is an unpickling of the spec (well under a millisecond) and a compile of each
 expression (cheap, and still priced as the checker prices them).
+
+Why a pickle and not JSON: reading JSON back through pydantic builds the validators
+of every spec model first, about a tenth of a second per command, and the spec models
+defer that build (`defer_build`) so that a command that never validates never pays
+it. A pickle restores the models' fields as they were validated, with no validator.
+The unpickler only makes the spec modules' own classes (`_ALLOWED`), so an entry
+cannot name anything else to call, and the format line is compared before a byte
+of the pickle is read.
 
 An entry is used only by the trinn that wrote it: its `format` is a digest of the
 modules that decide what a text means (the schema, the parser, the checker), so
@@ -20,17 +28,16 @@ them (lint, scenario coverage).
 from __future__ import annotations
 
 import hashlib
-import json
+import io
 import os
+import pickle
 import secrets
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from trinn.engine.errors import TrinnError
 from trinn.engine.expressions import CompiledExpression, compile_expression
 from trinn.engine.playbook_scope import playbook_scope
 from trinn.engine.spec import PlaybookSpec
@@ -39,6 +46,13 @@ __all__ = ["CachedPlaybook", "PlaybookCache", "checked_against"]
 
 # an entry of a bundled playbook is about 30 KB; anything far larger is not ours
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
+_SUFFIX = ".pickle"
+_HEADER = b"trinn playbook cache "  # then the format, a newline, and the pickle
+# the only classes an entry may hold: the spec models (and the caps a spec has computed)
+_ALLOWED = frozenset(
+    "trinn.engine." + name
+    for name in ("spec", "scalar_spec", "field_spec", "action_spec", "timing_spec", "limits_spec", "limits")
+)
 _MEANING = (
     "spec.py",
     "scalar_spec.py",
@@ -100,34 +114,32 @@ class PlaybookCache:
         return self._format
 
     def _path(self, sha256: str, against: str) -> Path:
-        return self.folder / f"{sha256}-{against}.json"
+        return self.folder / f"{sha256}-{against}{_SUFFIX}"
 
     def get(self, sha256: str, against: str) -> CachedPlaybook | None:
         try:
             with self._path(sha256, against).open("rb") as file:
                 raw = file.read(MAX_ENTRY_BYTES + 1)
-            if len(raw) > MAX_ENTRY_BYTES:
+            header, _, body = raw.partition(b"\n")
+            if len(raw) > MAX_ENTRY_BYTES or header != _HEADER + self.format.encode():
                 return None
-            entry = json.loads(raw)
-            if not isinstance(entry, dict) or entry.get("format") != self.format:
+            entry = _SpecUnpickler(io.BytesIO(body)).load()
+            spec, texts = entry["spec"], entry["expressions"]
+            if not isinstance(spec, PlaybookSpec) or not all(isinstance(t, str) for t in texts):
                 return None
-            spec = PlaybookSpec.model_validate_json(entry["spec"])
             scope = playbook_scope(spec)
-            expressions = {text: compile_expression(text, scope) for text in entry["expressions"]}
-        except (OSError, ValueError, KeyError, TypeError, ValidationError, TrinnError):
-            # missing, foreign, or an expression the checker would now refuse: parse the text
+            expressions = {text: compile_expression(text, scope) for text in texts}
+        except Exception:
+            # missing, foreign, truncated, or an expression the checker would now refuse: every
+            # way an entry can be wrong is a miss (the text is parsed), never a failed command
             return None
         return CachedPlaybook(spec, expressions)
 
     def put(
         self, sha256: str, against: str, spec: PlaybookSpec, expressions: dict[str, CompiledExpression]
     ) -> None:
-        entry = {
-            "format": self.format,
-            # what a text would say: defaults left out (some, like an empty `fires`, are not inputs)
-            "spec": spec.model_dump_json(exclude_defaults=True),
-            "expressions": list(expressions),
-        }
+        entry = {"spec": spec, "expressions": list(expressions)}
+        body = _HEADER + self.format.encode() + b"\n" + pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             # written whole, then renamed: a reader sees the old entry, the new one, or none
@@ -135,8 +147,19 @@ class PlaybookCache:
         except OSError:
             return  # a cache that cannot be written is no cache: the command works all the same
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump(entry, file)
+            with os.fdopen(handle, "wb") as file:
+                file.write(body)
             os.replace(temporary, self._path(sha256, against))
         except OSError:
             Path(temporary).unlink(missing_ok=True)
+
+
+class _SpecUnpickler(pickle.Unpickler):
+    """Makes the spec modules' classes and nothing else: an entry names no function to call."""
+
+    def find_class(self, module: str, name: str) -> type:
+        if module in _ALLOWED:
+            found = getattr(import_module(module), name, None)
+            if isinstance(found, type) and found.__module__ == module:
+                return found
+        raise pickle.UnpicklingError(f"not a spec class: {module}.{name}")

@@ -9,17 +9,29 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Any, Generic, TypeVar, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, RootModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from trinn.engine.errors import MAX_PROBLEMS, Problem, did_you_mean
 from trinn.engine.source import Loc, SourceMap
 
-__all__ = ["problems_from_validation", "validate_model"]
+__all__ = ["DeferredRootModel", "problems_from_validation", "validate_model"]
 
 _Model = TypeVar("_Model", bound=BaseModel)
+_Root = TypeVar("_Root")
+
+
+class DeferredRootModel(RootModel[_Root], Generic[_Root]):
+    """A RootModel whose validator is built when first used, not when its class is made.
+
+    `RootModel[X]` builds X's validator as the class is defined (the parametrized class does
+    not inherit a subclass's `defer_build`); a command that only reads a cached playbook or
+    the default people never validates, and skips that cost."""
+
+    model_config = ConfigDict(defer_build=True)
+
 
 _TYPE_ERRORS = {
     "string_type": "a string",

@@ -1,8 +1,8 @@
-"""The playbook cache: a text checked clean once is read back as JSON, never wrongly."""
+"""The playbook cache: a text checked clean once is read back (a pickle of its spec), never wrongly."""
 
 from __future__ import annotations
 
-import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ def cache(tmp_path: Path) -> PlaybookCache:
     return PlaybookCache(tmp_path / "cache")
 
 
-def test_cache_second_load_reads_json_not_yaml(cache: PlaybookCache) -> None:
+def test_cache_second_load_reads_the_entry_not_yaml(cache: PlaybookCache) -> None:
     raw = FASE_72.read_bytes()
     first = load_playbook_text(raw, "fase72.yaml", None, cache)
     second = load_playbook_text(raw, "fase72.yaml", None, cache)
@@ -61,29 +61,48 @@ def test_cache_entry_per_start_case_targets(cache: PlaybookCache) -> None:
     load_playbook_text(raw, "fase72.yaml", {"partnerskab.forankring"}, cache)
     names = sorted(p.name for p in cache.folder.iterdir())
     sha256 = load_playbook_text(raw, "x").sha256
-    assert names == [f"{sha256}-{checked_against({'partnerskab.forankring'})}.json"]
+    assert names == [f"{sha256}-{checked_against({'partnerskab.forankring'})}.pickle"]
     # checked against other targets: not the same verdict, so parsed again
     other = load_playbook_text(raw, "fase72.yaml", {"partnerskab.forankring", "padriv.fase-2"}, cache)
     assert other.positions is not None
+
+
+_CALLED: list[str] = []  # what an entry managed to call (the unpickler must refuse to)
+
+
+def _call_me() -> None:
+    _CALLED.append("called")
+
+
+class _Calls:
+    """A pickle that calls a function of its choosing when read (what the unpickler refuses)."""
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        return _call_me, ()
 
 
 def test_cache_foreign_or_broken_entries_are_misses(cache: PlaybookCache) -> None:
     raw = FASE_72.read_bytes()
     load_playbook_text(raw, "fase72.yaml", None, cache)
     (entry,) = cache.folder.iterdir()
-    stored = json.loads(entry.read_text())
+    stored = entry.read_bytes()
+    header, _, body = stored.partition(b"\n")
+    entry_data = pickle.loads(body)
     for broken in [
-        "{not json",
-        json.dumps({**stored, "format": "another trinn"}),
-        json.dumps({**stored, "spec": '{"id": 3}'}),
-        json.dumps({**stored, "expressions": ["size(nothing_here) > 1"]}),
-        json.dumps([1, 2]),
-        "",
+        b"{not a pickle",
+        b"trinn playbook cache another-trinn\n" + body,
+        header + b"\n" + body[: len(body) // 2],
+        header + b"\n" + pickle.dumps({**entry_data, "spec": {"id": 3}}),
+        header + b"\n" + pickle.dumps({**entry_data, "expressions": ["size(nothing_here) > 1"]}),
+        header + b"\n" + pickle.dumps({**entry_data, "spec": _Calls()}),
+        header + b"\n" + pickle.dumps([1, 2]),
+        b"",
     ]:
-        entry.write_text(broken)
+        entry.write_bytes(broken)
         again = load_playbook_text(raw, "fase72.yaml", None, cache)
         assert again.positions is not None, broken  # parsed, as if new
-        assert json.loads(entry.read_text())["format"] == stored["format"]  # and written anew
+        assert entry.read_bytes().partition(b"\n")[0] == header  # and written anew
+    assert _CALLED == []
 
 
 def test_cache_refusals_are_never_cached(cache: PlaybookCache) -> None:
@@ -116,7 +135,7 @@ def test_cache_commands_fill_the_user_cache(tmp_path: Path, monkeypatch: pytest.
     assert first.exit_code == second.exit_code == 0
     assert first.output == second.output
     folder = tmp_path / "cache" / "trinn" / "playbooks"
-    assert {p.name.rsplit("-", 1)[1] for p in folder.iterdir()} >= {"any.json"}
+    assert {p.name.rsplit("-", 1)[1] for p in folder.iterdir()} >= {"any.pickle"}
 
 
 def test_cache_check_twice_then_broken_still_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,7 @@ import typer.main
 
 from trinn.engine.clock import utc_now
 from trinn.engine.errors import CommandError, TrinnError
-from trinn.tui.cli import cases, design, forms, help_language, notify, scenarios, serve, writing
+from trinn.tui.cli import cases, coercion, design, forms, help_language, notify, scenarios, serve, writing
 from trinn.tui.cli import channels as channel_commands
 from trinn.tui.cli.output import err
 from trinn.tui.cli.output import fail as _fail
@@ -29,6 +29,7 @@ from trinn.tui.cli.settings import Settings
 
 __all__ = ["INTERNAL_ERROR", "app", "internal_error", "main"]
 
+coercion.install()  # text options without pydantic validators (tui/cli/coercion.py)
 app = typer.Typer(
     name="trinn",
     help="Run partnership processes written as YAML playbooks.",
