@@ -33,3 +33,17 @@ def test_shown_json_escapes_what_json_dumps_leaves_raw() -> None:
 def test_shown_first_unsafe_finds_what_shown_would_escape() -> None:
     assert first_unsafe("ok\tline\n") is None
     assert first_unsafe("ab\u202ec\x1b") == (2, "\u202e")
+
+
+def test_shown_columns_escape_a_cell_and_align_on_what_is_shown(capsys: pytest.CaptureFixture[str]) -> None:
+    from trinn.tui.cli.output import print_columns
+
+    print_columns(["id", "subject"], [["1", "a\x1b[2Jb"], ["22", "{0} plain"], ["3", ""]])
+    assert capsys.readouterr().out == (
+        "id  subject\n"  # the header is padded to the widest shown cell, then trailing space cut
+        "1   a\\x1b[2Jb\n"
+        "22  {0} plain\n"
+        "3\n"
+    )
+    print_columns(["id", "subject"], [["1", "Ærø"]])  # nothing to escape: every cell as it is
+    assert capsys.readouterr().out == "id  subject\n1   Ærø\n"
