@@ -4,9 +4,10 @@ Typer 0.29 coerces every parameter through a pydantic TypeAdapter, built when th
 parameter is first processed, whether or not it was given: a command's options and
 the global ones cost about 25 ms of validator building, and the first build also
 loads pydantic's plugin machinery (importlib.metadata, the email package). Nearly
-every value trinn's commands take is text, or absent, and for those the adapter
-is the identity: `str` through `str` is the same object, and an absent value
-never reaches the adapter at all. So those keep their value, and any other
+every value trinn's commands take is text, a list of texts (FIELD=VALUE...), or
+absent, and for those the adapter is the identity: `str` through `str` is the same
+object, a list of them comes back as a list of the same strings, and an absent
+value never reaches the adapter at all. So those keep their value, and any other
 annotation or value (a number, a path, a flag read from the environment) gets
 typer's own coercion, built then, so its results and its refusals stay typer's.
 
@@ -18,7 +19,7 @@ nothing is swapped and every parameter goes through typer as before.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from typer import _coercion, core
 
@@ -28,43 +29,52 @@ if TYPE_CHECKING:
 
 __all__ = ["install"]
 
+_BUILD = _coercion.build_runtime_param
+
 
 @dataclass(frozen=True)
-class _TextParam(_coercion.RuntimeParam):
-    """A plain `str` parameter: a str value is kept; anything else is typer's to coerce."""
+class _Deferred(_coercion.RuntimeParam):
+    """Typer's coercion of one parameter, built only when a value needs it."""
 
     descriptor: _coercion.TypeDescriptor
     _typer: list[_coercion.RuntimeParam] = field(default_factory=list)  # built on first need
 
     def _coerce_value(self, value: Any, param: _TyperParameter, ctx: Context) -> Any:
-        if type(value) is str:
-            return value
         if not self._typer:
             self._typer.append(_BUILD(self.descriptor))
         return self._typer[0]._coerce_value(value, param=param, ctx=ctx)
 
 
 @dataclass(frozen=True)
-class _Deferred(_coercion.RuntimeParam):
-    """Any other parameter: typer's coercion, built only when a value is given."""
-
-    descriptor: _coercion.TypeDescriptor
-    _typer: list[_coercion.RuntimeParam] = field(default_factory=list)
+class _TextParam(_Deferred):
+    """A plain `str` parameter: a str value is kept."""
 
     def _coerce_value(self, value: Any, param: _TyperParameter, ctx: Context) -> Any:
-        if not self._typer:
-            self._typer.append(_BUILD(self.descriptor))
-        return self._typer[0]._coerce_value(value, param=param, ctx=ctx)
+        if type(value) is str:
+            return value
+        return super()._coerce_value(value, param, ctx)
 
 
-_BUILD = _coercion.build_runtime_param
+@dataclass(frozen=True)
+class _TextsParam(_Deferred):
+    """A `list[str]` parameter: str items are kept, as a list (typer's adapter gives a list)."""
+
+    def _coerce_value(self, value: Any, param: _TyperParameter, ctx: Context) -> Any:
+        if isinstance(value, list | tuple) and all(type(item) is str for item in value):
+            return list(value)
+        return super()._coerce_value(value, param, ctx)
 
 
 def _runtime_param(descriptor: _coercion.TypeDescriptor) -> _coercion.RuntimeParam:
-    info = descriptor.parameter_info
+    info, annotation = descriptor.parameter_info, descriptor.annotation
+    origin: Any = get_origin(annotation)
     plain = descriptor.file_annotation is None and info.parser is None
-    kind = _TextParam if plain and descriptor.annotation is str else _Deferred
-    return kind(parameter_info=info, annotation=descriptor.annotation, descriptor=descriptor)
+    kind: type[_Deferred] = _Deferred
+    if plain and annotation is str:
+        kind = _TextParam
+    elif plain and origin is list and get_args(annotation) == (str,):
+        kind = _TextsParam
+    return kind(parameter_info=info, annotation=annotation, descriptor=descriptor)
 
 
 def install() -> None:
