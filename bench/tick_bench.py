@@ -52,8 +52,8 @@ CASES = ROOT / "tests" / "data" / "cases"
 OPENED = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 TICK = dt.datetime(2027, 1, 5, 8, tzinfo=dt.UTC)  # 2 workdays before 7 January: the first reminder
 DUE_QUERY = (
-    "SELECT case_id FROM timers WHERE status = 'waiting' AND due_at <= ? AND kind != 'meeting' "
-    "GROUP BY case_id ORDER BY min(due_at), case_id"
+    "SELECT case_id FROM timers WHERE status = 'waiting' AND due_at <= ?"
+    " AND kind NOT IN ('meeting', 'task_meeting') GROUP BY case_id ORDER BY min(due_at), case_id"
 )
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # reading cases (listing them) needs no playbook models
 __all__ = [
     "CASE_WIDE",
     "KEPT_ON_LEAVING",
+    "MEETING_KINDS",
     "Case",
     "TaskRecord",
     "TaskTally",
@@ -40,8 +41,10 @@ __all__ = [
 
 # timer kinds of case-wide deadlines (engine.deadlines): leaving a state leaves them be
 CASE_WIDE = frozenset({"deadline", "dl_remind", "dl_escalate"})
-# ... nor a meeting's row (engine.meetings): it decides whether to send a cancellation
-KEPT_ON_LEAVING = CASE_WIDE | {"meeting"}
+# a meeting's row, a state's or a task's (engine.meetings): leaving a state leaves it for
+# engine.meetings to settle, which decides whether to send a cancellation
+MEETING_KINDS = frozenset({"meeting", "task_meeting"})
+KEPT_ON_LEAVING = CASE_WIDE | MEETING_KINDS
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,8 @@ class TaskRecord:
 class TimerRecord:
     """A reminder, escalation or timed transition waiting for its moment."""
 
-    kind: str  # remind, escalate, timer
-    position: int  # index in the state's list of that kind
+    kind: str  # remind, escalate, timer; deadline kinds (engine.deadlines); MEETING_KINDS
+    position: int  # index in the state's list of that kind (a meeting's: engine.meetings)
     entry: int
     state: str
     due_at: dt.datetime

@@ -171,7 +171,7 @@ def rendered(
         except ValueError as exc:
             raise CommandError(f"message '{message_id}' cannot be written: {exc}") from None
     elif queued.reason == Reason.MEETING:
-        from trinn.engine.meetings import invitation_text
+        from trinn.engine.invitations import invitation_text
 
         title, body = invitation_text(spec, case, queued)
     else:  # a reminder without a message of its own
@@ -189,7 +189,7 @@ def rendered(
             known[person_id] = person.email if person is not None else None
     ics = None
     if queued.reason == Reason.MEETING:
-        from trinn.engine.meetings import calendar_text
+        from trinn.engine.invitations import calendar_text
 
         attendees = [e for e in known.values() if e] + list(queued.addresses)
         attendees += _also_invited(queued, people)

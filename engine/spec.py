@@ -169,6 +169,11 @@ class TaskSpec(SpecModel):
     on_complete: list[ActionSpec] = Field(
         default_factory=list, description="actions run when the task (or one item of it) is done"
     )
+    meeting: MeetingSpec | None = Field(
+        None,
+        description="this task is a meeting: invitations go out while it is open; done, the meeting "
+        "stands; closed undone, it is cancelled",
+    )
 
 
 class StateSpec(SpecModel):

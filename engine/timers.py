@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from trinn.engine.case import CASE_WIDE
+from trinn.engine.case import CASE_WIDE, MEETING_KINDS
 from trinn.engine.deadlines import deadline_reminder, update_deadlines
 from trinn.engine.effects import as_list, queue_reminder
 from trinn.engine.entering import next_repeat
@@ -45,6 +45,8 @@ def tick_case(cmd: Command) -> None:
     for timer in sorted(cmd.case.timers, key=lambda t: (t.due_at, t.id or 0)):
         if timer.status != TimerStatus.WAITING or timer.due_at > cmd.now or timer.id is None:
             continue  # not due, or made by a transition this tick fired: the next tick's
+        if timer.kind in MEETING_KINDS:
+            continue  # a meeting's row keeps its start: commands settle it (engine.meetings)
         if timer.kind in CASE_WIDE:
             done.append(_tick_deadline(cmd, timer))
             continue
@@ -113,4 +115,8 @@ def retime(cmd: Command, *, opening: bool) -> None:
         sent = {k: invitation.meeting[k] for k in ("method", "sequence", "start")}
         if "also" in invitation.meeting:  # to some of those invited: who
             sent["to"] = [*invitation.to_persons, *invitation.addresses]
+        if "task" in invitation.meeting:  # a task's meeting: which task (and item)
+            sent = {"task": invitation.meeting["task"], **sent}
+            if "item" in invitation.meeting:
+                sent["item"] = invitation.meeting["item"]
         cmd.details.setdefault("meetings", []).append({"state": invitation.state, **sent})

@@ -127,8 +127,9 @@ def time_fields_read(spec: PlaybookSpec) -> set[str]:
     for state in spec.states.values():
         whens += [t.due for t in state.tasks if t.due]
         whens += [r.when for r in [*state.remind, *state.escalate]] + [t.when for t in state.timers]
-        if state.meeting is not None:
-            read |= {state.meeting.time, *state.meeting.to_fields}
-            read |= {state.meeting.place_field} if state.meeting.place_field else set()
+        for meeting in [state.meeting, *(t.meeting for t in state.tasks)]:
+            if meeting is not None:
+                read |= {meeting.time, *meeting.to_fields}
+                read |= {meeting.place_field} if meeting.place_field else set()
     read |= {d.start.set for d in spec.deadlines.values() if d.start.set}
     return read | {f for f in (parse_when(w).field for w in whens) if f is not None}

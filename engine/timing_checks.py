@@ -6,15 +6,15 @@ Refused, each at its position:
   (`due: "2 workdays before navn"`), and hours from a date (a date has no time of day);
 - a deadline that starts at, or is met in, a state that does not exist, starts at an
   unknown field, or reminds with `at` (its reminders count from its start: `after`);
-- a meeting whose time is not a date-time field, and unknown roles, people fields or
-  place fields in it.
+- a meeting, a state's or a task's, whose time is not a date-time field, and unknown roles,
+  people fields or place fields in it.
 """
 
 from __future__ import annotations
 
 from trinn.engine.checker import Checker
 from trinn.engine.source import Loc
-from trinn.engine.spec import FieldType, ReminderSpec
+from trinn.engine.spec import FieldType, MeetingSpec, ReminderSpec
 from trinn.engine.timing import parse_when
 
 __all__ = ["check_timing"]
@@ -36,6 +36,8 @@ def check_timing(checker: Checker) -> None:
         for i, task in enumerate(state.tasks):
             if task.due is not None:
                 _when(checker, (*loc, "tasks", i, "due"), task.due)
+            if task.meeting is not None:
+                _meeting(checker, (*loc, "tasks", i, "meeting"), task.meeting, f"task '{task.id}'")
         for which in ("remind", "escalate"):
             for i, reminder in enumerate(getattr(state, which)):
                 if reminder.at is not None:
@@ -44,7 +46,7 @@ def check_timing(checker: Checker) -> None:
             if timer.at is not None:
                 _when(checker, (*loc, "timers", i, "at"), timer.at)
         if state.meeting is not None:
-            _meeting(checker, (*loc, "meeting"), state_id)
+            _meeting(checker, (*loc, "meeting"), state.meeting, f"'{state_id}'")
     for deadline_id, deadline in spec.deadlines.items():
         dloc: Loc = ("deadlines", deadline_id)
         if deadline.start.enter is not None:
@@ -94,16 +96,14 @@ def _when(checker: Checker, loc: Loc, text: str) -> None:
         )
 
 
-def _meeting(checker: Checker, loc: Loc, state_id: str) -> None:
+def _meeting(checker: Checker, loc: Loc, meeting: MeetingSpec, owner: str) -> None:
+    """A state's or a task's meeting; `owner` names it in messages ("'a'", "task 'b'")."""
     spec = checker.spec
-    meeting = spec.states[state_id].meeting
-    assert meeting is not None
     kind = checker.field_type((*loc, "time"), meeting.time)
     if kind is not None and kind is not FieldType.datetime:
         checker.add(
             (*loc, "time"),
-            f"meeting of '{state_id}' needs a datetime field for its time, and "
-            f"'{meeting.time}' is '{kind.value}'",
+            f"meeting of {owner} needs a datetime field for its time, and '{meeting.time}' is '{kind.value}'",
             "make it 'type: datetime': an invitation has a time of day",
         )
     checker.roles((*loc, "to"), meeting.to)
@@ -123,4 +123,4 @@ def _meeting(checker: Checker, loc: Loc, state_id: str) -> None:
     if meeting.message is not None:
         checker.ref((*loc, "message"), "message", meeting.message, spec.messages)
     if not (meeting.to or meeting.to_person or meeting.to_field):
-        checker.add(loc, f"meeting of '{state_id}' invites no one", "give 'to', 'to_person' or 'to_field'")
+        checker.add(loc, f"meeting of {owner} invites no one", "give 'to', 'to_person' or 'to_field'")

@@ -102,13 +102,15 @@ _MEETING_LENGTH = r"^[1-9][0-9]{0,3} (minutes?|hours?|days?)$"
 
 
 class MeetingSpec(SpecModel):
-    """A state that is a meeting: its participants get a calendar invitation (iCalendar)."""
+    """A state or a task that is a meeting: its participants get a calendar invitation (iCalendar)."""
 
     time: Id = Field(description="a datetime field: when the meeting starts")
     duration: Annotated[str, StringConstraints(pattern=_MEETING_LENGTH)] = Field(
         "1 hours", description="how long it lasts: '30 minutes', '2 hours', '1 days'"
     )
-    title: Text | None = Field(None, description="the invitation's summary; default: the state's title")
+    title: Text | None = Field(
+        None, description="the invitation's summary; default: the state's or task's title"
+    )
     place: str | None = Field(None, description="where: an address or a video link")
     place_field: Id | None = Field(None, description="a field holding where (a text or url field)")
     agenda: Text | None = None

@@ -126,6 +126,7 @@ def timing_view(spec: PlaybookSpec, case: Case, language: str | None = None) -> 
     date field (when, or that the field has no date yet), and the running case-wide deadlines."""
     from trinn.engine.case import CASE_WIDE
     from trinn.engine.entering import timed_items
+    from trinn.engine.meetings import MEETING, meeting_owners
     from trinn.engine.timing import parse_when
 
     waiting = [t for t in case.timers if t.status == TimerStatus.WAITING]
@@ -146,15 +147,22 @@ def timing_view(spec: PlaybookSpec, case: Case, language: str | None = None) -> 
                     "waiting_for": field if not found and case.fields.get(field) is None else None,
                 }
             )
-    if state is not None and state.meeting is not None and not case.is_closed:
-        rows = [t for t in waiting if (t.kind, t.state, t.entry) == ("meeting", case.state, case.entry)]
+    for owner in meeting_owners(case, spec):
+        # a state's meeting of this visit; a task's of its item (a cleared time: none out)
+        rows = [
+            t
+            for t in waiting
+            if owner.holds(t) and t.fired_at is None and (owner.entry is not None or t.entry == case.entry)
+        ]
+        shown: dict[str, Any] = {"kind": "meeting", "when": owner.meeting.time}
+        if owner.kind != MEETING:
+            shown["task"] = owner.key if owner.item is None else f"{owner.key} [{owner.item}]"
         result.append(
             {
-                "kind": "meeting",
-                "when": state.meeting.time,
+                **shown,
                 "due_at": iso(rows[0].due_at) if rows else None,
                 "sequence": rows[0].fired_count if rows else None,
-                "waiting_for": None if rows else state.meeting.time,
+                "waiting_for": None if rows else owner.meeting.time,
             }
         )
     for deadline_id, deadline in spec.deadlines.items():

@@ -113,7 +113,7 @@ CASES = {
     "case", "context", "service", "runner", "command", "form_command", "entering", "history",
     "messages", "effects", "views", "queries", "timers", "outbox", "store", "scenario_run",
     "scenario_steps", "authority", "permissions", "records", "links", "deadlines", "meetings",
-    "reschedule",
+    "invitations", "reschedule",
 }  # fmt: skip
 # (files and attachments are neither: a file value is checked when a playbook loads and when a
 # command stores it; they name `Case` only in annotations)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from trinn.engine.case import KEPT_ON_LEAVING
+from trinn.engine.case import KEPT_ON_LEAVING, MEETING_KINDS
 from trinn.engine.status import DeliveryStatus, OutboxStatus, TaskStatus, TimerStatus
 from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OutboxRow
 
@@ -192,7 +192,7 @@ INSERT_OUTBOX = _inserted("outbox", OutboxRow._fields[1:])
 # a meeting's row keeps its start for showing, and is settled by the next command
 DUE_TIMER_CASES = (
     f"SELECT case_id FROM timers WHERE status = '{TimerStatus.WAITING}' AND due_at <= :now"
-    " AND kind != 'meeting' GROUP BY case_id ORDER BY min(due_at), case_id"
+    f" AND kind NOT IN ({_words(sorted(MEETING_KINDS))}) GROUP BY case_id ORDER BY min(due_at), case_id"
 )
 
 

@@ -130,6 +130,8 @@ def timing_text(timed: dict[str, Any], language: str) -> str:
     if timed["kind"] == "deadline":
         return f"{timed['deadline']} ({timed['title']}): {time_text(timed['due_at'], language)}"
     what = timed["when"]
+    if timed.get("task"):  # a task's meeting: which task (item)
+        what = f"{timed['task']}: {what}"
     if timed["waiting_for"]:
         return f"{what}: " + _("no date yet")  # the field is empty: nothing waits
     if timed["kind"] == "meeting":
