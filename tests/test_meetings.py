@@ -283,3 +283,158 @@ def test_meetings_minutes_are_a_form_whose_decisions_open_tasks(service: Service
     service.submit_form(case_id, "referat", answers, actor="kari", now=held)
     case = service.queries.load(case_id)[0]
     assert [t.label() for t in case.current_tasks() if t.status == "open"] == ["folg_opp [Send avtalen]"]
+
+
+# a task can be a meeting (state `moter`): the same invitations, owned by the task --------------
+
+_TASK_UID = "trinn-1-moter-avklaringsmote-2@test.meeting"
+
+
+def _in_moter(service: Service, **values: object) -> int:
+    """A case in the state whose tasks are meetings (entry 2), with `values` set on the way."""
+    case_id = service.open_case("test.meeting", {"virksomhet": "Acme", **values}, actor="kari").id
+    service.fire(case_id, "moter", actor="kari")
+    return case_id
+
+
+def test_meetings_task_invites_moves_and_cancels_through_smtp(
+    service: Service, channels: object, box: Mailbox
+) -> None:
+    case_id = _in_moter(service, motested="Pådriv, Oslo", deltakere=["ola@acme.test"])
+    assert send_pending(service.store, channels, now=NOW).results == []  # no time yet: no invitation
+    service.set_fields(case_id, {"avklaring": "15.12.2026 18:30"}, actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    first = _invitations(box)
+    assert sorted(r for recipients, _m, _c in first for r in recipients) == [
+        "kari@example.org",
+        "ola@acme.test",
+    ]
+    _recipients, message, calendar = first[0]
+    assert message["Subject"] == "Invitasjon: Hold avklaringsmøtet (Acme)"
+    assert (
+        message.get_body(("plain",))
+        .get_content()
+        .replace("\r\n", "\n")
+        .startswith(
+            "Tid: 15. desember 2026 18:30\nSted: Pådriv, Oslo\n\nAgenda:\nHva skal samarbeidet gå ut på?"
+        )
+    )
+    event = _event(calendar)
+    assert str(calendar["METHOD"]) == "REQUEST"
+    start = event.decoded("DTSTART")
+    assert start.astimezone(dt.UTC) == dt.datetime(2026, 12, 15, 17, 30, tzinfo=dt.UTC)
+    assert start.astimezone(OSLO).strftime("%d.%m.%Y %H:%M") == "15.12.2026 18:30"
+    assert event.decoded("DTEND") - start == dt.timedelta(minutes=90)
+    assert (str(event["UID"]), int(event["SEQUENCE"])) == (_TASK_UID, 0)
+    # moved while the task is open: the same UID, SEQUENCE 1
+    service.set_fields(case_id, {"avklaring": "2026-12-16T09:00"}, actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    moved = _event(_invitations(box)[0][2])
+    assert (str(moved["UID"]), int(moved["SEQUENCE"])) == (_TASK_UID, 1)
+    assert moved.decoded("DTSTART").astimezone(dt.UTC) == dt.datetime(2026, 12, 16, 8, 0, tzinfo=dt.UTC)
+    # the case leaves the state with the task undone (it is cancelled): a cancellation
+    service.fire(case_id, "avbryt", actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    cancels = _invitations(box)
+    assert len(cancels) == 2
+    _recipients, message, calendar = cancels[0]
+    assert message["Subject"] == "Avlyst: Hold avklaringsmøtet (Acme)"
+    cancel = _event(calendar)
+    assert (str(calendar["METHOD"]), str(cancel["UID"]), int(cancel["SEQUENCE"])) == ("CANCEL", _TASK_UID, 2)
+    assert str(cancel["STATUS"]) == "CANCELLED"
+    sent = [e.details.get("meetings") for e in service.queries.history(case_id)][2:]
+    assert sent == [
+        [{"state": "moter", "task": "avklaringsmote", "method": m, "sequence": n, "start": at}]
+        for m, n, at in [
+            ("REQUEST", 0, "2026-12-15T17:30:00Z"),
+            ("REQUEST", 1, "2026-12-16T08:00:00Z"),
+            ("CANCEL", 2, "2026-12-16T08:00:00Z"),
+        ]
+    ]
+
+
+def test_meetings_task_done_stands_until_reopened(service: Service, channels: object, box: Mailbox) -> None:
+    case_id = _in_moter(service, avklaring="15.12.2026 18:30", deltakere=["ola@acme.test"])
+    send_pending(service.store, channels, now=NOW)  # the task opened with its time set: invited
+    assert [str(_event(c)["UID"]) for _r, _m, c in _invitations(box)] == [_TASK_UID, _TASK_UID]
+    service.complete_task(case_id, "avklaringsmote", actor="kari")  # held (early, say): it stands
+    service.set_fields(case_id, {"avklaring": "17.12.2026 18:30"}, actor="kari")  # done: nothing
+    assert send_pending(service.store, channels, now=NOW).results == []
+    # opened again, it follows its time once more: the new time, SEQUENCE raised
+    service.reopen_task(case_id, "avklaringsmote", actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    ((_r, _m, calendar),) = _invitations(box)[:1]
+    assert (str(_event(calendar)["UID"]), int(_event(calendar)["SEQUENCE"])) == (_TASK_UID, 1)
+    service.complete_task(case_id, "avklaringsmote", actor="kari")
+    service.fire(case_id, "enige", actor="kari")  # left with the task done: no cancellation
+    assert send_pending(service.store, channels, now=NOW).results == []
+
+
+def test_meetings_task_cleared_then_set_again_raises_the_sequence(
+    service: Service, channels: object, box: Mailbox
+) -> None:
+    case_id = _in_moter(service, avklaring="15.12.2026 18:30", deltakere=["ola@acme.test"])
+    service.set_fields(case_id, {"avklaring": None}, actor="kari")
+    service.set_fields(case_id, {"avklaring": "18.12.2026 10:00"}, actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    sent = [
+        (str(c["METHOD"]), str(_event(c)["UID"]), int(_event(c)["SEQUENCE"]))
+        for _r, _m, c in _invitations(box)
+    ]
+    # a calendar drops a REQUEST older than the CANCEL it has: the one after it is newer
+    assert sorted(set(sent)) == [
+        ("CANCEL", _TASK_UID, 1),
+        ("REQUEST", _TASK_UID, 0),
+        ("REQUEST", _TASK_UID, 2),
+    ]
+    service.fire(case_id, "avbryt", actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    assert {(str(c["METHOD"]), int(_event(c)["SEQUENCE"])) for _r, _m, c in _invitations(box)} == {
+        ("CANCEL", 3)
+    }
+
+
+def test_meetings_task_items_each_their_own(service: Service, channels: object, box: Mailbox) -> None:
+    case_id = _in_moter(service, kontakter=["Per", "Eva"], kontaktmote="15.12.2026 18:30")
+    send_pending(service.store, channels, now=NOW)
+    invited = {str(_event(c)["SUMMARY"]): str(_event(c)["UID"]) for _r, _m, c in _invitations(box)}
+    assert invited == {
+        "Møt kontaktpersonen: Per (Acme)": "trinn-1-moter-kontaktmoter-2@test.meeting",
+        "Møt kontaktpersonen: Eva (Acme)": "trinn-1-moter-kontaktmoter-2-1@test.meeting",
+    }
+    # Eva taken off the list: her item's task is cancelled, and its meeting with it
+    service.set_fields(case_id, {"kontakter": ["Per"]}, actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    ((_r, message, calendar),) = _invitations(box)
+    assert message["Subject"] == "Avlyst: Møt kontaktpersonen: Eva (Acme)"
+    assert (str(calendar["METHOD"]), str(_event(calendar)["UID"])) == (
+        "CANCEL",
+        "trinn-1-moter-kontaktmoter-2-1@test.meeting",
+    )
+
+
+def test_meetings_task_form_that_sets_the_time_invites(
+    service: Service, channels: object, box: Mailbox
+) -> None:
+    case_id = _in_moter(service, deltakere=["ola@acme.test"])
+    service.submit_form(case_id, "oppfolging", {"oppfolging": "20.12.2026 12:00"}, actor="kari")
+    send_pending(service.store, channels, now=NOW)
+    ((recipients, message, calendar),) = _invitations(box)
+    assert (recipients, message["Subject"]) == (
+        ["ola@acme.test"],
+        "Invitasjon: Avtal oppfølgingsmøtet (Acme)",
+    )
+    assert str(_event(calendar)["UID"]) == "trinn-1-moter-avtal_oppfolging-2@test.meeting"
+    service.fire(case_id, "avbryt", actor="kari")  # the task is done: the meeting stands
+    assert send_pending(service.store, channels, now=NOW).results == []
+
+
+def test_meetings_are_no_timers_for_tick(service: Service, channels: object, box: Mailbox) -> None:
+    """A tick that finds the case's reminder due leaves the meeting that began before it be."""
+    case_id = _in_moter(service, avklaring="15.12.2026 18:30", deltakere=["ola@acme.test"])
+    ticked = service.tick(now=dt.datetime(2026, 12, 22, 9, tzinfo=dt.UTC))
+    assert [(a.kind, a.detail) for a in ticked] == [("remind", "to ledelsen")]
+    case = service.queries.load(case_id)[0]
+    assert [(t.kind, t.status) for t in case.timers if t.kind == "task_meeting"] == [
+        ("task_meeting", "waiting")
+    ]
