@@ -128,10 +128,11 @@ def test_a_case_loaded_reads_the_same_as_it_was_saved(service: Service) -> None:
 def test_postgresql_takes_named_parameters_in_its_own_style() -> None:
     pytest.importorskip("psycopg")
     text = dialect_named("postgresql").text(statements.CANCEL_TIMERS)
-    # leaving a state cancels its waiting timers, not case-wide deadlines nor a meeting's row
+    # leaving a state cancels its waiting timers, not case-wide deadlines nor a meeting's row (a
+    # state's or a task's)
     assert text == (
         "UPDATE timers SET status = 'cancelled' WHERE case_id = %(case_id)s AND status = 'waiting'"
-        " AND kind NOT IN ('deadline', 'dl_escalate', 'dl_remind', 'meeting')"
+        " AND kind NOT IN ('deadline', 'dl_escalate', 'dl_remind', 'meeting', 'task_meeting')"
     )
     assert dialect_named("sqlite").text(statements.CANCEL_TIMERS) == statements.CANCEL_TIMERS
 
