@@ -9,6 +9,7 @@ the form's fields already hold what it asks for.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,18 +24,23 @@ from trinn.engine.status import TaskStatus
 
 __all__ = ["do_task", "fill_form"]
 
+_ANSWER_READ = re.compile(r"\banswers\s*\.\s*([a-z][a-z0-9_]*)")
+
 
 def fill_form(
     cmd: Command, form: str, values: Mapping[str, Any], *, link: LinkClaim | None, item: str | None
 ) -> None:
     """Fill `form` with `values` as `cmd`'s actor, or, with `link`, as the outside party whose
-    public form it is (then the form's `fires` are tried)."""
+    public form it is (then the form's `fires` are tried). A link fills the record of the
+    item it was signed for, and no other: an `item` that is not the link's is refused."""
     spec = cmd.spec
     if form not in spec.forms:
         raise CommandError(_("unknown form '{form}'").format(form=form) + choice_hint(form, spec.forms))
     if link is not None:
         if link.form != form:
             raise LinkError("for another form")
+        if item is not None and item != link.item:
+            raise LinkError("for another item")
         record: TaskRecord | None = linked_task(spec, cmd.case, link)
         assert record is not None
         cmd.actor, cmd.roles = record.role, frozenset({record.role})
@@ -59,7 +65,7 @@ def fill_form(
         cmd.hook("form", form)
         cmd.complete(record, answers)
         if link is not None:
-            _fire_first(cmd, form)
+            _fire_first(cmd, form, answers)
         return
     merged = {**cmd.case.fields, **normalized(spec, values)}
     missing = missing_fields(spec, merged, allowed)
@@ -73,7 +79,7 @@ def fill_form(
     if record is not None:
         cmd.complete(record)
     if link is not None:
-        _fire_first(cmd, form)
+        _fire_first(cmd, form, cmd.case.fields)
 
 
 def do_task(cmd: Command, task: str, item: str | None) -> None:
@@ -101,8 +107,9 @@ def do_task(cmd: Command, task: str, item: str | None) -> None:
     cmd.complete(record)
 
 
-def _fire_first(cmd: Command, form: str) -> None:
-    """Fire the first of the public form `form`'s `fires` whose guard holds now.
+def _fire_first(cmd: Command, form: str, answers: Mapping[str, Any]) -> None:
+    """Fire the first of the public form `form`'s `fires` whose guard holds now; `answers`
+    are what the form holds now (the case's fields, or the item's record).
 
     The playbook's `fires` is what authorises the outsider here, so the transition's own
     roles are not asked for; its guard is. When none holds, the submission is refused with
@@ -121,16 +128,16 @@ def _fire_first(cmd: Command, form: str) -> None:
         why.extend(r for r in reasons if r not in why)
     if triggers:
         # the form's own fields the guards read and the answers left empty: said at each field
-        read = {
-            name
+        guards = [
+            transition.guard
             for trigger in triggers
             for transition in cmd.compiled.by_trigger.get(trigger, [])
             if transition.guard is not None
-            for name in transition.guard.names
-        }
-        empty = [
-            n for n in cmd.spec.forms[form].fields if n in read and cmd.case.fields.get(n) in (None, [], "")
         ]
+        read = {name for guard in guards for name in guard.names}
+        if answers is not cmd.case.fields:  # a record's answers are read as `r.answers.<name>`
+            read = {m for guard in guards for m in _ANSWER_READ.findall(guard.source)}
+        empty = [n for n in cmd.spec.forms[form].fields if n in read and answers.get(n) in (None, [], "")]
         raise CommandError(
             _("the answers do not move the case on yet: {reasons}").format(reasons="; ".join(why)),
             fields=dict.fromkeys(empty, ""),

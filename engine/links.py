@@ -1,13 +1,16 @@
 """Signed links to public forms: what `form_link('id')` writes and `trinn serve` reads.
 
 A link names one case, one form and the case's visit to the state whose task the
-form fills (the entry number), and when it stops working. It is signed with the
+form fills (the entry number), and when it stops working. A form a `for_each` task
+fills keeps a record per item (engine.records): its link names the item too
+(`form_link('moedesvar', aktuel_partner)`), and opens that item's record and no
+other; a link without an item opens no item's form. It is signed with the
 key of a file only its owner may read (itsdangerous, HMAC-SHA256 over the payload
 with a salt of its own, compared in constant time); nothing secret is in the
 payload, and nothing else authenticates an outside party. The token travels in the
 query string, so the server's access log (which writes paths only) never holds it.
 
-A link stops working when it expires, when the form is sent, and when the case
+A link stops working when it expires, when the form is sent (for its item), and when the case
 moves on (a later visit to the same state makes new links: the entry differs).
 The two last are known only from the case: the service checks them.
 """
@@ -63,12 +66,14 @@ class LinkError(TrinnError):
 
 @dataclass(frozen=True)
 class LinkClaim:
-    """What a genuine, unexpired link says: this case's form, at this visit to its state."""
+    """What a genuine, unexpired link says: this case's form, at this visit to its state (for
+    the item of a for_each task whose record it fills, if `item`)."""
 
     case_id: int
     form: str
     entry: int
     expires_at: dt.datetime
+    item: str | None = None
 
 
 def load_key(path: Path | str | None) -> str:
@@ -134,14 +139,20 @@ class FormLinks:
 
         return hmac.new(self._key.encode(), f"trinn.{purpose}".encode(), hashlib.sha256).digest()
 
-    def token(self, case_id: int, form: str, entry: int, expires_at: dt.datetime) -> str:
-        return str(self._serializer.dumps([case_id, form, entry, int(expires_at.timestamp())]))
+    def token(
+        self, case_id: int, form: str, entry: int, expires_at: dt.datetime, item: str | None = None
+    ) -> str:
+        # an item is signed with the rest: changing it breaks the signature
+        payload: list[Any] = [case_id, form, entry, int(expires_at.timestamp())]
+        return str(self._serializer.dumps(payload if item is None else [*payload, item]))
 
     def path(self, case_id: int, form: str) -> str:
         return f"/f/{case_id}/{quote(form)}"
 
-    def url(self, case_id: int, form: str, entry: int, expires_at: dt.datetime) -> str:
-        token = self.token(case_id, form, entry, expires_at)
+    def url(
+        self, case_id: int, form: str, entry: int, expires_at: dt.datetime, item: str | None = None
+    ) -> str:
+        token = self.token(case_id, form, entry, expires_at, item)
         return f"{self.base_url}{self.path(case_id, form)}?k={token}"
 
     def read(self, token: str, case_id: int, form: str, now: dt.datetime) -> LinkClaim:
@@ -154,24 +165,25 @@ class FormLinks:
             raise LinkError("bad signature") from None
         if (
             not isinstance(payload, list)
-            or len(payload) != 4
-            or not all(isinstance(p, int) and not isinstance(p, bool) for p in (payload[0], *payload[2:]))
-            or not isinstance(payload[1], str)
+            or len(payload) not in (4, 5)
+            or not all(isinstance(p, int) and not isinstance(p, bool) for p in (payload[0], *payload[2:4]))
+            or not all(isinstance(p, str) for p in (payload[1], *payload[4:]))
         ):
             raise LinkError("not a form link")  # signed by this key, but not by this code
-        claimed_case, claimed_form, entry, expires = payload
+        claimed_case, claimed_form, entry, expires = payload[:4]
         if claimed_case != case_id or claimed_form != form:
             raise LinkError("for another case or form")
         expires_at = dt.datetime.fromtimestamp(expires, dt.UTC)
         if now >= expires_at:
             raise LinkError("expired")
-        return LinkClaim(case_id, form, entry, expires_at)
+        return LinkClaim(case_id, form, entry, expires_at, payload[4] if len(payload) == 5 else None)
 
 
 def linked_task(spec: PlaybookSpec, case: Case, claim: LinkClaim) -> TaskRecord:
-    """The open task of an external role that the link's form fills, in the visit to the state
-    the link was made for; LinkError if the form is sent, the case moved on or closed."""
-    from trinn.engine.case import task_specs
+    """The open task of an external role that the link's form fills (the task of the link's
+    item, for a form filled per item), in the visit to the state the link was made for;
+    LinkError if the form is sent, the case moved on or closed, or the link names no item of
+    it (a link without an item opens no item's record, one with an item only that item's)."""
     from trinn.engine.status import TaskStatus
 
     form = spec.forms.get(claim.form)
@@ -179,22 +191,36 @@ def linked_task(spec: PlaybookSpec, case: Case, claim: LinkClaim) -> TaskRecord:
         raise LinkError("not a public form of this case")
     if case.is_closed or case.entry != claim.entry:
         raise LinkError("the case has moved on")
-    specs = task_specs(spec)
-    for record in case.current_tasks():
-        role = spec.roles.get(record.role)
-        task = specs.get(record.task_id)
-        if record.status == TaskStatus.OPEN and task and task.form == claim.form and role and role.external:
+    for record in _form_tasks(spec, case, claim.form):
+        if record.status == TaskStatus.OPEN and record.item == claim.item:
             return record
-    raise LinkError("the form is sent or its task is not open")
+    raise LinkError("the form is sent (for its item) or its task is not open")
+
+
+def _form_tasks(spec: PlaybookSpec, case: Case, form: str) -> list[TaskRecord]:
+    """The tasks of the current visit that an external role does by filling `form`."""
+    from trinn.engine.case import task_specs
+
+    specs = task_specs(spec)
+    return [
+        record
+        for record in case.current_tasks()
+        if (task := specs.get(record.task_id)) is not None
+        and task.form == form
+        and (role := spec.roles.get(record.role)) is not None
+        and role.external
+    ]
 
 
 def case_link(
-    links: FormLinks, spec: PlaybookSpec, case: Case, form_id: str, now: dt.datetime
+    links: FormLinks, spec: PlaybookSpec, case: Case, form_id: str, now: dt.datetime, item: str | None = None
 ) -> tuple[str, dt.datetime]:
-    """The link to `case`'s public form `form_id` now, and when it stops working (as
-    `form_link` writes it); CommandError if the form is not public or not waiting."""
+    """The link to `case`'s public form `form_id` now (for `item`, of a form filled per item),
+    and when it stops working (as `form_link` writes it); CommandError if the form is not
+    public or not waiting (for that item)."""
     from trinn.engine.calendar import due_at
-    from trinn.engine.errors import CommandError, did_you_mean
+    from trinn.engine.errors import CommandError, choice_hint, did_you_mean
+    from trinn.engine.status import TaskStatus
 
     public = [f for f, form in spec.forms.items() if form.public]
     form = spec.forms.get(form_id)
@@ -206,10 +232,23 @@ def case_link(
         raise CommandError(f"'{form_id}' is {what} ({hint})").for_case(case.id)
     expires_at = due_at(now, form.link_expiry, spec.language)
     try:
-        linked_task(spec, case, LinkClaim(case.id, form_id, case.entry, expires_at))
+        linked_task(spec, case, LinkClaim(case.id, form_id, case.entry, expires_at, item))
     except LinkError:
-        raise CommandError(
-            f"form '{form_id}' is not waiting for answers in state '{case.state}' "
-            "(its task is done, or belongs to another state)"
-        ).for_case(case.id) from None
-    return links.url(case.id, form_id, case.entry, expires_at), expires_at
+        waiting = [
+            t.item
+            for t in _form_tasks(spec, case, form_id)
+            if t.status == TaskStatus.OPEN and t.item is not None
+        ]
+        if item is None and waiting:
+            listed = ", ".join(f"'{i}'" for i in waiting)
+            message = f"form '{form_id}' is filled per item: name the item (its open items: {listed})"
+        elif item is not None and item not in waiting:
+            message = f"form '{form_id}' is not waiting for answers for '{item}' in state '{case.state}'"
+            message += choice_hint(item, waiting) if waiting else " (no item of it is open)"
+        else:
+            message = (
+                f"form '{form_id}' is not waiting for answers in state '{case.state}' "
+                "(its task is done, or belongs to another state)"
+            )
+        raise CommandError(message).for_case(case.id) from None
+    return links.url(case.id, form_id, case.entry, expires_at, item), expires_at

@@ -96,20 +96,35 @@ def template_variables(
 
 def _form_link(
     spec: PlaybookSpec, case: Case, now: dt.datetime, links: FormLinks | None
-) -> Callable[[str], str]:
+) -> Callable[..., str]:
     """`form_link('id')` of a message: the signed address of the case's public form `id`, for
-    this visit to the state the message is sent in, working for the form's `expires`."""
+    this visit to the state the message is sent in, working for the form's `expires`.
 
-    def form_link(form_id: str) -> str:
+    `form_link('id', item)` links to one item's record of a form a `for_each` task fills: the
+    item must be one whose task waits for the form now (a link that would die on arrival
+    refuses the message, and with it the command)."""
+
+    def form_link(form_id: str, item: Any = None) -> str:
         from trinn.engine.calendar import due_at
-        from trinn.engine.links import MAKE_KEY
+        from trinn.engine.links import MAKE_KEY, LinkClaim, LinkError, linked_task
+        from trinn.engine.records import record_task
 
         form = spec.forms.get(form_id) if isinstance(form_id, str) else None
         if form is None or not form.public:
             raise ValueError(f"form_link('{form_id}'): no public form '{form_id}'")
         if links is None:
             raise ValueError(f"form_link('{form_id}') needs a signing key and an address ({MAKE_KEY})")
-        return links.url(case.id, form_id, case.entry, due_at(now, form.link_expiry, spec.language))
+        expires_at = due_at(now, form.link_expiry, spec.language)
+        if item is not None or record_task(spec, form_id) is not None:
+            item = None if item is None else str(item)
+            try:
+                linked_task(spec, case, LinkClaim(case.id, form_id, case.entry, expires_at, item))
+            except LinkError:
+                said = f"form_link('{form_id}', '{item}'): no item '{item}' waits for it"
+                if item is None:
+                    said = f"form_link('{form_id}') needs the item whose record it fills"
+                raise ValueError(said) from None
+        return links.url(case.id, form_id, case.entry, expires_at, item)
 
     return form_link
 

@@ -112,6 +112,7 @@ def _senders(spec: PlaybookSpec) -> dict[str, list[tuple[Loc, str]]]:
 
 
 def _link_problems(spec: PlaybookSpec, source_map: SourceMap) -> Iterator[Problem]:
+    from trinn.engine.records import record_task
     from trinn.engine.template import form_link_calls
 
     senders = _senders(spec)
@@ -123,7 +124,7 @@ def _link_problems(spec: PlaybookSpec, source_map: SourceMap) -> Iterator[Proble
             variants = {(): text} if isinstance(text, str) else {(lang,): v for lang, v in text.items()}
             for suffix, value in variants.items():
                 loc: Loc = ("messages", message_id, part, *suffix)
-                for offset, form_id in form_link_calls(value):
+                for offset, form_id, item in form_link_calls(value):
                     line, column = source_map.position_in(loc, value, offset)
                     if form_id is None:
                         yield Problem(
@@ -148,6 +149,23 @@ def _link_problems(spec: PlaybookSpec, source_map: SourceMap) -> Iterator[Proble
                             column,
                             f"form_link('{form_id}'): form '{form_id}' is not public",
                             "mark it 'public: true', with its task in an external role",
+                        )
+                    elif (per_item := record_task(spec, form_id)) is not None and not item:
+                        yield Problem(
+                            source_map.path,
+                            line,
+                            column,
+                            f"form_link('{form_id}') needs the item: task '{per_item.id}' fills the form "
+                            f"once per item of '{per_item.for_each}'",
+                            f"write form_link('{form_id}', FIELD), FIELD holding the item the message is for",
+                        )
+                    elif per_item is None and item:
+                        yield Problem(
+                            source_map.path,
+                            line,
+                            column,
+                            f"form_link('{form_id}', ...): form '{form_id}' is not filled per item",
+                            f"write form_link('{form_id}')",
                         )
                     else:
                         linked[form_id] = None

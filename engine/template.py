@@ -55,7 +55,8 @@ TEMPLATE_NAMES = {
     "state_title": "the current state's title",
     "tasks": "the open tasks of the current state: each with .title, .role, .due, .item",
     "summary": "the case in a few lines: subject, state, fields and open tasks (no links)",
-    "form_link": "form_link('id'): the signed address of the case's public form 'id' (`trinn serve`)",
+    "form_link": "form_link('id'): the signed address of the case's public form 'id' (`trinn serve`); "
+    "form_link('id', item) for one item's record of a form a for_each task fills",
     "actor": "who acted",
     "now": "the time the message was made, on the local clock (e.g. '2. februar 2026 09:05')",
     "count": "how many times a reminder has been sent (1 the first time)",
@@ -229,9 +230,10 @@ def names_read(text: str) -> set[str]:
     return {token.name for token in _name_tokens(text) if not token.member or token.owner == "raw"}
 
 
-def form_link_calls(text: str) -> list[tuple[int, str | None]]:
-    """Each `form_link(...)` of a template: its offset, and the form id when it is given as one
-    quoted string (None otherwise: the checks then cannot tell which form it links to)."""
+def form_link_calls(text: str) -> list[tuple[int, str | None, bool]]:
+    """Each `form_link(...)` of a template: its offset, the form id when it is given as one
+    quoted string (None otherwise: the checks then cannot tell which form it links to), and
+    whether an item follows it (`form_link('id', item)`)."""
     import ast
 
     from jinja2 import TemplateSyntaxError
@@ -245,7 +247,7 @@ def form_link_calls(text: str) -> list[tuple[int, str | None]]:
             offset += len(value)
     except TemplateSyntaxError:
         return []  # check_template reports it
-    calls: list[tuple[int, str | None]] = []
+    calls: list[tuple[int, str | None, bool]] = []
     for i, (at, kind, value) in enumerate(tokens):
         if kind != "name" or value != "form_link" or (i and tokens[i - 1][2] in (".", "|", "is")):
             continue
@@ -254,11 +256,11 @@ def form_link_calls(text: str) -> list[tuple[int, str | None]]:
             len(following) == 3
             and following[0][1] == "("
             and following[1][0] == "string"
-            and following[2][1] == ")"
+            and following[2][1] in (")", ",")
         ):
-            calls.append((at, str(ast.literal_eval(following[1][1]))))
+            calls.append((at, str(ast.literal_eval(following[1][1])), following[2][1] == ","))
         else:
-            calls.append((at, None))
+            calls.append((at, None, False))
     return calls
 
 
