@@ -145,8 +145,8 @@ class Step(_Model):
             )
         if self.with_ is not None and self.action not in ("fire", "form", "web"):
             raise ValueError("'with' goes with 'fire', 'form' or 'web'")
-        if self.item is not None and self.action not in ("done", "reopen", "form"):
-            raise ValueError("'item' goes with 'done', 'reopen' or 'form'")
+        if self.item is not None and self.action not in ("done", "reopen", "form", "web"):
+            raise ValueError("'item' goes with 'done', 'reopen', 'form' or 'web'")
         if self.as_ is not None and self.action in ("advance", "expect", "web"):
             raise ValueError(f"'{self.action}' is done by no one: 'as' goes with a person's command")
         if self.against_advice is not None and self.action != "fire":

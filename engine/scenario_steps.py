@@ -106,16 +106,25 @@ class ServiceCommands:
         elif step.form is not None:
             service.submit_form(case_id, step.form, given(step.with_), actor=actor, note=note, item=step.item)
         elif step.web is not None:
-            self.web(case_id, step.web, given(step.with_), actor, note)
+            self.web(case_id, step.web, given(step.with_), actor, note, step.item)
         elif step.set is not None:
             service.set_fields(case_id, given(step.set), actor=actor, note=note)
 
-    def web(self, case_id: int, form: str, values: Mapping[str, Any], actor: str, note: str | None) -> None:
-        """The outside party opens the form's link, as `trinn link` makes it now, and sends it."""
+    def web(
+        self,
+        case_id: int,
+        form: str,
+        values: Mapping[str, Any],
+        actor: str,
+        note: str | None,
+        item: str | None = None,
+    ) -> None:
+        """The outside party opens the form's link (its item's, for a form filled per item), as
+        `trinn link` makes it now, and sends it."""
         from trinn.engine.links import case_link
 
         service = self.service
         assert service.links is not None
         case, compiled, _children = service.queries.load(case_id)
-        url, _expires = case_link(service.links, compiled.spec, case, form, service.clock())
+        url, _expires = case_link(service.links, compiled.spec, case, form, service.clock(), item)
         submit_from_link(service, service.links, url, form, values, case_id=case_id, actor=actor, note=note)

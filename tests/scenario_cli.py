@@ -150,7 +150,8 @@ class CliCommands:
 
     def web(self, case_id: int, step: Step, form: str) -> None:
         """`trinn link CASE FORM` prints the link; the outside party opens it and sends the form."""
-        link = json.loads(self("link", str(case_id), form, "--json"))
+        item = ["--item", step.item] if step.item is not None else []
+        link = json.loads(self("link", str(case_id), form, *item, "--json"))
         links = FormLinks(load_key(str(self.key_file)), SCENARIO_BASE_URL)
         actor = step.as_ or ACTOR
         submit_from_link(

@@ -97,11 +97,16 @@ def link(
     form: Annotated[
         str, typer.Argument(help="A public form of the case, waiting for answers.", metavar="FORM")
     ],
+    item: Annotated[
+        str | None,
+        typer.Option("--item", help="The item whose record the link fills (a form filled per item)."),
+    ] = None,
     base_url: Annotated[str | None, _base_url("The address outsiders reach `trinn serve` at.")] = None,
     key_file: KeyFile = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Print the signed link to a case's public form, to give by phone or in your own e-mail."""
+    """Print the signed link to a case's public form (one item's, with --item), to give by
+    phone or in your own e-mail."""
     from trinn.engine.links import case_link
     from trinn.tui.cli.options import case_id as case_id_argument
 
@@ -112,13 +117,14 @@ def link(
         service = settings.service()
         assert service.links is not None
         record, compiled, _children = service.queries.load(case_id)
-        url, expires_at = case_link(service.links, compiled.spec, record, form, service.clock())
+        url, expires_at = case_link(service.links, compiled.spec, record, form, service.clock(), item)
     except CommandError as exc:
         raise fail(str(exc), 1) from exc
     except TrinnError as exc:
         raise fail(str(exc), 2) from exc
     if as_json:
-        print(json.dumps({"case": case_id, "form": form, "url": url, "expires_at": expires_at.isoformat()}))
+        shown = {"case": case_id, "form": form, "item": item, "url": url, "expires_at": expires_at.isoformat()}
+        print(json.dumps(shown))
     else:
         print(url)
 

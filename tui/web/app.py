@@ -3,7 +3,9 @@
 A visit answers 404, the same page whatever the reason, unless its link is
 genuine (signed by the key, for this case and form, unexpired) and the form is
 still waiting (its task open, in the visit to the state the link was made for):
-a visitor learns nothing from a wrong link. A submission is checked, field by
+a visitor learns nothing from a wrong link. A link signed for one item of a
+form filled per item (engine.links) shows and fills that item's record only:
+the item comes from the signed token, never from the request. A submission is checked, field by
 field, with the engine's one value normaliser (engine.values), and then goes
 through `Service.submit_form` with the link's claim, the one command path
 every interface uses; the service re-checks all of it inside its transaction,
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import threading
@@ -100,22 +103,24 @@ class _Forms:
         except LinkError:
             raise _Refused(*_NOT_FOUND) from None
 
-    def waiting_case(self, claim: LinkClaim) -> tuple[Case, PlaybookSpec]:
-        """The case whose form the link opens, if the form still waits for its answers."""
+    def waiting_case(self, claim: LinkClaim) -> tuple[Case, PlaybookSpec, dict[str, Any]]:
+        """The case whose form the link opens, if the form still waits for its answers (for
+        the link's item), and what the form holds now: the case's fields, or the item's record."""
         try:
             case, compiled, _children = self.service.queries.load(claim.case_id)
         except CaseNotFoundError:
             raise _Refused(*_NOT_FOUND) from None
         try:
-            linked_task(compiled.spec, case, claim)
+            record = linked_task(compiled.spec, case, claim)
         except LinkError:
             # a genuine link (signed by our key, for this case and form) that is spent: the
             # same page, in its playbook's words; a wrong link learns nothing of the case
             raise _Refused(*_NOT_FOUND, language=compiled.spec.language) from None
-        return case, compiled.spec
+        held = (record.answers or {}) if record.item is not None else case.fields
+        return case, compiled.spec, {name: held.get(name) for name in compiled.spec.forms[claim.form].fields}
 
     def csrf_token(self, cookie: str, claim: LinkClaim) -> str:
-        message = f"{cookie}|{claim.case_id}|{claim.form}".encode()
+        message = json.dumps([cookie, claim.case_id, claim.form, claim.item]).encode()
         return hmac.new(self._csrf_key, message, hashlib.sha256).hexdigest()
 
     def action(self, claim: LinkClaim, request: Request) -> str:
@@ -128,7 +133,7 @@ class _Forms:
         case: Case,
         spec: PlaybookSpec,
         *,
-        values: dict[str, Any] | None = None,
+        values: dict[str, Any],
         errors: dict[str, str] | None = None,
         problem: str | None = None,
         status: int = 200,
@@ -139,12 +144,12 @@ class _Forms:
         fresh = len(cookie) != 43  # token_urlsafe(32): anything else was not made here
         if fresh:
             cookie = secrets.token_urlsafe(32)
-        shown = {name: case.fields.get(name) for name in spec.forms[claim.form].fields}
         html = form_page(
             spec,
             claim.form,
             subject=case.subject,
-            values=shown if values is None else values,
+            item=claim.item,
+            values=values,
             errors=errors or {},
             problem=problem,
             csrf=self.csrf_token(cookie, claim),
@@ -168,8 +173,8 @@ class _Forms:
         from starlette.concurrency import run_in_threadpool
 
         claim = self.claim(request)
-        case, spec = await run_in_threadpool(self.waiting_case, claim)
-        return self.page(request, claim, case, spec)
+        case, spec, held = await run_in_threadpool(self.waiting_case, claim)
+        return self.page(request, claim, case, spec, values=held)
 
     async def submit(self, request: Request) -> Response:
         from starlette.background import BackgroundTask
@@ -183,7 +188,7 @@ class _Forms:
             raise _Refused(*_BAD)
         limit = self.options.max_body
         if media == _MULTIPART:  # room for the form's files, each within the playbook's file_bytes
-            _case, spec = await run_in_threadpool(self.waiting_case, claim)
+            _case, spec, _held = await run_in_threadpool(self.waiting_case, claim)
             limit += sum(
                 spec.limits.caps.file_bytes for f in spec.forms[claim.form].fields if _is_file(spec, f)
             )
@@ -209,7 +214,7 @@ class _Forms:
         sent = [v for k, v in pairs if k == CSRF_FIELD]
         if not cookie or len(sent) != 1 or not hmac.compare_digest(sent[0], self.csrf_token(cookie, claim)):
             raise _Refused(*_CSRF)
-        case, spec = await run_in_threadpool(self.waiting_case, claim)
+        case, spec, _held = await run_in_threadpool(self.waiting_case, claim)
         answers = self.answers(spec, claim.form, [(k, v) for k, v in pairs if k != CSRF_FIELD], files)
         outcome = await run_in_threadpool(self.send, claim, spec, answers)
         if outcome is not None:

@@ -19,6 +19,7 @@ TEXTS = {
     "yes": N_("Yes"),
     "no": N_("No"),
     "required": N_("required"),
+    "item": N_("This answer is for"),  # the item of a form filled per item, its link is for
     "missing": N_("Fill this in."),
     "problems": N_("The form has problems. See the fields marked below."),
     "thanks_title": N_("Thank you"),
