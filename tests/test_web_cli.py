@@ -103,6 +103,7 @@ def test_link_prints_the_invitations_link_which_the_server_opens(trinn: Trinn, t
     assert as_json == {
         "case": case_id,
         "form": "pamelding",
+        "item": None,
         "url": invited,
         "expires_at": "2026-02-16T08:00:00+00:00",
     }
