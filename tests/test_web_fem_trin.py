@@ -104,7 +104,12 @@ def test_web_fem_trin_yes_moves_the_case_as_the_association_recording_it(fem_tri
     assert fem_trin.records(case_id) == [("Biblioteket", answer, "partneren")]
     assert fem_trin.records(recorded) == [("Biblioteket", answer, "anna")]
     last = fem_trin.service.queries.history(case_id)[-1]
-    assert (last.actor, last.kind, last.name, last.details["via"]) == ("partneren", "form", "moedesvar", "web")
+    assert (last.actor, last.kind, last.name, last.details["via"]) == (
+        "partneren",
+        "form",
+        "moedesvar",
+        "web",
+    )
     assert last.details["done"] == [{"task": "svar_paa_moede", "item": "Biblioteket", "answers": answer}]
     assert [t["trigger"] for t in last.details["transitions"]] == ["positivt_svar"]
     # the association's own recording says on whose behalf, the web form's that it came from there
@@ -114,7 +119,9 @@ def test_web_fem_trin_yes_moves_the_case_as_the_association_recording_it(fem_tri
 
 def test_web_fem_trin_no_moves_to_plan_b_as_the_association_recording_it(fem_trin: FemTrin) -> None:
     recorded, _path = fem_trin.waiting(["Biblioteket", "Skolen"])
-    fem_trin.service.submit_form(recorded, "moedesvar", {"moedesvar": "nej"}, actor="anna", item="Biblioteket")
+    fem_trin.service.submit_form(
+        recorded, "moedesvar", {"moedesvar": "nej"}, actor="anna", item="Biblioteket"
+    )
     fem_trin.service.fire(recorded, "afslag", actor="anna")
     case_id, path = fem_trin.waiting(["Biblioteket", "Skolen"])
     status, _body = fem_trin.answer(path, {"moedesvar": "nej", "moedesvar_besked": ""})
@@ -160,7 +167,9 @@ def test_web_fem_trin_each_partner_answers_its_own_link_into_its_own_record(fem_
         ("Skolen", {"moedesvar": "ja"}, "partneren"),
     ]
     from_web = [e for e in fem_trin.service.queries.history(case_id) if e.details.get("via") == "web"]
-    assert [(e.details["done"][0]["item"], e.details["done"][0]["answers"]["moedesvar"]) for e in from_web] == [
+    assert [
+        (e.details["done"][0]["item"], e.details["done"][0]["answers"]["moedesvar"]) for e in from_web
+    ] == [
         ("Biblioteket", "nej"),
         ("Skolen", "ja"),
     ]

@@ -123,7 +123,13 @@ def link(
     except TrinnError as exc:
         raise fail(str(exc), 2) from exc
     if as_json:
-        shown = {"case": case_id, "form": form, "item": item, "url": url, "expires_at": expires_at.isoformat()}
+        shown = {
+            "case": case_id,
+            "form": form,
+            "item": item,
+            "url": url,
+            "expires_at": expires_at.isoformat(),
+        }
         print(json.dumps(shown))
     else:
         print(url)
