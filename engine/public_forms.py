@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from trinn.engine.errors import Problem, did_you_mean
 from trinn.engine.source import Loc, SourceMap
-from trinn.engine.spec import NotifyActionSpec, PlaybookSpec
+from trinn.engine.spec import NotifyActionSpec, PlaybookSpec, TaskSpec
 
 __all__ = ["public_form_problems"]
 
@@ -111,8 +111,12 @@ def _senders(spec: PlaybookSpec) -> dict[str, list[tuple[Loc, str]]]:
     return found
 
 
+def _record_task(spec: PlaybookSpec, form_id: str) -> TaskSpec | None:
+    """The `for_each` task that fills `form_id` once per item (engine.records), if any."""
+    return next((t for t in spec.all_tasks().values() if t.form == form_id and t.for_each is not None), None)
+
+
 def _link_problems(spec: PlaybookSpec, source_map: SourceMap) -> Iterator[Problem]:
-    from trinn.engine.records import record_task
     from trinn.engine.template import form_link_calls
 
     senders = _senders(spec)
@@ -150,7 +154,7 @@ def _link_problems(spec: PlaybookSpec, source_map: SourceMap) -> Iterator[Proble
                             f"form_link('{form_id}'): form '{form_id}' is not public",
                             "mark it 'public: true', with its task in an external role",
                         )
-                    elif (per_item := record_task(spec, form_id)) is not None and not item:
+                    elif (per_item := _record_task(spec, form_id)) is not None and not item:
                         yield Problem(
                             source_map.path,
                             line,
