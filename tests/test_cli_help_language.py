@@ -36,7 +36,7 @@ def _trinn(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_cli_help_mo_files_are_compiled_from_their_po(code: str) -> None:
     folder = LOCALE / code / "LC_MESSAGES"
     assert compiled_meaning(folder / "cli.mo") == source_meaning(folder / "cli.po", code), (
-        f"run `python -m trinn.tui.i18n` to recompile {code}"
+        f"run `python -m trinn.tui.cli.catalogues` to recompile {code}"
     )
 
 
@@ -47,7 +47,7 @@ def test_cli_help_every_text_of_every_command_is_translated(code: str) -> None:
     texts = help_language.help_texts(typer.main.get_command(app))
     assert len(texts) > 50  # every command and option, the outbox group's too
     assert [text for text in texts if text not in translated] == [], (
-        "run `python -m trinn.tui.i18n`, translate"
+        "run `python -m trinn.tui.cli.catalogues`, translate"
     )
 
 

@@ -39,7 +39,7 @@ def _extracted() -> set[str]:
 def test_i18n_mo_files_are_compiled_from_their_po(code: str) -> None:
     folder = LOCALE / code / "LC_MESSAGES"
     assert compiled_meaning(folder / "trinn.mo") == source_meaning(folder / "trinn.po", code), (
-        f"run `python -m trinn.tui.i18n` to recompile {code}"
+        f"run `python -m trinn.tui.cli.catalogues` to recompile {code}"
     )
 
 

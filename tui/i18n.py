@@ -4,9 +4,9 @@ The language comes from `--lang` / TRINN_LANG, else the locale (LANGUAGE,
 LC_ALL, LC_MESSAGES, LANG), else English. Norwegian in any spelling (`no`,
 `no_NO`, `nn`, `nb_NO`) is Bokmål. The catalogues live in tui/locale as .po
 files (the source, edited by translators) and compiled .mo files (what runs);
-`python -m trinn.tui.i18n` re-extracts and recompiles them (and the engine's, in
-engine/locale), and a test keeps the committed .mo files identical to their .po
-files. Choosing the language here chooses the engine's too.
+`python -m trinn.tui.cli.catalogues` re-extracts and recompiles them (and the engine's, in
+engine/locale, and the command line's help), and a test keeps the committed .mo files
+identical to their .po files. Choosing the language here chooses the engine's too.
 """
 
 from __future__ import annotations
@@ -119,19 +119,3 @@ def _locale(code: str) -> Any:
     from babel import Locale
 
     return Locale.parse(_BABEL_LOCALE[code])
-
-
-def _update_catalogues() -> None:
-    """Extract the app's messages, the engine's and the command line's help, merge them into
-    every .po file, compile the .mo files (one tool for the three domains)."""
-    from trinn.engine import i18n as engine_i18n
-
-    engine_i18n.update_catalogues(LOCALE_DIR.parent, LOCALE_DIR, DOMAIN)
-    engine_i18n.update_catalogues(engine_i18n.LOCALE_DIR.parent, engine_i18n.LOCALE_DIR, engine_i18n.DOMAIN)
-    from trinn.tui.cli import help_language
-
-    engine_i18n.write_catalogues(help_language.template(), LOCALE_DIR, help_language.DOMAIN)
-
-
-if __name__ == "__main__":
-    _update_catalogues()

@@ -4,7 +4,7 @@ Two kinds of words make `trinn --help` and a usage error: trinn's own (each comm
 each option's `help=`) and Typer's (`Options`, `Arguments`, `Commands`, `[required]`, `env var`,
 `No such command`). Both are kept in one gettext domain, `cli` (tui/locale), whose template is
 made from the command tree itself and from Typer's sources, so a new command or option needs no
-marking and the catalogue update (`python -m trinn.tui.i18n`) finds it.
+marking and the catalogue update (`python -m trinn.tui.cli.catalogues`) finds it.
 
 trinn's words are swapped into the command tree before it runs. Typer looks its words up through
 `gettext.gettext`, in the process's text domain and in the language the environment names: for

@@ -32,28 +32,31 @@ from trinn.tui.widgets.timeline import Timeline
 __all__ = ["CaseScreen"]
 
 
+_KEYS: list[BindingType] = [
+    Binding("escape", "back", N_("Back")),
+    Binding("d", "complete", N_("Done")),
+    Binding("u", "reopen", N_("Reopen"), show=False),
+    Binding("g", "assign", N_("Assign"), show=False),
+    Binding("a", "tab('actions')", N_("Actions"), show=False),
+    Binding("e", "tab('fields')", N_("Fields"), show=False),
+    Binding("ctrl+s", "save_fields", N_("Save"), show=False),
+    Binding("n", "comment", N_("Comment"), show=False),
+    Binding("h", "tab('history')", N_("History"), show=False),
+    Binding("r", "reload", N_("Reload"), show=False),
+    Binding("x", "guards", N_("Guards as written"), show=False),
+    # one footer entry for the six tab keys (`a`, `e` and `h` too are in the help): a footer of
+    # 80 columns has no room for more, and F1 Help must stay in view
+    *(
+        Binding(str(number), f"tab('{tab}')", N_("Tabs"), show=number == 1, key_display="1-6")
+        for number, tab in enumerate(("tasks", "actions", "fields", "forms", "history", "messages"), 1)
+    ),
+]
+
+
 class CaseScreen(DeskScreen):
     """One case; Escape goes back to the list."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", N_("Back")),
-        Binding("d", "complete", N_("Done")),
-        Binding("u", "reopen", N_("Reopen"), show=False),
-        Binding("g", "assign", N_("Assign"), show=False),
-        Binding("a", "tab('actions')", N_("Actions"), show=False),
-        Binding("e", "tab('fields')", N_("Fields"), show=False),
-        Binding("ctrl+s", "save_fields", N_("Save"), show=False),
-        Binding("n", "comment", N_("Comment"), show=False),
-        Binding("h", "tab('history')", N_("History"), show=False),
-        Binding("r", "reload", N_("Reload"), show=False),
-        Binding("x", "guards", N_("Guards as written"), show=False),
-        # one footer entry for the six tab keys (`a`, `e` and `h` too are in the help): a footer of
-        # 80 columns has no room for more, and F1 Help must stay in view
-        *(
-            Binding(str(number), f"tab('{tab}')", N_("Tabs"), show=number == 1, key_display="1-6")
-            for number, tab in enumerate(("tasks", "actions", "fields", "forms", "history", "messages"), 1)
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = _KEYS
 
     def __init__(self, case_id: int, open_form: str | None = None) -> None:
         super().__init__()
