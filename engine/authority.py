@@ -171,15 +171,19 @@ def check_people(cmd: Command, normalized: Mapping[str, Any]) -> None:
 
 def _authorise_personal(cmd: Command, record: TaskRecord, *, assigning: bool) -> None:
     task = task_specs(cmd.spec)[record.task_id]
-    values = {"person": cmd.actor, "task": record.task_id, "item": record.item}
+    spec, reader = cmd.spec, language()
+    values = {"person": cmd.actor, "task": localize(task.title, reader, spec.language), "item": record.item}
     if assigning:
-        raise CommandError(_("'{task}' [{item}] is {item}'s own: it cannot be assigned").format(**values))
+        raise CommandError(_("«{task}» [{item}] is {item}'s own: it cannot be assigned").format(**values))
     if record.item == cmd.actor:
         return
     if not on_behalf(cmd, record):
-        behalf = ", ".join(f"'{role}'" for role in task.on_behalf)
+        behalf = _(" or ").join(
+            f"«{localize(spec.roles[role].title, reader, spec.language) if role in spec.roles else role}»"
+            for role in task.on_behalf
+        )
         raise CommandError(
-            _("{person} cannot do '{task}' [{item}] for {item}: it is {item}'s own").format(**values)
+            _("{person} cannot do «{task}» [{item}] for {item}: it is {item}'s own").format(**values)
             + (
                 " "
                 + _("(only {item}, or {roles} on their behalf with a note)").format(
@@ -192,7 +196,7 @@ def _authorise_personal(cmd: Command, record: TaskRecord, *, assigning: bool) ->
         )
     if not (cmd.note or "").strip():
         raise CommandError(
-            _("{person} records '{task}' [{item}] on {item}'s behalf: say how with a note (--note)").format(
+            _("{person} records «{task}» [{item}] on {item}'s behalf: say how with a note (--note)").format(
                 **values
             ),
             task=record.task_id,

@@ -172,8 +172,8 @@ def test_personal_a_member_cannot_sign_for_another(service: Service) -> None:
     with pytest.raises(CommandError) as refused:
         service.submit_form(case_id, "signature", {"signed_on": "2026-12-01"}, actor="bjorn", item="anna")
     assert refused.value.message == (
-        "bjorn cannot do 'sign' [anna] for anna: it is anna's own "
-        "(only anna, or 'lead' on their behalf with a note)"
+        "bjorn cannot do «Sign the contract» [anna] for anna: it is anna's own "
+        "(only anna, or «Lead» on their behalf with a note)"
     )
     with pytest.raises(CommandError):
         service.complete_task(case_id, "sign", actor="bjorn", item="anna")
@@ -184,7 +184,9 @@ def test_personal_a_coordinator_records_it_on_their_behalf_with_a_note(service: 
     case_id = _signing(service)
     with pytest.raises(CommandError) as refused:
         service.submit_form(case_id, "signature", {"signed_on": "2026-12-01"}, actor="lea", item="anna")
-    assert refused.value.message == "lea records 'sign' [anna] on anna's behalf: say how with a note (--note)"
+    assert refused.value.message == (
+        "lea records «Sign the contract» [anna] on anna's behalf: say how with a note (--note)"
+    )
     service.submit_form(
         case_id, "signature", {"signed_on": "2026-12-01"}, actor="lea", item="anna", note="signed on paper"
     )
@@ -196,7 +198,7 @@ def test_personal_a_coordinator_records_it_on_their_behalf_with_a_note(service: 
     )
     with pytest.raises(CommandError) as refused:
         service.assign_task(case_id, "sign", "lea", actor="lea", item="bjorn")
-    assert refused.value.message == "'sign' [bjorn] is bjorn's own: it cannot be assigned"
+    assert refused.value.message == "«Sign the contract» [bjorn] is bjorn's own: it cannot be assigned"
 
 
 def test_personal_a_nominee_added_later_gets_an_item_and_signatures_stay(service: Service) -> None:
