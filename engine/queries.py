@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from trinn.engine.spec import PlaybookSpec
     from trinn.engine.store import Store, Transaction
     from trinn.engine.store.reads import CaseFilter, TaskFilter
-    from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow
+    from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow, TaskLine
 
 __all__ = ["CasePage", "Possibility", "Queries"]
 
@@ -171,6 +171,12 @@ class Queries:
                 )
                 for row in rows
             ]
+
+    def task_lines(self, **filters: Unpack[TaskFilter]) -> list[TaskLine]:
+        """The open tasks `open_tasks` gives, as a listing prints them: the store alone, so a
+        listing of thousands of tasks loads no playbook (nor the models and compiler behind it)."""
+        with self.store.read() as tx:
+            return tx.task_lines(**filters)
 
     def outbox(self, case_id: int | None = None) -> list[OutboxRow]:
         """Outbox rows, oldest first: every message a command queued and how its delivery went."""

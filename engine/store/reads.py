@@ -7,13 +7,13 @@ fields are half the cost of a listing).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypedDict, Unpack
 
 from trinn.engine.status import OutboxStatus
 from trinn.engine.store import sql
-from trinn.engine.store.driver import TransactionBase
-from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow
+from trinn.engine.store.driver import Row, TransactionBase
+from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow, TaskLine
 
 __all__ = ["CaseFilter", "Reads", "TaskFilter"]
 
@@ -61,8 +61,14 @@ class Reads(TransactionBase):
 
     def open_task_rows(self, **filters: Unpack[TaskFilter]) -> list[OpenTask]:
         """Open tasks of open cases, joined with their case, soonest due first."""
+        return self._open_tasks(OpenTask, sql.OPEN_TASKS, filters)
+
+    def task_lines(self, **filters: Unpack[TaskFilter]) -> list[TaskLine]:
+        """The same tasks in the same order, with only what a listing prints (`TaskLine`)."""
+        return self._open_tasks(TaskLine, sql.TASK_LINES, filters)
+
+    def _open_tasks(self, row_type: Callable[..., Row], query: str, filters: TaskFilter) -> list[Row]:
         roles, assignee, overdue_at = filters.get("roles"), filters.get("assignee"), filters.get("overdue_at")
-        query = sql.OPEN_TASKS
         values: dict[str, Any] = {"assignee": assignee, "due_at": overdue_at}
         if roles is not None:
             listed, named = sql.placeholders("role", list(roles) or [""])  # no role: matches none
@@ -71,7 +77,7 @@ class Reads(TransactionBase):
             query += f" AND (tasks.role IN {listed}{mine})"
         if overdue_at is not None:
             query += " AND tasks.due_at <= :due_at"
-        return self._typed(OpenTask, query + sql.OPEN_TASKS_ORDER, values)
+        return self._typed(row_type, query + sql.OPEN_TASKS_ORDER, values)
 
     def event_rows(self, case_id: int) -> list[EventRow]:
         return self._typed(EventRow, sql.EVENTS_OF, {"case_id": case_id})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
-__all__ = ["CaseSummary", "DeliveryRow", "EventRow", "OpenTask", "OutboxRow"]
+__all__ = ["CaseSummary", "DeliveryRow", "EventRow", "OpenTask", "OutboxRow", "TaskLine"]
 
 
 class CaseSummary(NamedTuple):
@@ -57,6 +57,20 @@ class OpenTask(NamedTuple):
     playbook_sha256: str
     subject: str | None
     case_state: str
+
+
+class TaskLine(NamedTuple):
+    """An open task of an open case as `trinn tasks` prints it: a third of `OpenTask`'s
+    columns, one time among them, and its playbook version's language instead of the playbook."""
+
+    case_id: int
+    task_id: str
+    item: str | None
+    role: str
+    assignee: str | None
+    due_at: dt.datetime | None
+    subject: str | None
+    language: str
 
 
 class EventRow(NamedTuple):

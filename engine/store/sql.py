@@ -15,7 +15,7 @@ from typing import Any
 
 from trinn.engine.case import KEPT_ON_LEAVING, MEETING_KINDS
 from trinn.engine.status import DeliveryStatus, OutboxStatus, TaskStatus, TimerStatus
-from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OutboxRow
+from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OutboxRow, TaskLine
 
 __all__ = [
     "CASE_CHANGES",
@@ -249,11 +249,20 @@ def requeue_outbox(new_payload: bool) -> str:
 # listings -----------------------------------------------------------------------------
 
 CASE_SUMMARIES = f"SELECT {listed(CaseSummary._fields)} FROM cases"
+_OPEN_TASKS_OF_OPEN_CASES = (
+    f" WHERE tasks.status = '{TaskStatus.OPEN}' AND cases.closed_at IS NULL AND tasks.entry = cases.entry"
+)
 OPEN_TASKS = (
     f"SELECT {listed(TASK_COLUMNS, 'tasks')}, cases.playbook_id, cases.playbook_version,"
     " cases.playbook_sha256, cases.subject, cases.state AS case_state"
+    " FROM tasks JOIN cases ON cases.id = tasks.case_id" + _OPEN_TASKS_OF_OPEN_CASES
+)
+# the same tasks with only what `trinn tasks` prints, and the language of each one's playbook
+# version (deadlines are said on its country's clock): no playbook is loaded for a line
+TASK_LINES = (
+    f"SELECT {listed(TaskLine._fields[:-2], 'tasks')}, cases.subject, playbooks.language"
     " FROM tasks JOIN cases ON cases.id = tasks.case_id"
-    f" WHERE tasks.status = '{TaskStatus.OPEN}' AND cases.closed_at IS NULL AND tasks.entry = cases.entry"
+    " JOIN playbooks ON playbooks.sha256 = cases.playbook_sha256" + _OPEN_TASKS_OF_OPEN_CASES
 )
 OPEN_TASKS_ORDER = " ORDER BY tasks.due_at IS NULL, tasks.due_at, tasks.case_id, tasks.id"
 OVERDUE = (

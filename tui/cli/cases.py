@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from trinn.engine.due import is_overdue
 from trinn.engine.errors import os_reason
 from trinn.engine.shown import shown
 from trinn.tui.cli.options import CaseId, Item, Json, case_id, errors, language_for, plain_option, service_for
@@ -23,9 +24,12 @@ from trinn.tui.cli.settings import Settings
 from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from trinn.engine.case import Case
     from trinn.engine.service import Service
     from trinn.engine.spec import TaskSpec
+    from trinn.engine.store.reads import TaskFilter
 
 __all__ = ["COMMANDS", "show_case"]
 
@@ -161,53 +165,64 @@ def tasks(
     as_json: Json = False,
 ) -> None:
     """Open tasks of open cases, soonest due first."""
-    from trinn.engine.views import task_view
-
     if mine and role:
         raise fail("give --mine or --role, not both")
     role = plain_option(role, "--role")
-    with service_for(ctx) as (service, settings):
-        now = service.clock()
+    settings: Settings = ctx.obj
+    with errors():
+        now = settings.clock()
         roles = assignee = None
         if mine:
-            person = service.person(settings.acting_as())
+            person = settings.service().person(settings.acting_as())
             assignee = person.id
             roles = None if person.every_role else sorted(person.roles)
         elif role:
             roles = [role]
-        rows = service.queries.open_tasks(
-            roles=roles, assignee=assignee if roles is not None else None, overdue_at=now if overdue else None
-        )
-        data = []
-        tasks_of: dict[int, dict[str, TaskSpec]] = {}  # by spec: a few versions, thousands of rows
-        for row, compiled in rows:
-            tasks = tasks_of.get(id(compiled.spec))
-            if tasks is None:
-                tasks = tasks_of[id(compiled.spec)] = compiled.spec.all_tasks()
-            view = task_view(compiled.spec, row, now, settings.language, tasks)
-            view.update(
-                case=row.case_id,
-                playbook=row.playbook_id,
-                subject=row.subject,
-                state=row.case_state,
-                language=compiled.spec.language,
-            )
-            data.append(view)
-    if as_json:
-        print_json([{k: v for k, v in view.items() if k != "language"} for view in data])
-        return
-    if not data:
+        filters: TaskFilter = {
+            "roles": roles,
+            "assignee": assignee if roles is not None else None,
+            "overdue_at": now if overdue else None,
+        }
+        if as_json:  # titles and forms: the playbooks' own words
+            print_json(_task_views(settings.service(), settings, now, filters))
+            return
+        lines = settings.queries().task_lines(**filters)  # the store alone: no playbook is loaded
+    if not lines:
         out.print(_("no open tasks"), markup=False)
         return
     from trinn.tui.cli.render import due_text
 
+    late = " " + _("OVERDUE")
+    said: dict[tuple[Any, str], str] = {}  # deadlines repeat: each said once, not once a task
     table = []
-    for view in data:
-        label = view["task"] + (f" [{view['item']}]" if view["item"] is not None else "")
-        due = due_text(view["due_at"], view["language"]) + (" " + _("OVERDUE") if view["overdue"] else "")
-        who = view["role"] + (f" ({view['assignee']})" if view["assignee"] else "")
-        table.append([str(view["case"]), label, who, due, view["subject"] or ""])
+    for line in lines:
+        due = ""
+        if line.due_at is not None:
+            key = (line.due_at, line.language)
+            due = said[key] if key in said else said.setdefault(key, due_text(line.due_at, line.language))
+            due += late if is_overdue(line.due_at, now) else ""
+        label = line.task_id if line.item is None else f"{line.task_id} [{line.item}]"
+        who = f"{line.role} ({line.assignee})" if line.assignee else line.role
+        table.append([str(line.case_id), label, who, due, line.subject or ""])
     print_columns([_("case"), _("task"), _("role"), _("due"), _("subject")], table)
+
+
+def _task_views(
+    service: Service, settings: Settings, now: dt.datetime, filters: TaskFilter
+) -> list[dict[str, Any]]:
+    """The open tasks as `--json` gives them, each with its title from its playbook version."""
+    from trinn.engine.views import task_view
+
+    data = []
+    tasks_of: dict[int, dict[str, TaskSpec]] = {}  # by spec: a few versions, thousands of rows
+    for row, compiled in service.queries.open_tasks(**filters):
+        tasks = tasks_of.get(id(compiled.spec))
+        if tasks is None:
+            tasks = tasks_of[id(compiled.spec)] = compiled.spec.all_tasks()
+        view = task_view(compiled.spec, row, now, settings.language, tasks)
+        view.update(case=row.case_id, playbook=row.playbook_id, subject=row.subject, state=row.case_state)
+        data.append(view)
+    return data
 
 
 def history(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:

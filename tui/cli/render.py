@@ -36,7 +36,7 @@ def time_text(moment: str | dt.datetime | None, language: str) -> str:
     return "" if parsed is None else local_time(parsed, language).strftime("%Y-%m-%d %H:%M")
 
 
-def due_text(moment: str | None, language: str) -> str:
+def due_text(moment: str | dt.datetime | None, language: str) -> str:
     parsed = _parse(moment)
     if parsed is None:
         return ""
