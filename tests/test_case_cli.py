@@ -184,6 +184,20 @@ def test_tasks_mine_follows_roles_and_assignment(trinn, opened) -> None:
     )
 
 
+def test_tasks_lists_what_json_gives_in_the_same_order(trinn, opened) -> None:
+    """The text listing reads lines from the store alone; `--json` reads its playbook too."""
+    assert _lines(trinn("tasks")) == [
+        "case  task    role  due         subject",
+        "1     intake  lead  2026-11-26  Acme",
+        "1     call    lead              Acme",
+    ]
+    views = json.loads(trinn("tasks", "--json").output)
+    assert [(v["case"], v["task"], v["title"], v["due_at"]) for v in views] == [
+        (1, "intake", "Intake", "2026-11-26T23:00:00Z"),
+        (1, "call", "Call", None),
+    ]
+
+
 def test_can_says_yes_first_then_why_not(trinn, opened) -> None:
     assert _lines(trinn("can", "1", who="bo")) == [
         "yes  drop -> dropped",
@@ -315,8 +329,9 @@ def test_bad_input_is_one_line_and_writes_nothing(trinn, opened, args, who, mess
 def test_a_broken_people_file_is_reported_with_its_position(trinn, tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("lea: {name: Lea, roles: [Lead]}\n")
+    # `tasks --mine` reads the people file (a plain listing, like `cases`, reads the store alone)
     result = CliRunner().invoke(
-        app, ["--db", str(tmp_path / "x.db"), "--people", str(broken), "--as", "lea", "tasks"]
+        app, ["--db", str(tmp_path / "x.db"), "--people", str(broken), "--as", "lea", "tasks", "--mine"]
     )
     assert result.exit_code == 2
     assert result.output.startswith(f"trinn: {broken}:1:")

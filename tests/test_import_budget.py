@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOK = ROOT / "playbooks" / "padriv-fase-7-2.yaml"
 # never wanted by a command-line command: the app, the delivery stack, the CEL package's REPL
 NEVER = {"textual", "apprise", "prompt_toolkit", "requests", "cel.cli"}
+# what reads a playbook: a listing reads the store alone, so it loads none of it
+PLAYBOOK_READING = {"ruamel", "jinja2", "transitions", "cel", "pydantic", "trinn.engine.spec"}
 
 BUDGETS = {
     # --help reads no playbook: no pydantic either (the models' classes are most of a start)
@@ -32,9 +34,11 @@ BUDGETS = {
     "check": (["check", str(PLAYBOOK)], NEVER | {"sqlalchemy", "transitions"}, 450),
     # typer's pydantic adapters: only for options that are not text (tui/cli/coercion.py)
     "show": (["show", "1"], NEVER | {"ruamel", "jinja2", "typer._adapters", "pydantic.type_adapter"}, 470),
+    "cases": (["cases"], NEVER | PLAYBOOK_READING, 300),
+    "tasks": (["tasks"], NEVER | PLAYBOOK_READING, 300),
 }
 # spec models whose validator a command on a cached playbook may build: none
-BUILT_BY = {"help": set(), "check": None, "show": set()}
+BUILT_BY = {"help": set(), "check": None, "show": set(), "cases": set(), "tasks": set()}
 
 _REPORT = """
 import json, sys
