@@ -90,7 +90,12 @@ def attached(
                 found.append(value)
             continue
         if folder is None:  # only a playbook read from the database has none
-            raise CommandError(_("attachment '{name}': the playbook's folder is not known").format(name=name))
+            raise CommandError(
+                _(
+                    "attachment '{name}': trinn does not know the folder of the playbook '{playbook}' "
+                    "(give it with --playbooks DIR or TRINN_PLAYBOOKS)"
+                ).format(name=name, playbook=spec.id)
+            )
         problem = shipped_problem(folder, name)
         if problem is not None:
             message_text, hint = problem

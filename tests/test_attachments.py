@@ -132,6 +132,26 @@ def test_attachments_a_shipped_file_gone_refuses_the_command(service: Service, f
     assert service.queries.outbox(case_id) == []
 
 
+def test_attachments_of_a_case_opened_by_file_path_say_how_to_find_the_folder(
+    folder: Path, tmp_path: Path
+) -> None:
+    """A case opened from a file path keeps the playbook's text, not its folder: a shipped file
+    is then refused with what to do, nothing is written, and with the folder given it goes."""
+    runner, db = CliRunner(), f"sqlite:///{tmp_path / 'path.db'}"
+    opened = runner.invoke(app, ["--db", db, "open", str(folder / "attach.yaml"), "--set", "virksomhet=Acme"])
+    assert opened.exit_code == 0, opened.output
+    fire = ["fire", "1", "send", "--set", "epost=post@acme.test"]
+    refused = runner.invoke(app, ["--db", db, *fire])
+    assert refused.exit_code == 1
+    assert " ".join(refused.stderr.split()) == (
+        "trinn: case 1: attachment 'vedlegg/vilkar.txt': trinn does not know the folder of the playbook "
+        "'test.attach' (give it with --playbooks DIR or TRINN_PLAYBOOKS)"
+    )
+    assert runner.invoke(app, ["--db", db, "show", "1", "--json"]).output.count('"state": "ny"') == 1
+    done = runner.invoke(app, ["--db", db, "--playbooks", str(folder), *fire])
+    assert done.exit_code == 0, done.output
+
+
 @pytest.mark.parametrize(
     ("attach", "message"),
     [
