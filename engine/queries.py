@@ -26,7 +26,15 @@ if TYPE_CHECKING:
     from trinn.engine.spec import PlaybookSpec
     from trinn.engine.store import Store, Transaction
     from trinn.engine.store.reads import CaseFilter, TaskFilter
-    from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow, TaskLine
+    from trinn.engine.store.rows import (
+        CaseLine,
+        CaseSummary,
+        DeliveryRow,
+        EventRow,
+        OpenTask,
+        OutboxRow,
+        TaskLine,
+    )
 
 __all__ = ["CasePage", "Possibility", "Queries"]
 
@@ -156,6 +164,11 @@ class Queries:
         """Cases of a playbook, in a state, open or closed, overdue at a moment (engine.store.rows)."""
         with self.store.read() as tx:
             return tx.case_rows(**filters)
+
+    def case_lines(self, **filters: Unpack[CaseFilter]) -> list[CaseLine]:
+        """The cases `cases` gives, with only what a listing prints (engine.store.rows.CaseLine)."""
+        with self.store.read() as tx:
+            return tx.case_lines(**filters)
 
     def open_tasks(self, **filters: Unpack[TaskFilter]) -> list[tuple[OpenTask, CompiledPlaybook]]:
         """Open tasks of open cases, each with the playbook version its case runs on."""

@@ -282,6 +282,22 @@ def test_json_and_export(trinn, opened) -> None:
     ]
 
 
+def test_cases_lists_open_and_closed_cases_with_the_day_they_opened(trinn, opened) -> None:
+    assert trinn("open", "test.onboarding", "--set", "org=Beta", "--set", "note=x", "--set", "members=c").output == "2\n"
+    assert trinn("fire", "1", "drop").exit_code == 0
+    assert _lines(trinn("cases")) == [
+        "id  playbook         state             subject  opened",
+        "1   test.onboarding  dropped (closed)  Acme     2026-11-24",
+        "2   test.onboarding  new               Beta     2026-11-24",
+    ]
+    assert _lines(trinn("cases", "--closed")) == _lines(trinn("cases"))[:2]
+    listed = json.loads(trinn("cases", "--json").output)
+    assert [(c["id"], c["state"], c["closed_at"] is not None) for c in listed] == [
+        (1, "dropped", True),
+        (2, "new", False),
+    ]
+
+
 def test_form_answers_from_a_json_file(trinn, opened, tmp_path: Path) -> None:
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps({"contact": "x@acme.no", "note": "from a file"}))

@@ -20,7 +20,15 @@ from trinn.engine.service import Service
 from trinn.engine.store import Store, open_database, resolve_url
 from trinn.engine.store import sql as statements
 from trinn.engine.store.dialect import JSON_COLUMNS, TIME_COLUMNS, dialect_named
-from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow, TaskLine
+from trinn.engine.store.rows import (
+    CaseLine,
+    CaseSummary,
+    DeliveryRow,
+    EventRow,
+    OpenTask,
+    OutboxRow,
+    TaskLine,
+)
 from trinn.engine.store.sql import MAX_ROWS, TASK_RECORD, TIMER_RECORD
 from trinn.engine.store.tables import (
     JSON,
@@ -212,6 +220,7 @@ def test_rows_have_the_tables_columns() -> None:
         "subject",
         "case_state",
     ]
+    assert set(CaseLine._fields) <= set(CaseSummary._fields)
     assert set(TaskLine._fields[:-1]) <= set(OpenTask._fields)  # its columns, and `playbooks.language`
     assert list(statements.CASE_COLUMNS) == [c.name for c in cases.c]
     assert list(statements.TASK_COLUMNS) == [c.name for c in tasks.c]

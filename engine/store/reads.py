@@ -13,7 +13,15 @@ from typing import Any, TypedDict, Unpack
 from trinn.engine.status import OutboxStatus
 from trinn.engine.store import sql
 from trinn.engine.store.driver import Row, TransactionBase
-from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OpenTask, OutboxRow, TaskLine
+from trinn.engine.store.rows import (
+    CaseLine,
+    CaseSummary,
+    DeliveryRow,
+    EventRow,
+    OpenTask,
+    OutboxRow,
+    TaskLine,
+)
 
 __all__ = ["CaseFilter", "Reads", "TaskFilter"]
 
@@ -43,6 +51,13 @@ class Reads(TransactionBase):
 
     def case_rows(self, **filters: Unpack[CaseFilter]) -> list[CaseSummary]:
         """Cases as a listing shows them (without their fields: decoding those is half the cost)."""
+        return self._cases(CaseSummary, sql.CASE_SUMMARIES, filters)
+
+    def case_lines(self, **filters: Unpack[CaseFilter]) -> list[CaseLine]:
+        """The same cases in the same order, with only what `trinn cases` prints (`CaseLine`)."""
+        return self._cases(CaseLine, sql.CASE_LINES, filters)
+
+    def _cases(self, row_type: Callable[..., Row], query: str, filters: CaseFilter) -> list[Row]:
         playbook, state = filters.get("playbook"), filters.get("state")
         closed, overdue_at = filters.get("closed"), filters.get("overdue_at")
         where: list[str] = []
@@ -54,10 +69,8 @@ class Reads(TransactionBase):
             where.append("closed_at IS NOT NULL" if closed else "closed_at IS NULL")
         if overdue_at is not None:
             where.append(sql.OVERDUE)
-        query = sql.CASE_SUMMARIES + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-        return self._typed(
-            CaseSummary, query, {"playbook_id": playbook, "state": state, "due_at": overdue_at}
-        )
+        query += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        return self._typed(row_type, query, {"playbook_id": playbook, "state": state, "due_at": overdue_at})
 
     def open_task_rows(self, **filters: Unpack[TaskFilter]) -> list[OpenTask]:
         """Open tasks of open cases, joined with their case, soonest due first."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
-__all__ = ["CaseSummary", "DeliveryRow", "EventRow", "OpenTask", "OutboxRow", "TaskLine"]
+__all__ = ["CaseLine", "CaseSummary", "DeliveryRow", "EventRow", "OpenTask", "OutboxRow", "TaskLine"]
 
 
 class CaseSummary(NamedTuple):
@@ -32,6 +32,18 @@ class CaseSummary(NamedTuple):
     updated_at: dt.datetime
     updated_by: str
     row_version: int
+
+
+class CaseLine(NamedTuple):
+    """A case as `trinn cases` prints it: six of `CaseSummary`'s columns (a third the fetching,
+    and one time to convert, not three)."""
+
+    id: int
+    playbook_id: str
+    state: str
+    subject: str | None
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
 
 
 class OpenTask(NamedTuple):

@@ -15,7 +15,7 @@ from typing import Any
 
 from trinn.engine.case import KEPT_ON_LEAVING, MEETING_KINDS
 from trinn.engine.status import DeliveryStatus, OutboxStatus, TaskStatus, TimerStatus
-from trinn.engine.store.rows import CaseSummary, DeliveryRow, EventRow, OutboxRow, TaskLine
+from trinn.engine.store.rows import CaseLine, CaseSummary, DeliveryRow, EventRow, OutboxRow, TaskLine
 
 __all__ = [
     "CASE_CHANGES",
@@ -249,6 +249,7 @@ def requeue_outbox(new_payload: bool) -> str:
 # listings -----------------------------------------------------------------------------
 
 CASE_SUMMARIES = f"SELECT {listed(CaseSummary._fields)} FROM cases"
+CASE_LINES = f"SELECT {listed(CaseLine._fields)} FROM cases"
 _OPEN_TASKS_OF_OPEN_CASES = (
     f" WHERE tasks.status = '{TaskStatus.OPEN}' AND cases.closed_at IS NULL AND tasks.entry = cases.entry"
 )

@@ -8,6 +8,7 @@ tui/cli/options.py.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,12 +25,11 @@ from trinn.tui.cli.settings import Settings
 from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from trinn.engine.case import Case
     from trinn.engine.service import Service
     from trinn.engine.spec import TaskSpec
-    from trinn.engine.store.reads import TaskFilter
+    from trinn.engine.store.reads import CaseFilter, TaskFilter
+    from trinn.engine.store.rows import CaseSummary
 
 __all__ = ["COMMANDS", "show_case"]
 
@@ -61,53 +61,59 @@ def cases(
     as_json: Json = False,
 ) -> None:
     """List cases."""
-    from trinn.engine.views import iso
-
     if only_open and only_closed:
         raise fail("give --open or --closed, not both")
     playbook, state = plain_option(playbook, "--playbook"), plain_option(state, "--state")
     settings: Settings = ctx.obj
     with errors():  # a listing needs no playbook compiled
-        rows = settings.queries().cases(
-            playbook=playbook,
-            state=state,
-            closed=True if only_closed else False if only_open else None,
-            overdue_at=settings.clock() if overdue else None,
-        )
-        data: list[dict[str, Any]] = [
-            {
-                "id": r.id,
-                "playbook": r.playbook_id,
-                "version": r.playbook_version,
-                "state": r.state,
-                "subject": r.subject,
-                "opened_at": iso(r.opened_at),
-                "closed_at": iso(r.closed_at),
-                "outcome": r.outcome,
-                "parent": r.parent_id,
-                "row_version": r.row_version,
-            }
-            for r in rows
-        ]
-    if as_json:
-        print_json(data)
-        return
-    if not data:
+        filters: CaseFilter = {
+            "playbook": playbook,
+            "state": state,
+            "closed": True if only_closed else False if only_open else None,
+            "overdue_at": settings.clock() if overdue else None,
+        }
+        if as_json:
+            print_json(_case_views(settings.queries().cases(**filters)))
+            return
+        lines = settings.queries().case_lines(**filters)
+    if not lines:
         out.print(_("no cases"), markup=False)
         return
+    closed = " " + _("(closed)")
     print_columns(
         [_("id"), _("playbook"), _("state"), _("subject"), _("opened")],
         [
             [
-                str(row["id"]),
-                row["playbook"],
-                row["state"] + (" " + _("(closed)") if row["closed_at"] else ""),
-                row["subject"] or "",
-                (row["opened_at"] or "")[:10],
+                str(line.id),
+                line.playbook_id,
+                line.state if line.closed_at is None else line.state + closed,
+                line.subject or "",
+                line.opened_at.astimezone(dt.UTC).date().isoformat(),  # the day as `--json` gives it
             ]
-            for row in data
+            for line in lines
         ],
     )
+
+
+def _case_views(rows: list[CaseSummary]) -> list[dict[str, Any]]:
+    """The cases as `cases --json` gives them."""
+    from trinn.engine.views import iso
+
+    return [
+        {
+            "id": r.id,
+            "playbook": r.playbook_id,
+            "version": r.playbook_version,
+            "state": r.state,
+            "subject": r.subject,
+            "opened_at": iso(r.opened_at),
+            "closed_at": iso(r.closed_at),
+            "outcome": r.outcome,
+            "parent": r.parent_id,
+            "row_version": r.row_version,
+        }
+        for r in rows
+    ]
 
 
 def show(ctx: typer.Context, case: CaseId, as_json: Json = False) -> None:

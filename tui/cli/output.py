@@ -107,12 +107,11 @@ def print_json(data: Any) -> None:
 
 def print_columns(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
     """Rows in aligned columns, two spaces apart: quick for thousands of rows, and greppable."""
-    table = [[cell if isinstance(cell, str) else str(cell) for cell in row] for row in [headers, *rows]]
+    table = [list(map(str, row)) for row in [headers, *rows]]  # a str as it is, a number as text
     # one search of every cell at once: a listing of thousands of rows rarely holds anything to
     # escape, and then each cell is shown as it is (the same as `shown` per cell, a tenth the time)
-    if first_unsafe("".join(cell for row in table for cell in row)) is not None:
+    if first_unsafe("".join(map("".join, table))) is not None:
         table = [[shown(cell) for cell in row] for row in table]
-    widths = [max(len(cell) for cell in column) for column in zip(*table, strict=True)]
+    widths = [max(map(len, column)) for column in zip(*table, strict=True)]
     line = "  ".join(f"{{:<{width}}}" for width in widths)  # each cell padded as str.ljust pads
-    lines = [line.format(*row).rstrip() for row in table]
-    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.write("\n".join([line.format(*row).rstrip() for row in table]) + "\n")
