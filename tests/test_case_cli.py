@@ -283,7 +283,8 @@ def test_json_and_export(trinn, opened) -> None:
 
 
 def test_cases_lists_open_and_closed_cases_with_the_day_they_opened(trinn, opened) -> None:
-    assert trinn("open", "test.onboarding", "--set", "org=Beta", "--set", "note=x", "--set", "members=c").output == "2\n"
+    second = trinn("open", "test.onboarding", "--set", "org=Beta", "--set", "note=x", "--set", "members=c")
+    assert second.output == "2\n"
     assert trinn("fire", "1", "drop").exit_code == 0
     assert _lines(trinn("cases")) == [
         "id  playbook         state             subject  opened",
