@@ -231,10 +231,10 @@ class TrinnApp(App[None]):
         if len(stack) > 1:
             stack[0].pop_until_active()  # every screen above the list closes, dialogs first
 
-    def open_case_screen(self, case_id: int, form: str | None = None) -> None:
+    def open_case_screen(self, case_id: int, form: str | None = None, item: str | None = None) -> None:
         from trinn.tui.screens.case import CaseScreen  # not needed for the first screen: loaded late
 
-        self.push_screen(CaseScreen(case_id, open_form=form))
+        self.push_screen(CaseScreen(case_id, open_form=form, open_item=item))
 
     def action_help(self) -> None:
         from trinn.tui.screens.help import HelpScreen

@@ -362,8 +362,20 @@ class Desk:
     def set_fields(self, case_id: int, values: Mapping[str, Any], version: int | None) -> Case:
         return self.service.set_fields(case_id, values, actor=self.actor, expected_version=version)
 
-    def submit_form(self, case_id: int, form: str, values: Mapping[str, Any], version: int | None) -> Case:
-        return self.service.submit_form(case_id, form, values, actor=self.actor, expected_version=version)
+    def submit_form(
+        self,
+        case_id: int,
+        form: str,
+        values: Mapping[str, Any],
+        version: int | None,
+        *,
+        item: str | None = None,
+        note: str | None = None,
+    ) -> Case:
+        """Fill `form`; of a for_each task, `item`'s record (`note`: how, when on someone's behalf)."""
+        return self.service.submit_form(
+            case_id, form, values, actor=self.actor, expected_version=version, item=item, note=note or None
+        )
 
     def comment(self, case_id: int, text: str, version: int | None) -> Case:
         return self.service.comment(case_id, text, actor=self.actor, expected_version=version)

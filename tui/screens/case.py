@@ -58,10 +58,11 @@ class CaseScreen(DeskScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = _KEYS
 
-    def __init__(self, case_id: int, open_form: str | None = None) -> None:
+    def __init__(self, case_id: int, open_form: str | None = None, open_item: str | None = None) -> None:
         super().__init__()
         self.case_id = case_id
-        self.open_form_first = open_form  # from My tasks: a form task opens its form
+        self.open_form_first = open_form  # from My tasks: a form task opens its form (its item's)
+        self.open_item_first = open_item
         self.page: CasePage | None = None
 
     @property
@@ -119,7 +120,7 @@ class CaseScreen(DeskScreen):
         self.query_one(Timeline).show(page, self.desk.actor, self.desk.service.people.name_of)
         self.query_one(MessageTable).show(page)
         if first and self.open_form_first in page.spec.forms:
-            self.open_form(self.open_form_first)
+            self.open_form(self.open_form_first, self.open_item_first)
 
     # writing ------------------------------------------------------------------
 
@@ -180,8 +181,8 @@ class CaseScreen(DeskScreen):
     def fire(self, trigger: str) -> None:
         case_steps.fire(self, trigger)
 
-    def open_form(self, form_id: str) -> None:
-        case_steps.open_form(self, form_id)
+    def open_form(self, form_id: str, item: str | None = None) -> None:
+        case_steps.open_form(self, form_id, item)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save-fields":

@@ -28,11 +28,13 @@ def complete(screen: CaseScreen) -> None:
         return
     task = page.spec.all_tasks().get(record.task_id)
     if task is not None and task.form is not None:
-        screen.open_form(task.form)
+        screen.open_form(task.form, record.item)  # of a for_each task: this row's item
         return
     from trinn.tui.screens.dialogs import NoteDialog
 
     title = _("Complete: {task}").format(task=page.text(task.title) if task else record.task_id)
+    if record.item is not None:
+        title += f" [{record.item}]"
     version = screen.version
 
     def noted(note: str | None) -> None:
@@ -42,7 +44,21 @@ def complete(screen: CaseScreen) -> None:
                 _("Task done."),
             )
 
+    behalf = _behalf_prompt(screen, record)
+    if behalf is not None:  # a person's own item, recorded for them: the engine asks how
+        screen.app.push_screen(NoteDialog(title, prompt=behalf, required=True), noted)
+        return
     screen.app.push_screen(NoteDialog(title), noted)
+
+
+def _behalf_prompt(screen: CaseScreen, record: TaskRecord) -> str | None:
+    """The note's prompt when `record` is someone else's personal item (recorded on their
+    behalf, which needs a note saying how); None for one's own item or any other task."""
+    page = screen.page
+    task = page.spec.all_tasks().get(record.task_id) if page else None
+    if task is None or not task.personal or record.item is None or record.item == screen.desk.actor:
+        return None
+    return _("Recorded on {person}'s behalf: how? (kept in the history)").format(person=record.item)
 
 
 def _chosen(screen: CaseScreen, status: str, warning: str) -> TaskRecord | None:
@@ -133,7 +149,43 @@ def fire(screen: CaseScreen, trigger: str) -> None:
     screen.app.push_screen(NoteDialog(titles.get(trigger, trigger)), noted)
 
 
-def open_form(screen: CaseScreen, form_id: str) -> None:
+def _waiting(screen: CaseScreen, form_id: str) -> list[TaskRecord]:
+    """The open items of the current state whose for_each task fills `form_id`."""
+    page = screen.page
+    if page is None:
+        return []
+    tasks = page.spec.all_tasks()
+    return [
+        t
+        for t in page.case.current_tasks()
+        if t.status == TaskStatus.OPEN and t.item is not None and tasks[t.task_id].form == form_id
+    ]
+
+
+def open_form(screen: CaseScreen, form_id: str, item: str | None = None) -> None:
+    """Fill `form_id`; a form filled per item is for `item`, or the one waiting item, or the
+    item chosen first when several wait (Escape cancels)."""
+    from trinn.tui.screens.dialogs import PickDialog
+
+    waiting = _waiting(screen, form_id)
+    if item is None and len(waiting) > 1:
+        page = screen.page
+        title = page.text(page.spec.forms[form_id].title) if page else form_id
+        choices = [(t.item or "", t.item or "", True) for t in waiting]
+
+        def picked(chosen: str | None) -> None:
+            if chosen is not None:
+                _form_dialog(screen, form_id, chosen)
+
+        prompt = _("“{form}”: for which item?").format(form=title)
+        screen.app.push_screen(PickDialog(prompt, choices), picked)
+        return
+    if item is None and waiting:
+        item = waiting[0].item
+    _form_dialog(screen, form_id, item)
+
+
+def _form_dialog(screen: CaseScreen, form_id: str, item: str | None) -> None:
     from trinn.tui.screens.dialogs import FieldsDialog
 
     page = screen.page
@@ -142,9 +194,12 @@ def open_form(screen: CaseScreen, form_id: str) -> None:
     spec = page.spec
     form = spec.forms[form_id]
     version = screen.version
+    record = next((t for t in _waiting(screen, form_id) if t.item == item), None) if item else None
 
     def submit(values: dict[str, Any]) -> Any:
-        return screen.desk.submit_form(screen.case_id, form_id, values, version)
+        return screen.desk.submit_form(
+            screen.case_id, form_id, values, version, item=item, note=dialog.note_text
+        )
 
     def reread() -> Any:
         """After a conflict (in the worker): the case as it is now; the next save goes
@@ -152,6 +207,9 @@ def open_form(screen: CaseScreen, form_id: str) -> None:
         nonlocal version
         fresh = screen.desk.case_page(screen.case_id)
         version = fresh.case.row_version
+        if record is not None:  # an item's record: its own answers, not the case's fields
+            same = (t for t in fresh.case.current_tasks() if (t.task_id, t.item) == (record.task_id, item))
+            return dict(getattr(next(same, None), "answers", None) or {})
         return fresh.case.fields
 
     def closed(result: Any) -> None:
@@ -159,10 +217,13 @@ def open_form(screen: CaseScreen, form_id: str) -> None:
             screen.notify(_("Form saved."), timeout=4)
         screen.refresh_data()
 
+    title = page.text(form.title)
+    if item is not None:
+        title = _("{form} for {item}").format(form=title, item=item)
     dialog = FieldsDialog(
-        page.text(form.title),
+        title,
         [(n, spec.fields[n]) for n in form.fields],
-        page.case.fields,
+        dict(record.answers or {}) if record is not None else page.case.fields,
         spec.language,
         submit,
         intro=page.text(form.intro) if form.intro else "",
@@ -173,6 +234,7 @@ def open_form(screen: CaseScreen, form_id: str) -> None:
         ),
         reread=reread,
         zone=spec.timezone,
+        note=_behalf_prompt(screen, record) if record is not None else None,
     )
     screen.app.push_screen(dialog, closed)
 

@@ -98,10 +98,12 @@ class FieldsDialog(Dialog[Any]):
         required: Sequence[str] = (),
         reread: Callable[[], Mapping[str, Any]] | None = None,
         zone: str | None = None,
+        note: str | None = None,
     ) -> None:
         """`zone`: the playbook's own `timezone:` (date-times are typed and shown in it).
         `reread()` (in a worker) gives the case's values as they are now and makes the next
-        `submit` go against that version: without it a conflict can only be cancelled."""
+        `submit` go against that version: without it a conflict can only be cancelled.
+        `note`: the prompt of a note under the fields (`note_text` when `submit` runs)."""
         super().__init__()
         self.title_text = title
         self.reread = reread
@@ -113,6 +115,7 @@ class FieldsDialog(Dialog[Any]):
         self.intro = intro
         self.instructions = instructions  # the task's, beside its form: what to do, not only what to fill
         self.required = set(required)
+        self.note_prompt, self.note_text = note, ""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide"):
@@ -132,6 +135,9 @@ class FieldsDialog(Dialog[Any]):
                         required=spec.required or name in self.required,
                         zone=self.playbook_zone,
                     )
+                if self.note_prompt is not None:
+                    yield Label(plain(self.note_prompt))
+                    yield Input(id="form-note")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save"), variant="primary", id="ok")
                 yield Button(_("Cancel"), id="cancel")
@@ -180,6 +186,8 @@ class FieldsDialog(Dialog[Any]):
             for f in inputs
             if f.value is not None or self.values.get(f.field_name) is not None
         }
+        if self.note_prompt is not None:  # read here: `submit` runs in a worker
+            self.note_text = self.query_one("#form-note", Input).value.strip()
         self._say(_("Saving…"))
         self.busy = True
         run_db(self, lambda: self.submit(values), self._saved, self._refused, group="submit")

@@ -104,7 +104,7 @@ class MyTasksScreen(DeskScreen):
         if row is None:
             return
         if row.form is not None:
-            self.app.open_case_screen(row.case_id, form=row.form)  # type: ignore[attr-defined]
+            self.app.open_case_screen(row.case_id, form=row.form, item=row.item)  # type: ignore[attr-defined]
             return
 
         def noted(note: str | None) -> None:

@@ -93,6 +93,8 @@ def _timeline(page: CasePage, actor: str, name_of: Callable[[str], str]) -> Text
         text.append(who, style="bold")
         text.append("  " + shown(_what(page, entry, name_of)))
         for done in entry.done:  # an outside party's task, recorded for them by a coordinator
+            if done.item is not None:  # whose record: a for_each task's item
+                text.append(" [" + shown(done.item) + "]")
             if done.on_behalf_of:
                 role = page.spec.roles.get(done.on_behalf_of)
                 title = page.text(role.title) if role else done.on_behalf_of
