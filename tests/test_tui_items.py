@@ -161,3 +161,65 @@ async def test_items_a_personal_item_recorded_on_their_behalf_needs_a_note(tmp_p
     records = _records(settings, case_id, "signer_kontrakt")
     assert records["anna"] == ("done", None, "Signert på papir")
     assert records["bjorn"][0] == "open"
+
+
+SIGNING = """\
+id: test.signing
+version: 1
+language: en
+title: Signing
+subject: {title: Name, field: name}
+roles:
+  lead: {title: Lead}
+  member: {title: Member}
+fields:
+  name: {type: text, label: Name, required: true}
+  signers: {type: person_list, label: Signers, edit: [lead]}
+  signed_on: {type: date, label: Signed on, required: true}
+forms:
+  signature: {title: Signature, fields: [signed_on]}
+initial: signing
+states:
+  signing:
+    title: Signing
+    tasks:
+      - {id: sign, title: Sign, role: member, for_each: signers, form: signature, personal: true, on_behalf: [lead]}
+  done: {title: Done, final: true}
+transitions:
+  - {trigger: finish, from: signing, to: done, by: lead}
+"""
+
+
+async def test_items_a_personal_form_on_their_behalf_asks_for_a_note(tmp_path: Path) -> None:
+    """The form's own note: without it the engine's refusal shows in the dialog, what was typed
+    stays; with it the record is saved, the note in the history."""
+    (tmp_path / "books").mkdir()
+    (tmp_path / "books" / "signing.yaml").write_text(SIGNING)
+    people = tmp_path / "people.yaml"
+    people.write_text("lea: {name: Lea, roles: [lead]}\nanna: {name: Anna, roles: [member]}\n")
+    settings = Settings([tmp_path / "books"], "en", f"sqlite:///{tmp_path / 't.db'}", "lea", people)
+    case_id = settings.service().open_case("test.signing", {"name": "Acme", "signers": ["anna"]}, actor="lea").id
+    app = make_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        await pilot.press("d")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FieldsDialog)
+        assert "on anna's behalf" in screen_text(pilot)
+        signed = dialog.query_one("#field-signed_on", FieldInput)
+        signed.query_one(Input).value = "01.12.2026"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is dialog
+        said = str(dialog.query_one("#dialog-error", Static).render())
+        assert "on anna's behalf: say how with a note" in said, said
+        assert signed.query_one(Input).value == "01.12.2026"
+        dialog.query_one("#form-note", Input).value = "signed on paper"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen, screen_text(pilot)
+    event = settings.queries().history(case_id)[-1]
+    assert (event.actor, event.note) == ("lea", "signed on paper")
+    assert event.details["done"][0]["on_behalf_of"] == "anna"
