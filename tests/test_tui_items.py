@@ -119,7 +119,10 @@ def _signing(settings: Settings) -> int:
     service = settings.service()
     case_id = service.open_case("padriv.fase-2", {}, actor="kari").id
     service.submit_form(
-        case_id, "utkast", {"samarbeidsavtale": "https://padriv.no/a", "mandat_utkast": "Utkast"}, actor="kari"
+        case_id,
+        "utkast",
+        {"samarbeidsavtale": "https://padriv.no/a", "mandat_utkast": "Utkast"},
+        actor="kari",
     )
     service.fire(case_id, "send_til_styringsgruppen", actor="kari")
     service.submit_form(case_id, "behandling", {"styringsgruppens_behandling": "Godkjent"}, actor="stig")
@@ -183,7 +186,13 @@ states:
   signing:
     title: Signing
     tasks:
-      - {id: sign, title: Sign, role: member, for_each: signers, form: signature, personal: true, on_behalf: [lead]}
+      - id: sign
+        title: Sign
+        role: member
+        for_each: signers
+        form: signature
+        personal: true
+        on_behalf: [lead]
   done: {title: Done, final: true}
 transitions:
   - {trigger: finish, from: signing, to: done, by: lead}
@@ -198,7 +207,9 @@ async def test_items_a_personal_form_on_their_behalf_asks_for_a_note(tmp_path: P
     people = tmp_path / "people.yaml"
     people.write_text("lea: {name: Lea, roles: [lead]}\nanna: {name: Anna, roles: [member]}\n")
     settings = Settings([tmp_path / "books"], "en", f"sqlite:///{tmp_path / 't.db'}", "lea", people)
-    case_id = settings.service().open_case("test.signing", {"name": "Acme", "signers": ["anna"]}, actor="lea").id
+    case_id = (
+        settings.service().open_case("test.signing", {"name": "Acme", "signers": ["anna"]}, actor="lea").id
+    )
     app = make_app(settings)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
