@@ -234,3 +234,32 @@ async def test_items_a_personal_form_on_their_behalf_asks_for_a_note(tmp_path: P
     event = settings.queries().history(case_id)[-1]
     assert (event.actor, event.note) == ("lea", "signed on paper")
     assert event.details["done"][0]["on_behalf_of"] == "anna"
+
+
+async def test_items_my_tasks_opens_the_form_of_the_rows_item(tmp_path: Path) -> None:
+    from textual.widgets import DataTable
+
+    from trinn.tui.screens.tasks import MyTasksScreen
+
+    settings = _settings(tmp_path, "anna", "anna: {name: Anna, roles: [foreningen]}\n")
+    case_id = _assessing(settings)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        tasks = app.screen
+        assert isinstance(tasks, MyTasksScreen)
+        rows = [(row.task, row.item) for row in tasks.rows]
+        tasks.query_one("#my-tasks", DataTable).move_cursor(row=rows.index(("vurder_partner", "Skolen")))
+        await pilot.press("d")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FieldsDialog)
+        assert "for Skolen" in str(dialog.query_one(".dialog-title", Label).render())
+        dialog.query_one("#field-egnet", FieldInput).set_value("ikke")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    records = _records(settings, case_id, "vurder_partner")
+    assert records["Skolen"][:2] == ("done", {"egnet": "ikke"})
+    assert records["Biblioteket"][:2] == ("open", None)
