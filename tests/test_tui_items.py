@@ -24,7 +24,7 @@ def _settings(tmp_path: Path, actor: str, people: str) -> Settings:
     return make_settings(tmp_path, actor, path)
 
 
-def _assessing(settings: Settings) -> int:
+def _assessing(settings: Settings, partners: list[str] = PARTNERS) -> int:
     """A fem trin case in trin 2: one 'vurder_partner' task per proposed partner, each open."""
     service = settings.service()
     case_id = service.open_case(
@@ -34,7 +34,7 @@ def _assessing(settings: Settings) -> int:
     service.submit_form(case_id, "trin_1a", {"passer_til_vision": "Fællesskab"}, actor="anna")
     service.submit_form(case_id, "trin_1b", {"ide": "En lektiecafé"}, actor="anna")
     service.fire(case_id, "vaelg_partner", actor="anna")
-    service.submit_form(case_id, "trin_2a", {"forslag": PARTNERS}, actor="anna")
+    service.submit_form(case_id, "trin_2a", {"forslag": partners}, actor="anna")
     return case_id
 
 
@@ -263,3 +263,20 @@ async def test_items_my_tasks_opens_the_form_of_the_rows_item(tmp_path: Path) ->
     records = _records(settings, case_id, "vurder_partner")
     assert records["Skolen"][:2] == ("done", {"egnet": "ikke"})
     assert records["Biblioteket"][:2] == ("open", None)
+
+
+async def test_items_are_shown_as_typed_never_as_markup(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, "anna", "anna: {name: Anna, roles: [foreningen]}\n")
+    case_id = _assessing(settings, ["[b]Bib[/b]", "Sko[/]"])
+    app = make_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, case_id)
+        screen.open_form("partnervurdering")
+        await settle(pilot)
+        assert isinstance(app.screen, PickDialog)
+        assert "[b]Bib[/b]" in screen_text(pilot) and "Sko[/]" in screen_text(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FieldsDialog)
+        assert "for Sko[/]" in screen_text(pilot)
