@@ -29,6 +29,8 @@ __all__ = ["explained", "guard_phrases", "guard_words", "refusal"]
 
 _TASK_DONE = re.compile(r"tasks\.([a-z][a-z0-9_]*)\.done")
 _SIZE = re.compile(r"size\(([a-z][a-z0-9_]*)\)")
+# a moment compared with the clock: `now >= moetetid` (not before it), `now < frist` (before it)
+_CLOCK = re.compile(r"\s*(?:now\s*(>=|>|<=|<)\s*([a-z][a-z0-9_]*)|([a-z][a-z0-9_]*)\s*(<=|<|>=|>)\s*now)\s*")
 _SHOWN = 60  # characters of one value in a reason; the rest is cut
 
 
@@ -111,6 +113,8 @@ def explained(guard: CompiledExpression, context: Context) -> str:
 
 
 def _part(spec: PlaybookSpec, part: CompiledExpression, context: Context, state: str) -> str:
+    if (clock := _CLOCK.fullmatch(part.source)) and (said := _clock_words(spec, clock, context)):
+        return said
     found = atom(part.source)
     if found is not None:
         term = found.term.replace(" ", "")
@@ -122,6 +126,22 @@ def _part(spec: PlaybookSpec, part: CompiledExpression, context: Context, state:
         if said is not None:
             return said
     return _as_written(part, context)
+
+
+def _clock_words(spec: PlaybookSpec, clock: re.Match[str], context: Context) -> str | None:
+    """`now >= moetetid` as "not before «Møtetidspunkt» (17.12.2026 18:30)": the moment on the
+    playbook's clock, the way the reader writes it, never as a UTC timestamp."""
+    name = clock.group(2) or clock.group(3)
+    field = spec.fields.get(name)
+    if field is None or field.type not in (FieldType.date, FieldType.datetime):
+        return None
+    value = context.variables.get(name)
+    if not isinstance(value, dt.datetime):
+        return _("field «{field}» is empty").format(field=_label(spec, name))
+    # `x <= now` says what `now >= x` says: the clock's side decides the words
+    after = (clock.group(1) or {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}[clock.group(4)]) in (">=", ">")
+    words = _("not before «{field}» ({value})") if after else _("«{field}» ({value}) has passed")
+    return words.format(field=_label(spec, name), value=_local(field, value, _clock_of(spec)))
 
 
 def _task_words(spec: PlaybookSpec, found: Atom, term: str, context: Context, state: str) -> str | None:
@@ -185,7 +205,7 @@ def _field_words(spec: PlaybookSpec, name: str, found: Atom, context: Context) -
             return _("field «{field}» is empty").format(field=label)
         if op == "==" and not empty:
             return _("«{field}» is {value}, needs to be empty").format(
-                field=label, value=_local(field, value, spec.timezone)
+                field=label, value=_local(field, value, _clock_of(spec))
             )
         return None
     if empty:
@@ -202,9 +222,16 @@ def _field_words(spec: PlaybookSpec, name: str, found: Atom, context: Context) -
         return None
     if isinstance(wanted, float) and wanted.is_integer() and field.type is not FieldType.money:
         wanted = int(wanted)
-    return needs[op].format(
-        field=label, value=_local(field, value, spec.timezone), wanted=_local(field, wanted, spec.timezone)
-    )
+    clock = _clock_of(spec)
+    return needs[op].format(field=label, value=_local(field, value, clock), wanted=_local(field, wanted, clock))
+
+
+def _clock_of(spec: PlaybookSpec) -> str:
+    """The zone a playbook's moments are shown in: its own, else its language's country's, never
+    the reader's (a Danish reader of a Norwegian playbook reads the Oslo time agreed)."""
+    from trinn.engine.calendar import zone_of
+
+    return zone_of(spec.language, spec.timezone).key
 
 
 def _local(field: FieldSpec, value: Any, zone: str | None) -> str:

@@ -165,3 +165,51 @@ def test_reason_names_a_role_by_its_title(compiled, language) -> None:
     assert compiled.why_not("start", "lukk", context, roles={"gjest"}) == ["needs the role «Ledelsen»"]
     language("nb")
     assert compiled.why_not("start", "lukk", context, roles=set()) == ["krever rollen «Ledelsen»"]
+
+
+CLOCK = """\
+id: demo.clock
+version: 1
+language: nb
+title: Klokka
+subject: {title: Lag, field: navn}
+roles:
+  lead: {title: Ledelsen}
+fields:
+  navn: {type: text, label: Navn, required: true}
+  moetetid: {type: datetime, label: Møtetidspunkt}
+  frist: {type: date, label: Frist}
+initial: start
+states:
+  start: {title: Start}
+  slutt: {title: Slutt, final: true}
+transitions:
+  - {trigger: etter_mote, from: start, to: slutt, when: "moetetid != null && now >= moetetid"}
+  - {trigger: for_frist, from: start, to: slutt, when: "frist > now"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "trigger", "expected"),
+    [
+        ("nb", "etter_mote", "ikke før «Møtetidspunkt» (17. desember 2026 18:30)"),
+        ("en", "etter_mote", "not before «Møtetidspunkt» (17 December 2026 18:30)"),
+        ("nb", "for_frist", "«Frist» (01.11.2026) er passert"),
+    ],
+)
+def test_reason_a_moment_against_the_clock_is_said_on_the_playbooks_clock(
+    language: Any, code: str, trigger: str, expected: str
+) -> None:
+    """`now >= moetetid` is said as the time people agreed, on the Oslo clock, never as UTC."""
+    compiled = compile_playbook(load_playbook_text(CLOCK, "clock.yaml"))
+    fields = {
+        "navn": "Lag",
+        "moetetid": dt.datetime(2026, 12, 17, 17, 30, tzinfo=dt.UTC),  # 18:30 in Oslo
+        "frist": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+    }
+    context = evaluation_context(compiled.spec, state="start", fields=fields, tasks={}, now=NOW)
+    language(code)
+    with pytest.raises(RefusedError) as refused:
+        compiled.fire(Record("start"), trigger, context)
+    assert expected in str(refused.value)
+    assert "T17:30" not in str(refused.value)
