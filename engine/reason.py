@@ -223,7 +223,8 @@ def _field_words(spec: PlaybookSpec, name: str, found: Atom, context: Context) -
     if isinstance(wanted, float) and wanted.is_integer() and field.type is not FieldType.money:
         wanted = int(wanted)
     clock = _clock_of(spec)
-    return needs[op].format(field=label, value=_local(field, value, clock), wanted=_local(field, wanted, clock))
+    shown, shown_wanted = _local(field, value, clock), _local(field, wanted, clock)
+    return needs[op].format(field=label, value=shown, wanted=shown_wanted)
 
 
 def _clock_of(spec: PlaybookSpec) -> str:
