@@ -19,7 +19,17 @@ import typer
 from trinn.engine.due import is_overdue
 from trinn.engine.errors import os_reason
 from trinn.engine.shown import shown
-from trinn.tui.cli.options import CaseId, Item, Json, case_id, errors, language_for, plain_option, service_for
+from trinn.tui.cli.options import (
+    CaseId,
+    Item,
+    Json,
+    case_id,
+    collection_paused,
+    errors,
+    language_for,
+    plain_option,
+    service_for,
+)
 from trinn.tui.cli.output import fail, json_text, out, print_columns, print_json
 from trinn.tui.cli.settings import Settings
 from trinn.tui.i18n import gettext as _
@@ -65,34 +75,35 @@ def cases(
         raise fail("give --open or --closed, not both")
     playbook, state = plain_option(playbook, "--playbook"), plain_option(state, "--state")
     settings: Settings = ctx.obj
-    with errors():  # a listing needs no playbook compiled
-        filters: CaseFilter = {
-            "playbook": playbook,
-            "state": state,
-            "closed": True if only_closed else False if only_open else None,
-            "overdue_at": settings.clock() if overdue else None,
-        }
-        if as_json:
-            print_json(_case_views(settings.queries().cases(**filters)))
+    with collection_paused():  # thousands of rows
+        with errors():  # a listing needs no playbook compiled
+            filters: CaseFilter = {
+                "playbook": playbook,
+                "state": state,
+                "closed": True if only_closed else False if only_open else None,
+                "overdue_at": settings.clock() if overdue else None,
+            }
+            if as_json:
+                print_json(_case_views(settings.queries().cases(**filters)))
+                return
+            lines = settings.queries().case_lines(**filters)
+        if not lines:
+            out.print(_("no cases"), markup=False)
             return
-        lines = settings.queries().case_lines(**filters)
-    if not lines:
-        out.print(_("no cases"), markup=False)
-        return
-    closed = " " + _("(closed)")
-    print_columns(
-        [_("id"), _("playbook"), _("state"), _("subject"), _("opened")],
-        [
+        closed = " " + _("(closed)")
+        print_columns(
+            [_("id"), _("playbook"), _("state"), _("subject"), _("opened")],
             [
-                str(line.id),
-                line.playbook_id,
-                line.state if line.closed_at is None else line.state + closed,
-                line.subject or "",
-                line.opened_at.astimezone(dt.UTC).date().isoformat(),  # the day as `--json` gives it
-            ]
-            for line in lines
-        ],
-    )
+                [
+                    str(line.id),
+                    line.playbook_id,
+                    line.state if line.closed_at is None else line.state + closed,
+                    line.subject or "",
+                    line.opened_at.astimezone(dt.UTC).date().isoformat(),  # the day as `--json` gives it
+                ]
+                for line in lines
+            ],
+        )
 
 
 def _case_views(rows: list[CaseSummary]) -> list[dict[str, Any]]:
@@ -175,42 +186,43 @@ def tasks(
         raise fail("give --mine or --role, not both")
     role = plain_option(role, "--role")
     settings: Settings = ctx.obj
-    with errors():
-        now = settings.clock()
-        roles = assignee = None
-        if mine:
-            person = settings.service().person(settings.acting_as())
-            assignee = person.id
-            roles = None if person.every_role else sorted(person.roles)
-        elif role:
-            roles = [role]
-        filters: TaskFilter = {
-            "roles": roles,
-            "assignee": assignee if roles is not None else None,
-            "overdue_at": now if overdue else None,
-        }
-        if as_json:  # titles and forms: the playbooks' own words
-            print_json(_task_views(settings.service(), settings, now, filters))
+    with collection_paused():  # thousands of rows
+        with errors():
+            now = settings.clock()
+            roles = assignee = None
+            if mine:
+                person = settings.service().person(settings.acting_as())
+                assignee = person.id
+                roles = None if person.every_role else sorted(person.roles)
+            elif role:
+                roles = [role]
+            filters: TaskFilter = {
+                "roles": roles,
+                "assignee": assignee if roles is not None else None,
+                "overdue_at": now if overdue else None,
+            }
+            if as_json:  # titles and forms: the playbooks' own words
+                print_json(_task_views(settings.service(), settings, now, filters))
+                return
+            lines = settings.queries().task_lines(**filters)  # the store alone: no playbook is loaded
+        if not lines:
+            out.print(_("no open tasks"), markup=False)
             return
-        lines = settings.queries().task_lines(**filters)  # the store alone: no playbook is loaded
-    if not lines:
-        out.print(_("no open tasks"), markup=False)
-        return
-    from trinn.tui.cli.render import due_text
+        from trinn.tui.cli.render import due_text
 
-    late = " " + _("OVERDUE")
-    said: dict[tuple[Any, str], str] = {}  # deadlines repeat: each said once, not once a task
-    table = []
-    for line in lines:
-        due = ""
-        if line.due_at is not None:
-            key = (line.due_at, line.language)
-            due = said[key] if key in said else said.setdefault(key, due_text(line.due_at, line.language))
-            due += late if is_overdue(line.due_at, now) else ""
-        label = line.task_id if line.item is None else f"{line.task_id} [{line.item}]"
-        who = f"{line.role} ({line.assignee})" if line.assignee else line.role
-        table.append([str(line.case_id), label, who, due, line.subject or ""])
-    print_columns([_("case"), _("task"), _("role"), _("due"), _("subject")], table)
+        late = " " + _("OVERDUE")
+        said: dict[tuple[Any, str], str] = {}  # deadlines repeat: each said once, not once a task
+        table = []
+        for line in lines:
+            due = ""
+            if line.due_at is not None:
+                key = (line.due_at, line.language)
+                due = said[key] if key in said else said.setdefault(key, due_text(line.due_at, line.language))
+                due += late if is_overdue(line.due_at, now) else ""
+            label = line.task_id if line.item is None else f"{line.task_id} [{line.item}]"
+            who = f"{line.role} ({line.assignee})" if line.assignee else line.role
+            table.append([str(line.case_id), label, who, due, line.subject or ""])
+        print_columns([_("case"), _("task"), _("role"), _("due"), _("subject")], table)
 
 
 def _task_views(

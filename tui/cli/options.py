@@ -8,6 +8,7 @@ a problem with the set-up (database, people file, playbook file) exits 2.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ __all__ = [
     "Now",
     "Sets",
     "case_id",
+    "collection_paused",
     "errors",
     "language_for",
     "moment",
@@ -76,6 +78,21 @@ def errors() -> Iterator[None]:
         raise fail(exc.report(), 2) from exc
     except TrinnError as exc:
         raise fail(str(exc), 2) from exc
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a listing makes its thousands of rows. The rows hold
+    no cycles, yet every few hundred new tuples start a collection, and the older ones walk
+    every object of the start-up: a sixth of `trinn cases` on 10,000 cases. One command runs
+    in a process; the collector is on again when the listing is printed."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 @contextmanager
