@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trinn.engine.shown import first_unsafe, shown, shown_json
+from trinn.engine.status import TaskStatus
 
 
 @pytest.mark.parametrize(
@@ -47,3 +48,6 @@ def test_shown_columns_escape_a_cell_and_align_on_what_is_shown(capsys: pytest.C
     )
     print_columns(["id", "subject"], [["1", "Ærø"]])  # nothing to escape: every cell as it is
     assert capsys.readouterr().out == "id  subject\n1   Ærø\n"
+    # a cell is text, never a format: percent signs and braces as typed; a number or None as str()
+    print_columns(["n", "status", "note"], [[7, TaskStatus.OPEN, "100% %s {}"], [None, "done", ""]])
+    assert capsys.readouterr().out == "n     status  note\n7     open    100% %s {}\nNone  done\n"

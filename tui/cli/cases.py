@@ -213,15 +213,14 @@ def tasks(
         late = " " + _("OVERDUE")
         said: dict[tuple[Any, str], str] = {}  # deadlines repeat: each said once, not once a task
         table = []
-        for line in lines:
-            due = ""
-            if line.due_at is not None:
-                key = (line.due_at, line.language)
-                due = said[key] if key in said else said.setdefault(key, due_text(line.due_at, line.language))
-                due += late if is_overdue(line.due_at, now) else ""
-            label = line.task_id if line.item is None else f"{line.task_id} [{line.item}]"
-            who = f"{line.role} ({line.assignee})" if line.assignee else line.role
-            table.append([str(line.case_id), label, who, due, line.subject or ""])
+        for case_number, task, item, role, assignee, due_at, subject, language in lines:
+            due = "" if due_at is None else said.get((due_at, language))
+            if due is None:
+                late_yet = late if is_overdue(due_at, now) else ""
+                due = said[due_at, language] = due_text(due_at, language) + late_yet
+            label = task if item is None else f"{task} [{item}]"
+            who = f"{role} ({assignee})" if assignee else role
+            table.append([str(case_number), label, who, due, subject or ""])
         print_columns([_("case"), _("task"), _("role"), _("due"), _("subject")], table)
 
 

@@ -13,6 +13,7 @@ import json
 import math
 import sys
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 import typer
@@ -107,11 +108,13 @@ def print_json(data: Any) -> None:
 
 def print_columns(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
     """Rows in aligned columns, two spaces apart: quick for thousands of rows, and greppable."""
-    table = [list(map(str, row)) for row in [headers, *rows]]  # a str as it is, a number as text
+    table = [headers, *rows]
+    if set(map(type, chain.from_iterable(table))) != {str}:  # a number (or None) as its text
+        table = [[cell if isinstance(cell, str) else str(cell) for cell in row] for row in table]
     # one search of every cell at once: a listing of thousands of rows rarely holds anything to
     # escape, and then each cell is shown as it is (the same as `shown` per cell, a tenth the time)
     if first_unsafe("".join(map("".join, table))) is not None:
         table = [[shown(cell) for cell in row] for row in table]
     widths = [max(map(len, column)) for column in zip(*table, strict=True)]
-    line = "  ".join(f"{{:<{width}}}" for width in widths)  # each cell padded as str.ljust pads
-    sys.stdout.write("\n".join([line.format(*row).rstrip() for row in table]) + "\n")
+    line = "  ".join(f"%-{width}s" for width in widths)  # each cell padded as str.ljust pads
+    sys.stdout.write("\n".join([(line % tuple(row)).rstrip() for row in table]) + "\n")
