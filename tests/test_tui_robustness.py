@@ -68,7 +68,11 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ids = []
     for entry in Desk(settings).playbooks():
         if entry.ok and entry.spec is not None:
-            needed = {name: next(subjects, "Sted AS") for name, f in entry.spec.fields.items() if f.required}
+            needed = {
+                name: f.options[0] if f.options else next(subjects, "Sted AS")  # a choice takes an option
+                for name, f in entry.spec.fields.items()
+                if f.required
+            }
             ids.append(service.open_case(entry.spec.id, needed, actor="kari").id)
     assert len(ids) >= 5
     service.comment(ids[0], "[/] note مرحبا [b", actor="kari")
