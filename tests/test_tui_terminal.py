@@ -76,7 +76,7 @@ class Terminal:
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", self.name)
 
-    def wait_for(self, text: str, timeout: float = 20) -> str:
+    def wait_for(self, text: str, timeout: float = 60) -> str:  # a loaded CI machine is slow
         deadline = time.monotonic() + timeout
         shown = ""
         while time.monotonic() < deadline:
