@@ -28,6 +28,7 @@ class DoneTask:
     task: str
     item: str | None
     on_behalf_of: str | None
+    answers: dict[str, Any] | None = None  # the item's record, when a form filled it
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class HistoryEntry:
     started: tuple[int, ...]  # cases a start_case action opened
     assignee: str | None
     via: str | None  # 'web': an outside party sent its public form from its link (`trinn serve`)
+    hooks: tuple[tuple[str, str], ...] = ()  # (kind, name): `on_complete` of a task, `on_submit` of a form
 
     @property
     def moved_state(self) -> bool:
@@ -82,7 +84,7 @@ def history_entry(row: EventRow) -> HistoryEntry:
         changes={name: new for name, (_old, new) in (row.changes or {}).items()},
         fired=tuple(details.get("fired", [])) if row.kind == "tick" else (),
         done=tuple(
-            DoneTask(done["task"], done.get("item"), done.get("on_behalf_of"))
+            DoneTask(done["task"], done.get("item"), done.get("on_behalf_of"), done.get("answers"))
             for done in details.get("done", [])
         ),
         moved=tuple(moved),
@@ -98,4 +100,5 @@ def history_entry(row: EventRow) -> HistoryEntry:
         started=tuple(int(c) for c in details.get("started", [])),
         assignee=details.get("assignee"),
         via=details.get("via"),
+        hooks=tuple((kind, name) for hook in details.get("hooks", []) for kind, name in hook.items()),
     )

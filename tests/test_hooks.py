@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from trinn.engine.errors import CommandError
+from trinn.engine.history import history_entry
 from trinn.engine.people import People
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.service import Service
 from trinn.engine.store import Store, open_database
+from trinn.tui.cli.render import history_lines
 
 NOW = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 CASES = Path(__file__).parent / "data" / "cases"
@@ -80,6 +82,7 @@ def test_hooks_on_submit_sets_and_notifies_in_the_same_command(service: Service)
     assert _messages(service, case_id) == [("ready", "Review of Acme ready")]
     event = service.queries.history(case_id)[-1]
     assert (event.kind, event.details["hooks"]) == ("form", [{"form": "review"}])
+    assert "(on_submit of review ran)" in history_lines([history_entry(event)], "en")[0]
 
 
 def test_hooks_on_complete_starts_a_case_and_makes_the_tasks_of_the_list_it_sets(service: Service) -> None:

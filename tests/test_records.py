@@ -12,11 +12,13 @@ import pytest
 from typer.testing import CliRunner
 
 from trinn.engine.errors import CommandError, RefusedError
+from trinn.engine.history import history_entry
 from trinn.engine.people import People, Person
 from trinn.engine.registry import PlaybookRegistry
 from trinn.engine.service import Service
 from trinn.engine.store import Store, open_database
 from trinn.tui.cli import app
+from trinn.tui.cli.render import history_lines
 
 NOW = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 PARTNERS = """\
@@ -110,6 +112,10 @@ def test_records_each_item_keeps_its_own_answers(service: Service) -> None:
         [{"task": "assess", "item": "alfa", "answers": {"fit": "no", "why": "too far"}}],
         [{"task": "assess", "item": "beta", "answers": {"fit": "yes"}}],
     ]
+    # the plain `trinn history` line shows the record beside its item
+    lines = history_lines([history_entry(e) for e in service.queries.history(case_id)], "en")
+    assert 'form assessment (assess [alfa]: fit="no", why="too far")' in lines[1]
+    assert 'form assessment (assess [beta]: fit="yes")' in lines[2]
 
 
 def test_records_a_form_of_several_items_needs_the_item_named(service: Service) -> None:

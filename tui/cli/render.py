@@ -171,6 +171,16 @@ def _file_said(value: Any) -> Any:
     return value
 
 
+_HOOKS = {"task": "on_complete", "form": "on_submit"}
+
+
+def _values(values: dict[str, Any]) -> str:
+    """`name="value", ...`: fields as the history prints them (a file by its name)."""
+    return ", ".join(
+        f"{name}={json.dumps(_file_said(new), ensure_ascii=False)}" for name, new in values.items()
+    )
+
+
 def history_lines(
     entries: list[HistoryEntry], language: str, roles: dict[str, str] | None = None
 ) -> list[str]:
@@ -187,7 +197,8 @@ def history_lines(
             what += ": " + "; ".join(entry.fired)
         for done in entry.done:
             if event.kind != "done" or done.item:
-                what += f" ({done.task}" + (f" [{done.item}]" if done.item else "") + ")"
+                record = f": {_values(done.answers)}" if done.answers else ""  # an item's own record
+                what += f" ({done.task}" + (f" [{done.item}]" if done.item else "") + record + ")"
             if done.on_behalf_of:
                 role = (roles or {}).get(done.on_behalf_of, done.on_behalf_of)
                 what += " " + _("on behalf of {role}").format(role=role)
@@ -209,6 +220,8 @@ def history_lines(
                 )
                 + ")"
             )
+        for kind, name in entry.hooks:  # what ran on completing a task or submitting a form
+            what += " (" + _("{hook} of {name} ran").format(hook=_HOOKS.get(kind, kind), name=name) + ")"
         if entry.via == "web":
             what += " (" + _("through the web form") + ")"
         if entry.started:
@@ -221,9 +234,7 @@ def history_lines(
             )
         state = f"{event.state_before} -> {event.state_after}" if entry.moved_state else event.state_after
         parts = [f"{event.case_version:>3}", time_text(event.at, language), event.actor, what, f"[{state}]"]
-        changes = ", ".join(
-            f"{name}={json.dumps(_file_said(new), ensure_ascii=False)}" for name, new in entry.changes.items()
-        )
+        changes = _values(entry.changes)
         if changes:
             parts.append(changes)
         if event.note:
