@@ -97,7 +97,7 @@ def test_deep_playbook_opens_no_case(tmp_path: Path) -> None:
 
 def test_deep_people_file_is_refused_with_its_position(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "deep_people.yaml", tmp_path / "people.yaml")
-    done = run_bounded(["--people", "people.yaml", "--as", "kari", "tasks"], home=tmp_path)
+    done = run_bounded(["--people", "people.yaml", "--as", "kari", "tasks", "--mine"], home=tmp_path)
     assert done.clean
     assert (done.code, done.stdout) == (2, "")
     assert done.stderr.splitlines() == [
@@ -139,7 +139,7 @@ def test_people_file_that_cannot_be_used_is_refused(tmp_path: Path, kind: str) -
         (tmp_path / name).mkdir()
     if kind == "too large":
         (tmp_path / name).write_text("# " + "x" * MAX_BYTES + "\nkari: {name: Kari}\n", encoding="utf-8")
-    done = run_bounded(["--people", name, "--as", "kari", "tasks"], home=tmp_path)
+    done = run_bounded(["--people", name, "--as", "kari", "tasks", "--mine"], home=tmp_path)
     message = {
         "device": "cannot read: not a regular file",
         "fifo": "cannot read: not a regular file",
@@ -280,5 +280,5 @@ def test_byte_order_mark_is_accepted_by_check_open_and_test(tmp_path: Path) -> N
 
 def test_byte_order_mark_changes_nothing_of_a_people_file(tmp_path: Path) -> None:
     (tmp_path / "people.yaml").write_bytes(BOM + b"kari: {name: Kari, roles: [lead]}\n")
-    done = run_bounded(["--people", "people.yaml", "--as", "kari", "tasks"], home=tmp_path)
+    done = run_bounded(["--people", "people.yaml", "--as", "kari", "tasks", "--mine"], home=tmp_path)
     assert (done.code, done.stderr) == (0, "")
