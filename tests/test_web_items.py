@@ -143,7 +143,8 @@ def test_web_item_link_writes_its_items_record_and_no_other(quotes: Quotes, tmp_
         "Bolt": ("open", None, None),
     }
     history = CliRunner().invoke(app, [*run, "history", str(quotes.case_id)]).stdout
-    assert "form quote (give_quote [Acme]) (through the web form)" in history
+    said = 'form quote (give_quote [Acme]: price=1200, remark="Delivery in May") (through the web form)'
+    assert said in history
     # Acme's link is spent; Bolt's still opens Bolt's form
     assert request(quotes.base + quotes.links["Acme"]).status == 404
     assert request(quotes.base + quotes.links["Bolt"]).status == 200
