@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -42,54 +42,69 @@ def template_variables(
     now: dt.datetime,
     count: int | None = None,
     links: FormLinks | None = None,
+    names: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """The names a message template sees (engine.template.TEMPLATE_NAMES), then the fields.
 
     Fields are as people read them (labels, local numbers and dates); `case.raw` holds
-    the stored values for templates that compare them.
+    the stored values for templates that compare them. With `names` (what the template
+    reads, engine.template.variables_read), only those are made: formatting every field
+    and date for a message that reads three of them is most of a command's time.
     """
     from trinn.engine.template import local_date, local_moment, shown_value
+
+    def wanted(name: str) -> bool:
+        return names is None or name in names
 
     language, zone = spec.language, spec.timezone  # times read on the playbook's wall clock
     state = spec.states.get(case.state)
     state_title = localize(state.title, language) if state is not None else case.state
-    tasks = [
-        {
-            "id": t.task_id,
-            "title": localize(spec.all_tasks()[t.task_id].title, language),
-            "role": t.role,
-            "item": t.item,
-            "assignee": t.assignee,
-            "due": local_date(local_time(t.due_at, language, zone).date(), language) if t.due_at else "",
-        }
-        for t in case.current_tasks()
-        if t.status == TaskStatus.OPEN and t.task_id in spec.all_tasks()
-    ]
+    summary = wanted("summary")
+    tasks = (
+        [
+            {
+                "id": t.task_id,
+                "title": localize(spec.all_tasks()[t.task_id].title, language),
+                "role": t.role,
+                "item": t.item,
+                "assignee": t.assignee,
+                "due": local_date(local_time(t.due_at, language, zone).date(), language) if t.due_at else "",
+            }
+            for t in case.current_tasks()
+            if t.status == TaskStatus.OPEN and t.task_id in spec.all_tasks()
+        ]
+        if summary or wanted("tasks")
+        else []
+    )
     raw = {field_id: case.fields.get(field_id) for field_id in spec.fields}
     shown = {
-        field_id: shown_value(field, raw[field_id], language, zone) for field_id, field in spec.fields.items()
-    }
-    info = {
-        "id": case.id,
-        "subject": case.subject or "",
-        "state": case.state,
-        "state_title": state_title,
-        "playbook": localize(spec.title, language),
-        "opened_at": local_date(local_time(case.opened_at, language, zone).date(), language),
-        "opened_by": case.opened_by,
-        "raw": raw,
+        field_id: shown_value(field, raw[field_id], language, zone)
+        for field_id, field in spec.fields.items()
+        if summary or wanted(field_id)
     }
     variables: dict[str, Any] = {
-        "case": info,
         "state": case.state,
         "state_title": state_title,
         "tasks": tasks,
-        "summary": _summary(spec, case, state_title, tasks, shown),
         "actor": actor,
-        "now": local_moment(now, language, zone),
         "count": count or 1,
         "form_link": _form_link(spec, case, now, links),
     }
+    if wanted("case"):
+        variables["case"] = {
+            "id": case.id,
+            "subject": case.subject or "",
+            "state": case.state,
+            "state_title": state_title,
+            "playbook": localize(spec.title, language),
+            "opened_at": local_date(local_time(case.opened_at, language, zone).date(), language),
+            "opened_by": case.opened_by,
+            "raw": raw,
+        }
+    if summary:
+        variables["summary"] = _summary(spec, case, state_title, tasks, shown)
+    if wanted("now"):
+        variables["now"] = local_moment(now, language, zone)
     variables.update(shown)
     return variables
 
@@ -172,17 +187,25 @@ def rendered(
     it), `persons` (person ids it is for) and `people` (person id -> e-mail, members of
     roles included).
     """
-    from trinn.engine.template import render
+    from trinn.engine.template import render, variables_read
 
     language = spec.language
-    variables = template_variables(spec, case, actor=actor, now=now, count=queued.count, links=links)
     message_id = queued.message
+
+    def variables_of(names: Collection[str] | None) -> dict[str, Any]:
+        count = queued.count
+        return template_variables(spec, case, actor=actor, now=now, count=count, links=links, names=names)
+
     if message_id is not None and message_id in spec.messages:
         message = spec.messages[message_id]
+        title_text, body_text = localize(message.title, language), localize(message.body, language)
+        read_title, read_body = variables_read(title_text), variables_read(body_text)
+        names = None if read_title is None or read_body is None else read_title | read_body
+        variables = variables_of(names)
         try:
             caps = spec.limits.caps
-            title = render(localize(message.title, language), variables, language, caps)
-            body = render(localize(message.body, language), variables, language, caps)
+            title = render(title_text, variables, language, caps)
+            body = render(body_text, variables, language, caps)
         except ValueError as exc:
             raise CommandError(f"message '{message_id}' cannot be written: {exc}") from None
     elif queued.reason == Reason.MEETING:
@@ -190,6 +213,7 @@ def rendered(
 
         title, body = invitation_text(spec, case, queued)
     else:  # a reminder without a message of its own
+        variables = variables_of(("state_title", "summary"))
         title, body = _default_reminder(spec, case, variables, queued)
     persons = _persons(spec, case, queued)
     known: dict[str, str | None] = {}

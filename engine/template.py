@@ -29,6 +29,7 @@ from trinn.engine.spec import CHOICE_TYPES, FieldSpec, FieldType
 from trinn.engine.text import localize, yes_no
 
 if TYPE_CHECKING:
+    from babel import Locale
     from jinja2 import Template
 
     from trinn.engine.sandbox import BoundedEnvironment
@@ -45,6 +46,7 @@ __all__ = [
     "names_read",
     "render",
     "shown_value",
+    "variables_read",
 ]
 
 # What a template may name besides the playbook's fields (a field of the same id hides it).
@@ -225,6 +227,17 @@ def _name_tokens(text: str) -> list[_NameToken]:
     return result
 
 
+@functools.lru_cache(maxsize=512)
+def variables_read(text: str) -> frozenset[str] | None:
+    """The names rendering `text` looks up (Jinja's own analysis); None if it does not parse."""
+    from jinja2 import TemplateSyntaxError, meta
+
+    try:
+        return frozenset(meta.find_undeclared_variables(_environment().parse(text)))
+    except TemplateSyntaxError:
+        return None
+
+
 def names_read(text: str) -> set[str]:
     """The names a (checked) template reads: its variables, and the fields it reads as `raw.x`."""
     return {token.name for token in _name_tokens(text) if not token.member or token.owner == "raw"}
@@ -330,19 +343,21 @@ def local_moment(moment: dt.datetime, language: str, zone: str | None = None) ->
     return f"{local_date(local.date(), language)} {format_time(local, 'short', locale=locale_of(language))}"
 
 
-def locale_of(language: str) -> str:
-    """The Babel locale of one of trinn's languages: `nb` -> `nb_NO`."""
-    return _LOCALES.get(language, language)
+@functools.cache
+def locale_of(language: str) -> Locale:
+    """The Babel locale of one of trinn's languages (`nb` -> `nb_NO`), parsed once per process."""
+    from babel import Locale
+
+    return Locale.parse(_LOCALES.get(language, language))
 
 
 def _money(amount: float, language: str) -> str:
-    from babel import Locale
     from babel.numbers import format_currency, format_decimal
 
     currency = _CURRENCIES.get(language)
     if currency is None:
         return format_decimal(amount, format="#,##0.00", locale=locale_of(language))
-    pattern = Locale.parse(locale_of(language)).currency_formats["standard"].pattern
+    pattern = locale_of(language).currency_formats["standard"].pattern
     if float(amount).is_integer():  # "50 000 kr", not "50 000,00 kr"
         pattern = pattern.replace(".00", "")
     return format_currency(
