@@ -20,6 +20,7 @@ A field that has no value yet gives no moment (None): the reminder waits for it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,8 +50,10 @@ class When:
     before: bool = False
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_when(text: str) -> When:
-    """'2 workdays before moetetid' -> When; a plain duration too; ValueError in words."""
+    """'2 workdays before moetetid' -> When; a plain duration too; ValueError in words.
+    Remembered: every command re-times its case's timers from the same few texts."""
     from trinn.engine.spec import MAX_DURATION, parse_duration
 
     match = _ANCHORED.match(text)
