@@ -1,13 +1,17 @@
 """The fields tab of a case's page: one input per field of the playbook, made once, and the
 row version they were filled from (the version a save goes against). A field the person may
 not change in the case's state (engine.permissions) is shown greyed, not editable, saying who
-may change it, or where: the engine's own refusal, so the screen and a save never disagree."""
+may change it, or where: the engine's own refusal, so the screen and a save never disagree.
+
+The inputs are made when the tab is first shown (`reveal`), not with the page: a playbook's
+thirty fields are most of the widgets of a case's page, and most visits never open the tab."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from textual.containers import VerticalScroll
+from textual.widget import AwaitMount
 
 from trinn.engine.permissions import field_rule, refusal
 from trinn.tui.desk import CasePage
@@ -24,20 +28,16 @@ class FieldList(VerticalScroll):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.filled_from: int | None = None  # the row version the inputs show; a save names it
-        self._made = False
+        self._made: AwaitMount | None = None  # the inputs' mounting, once they are made
+        self._revealed = False
+        self._waiting: tuple[CasePage, str] | None = None  # the page to make them from, when shown
 
     def show(self, page: CasePage, actor: str) -> None:
         """Show `page`'s fields, as `actor` (holding `page.roles`) may change them now."""
-        spec = page.spec
-        if not self._made:
-            self._made = True
-            inputs = [
-                FieldInput(name, field, page.case.fields.get(name), spec.language, zone=spec.timezone)
-                for name, field in spec.fields.items()
-            ]
-            self._apply_rules(page, actor, inputs)
-            self.mount_all(inputs)
-            self.filled_from = page.case.row_version
+        if self._made is None:
+            self._waiting = (page, actor)
+            if self._revealed:
+                self.reveal()
             return
         self._apply_rules(page, actor, list(self.query(FieldInput)))
         dirty = self.dirty()
@@ -46,6 +46,23 @@ class FieldList(VerticalScroll):
                 field.set_value(page.case.fields.get(field.field_name))
         if not dirty:
             self.filled_from = page.case.row_version
+
+    def reveal(self) -> AwaitMount | None:
+        """The tab is shown: make the inputs (from the page last shown) if not yet made; what
+        to await before focusing one (None while no page was read yet)."""
+        self._revealed = True
+        if self._made is None and self._waiting is not None:
+            page, actor = self._waiting
+            self._waiting = None
+            spec = page.spec
+            inputs = [
+                FieldInput(name, field, page.case.fields.get(name), spec.language, zone=spec.timezone)
+                for name, field in spec.fields.items()
+            ]
+            self._apply_rules(page, actor, inputs)
+            self._made = self.mount_all(inputs)
+            self.filled_from = page.case.row_version
+        return self._made
 
     def _apply_rules(self, page: CasePage, actor: str, inputs: list[FieldInput]) -> None:
         state = page.case.state
