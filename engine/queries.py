@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         CaseSummary,
         DeliveryRow,
         EventRow,
+        ListedCase,
         OpenTask,
         OutboxRow,
         TaskLine,
@@ -214,10 +215,11 @@ class Queries:
 
     def case_listing(
         self, known: Collection[str]
-    ) -> tuple[list[CaseSummary], dict[int, tuple[int, Any, set[str]]], dict[str, str]]:
-        """Every case as the case list shows it, its open tasks (count, first due, roles), and
-        the text of each playbook version not in `known` (by hash), read in one transaction.
-        The store alone: a listing loads no compiler, CEL or transitions."""
+    ) -> tuple[list[ListedCase], dict[int, tuple[int, Any, set[str]]], dict[str, str]]:
+        """Every case as the case list shows it (only the columns it reads), its open tasks
+        (count, first due, roles), and the text of each playbook version not in `known` (by
+        hash), read in one transaction. The store alone: a listing loads no compiler, CEL or
+        transitions."""
         with self.store.read() as tx:
             rows, open_tasks = tx.case_listing()
             missing = sorted({r.playbook_sha256 for r in rows} - set(known))

@@ -25,6 +25,7 @@ from trinn.engine.store.rows import (
     CaseSummary,
     DeliveryRow,
     EventRow,
+    ListedCase,
     OpenTask,
     OutboxRow,
     TaskLine,
@@ -221,6 +222,7 @@ def test_rows_have_the_tables_columns() -> None:
         "case_state",
     ]
     assert set(CaseLine._fields) <= set(CaseSummary._fields)
+    assert set(ListedCase._fields) <= set(CaseSummary._fields)
     assert set(TaskLine._fields[:-1]) <= set(OpenTask._fields)  # its columns, and `playbooks.language`
     assert list(statements.CASE_COLUMNS) == [c.name for c in cases.c]
     assert list(statements.TASK_COLUMNS) == [c.name for c in tasks.c]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from trinn.engine.due import is_overdue
 from trinn.engine.queries import CasePage as EngineCasePage
@@ -33,9 +33,9 @@ __all__ = ["CaseFilter", "CasePage", "CaseRow", "Desk", "PlaybookEntry", "TaskRo
 OPEN, CLOSED, ALL = "open", "closed", "all"
 
 
-@dataclass(frozen=True)
-class CaseRow:
-    """One line of the cases listing."""
+class CaseRow(NamedTuple):
+    """One line of the cases listing (a named tuple: ten thousand are made at every read of
+    the list, five times faster than a frozen dataclass)."""
 
     id: int
     playbook: str
@@ -47,7 +47,6 @@ class CaseRow:
     open_tasks: int
     next_due: dt.datetime | None
     updated_at: dt.datetime
-    updated_by: str
     closed: bool
     roles: frozenset[str]
     zone: str | None = None  # the playbook's own `timezone:`, the clock its times are shown on
@@ -208,7 +207,6 @@ class Desk:
                     open_tasks=count,
                     next_due=first_due,
                     updated_at=row.updated_at,
-                    updated_by=row.updated_by,
                     closed=row.closed_at is not None,
                     roles=frozenset(roles),
                     zone=zone,
@@ -217,21 +215,17 @@ class Desk:
         return result
 
     def _read_titles(self, texts: Mapping[str, str]) -> None:
-        from trinn.engine.source import parse_yaml
+        from trinn.tui.titles import cache_folder, playbook_head
 
+        folder = cache_folder()
         for sha, text in texts.items():
-            data, _map, _problems = parse_yaml(text, sha)
-            data = data if isinstance(data, dict) else {}
-            lang = str(data.get("language") or "nb")
-            states = found if isinstance(found := data.get("states"), dict) else {}
+            head = playbook_head(sha, text, folder)
+            lang = head["language"]
             self._titles[sha] = (
-                localize(data.get("title"), language(), lang) or str(data.get("id", sha[:12])),
+                localize(head["title"], language(), lang) or str(head["id"]),
                 lang,
-                {
-                    sid: localize(s.get("title"), language(), lang) if isinstance(s, dict) else sid
-                    for sid, s in states.items()
-                },
-                zone if isinstance(zone := data.get("timezone"), str) else None,
+                {sid: localize(title, language(), lang) for sid, title in head["states"].items()},
+                head["timezone"],
             )
 
     def case_page(self, case_id: int) -> CasePage:

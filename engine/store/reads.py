@@ -18,6 +18,7 @@ from trinn.engine.store.rows import (
     CaseSummary,
     DeliveryRow,
     EventRow,
+    ListedCase,
     OpenTask,
     OutboxRow,
     TaskLine,
@@ -122,11 +123,11 @@ class Reads(TransactionBase):
         listed, named = sql.placeholders("outbox_id", list(outbox_ids))
         return self._typed(DeliveryRow, f"{sql.DELIVERIES} WHERE outbox_id IN {listed} ORDER BY id", named)
 
-    def case_listing(self) -> tuple[list[CaseSummary], dict[int, tuple[int, Any, set[str]]]]:
-        """Every case as a listing shows it, and for each case with open tasks in its current
-        state: how many, the first due date, their roles. Two plain scans joined in Python:
-        a GROUP BY over the join costs twice as much on SQLite."""
-        rows = self._typed(CaseSummary, sql.CASE_SUMMARIES + " ORDER BY id")
+    def case_listing(self) -> tuple[list[ListedCase], dict[int, tuple[int, Any, set[str]]]]:
+        """Every case as the terminal UI lists it, and for each case with open tasks in its
+        current state: how many, the first due date, their roles. Two plain scans joined in
+        Python: a GROUP BY over the join costs twice as much on SQLite."""
+        rows: list[ListedCase] = self._cases(ListedCase, sql.LISTED_CASES, {})
         entries = {row.id: row.entry for row in rows if row.closed_at is None}
         open_tasks: dict[int, tuple[int, Any, set[str]]] = {}
         for case_id, entry, role, due in self._rows(sql.OPEN_TASK_TALLY):

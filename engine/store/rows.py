@@ -11,7 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
-__all__ = ["CaseLine", "CaseSummary", "DeliveryRow", "EventRow", "OpenTask", "OutboxRow", "TaskLine"]
+__all__ = [
+    "CaseLine",
+    "CaseSummary",
+    "DeliveryRow",
+    "EventRow",
+    "ListedCase",
+    "OpenTask",
+    "OutboxRow",
+    "TaskLine",
+]
 
 
 class CaseSummary(NamedTuple):
@@ -44,6 +53,20 @@ class CaseLine(NamedTuple):
     subject: str | None
     opened_at: dt.datetime
     closed_at: dt.datetime | None
+
+
+class ListedCase(NamedTuple):
+    """A case as the terminal UI's list shows it: what its table and filters read of
+    `CaseSummary` (with `entry`, to tell its open tasks from those of states it has left)."""
+
+    id: int
+    playbook_id: str
+    playbook_sha256: str
+    state: str
+    entry: int
+    subject: str | None
+    closed_at: dt.datetime | None
+    updated_at: dt.datetime
 
 
 class OpenTask(NamedTuple):

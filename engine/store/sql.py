@@ -15,7 +15,15 @@ from typing import Any
 
 from trinn.engine.case import KEPT_ON_LEAVING, MEETING_KINDS
 from trinn.engine.status import DeliveryStatus, OutboxStatus, TaskStatus, TimerStatus
-from trinn.engine.store.rows import CaseLine, CaseSummary, DeliveryRow, EventRow, OutboxRow, TaskLine
+from trinn.engine.store.rows import (
+    CaseLine,
+    CaseSummary,
+    DeliveryRow,
+    EventRow,
+    ListedCase,
+    OutboxRow,
+    TaskLine,
+)
 
 __all__ = [
     "CASE_CHANGES",
@@ -250,6 +258,7 @@ def requeue_outbox(new_payload: bool) -> str:
 
 CASE_SUMMARIES = f"SELECT {listed(CaseSummary._fields)} FROM cases"
 CASE_LINES = f"SELECT {listed(CaseLine._fields)} FROM cases"
+LISTED_CASES = f"SELECT {listed(ListedCase._fields)} FROM cases"
 _OPEN_TASKS_OF_OPEN_CASES = (
     f" WHERE tasks.status = '{TaskStatus.OPEN}' AND cases.closed_at IS NULL AND tasks.entry = cases.entry"
 )
