@@ -29,10 +29,7 @@ from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import ngettext
 from trinn.tui.screens.base import DeskScreen, error_text, run_db, translate_keys
 from trinn.tui.screens.cases import CasesScreen
-from trinn.tui.screens.outbox import OutboxScreen, Retry
 from trinn.tui.screens.palette import TrinnCommands
-from trinn.tui.screens.playbooks import PlaybooksScreen
-from trinn.tui.screens.tasks import MyTasksScreen
 from trinn.tui.sender import Sender, problem_text
 from trinn.tui.widgets.plain import visible_controls
 
@@ -40,6 +37,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from trinn.notifiers.dispatch import DispatchReport
+    from trinn.tui.screens.outbox import Retry
 
 __all__ = ["TrinnApp"]
 
@@ -62,13 +60,25 @@ _TEXTUAL_WORDS = (
 )
 
 
+def _tasks_screen() -> Screen[Any]:
+    from trinn.tui.screens.tasks import MyTasksScreen  # the first screen is the cases: loaded late
+
+    return MyTasksScreen()
+
+
+def _playbooks_screen() -> Screen[Any]:
+    from trinn.tui.screens.playbooks import PlaybooksScreen
+
+    return PlaybooksScreen()
+
+
 class TrinnApp(App[None]):
     CSS_PATH = Path(__file__).with_name("trinn.tcss")  # absolute: subclasses live elsewhere
     TITLE = "trinn"
     MODES: ClassVar[dict[str, Any]] = {
         "cases": CasesScreen,
-        "tasks": MyTasksScreen,
-        "playbooks": PlaybooksScreen,
+        "tasks": _tasks_screen,
+        "playbooks": _playbooks_screen,
     }
     DEFAULT_MODE = "cases"
     COMMANDS = App.COMMANDS | {TrinnCommands}
@@ -104,7 +114,12 @@ class TrinnApp(App[None]):
         self.retry = retry if retry is not None or sender is None else sender.retry
         self.change_mark: tuple[int, ...] | None = None
         self.failures: list[Exception] = []  # errors that are bugs, shown and kept
-        self.add_mode("outbox", lambda: OutboxScreen(self.retry))
+        self.add_mode("outbox", self._outbox_screen)
+
+    def _outbox_screen(self) -> Screen[Any]:
+        from trinn.tui.screens.outbox import OutboxScreen
+
+        return OutboxScreen(self.retry)
 
     def run(self, *args: Any, **kwargs: Any) -> None:
         """Run until quit; after a crash (Textual then sets return code 1) the process exits

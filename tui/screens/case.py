@@ -233,7 +233,7 @@ class CaseScreen(DeskScreen):
         if event.pane.id == "fields":  # by a click on the tab too
             self.field_list.reveal()
 
-    async def action_tab(self, tab: str) -> None:
+    def action_tab(self, tab: str) -> None:
         self.query_one("#case-tabs", TabbedContent).active = tab
         focus = {
             "actions": "#action-list",
@@ -244,9 +244,8 @@ class CaseScreen(DeskScreen):
         if tab in focus:
             self.query_one(focus[tab]).focus()
         elif tab == "fields":  # the first field this person may change takes the typing at once
-            made = self.field_list.reveal()
-            if made is not None:
-                await made
+            if self.field_list.reveal(focus_first=True):
+                return  # made just now: that field takes the focus as it is mounted
             controls = [c for c in self.query(".field-control") if not c.disabled]
             if not controls:
                 return
@@ -254,14 +253,14 @@ class CaseScreen(DeskScreen):
             first.focus()
             self.query_one("#field-list", VerticalScroll).scroll_to_widget(first, animate=False)
 
-    async def action_guards(self) -> None:
+    def action_guards(self) -> None:
         """For designers: show (or hide again) each blocked action's guard as written, with the
         values it read; coordinators read the reasons in words."""
         actions = self.query_one(ActionList)
         actions.guards = not actions.guards
         if self.page is not None:
             actions.show(self.page)
-        await self.action_tab("actions")
+        self.action_tab("actions")
 
     def action_reload(self) -> None:
         self.refresh_data()

@@ -90,6 +90,7 @@ class FieldInput(Vertical):
         self.playbook_zone = zone
         self.required = spec.required if required is None else required
         self.held_back: str | None = None  # why this person may not change it here (engine.permissions)
+        self.take_focus = False  # focus its control once mounted (the first field of a tab just made)
 
     @property
     def dirty(self) -> bool:
@@ -218,6 +219,8 @@ class FieldInput(Vertical):
 
     def on_mount(self) -> None:
         self._show_lock()
+        if self.take_focus:
+            self.query_one(".field-control").focus()
 
     def _show_lock(self) -> None:
         self.query_one(".field-control").disabled = self.held_back is not None

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from textual.containers import VerticalScroll
-from textual.widget import AwaitMount
 
 from trinn.engine.permissions import field_rule, refusal
 from trinn.tui.desk import CasePage
@@ -28,13 +27,13 @@ class FieldList(VerticalScroll):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.filled_from: int | None = None  # the row version the inputs show; a save names it
-        self._made: AwaitMount | None = None  # the inputs' mounting, once they are made
+        self._made = False
         self._revealed = False
         self._waiting: tuple[CasePage, str] | None = None  # the page to make them from, when shown
 
     def show(self, page: CasePage, actor: str) -> None:
         """Show `page`'s fields, as `actor` (holding `page.roles`) may change them now."""
-        if self._made is None:
+        if not self._made:
             self._waiting = (page, actor)
             if self._revealed:
                 self.reveal()
@@ -47,22 +46,28 @@ class FieldList(VerticalScroll):
         if not dirty:
             self.filled_from = page.case.row_version
 
-    def reveal(self) -> AwaitMount | None:
-        """The tab is shown: make the inputs (from the page last shown) if not yet made; what
-        to await before focusing one (None while no page was read yet)."""
+    def reveal(self, *, focus_first: bool = False) -> bool:
+        """The tab is shown: make the inputs (from the page last shown) if not yet made, the
+        first one this person may change taking the focus as it is mounted if `focus_first`
+        (a focus asked for now, before the keys typed after it). Whether they were made now."""
         self._revealed = True
-        if self._made is None and self._waiting is not None:
-            page, actor = self._waiting
-            self._waiting = None
-            spec = page.spec
-            inputs = [
-                FieldInput(name, field, page.case.fields.get(name), spec.language, zone=spec.timezone)
-                for name, field in spec.fields.items()
-            ]
-            self._apply_rules(page, actor, inputs)
-            self._made = self.mount_all(inputs)
-            self.filled_from = page.case.row_version
-        return self._made
+        if self._made or self._waiting is None:
+            return False
+        page, actor = self._waiting
+        self._waiting = None
+        spec = page.spec
+        inputs = [
+            FieldInput(name, field, page.case.fields.get(name), spec.language, zone=spec.timezone)
+            for name, field in spec.fields.items()
+        ]
+        self._apply_rules(page, actor, inputs)
+        first = next((i for i in inputs if i.held_back is None), None)
+        if focus_first and first is not None:
+            first.take_focus = True
+        self.mount_all(inputs)
+        self._made = True
+        self.filled_from = page.case.row_version
+        return True
 
     def _apply_rules(self, page: CasePage, actor: str, inputs: list[FieldInput]) -> None:
         state = page.case.state
