@@ -8,18 +8,21 @@ registration refuses. Their expressions are compiled by the checker (engine.chec
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from trinn.engine.actions import registered_actions
 from trinn.engine.checker import Checker
 from trinn.engine.errors import did_you_mean
+from trinn.engine.field_types import FieldType
 from trinn.engine.source import Loc
-from trinn.engine.spec import (
-    ActionSpec,
-    CustomActionSpec,
-    FieldType,
-    NotifyActionSpec,
-    SetActionSpec,
-    StartCaseActionSpec,
-)
+from trinn.engine.spec_base import CustomActionBase, NotifyActionBase, SetActionBase, StartCaseActionBase
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import (
+        ActionSpec,
+        CustomActionSpec,
+        NotifyActionSpec,
+    )
 
 __all__ = ["check_actions"]
 
@@ -29,13 +32,13 @@ _ADDRESS_TYPES = frozenset({FieldType.email, FieldType.email_list, FieldType.per
 def check_actions(checker: Checker, loc: Loc, actions: list[ActionSpec]) -> None:
     for i, action in enumerate(actions):
         aloc = (*loc, i)
-        if isinstance(action, NotifyActionSpec):
+        if isinstance(action, NotifyActionBase):
             _notify(checker, (*aloc, "notify"), action)
-        elif isinstance(action, SetActionSpec):
+        elif isinstance(action, SetActionBase):
             for field_id, text in action.set.items():
                 if checker.ref((*aloc, "set", field_id), "field", field_id, checker.spec.fields, at_key=True):
                     checker.expression((*aloc, "set", field_id), text)
-        elif isinstance(action, StartCaseActionSpec):
+        elif isinstance(action, StartCaseActionBase):
             start = action.start_case
             if checker.known_playbooks is not None:
                 checker.ref(
@@ -43,7 +46,7 @@ def check_actions(checker: Checker, loc: Loc, actions: list[ActionSpec]) -> None
                 )
             for field_id, text in start.fields.items():
                 checker.expression((*aloc, "start_case", "fields", field_id), text)
-        elif isinstance(action, CustomActionSpec):
+        elif isinstance(action, CustomActionBase):
             _custom(checker, aloc, action)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from trinn.engine.scalar_spec import Expr, Id, PlaybookId, SpecModel
+from trinn.engine.spec_base import CustomActionBase, NotifyActionBase, SetActionBase, StartCaseActionBase
 from trinn.engine.validation import DeferredRootModel
 
 __all__ = [
@@ -47,19 +48,19 @@ class StartCaseSpec(SpecModel):
     )
 
 
-class NotifyActionSpec(SpecModel):
+class NotifyActionSpec(NotifyActionBase, SpecModel):
     notify: NotifySpec
 
 
-class SetActionSpec(SpecModel):
+class SetActionSpec(SetActionBase, SpecModel):
     set: Annotated[dict[Id, Expr], Field(min_length=1, description="field: CEL expression")]
 
 
-class StartCaseActionSpec(SpecModel):
+class StartCaseActionSpec(StartCaseActionBase, SpecModel):
     start_case: StartCaseSpec
 
 
-class CustomActionSpec(DeferredRootModel[dict[Id, dict[str, Any]]]):
+class CustomActionSpec(CustomActionBase, DeferredRootModel[dict[Id, dict[str, Any]]]):
     """An action an organisation registered (`engine.actions.register_action`)."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -69,14 +70,6 @@ class CustomActionSpec(DeferredRootModel[dict[Id, dict[str, Any]]]):
         if len(self.root) != 1:
             raise ValueError("an action is a map with exactly one key, its kind")
         return self
-
-    @property
-    def kind(self) -> str:
-        return next(iter(self.root))
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return self.root[self.kind]
 
 
 BUILTIN_ACTIONS = ("notify", "set", "start_case")

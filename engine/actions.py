@@ -9,10 +9,10 @@ a built-in one: `- arkiver: {mappe: partnere}`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["RegisteredAction", "register_action", "registered_actions"]
 
@@ -30,6 +30,8 @@ class RegisteredAction:
 
     def check(self, params: dict[str, Any]) -> list[str]:
         """Problems with `params`, in words; empty when they fit."""
+        from pydantic import ValidationError  # only a playbook with custom actions is checked so
+
         try:
             self.params.model_validate(params)
         except ValidationError as exc:
@@ -51,6 +53,10 @@ def registered_actions() -> dict[str, RegisteredAction]:
     """Every registered action kind, entry points included (loaded on first use)."""
     global _loaded_entry_points
     if not _loaded_entry_points:
+        # read only when a playbook names an action that is not built in: scanning the
+        # installed packages' metadata costs a short command a noticeable share of its time
+        from importlib.metadata import entry_points
+
         _loaded_entry_points = True
         for point in entry_points(group="trinn.actions"):
             register_action(point.load())

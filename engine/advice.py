@@ -21,15 +21,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trinn.engine.errors import CommandError, ExpressionError
 from trinn.engine.expressions import CompiledExpression, Context
 from trinn.engine.i18n import gettext as _
 from trinn.engine.i18n import language
-from trinn.engine.spec import AdviceSpec, PlaybookSpec
 from trinn.engine.text import localize
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import AdviceSpec, PlaybookSpec
 
 __all__ = ["CompiledAdvice", "advice_refusal", "against_advice_words", "checked_reason", "said", "unmet"]
 

@@ -11,9 +11,13 @@ Refused, each at its position:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from trinn.engine.checker import Checker
 from trinn.engine.source import Loc
-from trinn.engine.spec import PlaybookSpec
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["check_advice"]
 

@@ -17,15 +17,16 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.errors import CommandError
+from trinn.engine.field_types import FieldType
 from trinn.engine.files import read_upload, sniff, stored_file
 from trinn.engine.i18n import gettext as _
 from trinn.engine.limits import CEILINGS
-from trinn.engine.spec import FieldType, MessageSpec, PlaybookSpec
 from trinn.engine.values import ValueProblem
 
 if TYPE_CHECKING:
     from trinn.engine.case import Case
     from trinn.engine.files import StoredFile
+    from trinn.engine.spec import MessageSpec, PlaybookSpec
 
 __all__ = ["attached", "is_shipped", "shipped_problem"]
 

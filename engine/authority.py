@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from trinn.engine.case import task_specs
 from trinn.engine.errors import CommandError, SettingError, choice_hint, did_you_mean
+from trinn.engine.field_types import FieldType
 from trinn.engine.i18n import gettext as _
 from trinn.engine.i18n import language
-from trinn.engine.spec import FieldType
 from trinn.engine.text import localize
 
 if TYPE_CHECKING:

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import calendar
 import functools
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,14 +52,35 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from trinn.engine.errors import CalendarError, did_you_mean
 
 __all__ = [
+    "DURATION",
+    "MAX_DURATION",
     "CalendarError",
     "due_at",
     "is_working_day",
     "local_time",
+    "parse_duration",
     "shift",
     "working_days_between",
     "zone_of",
 ]
+
+
+MAX_DURATION = 9999  # about 40 years of workdays: enough for any process, cheap to count
+DURATION = re.compile(r"^\s*(\d+)\s*(hours?|days?|workdays?|weeks?|months?|years?)\s*$")
+
+
+def parse_duration(text: str) -> tuple[int, str]:
+    """'10 workdays' -> (10, 'workdays'); units are normalised to the plural."""
+    match = DURATION.match(text)
+    if match is None:
+        raise ValueError(
+            f"invalid duration '{text}' (write e.g. '10 workdays', '14 days', '2 weeks', "
+            "'3 months', '1 year' or '4 hours')"
+        )
+    unit, amount = match.group(2), int(match.group(1))
+    if amount > MAX_DURATION:
+        raise ValueError(f"duration '{text}' is too long (at most {MAX_DURATION} {unit})")
+    return amount, unit if unit.endswith("s") else unit + "s"
 
 
 @dataclass(frozen=True)
@@ -76,8 +98,6 @@ _COUNTRIES: dict[str, _Country] = {
 
 def due_at(start: datetime, duration: str, language: str, zone: str | None = None) -> datetime:
     """The moment, in UTC, at which something started at `start` is due."""
-    from trinn.engine.spec import parse_duration  # the playbook models load only when a date is due
-
     try:
         amount, unit = parse_duration(duration)
     except ValueError as exc:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from trinn.engine.errors import MAX_PROBLEMS, ExpressionError, Problem, did_you_mean
 from trinn.engine.expressions import CompiledExpression, compile_expression
+from trinn.engine.field_types import FieldType
 from trinn.engine.playbook_scope import playbook_scope
 from trinn.engine.source import Loc, SourceMap
-from trinn.engine.spec import FieldType, PlaybookSpec
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["CheckResult", "Checker"]
 

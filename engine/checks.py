@@ -9,6 +9,7 @@ advice and the graph are their own modules; `check_playbook` runs them all.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from trinn.engine.action_checks import check_actions
 from trinn.engine.advice_checks import check_advice
@@ -17,11 +18,14 @@ from trinn.engine.cel_text import read_expression
 from trinn.engine.checker import Checker, CheckResult
 from trinn.engine.errors import Problem, did_you_mean
 from trinn.engine.expressions import BUILTIN_NAMES
+from trinn.engine.field_types import LIST_TYPES, FieldType
 from trinn.engine.graph_checks import graph_problems
 from trinn.engine.source import Loc, SourceMap
-from trinn.engine.spec import LIST_TYPES, FieldType, PlaybookSpec, TaskSpec, TransitionSpec
 from trinn.engine.timing_checks import check_timing
 from trinn.engine.values import check_value
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec, TaskSpec, TransitionSpec
 
 __all__ = ["CheckResult", "check_playbook"]
 

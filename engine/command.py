@@ -21,13 +21,13 @@ from trinn.engine.context import evaluation_context
 from trinn.engine.effects import queue_action, queue_notify
 from trinn.engine.entering import enter_state, leave_state, sync_for_each
 from trinn.engine.errors import CommandError, RefusedError, choice_hint, did_you_mean
+from trinn.engine.field_types import FieldType
 from trinn.engine.files import StoredFile, Upload, refuse_copied, stored_file
 from trinn.engine.firing import CustomEffect, Effect, NotifyEffect, SetEffect, StartCaseEffect
 from trinn.engine.i18n import gettext as _
 from trinn.engine.links import FormLinks
 from trinn.engine.permissions import check_writes
 from trinn.engine.readable import fields_read, unreadable
-from trinn.engine.spec import FieldType
 from trinn.engine.status import TaskStatus
 from trinn.engine.values import ValueProblem, normalize_value
 

@@ -10,7 +10,7 @@ the store to commit in one transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transitions import EventData, Machine
 
@@ -36,15 +36,14 @@ from trinn.engine.i18n import gettext as _
 from trinn.engine.i18n import language
 from trinn.engine.loader import LoadedPlaybook
 from trinn.engine.reason import explained, refusal
-from trinn.engine.spec import (
-    ActionSpec,
-    CustomActionSpec,
-    NotifyActionSpec,
-    PlaybookSpec,
-    SetActionSpec,
-    StartCaseActionSpec,
-)
+from trinn.engine.spec_base import CustomActionBase, NotifyActionBase, SetActionBase, StartCaseActionBase
 from trinn.engine.text import localize
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import (
+        ActionSpec,
+        PlaybookSpec,
+    )
 
 # a firing's parts (what it saw, what it did) live in engine.firing
 __all__ = ["CompiledPlaybook", "RefusedError", "compile_playbook"]
@@ -74,19 +73,19 @@ class _Actions:
     @staticmethod
     # a step gets a cel.Context when the actions read the case, else what came, unread
     def _compile(action: ActionSpec, expressions: dict[str, CompiledExpression]) -> Callable[[Any], Effect]:
-        if isinstance(action, SetActionSpec):
+        if isinstance(action, SetActionBase):
             programs = {k: expressions[v] for k, v in action.set.items()}
             return lambda ctx: SetEffect({k: p.evaluate(ctx) for k, p in programs.items()})
-        if isinstance(action, NotifyActionSpec):
+        if isinstance(action, NotifyActionBase):
             effect = NotifyEffect(action.notify)
             return lambda ctx: effect
-        if isinstance(action, StartCaseActionSpec):
+        if isinstance(action, StartCaseActionBase):
             start = action.start_case
             programs = {k: expressions[v] for k, v in start.fields.items()}
             return lambda ctx: StartCaseEffect(
                 start.playbook, {k: p.evaluate(ctx) for k, p in programs.items()}
             )
-        assert isinstance(action, CustomActionSpec)
+        assert isinstance(action, CustomActionBase)
         registered = registered_actions()[action.kind]
         params = registered.params.model_validate(action.params).model_dump()
         return lambda ctx: CustomEffect(action.kind, params)
@@ -309,9 +308,9 @@ def _action_sources(actions: Iterable[ActionSpec]) -> list[str]:
         for action in actions
         for source in (
             action.set.values()
-            if isinstance(action, SetActionSpec)
+            if isinstance(action, SetActionBase)
             else action.start_case.fields.values()
-            if isinstance(action, StartCaseActionSpec)
+            if isinstance(action, StartCaseActionBase)
             else ()
         )
     ]

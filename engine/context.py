@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trinn.engine.case import TaskTally, task_specs
 from trinn.engine.cel_runtime import cel
 from trinn.engine.expressions import OVERSIZED
+from trinn.engine.field_types import LIST_TYPES, FieldType
 from trinn.engine.limits import DEFAULT_LIMITS, Limits
 from trinn.engine.moments import moment_of
-from trinn.engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import FieldSpec, PlaybookSpec
 
 __all__ = ["TaskTally", "evaluation_context", "field_value", "too_large"]
 

@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trinn.engine.calendar import due_at
 from trinn.engine.case import CASE_WIDE, Case, TimerRecord
 from trinn.engine.expressions import CompiledExpression, compile_expression
 from trinn.engine.playbook_scope import playbook_scope
-from trinn.engine.spec import DeadlineSpec, PlaybookSpec, ReminderSpec
 from trinn.engine.status import TimerStatus
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import DeadlineSpec, PlaybookSpec, ReminderSpec
 
 __all__ = ["DEADLINE_KINDS", "deadline_reminder", "update_deadlines"]
 

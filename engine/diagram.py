@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from transitions import State
 from transitions.extensions.diagrams import GraphMachine
 
 from trinn.engine.errors import DiagramError
-from trinn.engine.spec import PlaybookSpec
 from trinn.engine.text import localize
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["DiagramError", "draw"]
 

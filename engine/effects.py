@@ -13,9 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trinn.engine.field_types import FieldType
 from trinn.engine.messages import rendered
 from trinn.engine.outbox_message import OutboxAction, OutboxMessage, Reason
-from trinn.engine.spec import FieldType
 
 if TYPE_CHECKING:
     from trinn.engine.case import TimerRecord

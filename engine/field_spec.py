@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
 from trinn.engine.action_spec import ActionSpec
+from trinn.engine.field_types import CHOICE_TYPES, DEFAULT_LINK_EXPIRY, LIST_TYPES, FieldType, FileKind
 from trinn.engine.scalar_spec import Duration, Id, SpecModel, Text
+from trinn.engine.spec_base import FormBase
 
 __all__ = [
     "CHOICE_TYPES",
@@ -19,34 +20,6 @@ __all__ = [
     "FileKind",
     "FormSpec",
 ]
-
-
-class FieldType(StrEnum):
-    text = "text"
-    long_text = "long_text"
-    email = "email"
-    url = "url"
-    phone = "phone"
-    number = "number"
-    money = "money"
-    bool = "bool"
-    date = "date"
-    datetime = "datetime"  # a moment: stored UTC, typed and shown in the playbook's zone
-    choice = "choice"
-    multi_choice = "multi_choice"
-    text_list = "text_list"
-    email_list = "email_list"  # e-mail addresses: a notify to it sends one message per address
-    person = "person"
-    person_list = "person_list"
-    file = "file"  # an uploaded file, kept by its sha256 (engine.files); the value says its name
-
-
-LIST_TYPES = frozenset(
-    {FieldType.multi_choice, FieldType.text_list, FieldType.email_list, FieldType.person_list}
-)
-CHOICE_TYPES = frozenset({FieldType.choice, FieldType.multi_choice})
-# the kinds of file a `file` field may take, known by their first bytes (engine.files)
-FileKind = Literal["pdf", "png", "jpeg", "gif", "docx", "xlsx", "odt", "txt"]
 
 
 class FieldSpec(SpecModel):
@@ -85,10 +58,7 @@ class FieldSpec(SpecModel):
         return self
 
 
-DEFAULT_LINK_EXPIRY = "30 days"
-
-
-class FormSpec(SpecModel):
+class FormSpec(FormBase, SpecModel):
     """Fields filled together at one step; a public one by an outside party, from a link."""
 
     title: Text
@@ -116,11 +86,3 @@ class FormSpec(SpecModel):
         if not self.public and (self.expires is not None or self.fires):
             raise ValueError("'expires' and 'fires' only apply to a form with 'public: true'")
         return self
-
-    @property
-    def triggers(self) -> list[str]:
-        return [self.fires] if isinstance(self.fires, str) else list(self.fires)
-
-    @property
-    def link_expiry(self) -> str:
-        return self.expires or DEFAULT_LINK_EXPIRY

@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.errors import CommandError, os_reason
+from trinn.engine.field_types import FieldType
 from trinn.engine.i18n import gettext as _
 from trinn.engine.limits import CEILINGS, Limits
-from trinn.engine.spec import FieldType, PlaybookSpec
 from trinn.engine.values import ValueProblem
 
 if TYPE_CHECKING:
     from trinn.engine.case import Case
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = [
     "KINDS",

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trinn.engine.advice import CompiledAdvice
 from trinn.engine.cel_runtime import cel
 from trinn.engine.expressions import CompiledExpression
-from trinn.engine.spec import NotifySpec, TransitionSpec
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import NotifySpec, TransitionSpec
 
 __all__ = [
     "EVERYTHING",

@@ -4,10 +4,13 @@ which a case can never end (each problem lists the states it is about)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from trinn.engine.errors import Problem
 from trinn.engine.source import SourceMap
-from trinn.engine.spec import PlaybookSpec
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["graph_problems"]
 

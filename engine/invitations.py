@@ -8,12 +8,15 @@ a state's meeting and a task's.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from trinn.engine.case import Case
 from trinn.engine.meetings import TASK_MEETING, MeetingOwner, owner_of, start_of
 from trinn.engine.outbox_message import OutboxMessage
-from trinn.engine.spec import PlaybookSpec
 from trinn.engine.text import localize
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["calendar_text", "invitation_text", "meeting_uid"]
 

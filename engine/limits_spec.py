@@ -9,7 +9,6 @@ value below the default or above the ceiling is refused by `trinn check` at its
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -17,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaH
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from trinn.engine.limits import CEILINGS, DEFAULT_LIMITS, Limits
+from trinn.engine.limits import CEILINGS, DEFAULT_LIMITS
+from trinn.engine.spec_base import LimitsBase
 
 __all__ = ["LimitsSpec"]
 
@@ -60,7 +60,7 @@ class _RaiseOnly:
         }
 
 
-class LimitsSpec(BaseModel):
+class LimitsSpec(LimitsBase, BaseModel):
     """Caps this playbook raises (engine.limits); each key left out keeps its default."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
@@ -90,8 +90,3 @@ class LimitsSpec(BaseModel):
         DEFAULT_LIMITS.template_macro_depth
     )
     file_bytes: Annotated[StrictInt, _RaiseOnly("file_bytes")] = DEFAULT_LIMITS.file_bytes
-
-    @functools.cached_property
-    def caps(self) -> Limits:
-        """The caps the playbook runs under, as every enforcing module reads them."""
-        return Limits(**self.model_dump())

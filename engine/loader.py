@@ -11,15 +11,16 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from trinn.engine.checks import check_playbook
 from trinn.engine.errors import PlaybookError, PlaybookIOError, Problem, os_reason
 from trinn.engine.expressions import CompiledExpression
+from trinn.engine.plain_spec import plain_form
 from trinn.engine.playbook_cache import PlaybookCache, checked_against
 from trinn.engine.source import SourceMap, decode_text, parse_yaml, read_capped, strip_bom
-from trinn.engine.spec import PlaybookSpec
-from trinn.engine.validation import validate_model
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = [
     "MAX_FIELDS",
@@ -88,6 +89,11 @@ def load_playbook_text(
     if cache is not None and (hit := cache.get(sha256, against)) is not None:
         decoded, _ = decode_text(raw, path)  # it decoded clean when it was put there
         return LoadedPlaybook(hit.spec, path, decoded or "", sha256, None, hit.expressions)
+    # only a text new to this trinn is checked: the models and the checker are imported here
+    from trinn.engine.checks import check_playbook
+    from trinn.engine.spec import PlaybookSpec
+    from trinn.engine.validation import validate_model
+
     data, source_map, problems = parse_yaml(raw, path)
     if problems:
         raise PlaybookError(path, problems)
@@ -104,7 +110,8 @@ def load_playbook_text(
         raise PlaybookError(path, result.problems)
     if cache is not None:
         cache.put(sha256, against, spec, result.expressions)
-    return LoadedPlaybook(spec, path, source_map.text, sha256, source_map, result.expressions)
+    # the engine runs on one form, whether the text was checked now or read from the cache
+    return LoadedPlaybook(plain_form(spec), path, source_map.text, sha256, source_map, result.expressions)
 
 
 def load_playbook(

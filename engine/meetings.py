@@ -59,13 +59,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trinn.engine.case import MEETING_KINDS, Case, TaskRecord, TimerRecord, task_specs
 from trinn.engine.moments import moment_of
 from trinn.engine.outbox_message import OutboxMessage, Reason
-from trinn.engine.spec import MeetingSpec, PlaybookSpec, Text
 from trinn.engine.status import TaskStatus, TimerStatus
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import MeetingSpec, PlaybookSpec, Text
 
 __all__ = [
     "MEETING",

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from trinn.engine.calendar import local_time
 from trinn.engine.errors import CommandError
+from trinn.engine.field_types import FieldType
 from trinn.engine.outbox_message import OutboxMessage, Reason
-from trinn.engine.spec import FieldType
 from trinn.engine.status import TaskStatus
 from trinn.engine.text import localize, yes_no
 

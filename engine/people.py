@@ -15,30 +15,11 @@ import getpass
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from trinn.engine.errors import PeopleFileError, Problem, did_you_mean, os_reason
 from trinn.engine.source import parse_yaml, read_capped
-from trinn.engine.validation import DeferredRootModel, validate_model
 
 __all__ = ["People", "Person", "default_user", "load_people"]
-
-_Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=64)]
-_RoleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-
-
-class _PersonEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built when a file is read
-
-    name: Annotated[str, StringConstraints(min_length=1)]
-    email: str | None = None
-    roles: list[_RoleId] = Field(default_factory=list)
-
-
-class _PeopleFile(DeferredRootModel[dict[_Id, _PersonEntry]]):
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 @dataclass(frozen=True)
@@ -92,6 +73,10 @@ def default_user() -> str:
 
 def load_people(path: Path) -> People:
     """Read a people file; every problem is reported with its line and column."""
+    # the file's model, and pydantic, only when there is a file: the default needs neither
+    from trinn.engine.people_file import PeopleFile
+    from trinn.engine.validation import validate_model
+
     shown = str(path)
     try:
         raw = read_capped(path)
@@ -101,7 +86,7 @@ def load_people(path: Path) -> People:
     data, source_map, problems = parse_yaml(raw, shown)
     if problems:
         raise PeopleFileError(shown, problems)
-    model, problems = validate_model(_PeopleFile, data, source_map)
+    model, problems = validate_model(PeopleFile, data, source_map)
     if model is None:
         raise PeopleFileError(shown, problems)
     return People(

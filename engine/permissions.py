@@ -22,14 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trinn.engine.case import task_specs
 from trinn.engine.errors import CommandError
 from trinn.engine.i18n import gettext as _
 from trinn.engine.i18n import language
-from trinn.engine.spec import PlaybookSpec
 from trinn.engine.text import localize
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["FieldRule", "check_writes", "field_rule", "refusal", "writable_fields"]
 

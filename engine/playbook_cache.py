@@ -9,12 +9,12 @@ back is an unpickling of the spec (well under a millisecond) and a compile of ea
 expression (cheap, and still priced as the checker prices them).
 
 Why a pickle and not JSON: reading JSON back through pydantic builds the validators
-of every spec model first, about a tenth of a second per command, and the spec models
-defer that build (`defer_build`) so that a command that never validates never pays
-it. A pickle restores the models' fields as they were validated, with no validator.
-The unpickler only makes the spec modules' own classes (`_ALLOWED`), so an entry
-cannot name anything else to call, and the format line is compared before a byte
-of the pickle is read.
+of every spec model first, about a tenth of a second per command. A pickle restores
+the models' fields as they were validated, in the plain form of engine.plain_spec,
+so that reading an entry imports no pydantic at all. The unpickler makes only plain
+parts and the format's value classes (`SpecUnpickler`), so an entry cannot name
+anything else to call, and the format line is compared before a byte of the pickle
+is read.
 
 An entry is used only by the trinn that wrote it: its `format` is a digest of the
 modules that decide what a text means (the schema, the parser, the checker), so
@@ -35,12 +35,16 @@ import secrets
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from trinn.engine.expressions import CompiledExpression, compile_expression
+from trinn.engine.plain_spec import SpecUnpickler
 from trinn.engine.playbook_scope import playbook_scope
-from trinn.engine.spec import PlaybookSpec
+from trinn.engine.spec_base import PlaybookBase
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["CachedPlaybook", "PlaybookCache", "checked_against"]
 
@@ -48,13 +52,11 @@ __all__ = ["CachedPlaybook", "PlaybookCache", "checked_against"]
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 _SUFFIX = ".pickle"
 _HEADER = b"trinn playbook cache "  # then the format, a newline, and the pickle
-# the only classes an entry may hold: the spec models (and the caps a spec has computed)
-_ALLOWED = frozenset(
-    "trinn.engine." + name
-    for name in ("spec", "scalar_spec", "field_spec", "action_spec", "timing_spec", "limits_spec", "limits")
-)
 _MEANING = (
     "spec.py",
+    "spec_base.py",
+    "plain_spec.py",
+    "field_types.py",
     "scalar_spec.py",
     "field_spec.py",
     "action_spec.py",
@@ -123,10 +125,11 @@ class PlaybookCache:
             header, _, body = raw.partition(b"\n")
             if len(raw) > MAX_ENTRY_BYTES or header != _HEADER + self.format.encode():
                 return None
-            entry = _SpecUnpickler(io.BytesIO(body)).load()
-            spec, texts = entry["spec"], entry["expressions"]
-            if not isinstance(spec, PlaybookSpec) or not all(isinstance(t, str) for t in texts):
+            entry = SpecUnpickler(io.BytesIO(body)).load()
+            texts = entry["expressions"]
+            if not isinstance(entry["spec"], PlaybookBase) or not all(isinstance(t, str) for t in texts):
                 return None
+            spec = cast("PlaybookSpec", entry["spec"])  # its plain form (engine.plain_spec)
             scope = playbook_scope(spec)
             expressions = {text: compile_expression(text, scope) for text in texts}
         except Exception:
@@ -152,14 +155,3 @@ class PlaybookCache:
             os.replace(temporary, self._path(sha256, against))
         except OSError:
             Path(temporary).unlink(missing_ok=True)
-
-
-class _SpecUnpickler(pickle.Unpickler):
-    """Makes the spec modules' classes and nothing else: an entry names no function to call."""
-
-    def find_class(self, module: str, name: str) -> type:
-        if module in _ALLOWED:
-            found = getattr(import_module(module), name, None)
-            if isinstance(found, type) and found.__module__ == module:
-                return found
-        raise pickle.UnpicklingError(f"not a spec class: {module}.{name}")

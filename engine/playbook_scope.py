@@ -7,8 +7,13 @@ same fields and under the caps of the playbook's own `limits:` section.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from trinn.engine.expressions import Scope
-from trinn.engine.spec import LIST_TYPES, FieldType, PlaybookSpec
+from trinn.engine.field_types import LIST_TYPES, FieldType
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["TEXT_TYPES", "playbook_scope", "record_forms", "record_width"]
 

@@ -17,10 +17,14 @@ in a message, `trinn link`), so:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from trinn.engine.errors import Problem, did_you_mean
 from trinn.engine.source import Loc, SourceMap
-from trinn.engine.spec import NotifyActionSpec, PlaybookSpec, TaskSpec
+from trinn.engine.spec_base import NotifyActionBase
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec, TaskSpec
 
 __all__ = ["public_form_problems"]
 
@@ -83,12 +87,12 @@ def _senders(spec: PlaybookSpec) -> dict[str, list[tuple[Loc, str]]]:
     found: dict[str, list[tuple[Loc, str]]] = {}
     for i, transition in enumerate(spec.transitions):
         for j, action in enumerate(transition.do):
-            if isinstance(action, NotifyActionSpec):
+            if isinstance(action, NotifyActionBase):
                 loc: Loc = ("transitions", i, "do", j, "notify", "message")
                 found.setdefault(action.notify.message, []).append((loc, transition.to))
     for state_id, state in spec.states.items():
         for j, action in enumerate(state.on_enter):
-            if isinstance(action, NotifyActionSpec):
+            if isinstance(action, NotifyActionBase):
                 loc = ("states", state_id, "on_enter", j, "notify", "message")
                 found.setdefault(action.notify.message, []).append((loc, state_id))
         for which in ("remind", "escalate"):
@@ -98,14 +102,14 @@ def _senders(spec: PlaybookSpec) -> dict[str, list[tuple[Loc, str]]]:
                     found.setdefault(reminder.message, []).append((loc, state_id))
         for i, task in enumerate(state.tasks):  # a task is done in its own state
             for j, action in enumerate(task.on_complete):
-                if isinstance(action, NotifyActionSpec):
+                if isinstance(action, NotifyActionBase):
                     loc = ("states", state_id, "tasks", i, "on_complete", j, "notify", "message")
                     found.setdefault(action.notify.message, []).append((loc, state_id))
     for form_id, form in spec.forms.items():
         # a form a task fills is filled in that task's states; any other, in any open state
         states = _form_states(spec, form_id) or [s for s, state in spec.states.items() if not state.final]
         for j, action in enumerate(form.on_submit):
-            if isinstance(action, NotifyActionSpec):
+            if isinstance(action, NotifyActionBase):
                 loc = ("forms", form_id, "on_submit", j, "notify", "message")
                 found.setdefault(action.notify.message, []).extend((loc, s) for s in states)
     return found

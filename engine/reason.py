@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trinn.engine.cel_text import Atom, atom
 from trinn.engine.errors import ExpressionError
 from trinn.engine.expressions import CompiledExpression, Context
+from trinn.engine.field_types import LIST_TYPES, FieldType
 from trinn.engine.i18n import gettext as _
 from trinn.engine.i18n import language
-from trinn.engine.spec import LIST_TYPES, FieldSpec, FieldType, PlaybookSpec, TransitionSpec
 from trinn.engine.template import local_moment, locale_of, shown_value
 from trinn.engine.text import localize, yes_no
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import FieldSpec, PlaybookSpec, TransitionSpec
 
 __all__ = ["explained", "guard_phrases", "guard_words", "refusal"]
 

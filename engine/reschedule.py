@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trinn.engine.case import Case, TimerRecord, task_specs
 from trinn.engine.entering import timed_items
-from trinn.engine.spec import PlaybookSpec
 from trinn.engine.status import TaskStatus, TimerStatus
 from trinn.engine.timing import moment_of, parse_when
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["anchored_fields", "reschedule"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trinn.engine.authority import acting_roles
 from trinn.engine.calendar import zone_of
@@ -29,11 +29,13 @@ from trinn.engine.links import FormLinks, LinkError
 from trinn.engine.people import People
 from trinn.engine.records import record_fields
 from trinn.engine.registry import PlaybookRegistry
-from trinn.engine.spec import PlaybookSpec
 from trinn.engine.store import Store, Transaction
 from trinn.engine.text import localize
 from trinn.engine.timers import retime
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["CommandRunner", "Parts"]
 

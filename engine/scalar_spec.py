@@ -6,12 +6,12 @@ their one configuration: strict (unknown keys refused), frozen, named by key or 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from trinn.engine.calendar import DURATION, MAX_DURATION, parse_duration
 from trinn.engine.i18n import Language
 
 __all__ = [
@@ -35,23 +35,6 @@ Text = Annotated[
     str | Annotated[dict[Language, str], Field(min_length=1)],
     Field(description="A string, or a map of languages: {nb: ..., da: ..., en: ...}"),
 ]
-
-MAX_DURATION = 9999  # about 40 years of workdays: enough for any process, cheap to count
-_DURATION = re.compile(r"^\s*(\d+)\s*(hours?|days?|workdays?|weeks?|months?|years?)\s*$")
-
-
-def parse_duration(text: str) -> tuple[int, str]:
-    """'10 workdays' -> (10, 'workdays'); units are normalised to the plural."""
-    match = _DURATION.match(text)
-    if match is None:
-        raise ValueError(
-            f"invalid duration '{text}' (write e.g. '10 workdays', '14 days', '2 weeks', "
-            "'3 months', '1 year' or '4 hours')"
-        )
-    unit, amount = match.group(2), int(match.group(1))
-    if amount > MAX_DURATION:
-        raise ValueError(f"duration '{text}' is too long (at most {MAX_DURATION} {unit})")
-    return amount, unit if unit.endswith("s") else unit + "s"
 
 
 def _accepted_by(parse: Callable[[str], object]) -> AfterValidator:
@@ -79,7 +62,7 @@ Duration = Annotated[
     str,
     _accepted_by(parse_duration),
     _string(
-        "e.g. '10 workdays', '14 days', '2 weeks', '3 months', '1 year', '4 hours'", pattern=_DURATION.pattern
+        "e.g. '10 workdays', '14 days', '2 weeks', '3 months', '1 year', '4 hours'", pattern=DURATION.pattern
     ),
 ]
 # a duration from entering the state, or a moment relative to a date field (engine.timing)

@@ -14,7 +14,7 @@ import datetime as dt
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trinn.engine.calendar import due_at, local_time
 from trinn.engine.case import Case
@@ -34,10 +34,12 @@ from trinn.engine.scenario import (
 from trinn.engine.scenario_steps import Commands, ServiceCommands, StepRefused
 from trinn.engine.service import Service
 from trinn.engine.source import Loc
-from trinn.engine.spec import PlaybookSpec
 from trinn.engine.status import TaskStatus
 from trinn.engine.store import Store, open_database
 from trinn.engine.values import parse_moment
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = [
     "ACTOR",

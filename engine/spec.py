@@ -9,7 +9,7 @@ expressions) are checked afterwards by `engine.checks`, which knows positions.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
@@ -30,7 +30,7 @@ from trinn.engine.field_spec import (
     FieldType,
     FormSpec,
 )
-from trinn.engine.i18n import LANGUAGES, Language
+from trinn.engine.i18n import Language
 from trinn.engine.limits_spec import LimitsSpec
 from trinn.engine.scalar_spec import (
     MAX_DURATION,
@@ -43,6 +43,7 @@ from trinn.engine.scalar_spec import (
     WhenText,
     parse_duration,
 )
+from trinn.engine.spec_base import PlaybookBase, TransitionBase
 from trinn.engine.timing_spec import (
     DeadlineMetSpec,
     DeadlineSpec,
@@ -207,7 +208,7 @@ class AdviceSpec(SpecModel):
     text: Text = Field(description="the advice in words, as the method says it")
 
 
-class TransitionSpec(SpecModel):
+class TransitionSpec(TransitionBase, SpecModel):
     """A move from one or several states to another, fired by a trigger."""
 
     trigger: Id
@@ -230,36 +231,6 @@ class TransitionSpec(SpecModel):
     )
     do: list[ActionSpec] = Field(default_factory=list)
 
-    @property
-    def sources(self) -> list[str]:
-        """The named source states; empty for '*' (see `from_any`)."""
-        if self.source == "*":
-            return []
-        return [self.source] if isinstance(self.source, str) else list(self.source)
-
-    @property
-    def from_any(self) -> bool:
-        return self.source == "*"
-
-    def because_guard(self) -> str | dict[Language, str] | None:
-        """The text `because` gives the whole guard (a string or a map of languages), if any."""
-        if isinstance(self.because, str) or (
-            isinstance(self.because, dict) and set(self.because) <= set(LANGUAGES)
-        ):
-            return self.because  # type: ignore[return-value]  # a map of languages, checked above
-        return None
-
-    def because_parts(self) -> dict[str, Any]:
-        """The texts `because` gives parts of the guard, by the part with its spaces normalised."""
-        if self.because is None or self.because_guard() is not None:
-            return {}
-        assert isinstance(self.because, dict)
-        return {" ".join(part.split()): text for part, text in self.because.items()}
-
-    @property
-    def roles(self) -> list[str]:
-        return [self.by] if isinstance(self.by, str) else list(self.by)
-
 
 class LintIgnoreSpec(SpecModel):
     """A lint finding the designer has looked at and accepts, with the reason why."""
@@ -277,7 +248,7 @@ class LintIgnoreSpec(SpecModel):
     )
 
 
-class PlaybookSpec(SpecModel):
+class PlaybookSpec(PlaybookBase, SpecModel):
     """A whole method: who takes part, what data a case holds, its steps and moves."""
 
     id: PlaybookId
@@ -309,12 +280,3 @@ class PlaybookSpec(SpecModel):
         default_factory=list, description="lint findings accepted, each with a reason"
     )
     limits: LimitsSpec = Field(default_factory=LimitsSpec, description="caps of engine/limits.py it raises")
-
-    def source_states(self, transition: TransitionSpec) -> list[str]:
-        """The states `transition` leaves from, with '*' spelled out as every non-final state."""
-        if transition.from_any:
-            return [state_id for state_id, state in self.states.items() if not state.final]
-        return transition.sources
-
-    def all_tasks(self) -> dict[str, TaskSpec]:
-        return {task.id: task for state in self.states.values() for task in state.tasks}

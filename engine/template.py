@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.errors import did_you_mean
+from trinn.engine.field_types import CHOICE_TYPES, FieldType
 from trinn.engine.limits import DEFAULT_LIMITS, Limits
 from trinn.engine.moments import moment_of
-from trinn.engine.spec import CHOICE_TYPES, FieldSpec, FieldType
 from trinn.engine.text import localize, yes_no
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from jinja2 import Template
 
     from trinn.engine.sandbox import BoundedEnvironment
+    from trinn.engine.spec import FieldSpec
 
 __all__ = [
     "CASE_MEMBERS",

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from trinn.engine.calendar import due_at, shift, zone_of
+from trinn.engine.calendar import MAX_DURATION, due_at, parse_duration, shift, zone_of
 
 if TYPE_CHECKING:
     from trinn.engine.spec import PlaybookSpec
@@ -54,8 +54,6 @@ class When:
 def parse_when(text: str) -> When:
     """'2 workdays before moetetid' -> When; a plain duration too; ValueError in words.
     Remembered: every command re-times its case's timers from the same few texts."""
-    from trinn.engine.spec import MAX_DURATION, parse_duration
-
     match = _ANCHORED.match(text)
     if match is None:
         if not re.search(r"\b(before|after)\b", text) and not text.strip()[:1].isalpha():

@@ -12,10 +12,15 @@ Refused, each at its position:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from trinn.engine.checker import Checker
+from trinn.engine.field_types import FieldType
 from trinn.engine.source import Loc
-from trinn.engine.spec import FieldType, MeetingSpec, ReminderSpec
 from trinn.engine.timing import parse_when
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import MeetingSpec, ReminderSpec
 
 __all__ = ["check_timing"]
 

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from trinn.engine.scalar_spec import Duration, Expr, Id, SpecModel, Text, WhenText
+from trinn.engine.spec_base import DeadlineMetBase, MeetingBase, ScheduledBase
 
 __all__ = [
     "DeadlineMetSpec",
@@ -21,7 +22,7 @@ __all__ = [
 ]
 
 
-class _Scheduled(SpecModel):
+class _Scheduled(ScheduledBase, SpecModel):
     """When something happens while a case stays in a state: `after` it entered, or `at` a
     moment relative to a date field; exactly one of the two."""
 
@@ -35,10 +36,6 @@ class _Scheduled(SpecModel):
         if (self.after is None) == (self.at is None):
             raise ValueError("give exactly one of 'after' (from entering the state) and 'at' (a date field)")
         return self
-
-    @property
-    def when(self) -> str:
-        return self.after if self.after is not None else str(self.at)
 
 
 class ReminderSpec(_Scheduled):
@@ -70,7 +67,7 @@ class DeadlineStartSpec(SpecModel):
         return self
 
 
-class DeadlineMetSpec(SpecModel):
+class DeadlineMetSpec(DeadlineMetBase, SpecModel):
     """What meets a deadline: reaching a state, or a CEL condition becoming true."""
 
     state: Id | Annotated[list[Id], Field(min_length=1)] | None = None
@@ -81,10 +78,6 @@ class DeadlineMetSpec(SpecModel):
         if self.state is None and self.when is None:
             raise ValueError("a deadline is met by 'state' (reaching it) or 'when' (a condition)")
         return self
-
-    @property
-    def states(self) -> list[str]:
-        return [] if self.state is None else [self.state] if isinstance(self.state, str) else list(self.state)
 
 
 class DeadlineSpec(SpecModel):
@@ -101,7 +94,7 @@ class DeadlineSpec(SpecModel):
 _MEETING_LENGTH = r"^[1-9][0-9]{0,3} (minutes?|hours?|days?)$"
 
 
-class MeetingSpec(SpecModel):
+class MeetingSpec(MeetingBase, SpecModel):
     """A state or a task that is a meeting: its participants get a calendar invitation (iCalendar)."""
 
     time: Id = Field(description="a datetime field: when the meeting starts")
@@ -123,19 +116,3 @@ class MeetingSpec(SpecModel):
     message: Id | None = Field(
         None, description="the message the invitation is written in; default: when, where and the agenda"
     )
-
-    @property
-    def to_fields(self) -> list[str]:
-        return (
-            []
-            if self.to_field is None
-            else [self.to_field]
-            if isinstance(self.to_field, str)
-            else list(self.to_field)
-        )
-
-    @property
-    def length(self) -> dict[str, int]:
-        """The duration as `timedelta` keywords: {'minutes': 30}."""
-        amount, unit = self.duration.split()
-        return {unit if unit.endswith("s") else unit + "s": int(amount)}

@@ -17,19 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from trinn.engine.field_types import CHOICE_TYPES
 from trinn.engine.i18n import LANGUAGES
 from trinn.engine.lint.guards import atoms, contradiction
 from trinn.engine.loader import LoadedPlaybook
 from trinn.engine.source import Loc, parse_yaml
-from trinn.engine.spec import (
-    CHOICE_TYPES,
-    ActionSpec,
-    NotifyActionSpec,
-    SetActionSpec,
-)
+from trinn.engine.spec_base import NotifyActionBase, SetActionBase
 from trinn.engine.timing import time_fields_read
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import ActionSpec
 
 __all__ = ["RULES", "Hit", "Rule"]
 
@@ -104,7 +103,7 @@ def fields_read(loaded: LoadedPlaybook) -> set[str]:
         if task.for_each:
             read.add(task.for_each)
     for _loc, action in _actions(loaded):
-        if isinstance(action, NotifyActionSpec) and action.notify.to_field:
+        if isinstance(action, NotifyActionBase) and action.notify.to_field:
             read.add(action.notify.to_field)
     read |= time_fields_read(spec)
     return read & set(spec.fields)
@@ -116,7 +115,7 @@ def fields_set(loaded: LoadedPlaybook) -> set[str]:
     filled = {name for form in spec.forms.values() for name in form.fields}
     filled |= {name for name, field in spec.fields.items() if field.required or field.default is not None}
     for _loc, action in _actions(loaded):
-        if isinstance(action, SetActionSpec):
+        if isinstance(action, SetActionBase):
             filled.update(action.set)
     return filled
 
@@ -153,7 +152,7 @@ def _unused_role(loaded: LoadedPlaybook) -> Iterator[Hit]:
         for reminder in [*state.remind, *state.escalate]:
             used.update(_as_list(reminder.to))
     for _loc, action in _actions(loaded):
-        if isinstance(action, NotifyActionSpec):
+        if isinstance(action, NotifyActionBase):
             used.update(_as_list(action.notify.to))
     hint = "give it a task, a transition or a message, or remove it"
     yield from _unused("roles", spec.roles, used, "role '{}' is not used", hint)
@@ -177,7 +176,7 @@ def _unused_form(loaded: LoadedPlaybook) -> Iterator[Hit]:
 def _unused_message(loaded: LoadedPlaybook) -> Iterator[Hit]:
     spec = loaded.spec
     sent: set[str | None] = {
-        action.notify.message for _loc, action in _actions(loaded) if isinstance(action, NotifyActionSpec)
+        action.notify.message for _loc, action in _actions(loaded) if isinstance(action, NotifyActionBase)
     }
     sent |= {r.message for s in spec.states.values() for r in [*s.remind, *s.escalate]}
     sent |= {r.message for d in spec.deadlines.values() for r in [*d.remind, *d.escalate]}
@@ -226,7 +225,7 @@ def _negative_end_untold(loaded: LoadedPlaybook) -> Iterator[Hit]:
         if not end.final or end.outcome not in ("negative", "neutral"):
             continue
         how = "negatively" if end.outcome == "negative" else "neutrally"
-        notes = [a.notify for a in [*transition.do, *end.on_enter] if isinstance(a, NotifyActionSpec)]
+        notes = [a.notify for a in [*transition.do, *end.on_enter] if isinstance(a, NotifyActionBase)]
         if not notes:
             yield Hit(
                 ("transitions", i, "to"),

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from trinn.engine.lint.rules import Hit, _rule
 from trinn.engine.loader import LoadedPlaybook
-from trinn.engine.spec import PlaybookSpec
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import PlaybookSpec
 
 __all__ = ["reachable_from"]
 

@@ -12,7 +12,7 @@ is repeated.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,12 +22,14 @@ from textual.widgets.option_list import Option
 
 from trinn.engine.errors import StaleCaseError, TrinnError
 from trinn.engine.i18n import N_
-from trinn.engine.spec import FieldSpec
 from trinn.tui.desk import ALL, CLOSED, OPEN, CaseFilter
 from trinn.tui.i18n import gettext as _
 from trinn.tui.screens.base import Dialog, error_fields, error_text, run_db
 from trinn.tui.widgets.field_input import FieldInput, shown_value
 from trinn.tui.widgets.plain import plain
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import FieldSpec
 
 __all__ = ["ConfirmDialog", "FieldsDialog", "FilterDialog", "NoteDialog", "PickDialog"]
 

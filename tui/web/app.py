@@ -29,9 +29,9 @@ from urllib.parse import parse_qsl, quote
 
 from trinn.engine import i18n as engine_i18n
 from trinn.engine.errors import CaseNotFoundError, CommandError, TrinnError
+from trinn.engine.field_types import FieldType
 from trinn.engine.files import Upload, stored_file
 from trinn.engine.links import FormLinks, LinkClaim, LinkError, linked_task
-from trinn.engine.spec import FieldType
 from trinn.engine.values import ValueProblem, check_value
 from trinn.tui.web.guard import BodyTooLarge, Guard, RateLimiter, read_body
 from trinn.tui.web.multipart import read_multipart

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trinn.engine.calendar import zone_of
+from trinn.engine.field_types import FieldType
 from trinn.engine.moments import local_moment_text
-from trinn.engine.spec import FieldType
 from trinn.engine.text import localize
 from trinn.tui.web.texts import page_language, texts
 

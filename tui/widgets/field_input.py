@@ -10,7 +10,7 @@ the path of the file to send (read when saved, checked by the engine: engine.fil
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from textual import on
@@ -21,15 +21,18 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
 from trinn.engine.calendar import zone_of
+from trinn.engine.field_types import FieldType
 from trinn.engine.files import Upload, described, read_upload
 from trinn.engine.i18n import N_
 from trinn.engine.moments import local_moment_text
-from trinn.engine.spec import FieldSpec, FieldType
 from trinn.engine.text import localize
 from trinn.engine.values import check_value
 from trinn.tui.i18n import gettext as _
 from trinn.tui.i18n import language
 from trinn.tui.widgets.plain import plain, visible_controls
+
+if TYPE_CHECKING:
+    from trinn.engine.spec import FieldSpec
 
 __all__ = ["FieldInput", "shown_value"]
 
