@@ -57,6 +57,7 @@ _MEANING = (
     "spec_base.py",
     "plain_spec.py",
     "field_types.py",
+    "calendar.py",
     "scalar_spec.py",
     "field_spec.py",
     "action_spec.py",

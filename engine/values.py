@@ -33,6 +33,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from trinn.engine.field_types import FieldType
 from trinn.engine.i18n import N_
 from trinn.engine.i18n import gettext as _
 from trinn.engine.shown import first_unsafe, shown
@@ -250,10 +251,6 @@ def normalize_value(spec: FieldSpec, value: Any, *, zone: ZoneInfo | None = None
     `zone` is the playbook's (engine.calendar.zone_of): a date-time without an offset is
     read on its wall clock; without a zone, on UTC's.
     """
-    # here, not at the top: the command line's option parsing uses this module's text checks,
-    # and the field types' module brings pydantic, which `trinn --help` has no use for
-    from trinn.engine.field_spec import FieldType
-
     kind = spec.type
     if kind is FieldType.file:  # a file as kept; an upload is checked by engine.command first
         from trinn.engine.files import file_value
