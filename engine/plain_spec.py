@@ -65,6 +65,14 @@ class PlainPart:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"a playbook's {type(self).__name__} is frozen ({name!r} cannot be set)")
 
+    # equal as models are: the same kind of part with the same fields (and, like a model with
+    # a list among its fields, unhashable when a field is)
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, *vars(self).values()))
+
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={value!r}" for name, value in self.__dict__.items())
         return f"{type(self).__name__}({fields})"

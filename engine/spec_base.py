@@ -14,7 +14,6 @@ declare them for real (engine.spec), and the plain form holds them as the model 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
@@ -173,7 +172,7 @@ class CustomActionBase:
 
 
 class LimitsBase:
-    @functools.cached_property
+    @property
     def caps(self) -> Limits:
         """The caps the playbook runs under, as every enforcing module reads them."""
         # the caps a playbook may raise are its fields; the others keep engine.limits' defaults
