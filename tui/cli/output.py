@@ -1,10 +1,10 @@
-"""Where the command line writes: one rich Console each for output and errors (both honour NO_COLOR).
+"""Where the command line writes: `out` and `err`, text straight, rich renderables through rich.
 
 Everything written passes through `engine.shown.shown` here, the one place: text printed by
-`out.print`/`err.print` (rich tables included), `fail`, `print_columns`; `print_json` makes the
-same characters JSON escapes and never writes NaN or Infinity (not JSON). So a value, a file
-name or an error message can never steer the terminal, and half a character (a lone surrogate,
-from bytes that were not UTF-8) is shown as `\\udcff` instead of ending the command.
+`out.print`/`err.print` (rich tables included, tui/cli/shown_console.py), `fail`,
+`print_columns`; `print_json` makes the same characters JSON escapes and never writes NaN or
+Infinity (not JSON). So a value, a file name or an error message can never steer the terminal,
+and half a character (a lone surrogate, from bytes that were not UTF-8) is shown as `\\udcff` instead of ending the command.
 """
 
 from __future__ import annotations
@@ -17,47 +17,36 @@ from itertools import chain
 from typing import Any
 
 import typer
-from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook, RenderResult
-from rich.segment import Segment
 
 from trinn.engine.shown import first_unsafe, shown, shown_json
 
-__all__ = ["err", "fail", "json_chosen", "json_text", "out", "print_columns", "print_json"]
+__all__ = ["Printer", "err", "fail", "json_chosen", "json_text", "out", "print_columns", "print_json"]
 
 
-class _Shown:
-    """A renderable whose text segments pass through `shown` (rich's own control codes do not)."""
+class Printer:
+    """One stream of the command line: text is written straight (through `shown`), anything else
+    (a rich table) through a rich Console made on first use, so a command that prints text
+    never imports rich. The stream is looked up on each print, as rich does (a test's runner
+    swaps it)."""
 
-    def __init__(self, renderable: ConsoleRenderable) -> None:
-        self.renderable = renderable
+    def __init__(self, stderr: bool = False) -> None:
+        self.stderr = stderr
+        self._console: Any = None
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        for segment in console.render(self.renderable, options):
-            if segment.control or not segment.text:
-                yield segment
-            else:
-                yield Segment(shown(segment.text), segment.style)
+    def print(self, *objects: Any, sep: str = " ", end: str = "\n", markup: bool = False) -> None:
+        # `markup` is always off (text is never read as rich markup); the keyword stays for callers
+        if all(isinstance(item, str) for item in objects):
+            (sys.stderr if self.stderr else sys.stdout).write(shown(sep.join(objects)) + end)
+            return
+        if self._console is None:
+            from trinn.tui.cli.shown_console import ShownConsole
 
-
-class _ShownHook(RenderHook):
-    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
-        return [_Shown(renderable) for renderable in renderables]
-
-
-class _ShownConsole(Console):
-    """A Console that shows text safely: strings through `shown` before rich reads them (rich
-    would drop a bell or a carriage return silently), and every rendered segment after."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(highlight=False, soft_wrap=True, emoji=False, markup=False, **options)
-        self.push_render_hook(_ShownHook())
-
-    def print(self, *objects: Any, **options: Any) -> None:
-        super().print(*(shown(o) if isinstance(o, str) else o for o in objects), **options)
+            self._console = ShownConsole(stderr=self.stderr)
+        self._console.print(*objects, sep=sep, end=end)
 
 
-out = _ShownConsole()
-err = _ShownConsole(stderr=True)
+out = Printer()
+err = Printer(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -11,12 +11,10 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
-from rich.table import Table
-
 from trinn.engine.calendar import local_time
 from trinn.engine.due import due_moment
-from trinn.engine.shown import shown
 from trinn.engine.status import TaskStatus
+from trinn.tui.cli.columns import two_columns
 from trinn.tui.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -52,38 +50,30 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
-class _ShownTable(Table):
-    """A table whose cells are shown safely before rich measures them (so columns still align)."""
-
-    def add_row(self, *cells: Any, **options: Any) -> None:
-        super().add_row(*(shown(c) if isinstance(c, str) else c for c in cells), **options)
-
-
-def case_text(view: dict[str, Any], language: str) -> Table:
-    """`trinn show`: the case's header, fields and the tasks of its state."""
-    table = _ShownTable(box=None, show_header=False, pad_edge=False)
-    table.add_column(no_wrap=True)
-    table.add_column()
-    table.add_row(_("case"), f"{view['id']}: {view['subject'] or ''}".rstrip(": "))
-    table.add_row(_("playbook"), f"{view['playbook']} " + _("version {n}").format(n=view["playbook_version"]))
+def case_text(view: dict[str, Any], language: str, width: int | None = None) -> str:
+    """`trinn show`: the case's header, fields and the tasks of its state, in two columns
+    (tui/cli/columns.py) as wide as the terminal, or `width`."""
+    rows: list[tuple[str, str]] = []
+    rows.append((_("case"), f"{view['id']}: {view['subject'] or ''}".rstrip(": ")))
+    rows.append((_("playbook"), f"{view['playbook']} " + _("version {n}").format(n=view["playbook_version"])))
     state = f"{view['state']} ({view['state_title']})"
     if view["closed"]:
         state += ", " + _("closed {at}").format(at=time_text(view["closed_at"], language))
         if view["outcome"]:
             state += f", {view['outcome']}"
-    table.add_row(_("state"), state)
+    rows.append((_("state"), state))
     opened = _("{at} by {person}").format(at=time_text(view["opened_at"], language), person=view["opened_by"])
-    table.add_row(_("opened"), opened)
+    rows.append((_("opened"), opened))
     last_at = time_text(view["updated_at"], language)
     last = _("last by {person} {at}").format(person=view["updated_by"], at=last_at)
-    table.add_row(_("version"), f"{view['row_version']} ({last})")
+    rows.append((_("version"), f"{view['row_version']} ({last})"))
     if view["parent"] is not None:
-        table.add_row(_("started by"), _("case {id}").format(id=view["parent"]))
+        rows.append((_("started by"), _("case {id}").format(id=view["parent"])))
     if view["children"]:
-        table.add_row(_("started"), ", ".join(_("case {id}").format(id=c) for c in view["children"]))
+        rows.append((_("started"), ", ".join(_("case {id}").format(id=c) for c in view["children"])))
     local = view.get("local_fields", {})
     for name, value in view["fields"].items():
-        table.add_row(f"  {name}", local.get(name) or value_text(value))
+        rows.append((f"  {name}", local.get(name) or value_text(value)))
     for task in view["tasks"]:
         mark = "[x]" if task["status"] == TaskStatus.DONE else "[ ]"
         label = task["task"] + (f" [{task['item']}]" if task["item"] is not None else "")
@@ -101,16 +91,16 @@ def case_text(view: dict[str, Any], language: str) -> Table:
             )
         if task["optional"]:
             parts.append(_("optional"))
-        table.add_row("  " + _("task"), " ".join(parts))
+        rows.append(("  " + _("task"), " ".join(parts)))
     for form in view.get("forms", []):
-        table.add_row("  " + _("form"), form_heading(form))
+        rows.append(("  " + _("form"), form_heading(form)))
         for field in form["fields"]:
-            table.add_row("", "  " + field_line(field))
+            rows.append(("", "  " + field_line(field)))
     for timed in view.get("timing", []):
-        table.add_row(f"  {timed['kind']}", timing_text(timed, language))
+        rows.append((f"  {timed['kind']}", timing_text(timed, language)))
     for step in view.get("against_advice", []):
-        table.add_row("  " + _("against advice"), against_advice_text(step, language))
-    return table
+        rows.append(("  " + _("against advice"), against_advice_text(step, language)))
+    return two_columns(rows, width)
 
 
 def against_advice_text(step: dict[str, Any], language: str) -> str:
