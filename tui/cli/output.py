@@ -4,7 +4,8 @@ Everything written passes through `engine.shown.shown` here, the one place: text
 `out.print`/`err.print` (rich tables included, tui/cli/shown_console.py), `fail`,
 `print_columns`; `print_json` makes the same characters JSON escapes and never writes NaN or
 Infinity (not JSON). So a value, a file name or an error message can never steer the terminal,
-and half a character (a lone surrogate, from bytes that were not UTF-8) is shown as `\\udcff` instead of ending the command.
+and half a character (a lone surrogate, from bytes that were not UTF-8) is shown as `\\udcff`
+instead of ending the command.
 """
 
 from __future__ import annotations
