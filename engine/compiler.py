@@ -9,10 +9,9 @@ the store to commit in one transaction.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
-
-from transitions import EventData, Machine
 
 from trinn.engine.actions import registered_actions
 from trinn.engine.advice import CompiledAdvice, unmet
@@ -40,6 +39,8 @@ from trinn.engine.spec_base import CustomActionBase, NotifyActionBase, SetAction
 from trinn.engine.text import localize
 
 if TYPE_CHECKING:
+    from transitions import EventData, Machine
+
     from trinn.engine.spec import (
         ActionSpec,
         PlaybookSpec,
@@ -147,19 +148,7 @@ class CompiledPlaybook:
         self._exits = {
             state_id: frozenset(t.trigger for t in leaving) for state_id, leaving in self._from.items()
         }
-        self.machine = Machine(
-            model=None,
-            states=[self._state_config(state_id) for state_id in spec.states],
-            initial=spec.initial,
-            transitions=[
-                config
-                for t, states in zip(self.transitions, sources, strict=True)
-                for config in self._configs(t, states)
-            ],
-            auto_transitions=False,
-            send_event=True,
-            ignore_invalid_triggers=False,
-        )
+        self._sources = sources
         # what firing a trigger from a state may read: the guards and actions of its
         # transitions, and the on_enter actions of where they lead
         self._reads: dict[tuple[str, str], Reads] = {
@@ -180,6 +169,26 @@ class CompiledPlaybook:
     @property
     def spec(self) -> PlaybookSpec:
         return self.loaded.spec
+
+    @functools.cached_property
+    def machine(self) -> Machine:
+        """The one Machine of this version, built when a trigger is first fired: a command that
+        only reads a case (show, can) has no use for it, nor for importing transitions."""
+        from transitions import Machine
+
+        return Machine(
+            model=None,
+            states=[self._state_config(state_id) for state_id in self.spec.states],
+            initial=self.spec.initial,
+            transitions=[
+                config
+                for t, states in zip(self.transitions, self._sources, strict=True)
+                for config in self._configs(t, states)
+            ],
+            auto_transitions=False,
+            send_event=True,
+            ignore_invalid_triggers=False,
+        )
 
     def _state_config(self, state_id: str) -> dict[str, Any]:
         config: dict[str, Any] = {"name": state_id, "final": self.spec.states[state_id].final}

@@ -130,7 +130,8 @@ def test_graph_of_a_folder_says_so(runner, tmp_path: Path) -> None:
 def test_app_for_keeps_only_the_command_named() -> None:
     slim = _app_for(["--db", "x.db", "--lang=en", "show", "1"])
     assert [info.name for info in slim.registered_commands] == ["show"]
-    assert slim.registered_callback is app.registered_callback
+    assert slim.registered_callback is not None and app.registered_callback is not None
+    assert slim.registered_callback.callback is app.registered_callback.callback  # the global options
     assert len(app.registered_commands) == len(_ORDER) + 1  # the whole app is untouched (and `tui`)
 
 
@@ -148,3 +149,16 @@ def test_app_for_answers_as_the_whole_app(runner, broken: Path, tail: list[str])
     whole, slim = runner.invoke(app, argv), runner.invoke(_app_for(argv), argv)
     assert (slim.output, slim.exit_code) == (whole.output, whole.exit_code)
     assert slim.exit_code in (0, 1)
+
+
+def test_every_command_is_found_in_the_module_main_names() -> None:
+    from importlib import import_module
+
+    from trinn.tui.cli.main import _HOMES
+
+    held = {
+        name: module
+        for module in set(_HOMES.values())
+        for name in import_module(f"trinn.tui.cli.{module}").COMMANDS
+    }
+    assert held == _HOMES

@@ -5,6 +5,17 @@ app lives beside this package (tui/app.py, desk.py, screens/, widgets/) and
 imports from here only the shared wiring, never a command.
 """
 
-from trinn.tui.cli.main import app, main
+from typing import Any
+
+from trinn.tui.cli.main import main
 
 __all__ = ["app", "main"]
+
+
+def __getattr__(name: str) -> Any:
+    # the whole app is made when asked for (tui/cli/main.py): `trinn show` makes only its own
+    if name == "app":
+        from trinn.tui.cli.main import whole_app
+
+        return whole_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

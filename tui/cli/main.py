@@ -8,43 +8,34 @@ start-up: a command imports what it uses.
 
 from __future__ import annotations
 
-import copy
+import functools
 import os
 import re
 import sys
+from importlib import import_module
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import typer.main
 
 from trinn.engine.clock import utc_now
 from trinn.engine.errors import CommandError, TrinnError
-from trinn.tui.cli import cases, coercion, design, forms, help_language, notify, scenarios, serve, writing
-from trinn.tui.cli import channels as channel_commands
+from trinn.tui.cli import coercion, help_language
 from trinn.tui.cli.output import err
 from trinn.tui.cli.output import fail as _fail
 from trinn.tui.cli.output import json_chosen as _json_chosen
 from trinn.tui.cli.settings import Settings
 
-__all__ = ["INTERNAL_ERROR", "app", "internal_error", "main"]
+__all__ = ["INTERNAL_ERROR", "internal_error", "main", "whole_app"]
 
 coercion.install()  # text options without pydantic validators (tui/cli/coercion.py)
-app = typer.Typer(
-    name="trinn",
-    help="Run partnership processes written as YAML playbooks.",
-    no_args_is_help=False,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
 
 
 def _dirs(value: str | None) -> list[Path]:
     return [Path(p) for p in (value or "").split(os.pathsep) if p]
 
 
-@app.callback(invoke_without_command=True)
 def _global(
     ctx: typer.Context,
     playbooks: Annotated[
@@ -117,7 +108,6 @@ def _global(
         _run_tui(settings)
 
 
-@app.command("tui")
 def tui_(ctx: typer.Context) -> None:
     """The terminal UI (what `trinn` alone starts): cases, tasks, playbooks, outbox."""
     _run_tui(ctx.obj)
@@ -144,28 +134,64 @@ def _run_tui(settings: Settings) -> None:
     TrinnApp(desk, sender=Sender.configured(settings)).run()
 
 
-_COMMANDS = {
-    **design.COMMANDS,
-    **cases.COMMANDS,
-    **writing.COMMANDS,
-    **channel_commands.COMMANDS,
-    **notify.COMMANDS,
-    **scenarios.COMMANDS,
-    **forms.COMMANDS,
-    **serve.COMMANDS,
+# every command, as `trinn --help` lists them (reading playbooks, a case's life, messages, the
+# designer's tools), with the module of tui/cli that holds it (in its COMMANDS)
+_HOMES = {
+    **dict.fromkeys(("check", "graph", "schema", "playbooks"), "design"),
+    **dict.fromkeys(("open",), "writing"),
+    **dict.fromkeys(("cases", "show", "can"), "cases"),
+    **dict.fromkeys(("fire", "done", "reopen", "set", "form", "assign", "comment"), "writing"),
+    **dict.fromkeys(("tasks", "history"), "cases"),
+    **dict.fromkeys(("tick",), "writing"),
+    **dict.fromkeys(("export",), "cases"),
+    **dict.fromkeys(("forms",), "forms"),
+    **dict.fromkeys(("file",), "cases"),
+    **dict.fromkeys(("channels", "notify-test"), "channels"),
+    **dict.fromkeys(("send",), "notify"),
+    **dict.fromkeys(("lint",), "design"),
+    **dict.fromkeys(("test",), "scenarios"),
+    **dict.fromkeys(("new",), "design"),
+    **dict.fromkeys(("serve", "link"), "serve"),
 }
-# as `trinn --help` lists them: reading playbooks, a case's life, messages, the designer's tools
-_ORDER = (
-    *("check", "graph", "schema", "playbooks"),
-    *("open", "cases", "show", "can", "fire", "done", "reopen", "set", "form", "assign", "comment"),
-    *("tasks", "history", "tick", "export", "forms", "file"),
-    *("channels", "notify-test", "send"),
-    *("lint", "test", "new"),
-    *("serve", "link"),
-)
-for name in _ORDER:
-    app.command(name)(_COMMANDS[name])
-app.add_typer(notify.outbox_app, name="outbox")
+_ORDER = tuple(_HOMES)
+
+
+def _command(name: str) -> Any:
+    return import_module(f"trinn.tui.cli.{_HOMES[name]}").COMMANDS[name]
+
+
+def _new_app() -> typer.Typer:
+    made = typer.Typer(
+        name="trinn",
+        help="Run partnership processes written as YAML playbooks.",
+        no_args_is_help=False,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    made.callback(invoke_without_command=True)(_global)
+    return made
+
+
+@functools.cache
+def whole_app() -> typer.Typer:
+    """The app with every command (what `--help` lists): each command's module is imported."""
+    from trinn.tui.cli.notify import outbox_app
+
+    made = _new_app()
+    made.command("tui")(tui_)
+    for name in _ORDER:
+        made.command(name)(_command(name))
+    made.add_typer(outbox_app, name="outbox")
+    return made
+
+
+def __getattr__(name: str) -> Any:
+    # `app` (the whole app, for tests and `python -m`) is made when first asked for: the console
+    # script makes only the app of the command it runs, and imports only that command's module
+    if name == "app":
+        return whole_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
@@ -221,21 +247,21 @@ def _app_for(argv: list[str]) -> typer.Typer:
     """The app with only the command the command line names, when it plainly names one.
 
     typer turns every registered command's signature into click parameters on each start,
-    about a fifth of a short command's time; the one command run needs only its own. Anything
-    else (no command, `--help`, an unknown option or name, the `outbox` group) gets the whole
-    app, so help and usage errors read as before.
+    about a fifth of a short command's time, and each command's module brings its own
+    imports; the one command run needs only its own. Anything else (no command, `--help`, an
+    unknown option or name, the `outbox` group) gets the whole app, so help and usage errors
+    read as before.
     """
     index = 0
     while index < len(argv) and argv[index].startswith("-"):
         option = argv[index].split("=", 1)[0]
         if option not in _VALUED:
-            return app
+            return whole_app()
         index += 1 if "=" in argv[index] else 2
-    if index >= len(argv) or argv[index] not in _ORDER:
-        return app
-    slim = copy.copy(app)
-    slim.registered_commands = [info for info in app.registered_commands if info.name == argv[index]]
-    slim.registered_groups = []
+    if index >= len(argv) or argv[index] not in _HOMES:
+        return whole_app()
+    slim = _new_app()
+    slim.command(argv[index])(_command(argv[index]))
     return slim
 
 
