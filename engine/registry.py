@@ -12,7 +12,6 @@ import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from trinn.engine.catalog import find_playbook, known_ids
 from trinn.engine.compiler import CompiledPlaybook, compile_playbook
 from trinn.engine.errors import PlaybookIOError, TrinnError, os_reason
 from trinn.engine.loader import load_playbook_text
@@ -32,6 +31,8 @@ class PlaybookRegistry:
         self._known: set[str] | None = None
 
     def known_ids(self) -> set[str]:
+        from trinn.engine.catalog import known_ids  # the folders are read for new cases only
+
         if self._known is None:
             self._known = known_ids(self.folders)
         return self._known
@@ -42,6 +43,8 @@ class PlaybookRegistry:
         The file is read each time (it may have been edited), but parsed and compiled
         only when its bytes are new to this process.
         """
+        from trinn.engine.catalog import find_playbook  # a running case needs no folder
+
         path = find_playbook(name, self.folders)
         try:
             raw = strip_bom(read_capped(path))  # hashed as the loader hashes it
@@ -57,6 +60,8 @@ class PlaybookRegistry:
     def folder_of(self, compiled: CompiledPlaybook) -> Path | None:
         """The folder a playbook's shipped files lie in (its `attach:`): the file it was read
         from, or, for a version read from the database, the file its id is found in now."""
+        from trinn.engine.catalog import find_playbook
+
         path = Path(compiled.loaded.path)
         if path.is_file():
             return path.parent
