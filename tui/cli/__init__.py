@@ -13,9 +13,9 @@ __all__ = ["app", "main"]
 
 
 def __getattr__(name: str) -> Any:
-    # the whole app is made when asked for (tui/cli/main.py): `trinn show` makes only its own
+    # the whole app is made when asked for (tui/cli/commands.py): `trinn show` makes only its own
     if name == "app":
-        from trinn.tui.cli.main import whole_app
+        from trinn.tui.cli.commands import whole_app
 
         return whole_app()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -89,10 +89,10 @@ def template() -> Catalog:
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
 
-    from trinn.tui.cli.main import app
+    from trinn.tui.cli.commands import whole_app
 
     catalog = Catalog(project="trinn")
-    for text in help_texts(typer.main.get_command(app)):
+    for text in help_texts(typer.main.get_command(whole_app())):
         catalog.add(text)
     typer_folder = Path(typer.__file__ or "").parent
     for _file, _line, message, _comments, _context in extract_from_dir(

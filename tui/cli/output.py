@@ -17,8 +17,6 @@ from collections.abc import Iterable, Sequence
 from itertools import chain
 from typing import Any
 
-import typer
-
 from trinn.engine.shown import first_unsafe, shown, shown_json
 
 __all__ = ["Printer", "err", "fail", "json_chosen", "json_text", "out", "print_columns", "print_json"]
@@ -50,8 +48,9 @@ out = Printer()
 err = Printer(stderr=True)
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Say what went wrong on one line of stderr; the caller raises the returned Exit.
+def fail(message: str, code: int = 2) -> SystemExit:
+    """Say what went wrong on one line of stderr; the caller raises the returned exit (a plain
+    SystemExit, which typer lets through as it is: a command run without typer exits the same).
 
     Under `--json` the same is said on stdout too, as `{"error": message, "code": status}` (the
     exit status), so a script reading stdout gets JSON whether the command worked or not.
@@ -59,7 +58,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"trinn: {message}", markup=False)
     if _json_errors:
         sys.stdout.write(json_text({"error": message, "code": code}) + "\n")
-    return typer.Exit(code)
+    return SystemExit(code)
 
 
 _json_errors = False  # one command runs per process (per CliRunner call: reset by the root callback)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from trinn.engine.store import Store
     from trinn.notifiers.channels import Channels
 
-__all__ = ["Settings", "playbook_cache"]
+__all__ = ["Settings", "playbook_cache", "settings_from"]
 
 
 @dataclass
@@ -137,3 +138,18 @@ def playbook_cache() -> PlaybookCache:
     from trinn.engine.playbook_cache import PlaybookCache
 
     return PlaybookCache(user_cache_path("trinn", appauthor=False) / "playbooks")
+
+
+def settings_from(
+    playbooks: str | None,
+    lang: str | None,
+    db: str | None,
+    actor: str | None,
+    people: Path | None,
+    channels: Path | None,
+    clock: Clock = utc_now,
+) -> Settings:
+    """The settings the global options give, each from its flag or its `TRINN_*` variable (an
+    empty value is no value; `--playbooks` is a list of folders separated as PATH is)."""
+    folders = [Path(folder) for folder in (playbooks or "").split(os.pathsep) if folder]
+    return Settings(folders, lang, db or None, actor or None, people, channels_file=channels, clock=clock)

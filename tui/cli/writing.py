@@ -7,17 +7,16 @@ queued (`deliver_after_command`): an explicit step of every writing command.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from trinn.engine.values import MAX_NOTE
+from trinn.tui.cli import case_commands
 from trinn.tui.cli.answers import read_answers
-from trinn.tui.cli.cases import show_case
-from trinn.tui.cli.notify import deliver_after_command
+from trinn.tui.cli.case_commands import show_case
 from trinn.tui.cli.options import (
     CaseId,
     Expect,
@@ -25,12 +24,10 @@ from trinn.tui.cli.options import (
     Json,
     Note,
     Sets,
-    case_id,
     note_option,
     now_option,
     pairs,
     plain_option,
-    service_for,
 )
 from trinn.tui.cli.output import fail, out, print_json
 from trinn.tui.cli.settings import Settings
@@ -42,15 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS"]
 
 
-@contextmanager
-def _writing(ctx: typer.Context) -> Iterator[tuple[Service, Settings]]:
-    """The service for a command that writes; when the command has committed (its block ended
-    without a refusal), the messages it queued are sent."""
-    with service_for(ctx) as (service, settings):
-        yield service, settings
-    deliver_after_command(settings)
-
-
 def open_(
     ctx: typer.Context,
     playbook: Annotated[str, typer.Argument(help="A playbook id (see `trinn playbooks`) or file.")],
@@ -58,7 +46,8 @@ def open_(
     as_json: Json = False,
 ) -> None:
     """Open a case; prints its id."""
-    with _writing(ctx) as (service, settings):
+    settings: Settings = ctx.obj
+    with case_commands.writing(settings) as service:
         case = service.open_case(playbook, pairs(sets), actor=settings.acting_as())
         if as_json:
             show_case(service, settings, case, True)
@@ -67,19 +56,7 @@ def open_(
 
 
 # (service, case id, who acts) -> the case after the command
-CaseCommand = Callable[["Service", int, str], "Case"]
 Task = Annotated[str, typer.Argument(help="The task id (see `trinn show CASE`).")]
-
-
-def _on_case(ctx: typer.Context, case: str, as_json: bool, command: CaseCommand) -> None:
-    """One command on a case, by whoever acts; then the case as it is now (`--json`: in full)."""
-    number = case_id(case)
-    with _writing(ctx) as (service, settings):
-        done = command(service, number, settings.acting_as())
-        if as_json:
-            show_case(service, settings, done, True)
-        else:
-            out.print(f"case {done.id}: {done.state} (version {done.row_version})", markup=False)
 
 
 def fire(
@@ -101,22 +78,7 @@ def fire(
 ) -> None:
     """Fire a trigger: the case moves if its role and guard allow it (and, against its advice,
     with a reason)."""
-    values, said = pairs(sets), note_option(note)
-    reason = plain_option(against_advice, "--against-advice", lines=True, limit=MAX_NOTE)
-    _on_case(
-        ctx,
-        case,
-        as_json,
-        lambda service, number, actor: service.fire(
-            number,
-            trigger,
-            actor=actor,
-            values=values,
-            note=said,
-            expected_version=expect,
-            against_advice=reason,
-        ),
-    )
+    case_commands.fire(ctx.obj, case, trigger, sets, note, against_advice, expect, as_json)
 
 
 def _task_command(method: Callable[[Service], Callable[..., Case]], doc: str) -> Callable[..., None]:
@@ -132,19 +94,14 @@ def _task_command(method: Callable[[Service], Callable[..., Case]], doc: str) ->
         expect: Expect = None,
         as_json: Json = False,
     ) -> None:
-        said = note_option(note)
-        _on_case(
-            ctx,
-            case,
-            as_json,
-            lambda service, number, actor: method(service)(
-                number, task, actor=actor, note=said, item=item, expected_version=expect
-            ),
-        )
+        case_commands.task_command(method, ctx.obj, case, task, note, item, expect, as_json)
 
     command.__doc__ = doc
     return command
 
+
+done = _task_command(lambda service: service.complete_task, "Mark a task of the case's state done.")
+reopen = _task_command(lambda service: service.reopen_task, "Open a done task again.")
 
 done = _task_command(lambda service: service.complete_task, "Mark a task of the case's state done.")
 reopen = _task_command(lambda service: service.reopen_task, "Open a done task again.")
@@ -161,15 +118,7 @@ def set_(
     as_json: Json = False,
 ) -> None:
     """Set fields of a case."""
-    given, said = pairs(values), note_option(note)
-    _on_case(
-        ctx,
-        case,
-        as_json,
-        lambda service, number, actor: service.set_fields(
-            number, given, actor=actor, note=said, expected_version=expect
-        ),
-    )
+    case_commands.set_fields(ctx.obj, case, values, note, expect, as_json)
 
 
 def form(
@@ -194,8 +143,8 @@ def form(
         raise fail("give --file or FIELD=VALUE, not both")
     answers: dict[str, Any] = read_answers(file) if file is not None else pairs(values)
     said = note_option(note)
-    _on_case(
-        ctx,
+    case_commands.on_case(
+        ctx.obj,
         case,
         as_json,
         lambda service, number, actor: service.submit_form(
@@ -214,8 +163,8 @@ def assign(
     as_json: Json = False,
 ) -> None:
     """Give a task to a person."""
-    _on_case(
-        ctx,
+    case_commands.on_case(
+        ctx.obj,
         case,
         as_json,
         lambda service, number, actor: service.assign_task(
@@ -233,8 +182,8 @@ def comment(
 ) -> None:
     """Add a comment to a case's history."""
     said = plain_option(text, "comment", lines=True, limit=MAX_NOTE) or ""
-    _on_case(
-        ctx,
+    case_commands.on_case(
+        ctx.obj,
         case,
         as_json,
         lambda service, number, actor: service.comment(number, said, actor=actor, expected_version=expect),
@@ -253,7 +202,7 @@ def tick(
 ) -> None:
     """Fire every due reminder, escalation and timed transition, once."""
     moment = now_option(now)
-    with _writing(ctx) as (service, _settings):
+    with case_commands.writing(ctx.obj) as service:
         actions = service.tick(moment)
         if as_json:
             print_json(
