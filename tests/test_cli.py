@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from trinn.tui.cli import app
-from trinn.tui.cli.main import _ORDER, _app_for
+from trinn.tui.cli.commands import ORDER as _ORDER
+from trinn.tui.cli.commands import app_for as _app_for
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).parent / "data" / "mini.yaml"
@@ -154,7 +155,7 @@ def test_app_for_answers_as_the_whole_app(runner, broken: Path, tail: list[str])
 def test_every_command_is_found_in_the_module_main_names() -> None:
     from importlib import import_module
 
-    from trinn.tui.cli.main import _HOMES
+    from trinn.tui.cli.commands import HOMES as _HOMES
 
     held = {
         name: module

@@ -14,8 +14,7 @@ import typer.main
 from babel.messages.pofile import read_po
 
 from tests.catalogues import compiled_meaning, source_meaning
-from trinn.tui.cli import help_language
-from trinn.tui.cli.main import app
+from trinn.tui.cli import app, help_language
 
 LOCALE = help_language.LOCALE_DIR
 

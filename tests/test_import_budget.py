@@ -10,6 +10,8 @@ A change that needs more says so here, on purpose.
 A command on a case runs on the plain form of its playbook (engine.plain_spec), read
 from the playbook cache: it imports neither pydantic nor the models of the format, which
 together cost more than the rest of such a command. Only checking a new text needs them.
+The everyday commands (show, can, set, fire, done, cases, tasks), given plainly, run without
+typer (tui/cli/quick.py) and print text without rich.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ VALIDATING = {
     "trinn.engine.field_spec",
     "trinn.engine.validation",
 }
+# what the everyday commands run without: typer (with its click), rich, the YAML parser, Jinja
+QUICK = {"typer", "click", "rich", "ruamel", "jinja2"}
 # what reads a playbook: a listing reads the store alone, so it loads none of it
 PLAYBOOK_READING = {"ruamel", "jinja2", "transitions", "cel", "pydantic", "trinn.engine.spec"}
 
@@ -41,12 +45,12 @@ BUDGETS = {
     "help": (["--help"], NEVER | {"sqlalchemy", "transitions", "jinja2", "ruamel", "cel", "pydantic"}, 275),
     "check": (["check", str(PLAYBOOK)], NEVER | {"sqlalchemy", "transitions"}, 450),
     # a case's commands: the plain form of its playbook, from the cache
-    # and text printed as it is (tui/cli/columns.py): no rich
-    "show": (["show", "1"], NEVER | VALIDATING | {"ruamel", "jinja2", "typer._adapters", "rich"}, 330),
-    "can": (["can", "1"], NEVER | VALIDATING | {"ruamel", "jinja2", "typer._adapters", "rich"}, 330),
-    "set": (["set", "1", "virksomhet=Acme AS"], NEVER | VALIDATING | {"ruamel", "jinja2", "rich"}, 330),
-    "cases": (["cases"], NEVER | PLAYBOOK_READING, 300),
-    "tasks": (["tasks"], NEVER | PLAYBOOK_READING, 300),
+    # with text printed as it is (tui/cli/columns.py) and no typer (tui/cli/quick.py)
+    "show": (["show", "1"], NEVER | VALIDATING | QUICK, 270),
+    "can": (["can", "1"], NEVER | VALIDATING | QUICK, 270),
+    "set": (["set", "1", "virksomhet=Acme AS"], NEVER | VALIDATING | QUICK, 270),
+    "cases": (["cases"], NEVER | PLAYBOOK_READING | QUICK, 190),
+    "tasks": (["tasks"], NEVER | PLAYBOOK_READING | QUICK, 190),
 }
 # spec models whose validator a command on a cached playbook may build: none
 BUILT_BY = {

@@ -114,7 +114,7 @@ def _unreached_roles(settings: Settings, found: Channels) -> tuple[dict[str, lis
         except TrinnError:
             continue  # `trinn check` reports those
         known.update(spec.roles)
-        known.update(_notify_channels(spec.model_dump()))
+        known.update(_notify_channels(spec))
         for role_id, role in spec.roles.items():
             if role.external:
                 continue
@@ -131,16 +131,20 @@ def _unreached_roles(settings: Settings, found: Channels) -> tuple[dict[str, lis
 
 
 def _notify_channels(node: Any) -> set[str]:
-    """The `channel:` tags of every notify action in a dumped playbook, wherever it sits."""
+    """The `channel:` tags of every notify action of a playbook (its plain form), wherever it sits."""
+    from trinn.engine.plain_spec import PlainPart
+    from trinn.engine.spec_base import NotifyActionBase
+
+    if isinstance(node, NotifyActionBase):
+        channel = node.notify.channel  # type: ignore[attr-defined]  # a notify action's one field
+        return {channel} if isinstance(channel, str) else set()
+    if isinstance(node, PlainPart):
+        node = vars(node)
+    if isinstance(node, dict):
+        node = list(node.values())
     if isinstance(node, list):
         return {tag for item in node for tag in _notify_channels(item)}
-    if not isinstance(node, dict):
-        return set()
-    found = {tag for value in node.values() for tag in _notify_channels(value)}
-    notify = node.get("notify")
-    if isinstance(notify, dict) and isinstance(notify.get("channel"), str):
-        found.add(notify["channel"])
-    return found
+    return set()
 
 
 def notify_test(

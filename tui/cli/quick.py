@@ -23,6 +23,8 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from trinn.engine.clock import Clock, utc_now
+
 __all__ = ["GLOBAL", "QUICK", "Quick", "quick_command"]
 
 # the global options (as tui/cli/commands.py's `_global` declares them), each with its variable
@@ -83,8 +85,9 @@ class _NotPlain(Exception):
     """The command line is not one this module reads: typer reads it."""
 
 
-def quick_command(argv: list[str]) -> Callable[[], None] | None:
-    """The command line run without typer, or None when typer should read it."""
+def quick_command(argv: list[str], clock: Clock = utc_now) -> Callable[[], None] | None:
+    """The command line run without typer, or None when typer should read it. `clock` is the
+    time commands act at, as a program that runs the command line may hand typer one."""
     try:
         options, rest = _global_options(argv)
         if not rest or rest[0] not in QUICK:
@@ -93,7 +96,7 @@ def quick_command(argv: list[str]) -> Callable[[], None] | None:
         values = _command_values(quick, rest[1:])
     except _NotPlain:
         return None
-    return lambda: _run(quick, options, values)
+    return lambda: _run(quick, options, values, clock)
 
 
 def _global_options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -161,7 +164,7 @@ def _number(text: str) -> int:
         raise _NotPlain from None
 
 
-def _run(quick: Quick, options: dict[str, str], values: dict[str, Any]) -> None:
+def _run(quick: Quick, options: dict[str, str], values: dict[str, Any], clock: Clock) -> None:
     """Run the command as typer would have: the same settings, language and JSON errors."""
     from trinn.tui import i18n
     from trinn.tui.cli.output import json_chosen
@@ -176,6 +179,7 @@ def _run(quick: Quick, options: dict[str, str], values: dict[str, Any]) -> None:
         options["--as"] or None,
         Path(people) if people else None,
         Path(channels) if channels else None,
+        clock,
     )
     try:
         i18n.install(settings.language)  # the engine's refusals in the user's language
