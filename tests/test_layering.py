@@ -157,14 +157,14 @@ def test_the_app_uses_no_command_only_the_shared_wiring(path: Path) -> None:
 
 @pytest.mark.parametrize("path", _CLI_SIDE, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_the_command_line_starts_the_app_in_one_place(path: Path) -> None:
-    """Only `trinn tui` (cli/main.py) reaches the Textual app; no other command loads textual.
+    """Only `trinn tui` (cli/commands.py) reaches the Textual app; no other command loads textual.
     (`trinn serve` starts the web forms, tui/web/, which load no textual either.)"""
     app_side = {
         part
         for part in _trinn_parts(path)
         if part.startswith("tui.") and not part.startswith(("tui.cli", "tui.web"))
     }
-    if path.name != "main.py":
+    if path.name != "commands.py":
         assert app_side - {"tui.i18n"} == set()
         assert "textual" not in _imports(path)
 

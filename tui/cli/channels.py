@@ -191,7 +191,7 @@ def notify_test(
         raise typer.Exit(1)
 
 
-# the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
+# the commands, by name (tui/cli/commands.py registers them in the order `trinn --help` lists them)
 COMMANDS: dict[str, Callable[..., Any]] = {
     "channels": channels,
     "notify-test": notify_test,

@@ -266,7 +266,7 @@ def new(
         raise fail(f"cannot write in {folder}: {os_reason(exc)}") from exc
 
 
-# the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
+# the commands, by name (tui/cli/commands.py registers them in the order `trinn --help` lists them)
 COMMANDS: dict[str, Callable[..., Any]] = {
     "check": check,
     "lint": lint,

@@ -152,7 +152,7 @@ def _coverage(
     return len(missing)
 
 
-# the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
+# the commands, by name (tui/cli/commands.py registers them in the order `trinn --help` lists them)
 COMMANDS: dict[str, Callable[..., Any]] = {
     "test": scenario_test,
 }

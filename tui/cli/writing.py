@@ -214,7 +214,7 @@ def tick(
             out.print(f"case {a.case_id}: {a.kind} in {a.state or '?'}: {a.detail}", markup=False)
 
 
-# the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
+# the commands, by name (tui/cli/commands.py registers them in the order `trinn --help` lists them)
 COMMANDS: dict[str, Callable[..., Any]] = {
     "open": open_,
     "fire": fire,
