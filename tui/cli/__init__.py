@@ -1,6 +1,7 @@
 """The command line, and the wiring both user interfaces share (settings, output).
 
-`trinn` is `trinn.tui.cli:main`; the Typer app is `trinn.tui.cli.app`. The Textual
+`trinn` is `trinn.tui.cli:main`; the Typer app is `trinn.tui.cli.app` (made when asked for,
+tui/cli/commands.py), and the everyday commands run without it (tui/cli/quick.py). The Textual
 app lives beside this package (tui/app.py, desk.py, screens/, widgets/) and
 imports from here only the shared wiring, never a command.
 """

@@ -189,7 +189,7 @@ def file(
     out.print(f"{target}: {len(content):,} bytes ({value['type']})")
 
 
-# the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
+# the commands, by name (tui/cli/commands.py registers them in the order `trinn --help` lists them)
 COMMANDS: dict[str, Callable[..., Any]] = {
     "cases": cases,
     "show": show,

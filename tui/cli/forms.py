@@ -57,5 +57,5 @@ def forms(
             out.print("  " + field_line(field), markup=False)
 
 
-# the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
+# the commands, by name (tui/cli/commands.py registers them in the order `trinn --help` lists them)
 COMMANDS: dict[str, Callable[..., Any]] = {"forms": forms}

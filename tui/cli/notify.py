@@ -196,7 +196,7 @@ def outbox_retry(
         raise typer.Exit(1)
 
 
-# the commands, by name (tui/cli/main.py registers them in the order `trinn --help` lists them)
+# the commands, by name (tui/cli/commands.py registers them in the order `trinn --help` lists them)
 COMMANDS: dict[str, Callable[..., Any]] = {
     "send": send,
 }
