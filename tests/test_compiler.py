@@ -141,17 +141,17 @@ def _chain(states: int) -> str:
 
 def test_compile_spells_out_each_transitions_sources_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from trinn.engine.loader import load_playbook_text
-    from trinn.engine.spec import PlaybookSpec
+    from trinn.engine.spec_base import PlaybookBase
 
     loaded = load_playbook_text(_chain(300), "chain.yaml")
     spelled: list[str] = []
-    original = PlaybookSpec.source_states
+    original = PlaybookBase.source_states
 
-    def counted(self: PlaybookSpec, transition):  # type: ignore[no-untyped-def]
+    def counted(self: PlaybookBase, transition):  # type: ignore[no-untyped-def]
         spelled.append(transition.trigger)
         return original(self, transition)
 
-    monkeypatch.setattr(PlaybookSpec, "source_states", counted)
+    monkeypatch.setattr(PlaybookBase, "source_states", counted)
     compiled = compile_playbook(loaded)
     # once per transition, where it was once per state per transition (quadratic)
     assert len(spelled) == len(loaded.spec.transitions) == 301
