@@ -79,7 +79,9 @@ def _each_playbook(
 
 def check(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Playbook files or folders of them.")],
+    # text, made paths here: typer would check each path through pydantic, which `check` has no
+    # other use for (a path it cannot read is said in trinn's own words)
+    paths: Annotated[list[str], typer.Argument(help="Playbook files or folders of them.")],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print problems as JSON.", callback=json_chosen)
     ] = False,
@@ -91,12 +93,12 @@ def check(
             out.print(f"{path}: ok", markup=False)
         return []
 
-    _each_playbook(ctx.obj, paths, as_json, lambda problem: problem.as_dict(), checked)
+    _each_playbook(ctx.obj, [Path(p) for p in paths], as_json, lambda problem: problem.as_dict(), checked)
 
 
 def lint(
     ctx: typer.Context,
-    paths: Annotated[list[Path] | None, typer.Argument(help="Playbook files or folders of them.")] = None,
+    paths: Annotated[list[str] | None, typer.Argument(help="Playbook files or folders of them.")] = None,
     as_json: Json = False,
     rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
 ) -> None:
@@ -125,7 +127,7 @@ def lint(
     def unloadable(problem: Problem) -> dict[str, Any]:
         return {**problem.as_dict(), "rule": "check", "severity": "error", "subject": None}
 
-    _each_playbook(ctx.obj, paths, as_json, unloadable, linted)
+    _each_playbook(ctx.obj, [Path(p) for p in paths], as_json, unloadable, linted)
 
 
 def graph(
