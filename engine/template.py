@@ -65,51 +65,12 @@ TEMPLATE_NAMES = {
     "count": "how many times a reminder has been sent (1 the first time)",
 }
 CASE_MEMBERS = ("id", "subject", "state", "state_title", "playbook", "opened_at", "opened_by", "raw")
-_KEYWORDS = frozenset(
-    {
-        "and",
-        "or",
-        "not",
-        "in",
-        "is",
-        "if",
-        "else",
-        "elif",
-        "endif",
-        "for",
-        "endfor",
-        "true",
-        "false",
-        "none",
-        "True",
-        "False",
-        "None",
-        "loop",
-        "set",
-        "endset",
-        "recursive",
-        "with",
-        "without",
-        "context",
-        "ignore",
-        "missing",
-        "import",
-        "as",
-        "from",
-        "include",
-        "block",
-        "endblock",
-        "filter",
-        "endfilter",
-        "macro",
-        "endmacro",
-        "call",
-        "endcall",
-        "raw",
-        "endraw",
-        "extends",
-    }
+_KEYWORD_TEXT = (
+    "and or not in is if else elif endif for endfor true false none True False None loop set "
+    "endset recursive with without context ignore missing import as from include block "
+    "endblock filter endfilter macro endmacro call endcall raw endraw extends"
 )
+_KEYWORDS = frozenset(_KEYWORD_TEXT.split())
 
 
 @dataclass(frozen=True)
