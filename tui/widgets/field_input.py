@@ -98,7 +98,9 @@ class FieldInput(Vertical):
     @property
     def dirty(self) -> bool:
         """True when the input holds something else than the stored value it was given (for a
-        file: a path to send one)."""
+        file: a path to send one). One still being mounted holds nothing typed."""
+        if not self.query(".field-control"):
+            return False
         if self.spec.type is FieldType.file:
             return bool(self.query_one(".field-control", Input).value.strip())
         return _same(self.value) != _same(self._as_shown(self.initial))
@@ -131,6 +133,8 @@ class FieldInput(Vertical):
     def set_value(self, value: Any) -> None:
         """Show a stored value (read again from the database); the input is then not dirty."""
         self.initial = value
+        if not self.query(".field-control"):
+            return  # still being mounted: its control is made showing `initial`
         control = self.query_one(".field-control")
         shown = self._as_shown(value)
         if isinstance(control, Checkbox):
