@@ -31,8 +31,6 @@ import hashlib
 import io
 import os
 import pickle
-import secrets
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +97,8 @@ def _format() -> str:
     except OSError:
         # an install without its sources cannot say what wrote an entry: this process's own
         # token, so entries are never shared across processes (no cache, never a wrong one)
+        import secrets
+
         return "unsourced-" + secrets.token_hex(8)
     return digest.hexdigest()[:16]
 
@@ -147,6 +147,8 @@ class PlaybookCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             # written whole, then renamed: a reader sees the old entry, the new one, or none
+            import tempfile  # only a text checked anew is written
+
             handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
         except OSError:
             return  # a cache that cannot be written is no cache: the command works all the same

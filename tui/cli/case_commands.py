@@ -52,12 +52,13 @@ __all__ = [
 ]
 
 
-def show_case(service: Service, settings: Settings, case: Case, as_json: bool) -> None:
-    """A case as `trinn show` prints it (or its JSON view), read again after a command."""
+def show_case(service: Service, settings: Settings, number: int, as_json: bool) -> None:
+    """Case `number` as `trinn show` prints it (or its JSON view), read as it is now (after a
+    command, as that command left it)."""
     from trinn.engine.views import against_advice_view, case_view, event_view, forms_now
     from trinn.tui.cli.render import case_text
 
-    case, compiled, children = service.queries.load(case.id)
+    case, compiled, children = service.queries.load(number)
     language = language_for(settings, compiled.spec.language)
     view = case_view(compiled, case, service.clock(), settings.language, children)
     view["forms"] = forms_now(compiled.spec, case, settings.language)
@@ -136,9 +137,9 @@ def _case_views(rows: list[CaseSummary]) -> list[dict[str, Any]]:
 
 def show(settings: Settings, case: str, as_json: bool = False) -> None:
     """`trinn show`: a case, its state, fields and the tasks of its state."""
+    number = case_id(case)
     with service_of(settings) as service:
-        loaded, _compiled, _children = service.queries.load(case_id(case))
-        show_case(service, settings, loaded, as_json)
+        show_case(service, settings, number, as_json)
 
 
 def can(
@@ -259,7 +260,7 @@ def on_case(settings: Settings, case: str, as_json: bool, command: CaseCommand) 
     with writing(settings) as service:
         done = command(service, number, settings.acting_as())
         if as_json:
-            show_case(service, settings, done, True)
+            show_case(service, settings, done.id, True)
         else:
             out.print(f"case {done.id}: {done.state} (version {done.row_version})", markup=False)
 

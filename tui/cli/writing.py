@@ -50,7 +50,7 @@ def open_(
     with case_commands.writing(settings) as service:
         case = service.open_case(playbook, pairs(sets), actor=settings.acting_as())
         if as_json:
-            show_case(service, settings, case, True)
+            show_case(service, settings, case.id, True)
         else:
             out.print(str(case.id), markup=False)
 
