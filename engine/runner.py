@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from trinn.engine.authority import acting_roles
 from trinn.engine.calendar import zone_of
 from trinn.engine.case import Case, subject_text
-from trinn.engine.clock import Clock
 from trinn.engine.command import Command, missing_fields
 from trinn.engine.compiler import CompiledPlaybook
 from trinn.engine.effects import outbox_entries
@@ -25,11 +24,11 @@ from trinn.engine.errors import CommandError, StaleCaseError, said_moment
 from trinn.engine.firing import StartCaseEffect
 from trinn.engine.i18n import gettext as _
 from trinn.engine.i18n import language
-from trinn.engine.links import FormLinks, LinkError
+from trinn.engine.links import LinkError
+from trinn.engine.parts import Parts
 from trinn.engine.people import People
 from trinn.engine.records import record_fields
-from trinn.engine.registry import PlaybookRegistry
-from trinn.engine.store import Store, Transaction
+from trinn.engine.store import Transaction
 from trinn.engine.text import localize
 from trinn.engine.timers import retime
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text
@@ -40,18 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["CommandRunner", "Parts"]
 
 _MAX_START_DEPTH = 8  # start_case chains deeper than this are a loop
-
-
-@dataclass(eq=False)
-class Parts:
-    """What commands run on: one store, the playbooks of one registry, the people of one file
-    (the service and its runner hold the same ones)."""
-
-    store: Store
-    registry: PlaybookRegistry
-    people: People
-    clock: Clock  # the time a command acts at when it is given none
-    links: FormLinks | None = None  # signs the form links messages carry (`form_link`); None: no links
 
 
 @dataclass(eq=False)

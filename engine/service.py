@@ -11,29 +11,32 @@ event. Any failure leaves the database as it was. What the interfaces read is
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
-from typing import Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from trinn.engine.advice import checked_reason
 from trinn.engine.authority import authorise, needs_role, person_of
 from trinn.engine.case import Case
 from trinn.engine.clock import Clock, utc_now
-from trinn.engine.command import Command
 from trinn.engine.errors import CommandError
-from trinn.engine.form_command import do_task, fill_form
 from trinn.engine.i18n import gettext as _
 from trinn.engine.links import FormLinks, LinkClaim, LinkError
+from trinn.engine.parts import Parts
 from trinn.engine.people import People, Person
 from trinn.engine.queries import Queries
 from trinn.engine.registry import PlaybookRegistry
-from trinn.engine.runner import CommandRunner, Parts
 from trinn.engine.status import TaskStatus
 from trinn.engine.store import Store
-from trinn.engine.timers import SYSTEM_ACTOR, TickAction, tick_case
+
+if TYPE_CHECKING:
+    from trinn.engine.command import Command
+    from trinn.engine.runner import CommandRunner
+    from trinn.engine.timers import TickAction
 
 __all__ = ["Service", "TaskCommand"]
 
-Work = Callable[[Command], None]  # a command's steps on the case, inside its transaction
+Work = Callable[["Command"], None]  # a command's steps on the case, inside its transaction
 
 
 class TaskCommand(TypedDict, total=False):
@@ -59,7 +62,14 @@ class Service(Parts):
     ) -> None:
         super().__init__(store, registry, people, clock, links)
         self.queries = Queries(store, lambda: registry, lambda: people, clock)  # the reads, on the same parts
-        self._runner = CommandRunner(store, registry, people, clock, links)
+
+    @functools.cached_property
+    def _runner(self) -> CommandRunner:
+        # the write side (commands, effects, messages, timers) is imported by the first command
+        # that writes: `trinn show` and `can` read, and need none of it
+        from trinn.engine.runner import CommandRunner
+
+        return CommandRunner(self.store, self.registry, self.people, self.clock, self.links)
 
     # who acts ---------------------------------------------------------------
 
@@ -105,6 +115,8 @@ class Service(Parts):
 
     def complete_task(self, case_id: int, task: str, *, actor: str, **how: Unpack[TaskCommand]) -> Case:
         """Mark `task` (one `item` of a for-each task) done; a task with a form, by its answers."""
+        from trinn.engine.form_command import do_task
+
         item = how.get("item")
         return self._on_task(case_id, "done", task, actor, how, lambda cmd: do_task(cmd, task, item))
 
@@ -170,6 +182,8 @@ class Service(Parts):
         may fill): its answers are that item's record (`engine.records`), not the case's fields.
         """
 
+        from trinn.engine.form_command import fill_form
+
         def work(cmd: Command) -> None:
             fill_form(cmd, form, values, link=link, item=item)
 
@@ -225,6 +239,8 @@ class Service(Parts):
 
     def tick(self, now: dt.datetime | None = None) -> list[TickAction]:
         """Fire every reminder, escalation and timed transition due at `now`, each once."""
+        from trinn.engine.timers import SYSTEM_ACTOR, TickAction, tick_case
+
         now = now or self.clock()
         with self.store.read() as tx:
             due = tx.due_timer_cases(now)
