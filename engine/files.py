@@ -19,7 +19,6 @@ import os
 import re
 import stat
 import unicodedata
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +159,8 @@ def _office(content: bytes) -> str | None:
     # ODF puts an uncompressed `mimetype` entry first, so its type is at a fixed offset
     if content[30:38] == b"mimetype" and content[38:].startswith(KINDS["odt"].encode()):
         return "odt"
+    import zipfile  # only an office file is opened as the archive it is
+
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:  # its directory only: nothing unpacked
             entries = archive.infolist()

@@ -11,7 +11,7 @@ when no channel serves the role as a whole.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -241,7 +241,7 @@ def rendered(
         title=title.strip(),
         body=body.strip() + "\n",
         language=language,
-        message_id=f"{uuid.uuid4().hex}@trinn",
+        message_id=f"{secrets.token_hex(16)}@trinn",  # random, as a uuid4 (uuid imports `platform`)
         persons=persons,
         members=members,
         people=known,
