@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from trinn.tui.cli.options import collection_paused
+from trinn.engine.collector import collection_paused
 
 
 def test_collection_paused_turns_the_collector_back_on_after_a_listing() -> None:

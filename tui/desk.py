@@ -9,11 +9,11 @@ once per process.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from trinn.engine.collector import collection_paused
 from trinn.engine.due import is_overdue
 from trinn.engine.queries import CasePage as EngineCasePage
 from trinn.engine.status import OutboxStatus
@@ -187,19 +187,10 @@ class Desk:
         return self._read_case_rows()
 
     def _read_case_rows(self) -> list[CaseRow]:
-        """From the store alone: listing cases must not load the compiler, CEL or transitions.
-        No cyclic garbage collection meanwhile (as tui.cli.options.collection_paused for the
-        command line's listings): the rows hold no cycles, yet every few hundred new tuples
-        start a collection, and the older ones walk every object of the app, which was
-        two fifths of this read of 10,000 cases. Paused for the whole process, for the
-        fifth of a second the read takes; a read running beside it at most finds it paused."""
-        was_on = gc.isenabled()
-        gc.disable()
-        try:
+        """From the store alone: listing cases must not load the compiler, CEL or transitions;
+        no cyclic garbage collection meanwhile (engine.collector)."""
+        with collection_paused():
             return self._case_rows_read()
-        finally:
-            if was_on:
-                gc.enable()
 
     def _case_rows_read(self) -> list[CaseRow]:
         rows, open_tasks, texts = self.queries.case_listing(self._titles)

@@ -9,12 +9,12 @@ a problem with the set-up (database, people file, playbook file) exits 2.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from trinn.engine.collector import collection_paused
 from trinn.engine.errors import CommandError, FileProblemsError, TrinnError
 from trinn.engine.i18n import LANGUAGES
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, parse_moment
@@ -52,21 +52,6 @@ def errors() -> Iterator[None]:
         raise fail(exc.report(), 2) from exc
     except TrinnError as exc:
         raise fail(str(exc), 2) from exc
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a listing makes its thousands of rows. The rows hold
-    no cycles, yet every few hundred new tuples start a collection, and the older ones walk
-    every object of the start-up: a sixth of `trinn cases` on 10,000 cases. One command runs
-    in a process; the collector is on again when the listing is printed."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 @contextmanager
