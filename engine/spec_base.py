@@ -22,7 +22,7 @@ from trinn.engine.i18n import LANGUAGES, Language
 from trinn.engine.limits import Limits
 
 if TYPE_CHECKING:
-    from trinn.engine.spec import StateSpec, TaskSpec
+    from trinn.engine.spec import NotifySpec, StateSpec, TaskSpec
 
 __all__ = [
     "CustomActionBase",
@@ -146,6 +146,9 @@ class MeetingBase:
 
 class NotifyActionBase:
     """A `notify` action."""
+
+    if TYPE_CHECKING:
+        notify: NotifySpec
 
 
 class SetActionBase:

@@ -136,7 +136,7 @@ def _notify_channels(node: Any) -> set[str]:
     from trinn.engine.spec_base import NotifyActionBase
 
     if isinstance(node, NotifyActionBase):
-        channel = node.notify.channel  # type: ignore[attr-defined]  # a notify action's one field
+        channel = node.notify.channel
         return {channel} if isinstance(channel, str) else set()
     if isinstance(node, PlainPart):
         node = vars(node)

@@ -6,8 +6,8 @@ and a coordinator or a script runs show, can, fire, done and set many times a da
 `cases` or `tasks`), written plainly: global options, the command, its arguments and
 options, each known here and each well formed. Then the command runs at once, on the
 same functions typer calls (tui/cli/case_commands.py), with the same settings. Anything
-else, and anything unusual (`--help`, an unknown or repeated-oddly option, a value that
-looks like an option, a number that is not one, a missing argument), is left to typer,
+else, and anything unusual (`--help`, an unknown option, `--`, a value that looks like
+an option, a number that is not one, a missing or extra argument), is left to typer,
 so help, usage errors and their words in nb and da stay typer's.
 
 `QUICK` declares each command's options as typer does (tests/test_quick.py holds the two
