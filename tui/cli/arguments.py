@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from trinn.engine.collector import collection_paused
 from trinn.engine.errors import CommandError, FileProblemsError, TrinnError
 from trinn.engine.i18n import LANGUAGES
 from trinn.engine.values import MAX_NOTE, ValueProblem, check_text, parse_moment
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "case_id",
-    "collection_paused",
     "errors",
     "language_for",
     "moment",

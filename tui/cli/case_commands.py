@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from trinn.engine.collector import collection_paused
 from trinn.engine.due import is_overdue
 from trinn.engine.values import MAX_NOTE
 from trinn.tui.cli.arguments import (
     case_id,
-    collection_paused,
     errors,
     language_for,
     note_option,

@@ -18,15 +18,9 @@ import typer
 from trinn.engine.errors import os_reason
 from trinn.engine.shown import shown
 from trinn.tui.cli import case_commands
+from trinn.tui.cli.arguments import case_id, language_for
 from trinn.tui.cli.case_commands import show_case
-from trinn.tui.cli.options import (
-    CaseId,
-    Item,
-    Json,
-    case_id,
-    language_for,
-    service_for,
-)
+from trinn.tui.cli.options import CaseId, Item, Json, service_for
 from trinn.tui.cli.output import fail, json_text, out, print_json
 
 __all__ = ["COMMANDS", "show_case"]

@@ -16,9 +16,10 @@ import typer
 from trinn.engine.errors import CommandError, TrinnError
 from trinn.engine.outbox_message import OutboxMessage
 from trinn.engine.status import OutboxStatus
+from trinn.tui.cli.arguments import moment
 from trinn.tui.cli.channels import configured_channels
 from trinn.tui.cli.delivery import deliver_after_command, problem_line
-from trinn.tui.cli.options import Json, Now, moment
+from trinn.tui.cli.options import Json, Now
 from trinn.tui.cli.output import err, fail, out, print_columns, print_json
 from trinn.tui.cli.settings import Settings
 

@@ -1,5 +1,5 @@
 """What the case commands share as typer declares them: their arguments and options (the values
-themselves are read by tui/cli/arguments.py, which this module passes on).
+themselves are read by tui/cli/arguments.py).
 """
 
 from __future__ import annotations
@@ -10,43 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trinn.tui.cli.arguments import (
-    case_id,
-    collection_paused,
-    errors,
-    language_for,
-    moment,
-    note_option,
-    now_option,
-    pairs,
-    plain_option,
-    service_of,
-)
+from trinn.tui.cli.arguments import service_of
 from trinn.tui.cli.output import json_chosen
 from trinn.tui.cli.settings import Settings
 
 if TYPE_CHECKING:
     from trinn.engine.service import Service
 
-__all__ = [
-    "CaseId",
-    "Expect",
-    "Item",
-    "Json",
-    "Note",
-    "Now",
-    "Sets",
-    "case_id",
-    "collection_paused",
-    "errors",
-    "language_for",
-    "moment",
-    "note_option",
-    "now_option",
-    "pairs",
-    "plain_option",
-    "service_for",
-]
+__all__ = ["CaseId", "Expect", "Item", "Json", "Note", "Now", "Sets", "service_for"]
 
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.", callback=json_chosen)]
 CaseId = Annotated[str, typer.Argument(help="The case id, as `trinn cases` shows it.", metavar="CASE")]

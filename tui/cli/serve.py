@@ -108,7 +108,7 @@ def link(
     """Print the signed link to a case's public form (one item's, with --item), to give by
     phone or in your own e-mail."""
     from trinn.engine.links import case_link
-    from trinn.tui.cli.options import case_id as case_id_argument
+    from trinn.tui.cli.arguments import case_id as case_id_argument
 
     settings: Settings = ctx.obj
     case_id = case_id_argument(case)

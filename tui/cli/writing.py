@@ -16,19 +16,9 @@ import typer
 from trinn.engine.values import MAX_NOTE
 from trinn.tui.cli import case_commands
 from trinn.tui.cli.answers import read_answers
+from trinn.tui.cli.arguments import note_option, now_option, pairs, plain_option
 from trinn.tui.cli.case_commands import show_case
-from trinn.tui.cli.options import (
-    CaseId,
-    Expect,
-    Item,
-    Json,
-    Note,
-    Sets,
-    note_option,
-    now_option,
-    pairs,
-    plain_option,
-)
+from trinn.tui.cli.options import CaseId, Expect, Item, Json, Note, Sets
 from trinn.tui.cli.output import fail, out, print_json
 from trinn.tui.cli.settings import Settings
 
